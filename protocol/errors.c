@@ -1,0 +1,66 @@
+/* errors.c -- the error registry: wire names, HTTP statuses and the helper
+ * that formats an error sentence. */
+#include "protocol/errors.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int http;
+} registry[PROTO_CODE_COUNT] = {
+    [PROTO_OK] = {"ok", 200},
+    [PROTO_BAD_REQUEST] = {"bad_request", 400},
+    [PROTO_UNAUTHORIZED] = {"unauthorized", 401},
+    [PROTO_FORBIDDEN] = {"forbidden", 403},
+    [PROTO_NOT_FOUND] = {"not_found", 404},
+    [PROTO_CONFLICT] = {"conflict", 409},
+    [PROTO_INVALID_VALUE] = {"invalid_value", 422},
+    [PROTO_TOO_LARGE] = {"too_large", 413},
+    [PROTO_RATE_LIMITED] = {"rate_limited", 429},
+    [PROTO_UNSUPPORTED] = {"unsupported", 415},
+    [PROTO_INTERNAL] = {"internal", 500},
+};
+
+const char *proto_code_name(proto_code code)
+{
+    if ((int)code < 0 || code >= PROTO_CODE_COUNT)
+        return "internal";
+    return registry[code].name;
+}
+
+int proto_code_http_status(proto_code code)
+{
+    if ((int)code < 0 || code >= PROTO_CODE_COUNT)
+        return 500;
+    return registry[code].http;
+}
+
+proto_code proto_code_from_name(const char *name)
+{
+    for (int i = 0; i < PROTO_CODE_COUNT; i++)
+        if (name && strcmp(registry[i].name, name) == 0)
+            return (proto_code)i;
+    return PROTO_CODE_COUNT;
+}
+
+int proto_fail(proto_err *err, proto_code code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err)
+        return -1;
+    err->code = code;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void proto_err_clear(proto_err *err)
+{
+    err->code = PROTO_OK;
+    err->op_index = -1;
+    err->message[0] = '\0';
+}

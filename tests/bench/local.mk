@@ -1,0 +1,1 @@
+# tests/bench/local.mk -- build fragment (see Makefile.am)

@@ -1,0 +1,1 @@
+# tests/unit/engine.mk -- build fragment (see Makefile.am)

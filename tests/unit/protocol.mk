@@ -1,0 +1,1 @@
+# tests/unit/protocol.mk -- build fragment (see Makefile.am)

@@ -1,0 +1,1 @@
+# tests/unit/server.mk -- build fragment (see Makefile.am)

@@ -1,0 +1,1 @@
+# web/local.mk -- build fragment (see Makefile.am)
