@@ -2,3 +2,11 @@
 # effects, Opus preview encoding, exports, loudness.
 libengine_la_SOURCES += \
 	engine/asset.h engine/asset.c
+# audio import (owner: import)
+libengine_la_SOURCES += \
+	engine/fsutil.h engine/fsutil.c \
+	engine/hashfile.h engine/hashfile.c \
+	engine/fold.h engine/fold.c \
+	engine/peaks.h engine/peaks.c \
+	engine/import_probe.h engine/import_probe.c \
+	engine/import.h engine/import.c
