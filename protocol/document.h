@@ -52,7 +52,7 @@ int proto_doc_sample_rate(const proto_doc *doc);
 void proto_doc_set_asset(proto_doc *doc, const char *asset_id, int64_t frames,
                          bool ready);
 
-/* Looks up an asset: returns true and sets *frames/*ready if known. */
+/* Looks up an asset: returns true and sets *frames and *ready (each if not NULL) when known. */
 bool proto_doc_get_asset(const proto_doc *doc, const char *asset_id,
                          int64_t *frames, bool *ready);
 

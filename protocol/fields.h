@@ -1,0 +1,97 @@
+/* fields.h -- internal to libprotocol: the per-kind field tables and their
+ * one checker, effect parameter tables, and the document helpers that only
+ * ops.c/undo.c use (put/remove without copying). Not part of the public API
+ * the server calls, but stable enough for the unit tests. */
+#ifndef MIXROOM_PROTOCOL_FIELDS_H
+#define MIXROOM_PROTOCOL_FIELDS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "protocol/document.h"
+#include "protocol/errors.h"
+
+/* Largest frame position/length accepted (2^40 frames, ~265 days at 48k). */
+#define PROTO_MAX_FRAMES ((json_int_t)1 << 40)
+/* Most points in one automation lane. */
+#define PROTO_MAX_POINTS 10000
+/* Most eq bands. */
+#define PROTO_MAX_EQ_BANDS 8
+
+/* Rank of a kind in the stable document order (project 0 .. automation 6),
+ * 7 for anything else. */
+int proto_kind_rank(const char *kind);
+
+/* True for the seven object kinds. */
+bool proto_kind_known(const char *kind);
+
+/* Number of UTF-8 code points in s, or (size_t)-1 if s is not valid UTF-8. */
+size_t proto_utf8_length(const char *s);
+
+/* True if kind has a field called name. */
+bool proto_field_known(const char *kind, const char *name);
+
+/* Builds the object that results from a create (base == NULL: defaults
+ * filled, required fields checked) or a set (base = the current object) with
+ * the given fields. Checks field names, types and ranges and normalizes the
+ * values (dB and other numbers become reals). Effect `params` given to a set
+ * are merged into the existing params; a new `type` resets params to that
+ * type's defaults first. Does not look at other objects. Returns a new
+ * object or NULL with err. */
+json_t *proto_build_object(const char *kind, const char *id,
+                           const json_t *base, const json_t *fields,
+                           proto_err *err);
+
+/* Checks obj against the rest of the document: references (existence,
+ * kind, bus/audio role, asset readiness and length) and constraints across
+ * fields (fades within length, automation values in range). changed: the
+ * fields a set changed, or NULL to check everything. Returns 0 or -1. */
+int proto_check_object(const proto_doc *doc, const json_t *obj,
+                       const json_t *changed, proto_err *err);
+
+/* After a change to track_id's output or sends (already in doc): fails
+ * with invalid_value naming `field` if bus routing now has a cycle through
+ * that track ("output would create a routing cycle: Bus A -> Bus B -> Bus A"). */
+int proto_check_routing(const proto_doc *doc, const char *track_id,
+                        const char *field, proto_err *err);
+
+/* After a track's role changed (already in doc): a bus that something
+ * routes to cannot become audio; an audio track with clips cannot become a
+ * bus. Returns 0 or -1 with err. */
+int proto_check_role(const proto_doc *doc, const json_t *track, proto_err *err);
+
+/* Effect params: the defaults of a type (new object), or NULL if the type is
+ * unknown. */
+json_t *proto_effect_defaults(const char *type);
+
+/* True if type is one of the effect types. */
+bool proto_effect_type_known(const char *type);
+
+/* Merges given params into a copy of base (which holds a full set for the
+ * type), validating each one. Returns the new object or NULL with err. */
+json_t *proto_effect_merge(const char *type, const json_t *base,
+                           const json_t *given, proto_err *err);
+
+/* Range and unit of a scalar numeric effect param that automation may
+ * drive; false if type/param is not such a param. */
+bool proto_effect_param_range(const char *type, const char *param,
+                              double *min, double *max, const char **unit);
+
+/* Writes a short JSON rendering of v (truncated) into buf, for messages. */
+void proto_json_brief(const json_t *v, char *buf, size_t size);
+
+/* Document helpers for ops.c: put an object (steals the reference), remove
+ * by id (0 or -1), get only if the object has the given kind. */
+int proto_doc_put_new(proto_doc *doc, json_t *object);
+int proto_doc_remove(proto_doc *doc, const char *id);
+const json_t *proto_doc_get_kind(const proto_doc *doc, const char *id,
+                                 const char *kind);
+
+/* The kind of an object ("" if missing). */
+const char *proto_obj_kind(const json_t *obj);
+
+/* A field's string value, or "" if absent or not a string. */
+const char *proto_obj_str(const json_t *obj, const char *field);
+
+#endif
