@@ -10,3 +10,7 @@ libengine_la_SOURCES += \
 	engine/peaks.h engine/peaks.c \
 	engine/import_probe.h engine/import_probe.c \
 	engine/import.h engine/import.c
+libengine_la_SOURCES += \
+	engine/dsp.h engine/dsp_basic.c engine/dsp_fx.c \
+	engine/plan.h engine/plan.c engine/plan_doc.c \
+	engine/render.h engine/render.c

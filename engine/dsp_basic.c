@@ -1,0 +1,242 @@
+/* dsp_basic.c -- dB conversion, pan law, fade curves, RBJ biquads and the
+ * EQ built from them, and the feed-forward compressor. See dsp.h and
+ * docs/engine.md for the exact curves. */
+#include "engine/dsp.h"
+
+#include <assert.h>
+#include <complex.h>
+#include <math.h>
+#include <string.h>
+
+float eng_db_to_lin(double db)
+{
+    if (db <= -200.0)
+        return 0.0f;
+    return (float)pow(10.0, db / 20.0);
+}
+
+double eng_lin_to_db(double lin)
+{
+    if (lin <= 1e-10)
+        return -200.0;
+    return 20.0 * log10(lin);
+}
+
+void eng_pan_gains(double pan, float *left, float *right)
+{
+    if (pan < -1.0)
+        pan = -1.0;
+    if (pan > 1.0)
+        pan = 1.0;
+    double a = (pan + 1.0) * M_PI / 4.0;
+    *left = (float)cos(a);
+    *right = (float)sin(a);
+    if (pan == -1.0)
+        *right = 0.0f;
+    if (pan == 1.0)
+        *left = 0.0f;
+}
+
+static double clamp01(double t)
+{
+    return t < 0.0 ? 0.0 : t > 1.0 ? 1.0 : t;
+}
+
+float eng_fade_in_gain(double t)
+{
+    return (float)sin(clamp01(t) * M_PI / 2.0);
+}
+
+float eng_fade_out_gain(double t)
+{
+    t = clamp01(t);
+    return t >= 1.0 ? 0.0f : (float)cos(t * M_PI / 2.0);
+}
+
+/* ---- biquads ----------------------------------------------------------- */
+
+void eng_biquad_design(eng_biquad_coef *c, const eng_eq_band *band, double fs)
+{
+    double f = band->freq, q = band->q > 0.01 ? band->q : 0.01;
+    if (f > 0.49 * fs)
+        f = 0.49 * fs;
+    if (f < 1.0)
+        f = 1.0;
+    double A = pow(10.0, band->gain / 40.0);
+    double w0 = 2.0 * M_PI * f / fs, cw = cos(w0), sw = sin(w0);
+    double alpha = sw / (2.0 * q), sa = 2.0 * sqrt(A) * alpha;
+    double b0, b1, b2, a0, a1, a2;
+
+    switch (band->type) {
+    case ENG_EQ_LOWSHELF:
+        b0 = A * ((A + 1) - (A - 1) * cw + sa);
+        b1 = 2 * A * ((A - 1) - (A + 1) * cw);
+        b2 = A * ((A + 1) - (A - 1) * cw - sa);
+        a0 = (A + 1) + (A - 1) * cw + sa;
+        a1 = -2 * ((A - 1) + (A + 1) * cw);
+        a2 = (A + 1) + (A - 1) * cw - sa;
+        break;
+    case ENG_EQ_HIGHSHELF:
+        b0 = A * ((A + 1) + (A - 1) * cw + sa);
+        b1 = -2 * A * ((A - 1) + (A + 1) * cw);
+        b2 = A * ((A + 1) + (A - 1) * cw - sa);
+        a0 = (A + 1) - (A - 1) * cw + sa;
+        a1 = 2 * ((A - 1) - (A + 1) * cw);
+        a2 = (A + 1) - (A - 1) * cw - sa;
+        break;
+    case ENG_EQ_LOWPASS:
+        b0 = (1 - cw) / 2;
+        b1 = 1 - cw;
+        b2 = (1 - cw) / 2;
+        a0 = 1 + alpha;
+        a1 = -2 * cw;
+        a2 = 1 - alpha;
+        break;
+    case ENG_EQ_HIGHPASS:
+        b0 = (1 + cw) / 2;
+        b1 = -(1 + cw);
+        b2 = (1 + cw) / 2;
+        a0 = 1 + alpha;
+        a1 = -2 * cw;
+        a2 = 1 - alpha;
+        break;
+    case ENG_EQ_PEAK:
+    default:
+        b0 = 1 + alpha * A;
+        b1 = -2 * cw;
+        b2 = 1 - alpha * A;
+        a0 = 1 + alpha / A;
+        a1 = -2 * cw;
+        a2 = 1 - alpha / A;
+        break;
+    }
+    c->b0 = (float)(b0 / a0);
+    c->b1 = (float)(b1 / a0);
+    c->b2 = (float)(b2 / a0);
+    c->a1 = (float)(a1 / a0);
+    c->a2 = (float)(a2 / a0);
+}
+
+double eng_biquad_mag_db(const eng_biquad_coef *c, double f, double fs)
+{
+    double complex z1 = cexp(-I * 2.0 * M_PI * f / fs), z2 = z1 * z1;
+    double complex num = c->b0 + c->b1 * z1 + c->b2 * z2;
+    double complex den = 1.0 + c->a1 * z1 + c->a2 * z2;
+    return 20.0 * log10(cabs(num) / cabs(den));
+}
+
+void eng_eq_set(eng_eq *eq, const eng_eq_band *bands, int nbands, double fs)
+{
+    if (nbands > ENG_EQ_MAX_BANDS)
+        nbands = ENG_EQ_MAX_BANDS;
+    if (nbands < 0)
+        nbands = 0;
+    if (nbands != eq->nbands)
+        memset(eq->z, 0, sizeof eq->z);
+    eq->nbands = nbands;
+    for (int i = 0; i < nbands; i++)
+        eng_biquad_design(&eq->coef[i], &bands[i], fs);
+}
+
+void eng_eq_reset(eng_eq *eq)
+{
+    memset(eq->z, 0, sizeof eq->z);
+}
+
+static void biquad_run(const eng_biquad_coef *c, float *z, float *x, int n)
+{
+    float b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
+    float z1 = z[0], z2 = z[1];
+    for (int i = 0; i < n; i++) {
+        float in = x[i], y = b0 * in + z1;
+        z1 = b1 * in - a1 * y + z2;
+        z2 = b2 * in - a2 * y;
+        x[i] = y;
+    }
+    z[0] = z1;
+    z[1] = z2;
+}
+
+void eng_eq_process(eng_eq *eq, float *l, float *r, int n)
+{
+    for (int b = 0; b < eq->nbands; b++) {
+        biquad_run(&eq->coef[b], eq->z[b][0], l, n);
+        biquad_run(&eq->coef[b], eq->z[b][1], r, n);
+    }
+}
+
+/* ---- compressor -------------------------------------------------------- */
+
+double eng_comp_curve(const eng_comp_params *p, double x)
+{
+    double t = p->threshold, w = p->knee, r = p->ratio < 1.0 ? 1.0 : p->ratio;
+    double d = x - t;
+    if (2.0 * d < -w)
+        return x;
+    if (w > 0.0 && 2.0 * fabs(d) <= w) {
+        double k = d + w / 2.0;
+        return x + (1.0 / r - 1.0) * k * k / (2.0 * w);
+    }
+    return t + d / r;
+}
+
+static float step_coef(double ms, double fs)
+{
+    double samples = ms * 1e-3 * fs;
+    if (samples < 1.0)
+        samples = 1.0;
+    return (float)exp(-(double)ENG_COMP_STEP / samples);
+}
+
+void eng_comp_init(eng_comp *c, double fs)
+{
+    memset(c, 0, sizeof *c);
+    c->fs = fs;
+    c->p = (eng_comp_params){-18, 4, 10, 100, 6, 0};
+    eng_comp_set(c, &c->p);
+    eng_comp_reset(c);
+}
+
+void eng_comp_set(eng_comp *c, const eng_comp_params *p)
+{
+    c->p = *p;
+    c->att_coef = step_coef(p->attack, c->fs);
+    c->rel_coef = step_coef(p->release, c->fs);
+}
+
+void eng_comp_reset(eng_comp *c)
+{
+    c->env_db = 0.0f;
+    c->gain = eng_db_to_lin(c->p.makeup);
+}
+
+void eng_comp_process(eng_comp *c, float *l, float *r, int n)
+{
+    float env = c->env_db, g = c->gain;
+    float makeup = (float)c->p.makeup;
+
+    for (int i = 0; i < n; i += ENG_COMP_STEP) {
+        int k = n - i < ENG_COMP_STEP ? n - i : ENG_COMP_STEP;
+        float peak = 0.0f;
+        for (int j = 0; j < k; j++) {
+            float a = fabsf(l[i + j]), b = fabsf(r[i + j]);
+            peak = fmaxf(peak, fmaxf(a, b));
+        }
+        double x = eng_lin_to_db(peak);
+        float gr = (float)(eng_comp_curve(&c->p, x) - x);
+        if (gr < env)
+            env = c->att_coef * env + (1.0f - c->att_coef) * gr;
+        else
+            env = c->rel_coef * env + (1.0f - c->rel_coef) * gr;
+        float ng = (float)pow(10.0, (double)(env + makeup) / 20.0);
+        float step = (ng - g) / (float)k;
+        for (int j = 0; j < k; j++) {
+            g += step;
+            l[i + j] *= g;
+            r[i + j] *= g;
+        }
+        g = ng;
+    }
+    c->env_db = env;
+    c->gain = g;
+}

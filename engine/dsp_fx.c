@@ -1,0 +1,371 @@
+/* dsp_fx.c -- the effects with memory: the look-ahead brickwall limiter,
+ * the feedback delay (with tempo sync) and the 8-line feedback-delay-network
+ * reverb. Buffers are allocated by *_init only; processing never allocates. */
+#include "engine/dsp.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- limiter ------------------------------------------------------------
+ * Gain computer: greq[t] = min(1, ceiling / max(|l|,|r|)). A sliding minimum
+ * over la+1 samples, a release one-pole that may only rise (never above the
+ * minimum), then a box average over la+1 samples; the audio is delayed by la
+ * samples, so every gain averaged for an output sample is <= that sample's
+ * greq. A final hard clamp at the ceiling catches float rounding. */
+
+int eng_limiter_init(eng_limiter *lim, double fs)
+{
+    memset(lim, 0, sizeof *lim);
+    lim->fs = fs;
+    lim->cap = (int)ceil(ENG_LIMITER_MAX_LOOKAHEAD_MS * 1e-3 * fs) + 2;
+    lim->dl = calloc((size_t)lim->cap, sizeof(float));
+    lim->dr = calloc((size_t)lim->cap, sizeof(float));
+    lim->mins = calloc((size_t)lim->cap, sizeof(float));
+    lim->dq_val = calloc((size_t)lim->cap, sizeof(float));
+    lim->dq_idx = calloc((size_t)lim->cap, sizeof(int));
+    if (!lim->dl || !lim->dr || !lim->mins || !lim->dq_val || !lim->dq_idx) {
+        eng_limiter_free(lim);
+        return -1;
+    }
+    eng_limiter_set(lim, -1.0, 50.0, 5.0);
+    eng_limiter_reset(lim);
+    return 0;
+}
+
+void eng_limiter_free(eng_limiter *lim)
+{
+    free(lim->dl);
+    free(lim->dr);
+    free(lim->mins);
+    free(lim->dq_val);
+    free(lim->dq_idx);
+    lim->dl = lim->dr = lim->mins = lim->dq_val = NULL;
+    lim->dq_idx = NULL;
+}
+
+void eng_limiter_set(eng_limiter *lim, double ceiling_db, double release_ms,
+                     double lookahead_ms)
+{
+    if (lookahead_ms < 0)
+        lookahead_ms = 0;
+    if (lookahead_ms > ENG_LIMITER_MAX_LOOKAHEAD_MS)
+        lookahead_ms = ENG_LIMITER_MAX_LOOKAHEAD_MS;
+    int la = (int)lround(lookahead_ms * 1e-3 * lim->fs);
+    if (la > lim->cap - 2)
+        la = lim->cap - 2;
+    lim->ceiling = eng_db_to_lin(ceiling_db > 0 ? 0 : ceiling_db);
+    double rs = release_ms * 1e-3 * lim->fs;
+    lim->rel_coef = (float)exp(-1.0 / (rs < 1.0 ? 1.0 : rs));
+    if (la != lim->la) {
+        lim->la = la;
+        eng_limiter_reset(lim);
+    }
+}
+
+void eng_limiter_reset(eng_limiter *lim)
+{
+    memset(lim->dl, 0, (size_t)lim->cap * sizeof(float));
+    memset(lim->dr, 0, (size_t)lim->cap * sizeof(float));
+    for (int i = 0; i < lim->cap; i++)
+        lim->mins[i] = 1.0f;
+    lim->dq_head = lim->dq_len = 0;
+    lim->t = 0;
+    lim->rel_env = 1.0f;
+    lim->box_sum = (double)(lim->la + 1);
+    lim->pos = 0;
+}
+
+void eng_limiter_process(eng_limiter *lim, float *l, float *r, int n)
+{
+    const int cap = lim->cap, la = lim->la, win = la + 1;
+    const float ceil_ = lim->ceiling, rc = lim->rel_coef;
+    float env = lim->rel_env;
+    double box = lim->box_sum;
+    int pos = lim->pos;
+    int64_t t = lim->t;
+
+    for (int i = 0; i < n; i++, t++) {
+        float x = fmaxf(fabsf(l[i]), fabsf(r[i]));
+        float greq = x > ceil_ ? ceil_ / x : 1.0f;
+        /* sliding minimum over [t-la, t] (deque stored in a ring) */
+        while (lim->dq_len > 0) {
+            int back = (lim->dq_head + lim->dq_len - 1) % cap;
+            if (lim->dq_val[back] < greq)
+                break;
+            lim->dq_len--;
+        }
+        int slot = (lim->dq_head + lim->dq_len) % cap;
+        lim->dq_val[slot] = greq;
+        lim->dq_idx[slot] = (int)(t % cap);
+        lim->dq_len++;
+        /* drop the front when it left the window */
+        int front_age = (int)((t - lim->dq_idx[lim->dq_head]) % cap + cap) % cap;
+        if (front_age >= win) {
+            lim->dq_head = (lim->dq_head + 1) % cap;
+            lim->dq_len--;
+        }
+        float m = lim->dq_val[lim->dq_head];
+        env = m < env ? m : env + (m - env) * (1.0f - rc);
+        int bslot = (int)(t % win);
+        box += (double)env - (double)lim->mins[bslot];
+        lim->mins[bslot] = env;
+        float g = (float)(box / win);
+        if (g > 1.0f)
+            g = 1.0f;
+        /* delay the audio by la samples */
+        lim->dl[pos] = l[i];
+        lim->dr[pos] = r[i];
+        int rp = pos - la;
+        if (rp < 0)
+            rp += cap;
+        float ol = lim->dl[rp] * g, orr = lim->dr[rp] * g;
+        l[i] = fminf(fmaxf(ol, -ceil_), ceil_);
+        r[i] = fminf(fmaxf(orr, -ceil_), ceil_);
+        if (++pos == cap)
+            pos = 0;
+    }
+    /* keep the running sum from drifting: recompute it exactly */
+    box = 0.0;
+    for (int i = 0; i < win; i++)
+        box += lim->mins[i];
+    lim->box_sum = box;
+    lim->rel_env = env;
+    lim->pos = pos;
+    lim->t = t;
+}
+
+/* ---- delay ------------------------------------------------------------- */
+
+int eng_delay_init(eng_delay *d, double fs)
+{
+    memset(d, 0, sizeof *d);
+    d->fs = fs;
+    int need = (int)ceil(ENG_DELAY_MAX_MS * 1e-3 * fs) + 4;
+    d->cap = 1;
+    while (d->cap < need)
+        d->cap <<= 1;
+    d->bl = calloc((size_t)d->cap, sizeof(float));
+    d->br = calloc((size_t)d->cap, sizeof(float));
+    if (!d->bl || !d->br) {
+        eng_delay_free(d);
+        return -1;
+    }
+    d->smooth = (float)(1.0 - exp(-1.0 / (0.05 * fs)));
+    eng_delay_set(d, 250, 0.3, 0.25);
+    eng_delay_reset(d);
+    return 0;
+}
+
+void eng_delay_free(eng_delay *d)
+{
+    free(d->bl);
+    free(d->br);
+    d->bl = d->br = NULL;
+}
+
+void eng_delay_set(eng_delay *d, double time_ms, double feedback, double mix)
+{
+    if (time_ms < 1)
+        time_ms = 1;
+    if (time_ms > ENG_DELAY_MAX_MS)
+        time_ms = ENG_DELAY_MAX_MS;
+    d->target = (float)(time_ms * 1e-3 * d->fs);
+    d->feedback = (float)(feedback < 0 ? 0 : feedback > 0.95 ? 0.95 : feedback);
+    d->mix = (float)(mix < 0 ? 0 : mix > 1 ? 1 : mix);
+    if (!d->primed) {
+        d->time = d->target;
+        d->primed = true;
+    }
+}
+
+void eng_delay_reset(eng_delay *d)
+{
+    memset(d->bl, 0, (size_t)d->cap * sizeof(float));
+    memset(d->br, 0, (size_t)d->cap * sizeof(float));
+    d->w = 0;
+    d->time = d->target;
+    d->primed = false; /* the next set jumps to its time, no glide */
+}
+
+void eng_delay_process(eng_delay *d, float *l, float *r, int n)
+{
+    const int mask = d->cap - 1;
+    const float fb = d->feedback, mix = d->mix, dry = 1.0f - mix;
+    const float target = d->target, sm = d->smooth;
+    float time = d->time;
+    int w = d->w;
+
+    for (int i = 0; i < n; i++) {
+        time += (target - time) * sm;
+        float rp = (float)w - time;
+        int i0 = (int)floorf(rp);
+        float fr = rp - (float)i0;
+        int a = i0 & mask, b = (i0 + 1) & mask;
+        float wl = d->bl[a] + (d->bl[b] - d->bl[a]) * fr;
+        float wr = d->br[a] + (d->br[b] - d->br[a]) * fr;
+        d->bl[w] = l[i] + fb * wl;
+        d->br[w] = r[i] + fb * wr;
+        l[i] = dry * l[i] + mix * wl;
+        r[i] = dry * r[i] + mix * wr;
+        w = (w + 1) & mask;
+    }
+    d->time = time;
+    d->w = w;
+}
+
+double eng_delay_sync_ms(const char *sync, double tempo)
+{
+    static const struct {
+        const char *name;
+        double quarters;
+    } notes[] = {
+        {"1/1", 4.0},   {"1/2", 2.0},          {"1/4", 1.0},
+        {"1/8", 0.5},   {"1/16", 0.25},        {"1/4d", 1.5},
+        {"1/8d", 0.75}, {"1/4t", 2.0 / 3.0},   {"1/8t", 1.0 / 3.0},
+    };
+    if (!sync || tempo <= 0)
+        return -1.0;
+    for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
+        if (strcmp(sync, notes[i].name) == 0)
+            return notes[i].quarters * 60000.0 / tempo;
+    return -1.0;
+}
+
+/* ---- reverb -------------------------------------------------------------
+ * Mono input (mean of L and R) -> predelay -> 4 series Schroeder allpasses
+ * (g = 0.7) -> 8 delay lines mixed by a normalised 8x8 Hadamard matrix, each
+ * line with a one-pole damping low-pass and a gain giving the RT60 set by
+ * size. Left output = even lines, right = odd lines. */
+
+static const double line_ms[ENG_REVERB_LINES] = {
+    29.7, 37.1, 41.1, 43.7, 47.9, 53.3, 59.1, 67.3,
+};
+static const double ap_ms[4] = {4.77, 3.59, 12.73, 9.31};
+
+int eng_reverb_init(eng_reverb *rv, double fs)
+{
+    size_t total = 0;
+    memset(rv, 0, sizeof *rv);
+    rv->fs = fs;
+    for (int i = 0; i < ENG_REVERB_LINES; i++) {
+        rv->len[i] = (int)lround(line_ms[i] * 1e-3 * fs);
+        total += (size_t)rv->len[i];
+    }
+    for (int i = 0; i < 4; i++) {
+        rv->ap_len[i] = (int)lround(ap_ms[i] * 1e-3 * fs);
+        total += (size_t)rv->ap_len[i];
+    }
+    rv->pre_cap = (int)ceil(ENG_REVERB_MAX_PREDELAY_MS * 1e-3 * fs) + 1;
+    total += (size_t)rv->pre_cap;
+    rv->mem = calloc(total, sizeof(float));
+    if (!rv->mem)
+        return -1;
+    float *p = rv->mem;
+    for (int i = 0; i < ENG_REVERB_LINES; i++) {
+        rv->line[i] = p;
+        p += rv->len[i];
+    }
+    for (int i = 0; i < 4; i++) {
+        rv->ap[i] = p;
+        p += rv->ap_len[i];
+    }
+    rv->pre = p;
+    eng_reverb_set(rv, 0.5, 0.5, 10, 0.25);
+    eng_reverb_reset(rv);
+    return 0;
+}
+
+void eng_reverb_free(eng_reverb *rv)
+{
+    free(rv->mem);
+    rv->mem = NULL;
+}
+
+void eng_reverb_set(eng_reverb *rv, double size, double damping,
+                    double predelay_ms, double mix)
+{
+    size = size < 0 ? 0 : size > 1 ? 1 : size;
+    damping = damping < 0 ? 0 : damping > 1 ? 1 : damping;
+    /* size 0..1 -> RT60 0.3..6 s; the mean line length sets the loop gain */
+    double rt60 = 0.3 + 5.7 * size * size;
+    double mean = 0;
+    for (int i = 0; i < ENG_REVERB_LINES; i++)
+        mean += rv->len[i];
+    mean /= ENG_REVERB_LINES;
+    rv->fb = (float)pow(10.0, -3.0 * mean / (rv->fs * rt60));
+    rv->damp = (float)(damping * 0.8);
+    rv->mix = (float)(mix < 0 ? 0 : mix > 1 ? 1 : mix);
+    int pl = (int)lround(predelay_ms * 1e-3 * rv->fs);
+    rv->pre_len = pl < 0 ? 0 : pl >= rv->pre_cap ? rv->pre_cap - 1 : pl;
+}
+
+void eng_reverb_reset(eng_reverb *rv)
+{
+    size_t total = (size_t)rv->pre_cap;
+    for (int i = 0; i < ENG_REVERB_LINES; i++)
+        total += (size_t)rv->len[i];
+    for (int i = 0; i < 4; i++)
+        total += (size_t)rv->ap_len[i];
+    memset(rv->mem, 0, total * sizeof(float));
+    memset(rv->pos, 0, sizeof rv->pos);
+    memset(rv->ap_pos, 0, sizeof rv->ap_pos);
+    memset(rv->lp, 0, sizeof rv->lp);
+    rv->pre_pos = 0;
+}
+
+void eng_reverb_process(eng_reverb *rv, float *l, float *r, int n)
+{
+    const float fb = rv->fb * 0.35355339f; /* Hadamard norm 1/sqrt(8) */
+    const float damp = rv->damp, mix = rv->mix, dry = 1.0f - mix;
+    const float wet = mix * 0.6f;
+    float v[ENG_REVERB_LINES];
+
+    for (int i = 0; i < n; i++) {
+        float x = 0.5f * (l[i] + r[i]);
+        /* predelay */
+        int pp = rv->pre_pos - rv->pre_len;
+        if (pp < 0)
+            pp += rv->pre_cap;
+        rv->pre[rv->pre_pos] = x;
+        x = rv->pre[pp];
+        if (++rv->pre_pos == rv->pre_cap)
+            rv->pre_pos = 0;
+        /* diffusion */
+        for (int a = 0; a < 4; a++) {
+            float *buf = rv->ap[a];
+            int p = rv->ap_pos[a];
+            float dly = buf[p];
+            float y = dly - 0.7f * x;
+            buf[p] = x + 0.7f * y;
+            x = y;
+            if (++p == rv->ap_len[a])
+                p = 0;
+            rv->ap_pos[a] = p;
+        }
+        /* read lines, damp */
+        for (int k = 0; k < ENG_REVERB_LINES; k++) {
+            float o = rv->line[k][rv->pos[k]];
+            rv->lp[k] = o + (rv->lp[k] - o) * damp;
+            v[k] = rv->lp[k];
+        }
+        float outl = v[0] - v[2] + v[4] - v[6];
+        float outr = v[1] - v[3] + v[5] - v[7];
+        /* fast Walsh-Hadamard transform */
+        for (int h = 1; h < ENG_REVERB_LINES; h <<= 1)
+            for (int j = 0; j < ENG_REVERB_LINES; j += h << 1)
+                for (int k = j; k < j + h; k++) {
+                    float a = v[k], b = v[k + h];
+                    v[k] = a + b;
+                    v[k + h] = a - b;
+                }
+        for (int k = 0; k < ENG_REVERB_LINES; k++) {
+            rv->line[k][rv->pos[k]] = fb * v[k] + ((k & 1) ? -x : x);
+            if (++rv->pos[k] == rv->len[k])
+                rv->pos[k] = 0;
+        }
+        l[i] = dry * l[i] + wet * outl;
+        r[i] = dry * r[i] + wet * outr;
+    }
+}

@@ -1,0 +1,797 @@
+/* render.c -- the block renderer: plan adoption (state keyed by id), clip
+ * reading with fades, effect chains, gain/pan ramps and automation, sends,
+ * buses in processing order, master, meters. See render.h for the rules on
+ * allocation and docs/engine.md for the signal flow. */
+#include "engine/render.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+typedef struct fx_state {
+    char id[ENG_ID_MAX + 1];
+    int type;
+    bool used;       /* mapped by the current plan */
+    bool configured; /* cur[] has been applied since the last reset */
+    bool bypassed;   /* was bypassed in the last block */
+    int nbands;
+    int band_type[ENG_EQ_MAX_BANDS];
+    double cur[ENG_P_MAX];
+    union {
+        eng_eq eq;
+        eng_comp comp;
+        eng_delay delay;
+        eng_reverb rv;
+        eng_limiter lim;
+    } u;
+} fx_state;
+
+typedef struct track_state {
+    char id[ENG_ID_MAX + 1];
+    bool used, primed;
+    float *l, *r;       /* max_block frames each */
+    float gain;         /* linear, at the end of the last block */
+    double pan;
+    eng_meter meter;
+} track_state;
+
+struct eng_renderer {
+    eng_plan_slot *slot;
+    eng_plan *plan, *pending, *retired;
+    int fs, max_block;
+    int64_t next_pos;
+    bool started, reroute;
+    char solo_id[ENG_ID_MAX + 1];
+    bool solo_set;
+    /* track state pool */
+    track_state *ts;
+    int nts;
+    /* per plan-track arrays, capacity tcap */
+    int tcap;
+    int *tmap, *fxbase;
+    uint8_t *flags;
+    bool *send_on;
+    int scap;           /* sends per track the send_on array allows */
+    /* effect state pool and the flat plan-effect map */
+    fx_state **fx;
+    int nfx;
+    int *fxmap;
+    int fxcap;
+    float *ml, *mr;     /* master bus */
+    float *gl, *gr;     /* per-sample gain scratch */
+    float master_gain;
+    bool master_primed;
+    eng_meter master_meter;
+};
+
+/* ---- effect state ------------------------------------------------------ */
+
+static void fx_reset(fx_state *f)
+{
+    switch (f->type) {
+    case ENG_FX_EQ: eng_eq_reset(&f->u.eq); break;
+    case ENG_FX_COMPRESSOR: eng_comp_reset(&f->u.comp); break;
+    case ENG_FX_DELAY: eng_delay_reset(&f->u.delay); break;
+    case ENG_FX_REVERB: eng_reverb_reset(&f->u.rv); break;
+    case ENG_FX_LIMITER: eng_limiter_reset(&f->u.lim); break;
+    default: break;
+    }
+    f->configured = false;
+}
+
+static fx_state *fx_new(int type, double fs)
+{
+    fx_state *f = calloc(1, sizeof *f);
+    int rc = 0;
+    if (!f)
+        return NULL;
+    f->type = type;
+    switch (type) {
+    case ENG_FX_EQ: break;
+    case ENG_FX_COMPRESSOR: eng_comp_init(&f->u.comp, fs); break;
+    case ENG_FX_DELAY: rc = eng_delay_init(&f->u.delay, fs); break;
+    case ENG_FX_REVERB: rc = eng_reverb_init(&f->u.rv, fs); break;
+    case ENG_FX_LIMITER: rc = eng_limiter_init(&f->u.lim, fs); break;
+    default: rc = -1; break;
+    }
+    if (rc != 0) {
+        free(f);
+        return NULL;
+    }
+    return f;
+}
+
+static void fx_free(fx_state *f)
+{
+    if (!f)
+        return;
+    switch (f->type) {
+    case ENG_FX_DELAY: eng_delay_free(&f->u.delay); break;
+    case ENG_FX_REVERB: eng_reverb_free(&f->u.rv); break;
+    case ENG_FX_LIMITER: eng_limiter_free(&f->u.lim); break;
+    default: break;
+    }
+    free(f);
+}
+
+/* Applies parameter values (only when they changed). */
+static void fx_apply(fx_state *f, const eng_fx_spec *spec, const double *v,
+                     double fs)
+{
+    if (f->configured && f->nbands == spec->nbands &&
+        memcmp(f->cur, v, sizeof f->cur) == 0 &&
+        memcmp(f->band_type, spec->band_type, sizeof f->band_type) == 0)
+        return;
+    switch (f->type) {
+    case ENG_FX_EQ: {
+        eng_eq_band b[ENG_EQ_MAX_BANDS];
+        for (int i = 0; i < spec->nbands; i++)
+            b[i] = (eng_eq_band){spec->band_type[i], v[3 * i], v[3 * i + 1],
+                                 v[3 * i + 2]};
+        eng_eq_set(&f->u.eq, b, spec->nbands, fs);
+        break;
+    }
+    case ENG_FX_COMPRESSOR: {
+        eng_comp_params cp = {v[ENG_P_THRESHOLD], v[ENG_P_RATIO],
+                              v[ENG_P_ATTACK],    v[ENG_P_RELEASE],
+                              v[ENG_P_KNEE],      v[ENG_P_MAKEUP]};
+        bool was = f->configured;
+        eng_comp_set(&f->u.comp, &cp);
+        if (!was)
+            eng_comp_reset(&f->u.comp);
+        break;
+    }
+    case ENG_FX_DELAY:
+        eng_delay_set(&f->u.delay, v[ENG_P_TIME], v[ENG_P_FEEDBACK], v[ENG_P_MIX]);
+        break;
+    case ENG_FX_REVERB:
+        eng_reverb_set(&f->u.rv, v[ENG_P_SIZE], v[ENG_P_DAMPING],
+                       v[ENG_P_PREDELAY], v[ENG_P_RV_MIX]);
+        break;
+    case ENG_FX_LIMITER:
+        eng_limiter_set(&f->u.lim, v[ENG_P_CEILING], v[ENG_P_LIM_RELEASE],
+                        v[ENG_P_LOOKAHEAD]);
+        break;
+    default:
+        break;
+    }
+    memcpy(f->cur, v, sizeof f->cur);
+    f->nbands = spec->nbands;
+    memcpy(f->band_type, spec->band_type, sizeof f->band_type);
+    f->configured = true;
+}
+
+static void fx_process(fx_state *f, float *l, float *r, int n)
+{
+    switch (f->type) {
+    case ENG_FX_EQ: eng_eq_process(&f->u.eq, l, r, n); break;
+    case ENG_FX_COMPRESSOR: eng_comp_process(&f->u.comp, l, r, n); break;
+    case ENG_FX_DELAY: eng_delay_process(&f->u.delay, l, r, n); break;
+    case ENG_FX_REVERB: eng_reverb_process(&f->u.rv, l, r, n); break;
+    case ENG_FX_LIMITER: eng_limiter_process(&f->u.lim, l, r, n); break;
+    default: break;
+    }
+}
+
+/* ---- adoption: map plan tracks/effects to state, by id ----------------- */
+
+static int find_ts(const eng_renderer *r, const char *id)
+{
+    for (int i = 0; i < r->nts; i++)
+        if (r->ts[i].id[0] && strcmp(r->ts[i].id, id) == 0)
+            return i;
+    return -1;
+}
+
+static int find_fx(const eng_renderer *r, const char *id, int type)
+{
+    for (int i = 0; i < r->nfx; i++)
+        if (r->fx[i]->type == type && r->fx[i]->id[0] &&
+            strcmp(r->fx[i]->id, id) == 0)
+            return i;
+    return -1;
+}
+
+static bool plan_has_fx(const eng_plan *p, const char *id, int type)
+{
+    for (int t = 0; t < p->ntracks; t++)
+        for (int e = 0; e < p->tracks[t].nfx; e++)
+            if (p->tracks[t].fx[e].type == type &&
+                strcmp(p->tracks[t].fx[e].id, id) == 0)
+                return true;
+    return false;
+}
+
+/* How many more track states / effect states of each type the plan needs
+ * beyond the free ones. */
+static void shortfall(const eng_renderer *r, const eng_plan *p, int *tracks,
+                      int fx[ENG_FX_COUNT])
+{
+    int unmatched = 0, freecount = 0;
+    for (int t = 0; t < p->ntracks; t++)
+        if (find_ts(r, p->tracks[t].id) < 0)
+            unmatched++;
+    for (int i = 0; i < r->nts; i++)
+        if (!r->ts[i].id[0] || eng_plan_track_index(p, r->ts[i].id) < 0)
+            freecount++;
+    *tracks = unmatched > freecount ? unmatched - freecount : 0;
+    for (int ty = 0; ty < ENG_FX_COUNT; ty++) {
+        unmatched = freecount = 0;
+        for (int t = 0; t < p->ntracks; t++)
+            for (int e = 0; e < p->tracks[t].nfx; e++)
+                if (p->tracks[t].fx[e].type == ty &&
+                    find_fx(r, p->tracks[t].fx[e].id, ty) < 0)
+                    unmatched++;
+        for (int i = 0; i < r->nfx; i++)
+            if (r->fx[i]->type == ty &&
+                (!r->fx[i]->id[0] || !plan_has_fx(p, r->fx[i]->id, ty)))
+                freecount++;
+        fx[ty] = unmatched > freecount ? unmatched - freecount : 0;
+    }
+}
+
+static int grow(eng_renderer *r, const eng_plan *p)
+{
+    int need_t, need_fx[ENG_FX_COUNT];
+    int ms = eng_plan_max_sends(p);
+
+    if (p->ntracks > r->tcap || ms > r->scap) {
+        int tc = p->ntracks > r->tcap ? p->ntracks + 8 : r->tcap;
+        int sc = ms > r->scap ? ms + 2 : r->scap;
+        int *tm = realloc(r->tmap, (size_t)tc * sizeof *tm);
+        if (tm)
+            r->tmap = tm;
+        int *fb = realloc(r->fxbase, (size_t)tc * sizeof *fb);
+        if (fb)
+            r->fxbase = fb;
+        uint8_t *fl = realloc(r->flags, (size_t)tc);
+        if (fl)
+            r->flags = fl;
+        bool *so = realloc(r->send_on, (size_t)tc * (size_t)sc * sizeof *so);
+        if (so)
+            r->send_on = so;
+        if (!tm || !fb || !fl || !so)
+            return -1;
+        r->tcap = tc;
+        r->scap = sc;
+    }
+    if (p->nfx_total > r->fxcap) {
+        int fc = p->nfx_total + 8;
+        int *fm = realloc(r->fxmap, (size_t)fc * sizeof *fm);
+        if (!fm)
+            return -1;
+        r->fxmap = fm;
+        r->fxcap = fc;
+    }
+    shortfall(r, p, &need_t, need_fx);
+    if (need_t > 0) {
+        track_state *ts = realloc(r->ts, (size_t)(r->nts + need_t) * sizeof *ts);
+        if (!ts)
+            return -1;
+        r->ts = ts;
+        for (int i = 0; i < need_t; i++) {
+            track_state *s = &r->ts[r->nts];
+            memset(s, 0, sizeof *s);
+            s->l = calloc((size_t)r->max_block * 2, sizeof(float));
+            if (!s->l)
+                return -1;
+            s->r = s->l + r->max_block;
+            r->nts++;
+        }
+    }
+    for (int ty = 0; ty < ENG_FX_COUNT; ty++) {
+        if (need_fx[ty] == 0)
+            continue;
+        fx_state **fx = realloc(r->fx, (size_t)(r->nfx + need_fx[ty]) * sizeof *fx);
+        if (!fx)
+            return -1;
+        r->fx = fx;
+        for (int i = 0; i < need_fx[ty]; i++) {
+            fx_state *f = fx_new(ty, r->fs);
+            if (!f)
+                return -1;
+            r->fx[r->nfx++] = f;
+        }
+    }
+    return 0;
+}
+
+/* Switches to plan p (taking over the caller's reference) when every track
+ * and effect finds state; allocates first when may_alloc. */
+static bool adopt(eng_renderer *r, eng_plan *p, bool may_alloc)
+{
+    int need_t, need_fx[ENG_FX_COUNT];
+
+    if (may_alloc) {
+        if (grow(r, p) != 0)
+            return false;
+    } else {
+        if (p->ntracks > r->tcap || eng_plan_max_sends(p) > r->scap ||
+            p->nfx_total > r->fxcap)
+            return false;
+        shortfall(r, p, &need_t, need_fx);
+        if (need_t)
+            return false;
+        for (int ty = 0; ty < ENG_FX_COUNT; ty++)
+            if (need_fx[ty])
+                return false;
+    }
+    /* tracks: keep matches, hand free states to new ids */
+    for (int i = 0; i < r->nts; i++)
+        r->ts[i].used = false;
+    for (int t = 0; t < p->ntracks; t++) {
+        int i = find_ts(r, p->tracks[t].id);
+        r->tmap[t] = i;
+        if (i >= 0)
+            r->ts[i].used = true;
+    }
+    for (int t = 0; t < p->ntracks; t++) {
+        if (r->tmap[t] >= 0)
+            continue;
+        int i = 0;
+        while (i < r->nts && r->ts[i].used)
+            i++;
+        assert(i < r->nts);
+        track_state *s = &r->ts[i];
+        snprintf(s->id, sizeof s->id, "%s", p->tracks[t].id);
+        s->used = true;
+        s->primed = false;
+        memset(&s->meter, 0, sizeof s->meter);
+        r->tmap[t] = i;
+    }
+    for (int i = 0; i < r->nts; i++)
+        if (!r->ts[i].used)
+            r->ts[i].id[0] = '\0';
+    /* effects */
+    for (int i = 0; i < r->nfx; i++)
+        r->fx[i]->used = false;
+    int flat = 0;
+    for (int t = 0; t < p->ntracks; t++) {
+        r->fxbase[t] = flat;
+        for (int e = 0; e < p->tracks[t].nfx; e++) {
+            int i = find_fx(r, p->tracks[t].fx[e].id, p->tracks[t].fx[e].type);
+            r->fxmap[flat++] = i;
+            if (i >= 0)
+                r->fx[i]->used = true;
+        }
+    }
+    for (int t = 0; t < p->ntracks; t++) {
+        for (int e = 0; e < p->tracks[t].nfx; e++) {
+            int *slot = &r->fxmap[r->fxbase[t] + e];
+            if (*slot >= 0)
+                continue;
+            int ty = p->tracks[t].fx[e].type, i = 0;
+            while (i < r->nfx && (r->fx[i]->used || r->fx[i]->type != ty))
+                i++;
+            assert(i < r->nfx);
+            fx_state *f = r->fx[i];
+            fx_reset(f);
+            snprintf(f->id, sizeof f->id, "%s", p->tracks[t].fx[e].id);
+            f->used = true;
+            f->bypassed = false;
+            *slot = i;
+        }
+    }
+    for (int i = 0; i < r->nfx; i++)
+        if (!r->fx[i]->used)
+            r->fx[i]->id[0] = '\0';
+    if (r->plan) {
+        if (r->retired)
+            eng_plan_release(r->retired); /* rare: two swaps without maintain */
+        r->retired = r->plan;
+    }
+    r->plan = p;
+    r->reroute = true;
+    return true;
+}
+
+static void route(eng_renderer *r)
+{
+    const eng_plan *p = r->plan;
+    int solo = r->solo_set ? eng_plan_track_index(p, r->solo_id) : -1;
+    if (r->solo_set && solo < 0) {
+        /* stem of a track that is gone: silence */
+        memset(r->flags, 0, (size_t)p->ntracks);
+        memset(r->send_on, 0, (size_t)p->ntracks * (size_t)r->scap);
+    } else {
+        eng_plan_route(p, solo, r->flags, r->send_on, r->scap);
+    }
+    r->reroute = false;
+}
+
+/* ---- public lifecycle ---------------------------------------------------- */
+
+eng_renderer *eng_renderer_new(eng_plan_slot *slot, eng_plan *plan,
+                               int max_block)
+{
+    eng_renderer *r = calloc(1, sizeof *r);
+    eng_plan *p;
+    if (!r || max_block <= 0)
+        goto fail;
+    p = slot ? eng_plan_slot_acquire(slot) : plan ? eng_plan_ref(plan) : NULL;
+    if (!p)
+        goto fail;
+    r->slot = slot;
+    r->fs = p->sample_rate;
+    r->max_block = max_block;
+    r->ml = calloc((size_t)max_block * 4, sizeof(float));
+    if (!r->ml || !adopt(r, p, true)) {
+        eng_plan_release(p);
+        goto fail;
+    }
+    r->mr = r->ml + max_block;
+    r->gl = r->mr + max_block;
+    r->gr = r->gl + max_block;
+    return r;
+fail:
+    eng_renderer_free(r);
+    return NULL;
+}
+
+void eng_renderer_free(eng_renderer *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->nts; i++)
+        free(r->ts[i].l);
+    for (int i = 0; i < r->nfx; i++)
+        fx_free(r->fx[i]);
+    free(r->ts);
+    free(r->fx);
+    free(r->tmap);
+    free(r->fxbase);
+    free(r->flags);
+    free(r->send_on);
+    free(r->fxmap);
+    free(r->ml);
+    eng_plan_release(r->plan);
+    eng_plan_release(r->pending);
+    eng_plan_release(r->retired);
+    free(r);
+}
+
+int eng_renderer_maintain(eng_renderer *r)
+{
+    int rc = 0;
+    if (r->slot && !r->pending) {
+        eng_plan *p = eng_plan_slot_acquire(r->slot);
+        if (p && p != r->plan)
+            r->pending = p;
+        else
+            eng_plan_release(p);
+    }
+    if (r->pending) {
+        if (adopt(r, r->pending, true))
+            r->pending = NULL;
+        else
+            rc = -1;
+    }
+    eng_plan_release(r->retired);
+    r->retired = NULL;
+    return rc;
+}
+
+void eng_renderer_set_solo(eng_renderer *r, const char *track_id)
+{
+    r->solo_set = track_id != NULL;
+    snprintf(r->solo_id, sizeof r->solo_id, "%s", track_id ? track_id : "");
+    r->reroute = true;
+}
+
+const eng_plan *eng_renderer_plan(const eng_renderer *r)
+{
+    return r->plan;
+}
+
+eng_meter eng_renderer_track_meter(const eng_renderer *r, int track)
+{
+    eng_meter none = {{0, 0}, {0, 0}};
+    if (track < 0 || track >= r->plan->ntracks || r->tmap[track] < 0)
+        return none;
+    return r->ts[r->tmap[track]].meter;
+}
+
+eng_meter eng_renderer_master_meter(const eng_renderer *r)
+{
+    return r->master_meter;
+}
+
+bool eng_renderer_pending(const eng_renderer *r)
+{
+    return r->pending != NULL;
+}
+
+/* ---- the block ------------------------------------------------------------ */
+
+static void mix_clip(const eng_clip_spec *c, int64_t pos, int n, float *L,
+                     float *R)
+{
+    int64_t a = pos > c->start ? pos : c->start;
+    int64_t end = c->start + c->length;
+    int64_t b = pos + n < end ? pos + n : end;
+    if (a >= b)
+        return;
+    const int ch = c->asset->channels;
+    const float *src = c->asset->samples;
+    const float g = c->gain;
+    const int64_t len = c->length, fi = c->fade_in, fo = c->fade_out;
+    int64_t k = a - c->start, kend = b - c->start;
+    int o = (int)(a - pos);
+
+    while (k < kend) {
+        /* the fade-free middle: a tight loop */
+        int64_t mid_end = len - fo < kend ? len - fo : kend;
+        if (k >= fi && k < mid_end) {
+            const float *s = src + (size_t)(c->offset + k) * (size_t)ch;
+            int m = (int)(mid_end - k);
+            if (ch == 2) {
+                for (int i = 0; i < m; i++) {
+                    L[o + i] += g * s[2 * i];
+                    R[o + i] += g * s[2 * i + 1];
+                }
+            } else {
+                for (int i = 0; i < m; i++) {
+                    float x = g * s[i];
+                    L[o + i] += x;
+                    R[o + i] += x;
+                }
+            }
+            k += m;
+            o += m;
+            continue;
+        }
+        float gk = g;
+        if (k < fi)
+            gk *= eng_fade_in_gain((double)k / (double)fi);
+        if (len - 1 - k < fo)
+            gk *= eng_fade_in_gain((double)(len - 1 - k) / (double)fo);
+        const float *s = src + (size_t)(c->offset + k) * (size_t)ch;
+        L[o] += gk * s[0];
+        R[o] += gk * s[ch - 1];
+        k++;
+        o++;
+    }
+}
+
+static bool fx_automated(const eng_track_spec *tr, int e)
+{
+    for (int a = 0; a < tr->nauto; a++)
+        if (tr->autos[a].target == ENG_AUTO_FX && tr->autos[a].fx == e)
+            return true;
+    return false;
+}
+
+static void run_fx(eng_renderer *r, const eng_track_spec *tr, int t,
+                   int64_t pos, int n, float *L, float *R)
+{
+    for (int e = 0; e < tr->nfx; e++) {
+        const eng_fx_spec *spec = &tr->fx[e];
+        int slot = r->fxmap[r->fxbase[t] + e];
+        if (slot < 0)
+            continue;
+        fx_state *f = r->fx[slot];
+        if (spec->bypass) {
+            f->bypassed = true;
+            continue;
+        }
+        if (f->bypassed) {
+            fx_reset(f);
+            f->bypassed = false;
+        }
+        if (!fx_automated(tr, e)) {
+            fx_apply(f, spec, spec->p, r->fs);
+            fx_process(f, L, R, n);
+            continue;
+        }
+        for (int s = 0; s < n; s += ENG_SUBBLOCK) {
+            int m = n - s < ENG_SUBBLOCK ? n - s : ENG_SUBBLOCK;
+            double v[ENG_P_MAX];
+            memcpy(v, spec->p, sizeof v);
+            for (int a = 0; a < tr->nauto; a++)
+                if (tr->autos[a].target == ENG_AUTO_FX && tr->autos[a].fx == e)
+                    v[tr->autos[a].param] = eng_auto_eval(&tr->autos[a], pos + s);
+            fx_apply(f, spec, v, r->fs);
+            fx_process(f, L + s, R + s, m);
+        }
+    }
+}
+
+/* Fills r->gl/gr with the per-sample left/right gain (fader x pan law),
+ * ramped per sub-block; returns true when the gains are one constant
+ * (then only gl[0]/gr[0] are set). */
+static bool gain_pan(eng_renderer *r, track_state *s, const eng_track_spec *tr,
+                     int64_t pos, int n)
+{
+    const eng_auto_spec *ag = tr->auto_gain >= 0 ? &tr->autos[tr->auto_gain] : NULL;
+    const eng_auto_spec *ap = tr->auto_pan >= 0 ? &tr->autos[tr->auto_pan] : NULL;
+    float gstat = eng_db_to_lin(tr->gain_db);
+
+    if (!s->primed) {
+        s->gain = ag ? eng_db_to_lin(eng_auto_eval(ag, pos - 1)) : gstat;
+        s->pan = ap ? eng_auto_eval(ap, pos - 1) : tr->pan;
+        s->primed = true;
+    }
+    float g0 = s->gain;
+    double p0 = s->pan;
+    float pl, pr;
+    eng_pan_gains(p0, &pl, &pr);
+    if (!ag && !ap && g0 == gstat && p0 == tr->pan) {
+        r->gl[0] = g0 * pl;
+        r->gr[0] = g0 * pr;
+        return true;
+    }
+    float prevl = g0 * pl, prevr = g0 * pr, ge = g0;
+    double pe = p0;
+    for (int b = 0; b < n; b += ENG_SUBBLOCK) {
+        int e = b + ENG_SUBBLOCK < n ? b + ENG_SUBBLOCK : n;
+        ge = ag ? eng_db_to_lin(eng_auto_eval(ag, pos + e - 1))
+                : g0 + (gstat - g0) * (float)e / (float)n;
+        pe = ap ? eng_auto_eval(ap, pos + e - 1)
+                : p0 + (tr->pan - p0) * (double)e / (double)n;
+        eng_pan_gains(pe, &pl, &pr);
+        float tl = ge * pl, tr_ = ge * pr, inv = 1.0f / (float)(e - b);
+        for (int i = b; i < e; i++) {
+            float f = (float)(i - b + 1) * inv;
+            r->gl[i] = prevl + (tl - prevl) * f;
+            r->gr[i] = prevr + (tr_ - prevr) * f;
+        }
+        prevl = tl;
+        prevr = tr_;
+    }
+    s->gain = ag ? ge : gstat;
+    s->pan = ap ? pe : tr->pan;
+    return false;
+}
+
+static void add_scaled(float *dst, const float *src, float g, int n)
+{
+    for (int i = 0; i < n; i++)
+        dst[i] += g * src[i];
+}
+
+static void meter(eng_meter *m, const float *L, const float *R, int n)
+{
+    float pk[2] = {0, 0};
+    double sq[2] = {0, 0};
+    for (int i = 0; i < n; i++) {
+        pk[0] = fmaxf(pk[0], fabsf(L[i]));
+        pk[1] = fmaxf(pk[1], fabsf(R[i]));
+        sq[0] += (double)L[i] * L[i];
+        sq[1] += (double)R[i] * R[i];
+    }
+    for (int c = 0; c < 2; c++) {
+        m->peak[c] = pk[c];
+        m->rms[c] = n ? (float)sqrt(sq[c] / n) : 0.0f;
+    }
+}
+
+static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
+{
+    const eng_plan *p = r->plan;
+    float *ml = r->ml, *mr = r->mr;
+
+    memset(ml, 0, (size_t)n * sizeof(float));
+    memset(mr, 0, (size_t)n * sizeof(float));
+    for (int t = 0; t < p->ntracks; t++) {
+        track_state *s = &r->ts[r->tmap[t]];
+        memset(&s->meter, 0, sizeof s->meter);
+        if (r->flags[t] & ENG_ROUTE_ACTIVE) {
+            memset(s->l, 0, (size_t)n * sizeof(float));
+            memset(s->r, 0, (size_t)n * sizeof(float));
+        } else {
+            s->primed = false;
+        }
+    }
+    for (int k = 0; k < p->nproc; k++) {
+        int t = p->proc[k];
+        if (!(r->flags[t] & ENG_ROUTE_ACTIVE))
+            continue;
+        const eng_track_spec *tr = &p->tracks[t];
+        track_state *s = &r->ts[r->tmap[t]];
+        float *L = s->l, *R = s->r;
+        const bool *son = &r->send_on[t * r->scap];
+
+        for (int c = 0; c < tr->nclips && tr->clips[c].start < pos + n; c++)
+            mix_clip(&tr->clips[c], pos, n, L, R);
+        run_fx(r, tr, t, pos, n, L, R);
+        for (int sd = 0; sd < tr->nsends; sd++) {
+            if (!son[sd] || !tr->sends[sd].pre)
+                continue;
+            track_state *d = &r->ts[r->tmap[tr->sends[sd].target]];
+            add_scaled(d->l, L, tr->sends[sd].level, n);
+            add_scaled(d->r, R, tr->sends[sd].level, n);
+        }
+        if (gain_pan(r, s, tr, pos, n)) {
+            float gl = r->gl[0], gr = r->gr[0];
+            for (int i = 0; i < n; i++) {
+                L[i] *= gl;
+                R[i] *= gr;
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                L[i] *= r->gl[i];
+                R[i] *= r->gr[i];
+            }
+        }
+        for (int sd = 0; sd < tr->nsends; sd++) {
+            if (!son[sd] || tr->sends[sd].pre)
+                continue;
+            track_state *d = &r->ts[r->tmap[tr->sends[sd].target]];
+            add_scaled(d->l, L, tr->sends[sd].level, n);
+            add_scaled(d->r, R, tr->sends[sd].level, n);
+        }
+        if (r->flags[t] & ENG_ROUTE_OUT) {
+            float *dl = ml, *dr = mr;
+            if (tr->output >= 0) {
+                dl = r->ts[r->tmap[tr->output]].l;
+                dr = r->ts[r->tmap[tr->output]].r;
+            }
+            add_scaled(dl, L, 1.0f, n);
+            add_scaled(dr, R, 1.0f, n);
+        }
+        meter(&s->meter, L, R, n);
+    }
+    /* master gain, ramped over the block when it changed */
+    float gt = eng_db_to_lin(p->master_gain_db);
+    if (!r->master_primed) {
+        r->master_gain = gt;
+        r->master_primed = true;
+    }
+    float g0 = r->master_gain;
+    for (int i = 0; i < n; i++) {
+        float g = g0 == gt ? gt : g0 + (gt - g0) * (float)(i + 1) / (float)n;
+        ml[i] *= g;
+        mr[i] *= g;
+        out[2 * i] = ml[i];
+        out[2 * i + 1] = mr[i];
+    }
+    r->master_gain = gt;
+    meter(&r->master_meter, ml, mr, n);
+}
+
+int eng_render(eng_renderer *r, int64_t position, float *out, int frames)
+{
+#if defined(__SSE__)
+    unsigned int csr = _mm_getcsr();
+    _mm_setcsr(csr | 0x8040); /* flush denormals to zero (FTZ | DAZ) */
+#endif
+    if (r->slot) {
+        eng_plan *p = eng_plan_slot_acquire(r->slot);
+        if (!p || p == r->plan || p == r->pending) {
+            eng_plan_release(p);
+        } else if (!adopt(r, p, false)) {
+            eng_plan_release(r->pending);
+            r->pending = p;
+        } else if (r->pending) {
+            eng_plan_release(r->pending); /* superseded */
+            r->pending = NULL;
+        }
+    }
+    if (r->reroute)
+        route(r);
+    if (!r->started || position != r->next_pos) {
+        for (int i = 0; i < r->nfx; i++)
+            if (r->fx[i]->used)
+                fx_reset(r->fx[i]);
+        for (int i = 0; i < r->nts; i++)
+            r->ts[i].primed = false;
+        r->master_primed = false;
+        r->started = true;
+    }
+    while (frames > 0) {
+        int n = frames < r->max_block ? frames : r->max_block;
+        render_block(r, position, out, n);
+        position += n;
+        out += 2 * n;
+        frames -= n;
+    }
+    r->next_pos = position;
+#if defined(__SSE__)
+    _mm_setcsr(csr);
+#endif
+    return 0;
+}
