@@ -1,1 +1,2 @@
-# docs/local.mk -- build fragment (see Makefile.am)
+# docs/local.mk -- documentation shipped with the sources and installed.
+dist_doc_DATA += $(wildcard $(srcdir)/docs/*.md)

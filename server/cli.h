@@ -7,4 +7,15 @@
  * (0 ok, 1 runtime failure, 2 usage error). */
 int srv_cli_main(int argc, char **argv);
 
+/* A subcommand provided by another module (user, project, token, render):
+ * fn gets argv with the subcommand name as argv[0]. */
+struct srv_cli_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+/* The extra subcommands, ended by a {NULL} entry (server/cli_table.c). */
+extern const struct srv_cli_command srv_cli_extra[];
+
 #endif

@@ -3,3 +3,26 @@
 libserver_la_SOURCES += \
 	server/cli.h server/cli.c \
 	server/migrate.h
+libserver_la_SOURCES += \
+	server/cli_serve.h server/cli_serve.c server/cli_table.c \
+	server/config.h server/config.c \
+	server/log.h server/log.c \
+	server/store.h server/store.c server/migrate.c \
+	server/writer.h server/writer.c \
+	server/loop.h server/loop.c \
+	server/http.h server/http.c server/static.h server/static.c \
+	server/http_core.h server/http_core.c \
+	server/metrics.h server/metrics.c \
+	server/ws.h server/ws.c \
+	server/modules.h server/modules.c
+# rooms (owner: rooms): open projects, pushes, revisions, catch-up, undo,
+# presence, history.
+libserver_la_SOURCES += \
+	server/room.h server/room_priv.h server/room.c server/room_hello.c \
+	server/room_push.c server/room_undo.c server/room_history.c \
+	server/presence.c
+# Accounts, sessions and the permission table (the auth module adds its
+# further files here).
+libserver_la_SOURCES += \
+	server/auth.h server/auth.c server/auth_db.h server/auth_db.c \
+	server/auth_internal.h server/perm.c

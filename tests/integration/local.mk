@@ -1,1 +1,5 @@
-# tests/integration/local.mk -- build fragment (see Makefile.am)
+# tests/integration/local.mk -- the integration tests: the real server and
+# real WebSocket clients (Node + ws), run by tests/integration/run.sh.
+TESTS += tests/integration/run.sh
+EXTRA_DIST += tests/integration/run.sh tests/integration/harness.mjs \
+	$(wildcard $(srcdir)/tests/integration/*.test.mjs)

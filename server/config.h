@@ -1,0 +1,52 @@
+/* config.h -- settings of `mixroom serve` and the other subcommands:
+ * defaults, then a config file, then MIXROOM_* environment variables, then
+ * command-line flags (each later source beats the earlier ones). */
+#ifndef MIXROOM_SERVER_CONFIG_H
+#define MIXROOM_SERVER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SRV_MAX_ORIGINS 16
+
+struct srv_config {
+    char listen_host[128];    /* listen = ADDR:PORT, default 127.0.0.1:8080 */
+    int listen_port;
+    char data_dir[4096];      /* data = DIR, default ./data */
+    char web_dir[4096];       /* web = DIR, default: ./web if it has index.html, else installed */
+    int log_level;            /* log_level = error|warn|info|debug */
+    char synchronous[16];     /* synchronous = FULL|NORMAL (SQLite), default FULL */
+    int session_days;         /* session_days = N, default 30 */
+    int64_t upload_limit;     /* upload_limit = bytes, default 1 GiB */
+    int64_t json_limit;       /* JSON request bodies, default 64 KiB */
+    char tls_cert[4096];      /* tls_cert = FILE */
+    char tls_key[4096];       /* tls_key = FILE */
+    int n_origins;            /* allowed_origin = ORIGIN (repeatable) */
+    char allowed_origins[SRV_MAX_ORIGINS][256];
+    int opus_bitrate;         /* opus_bitrate = bits/s, default 128000 */
+    int opus_complexity;      /* opus_complexity = 0..10, default 8 */
+    int workers;              /* workers = N engine threads, default = cores */
+    bool demo;                /* demo = true|false: create the demo user/project on first start */
+};
+
+/* Fills cfg with the defaults. */
+void srv_config_defaults(struct srv_config *cfg);
+
+/* Sets one setting by its name (the config-file key; flags and environment
+ * variables map onto the same names). Returns 0, or -1 with a message in
+ * err naming the setting and what it accepts. */
+int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
+                   char *err, size_t errlen);
+
+/* Reads a config file of `key = value` lines ('#' comments, blank lines
+ * ignored). Returns 0 or -1 with err naming the file, line and problem. */
+int srv_config_load_file(struct srv_config *cfg, const char *path, char *err,
+                         size_t errlen);
+
+/* Applies every MIXROOM_<KEY> variable of the environment (e.g.
+ * MIXROOM_LISTEN, MIXROOM_DATA). Returns 0 or -1 with err. */
+int srv_config_load_env(struct srv_config *cfg, char *const *envp, char *err,
+                        size_t errlen);
+
+#endif

@@ -1,0 +1,130 @@
+/* http.h -- HTTP on the event loop: the route table, requests with their
+ * buffered JSON body (or a streamed body for uploads), responses (JSON,
+ * files, streamed producers) and deferred responses completed later from
+ * the loop thread. */
+#ifndef MIXROOM_SERVER_HTTP_H
+#define MIXROOM_SERVER_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "protocol/errors.h"
+
+struct srv_server;
+struct lws;
+
+#define SRV_HTTP_MAX_PARAMS 4
+
+/* A request as a handler sees it. Memory belongs to the HTTP layer. */
+struct srv_http_req {
+    struct srv_server *srv;
+    struct lws *wsi;             /* NULL once the connection is gone */
+    char method[8];
+    char path[1024];             /* decoded path, no query */
+    char query[1024];            /* raw query string without '?' */
+    char peer[64];               /* client address */
+    char cookie_token[128];      /* value of the session cookie, or "" */
+    char bearer_token[128];      /* Authorization: Bearer value, or "" */
+    char origin[256];
+    char content_type[128];
+    int64_t content_length;      /* -1 if not given */
+    int n_params;
+    char params[SRV_HTTP_MAX_PARAMS][128]; /* {x} segments of the route pattern */
+    unsigned char *body;         /* buffered body (NUL-terminated), or NULL */
+    size_t body_len;
+    void *user;                  /* handler's own state (streams, defers) */
+};
+
+/* A response: status, content type, body bytes, extra header lines. */
+struct srv_http_resp {
+    int status;
+    char content_type[64];
+    char headers[1024];          /* extra "Name: value\r\n" lines */
+    unsigned char *body;         /* malloc'd; freed by the HTTP layer */
+    size_t body_len;
+    /* Streamed body: when produce is set, it is called on the loop thread
+     * each time the socket can take more; it fills buf with up to len bytes
+     * and returns the count, 0 when finished, -1 on error, or
+     * SRV_HTTP_AGAIN when nothing is ready yet (call srv_http_wake later).
+     * close(ctx) runs when done or when the client goes away. */
+    ssize_t (*produce)(void *ctx, unsigned char *buf, size_t len);
+    void (*close)(void *ctx);
+    void *ctx;
+    int64_t stream_length;       /* Content-Length of a stream, or -1 */
+};
+
+#define SRV_HTTP_AGAIN ((ssize_t)-2)
+
+enum srv_http_result {
+    SRV_HTTP_DONE = 0,    /* resp is filled; send it */
+    SRV_HTTP_DEFER = 1,   /* answer later with srv_http_complete */
+};
+
+/* Route flags. */
+#define SRV_ROUTE_STREAM_BODY 1u /* body goes to on_body chunk by chunk */
+
+typedef enum srv_http_result (*srv_http_handler)(struct srv_http_req *req,
+                                                 struct srv_http_resp *resp);
+
+struct srv_route {
+    const char *method;          /* "GET", "POST", ... */
+    const char *pattern;         /* "/api/projects/{id}/assets": {x} matches one segment */
+    srv_http_handler handler;    /* called when the body is complete */
+    unsigned flags;
+    /* For SRV_ROUTE_STREAM_BODY: on_begin runs when headers are in (return
+     * non-0 with resp filled to refuse at once, e.g. 413/403); on_body gets
+     * each chunk (return non-0 with resp filled to stop, e.g. 413); then
+     * handler runs at the end. on_abort runs if the client goes away. */
+    int (*on_begin)(struct srv_http_req *req, struct srv_http_resp *resp);
+    int (*on_body)(struct srv_http_req *req, const unsigned char *chunk,
+                   size_t len, struct srv_http_resp *resp);
+    void (*on_abort)(struct srv_http_req *req);
+};
+
+/* Adds routes (a static array with n entries) to the table. Call from a
+ * module's init before the loop starts. */
+void srv_http_add_routes(const struct srv_route *routes, int n);
+
+/* Fills resp with a JSON body (takes the reference to j) and status. */
+enum srv_http_result srv_http_json(struct srv_http_resp *resp, int status,
+                                   json_t *j);
+
+/* Fills resp with {"code","message"} and the code's HTTP status (or
+ * `status` if non-zero). */
+enum srv_http_result srv_http_error(struct srv_http_resp *resp,
+                                    proto_code code, int status,
+                                    const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Appends a header line ("Name: value") to resp. */
+void srv_http_add_header(struct srv_http_resp *resp, const char *name,
+                         const char *value);
+
+/* Parses req->body as a JSON object; on failure fills resp with a 400 (or
+ * 413 when too large) and returns NULL. New reference. */
+json_t *srv_http_body_json(struct srv_http_req *req, struct srv_http_resp *resp);
+
+/* Copies the value of query parameter `name` (URL-decoded) into out;
+ * returns false if absent. */
+bool srv_http_query(const struct srv_http_req *req, const char *name,
+                    char *out, size_t outlen);
+
+/* A deferred request: after returning SRV_HTTP_DEFER, a handler keeps
+ * `req` and later (on the loop thread; from another thread go through
+ * srv_loop_post) calls srv_http_complete with the filled response. If the
+ * client went away meanwhile, req->wsi is NULL and complete just frees.
+ * A handler must call exactly one complete per defer. */
+void srv_http_complete(struct srv_http_req *req, struct srv_http_resp *resp);
+
+/* Wakes a streamed response whose producer returned SRV_HTTP_AGAIN (loop
+ * thread only). */
+void srv_http_wake(struct srv_http_req *req);
+
+/* Internal: the lws HTTP callback (used by loop.c). */
+int srv_http_callback(struct lws *wsi, int reason, void *user, void *in,
+                      size_t len);
+
+#endif

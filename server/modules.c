@@ -1,0 +1,21 @@
+/* modules.c -- the list of server modules. Each module has one init
+ * function that registers its HTTP routes, WebSocket handlers and loop
+ * hooks; a new module adds its call here (one line). Static libraries drop
+ * objects nothing refers to, so registration has to be explicit. */
+#include "server/modules.h"
+
+#include <stdbool.h>
+
+#include "server/http_core.h"
+#include "server/ws.h"
+
+void srv_modules_init(void)
+{
+    static bool done; /* set once on the main thread before the loop runs */
+
+    if (done)
+        return;
+    done = true;
+    srv_http_core_init();
+    srv_ws_init();
+}

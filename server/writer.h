@@ -1,0 +1,46 @@
+/* writer.h -- the store writer thread: the only code that writes SQLite
+ * while the server runs. Jobs submitted during one loop tick are run in one
+ * transaction (group commit), each inside its own SAVEPOINT so one failing
+ * job does not undo the others; after COMMIT returns (durable with
+ * synchronous=FULL) each job's `done` runs on the loop thread. */
+#ifndef MIXROOM_SERVER_WRITER_H
+#define MIXROOM_SERVER_WRITER_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+struct store_writer;
+
+/* Runs on the writer thread inside the batch transaction. Return 0 to keep
+ * the job's writes, non-zero to roll back to the job's savepoint. */
+typedef int (*store_write_fn)(sqlite3 *db, void *arg);
+
+/* Runs on the loop thread after the batch is committed: status 0 when the
+ * job's writes are durable, non-zero when the job failed or the commit did
+ * (then nothing of it was stored). May free arg. */
+typedef void (*store_done_fn)(void *arg, int status);
+
+/* Opens a write connection on <data_dir>/mixroom.db and starts the thread.
+ * Returns NULL with err on failure. */
+struct store_writer *store_writer_start(const char *data_dir,
+                                        const char *synchronous, char *err,
+                                        size_t errlen);
+
+/* Queues a job (any thread). Jobs run in submission order. done may be
+ * NULL. After store_writer_stop has begun, jobs still run before exit. */
+void store_writer_submit(struct store_writer *w, store_write_fn fn,
+                         store_done_fn done, void *arg);
+
+/* Blocks until every job submitted so far is committed and its done has
+ * been queued to the loop. (Tests and shutdown.) */
+void store_writer_flush(struct store_writer *w);
+
+/* Flushes, stops the thread and closes the connection. */
+void store_writer_stop(struct store_writer *w);
+
+/* Figures for /metrics: batches committed, jobs committed, and the largest
+ * batch so far. */
+void store_writer_stats(struct store_writer *w, unsigned long long *batches,
+                        unsigned long long *jobs, unsigned long long *max_batch);
+
+#endif

@@ -1,0 +1,230 @@
+// harness.mjs -- the integration-test harness: starts the real mixroom
+// binary on a free loopback port with a temporary data directory, waits
+// for /healthz, runs CLI subcommands, makes HTTP requests and opens real
+// WebSocket connections (the `ws` package), and stops the server.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const SRCDIR = process.env.MXT_SRCDIR || path.resolve(here, '..', '..');
+export const BIN = process.env.MXT_BIN || path.resolve(SRCDIR, 'mixroom');
+
+/** A free TCP port on 127.0.0.1 (the OS picks it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A new empty temporary directory, removed by cleanup(). */
+export function tempDir(prefix = 'mixroom-test-') {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `mixroom ARGS...` synchronously on dataDir. */
+export function cli(args, { dataDir, input, env } = {}) {
+  const full = dataDir ? [...args, '--data', dataDir] : args;
+  const r = spawnSync(BIN, full, {
+    input: input ?? '',
+    encoding: 'utf8',
+    env: { ...process.env, ...(env || {}) },
+    timeout: 60000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Starts `mixroom serve` and waits for /healthz. Options: dataDir (default:
+ * a new temp dir), args (extra flags), env, demo (default false).
+ * Returns a server handle: {port, url, wsUrl, dataDir, log(), stop(),
+ * kill9(), restart()}.
+ */
+export async function startServer(opts = {}) {
+  const dataDir = opts.dataDir || tempDir();
+  const port = opts.port || (await freePort());
+  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir,
+    '--web', path.join(SRCDIR, 'web'), ...(opts.demo ? [] : ['--no-demo']),
+    ...(opts.args || [])];
+  const proc = spawn(BIN, args, {
+    env: { ...process.env, ...(opts.env || {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  proc.stdout.on('data', (d) => { output += d; });
+  proc.stderr.on('data', (d) => { output += d; });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const server = {
+    port, dataDir, proc, exited,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    log: () => output,
+    /** SIGTERM, then wait; resolves to the exit {code, signal}. */
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 15000);
+      const r = await exited;
+      clearTimeout(t);
+      return r;
+    },
+    async kill9() {
+      proc.kill('SIGKILL');
+      return exited;
+    },
+    /** Stops (or has stopped) and starts again on the same data and port. */
+    async restart(extra = {}) {
+      await server.stop();
+      return startServer({ ...opts, ...extra, dataDir, port });
+    },
+  };
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+    try {
+      const r = await fetch(`${server.url}/healthz`);
+      if (r.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`server did not answer /healthz:\n${output}`);
+    }
+    await sleep(50);
+  }
+  return server;
+}
+
+/** An HTTP request; returns {status, headers, json, text}. */
+export async function http(server, method, urlPath, { body, token, cookie, headers, raw } = {}) {
+  const h = { ...(headers || {}) };
+  if (token) h.authorization = `Bearer ${token}`;
+  if (cookie) h.cookie = cookie;
+  let payload;
+  if (raw !== undefined) payload = raw;
+  else if (body !== undefined) {
+    payload = typeof body === 'string' ? body : JSON.stringify(body);
+    h['content-type'] = h['content-type'] || 'application/json';
+  }
+  const r = await fetch(server.url + urlPath, { method, headers: h, body: payload, redirect: 'manual' });
+  const text = await r.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: r.status, headers: r.headers, json, text };
+}
+
+/**
+ * A WebSocket client speaking mixroom.v1. Messages are kept in order;
+ * next(pred) waits for the first unread message matching pred;
+ * request(obj) sends with a fresh id and waits for the reply with that id.
+ */
+export class Client {
+  constructor(ws) {
+    this.ws = ws;
+    this.inbox = [];
+    this.binary = [];
+    this.waiters = [];
+    this.nextId = 1;
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) { this.binary.push(data); this._wake(); return; }
+      this.inbox.push(JSON.parse(data.toString()));
+      this._wake();
+    });
+  }
+  _wake() {
+    for (const w of [...this.waiters]) w();
+  }
+  send(obj) { this.ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj)); }
+  /** Waits for (and removes) the first message matching pred. */
+  next(pred = () => true, timeout = 5000) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const i = this.inbox.findIndex(pred);
+        if (i >= 0) {
+          const [m] = this.inbox.splice(i, 1);
+          this.waiters = this.waiters.filter((w) => w !== check);
+          clearTimeout(timer);
+          resolve(m);
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== check);
+        reject(new Error(`timed out waiting for a message; inbox: ${JSON.stringify(this.inbox).slice(0, 500)}`));
+      }, timeout);
+      if (!check()) this.waiters.push(check);
+    });
+  }
+  /** Sends obj with a new id and resolves with the reply carrying that id. */
+  request(obj, timeout = 5000) {
+    const id = this.nextId++;
+    this.send({ ...obj, id });
+    return this.next((m) => m.id === id, timeout);
+  }
+  /** Resolves with no matching message in `ms`, or rejects if one came. */
+  async none(pred, ms = 300) {
+    await sleep(ms);
+    const m = this.inbox.find(pred);
+    if (m) throw new Error(`unexpected message ${JSON.stringify(m)}`);
+  }
+  close() { this.ws.close(); return this.closed; }
+}
+
+/** Opens a WebSocket to the server; resolves to a Client once open. */
+export function connect(server, { protocol = 'mixroom.v1', headers, cookie } = {}) {
+  return new Promise((resolve, reject) => {
+    const h = { ...(headers || {}) };
+    if (cookie) h.cookie = cookie;
+    const ws = new WebSocket(server.wsUrl, protocol ? [protocol] : [], { headers: h, maxPayload: 64 * 1024 * 1024 });
+    const client = new Client(ws);
+    ws.once('open', () => resolve(client));
+    ws.once('unexpected-response', (req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
+    ws.once('error', reject);
+  });
+}
+
+/**
+ * Creates a user with the CLI and a session token for it; returns
+ * {name, password, token, id?}. Works while the server runs.
+ */
+export function makeUser(server, name, password = `pw-${name}-12345`) {
+  let r = cli(['user', 'add', name, '--password-stdin'], { dataDir: server.dataDir, input: `${password}\n` });
+  if (r.status !== 0) throw new Error(`user add ${name} failed: ${r.stderr}`);
+  r = cli(['token', 'create', name], { dataDir: server.dataDir });
+  if (r.status !== 0) throw new Error(`token create ${name} failed: ${r.stderr}`);
+  return { name, password, token: r.stdout.trim() };
+}
+
+/** Creates a project owned by `owner` (a user name) with the CLI; returns its id. */
+export function makeProject(server, name, owner, sampleRate = 48000) {
+  const r = cli(['project', 'create', name, '--owner', owner, '--sample-rate', String(sampleRate)], { dataDir: server.dataDir });
+  if (r.status !== 0) throw new Error(`project create failed: ${r.stderr}`);
+  return r.stdout.trim().split(/\s+/).pop();
+}
+
+/** Adds `user` to `project` with `role` through the CLI. */
+export function addMember(server, project, user, role) {
+  const r = cli(['project', 'add-member', project, user, role], { dataDir: server.dataDir });
+  if (r.status !== 0) throw new Error(`add-member failed: ${r.stderr}`);
+}
+
+/** Connects and says hello; resolves to {client, welcome}. */
+export async function join(server, user, project, { client = `c-${Math.random().toString(36).slice(2)}`, since = null } = {}) {
+  const c = await connect(server);
+  const welcome = await c.request({ type: 'hello', token: user.token, project, client, since });
+  if (welcome.type !== 'welcome') throw new Error(`hello refused: ${JSON.stringify(welcome)}`);
+  c.clientId = client;
+  return { client: c, welcome };
+}

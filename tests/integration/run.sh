@@ -1,0 +1,16 @@
+#!/bin/sh
+# run.sh -- runs the Node integration tests (tests/integration/*.test.mjs)
+# against the freshly built binary. Part of `make check`. Skips (77) only
+# when the test dependencies were not installed (`npm ci` at the top).
+set -eu
+srcdir=${srcdir:-$(dirname "$0")/../..}
+top_srcdir=$(cd "$srcdir" && pwd)
+builddir=$(pwd)
+if ! command -v node >/dev/null 2>&1 || [ ! -d "$top_srcdir/node_modules/ws" ]; then
+  echo "node or node_modules/ws missing: run 'npm ci' in $top_srcdir (./bootstrap check does)"
+  exit 77
+fi
+export MXT_BIN="$builddir/mixroom"
+export MXT_SRCDIR="$top_srcdir"
+files=${MXT_FILES:-$(ls "$top_srcdir"/tests/integration/*.test.mjs)}
+exec node --test --test-concurrency="${MXT_JOBS:-2}" --test-reporter=spec $files

@@ -1,0 +1,3 @@
+// app.js -- the browser client's entry point.
+const app = document.getElementById('app');
+app.dataset.ready = 'true';
