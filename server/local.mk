@@ -26,3 +26,6 @@ libserver_la_SOURCES += \
 libserver_la_SOURCES += \
 	server/auth.h server/auth.c server/auth_db.h server/auth_db.c \
 	server/auth_internal.h server/perm.c
+libserver_la_SOURCES += \
+	server/http_auth.c server/http_projects.c \
+	server/cli_admin.h server/cli_admin.c

@@ -1,0 +1,191 @@
+/* auth.h -- users, sessions, roles: who is asking and what they may do.
+ * Password hashing (Argon2id via libsodium), session tokens (32 random
+ * bytes, base64url, stored only as their SHA-256), project membership and
+ * the one permission table for WebSocket message types and HTTP endpoints.
+ *
+ * How another module uses it:
+ *   - an HTTP handler calls srv_auth_http() first thing, with the route's
+ *     key ("POST /api/projects/{id}/assets", exactly the method and pattern
+ *     it registered) and the project id from the path (or NULL); on a
+ *     non-zero return it returns SRV_HTTP_DONE (resp is already filled);
+ *   - the WebSocket layer compares c->role with srv_perm_ws(type) before
+ *     every handler (or calls srv_perm_ws_check());
+ *   - `hello` resolves its token (message field, else the upgrade cookie)
+ *     with srv_auth_token_user() and the role with srv_auth_member_role().
+ * Nothing here logs a password, a token or a hash. */
+#ifndef MIXROOM_SERVER_AUTH_H
+#define MIXROOM_SERVER_AUTH_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct srv_http_req;
+struct srv_http_resp;
+struct srv_server;
+struct srv_conn;
+
+/* Roles, least to most. */
+enum srv_role {
+    SRV_ROLE_NONE = 0,
+    SRV_ROLE_VIEWER,
+    SRV_ROLE_COMMENTER,
+    SRV_ROLE_EDITOR,
+    SRV_ROLE_OWNER,
+};
+
+/* "viewer" etc.; "none" for SRV_ROLE_NONE or any unknown value. */
+const char *srv_role_name(int role);
+
+/* Parses a role name ("owner", "editor", "commenter", "viewer"); -1 if
+ * unknown (also for "none"). */
+int srv_role_parse(const char *name);
+
+struct srv_user {
+    char id[64];
+    char name[64];
+    char display_name[128];
+};
+
+/* ---- names, passwords, tokens (pure; any thread) ---- */
+
+#define SRV_NAME_MAX 40
+#define SRV_PASSWORD_MIN 8
+#define SRV_PASSWORD_MAX 1024
+#define SRV_TOKEN_LEN 43          /* base64url of 32 bytes, no padding */
+#define SRV_TOKEN_HASH_LEN 32     /* SHA-256 */
+#define SRV_PW_HASH_MAX 128       /* >= crypto_pwhash_STRBYTES */
+
+/* Is `name` a valid user name: 1-40 characters of ASCII letters, digits,
+ * '.', '_' and '-'? On false, err gets a sentence saying why. */
+bool srv_auth_name_ok(const char *name, char *err, size_t errlen);
+
+/* Is `pw` acceptable as a password (8..1024 bytes)? On false, err says
+ * why ("passwords must have at least 8 characters"). */
+bool srv_auth_password_ok(const char *pw, char *err, size_t errlen);
+
+/* Hashes pw with Argon2id (crypto_pwhash_str, interactive limits or
+ * stronger) into out (an encoded string of < SRV_PW_HASH_MAX bytes).
+ * Slow (~0.1 s, 64 MiB): never on the loop thread. Returns 0 or -1. */
+int srv_auth_hash_password(const char *pw, char out[SRV_PW_HASH_MAX]);
+
+/* Checks pw against an encoded hash. Slow like hashing. True on a match. */
+bool srv_auth_verify_password(const char *encoded, const char *pw);
+
+/* A fresh random secret: 32 bytes from the system CSPRNG, base64url
+ * without padding (SRV_TOKEN_LEN chars + NUL). Used for session and invite
+ * tokens. */
+void srv_auth_token_new(char out[SRV_TOKEN_LEN + 1]);
+
+/* A random password for generated accounts (22 url-safe chars + NUL). */
+void srv_auth_password_new(char out[32]);
+
+/* Does `token` look like one of ours (43 base64url chars)? Cheap check done
+ * before any lookup. */
+bool srv_auth_token_wellformed(const char *token);
+
+/* SHA-256 of the token text: what the database stores. */
+void srv_auth_token_hash(const char *token,
+                         unsigned char out[SRV_TOKEN_HASH_LEN]);
+
+/* ---- lookups (reader connection; loop thread or own connection) ---- */
+
+/* Looks up the user of a session token (raw token as the client holds it),
+ * using the reader connection db. Returns 0 and fills *u if the session
+ * exists and has not expired; -1 otherwise. The token is looked up by its
+ * hash and the stored hash compared in constant time. Also notes the
+ * session as seen (last_seen is written in batches; see srv_auth_init). */
+int srv_auth_token_user(sqlite3 *db, const char *token, struct srv_user *u);
+
+/* The role of user_id in project_id, or SRV_ROLE_NONE if not a member (or
+ * no such project). */
+int srv_auth_member_role(sqlite3 *db, const char *project_id,
+                         const char *user_id);
+
+/* Finds a user by name (case-insensitive) or, failing that, by id. Returns
+ * 0 and fills *u, or -1. */
+int srv_auth_find_user(sqlite3 *db, const char *name_or_id,
+                       struct srv_user *u);
+
+/* ---- the permission table (perm.c) ---- */
+
+/* Who may reach an entry at all. */
+enum srv_perm_scope {
+    SRV_PERM_PUBLIC = 0,   /* no login needed (login itself, health) */
+    SRV_PERM_LOGIN,        /* any valid session; no project involved */
+    SRV_PERM_PROJECT,      /* a member of the project with at least `role` */
+};
+
+struct srv_perm_entry {
+    const char *key;   /* WS: the message type; HTTP: "METHOD /pattern" */
+    int scope;         /* enum srv_perm_scope */
+    int role;          /* least enum srv_role (SRV_ROLE_NONE unless PROJECT) */
+};
+
+/* The whole tables (static, for tests and docs). */
+const struct srv_perm_entry *srv_perm_ws_table(int *n);
+const struct srv_perm_entry *srv_perm_http_table(int *n);
+
+/* The least role a WebSocket message type needs (from the permission
+ * table): SRV_ROLE_NONE for types that need only a valid login (hello,
+ * ping), or -1 if the type is unknown. */
+int srv_perm_ws(const char *type);
+
+/* The WebSocket check in one call, for ws.c: PROTO_OK (0) when a welcomed
+ * connection with role c->role may send `type`; else the proto_code to
+ * answer (PROTO_UNAUTHORIZED before welcome, PROTO_FORBIDDEN below the
+ * role, PROTO_UNSUPPORTED for an unknown type). */
+int srv_perm_ws_check(const struct srv_conn *c, const char *type);
+
+/* The HTTP table entry for "METHOD /pattern", or NULL if absent. */
+const struct srv_perm_entry *srv_perm_http(const char *key);
+
+/* ---- the HTTP gate (every HTTP handler calls it) ---- */
+
+/* Authenticates and authorises an HTTP request against the table entry
+ * `endpoint_key` ("GET /api/projects/{id}/members": the method and the
+ * route pattern exactly as registered). The token comes from
+ * `Authorization: Bearer` or else the session cookie.
+ *   - PUBLIC entries: always allowed; *out is filled if a valid session
+ *     came along, else out->id is "".
+ *   - LOGIN entries: a valid session is needed, else 401 unauthorized.
+ *   - PROJECT entries: project_id must be given (the {id} of the path);
+ *     a user who is not a member (or a project that does not exist) gets
+ *     404 not_found, a member below the entry's role 403 forbidden.
+ * Returns 0 when allowed (out and *role_out filled when not NULL;
+ * role_out is the member's role for PROJECT entries, else SRV_ROLE_NONE),
+ * or -1 with resp filled (the handler then returns SRV_HTTP_DONE). An
+ * endpoint key missing from the table is refused with 500 and logged
+ * (fail closed). Loop thread (reads srv->db). */
+int srv_auth_http(struct srv_http_req *req, struct srv_http_resp *resp,
+                  const char *endpoint_key, const char *project_id,
+                  struct srv_user *out, int *role_out);
+
+/* ---- origins ---- */
+
+/* Is `origin` (the Origin header of an upgrade) acceptable: absent/empty,
+ * the server's own origin given the request's Host (http://HOST, or
+ * https://HOST when TLS is configured), or one of --allowed-origin?
+ * Case-insensitive; a trailing '/' is ignored. */
+bool srv_auth_origin_ok(const struct srv_server *srv, const char *origin,
+                        const char *host);
+
+/* ---- server wiring ---- */
+
+/* Registers the HTTP routes of auth and projects (login, logout, me,
+ * projects, members, invites), the tick that writes last_seen in batches
+ * and expires old sessions, and the stop hook that flushes it and stops the
+ * login verifier threads. Call once before srv_loop_run. */
+void srv_auth_init(void);
+
+/* Creates, if missing, the user `demo` (generated password, saved in
+ * <data_dir>/demo-password.txt, mode 0600) and a project "Demo song"
+ * owned by it, on its own database connection (migrations must have run).
+ * Fills project_id with the demo project's id and msg with a line for the
+ * console saying how to log in (it contains the password when the file is
+ * readable: print it on stdout, never through srv_log). Returns 1 when
+ * something was created, 0 when all existed, -1 on error (msg says why). */
+int srv_auth_ensure_demo(const char *data_dir, char *project_id,
+                         size_t idlen, char *msg, size_t msglen);
+
+#endif
