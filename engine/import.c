@@ -223,6 +223,8 @@ static int open_source(import_job *j)
     j->announced = info.frames >= 0 && info.frames < UNKNOWN_FRAMES
                        ? (int64_t)info.frames
                        : UNKNOWN_FRAMES;
+    if (j->announced != UNKNOWN_FRAMES)
+        j->announced = eng_probe_announced_frames(j->sf, j->announced);
     if (o->max_seconds > 0 && j->announced != UNKNOWN_FRAMES &&
         (double)j->announced / info.samplerate > o->max_seconds)
         return fail(j, ENG_IMPORT_TOO_LONG,
@@ -298,6 +300,14 @@ static int decode(import_job *j)
         if (j->announced != UNKNOWN_FRAMES && j->announced > 0)
             report(j, fmin(0.99, (double)r->orig_frames / j->announced), 0);
     }
+    /* A cut-off file usually also makes the decoder complain at the
+     * cut: report the cut, which says more. */
+    if (j->announced != UNKNOWN_FRAMES && r->orig_frames < j->announced)
+        return fail(j, ENG_IMPORT_TRUNCATED,
+                    "the %s stream is cut off after %.1f s (the header "
+                    "announces %.1f s)", eng_probe_family(j->sf_format),
+                    (double)r->orig_frames / r->orig_rate,
+                    (double)j->announced / r->orig_rate);
     if (sf_error(j->sf) != SF_ERR_NO_ERROR && r->orig_frames > 0)
         return fail(j, ENG_IMPORT_DAMAGED,
                     "the %s data is damaged after %.1f s (%s)",
@@ -306,12 +316,6 @@ static int decode(import_job *j)
                     sf_strerror(j->sf));
     if (r->orig_frames == 0)
         return fail(j, ENG_IMPORT_EMPTY, "the file contains no audio");
-    if (j->announced != UNKNOWN_FRAMES && r->orig_frames < j->announced)
-        return fail(j, ENG_IMPORT_TRUNCATED,
-                    "the %s stream is cut off after %.1f s (the header "
-                    "announces %.1f s)", eng_probe_family(j->sf_format),
-                    (double)r->orig_frames / r->orig_rate,
-                    (double)j->announced / r->orig_rate);
     if (j->soxr) {
         int64_t target = (r->orig_frames * (int64_t)r->rate +
                           r->orig_rate / 2) / r->orig_rate;

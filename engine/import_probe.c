@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <math.h>
+#include <stdlib.h>
 #include <sndfile.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -182,4 +183,37 @@ int eng_probe_sniff(const char *path, long *channels, double *rate)
         pos += 8 + size + (size & 1);
     }
     return found;
+}
+
+long long eng_probe_announced_frames(struct sf_private_tag *sf, long long frames)
+{
+    static const char *const tags[] = {"data : ", "SSND : "};
+    char log[8192];
+    const char *p = NULL;
+
+    if (frames <= 0)
+        return frames;
+    log[0] = '\0';
+    sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log);
+    log[sizeof log - 1] = '\0';
+    for (size_t i = 0; i < sizeof tags / sizeof tags[0] && !p; i++) {
+        /* The tag at the start of a (possibly indented) log line. */
+        for (const char *q = strstr(log, tags[i]); q && !p;
+             q = strstr(q + 1, tags[i]))
+            if (q > log && (q[-1] == '\n' || q[-1] == ' '))
+                p = q + strlen(tags[i]);
+    }
+    if (!p)
+        return frames;
+    char *end;
+    unsigned long long declared = strtoull(p, &end, 10);
+    if (strncmp(end, " (should be ", 12) != 0)
+        return frames;
+    unsigned long long actual = strtoull(end + 12, NULL, 10);
+    if (declared == 0 || declared >= 0xffffffffULL - 16 || actual == 0 ||
+        declared <= actual)
+        return frames;
+    /* frames * declared / actual without overflow for any real file. */
+    long double announced = (long double)frames * declared / actual;
+    return announced > (long double)frames ? (long long)announced : frames;
 }

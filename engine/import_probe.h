@@ -25,4 +25,14 @@ const char *eng_probe_family(int sf_format);
  * rate. Returns 1 when found, 0 otherwise. */
 int eng_probe_sniff(const char *path, long *channels, double *rate);
 
+/* For chunked containers (WAV, AIFF, W64, RF64, CAF) libsndfile silently
+ * shortens a data chunk that runs past the end of the file. This reads
+ * libsndfile's header log of the open file `sf` and, if the data chunk
+ * declares more bytes than the file holds, returns the frame count the
+ * header announced (scaled from `frames`, what the file really holds).
+ * Returns `frames` when nothing is cut off or the log does not say;
+ * streaming placeholders (size 0 or 0xFFFFFFFF) count as not cut off. */
+struct sf_private_tag;
+long long eng_probe_announced_frames(struct sf_private_tag *sf, long long frames);
+
 #endif
