@@ -135,9 +135,9 @@ int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
             want = "a file path";
     } else if (!strcmp(key, "allowed_origin")) {
         if (cfg->n_origins >= SRV_MAX_ORIGINS ||
+            (strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) ||
             copy_str(cfg->allowed_origins[cfg->n_origins],
-                     sizeof cfg->allowed_origins[0], value) ||
-            strncmp(value, "http", 4))
+                     sizeof cfg->allowed_origins[0], value))
             want = "an origin like https://studio.example.com (at most 16)";
         else
             cfg->n_origins++;

@@ -92,7 +92,7 @@ void srv_loop_post(void (*fn)(void *), void *arg)
     pthread_mutex_unlock(&post_lock);
 }
 
-static void drain_posts(void)
+void srv_loop_drain_posts(void)
 {
     struct post *p, *next;
 
@@ -120,7 +120,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason,
                    void *user, void *in, size_t len)
 {
     if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
-        drain_posts();
+        srv_loop_drain_posts();
         return 0;
     }
     return srv_http_callback(wsi, (int)reason, user, in, len);
@@ -227,7 +227,7 @@ int srv_loop_run(const struct srv_config *cfg)
     for (int i = 0; i < n_stop_hooks; i++)
         stop_hooks[i](srv);
     store_writer_flush(srv->writer);
-    drain_posts();
+    srv_loop_drain_posts();
     status = 0;
 out:
     if (srv->ctx) {
@@ -240,7 +240,7 @@ out:
     }
     if (srv->writer)
         store_writer_stop(srv->writer);
-    drain_posts();
+    srv_loop_drain_posts();
     if (srv->db)
         sqlite3_close(srv->db);
     srv_server_instance = NULL;

@@ -37,6 +37,10 @@ int srv_loop_run(const struct srv_config *cfg);
  * any thread. If the loop is gone, fn still runs (with the server stopping). */
 void srv_loop_post(void (*fn)(void *arg), void *arg);
 
+/* Runs every queued post now, in order. Called by the loop when woken; also
+ * by tests that have no loop running. Loop thread only. */
+void srv_loop_drain_posts(void);
+
 /* Registers a function the loop calls about every 100 ms on its thread
  * (presence expiry, room unloading, timers). At most 16. Call before
  * srv_loop_run (from a module's init). */

@@ -1,0 +1,111 @@
+/* test_writer.c -- the store writer thread: jobs commit in order, a
+ * failing job rolls back alone, done callbacks run after the commit with
+ * the job's status, and jobs queued together share one transaction. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/loop.h"
+#include "server/store.h"
+#include "server/writer.h"
+
+struct item {
+    int value;
+    int fail;
+    int done_status;
+    int done_calls;
+};
+
+static int insert(sqlite3 *db, void *arg)
+{
+    struct item *it = arg;
+    char sql[128];
+
+    snprintf(sql, sizeof sql, "INSERT INTO t VALUES (%d)", it->value);
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return -1;
+    return it->fail;
+}
+
+static void done(void *arg, int status)
+{
+    struct item *it = arg;
+
+    it->done_status = status;
+    it->done_calls++;
+}
+
+static int count(const char *dir, const char *where)
+{
+    char err[256], sql[256];
+    sqlite3 *db = store_open(dir, "FULL", true, err, sizeof err);
+    sqlite3_stmt *st;
+    int n = -1;
+
+    assert_non_null(db);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM t %s", where);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static void test_group_commit(void **state)
+{
+    char dir[] = "/tmp/mixroom-writer-XXXXXX", err[256];
+    struct item items[200];
+    sqlite3 *db;
+    struct store_writer *w;
+    unsigned long long batches, jobs, max_batch;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    db = store_open(dir, "FULL", false, err, sizeof err);
+    assert_non_null(db);
+    assert_int_equal(store_exec(db, "CREATE TABLE t (v INTEGER)", err, sizeof err), 0);
+    sqlite3_close(db);
+
+    w = store_writer_start(dir, "FULL", err, sizeof err);
+    assert_non_null(w);
+    memset(items, 0, sizeof items);
+    for (int i = 0; i < 200; i++) {
+        items[i].value = i;
+        items[i].fail = (i % 10 == 3); /* every tenth+3 fails */
+        store_writer_submit(w, insert, done, &items[i]);
+    }
+    store_writer_flush(w);
+    /* Before the loop drains, no done has run. */
+    for (int i = 0; i < 200; i++)
+        assert_int_equal(items[i].done_calls, 0);
+    srv_loop_drain_posts();
+    for (int i = 0; i < 200; i++) {
+        assert_int_equal(items[i].done_calls, 1);
+        assert_int_equal(items[i].done_status != 0, items[i].fail != 0);
+    }
+    assert_int_equal(count(dir, ""), 180);
+    assert_int_equal(count(dir, "WHERE v % 10 = 3"), 0);
+    store_writer_stats(w, &batches, &jobs, &max_batch);
+    assert_true(jobs == 200);
+    assert_true(batches < 200); /* jobs shared transactions */
+    assert_true(max_batch > 1);
+    store_writer_stop(w);
+
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_group_commit),
+    };
+    return cmocka_run_group_tests_name("writer", tests, NULL, NULL);
+}
