@@ -234,7 +234,6 @@ static void respond(struct srv_http_req *req, int status, json_t *body,
         snprintf(v, sizeof v, "%d", retry_after);
         srv_http_add_header(&resp, "Retry-After", v);
     }
-    srv_http_add_header(&resp, "Cache-Control", "no-store");
     srv_http_complete(req, &resp);
 }
 

@@ -61,7 +61,6 @@ static void complete_json(struct srv_http_req *req, int status, json_t *j)
     memset(&resp, 0, sizeof resp);
     resp.stream_length = -1;
     srv_http_json(&resp, status, j);
-    srv_http_add_header(&resp, "Cache-Control", "no-store");
     srv_http_complete(req, &resp);
 }
 

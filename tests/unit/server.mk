@@ -8,3 +8,11 @@ tests_unit_test_migrate_SOURCES = tests/unit/test_migrate.c
 tests_unit_test_migrate_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_writer_SOURCES = tests/unit/test_writer.c
 tests_unit_test_writer_LDADD = $(MX_TEST_LIBS)
+# Auth: name/password rules, hashing, tokens, roles, the permission table,
+# origins; the account/member/invite writes on an in-memory database.
+UNIT_TESTS += tests/unit/test_auth tests/unit/test_auth_db
+check_PROGRAMS += tests/unit/test_auth tests/unit/test_auth_db
+tests_unit_test_auth_SOURCES = tests/unit/test_auth.c
+tests_unit_test_auth_LDADD = $(MX_TEST_LIBS)
+tests_unit_test_auth_db_SOURCES = tests/unit/test_auth_db.c
+tests_unit_test_auth_db_LDADD = $(MX_TEST_LIBS)
