@@ -1,9 +1,9 @@
 # tests/unit/engine.mk -- build fragment (see Makefile.am)
 # audio import (owner: import)
 UNIT_TESTS += tests/unit/test_import tests/unit/test_import_errors \
-	tests/unit/test_peaks
+	tests/unit/test_peaks tests/unit/test_import_demo
 check_PROGRAMS += tests/unit/test_import tests/unit/test_import_errors \
-	tests/unit/test_peaks
+	tests/unit/test_peaks tests/unit/test_import_demo
 tests_unit_test_import_SOURCES = tests/unit/test_import.c \
 	tests/unit/test_import_util.h tests/unit/test_import_util.c
 tests_unit_test_import_LDADD = $(MX_TEST_LIBS)
@@ -29,19 +29,6 @@ tests_unit_test_render_routing_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_export_SOURCES = tests/unit/test_export.c \
 	tests/unit/test_render_util.h tests/unit/test_render_util.c
 tests_unit_test_export_LDADD = $(MX_TEST_LIBS)
-# mix engine: DSP, renderer, exports, loudness (owner: render)
-UNIT_TESTS += tests/unit/test_dsp tests/unit/test_render \
-	tests/unit/test_render_routing tests/unit/test_export
-check_PROGRAMS += tests/unit/test_dsp tests/unit/test_render \
-	tests/unit/test_render_routing tests/unit/test_export
-tests_unit_test_dsp_SOURCES = tests/unit/test_dsp.c
-tests_unit_test_dsp_LDADD = $(MX_TEST_LIBS)
-tests_unit_test_render_SOURCES = tests/unit/test_render.c \
-	tests/unit/test_render_util.h tests/unit/test_render_util.c
-tests_unit_test_render_LDADD = $(MX_TEST_LIBS)
-tests_unit_test_render_routing_SOURCES = tests/unit/test_render_routing.c \
-	tests/unit/test_render_util.h tests/unit/test_render_util.c
-tests_unit_test_render_routing_LDADD = $(MX_TEST_LIBS)
-tests_unit_test_export_SOURCES = tests/unit/test_export.c \
-	tests/unit/test_render_util.h tests/unit/test_render_util.c
-tests_unit_test_export_LDADD = $(MX_TEST_LIBS)
+tests_unit_test_import_demo_SOURCES = tests/unit/test_import_demo.c \
+	tests/unit/test_import_util.h tests/unit/test_import_util.c
+tests_unit_test_import_demo_LDADD = $(MX_TEST_LIBS)
