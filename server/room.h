@@ -1,0 +1,65 @@
+/* room.h -- rooms: one open project on the event loop. A room holds the
+ * project's document in memory, orders every push into revisions, hands
+ * each revision to the store writer thread and broadcasts it (the `delta`)
+ * only after it is durable. This header is what other modules use: the
+ * init that registers the WebSocket handlers (hello, push, undo, redo,
+ * presence, history) and the hooks, and a few calls for modules that add
+ * revisions (restore) or messages (assets, comments) to a project.
+ * Loop thread only. The wire format is in docs/protocol.md. */
+#ifndef MIXROOM_SERVER_ROOM_H
+#define MIXROOM_SERVER_ROOM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "protocol/document.h"
+#include "protocol/errors.h"
+
+struct srv_conn;
+struct srv_room;
+
+/* Registers the room message handlers (hello, push, undo, redo, presence,
+ * history), the close callback and the tick/stop hooks. Call once before
+ * srv_loop_run. */
+void srv_rooms_init(void);
+
+/* The loaded room of a project, or NULL if nobody has it open. */
+struct srv_room *srv_room_find(const char *project_id);
+
+/* The room's current document (in memory; it may be ahead of the database
+ * by revisions still being committed). Borrowed. */
+const proto_doc *srv_room_doc(const struct srv_room *room);
+
+/* The room's latest revision in memory, and the latest durable one. */
+long long srv_room_head(const struct srv_room *room);
+long long srv_room_committed(const struct srv_room *room);
+
+/* Applies ops (wire form, as in a push) to the room as one new revision of
+ * the given kind ("push", "restore", ...) by the connection c (its user and
+ * client are recorded; c may be NULL for the server itself). The delta is
+ * broadcast after commit; if reply_id is not NULL the copy sent to c carries
+ * it as "id" (its answer). Returns the new revision, or -1 with err when the
+ * ops do not apply (then nothing changed). */
+long long srv_room_apply_ops(struct srv_room *room, struct srv_conn *c,
+                             const char *kind, const json_t *ops,
+                             json_t *reply_id, proto_err *err);
+
+/* Sends msg (a JSON object; the reference is stolen) to every welcomed
+ * connection of the project's room, if it is loaded. Returns the number of
+ * connections it was queued on. */
+int srv_room_broadcast(const char *project_id, json_t *msg);
+
+/* Tells a loaded room that an asset exists, how long it is (frames at the
+ * project rate) and whether it is ready, so clips may reference it. A no-op
+ * if the project is not loaded (the room reads the assets table on load). */
+void srv_room_asset_update(const char *project_id, const char *asset_id,
+                           int64_t frames, bool ready);
+
+/* Figures for /metrics: rooms loaded, connections in rooms, revisions
+ * committed and pushes rejected since start. */
+void srv_room_stats(unsigned long long *rooms, unsigned long long *conns,
+                    unsigned long long *revisions,
+                    unsigned long long *rejects);
+
+#endif
