@@ -655,18 +655,18 @@ static void add_scaled(float *dst, const float *src, float g, int n)
 
 static void meter(eng_meter *m, const float *L, const float *R, int n)
 {
-    float pk[2] = {0, 0};
-    double sq[2] = {0, 0};
+    float pl = 0, pr = 0, sl = 0, sr = 0; /* n <= max_block: float is fine */
     for (int i = 0; i < n; i++) {
-        pk[0] = fmaxf(pk[0], fabsf(L[i]));
-        pk[1] = fmaxf(pk[1], fabsf(R[i]));
-        sq[0] += (double)L[i] * L[i];
-        sq[1] += (double)R[i] * R[i];
+        float a = fabsf(L[i]), b = fabsf(R[i]);
+        pl = a > pl ? a : pl;
+        pr = b > pr ? b : pr;
+        sl += L[i] * L[i];
+        sr += R[i] * R[i];
     }
-    for (int c = 0; c < 2; c++) {
-        m->peak[c] = pk[c];
-        m->rms[c] = n ? (float)sqrt(sq[c] / n) : 0.0f;
-    }
+    m->peak[0] = pl;
+    m->peak[1] = pr;
+    m->rms[0] = n ? sqrtf(sl / (float)n) : 0.0f;
+    m->rms[1] = n ? sqrtf(sr / (float)n) : 0.0f;
 }
 
 static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
