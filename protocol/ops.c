@@ -330,7 +330,8 @@ static int op_set(push_ctx *c, const char *id, const json_t *op, proto_err *err)
         !json_equal(json_object_get(old, "type"), json_object_get(obj, "type")))
         json_object_set(set, "params", json_object_get(obj, "params"));
     oldcopy = json_deep_copy(old);
-    if (strcmp(kind, "effect") == 0)
+    if (strcmp(kind, "effect") == 0 &&
+        (json_object_get(set, "type") || json_object_get(set, "track")))
         drop_effect_automation(c, oldcopy, obj);
     json_array_append_new(c->applied, json_pack("{s:s, s:s, s:O}", "op", "set",
                                                 "id", id, "fields", set));

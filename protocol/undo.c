@@ -4,23 +4,34 @@
  * every op they emit on a scratch copy, so what they return always applies. */
 #include "protocol/ops.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include "protocol/fields.h"
 
-/* Applies one op to scratch; on success appends it to out. */
-static bool try_op(proto_doc *scratch, json_t *out, json_t *op)
+/* Applies one op to scratch; on success appends it to out and (if undo
+ * is not NULL) its inverse (one array) to undo. */
+static bool try_op_undo(proto_doc *scratch, json_t *out, json_t *op,
+                        json_t *undo)
 {
     json_t *ops = json_pack("[O]", op), *applied = NULL, *inverse = NULL;
     proto_err err;
     bool ok = proto_apply_push(scratch, ops, &applied, &inverse, &err) == 0;
 
-    if (ok)
+    if (ok) {
         json_array_append(out, op);
+        if (undo)
+            json_array_append(undo, inverse);
+    }
     json_decref(ops);
     json_decref(applied);
     json_decref(inverse);
     return ok;
+}
+
+static bool try_op(proto_doc *scratch, json_t *out, json_t *op)
+{
+    return try_op_undo(scratch, out, op, NULL);
 }
 
 /* id -> the object's fields right after the push (null if it was deleted),
@@ -95,11 +106,15 @@ static json_t *restorable(const json_t *cur, const json_t *expect,
     return out;
 }
 
+/* The candidate ops are tried on the document itself and taken back at the
+ * end (cheaper than copying a large document), so doc is unchanged when
+ * this returns, though pointers from proto_doc_get are not kept. */
 json_t *proto_undo_ops(const proto_doc *doc, const json_t *applied,
                        const json_t *inverse)
 {
-    proto_doc *scratch = proto_doc_clone(doc);
+    proto_doc *scratch = (proto_doc *)doc;
     json_t *out = json_array(), *expect = after_state(applied), *inv;
+    json_t *revert = json_array(), *a = NULL, *r = NULL;
     size_t i;
 
     json_array_foreach(inverse, i, inv) {
@@ -112,11 +127,11 @@ json_t *proto_undo_ops(const proto_doc *doc, const json_t *applied,
             continue;
         if (strcmp(name, "delete") == 0 && cur) {
             cand = json_pack("{s:s, s:s}", "op", "delete", "id", id);
-            if (try_op(scratch, out, cand))
+            if (try_op_undo(scratch, out, cand, revert))
                 json_object_set_new(expect, id, json_null());
         } else if (strcmp(name, "create") == 0 && !cur) {
             cand = json_deep_copy(inv);
-            if (try_op(scratch, out, cand))
+            if (try_op_undo(scratch, out, cand, revert))
                 json_object_set(expect, id, json_object_get(inv, "fields"));
         } else if (strcmp(name, "set") == 0 && cur &&
                    json_is_object(json_object_get(expect, id))) {
@@ -125,7 +140,7 @@ json_t *proto_undo_ops(const proto_doc *doc, const json_t *applied,
             if (json_object_size(fields)) {
                 cand = json_pack("{s:s, s:s, s:O}", "op", "set", "id", id,
                                  "fields", fields);
-                if (try_op(scratch, out, cand)) {
+                if (try_op_undo(scratch, out, cand, revert)) {
                     const json_t *now = proto_doc_get(scratch, id);
                     json_t *e = json_object_get(expect, id), *v;
                     const char *key;
@@ -137,8 +152,17 @@ json_t *proto_undo_ops(const proto_doc *doc, const json_t *applied,
         }
         json_decref(cand);
     }
+    /* Take the candidates back, newest first. */
+    for (i = json_array_size(revert); i-- > 0;) {
+        int rc = proto_apply_push(scratch, json_array_get(revert, i), &a, &r,
+                                  NULL);
+        assert(rc == 0);
+        (void)rc;
+        json_decref(a);
+        json_decref(r);
+    }
+    json_decref(revert);
     json_decref(expect);
-    proto_doc_free(scratch);
     return out;
 }
 
