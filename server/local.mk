@@ -29,3 +29,10 @@ libserver_la_SOURCES += \
 libserver_la_SOURCES += \
 	server/http_auth.c server/http_projects.c \
 	server/cli_admin.h server/cli_admin.c
+# assets (owner: assets): the engine worker pool, streamed uploads
+# (raw and multipart), asset rows and progress, peaks, the demo song.
+libserver_la_SOURCES += \
+	server/jobs.h server/jobs.c \
+	server/multipart.h server/multipart.c \
+	server/assets.h server/assets.c server/http_assets.c \
+	server/demo_audio.h server/demo_audio.c server/demo.c

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "server/assets.h"
 #include "server/http_core.h"
 #include "server/ws.h"
 
@@ -18,4 +19,5 @@ void srv_modules_init(void)
     done = true;
     srv_http_core_init();
     srv_ws_init();
+    srv_assets_init();
 }
