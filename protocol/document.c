@@ -200,12 +200,13 @@ bool proto_doc_get_asset(const proto_doc *doc, const char *asset_id,
 int proto_doc_each(const proto_doc *doc,
                    int (*fn)(const json_t *object, void *ctx), void *ctx)
 {
-    const char *key;
-    json_t *value;
+    void *it;
     int rc;
 
-    json_object_foreach(doc->objects, key, value) {
-        rc = fn(value, ctx);
+    /* Plain iterator walk: json_object_foreach looks every key up again. */
+    for (it = json_object_iter(doc->objects); it;
+         it = json_object_iter_next(doc->objects, it)) {
+        rc = fn(json_object_iter_value(it), ctx);
         if (rc)
             return rc;
     }
