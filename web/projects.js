@@ -1,0 +1,133 @@
+// projects.js -- the views outside the studio: the sign-in form, the list
+// of projects (role, last activity, create), accepting an invite link, and
+// the owner's members-and-invites dialog (also opened from the studio).
+
+import * as api from './api.js';
+import { h, modal, toast, fmtAgo } from './ui.js';
+
+const ROLES = ['owner', 'editor', 'commenter', 'viewer'];
+
+/** The sign-in form; calls onDone(user) once signed in. */
+export function renderLogin(root, onDone, note) {
+  const err = h('p.error', { role: 'alert' });
+  const name = h('input', { id: 'login-name', name: 'name', autocomplete: 'username', required: true, 'aria-label': 'User name' });
+  const pw = h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, 'aria-label': 'Password' });
+  const form = h('form.card.login', {
+    onsubmit: async (e) => {
+      e.preventDefault();
+      err.textContent = '';
+      try {
+        onDone(await api.login(name.value.trim(), pw.value));
+      } catch (x) {
+        err.textContent = x.message;
+      }
+    },
+  },
+  h('h1.logo', {}, 'mixroom'),
+  note ? h('p.note', {}, note) : null,
+  h('label', { for: 'login-name' }, 'Name'), name,
+  h('label', { for: 'login-password' }, 'Password'), pw,
+  h('button.primary', { type: 'submit' }, 'Sign in'), err);
+  root.replaceChildren(h('div.center', {}, form));
+  name.focus();
+}
+
+/** The project list with create; open(id) opens a project. */
+export async function renderProjects(root, user, { open, logout }) {
+  const list = h('tbody');
+  const err = h('p.error', { role: 'alert' });
+  const name = h('input', { id: 'new-project-name', placeholder: 'New project name', 'aria-label': 'New project name', maxlength: 200 });
+  const rate = h('select', { 'aria-label': 'Sample rate' }, h('option', { value: '48000' }, '48 kHz'), h('option', { value: '44100' }, '44.1 kHz'));
+  const load = async () => {
+    try {
+      const ps = await api.listProjects();
+      list.replaceChildren(...ps.map((p) => h('tr', { dataset: { project: p.id } },
+        h('td', {}, h('a', { href: `/p/${p.id}`, onclick: (e) => { e.preventDefault(); open(p.id); } }, p.name)),
+        h('td', {}, h('span.role', {}, p.role)),
+        h('td', {}, fmtAgo(p.updated_at)),
+        h('td', {}, p.role === 'owner' ? h('button', { 'aria-label': `Members and invites of ${p.name}`, onclick: () => membersDialog(p.id, p.name, user) }, 'Share') : null))));
+      if (!ps.length) list.append(h('tr', {}, h('td', { colspan: 4 }, 'No projects yet: create one above.')));
+    } catch (x) { err.textContent = x.message; }
+  };
+  const form = h('form.row', {
+    onsubmit: async (e) => {
+      e.preventDefault();
+      err.textContent = '';
+      if (!name.value.trim()) { err.textContent = 'Give the project a name (1 to 200 characters).'; return; }
+      try {
+        const p = await api.createProject(name.value.trim(), Number(rate.value));
+        open(p.id);
+      } catch (x) { err.textContent = x.message; }
+    },
+  }, name, rate, h('button.primary', { type: 'submit' }, 'Create project'));
+  root.replaceChildren(h('div.page', {},
+    h('header.bar', {}, h('span.logo', {}, 'mixroom'), h('span.grow'),
+      h('span.who', {}, `Signed in as ${user.display_name || user.name}`),
+      h('button', { onclick: logout, 'aria-label': 'Sign out' }, 'Sign out')),
+    h('main.card.projects', {}, h('h1', {}, 'Projects'), form, err,
+      h('table.list', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Your role'), h('th', {}, 'Last activity'), h('th', {}, ''))), list))));
+  await load();
+}
+
+/** Accepts the invite `token`, then opens the project. */
+export async function acceptInvite(root, token, open) {
+  root.replaceChildren(h('div.center', {}, h('div.card', {}, h('p', {}, 'Joining the project…'))));
+  try {
+    const r = await api.acceptInvite(token);
+    toast(`You joined the project as ${r.role}.`);
+    open(r.project);
+  } catch (x) {
+    root.replaceChildren(h('div.center', {}, h('div.card', {}, h('h1', {}, 'This invite cannot be used'),
+      h('p.error', { role: 'alert' }, x.message), h('a', { href: '/projects' }, 'Your projects'))));
+  }
+}
+
+/** The owner's dialog: members (role, remove) and invite links. */
+export async function membersDialog(projectId, projectName, me) {
+  const m = modal(`Share “${projectName}”`, { wide: true });
+  const members = h('tbody');
+  const invites = h('tbody');
+  const link = h('input.link', { readonly: true, 'aria-label': 'Invite link', placeholder: 'The new link appears here' });
+  const err = h('p.error', { role: 'alert' });
+  const fail = (x) => { err.textContent = x.message; };
+  const refresh = async () => {
+    try {
+      const ms = await api.listMembers(projectId);
+      members.replaceChildren(...ms.map((x) => {
+        const role = h('select', { 'aria-label': `Role of ${x.user.name}`, onchange: async () => {
+          try { await api.setMemberRole(projectId, x.user.id, role.value); } catch (e) { fail(e); }
+          refresh();
+        } }, ROLES.map((r) => h('option', { value: r, selected: r === x.role }, r)));
+        return h('tr', {}, h('td', {}, x.user.display_name || x.user.name), h('td', {}, role),
+          h('td', {}, x.user.id === me?.id ? '' : h('button', { 'aria-label': `Remove ${x.user.name}`, onclick: async () => {
+            try { await api.removeMember(projectId, x.user.id); } catch (e) { fail(e); }
+            refresh();
+          } }, 'Remove')));
+      }));
+      const is = await api.listInvites(projectId);
+      invites.replaceChildren(...is.map((i) => h('tr', {}, h('td', {}, i.role), h('td', {}, i.state),
+        h('td', {}, `${i.uses}/${i.max_uses} used`), h('td', {}, `expires ${new Date(i.expires_at).toLocaleString()}`),
+        h('td', {}, i.state === 'active' ? h('button', { 'aria-label': 'Revoke this invite', onclick: async () => {
+          try { await api.revokeInvite(projectId, i.id); } catch (e) { fail(e); }
+          refresh();
+        } }, 'Revoke') : ''))));
+    } catch (x) { fail(x); }
+  };
+  const role = h('select', { 'aria-label': 'Role for the invite' }, ROLES.slice(1).map((r) => h('option', { value: r }, r)));
+  const days = h('select', { 'aria-label': 'Invite expires in' }, [1, 7, 30].map((d) => h('option', { value: d * 86400, selected: d === 7 }, `${d} day${d > 1 ? 's' : ''}`)));
+  const uses = h('input', { type: 'number', min: 1, max: 10000, value: 1, 'aria-label': 'How many people can use the link' });
+  m.body.append(
+    h('h3', {}, 'Members'), h('table.list', {}, members),
+    h('h3', {}, 'Invite by link'),
+    h('div.row', {}, role, days, uses, h('button.primary', { onclick: async () => {
+      try {
+        const r = await api.createInvite(projectId, role.value, Number(days.value), Number(uses.value) || 1);
+        link.value = location.origin + r.url;
+        link.select();
+        refresh();
+      } catch (x) { fail(x); }
+    } }, 'Create link')),
+    link, err, h('table.list', {}, invites));
+  await refresh();
+  return m;
+}

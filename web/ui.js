@@ -1,0 +1,185 @@
+// ui.js -- small DOM helpers shared by the views: an element builder,
+// toasts, the connection banner, modal dialogs, the help overlay, user
+// colours, and formatting of dB values, times and "last activity".
+
+/**
+ * Builds an element: h('button.primary', {onclick, 'aria-label': 'x'}, 'text', child...).
+ * Attributes starting with "on" become listeners; `style` is never used as
+ * an attribute (the CSP forbids inline styles; set el.style from code).
+ */
+export function h(tag, attrs = {}, ...children) {
+  const [name, ...classes] = tag.split('.');
+  const el = document.createElement(name || 'div');
+  if (classes.length) el.className = classes.join(' ');
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k === 'value') el.value = v;
+    else if (k === 'checked') el.checked = !!v;
+    else if (k === 'class') el.className += (el.className ? ' ' : '') + v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+/** Shows a short message at the bottom; kind 'error' or 'info'. */
+export function toast(message, kind = 'info', ms = 4000) {
+  let box = document.getElementById('toasts');
+  if (!box) {
+    box = h('div', { id: 'toasts', role: 'status', 'aria-live': 'polite' });
+    document.body.append(box);
+  }
+  const t = h(`div.toast.${kind}`, {}, message);
+  box.append(t);
+  setTimeout(() => t.remove(), ms);
+  return t;
+}
+
+/** A modal dialog with a title; returns {el, body, close}. */
+export function modal(title, { onclose, wide } = {}) {
+  const body = h('div.modal-body');
+  const close = () => { back.remove(); document.removeEventListener('keydown', onkey, true); if (onclose) onclose(); };
+  const onkey = (e) => { if (e.key === 'Escape') { e.stopPropagation(); close(); } };
+  const box = h(`div.modal${wide ? '.wide' : ''}`, { role: 'dialog', 'aria-modal': 'true', 'aria-label': title },
+    h('header', {}, h('h2', {}, title), h('button.icon', { 'aria-label': 'Close', title: 'Close', onclick: close }, '✕')),
+    body);
+  const back = h('div.backdrop', { onmousedown: (e) => { if (e.target === back) close(); } }, box);
+  document.body.append(back);
+  document.addEventListener('keydown', onkey, true);
+  setTimeout(() => { const f = box.querySelector('input,select,button:not(.icon)'); if (f) f.focus(); }, 0);
+  return { el: box, body, close };
+}
+
+export const SHORTCUTS = [
+  ['Space', 'Play / stop the playhead'],
+  ['Home', 'Playhead to the start'],
+  ['← / →', 'Playhead one beat back / forward'],
+  ['Ctrl/⌘ + Z', 'Undo your last change'],
+  ['Shift + Ctrl/⌘ + Z', 'Redo'],
+  ['S', 'Split the selected clips at the playhead'],
+  ['Ctrl/⌘ + D', 'Duplicate the selected clips'],
+  ['Delete / Backspace', 'Delete the selected clips'],
+  ['F2', 'Rename the selected clip'],
+  ['T', 'Add a track'],
+  ['B', 'Add a bus'],
+  ['K', 'Add a marker at the playhead'],
+  ['G', 'Snap to grid on / off'],
+  ['+ / −', 'Zoom in / out'],
+  ['Ctrl + wheel (pinch)', 'Zoom at the pointer'],
+  ['Wheel / Shift + wheel', 'Scroll'],
+  ['X', 'Show / hide the mixer'],
+  ['Esc', 'Clear the selection / close a dialog'],
+  ['?', 'This help'],
+];
+
+/** The help overlay listing the keyboard shortcuts. */
+export function showHelp() {
+  const m = modal('Keyboard shortcuts');
+  m.el.classList.add('help');
+  m.body.append(h('table.shortcuts', {},
+    h('tbody', {}, SHORTCUTS.map(([k, d]) => h('tr', {}, h('th', {}, h('kbd', {}, k)), h('td', {}, d))))));
+  return m;
+}
+
+const PALETTE = ['#ff6b6b', '#4ecdc4', '#ffd166', '#a78bfa', '#60a5fa', '#f472b6', '#34d399', '#fb923c', '#c084fc', '#22d3ee'];
+
+/** A stable colour for a user id. */
+export function userColor(id) {
+  let x = 0;
+  for (const c of String(id)) x = (x * 31 + c.charCodeAt(0)) >>> 0;
+  return PALETTE[x % PALETTE.length];
+}
+
+/** "−3.5 dB", "−∞ dB" for null. */
+export function fmtDb(db) {
+  if (db === null || db === undefined || db <= -100) return '−∞ dB';
+  const s = (Math.round(db * 10) / 10).toFixed(1);
+  return `${db > 0 ? '+' : ''}${s.replace('-', '−')} dB`;
+}
+
+/** m:ss.mmm for a frame count at rate. */
+export function fmtTime(frames, rate) {
+  const t = Math.max(0, frames / rate);
+  const m = Math.floor(t / 60);
+  const s = t - m * 60;
+  return `${m}:${s.toFixed(3).padStart(6, '0')}`;
+}
+
+/** "3 min ago" style text for a time in ms since the epoch. */
+export function fmtAgo(ms) {
+  if (!ms) return 'never';
+  const s = Math.max(0, (Date.now() - ms) / 1000);
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  if (s < 86400 * 30) return `${Math.floor(s / 86400)} days ago`;
+  return new Date(ms).toLocaleDateString();
+}
+
+/** Throttles fn to at most once per ms, always ending on the last call. */
+export function throttle(fn, ms) {
+  let last = 0, timer = null, args = null;
+  const run = () => { timer = null; last = Date.now(); fn(...args); };
+  const t = (...a) => {
+    args = a;
+    const wait = ms - (Date.now() - last);
+    if (wait <= 0) { if (timer) { clearTimeout(timer); timer = null; } run(); } else if (!timer) timer = setTimeout(run, wait);
+  };
+  t.flush = () => { if (timer) { clearTimeout(timer); run(); } };
+  t.cancel = () => { if (timer) clearTimeout(timer); timer = null; };
+  return t;
+}
+
+/**
+ * A continuous gesture on one control (a fader drag, a knob): the value
+ * goes out as a push at most every 50 ms while it moves, all pushes of
+ * one gesture in one undo group; the last value always goes out when the
+ * gesture ends. build(value) returns the ops.
+ */
+export function gesture(session, build) {
+  let group = null;
+  let lastSent;
+  const send = throttle((v) => {
+    if (v === lastSent) return;
+    lastSent = v;
+    if (!group) group = `gest-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`;
+    session.push(build(v), group);
+  }, 50);
+  return {
+    move(v) { send(v); },
+    end(v) { if (v !== undefined) send(v); send.flush(); group = null; lastSent = undefined; },
+  };
+}
+
+/** True while the user is working a control (drag or typing). */
+export function isBusy(el) {
+  if (el.dataset.busy === '1') return true;
+  return document.activeElement === el && (el.tagName === 'TEXTAREA' || (el.tagName === 'INPUT' && ['text', 'number', 'search', ''].includes(el.type)));
+}
+
+/** Sets a control's value from the document unless the user is working it. */
+export function setVal(el, v) {
+  if (!isBusy(el) && String(el.value) !== String(v)) el.value = v;
+}
+
+/**
+ * Wires a range input as a continuous gesture: value(range) -> what g sends;
+ * onMove(v) for local feedback. Marks the range busy while dragged.
+ */
+export function bindRange(range, g, value, onMove) {
+  range.addEventListener('pointerdown', () => { range.dataset.busy = '1'; });
+  range.addEventListener('input', () => {
+    range.dataset.busy = '1';
+    const v = value(range);
+    if (onMove) onMove(v);
+    g.move(v);
+  });
+  range.addEventListener('change', () => { g.end(value(range)); delete range.dataset.busy; });
+  range.addEventListener('pointerup', () => setTimeout(() => { g.end(); delete range.dataset.busy; }, 0));
+  range.addEventListener('blur', () => { delete range.dataset.busy; });
+}
