@@ -29,6 +29,11 @@ libserver_la_SOURCES += \
 libserver_la_SOURCES += \
 	server/http_auth.c server/http_projects.c \
 	server/cli_admin.h server/cli_admin.c
+# preview streams, plans for rooms, exports over HTTP, `mixroom render`
+# (owner: preview)
+libserver_la_SOURCES += \
+	server/asset_cache.h server/asset_cache.c \
+	server/doc_at.h server/doc_at.c
 # assets (owner: assets): the engine worker pool, streamed uploads
 # (raw and multipart), asset rows and progress, peaks, the demo song.
 libserver_la_SOURCES += \
@@ -36,3 +41,4 @@ libserver_la_SOURCES += \
 	server/multipart.h server/multipart.c \
 	server/assets.h server/assets.c server/http_assets.c \
 	server/demo_audio.h server/demo_audio.c server/demo.c
+libserver_la_SOURCES += server/room_plans.h server/room_plans.c

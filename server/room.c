@@ -29,6 +29,7 @@
 #include "server/log.h"
 #include "server/loop.h"
 #include "server/room_priv.h"
+#include "server/room_plans.h" /* srv_room_changed (preview) */
 #include "server/store.h"
 #include "server/writer.h"
 #include "server/ws.h"
@@ -898,6 +899,7 @@ long long room_commit(struct srv_room *room, struct srv_conn *c,
     j->delta_len = strlen(j->delta_text);
     json_decref(applied);
     json_decref(inverse);
+    srv_room_changed(room, rev); /* preview plans (room_plans.h) */
     room->pending++;
     store_writer_submit(room->srv->writer, rev_write, rev_done, j);
     return rev;
