@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sndfile.h>
 #include <soxr.h>
@@ -30,8 +31,48 @@
 #define PROGRESS_NS 100000000LL /* report at most every 100 ms */
 #define UNKNOWN_FRAMES ((int64_t)1 << 50)
 
+/* libsndfile stops every read at the length it announced. For an MP3
+ * without a Xing/LAME header that length is mpg123's estimate from the
+ * file size and the first frame's bitrate, which cuts VBR files short.
+ * MP3s are therefore opened through this virtual I/O whose seek refuses
+ * SEEK_END: mpg123 then cannot estimate, libsndfile announces an unknown
+ * length, and the whole stream is decoded. (A Xing/LAME header still
+ * gives the exact length, so cut-off MP3s with one are still caught.) */
+typedef struct mp3_io {
+    int fd;
+    sf_count_t size;
+} mp3_io;
+
+static sf_count_t mp3_filelen(void *u)
+{
+    return ((mp3_io *)u)->size;
+}
+
+static sf_count_t mp3_seek(sf_count_t off, int whence, void *u)
+{
+    if (whence == SEEK_END)
+        return -1;
+    return lseek(((mp3_io *)u)->fd, (off_t)off, whence);
+}
+
+static sf_count_t mp3_read(void *p, sf_count_t n, void *u)
+{
+    ssize_t r;
+
+    do
+        r = read(((mp3_io *)u)->fd, p, (size_t)n);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? 0 : r;
+}
+
+static sf_count_t mp3_tell(void *u)
+{
+    return lseek(((mp3_io *)u)->fd, 0, SEEK_CUR);
+}
+
 /* Everything one import holds; released in one place. */
 typedef struct import_job {
+    mp3_io mp3;              /* fd -1 unless the source is MPEG */
     const eng_import_opts *o;
     eng_import_result *r;
     SNDFILE *sf;
@@ -205,6 +246,20 @@ static int open_source(import_job *j)
     }
     if (!eng_probe_format_allowed(info.format))
         return fail(j, ENG_IMPORT_UNREADABLE, NULL);
+    if ((info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG) {
+        SF_VIRTUAL_IO io = {mp3_filelen, mp3_seek, mp3_read, NULL, mp3_tell};
+        sf_close(j->sf);
+        j->sf = NULL;
+        j->mp3.fd = open(o->src_path, O_RDONLY | O_CLOEXEC);
+        j->mp3.size = (sf_count_t)st.st_size;
+        if (j->mp3.fd < 0)
+            return fail(j, ENG_IMPORT_UNREADABLE, "cannot open the file: %s",
+                        strerror(errno));
+        memset(&info, 0, sizeof info);
+        j->sf = sf_open_virtual(&io, SFM_READ, &info, &j->mp3);
+        if (!j->sf || (info.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG)
+            return fail(j, ENG_IMPORT_UNREADABLE, NULL);
+    }
     j->sf_format = info.format;
     eng_probe_describe(info.format, r->format, sizeof r->format);
     r->orig_channels = info.channels;
@@ -299,6 +354,8 @@ static int decode(import_job *j)
                         o->max_seconds);
         if (j->announced != UNKNOWN_FRAMES && j->announced > 0)
             report(j, fmin(0.99, (double)r->orig_frames / j->announced), 0);
+        else
+            report(j, j->last_fraction, 0); /* unknown length: heartbeat */
     }
     /* A cut-off file usually also makes the decoder complain at the
      * cut: report the cut, which says more. */
@@ -378,7 +435,7 @@ int eng_import(const eng_import_opts *o, eng_import_result *r)
     memset(&j, 0, sizeof j);
     j.o = o;
     j.r = r;
-    j.samples.fd = j.peaks.fd = -1;
+    j.samples.fd = j.peaks.fd = j.mp3.fd = -1;
     j.announced = UNKNOWN_FRAMES;
     if (!o || !o->src_path || !o->out_dir || o->rate < ENG_IMPORT_MIN_RATE ||
         o->rate > ENG_IMPORT_MAX_RATE) {
@@ -403,6 +460,8 @@ out:
         soxr_delete(j.soxr);
     if (j.sf)
         sf_close(j.sf);
+    if (j.mp3.fd >= 0)
+        close(j.mp3.fd);
     free(j.in);
     free(j.out);
     if (rc != 0) {

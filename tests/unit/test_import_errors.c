@@ -171,6 +171,11 @@ static void test_truncated(void **state)
     write_cut(s->src, SF_FORMAT_AIFF | SF_FORMAT_PCM_16, 0.5);
     expect_fail(s, ENG_IMPORT_TRUNCATED, "the AIFF stream is cut off after 1.0 s",
                 1);
+    /* an MP3 with a LAME header announces its length */
+    tu_run("cd '%s' && sox -q -n -r 44100 -c 2 -b 16 l.wav synth 2 sine 440 "
+           "gain -3 && lame --silent l.wav l.mp3 && head -c 12000 l.mp3 > '%s'",
+           s->dir, s->src);
+    expect_fail(s, ENG_IMPORT_TRUNCATED, "the MP3 stream is cut off after ", 1);
     /* a cut inside the header is simply unreadable */
     write_cut(s->src, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 0.001);
     expect_fail(s, ENG_IMPORT_UNREADABLE, "not an audio file mixroom can read",
