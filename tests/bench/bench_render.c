@@ -6,6 +6,7 @@
  * Prints figures only; never fails on time.
  * Usage: bench_render [seconds=180] */
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
