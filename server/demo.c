@@ -1,25 +1,27 @@
 /* demo.c -- the demo project's content: on a start with cfg.demo, makes
  * sure the demo user and the "Demo song" project exist (auth), prints how
  * to log in, and the first time (the project has no revision yet)
- * synthesizes drums, bass and chords (demo_audio.c), imports them through
+ * synthesizes drums, bass and chords (engine/demo_audio.h), imports them through
  * the same path as uploads, and once all three are ready writes the
  * tracks, clips and markers as one revision by the demo user. */
+#include <limits.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/demo_audio.h"
 #include "protocol/errors.h"
 #include "server/assets.h"
 #include "server/auth.h"
-#include "server/demo_audio.h"
 #include "server/log.h"
 #include "server/loop.h"
 #include "server/room.h"
 #include "server/room_priv.h" /* room_get: see the note in demo_apply */
 #include "server/ws.h"
 
-#define DEMO_BPM 120.0
+#define DEMO_BPM 100.0
 #define DEMO_BARS 8
 #define DEMO_REPEATS 2
 
@@ -30,14 +32,19 @@ struct demo {
     struct srv_user user;
     int pending;
     bool failed;
-    char asset[SRV_DEMO_STEMS][SRV_ASSET_ID_MAX];
-    int64_t frames[SRV_DEMO_STEMS];
+    char asset[ENG_DEMO_STEMS][SRV_ASSET_ID_MAX];
+    int64_t frames[ENG_DEMO_STEMS];
 };
+
+static const char *const stem_title[ENG_DEMO_STEMS] = {"Drums", "Bass",
+                                                       "Chords"};
+static const char *const stem_file[ENG_DEMO_STEMS] = {"drums.wav", "bass.wav",
+                                                      "chords.wav"};
 
 static const struct {
     const char *track, *color, *order;
     double gain, pan;
-} look[SRV_DEMO_STEMS] = {
+} look[ENG_DEMO_STEMS] = {
     {"t_demo_drums", "#e0784f", "V", -1.0, 0.0},
     {"t_demo_bass", "#4f9be0", "W", -2.0, 0.0},
     {"t_demo_chords", "#9b6fd6", "X", -4.0, 0.1},
@@ -65,14 +72,14 @@ static json_t *demo_ops(const struct demo *d)
     json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:f}}", "op", "set",
                                          "id", "project", "fields", "tempo",
                                          DEMO_BPM));
-    for (int s = 0; s < SRV_DEMO_STEMS; s++)
+    for (int s = 0; s < ENG_DEMO_STEMS; s++)
         json_array_append_new(
             ops, json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:f, s:f}}",
                            "op", "create", "id", look[s].track, "kind",
-                           "track", "fields", "name", srv_demo_stem_name(s),
+                           "track", "fields", "name", stem_title[s],
                            "order", look[s].order, "color", look[s].color,
                            "gain", look[s].gain, "pan", look[s].pan));
-    for (int s = 0; s < SRV_DEMO_STEMS; s++)
+    for (int s = 0; s < ENG_DEMO_STEMS; s++)
         for (int r = 0; r < DEMO_REPEATS; r++) {
             char id[64];
             snprintf(id, sizeof id, "c_demo_%d_%d", s, r);
@@ -80,8 +87,8 @@ static json_t *demo_ops(const struct demo *d)
                 "{s:s, s:s, s:I, s:I, s:s}", "track", look[s].track, "asset",
                 d->asset[s], "start", (json_int_t)(r * d->frames[s]),
                 "length", (json_int_t)d->frames[s], "name",
-                srv_demo_stem_name(s));
-            if (s == SRV_DEMO_CHORDS && r == 0)
+                stem_title[s]);
+            if (s == 2 && r == 0)
                 json_object_set_new(f, "fade_in",
                                     json_integer(d->frames[s] / 16));
             if (r == DEMO_REPEATS - 1)
@@ -140,7 +147,7 @@ static void demo_apply(struct demo *d)
                  perr.message);
     else
         srv_info("demo song: %d tracks written as revision %lld",
-                 SRV_DEMO_STEMS, rev);
+                 ENG_DEMO_STEMS, rev);
 }
 
 static void demo_asset_done(void *ctx, const char *asset_id, bool ready,
@@ -150,10 +157,10 @@ static void demo_asset_done(void *ctx, const char *asset_id, bool ready,
     int s;
 
     /* stems finish in any order: find the slot by id */
-    for (s = 0; s < SRV_DEMO_STEMS; s++)
+    for (s = 0; s < ENG_DEMO_STEMS; s++)
         if (!strcmp(d->asset[s], asset_id))
             break;
-    if (s == SRV_DEMO_STEMS) {
+    if (s == ENG_DEMO_STEMS) {
         srv_warn("demo song: unexpected asset %s", asset_id);
         return;
     }
@@ -170,19 +177,12 @@ static void demo_asset_done(void *ctx, const char *asset_id, bool ready,
     free(d);
 }
 
-/* Imports stem s; its asset id goes into slot s before any callback. */
-static int demo_import(struct demo *d, int s, const char *path)
-{
-    return srv_assets_import_file(d->srv, d->project_id, d->user.id,
-                                  srv_demo_stem_file(s), path,
-                                  demo_asset_done, d, d->asset[s]);
-}
-
 int srv_demo_start(struct srv_server *srv)
 {
-    char pid[64], msg[1024], dir[4096], path[4200], err[256];
+    char pid[64], msg[1024], dir[4096];
+    char paths[ENG_DEMO_STEMS][PATH_MAX];
     struct demo *d;
-    int rc;
+    int rc, rate;
 
     if (!srv->cfg.demo)
         return 0;
@@ -209,27 +209,28 @@ int srv_demo_start(struct srv_server *srv)
     }
     d->srv = srv;
     snprintf(d->project_id, sizeof d->project_id, "%s", pid);
-    int rate = (int)query_int(srv->db,
-                              "SELECT sample_rate FROM projects WHERE id=?",
-                              pid);
-    d->pending = SRV_DEMO_STEMS;
-    for (int s = 0; s < SRV_DEMO_STEMS; s++) {
-        err[0] = '\0';
-        snprintf(path, sizeof path, "%s/%s", dir, srv_demo_stem_file(s));
-        if (srv_demo_write_stem(s, path, rate, DEMO_BPM, DEMO_BARS, err,
-                                sizeof err) != 0 ||
-            demo_import(d, s, path) != 0) {
-            srv_warn("demo song: %s", err[0] ? err : "import failed");
-            unlink(path);
-            /* the stems already started still call back; count this one
-             * as failed */
+    rate = (int)query_int(srv->db, "SELECT sample_rate FROM projects WHERE id=?",
+                          pid);
+    if (eng_demo_write_stems(dir, rate, DEMO_BPM, DEMO_BARS, paths) != 0) {
+        srv_warn("demo song: cannot synthesize the stems: %s", strerror(errno));
+        free(d);
+        return 0;
+    }
+    d->pending = ENG_DEMO_STEMS;
+    for (int s = 0; s < ENG_DEMO_STEMS; s++) {
+        /* a copy is imported; a duplicate calls back at once (only the
+         * last stem can then free d) */
+        if (srv_assets_import_file(srv, pid, d->user.id, stem_file[s],
+                                   paths[s], demo_asset_done, d,
+                                   d->asset[s]) != 0) {
+            srv_warn("demo song: the %s stem could not be imported",
+                     stem_title[s]);
             d->failed = true;
             if (--d->pending == 0)
                 free(d);
-            continue;
         }
-        unlink(path);
+        unlink(paths[s]);
     }
-    srv_info("demo song: importing %d generated stems", SRV_DEMO_STEMS);
+    srv_info("demo song: importing %d generated stems", ENG_DEMO_STEMS);
     return 0;
 }

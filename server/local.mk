@@ -40,5 +40,5 @@ libserver_la_SOURCES += \
 	server/jobs.h server/jobs.c \
 	server/multipart.h server/multipart.c \
 	server/assets.h server/assets.c server/http_assets.c \
-	server/demo_audio.h server/demo_audio.c server/demo.c
+	server/demo.c
 libserver_la_SOURCES += server/room_plans.h server/room_plans.c
