@@ -1,1 +1,14 @@
-# tests/bench/local.mk -- build fragment (see Makefile.am)
+# tests/bench/local.mk -- benchmarks: they print figures and never fail on
+# time. Built on demand (`make bench`), never run by `make check`.
+EXTRA_PROGRAMS += tests/bench/bench_proto_apply tests/bench/bench_render \
+	tests/bench/bench_import
+tests_bench_bench_proto_apply_SOURCES = tests/bench/bench_proto_apply.c
+tests_bench_bench_proto_apply_LDADD = $(MX_TEST_LIBS)
+tests_bench_bench_render_SOURCES = tests/bench/bench_render.c
+tests_bench_bench_render_LDADD = $(MX_ALL_LIBS)
+tests_bench_bench_import_SOURCES = tests/bench/bench_import.c
+tests_bench_bench_import_LDADD = $(MX_ALL_LIBS)
+CLEANFILES += $(EXTRA_PROGRAMS)
+
+bench: $(EXTRA_PROGRAMS)
+.PHONY: bench
