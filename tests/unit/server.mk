@@ -21,3 +21,11 @@ UNIT_TESTS += tests/unit/test_doc_at
 check_PROGRAMS += tests/unit/test_doc_at
 tests_unit_test_doc_at_SOURCES = tests/unit/test_doc_at.c
 tests_unit_test_doc_at_LDADD = $(MX_TEST_LIBS)
+# Assets: the engine worker pool and the multipart/form-data parser
+# (owner: assets).
+UNIT_TESTS += tests/unit/test_jobs tests/unit/test_multipart
+check_PROGRAMS += tests/unit/test_jobs tests/unit/test_multipart
+tests_unit_test_jobs_SOURCES = tests/unit/test_jobs.c
+tests_unit_test_jobs_LDADD = $(MX_TEST_LIBS)
+tests_unit_test_multipart_SOURCES = tests/unit/test_multipart.c
+tests_unit_test_multipart_LDADD = $(MX_TEST_LIBS)
