@@ -273,6 +273,7 @@ static void test_empty_file_and_bad_lines(void **state)
                      SRV_MP_ERROR);
     assert_int_equal(srv_mp_finish(&mp), SRV_MP_ERROR);
     assert_non_null(strstr(srv_mp_error(&mp), "malformed"));
+    free(s.buf);
 }
 
 static void test_headers_too_long(void **state)
