@@ -622,3 +622,95 @@ test('the permission table walk: every WebSocket message type, every role, no lo
     await s.stop();
   }
 });
+
+test('a change of role reaches open connections; a removed member is cut off', async (t) => {
+  const s = await startServer();
+  try {
+    const own = makeUser(s, 'ana', 'ana-password-1');
+    const bob = makeUser(s, 'bob', 'bob-password-1');
+    const pid = makeProject(s, 'Live', 'ana');
+    addMember(s, pid, 'bob', 'editor');
+    if (!(await helloWorks(s, own, pid))) {
+      t.skip('hello/welcome is not implemented yet');
+      return;
+    }
+    const c = await connect(s);
+    const w = await c.request({ type: 'hello', token: bob.token, project: pid, client: 'c-bob', since: null });
+    assert.equal(w.role, 'editor');
+    let r = await http(s, 'PATCH', `/api/projects/${pid}/members/bob`, { token: own.token, body: { role: 'viewer' } });
+    assert.equal(r.status, 200);
+    const before = dump(s);
+    r = await answer(c, { type: 'push', seq: 1, base: 0, ops: [{ op: 'create', id: 't_1', kind: 'track', fields: { name: 'X', order: 'a0' } }] });
+    assert.equal(r?.code, 'forbidden', JSON.stringify(r));
+    assert.equal(dump(s), before);
+    r = await http(s, 'DELETE', `/api/projects/${pid}/members/bob`, { token: own.token });
+    assert.equal(r.status, 200);
+    const closed = await Promise.race([c.closed, sleep(3000).then(() => null)]);
+    assert.ok(closed, 'the connection of a removed member stays open');
+    assert.equal(closed.code, 4403);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('TLS: HTTPS and WSS with --tls-cert/--tls-key, Secure cookie', async (t) => {
+  const dir = tempDir();
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  const g = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '1', '-subj', '/CN=127.0.0.1'], { encoding: 'utf8' });
+  if (g.status !== 0) {
+    t.skip('openssl is not available');
+    return;
+  }
+  const { spawn } = await import('node:child_process');
+  const https = await import('node:https');
+  const { default: WebSocket } = await import('ws');
+  const { freePort, BIN, SRCDIR } = await import('./harness.mjs');
+  const dataDir = path.join(dir, 'data');
+  cli(['user', 'add', 'ana', '--password-stdin'], { dataDir, input: 'ana-password-1\n' });
+  const port = await freePort();
+  const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--no-demo',
+    '--web', path.join(SRCDIR, 'web'), '--tls-cert', cert, '--tls-key', key], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout.on('data', (d) => { log += d; });
+  proc.stderr.on('data', (d) => { log += d; });
+  const request = (method, p, body) => new Promise((resolve, reject) => {
+    const payload = body ? JSON.stringify(body) : null;
+    // With an explicit Content-Length (a chunked request body is not read).
+    const req = https.request({ host: '127.0.0.1', port, path: p, method, rejectUnauthorized: false,
+      headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+  try {
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      try {
+        if ((await request('GET', '/healthz')).status === 200) break;
+      } catch { /* not up yet */ }
+      if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`no HTTPS server:\n${log}`);
+      await sleep(100);
+    }
+    const r = await request('POST', '/api/login', { name: 'ana', password: 'ana-password-1' });
+    assert.equal(r.status, 200, r.text);
+    const sc = r.headers['set-cookie'][0];
+    assert.match(sc, /HttpOnly/);
+    assert.match(sc, /SameSite=Strict/);
+    assert.match(sc, /Secure/);
+    await new Promise((resolve, reject) => {
+      const ws = new WebSocket(`wss://127.0.0.1:${port}/ws`, ['mixroom.v1'],
+        { rejectUnauthorized: false, headers: { origin: `https://127.0.0.1:${port}` } });
+      ws.once('open', () => { ws.close(); resolve(); });
+      ws.once('error', reject);
+    });
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.on('exit', resolve)));
+  }
+});
