@@ -17,3 +17,5 @@ libengine_la_SOURCES += \
 	engine/render.h engine/render.c \
 	engine/export.h engine/export.c \
 	engine/loudness.h engine/loudness.c
+# live preview encoding (owner: preview)
+libengine_la_SOURCES += engine/opus_stream.h engine/opus_stream.c

@@ -42,3 +42,5 @@ libserver_la_SOURCES += \
 	server/assets.h server/assets.c server/http_assets.c \
 	server/demo.c
 libserver_la_SOURCES += server/room_plans.h server/room_plans.c
+libserver_la_SOURCES += server/stream.h server/stream_priv.h \
+	server/stream.c server/stream_thread.c

@@ -8,6 +8,7 @@
 
 #include "server/assets.h"
 #include "server/http_core.h"
+#include "server/stream.h"
 #include "server/ws.h"
 
 void srv_modules_init(void)
@@ -20,4 +21,5 @@ void srv_modules_init(void)
     srv_http_core_init();
     srv_ws_init();
     srv_assets_init();
+    srv_stream_init();
 }

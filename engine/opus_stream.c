@@ -1,0 +1,191 @@
+/* opus_stream.c -- renderer -> (soxr) -> libopus, 20 ms at a time (see
+ * opus_stream.h). */
+#include "engine/opus_stream.h"
+
+#include <assert.h>
+#include <math.h>
+#include <opus.h>
+#include <soxr.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_METER_TRACKS 256
+#define SRC_FRAMES_44K 882
+
+struct eng_opus_stream {
+    eng_renderer *r;
+    OpusEncoder *enc;
+    soxr_t soxr;                 /* NULL at 48 kHz */
+    int rate;
+    int src_frames;              /* timeline frames per packet */
+    int64_t next_pos;            /* expected position of the next packet */
+    int64_t render_pos;          /* next frame to feed the resampler */
+    float *src;                  /* src_frames * 2 */
+    float fifo[2 * 4 * ENG_OPUS_FRAME];
+    int fifo_n;                  /* frames in fifo */
+    float pcm[2 * ENG_OPUS_FRAME];
+    /* level gathering */
+    float tpeak[MAX_METER_TRACKS], tsq[MAX_METER_TRACKS];
+    float mpeak, msq;
+    int nblocks;
+};
+
+static void meters_add(eng_opus_stream *s)
+{
+    const eng_plan *p = eng_renderer_plan(s->r);
+    int n = p ? p->ntracks : 0;
+
+    if (n > MAX_METER_TRACKS)
+        n = MAX_METER_TRACKS;
+    for (int t = 0; t < n; t++) {
+        eng_meter m = eng_renderer_track_meter(s->r, t);
+        float pk = fmaxf(m.peak[0], m.peak[1]);
+        float rm = fmaxf(m.rms[0], m.rms[1]);
+        if (pk > s->tpeak[t])
+            s->tpeak[t] = pk;
+        s->tsq[t] += rm * rm;
+    }
+    eng_meter m = eng_renderer_master_meter(s->r);
+    float pk = fmaxf(m.peak[0], m.peak[1]);
+    float rm = fmaxf(m.rms[0], m.rms[1]);
+    if (pk > s->mpeak)
+        s->mpeak = pk;
+    s->msq += rm * rm;
+    s->nblocks++;
+}
+
+eng_opus_stream *eng_opus_stream_new(eng_renderer *r, int rate, int bitrate,
+                                     int complexity)
+{
+    eng_opus_stream *s = calloc(1, sizeof *s);
+    int err;
+
+    if (!s || (rate != 48000 && rate != 44100))
+        goto fail;
+    s->r = r;
+    s->rate = rate;
+    s->src_frames = rate == 48000 ? ENG_OPUS_FRAME : SRC_FRAMES_44K;
+    s->src = calloc((size_t)s->src_frames * 2, sizeof *s->src);
+    s->enc = opus_encoder_create(ENG_OPUS_RATE, 2, OPUS_APPLICATION_AUDIO,
+                                 &err);
+    if (!s->src || !s->enc || err != OPUS_OK)
+        goto fail;
+    opus_encoder_ctl(s->enc, OPUS_SET_BITRATE(bitrate));
+    opus_encoder_ctl(s->enc, OPUS_SET_VBR(1));
+    opus_encoder_ctl(s->enc, OPUS_SET_COMPLEXITY(complexity));
+    if (rate != 48000) {
+        soxr_error_t e;
+        soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+        soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+        s->soxr = soxr_create(rate, ENG_OPUS_RATE, 2, &e, &io, &q, NULL);
+        if (!s->soxr)
+            goto fail;
+    }
+    s->next_pos = -1;
+    return s;
+fail:
+    eng_opus_stream_free(s);
+    return NULL;
+}
+
+void eng_opus_stream_free(eng_opus_stream *s)
+{
+    if (!s)
+        return;
+    if (s->enc)
+        opus_encoder_destroy(s->enc);
+    if (s->soxr)
+        soxr_delete(s->soxr);
+    free(s->src);
+    free(s);
+}
+
+void eng_opus_stream_set_renderer(eng_opus_stream *s, eng_renderer *r)
+{
+    s->r = r;
+    s->next_pos = -1;
+}
+
+int eng_opus_stream_frames(const eng_opus_stream *s)
+{
+    return s->src_frames;
+}
+
+const float *eng_opus_stream_pcm(const eng_opus_stream *s)
+{
+    return s->pcm;
+}
+
+/* 44.1 kHz: feeds 882-frame renders through soxr until a packet's worth
+ * of 48 kHz frames is waiting. */
+static void fill_resampled(eng_opus_stream *s)
+{
+    int guard = 0;
+
+    while (s->fifo_n < ENG_OPUS_FRAME && guard++ < 8) {
+        size_t done = 0;
+        eng_render(s->r, s->render_pos, s->src, s->src_frames);
+        meters_add(s);
+        s->render_pos += s->src_frames;
+        size_t room = (sizeof s->fifo / sizeof s->fifo[0]) / 2 - (size_t)s->fifo_n;
+        soxr_process(s->soxr, s->src, (size_t)s->src_frames, NULL,
+                     s->fifo + 2 * s->fifo_n, room, &done);
+        s->fifo_n += (int)done;
+    }
+    if (s->fifo_n < ENG_OPUS_FRAME) { /* cannot happen with soxr; be safe */
+        memset(s->fifo + 2 * s->fifo_n, 0,
+               sizeof(float) * 2 * (size_t)(ENG_OPUS_FRAME - s->fifo_n));
+        s->fifo_n = ENG_OPUS_FRAME;
+    }
+    memcpy(s->pcm, s->fifo, sizeof s->pcm);
+    s->fifo_n -= ENG_OPUS_FRAME;
+    memmove(s->fifo, s->fifo + 2 * ENG_OPUS_FRAME,
+            sizeof(float) * 2 * (size_t)s->fifo_n);
+}
+
+int eng_opus_stream_next(eng_opus_stream *s, int64_t position,
+                         unsigned char *out, int max)
+{
+    eng_renderer_maintain(s->r);
+    if (position != s->next_pos) {
+        if (s->soxr)
+            soxr_clear(s->soxr);
+        s->fifo_n = 0;
+        s->render_pos = position;
+        opus_encoder_ctl(s->enc, OPUS_RESET_STATE);
+    }
+    if (!s->soxr) {
+        eng_render(s->r, position, s->pcm, ENG_OPUS_FRAME);
+        meters_add(s);
+    } else {
+        fill_resampled(s);
+    }
+    s->next_pos = position + s->src_frames;
+    opus_int32 n = opus_encode_float(s->enc, s->pcm, ENG_OPUS_FRAME, out, max);
+    return n > 0 ? (int)n : -1;
+}
+
+int eng_opus_stream_levels(eng_opus_stream *s, float *track_peak,
+                           float *track_rms, int max_tracks,
+                           float *master_peak, float *master_rms)
+{
+    const eng_plan *p = eng_renderer_plan(s->r);
+    int n = p ? p->ntracks : 0;
+    float nb = s->nblocks > 0 ? (float)s->nblocks : 1.0f;
+
+    if (n > max_tracks)
+        n = max_tracks;
+    if (n > MAX_METER_TRACKS)
+        n = MAX_METER_TRACKS;
+    for (int t = 0; t < n; t++) {
+        track_peak[t] = s->tpeak[t];
+        track_rms[t] = sqrtf(s->tsq[t] / nb);
+    }
+    *master_peak = s->mpeak;
+    *master_rms = sqrtf(s->msq / nb);
+    memset(s->tpeak, 0, sizeof s->tpeak);
+    memset(s->tsq, 0, sizeof s->tsq);
+    s->mpeak = s->msq = 0;
+    s->nblocks = 0;
+    return n;
+}

@@ -1,0 +1,56 @@
+/* opus_stream.h -- 20 ms Opus packets (48 kHz stereo, OPUS_APPLICATION_AUDIO,
+ * VBR) from an eng_renderer, for live preview. A 44.1 kHz project is
+ * rendered at 44.1 kHz, 882 frames per packet, and resampled to 48 kHz
+ * with soxr in streaming mode (soxr's output is aligned with its input, so
+ * packet k still starts at timeline frame from + k * 882). Also gathers the
+ * per-track and master meters of the blocks rendered for each packet.
+ * Nothing is allocated per packet. One thread uses a stream at a time. */
+#ifndef MIXROOM_ENGINE_OPUS_STREAM_H
+#define MIXROOM_ENGINE_OPUS_STREAM_H
+
+#include <stdint.h>
+
+#include "engine/render.h"
+
+#define ENG_OPUS_RATE 48000
+#define ENG_OPUS_FRAME 960          /* 20 ms at 48 kHz */
+#define ENG_OPUS_MAX_PACKET 1500
+
+typedef struct eng_opus_stream eng_opus_stream;
+
+/* A stream encoding what r renders; r stays the caller's (it must outlive
+ * the stream or be replaced with eng_opus_stream_set_renderer). rate is
+ * the project rate (44100 or 48000); bitrate in bits/s (6000..510000),
+ * complexity 0..10. NULL on error. */
+eng_opus_stream *eng_opus_stream_new(eng_renderer *r, int rate, int bitrate,
+                                     int complexity);
+
+void eng_opus_stream_free(eng_opus_stream *s);
+
+/* Uses another renderer from the next packet on (e.g. a fixed plan for
+ * playback of a revision); resets like a seek. */
+void eng_opus_stream_set_renderer(eng_opus_stream *s, eng_renderer *r);
+
+/* Timeline frames (project rate) one packet covers: 960 or 882. */
+int eng_opus_stream_frames(const eng_opus_stream *s);
+
+/* Renders the packet starting at timeline frame `position` and encodes it
+ * into out (max bytes). A position other than the previous one plus
+ * eng_opus_stream_frames() is a seek (the resampler is reset). Returns the
+ * packet length (> 0) or -1 on an encoder error. */
+int eng_opus_stream_next(eng_opus_stream *s, int64_t position,
+                         unsigned char *out, int max);
+
+/* Levels gathered since the last call (peak and RMS, linear, max over the
+ * two channels), for up to max_tracks tracks of the renderer's current
+ * plan and the master; then resets the gathering. Returns the number of
+ * tracks written (the plan's track count, capped at max_tracks). */
+int eng_opus_stream_levels(eng_opus_stream *s, float *track_peak,
+                           float *track_rms, int max_tracks,
+                           float *master_peak, float *master_rms);
+
+/* The last rendered PCM at 48 kHz (ENG_OPUS_FRAME interleaved stereo
+ * frames of the latest packet), for tests. */
+const float *eng_opus_stream_pcm(const eng_opus_stream *s);
+
+#endif

@@ -1,0 +1,96 @@
+/* stream_priv.h -- internals shared by stream.c (messages, delivery,
+ * follow; loop thread) and stream_thread.c (the pacing threads). */
+#ifndef MIXROOM_SERVER_STREAM_PRIV_H
+#define MIXROOM_SERVER_STREAM_PRIV_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/opus_stream.h"
+#include "engine/plan.h"
+#include "engine/render.h"
+
+struct srv_conn;
+struct srv_room_plan;
+struct pv_thread;
+struct pv_conn;
+
+enum pv_cmd_type { PV_PLAY = 1, PV_PAUSE, PV_SEEK, PV_REMOVE };
+
+struct pv_cmd {
+    struct pv_cmd *next;
+    struct pv_stream *s;          /* a reference */
+    int type;
+    int64_t from;
+    bool loop;
+    int64_t loop_a, loop_b;
+    eng_plan *fixed;              /* PLAY of a revision: a reference, else NULL */
+};
+
+/* One stream: shared by the loop (owner, commands) and its pacing thread
+ * (everything under "thread"). Reference-counted: the owner, the thread's
+ * list, and each packet in flight hold one. */
+struct pv_stream {
+    atomic_int refs;
+    uint32_t id;
+    struct pv_thread *th;
+    int rate, bitrate, complexity;
+    struct srv_room_plan *rp;     /* a reference: its slot feeds `live` */
+    /* loop thread */
+    struct pv_conn *owner;        /* NULL once the connection is gone */
+    /* thread */
+    struct pv_stream *next_th;
+    bool in_thread;
+    eng_renderer *live, *fixed;
+    eng_opus_stream *enc;
+    bool playing, looping;
+    int64_t pos, loop_a, loop_b;
+    uint32_t seq;
+    int64_t t_start_ns;           /* when packet 0 is due to be sent */
+    int64_t k;                    /* packets since t_start */
+    int level_acc_ms;
+};
+
+/* An item delivered to the loop: audio, levels or a stop. */
+enum pv_item_kind { PV_ITEM_AUDIO = 1, PV_ITEM_LEVELS, PV_ITEM_STOPPED };
+
+struct pv_item {
+    struct pv_stream *s;          /* a reference */
+    int kind;
+    int64_t position;
+    size_t len;
+    size_t off;                   /* offset of the bytes in the batch */
+};
+
+/* What a pacing thread posts to the loop once per wake-up. */
+struct pv_batch {
+    size_t n, cap;
+    struct pv_item *items;
+    unsigned char *buf;
+    size_t buf_len, buf_cap;
+};
+
+/* ---- stream_thread.c ---- */
+
+/* Starts n pacing threads (once). 0 or -1. */
+int pv_threads_start(int n);
+/* Stops and joins them; their streams are released. */
+void pv_threads_stop(void);
+/* The thread with the fewest streams. */
+struct pv_thread *pv_thread_pick(void);
+/* Queues a command (takes cmd; cmd->s must hold a reference) and wakes the
+ * stream's thread. */
+void pv_thread_command(struct pv_cmd *cmd);
+/* Frees a stream's engine state (whoever drops the last reference). */
+void pv_stream_release(struct pv_stream *s);
+void pv_stats(unsigned long long *playing, unsigned long long *packets,
+              unsigned long long *late, int *threads);
+
+/* ---- stream.c ---- */
+
+/* Loop thread: delivers a batch the pacing thread posted. */
+void pv_deliver_batch(void *arg);
+
+#endif
