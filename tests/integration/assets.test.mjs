@@ -181,6 +181,33 @@ test('WAV, FLAC and MP3 uploads import with progress, peaks and the list', { ski
   }
 });
 
+test('a long import reports progress at least every 250 ms', { skip }, async () => {
+  const { s, owner, project, client } = await setup();
+  try {
+    const f = sine('long.wav', 240, 44100, 2, 24, 220);
+    const times = [];
+    client.ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const m = JSON.parse(data.toString());
+      if (m.type === 'asset') times.push({ t: Date.now(), state: m.asset.state, progress: m.asset.progress });
+    });
+    const r = await upload(s, owner, project, f);
+    assert.equal(r.status, 202);
+    const d = await assetState(client, r.json.asset, ['ready', 'failed'], 60000);
+    assert.equal(d.asset.state, 'ready');
+    assert.equal(d.asset.frames, framesAt(240 * 44100, 44100, 48000));
+    const imp = times.filter((m) => m.state === 'importing' || m.state === 'ready');
+    assert.ok(imp.length >= 2);
+    for (let i = 1; i < imp.length; i++) {
+      assert.ok(imp[i].t - imp[i - 1].t <= 350, `gap of ${imp[i].t - imp[i - 1].t} ms`);
+      assert.ok(imp[i].progress >= imp[i - 1].progress || imp[i].state === 'ready');
+    }
+  } finally {
+    client.close();
+    assert.equal((await s.stop()).code, 0);
+  }
+});
+
 test('the same file twice is one asset; four uploads at once all finish', { skip }, async () => {
   const { s, owner, project, client } = await setup();
   try {
