@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+#include "server/cli_render.h"
+
 const struct srv_cli_command srv_cli_extra[] = {
+    {"render", srv_cli_render, "render a project to a file and print its loudness"},
     {NULL, NULL, NULL},
 };

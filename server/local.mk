@@ -44,3 +44,5 @@ libserver_la_SOURCES += \
 libserver_la_SOURCES += server/room_plans.h server/room_plans.c
 libserver_la_SOURCES += server/stream.h server/stream_priv.h \
 	server/stream.c server/stream_thread.c
+libserver_la_SOURCES += server/export_http.h server/export_http.c
+libserver_la_SOURCES += server/cli_render.h server/cli_render.c

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "server/assets.h"
+#include "server/export_http.h"
 #include "server/http_core.h"
 #include "server/stream.h"
 #include "server/ws.h"
@@ -22,4 +23,5 @@ void srv_modules_init(void)
     srv_ws_init();
     srv_assets_init();
     srv_stream_init();
+    srv_export_http_init();
 }
