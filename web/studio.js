@@ -54,7 +54,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     onchange: () => session.push([{ op: 'set', id: 'project', fields: { meter: [Number(meterN.value), Number(meterD.value)] } }]) },
   [1, 2, 4, 8, 16].map((d) => h('option', { value: d }, d)));
   const playBtn = h('button.play', { 'aria-label': 'Play', title: 'Play / stop (Space)', onclick: () => togglePlay() }, '▶');
-  const snapBtn = h('button.toggle', { 'aria-label': 'Snap to grid', title: 'Snap to grid (G)', 'aria-pressed': 'true', onclick: () => toggleSnap() }, '⌗ Snap');
+  const snapBtn = h('button.toggle', { 'aria-label': 'Snap to grid', title: 'Snap to grid (G)', 'aria-pressed': 'true', onclick: () => toggleSnap() }, 'Snap');
   const undoBtn = h('button', { 'aria-label': 'Undo', title: 'Undo (Ctrl/⌘+Z)', onclick: () => undo() }, '↶');
   const redoBtn = h('button', { 'aria-label': 'Redo', title: 'Redo (Shift+Ctrl/⌘+Z)', onclick: () => redo() }, '↷');
   const addTrackBtn = h('button', { 'aria-label': 'Add track', title: 'Add track (T)', onclick: () => addTrack('audio') }, '+ Track');
@@ -73,7 +73,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     h('a.back', { href: '/projects', 'aria-label': 'Back to the projects', onclick: (e) => { e.preventDefault(); go('/projects'); } }, '◂'),
     h('span.logo', {}, 'mixroom'), title, roleTag,
     h('div.group', {}, h('label.small', {}, '♩', tempo), h('span.small', {}, meterN, '/', meterD)),
-    h('div.group', {}, playBtn, h('button', { 'aria-label': 'Playhead to the start', title: 'To start (Home)', onclick: () => S.setPlayhead(0) }, '⏮')),
+    h('div.group', {}, playBtn, h('button', { 'aria-label': 'Playhead to the start', title: 'To start (Home)', onclick: () => S.setPlayhead(0) }, '|◀')),
     h('div.group', {}, snapBtn,
       h('button', { 'aria-label': 'Zoom out', title: 'Zoom out (−)', onclick: () => tl.zoomBy(1 / 1.5) }, '−'),
       h('button', { 'aria-label': 'Zoom in', title: 'Zoom in (+)', onclick: () => tl.zoomBy(1.5) }, '+')),

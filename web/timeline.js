@@ -40,7 +40,7 @@ export function createTimeline(S) {
   const playhead = h('div.playhead', { 'aria-hidden': 'true' });
   overlay.append(playhead);
   const rowsBox = h('div.rows');
-  const dropRow = h('div.droprow', {}, h('div.head.drop-head', {}, S.canEdit ? 'Drop audio here for a new track' : ''), h('div.lane.drop-lane', { dataset: { track: '' } }));
+  const dropRow = h('div.droprow', {}, h('div.head.drop-head', {}, 'Drop audio here for a new track'), h('div.lane.drop-lane', { dataset: { track: '' } }));
   const content = h('div.content', {}, rulerRow, markersLayer, rowsBox, dropRow, overlay);
   const scroller = h('div.scroller', { tabindex: '0', 'aria-label': 'Timeline' }, content);
   let raf = 0;

@@ -109,7 +109,7 @@ export function createUploads(S) {
       upload([...input.files], sel ? sel.track : ts.length ? ts[0].id : null, S.playhead);
       input.value = '';
     });
-    const btn = h('button', { 'aria-label': 'Import audio files', title: 'Import audio (or drop files on the timeline)', onclick: () => input.click() }, '⤒ Import');
+    const btn = h('button', { 'aria-label': 'Import audio files', title: 'Import audio (or drop files on the timeline)', onclick: () => input.click() }, 'Import…');
     return h('span', {}, btn, input);
   }
 
