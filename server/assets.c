@@ -58,11 +58,20 @@ struct srv_asset_job {
     bool reuse;
     int reuse_orig_rate;
     char reuse_format[48];
-    /* result (worker writes, loop reads after done) */
+    /* what messages and rows show (loop thread only) */
     int64_t frames;
     int channels, orig_rate;
     char format[48];
     char error[256];
+    /* the worker's result: written only by import_work, read by the loop
+     * in import_done (the post is the hand-over) */
+    struct {
+        bool ok;
+        int64_t frames;
+        int channels, orig_rate;
+        char format[48];
+        char error[256];
+    } out;
     /* server-side imports */
     srv_asset_done_fn done;
     void *done_ctx;
@@ -309,11 +318,12 @@ static bool try_reuse(struct srv_asset_job *job, const char *dir)
     a = eng_asset_open(samples);
     if (!a)
         return false;
-    job->frames = a->frames;
-    job->channels = a->channels;
+    job->out.frames = a->frames;
+    job->out.channels = a->channels;
     eng_asset_release(a);
-    job->orig_rate = job->reuse_orig_rate;
-    snprintf(job->format, sizeof job->format, "%s", job->reuse_format);
+    job->out.orig_rate = job->reuse_orig_rate;
+    snprintf(job->out.format, sizeof job->out.format, "%s",
+             job->reuse_format);
     return true;
 }
 
@@ -324,20 +334,20 @@ static void import_work(void *arg)
     eng_import_opts o;
     eng_import_result r;
 
-    atomic_store(&job->permille, 0);
     if (eng_asset_dir(dir, sizeof dir, job->data_dir, job->sha) != 0) {
-        snprintf(job->error, sizeof job->error, "internal: bad asset hash");
+        snprintf(job->out.error, sizeof job->out.error,
+                 "internal: bad asset hash");
         goto fail;
     }
     if (try_reuse(job, dir)) {
         if (eng_store_original(job->src_path, dir) != 0) {
-            snprintf(job->error, sizeof job->error,
+            snprintf(job->out.error, sizeof job->out.error,
                      "the server could not store the file: %s",
                      strerror(errno));
             goto fail;
         }
         atomic_store(&job->permille, 1000);
-        job->state = ST_READY;
+        job->out.ok = true;
         return;
     }
     memset(&o, 0, sizeof o);
@@ -350,39 +360,49 @@ static void import_work(void *arg)
     o.cancel = job->cancel;
     if (eng_import(&o, &r) != 0) {
         if (r.status == ENG_IMPORT_CANCELLED)
-            snprintf(job->error, sizeof job->error,
+            snprintf(job->out.error, sizeof job->out.error,
                      "the server stopped during the import");
         else
-            snprintf(job->error, sizeof job->error, "%s",
+            snprintf(job->out.error, sizeof job->out.error, "%s",
                      r.error[0] ? r.error : eng_import_status_text(r.status));
         remove_empty_dirs(dir);
         goto fail;
     }
     if (eng_store_original(job->src_path, dir) != 0) {
-        snprintf(job->error, sizeof job->error,
+        snprintf(job->out.error, sizeof job->out.error,
                  "the server could not store the file: %s", strerror(errno));
         goto fail;
     }
-    job->frames = r.frames;
-    job->channels = r.channels;
-    job->orig_rate = r.orig_rate;
-    snprintf(job->format, sizeof job->format, "%s", r.format);
+    job->out.frames = r.frames;
+    job->out.channels = r.channels;
+    job->out.orig_rate = r.orig_rate;
+    snprintf(job->out.format, sizeof job->out.format, "%s", r.format);
     atomic_store(&job->permille, 1000);
-    job->state = ST_READY;
+    job->out.ok = true;
     return;
 fail:
     unlink(job->src_path);
-    job->frames = 0;
-    job->channels = 0;
-    job->state = ST_FAILED;
+    job->out.ok = false;
 }
 
 /* Back on the loop: write the final row; the rest happens when durable. */
 static void import_done(void *arg)
 {
     struct srv_asset_job *job = arg;
-    struct row_write *w = row_from_job(job, false);
+    struct row_write *w;
     struct srv_server *srv = srv_server_instance;
+
+    if (job->out.ok) {
+        job->state = ST_READY;
+        job->frames = job->out.frames;
+        job->channels = job->out.channels;
+        job->orig_rate = job->out.orig_rate;
+        snprintf(job->format, sizeof job->format, "%s", job->out.format);
+    } else if (job->state != ST_FAILED) {
+        job->state = ST_FAILED;
+        snprintf(job->error, sizeof job->error, "%s", job->out.error);
+    }
+    w = row_from_job(job, false);
 
     if (!w || !srv || !srv->writer) {
         free(w);
@@ -572,8 +592,8 @@ static int start_import(struct srv_server *srv, struct srv_asset_job *job,
         snprintf(job->error, sizeof job->error,
                  "the server is stopping; try again");
         unlink(job->src_path);
-        import_done(job);
         snprintf(id_out, SRV_ASSET_ID_MAX, "%s", job->id);
+        import_done(job); /* records the failure; may free job */
         return 0;
     }
     job_announce(job);
