@@ -29,3 +29,8 @@ tests_unit_test_jobs_SOURCES = tests/unit/test_jobs.c
 tests_unit_test_jobs_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_multipart_SOURCES = tests/unit/test_multipart.c
 tests_unit_test_multipart_LDADD = $(MX_TEST_LIBS)
+# Preview: the Opus decoding helper of tests/integration/preview.test.mjs
+# (owner: preview).
+check_PROGRAMS += tests/integration/opus_decode
+tests_integration_opus_decode_SOURCES = tests/integration/opus_decode.c
+tests_integration_opus_decode_LDADD = $(MX_TEST_LIBS)
