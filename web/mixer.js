@@ -144,7 +144,7 @@ export function createMixer(S) {
   const strips = new Map();
   const box = h('div.strips');
   const mf = fader(S, 'Master volume', () => S.doc.project.master_gain, (db) => [{ op: 'set', id: 'project', fields: { master_gain: db } }]);
-  const master = h('section.strip.master', { 'aria-label': 'Master strip' }, h('div.sname', {}, 'Master'), h('div.grow'), mf.el);
+  const master = h('section.strip.master', { 'aria-label': 'Master strip' }, h('div.sname', {}, 'Master'), mf.el);
   const el = h('div.mixer', { role: 'region', 'aria-label': 'Mixer' }, box, master);
 
   function render() {

@@ -59,7 +59,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
   const redoBtn = h('button', { 'aria-label': 'Redo', title: 'Redo (Shift+Ctrl/⌘+Z)', onclick: () => redo() }, '↷');
   const addTrackBtn = h('button', { 'aria-label': 'Add track', title: 'Add track (T)', onclick: () => addTrack('audio') }, '+ Track');
   const addBusBtn = h('button', { 'aria-label': 'Add bus', title: 'Add bus (B)', onclick: () => addTrack('bus') }, '+ Bus');
-  const mixBtn = h('button.toggle', { 'aria-label': 'Show the mixer', title: 'Mixer (X)', 'aria-pressed': 'true', onclick: () => toggleMixer() }, '☰ Mixer');
+  const mixBtn = h('button.toggle', { 'aria-label': 'Show the mixer', title: 'Mixer (X)', 'aria-pressed': 'true', onclick: () => toggleMixer() }, 'Mixer');
   const shareBtn = h('button', { 'aria-label': 'Members and invites', onclick: () => membersDialog(projectId, S.doc.project.name, session.user || user) }, 'Share');
   const status = h('span.status', { role: 'status', 'aria-live': 'polite' }, 'connecting');
   const roleTag = h('span.role');
@@ -71,7 +71,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
 
   const topbar = h('header.topbar', {},
     h('a.back', { href: '/projects', 'aria-label': 'Back to the projects', onclick: (e) => { e.preventDefault(); go('/projects'); } }, '◂'),
-    h('span.logo', {}, 'mixroom'), title, roleTag,
+    title, roleTag,
     h('div.group', {}, h('label.small', {}, '♩', tempo), h('span.small', {}, meterN, '/', meterD)),
     h('div.group', {}, playBtn, h('button', { 'aria-label': 'Playhead to the start', title: 'To start (Home)', onclick: () => S.setPlayhead(0) }, '|◀')),
     h('div.group', {}, snapBtn,
@@ -83,7 +83,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     presence.avatars, status,
     h('div.group', {}, mixBtn, shareBtn,
       h('button', { 'aria-label': 'Keyboard shortcuts', title: 'Shortcuts (?)', onclick: () => showHelp() }, '?'),
-      h('button', { 'aria-label': 'Sign out', onclick: logout }, 'Sign out')));
+      h('button', { 'aria-label': 'Sign out', title: 'Sign out', onclick: logout }, 'Sign out')));
 
   // ---- clip inspector ----
   const iName = h('input', { 'aria-label': 'Clip name', maxlength: 200, onchange: () => setClip({ name: iName.value }) });

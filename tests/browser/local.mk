@@ -1,0 +1,6 @@
+# tests/browser/local.mk -- the browser tests: headless Chromium (Debian's
+# chromium) driven by playwright-core against the real server, run by
+# tests/browser/run.sh. Screenshots land in tests/browser/artifacts/.
+TESTS += tests/browser/run.sh
+EXTRA_DIST += tests/browser/run.sh tests/browser/lib.mjs tests/browser/fixture.mjs \
+	$(wildcard $(srcdir)/tests/browser/*.test.mjs)
