@@ -255,8 +255,9 @@ static bool produce_one(struct pv_stream *s, struct pv_batch *b, int64_t now)
         set_paused(s);
         return false;
     }
-    /* late: produced after the time it is due to be played */
-    if (now > s->t_start_ns + s->k * PACKET_NS)
+    /* late: produced after the time it is due to be played (the client
+     * starts packet 0 one lead after the first burst) */
+    if (now > s->t_start_ns + (s->k + SRV_STREAM_LEAD_PACKETS) * PACKET_NS)
         atomic_fetch_add(&st_late, 1);
     unsigned char *p = batch_add(b, s, PV_ITEM_AUDIO, s->pos, 17 + (size_t)n);
     if (p) {
