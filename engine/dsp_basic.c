@@ -217,30 +217,95 @@ void eng_comp_reset(eng_comp *c)
     c->gain = eng_db_to_lin(c->p.makeup);
 }
 
+/* log2(x) for a normal, positive float: exponent plus an atanh series of
+ * the mantissa folded into [sqrt(1/2), sqrt(2)); error below 1e-7. Fully
+ * deterministic (no libm), cheap enough to run once per detector step. */
+static float fast_log2(float x)
+{
+    union { float f; uint32_t u; } v = {x};
+    int e = (int)((v.u >> 23) & 0xff) - 127;
+    v.u = (v.u & 0x007fffffu) | 0x3f800000u; /* mantissa in [1, 2) */
+    float m = v.f;
+    if (m > 1.41421356f) {
+        m *= 0.5f;
+        e++;
+    }
+    float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
+    float p = s * (2.88539008f + s2 * (0.96179669f + s2 * (0.57707801f +
+                                                          s2 * 0.41219858f)));
+    return (float)e + p;
+}
+
+/* 2^y for y in about [-126, 126]: 2^round(y) built in the exponent bits
+ * times a Taylor polynomial of 2^f, |f| <= 1/2; relative error below 2e-7. */
+static float fast_exp2(float y)
+{
+    if (y < -126.0f)
+        return 0.0f;
+    if (y > 126.0f)
+        y = 126.0f;
+    float n = y >= 0.0f ? (float)(int)(y + 0.5f) : -(float)(int)(0.5f - y);
+    float f = (y - n) * 0.69314718f;
+    float p = 1.0f + f * (1.0f + f * (0.5f + f * (1.6666667e-1f + f *
+              (4.1666668e-2f + f * (8.3333338e-3f + f * 1.3888889e-3f)))));
+    union { float f; uint32_t u; } v;
+    v.u = (uint32_t)((int)n + 127) << 23;
+    return p * v.f;
+}
+
+/* Detector: the stereo peak of each ENG_COMP_STEP samples, in dB (fast
+ * log2), through the static curve, smoothed with attack/release in the dB
+ * domain; the linear gain is ramped across the step. */
 void eng_comp_process(eng_comp *c, float *l, float *r, int n)
 {
     float env = c->env_db, g = c->gain;
-    float makeup = (float)c->p.makeup;
+    const float makeup = (float)c->p.makeup;
+    const float att = c->att_coef, rel = c->rel_coef;
+    const float thr = (float)c->p.threshold, knee = (float)c->p.knee;
+    const float slope = 1.0f / (float)(c->p.ratio < 1.0 ? 1.0 : c->p.ratio) - 1.0f;
+    const float below = thr - 0.5f * knee; /* no gain change under here */
+    float last_env = NAN;
 
     for (int i = 0; i < n; i += ENG_COMP_STEP) {
         int k = n - i < ENG_COMP_STEP ? n - i : ENG_COMP_STEP;
         float peak = 0.0f;
         for (int j = 0; j < k; j++) {
             float a = fabsf(l[i + j]), b = fabsf(r[i + j]);
-            peak = fmaxf(peak, fmaxf(a, b));
+            float m = a > b ? a : b;
+            peak = m > peak ? m : peak;
         }
-        double x = eng_lin_to_db(peak);
-        float gr = (float)(eng_comp_curve(&c->p, x) - x);
+        float x = peak <= 1e-10f ? -200.0f : 6.02059991f * fast_log2(peak);
+        float gr = 0.0f;               /* eng_comp_curve(x) - x, in float */
+        if (x > below) {
+            float d = x - thr;
+            if (knee > 0.0f && 2.0f * fabsf(d) <= knee) {
+                float kk = d + 0.5f * knee;
+                gr = slope * kk * kk / (2.0f * knee);
+            } else {
+                gr = slope * d;
+            }
+        }
         if (gr < env)
-            env = c->att_coef * env + (1.0f - c->att_coef) * gr;
+            env = att * env + (1.0f - att) * gr;
         else
-            env = c->rel_coef * env + (1.0f - c->rel_coef) * gr;
-        float ng = (float)pow(10.0, (double)(env + makeup) / 20.0);
+            env = rel * env + (1.0f - rel) * gr;
+        float ng = g;
+        if (env != last_env) {
+            ng = fast_exp2((env + makeup) * 0.166096405f); /* dB -> lin */
+            last_env = env;
+        }
+        if (ng == g) {
+            for (int j = 0; j < k; j++) {
+                l[i + j] *= g;
+                r[i + j] *= g;
+            }
+            continue;
+        }
         float step = (ng - g) / (float)k;
         for (int j = 0; j < k; j++) {
-            g += step;
-            l[i + j] *= g;
-            r[i + j] *= g;
+            float gj = g + step * (float)(j + 1);
+            l[i + j] *= gj;
+            r[i + j] *= gj;
         }
         g = ng;
     }
