@@ -2,7 +2,8 @@
 # into the binary (server/migrations_gen.c) so `mixroom` runs from anywhere.
 # Append new files; never edit or reorder applied ones.
 MIGRATIONS = \
-	migrations/0001_initial.sql
+	migrations/0001_initial.sql \
+	migrations/0002_ops_client.sql
 
 EXTRA_DIST += $(MIGRATIONS) build-aux/embed-migrations.sh
 nodist_libserver_la_SOURCES += server/migrations_gen.c

@@ -7,8 +7,10 @@
 #include <stdbool.h>
 
 #include "server/assets.h"
+#include "server/auth.h"
 #include "server/export_http.h"
 #include "server/http_core.h"
+#include "server/room.h"
 #include "server/stream.h"
 #include "server/ws.h"
 
@@ -21,6 +23,8 @@ void srv_modules_init(void)
     done = true;
     srv_http_core_init();
     srv_ws_init();
+    srv_auth_init();
+    srv_rooms_init();
     srv_assets_init();
     srv_stream_init();
     srv_export_http_init();

@@ -66,6 +66,7 @@ static const struct srv_perm_entry http_table[] = {
     MEMBER("GET /api/assets/{id}/peaks", SRV_ROLE_VIEWER),
     MEMBER("GET /api/projects/{id}/assets/{asset}/peaks", SRV_ROLE_VIEWER),
     MEMBER("GET /api/projects/{id}/export", SRV_ROLE_EDITOR),
+    MEMBER("GET /api/projects/{id}/loudness", SRV_ROLE_VIEWER),
     /* operations */
     PUBLIC("GET /healthz"),
     PUBLIC("GET /metrics"),

@@ -1,7 +1,13 @@
 # tests/bench/local.mk -- benchmarks: they print figures and never fail on
 # time. Built on demand (`make bench`), never run by `make check`.
 EXTRA_PROGRAMS += tests/bench/bench_proto_apply tests/bench/bench_render \
-	tests/bench/bench_import
+	tests/bench/bench_import tests/bench/bench_sqlite_single \
+	tests/bench/bench_streams
+tests_bench_bench_sqlite_single_SOURCES = tests/bench/bench_sqlite_single.c
+tests_bench_bench_sqlite_single_LDADD = $(SQLITE_LIBS)
+tests_bench_bench_streams_SOURCES = tests/bench/bench_streams.c
+tests_bench_bench_streams_LDADD = $(MX_ALL_LIBS)
+EXTRA_DIST += tests/bench/coedit.mjs
 tests_bench_bench_proto_apply_SOURCES = tests/bench/bench_proto_apply.c
 tests_bench_bench_proto_apply_LDADD = $(MX_TEST_LIBS)
 tests_bench_bench_render_SOURCES = tests/bench/bench_render.c
