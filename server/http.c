@@ -26,6 +26,16 @@
 static struct srv_route routes[MAX_ROUTES];
 static int n_routes;
 
+const char srv_http_security_headers[] =
+    "content-security-policy: default-src 'none'; script-src 'self' "
+    "'wasm-unsafe-eval'; worker-src 'self' blob:; media-src 'self' blob:; "
+    "connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
+    "style-src 'self'; font-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'\r\n"
+    "x-content-type-options: nosniff\r\n"
+    "x-frame-options: deny\r\n"
+    "referrer-policy: no-referrer\r\n";
+
 /* One HTTP transaction. The request comes first so a handler's req pointer
  * leads back here. */
 struct http_conn {
@@ -353,7 +363,8 @@ static int write_headers(struct lws *wsi, struct http_conn *hc)
                                     ? (lws_filepos_t)resp->stream_length
                                     : LWS_ILLEGAL_HTTP_CONTENT_LEN)
                              : (lws_filepos_t)resp->body_len;
-    char *line = resp->headers;
+    char all[sizeof srv_http_security_headers + sizeof resp->headers];
+    char *line = all;
 
     if (lws_add_http_common_headers(wsi, (unsigned int)resp->status,
                                     resp->content_type[0] ? resp->content_type
@@ -364,6 +375,8 @@ static int write_headers(struct lws *wsi, struct http_conn *hc)
                                     (const unsigned char *)"no-store", 8, &p,
                                     end))
         return -1;
+    snprintf(all, sizeof all, "%s%s", srv_http_security_headers,
+             resp->headers);
     while (*line) {
         char name[128], *colon = strchr(line, ':'), *eol = strstr(line, "\r\n");
         if (!colon || !eol || colon > eol || (size_t)(colon - line) >= 126)
@@ -487,6 +500,14 @@ static int start_transaction(struct lws *wsi, struct http_conn **slot,
         return 0;
     }
     bool chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+    if (chunked && !hc->streaming_body) {
+        /* libwebsockets 4.1 does not signal the end of a chunked body. */
+        srv_http_error(&hc->resp, PROTO_BAD_REQUEST, 411,
+                       "send the JSON body with a Content-Length header");
+        hc->close_after = true;
+        make_ready(hc);
+        return 0;
+    }
     if (hc->req.content_length <= 0 && !chunked)
         dispatch(hc);
     return 0;

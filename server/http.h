@@ -123,6 +123,10 @@ void srv_http_complete(struct srv_http_req *req, struct srv_http_resp *resp);
  * thread only). */
 void srv_http_wake(struct srv_http_req *req);
 
+/* The security headers every response carries (CSP, nosniff, frame and
+ * referrer policy), as "Name: value\r\n" lines. */
+extern const char srv_http_security_headers[];
+
 /* Internal: the lws HTTP callback (used by loop.c). */
 int srv_http_callback(struct lws *wsi, int reason, void *user, void *in,
                       size_t len);

@@ -182,7 +182,7 @@ int srv_loop_run(const struct srv_config *cfg)
     info.port = cfg->listen_port;
     info.iface = cfg->listen_host;
     info.protocols = protocols;
-    info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    info.options = 0; /* security headers: see srv_http_security_headers */
     info.timeout_secs = 30;
     info.ka_time = 0;
     if (cfg->tls_cert[0] || cfg->tls_key[0]) {

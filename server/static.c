@@ -65,8 +65,10 @@ int srv_static_serve(struct lws *wsi, struct srv_server *srv, const char *path,
     }
     /* lws_serve_http_file: < 0 means it failed and closed; 0 sending; > 0
      * transaction done (HEAD). */
-    int r = lws_serve_http_file(wsi, file, srv_static_mime(file),
-                                "cache-control: no-cache\r\n", 0);
+    char extra[1024];
+    int n = snprintf(extra, sizeof extra, "%scache-control: no-cache\r\n",
+                     srv_http_security_headers);
+    int r = lws_serve_http_file(wsi, file, srv_static_mime(file), extra, n);
     if (r < 0) {
         srv_http_error(resp, PROTO_INTERNAL, 500, "cannot read %s", path);
         return 0;
