@@ -143,33 +143,112 @@ void eng_eq_reset(eng_eq *eq)
     memset(eq->z, 0, sizeof eq->z);
 }
 
-/* One band on both channels in one loop: two independent recursions give
- * the CPU twice the work per latency-bound step. TDF-II. */
-static void biquad_run2(const eng_biquad_coef *c, float zl[2], float zr[2],
+/* The EQ runs up to four bands in one pass as a lane pipeline: two 4-float
+ * vectors hold the TDF-II states of bands (A,B) and (C,D) for (left,right);
+ * at step i band A filters sample i, B sample i-1, C i-2 and D i-3, each
+ * fed by the previous step's output of the band before it, so the four
+ * recursions advance together. Every lane computes exactly the scalar
+ * TDF-II expressions below (same operations, same order), so the result
+ * is bit-identical to running the bands one after another. Missing bands
+ * of a pass are identities (b0 = 1, the rest 0). */
+typedef float v4sf __attribute__((vector_size(16)));
+typedef int32_t v4si __attribute__((vector_size(16)));
+
+typedef struct eq_pass {
+    v4sf b0[2], b1[2], b2[2], a1[2], a2[2];
+} eq_pass;
+
+static void eq_pass_coefs(eq_pass *ps, const eng_eq *eq, int first)
+{
+    for (int v = 0; v < 2; v++)
+        for (int lane = 0; lane < 4; lane++) {
+            int band = first + 2 * v + lane / 2;
+            eng_biquad_coef c = {1.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+            if (band < eq->nbands)
+                c = eq->coef[band];
+            ps->b0[v][lane] = c.b0;
+            ps->b1[v][lane] = c.b1;
+            ps->b2[v][lane] = c.b2;
+            ps->a1[v][lane] = c.a1;
+            ps->a2[v][lane] = c.a2;
+        }
+}
+
+static void eq_run_pass(const eq_pass *ps, float (*z)[2][2], int nb,
                         float *l, float *r, int n)
 {
-    const float b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
-    float l1 = zl[0], l2 = zl[1], r1 = zr[0], r2 = zr[1];
-    for (int i = 0; i < n; i++) {
-        float xl = l[i], xr = r[i];
-        float yl = b0 * xl + l1, yr = b0 * xr + r1;
-        l1 = b1 * xl - a1 * yl + l2;
-        r1 = b1 * xr - a1 * yr + r2;
-        l2 = b2 * xl - a2 * yl;
-        r2 = b2 * xr - a2 * yr;
-        l[i] = yl;
-        r[i] = yr;
+    const v4sf b0a = ps->b0[0], b1a = ps->b1[0], b2a = ps->b2[0];
+    const v4sf a1a = ps->a1[0], a2a = ps->a2[0];
+    const v4sf b0b = ps->b0[1], b1b = ps->b1[1], b2b = ps->b2[1];
+    const v4sf a1b = ps->a1[1], a2b = ps->a2[1];
+    v4sf s1a, s2a, s1b, s2b, ya = {0, 0, 0, 0}, yb = {0, 0, 0, 0};
+    float zs[4][2][2] = {{{0}}};
+
+    memcpy(zs, z, (size_t)nb * sizeof zs[0]);
+    s1a = (v4sf){zs[0][0][0], zs[0][1][0], zs[1][0][0], zs[1][1][0]};
+    s2a = (v4sf){zs[0][0][1], zs[0][1][1], zs[1][0][1], zs[1][1][1]};
+    s1b = (v4sf){zs[2][0][0], zs[2][1][0], zs[3][0][0], zs[3][1][0]};
+    s2b = (v4sf){zs[2][0][1], zs[2][1][1], zs[3][0][1], zs[3][1][1]};
+
+    /* steps 0..2 and n..n+2 fill and drain the pipeline: the lanes whose
+     * band has no sample at that step keep their state */
+    for (int i = 0; i < n + 3; i++) {
+        if (i == 3 && n > 3) {
+            /* the steady part: every lane has a sample */
+            for (; i < n; i++) {
+                v4sf xa = {l[i], r[i], ya[0], ya[1]};
+                v4sf xb = {ya[2], ya[3], yb[0], yb[1]};
+                ya = b0a * xa + s1a;
+                yb = b0b * xb + s1b;
+                s1a = b1a * xa - a1a * ya + s2a;
+                s1b = b1b * xb - a1b * yb + s2b;
+                s2a = b2a * xa - a2a * ya;
+                s2b = b2b * xb - a2b * yb;
+                l[i - 3] = yb[2];
+                r[i - 3] = yb[3];
+            }
+            i--;
+            continue;
+        }
+        v4sf xa = {i < n ? l[i] : 0.0f, i < n ? r[i] : 0.0f, ya[0], ya[1]};
+        v4sf xb = {ya[2], ya[3], yb[0], yb[1]};
+        v4sf na = b0a * xa + s1a, nb_ = b0b * xb + s1b;
+        v4sf n1a = b1a * xa - a1a * na + s2a, n1b = b1b * xb - a1b * nb_ + s2b;
+        v4sf n2a = b2a * xa - a2a * na, n2b = b2b * xb - a2b * nb_;
+        v4si ma, mb;
+        for (int lane = 0; lane < 4; lane++) {
+            int ka = i - lane / 2, kb = i - 2 - lane / 2;
+            ma[lane] = ka >= 0 && ka < n ? -1 : 0;
+            mb[lane] = kb >= 0 && kb < n ? -1 : 0;
+        }
+#define EQ_SEL(m, new_, old) ((v4sf)(((v4si)(new_) & (m)) | ((v4si)(old) & ~(m))))
+        s1a = EQ_SEL(ma, n1a, s1a);
+        s2a = EQ_SEL(ma, n2a, s2a);
+        s1b = EQ_SEL(mb, n1b, s1b);
+        s2b = EQ_SEL(mb, n2b, s2b);
+#undef EQ_SEL
+        ya = na;
+        yb = nb_;
+        if (i >= 3 && i - 3 < n) {
+            l[i - 3] = nb_[2];
+            r[i - 3] = nb_[3];
+        }
     }
-    zl[0] = l1;
-    zl[1] = l2;
-    zr[0] = r1;
-    zr[1] = r2;
+    zs[0][0][0] = s1a[0], zs[0][1][0] = s1a[1], zs[1][0][0] = s1a[2], zs[1][1][0] = s1a[3];
+    zs[0][0][1] = s2a[0], zs[0][1][1] = s2a[1], zs[1][0][1] = s2a[2], zs[1][1][1] = s2a[3];
+    zs[2][0][0] = s1b[0], zs[2][1][0] = s1b[1], zs[3][0][0] = s1b[2], zs[3][1][0] = s1b[3];
+    zs[2][0][1] = s2b[0], zs[2][1][1] = s2b[1], zs[3][0][1] = s2b[2], zs[3][1][1] = s2b[3];
+    memcpy(z, zs, (size_t)nb * sizeof zs[0]);
 }
 
 void eng_eq_process(eng_eq *eq, float *l, float *r, int n)
 {
-    for (int b = 0; b < eq->nbands; b++)
-        biquad_run2(&eq->coef[b], eq->z[b][0], eq->z[b][1], l, r, n);
+    for (int first = 0; first < eq->nbands; first += 4) {
+        eq_pass ps;
+        int nb = eq->nbands - first < 4 ? eq->nbands - first : 4;
+        eq_pass_coefs(&ps, eq, first);
+        eq_run_pass(&ps, &eq->z[first], nb, l, r, n);
+    }
 }
 
 /* ---- compressor -------------------------------------------------------- */
