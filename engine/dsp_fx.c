@@ -5,6 +5,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -315,57 +316,147 @@ void eng_reverb_reset(eng_reverb *rv)
     rv->pre_pos = 0;
 }
 
-void eng_reverb_process(eng_reverb *rv, float *l, float *r, int n)
+/* Processing runs in chunks no longer than the shortest line (and
+ * REVERB_CHUNK): within a chunk no line reads a value written in the same
+ * chunk, so each stage runs over the whole chunk -- the input and the
+ * allpasses as vector loops, the lines gathered into frames of 8 floats
+ * (two 4-float vectors) for damping, output taps and the Hadamard mix, then
+ * scattered back. Every value is computed with the same operations in the
+ * same order as the sample-by-sample definition, so the output is
+ * bit-identical to it. */
+#define REVERB_CHUNK 256
+
+typedef float rv_v4sf __attribute__((vector_size(16)));
+typedef int32_t rv_v4si __attribute__((vector_size(16)));
+
+static rv_v4sf rv_load(const float *p)
+{
+    rv_v4sf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static void rv_store(float *p, rv_v4sf v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+/* One Schroeder allpass (g = 0.7) over x[0..m) in place. */
+static void rv_allpass(float *buf, int len, int *pos, float *x, int m)
+{
+    int p = *pos;
+    for (int j = 0; j < m;) {
+        int s = m - j < len - p ? m - j : len - p, k = 0;
+        float *b = buf + p, *xx = x + j;
+        const rv_v4sf g = {0.7f, 0.7f, 0.7f, 0.7f};
+        for (; k + 4 <= s; k += 4) {
+            rv_v4sf xv = rv_load(xx + k), y = rv_load(b + k) - g * xv;
+            rv_store(b + k, xv + g * y);
+            rv_store(xx + k, y);
+        }
+        for (; k < s; k++) {
+            float y = b[k] - 0.7f * xx[k];
+            b[k] = xx[k] + 0.7f * y;
+            xx[k] = y;
+        }
+        j += s;
+        p += s;
+        if (p == len)
+            p = 0;
+    }
+    *pos = p;
+}
+
+static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
 {
     const float fb = rv->fb * 0.35355339f; /* Hadamard norm 1/sqrt(8) */
-    const float damp = rv->damp, mix = rv->mix, dry = 1.0f - mix;
+    const float mix = rv->mix, dry = 1.0f - mix;
     const float wet = mix * 0.6f;
-    float v[ENG_REVERB_LINES];
+    float x[REVERB_CHUNK], ol[REVERB_CHUNK], orr[REVERB_CHUNK];
+    float fr[REVERB_CHUNK * ENG_REVERB_LINES];
 
-    for (int i = 0; i < n; i++) {
-        float x = 0.5f * (l[i] + r[i]);
-        /* predelay */
+    for (int j = 0; j < m; j++)
+        x[j] = 0.5f * (l[j] + r[j]);
+    /* predelay */
+    for (int j = 0; j < m; j++) {
         int pp = rv->pre_pos - rv->pre_len;
         if (pp < 0)
             pp += rv->pre_cap;
-        rv->pre[rv->pre_pos] = x;
-        x = rv->pre[pp];
+        rv->pre[rv->pre_pos] = x[j];
+        x[j] = rv->pre[pp];
         if (++rv->pre_pos == rv->pre_cap)
             rv->pre_pos = 0;
-        /* diffusion */
-        for (int a = 0; a < 4; a++) {
-            float *buf = rv->ap[a];
-            int p = rv->ap_pos[a];
-            float dly = buf[p];
-            float y = dly - 0.7f * x;
-            buf[p] = x + 0.7f * y;
-            x = y;
-            if (++p == rv->ap_len[a])
-                p = 0;
-            rv->ap_pos[a] = p;
-        }
-        /* read lines, damp */
-        for (int k = 0; k < ENG_REVERB_LINES; k++) {
-            float o = rv->line[k][rv->pos[k]];
-            rv->lp[k] = o + (rv->lp[k] - o) * damp;
-            v[k] = rv->lp[k];
-        }
-        float outl = v[0] - v[2] + v[4] - v[6];
-        float outr = v[1] - v[3] + v[5] - v[7];
-        /* fast Walsh-Hadamard transform */
-        for (int h = 1; h < ENG_REVERB_LINES; h <<= 1)
-            for (int j = 0; j < ENG_REVERB_LINES; j += h << 1)
-                for (int k = j; k < j + h; k++) {
-                    float a = v[k], b = v[k + h];
-                    v[k] = a + b;
-                    v[k + h] = a - b;
-                }
-        for (int k = 0; k < ENG_REVERB_LINES; k++) {
-            rv->line[k][rv->pos[k]] = fb * v[k] + ((k & 1) ? -x : x);
-            if (++rv->pos[k] == rv->len[k])
-                rv->pos[k] = 0;
-        }
-        l[i] = dry * l[i] + wet * outl;
-        r[i] = dry * r[i] + wet * outr;
     }
+    /* diffusion */
+    for (int a = 0; a < 4; a++)
+        rv_allpass(rv->ap[a], rv->ap_len[a], &rv->ap_pos[a], x, m);
+    /* gather the lines into frames */
+    for (int k = 0; k < ENG_REVERB_LINES; k++) {
+        const float *line = rv->line[k];
+        int p = rv->pos[k], len = rv->len[k];
+        for (int j = 0; j < m; j++) {
+            fr[j * ENG_REVERB_LINES + k] = line[p];
+            if (++p == len)
+                p = 0;
+        }
+    }
+    /* damping, taps, Hadamard, feedback + input */
+    const rv_v4sf damp = {rv->damp, rv->damp, rv->damp, rv->damp};
+    const rv_v4sf fbv = {fb, fb, fb, fb};
+    const rv_v4si sg1 = {0, INT32_MIN, 0, INT32_MIN};
+    const rv_v4si sg2 = {0, 0, INT32_MIN, INT32_MIN};
+    rv_v4sf lpa = rv_load(rv->lp), lpb = rv_load(rv->lp + 4);
+    for (int j = 0; j < m; j++) {
+        float *f = fr + j * ENG_REVERB_LINES;
+        rv_v4sf oa = rv_load(f), ob = rv_load(f + 4);
+        lpa = oa + (lpa - oa) * damp;
+        lpb = ob + (lpb - ob) * damp;
+        const rv_v4si sw = {2, 3, 0, 1};
+        rv_v4sf t = ((lpa - __builtin_shuffle(lpa, sw)) + lpb) -
+                    __builtin_shuffle(lpb, sw);
+        ol[j] = t[0];
+        orr[j] = t[1];
+        const rv_v4si e = {0, 0, 2, 2}, o = {1, 1, 3, 3};
+        const rv_v4si lo = {0, 1, 0, 1}, hi = {2, 3, 2, 3};
+        rv_v4sf a1 = __builtin_shuffle(lpa, e) +
+                     (rv_v4sf)((rv_v4si)__builtin_shuffle(lpa, o) ^ sg1);
+        rv_v4sf b1 = __builtin_shuffle(lpb, e) +
+                     (rv_v4sf)((rv_v4si)__builtin_shuffle(lpb, o) ^ sg1);
+        rv_v4sf a2 = __builtin_shuffle(a1, lo) +
+                     (rv_v4sf)((rv_v4si)__builtin_shuffle(a1, hi) ^ sg2);
+        rv_v4sf b2 = __builtin_shuffle(b1, lo) +
+                     (rv_v4sf)((rv_v4si)__builtin_shuffle(b1, hi) ^ sg2);
+        rv_v4sf xs = {x[j], x[j], x[j], x[j]};
+        xs = (rv_v4sf)((rv_v4si)xs ^ sg1); /* +x on even lines, -x on odd */
+        rv_store(f, fbv * (a2 + b2) + xs);
+        rv_store(f + 4, fbv * (a2 - b2) + xs);
+    }
+    rv_store(rv->lp, lpa);
+    rv_store(rv->lp + 4, lpb);
+    /* scatter the frames back */
+    for (int k = 0; k < ENG_REVERB_LINES; k++) {
+        float *line = rv->line[k];
+        int p = rv->pos[k], len = rv->len[k];
+        for (int j = 0; j < m; j++) {
+            line[p] = fr[j * ENG_REVERB_LINES + k];
+            if (++p == len)
+                p = 0;
+        }
+        rv->pos[k] = p;
+    }
+    for (int j = 0; j < m; j++) {
+        l[j] = dry * l[j] + wet * ol[j];
+        r[j] = dry * r[j] + wet * orr[j];
+    }
+}
+
+void eng_reverb_process(eng_reverb *rv, float *l, float *r, int n)
+{
+    int chunk = REVERB_CHUNK;
+    for (int k = 0; k < ENG_REVERB_LINES; k++)
+        if (rv->len[k] < chunk)
+            chunk = rv->len[k];
+    assert(chunk > 0);
+    for (int i = 0; i < n; i += chunk)
+        rv_chunk(rv, l + i, r + i, n - i < chunk ? n - i : chunk);
 }
