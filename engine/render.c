@@ -653,20 +653,88 @@ static void add_scaled(float *dst, const float *src, float g, int n)
         dst[i] += g * src[i];
 }
 
-static void meter(eng_meter *m, const float *L, const float *R, int n)
+typedef float v4sf __attribute__((vector_size(16)));
+typedef int32_t v4si __attribute__((vector_size(16)));
+
+static v4sf v4_load(const float *p)
 {
-    float pl = 0, pr = 0, sl = 0, sr = 0; /* n <= max_block: float is fine */
-    for (int i = 0; i < n; i++) {
-        float a = fabsf(L[i]), b = fabsf(R[i]);
-        pl = a > pl ? a : pl;
-        pr = b > pr ? b : pr;
-        sl += L[i] * L[i];
-        sr += R[i] * R[i];
+    v4sf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static void v4_store(float *p, v4sf v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+static v4sf v4_max(v4sf a, v4sf b)
+{
+    v4si m = a > b;
+    return (v4sf)(((v4si)a & m) | ((v4si)b & ~m));
+}
+
+static v4sf v4_abs(v4sf a)
+{
+    const v4si mask = {INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX};
+    return (v4sf)((v4si)a & mask);
+}
+
+/* The last stage of a track in one pass: y = x * gain (gl/gr per sample,
+ * or the constants cgl/cgr when gl is NULL); stores y back when `store`,
+ * adds it to dl/dr when not NULL, and meters it into m. Every y and every
+ * sum is the same operation as the separate passes were; only the RMS
+ * accumulation order differs (meters are not part of the render). */
+static void finish_track(float *L, float *R, const float *gl, const float *gr,
+                         float cgl, float cgr, bool store, float *dl,
+                         float *dr, eng_meter *m, int n)
+{
+    v4sf pl = {0, 0, 0, 0}, pr = pl, sl = pl, sr = pl;
+    const v4sf cl = {cgl, cgl, cgl, cgl}, cr = {cgr, cgr, cgr, cgr};
+    float ps_l = 0, ps_r = 0, ss_l = 0, ss_r = 0;
+    int i = 0;
+
+    for (; i + 4 <= n; i += 4) {
+        v4sf yl = v4_load(L + i) * (gl ? v4_load(gl + i) : cl);
+        v4sf yr = v4_load(R + i) * (gr ? v4_load(gr + i) : cr);
+        if (store) {
+            v4_store(L + i, yl);
+            v4_store(R + i, yr);
+        }
+        if (dl) {
+            v4_store(dl + i, v4_load(dl + i) + yl);
+            v4_store(dr + i, v4_load(dr + i) + yr);
+        }
+        pl = v4_max(pl, v4_abs(yl));
+        pr = v4_max(pr, v4_abs(yr));
+        sl += yl * yl;
+        sr += yr * yr;
     }
-    m->peak[0] = pl;
-    m->peak[1] = pr;
-    m->rms[0] = n ? sqrtf(sl / (float)n) : 0.0f;
-    m->rms[1] = n ? sqrtf(sr / (float)n) : 0.0f;
+    for (; i < n; i++) {
+        float yl = L[i] * (gl ? gl[i] : cgl), yr = R[i] * (gr ? gr[i] : cgr);
+        if (store) {
+            L[i] = yl;
+            R[i] = yr;
+        }
+        if (dl) {
+            dl[i] += yl;
+            dr[i] += yr;
+        }
+        ps_l = fabsf(yl) > ps_l ? fabsf(yl) : ps_l;
+        ps_r = fabsf(yr) > ps_r ? fabsf(yr) : ps_r;
+        ss_l += yl * yl;
+        ss_r += yr * yr;
+    }
+    for (int k = 0; k < 4; k++) {
+        ps_l = pl[k] > ps_l ? pl[k] : ps_l;
+        ps_r = pr[k] > ps_r ? pr[k] : ps_r;
+        ss_l += sl[k];
+        ss_r += sr[k];
+    }
+    m->peak[0] = ps_l;
+    m->peak[1] = ps_r;
+    m->rms[0] = n ? sqrtf(ss_l / (float)n) : 0.0f;
+    m->rms[1] = n ? sqrtf(ss_r / (float)n) : 0.0f;
 }
 
 static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
@@ -705,18 +773,28 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
             add_scaled(d->l, L, tr->sends[sd].level, n);
             add_scaled(d->r, R, tr->sends[sd].level, n);
         }
-        if (gain_pan(r, s, tr, pos, n)) {
-            float gl = r->gl[0], gr = r->gr[0];
-            for (int i = 0; i < n; i++) {
-                L[i] *= gl;
-                R[i] *= gr;
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                L[i] *= r->gl[i];
-                R[i] *= r->gr[i];
+        bool post = false;
+        for (int sd = 0; sd < tr->nsends; sd++)
+            post = post || (son[sd] && !tr->sends[sd].pre);
+        bool cst = gain_pan(r, s, tr, pos, n);
+        float *dl = NULL, *dr = NULL;
+        if (r->flags[t] & ENG_ROUTE_OUT) {
+            dl = ml;
+            dr = mr;
+            if (tr->output >= 0) {
+                dl = r->ts[r->tmap[tr->output]].l;
+                dr = r->ts[r->tmap[tr->output]].r;
             }
         }
+        const float *gl = cst ? NULL : r->gl, *gr = cst ? NULL : r->gr;
+        if (!post) {
+            finish_track(L, R, gl, gr, r->gl[0], r->gr[0], false, dl, dr,
+                         &s->meter, n);
+            continue;
+        }
+        /* post-fader sends: apply the fader first, send, then output */
+        finish_track(L, R, gl, gr, r->gl[0], r->gr[0], true, NULL, NULL,
+                     &s->meter, n);
         for (int sd = 0; sd < tr->nsends; sd++) {
             if (!son[sd] || tr->sends[sd].pre)
                 continue;
@@ -724,16 +802,10 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
             add_scaled(d->l, L, tr->sends[sd].level, n);
             add_scaled(d->r, R, tr->sends[sd].level, n);
         }
-        if (r->flags[t] & ENG_ROUTE_OUT) {
-            float *dl = ml, *dr = mr;
-            if (tr->output >= 0) {
-                dl = r->ts[r->tmap[tr->output]].l;
-                dr = r->ts[r->tmap[tr->output]].r;
-            }
+        if (dl) {
             add_scaled(dl, L, 1.0f, n);
             add_scaled(dr, R, 1.0f, n);
         }
-        meter(&s->meter, L, R, n);
     }
     /* master gain, ramped over the block when it changed */
     float gt = eng_db_to_lin(p->master_gain_db);
@@ -750,7 +822,8 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
         out[2 * i + 1] = mr[i];
     }
     r->master_gain = gt;
-    meter(&r->master_meter, ml, mr, n);
+    finish_track(ml, mr, NULL, NULL, 1.0f, 1.0f, false, NULL, NULL,
+                 &r->master_meter, n);
 }
 
 int eng_render(eng_renderer *r, int64_t position, float *out, int frames)
