@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "protocol/ops.h"
+#include "server/assets.h"
 #include "server/auth.h"
 #include "server/log.h"
 #include "server/loop.h"
@@ -61,29 +62,10 @@ static json_t *members_json(struct srv_room *room)
     return a;
 }
 
+/* The project's assets in the shape of the `asset` message (assets.c). */
 static json_t *assets_json(struct srv_room *room)
 {
-    json_t *a = json_array();
-    sqlite3_stmt *st = room_reader_stmt(
-        room->srv, "SELECT id, name, state, frames, channels, error FROM assets"
-                   " WHERE project_id=? ORDER BY id");
-
-    if (!st)
-        return a;
-    sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I}", "id",
-                              col_text(st, 0), "name", col_text(st, 1),
-                              "state", col_text(st, 2), "frames",
-                              (json_int_t)sqlite3_column_int64(st, 3),
-                              "channels",
-                              (json_int_t)sqlite3_column_int64(st, 4));
-        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-            json_object_set_new(o, "error", json_string(col_text(st, 5)));
-        json_array_append_new(a, o);
-    }
-    sqlite3_reset(st);
-    return a;
+    return srv_assets_list_json(room->srv->db, room->project_id);
 }
 
 /* The project's live comments (not deleted), oldest first. */
