@@ -154,6 +154,30 @@ void eng_eq_reset(eng_eq *eq)
 typedef float v4sf __attribute__((vector_size(16)));
 typedef int32_t v4si __attribute__((vector_size(16)));
 
+static v4sf v4_load(const float *p)
+{
+    v4sf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static void v4_store(float *p, v4sf v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+static v4sf v4_max(v4sf a, v4sf b)
+{
+    v4si m = a > b;
+    return (v4sf)(((v4si)a & m) | ((v4si)b & ~m));
+}
+
+static v4sf v4_abs(v4sf a)
+{
+    const v4si mask = {INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX};
+    return (v4sf)((v4si)a & mask);
+}
+
 typedef struct eq_pass {
     v4sf b0[2], b1[2], b2[2], a1[2], a2[2];
 } eq_pass;
@@ -348,10 +372,18 @@ void eng_comp_process(eng_comp *c, float *l, float *r, int n)
     for (int i = 0; i < n; i += ENG_COMP_STEP) {
         int k = n - i < ENG_COMP_STEP ? n - i : ENG_COMP_STEP;
         float peak = 0.0f;
-        for (int j = 0; j < k; j++) {
-            float a = fabsf(l[i + j]), b = fabsf(r[i + j]);
-            float m = a > b ? a : b;
-            peak = m > peak ? m : peak;
+        if (k == 8) {
+            v4sf m = v4_max(v4_max(v4_abs(v4_load(l + i)), v4_abs(v4_load(r + i))),
+                            v4_max(v4_abs(v4_load(l + i + 4)),
+                                   v4_abs(v4_load(r + i + 4))));
+            for (int j = 0; j < 4; j++)
+                peak = m[j] > peak ? m[j] : peak;
+        } else {
+            for (int j = 0; j < k; j++) {
+                float a = fabsf(l[i + j]), b = fabsf(r[i + j]);
+                float m = a > b ? a : b;
+                peak = m > peak ? m : peak;
+            }
         }
         float x = peak <= 1e-10f ? -200.0f : 6.02059991f * fast_log2(peak);
         float gr = 0.0f;               /* eng_comp_curve(x) - x, in float */
@@ -372,6 +404,22 @@ void eng_comp_process(eng_comp *c, float *l, float *r, int n)
         if (env != last_env) {
             ng = fast_exp2((env + makeup) * 0.166096405f); /* dB -> lin */
             last_env = env;
+        }
+        if (k == 8) {
+            v4sf g0 = {g, g, g, g}, g1 = g0;
+            if (ng != g) {
+                const v4sf i0 = {1, 2, 3, 4}, i1 = {5, 6, 7, 8};
+                float step = (ng - g) / 8.0f;
+                v4sf st = {step, step, step, step};
+                g0 = g0 + st * i0;
+                g1 = g1 + st * i1;
+            }
+            v4_store(l + i, v4_load(l + i) * g0);
+            v4_store(r + i, v4_load(r + i) * g0);
+            v4_store(l + i + 4, v4_load(l + i + 4) * g1);
+            v4_store(r + i + 4, v4_load(r + i + 4) * g1);
+            g = ng;
+            continue;
         }
         if (ng == g) {
             for (int j = 0; j < k; j++) {
