@@ -65,7 +65,18 @@ export async function startServer(opts = {}) {
   let output = '';
   proc.stdout.on('data', (d) => { output += d; });
   proc.stderr.on('data', (d) => { output += d; });
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  let stopping = false;
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => {
+    // A server that dies on its own is a bug: show what it said.
+    if (!stopping) process.stderr.write(`\n[harness] mixroom on port ${port} exited unexpectedly (code ${code}, signal ${signal}); its log:\n${output}\n`);
+    if (process.env.MXT_LOGDIR) {
+      try {
+        fs.mkdirSync(process.env.MXT_LOGDIR, { recursive: true });
+        fs.writeFileSync(path.join(process.env.MXT_LOGDIR, `server-${port}-${Date.now()}.log`), output);
+      } catch { /* best effort */ }
+    }
+    resolve({ code, signal });
+  }));
   const server = {
     port, dataDir, proc, exited,
     url: `http://127.0.0.1:${port}`,
@@ -73,6 +84,7 @@ export async function startServer(opts = {}) {
     log: () => output,
     /** SIGTERM, then wait; resolves to the exit {code, signal}. */
     async stop() {
+      stopping = true;
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const t = setTimeout(() => proc.kill('SIGKILL'), 15000);
       const r = await exited;
@@ -80,6 +92,7 @@ export async function startServer(opts = {}) {
       return r;
     },
     async kill9() {
+      stopping = true;
       proc.kill('SIGKILL');
       return exited;
     },

@@ -12,5 +12,6 @@ if ! command -v node >/dev/null 2>&1 || [ ! -d "$top_srcdir/node_modules/ws" ]; 
 fi
 export MXT_BIN="$builddir/mixroom"
 export MXT_SRCDIR="$top_srcdir"
+export MXT_LOGDIR="${MXT_LOGDIR:-$builddir/tests/integration/logs}"
 files=${MXT_FILES:-$(ls "$top_srcdir"/tests/integration/*.test.mjs)}
 exec node --test --test-concurrency="${MXT_JOBS:-2}" --test-reporter=spec $files
