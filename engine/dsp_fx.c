@@ -394,10 +394,13 @@ static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
     for (int k = 0; k < ENG_REVERB_LINES; k++) {
         const float *line = rv->line[k];
         int p = rv->pos[k], len = rv->len[k];
-        for (int j = 0; j < m; j++) {
-            fr[j * ENG_REVERB_LINES + k] = line[p];
-            if (++p == len)
-                p = 0;
+        for (int j = 0; j < m;) {
+            int run = m - j < len - p ? m - j : len - p;
+            float *f = fr + j * ENG_REVERB_LINES + k;
+            for (int q = 0; q < run; q++)
+                f[q * ENG_REVERB_LINES] = line[p + q];
+            j += run;
+            p = p + run == len ? 0 : p + run;
         }
     }
     /* damping, taps, Hadamard, feedback + input */
@@ -437,10 +440,13 @@ static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
     for (int k = 0; k < ENG_REVERB_LINES; k++) {
         float *line = rv->line[k];
         int p = rv->pos[k], len = rv->len[k];
-        for (int j = 0; j < m; j++) {
-            line[p] = fr[j * ENG_REVERB_LINES + k];
-            if (++p == len)
-                p = 0;
+        for (int j = 0; j < m;) {
+            int run = m - j < len - p ? m - j : len - p;
+            const float *f = fr + j * ENG_REVERB_LINES + k;
+            for (int q = 0; q < run; q++)
+                line[p + q] = f[q * ENG_REVERB_LINES];
+            j += run;
+            p = p + run == len ? 0 : p + run;
         }
         rv->pos[k] = p;
     }
