@@ -19,4 +19,16 @@ dist_web_DATA = \
 	web/timeline.js \
 	web/ui.js \
 	web/upload.js \
-	web/waveform.js
+	web/waveform.js \
+	web/worklet.js \
+	web/decoder.js \
+	web/player.js \
+	web/transport.js \
+	web/comments.js \
+	web/history.js \
+	web/exportdlg.js
+# The WebAssembly Opus decoder (fallback when WebCodecs is missing) and its
+# licences, copied from node_modules by web/vendor/update.sh.
+webvendordir = $(webdir)/vendor
+dist_webvendor_DATA = web/vendor/opus-decoder.min.js web/vendor/LICENSE.opus-decoder.txt
+EXTRA_DIST += web/vendor/update.sh

@@ -21,6 +21,37 @@ export function dbToPos(db) {
 }
 
 
+/**
+ * A level meter (peak bar with RMS inside, peak hold) fed with linear
+ * values; set(peak, rms) eases down between frames. dataset.peak carries
+ * the shown peak in dBFS for tests.
+ */
+export function makeMeter(label) {
+  const rmsBar = h('div.mrms');
+  const peakBar = h('div.mpeak');
+  const hold = h('div.mhold');
+  const el = h('div.meter', { role: 'meter', 'aria-label': `${label} level`, 'aria-valuemin': '-60', 'aria-valuemax': '0' }, peakBar, rmsBar, hold);
+  let shown = 0, shownRms = 0, held = 0, heldAt = 0;
+  const toPct = (v) => (v <= 0.001 ? 0 : Math.max(0, Math.min(100, (1 + (20 * Math.log10(v)) / 60) * 100)));
+  return {
+    el,
+    set(peak, rms) {
+      const now = performance.now();
+      shown = Math.max(peak, shown * 0.85);
+      shownRms = Math.max(rms, shownRms * 0.85);
+      if (shown >= held || now - heldAt > 1500) { held = shown; heldAt = now; }
+      peakBar.style.height = `${toPct(shown)}%`;
+      rmsBar.style.height = `${toPct(shownRms)}%`;
+      hold.style.bottom = `${toPct(held)}%`;
+      el.classList.toggle('clip', held >= 1);
+      const db = shown > 0 ? 20 * Math.log10(shown) : -Infinity;
+      el.dataset.peak = Number.isFinite(db) ? db.toFixed(1) : '-inf';
+      el.setAttribute('aria-valuenow', Number.isFinite(db) ? Math.max(-60, db).toFixed(0) : '-60');
+      return shown > 0.0005 || held > 0.0005;
+    },
+  };
+}
+
 function fader(S, label, getDb, build) {
   const g = gesture(S.session, (db) => build(db));
   const num = h('input.dbnum', { type: 'number', min: -60, max: 12, step: 0.1, 'aria-label': `${label} in dB` });
@@ -33,9 +64,10 @@ function fader(S, label, getDb, build) {
     const v = num.value === '' ? null : Math.max(-60, Math.min(12, Number(num.value)));
     S.session.push(build(v !== null && v <= -60 ? null : v));
   });
-  const el = h('div.faderbox', {}, range, num);
+  const meter = makeMeter(label);
+  const el = h('div.faderbox', {}, range, meter.el, num);
   return {
-    el, range, num,
+    el, range, num, meter,
     update(disabled) {
       const db = getDb();
       setVal(range, dbToPos(db));
@@ -137,7 +169,7 @@ function makeStrip(S, id) {
     solo.setAttribute('aria-pressed', String(!!t.solo));
     for (const c of [output, addSend, addFx, pan, mute, solo]) c.disabled = ro;
   }
-  return { el, update };
+  return { el, update, meter: f.meter };
 }
 
 export function createMixer(S) {
@@ -160,5 +192,20 @@ export function createMixer(S) {
     for (const [id, s] of strips) if (!seen.has(id)) { s.el.remove(); strips.delete(id); }
     mf.update(!S.canEdit);
   }
-  return { el, render };
+
+  // Level frames list tracks in display order (order, then id) like doc.tracks().
+  let active = false;
+  function setLevels(frame, live) {
+    const ts = S.doc.tracks();
+    let any = false;
+    ts.forEach((t, i) => {
+      const s = strips.get(t.id);
+      const v = frame && live ? frame.tracks[i] : null;
+      if (s && (v || active)) any = s.meter.set(v ? v.peak : 0, v ? v.rms : 0) || any;
+    });
+    if (frame && live) any = mf.meter.set(frame.master.peak, frame.master.rms) || any;
+    else if (active) any = mf.meter.set(0, 0) || any;
+    active = any || !!(frame && live);
+  }
+  return { el, render, setLevels, metersActive: () => active };
 }

@@ -1,7 +1,8 @@
 // presence.js -- the other people in the project: avatars in the top bar
 // (a colour per user, online or not), and on the timeline each remote
 // client's playhead, mouse cursor (with a name tag) and selected clips
-// outlined in their colour.
+// outlined in their colour. Clicking an online collaborator's avatar
+// follows their transport (S.onAvatar); the followed one is ringed.
 
 import { h } from './ui.js';
 import { HEAD_W } from './timeline.js';
@@ -22,8 +23,13 @@ export function createPresence(S, tl) {
     avatars.replaceChildren(...members.map((m) => {
       const name = m.display_name || m.name;
       const isOn = online.has(m.id);
-      const a = h(`span.avatar${isOn ? '.online' : ''}`, { role: 'listitem', title: `${name} (${m.role})${isOn ? ', here now' : ''}`,
-        'aria-label': `${name}, ${m.role}${isOn ? ', online' : ''}`, dataset: { user: m.id } }, name.slice(0, 2).toUpperCase());
+      const me = m.id === S.session.user?.id;
+      const followed = S.player && S.player.following && S.session.presence.get(S.player.following)?.user === m.id;
+      const hint = me ? '' : isOn ? (followed ? ' — click to stop following' : ' — click to follow their playback') : '';
+      const a = h(`span.avatar${isOn ? '.online' : ''}${followed ? '.following' : ''}`, { role: 'listitem', title: `${name} (${m.role})${isOn ? ', here now' : ''}${hint}`,
+        'aria-label': `${name}, ${m.role}${isOn ? ', online' : ''}${followed ? ', following' : ''}`, dataset: { user: m.id },
+        onclick: () => { if (!me && isOn && S.onAvatar) S.onAvatar(m.id); } }, name.slice(0, 2).toUpperCase());
+      a.classList.toggle('clickable', !me && isOn);
       a.style.background = S.colorOf(m.id);
       return a;
     }));

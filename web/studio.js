@@ -2,8 +2,10 @@
 // tempo and meter, transport, snap, zoom, undo/redo, add track/bus,
 // import, mixer toggle, share, help, people, connection state), the clip
 // inspector, the timeline, the mixer, the uploads list and the connection
-// banner; keyboard shortcuts; and the glue that re-renders the views when
-// the session's document changes.
+// banner; the side panel (comments, history and versions); the transport
+// (transport.js: audio, loop, follow, A/B) and the export dialog; keyboard
+// shortcuts; and the glue that re-renders the views when the session's
+// document changes.
 
 import { Session } from './sync.js';
 import { h, toast, showHelp, userColor, fmtDb, setVal } from './ui.js';
@@ -15,12 +17,16 @@ import { splitAtPlayhead, duplicateSelected, deleteSelected, renameClip } from '
 import { membersDialog } from './projects.js';
 import { orderBetween } from './order.js';
 import { newId } from './doc.js';
+import { createTransport } from './transport.js';
+import { createComments } from './comments.js';
+import { createHistory } from './history.js';
+import { openExport } from './exportdlg.js';
 
 /** Opens the studio for projectId in root; returns {close}. */
 export function openStudio(root, projectId, user, { go, logout }) {
   const session = new Session(projectId);
   let raf = 0;
-  let playing = null; // {t0, f0}
+  let transport = null; // transport.js, made once the timeline exists
   const S = {
     session, projectId, user,
     zoom: 256, snap: true, playhead: 0, selection: new Set(),
@@ -28,10 +34,12 @@ export function openStudio(root, projectId, user, { go, logout }) {
     get canEdit() { return session.canEdit; },
     colorOf: (id) => userColor(id),
     nextColor() { return COLORS[S.doc.tracks().length % COLORS.length]; },
-    setPlayhead(f) {
+    /** Moves the playhead; fromAudio = it follows the heard audio (no seek). */
+    setPlayhead(f, fromAudio = false) {
       S.playhead = Math.max(0, Math.round(f));
       tl.placePlayhead();
       session.sendPresence({ playhead: S.playhead });
+      if (!fromAudio && transport) transport.seekTo(S.playhead);
     },
     select(ids, mode) {
       if (mode === 'toggle') for (const id of ids) { if (S.selection.has(id)) S.selection.delete(id); else S.selection.add(id); }
@@ -53,7 +61,6 @@ export function openStudio(root, projectId, user, { go, logout }) {
   const meterD = h('select.meter', { 'aria-label': 'Beat unit',
     onchange: () => session.push([{ op: 'set', id: 'project', fields: { meter: [Number(meterN.value), Number(meterD.value)] } }]) },
   [1, 2, 4, 8, 16].map((d) => h('option', { value: d }, d)));
-  const playBtn = h('button.play', { 'aria-label': 'Play', title: 'Play / stop (Space)', onclick: () => togglePlay() }, '▶');
   const snapBtn = h('button.toggle', { 'aria-label': 'Snap to grid', title: 'Snap to grid (G)', 'aria-pressed': 'true', onclick: () => toggleSnap() }, 'Snap');
   const undoBtn = h('button', { 'aria-label': 'Undo', title: 'Undo (Ctrl/⌘+Z)', onclick: () => undo() }, '↶');
   const redoBtn = h('button', { 'aria-label': 'Redo', title: 'Redo (Shift+Ctrl/⌘+Z)', onclick: () => redo() }, '↷');
@@ -68,12 +75,44 @@ export function openStudio(root, projectId, user, { go, logout }) {
   const mixer = createMixer(S);
   const presence = createPresence(S, tl);
   uploads.attach(tl);
+  transport = createTransport(S, tl, mixer);
+  S.transport = transport;
+  const comments = createComments(S, tl);
+  const hist = createHistory(S);
+  const commentsBtn = h('button.toggle', { 'aria-label': 'Comments', title: 'Comments (C to add one)', 'aria-pressed': 'false', onclick: () => togglePanel('comments') }, '💬 0');
+  const historyBtn = h('button.toggle', { 'aria-label': 'History and versions', title: 'History and versions', 'aria-pressed': 'false', onclick: () => togglePanel('history') }, 'History');
+  const exportBtn = h('button', { 'aria-label': 'Export', title: 'Export the mix', onclick: () => openExport(S, [...hist.versions.values()]) }, 'Export');
+  const side = h('aside.side.hidden', { 'aria-label': 'Side panel' }, comments.el, hist.el);
+  let panel = null;
+  function togglePanel(name) { showPanel(panel === name ? null : name); }
+  function showPanel(name) {
+    panel = name;
+    side.classList.toggle('hidden', !name);
+    comments.el.classList.toggle('hidden', name !== 'comments');
+    hist.el.classList.toggle('hidden', name !== 'history');
+    commentsBtn.setAttribute('aria-pressed', String(name === 'comments'));
+    historyBtn.setAttribute('aria-pressed', String(name === 'history'));
+    hist.show(name === 'history');
+    if (name === 'comments') comments.render();
+    tl.schedule();
+  }
+  S.showPanel = showPanel;
+  S.onCommentCount = (n) => { commentsBtn.textContent = `💬 ${n}`; };
+  S.onDraw = () => { transport.placeBand(); comments.renderPins(); };
+  S.onAvatar = (userId) => {
+    const f = transport.player.following;
+    if (f && session.presence.get(f)?.user === userId) { transport.follow(null); return; }
+    let best = null;
+    for (const [client, p] of session.presence) if (p.user === userId && client !== session.clientId && (!best || p.at > best.at)) best = { client, at: p.at };
+    if (best) transport.follow(best.client);
+  };
+  S.onTransport = () => presence.render();
 
   const topbar = h('header.topbar', {},
     h('a.back', { href: '/projects', 'aria-label': 'Back to the projects', onclick: (e) => { e.preventDefault(); go('/projects'); } }, '◂'),
     title, roleTag,
     h('div.group', {}, h('label.small', {}, '♩', tempo), h('span.small', {}, meterN, '/', meterD)),
-    h('div.group', {}, playBtn, h('button', { 'aria-label': 'Playhead to the start', title: 'To start (Home)', onclick: () => S.setPlayhead(0) }, '|◀')),
+    transport.el, h('button', { 'aria-label': 'Playhead to the start', title: 'To start (Home)', onclick: () => S.setPlayhead(0) }, '|◀'),
     h('div.group', {}, snapBtn,
       h('button', { 'aria-label': 'Zoom out', title: 'Zoom out (−)', onclick: () => tl.zoomBy(1 / 1.5) }, '−'),
       h('button', { 'aria-label': 'Zoom in', title: 'Zoom in (+)', onclick: () => tl.zoomBy(1.5) }, '+')),
@@ -81,6 +120,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     h('div.group.edit', {}, addTrackBtn, addBusBtn, uploads.pickerButton()),
     h('span.grow'),
     presence.avatars, status,
+    h('div.group', {}, commentsBtn, historyBtn, exportBtn),
     h('div.group', {}, mixBtn, shareBtn,
       h('button', { 'aria-label': 'Keyboard shortcuts', title: 'Shortcuts (?)', onclick: () => showHelp() }, '?'),
       h('button', { 'aria-label': 'Sign out', title: 'Sign out', onclick: logout }, 'Sign out')));
@@ -130,7 +170,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
 
   // ---- layout ----
   const banner = h('div.banner.hidden', { role: 'alert' });
-  const main = h('div.studio', {}, topbar, banner, inspector, h('div.tlwrap', {}, tl.el), mixer.el, uploads.el);
+  const main = h('div.studio', {}, topbar, banner, inspector, h('div.mid', {}, h('div.tlwrap', {}, tl.el), side), mixer.el, uploads.el);
   root.replaceChildren(main);
 
   function renderTop() {
@@ -155,6 +195,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     mixer.render();
     renderInspector();
     presence.renderMarks();
+    if (panel === 'comments') comments.render(); else comments.renderPins();
   }
 
   // ---- session events ----
@@ -210,21 +251,6 @@ export function openStudio(root, projectId, user, { go, logout }) {
     if (!S.canEdit) return;
     session.push([{ op: 'create', id: newId('m_'), kind: 'marker', fields: { at: S.playhead, name: `Marker ${S.doc.markers().length + 1}` } }]);
   }
-  function togglePlay() {
-    if (playing) { playing = null; playBtn.textContent = '▶'; playBtn.setAttribute('aria-label', 'Play'); return; }
-    playing = { t0: performance.now(), f0: S.playhead };
-    playBtn.textContent = '■';
-    playBtn.setAttribute('aria-label', 'Stop');
-    const step = () => {
-      if (!playing) return;
-      S.setPlayhead(playing.f0 + ((performance.now() - playing.t0) / 1000) * S.doc.rate);
-      const [a, b] = tl.visible();
-      if (S.playhead > b) tl.el.scrollLeft += (b - a) / S.zoom * 0.9;
-      requestAnimationFrame(step);
-    };
-    requestAnimationFrame(step);
-  }
-
   // ---- keyboard ----
   function onKey(e) {
     if (document.querySelector('.backdrop')) return; // a dialog has the keyboard
@@ -243,7 +269,9 @@ export function openStudio(root, projectId, user, { go, logout }) {
     if (mod || e.altKey) return;
     const beat = gridStep(S.doc, S.zoom).beat;
     const keys = {
-      ' ': togglePlay, Home: () => S.setPlayhead(0),
+      ' ': () => transport.toggle(), Home: () => S.setPlayhead(0),
+      c: () => comments.compose(), C: () => comments.compose(),
+      l: () => transport.setLoop(!S.loop), L: () => transport.setLoop(!S.loop),
       ArrowLeft: () => S.setPlayhead(Math.max(0, Math.round((S.playhead - beat) / beat) * beat)),
       ArrowRight: () => S.setPlayhead(Math.round((S.playhead + beat) / beat) * beat),
       s: () => splitAtPlayhead(S), S: () => splitAtPlayhead(S),
@@ -252,7 +280,8 @@ export function openStudio(root, projectId, user, { go, logout }) {
       t: () => addTrack('audio'), T: () => addTrack('audio'), b: () => addTrack('bus'), B: () => addTrack('bus'),
       k: addMarker, K: addMarker, g: toggleSnap, G: toggleSnap,
       '+': () => tl.zoomBy(1.5), '=': () => tl.zoomBy(1.5), '-': () => tl.zoomBy(1 / 1.5), _: () => tl.zoomBy(1 / 1.5),
-      x: toggleMixer, X: toggleMixer, '?': () => showHelp(), Escape: () => S.select([]),
+      x: toggleMixer, X: toggleMixer, '?': () => showHelp(),
+      Escape: () => { if (transport.player.following) transport.follow(null); else if (S.range) transport.setRange(null); else S.select([]); },
     };
     const f = keys[e.key];
     if (f) {
@@ -265,10 +294,10 @@ export function openStudio(root, projectId, user, { go, logout }) {
 
   renderTop();
   session.connect();
-  window.mixroom = { session, S, tl };
+  window.mixroom = { session, S, tl, player: transport.player, transport, comments, history: hist };
   return {
     close() {
-      playing = null;
+      transport.close();
       document.removeEventListener('keydown', onKey);
       session.close();
       if (window.mixroom && window.mixroom.session === session) delete window.mixroom;

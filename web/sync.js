@@ -9,7 +9,9 @@
 // Events (EventTarget): 'change' {detail:{touched:Set, remote:{user,client}|null}},
 // 'status' {detail:'connecting'|'online'|'offline'|'closed'}, 'welcome',
 // 'reject' {detail:{seq, code, message}}, 'presence', 'asset' {detail:asset},
-// 'error' {detail:{code,message}}.
+// 'error' {detail:{code,message}}, 'message' {detail: any other server
+// message (preview, follow, versions)}, 'comment' {detail: comment|null}.
+// Binary frames (audio, levels) go to the `onBinary` hook as ArrayBuffers.
 
 import { Doc } from './doc.js';
 
@@ -54,6 +56,8 @@ export class Session extends EventTarget {
     this.presenceTimer = null;
     this.presenceState = {};
     this.welcomed = false;
+    this.comments = new Map();  // comment id -> comment (live ones)
+    this.onBinary = null;       // (ArrayBuffer) => void: preview audio and levels
   }
 
   get canEdit() { return this.role === 'owner' || this.role === 'editor'; }
@@ -63,6 +67,7 @@ export class Session extends EventTarget {
     this.closedByUser = false;
     const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
     const ws = new WebSocket(url, 'mixroom.v1');
+    ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.welcomed = false;
     this.setStatus(this.rev === null ? 'connecting' : 'reconnecting');
@@ -71,7 +76,7 @@ export class Session extends EventTarget {
       ws.send(JSON.stringify({ type: 'hello', id, project: this.projectId, client: this.clientId, since: this.rev }));
     };
     ws.onmessage = (ev) => {
-      if (typeof ev.data !== 'string') return; // audio/levels: not used here
+      if (typeof ev.data !== 'string') { if (this.onBinary) this.onBinary(ev.data); return; }
       let m;
       try { m = JSON.parse(ev.data); } catch { return; }
       this.onMessage(m);
@@ -152,13 +157,45 @@ export class Session extends EventTarget {
           this.emit('asset', this.assets.get(m.asset.id));
         }
         return undefined;
+      case 'comment':
+        this.onComment(m);
+        return this.emit('message', m);
+      case 'comments':
+        if (Array.isArray(m.comments)) { this.comments.clear(); for (const c of m.comments) this.onComment({ comment: c }, true); this.emit('comment', null); }
+        return undefined;
       case 'error':
         if (m.id === undefined || !this.welcomed) this.emit('error', m);
         if (!this.welcomed && (m.code === 'unauthorized' || m.code === 'forbidden')) this.close();
         return undefined;
       default:
-        return undefined;
+        return this.emit('message', m);
     }
+  }
+
+  // A comment message: {comment:{...}} (deleted ones carry deleted:true or
+  // come as {deleted: id}); quiet = no event (bulk load).
+  onComment(m, quiet = false) {
+    const c = m.comment;
+    let id = null;
+    if (c && c.id) {
+      id = c.id;
+      if (c.deleted || c.deleted_at) this.comments.delete(c.id);
+      else this.comments.set(c.id, { ...this.comments.get(c.id), ...c });
+    } else if (typeof m.deleted === 'string') {
+      id = m.deleted;
+      this.comments.delete(m.deleted);
+    }
+    if (!quiet) this.emit('comment', id ? (this.comments.get(id) || { id, deleted: true }) : null);
+  }
+
+  /** Reloads every comment (after a catch-up welcome; comments are not deltas). */
+  async loadComments() {
+    const r = await this.request({ type: 'comment.list' });
+    const list = r && (r.comments || (r.type === 'comments' ? [] : null));
+    if (!Array.isArray(list)) return;
+    this.comments.clear();
+    for (const c of list) this.onComment({ comment: c }, true);
+    this.emit('comment', null);
   }
 
   onWelcome(m) {
@@ -170,6 +207,8 @@ export class Session extends EventTarget {
     for (const a of m.assets || []) this.assets.set(a.id, { ...this.assets.get(a.id), ...a });
     let touched = new Set();
     if (m.snapshot) {
+      this.comments.clear();
+      for (const c of m.snapshot.comments || []) this.onComment({ comment: c }, true);
       this.confirmed = new Doc(m.snapshot.objects || []);
       this.projectInfo = m.snapshot.project;
       this.rev = m.rev;
@@ -187,7 +226,9 @@ export class Session extends EventTarget {
     this.setStatus('online');
     this.emit('welcome', m);
     this.emit('change', { touched, remote: null });
+    this.emit('comment', null);
     this.sendPresence({});
+    if (!m.snapshot) this.loadComments();
   }
 
   // Applies a delta to the confirmed document; returns the ids touched.

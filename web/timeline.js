@@ -311,7 +311,10 @@ export function createTimeline(S) {
     el.addEventListener('pointerup', up);
   }
 
-  ruler.addEventListener('pointerdown', (e) => { if (e.button === 0) S.setPlayhead(snap(frameAt(e.clientX))); });
+  ruler.addEventListener('pointerdown', (e) => {
+    if (S.onRulerDown) S.onRulerDown(e); // transport.js: click seeks, drag selects a range
+    else if (e.button === 0) S.setPlayhead(snap(frameAt(e.clientX)));
+  });
   ruler.addEventListener('dblclick', (e) => {
     if (!S.canEdit) return;
     const at = snap(frameAt(e.clientX));
@@ -374,6 +377,7 @@ export function createTimeline(S) {
       drawRuler();
       for (const rec of clips.values()) drawWave(rec);
       placePlayhead();
+      if (S.onDraw) S.onDraw();
       if (S.onView) S.onView(visible());
     });
   }

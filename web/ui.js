@@ -56,7 +56,11 @@ export function modal(title, { onclose, wide } = {}) {
 }
 
 export const SHORTCUTS = [
-  ['Space', 'Play / stop the playhead'],
+  ['Space', 'Play / pause (stops following)'],
+  ['Click / drag the ruler', 'Seek / select a range'],
+  ['L', 'Loop the selected range on / off'],
+  ['C', 'Comment at the playhead (or on the range, the selected clip)'],
+  ['Avatar click', 'Follow that person\'s playback (Esc stops)'],
   ['Home', 'Playhead to the start'],
   ['← / →', 'Playhead one beat back / forward'],
   ['Ctrl/⌘ + Z', 'Undo your last change'],
@@ -73,7 +77,7 @@ export const SHORTCUTS = [
   ['Ctrl + wheel (pinch)', 'Zoom at the pointer'],
   ['Wheel / Shift + wheel', 'Scroll'],
   ['X', 'Show / hide the mixer'],
-  ['Esc', 'Clear the selection / close a dialog'],
+  ['Esc', 'Stop following / clear the range, the selection / close a dialog'],
   ['?', 'This help'],
 ];
 

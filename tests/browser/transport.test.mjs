@@ -1,0 +1,203 @@
+// transport.test.mjs -- listening in headless Chromium on the real server:
+// play decodes the server's Opus stream (WebCodecs) into non-silent audio
+// and the playhead follows what is heard; the meters on the track strip
+// and the master move; the WebAssembly fallback decoder (forced) decodes
+// too; a second user follows the first by clicking the avatar and hears
+// the same position; a loop over a range selected on the ruler stays in
+// it; A/B between the head (track muted) and an older revision switches
+// while playing without a jump in the heard position.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newPage, assertNoErrors, signIn, openProject, waitDoc, shot } from './lib.mjs';
+import { setupStudio } from './fixture.mjs';
+
+let F, browser, pa, pb;
+const RATE = 48000;
+const stats = (page) => page.evaluate(() => ({ ...window.mixroom.player.stats, pos: window.mixroom.player.position(), ph: window.mixroom.S.playhead, playing: window.mixroom.player.playing }));
+
+before(async () => {
+  F = await setupStudio();
+  browser = await launch();
+  pa = await newPage(browser, F.server);
+  pb = await newPage(browser, F.server);
+  await signIn(pa, F.ana);
+  await signIn(pb, F.ben);
+  await openProject(pa, F.project);
+  await openProject(pb, F.project);
+  await pa.waitForSelector(`.clip[data-clip="${F.clip}"]`);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (F) await F.server.stop();
+});
+
+test('play decodes non-silent audio, the playhead follows it, meters move', async () => {
+  await pa.evaluate((f) => window.mixroom.S.setPlayhead(f), RATE);
+  await pa.locator('.scroller').focus();
+  await pa.keyboard.press(' ');
+  await waitDoc(pa, () => window.mixroom.player.playing && window.mixroom.player.sounding, null, 5000);
+  const s0 = await stats(pa);
+  const t0 = Date.now();
+  await pa.waitForTimeout(1500);
+  const s1 = await stats(pa);
+  const dt = (Date.now() - t0) / 1000;
+  assert.equal(s1.decoder, 'webcodecs', 'Chromium decodes with WebCodecs');
+  assert.ok(s1.decoded - s0.decoded >= 50, `decoded ${s1.decoded - s0.decoded} packets in ${dt} s`);
+  assert.ok(s1.maxRms > 0.02, `the decoded audio is not silent (max RMS ${s1.maxRms})`);
+  const moved = (s1.ph - s0.ph) / RATE;
+  assert.ok(Math.abs(moved - dt) < 0.3, `the playhead moved ${moved.toFixed(3)} s in ${dt.toFixed(3)} s`);
+  assert.ok(Math.abs(s1.pos - s1.ph) < 0.1 * RATE, 'the playhead shows the heard position');
+  // the heard position lags the newest packet by the buffer (about 100-250 ms)
+  const lead = await pa.evaluate(() => (window.mixroom.player.lastPacketPos - window.mixroom.player.position()) / 48000);
+  assert.ok(lead > 0.05 && lead < 0.5, `heard position is ${lead.toFixed(3)} s behind the newest packet`);
+  // meters on the track strip and the master
+  const meters = await pa.evaluate((t) => ({
+    track: Number(document.querySelector(`.strip[data-track="${t}"] .meter`).dataset.peak),
+    master: Number(document.querySelector('.strip.master .meter').dataset.peak),
+    frames: window.mixroom.player.stats.levelFrames,
+  }), F.track);
+  assert.ok(meters.frames > 10, `${meters.frames} level frames`);
+  assert.ok(meters.track > -40, `the track meter shows ${meters.track} dBFS`);
+  assert.ok(meters.master > -40, `the master meter shows ${meters.master} dBFS`);
+  await shot(pa, 'transport-playing');
+  // click on the ruler while playing: the heard position jumps there
+  const rb = await pa.locator('canvas.ruler').boundingBox();
+  const target = await pa.evaluate(({ x }) => window.mixroom.tl.snap(window.mixroom.tl.frameAt(x)), { x: rb.x + 100 });
+  await pa.mouse.click(rb.x + 100, rb.y + 28);
+  await waitDoc(pa, (t) => { const p = window.mixroom.player.position(); return window.mixroom.player.sounding && p >= t && p < t + 48000; }, target, 3000);
+  // pause
+  await pa.click('button[aria-label="Pause"]');
+  const p1 = (await stats(pa)).ph;
+  await pa.waitForTimeout(300);
+  const p2 = await stats(pa);
+  assert.equal(p2.playing, false);
+  assert.equal(p2.ph, p1, 'paused: the playhead stays');
+  assertNoErrors(pa);
+});
+
+test('a second user follows the first and hears the same position', async () => {
+  await pa.evaluate((f) => window.mixroom.S.setPlayhead(f), RATE);
+  await pa.click('button[aria-label="Play"]');
+  await waitDoc(pa, () => window.mixroom.player.sounding, null, 5000);
+  const anaId = await pa.evaluate(() => window.mixroom.session.user.id);
+  await pb.click(`.avatar[data-user="${anaId}"]`);
+  await waitDoc(pb, () => !!window.mixroom.player.following && window.mixroom.player.sounding, null, 5000);
+  await pb.waitForTimeout(500);
+  const diffs = [];
+  for (let i = 0; i < 5; i++) {
+    const [a, b] = await Promise.all([stats(pa), stats(pb)]);
+    diffs.push((b.pos - a.pos) / RATE);
+    await pb.waitForTimeout(150);
+  }
+  const b = await stats(pb);
+  assert.ok(b.maxRms > 0.02, `the follower hears audio (max RMS ${b.maxRms})`);
+  assert.ok(diffs.every((d) => Math.abs(d) < 0.12), `same position (differences ${diffs.map((d) => d.toFixed(3)).join(', ')} s)`);
+  assert.match(await pb.locator('.follow').textContent(), /following ana/);
+  await shot(pb, 'transport-following');
+  // ana seeks: ben follows the jump
+  await pa.evaluate((f) => window.mixroom.S.setPlayhead(f), 3 * RATE);
+  await waitDoc(pb, () => { const p = window.mixroom.player.position(); return p >= 3 * 48000 && p < 4 * 48000; }, null, 3000);
+  // ana pauses: ben stops too; Escape unfollows
+  await pa.click('button[aria-label="Pause"]');
+  await waitDoc(pb, () => !window.mixroom.player.sounding, null, 3000);
+  await pb.locator('.scroller').focus();
+  await pb.keyboard.press('Escape');
+  await waitDoc(pb, () => window.mixroom.player.following === null, null, 3000);
+  assertNoErrors(pa);
+  assertNoErrors(pb);
+});
+
+test('loop over a range selected on the ruler', async () => {
+  const rb = await pa.locator('canvas.ruler').boundingBox();
+  const x0 = await pa.evaluate((f) => { const s = window.mixroom.tl.el; return s.getBoundingClientRect().left + 224 - s.scrollLeft + f / window.mixroom.S.zoom; }, 2 * RATE);
+  const x1 = await pa.evaluate((f) => { const s = window.mixroom.tl.el; return s.getBoundingClientRect().left + 224 - s.scrollLeft + f / window.mixroom.S.zoom; }, 3 * RATE);
+  await pa.mouse.move(x0, rb.y + 28);
+  await pa.mouse.down();
+  await pa.mouse.move(x1, rb.y + 28, { steps: 6 });
+  await pa.mouse.up();
+  const range = await pa.evaluate(() => window.mixroom.S.range);
+  assert.ok(range && range[1] > range[0], `a range was selected (${range})`);
+  await pa.locator('.scroller').focus();
+  await pa.keyboard.press('l');
+  assert.equal(await pa.evaluate(() => window.mixroom.S.loop), true);
+  await pa.keyboard.press(' ');
+  await waitDoc(pa, () => window.mixroom.player.sounding, null, 5000);
+  const seen = await pa.evaluate(async () => {
+    const out = [];
+    const t0 = performance.now();
+    while (performance.now() - t0 < 2500) { out.push(window.mixroom.player.position()); await new Promise((r) => setTimeout(r, 20)); }
+    return out;
+  });
+  const lo = Math.min(...seen), hi = Math.max(...seen);
+  assert.ok(lo >= range[0] - 0.05 * RATE && hi <= range[1] + 0.05 * RATE, `stayed in the loop (${lo}..${hi}, range ${range})`);
+  assert.ok(seen.some((p, i) => i > 0 && p < seen[i - 1] - 0.5 * (range[1] - range[0])), 'wrapped around at least once');
+  await shot(pa, 'transport-loop');
+  await pa.keyboard.press(' ');
+  await pa.keyboard.press('l');
+  await pa.keyboard.press('Escape');
+  assertNoErrors(pa);
+});
+
+test('A/B: switching between the head and an older revision keeps the position', async () => {
+  const before = await pa.evaluate(() => window.mixroom.session.rev);
+  // the head mutes the drums: A is silent, B (the revision before) is not
+  await pa.click(`.trackrow[data-track="${F.track}"] button.mute`);
+  await waitDoc(pa, (r) => window.mixroom.session.rev > r && window.mixroom.session.pending.length === 0, before);
+  await pa.evaluate((r) => window.mixroom.transport.setB(r), before);
+  await pa.evaluate((f) => window.mixroom.S.setPlayhead(f), RATE);
+  await pa.click('button[aria-label="Play"]');
+  await waitDoc(pa, () => window.mixroom.player.sounding, null, 5000);
+  await pa.waitForTimeout(400);
+  const r = await pa.evaluate(async () => {
+    const P = window.mixroom.player;
+    const samples = [];
+    const t0 = performance.now();
+    let switched = 0;
+    while (performance.now() - t0 < 2400) {
+      const t = performance.now() - t0;
+      if (!switched && t > 400) { switched = t; document.querySelector('button.ab').click(); }
+      samples.push({ t, pos: P.position(), rms: P.stats.rms, under: P.stats.underruns });
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    return { samples, switched };
+  });
+  const s = r.samples;
+  // the heard position advances with the clock, with no jump or stall
+  let worst = 0;
+  for (let i = 1; i < s.length; i++) {
+    const dPos = (s[i].pos - s[i - 1].pos) / RATE;
+    const dT = (s[i].t - s[i - 1].t) / 1000;
+    worst = Math.max(worst, Math.abs(dPos - dT));
+  }
+  assert.ok(worst < 0.06, `largest deviation of the heard position from the clock ${worst.toFixed(3)} s`);
+  assert.equal(s[s.length - 1].under, s[0].under, 'no underrun (no gap) across the switch');
+  const before_ = s.filter((x) => x.t < r.switched).map((x) => x.rms);
+  const after_ = s.filter((x) => x.t > r.switched + 600).map((x) => x.rms);
+  assert.ok(Math.max(...before_) < 0.005, `A (head, muted) is silent (${Math.max(...before_)})`);
+  assert.ok(Math.min(...after_) > 0.01, `B (before the mute) is heard (${Math.min(...after_)})`);
+  assert.equal(await pa.evaluate(() => window.mixroom.S.abSide), 'B');
+  await shot(pa, 'transport-ab');
+  await pa.click('button[aria-label="Pause"]');
+  await pa.click(`.trackrow[data-track="${F.track}"] button.mute`);
+  assertNoErrors(pa);
+});
+
+test('the WebAssembly fallback decoder (forced) decodes the stream', async () => {
+  const pc = await newPage(browser, F.server);
+  try {
+    await signIn(pc, F.ana);
+    await pc.evaluate(() => localStorage.setItem('mixroom.decoder', 'wasm'));
+    await openProject(pc, F.project);
+    await pc.evaluate((f) => window.mixroom.S.setPlayhead(f), RATE);
+    await pc.click('button[aria-label="Play"]');
+    await waitDoc(pc, () => window.mixroom.player.sounding && window.mixroom.player.stats.decoded > 40, null, 8000);
+    const s = await stats(pc);
+    assert.equal(s.decoder, 'wasm');
+    assert.ok(s.maxRms > 0.02, `the wasm decoder gives audio (max RMS ${s.maxRms})`);
+    await pc.click('button[aria-label="Pause"]');
+    assertNoErrors(pc);
+  } finally {
+    await pc.context_.close();
+  }
+});

@@ -1,0 +1,271 @@
+// player.js -- listening to the server's mix: the transport requests
+// (play/pause/seek/follow over the session), the binary preview frames
+// (0x01 audio: u32 stream, u32 seq, u64 position, one Opus packet; 0x02
+// levels), decoding (decoder.js) into the AudioWorklet queue (worklet.js),
+// the position actually heard (worklet position + output latency), and
+// the level frames delayed to the moment their audio is heard.
+//
+// Epochs: after play/seek/follow the player waits for the packet whose
+// position is the requested start ("expect") and drops older packets; it
+// is queued with `flush`. An A/B switch asks for the new source at a
+// position half a packet inside the audio already queued, so the old
+// source keeps playing until the new one's first packet arrives, which is
+// queued with `cut` at exactly that position: no gap, no jump.
+//
+// Events: 'state' (playing/paused/following changed), 'levels' {detail},
+// 'stopped' {detail: message}.
+
+import { pickDecoder, createDecoder } from './decoder.js';
+
+const OPUS_DELAY = 312; // decoder look-ahead at 48 kHz (not compensated by the server)
+
+export class Player extends EventTarget {
+  constructor(session, rate) {
+    super();
+    this.session = session;
+    this.rate = rate;
+    this.ctx = null;
+    this.node = null;
+    this.decoder = null;
+    this.decoderKind = null;
+    this.forced = null;
+    this.stream = null;          // stream id whose packets we accept
+    this.expect = null;          // {pos, mode:'flush'|'cut'} until its packet arrives
+    this.playing = false;
+    this.following = null;       // client id
+    this.rev = null;             // revision being heard (null = head)
+    this.loop = null;
+    this.lastPacketPos = null;
+    this.base = 0;               // position while not playing
+    this.report = null;          // last worklet report
+    this.levels = [];            // queued level frames {pos, master, tracks}
+    this.stats = { packets: 0, decoded: 0, frames: 0, rms: 0, peak: 0, underruns: 0, decoder: null, levelFrames: 0 };
+    this.readyP = null;
+    session.onBinary = (buf) => this.onBinary(buf);
+    session.addEventListener('message', (e) => this.onMessage(e.detail));
+  }
+
+  emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
+
+  /** Forces the decoder ('webcodecs' | 'wasm' | null = automatic); before the first play. */
+  setDecoder(kind) { this.forced = kind; }
+
+  /** Creates the AudioContext, the worklet and the decoder (once). */
+  ready() {
+    if (!this.readyP) this.readyP = this.init();
+    return this.readyP;
+  }
+
+  async init() {
+    this.ctx = new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
+    await this.ctx.audioWorklet.addModule('/worklet.js');
+    this.node = new AudioWorkletNode(this.ctx, 'mixroom-player', { numberOfInputs: 0, outputChannelCount: [2] });
+    this.node.connect(this.ctx.destination);
+    this.node.port.onmessage = (e) => {
+      const m = e.data;
+      if (m.type === 'pos') { this.report = m; this.stats.underruns = m.underruns; }
+    };
+    this.decoderKind = this.forced || await pickDecoder();
+    this.decoder = await createDecoder(this.decoderKind, (l, r, tag) => this.onPcm(l, r, tag),
+      (e) => console.warn('opus decode:', e && e.message));
+    this.stats.decoder = this.decoderKind;
+  }
+
+  get step() { return this.rate / 48000; }           // timeline frames per 48 kHz sample
+  get packetFrames() { return Math.round(960 * this.step); }
+
+  /** The timeline frame being heard now (the resting position when stopped). */
+  position() {
+    const r = this.report;
+    if (!this.playing && !this.following) return this.base;
+    if (!r || r.pos === null || !this.ctx) return this.base;
+    if (!r.started) return Math.round(r.pos); // waiting for data: the sound stands still
+    const lat = (this.ctx.outputLatency || 0) + (this.ctx.baseLatency || 0);
+    const ahead = (this.ctx.currentTime - lat - r.t) * 48000 * this.step;
+    return Math.max(0, Math.round(r.pos + Math.max(-r.queued * this.step, Math.min(ahead, 0.1 * this.rate))));
+  }
+
+  /** True once audio for the current epoch is coming out. */
+  get sounding() { return !!(this.report && this.report.started); }
+
+  async play(from, { loop = null, rev = null } = {}) {
+    await this.ready();
+    if (this.ctx.state !== 'running') await this.ctx.resume();
+    if (this.following) await this.follow(null);
+    this.expect = { pos: from, mode: 'flush' };
+    this.node.port.postMessage({ type: 'stop' });
+    this.report = null;
+    this.base = from;
+    this.stats.rms = 0;
+    this.stats.peak = 0;
+    this.loop = loop;
+    this.rev = rev;
+    const msg = { type: 'play', from };
+    if (loop) msg.loop = loop;
+    if (rev !== null && rev !== undefined) msg.rev = rev;
+    this.playing = true;
+    this.emit('state');
+    const r = await this.session.request(msg);
+    if (r.type !== 'playing') { this.expect = null; this.playing = false; this.emit('state'); this.emit('error', r); return r; }
+    this.stream = r.stream;
+    return r;
+  }
+
+  async pause() {
+    const at = this.position();
+    this.playing = false;
+    this.expect = null;
+    this.base = at;
+    if (this.node) this.node.port.postMessage({ type: 'stop' });
+    this.report = null;
+    this.emit('state');
+    return this.session.request({ type: 'pause' });
+  }
+
+  /** Moves the transport; while playing the server's stream jumps there. */
+  async seek(to) {
+    this.base = to;
+    if (!this.playing) return null;
+    if (this.loop && (to < this.loop[0] || to >= this.loop[1])) return this.play(to, { rev: this.rev });
+    this.expect = { pos: to, mode: 'flush' };
+    return this.session.request({ type: 'seek', to });
+  }
+
+  /**
+   * A/B: switches what is heard to revision rev (null = head) at the same
+   * position, without a gap. Not playing: just remembers it.
+   */
+  async switchRev(rev) {
+    this.rev = rev;
+    if (!this.playing || this.lastPacketPos === null) return null;
+    let at = this.lastPacketPos + Math.round(this.packetFrames / 2);
+    if (this.loop && (at < this.loop[0] || at >= this.loop[1])) at = this.loop[0];
+    this.expect = { pos: at, mode: 'cut' };
+    const msg = { type: 'play', from: at };
+    if (this.loop) msg.loop = this.loop;
+    if (rev !== null && rev !== undefined) msg.rev = rev;
+    const r = await this.session.request(msg);
+    if (r.type === 'playing') this.stream = r.stream;
+    else { this.expect = null; this.emit('error', r); }
+    this.emit('state');
+    return r;
+  }
+
+  /** Follows another client's transport (null stops following). */
+  async follow(client) {
+    if (client) {
+      await this.ready();
+      if (this.ctx.state !== 'running') await this.ctx.resume();
+      this.playing = false;
+      this.node.port.postMessage({ type: 'stop' });
+      this.report = null;
+    }
+    const r = await this.session.request({ type: 'follow', client: client || null });
+    if (r.type !== 'following') { this.emit('error', r); return r; }
+    this.following = r.client || null;
+    if (this.following) {
+      this.stream = r.stream ?? null;
+      this.expect = { pos: null, mode: 'flush' }; // join the leader's stream wherever it is
+    } else {
+      this.base = this.position();
+      this.expect = null;
+      this.stream = null;
+      if (this.node) this.node.port.postMessage({ type: 'stop' });
+      this.report = null;
+    }
+    this.emit('state');
+    return r;
+  }
+
+  // Messages the session did not consume: follow-mode transport of the leader, stops.
+  onMessage(m) {
+    if (m.id !== undefined) return; // our own replies are handled where requested
+    if (m.type === 'stopped') {
+      if (m.reason === 'leader_left') { this.following = null; this.stream = null; }
+      this.base = m.position ?? this.position();
+      this.playing = false;
+      this.expect = null;
+      if (this.node) this.node.port.postMessage({ type: 'stop' });
+      this.report = null;
+      this.emit('stopped', m);
+      this.emit('state');
+      return;
+    }
+    if (!this.following) return;
+    if (m.type === 'playing') { this.stream = m.stream; this.expect = { pos: m.from, mode: 'flush' }; this.loop = m.loop || null; this.emit('state'); }
+    else if (m.type === 'seeked') { this.expect = { pos: m.to, mode: 'flush' }; }
+    else if (m.type === 'paused') {
+      this.base = this.position();
+      this.expect = null;
+      if (this.node) this.node.port.postMessage({ type: 'stop' });
+      this.report = null;
+      this.emit('state');
+    }
+  }
+
+  onBinary(buf) {
+    if (buf.byteLength < 13) return;
+    const dv = new DataView(buf);
+    const tag = dv.getUint8(0);
+    const stream = dv.getUint32(1, true);
+    if (this.stream !== null && stream !== this.stream) return;
+    if (!this.playing && !this.following) return;
+    if (tag === 0x01 && buf.byteLength > 17) {
+      const pos = Number(dv.getBigUint64(9, true));
+      this.stats.packets++;
+      let mode = null;
+      if (this.expect) {
+        const e = this.expect;
+        const hit = e.mode === 'flush' ? pos >= e.pos && pos < e.pos + this.packetFrames : pos === e.pos;
+        if (e.pos === null || hit) { mode = e.mode; this.expect = null; if (this.stream === null) this.stream = stream; }
+        else if (e.mode === 'flush') return; // a packet from before the seek
+      }
+      this.lastPacketPos = pos;
+      if (!this.decoder) return;
+      this.decoder.decode(new Uint8Array(buf.slice(17)), { pos, mode });
+    } else if (tag === 0x02 && buf.byteLength >= 23) {
+      const pos = Number(dv.getBigUint64(5, true));
+      const n = dv.getUint16(13, true);
+      if (buf.byteLength < 23 + 8 * n) return;
+      const tracks = [];
+      for (let i = 0; i < n; i++) tracks.push({ peak: dv.getFloat32(23 + 8 * i, true), rms: dv.getFloat32(27 + 8 * i, true) });
+      this.stats.levelFrames++;
+      this.levels.push({ pos, master: { peak: dv.getFloat32(15, true), rms: dv.getFloat32(19, true) }, tracks });
+      if (this.levels.length > 100) this.levels.shift();
+    }
+  }
+
+  onPcm(l, r, tag) {
+    if (!tag || !this.node) return;
+    this.stats.decoded++;
+    this.stats.frames += l.length;
+    let sum = 0, peak = 0;
+    for (let i = 0; i < l.length; i++) {
+      const a = l[i], b = r[i];
+      sum += a * a + b * b;
+      const m = Math.max(Math.abs(a), Math.abs(b));
+      if (m > peak) peak = m;
+    }
+    const rms = Math.sqrt(sum / (2 * l.length));
+    this.stats.rms = Math.max(rms, this.stats.rms * 0.8);
+    this.stats.peak = Math.max(peak, this.stats.peak * 0.8);
+    this.stats.maxRms = Math.max(this.stats.maxRms || 0, rms);
+    const pos = tag.pos - OPUS_DELAY * this.step;
+    this.node.port.postMessage({ type: 'chunk', l, r, pos, step: this.step, flush: tag.mode === 'flush', cut: tag.mode === 'cut' },
+      [l.buffer, r.buffer]);
+  }
+
+  /** The level frames now heard (dropped from the queue); the newest one or null. */
+  takeLevels() {
+    const at = this.position() + OPUS_DELAY * this.step;
+    let last = null;
+    while (this.levels.length && (this.levels[0].pos <= at || this.levels.length > 40)) last = this.levels.shift();
+    return last;
+  }
+
+  close() {
+    this.session.onBinary = null;
+    if (this.decoder) this.decoder.close();
+    if (this.ctx) this.ctx.close();
+  }
+}

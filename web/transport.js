@@ -1,0 +1,166 @@
+// transport.js -- the studio's transport on top of player.js: play/pause
+// (button and Space), loop over the selected range, the ruler gestures
+// (click seeks, drag selects a range shown as a band over the lanes),
+// the playhead following the audio actually heard, meters fed by the
+// level frames as their audio is heard, following a collaborator (click
+// their avatar; click again or Esc to stop), and the A/B source (head or
+// a version) switched while playing without a gap.
+
+import { h, toast, fmtTime } from './ui.js';
+import { Player } from './player.js';
+import { HEAD_W } from './timeline.js';
+
+export function createTransport(S, tl, mixer) {
+  const player = new Player(S.session, S.doc.rate);
+  S.player = player;
+  S.range = null;   // [a, b] frames, selected on the ruler
+  S.loop = false;
+  S.abRev = null;   // the version revision used as B (null: none chosen)
+  S.abSide = 'A';   // 'A' = head, 'B' = S.abRev
+  let raf = 0;
+
+  const playBtn = h('button.play', { 'aria-label': 'Play', title: 'Play / pause (Space)', onclick: () => toggle() }, '▶');
+  const loopBtn = h('button.toggle.loop', { 'aria-label': 'Loop the selected range', title: 'Loop the selected range (L)', 'aria-pressed': 'false',
+    onclick: () => setLoop(!S.loop) }, '⟲');
+  const abBtn = h('button.ab', { 'aria-label': 'A/B: switch between the head and the chosen version', title: 'A/B compare (choose a version in History)',
+    disabled: true, onclick: () => toggleAB() }, 'A/B');
+  const abInfo = h('span.abinfo', { 'aria-live': 'polite' });
+  const followTag = h('span.follow.hidden', { role: 'status' });
+  const el = h('div.group.transport', {}, playBtn, loopBtn, abBtn, abInfo, followTag);
+  const band = h('div.range.hidden', { 'aria-hidden': 'true' });
+  tl.overlay.append(band);
+
+  player.addEventListener('state', () => { renderState(); run(); });
+  player.addEventListener('error', (e) => toast(e.detail?.message || 'Playback failed', 'error'));
+  player.addEventListener('stopped', (e) => {
+    S.setPlayhead(player.position(), true);
+    if (e.detail.reason === 'leader_left') toast('The person you followed has left', 'info');
+  });
+
+  function renderState() {
+    const on = player.playing;
+    playBtn.textContent = on ? '❚❚' : '▶';
+    playBtn.setAttribute('aria-label', on ? 'Pause' : 'Play');
+    playBtn.classList.toggle('on', on);
+    loopBtn.setAttribute('aria-pressed', String(S.loop));
+    loopBtn.disabled = !S.range;
+    abBtn.disabled = S.abRev === null;
+    abBtn.classList.toggle('b', S.abSide === 'B');
+    abInfo.textContent = S.abRev === null ? '' : S.abSide === 'B' ? `B: r${S.abRev}` : 'A: head';
+    const f = player.following;
+    followTag.classList.toggle('hidden', !f);
+    if (f) {
+      const p = S.session.presence.get(f);
+      const m = p && S.session.member(p.user);
+      followTag.textContent = `following ${m ? m.display_name || m.name : f}`;
+    }
+    S.onTransport && S.onTransport();
+  }
+
+  const loopRange = () => (S.loop && S.range ? S.range : null);
+  const srcRev = () => (S.abSide === 'B' ? S.abRev : null);
+
+  async function play(from = S.playhead) {
+    const loop = loopRange();
+    if (loop && (from < loop[0] || from >= loop[1])) from = loop[0];
+    S.setPlayhead(from, true);
+    await player.play(from, { loop, rev: srcRev() });
+  }
+  async function pause() {
+    await player.pause();
+    S.setPlayhead(player.position(), true);
+  }
+  function toggle() {
+    if (player.following) { player.follow(null); return; }
+    if (player.playing) pause(); else play();
+  }
+
+  /** Seeks (when playing, the stream jumps there). */
+  function seekTo(f) {
+    if (player.playing) player.seek(f);
+    else player.base = f;
+  }
+
+  function setLoop(on) {
+    S.loop = on && !!S.range;
+    renderState();
+    if (player.playing) play(S.loop ? S.range[0] : player.position());
+  }
+
+  async function toggleAB(side) {
+    if (S.abRev === null) return;
+    S.abSide = side || (S.abSide === 'A' ? 'B' : 'A');
+    renderState();
+    if (player.playing) await player.switchRev(srcRev());
+  }
+
+  /** Chooses the revision used as B (null: none). */
+  function setB(rev) {
+    S.abRev = rev;
+    if (rev === null && S.abSide === 'B') toggleAB('A');
+    renderState();
+  }
+
+  // ---- ruler: click seeks, drag selects a range ----
+  S.onRulerDown = (e) => {
+    if (e.button !== 0) return;
+    const f0 = tl.snap(tl.frameAt(e.clientX));
+    const x0 = e.clientX;
+    let dragging = false;
+    const move = (ev) => {
+      if (!dragging && Math.abs(ev.clientX - x0) < 5) return;
+      dragging = true;
+      const f1 = tl.snap(tl.frameAt(ev.clientX));
+      setRange([Math.min(f0, f1), Math.max(f0, f1)]);
+    };
+    const up = () => {
+      window.removeEventListener('pointermove', move);
+      window.removeEventListener('pointerup', up);
+      if (!dragging) { S.setPlayhead(f0); return; }
+      if (S.range && S.range[1] - S.range[0] < 1) setRange(null);
+      else if (S.loop && player.playing) play(S.range[0]);
+    };
+    window.addEventListener('pointermove', move);
+    window.addEventListener('pointerup', up);
+  };
+
+  function setRange(r) {
+    S.range = r && r[1] > r[0] ? r : null;
+    if (!S.range) S.loop = false;
+    placeBand();
+    renderState();
+  }
+
+  function placeBand() {
+    band.classList.toggle('hidden', !S.range);
+    band.classList.toggle('looping', !!S.loop);
+    if (!S.range) return;
+    band.style.left = `${HEAD_W + S.range[0] / S.zoom}px`;
+    band.style.width = `${Math.max(1, (S.range[1] - S.range[0]) / S.zoom)}px`;
+    band.title = `${fmtTime(S.range[0], S.doc.rate)} – ${fmtTime(S.range[1], S.doc.rate)}`;
+  }
+
+  // ---- the heard playhead and the meters ----
+  function run() {
+    if (raf) return;
+    const step = () => {
+      raf = 0;
+      const live = player.playing || player.following;
+      if (live) {
+        if (player.sounding) S.setPlayhead(player.position(), true);
+        const [a, b] = tl.visible();
+        if (S.playhead > b || S.playhead < a) tl.el.scrollLeft = Math.max(0, S.playhead / S.zoom - 40);
+      }
+      const lv = player.takeLevels();
+      mixer.setLevels(lv, live);
+      if (live || mixer.metersActive()) raf = requestAnimationFrame(step);
+    };
+    raf = requestAnimationFrame(step);
+  }
+
+  return {
+    el, player, play, pause, toggle, seekTo, setLoop, toggleAB, setB, setRange, placeBand, renderState,
+    follow: (client) => player.follow(client),
+    close() { if (raf) cancelAnimationFrame(raf); player.close(); },
+  };
+}
