@@ -1,129 +1,142 @@
-// coedit.mjs -- co-editing benchmark (prints figures, never fails on time).
-// Starts the real server (synchronous=FULL), opens R rooms with 20 clients
-// each, and measures durable pushes per second (a push counts when its
-// delta, sent only after commit, reaches the author) and push->delta
-// latency to all 20 clients (p50/p99), at R = 1, 10 and 100 busy rooms;
-// then a paced run at 1,000 pushes/s in one room for latency under load.
-// Usage: MXT_BIN=build/mixroom node tests/bench/coedit.mjs [seconds]
-import { addMember, join, makeProject, makeUser, sleep, startServer } from '../integration/harness.mjs';
+// coedit.mjs -- co-editing benchmark driver (prints figures, never fails on
+// time). Starts the real server (synchronous=FULL, the default), creates
+// 20 users and up to 100 projects with all 20 as members, then runs the C
+// load generator bench_coedit (libwebsockets clients over several threads,
+// 20 clients per room) for each configuration:
+//   - closed loop at 1, 10 and 100 busy rooms: durable pushes per second (a
+//     push counts when its delta, sent only after commit, reaches its
+//     author) and push->delta latency at all 20 clients (p50/p99);
+//   - open loop: one room paced at 1,000 pushes/s, and 10 rooms at
+//     1,000 pushes/s in total.
+// For each run it also reports the server's CPU use (utime+stime from
+// /proc/<pid>/stat, in cores) and the writer's group-commit figures from
+// /metrics (commits, jobs per commit, largest batch). At the end it runs
+// bench_sqlite_single: one SQLite row per transaction, the baseline that
+// shows what group commit buys.
+//
+// Usage (from the build directory):
+//   make mixroom tests/bench/bench_sqlite_single tests/bench/bench_coedit
+//   MXT_BIN=./mixroom MXT_BENCH_DIR=./tests/bench \
+//     node /work/main/tests/bench/coedit.mjs [seconds] [threads]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { http, makeUser, sleep, startServer } from '../integration/harness.mjs';
 
 const SECONDS = Number(process.argv[2] || 5);
+const THREADS = Number(process.argv[3] || 2);
 const CLIENTS = 20;
+const BENCH_DIR = process.env.MXT_BENCH_DIR || path.resolve('tests/bench');
+const LOADGEN = path.join(BENCH_DIR, 'bench_coedit');
+const SQLITE_BENCH = path.join(BENCH_DIR, 'bench_sqlite_single');
+const TICK = 100; // USER_HZ (clock ticks per second) on Linux
 
-function pct(a, p) {
-  if (!a.length) return NaN;
-  const s = Float64Array.from(a).sort();
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+function cpuTicks(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]); // utime + stime
 }
 
-async function makeRooms(s, users, n) {
-  const rooms = [];
+/** http() once more if the server dropped a kept-alive connection. */
+async function http2(...args) {
+  try { return await http(...args); } catch { await sleep(50); return http(...args); }
+}
+
+async function metrics(s) {
+  const r = await http2(s, 'GET', '/metrics');
+  const get = (name) => {
+    const m = r.text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm'));
+    return m ? Number(m[1]) : NaN;
+  };
+  return {
+    commits: get('mixroom_store_commits_total'),
+    jobs: get('mixroom_store_jobs_total'),
+    batchMax: get('mixroom_store_batch_max'),
+  };
+}
+
+async function setup(s, users, n) {
+  const lines = [];
   for (let r = 0; r < n; r++) {
-    const p = makeProject(s, `Bench ${r}`, 'u0');
-    for (let i = 1; i < CLIENTS; i++) addMember(s, p, `u${i}`, 'editor');
-    const clients = [];
-    for (let i = 0; i < CLIENTS; i++) {
-      const { client } = await join(s, users[i], p, { client: `r${r}c${i}` });
-      clients.push(client);
+    const p = await http2(s, 'POST', '/api/projects', { token: users[0].token, body: { name: `Bench ${r}` } });
+    if (p.status !== 201 && p.status !== 200) throw new Error(`project create: ${p.status} ${p.text}`);
+    const id = p.json.id || p.json.project?.id;
+    for (let i = 1; i < CLIENTS; i++) {
+      const m = await http2(s, 'POST', `/api/projects/${id}/members/${users[i].name}`, { token: users[0].token, body: { role: 'editor' } });
+      if (m.status >= 300) throw new Error(`add member: ${m.status} ${m.text}`);
     }
-    rooms.push({ p, clients });
+    lines.push([id, ...users.map((u) => u.token)].join(' '));
   }
-  // A shared track per room.
-  for (const room of rooms) {
-    room.clients[0].send({ type: 'push', seq: 1, ops: [{ op: 'create', id: 'trk', kind: 'track', fields: { name: 'Bench' } }] });
-  }
-  await sleep(500);
-  return rooms;
+  return lines;
 }
 
-/** Runs pushes for `seconds`: `pushers` clients per room, `window`
- * outstanding each, or paced at `rate` pushes/s total. */
-async function run(rooms, { seconds, pushers = 2, window = 16, rate = 0 }) {
-  const lat = [];
-  let acked = 0;
-  const sentAt = new Map(); // `${client}/${seq}` -> ms
-  const state = [];
-  for (const room of rooms) {
-    for (const c of room.clients) {
-      c.inbox.length = 0;
-      c.ws.removeAllListeners('message');
-      c.ws.on('message', (data) => {
-        const text = data.toString();
-        if (!text.startsWith('{"client"')) return; // deltas sort "client" first
-        const m = JSON.parse(text);
-        if (m.type !== 'delta' || m.seq === undefined) return;
-        const key = `${m.client}/${m.seq}`;
-        const t0 = sentAt.get(key);
-        if (t0 !== undefined) lat.push(performance.now() - t0);
-        if (m.client === c.clientId) {
-          acked++;
-          const st = c.bench;
-          if (st) { st.out--; if (!rate) st.pump(); }
-        }
-      });
-    }
-    for (let k = 0; k < pushers; k++) {
-      const c = room.clients[k];
-      const st = { out: 0, seq: c.benchSeq || 1 };
-      st.pump = () => {
-        while (running && st.out < window) {
-          st.seq++;
-          st.out++;
-          sentAt.set(`${c.clientId}/${st.seq}`, performance.now());
-          c.send({ type: 'push', seq: st.seq, ops: [{ op: 'set', id: 'trk', fields: { gain: -(st.seq % 60) / 2 } }] });
-          if (rate) break;
-        }
-        c.benchSeq = st.seq;
-      };
-      c.bench = st;
-      state.push(st);
-    }
+function runLoadgen(s, setupFile, { rooms, pushers, window, rate = 0 }) {
+  const r = spawnSync(LOADGEN, [String(s.port), setupFile, String(rooms), String(SECONDS),
+    String(pushers), String(window), String(rate), String(THREADS)], { encoding: 'utf8', timeout: 180000 });
+  if (r.status !== 0) throw new Error(`bench_coedit failed: ${r.stderr}`);
+  const out = {};
+  for (const kv of r.stdout.trim().split(/\s+/)) {
+    const [k, v] = kv.split('=');
+    out[k] = v.includes('/') ? v : Number(v);
   }
-  let running = true;
+  if (r.stderr.trim()) process.stderr.write(r.stderr);
+  return out;
+}
+
+async function measured(s, setupFile, label, opts) {
+  const m0 = await metrics(s);
+  // MXT_PERF=<dir>: profile the server during each run (perf, cpu-clock).
+  let perf = null;
+  if (process.env.MXT_PERF) {
+    const out = path.join(process.env.MXT_PERF, `${label.replace(/[^a-z0-9]+/gi, '_')}.data`);
+    perf = spawn('perf', ['record', '-e', 'cpu-clock', '-g', '-p', String(s.proc.pid), '-o', out], { stdio: 'ignore' });
+    await sleep(300);
+  }
+  const c0 = cpuTicks(s.proc.pid);
   const t0 = performance.now();
-  let timer;
-  if (rate) {
-    let i = 0;
-    const perTick = rate / 1000; // ms ticks
-    let credit = 0;
-    timer = setInterval(() => {
-      credit += perTick * 5;
-      while (credit >= 1) { state[i++ % state.length].pump(); credit--; }
-    }, 5);
-  } else {
-    for (const st of state) st.pump();
+  const r = runLoadgen(s, setupFile, opts);
+  const wall = (performance.now() - t0) / 1000;
+  const c1 = cpuTicks(s.proc.pid);
+  if (perf) {
+    perf.kill('SIGINT');
+    await new Promise((res) => perf.on('exit', res));
   }
-  await sleep(seconds * 1000);
-  running = false;
-  if (timer) clearInterval(timer);
-  const elapsed = (performance.now() - t0) / 1000;
-  const ackedAtStop = acked;
-  await sleep(1000);
-  for (const room of rooms) for (const c of room.clients) c.bench = null;
-  return { pushesPerS: ackedAtStop / elapsed, p50: pct(lat, 50), p99: pct(lat, 99), samples: lat.length };
+  const m1 = await metrics(s);
+  const commits = m1.commits - m0.commits;
+  const jobs = m1.jobs - m0.jobs;
+  // Server CPU over the whole loadgen run (connect + run + 1 s drain).
+  const cpu = (c1 - c0) / TICK / wall;
+  // Server CPU time per durable push (less sensitive to the machine's load).
+  const usPerPush = ((c1 - c0) / TICK) * 1e6 / Math.max(1, r.pushes_per_s * SECONDS);
+  console.log(`${label.padEnd(22)} ${String(Math.round(r.pushes_per_s)).padStart(8)}  ${r.p50_ms.toFixed(2).padStart(7)}  ${r.p99_ms.toFixed(2).padStart(7)}  ${cpu.toFixed(2).padStart(5)}  ${String(commits).padStart(7)}  ${(jobs / Math.max(1, commits)).toFixed(1).padStart(6)}  ${String(m1.batchMax).padStart(5)}  ${usPerPush.toFixed(0).padStart(6)}  ${r.connected}`);
+  return r;
 }
 
 async function main() {
   const s = await startServer();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'coedit-bench-'));
   try {
     const users = [];
     for (let i = 0; i < CLIENTS; i++) users.push(makeUser(s, `u${i}`));
-    console.log(`coedit benchmark: ${CLIENTS} clients per room, synchronous=FULL, ${SECONDS} s per run`);
-    console.log('rooms  pushes/s(durable)  latency p50 ms  p99 ms  (deltas measured)');
-    let all = [];
-    for (const n of [1, 10, 100]) {
-      const more = await makeRooms(s, users, n - all.length);
-      all = all.concat(more);
-      const rooms = all.slice(0, n);
-      const r = await run(rooms, { seconds: SECONDS, pushers: n >= 100 ? 1 : 2, window: n >= 100 ? 4 : 16 });
-      console.log(`${String(n).padStart(5)}  ${r.pushesPerS.toFixed(0).padStart(17)}  ${r.p50.toFixed(2).padStart(14)}  ${r.p99.toFixed(2).padStart(6)}  (${r.samples})`);
-    }
-    const paced = await run(all.slice(0, 1), { seconds: SECONDS, pushers: 2, rate: 1000 });
-    console.log(`paced 1 room at 1000 pushes/s: ${paced.pushesPerS.toFixed(0)} durable/s, p50 ${paced.p50.toFixed(2)} ms, p99 ${paced.p99.toFixed(2)} ms (${paced.samples} deltas)`);
-    for (const room of all) for (const c of room.clients) c.ws.terminate();
+    const lines = await setup(s, users, 100);
+    const setupFile = path.join(tmp, 'rooms.txt');
+    fs.writeFileSync(setupFile, lines.join('\n') + '\n');
+    console.log(`coedit benchmark: ${CLIENTS} clients per room, synchronous=FULL, ${SECONDS} s per run, load generator: ${THREADS} threads (C, libwebsockets)`);
+    console.log(`load average before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${os.cpus().length} cores`);
+    console.log('run                    pushes/s   p50 ms   p99 ms  srvCPU  commits  jobs/c  bmax  us/push clients');
+    await measured(s, setupFile, '1 room closed', { rooms: 1, pushers: 2, window: 16 });
+    await measured(s, setupFile, '10 rooms closed', { rooms: 10, pushers: 2, window: 16 });
+    await measured(s, setupFile, '100 rooms closed', { rooms: 100, pushers: 1, window: 8 });
+    await measured(s, setupFile, '1 room @1000/s', { rooms: 1, pushers: 2, window: 64, rate: 1000 });
+    await measured(s, setupFile, '10 rooms @1000/s', { rooms: 10, pushers: 2, window: 64, rate: 1000 });
+    console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     await s.stop();
   }
+  const b = spawnSync(SQLITE_BENCH, [tmp, String(Math.min(SECONDS, 3))], { encoding: 'utf8' });
+  process.stdout.write(b.stdout || `bench_sqlite_single failed: ${b.stderr}\n`);
+  fs.rmSync(tmp, { recursive: true, force: true });
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });
