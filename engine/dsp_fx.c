@@ -367,6 +367,89 @@ static void rv_allpass(float *buf, int len, int *pos, float *x, int m)
     *pos = p;
 }
 
+/* 4x4 transpose of rows a..d. */
+static void rv_t4(rv_v4sf *a, rv_v4sf *b, rv_v4sf *c, rv_v4sf *d)
+{
+    const rv_v4si lo = {0, 4, 1, 5}, hi = {2, 6, 3, 7};
+    const rv_v4si l2 = {0, 1, 4, 5}, h2 = {2, 3, 6, 7};
+    rv_v4sf t0 = __builtin_shuffle(*a, *b, lo), t1 = __builtin_shuffle(*c, *d, lo);
+    rv_v4sf t2 = __builtin_shuffle(*a, *b, hi), t3 = __builtin_shuffle(*c, *d, hi);
+    *a = __builtin_shuffle(t0, t1, l2);
+    *b = __builtin_shuffle(t0, t1, h2);
+    *c = __builtin_shuffle(t2, t3, l2);
+    *d = __builtin_shuffle(t2, t3, h2);
+}
+
+/* Copies m samples of every line from its read position into frames
+ * (fr[j * 8 + line]), or back from the frames when `back` (then the
+ * positions advance). Runs where no line wraps go 4x4 through registers. */
+static void rv_lines(eng_reverb *rv, float *fr, int m, bool back)
+{
+    enum { L = ENG_REVERB_LINES };
+    int p[L];
+    memcpy(p, rv->pos, sizeof p);
+    for (int j = 0; j < m;) {
+        int run = m - j;
+        for (int k = 0; k < L; k++)
+            run = rv->len[k] - p[k] < run ? rv->len[k] - p[k] : run;
+        int q = 0;
+        const float *src[L];
+        float *dst[L];
+        for (int k = 0; k < L; k++)
+            dst[k] = rv->line[k] + p[k];
+        memcpy(src, dst, sizeof src);
+        if (!back) {
+            for (; q + 4 <= run; q += 4) {
+                float *f = fr + (j + q) * L;
+                rv_v4sf a = rv_load(src[0] + q), b = rv_load(src[1] + q);
+                rv_v4sf c = rv_load(src[2] + q), d = rv_load(src[3] + q);
+                rv_v4sf e = rv_load(src[4] + q), g = rv_load(src[5] + q);
+                rv_v4sf h = rv_load(src[6] + q), i = rv_load(src[7] + q);
+                rv_t4(&a, &b, &c, &d);
+                rv_t4(&e, &g, &h, &i);
+                rv_store(f, a);
+                rv_store(f + 4, e);
+                rv_store(f + 8, b);
+                rv_store(f + 12, g);
+                rv_store(f + 16, c);
+                rv_store(f + 20, h);
+                rv_store(f + 24, d);
+                rv_store(f + 28, i);
+            }
+        } else {
+            for (; q + 4 <= run; q += 4) {
+                const float *f = fr + (j + q) * L;
+                rv_v4sf a = rv_load(f), e = rv_load(f + 4);
+                rv_v4sf b = rv_load(f + 8), g = rv_load(f + 12);
+                rv_v4sf c = rv_load(f + 16), h = rv_load(f + 20);
+                rv_v4sf d = rv_load(f + 24), i = rv_load(f + 28);
+                rv_t4(&a, &b, &c, &d);
+                rv_t4(&e, &g, &h, &i);
+                rv_store(dst[0] + q, a);
+                rv_store(dst[1] + q, b);
+                rv_store(dst[2] + q, c);
+                rv_store(dst[3] + q, d);
+                rv_store(dst[4] + q, e);
+                rv_store(dst[5] + q, g);
+                rv_store(dst[6] + q, h);
+                rv_store(dst[7] + q, i);
+            }
+        }
+        for (; q < run; q++)
+            for (int k = 0; k < L; k++) {
+                if (!back)
+                    fr[(j + q) * L + k] = rv->line[k][p[k] + q];
+                else
+                    rv->line[k][p[k] + q] = fr[(j + q) * L + k];
+            }
+        for (int k = 0; k < L; k++)
+            p[k] = p[k] + run == rv->len[k] ? 0 : p[k] + run;
+        j += run;
+    }
+    if (back)
+        memcpy(rv->pos, p, sizeof p);
+}
+
 static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
 {
     const float fb = rv->fb * 0.35355339f; /* Hadamard norm 1/sqrt(8) */
@@ -391,18 +474,7 @@ static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
     for (int a = 0; a < 4; a++)
         rv_allpass(rv->ap[a], rv->ap_len[a], &rv->ap_pos[a], x, m);
     /* gather the lines into frames */
-    for (int k = 0; k < ENG_REVERB_LINES; k++) {
-        const float *line = rv->line[k];
-        int p = rv->pos[k], len = rv->len[k];
-        for (int j = 0; j < m;) {
-            int run = m - j < len - p ? m - j : len - p;
-            float *f = fr + j * ENG_REVERB_LINES + k;
-            for (int q = 0; q < run; q++)
-                f[q * ENG_REVERB_LINES] = line[p + q];
-            j += run;
-            p = p + run == len ? 0 : p + run;
-        }
-    }
+    rv_lines(rv, fr, m, false);
     /* damping, taps, Hadamard, feedback + input */
     const rv_v4sf damp = {rv->damp, rv->damp, rv->damp, rv->damp};
     const rv_v4sf fbv = {fb, fb, fb, fb};
@@ -437,19 +509,7 @@ static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
     rv_store(rv->lp, lpa);
     rv_store(rv->lp + 4, lpb);
     /* scatter the frames back */
-    for (int k = 0; k < ENG_REVERB_LINES; k++) {
-        float *line = rv->line[k];
-        int p = rv->pos[k], len = rv->len[k];
-        for (int j = 0; j < m;) {
-            int run = m - j < len - p ? m - j : len - p;
-            const float *f = fr + j * ENG_REVERB_LINES + k;
-            for (int q = 0; q < run; q++)
-                line[p + q] = f[q * ENG_REVERB_LINES];
-            j += run;
-            p = p + run == len ? 0 : p + run;
-        }
-        rv->pos[k] = p;
-    }
+    rv_lines(rv, fr, m, true);
     for (int j = 0; j < m; j++) {
         l[j] = dry * l[j] + wet * ol[j];
         r[j] = dry * r[j] + wet * orr[j];
