@@ -148,11 +148,16 @@ export function createComments(S, tl) {
 
   function changedInfo(c) {
     const known = changes.get(c.id);
+    // the server names the changed fields (e.g. changed_fields: ["start"]); the
+    // revisions that changed them come from the history on demand
+    let f = c.changed_fields || c.changes || c.changed || null;
+    if (f && !Array.isArray(f) && typeof f === 'object') f = Object.keys(f);
+    const what = Array.isArray(f) && f.length ? `: ${f.map((x) => (typeof x === 'string' ? x : x.field || JSON.stringify(x))).join(', ')}` : '';
     const badge = h('button.badge.changed', { 'aria-label': 'Changed since this comment', title: 'The clip or track changed after this comment; click for what changed',
       onclick: async () => {
         if (!changes.has(c.id)) changes.set(c.id, await whatChanged(c));
         renderList();
-      } }, 'changed since');
+      } }, `changed since${what}`);
     if (!known) return [badge];
     return [badge, h('ul.changes', { 'aria-label': 'What changed' }, known.length ? known.map((x) => h('li', {}, x)) : h('li', {}, 'changes since then were undone or are not in the recent history'))];
   }

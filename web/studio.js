@@ -79,7 +79,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
   S.transport = transport;
   const comments = createComments(S, tl);
   const hist = createHistory(S);
-  const commentsBtn = h('button.toggle', { 'aria-label': 'Comments', title: 'Comments (C to add one)', 'aria-pressed': 'false', onclick: () => togglePanel('comments') }, '💬 0');
+  const commentsBtn = h('button.toggle', { 'aria-label': 'Comments', title: 'Comments (C to add one)', 'aria-pressed': 'false', onclick: () => togglePanel('comments') }, 'Comments 0');
   const historyBtn = h('button.toggle', { 'aria-label': 'History and versions', title: 'History and versions', 'aria-pressed': 'false', onclick: () => togglePanel('history') }, 'History');
   const exportBtn = h('button', { 'aria-label': 'Export', title: 'Export the mix', onclick: () => openExport(S, [...hist.versions.values()]) }, 'Export');
   const side = h('aside.side.hidden', { 'aria-label': 'Side panel' }, comments.el, hist.el);
@@ -97,7 +97,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     tl.schedule();
   }
   S.showPanel = showPanel;
-  S.onCommentCount = (n) => { commentsBtn.textContent = `💬 ${n}`; };
+  S.onCommentCount = (n) => { commentsBtn.textContent = `Comments ${n}`; };
   S.onDraw = () => { transport.placeBand(); comments.renderPins(); };
   S.onAvatar = (userId) => {
     const f = transport.player.following;
@@ -120,7 +120,6 @@ export function openStudio(root, projectId, user, { go, logout }) {
     h('div.group.edit', {}, addTrackBtn, addBusBtn, uploads.pickerButton()),
     h('span.grow'),
     presence.avatars, status,
-    h('div.group', {}, commentsBtn, historyBtn, exportBtn),
     h('div.group', {}, mixBtn, shareBtn,
       h('button', { 'aria-label': 'Keyboard shortcuts', title: 'Shortcuts (?)', onclick: () => showHelp() }, '?'),
       h('button', { 'aria-label': 'Sign out', title: 'Sign out', onclick: logout }, 'Sign out')));
@@ -141,7 +140,8 @@ export function openStudio(root, projectId, user, { go, logout }) {
     h('button', { 'aria-label': 'Duplicate clip', title: 'Duplicate (Ctrl/⌘+D)', onclick: () => duplicateSelected(S) }, 'Duplicate'),
     h('button.danger', { 'aria-label': 'Delete clip', title: 'Delete (Del)', onclick: () => deleteSelected(S) }, 'Delete'));
   const iHint = h('div.ihint', {}, 'Click a clip to select it · drag to move · edges trim · top corners fade · double-click to rename · drop audio files to import');
-  const inspector = h('div.inspector', { role: 'region', 'aria-label': 'Clip inspector' }, iHint, iFields);
+  const inspector = h('div.inspector', { role: 'region', 'aria-label': 'Clip inspector' }, iHint, iFields,
+    h('div.group.panels', {}, commentsBtn, historyBtn, exportBtn));
   const msToFrames = (ms) => Math.max(0, Math.round((Number(ms) || 0) * S.doc.rate / 1000));
   function setClip(fields) {
     const c = selectedClip();

@@ -176,6 +176,8 @@ export class Session extends EventTarget {
   // come as {deleted: id}); quiet = no event (bulk load).
   onComment(m, quiet = false) {
     const c = m.comment;
+    // a comment takes a revision like a push; deltas never skip it
+    if (typeof m.rev === 'number' && this.rev !== null && m.rev === this.rev + 1) this.rev = m.rev;
     let id = null;
     if (c && c.id) {
       id = c.id;
@@ -214,7 +216,10 @@ export class Session extends EventTarget {
       this.rev = m.rev;
       touched = new Set(this.confirmed.objects.keys());
     } else {
-      for (const d of m.deltas || []) for (const id of this.onDelta(d, false)) touched.add(id);
+      for (const d of m.deltas || []) {
+        if (d.type === 'comment') { this.onComment(d, true); continue; } // comments ride in the catch-up
+        for (const id of this.onDelta(d, false)) touched.add(id);
+      }
       this.rev = m.rev;
     }
     // Pushes at or below last_seq were applied (they are in the snapshot).

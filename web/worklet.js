@@ -19,7 +19,7 @@ class MixroomPlayer extends AudioWorkletProcessor {
     this.q = [];          // {l, r, pos, step, off, len}
     this.queued = 0;      // frames queued
     this.started = false;
-    this.prebuffer = 7680; // 160 ms at 48 kHz
+    this.prebuffer = 11520; // 240 ms at 48 kHz
     this.pos = null;
     this.underruns = 0;
     this.tick = 0;
@@ -68,19 +68,34 @@ class MixroomPlayer extends AudioWorkletProcessor {
     const R = out[1] || out[0];
     const n = L.length;
     let i = 0;
-    if (!this.started && this.queued >= this.prebuffer) this.started = true;
+    if (!this.started && this.queued >= this.prebuffer) { this.started = true; this.frac = 0; }
     if (this.started) {
+      // Clock drift between the server's pacing and this audio clock: read
+      // slightly faster or slower (linear interpolation) to hold the queue
+      // near the prebuffer level; at most 1 % (inaudible as pitch).
+      const err = (this.queued - this.prebuffer) / this.prebuffer;
+      const rate = 1 + Math.max(-0.01, Math.min(0.01, err * 0.02));
+      let frac = this.frac || 0;
       while (i < n && this.q.length) {
         const c = this.q[0];
-        const k = Math.min(n - i, c.len - c.off);
-        L.set(c.l.subarray(c.off, c.off + k), i);
-        if (R !== L) R.set(c.r.subarray(c.off, c.off + k), i);
-        c.off += k;
-        i += k;
-        this.queued -= k;
-        this.pos = c.pos + c.off * c.step;
-        if (c.off >= c.len) this.q.shift();
+        const a0 = c.off;
+        let l1, r1;
+        if (a0 + 1 < c.len) { l1 = c.l[a0 + 1]; r1 = c.r[a0 + 1]; } else if (this.q.length > 1) { const d = this.q[1]; l1 = d.l[d.off]; r1 = d.r[d.off]; } else { l1 = c.l[a0]; r1 = c.r[a0]; }
+        L[i] = c.l[a0] + (l1 - c.l[a0]) * frac;
+        if (R !== L) R[i] = c.r[a0] + (r1 - c.r[a0]) * frac;
+        i++;
+        frac += rate;
+        while (frac >= 1 && this.q.length) {
+          frac -= 1;
+          const h = this.q[0];
+          h.off++;
+          this.queued--;
+          if (h.off >= h.len) this.q.shift();
+        }
+        const h = this.q[0];
+        if (h) this.pos = h.pos + (h.off + frac) * h.step;
       }
+      this.frac = frac;
       if (i < n) { this.started = false; this.underruns++; }
     }
     for (let j = i; j < n; j++) { L[j] = 0; if (R !== L) R[j] = 0; }
