@@ -320,47 +320,72 @@ static int want_args(const char *cmd, const struct opts *o, int n,
     return 0;
 }
 
-int srv_cli_user(int argc, char **argv)
+/* One action of a command group: its name, how many positional
+ * arguments it takes (usage names them) and what it does on the open
+ * database. */
+struct cli_action {
+    const char *name;
+    int nargs;
+    const char *usage;
+    int (*run)(sqlite3 *db, const struct opts *o);
+};
+
+/* Runs `mixroom GROUP ACTION ...`: help, option parsing, the action's
+ * argument count, the database, the action. Returns the exit status. */
+static int run_group(const char *group, const char *help,
+                     const struct cli_action *acts, size_t n, int argc,
+                     char **argv)
 {
     struct opts o;
-    sqlite3 *db = NULL;
+    sqlite3 *db;
     const char *act = argc > 1 ? argv[1] : NULL;
+    const struct cli_action *a = NULL;
+    char cmd[64];
     int rc;
 
     if (!act || !strcmp(act, "--help") || !strcmp(act, "-h")) {
-        fputs(user_help, act ? stdout : stderr);
+        fputs(help, act ? stdout : stderr);
         return act ? 0 : 2;
     }
-    if ((rc = parse_opts("user", argc, argv, &o)) != 0)
+    if ((rc = parse_opts(group, argc, argv, &o)) != 0)
         return rc;
     if (o.help) {
-        fputs(user_help, stdout);
+        fputs(help, stdout);
         return 0;
     }
-    if (!strcmp(act, "add"))
-        rc = want_args("user add", &o, 1,
-                       "NAME [--password-stdin] [--display NAME]");
-    else if (!strcmp(act, "passwd"))
-        rc = want_args("user passwd", &o, 1, "NAME [--password-stdin]");
-    else if (!strcmp(act, "list"))
-        rc = want_args("user list", &o, 0, "");
-    else {
-        fprintf(stderr, "mixroom user: unknown action '%s'\n\n%s", act,
-                user_help);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(act, acts[i].name))
+            a = &acts[i];
+    if (!a) {
+        fprintf(stderr, "mixroom %s: unknown action '%s'\n\n%s", group, act,
+                help);
         return 2;
     }
-    if (rc)
+    snprintf(cmd, sizeof cmd, "%s %s", group, a->name);
+    if ((rc = want_args(cmd, &o, a->nargs, a->usage)) != 0)
         return rc;
-    if (!(db = open_db("user", o.data)))
+    if (!(db = open_db(group, o.data)))
         return 1;
-    if (!strcmp(act, "add"))
-        rc = user_add(db, &o);
-    else if (!strcmp(act, "passwd"))
-        rc = user_passwd(db, &o);
-    else
-        rc = user_list(db);
+    rc = a->run(db, &o);
     sqlite3_close(db);
     return rc;
+}
+
+static int user_list_action(sqlite3 *db, const struct opts *o)
+{
+    (void)o;
+    return user_list(db);
+}
+
+int srv_cli_user(int argc, char **argv)
+{
+    static const struct cli_action acts[] = {
+        {"add", 1, "NAME [--password-stdin] [--display NAME]", user_add},
+        {"passwd", 1, "NAME [--password-stdin]", user_passwd},
+        {"list", 0, "", user_list_action},
+    };
+    return run_group("user", user_help, acts, sizeof acts / sizeof acts[0],
+                     argc, argv);
 }
 
 /* ---- project ---- */
@@ -503,47 +528,22 @@ static int project_list(sqlite3 *db)
     return 0;
 }
 
+static int project_list_action(sqlite3 *db, const struct opts *o)
+{
+    (void)o;
+    return project_list(db);
+}
+
 int srv_cli_project(int argc, char **argv)
 {
-    struct opts o;
-    sqlite3 *db;
-    const char *act = argc > 1 ? argv[1] : NULL;
-    int rc;
-
-    if (!act || !strcmp(act, "--help") || !strcmp(act, "-h")) {
-        fputs(project_help, act ? stdout : stderr);
-        return act ? 0 : 2;
-    }
-    if ((rc = parse_opts("project", argc, argv, &o)) != 0)
-        return rc;
-    if (o.help) {
-        fputs(project_help, stdout);
-        return 0;
-    }
-    if (!strcmp(act, "create"))
-        rc = want_args("project create", &o, 1,
-                       "NAME --owner USER [--sample-rate 48000]");
-    else if (!strcmp(act, "add-member"))
-        rc = want_args("project add-member", &o, 3, "PROJECT USER ROLE");
-    else if (!strcmp(act, "list"))
-        rc = want_args("project list", &o, 0, "");
-    else {
-        fprintf(stderr, "mixroom project: unknown action '%s'\n\n%s", act,
-                project_help);
-        return 2;
-    }
-    if (rc)
-        return rc;
-    if (!(db = open_db("project", o.data)))
-        return 1;
-    if (!strcmp(act, "create"))
-        rc = project_create(db, &o);
-    else if (!strcmp(act, "add-member"))
-        rc = project_add_member(db, &o);
-    else
-        rc = project_list(db);
-    sqlite3_close(db);
-    return rc;
+    static const struct cli_action acts[] = {
+        {"create", 1, "NAME --owner USER [--sample-rate 48000]",
+         project_create},
+        {"add-member", 3, "PROJECT USER ROLE", project_add_member},
+        {"list", 0, "", project_list_action},
+    };
+    return run_group("project", project_help, acts,
+                     sizeof acts / sizeof acts[0], argc, argv);
 }
 
 /* ---- token ---- */
@@ -559,39 +559,19 @@ static const char token_help[] =
     "  --expires-in SECONDS  lifetime of the session\n"
     "  --help                this text\n";
 
-int srv_cli_token(int argc, char **argv)
+/* `token create USER [--expires-in SECONDS]`. */
+static int token_create(sqlite3 *db, const struct opts *o)
 {
-    struct opts o;
     struct srv_user u;
-    sqlite3 *db = NULL;
-    const char *act = argc > 1 ? argv[1] : NULL;
     char token[SRV_TOKEN_LEN + 1], err[512];
     unsigned char hash[SRV_TOKEN_HASH_LEN];
     long long secs = 30LL * 86400, now;
-    int rc;
+    int rc = 1;
 
-    if (!act || !strcmp(act, "--help") || !strcmp(act, "-h")) {
-        fputs(token_help, act ? stdout : stderr);
-        return act ? 0 : 2;
-    }
-    if ((rc = parse_opts("token", argc, argv, &o)) != 0)
-        return rc;
-    if (o.help) {
-        fputs(token_help, stdout);
-        return 0;
-    }
-    if (strcmp(act, "create") != 0) {
-        fprintf(stderr, "mixroom token: unknown action '%s'\n\n%s", act,
-                token_help);
-        return 2;
-    }
-    if ((rc = want_args("token create", &o, 1,
-                        "USER [--expires-in SECONDS]")) != 0)
-        return rc;
-    if (o.expires_in) {
+    if (o->expires_in) {
         char *end;
         errno = 0;
-        secs = strtoll(o.expires_in, &end, 10);
+        secs = strtoll(o->expires_in, &end, 10);
         if (errno || *end || secs < 1 || secs > 10LL * 365 * 86400) {
             fprintf(stderr,
                     "mixroom token create: --expires-in must be a number of "
@@ -599,12 +579,10 @@ int srv_cli_token(int argc, char **argv)
             return 2;
         }
     }
-    if (!(db = open_db("token", o.data)))
-        return 1;
-    rc = 1;
-    if (srv_auth_find_user(db, o.pos[0], &u) != 0) {
+    token[0] = '\0';
+    if (srv_auth_find_user(db, o->pos[0], &u) != 0) {
         fprintf(stderr, "mixroom token create: no user named '%s'\n",
-                o.pos[0]);
+                o->pos[0]);
         goto out;
     }
     srv_auth_token_new(token);
@@ -624,8 +602,15 @@ int srv_cli_token(int argc, char **argv)
     rc = 0;
 out:
     sodium_memzero(token, sizeof token);
-    sqlite3_close(db);
     return rc;
+}
+
+int srv_cli_token(int argc, char **argv)
+{
+    static const struct cli_action acts[] = {
+        {"create", 1, "USER [--expires-in SECONDS]", token_create},
+    };
+    return run_group("token", token_help, acts, 1, argc, argv);
 }
 
 /* ---- the demo account ---- */

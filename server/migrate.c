@@ -6,18 +6,7 @@
 #include <string.h>
 
 #include "server/log.h"
-
-static int exec_msg(sqlite3 *db, const char *sql, char *err, size_t errlen)
-{
-    char *msg = NULL;
-
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
-}
+#include "server/store.h"
 
 static int current_version(sqlite3 *db, int *version)
 {
@@ -65,7 +54,7 @@ int srv_migrate(sqlite3 *db, const struct srv_migration *list, int count,
     int version = 0, applied = 0;
     int newest = count ? list[count - 1].version : 0;
 
-    if (exec_msg(db,
+    if (store_exec(db,
                  "CREATE TABLE IF NOT EXISTS schema_migrations ("
                  " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
                  " applied_at INTEGER NOT NULL)",
@@ -86,20 +75,20 @@ int srv_migrate(sqlite3 *db, const struct srv_migration *list, int count,
         const struct srv_migration *m = &list[i];
         if (m->version <= version)
             continue;
-        if (exec_msg(db, "BEGIN IMMEDIATE", msg, sizeof msg) != 0) {
+        if (store_exec(db, "BEGIN IMMEDIATE", msg, sizeof msg) != 0) {
             snprintf(err, errlen, "migration %s.sql: %s", m->name, msg);
             return -1;
         }
         msg[0] = '\0';
-        if (exec_msg(db, m->sql, msg, sizeof msg) != 0 || record(db, m) != 0) {
+        if (store_exec(db, m->sql, msg, sizeof msg) != 0 || record(db, m) != 0) {
             if (!msg[0])
                 snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
-            exec_msg(db, "ROLLBACK", err, errlen);
+            store_exec(db, "ROLLBACK", err, errlen);
             snprintf(err, errlen, "migration %s.sql failed: %s", m->name, msg);
             return -1;
         }
-        if (exec_msg(db, "COMMIT", msg, sizeof msg) != 0) {
-            exec_msg(db, "ROLLBACK", err, errlen);
+        if (store_exec(db, "COMMIT", msg, sizeof msg) != 0) {
+            store_exec(db, "ROLLBACK", err, errlen);
             snprintf(err, errlen, "migration %s.sql: %s", m->name, msg);
             return -1;
         }
