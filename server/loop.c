@@ -184,6 +184,10 @@ int srv_loop_run(const struct srv_config *cfg)
     info.protocols = protocols;
     info.options = 0; /* security headers: see srv_http_security_headers */
     info.timeout_secs = 30;
+    /* Idle keep-alive connections: HTTP clients close theirs after a few
+     * seconds (browsers ~4-60 s, Node 4 s); closing ours later avoids the
+     * race where a client reuses a socket the server is closing. */
+    info.keepalive_timeout = 65;
     info.ka_time = 0;
     if (cfg->tls_cert[0] || cfg->tls_key[0]) {
         if (!cfg->tls_cert[0] || !cfg->tls_key[0]) {
