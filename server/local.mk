@@ -46,3 +46,8 @@ libserver_la_SOURCES += server/stream.h server/stream_priv.h \
 	server/stream.c server/stream_thread.c
 libserver_la_SOURCES += server/export_http.h server/export_http.c
 libserver_la_SOURCES += server/cli_render.h server/cli_render.c
+# review (owner: review): comments, versions and their workflow, restore,
+# diff; snapshots for the document at a revision live in room.c/doc_at.c.
+libserver_la_SOURCES += server/review.h server/review_priv.h \
+	server/comments.c server/versions.c server/restore.c \
+	server/review_util.c

@@ -10,6 +10,7 @@
 #include "server/auth.h"
 #include "server/export_http.h"
 #include "server/http_core.h"
+#include "server/review.h"
 #include "server/room.h"
 #include "server/stream.h"
 #include "server/ws.h"
@@ -28,4 +29,5 @@ void srv_modules_init(void)
     srv_assets_init();
     srv_stream_init();
     srv_export_http_init();
+    srv_review_init();
 }

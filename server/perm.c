@@ -28,6 +28,8 @@ static const struct srv_perm_entry ws_table[] = {
     MEMBER("version.create", SRV_ROLE_EDITOR),
     MEMBER("version.list", SRV_ROLE_VIEWER),
     MEMBER("version.set_status", SRV_ROLE_EDITOR),
+    MEMBER("version.rename", SRV_ROLE_EDITOR),
+    MEMBER("version.delete", SRV_ROLE_EDITOR),
     MEMBER("comment.add", SRV_ROLE_COMMENTER),
     MEMBER("comment.edit", SRV_ROLE_COMMENTER),
     MEMBER("comment.resolve", SRV_ROLE_COMMENTER),

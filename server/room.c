@@ -487,12 +487,37 @@ json_t *room_delta_json(long long rev, const char *kind, const char *client,
     return d;
 }
 
+/* Catch-up builders of other modules (srv_room_on_catchup_kind). */
+static struct {
+    const char *kind;
+    json_t *(*fn)(long long rev, const char *user, long long ts, json_t *ops);
+} catchup_kinds[4];
+static int n_catchup_kinds;
+
+void srv_room_on_catchup_kind(const char *kind,
+                              json_t *(*fn)(long long rev, const char *user,
+                                            long long ts, json_t *ops))
+{
+    assert(n_catchup_kinds < 4);
+    catchup_kinds[n_catchup_kinds].kind = kind;
+    catchup_kinds[n_catchup_kinds].fn = fn;
+    n_catchup_kinds++;
+}
+
 json_t *room_delta_from_row(sqlite3_stmt *st)
 {
     json_t *ops = json_loads(col_text(st, 6), 0, NULL);
 
     if (!ops)
         return NULL;
+    for (int i = 0; i < n_catchup_kinds; i++)
+        if (strcmp(col_text(st, 1), catchup_kinds[i].kind) == 0) {
+            json_t *m = catchup_kinds[i].fn(sqlite3_column_int64(st, 0),
+                                            col_text(st, 4),
+                                            sqlite3_column_int64(st, 5), ops);
+            json_decref(ops);
+            return m;
+        }
     json_t *d = room_delta_json(
         sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2),
         sqlite3_column_type(st, 3) == SQLITE_NULL ? 0
@@ -581,6 +606,12 @@ struct rev_job {
     char *reply_text;          /* the delta with the request's "id" */
     size_t reply_len;
     uint64_t reply_serial;
+    char *snap_text;           /* the whole document, every
+                                  SRV_ROOM_SNAPSHOT_EVERY revisions */
+    /* a module's extra write (srv_room_commit_rev) */
+    int (*xwrite)(sqlite3 *db, long long rev, void *arg);
+    void (*xfree)(void *arg);
+    void *xarg;
 };
 
 static void job_free(struct rev_job *j)
@@ -597,12 +628,15 @@ static void job_free(struct rev_job *j)
     free(j->project_name);
     free(j->delta_text);
     free(j->reply_text);
+    free(j->snap_text);
+    if (j->xfree)
+        j->xfree(j->xarg);
     free(j);
 }
 
 /* The writer thread's prepared statements (thread-local: only the writer
  * thread runs rev_write). Finalized by a job submitted at shutdown. */
-enum { W_HEAD, W_OPS, W_UPSERT, W_DELETE, W_SEQ, W_COUNT };
+enum { W_HEAD, W_OPS, W_UPSERT, W_DELETE, W_SEQ, W_SNAP, W_COUNT };
 static __thread struct {
     sqlite3 *db;
     sqlite3_stmt *st[W_COUNT];
@@ -620,6 +654,7 @@ static const char *const wsql[W_COUNT] = {
     "INSERT INTO client_seqs(project_id, client, seq, rev) VALUES(?,?,?,?)"
     " ON CONFLICT(project_id, client) DO UPDATE SET seq=excluded.seq,"
     " rev=excluded.rev",
+    "INSERT OR REPLACE INTO snapshots(project_id, rev, doc) VALUES(?,?,?)",
 };
 
 static void wcache_clear(void)
@@ -745,6 +780,20 @@ static int rev_write(sqlite3 *db, void *arg)
         if (step_done(st) != 0)
             goto dberr;
     }
+    if (j->snap_text) {
+        if (!(st = wstmt(db, W_SNAP)))
+            return -1;
+        sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, j->rev);
+        sqlite3_bind_text(st, 3, j->snap_text, -1, SQLITE_STATIC);
+        if (step_done(st) != 0)
+            goto dberr;
+    }
+    if (j->xwrite && j->xwrite(db, j->rev, j->xarg) != 0) {
+        srv_err("room %s: revision %lld: its extra write failed",
+                j->project_id, j->rev);
+        return -1;
+    }
     return 0;
 dberr:
     srv_err("room %s: storing revision %lld: %s", j->project_id, j->rev,
@@ -840,12 +889,16 @@ static int job_add_objects(struct rev_job *j, const proto_doc *doc,
     return 0;
 }
 
-long long room_commit(struct srv_room *room, struct srv_conn *c,
-                      enum room_rev_kind kind, const char *kind_name,
-                      long long seq, json_t *applied, json_t *inverse,
-                      long long of_rev, json_t *reply_id)
+/* room_commit with a module's options (srv_room_commit_rev); opts may be
+ * NULL. With opts->no_apply, applied is a record (not document ops). */
+static long long commit_ex(struct srv_room *room, struct srv_conn *c,
+                           enum room_rev_kind kind, const char *kind_name,
+                           long long seq, json_t *applied, json_t *inverse,
+                           long long of_rev, json_t *reply_id,
+                           const struct srv_room_rev_opts *opts)
 {
     struct rev_job *j = calloc(1, sizeof *j);
+    bool no_apply = opts && opts->no_apply;
     long long rev = ++room->head;
 
     if (!j) {
@@ -880,9 +933,34 @@ long long room_commit(struct srv_room *room, struct srv_conn *c,
     const char *who = c ? (c->display_name[0] ? c->display_name
                            : c->user_name[0] ? c->user_name : c->user_id)
                         : "server";
-    j->summary = proto_summary(who, applied, inverse, room->doc);
-    json_t *d = room_delta_json(rev, kind_name, j->client, seq, j->user,
-                                j->ts, applied, j->undo_of, j->redo_of);
+    j->summary = opts && opts->summary
+                     ? strdup(opts->summary)
+                 : no_apply ? strdup(kind_name)
+                            : proto_summary(who, applied, inverse, room->doc);
+    json_t *d;
+    if (opts && opts->message) {
+        d = json_deep_copy(opts->message);
+        json_object_set_new(d, "rev", json_integer(rev));
+    } else {
+        d = room_delta_json(rev, kind_name, j->client, seq, j->user, j->ts,
+                            applied, j->undo_of, j->redo_of);
+        if (opts && opts->delta_extra)
+            json_object_update(d, opts->delta_extra);
+    }
+    if (opts) {
+        j->xwrite = opts->write;
+        j->xfree = opts->free_arg;
+        j->xarg = opts->arg;
+    }
+    if (rev % SRV_ROOM_SNAPSHOT_EVERY == 0) {
+        json_t *objs = proto_doc_objects(room->doc);
+        j->snap_text = objs ? json_dumps(objs, ROOM_JSON_FLAGS) : NULL;
+        json_decref(objs);
+        if (!j->snap_text) {
+            srv_err("out of memory committing a revision");
+            abort();
+        }
+    }
     j->delta_text = json_dumps(d, ROOM_JSON_FLAGS);
     if (reply_id && c) {
         json_object_set(d, "id", reply_id);
@@ -892,17 +970,54 @@ long long room_commit(struct srv_room *room, struct srv_conn *c,
     }
     json_decref(d);
     if (!j->ops_text || !j->inverse_text || !j->delta_text ||
-        job_add_objects(j, room->doc, applied) != 0) {
+        (!no_apply && job_add_objects(j, room->doc, applied) != 0)) {
         srv_err("out of memory committing a revision");
         abort();
     }
     j->delta_len = strlen(j->delta_text);
     json_decref(applied);
     json_decref(inverse);
-    srv_room_changed(room, rev); /* preview plans (room_plans.h) */
+    if (!no_apply)
+        srv_room_changed(room, rev); /* preview plans (room_plans.h) */
     room->pending++;
     store_writer_submit(room->srv->writer, rev_write, rev_done, j);
     return rev;
+}
+
+long long room_commit(struct srv_room *room, struct srv_conn *c,
+                      enum room_rev_kind kind, const char *kind_name,
+                      long long seq, json_t *applied, json_t *inverse,
+                      long long of_rev, json_t *reply_id)
+{
+    return commit_ex(room, c, kind, kind_name, seq, applied, inverse, of_rev,
+                     reply_id, NULL);
+}
+
+long long srv_room_commit_rev(struct srv_room *room, struct srv_conn *c,
+                              const char *kind, const json_t *ops,
+                              json_t *reply_id,
+                              const struct srv_room_rev_opts *opts,
+                              proto_err *err)
+{
+    json_t *applied = NULL, *inverse = NULL;
+
+    assert(opts);
+    if (room->broken) {
+        if (opts->free_arg)
+            opts->free_arg(opts->arg);
+        return proto_fail(err, PROTO_INTERNAL, "the room is reloading");
+    }
+    if (opts->no_apply) {
+        applied = json_deep_copy(ops);
+        inverse = json_array();
+    } else if (proto_apply_push(room->doc, ops, &applied, &inverse, err) !=
+               0) {
+        if (opts->free_arg)
+            opts->free_arg(opts->arg);
+        return -1;
+    }
+    return commit_ex(room, c, ROOM_REV_OTHER, kind, 0, applied, inverse, 0,
+                     reply_id, opts);
 }
 
 long long srv_room_apply_ops(struct srv_room *room, struct srv_conn *c,

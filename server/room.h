@@ -10,6 +10,7 @@
 #define MIXROOM_SERVER_ROOM_H
 
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,6 +45,47 @@ long long srv_room_committed(const struct srv_room *room);
 long long srv_room_apply_ops(struct srv_room *room, struct srv_conn *c,
                              const char *kind, const json_t *ops,
                              json_t *reply_id, proto_err *err);
+
+/* What a module adds to a revision it commits (restore, comments): see
+ * srv_room_commit_rev. Every member may be zero/NULL. */
+struct srv_room_rev_opts {
+    const char *summary;   /* history sentence; NULL: made from the ops */
+    bool no_apply;         /* ops are a record (e.g. a comment object), not
+                              document ops: the document is not touched and
+                              the stored inverse is [] */
+    json_t *message;       /* broadcast instead of the delta (borrowed;
+                              "rev" is set to the new revision) */
+    json_t *delta_extra;   /* fields merged into the delta (borrowed) */
+    /* an extra write on the writer thread inside the revision's
+     * transaction, after its ops row (non-zero fails the revision, as a
+     * failed commit does); free_arg runs on the loop thread afterwards */
+    int (*write)(sqlite3 *db, long long rev, void *arg);
+    void (*free_arg)(void *arg);
+    void *arg;
+};
+
+/* Commits one revision of the given kind ("restore", "comment", ...) by c
+ * (c may be NULL for the server): applies ops as srv_room_apply_ops does
+ * unless opts->no_apply, stores it with opts' extras and broadcasts the
+ * delta (or opts->message) after commit, the copy for c carrying reply_id.
+ * Never enters the undo stacks. Returns the new revision, or -1 with err
+ * (then nothing changed and opts->free_arg has been called). */
+long long srv_room_commit_rev(struct srv_room *room, struct srv_conn *c,
+                              const char *kind, const json_t *ops,
+                              json_t *reply_id,
+                              const struct srv_room_rev_opts *opts,
+                              proto_err *err);
+
+/* Registers a function that builds the wire message of a stored revision
+ * of `kind` for catch-up (instead of a delta): given the revision and the
+ * row's user, ts and stored ops JSON, returns a new message. At most 4. */
+void srv_room_on_catchup_kind(const char *kind,
+                              json_t *(*fn)(long long rev, const char *user,
+                                            long long ts, json_t *ops));
+
+/* Every how many revisions the writer stores a full snapshot of the
+ * document (table snapshots), in the revision's own transaction. */
+#define SRV_ROOM_SNAPSHOT_EVERY 1000
 
 /* Sends msg (a JSON object; the reference is stolen) to every welcomed
  * connection of the project's room, if it is loaded. Returns the number of

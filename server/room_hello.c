@@ -19,6 +19,7 @@
 #include "server/auth.h"
 #include "server/log.h"
 #include "server/loop.h"
+#include "server/review.h"
 #include "server/room_priv.h"
 #include "server/ws.h"
 
@@ -26,20 +27,6 @@ static const char *col_text(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? (const char *)t : "";
-}
-
-static json_t *col_text_or_null(sqlite3_stmt *st, int i)
-{
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
-        return json_null();
-    return json_string(col_text(st, i));
-}
-
-static json_t *col_int_or_null(sqlite3_stmt *st, int i)
-{
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
-        return json_null();
-    return json_integer(sqlite3_column_int64(st, i));
 }
 
 static json_t *members_json(struct srv_room *room)
@@ -68,43 +55,11 @@ static json_t *assets_json(struct srv_room *room)
     return srv_assets_list_json(room->srv->db, room->project_id);
 }
 
-/* The project's live comments (not deleted), oldest first. */
+/* The project's live comments (not deleted), oldest first, from the
+ * review module (its in-memory state, at the room's head). */
 static json_t *comments_json(struct srv_room *room)
 {
-    json_t *a = json_array();
-    sqlite3_stmt *st = room_reader_stmt(
-        room->srv,
-        "SELECT id, parent, author, at, end_at, track, clip, body, mentions,"
-        " rev, version_id, resolved, created_at, edited_at, updated_rev"
-        " FROM comments WHERE project_id=? AND deleted=0"
-        " ORDER BY created_at, id");
-
-    if (!st)
-        return a;
-    sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *o = json_object();
-        json_t *mentions = json_loads(col_text(st, 8), 0, NULL);
-        json_object_set_new(o, "id", json_string(col_text(st, 0)));
-        json_object_set_new(o, "parent", col_text_or_null(st, 1));
-        json_object_set_new(o, "author", col_text_or_null(st, 2));
-        json_object_set_new(o, "at", col_int_or_null(st, 3));
-        json_object_set_new(o, "end", col_int_or_null(st, 4));
-        json_object_set_new(o, "track", col_text_or_null(st, 5));
-        json_object_set_new(o, "clip", col_text_or_null(st, 6));
-        json_object_set_new(o, "body", json_string(col_text(st, 7)));
-        json_object_set_new(o, "mentions", mentions ? mentions : json_array());
-        json_object_set_new(o, "rev", col_int_or_null(st, 9));
-        json_object_set_new(o, "version", col_text_or_null(st, 10));
-        json_object_set_new(o, "resolved",
-                            json_boolean(sqlite3_column_int(st, 11)));
-        json_object_set_new(o, "created_at", col_int_or_null(st, 12));
-        json_object_set_new(o, "edited_at", col_int_or_null(st, 13));
-        json_object_set_new(o, "updated_rev", col_int_or_null(st, 14));
-        json_array_append_new(a, o);
-    }
-    sqlite3_reset(st);
-    return a;
+    return srv_comments_snapshot(room->srv, room, room->project_id);
 }
 
 /* The project record of a snapshot: id, name (from the document), rate,

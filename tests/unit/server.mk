@@ -34,3 +34,10 @@ tests_unit_test_multipart_LDADD = $(MX_TEST_LIBS)
 check_PROGRAMS += tests/integration/opus_decode
 tests_integration_opus_decode_SOURCES = tests/integration/opus_decode.c
 tests_integration_opus_decode_LDADD = $(MX_TEST_LIBS)
+# Review (owner: review): the document at any revision with snapshots,
+# property-tested on random histories.
+UNIT_TESTS += tests/unit/test_review_doc_at
+check_PROGRAMS += tests/unit/test_review_doc_at
+tests_unit_test_review_doc_at_SOURCES = tests/unit/test_review_doc_at.c \
+	tests/unit/history_gen.h tests/unit/history_gen.c
+tests_unit_test_review_doc_at_LDADD = $(MX_TEST_LIBS)
