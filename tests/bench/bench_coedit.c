@@ -14,8 +14,9 @@
  *
  * A push counts as durable when its delta (sent only after commit) reaches
  * its author. Latency is push sent -> delta received, measured at every
- * client of the room. Output (one line):
- *   pushes_per_s=N p50_ms=X p99_ms=Y samples=N connected=N */
+ * client of the room. Output: "running" when the pushes start, "stopped"
+ * when the measured interval ends, then one line of figures:
+ *   pushes_per_s=N p50_ms=X p99_ms=Y samples=N connected=N/M */
 #include <libwebsockets.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -405,6 +406,8 @@ int main(int argc, char **argv)
         nanosleep(&ts, NULL);
     }
     /* the create of "trk" (seq 1) goes out with the first burst */
+    printf("running\n"); /* the driver samples server CPU from here... */
+    fflush(stdout);
     atomic_store(&g_phase, 1);
     for (int i = 0; i < n_workers; i++)
         lws_cancel_service(ws[i].ctx); /* wake the workers to start */
@@ -416,6 +419,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < n_workers; i++)
         acked += __atomic_load_n(&ws[i].acked, __ATOMIC_RELAXED);
     double elapsed = (now_ms() - start) / 1000.0;
+    printf("stopped\n"); /* ...to here */
+    fflush(stdout);
     atomic_store(&g_phase, 2);
     ts.tv_sec = 1;
     ts.tv_nsec = 0;

@@ -71,21 +71,35 @@ async function setup(s, users, n) {
   return lines;
 }
 
-function runLoadgen(s, setupFile, { rooms, pushers, window, rate = 0 }) {
-  const r = spawnSync(LOADGEN, [String(s.port), setupFile, String(rooms), String(SECONDS),
-    String(pushers), String(window), String(rate), String(THREADS)], { encoding: 'utf8', timeout: 180000 });
-  if (r.status !== 0) throw new Error(`bench_coedit failed: ${r.stderr}`);
-  const out = {};
-  for (const kv of r.stdout.trim().split(/\s+/)) {
-    const [k, v] = kv.split('=');
-    out[k] = v.includes('/') ? v : Number(v);
-  }
-  if (r.stderr.trim()) process.stderr.write(r.stderr);
-  return out;
+/** Runs bench_coedit; calls onRunning/onStopped when it prints those
+ * markers (the measured interval); resolves to its figures. */
+function runLoadgen(s, setupFile, { rooms, pushers, window, rate = 0 }, onRunning, onStopped) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(LOADGEN, [String(s.port), setupFile, String(rooms), String(SECONDS),
+      String(pushers), String(window), String(rate), String(THREADS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stderr.on('data', (d) => { err += d; });
+    p.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('running\n') && onRunning) { onRunning(); onRunning = null; }
+      if (out.includes('stopped\n') && onStopped) { onStopped(); onStopped = null; }
+    });
+    p.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`bench_coedit failed: ${err}`));
+      if (err.trim()) process.stderr.write(err);
+      const r = {};
+      const last = out.trim().split('\n').pop();
+      for (const kv of last.split(/\s+/)) {
+        const [k, v] = kv.split('=');
+        r[k] = v.includes('/') ? v : Number(v);
+      }
+      resolve(r);
+    });
+  });
 }
 
 async function measured(s, setupFile, label, opts) {
-  const m0 = await metrics(s);
   // MXT_PERF=<dir>: profile the server during each run (perf, cpu-clock).
   let perf = null;
   if (process.env.MXT_PERF) {
@@ -93,11 +107,11 @@ async function measured(s, setupFile, label, opts) {
     perf = spawn('perf', ['record', '-e', 'cpu-clock', '-g', '-p', String(s.proc.pid), '-o', out], { stdio: 'ignore' });
     await sleep(300);
   }
-  const c0 = cpuTicks(s.proc.pid);
-  const t0 = performance.now();
-  const r = runLoadgen(s, setupFile, opts);
-  const wall = (performance.now() - t0) / 1000;
-  const c1 = cpuTicks(s.proc.pid);
+  let c0 = 0, c1 = 0, t0 = 0, t1 = 0;
+  const m0 = await metrics(s);
+  const r = await runLoadgen(s, setupFile, opts,
+    () => { c0 = cpuTicks(s.proc.pid); t0 = performance.now(); },
+    () => { c1 = cpuTicks(s.proc.pid); t1 = performance.now(); });
   if (perf) {
     perf.kill('SIGINT');
     await new Promise((res) => perf.on('exit', res));
@@ -105,10 +119,10 @@ async function measured(s, setupFile, label, opts) {
   const m1 = await metrics(s);
   const commits = m1.commits - m0.commits;
   const jobs = m1.jobs - m0.jobs;
-  // Server CPU over the whole loadgen run (connect + run + 1 s drain).
-  const cpu = (c1 - c0) / TICK / wall;
-  // Server CPU time per durable push (less sensitive to the machine's load).
-  const usPerPush = ((c1 - c0) / TICK) * 1e6 / Math.max(1, r.pushes_per_s * SECONDS);
+  // Server CPU over the measured interval, in cores, and per durable push.
+  const cpuS = (c1 - c0) / TICK;
+  const cpu = cpuS / ((t1 - t0) / 1000);
+  const usPerPush = (cpuS * 1e6) / Math.max(1, r.pushes_per_s * SECONDS);
   console.log(`${label.padEnd(22)} ${String(Math.round(r.pushes_per_s)).padStart(8)}  ${r.p50_ms.toFixed(2).padStart(7)}  ${r.p99_ms.toFixed(2).padStart(7)}  ${cpu.toFixed(2).padStart(5)}  ${String(commits).padStart(7)}  ${(jobs / Math.max(1, commits)).toFixed(1).padStart(6)}  ${String(m1.batchMax).padStart(5)}  ${usPerPush.toFixed(0).padStart(6)}  ${r.connected}`);
   return r;
 }
