@@ -190,6 +190,28 @@ export class Session extends EventTarget {
     if (!quiet) this.emit('comment', id ? (this.comments.get(id) || { id, deleted: true }) : null);
   }
 
+  // A delta that changes a comment's clip or track: the comment now carries
+  // changed_since and the fields (the server computes the same on list and
+  // welcome, but does not rebroadcast the comment). Returns true if any changed.
+  markChanged(d) {
+    if (!this.comments.size || !d.ops) return false;
+    let any = false;
+    for (const c of this.comments.values()) {
+      if (typeof c.rev === 'number' && d.rev <= c.rev) continue;
+      for (const o of d.ops) {
+        if (o.id !== c.clip && o.id !== c.track) continue;
+        const f = new Set(c.changed_fields || []);
+        if (o.op === 'delete') f.add('deleted');
+        else if (o.op === 'set') for (const k of Object.keys(o.fields || {})) f.add(k);
+        else continue;
+        c.changed_since = true;
+        c.changed_fields = [...f];
+        any = true;
+      }
+    }
+    return any;
+  }
+
   /** Reloads every comment (after a catch-up welcome; comments are not deltas). */
   async loadComments() {
     const r = await this.request({ type: 'comment.list' });
@@ -241,6 +263,7 @@ export class Session extends EventTarget {
     if (this.rev !== null && d.rev <= this.rev) return new Set();
     const touched = this.confirmed.apply(d.ops);
     this.rev = d.rev;
+    if (this.markChanged(d)) this.emit('comment', null);
     const mine = d.client === this.clientId;
     if (mine && d.seq !== undefined) {
       const i = this.pending.findIndex((p) => p.seq === d.seq);

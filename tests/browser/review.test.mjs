@@ -24,6 +24,11 @@ const needs = (t, ...types) => {
 };
 const RATE = 48000;
 const settled = (page) => waitDoc(page, () => window.mixroom.session.pending.length === 0 && window.mixroom.session.status === 'online');
+/** Opens a side panel by its toggle button unless it is open already. */
+async function openPanel(page, label) {
+  const b = page.locator(`button[aria-label="${label}"]`);
+  if ((await b.getAttribute('aria-pressed')) !== 'true') await b.click();
+}
 const comments = (page) => page.evaluate(() => [...window.mixroom.session.comments.values()]);
 
 before(async () => {
@@ -79,7 +84,8 @@ test('a comment at a time appears as a pin for the other user within a second; i
   const x = await pb.evaluate((id) => {
     const pin = document.querySelector(`.cpin[data-comment="${id}"]`);
     const s = window.mixroom.tl.el;
-    return { left: pin.getBoundingClientRect().left - s.getBoundingClientRect().left - 224 + s.scrollLeft, zoom: window.mixroom.S.zoom };
+    const r = pin.getBoundingClientRect();
+    return { left: r.left + r.width / 2 - s.getBoundingClientRect().left - 224 + s.scrollLeft, zoom: window.mixroom.S.zoom };
   }, c.id);
   assert.ok(Math.abs(x.left * x.zoom - 2 * RATE) <= 2 * x.zoom, 'the pin is at 2 s');
 
@@ -99,7 +105,7 @@ test('a comment at a time appears as a pin for the other user within a second; i
   await rb.press('Tab');
   await rb.type('I will fix it');
   await pb.click(`li.thread[data-comment="${c.id}"] button[aria-label="Send reply"]`);
-  await pa.click('button[aria-label="Comments"]').catch(() => {});
+  await openPanel(pa, 'Comments');
   await pa.waitForSelector(`li.thread[data-comment="${c.id}"] .replies .cmsg`, { timeout: 2000 });
   assert.match(await pa.locator(`li.thread[data-comment="${c.id}"] .replies .ctext`).textContent(), /Agreed, @ana I will fix it/);
   const reply = (await comments(pa)).find((x) => x.parent === c.id);
@@ -159,7 +165,7 @@ test('a comment on a clip, changed since, filters', async (t) => {
   await pa.selectOption('select[aria-label="Comments on track"]', F.track);
   assert.equal(await pa.locator('li.thread').count(), 1, 'one comment on the drums');
   await pa.selectOption('select[aria-label="Comments on track"]', '');
-  await pb.click('button[aria-label="Comments"]');
+  await openPanel(pb, 'Comments');
   await pb.check('input[aria-label="Only mine"]');
   const benMine = await pb.locator('li.thread').count();
   assert.equal(benMine, 0, 'ben wrote no thread (his reply was deleted)');
@@ -174,7 +180,7 @@ test('the history lists revisions with summaries and authors, filtered by person
   // ben makes an edit so that two people appear
   await pb.evaluate((id) => window.mixroom.session.push([{ op: 'set', id, fields: { gain: -3 } }]), F.track);
   await settled(pb);
-  await pa.click('button[aria-label="History and versions"]');
+  await openPanel(pa, 'History and versions');
   await pa.waitForSelector('li.hentry');
   const entries = await pa.locator('li.hentry').count();
   assert.ok(entries >= 2, `history lists ${entries} revisions`);
@@ -198,7 +204,7 @@ test('a named version with a status; restoring it updates both users', async (t)
   await pa.click('button[aria-label="Save version"]');
   await pa.waitForSelector('li.version >> text=Mix v1');
   const vrev = Number(await pa.locator('li.version', { hasText: 'Mix v1' }).getAttribute('data-rev'));
-  await pb.click('button[aria-label="History and versions"]');
+  await openPanel(pb, 'History and versions');
   await pb.waitForSelector('li.version >> text=Mix v1', { timeout: 2000 });
   await pa.selectOption('select[aria-label="Status of Mix v1"]', 'in_review');
   await waitDoc(pb, () => document.querySelector('select[aria-label="Status of Mix v1"]')?.value === 'in_review', null, 2000);
