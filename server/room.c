@@ -591,6 +591,7 @@ struct rev_obj {
 };
 
 struct rev_job {
+    struct rev_job *next;      /* the room's next revision in its batch */
     struct srv_room *room;
     char project_id[64];
     long long rev, seq, ts, undo_of, redo_of;
@@ -635,7 +636,7 @@ static void job_free(struct rev_job *j)
 }
 
 /* The writer thread's prepared statements (thread-local: only the writer
- * thread runs rev_write). Finalized by a job submitted at shutdown. */
+ * thread runs batch_write). Finalized by a job submitted at shutdown. */
 enum { W_HEAD, W_OPS, W_UPSERT, W_DELETE, W_SEQ, W_SNAP, W_COUNT };
 static __thread struct {
     sqlite3 *db;
@@ -644,7 +645,7 @@ static __thread struct {
 
 static const char *const wsql[W_COUNT] = {
     "UPDATE projects SET head_rev=?1, updated_at=?2, name=coalesce(?4, name)"
-    " WHERE id=?3 AND head_rev=?1-1",
+    " WHERE id=?3 AND head_rev=?5",
     "INSERT INTO ops(project_id, rev, kind, client, seq, user_id, ts, ops,"
     " inverse, summary, undo_of, redo_of) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT INTO objects(project_id, id, kind, body, rev) VALUES(?,?,?,?,?)"
@@ -713,25 +714,20 @@ static void bind_int_or_null(sqlite3_stmt *st, int i, long long v)
         sqlite3_bind_null(st, i);
 }
 
-/* Writer thread: stores one revision. */
-static int rev_write(sqlite3 *db, void *arg)
-{
-    struct rev_job *j = arg;
-    sqlite3_stmt *st;
+/* The revisions of one room applied during one loop pass are written by
+ * one writer job (room_flush -> batch_write): one head update for the
+ * whole run of revisions, every revision's ops row (and snapshot and
+ * extra write) in order, but each object and each client's seq written
+ * once, with its state after the batch's last revision that touched it
+ * (the same rows as writing revision by revision). The job is all or
+ * nothing: if it fails, none of its revisions is stored and the room is
+ * closed for a resync (room_fail), as for a failed single revision. */
 
-    if (!(st = wstmt(db, W_HEAD)))
-        return -1;
-    sqlite3_bind_int64(st, 1, j->rev);
-    sqlite3_bind_int64(st, 2, j->ts);
-    sqlite3_bind_text(st, 3, j->project_id, -1, SQLITE_STATIC);
-    bind_text_or_null(st, 4, j->project_name);
-    if (step_done(st) != 0)
-        goto dberr;
-    if (sqlite3_changes(db) != 1) {
-        srv_err("room %s: revision %lld does not follow the stored head",
-                j->project_id, j->rev);
-        return -1;
-    }
+/* Writer thread: the rows of revision j, the idx-th of its batch. */
+static int rev_write_one(sqlite3 *db, struct rev_job *j, long long idx,
+                         json_t *last_obj, json_t *last_seq)
+{
+    sqlite3_stmt *st;
 
     if (!(st = wstmt(db, W_OPS)))
         return -1;
@@ -752,6 +748,8 @@ static int rev_write(sqlite3 *db, void *arg)
 
     for (size_t i = 0; i < j->n_obj; i++) {
         struct rev_obj *o = &j->obj[i];
+        if (json_integer_value(json_object_get(last_obj, o->id)) != idx)
+            continue; /* a later revision of the batch writes this id */
         if (o->body) {
             if (!(st = wstmt(db, W_UPSERT)))
                 return -1;
@@ -770,7 +768,8 @@ static int rev_write(sqlite3 *db, void *arg)
             goto dberr;
     }
 
-    if (j->client[0] && j->seq > 0) {
+    if (j->client[0] && j->seq > 0 &&
+        json_integer_value(json_object_get(last_seq, j->client)) == idx) {
         if (!(st = wstmt(db, W_SEQ)))
             return -1;
         sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
@@ -799,6 +798,56 @@ dberr:
     srv_err("room %s: storing revision %lld: %s", j->project_id, j->rev,
             sqlite3_errmsg(db));
     return -1;
+}
+
+/* Writer thread: stores a room's batch of consecutive revisions. */
+static int batch_write(sqlite3 *db, void *arg)
+{
+    struct rev_job *first = arg, *last = first, *j;
+    json_t *last_obj = json_object(), *last_seq = json_object();
+    const char *name = NULL;
+    sqlite3_stmt *st;
+    long long idx = 0;
+    int rc = -1;
+
+    if (!last_obj || !last_seq)
+        goto out;
+    /* who writes each object and each client's seq last */
+    for (j = first; j; j = j->next, idx++) {
+        last = j;
+        for (size_t i = 0; i < j->n_obj; i++)
+            json_object_set_new(last_obj, j->obj[i].id, json_integer(idx));
+        if (j->client[0] && j->seq > 0)
+            json_object_set_new(last_seq, j->client, json_integer(idx));
+        if (j->project_name)
+            name = j->project_name;
+    }
+    if (!(st = wstmt(db, W_HEAD)))
+        goto out;
+    sqlite3_bind_int64(st, 1, last->rev);
+    sqlite3_bind_int64(st, 2, last->ts);
+    sqlite3_bind_text(st, 3, first->project_id, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 4, name);
+    sqlite3_bind_int64(st, 5, first->rev - 1);
+    if (step_done(st) != 0) {
+        srv_err("room %s: storing revisions %lld-%lld: %s", first->project_id,
+                first->rev, last->rev, sqlite3_errmsg(db));
+        goto out;
+    }
+    if (sqlite3_changes(db) != 1) {
+        srv_err("room %s: revision %lld does not follow the stored head",
+                first->project_id, first->rev);
+        goto out;
+    }
+    idx = 0;
+    for (j = first; j; j = j->next, idx++)
+        if (rev_write_one(db, j, idx, last_obj, last_seq) != 0)
+            goto out;
+    rc = 0;
+out:
+    json_decref(last_obj);
+    json_decref(last_seq);
+    return rc;
 }
 
 /* A commit failed: see the file comment. */
@@ -850,6 +899,33 @@ static void rev_done(void *arg, int status)
     }
     job_free(j);
     room_maybe_free(room);
+}
+
+/* Loop thread, after the writer's commit of a room's batch. */
+static void batch_done(void *arg, int status)
+{
+    for (struct rev_job *j = arg, *next; j; j = next) {
+        next = j->next;
+        rev_done(j, status);
+    }
+}
+
+/* Loop thread, once per loop pass that committed revisions in the room:
+ * hands the room's batch to the writer. A broken room stores nothing
+ * more: its batch fails at once. */
+static void room_flush(void *arg)
+{
+    struct srv_room *room = arg;
+    struct rev_job *batch = room->out_head;
+
+    room->flush_posted = false;
+    room->out_head = room->out_tail = NULL;
+    if (!batch)
+        return;
+    if (room->broken)
+        batch_done(batch, -1);
+    else
+        store_writer_submit(room->srv->writer, batch_write, batch_done, batch);
 }
 
 /* Adds the ids touched by ops to the job: their body now, or a delete. */
@@ -980,7 +1056,16 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
     if (!no_apply)
         srv_room_changed(room, rev); /* preview plans (room_plans.h) */
     room->pending++;
-    store_writer_submit(room->srv->writer, rev_write, rev_done, j);
+    /* batched per room until the end of this loop pass (room_flush) */
+    if (room->out_tail)
+        room->out_tail->next = j;
+    else
+        room->out_head = j;
+    room->out_tail = j;
+    if (!room->flush_posted) {
+        room->flush_posted = true;
+        srv_loop_post(room_flush, room);
+    }
     return rev;
 }
 
@@ -1068,6 +1153,11 @@ static void on_tick(struct srv_server *srv)
 
 static void on_stop(struct srv_server *srv)
 {
+    /* batches still waiting for their room_flush go to the writer before
+     * its statements are finalized */
+    for (struct srv_room *r = rooms; r; r = r->next)
+        if (r->out_head)
+            room_flush(r);
     if (srv->writer)
         store_writer_submit(srv->writer, wcache_finalize_job, NULL, NULL);
     reader_cache_clear();

@@ -16,6 +16,7 @@
 
 struct srv_conn;
 struct srv_server;
+struct rev_job;
 
 /* Unload a room this long after its last connection left. */
 #define ROOM_UNLOAD_MS 30000
@@ -92,6 +93,9 @@ struct srv_room {
     struct room_client *clients;
     struct room_user *users;
     int pending;              /* revisions handed to the writer, not done */
+    struct rev_job *out_head, *out_tail; /* revisions of this loop pass,
+                                            not yet handed to the writer */
+    bool flush_posted;        /* room_flush is queued on the loop */
     bool broken;              /* a commit failed: closing, not in registry */
     bool in_registry;
     long long empty_since_ms; /* monotonic; when n_links went to 0 */
