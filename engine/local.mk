@@ -19,3 +19,5 @@ libengine_la_SOURCES += \
 	engine/loudness.h engine/loudness.c
 # live preview encoding (owner: preview)
 libengine_la_SOURCES += engine/opus_stream.h engine/opus_stream.c
+# streaming ZIP writer for stems over HTTP (owner: stems)
+libengine_la_SOURCES += engine/zipw.h engine/zipw.c

@@ -32,3 +32,8 @@ tests_unit_test_export_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_import_demo_SOURCES = tests/unit/test_import_demo.c \
 	tests/unit/test_import_util.h tests/unit/test_import_util.c
 tests_unit_test_import_demo_LDADD = $(MX_TEST_LIBS)
+# streaming ZIP writer (owner: stems)
+UNIT_TESTS += tests/unit/test_zipw
+check_PROGRAMS += tests/unit/test_zipw
+tests_unit_test_zipw_SOURCES = tests/unit/test_zipw.c
+tests_unit_test_zipw_LDADD = $(MX_TEST_LIBS)
