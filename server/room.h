@@ -85,7 +85,7 @@ void srv_room_on_catchup_kind(const char *kind,
 
 /* Every how many revisions the writer stores a full snapshot of the
  * document (table snapshots), in the revision's own transaction. */
-#define SRV_ROOM_SNAPSHOT_EVERY 1000
+#define SRV_ROOM_SNAPSHOT_EVERY 500
 
 /* Sends msg (a JSON object; the reference is stolen) to every welcomed
  * connection of the project's room, if it is loaded. Returns the number of

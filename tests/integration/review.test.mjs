@@ -350,7 +350,7 @@ test('the document rebuilt at every past revision equals what the clients held',
       assert.equal(diff.type, 'diff', JSON.stringify(diff));
       assert.equal(canon(diff.created), want, `revision ${r}`);
     }
-    // past a stored snapshot (every 1,000 revisions): a marker moved to
+    // past stored snapshots (every 500 revisions): a marker moved to
     // `at = rev` by each push, pipelined
     const m0 = await s.push([{ op: 'create', id: 'm_walk', kind: 'marker', fields: { at: 0, name: 'walk' } }]);
     let last = m0;

@@ -69,8 +69,10 @@ static json_t *random_ops(const proto_doc *doc, unsigned *s, long long rev)
                          "order", "a5");
     }
     const char *c = pick(doc, "clip", s, b, sizeof b);
-    if (k <= 4 && c && proto_doc_count(doc) > 60) /* keep it a song's size */
-        return json_pack("[{s:s, s:s}]", "op", "delete", "id", c);
+    if (k <= 4 && proto_doc_count(doc) > 60) { /* keep it a song's size */
+        const char *m = c ? c : pick(doc, "marker", s, id, sizeof id);
+        return json_pack("[{s:s, s:s}]", "op", "delete", "id", m ? m : t);
+    }
     snprintf(id, sizeof id, "%c%lld", k <= 3 ? 'c' : 'm', rev);
     if (k <= 3)
         return json_pack("[{s:s, s:s, s:s, s:{s:s, s:s, s:I, s:I}}]", "op",

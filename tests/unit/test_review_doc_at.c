@@ -1,6 +1,6 @@
 /* test_review_doc_at.c -- the property behind srv_doc_at_rev with
  * snapshots: for random histories (tests/unit/history_gen.c, stored the
- * way the rooms store them, with a snapshot every 1,000 revisions and
+ * way the rooms store them, with a snapshot every SRV_ROOM_SNAPSHOT_EVERY revisions and
  * comment revisions in between), the document rebuilt at revision N equals
  * the document held at N during the run -- rebuilt forward from the
  * snapshot below, backward from the snapshot above or from the head, and
