@@ -3,6 +3,10 @@
  *       flac24|opus&rev=N&from=F&to=T&bitrate=B
  *     streams the file while a worker renders it (Content-Disposition
  *     "<project name> r<rev>.<ext>");
+ *   ...&stems=1[&buses=1]: a zip of one file per audio track (and per bus
+ *     with buses=1), each rendered as the only soloed track over the mix's
+ *     range, entries "NN <track name>.<ext>" (NN: display position),
+ *     streamed while rendering ("<project name> r<rev> stems.zip");
  *   GET /api/projects/{id}/loudness?rev=N&from=F&to=T
  *     -> {integrated_lufs, range_lu, sample_peak_dbfs, true_peak_dbtp}.
  * The worker builds the document at the revision (doc_at.h) on its own
@@ -18,9 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/export.h"
 #include "engine/loudness.h"
+#include "engine/zipw.h"
 #include "server/auth.h"
 #include "server/doc_at.h"
 #include "server/http.h"
@@ -52,6 +58,8 @@ struct export_job {
     long long rev;
     eng_export_opts opts;
     char format_name[16];
+    bool stems, buses;             /* a zip of stems (and bus submixes) */
+    time_t mtime;                  /* of the zip entries */
 };
 
 static void job_release(struct export_job *j)
@@ -119,9 +127,10 @@ static int export_write(void *ctx, const void *data, size_t len)
 }
 
 /* Builds the plan of project_id at rev (rev < 0: head) on a connection of
- * this thread. NULL with err. */
+ * this thread. NULL with err. When doc_out is set, the document is handed
+ * over there (NULL on failure) instead of being freed. */
 static eng_plan *plan_at(const char *data_dir, const char *project_id,
-                         long long rev, proto_err *err)
+                         long long rev, proto_err *err, proto_doc **doc_out)
 {
     char msg[256];
     sqlite3 *db = store_open(data_dir, "NORMAL", true, msg, sizeof msg);
@@ -136,22 +145,83 @@ static eng_plan *plan_at(const char *data_dir, const char *project_id,
         plan = srv_plan_from_doc(db, data_dir, project_id, doc);
         if (!plan)
             proto_fail(err, PROTO_INTERNAL, "out of memory");
-        proto_doc_free(doc);
+        if (plan && doc_out)
+            *doc_out = doc;
+        else
+            proto_doc_free(doc);
     }
     sqlite3_close(db);
     return plan;
+}
+
+static int zip_data(void *ctx, const void *data, size_t len)
+{
+    return eng_zipw_write(ctx, data, len) == 0 ? 0 : -1;
+}
+
+/* The zip of stems: for each audio track in display order (and each bus
+ * when asked), an entry "NN <name>.<ext>" holding its export as the only
+ * soloed track. Every stem covers the same range as the mix (the whole
+ * project: 0 to the mix's end with its effect tail), so they line up when
+ * imported side by side. Returns 0, -1, or -2 when the client went away. */
+static int stems_export(struct export_job *j, eng_plan *plan,
+                        const proto_doc *doc)
+{
+    eng_zipw *z = eng_zipw_new(export_write, j);
+    eng_export_opts o = j->opts;
+    int rc = -1;
+
+    if (!z)
+        goto out;
+    if (o.to < 0) {
+        o.from = 0;
+        if ((o.to = eng_export_end(plan, NULL)) < 0)
+            goto out;
+    }
+    /* an upper bound of a stem's size: 8 bytes a frame (32-bit float
+     * stereo; 24-bit WAV/FLAC take 6, Opus far less) plus room for
+     * headers; stems that could pass 4 GiB become ZIP64 entries */
+    uint64_t bound = (uint64_t)(o.to > o.from ? o.to - o.from : 0) * 9 +
+                     (1u << 20);
+    for (int t = 0; t < plan->ntracks; t++) {
+        const eng_track_spec *ts = &plan->tracks[t];
+        const json_t *obj = proto_doc_get(doc, ts->id);
+        const char *tname = json_string_value(json_object_get(obj, "name"));
+        char safe[120], entry[160];
+        if (ts->bus && !j->buses)
+            continue;
+        eng_zipw_safe_name(safe, sizeof safe,
+                           tname && tname[0] ? tname : ts->id);
+        snprintf(entry, sizeof entry, "%02d %s.%s", t + 1, safe,
+                 eng_format_ext(o.format));
+        o.stem_track = ts->id;
+        if ((rc = eng_zipw_begin(z, entry, j->mtime, bound)) != 0 ||
+            (rc = eng_export(plan, &o, zip_data, z, NULL)) != 0 ||
+            (rc = eng_zipw_end(z)) != 0)
+            goto out;
+    }
+    rc = eng_zipw_finish(z);
+out:
+    if (z && rc == -1 && eng_zipw_error(z)[0])
+        srv_warn("stems of %s: %s", j->project_id, eng_zipw_error(z));
+    eng_zipw_free(z);
+    return rc;
 }
 
 static void export_work(void *arg)
 {
     struct export_job *j = arg;
     proto_err err;
-    eng_plan *plan = plan_at(j->data_dir, j->project_id, j->rev, &err);
+    proto_doc *doc = NULL;
+    eng_plan *plan = plan_at(j->data_dir, j->project_id, j->rev, &err,
+                             j->stems ? &doc : NULL);
     int rc = -1;
 
     if (plan) {
-        rc = eng_export(plan, &j->opts, export_write, j, NULL);
+        rc = j->stems ? stems_export(j, plan, doc)
+                      : eng_export(plan, &j->opts, export_write, j, NULL);
         eng_plan_release(plan);
+        proto_doc_free(doc);
     } else {
         srv_warn("export of %s: %s", j->project_id, err.message);
     }
@@ -318,11 +388,10 @@ static enum srv_http_result on_export(struct srv_http_req *req,
         return srv_http_error(resp, PROTO_INVALID_VALUE, 0,
                               "format must be wav, wav16, wav24, wav32, flac, "
                               "flac16, flac24 or opus (got \"%s\")", fmt);
-    if (srv_http_query(req, "stems", v, sizeof v) && strcmp(v, "1") == 0)
-        return srv_http_error(resp, PROTO_UNSUPPORTED, 0,
-                              "stems are exported with `mixroom render "
-                              "--stems DIR`; a zip over HTTP is not offered "
-                              "yet");
+    bool stems = srv_http_query(req, "stems", v, sizeof v) &&
+                 strcmp(v, "1") == 0;
+    bool buses = srv_http_query(req, "buses", v, sizeof v) &&
+                 strcmp(v, "1") == 0;
     if (parse_range(req, resp, pid, &rev, &from, &to, name, sizeof name) != 0)
         return SRV_HTTP_DONE;
 
@@ -340,6 +409,9 @@ static enum srv_http_result on_export(struct srv_http_req *req,
     j->opts.format = (eng_format)f;
     j->opts.from = from;
     j->opts.to = to;
+    j->stems = stems;
+    j->buses = buses;
+    j->mtime = time(NULL);
     long long br;
     if (query_int(req, "bitrate", &br) > 0 && br >= 6000 && br <= 510000)
         j->opts.opus_bitrate = (int)br;
@@ -353,11 +425,12 @@ static enum srv_http_result on_export(struct srv_http_req *req,
     }
     char disp[600];
     safe_name(name);
-    snprintf(disp, sizeof disp, "attachment; filename=\"%s r%lld.%s\"", name,
-             rev, eng_format_ext((eng_format)f));
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s r%lld%s.%s\"", name,
+             rev, stems ? " stems" : "",
+             stems ? "zip" : eng_format_ext((eng_format)f));
     resp->status = 200;
     snprintf(resp->content_type, sizeof resp->content_type, "%s",
-             eng_format_mime((eng_format)f));
+             stems ? "application/zip" : eng_format_mime((eng_format)f));
     srv_http_add_header(resp, "Content-Disposition", disp);
     srv_http_add_header(resp, "Cache-Control", "no-store");
     resp->produce = export_produce;
@@ -382,7 +455,8 @@ struct loud_job {
 static void loud_work(void *arg)
 {
     struct loud_job *j = arg;
-    eng_plan *plan = plan_at(j->data_dir, j->project_id, j->rev, &j->err);
+    eng_plan *plan = plan_at(j->data_dir, j->project_id, j->rev, &j->err,
+                             NULL);
 
     if (!plan)
         return;
