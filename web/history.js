@@ -85,11 +85,14 @@ export function createHistory(S) {
         } }, STATUSES.map(([val, l]) => h('option', { value: val }, l)));
       st.value = v.status || 'draft';
       const isB = S.abRev === v.rev;
+      const isA = S.aRev === v.rev;
       return h(`li.version.s-${v.status || 'draft'}`, { dataset: { version: v.id, rev: v.rev } },
         h('div.vhead', {}, h('b', {}, v.name), h('span.dim', {}, ` r${v.rev}`), h('span.grow'), st),
         v.note ? h('div.dim', {}, v.note) : null,
         h('div.dim', {}, `${nameOf(v.created_by || v.user)} · ${fmtAgo(v.created_at)}`),
         h('div.cactions', {},
+          h(`button.link${isA ? '.on' : ''}`, { 'aria-label': `Listen to ${v.name} as A`, 'aria-pressed': String(isA), title: 'A is the head unless a version is chosen',
+            onclick: () => { if (S.transport) S.transport.setA(isA ? null : v.rev); renderVersions(); } }, isA ? 'A ✓' : 'Use as A'),
           h(`button.link${isB ? '.on' : ''}`, { 'aria-label': `Compare ${v.name} (A/B)`, 'aria-pressed': String(isB),
             onclick: () => { if (S.transport) S.transport.setB(isB ? null : v.rev); renderVersions(); } }, isB ? 'B ✓' : 'Use as B'),
           canEdit() ? h('button.link', { 'aria-label': `Restore ${v.name}`, onclick: () => restore(v.rev, v.name) }, 'Restore') : null));

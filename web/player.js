@@ -177,6 +177,18 @@ export class Player extends EventTarget {
     return r;
   }
 
+  /** The socket closed: the stream (and following) ended on the server. */
+  disconnected() {
+    this.base = this.position();
+    this.playing = false;
+    this.following = null;
+    this.expect = null;
+    this.stream = null;
+    if (this.node) this.node.port.postMessage({ type: 'stop' });
+    this.report = null;
+    this.emit('state');
+  }
+
   // Messages the session did not consume: follow-mode transport of the leader, stops.
   onMessage(m) {
     if (m.id !== undefined) return; // our own replies are handled where requested

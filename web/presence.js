@@ -16,10 +16,17 @@ export function createPresence(S, tl) {
     return m ? m.display_name || m.name : userId;
   };
 
+  let lastKey = '';
   function renderAvatars() {
     const online = new Set([S.session.user?.id]);
     for (const p of S.session.presence.values()) online.add(p.user);
     const members = S.session.members.length ? S.session.members : (S.session.user ? [{ ...S.session.user, role: S.session.role }] : []);
+    // presence arrives up to 20 times a second per client: rebuild only when
+    // what the avatars show changed (a click must not land on a replaced node)
+    const fl = S.player && S.player.following ? S.session.presence.get(S.player.following)?.user : '';
+    const key = JSON.stringify([members.map((m) => [m.id, m.name, m.display_name, m.role]), [...online].sort(), fl, S.session.user?.id]);
+    if (key === lastKey) return;
+    lastKey = key;
     avatars.replaceChildren(...members.map((m) => {
       const name = m.display_name || m.name;
       const isOn = online.has(m.id);

@@ -3,8 +3,8 @@
 // (click seeks, drag selects a range shown as a band over the lanes),
 // the playhead following the audio actually heard, meters fed by the
 // level frames as their audio is heard, following a collaborator (click
-// their avatar; click again or Esc to stop), and the A/B source (head or
-// a version) switched while playing without a gap.
+// their avatar; click again or Esc to stop), and the A/B source (A: the
+// head or a version, B: a version) switched while playing without a gap.
 
 import { h, toast, fmtTime } from './ui.js';
 import { Player } from './player.js';
@@ -15,8 +15,9 @@ export function createTransport(S, tl, mixer) {
   S.player = player;
   S.range = null;   // [a, b] frames, selected on the ruler
   S.loop = false;
+  S.aRev = null;    // the revision heard as A (null: the head)
   S.abRev = null;   // the version revision used as B (null: none chosen)
-  S.abSide = 'A';   // 'A' = head, 'B' = S.abRev
+  S.abSide = 'A';   // 'A' = S.aRev, 'B' = S.abRev
   let raf = 0;
 
   const playBtn = h('button.play', { 'aria-label': 'Play', title: 'Play / pause (Space)', onclick: () => toggle() }, '▶');
@@ -37,6 +38,11 @@ export function createTransport(S, tl, mixer) {
     if (e.detail.reason === 'leader_left') toast('The person you followed has left', 'info');
   });
 
+  // The server forgets this connection's stream when it drops: stop locally.
+  S.session.addEventListener('status', (e) => {
+    if (e.detail !== 'online' && (player.playing || player.following)) player.disconnected();
+  });
+
   function renderState() {
     const on = player.playing;
     playBtn.textContent = on ? '❚❚' : '▶';
@@ -46,7 +52,8 @@ export function createTransport(S, tl, mixer) {
     loopBtn.disabled = !S.range;
     abBtn.disabled = S.abRev === null;
     abBtn.classList.toggle('b', S.abSide === 'B');
-    abInfo.textContent = S.abRev === null ? '' : S.abSide === 'B' ? `B: r${S.abRev}` : 'A: head';
+    const aName = S.aRev === null ? 'head' : `r${S.aRev}`;
+    abInfo.textContent = S.abRev === null ? (S.aRev === null ? '' : `A: ${aName}`) : S.abSide === 'B' ? `B: r${S.abRev}` : `A: ${aName}`;
     const f = player.following;
     followTag.classList.toggle('hidden', !f);
     if (f) {
@@ -58,7 +65,7 @@ export function createTransport(S, tl, mixer) {
   }
 
   const loopRange = () => (S.loop && S.range ? S.range : null);
-  const srcRev = () => (S.abSide === 'B' ? S.abRev : null);
+  const srcRev = () => (S.abSide === 'B' ? S.abRev : S.aRev);
 
   async function play(from = S.playhead) {
     const loop = loopRange();
@@ -92,6 +99,13 @@ export function createTransport(S, tl, mixer) {
     S.abSide = side || (S.abSide === 'A' ? 'B' : 'A');
     renderState();
     if (player.playing) await player.switchRev(srcRev());
+  }
+
+  /** Chooses the revision heard as A (null: the head); switches at once if A is playing. */
+  function setA(rev) {
+    S.aRev = rev;
+    renderState();
+    if (player.playing && S.abSide === 'A') player.switchRev(rev);
   }
 
   /** Chooses the revision used as B (null: none). */
@@ -159,7 +173,7 @@ export function createTransport(S, tl, mixer) {
   }
 
   return {
-    el, player, play, pause, toggle, seekTo, setLoop, toggleAB, setB, setRange, placeBand, renderState,
+    el, player, play, pause, toggle, seekTo, setLoop, toggleAB, setA, setB, setRange, placeBand, renderState,
     follow: (client) => player.follow(client),
     close() { if (raf) cancelAnimationFrame(raf); player.close(); },
   };

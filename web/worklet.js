@@ -74,7 +74,7 @@ class MixroomPlayer extends AudioWorkletProcessor {
       // slightly faster or slower (linear interpolation) to hold the queue
       // near the prebuffer level; at most 1 % (inaudible as pitch).
       const err = (this.queued - this.prebuffer) / this.prebuffer;
-      const rate = 1 + Math.max(-0.01, Math.min(0.01, err * 0.02));
+      const rate = 1 + Math.max(-0.01, Math.min(0.01, err * 0.05));
       let frac = this.frac || 0;
       while (i < n && this.q.length) {
         const c = this.q[0];

@@ -15,6 +15,18 @@ let F, browser, pa, pb;
 const RATE = 48000;
 const stats = (page) => page.evaluate(() => ({ ...window.mixroom.player.stats, pos: window.mixroom.player.position(), ph: window.mixroom.S.playhead, playing: window.mixroom.player.playing }));
 
+/** Stops playback and following, clears the range and the loop (tests start clean). */
+async function reset(page) {
+  await page.evaluate(async () => {
+    const { player, transport } = window.mixroom;
+    if (player.following) await player.follow(null);
+    if (player.playing) await transport.pause();
+    transport.setRange(null);
+    transport.setA(null);
+    transport.setB(null);
+  });
+}
+
 before(async () => {
   F = await setupStudio();
   browser = await launch();
@@ -68,6 +80,8 @@ test('play decodes non-silent audio, the playhead follows it, meters move', asyn
   await waitDoc(pa, (t) => { const p = window.mixroom.player.position(); return window.mixroom.player.sounding && p >= t && p < t + 48000; }, target, 3000);
   // pause
   await pa.click('button[aria-label="Pause"]');
+  await waitDoc(pa, () => !window.mixroom.player.playing);
+  await pa.waitForTimeout(100);
   const p1 = (await stats(pa)).ph;
   await pa.waitForTimeout(300);
   const p2 = await stats(pa);
@@ -77,30 +91,57 @@ test('play decodes non-silent audio, the playhead follows it, meters move', asyn
 });
 
 test('a second user follows the first and hears the same position', async () => {
-  await pa.evaluate((f) => window.mixroom.S.setPlayhead(f), RATE);
+  await reset(pa);
+  await reset(pb);
+  // the leader loops over 0.5-4.5 s so that the song never ends meanwhile
+  await pa.evaluate(() => { window.mixroom.transport.setRange([24000, 216000]); window.mixroom.transport.setLoop(true); });
+  await pa.evaluate((f) => window.mixroom.S.setPlayhead(f), 0.5 * RATE);
   await pa.click('button[aria-label="Play"]');
   await waitDoc(pa, () => window.mixroom.player.sounding, null, 5000);
   const anaId = await pa.evaluate(() => window.mixroom.session.user.id);
   await pb.click(`.avatar[data-user="${anaId}"]`);
   await waitDoc(pb, () => !!window.mixroom.player.following && window.mixroom.player.sounding, null, 10000);
   await pb.waitForTimeout(500);
+  // both pages record (wall clock, heard position) for 1.5 s; the wall clock
+  // is the machine's, shared by both renderers, so the series align exactly
+  const record = (page) => page.evaluate(async () => {
+    const out = [];
+    const end = Date.now() + 1500;
+    while (Date.now() < end) { out.push([performance.timeOrigin + performance.now(), window.mixroom.player.position()]); await new Promise((r) => setTimeout(r, 15)); }
+    return out;
+  });
+  // a window in which neither side rebuffered (a loaded machine may starve
+  // an audio thread for a moment; that is not what this measures)
+  const unders = () => Promise.all([pa, pb].map((p) => p.evaluate(() => window.mixroom.player.stats.underruns)));
+  let ra, rb_;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const u0 = await unders();
+    [ra, rb_] = await Promise.all([record(pa), record(pb)]);
+    const u1 = await unders();
+    if (u0[0] === u1[0] && u0[1] === u1[1]) break;
+    console.log(`a rebuffer during the recording (${u0} -> ${u1}); again`);
+  }
   const diffs = [];
-  for (let i = 0; i < 5; i++) {
-    const [a, b] = await Promise.all([stats(pa), stats(pb)]);
-    diffs.push((b.pos - a.pos) / RATE);
-    await pb.waitForTimeout(150);
+  for (const [t, p] of rb_) {
+    const i = ra.findIndex((x) => x[0] >= t);
+    if (i <= 0) continue;
+    const [t0, p0] = ra[i - 1], [t1, p1] = ra[i];
+    if (t1 - t0 > 100 || p1 < p0) continue; // a stalled page or the loop's wrap: no reference
+    diffs.push((p - (p0 + (p1 - p0) * (t - t0) / (t1 - t0))) / RATE);
   }
   const b = await stats(pb);
   assert.ok(b.maxRms > 0.02, `the follower hears audio (max RMS ${b.maxRms})`);
-  // the same position: the median within 100 ms, every sample within 300 ms (a
-  // rebuffer on a loaded machine stalls one side for a moment)
-  const med = [...diffs].map(Math.abs).sort((x, y) => x - y)[2];
-  assert.ok(med < 0.1 && diffs.every((d) => Math.abs(d) < 0.3), `same position (differences ${diffs.map((d) => d.toFixed(3)).join(', ')} s)`);
+  // the same position: the median within 50 ms (two and a half packets; a
+  // rebuffer on a loaded machine may stall one side for a moment)
+  const abs = diffs.map(Math.abs).sort((x, y) => x - y);
+  const med = abs[Math.floor(abs.length / 2)];
+  console.log(`follower minus leader: median ${(med * 1000).toFixed(1)} ms, max ${(abs[abs.length - 1] * 1000).toFixed(1)} ms over ${abs.length} samples`);
+  assert.ok(abs.length > 20 && med < 0.05, `same position (median difference ${(med * 1000).toFixed(1)} ms)`);
   assert.match(await pb.locator('.follow').textContent(), /following ana/);
   await shot(pb, 'transport-following');
   // ana seeks: ben follows the jump
   await pa.evaluate((f) => window.mixroom.S.setPlayhead(f), 3 * RATE);
-  await waitDoc(pb, () => { const p = window.mixroom.player.position(); return p >= 3 * 48000 && p < 4 * 48000; }, null, 6000);
+  await waitDoc(pb, () => { const p = window.mixroom.player.position(); return p >= 3 * 48000 && p < 4.5 * 48000; }, null, 10000);
   // ana pauses: ben stops too; Escape unfollows
   await pa.click('button[aria-label="Pause"]');
   await waitDoc(pb, () => !window.mixroom.player.sounding, null, 3000);
@@ -112,6 +153,8 @@ test('a second user follows the first and hears the same position', async () => 
 });
 
 test('loop over a range selected on the ruler', async () => {
+  await reset(pa);
+  await reset(pb);
   const rb = await pa.locator('canvas.ruler').boundingBox();
   const x0 = await pa.evaluate((f) => { const s = window.mixroom.tl.el; return s.getBoundingClientRect().left + 224 - s.scrollLeft + f / window.mixroom.S.zoom; }, 2 * RATE);
   const x1 = await pa.evaluate((f) => { const s = window.mixroom.tl.el; return s.getBoundingClientRect().left + 224 - s.scrollLeft + f / window.mixroom.S.zoom; }, 3 * RATE);
@@ -143,6 +186,8 @@ test('loop over a range selected on the ruler', async () => {
 });
 
 test('A/B: switching between the head and an older revision keeps the position', async () => {
+  await reset(pa);
+  await reset(pb);
   const before = await pa.evaluate(() => window.mixroom.session.rev);
   // the head mutes the drums: A is silent, B (the revision before) is not
   await pa.click(`.trackrow[data-track="${F.track}"] button.mute`);
@@ -159,11 +204,49 @@ test('A/B: switching between the head and an older revision keeps the position',
 
 async function abSwitch(before) {
   await pa.evaluate((r) => window.mixroom.transport.setB(r), before);
-  await pa.evaluate((f) => window.mixroom.S.setPlayhead(f), RATE);
-  await pa.click('button[aria-label="Play"]');
-  await waitDoc(pa, () => window.mixroom.player.sounding, null, 5000);
-  await pa.waitForTimeout(400);
-  const r = await pa.evaluate(async () => {
+  // a loaded machine may starve the audio thread (an underrun anywhere in
+  // the recording): then the attempt is repeated, at most three times; a
+  // gap caused by the switch itself would show in every attempt
+  let r;
+  for (let attempt = 0; ; attempt++) {
+    await pa.evaluate(async () => {
+      const { player, transport, S } = window.mixroom;
+      if (player.playing) await transport.pause();
+      if (S.abSide !== 'A') await transport.toggleAB('A');
+    });
+    await pa.evaluate((f) => window.mixroom.S.setPlayhead(f), RATE);
+    await pa.click('button[aria-label="Play"]');
+    await waitDoc(pa, () => window.mixroom.player.sounding, null, 5000);
+    await pa.waitForTimeout(400);
+    r = await recordSwitch();
+    const s = r.samples;
+    if (s[s.length - 1].under === s[0].under || attempt === 2) break;
+    console.log(`an underrun during attempt ${attempt + 1}; again`);
+  }
+  const s = r.samples;
+  assert.equal(s[s.length - 1].under, s[0].under, 'no underrun (no gap) across the switch');
+  // the heard position advances with the audio clock over every 100 ms
+  // window: no jump and no stall (a gap or a misaligned switch is >= 20 ms)
+  let worst = 0;
+  for (let i = 0, j = 0; i < s.length; i++) {
+    while (j < s.length && s[j].at - s[i].at < 100) j++;
+    if (j >= s.length) break;
+    const dPos = (s[j].pos - s[i].pos) / RATE;
+    const dT = (s[j].at - s[i].at) / 1000;
+    worst = Math.max(worst, Math.abs(dPos - dT));
+  }
+  assert.ok(worst < 0.015, `largest deviation of the heard position from the audio clock over 100 ms: ${(worst * 1000).toFixed(1)} ms`);
+  const before_ = s.filter((x) => x.t < r.switched).map((x) => x.rms);
+  const after_ = s.filter((x) => x.t > r.switched + 600).map((x) => x.rms);
+  assert.ok(Math.max(...before_) < 0.005, `A (head, muted) is silent (${Math.max(...before_)})`);
+  assert.ok(Math.min(...after_) > 0.01, `B (before the mute) is heard (${Math.min(...after_)})`);
+  assert.equal(await pa.evaluate(() => window.mixroom.S.abSide), 'B');
+  await shot(pa, 'transport-ab');
+}
+
+/** Plays 2.4 s, clicking A/B after 0.4 s; samples the heard position. */
+function recordSwitch() {
+  return pa.evaluate(async () => {
     const P = window.mixroom.player;
     const samples = [];
     const t0 = performance.now();
@@ -171,28 +254,12 @@ async function abSwitch(before) {
     while (performance.now() - t0 < 2400) {
       const t = performance.now() - t0;
       if (!switched && t > 400) { switched = t; document.querySelector('button.ab').click(); }
-      samples.push({ t, pos: P.position(), rms: P.stats.rms, under: P.stats.underruns });
+      // the audio clock is the reference: what is heard must advance with it
+      samples.push({ t, at: P.ctx.currentTime * 1000, pos: P.position(), rms: P.stats.rms, under: P.stats.underruns });
       await new Promise((res) => setTimeout(res, 10));
     }
     return { samples, switched };
   });
-  const s = r.samples;
-  // the heard position advances with the clock, with no jump or stall
-  let worst = 0;
-  for (let i = 1; i < s.length; i++) {
-    const dPos = (s[i].pos - s[i - 1].pos) / RATE;
-    const dT = (s[i].t - s[i - 1].t) / 1000;
-    worst = Math.max(worst, Math.abs(dPos - dT));
-  }
-  assert.ok(worst < 0.06, `largest deviation of the heard position from the clock ${worst.toFixed(3)} s`);
-  const near = s.filter((x) => x.t > r.switched - 100 && x.t < r.switched + 600);
-  assert.equal(near[near.length - 1].under, near[0].under, 'no underrun (no gap) across the switch');
-  const before_ = s.filter((x) => x.t < r.switched).map((x) => x.rms);
-  const after_ = s.filter((x) => x.t > r.switched + 600).map((x) => x.rms);
-  assert.ok(Math.max(...before_) < 0.005, `A (head, muted) is silent (${Math.max(...before_)})`);
-  assert.ok(Math.min(...after_) > 0.01, `B (before the mute) is heard (${Math.min(...after_)})`);
-  assert.equal(await pa.evaluate(() => window.mixroom.S.abSide), 'B');
-  await shot(pa, 'transport-ab');
 }
 
 test('the WebAssembly fallback decoder (forced) decodes the stream', async () => {
