@@ -68,6 +68,11 @@ typedef struct eng_eq {
 void eng_eq_set(eng_eq *eq, const eng_eq_band *bands, int nbands, double fs);
 void eng_eq_reset(eng_eq *eq);
 void eng_eq_process(eng_eq *eq, float *l, float *r, int n);
+/* Up to four EQs on four separate tracks in one vector pass (NULL entries
+ * are skipped; l[k], r[k] are track k's buffers, distinct per track);
+ * bit-identical to eng_eq_process on each. */
+void eng_eq_process4(eng_eq *const eq[4], float *const l[4],
+                     float *const r[4], int n);
 
 /* ---- compressor ---------------------------------------------------------- */
 

@@ -275,6 +275,235 @@ void eng_eq_process(eng_eq *eq, float *l, float *r, int n)
     }
 }
 
+/* Several tracks' EQs in one pass: lane k of every vector is track k, so
+ * the recursions of up to four tracks advance side by side (independent
+ * chains instead of one). Lane k computes exactly the scalar TDF-II
+ * expressions of eng_eq_process for eq[k] (same operations, same order);
+ * a lane with fewer bands than the widest passes its samples through
+ * untouched (selected, not filtered by an identity), so the output and
+ * the state of each EQ are bit-identical to eng_eq_process. */
+static v4sf v4_sel(v4si m, v4sf a, v4sf b)
+{
+    return (v4sf)(((v4si)a & m) | ((v4si)b & ~m));
+}
+
+/* 4x4 transpose: rows a,b,c,d (one per track) -> columns (one per sample) */
+static void v4_transpose(v4sf *a, v4sf *b, v4sf *c, v4sf *d)
+{
+    v4sf t0 = __builtin_shufflevector(*a, *b, 0, 4, 1, 5);
+    v4sf t1 = __builtin_shufflevector(*a, *b, 2, 6, 3, 7);
+    v4sf t2 = __builtin_shufflevector(*c, *d, 0, 4, 1, 5);
+    v4sf t3 = __builtin_shufflevector(*c, *d, 2, 6, 3, 7);
+    *a = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+    *b = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+    *c = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+    *d = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+}
+
+typedef struct eq4 {
+    int nb;
+    v4sf b0[ENG_EQ_MAX_BANDS], b1[ENG_EQ_MAX_BANDS], b2[ENG_EQ_MAX_BANDS];
+    v4sf a1[ENG_EQ_MAX_BANDS], a2[ENG_EQ_MAX_BANDS];
+    v4si on[ENG_EQ_MAX_BANDS];
+    v4sf s1[ENG_EQ_MAX_BANDS][2], s2[ENG_EQ_MAX_BANDS][2]; /* [band][ch] */
+} eq4;
+
+/* The recursions over a chunk of transposed samples x[i][channel] (lane k
+ * = track k), in place; the states live in locals for the chunk. `sel`
+ * keeps the input in lanes without that band. NB > 0 fixes the band count
+ * at compile time so that the loops unroll and the states stay in
+ * registers. */
+static inline __attribute__((always_inline)) void
+eq4_run_nb(eq4 *q, v4sf (*x)[2], int m, int NB, bool sel)
+{
+    v4sf s1[ENG_EQ_MAX_BANDS][2], s2[ENG_EQ_MAX_BANDS][2];
+    for (int b = 0; b < NB; b++)
+        for (int c = 0; c < 2; c++)
+            s1[b][c] = q->s1[b][c], s2[b][c] = q->s2[b][c];
+    for (int i = 0; i < m; i++) {
+        v4sf xl = x[i][0], xr = x[i][1];
+        for (int b = 0; b < NB; b++) {
+            v4sf yl = q->b0[b] * xl + s1[b][0];
+            v4sf yr = q->b0[b] * xr + s1[b][1];
+            s1[b][0] = q->b1[b] * xl - q->a1[b] * yl + s2[b][0];
+            s1[b][1] = q->b1[b] * xr - q->a1[b] * yr + s2[b][1];
+            s2[b][0] = q->b2[b] * xl - q->a2[b] * yl;
+            s2[b][1] = q->b2[b] * xr - q->a2[b] * yr;
+            xl = sel ? v4_sel(q->on[b], yl, xl) : yl;
+            xr = sel ? v4_sel(q->on[b], yr, xr) : yr;
+        }
+        x[i][0] = xl;
+        x[i][1] = xr;
+    }
+    for (int b = 0; b < NB; b++)
+        for (int c = 0; c < 2; c++)
+            q->s1[b][c] = s1[b][c], q->s2[b][c] = s2[b][c];
+}
+
+/* One band on both channels with the states in named locals (the
+ * compiler keeps these in registers; arrays it leaves in memory). */
+#define EQ4_BAND(B, S1L, S1R, S2L, S2R)                                      \
+    do {                                                                     \
+        v4sf yl_ = b0_##B * xl + S1L, yr_ = b0_##B * xr + S1R;               \
+        S1L = b1_##B * xl - a1_##B * yl_ + S2L;                              \
+        S1R = b1_##B * xr - a1_##B * yr_ + S2R;                              \
+        S2L = b2_##B * xl - a2_##B * yl_;                                    \
+        S2R = b2_##B * xr - a2_##B * yr_;                                    \
+        xl = yl_;                                                            \
+        xr = yr_;                                                            \
+    } while (0)
+#define EQ4_COEFS(B)                                                         \
+    const v4sf b0_##B = q->b0[B], b1_##B = q->b1[B], b2_##B = q->b2[B],      \
+               a1_##B = q->a1[B], a2_##B = q->a2[B]
+
+static void eq4_run3(eq4 *q, v4sf (*x)[2], int m)
+{
+    EQ4_COEFS(0);
+    EQ4_COEFS(1);
+    EQ4_COEFS(2);
+    v4sf p0 = q->s1[0][0], p1 = q->s1[0][1], p2 = q->s2[0][0], p3 = q->s2[0][1];
+    v4sf p4 = q->s1[1][0], p5 = q->s1[1][1], p6 = q->s2[1][0], p7 = q->s2[1][1];
+    v4sf p8 = q->s1[2][0], p9 = q->s1[2][1], pa = q->s2[2][0], pb = q->s2[2][1];
+    for (int i = 0; i < m; i++) {
+        v4sf xl = x[i][0], xr = x[i][1];
+        EQ4_BAND(0, p0, p1, p2, p3);
+        EQ4_BAND(1, p4, p5, p6, p7);
+        EQ4_BAND(2, p8, p9, pa, pb);
+        x[i][0] = xl;
+        x[i][1] = xr;
+    }
+    q->s1[0][0] = p0, q->s1[0][1] = p1, q->s2[0][0] = p2, q->s2[0][1] = p3;
+    q->s1[1][0] = p4, q->s1[1][1] = p5, q->s2[1][0] = p6, q->s2[1][1] = p7;
+    q->s1[2][0] = p8, q->s1[2][1] = p9, q->s2[2][0] = pa, q->s2[2][1] = pb;
+}
+
+static void eq4_run2(eq4 *q, v4sf (*x)[2], int m)
+{
+    EQ4_COEFS(0);
+    EQ4_COEFS(1);
+    v4sf p0 = q->s1[0][0], p1 = q->s1[0][1], p2 = q->s2[0][0], p3 = q->s2[0][1];
+    v4sf p4 = q->s1[1][0], p5 = q->s1[1][1], p6 = q->s2[1][0], p7 = q->s2[1][1];
+    for (int i = 0; i < m; i++) {
+        v4sf xl = x[i][0], xr = x[i][1];
+        EQ4_BAND(0, p0, p1, p2, p3);
+        EQ4_BAND(1, p4, p5, p6, p7);
+        x[i][0] = xl;
+        x[i][1] = xr;
+    }
+    q->s1[0][0] = p0, q->s1[0][1] = p1, q->s2[0][0] = p2, q->s2[0][1] = p3;
+    q->s1[1][0] = p4, q->s1[1][1] = p5, q->s2[1][0] = p6, q->s2[1][1] = p7;
+}
+#undef EQ4_BAND
+#undef EQ4_COEFS
+
+static void eq4_run(eq4 *q, v4sf (*x)[2], int m, bool sel)
+{
+    if (sel)
+        eq4_run_nb(q, x, m, q->nb, true);
+    else
+        eq4_run_nb(q, x, m, q->nb, false);
+}
+
+#define EQ4_CHUNK 64
+
+void eng_eq_process4(eng_eq *const eq[4], float *const l[4],
+                     float *const r[4], int n)
+{
+    const float *lp[4], *rp[4];
+    v4sf x[EQ4_CHUNK][2];
+    eq4 q;
+    int first = -1;
+    bool uniform = true;
+
+    memset(&q, 0, sizeof q);
+    for (int k = 0; k < 4; k++) {
+        if (!eq[k])
+            continue;
+        if (first < 0)
+            first = k;
+        q.nb = eq[k]->nbands > q.nb ? eq[k]->nbands : q.nb;
+    }
+    if (first < 0 || q.nb == 0)
+        return;
+    for (int k = 0; k < 4; k++) {
+        int src = eq[k] ? k : first; /* empty lanes read a real track */
+        lp[k] = l[src];
+        rp[k] = r[src];
+        if (eq[k] && eq[k]->nbands != q.nb)
+            uniform = false;
+    }
+    for (int b = 0; b < q.nb; b++)
+        for (int k = 0; k < 4; k++) {
+            eng_biquad_coef c = {1.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+            bool on = eq[k] && b < eq[k]->nbands;
+            if (on)
+                c = eq[k]->coef[b];
+            q.b0[b][k] = c.b0, q.b1[b][k] = c.b1, q.b2[b][k] = c.b2;
+            q.a1[b][k] = c.a1, q.a2[b][k] = c.a2;
+            q.on[b][k] = on ? -1 : 0;
+            for (int c2 = 0; c2 < 2; c2++) {
+                q.s1[b][c2][k] = on ? eq[k]->z[b][c2][0] : 0.0f;
+                q.s2[b][c2][k] = on ? eq[k]->z[b][c2][1] : 0.0f;
+            }
+        }
+    for (int i0 = 0; i0 < n; i0 += EQ4_CHUNK) {
+        int m = n - i0 < EQ4_CHUNK ? n - i0 : EQ4_CHUNK, j = 0;
+        for (; j + 4 <= m; j += 4) {
+            v4sf a[4], c[4];
+            for (int k = 0; k < 4; k++) {
+                a[k] = v4_load(lp[k] + i0 + j);
+                c[k] = v4_load(rp[k] + i0 + j);
+            }
+            v4_transpose(&a[0], &a[1], &a[2], &a[3]);
+            v4_transpose(&c[0], &c[1], &c[2], &c[3]);
+            for (int k = 0; k < 4; k++) {
+                x[j + k][0] = a[k];
+                x[j + k][1] = c[k];
+            }
+        }
+        for (; j < m; j++)
+            for (int k = 0; k < 4; k++) {
+                x[j][0][k] = lp[k][i0 + j];
+                x[j][1][k] = rp[k][i0 + j];
+            }
+        if (uniform && q.nb == 3)
+            eq4_run3(&q, x, m);
+        else if (uniform && q.nb == 2)
+            eq4_run2(&q, x, m);
+        else
+            eq4_run(&q, x, m, !uniform);
+        for (j = 0; j + 4 <= m; j += 4) {
+            v4sf a[4], c[4];
+            for (int k = 0; k < 4; k++) {
+                a[k] = x[j + k][0];
+                c[k] = x[j + k][1];
+            }
+            v4_transpose(&a[0], &a[1], &a[2], &a[3]);
+            v4_transpose(&c[0], &c[1], &c[2], &c[3]);
+            for (int k = 0; k < 4; k++)
+                if (eq[k]) {
+                    v4_store(l[k] + i0 + j, a[k]);
+                    v4_store(r[k] + i0 + j, c[k]);
+                }
+        }
+        for (; j < m; j++)
+            for (int k = 0; k < 4; k++)
+                if (eq[k]) {
+                    l[k][i0 + j] = x[j][0][k];
+                    r[k][i0 + j] = x[j][1][k];
+                }
+    }
+    for (int b = 0; b < q.nb; b++)
+        for (int k = 0; k < 4; k++) {
+            if (!eq[k] || b >= eq[k]->nbands)
+                continue;
+            for (int c = 0; c < 2; c++) {
+                eq[k]->z[b][c][0] = q.s1[b][c][k];
+                eq[k]->z[b][c][1] = q.s2[b][c][k];
+            }
+        }
+}
+
 /* ---- compressor -------------------------------------------------------- */
 
 double eng_comp_curve(const eng_comp_params *p, double x)

@@ -54,6 +54,8 @@ struct eng_renderer {
     int tcap;
     int *tmap, *fxbase;
     uint8_t *flags;
+    uint8_t *fed;       /* fed[t]: some track outputs or sends into t */
+    uint8_t *done;      /* done[t]: clips and effects ran in render_sources */
     bool *send_on;
     int scap;           /* sends per track the send_on array allows */
     /* effect state pool and the flat plan-effect map */
@@ -251,10 +253,16 @@ static int grow(eng_renderer *r, const eng_plan *p)
         uint8_t *fl = realloc(r->flags, (size_t)tc);
         if (fl)
             r->flags = fl;
+        uint8_t *fe = realloc(r->fed, (size_t)tc);
+        if (fe)
+            r->fed = fe;
+        uint8_t *dn = realloc(r->done, (size_t)tc);
+        if (dn)
+            r->done = dn;
         bool *so = realloc(r->send_on, (size_t)tc * (size_t)sc * sizeof *so);
         if (so)
             r->send_on = so;
-        if (!tm || !fb || !fl || !so)
+        if (!tm || !fb || !fl || !fe || !dn || !so)
             return -1;
         r->tcap = tc;
         r->scap = sc;
@@ -400,6 +408,14 @@ static void route(eng_renderer *r)
     } else {
         eng_plan_route(p, solo, r->flags, r->send_on, r->scap);
     }
+    memset(r->fed, 0, (size_t)p->ntracks);
+    for (int t = 0; t < p->ntracks; t++) {
+        const eng_track_spec *tr = &p->tracks[t];
+        if (tr->output >= 0)
+            r->fed[tr->output] = 1;
+        for (int sd = 0; sd < tr->nsends; sd++)
+            r->fed[tr->sends[sd].target] = 1;
+    }
     r->reroute = false;
 }
 
@@ -445,6 +461,8 @@ void eng_renderer_free(eng_renderer *r)
     free(r->tmap);
     free(r->fxbase);
     free(r->flags);
+    free(r->fed);
+    free(r->done);
     free(r->send_on);
     free(r->fxmap);
     free(r->ml);
@@ -565,37 +583,115 @@ static bool fx_automated(const eng_track_spec *tr, int e)
     return false;
 }
 
+/* Readies effect e of track t for this block: false when it is not run
+ * (no state, or bypassed). */
+static bool fx_ready(eng_renderer *r, const eng_track_spec *tr, int t, int e,
+                     fx_state **out)
+{
+    const eng_fx_spec *spec = &tr->fx[e];
+    int slot = r->fxmap[r->fxbase[t] + e];
+    if (slot < 0)
+        return false;
+    fx_state *f = r->fx[slot];
+    if (spec->bypass) {
+        f->bypassed = true;
+        return false;
+    }
+    if (f->bypassed) {
+        fx_reset(f);
+        f->bypassed = false;
+    }
+    *out = f;
+    return true;
+}
+
+/* Runs effect e of track t on L/R (automation per sub-block). */
+static void run_one_fx(eng_renderer *r, const eng_track_spec *tr, int t, int e,
+                       int64_t pos, int n, float *L, float *R)
+{
+    const eng_fx_spec *spec = &tr->fx[e];
+    fx_state *f;
+    if (!fx_ready(r, tr, t, e, &f))
+        return;
+    if (!fx_automated(tr, e)) {
+        fx_apply(f, spec, spec->p, r->fs);
+        fx_process(f, L, R, n);
+        return;
+    }
+    for (int s = 0; s < n; s += ENG_SUBBLOCK) {
+        int m = n - s < ENG_SUBBLOCK ? n - s : ENG_SUBBLOCK;
+        double v[ENG_P_MAX];
+        memcpy(v, spec->p, sizeof v);
+        for (int a = 0; a < tr->nauto; a++)
+            if (tr->autos[a].target == ENG_AUTO_FX && tr->autos[a].fx == e)
+                v[tr->autos[a].param] = eng_auto_eval(&tr->autos[a], pos + s);
+        fx_apply(f, spec, v, r->fs);
+        fx_process(f, L + s, R + s, m);
+    }
+}
+
 static void run_fx(eng_renderer *r, const eng_track_spec *tr, int t,
                    int64_t pos, int n, float *L, float *R)
 {
-    for (int e = 0; e < tr->nfx; e++) {
-        const eng_fx_spec *spec = &tr->fx[e];
-        int slot = r->fxmap[r->fxbase[t] + e];
-        if (slot < 0)
+    for (int e = 0; e < tr->nfx; e++)
+        run_one_fx(r, tr, t, e, pos, n, L, R);
+}
+
+/* Source tracks (nothing feeds them) are complete once their clips are
+ * read, so they get their clips and effects before the routing pass, with
+ * the effects in lockstep by position in the chain: unautomated EQs at the
+ * same position on several tracks run four tracks per vector pass
+ * (eng_eq_process4); everything else runs track by track. Each track's
+ * chain keeps its order and its own state, so every output is the same as
+ * track by track. Marks done[t] for the tracks it processed. */
+static void render_sources(eng_renderer *r, int64_t pos, int n, uint8_t *done)
+{
+    const eng_plan *p = r->plan;
+    int maxfx = 0;
+
+    for (int k = 0; k < p->nproc; k++) {
+        int t = p->proc[k];
+        const eng_track_spec *tr = &p->tracks[t];
+        done[t] = (r->flags[t] & ENG_ROUTE_ACTIVE) && !r->fed[t];
+        if (!done[t])
             continue;
-        fx_state *f = r->fx[slot];
-        if (spec->bypass) {
-            f->bypassed = true;
-            continue;
+        track_state *s = &r->ts[r->tmap[t]];
+        for (int c = 0; c < tr->nclips && tr->clips[c].start < pos + n; c++)
+            mix_clip(&tr->clips[c], pos, n, s->l, s->r);
+        maxfx = tr->nfx > maxfx ? tr->nfx : maxfx;
+    }
+    for (int e = 0; e < maxfx; e++) {
+        eng_eq *eq[4] = {NULL, NULL, NULL, NULL};
+        float *gl[4] = {NULL, NULL, NULL, NULL}, *gr[4] = {NULL, NULL, NULL, NULL};
+        int ng = 0;
+        for (int k = 0; k < p->nproc; k++) {
+            int t = p->proc[k];
+            const eng_track_spec *tr = &p->tracks[t];
+            if (!done[t] || e >= tr->nfx)
+                continue;
+            track_state *s = &r->ts[r->tmap[t]];
+            fx_state *f;
+            if (tr->fx[e].type != ENG_FX_EQ || fx_automated(tr, e)) {
+                run_one_fx(r, tr, t, e, pos, n, s->l, s->r);
+                continue;
+            }
+            if (!fx_ready(r, tr, t, e, &f))
+                continue;
+            fx_apply(f, &tr->fx[e], tr->fx[e].p, r->fs);
+            eq[ng] = &f->u.eq;
+            gl[ng] = s->l;
+            gr[ng] = s->r;
+            if (++ng == 4) {
+                eng_eq_process4(eq, gl, gr, n);
+                ng = 0;
+            }
         }
-        if (f->bypassed) {
-            fx_reset(f);
-            f->bypassed = false;
-        }
-        if (!fx_automated(tr, e)) {
-            fx_apply(f, spec, spec->p, r->fs);
-            fx_process(f, L, R, n);
-            continue;
-        }
-        for (int s = 0; s < n; s += ENG_SUBBLOCK) {
-            int m = n - s < ENG_SUBBLOCK ? n - s : ENG_SUBBLOCK;
-            double v[ENG_P_MAX];
-            memcpy(v, spec->p, sizeof v);
-            for (int a = 0; a < tr->nauto; a++)
-                if (tr->autos[a].target == ENG_AUTO_FX && tr->autos[a].fx == e)
-                    v[tr->autos[a].param] = eng_auto_eval(&tr->autos[a], pos + s);
-            fx_apply(f, spec, v, r->fs);
-            fx_process(f, L + s, R + s, m);
+        if (ng == 1) {
+            eng_eq_process(eq[0], gl[0], gr[0], n);
+        } else if (ng > 1) {
+            for (int k = ng; k < 4; k++)
+                eq[k] = NULL;
+            eng_eq_process4(eq, gl, gr, n);
         }
     }
 }
@@ -754,6 +850,8 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
             s->primed = false;
         }
     }
+    uint8_t *done = r->done;
+    render_sources(r, pos, n, done);
     for (int k = 0; k < p->nproc; k++) {
         int t = p->proc[k];
         if (!(r->flags[t] & ENG_ROUTE_ACTIVE))
@@ -763,9 +861,11 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
         float *L = s->l, *R = s->r;
         const bool *son = &r->send_on[t * r->scap];
 
-        for (int c = 0; c < tr->nclips && tr->clips[c].start < pos + n; c++)
-            mix_clip(&tr->clips[c], pos, n, L, R);
-        run_fx(r, tr, t, pos, n, L, R);
+        if (!done[t]) {
+            for (int c = 0; c < tr->nclips && tr->clips[c].start < pos + n; c++)
+                mix_clip(&tr->clips[c], pos, n, L, R);
+            run_fx(r, tr, t, pos, n, L, R);
+        }
         for (int sd = 0; sd < tr->nsends; sd++) {
             if (!son[sd] || !tr->sends[sd].pre)
                 continue;
