@@ -448,6 +448,7 @@ const HTTP_TABLE = [
   ['GET', '/api/projects/{id}/assets', 'project', 'viewer'],
   ['GET', '/api/projects/{id}/assets/{asset}/peaks', 'project', 'viewer'],
   ['GET', '/api/projects/{id}/export', 'project', 'editor'],
+  ['GET', '/api/projects/{id}/loudness', 'project', 'viewer'],
   ['GET', '/healthz', 'public'],
   ['GET', '/metrics', 'public'],
 ];
@@ -459,6 +460,7 @@ const WS_TABLE = {
   push: 'editor', undo: 'editor', redo: 'editor', restore: 'editor',
   presence: 'viewer', history: 'viewer', diff: 'viewer',
   'version.create': 'editor', 'version.list': 'viewer', 'version.set_status': 'editor',
+  'version.rename': 'editor', 'version.delete': 'editor',
   'comment.add': 'commenter', 'comment.edit': 'commenter', 'comment.resolve': 'commenter',
   'comment.reopen': 'commenter', 'comment.delete': 'commenter', 'comment.list': 'viewer',
   play: 'viewer', pause: 'viewer', seek: 'viewer', follow: 'viewer',

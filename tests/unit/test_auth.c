@@ -137,6 +137,7 @@ static const struct {
     {"history", SRV_ROLE_VIEWER},       {"diff", SRV_ROLE_VIEWER},
     {"restore", SRV_ROLE_EDITOR},       {"version.create", SRV_ROLE_EDITOR},
     {"version.list", SRV_ROLE_VIEWER},  {"version.set_status", SRV_ROLE_EDITOR},
+    {"version.rename", SRV_ROLE_EDITOR}, {"version.delete", SRV_ROLE_EDITOR},
     {"comment.add", SRV_ROLE_COMMENTER}, {"comment.edit", SRV_ROLE_COMMENTER},
     {"comment.resolve", SRV_ROLE_COMMENTER},
     {"comment.reopen", SRV_ROLE_COMMENTER},
