@@ -139,6 +139,23 @@ void eng_limiter_process(eng_limiter *lim, float *l, float *r, int n)
 
 /* ---- delay ------------------------------------------------------------- */
 
+/* 4-float vectors (GCC vector extensions), used by the delay and reverb */
+typedef float rv_v4sf __attribute__((vector_size(16)));
+typedef int32_t rv_v4si __attribute__((vector_size(16)));
+
+static rv_v4sf rv_load(const float *p)
+{
+    rv_v4sf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static void rv_store(float *p, rv_v4sf v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+
 int eng_delay_init(eng_delay *d, double fs)
 {
     memset(d, 0, sizeof *d);
@@ -190,27 +207,80 @@ void eng_delay_reset(eng_delay *d)
     d->primed = false; /* the next set jumps to its time, no glide */
 }
 
+/* Four samples at a time: the time glide stays a scalar recursion (and
+ * is skipped once it reached its target, where it is the identity), the
+ * read position, floor, fraction, interpolation and mix are the scalar
+ * expressions lane by lane, so the output is bit-identical to the
+ * one-sample loop. The reads are at least 44 samples behind the writes
+ * (the shortest delay is 1 ms), so the four reads never see the four
+ * writes. Taps at consecutive positions are read as vectors. */
 void eng_delay_process(eng_delay *d, float *l, float *r, int n)
 {
     const int mask = d->cap - 1;
     const float fb = d->feedback, mix = d->mix, dry = 1.0f - mix;
     const float target = d->target, sm = d->smooth;
+    const rv_v4si lane = {0, 1, 2, 3};
+    const rv_v4sf vfb = {fb, fb, fb, fb}, vmix = {mix, mix, mix, mix};
+    const rv_v4sf vdry = {dry, dry, dry, dry};
+    float *bl = d->bl, *br = d->br;
     float time = d->time;
-    int w = d->w;
+    int w = d->w, i = 0;
 
-    for (int i = 0; i < n; i++) {
+    while (i < n) {
+        if (i + 4 <= n && w + 4 <= d->cap) {
+            rv_v4sf tv;
+            if (time == target) {
+                tv = (rv_v4sf){time, time, time, time};
+            } else {
+                for (int j = 0; j < 4; j++) {
+                    time += (target - time) * sm;
+                    tv[j] = time;
+                }
+            }
+            rv_v4si wv = w + lane;
+            rv_v4sf rp = __builtin_convertvector(wv, rv_v4sf) - tv;
+            rv_v4si i0 = __builtin_convertvector(rp, rv_v4si); /* trunc */
+            i0 += (rv_v4si)(__builtin_convertvector(i0, rv_v4sf) > rp); /* floor */
+            rv_v4sf fr = rp - __builtin_convertvector(i0, rv_v4sf);
+            rv_v4si a = i0 & mask, b = (i0 + 1) & mask;
+            rv_v4sf la, lb, ra, rb;
+            if (a[0] + 3 < mask && a[3] == a[0] + 3 && a[1] == a[0] + 1 &&
+                a[2] == a[0] + 2) {
+                la = rv_load(bl + a[0]);
+                lb = rv_load(bl + a[0] + 1);
+                ra = rv_load(br + a[0]);
+                rb = rv_load(br + a[0] + 1);
+            } else {
+                for (int j = 0; j < 4; j++) {
+                    la[j] = bl[a[j]];
+                    lb[j] = bl[b[j]];
+                    ra[j] = br[a[j]];
+                    rb[j] = br[b[j]];
+                }
+            }
+            rv_v4sf wl = la + (lb - la) * fr, wr = ra + (rb - ra) * fr;
+            rv_v4sf xl = rv_load(l + i), xr = rv_load(r + i);
+            rv_store(bl + w, xl + vfb * wl);
+            rv_store(br + w, xr + vfb * wr);
+            rv_store(l + i, vdry * xl + vmix * wl);
+            rv_store(r + i, vdry * xr + vmix * wr);
+            w = (w + 4) & mask;
+            i += 4;
+            continue;
+        }
         time += (target - time) * sm;
         float rp = (float)w - time;
         int i0 = (int)floorf(rp);
         float fr = rp - (float)i0;
         int a = i0 & mask, b = (i0 + 1) & mask;
-        float wl = d->bl[a] + (d->bl[b] - d->bl[a]) * fr;
-        float wr = d->br[a] + (d->br[b] - d->br[a]) * fr;
-        d->bl[w] = l[i] + fb * wl;
-        d->br[w] = r[i] + fb * wr;
+        float wl = bl[a] + (bl[b] - bl[a]) * fr;
+        float wr = br[a] + (br[b] - br[a]) * fr;
+        bl[w] = l[i] + fb * wl;
+        br[w] = r[i] + fb * wr;
         l[i] = dry * l[i] + mix * wl;
         r[i] = dry * r[i] + mix * wr;
         w = (w + 1) & mask;
+        i++;
     }
     d->time = time;
     d->w = w;
@@ -325,21 +395,6 @@ void eng_reverb_reset(eng_reverb *rv)
  * same order as the sample-by-sample definition, so the output is
  * bit-identical to it. */
 #define REVERB_CHUNK 256
-
-typedef float rv_v4sf __attribute__((vector_size(16)));
-typedef int32_t rv_v4si __attribute__((vector_size(16)));
-
-static rv_v4sf rv_load(const float *p)
-{
-    rv_v4sf v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static void rv_store(float *p, rv_v4sf v)
-{
-    memcpy(p, &v, sizeof v);
-}
 
 /* One Schroeder allpass (g = 0.7) over x[0..m) in place. */
 static void rv_allpass(float *buf, int len, int *pos, float *x, int m)
