@@ -82,7 +82,10 @@ export class Player extends EventTarget {
     if (!r.started) return Math.round(r.pos); // waiting for data: the sound stands still
     const lat = (this.ctx.outputLatency || 0) + (this.ctx.baseLatency || 0);
     const ahead = (this.ctx.currentTime - lat - r.t) * 48000 * this.step;
-    return Math.max(0, Math.round(r.pos + Math.max(-r.queued * this.step, Math.min(ahead, 0.1 * this.rate))));
+    // never past the audio that was queued when the report was made (a
+    // stalled audio thread), never more than that back
+    const room = r.queued * this.step;
+    return Math.max(0, Math.round(r.pos + Math.max(-room, Math.min(ahead, room))));
   }
 
   /** True once audio for the current epoch is coming out. */
