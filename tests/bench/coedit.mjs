@@ -82,8 +82,8 @@ function runLoadgen(s, setupFile, { rooms, pushers, window, rate = 0 }, onRunnin
     p.stderr.on('data', (d) => { err += d; });
     p.stdout.on('data', (d) => {
       out += d;
-      if (out.includes('running\n') && onRunning) { onRunning(); onRunning = null; }
-      if (out.includes('stopped\n') && onStopped) { onStopped(); onStopped = null; }
+      if (out.includes('running\n') && onRunning) { onRunning(p.pid); onRunning = null; }
+      if (out.includes('stopped\n') && onStopped) { onStopped(p.pid); onStopped = null; }
     });
     p.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`bench_coedit failed: ${err}`));
@@ -107,11 +107,11 @@ async function measured(s, setupFile, label, opts) {
     perf = spawn('perf', ['record', '-e', 'cpu-clock', '-g', '-p', String(s.proc.pid), '-o', out], { stdio: 'ignore' });
     await sleep(300);
   }
-  let c0 = 0, c1 = 0, t0 = 0, t1 = 0;
+  let c0 = 0, c1 = 0, t0 = 0, t1 = 0, g0 = 0, g1 = 0;
   const m0 = await metrics(s);
   const r = await runLoadgen(s, setupFile, opts,
-    () => { c0 = cpuTicks(s.proc.pid); t0 = performance.now(); },
-    () => { c1 = cpuTicks(s.proc.pid); t1 = performance.now(); });
+    (pid) => { c0 = cpuTicks(s.proc.pid); g0 = cpuTicks(pid); t0 = performance.now(); },
+    (pid) => { c1 = cpuTicks(s.proc.pid); g1 = cpuTicks(pid); t1 = performance.now(); });
   if (perf) {
     perf.kill('SIGINT');
     await new Promise((res) => perf.on('exit', res));
@@ -122,8 +122,9 @@ async function measured(s, setupFile, label, opts) {
   // Server CPU over the measured interval, in cores, and per durable push.
   const cpuS = (c1 - c0) / TICK;
   const cpu = cpuS / ((t1 - t0) / 1000);
+  const gen = (g1 - g0) / TICK / ((t1 - t0) / 1000); // the load generator's
   const usPerPush = (cpuS * 1e6) / Math.max(1, r.pushes_per_s * SECONDS);
-  console.log(`${label.padEnd(22)} ${String(Math.round(r.pushes_per_s)).padStart(8)}  ${r.p50_ms.toFixed(2).padStart(7)}  ${r.p99_ms.toFixed(2).padStart(7)}  ${cpu.toFixed(2).padStart(5)}  ${String(commits).padStart(7)}  ${(jobs / Math.max(1, commits)).toFixed(1).padStart(6)}  ${String(m1.batchMax).padStart(5)}  ${usPerPush.toFixed(0).padStart(6)}  ${r.connected}`);
+  console.log(`${label.padEnd(22)} ${String(Math.round(r.pushes_per_s)).padStart(8)}  ${r.p50_ms.toFixed(2).padStart(7)}  ${r.p99_ms.toFixed(2).padStart(7)}  ${cpu.toFixed(2).padStart(5)}  ${String(commits).padStart(7)}  ${(jobs / Math.max(1, commits)).toFixed(1).padStart(6)}  ${String(m1.batchMax).padStart(5)}  ${usPerPush.toFixed(0).padStart(6)}  ${gen.toFixed(2).padStart(6)}  ${r.connected}`);
   return r;
 }
 
@@ -138,7 +139,10 @@ async function main() {
     fs.writeFileSync(setupFile, lines.join('\n') + '\n');
     console.log(`coedit benchmark: ${CLIENTS} clients per room, synchronous=FULL, ${SECONDS} s per run, load generator: ${THREADS} threads (C, libwebsockets)`);
     console.log(`load average before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${os.cpus().length} cores`);
-    console.log('run                    pushes/s   p50 ms   p99 ms  srvCPU  commits  jobs/c  bmax  us/push clients');
+    console.log('columns: durable pushes/s; push->delta latency at all clients; server CPU (cores) over the');
+    console.log('measured interval; writer commits, writer jobs (room batches) per commit, largest batch so far;');
+    console.log('server CPU us per durable push; load generator CPU (cores)');
+    console.log('run                    pushes/s   p50 ms   p99 ms  srvCPU  commits  jobs/c  bmax  us/push genCPU  clients');
     await measured(s, setupFile, '1 room closed', { rooms: 1, pushers: 2, window: 16 });
     await measured(s, setupFile, '10 rooms closed', { rooms: 10, pushers: 2, window: 16 });
     await measured(s, setupFile, '100 rooms closed', { rooms: 100, pushers: 1, window: 8 });
