@@ -33,6 +33,7 @@ typedef struct fx_state {
 typedef struct track_state {
     char id[ENG_ID_MAX + 1];
     bool used, primed;
+    bool fresh;         /* l/r hold nothing of this block yet (logically 0) */
     float *l, *r;       /* max_block frames each */
     float gain;         /* linear, at the end of the last block */
     double pan;
@@ -67,6 +68,7 @@ struct eng_renderer {
     float *gl, *gr;     /* per-sample gain scratch */
     float master_gain;
     bool master_primed;
+    bool master_fresh;  /* ml/mr hold nothing of this block yet */
     eng_meter master_meter;
 };
 
@@ -525,8 +527,12 @@ bool eng_renderer_pending(const eng_renderer *r)
 
 /* ---- the block ------------------------------------------------------------ */
 
+/* Adds clip c's part of [pos, pos+n) into L/R; with `assign` the
+ * destination is taken as zero without being read (each sample is then
+ * 0.0f + x, the same operation as adding into a cleared buffer), which is
+ * for a clip that covers the whole block. */
 static void mix_clip(const eng_clip_spec *c, int64_t pos, int n, float *L,
-                     float *R)
+                     float *R, bool assign)
 {
     int64_t a = pos > c->start ? pos : c->start;
     int64_t end = c->start + c->length;
@@ -546,10 +552,21 @@ static void mix_clip(const eng_clip_spec *c, int64_t pos, int n, float *L,
         if (k >= fi && k < mid_end) {
             const float *s = src + (size_t)(c->offset + k) * (size_t)ch;
             int m = (int)(mid_end - k);
-            if (ch == 2) {
+            if (ch == 2 && assign) {
+                for (int i = 0; i < m; i++) {
+                    L[o + i] = 0.0f + g * s[2 * i];
+                    R[o + i] = 0.0f + g * s[2 * i + 1];
+                }
+            } else if (ch == 2) {
                 for (int i = 0; i < m; i++) {
                     L[o + i] += g * s[2 * i];
                     R[o + i] += g * s[2 * i + 1];
+                }
+            } else if (assign) {
+                for (int i = 0; i < m; i++) {
+                    float x = g * s[i];
+                    L[o + i] = 0.0f + x;
+                    R[o + i] = 0.0f + x;
                 }
             } else {
                 for (int i = 0; i < m; i++) {
@@ -568,8 +585,8 @@ static void mix_clip(const eng_clip_spec *c, int64_t pos, int n, float *L,
         if (len - 1 - k < fo)
             gk *= eng_fade_in_gain((double)(len - 1 - k) / (double)fo);
         const float *s = src + (size_t)(c->offset + k) * (size_t)ch;
-        L[o] += gk * s[0];
-        R[o] += gk * s[ch - 1];
+        L[o] = (assign ? 0.0f : L[o]) + gk * s[0];
+        R[o] = (assign ? 0.0f : R[o]) + gk * s[ch - 1];
         k++;
         o++;
     }
@@ -581,6 +598,30 @@ static bool fx_automated(const eng_track_spec *tr, int e)
         if (tr->autos[a].target == ENG_AUTO_FX && tr->autos[a].fx == e)
             return true;
     return false;
+}
+
+/* Reads a track's clips for [pos, pos+n) into its buffers, which need not
+ * be cleared first: when the first clip that reaches into the block covers
+ * all of it, it is assigned (see mix_clip), else the buffers are cleared. */
+static void read_clips(const eng_track_spec *tr, track_state *s, int64_t pos,
+                       int n)
+{
+    int c = 0;
+    while (c < tr->nclips && tr->clips[c].start < pos + n &&
+           tr->clips[c].start + tr->clips[c].length <= pos)
+        c++;
+    if (s->fresh) {
+        if (c < tr->nclips && tr->clips[c].start <= pos &&
+            tr->clips[c].start + tr->clips[c].length >= pos + n) {
+            mix_clip(&tr->clips[c++], pos, n, s->l, s->r, true);
+        } else {
+            memset(s->l, 0, (size_t)n * sizeof(float));
+            memset(s->r, 0, (size_t)n * sizeof(float));
+        }
+        s->fresh = false;
+    }
+    for (; c < tr->nclips && tr->clips[c].start < pos + n; c++)
+        mix_clip(&tr->clips[c], pos, n, s->l, s->r, false);
 }
 
 /* Readies effect e of track t for this block: false when it is not run
@@ -655,9 +696,7 @@ static void render_sources(eng_renderer *r, int64_t pos, int n, uint8_t *done)
         done[t] = (r->flags[t] & ENG_ROUTE_ACTIVE) && !r->fed[t];
         if (!done[t])
             continue;
-        track_state *s = &r->ts[r->tmap[t]];
-        for (int c = 0; c < tr->nclips && tr->clips[c].start < pos + n; c++)
-            mix_clip(&tr->clips[c], pos, n, s->l, s->r);
+        read_clips(tr, &r->ts[r->tmap[t]], pos, n);
         maxfx = tr->nfx > maxfx ? tr->nfx : maxfx;
     }
     for (int e = 0; e < maxfx; e++) {
@@ -743,10 +782,27 @@ static bool gain_pan(eng_renderer *r, track_state *s, const eng_track_spec *tr,
     return false;
 }
 
-static void add_scaled(float *dst, const float *src, float g, int n)
+/* dst += g * src; when *fresh, dst counts as zero and is not read
+ * (0.0f + x, the same as adding into a cleared buffer). */
+static void add_scaled(float *dst, const float *src, float g, int n,
+                       bool fresh)
 {
+    if (fresh) {
+        for (int i = 0; i < n; i++)
+            dst[i] = 0.0f + g * src[i];
+        return;
+    }
     for (int i = 0; i < n; i++)
         dst[i] += g * src[i];
+}
+
+/* Both channels of a send or an output into track state d. */
+static void send_to(track_state *d, const float *L, const float *R, float g,
+                    int n)
+{
+    add_scaled(d->l, L, g, n, d->fresh);
+    add_scaled(d->r, R, g, n, d->fresh);
+    d->fresh = false;
 }
 
 typedef float v4sf __attribute__((vector_size(16)));
@@ -783,8 +839,10 @@ static v4sf v4_abs(v4sf a)
  * accumulation order differs (meters are not part of the render). */
 static void finish_track(float *L, float *R, const float *gl, const float *gr,
                          float cgl, float cgr, bool store, float *dl,
-                         float *dr, eng_meter *m, int n)
+                         float *dr, bool *dfresh, eng_meter *m, int n)
 {
+    const bool assign = dl && *dfresh;
+    const v4sf zero = {0, 0, 0, 0};
     v4sf pl = {0, 0, 0, 0}, pr = pl, sl = pl, sr = pl;
     const v4sf cl = {cgl, cgl, cgl, cgl}, cr = {cgr, cgr, cgr, cgr};
     float ps_l = 0, ps_r = 0, ss_l = 0, ss_r = 0;
@@ -798,8 +856,8 @@ static void finish_track(float *L, float *R, const float *gl, const float *gr,
             v4_store(R + i, yr);
         }
         if (dl) {
-            v4_store(dl + i, v4_load(dl + i) + yl);
-            v4_store(dr + i, v4_load(dr + i) + yr);
+            v4_store(dl + i, (assign ? zero : v4_load(dl + i)) + yl);
+            v4_store(dr + i, (assign ? zero : v4_load(dr + i)) + yr);
         }
         pl = v4_max(pl, v4_abs(yl));
         pr = v4_max(pr, v4_abs(yr));
@@ -813,8 +871,8 @@ static void finish_track(float *L, float *R, const float *gl, const float *gr,
             R[i] = yr;
         }
         if (dl) {
-            dl[i] += yl;
-            dr[i] += yr;
+            dl[i] = (assign ? 0.0f : dl[i]) + yl;
+            dr[i] = (assign ? 0.0f : dr[i]) + yr;
         }
         ps_l = fabsf(yl) > ps_l ? fabsf(yl) : ps_l;
         ps_r = fabsf(yr) > ps_r ? fabsf(yr) : ps_r;
@@ -827,6 +885,8 @@ static void finish_track(float *L, float *R, const float *gl, const float *gr,
         ss_l += sl[k];
         ss_r += sr[k];
     }
+    if (dl)
+        *dfresh = false;
     m->peak[0] = ps_l;
     m->peak[1] = ps_r;
     m->rms[0] = n ? sqrtf(ss_l / (float)n) : 0.0f;
@@ -838,17 +898,15 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
     const eng_plan *p = r->plan;
     float *ml = r->ml, *mr = r->mr;
 
-    memset(ml, 0, (size_t)n * sizeof(float));
-    memset(mr, 0, (size_t)n * sizeof(float));
+    /* no clearing: the first write into a buffer in this block assigns
+     * (or clears it when it cannot cover the block), see `fresh` */
+    r->master_fresh = true;
     for (int t = 0; t < p->ntracks; t++) {
         track_state *s = &r->ts[r->tmap[t]];
         memset(&s->meter, 0, sizeof s->meter);
-        if (r->flags[t] & ENG_ROUTE_ACTIVE) {
-            memset(s->l, 0, (size_t)n * sizeof(float));
-            memset(s->r, 0, (size_t)n * sizeof(float));
-        } else {
+        s->fresh = true;
+        if (!(r->flags[t] & ENG_ROUTE_ACTIVE))
             s->primed = false;
-        }
     }
     uint8_t *done = r->done;
     render_sources(r, pos, n, done);
@@ -862,49 +920,51 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
         const bool *son = &r->send_on[t * r->scap];
 
         if (!done[t]) {
-            for (int c = 0; c < tr->nclips && tr->clips[c].start < pos + n; c++)
-                mix_clip(&tr->clips[c], pos, n, L, R);
+            read_clips(tr, s, pos, n);
             run_fx(r, tr, t, pos, n, L, R);
         }
         for (int sd = 0; sd < tr->nsends; sd++) {
             if (!son[sd] || !tr->sends[sd].pre)
                 continue;
-            track_state *d = &r->ts[r->tmap[tr->sends[sd].target]];
-            add_scaled(d->l, L, tr->sends[sd].level, n);
-            add_scaled(d->r, R, tr->sends[sd].level, n);
+            send_to(&r->ts[r->tmap[tr->sends[sd].target]], L, R,
+                    tr->sends[sd].level, n);
         }
         bool post = false;
         for (int sd = 0; sd < tr->nsends; sd++)
             post = post || (son[sd] && !tr->sends[sd].pre);
         bool cst = gain_pan(r, s, tr, pos, n);
         float *dl = NULL, *dr = NULL;
+        bool *dfresh = NULL;
         if (r->flags[t] & ENG_ROUTE_OUT) {
             dl = ml;
             dr = mr;
+            dfresh = &r->master_fresh;
             if (tr->output >= 0) {
-                dl = r->ts[r->tmap[tr->output]].l;
-                dr = r->ts[r->tmap[tr->output]].r;
+                track_state *d = &r->ts[r->tmap[tr->output]];
+                dl = d->l;
+                dr = d->r;
+                dfresh = &d->fresh;
             }
         }
         const float *gl = cst ? NULL : r->gl, *gr = cst ? NULL : r->gr;
         if (!post) {
             finish_track(L, R, gl, gr, r->gl[0], r->gr[0], false, dl, dr,
-                         &s->meter, n);
+                         dfresh, &s->meter, n);
             continue;
         }
         /* post-fader sends: apply the fader first, send, then output */
         finish_track(L, R, gl, gr, r->gl[0], r->gr[0], true, NULL, NULL,
-                     &s->meter, n);
+                     NULL, &s->meter, n);
         for (int sd = 0; sd < tr->nsends; sd++) {
             if (!son[sd] || tr->sends[sd].pre)
                 continue;
-            track_state *d = &r->ts[r->tmap[tr->sends[sd].target]];
-            add_scaled(d->l, L, tr->sends[sd].level, n);
-            add_scaled(d->r, R, tr->sends[sd].level, n);
+            send_to(&r->ts[r->tmap[tr->sends[sd].target]], L, R,
+                    tr->sends[sd].level, n);
         }
         if (dl) {
-            add_scaled(dl, L, 1.0f, n);
-            add_scaled(dr, R, 1.0f, n);
+            add_scaled(dl, L, 1.0f, n, *dfresh);
+            add_scaled(dr, R, 1.0f, n, *dfresh);
+            *dfresh = false;
         }
     }
     /* master gain, ramped over the block when it changed */
@@ -914,6 +974,10 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
         r->master_primed = true;
     }
     float g0 = r->master_gain;
+    if (r->master_fresh) {
+        memset(ml, 0, (size_t)n * sizeof(float));
+        memset(mr, 0, (size_t)n * sizeof(float));
+    }
     for (int i = 0; i < n; i++) {
         float g = g0 == gt ? gt : g0 + (gt - g0) * (float)(i + 1) / (float)n;
         ml[i] *= g;
@@ -922,7 +986,7 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
         out[2 * i + 1] = mr[i];
     }
     r->master_gain = gt;
-    finish_track(ml, mr, NULL, NULL, 1.0f, 1.0f, false, NULL, NULL,
+    finish_track(ml, mr, NULL, NULL, 1.0f, 1.0f, false, NULL, NULL, NULL,
                  &r->master_meter, n);
 }
 
