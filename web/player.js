@@ -63,7 +63,7 @@ export class Player extends EventTarget {
     this.node.connect(this.ctx.destination);
     this.node.port.onmessage = (e) => {
       const m = e.data;
-      if (m.type === 'pos') { this.report = m; this.stats.underruns = m.underruns; }
+      if (m.type === 'pos') { this.report = m; this.stats.underruns = m.underruns; this.stats.skips = m.skips; }
     };
     this.decoderKind = this.forced || await pickDecoder();
     this.decoder = await createDecoder(this.decoderKind, (l, r, tag) => this.onPcm(l, r, tag),

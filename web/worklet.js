@@ -51,6 +51,21 @@ class MixroomPlayer extends AudioWorkletProcessor {
     }
   }
 
+  // Drops n frames from the head of the queue: after the audio thread was
+  // starved (data kept coming while nothing played) the queue holds far
+  // more than the prebuffer; playing it all would stay that much behind.
+  skip(n) {
+    while (n > 0 && this.q.length) {
+      const c = this.q[0];
+      const k = Math.min(n, c.len - c.off);
+      c.off += k;
+      n -= k;
+      this.queued -= k;
+      if (c.off >= c.len) this.q.shift();
+    }
+    this.skipped = (this.skipped || 0) + 1;
+  }
+
   // Drops queued samples whose timeline position is >= at.
   cutAt(at) {
     while (this.q.length) {
@@ -69,6 +84,7 @@ class MixroomPlayer extends AudioWorkletProcessor {
     const n = L.length;
     let i = 0;
     if (!this.started && this.queued >= this.prebuffer) { this.started = true; this.frac = 0; }
+    if (this.started && this.queued > 1.5 * this.prebuffer) this.skip(this.queued - this.prebuffer);
     if (this.started) {
       // Clock drift between the server's pacing and this audio clock: read
       // slightly faster or slower (linear interpolation) to hold the queue
@@ -101,7 +117,7 @@ class MixroomPlayer extends AudioWorkletProcessor {
     for (let j = i; j < n; j++) { L[j] = 0; if (R !== L) R[j] = 0; }
     if (++this.tick % 8 === 0) {
       this.port.postMessage({ type: 'pos', pos: this.pos, t: currentTime + n / sampleRate,
-        queued: this.queued, started: this.started, underruns: this.underruns });
+        queued: this.queued, started: this.started, underruns: this.underruns, skips: this.skipped || 0 });
     }
     return true;
   }
