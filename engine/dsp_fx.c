@@ -228,10 +228,8 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
 
     while (i < n) {
         if (i + 4 <= n && w + 4 <= d->cap) {
-            rv_v4sf tv;
-            if (time == target) {
-                tv = (rv_v4sf){time, time, time, time};
-            } else {
+            rv_v4sf tv = {time, time, time, time};
+            if (time != target) {
                 for (int j = 0; j < 4; j++) {
                     time += (target - time) * sm;
                     tv[j] = time;

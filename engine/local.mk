@@ -21,3 +21,11 @@ libengine_la_SOURCES += \
 libengine_la_SOURCES += engine/opus_stream.h engine/opus_stream.c
 # streaming ZIP writer for stems over HTTP (owner: stems)
 libengine_la_SOURCES += engine/zipw.h engine/zipw.c
+# render path speed (owner: render): the loop optimisations of -O3 on top
+# of whatever -O level CFLAGS sets (explicit -f flags win over -O, which
+# CFLAGS, coming last, would otherwise reset); no FMA contraction, so every
+# build renders the same bits.
+libengine_la_CFLAGS = $(AM_CFLAGS) -fvect-cost-model=dynamic -funswitch-loops \
+	-fpeel-loops -fipa-cp-clone -fsplit-loops -fversion-loops-for-strides \
+	-ftree-partial-pre -fpredictive-commoning -fgcse-after-reload \
+	-ftree-loop-distribution -ffp-contract=off
