@@ -101,6 +101,10 @@ void eng_comp_init(eng_comp *c, double fs);
 void eng_comp_set(eng_comp *c, const eng_comp_params *p);
 void eng_comp_reset(eng_comp *c);
 void eng_comp_process(eng_comp *c, float *l, float *r, int n);
+/* Up to four compressors on four separate tracks in one vector pass (NULL
+ * entries are skipped); bit-identical to eng_comp_process on each. */
+void eng_comp_process4(eng_comp *const c[4], float *const l[4],
+                       float *const r[4], int n);
 
 /* ---- limiter -------------------------------------------------------------- */
 

@@ -668,3 +668,121 @@ void eng_comp_process(eng_comp *c, float *l, float *r, int n)
     c->env_db = env;
     c->gain = g;
 }
+
+/* Four compressors on four tracks in one pass: the detector of every
+ * full 8-sample step runs with lane k = track k (vector fast_log2, curve,
+ * smoothing and fast_exp2, every branch of the scalar code a lane select
+ * of the same expressions), so each track's output and state are
+ * bit-identical to eng_comp_process. A last partial step runs per track
+ * through eng_comp_process. */
+static v4sf v4_fast_log2(v4sf x)
+{
+    v4si u = (v4si)x;
+    v4si e = ((u >> 23) & 0xff) - 127;
+    v4sf m = (v4sf)((u & 0x007fffff) | 0x3f800000);
+    v4si big = m > 1.41421356f;
+    m = (v4sf)((big & (v4si)(m * 0.5f)) | (~big & (v4si)m));
+    e -= big;
+    v4sf s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
+    v4sf p = s * (2.88539008f + s2 * (0.96179669f + s2 * (0.57707801f +
+                                                          s2 * 0.41219858f)));
+    return __builtin_convertvector(e, v4sf) + p;
+}
+
+static v4sf v4_fast_exp2(v4sf y)
+{
+    const v4sf zero = {0, 0, 0, 0};
+    v4si under = y < -126.0f;
+    y = (v4sf)((~under & (v4si)y) | (under & (v4si)zero));
+    v4si over = y > 126.0f;
+    y = (v4sf)((~over & (v4si)y) | (over & (v4si)(zero + 126.0f)));
+    v4si pos = y >= 0.0f;
+    v4sf np = __builtin_convertvector(__builtin_convertvector(y + 0.5f, v4si), v4sf);
+    v4sf nn = -__builtin_convertvector(__builtin_convertvector(0.5f - y, v4si), v4sf);
+    v4sf n = (v4sf)((pos & (v4si)np) | (~pos & (v4si)nn));
+    v4sf f = (y - n) * 0.69314718f;
+    v4sf p = 1.0f + f * (1.0f + f * (0.5f + f * (1.6666667e-1f + f *
+              (4.1666668e-2f + f * (8.3333338e-3f + f * 1.3888889e-3f)))));
+    v4sf sc = (v4sf)((__builtin_convertvector(n, v4si) + 127) << 23);
+    return (v4sf)(~under & (v4si)(p * sc));
+}
+
+void eng_comp_process4(eng_comp *const c[4], float *const l[4],
+                       float *const r[4], int n)
+{
+    v4sf env, g, makeup, att, rel, thr, knee, slope, below;
+    v4sf last_env = {NAN, NAN, NAN, NAN};
+    const v4sf zero = {0, 0, 0, 0};
+    int first = -1, i = 0;
+
+    for (int k = 0; k < 4; k++)
+        if (c[k] && first < 0)
+            first = k;
+    if (first < 0)
+        return;
+    for (int k = 0; k < 4; k++) {
+        const eng_comp *q = c[k] ? c[k] : c[first];
+        env[k] = q->env_db;
+        g[k] = q->gain;
+        makeup[k] = (float)q->p.makeup;
+        att[k] = q->att_coef;
+        rel[k] = q->rel_coef;
+        thr[k] = (float)q->p.threshold;
+        knee[k] = (float)q->p.knee;
+        slope[k] = 1.0f / (float)(q->p.ratio < 1.0 ? 1.0 : q->p.ratio) - 1.0f;
+        below[k] = thr[k] - 0.5f * knee[k];
+    }
+    const float *lp[4], *rp[4];
+    for (int k = 0; k < 4; k++) {
+        lp[k] = c[k] ? l[k] : l[first];
+        rp[k] = c[k] ? r[k] : r[first];
+    }
+    for (; i + ENG_COMP_STEP <= n; i += ENG_COMP_STEP) {
+        v4sf m[4];
+        for (int k = 0; k < 4; k++)
+            m[k] = v4_max(v4_max(v4_abs(v4_load(lp[k] + i)), v4_abs(v4_load(rp[k] + i))),
+                          v4_max(v4_abs(v4_load(lp[k] + i + 4)),
+                                 v4_abs(v4_load(rp[k] + i + 4))));
+        v4_transpose(&m[0], &m[1], &m[2], &m[3]);
+        v4sf peak = zero;
+        for (int j = 0; j < 4; j++)
+            peak = v4_max(m[j], peak);
+        v4si quiet = peak <= 1e-10f;
+        v4sf x = v4_sel(quiet, zero - 200.0f, 6.02059991f * v4_fast_log2(peak));
+        v4sf d = x - thr, kk = d + 0.5f * knee;
+        v4si inknee = (knee > 0.0f) & (2.0f * v4_abs(d) <= knee);
+        v4sf gr = v4_sel(inknee, slope * kk * kk / (2.0f * knee), slope * d);
+        gr = v4_sel(x > below, gr, zero);
+        v4sf ea = att * env + (1.0f - att) * gr, er = rel * env + (1.0f - rel) * gr;
+        env = v4_sel(gr < env, ea, er);
+        v4si moved = env != last_env;
+        v4sf ng = v4_sel(moved, v4_fast_exp2((env + makeup) * 0.166096405f), g);
+        last_env = env;
+        v4sf step = (ng - g) / 8.0f;
+        v4si ramp = ng != g;
+        for (int k = 0; k < 4; k++) {
+            if (!c[k])
+                continue;
+            const v4sf i0 = {1, 2, 3, 4}, i1 = {5, 6, 7, 8};
+            v4sf gk = {g[k], g[k], g[k], g[k]}, g0 = gk, g1 = gk;
+            if (ramp[k]) {
+                v4sf st = {step[k], step[k], step[k], step[k]};
+                g0 = gk + st * i0;
+                g1 = gk + st * i1;
+            }
+            v4_store(l[k] + i, v4_load(l[k] + i) * g0);
+            v4_store(r[k] + i, v4_load(r[k] + i) * g0);
+            v4_store(l[k] + i + 4, v4_load(l[k] + i + 4) * g1);
+            v4_store(r[k] + i + 4, v4_load(r[k] + i + 4) * g1);
+        }
+        g = ng;
+    }
+    for (int k = 0; k < 4; k++) {
+        if (!c[k])
+            continue;
+        c[k]->env_db = env[k];
+        c[k]->gain = g[k];
+        if (i < n)
+            eng_comp_process(c[k], l[k] + i, r[k] + i, n - i);
+    }
+}

@@ -678,13 +678,50 @@ static void run_fx(eng_renderer *r, const eng_track_spec *tr, int t,
         run_one_fx(r, tr, t, e, pos, n, L, R);
 }
 
+/* Up to four effects of one type (EQ or compressor) on four tracks, run
+ * in one vector pass when full. */
+typedef struct fx_group {
+    int n;
+    fx_state *f[4];
+    float *l[4], *r[4];
+} fx_group;
+
+static void group_run(fx_group *g, int n)
+{
+    if (g->n == 0)
+        return;
+    if (g->n == 1) {
+        fx_process(g->f[0], g->l[0], g->r[0], n);
+    } else if (g->f[0]->type == ENG_FX_EQ) {
+        eng_eq *eq[4] = {NULL, NULL, NULL, NULL};
+        for (int k = 0; k < g->n; k++)
+            eq[k] = &g->f[k]->u.eq;
+        eng_eq_process4(eq, g->l, g->r, n);
+    } else {
+        eng_comp *c[4] = {NULL, NULL, NULL, NULL};
+        for (int k = 0; k < g->n; k++)
+            c[k] = &g->f[k]->u.comp;
+        eng_comp_process4(c, g->l, g->r, n);
+    }
+    g->n = 0;
+}
+
+static void group_add(fx_group *g, fx_state *f, track_state *s, int n)
+{
+    g->f[g->n] = f;
+    g->l[g->n] = s->l;
+    g->r[g->n] = s->r;
+    if (++g->n == 4)
+        group_run(g, n);
+}
+
 /* Source tracks (nothing feeds them) are complete once their clips are
  * read, so they get their clips and effects before the routing pass, with
- * the effects in lockstep by position in the chain: unautomated EQs at the
- * same position on several tracks run four tracks per vector pass
- * (eng_eq_process4); everything else runs track by track. Each track's
- * chain keeps its order and its own state, so every output is the same as
- * track by track. Marks done[t] for the tracks it processed. */
+ * the effects in lockstep by position in the chain: unautomated EQs and
+ * compressors at the same position on several tracks run four tracks per
+ * vector pass (eng_eq_process4, eng_comp_process4); everything else
+ * runs track by track. Each track's chain keeps its order and its own
+ * state, so every output is the same as track by track. Marks done[t] for the tracks it processed. */
 static void render_sources(eng_renderer *r, int64_t pos, int n, uint8_t *done)
 {
     const eng_plan *p = r->plan;
@@ -700,38 +737,27 @@ static void render_sources(eng_renderer *r, int64_t pos, int n, uint8_t *done)
         maxfx = tr->nfx > maxfx ? tr->nfx : maxfx;
     }
     for (int e = 0; e < maxfx; e++) {
-        eng_eq *eq[4] = {NULL, NULL, NULL, NULL};
-        float *gl[4] = {NULL, NULL, NULL, NULL}, *gr[4] = {NULL, NULL, NULL, NULL};
-        int ng = 0;
+        fx_group eqs = {0}, comps = {0};
         for (int k = 0; k < p->nproc; k++) {
             int t = p->proc[k];
             const eng_track_spec *tr = &p->tracks[t];
             if (!done[t] || e >= tr->nfx)
                 continue;
             track_state *s = &r->ts[r->tmap[t]];
+            int ty = tr->fx[e].type;
             fx_state *f;
-            if (tr->fx[e].type != ENG_FX_EQ || fx_automated(tr, e)) {
+            if ((ty != ENG_FX_EQ && ty != ENG_FX_COMPRESSOR) ||
+                fx_automated(tr, e)) {
                 run_one_fx(r, tr, t, e, pos, n, s->l, s->r);
                 continue;
             }
             if (!fx_ready(r, tr, t, e, &f))
                 continue;
             fx_apply(f, &tr->fx[e], tr->fx[e].p, r->fs);
-            eq[ng] = &f->u.eq;
-            gl[ng] = s->l;
-            gr[ng] = s->r;
-            if (++ng == 4) {
-                eng_eq_process4(eq, gl, gr, n);
-                ng = 0;
-            }
+            group_add(ty == ENG_FX_EQ ? &eqs : &comps, f, s, n);
         }
-        if (ng == 1) {
-            eng_eq_process(eq[0], gl[0], gr[0], n);
-        } else if (ng > 1) {
-            for (int k = ng; k < 4; k++)
-                eq[k] = NULL;
-            eng_eq_process4(eq, gl, gr, n);
-        }
+        group_run(&eqs, n);
+        group_run(&comps, n);
     }
 }
 
