@@ -1,7 +1,7 @@
 // exportdlg.js -- the Export dialog: format (WAV 16/24-bit or float, FLAC
 // 16/24-bit, Opus), range (whole song, the selected range), revision
-// (head, a named version or a revision number); stems are offered only by
-// the command line today (shown, disabled, with the command). The file is
+// (head, a named version or a revision number), and stems (one file per
+// track in a zip, ?stems=1). The file is
 // fetched from GET /api/projects/{id}/export with a ReadableStream reader
 // counting bytes for the progress bar (the size is estimated: the server
 // streams while it renders); the loudness (GET .../loudness: integrated
@@ -42,7 +42,7 @@ export function openExport(S, versions = []) {
   const rev = h('select', { 'aria-label': 'Revision' },
     h('option', { value: '' }, `Current (r${S.session.rev})`),
     versions.map((v) => h('option', { value: String(v.rev) }, `${v.name} (r${v.rev})`)));
-  const stems = h('input', { type: 'checkbox', disabled: true, 'aria-label': 'Stems (one file per track)' });
+  const stems = h('input', { type: 'checkbox', 'aria-label': 'Stems (one file per track, in a zip)' });
   const bar = h('progress', { max: 1, value: 0, 'aria-label': 'Export progress' });
   const state = h('div.estate', { role: 'status', 'aria-live': 'polite' });
   const loud = h('div.loudness');
@@ -52,8 +52,8 @@ export function openExport(S, versions = []) {
     h('label.erow', {}, h('span', {}, 'Format'), format),
     h('label.erow', {}, h('span', {}, 'Range'), range),
     h('label.erow', {}, h('span', {}, 'Revision'), rev),
-    h('label.erow.disabled', { title: 'Stems are exported from the command line: mixroom render PROJECT OUT --stems DIR' },
-      h('span', {}, 'Stems'), h('span.check', {}, stems, 'one file per track — command line only (mixroom render --stems)')),
+    h('label.erow', { title: 'One file per track, in a zip; the stems sum to the mix' },
+      h('span', {}, 'Stems'), h('span.check', {}, stems, 'one file per track (zip)')),
     h('div.row', {}, go), bar, state, loud, out);
 
   async function run() {
@@ -67,6 +67,7 @@ export function openExport(S, versions = []) {
     const base = `/api/projects/${encodeURIComponent(S.projectId)}`;
     const lq = new URLSearchParams(q);
     lq.delete('format');
+    if (stems.checked) q.set('stems', '1');
     const loudP = fetch(`${base}/loudness?${lq}`, { credentials: 'same-origin' }).then((r) => (r.ok ? r.json() : null)).catch(() => null);
     ctrl = new AbortController();
     state.textContent = 'Rendering…';
@@ -78,7 +79,8 @@ export function openExport(S, versions = []) {
         try { msg = (await r.json()).message || msg; } catch { /* not JSON */ }
         throw new Error(msg);
       }
-      const total = Number(r.headers.get('content-length')) || estimateBytes(format.value, frames, rate);
+      const tracks = stems.checked ? Math.max(1, S.doc.tracks().length) : 1;
+      const total = Number(r.headers.get('content-length')) || tracks * estimateBytes(format.value, frames, rate);
       const reader = r.body.getReader();
       const parts = [];
       let got = 0;
@@ -93,7 +95,7 @@ export function openExport(S, versions = []) {
       bar.value = 1;
       const cd = r.headers.get('content-disposition') || '';
       const fm = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(cd);
-      const ext = FORMATS.find((f) => f[0] === format.value)[2];
+      const ext = stems.checked ? 'zip' : FORMATS.find((f) => f[0] === format.value)[2];
       const name = fm ? decodeURIComponent(fm[1]) : `${S.doc.project.name || 'mix'}.${ext}`;
       const blob = new Blob(parts, { type: r.headers.get('content-type') || 'application/octet-stream' });
       url = URL.createObjectURL(blob);

@@ -2,8 +2,8 @@
 // server: a 16-bit WAV of a range selected on the ruler downloads with a
 // correct header and exactly the range's length, the progress bar ends
 // full and the loudness (LUFS, true peak) is shown with the download; a
-// FLAC of the whole song starts with "fLaC"; stems are marked as command
-// line only. Screenshot: artifacts/export.png.
+// FLAC of the whole song starts with "fLaC"; stems download as a zip of
+// one WAV per track. Screenshot: artifacts/export.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -41,7 +41,7 @@ test('a WAV of the selected range downloads with the right header and length, wi
   await page.click('button[aria-label="Export"]');
   const dlg = page.locator('.modal[aria-label="Export the mix"]');
   await dlg.waitFor();
-  assert.equal(await dlg.locator('input[aria-label="Stems (one file per track)"]').isDisabled(), true, 'stems: command line only');
+  assert.equal(await dlg.locator('input[aria-label="Stems (one file per track, in a zip)"]').isChecked(), false, 'stems off by default');
   await dlg.locator('select[aria-label="Format"]').selectOption('wav16');
   assert.equal(await dlg.locator('select[aria-label="Range"]').inputValue(), 'sel');
   await dlg.locator('button[aria-label="Export"]').click();
@@ -93,6 +93,29 @@ test('a FLAC of the whole song', async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
   // the whole song: the clip's end (1 s + 4 s) plus the effect tail the server adds
   assert.ok(frames >= 5 * 48000 && frames <= 10 * 48000, `FLAC length covers the whole song (${frames / 48000} s)`);
+  await page.keyboard.press('Escape');
+  assertNoErrors(page);
+});
+
+test('stems: one WAV per track in a zip', async () => {
+  await page.evaluate(() => window.mixroom.transport.setRange(null));
+  await page.click('button[aria-label="Export"]');
+  const dlg = page.locator('.modal[aria-label="Export the mix"]');
+  await dlg.locator('select[aria-label="Format"]').selectOption('wav16');
+  await dlg.locator('input[aria-label="Stems (one file per track, in a zip)"]').check();
+  await dlg.locator('button[aria-label="Export"]').click();
+  const { name, bytes } = await download();
+  assert.match(name, /stems\.zip$/);
+  assert.equal(bytes.readUInt32LE(0), 0x04034b50, 'a zip (local file header)');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mx-stems-'));
+  fs.writeFileSync(path.join(tmp, 's.zip'), bytes);
+  const r = spawnSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print("\\n".join(z.namelist()))', path.join(tmp, 's.zip')], { encoding: 'utf8' });
+  fs.rmSync(tmp, { recursive: true, force: true });
+  assert.equal(r.status, 0, r.stderr);
+  const names = r.stdout.trim().split('\n');
+  const audioTracks = await page.evaluate(() => window.mixroom.S.doc.tracks().filter((t) => t.role !== 'bus').length);
+  assert.equal(names.length, audioTracks, `one entry per audio track: ${names}`);
+  assert.ok(names.every((n) => /^\d\d .+\.wav$/.test(n)), names.join(', '));
   await page.keyboard.press('Escape');
   assertNoErrors(page);
 });
