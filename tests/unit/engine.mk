@@ -37,3 +37,8 @@ UNIT_TESTS += tests/unit/test_zipw
 check_PROGRAMS += tests/unit/test_zipw
 tests_unit_test_zipw_SOURCES = tests/unit/test_zipw.c
 tests_unit_test_zipw_LDADD = $(MX_TEST_LIBS)
+# The renderer's four-track vector paths against the one-track paths.
+UNIT_TESTS += tests/unit/test_dsp_group
+check_PROGRAMS += tests/unit/test_dsp_group
+tests_unit_test_dsp_group_SOURCES = tests/unit/test_dsp_group.c
+tests_unit_test_dsp_group_LDADD = $(MX_TEST_LIBS)
