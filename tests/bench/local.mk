@@ -18,3 +18,12 @@ CLEANFILES += $(EXTRA_PROGRAMS)
 
 bench: $(EXTRA_PROGRAMS)
 .PHONY: bench
+# doc_at benchmark (review)
+EXTRA_PROGRAMS += tests/bench/bench_doc_at
+tests_bench_bench_doc_at_SOURCES = tests/bench/bench_doc_at.c \
+	tests/unit/history_gen.h tests/unit/history_gen.c
+tests_bench_bench_doc_at_LDADD = $(MX_TEST_LIBS)
+# Co-editing load generator (libwebsockets client), driven by coedit.mjs.
+EXTRA_PROGRAMS += tests/bench/bench_coedit
+tests_bench_bench_coedit_SOURCES = tests/bench/bench_coedit.c
+tests_bench_bench_coedit_LDADD = $(LWS_LIBS) -lpthread
