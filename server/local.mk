@@ -18,7 +18,7 @@ libserver_la_SOURCES += \
 # rooms (owner: rooms): open projects, pushes, revisions, catch-up, undo,
 # presence, history.
 libserver_la_SOURCES += \
-	server/room.h server/room_priv.h server/room.c server/room_hello.c \
+	server/room.h server/room_priv.h server/room.c server/room_commit.c server/room_hello.c \
 	server/room_push.c server/room_undo.c server/room_history.c \
 	server/presence.c
 # Accounts, sessions and the permission table (the auth module adds its

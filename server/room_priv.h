@@ -183,4 +183,16 @@ void presence_leave(struct room_link *l);
 /* The current presence of every other client, for a welcome. */
 json_t *presence_list(struct srv_room *room, struct room_link *self);
 
+/* Shared between room.c and room_commit.c (loop thread only). */
+extern unsigned long long room_n_revisions;
+/* Takes a room out of the registry (it stays allocated). */
+void room_registry_remove(struct srv_room *room);
+/* Frees a room that is out of the registry once nothing refers to it. */
+void room_maybe_free(struct srv_room *room);
+/* Hands the room's pending batch of revisions to the writer (posted once
+ * per loop pass; arg is the room). */
+void room_flush(void *arg);
+/* Writer job: finalizes the writer thread's cached statements (stop). */
+int room_wcache_finalize_job(sqlite3 *db, void *arg);
+
 #endif
