@@ -49,12 +49,17 @@ int room_on_history(struct srv_conn *c, json_t *msg, json_t *id)
         limit = json_integer_value(jl);
     user = json_string_value(ju);
 
+    /* Two statements, so that the user filter can use the ops_user index
+     * (project_id, user_id, rev) instead of scanning the project's log. */
+#define HISTORY_COLS                                                        \
+    "SELECT o.rev, o.kind, o.user_id, u.name, o.ts, o.summary, o.ops,"      \
+    " o.undo_of, o.redo_of FROM ops o LEFT JOIN users u ON u.id=o.user_id"  \
+    " WHERE o.project_id=?1 AND o.rev<?2"
     sqlite3_stmt *st = room_reader_stmt(
         room->srv,
-        "SELECT o.rev, o.kind, o.user_id, u.name, o.ts, o.summary, o.ops,"
-        " o.undo_of, o.redo_of FROM ops o LEFT JOIN users u ON u.id=o.user_id"
-        " WHERE o.project_id=?1 AND o.rev<?2 AND (?3 IS NULL OR o.user_id=?3)"
-        " ORDER BY o.rev DESC LIMIT ?4");
+        user ? HISTORY_COLS " AND o.user_id=?3 ORDER BY o.rev DESC LIMIT ?4"
+             : HISTORY_COLS " ORDER BY o.rev DESC LIMIT ?4");
+#undef HISTORY_COLS
     if (!st)
         return srv_ws_error(c, id, PROTO_INTERNAL,
                             "the history could not be read"), 0;
@@ -62,8 +67,6 @@ int room_on_history(struct srv_conn *c, json_t *msg, json_t *id)
     sqlite3_bind_int64(st, 2, before);
     if (user)
         sqlite3_bind_text(st, 3, user, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 3);
     sqlite3_bind_int64(st, 4, limit + 1);
 
     json_t *entries = json_array();
