@@ -132,17 +132,22 @@ test('a client that stops reading does not delay the others', async () => {
     await sleep(1500);
     await good.request({ type: 'pause' });
     const ts = rec.audio.filter((a) => a.stream === reply.stream).map((a) => a.t);
-    let max = 0;
-    for (let i = 6; i < ts.length; i++) max = Math.max(max, ts[i] - ts[i - 1]);
+    const gapsMs = [];
+    for (let i = 6; i < ts.length; i++) gapsMs.push(ts[i] - ts[i - 1]);
+    gapsMs.sort((x, y) => x - y);
     await good.close();
     if (slow) { slow.ws._socket.resume(); slow.ws.terminate(); }
-    return { max, n: ts.length };
+    return { max: gapsMs[gapsMs.length - 1], p95: gapsMs[Math.floor(gapsMs.length * 0.95)], n: ts.length };
   }
   const a = await gaps(false);
   const b = await gaps(true);
-  console.log(`largest packet gap: alone ${a.max.toFixed(1)} ms (${a.n} packets), with a stalled client ${b.max.toFixed(1)} ms (${b.n})`);
-  assert.ok(b.n >= a.n - 5);
-  assert.ok(b.max < 120, `gap ${b.max} ms`);
+  console.log(`packet gaps: alone p95 ${a.p95.toFixed(1)} ms max ${a.max.toFixed(1)} ms (${a.n} packets); with a stalled client p95 ${b.p95.toFixed(1)} ms max ${b.max.toFixed(1)} ms (${b.n})`);
+  // As many packets arrive, as evenly: the stalled client costs the others
+  // nothing beyond scheduling noise (a single late wake-up on a busy
+  // machine is tolerated; a blocked stream would show in every figure).
+  assert.ok(b.n >= a.n - 5, `${b.n} packets with the stalled client, ${a.n} without`);
+  assert.ok(b.p95 <= Math.max(60, a.p95 + 20), `p95 gap ${b.p95} ms (alone ${a.p95} ms)`);
+  assert.ok(b.max < 300, `largest gap ${b.max} ms`);
 });
 
 test('seek moves the stream; play validates its fields', async () => {
