@@ -1,6 +1,7 @@
-/* render.c -- the block renderer: plan adoption (state keyed by id), clip
+/* render.c -- the block renderer: effect state, clip
  * reading with fades, effect chains, gain/pan ramps and automation, sends,
- * buses in processing order, master, meters. See render.h for the rules on
+ * buses in processing order, master, meters. Plan adoption (state kept by
+ * id across plans) is in render_adopt.c. See render.h for the rules on
  * allocation and docs/engine.md for the signal flow. */
 #include "engine/render.h"
 
@@ -12,69 +13,11 @@
 #include <xmmintrin.h>
 #endif
 
-typedef struct fx_state {
-    char id[ENG_ID_MAX + 1];
-    int type;
-    bool used;       /* mapped by the current plan */
-    bool configured; /* cur[] has been applied since the last reset */
-    bool bypassed;   /* was bypassed in the last block */
-    int nbands;
-    int band_type[ENG_EQ_MAX_BANDS];
-    double cur[ENG_P_MAX];
-    union {
-        eng_eq eq;
-        eng_comp comp;
-        eng_delay delay;
-        eng_reverb rv;
-        eng_limiter lim;
-    } u;
-} fx_state;
-
-typedef struct track_state {
-    char id[ENG_ID_MAX + 1];
-    bool used, primed;
-    bool fresh;         /* l/r hold nothing of this block yet (logically 0) */
-    float *l, *r;       /* max_block frames each */
-    float gain;         /* linear, at the end of the last block */
-    double pan;
-    eng_meter meter;
-} track_state;
-
-struct eng_renderer {
-    eng_plan_slot *slot;
-    eng_plan *plan, *pending, *retired;
-    int fs, max_block;
-    int64_t next_pos;
-    bool started, reroute;
-    char solo_id[ENG_ID_MAX + 1];
-    bool solo_set;
-    /* track state pool */
-    track_state *ts;
-    int nts;
-    /* per plan-track arrays, capacity tcap */
-    int tcap;
-    int *tmap, *fxbase;
-    uint8_t *flags;
-    uint8_t *fed;       /* fed[t]: some track outputs or sends into t */
-    uint8_t *done;      /* done[t]: clips and effects ran in render_sources */
-    bool *send_on;
-    int scap;           /* sends per track the send_on array allows */
-    /* effect state pool and the flat plan-effect map */
-    fx_state **fx;
-    int nfx;
-    int *fxmap;
-    int fxcap;
-    float *ml, *mr;     /* master bus */
-    float *gl, *gr;     /* per-sample gain scratch */
-    float master_gain;
-    bool master_primed;
-    bool master_fresh;  /* ml/mr hold nothing of this block yet */
-    eng_meter master_meter;
-};
+#include "engine/render_priv.h"
 
 /* ---- effect state ------------------------------------------------------ */
 
-static void fx_reset(fx_state *f)
+void eng_render_fx_reset(fx_state *f)
 {
     switch (f->type) {
     case ENG_FX_EQ: eng_eq_reset(&f->u.eq); break;
@@ -87,7 +30,7 @@ static void fx_reset(fx_state *f)
     f->configured = false;
 }
 
-static fx_state *fx_new(int type, double fs)
+fx_state *eng_render_fx_new(int type, double fs)
 {
     fx_state *f = calloc(1, sizeof *f);
     int rc = 0;
@@ -181,246 +124,6 @@ static void fx_process(fx_state *f, float *l, float *r, int n)
     }
 }
 
-/* ---- adoption: map plan tracks/effects to state, by id ----------------- */
-
-static int find_ts(const eng_renderer *r, const char *id)
-{
-    for (int i = 0; i < r->nts; i++)
-        if (r->ts[i].id[0] && strcmp(r->ts[i].id, id) == 0)
-            return i;
-    return -1;
-}
-
-static int find_fx(const eng_renderer *r, const char *id, int type)
-{
-    for (int i = 0; i < r->nfx; i++)
-        if (r->fx[i]->type == type && r->fx[i]->id[0] &&
-            strcmp(r->fx[i]->id, id) == 0)
-            return i;
-    return -1;
-}
-
-static bool plan_has_fx(const eng_plan *p, const char *id, int type)
-{
-    for (int t = 0; t < p->ntracks; t++)
-        for (int e = 0; e < p->tracks[t].nfx; e++)
-            if (p->tracks[t].fx[e].type == type &&
-                strcmp(p->tracks[t].fx[e].id, id) == 0)
-                return true;
-    return false;
-}
-
-/* How many more track states / effect states of each type the plan needs
- * beyond the free ones. */
-static void shortfall(const eng_renderer *r, const eng_plan *p, int *tracks,
-                      int fx[ENG_FX_COUNT])
-{
-    int unmatched = 0, freecount = 0;
-    for (int t = 0; t < p->ntracks; t++)
-        if (find_ts(r, p->tracks[t].id) < 0)
-            unmatched++;
-    for (int i = 0; i < r->nts; i++)
-        if (!r->ts[i].id[0] || eng_plan_track_index(p, r->ts[i].id) < 0)
-            freecount++;
-    *tracks = unmatched > freecount ? unmatched - freecount : 0;
-    for (int ty = 0; ty < ENG_FX_COUNT; ty++) {
-        unmatched = freecount = 0;
-        for (int t = 0; t < p->ntracks; t++)
-            for (int e = 0; e < p->tracks[t].nfx; e++)
-                if (p->tracks[t].fx[e].type == ty &&
-                    find_fx(r, p->tracks[t].fx[e].id, ty) < 0)
-                    unmatched++;
-        for (int i = 0; i < r->nfx; i++)
-            if (r->fx[i]->type == ty &&
-                (!r->fx[i]->id[0] || !plan_has_fx(p, r->fx[i]->id, ty)))
-                freecount++;
-        fx[ty] = unmatched > freecount ? unmatched - freecount : 0;
-    }
-}
-
-static int grow(eng_renderer *r, const eng_plan *p)
-{
-    int need_t, need_fx[ENG_FX_COUNT];
-    int ms = eng_plan_max_sends(p);
-
-    if (p->ntracks > r->tcap || ms > r->scap) {
-        int tc = p->ntracks > r->tcap ? p->ntracks + 8 : r->tcap;
-        int sc = ms > r->scap ? ms + 2 : r->scap;
-        int *tm = realloc(r->tmap, (size_t)tc * sizeof *tm);
-        if (tm)
-            r->tmap = tm;
-        int *fb = realloc(r->fxbase, (size_t)tc * sizeof *fb);
-        if (fb)
-            r->fxbase = fb;
-        uint8_t *fl = realloc(r->flags, (size_t)tc);
-        if (fl)
-            r->flags = fl;
-        uint8_t *fe = realloc(r->fed, (size_t)tc);
-        if (fe)
-            r->fed = fe;
-        uint8_t *dn = realloc(r->done, (size_t)tc);
-        if (dn)
-            r->done = dn;
-        bool *so = realloc(r->send_on, (size_t)tc * (size_t)sc * sizeof *so);
-        if (so)
-            r->send_on = so;
-        if (!tm || !fb || !fl || !fe || !dn || !so)
-            return -1;
-        r->tcap = tc;
-        r->scap = sc;
-    }
-    if (p->nfx_total > r->fxcap) {
-        int fc = p->nfx_total + 8;
-        int *fm = realloc(r->fxmap, (size_t)fc * sizeof *fm);
-        if (!fm)
-            return -1;
-        r->fxmap = fm;
-        r->fxcap = fc;
-    }
-    shortfall(r, p, &need_t, need_fx);
-    if (need_t > 0) {
-        track_state *ts = realloc(r->ts, (size_t)(r->nts + need_t) * sizeof *ts);
-        if (!ts)
-            return -1;
-        r->ts = ts;
-        for (int i = 0; i < need_t; i++) {
-            track_state *s = &r->ts[r->nts];
-            memset(s, 0, sizeof *s);
-            s->l = calloc((size_t)r->max_block * 2, sizeof(float));
-            if (!s->l)
-                return -1;
-            s->r = s->l + r->max_block;
-            r->nts++;
-        }
-    }
-    for (int ty = 0; ty < ENG_FX_COUNT; ty++) {
-        if (need_fx[ty] == 0)
-            continue;
-        fx_state **fx = realloc(r->fx, (size_t)(r->nfx + need_fx[ty]) * sizeof *fx);
-        if (!fx)
-            return -1;
-        r->fx = fx;
-        for (int i = 0; i < need_fx[ty]; i++) {
-            fx_state *f = fx_new(ty, r->fs);
-            if (!f)
-                return -1;
-            r->fx[r->nfx++] = f;
-        }
-    }
-    return 0;
-}
-
-/* Switches to plan p (taking over the caller's reference) when every track
- * and effect finds state; allocates first when may_alloc. */
-static bool adopt(eng_renderer *r, eng_plan *p, bool may_alloc)
-{
-    int need_t, need_fx[ENG_FX_COUNT];
-
-    if (may_alloc) {
-        if (grow(r, p) != 0)
-            return false;
-    } else {
-        if (p->ntracks > r->tcap || eng_plan_max_sends(p) > r->scap ||
-            p->nfx_total > r->fxcap)
-            return false;
-        shortfall(r, p, &need_t, need_fx);
-        if (need_t)
-            return false;
-        for (int ty = 0; ty < ENG_FX_COUNT; ty++)
-            if (need_fx[ty])
-                return false;
-    }
-    /* tracks: keep matches, hand free states to new ids */
-    for (int i = 0; i < r->nts; i++)
-        r->ts[i].used = false;
-    for (int t = 0; t < p->ntracks; t++) {
-        int i = find_ts(r, p->tracks[t].id);
-        r->tmap[t] = i;
-        if (i >= 0)
-            r->ts[i].used = true;
-    }
-    for (int t = 0; t < p->ntracks; t++) {
-        if (r->tmap[t] >= 0)
-            continue;
-        int i = 0;
-        while (i < r->nts && r->ts[i].used)
-            i++;
-        assert(i < r->nts);
-        track_state *s = &r->ts[i];
-        snprintf(s->id, sizeof s->id, "%s", p->tracks[t].id);
-        s->used = true;
-        s->primed = false;
-        memset(&s->meter, 0, sizeof s->meter);
-        r->tmap[t] = i;
-    }
-    for (int i = 0; i < r->nts; i++)
-        if (!r->ts[i].used)
-            r->ts[i].id[0] = '\0';
-    /* effects */
-    for (int i = 0; i < r->nfx; i++)
-        r->fx[i]->used = false;
-    int flat = 0;
-    for (int t = 0; t < p->ntracks; t++) {
-        r->fxbase[t] = flat;
-        for (int e = 0; e < p->tracks[t].nfx; e++) {
-            int i = find_fx(r, p->tracks[t].fx[e].id, p->tracks[t].fx[e].type);
-            r->fxmap[flat++] = i;
-            if (i >= 0)
-                r->fx[i]->used = true;
-        }
-    }
-    for (int t = 0; t < p->ntracks; t++) {
-        for (int e = 0; e < p->tracks[t].nfx; e++) {
-            int *slot = &r->fxmap[r->fxbase[t] + e];
-            if (*slot >= 0)
-                continue;
-            int ty = p->tracks[t].fx[e].type, i = 0;
-            while (i < r->nfx && (r->fx[i]->used || r->fx[i]->type != ty))
-                i++;
-            assert(i < r->nfx);
-            fx_state *f = r->fx[i];
-            fx_reset(f);
-            snprintf(f->id, sizeof f->id, "%s", p->tracks[t].fx[e].id);
-            f->used = true;
-            f->bypassed = false;
-            *slot = i;
-        }
-    }
-    for (int i = 0; i < r->nfx; i++)
-        if (!r->fx[i]->used)
-            r->fx[i]->id[0] = '\0';
-    if (r->plan) {
-        if (r->retired)
-            eng_plan_release(r->retired); /* rare: two swaps without maintain */
-        r->retired = r->plan;
-    }
-    r->plan = p;
-    r->reroute = true;
-    return true;
-}
-
-static void route(eng_renderer *r)
-{
-    const eng_plan *p = r->plan;
-    int solo = r->solo_set ? eng_plan_track_index(p, r->solo_id) : -1;
-    if (r->solo_set && solo < 0) {
-        /* stem of a track that is gone: silence */
-        memset(r->flags, 0, (size_t)p->ntracks);
-        memset(r->send_on, 0, (size_t)p->ntracks * (size_t)r->scap);
-    } else {
-        eng_plan_route(p, solo, r->flags, r->send_on, r->scap);
-    }
-    memset(r->fed, 0, (size_t)p->ntracks);
-    for (int t = 0; t < p->ntracks; t++) {
-        const eng_track_spec *tr = &p->tracks[t];
-        if (tr->output >= 0)
-            r->fed[tr->output] = 1;
-        for (int sd = 0; sd < tr->nsends; sd++)
-            r->fed[tr->sends[sd].target] = 1;
-    }
-    r->reroute = false;
-}
-
 /* ---- public lifecycle ---------------------------------------------------- */
 
 eng_renderer *eng_renderer_new(eng_plan_slot *slot, eng_plan *plan,
@@ -437,7 +140,7 @@ eng_renderer *eng_renderer_new(eng_plan_slot *slot, eng_plan *plan,
     r->fs = p->sample_rate;
     r->max_block = max_block;
     r->ml = calloc((size_t)max_block * 4, sizeof(float));
-    if (!r->ml || !adopt(r, p, true)) {
+    if (!r->ml || !eng_render_adopt(r, p, true)) {
         eng_plan_release(p);
         goto fail;
     }
@@ -485,7 +188,7 @@ int eng_renderer_maintain(eng_renderer *r)
             eng_plan_release(p);
     }
     if (r->pending) {
-        if (adopt(r, r->pending, true))
+        if (eng_render_adopt(r, r->pending, true))
             r->pending = NULL;
         else
             rc = -1;
@@ -639,7 +342,7 @@ static bool fx_ready(eng_renderer *r, const eng_track_spec *tr, int t, int e,
         return false;
     }
     if (f->bypassed) {
-        fx_reset(f);
+        eng_render_fx_reset(f);
         f->bypassed = false;
     }
     *out = f;
@@ -1026,7 +729,7 @@ int eng_render(eng_renderer *r, int64_t position, float *out, int frames)
         eng_plan *p = eng_plan_slot_acquire(r->slot);
         if (!p || p == r->plan || p == r->pending) {
             eng_plan_release(p);
-        } else if (!adopt(r, p, false)) {
+        } else if (!eng_render_adopt(r, p, false)) {
             eng_plan_release(r->pending);
             r->pending = p;
         } else if (r->pending) {
@@ -1035,11 +738,11 @@ int eng_render(eng_renderer *r, int64_t position, float *out, int frames)
         }
     }
     if (r->reroute)
-        route(r);
+        eng_render_route(r);
     if (!r->started || position != r->next_pos) {
         for (int i = 0; i < r->nfx; i++)
             if (r->fx[i]->used)
-                fx_reset(r->fx[i]);
+                eng_render_fx_reset(r->fx[i]);
         for (int i = 0; i < r->nts; i++)
             r->ts[i].primed = false;
         r->master_primed = false;

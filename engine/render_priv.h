@@ -1,0 +1,83 @@
+/* render_priv.h -- the renderer's private state, shared by render.c (the
+ * block) and render_adopt.c (mapping a plan's tracks and effects to state
+ * kept by id). Not for use outside engine/render*.c. */
+#ifndef MIXROOM_ENGINE_RENDER_PRIV_H
+#define MIXROOM_ENGINE_RENDER_PRIV_H
+
+#include "engine/dsp.h"
+#include "engine/render.h"
+
+typedef struct fx_state {
+    char id[ENG_ID_MAX + 1];
+    int type;
+    bool used;       /* mapped by the current plan */
+    bool configured; /* cur[] has been applied since the last reset */
+    bool bypassed;   /* was bypassed in the last block */
+    int nbands;
+    int band_type[ENG_EQ_MAX_BANDS];
+    double cur[ENG_P_MAX];
+    union {
+        eng_eq eq;
+        eng_comp comp;
+        eng_delay delay;
+        eng_reverb rv;
+        eng_limiter lim;
+    } u;
+} fx_state;
+
+typedef struct track_state {
+    char id[ENG_ID_MAX + 1];
+    bool used, primed;
+    bool fresh;         /* l/r hold nothing of this block yet (logically 0) */
+    float *l, *r;       /* max_block frames each */
+    float gain;         /* linear, at the end of the last block */
+    double pan;
+    eng_meter meter;
+} track_state;
+
+struct eng_renderer {
+    eng_plan_slot *slot;
+    eng_plan *plan, *pending, *retired;
+    int fs, max_block;
+    int64_t next_pos;
+    bool started, reroute;
+    char solo_id[ENG_ID_MAX + 1];
+    bool solo_set;
+    /* track state pool */
+    track_state *ts;
+    int nts;
+    /* per plan-track arrays, capacity tcap */
+    int tcap;
+    int *tmap, *fxbase;
+    uint8_t *flags;
+    uint8_t *fed;       /* fed[t]: some track outputs or sends into t */
+    uint8_t *done;      /* done[t]: clips and effects ran in render_sources */
+    bool *send_on;
+    int scap;           /* sends per track the send_on array allows */
+    /* effect state pool and the flat plan-effect map */
+    fx_state **fx;
+    int nfx;
+    int *fxmap;
+    int fxcap;
+    float *ml, *mr;     /* master bus */
+    float *gl, *gr;     /* per-sample gain scratch */
+    float master_gain;
+    bool master_primed;
+    bool master_fresh;  /* ml/mr hold nothing of this block yet */
+    eng_meter master_meter;
+};
+
+
+/* A new effect state of a type at rate fs (allocates), and its reset. */
+fx_state *eng_render_fx_new(int type, double fs);
+void eng_render_fx_reset(fx_state *f);
+
+/* Maps plan p's tracks and effects onto the renderer's state (by id),
+ * growing the pools when may_alloc; false when p needs state that is not
+ * there and may not be allocated now. */
+bool eng_render_adopt(eng_renderer *r, eng_plan *p, bool may_alloc);
+
+/* Recomputes the routing flags of the current plan (solo, mute, sends). */
+void eng_render_route(eng_renderer *r);
+
+#endif
