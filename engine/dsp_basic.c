@@ -2,6 +2,7 @@
  * EQ built from them, and the feed-forward compressor. See dsp.h and
  * docs/engine.md for the exact curves. */
 #include "engine/dsp.h"
+#include "engine/v4.h"
 
 #include <assert.h>
 #include <complex.h>
@@ -151,32 +152,6 @@ void eng_eq_reset(eng_eq *eq)
  * TDF-II expressions below (same operations, same order), so the result
  * is bit-identical to running the bands one after another. Missing bands
  * of a pass are identities (b0 = 1, the rest 0). */
-typedef float v4sf __attribute__((vector_size(16)));
-typedef int32_t v4si __attribute__((vector_size(16)));
-
-static v4sf v4_load(const float *p)
-{
-    v4sf v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static void v4_store(float *p, v4sf v)
-{
-    memcpy(p, &v, sizeof v);
-}
-
-static v4sf v4_max(v4sf a, v4sf b)
-{
-    v4si m = a > b;
-    return (v4sf)(((v4si)a & m) | ((v4si)b & ~m));
-}
-
-static v4sf v4_abs(v4sf a)
-{
-    const v4si mask = {INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX};
-    return (v4sf)((v4si)a & mask);
-}
 
 typedef struct eq_pass {
     v4sf b0[2], b1[2], b2[2], a1[2], a2[2];

@@ -15,6 +15,7 @@ libengine_la_SOURCES += \
 	engine/dsp.h engine/dsp_basic.c engine/dsp_fx.c \
 	engine/plan.h engine/plan.c engine/plan_doc.c \
 	engine/render.h engine/render.c engine/render_priv.h engine/render_adopt.c \
+	engine/v4.h \
 	engine/export.h engine/export.c \
 	engine/loudness.h engine/loudness.c
 # live preview encoding (owner: preview)

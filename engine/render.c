@@ -14,6 +14,7 @@
 #endif
 
 #include "engine/render_priv.h"
+#include "engine/v4.h"
 
 /* ---- effect state ------------------------------------------------------ */
 
@@ -534,32 +535,6 @@ static void send_to(track_state *d, const float *L, const float *R, float g,
     d->fresh = false;
 }
 
-typedef float v4sf __attribute__((vector_size(16)));
-typedef int32_t v4si __attribute__((vector_size(16)));
-
-static v4sf v4_load(const float *p)
-{
-    v4sf v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static void v4_store(float *p, v4sf v)
-{
-    memcpy(p, &v, sizeof v);
-}
-
-static v4sf v4_max(v4sf a, v4sf b)
-{
-    v4si m = a > b;
-    return (v4sf)(((v4si)a & m) | ((v4si)b & ~m));
-}
-
-static v4sf v4_abs(v4sf a)
-{
-    const v4si mask = {INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX};
-    return (v4sf)((v4si)a & mask);
-}
 
 /* The last stage of a track in one pass: y = x * gain (gl/gr per sample,
  * or the constants cgl/cgr when gl is NULL); stores y back when `store`,
