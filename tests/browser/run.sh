@@ -21,4 +21,7 @@ export MXT_SRCDIR="$top_srcdir"
 export MXT_CHROMIUM="$chromium"
 files=${MXT_FILES:-$(ls "$top_srcdir"/tests/browser/*.test.mjs)}
 # One file at a time: each runs a server and several Chromium pages.
-exec node --test --test-concurrency=1 --test-reporter=spec $files
+# --test-concurrency needs Node >= 20.10 (Debian 12 ships 18).
+CONC=
+if node --test-concurrency=1 -e 0 >/dev/null 2>&1; then CONC="--test-concurrency=1"; fi
+exec node --test $CONC --test-reporter=spec $files

@@ -14,4 +14,7 @@ export MXT_BIN="$builddir/mixroom"
 export MXT_SRCDIR="$top_srcdir"
 export MXT_LOGDIR="${MXT_LOGDIR:-$builddir/tests/integration/logs}"
 files=${MXT_FILES:-$(ls "$top_srcdir"/tests/integration/*.test.mjs)}
-exec node --test --test-concurrency="${MXT_JOBS:-2}" --test-reporter=spec $files
+# --test-concurrency needs Node >= 20.10 (Debian 12 ships 18).
+CONC=
+if node --test-concurrency=1 -e 0 >/dev/null 2>&1; then CONC="--test-concurrency=${MXT_JOBS:-2}"; fi
+exec node --test $CONC --test-reporter=spec $files
