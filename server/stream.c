@@ -8,7 +8,9 @@
 #include <libwebsockets.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/sockios.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "protocol/document.h"
@@ -32,6 +34,8 @@ struct pv_conn {
     struct pv_conn *followers;    /* list through next_follower */
     struct pv_conn *next_follower;
     uint64_t play_token;          /* bumps on every play/pause/seek */
+    long long drained_ms;         /* monotonic: last time the kernel's send
+                                     queue of the socket was short */
 };
 
 /* Loop-thread state: every pv_conn, and the next stream id. */
@@ -481,7 +485,22 @@ static void on_close(struct srv_conn *c)
     free(p);
 }
 
-/* Cuts off connections whose audio has not moved for SRV_STREAM_STALL_MS. */
+/* Bytes the kernel holds for a socket that the peer has not acknowledged
+ * (SIOCOUTQ), or 0 if unknown. */
+static int unacked_bytes(struct lws *wsi)
+{
+    int fd = (int)lws_get_socket_fd(wsi), n = 0;
+
+    if (fd < 0 || ioctl(fd, SIOCOUTQ, &n) != 0)
+        return 0;
+    return n;
+}
+
+/* Cuts off connections that read nothing for SRV_STREAM_STALL_MS: either
+ * our writes stopped (lws is choked) or the kernel keeps accepting them
+ * (its send buffer grows to megabytes) while the peer acknowledges
+ * nothing, so the unacknowledged bytes never fall back under
+ * SRV_STREAM_STALL_OUTQ. */
 static void stream_tick(struct srv_server *srv)
 {
     long long now = srv_now_mono_ms();
@@ -489,8 +508,14 @@ static void stream_tick(struct srv_server *srv)
     (void)srv;
     for (struct pv_conn *p = all_pv; p; p = p->next_all) {
         struct srv_conn *c = p->c;
-        if (c->closing || c->audio_count == 0 ||
-            now - c->last_tx_progress_ms < SRV_STREAM_STALL_MS)
+        if (c->closing || !c->wsi)
+            continue;
+        if (p->drained_ms == 0 ||
+            unacked_bytes(c->wsi) < SRV_STREAM_STALL_OUTQ)
+            p->drained_ms = now;
+        bool choked = c->audio_count > 0 &&
+                      now - c->last_tx_progress_ms >= SRV_STREAM_STALL_MS;
+        if (!choked && now - p->drained_ms < SRV_STREAM_STALL_MS)
             continue;
         srv_info("preview: %s read nothing for %d s; disconnecting", c->peer,
                  SRV_STREAM_STALL_MS / 1000);

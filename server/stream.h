@@ -17,6 +17,8 @@
 /* A connection with queued audio and no write progress this long is cut
  * off (ms). */
 #define SRV_STREAM_STALL_MS 10000
+/* A socket with fewer unacknowledged bytes than this is being read. */
+#define SRV_STREAM_STALL_OUTQ (64 * 1024)
 
 /* Registers the preview message handlers, the close callback and the
  * tick/start/stop hooks. Call once before srv_loop_run. */

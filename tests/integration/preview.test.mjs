@@ -3,6 +3,7 @@
 // time, playback of an old revision sounds like that revision's export,
 // follow mode, and a client that stops reading does not delay others.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { startServer, http, join, sleep } from './harness.mjs';
 import { RATE, makeSong, pushOps, capture, decodeOpus, bestSnr, toneEnergy, parseWav } from './preview_lib.mjs';
@@ -148,6 +149,30 @@ test('a client that stops reading does not delay the others', async () => {
   assert.ok(b.n >= a.n - 5, `${b.n} packets with the stalled client, ${a.n} without`);
   assert.ok(b.p95 <= Math.max(60, a.p95 + 20), `p95 gap ${b.p95} ms (alone ${a.p95} ms)`);
   assert.ok(b.max < 300, `largest gap ${b.max} ms`);
+});
+
+test('a client that reads nothing for 10 s is disconnected; the others hear it leave', async () => {
+  const observer = (await join(server, song.user, song.project)).client;
+  const script = new URL('./stalled_client.py', import.meta.url).pathname;
+  const child = spawn('python3', [script, String(server.port), song.user.token, song.project, '25'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  try {
+    await new Promise((resolve, reject) => {
+      child.stdout.once('data', resolve);
+      child.once('exit', (code) => reject(new Error(`stalled client exited ${code}: ${err}`)));
+    });
+    const t0 = Date.now();
+    const left = await observer.next((m) => m.type === 'left' && m.client === 'c-stalled', 25000);
+    const after = (Date.now() - t0) / 1000;
+    console.log(`the stalled client was cut off ${after.toFixed(1)} s after it started playing`);
+    assert.ok(left);
+    assert.ok(after >= 9 && after < 22, `cut off after ${after} s`);
+    assert.match(server.log(), /read nothing for 10 s; disconnecting/);
+  } finally {
+    child.kill('SIGKILL');
+    await observer.close();
+  }
 });
 
 test('seek moves the stream; play validates its fields', async () => {
