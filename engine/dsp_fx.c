@@ -2,6 +2,7 @@
  * the feedback delay (with tempo sync) and the 8-line feedback-delay-network
  * reverb. Buffers are allocated by *_init only; processing never allocates. */
 #include "engine/dsp.h"
+#include "engine/v4.h"
 
 #include <assert.h>
 #include <math.h>
@@ -139,22 +140,6 @@ void eng_limiter_process(eng_limiter *lim, float *l, float *r, int n)
 
 /* ---- delay ------------------------------------------------------------- */
 
-/* 4-float vectors (GCC vector extensions), used by the delay and reverb */
-typedef float rv_v4sf __attribute__((vector_size(16)));
-typedef int32_t rv_v4si __attribute__((vector_size(16)));
-
-static rv_v4sf rv_load(const float *p)
-{
-    rv_v4sf v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static void rv_store(float *p, rv_v4sf v)
-{
-    memcpy(p, &v, sizeof v);
-}
-
 
 int eng_delay_init(eng_delay *d, double fs)
 {
@@ -219,35 +204,35 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
     const int mask = d->cap - 1;
     const float fb = d->feedback, mix = d->mix, dry = 1.0f - mix;
     const float target = d->target, sm = d->smooth;
-    const rv_v4si lane = {0, 1, 2, 3};
-    const rv_v4sf vfb = {fb, fb, fb, fb}, vmix = {mix, mix, mix, mix};
-    const rv_v4sf vdry = {dry, dry, dry, dry};
+    const v4si lane = {0, 1, 2, 3};
+    const v4sf vfb = {fb, fb, fb, fb}, vmix = {mix, mix, mix, mix};
+    const v4sf vdry = {dry, dry, dry, dry};
     float *bl = d->bl, *br = d->br;
     float time = d->time;
     int w = d->w, i = 0;
 
     while (i < n) {
         if (i + 4 <= n && w + 4 <= d->cap) {
-            rv_v4sf tv = {time, time, time, time};
+            v4sf tv = {time, time, time, time};
             if (time != target) {
                 for (int j = 0; j < 4; j++) {
                     time += (target - time) * sm;
                     tv[j] = time;
                 }
             }
-            rv_v4si wv = w + lane;
-            rv_v4sf rp = __builtin_convertvector(wv, rv_v4sf) - tv;
-            rv_v4si i0 = __builtin_convertvector(rp, rv_v4si); /* trunc */
-            i0 += (rv_v4si)(__builtin_convertvector(i0, rv_v4sf) > rp); /* floor */
-            rv_v4sf fr = rp - __builtin_convertvector(i0, rv_v4sf);
-            rv_v4si a = i0 & mask, b = (i0 + 1) & mask;
-            rv_v4sf la, lb, ra, rb;
+            v4si wv = w + lane;
+            v4sf rp = __builtin_convertvector(wv, v4sf) - tv;
+            v4si i0 = __builtin_convertvector(rp, v4si); /* trunc */
+            i0 += (v4si)(__builtin_convertvector(i0, v4sf) > rp); /* floor */
+            v4sf fr = rp - __builtin_convertvector(i0, v4sf);
+            v4si a = i0 & mask, b = (i0 + 1) & mask;
+            v4sf la, lb, ra, rb;
             if (a[0] + 3 < mask && a[3] == a[0] + 3 && a[1] == a[0] + 1 &&
                 a[2] == a[0] + 2) {
-                la = rv_load(bl + a[0]);
-                lb = rv_load(bl + a[0] + 1);
-                ra = rv_load(br + a[0]);
-                rb = rv_load(br + a[0] + 1);
+                la = v4_load(bl + a[0]);
+                lb = v4_load(bl + a[0] + 1);
+                ra = v4_load(br + a[0]);
+                rb = v4_load(br + a[0] + 1);
             } else {
                 for (int j = 0; j < 4; j++) {
                     la[j] = bl[a[j]];
@@ -256,12 +241,12 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
                     rb[j] = br[b[j]];
                 }
             }
-            rv_v4sf wl = la + (lb - la) * fr, wr = ra + (rb - ra) * fr;
-            rv_v4sf xl = rv_load(l + i), xr = rv_load(r + i);
-            rv_store(bl + w, xl + vfb * wl);
-            rv_store(br + w, xr + vfb * wr);
-            rv_store(l + i, vdry * xl + vmix * wl);
-            rv_store(r + i, vdry * xr + vmix * wr);
+            v4sf wl = la + (lb - la) * fr, wr = ra + (rb - ra) * fr;
+            v4sf xl = v4_load(l + i), xr = v4_load(r + i);
+            v4_store(bl + w, xl + vfb * wl);
+            v4_store(br + w, xr + vfb * wr);
+            v4_store(l + i, vdry * xl + vmix * wl);
+            v4_store(r + i, vdry * xr + vmix * wr);
             w = (w + 4) & mask;
             i += 4;
             continue;
@@ -401,11 +386,11 @@ static void rv_allpass(float *buf, int len, int *pos, float *x, int m)
     for (int j = 0; j < m;) {
         int s = m - j < len - p ? m - j : len - p, k = 0;
         float *b = buf + p, *xx = x + j;
-        const rv_v4sf g = {0.7f, 0.7f, 0.7f, 0.7f};
+        const v4sf g = {0.7f, 0.7f, 0.7f, 0.7f};
         for (; k + 4 <= s; k += 4) {
-            rv_v4sf xv = rv_load(xx + k), y = rv_load(b + k) - g * xv;
-            rv_store(b + k, xv + g * y);
-            rv_store(xx + k, y);
+            v4sf xv = v4_load(xx + k), y = v4_load(b + k) - g * xv;
+            v4_store(b + k, xv + g * y);
+            v4_store(xx + k, y);
         }
         for (; k < s; k++) {
             float y = b[k] - 0.7f * xx[k];
@@ -421,12 +406,12 @@ static void rv_allpass(float *buf, int len, int *pos, float *x, int m)
 }
 
 /* 4x4 transpose of rows a..d. */
-static void rv_t4(rv_v4sf *a, rv_v4sf *b, rv_v4sf *c, rv_v4sf *d)
+static void rv_t4(v4sf *a, v4sf *b, v4sf *c, v4sf *d)
 {
-    const rv_v4si lo = {0, 4, 1, 5}, hi = {2, 6, 3, 7};
-    const rv_v4si l2 = {0, 1, 4, 5}, h2 = {2, 3, 6, 7};
-    rv_v4sf t0 = __builtin_shuffle(*a, *b, lo), t1 = __builtin_shuffle(*c, *d, lo);
-    rv_v4sf t2 = __builtin_shuffle(*a, *b, hi), t3 = __builtin_shuffle(*c, *d, hi);
+    const v4si lo = {0, 4, 1, 5}, hi = {2, 6, 3, 7};
+    const v4si l2 = {0, 1, 4, 5}, h2 = {2, 3, 6, 7};
+    v4sf t0 = __builtin_shuffle(*a, *b, lo), t1 = __builtin_shuffle(*c, *d, lo);
+    v4sf t2 = __builtin_shuffle(*a, *b, hi), t3 = __builtin_shuffle(*c, *d, hi);
     *a = __builtin_shuffle(t0, t1, l2);
     *b = __builtin_shuffle(t0, t1, h2);
     *c = __builtin_shuffle(t2, t3, l2);
@@ -454,38 +439,38 @@ static void rv_lines(eng_reverb *rv, float *fr, int m, bool back)
         if (!back) {
             for (; q + 4 <= run; q += 4) {
                 float *f = fr + (j + q) * L;
-                rv_v4sf a = rv_load(src[0] + q), b = rv_load(src[1] + q);
-                rv_v4sf c = rv_load(src[2] + q), d = rv_load(src[3] + q);
-                rv_v4sf e = rv_load(src[4] + q), g = rv_load(src[5] + q);
-                rv_v4sf h = rv_load(src[6] + q), i = rv_load(src[7] + q);
+                v4sf a = v4_load(src[0] + q), b = v4_load(src[1] + q);
+                v4sf c = v4_load(src[2] + q), d = v4_load(src[3] + q);
+                v4sf e = v4_load(src[4] + q), g = v4_load(src[5] + q);
+                v4sf h = v4_load(src[6] + q), i = v4_load(src[7] + q);
                 rv_t4(&a, &b, &c, &d);
                 rv_t4(&e, &g, &h, &i);
-                rv_store(f, a);
-                rv_store(f + 4, e);
-                rv_store(f + 8, b);
-                rv_store(f + 12, g);
-                rv_store(f + 16, c);
-                rv_store(f + 20, h);
-                rv_store(f + 24, d);
-                rv_store(f + 28, i);
+                v4_store(f, a);
+                v4_store(f + 4, e);
+                v4_store(f + 8, b);
+                v4_store(f + 12, g);
+                v4_store(f + 16, c);
+                v4_store(f + 20, h);
+                v4_store(f + 24, d);
+                v4_store(f + 28, i);
             }
         } else {
             for (; q + 4 <= run; q += 4) {
                 const float *f = fr + (j + q) * L;
-                rv_v4sf a = rv_load(f), e = rv_load(f + 4);
-                rv_v4sf b = rv_load(f + 8), g = rv_load(f + 12);
-                rv_v4sf c = rv_load(f + 16), h = rv_load(f + 20);
-                rv_v4sf d = rv_load(f + 24), i = rv_load(f + 28);
+                v4sf a = v4_load(f), e = v4_load(f + 4);
+                v4sf b = v4_load(f + 8), g = v4_load(f + 12);
+                v4sf c = v4_load(f + 16), h = v4_load(f + 20);
+                v4sf d = v4_load(f + 24), i = v4_load(f + 28);
                 rv_t4(&a, &b, &c, &d);
                 rv_t4(&e, &g, &h, &i);
-                rv_store(dst[0] + q, a);
-                rv_store(dst[1] + q, b);
-                rv_store(dst[2] + q, c);
-                rv_store(dst[3] + q, d);
-                rv_store(dst[4] + q, e);
-                rv_store(dst[5] + q, g);
-                rv_store(dst[6] + q, h);
-                rv_store(dst[7] + q, i);
+                v4_store(dst[0] + q, a);
+                v4_store(dst[1] + q, b);
+                v4_store(dst[2] + q, c);
+                v4_store(dst[3] + q, d);
+                v4_store(dst[4] + q, e);
+                v4_store(dst[5] + q, g);
+                v4_store(dst[6] + q, h);
+                v4_store(dst[7] + q, i);
             }
         }
         for (; q < run; q++)
@@ -529,38 +514,38 @@ static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
     /* gather the lines into frames */
     rv_lines(rv, fr, m, false);
     /* damping, taps, Hadamard, feedback + input */
-    const rv_v4sf damp = {rv->damp, rv->damp, rv->damp, rv->damp};
-    const rv_v4sf fbv = {fb, fb, fb, fb};
-    const rv_v4si sg1 = {0, INT32_MIN, 0, INT32_MIN};
-    const rv_v4si sg2 = {0, 0, INT32_MIN, INT32_MIN};
-    rv_v4sf lpa = rv_load(rv->lp), lpb = rv_load(rv->lp + 4);
+    const v4sf damp = {rv->damp, rv->damp, rv->damp, rv->damp};
+    const v4sf fbv = {fb, fb, fb, fb};
+    const v4si sg1 = {0, INT32_MIN, 0, INT32_MIN};
+    const v4si sg2 = {0, 0, INT32_MIN, INT32_MIN};
+    v4sf lpa = v4_load(rv->lp), lpb = v4_load(rv->lp + 4);
     for (int j = 0; j < m; j++) {
         float *f = fr + j * ENG_REVERB_LINES;
-        rv_v4sf oa = rv_load(f), ob = rv_load(f + 4);
+        v4sf oa = v4_load(f), ob = v4_load(f + 4);
         lpa = oa + (lpa - oa) * damp;
         lpb = ob + (lpb - ob) * damp;
-        const rv_v4si sw = {2, 3, 0, 1};
-        rv_v4sf t = ((lpa - __builtin_shuffle(lpa, sw)) + lpb) -
+        const v4si sw = {2, 3, 0, 1};
+        v4sf t = ((lpa - __builtin_shuffle(lpa, sw)) + lpb) -
                     __builtin_shuffle(lpb, sw);
         ol[j] = t[0];
         orr[j] = t[1];
-        const rv_v4si e = {0, 0, 2, 2}, o = {1, 1, 3, 3};
-        const rv_v4si lo = {0, 1, 0, 1}, hi = {2, 3, 2, 3};
-        rv_v4sf a1 = __builtin_shuffle(lpa, e) +
-                     (rv_v4sf)((rv_v4si)__builtin_shuffle(lpa, o) ^ sg1);
-        rv_v4sf b1 = __builtin_shuffle(lpb, e) +
-                     (rv_v4sf)((rv_v4si)__builtin_shuffle(lpb, o) ^ sg1);
-        rv_v4sf a2 = __builtin_shuffle(a1, lo) +
-                     (rv_v4sf)((rv_v4si)__builtin_shuffle(a1, hi) ^ sg2);
-        rv_v4sf b2 = __builtin_shuffle(b1, lo) +
-                     (rv_v4sf)((rv_v4si)__builtin_shuffle(b1, hi) ^ sg2);
-        rv_v4sf xs = {x[j], x[j], x[j], x[j]};
-        xs = (rv_v4sf)((rv_v4si)xs ^ sg1); /* +x on even lines, -x on odd */
-        rv_store(f, fbv * (a2 + b2) + xs);
-        rv_store(f + 4, fbv * (a2 - b2) + xs);
+        const v4si e = {0, 0, 2, 2}, o = {1, 1, 3, 3};
+        const v4si lo = {0, 1, 0, 1}, hi = {2, 3, 2, 3};
+        v4sf a1 = __builtin_shuffle(lpa, e) +
+                     (v4sf)((v4si)__builtin_shuffle(lpa, o) ^ sg1);
+        v4sf b1 = __builtin_shuffle(lpb, e) +
+                     (v4sf)((v4si)__builtin_shuffle(lpb, o) ^ sg1);
+        v4sf a2 = __builtin_shuffle(a1, lo) +
+                     (v4sf)((v4si)__builtin_shuffle(a1, hi) ^ sg2);
+        v4sf b2 = __builtin_shuffle(b1, lo) +
+                     (v4sf)((v4si)__builtin_shuffle(b1, hi) ^ sg2);
+        v4sf xs = {x[j], x[j], x[j], x[j]};
+        xs = (v4sf)((v4si)xs ^ sg1); /* +x on even lines, -x on odd */
+        v4_store(f, fbv * (a2 + b2) + xs);
+        v4_store(f + 4, fbv * (a2 - b2) + xs);
     }
-    rv_store(rv->lp, lpa);
-    rv_store(rv->lp + 4, lpb);
+    v4_store(rv->lp, lpa);
+    v4_store(rv->lp + 4, lpb);
     /* scatter the frames back */
     rv_lines(rv, fr, m, true);
     for (int j = 0; j < m; j++) {
