@@ -152,10 +152,12 @@ static int read_password(char *out, size_t n)
     return 0;
 }
 
-/* Gets the password of user add/passwd: from stdin, or generated (then
- * *generated is set). Returns 0 or 1 after printing why. */
+/* Gets the password of user add/passwd -- from stdin, or generated (then
+ * *generated is set) -- and its Argon2id hash. Returns 0 or 1 after
+ * printing why. */
 static int obtain_password(const char *cmd, const struct opts *o, char *pw,
-                           size_t n, bool *generated)
+                           size_t n, bool *generated,
+                           char hash[SRV_PW_HASH_MAX])
 {
     char err[256];
 
@@ -175,6 +177,10 @@ static int obtain_password(const char *cmd, const struct opts *o, char *pw,
     }
     if (!srv_auth_password_ok(pw, err, sizeof err)) {
         fprintf(stderr, "mixroom %s: %s\n", cmd, err);
+        return 1;
+    }
+    if (srv_auth_hash_password(pw, hash) != 0) {
+        fprintf(stderr, "mixroom %s: could not hash the password\n", cmd);
         return 1;
     }
     return 0;
@@ -212,12 +218,8 @@ static int user_add(sqlite3 *db, const struct opts *o)
         fprintf(stderr, "mixroom user add: %s\n", err);
         return 2;
     }
-    if (obtain_password("user add", o, pw, sizeof pw, &generated) != 0)
+    if (obtain_password("user add", o, pw, sizeof pw, &generated, hash) != 0)
         goto out;
-    if (srv_auth_hash_password(pw, hash) != 0) {
-        fprintf(stderr, "mixroom user add: could not hash the password\n");
-        goto out;
-    }
     if (begin(db, "user add") != 0)
         goto out;
     pc = srv_authdb_user_create(db, o->pos[0], o->display, hash, &u, err,
@@ -251,12 +253,8 @@ static int user_passwd(sqlite3 *db, const struct opts *o)
                 o->pos[0]);
         return 1;
     }
-    if (obtain_password("user passwd", o, pw, sizeof pw, &generated) != 0)
+    if (obtain_password("user passwd", o, pw, sizeof pw, &generated, hash) != 0)
         goto out;
-    if (srv_auth_hash_password(pw, hash) != 0) {
-        fprintf(stderr, "mixroom user passwd: could not hash the password\n");
-        goto out;
-    }
     if (begin(db, "user passwd") != 0)
         goto out;
     if (srv_authdb_user_set_password(db, u.id, hash, err, sizeof err) !=
