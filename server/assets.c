@@ -655,7 +655,7 @@ out:
     return rc;
 }
 
-static int project_rate(sqlite3 *db, const char *project_id)
+int srv_assets_project_rate(sqlite3 *db, const char *project_id)
 {
     sqlite3_stmt *st = NULL;
     int rate = 0;
@@ -680,7 +680,7 @@ int srv_assets_import_file(struct srv_server *srv, const char *project_id,
     struct srv_asset_job *job;
     struct stat sb;
     bool dup;
-    int rate = project_rate(srv->db, project_id);
+    int rate = srv_assets_project_rate(srv->db, project_id);
 
     if (rate <= 0 || copy_to_tmp(srv, src_path, tmp, sizeof tmp) != 0)
         return -1;

@@ -34,6 +34,9 @@ void srv_assets_init(void);
  * database error. For `welcome` and GET /api/projects/{id}/assets. */
 json_t *srv_assets_list_json(sqlite3 *db, const char *project_id);
 
+/* The project's sample rate, or 0 if there is no such project. */
+int srv_assets_project_rate(sqlite3 *db, const char *project_id);
+
 /* Called when an import of the demo (or any server-side import) ends:
  * ready or failed, with the asset id and frames at the project rate. */
 typedef void (*srv_asset_done_fn)(void *ctx, const char *asset_id,

@@ -89,22 +89,6 @@ static int file_write(void *ctx, const unsigned char *data, size_t len)
     return 0;
 }
 
-static int project_rate(struct srv_server *srv, const char *project_id)
-{
-    sqlite3_stmt *st = NULL;
-    int rate = 0;
-
-    if (sqlite3_prepare_v2(srv->db,
-                           "SELECT sample_rate FROM projects WHERE id=?", -1,
-                           &st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        rate = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return rate;
-}
-
 static int upload_begin(struct srv_http_req *req, struct srv_http_resp *resp)
 {
     struct srv_server *srv = req->srv;
@@ -118,7 +102,7 @@ static int upload_begin(struct srv_http_req *req, struct srv_http_resp *resp)
         return 1;
     if (req->content_length > srv->cfg.upload_limit)
         return too_large(resp, srv->cfg.upload_limit);
-    rate = project_rate(srv, pid);
+    rate = srv_assets_project_rate(srv->db, pid);
     if (rate <= 0) {
         srv_http_error(resp, PROTO_NOT_FOUND, 0, "project %s does not exist",
                        pid);
