@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "protocol/document.h"
-#include "server/doc_at.h"
-#include "server/migrate.h"
-#include "server/room.h"
+#include "server/rooms/doc_at.h"
+#include "server/core/migrate.h"
+#include "server/rooms/room.h"
 #include "tests/unit/history_gen.h"
 
 static double now_ms(void)

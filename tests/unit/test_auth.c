@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "protocol/errors.h"
-#include "server/auth.h"
-#include "server/loop.h"
-#include "server/ws.h"
+#include "server/auth/auth.h"
+#include "server/core/server.h"
+#include "server/net/ws.h"
 
 static void test_names(void **state)
 {

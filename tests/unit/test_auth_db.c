@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/auth.h"
-#include "server/auth_db.h"
-#include "server/migrate.h"
-#include "server/store.h"
+#include "server/auth/auth.h"
+#include "server/auth/auth_db.h"
+#include "server/core/migrate.h"
+#include "server/core/store.h"
 
 static int count(sqlite3 *db, const char *sql)
 {

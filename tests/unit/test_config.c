@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/cli_serve.h"
-#include "server/config.h"
-#include "server/log.h"
+#include "server/app/cli_serve.h"
+#include "server/core/config.h"
+#include "server/core/log.h"
 
 static void test_defaults(void **state)
 {

@@ -15,8 +15,8 @@
 
 #include "protocol/document.h"
 #include "protocol/ops.h"
-#include "server/doc_at.h"
-#include "server/migrate.h"
+#include "server/rooms/doc_at.h"
+#include "server/core/migrate.h"
 
 #define NREV 6
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "server/jobs.h"
+#include "server/core/jobs.h"
 
 /* The "loop": done calls posted here run at once on the worker, under a
  * lock, and are counted. */

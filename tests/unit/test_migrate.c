@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/migrate.h"
-#include "server/store.h"
+#include "server/core/migrate.h"
+#include "server/core/store.h"
 
 static int count_rows(sqlite3 *db, const char *sql)
 {

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "server/multipart.h"
+#include "server/net/multipart.h"
 
 struct sink {
     unsigned char *buf;

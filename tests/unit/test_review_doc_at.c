@@ -17,9 +17,9 @@
 #include <sqlite3.h>
 
 #include "protocol/document.h"
-#include "server/doc_at.h"
-#include "server/migrate.h"
-#include "server/room.h"
+#include "server/rooms/doc_at.h"
+#include "server/core/migrate.h"
+#include "server/rooms/room.h"
 #include "tests/unit/history_gen.h"
 
 #define NREV 2200

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/loop.h"
-#include "server/store.h"
-#include "server/writer.h"
+#include "server/core/server.h"
+#include "server/core/store.h"
+#include "server/core/writer.h"
 
 struct item {
     int value;

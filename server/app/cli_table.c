@@ -1,0 +1,16 @@
+/* cli_table.c -- subcommands that live in other modules (operators' user,
+ * project and token commands; offline rendering). A module adds one line. */
+#include "server/app/cli.h"
+
+#include <stddef.h>
+
+#include "server/auth/cli_admin.h"
+#include "server/preview/cli_render.h"
+
+const struct srv_cli_command srv_cli_extra[] = {
+    {"user", srv_cli_user, "manage accounts"},
+    {"project", srv_cli_project, "manage projects and members"},
+    {"token", srv_cli_token, "create session tokens for scripts"},
+    {"render", srv_cli_render, "render a project to a file and print its loudness"},
+    {NULL, NULL, NULL},
+};

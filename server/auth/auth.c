@@ -1,0 +1,460 @@
+/* auth.c -- the pure pieces of authentication (role names, user name and
+ * password rules, Argon2id hashing, random tokens and their SHA-256), the
+ * reads (session -> user, membership -> role), the HTTP gate every handler
+ * goes through, the Origin check, and the batched last_seen writes.
+ *
+ * Global state: `seen` below, the sessions used since the last flush,
+ * guarded by its mutex (documented there). */
+#include "server/auth/auth.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "server/auth/auth_internal.h"
+#include "server/net/http.h"
+#include "server/core/log.h"
+#include "server/core/server.h"
+#include "server/core/store.h"
+#include "server/core/writer.h"
+#include "server/net/ws.h"
+
+static const char *const role_names[] = {"none", "viewer", "commenter",
+                                         "editor", "owner"};
+
+const char *srv_role_name(int role)
+{
+    if (role < SRV_ROLE_NONE || role > SRV_ROLE_OWNER)
+        return "none";
+    return role_names[role];
+}
+
+int srv_role_parse(const char *name)
+{
+    if (!name)
+        return -1;
+    for (int r = SRV_ROLE_VIEWER; r <= SRV_ROLE_OWNER; r++)
+        if (strcmp(name, role_names[r]) == 0)
+            return r;
+    return -1;
+}
+
+bool srv_auth_name_ok(const char *name, char *err, size_t errlen)
+{
+    size_t n = name ? strlen(name) : 0;
+
+    if (n == 0 || n > SRV_NAME_MAX) {
+        snprintf(err, errlen, "a user name must have 1 to %d characters",
+                 SRV_NAME_MAX);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)name[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+                  ch == '-';
+        if (!ok) {
+            snprintf(err, errlen,
+                     "a user name may contain only letters, digits, '.', "
+                     "'_' and '-'");
+            return false;
+        }
+    }
+    return true;
+}
+
+bool srv_auth_password_ok(const char *pw, char *err, size_t errlen)
+{
+    size_t n = pw ? strlen(pw) : 0;
+
+    if (n < SRV_PASSWORD_MIN) {
+        snprintf(err, errlen, "passwords must have at least %d characters",
+                 SRV_PASSWORD_MIN);
+        return false;
+    }
+    if (n > SRV_PASSWORD_MAX) {
+        snprintf(err, errlen, "passwords may have at most %d characters",
+                 SRV_PASSWORD_MAX);
+        return false;
+    }
+    return true;
+}
+
+/* libsodium must be initialised once; sodium_init is itself thread-safe
+ * and idempotent, so every entry point that needs it just calls this. */
+static void sodium_ready(void)
+{
+    if (sodium_init() < 0)
+        abort();
+}
+
+int srv_auth_hash_password(const char *pw, char out[SRV_PW_HASH_MAX])
+{
+    _Static_assert(SRV_PW_HASH_MAX >= crypto_pwhash_STRBYTES,
+                   "hash buffer too small");
+    sodium_ready();
+    if (crypto_pwhash_str(out, pw, strlen(pw),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        return -1;
+    return 0;
+}
+
+bool srv_auth_verify_password(const char *encoded, const char *pw)
+{
+    sodium_ready();
+    if (!encoded || !pw)
+        return false;
+    return crypto_pwhash_str_verify(encoded, pw, strlen(pw)) == 0;
+}
+
+void srv_auth_token_new(char out[SRV_TOKEN_LEN + 1])
+{
+    unsigned char raw[32];
+
+    sodium_ready();
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(out, SRV_TOKEN_LEN + 1, raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+}
+
+void srv_auth_password_new(char out[32])
+{
+    unsigned char raw[16];
+
+    sodium_ready();
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(out, 32, raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+}
+
+bool srv_auth_token_wellformed(const char *token)
+{
+    if (!token || strlen(token) != SRV_TOKEN_LEN)
+        return false;
+    for (size_t i = 0; i < SRV_TOKEN_LEN; i++) {
+        unsigned char ch = (unsigned char)token[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+void srv_auth_token_hash(const char *token,
+                         unsigned char out[SRV_TOKEN_HASH_LEN])
+{
+    sodium_ready();
+    crypto_hash_sha256(out, (const unsigned char *)token, strlen(token));
+}
+
+/* ---- last_seen batching ----
+ * Sessions used since the last flush: token hash and time. Touched by
+ * srv_auth_token_user (normally the loop thread) and flushed from the tick,
+ * so a mutex keeps it safe from any thread. Bounded: when full, further
+ * sightings are dropped until the next flush (last_seen is advisory). */
+#define SEEN_MAX 512
+static struct {
+    pthread_mutex_t lock;
+    int n;
+    unsigned char hash[SEEN_MAX][SRV_TOKEN_HASH_LEN];
+    long long at[SEEN_MAX];
+} seen = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void seen_note(const unsigned char *hash, long long now)
+{
+    pthread_mutex_lock(&seen.lock);
+    for (int i = 0; i < seen.n; i++) {
+        if (memcmp(seen.hash[i], hash, SRV_TOKEN_HASH_LEN) == 0) {
+            seen.at[i] = now;
+            goto out;
+        }
+    }
+    if (seen.n < SEEN_MAX) {
+        memcpy(seen.hash[seen.n], hash, SRV_TOKEN_HASH_LEN);
+        seen.at[seen.n++] = now;
+    }
+out:
+    pthread_mutex_unlock(&seen.lock);
+}
+
+struct seen_batch {
+    int n;
+    long long now;
+    unsigned char (*hash)[SRV_TOKEN_HASH_LEN];
+    long long *at;
+};
+
+static int seen_write(sqlite3 *db, void *arg)
+{
+    struct seen_batch *b = arg;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(db,
+                           "UPDATE sessions SET last_seen = MAX(last_seen, ?1)"
+                           " WHERE token_hash = ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    for (int i = 0; i < b->n; i++) {
+        sqlite3_bind_int64(st, 1, b->at[i]);
+        sqlite3_bind_blob(st, 2, b->hash[i], SRV_TOKEN_HASH_LEN,
+                          SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            goto out;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    /* Sessions a day past their expiry are of no use to anyone. */
+    if (sqlite3_prepare_v2(db, "DELETE FROM sessions WHERE expires_at < ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_int64(st, 1, b->now - 86400000LL);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0)
+        srv_warn("auth: could not record session activity: %s",
+                 sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void seen_done(void *arg, int status)
+{
+    struct seen_batch *b = arg;
+    (void)status;
+    free(b->hash);
+    free(b->at);
+    free(b);
+}
+
+void srv_auth_seen_flush(struct srv_server *srv)
+{
+    struct seen_batch *b;
+
+    if (!srv || !srv->writer)
+        return;
+    b = calloc(1, sizeof *b);
+    if (!b)
+        return;
+    pthread_mutex_lock(&seen.lock);
+    b->n = seen.n;
+    b->hash = malloc(sizeof(*b->hash) * (size_t)(seen.n ? seen.n : 1));
+    b->at = malloc(sizeof(*b->at) * (size_t)(seen.n ? seen.n : 1));
+    if (b->hash && b->at) {
+        memcpy(b->hash, seen.hash, sizeof(*b->hash) * (size_t)seen.n);
+        memcpy(b->at, seen.at, sizeof(*b->at) * (size_t)seen.n);
+        seen.n = 0;
+    } else {
+        b->n = 0;
+    }
+    pthread_mutex_unlock(&seen.lock);
+    b->now = store_now_ms();
+    store_writer_submit((struct store_writer *)srv->writer, seen_write,
+                        seen_done, b);
+}
+
+/* ---- reads ---- */
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+int srv_auth_token_user(sqlite3 *db, const char *token, struct srv_user *u)
+{
+    unsigned char hash[SRV_TOKEN_HASH_LEN];
+    sqlite3_stmt *st = NULL;
+    long long now = store_now_ms();
+    int rc = -1;
+
+    if (!srv_auth_token_wellformed(token))
+        return -1;
+    srv_auth_token_hash(token, hash);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT s.token_hash, u.id, u.name, u.display_name"
+                           " FROM sessions s JOIN users u ON u.id = s.user_id"
+                           " WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        goto out;
+    if (sqlite3_column_bytes(st, 0) != SRV_TOKEN_HASH_LEN ||
+        sodium_memcmp(sqlite3_column_blob(st, 0), hash, SRV_TOKEN_HASH_LEN) != 0)
+        goto out;
+    if (u) {
+        copy_col(u->id, sizeof u->id, st, 1);
+        copy_col(u->name, sizeof u->name, st, 2);
+        copy_col(u->display_name, sizeof u->display_name, st, 3);
+    }
+    seen_note(hash, now);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int srv_auth_member_role(sqlite3 *db, const char *project_id,
+                         const char *user_id)
+{
+    sqlite3_stmt *st = NULL;
+    int role = SRV_ROLE_NONE;
+
+    if (!project_id || !user_id || !*project_id || !*user_id)
+        return SRV_ROLE_NONE;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT role FROM members WHERE project_id = ?1"
+                           " AND user_id = ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        int r = srv_role_parse((const char *)sqlite3_column_text(st, 0));
+        role = r < 0 ? SRV_ROLE_NONE : r;
+    }
+out:
+    sqlite3_finalize(st);
+    return role;
+}
+
+int srv_auth_find_user(sqlite3 *db, const char *name_or_id,
+                       struct srv_user *u)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    if (!name_or_id || !*name_or_id)
+        return -1;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, name, display_name FROM users"
+                           " WHERE name = ?1 OR id = ?1"
+                           " ORDER BY name = ?1 DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(st, 1, name_or_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        goto out;
+    if (u) {
+        copy_col(u->id, sizeof u->id, st, 0);
+        copy_col(u->name, sizeof u->name, st, 1);
+        copy_col(u->display_name, sizeof u->display_name, st, 2);
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- the HTTP gate ---- */
+
+int srv_auth_http(struct srv_http_req *req, struct srv_http_resp *resp,
+                  const char *endpoint_key, const char *project_id,
+                  struct srv_user *out, int *role_out)
+{
+    const struct srv_perm_entry *e = srv_perm_http(endpoint_key);
+    struct srv_user u;
+    const char *token;
+    bool logged_in;
+    int role;
+
+    memset(&u, 0, sizeof u);
+    if (role_out)
+        *role_out = SRV_ROLE_NONE;
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!e) {
+        srv_err("auth: endpoint '%s' is missing from the permission table",
+                endpoint_key ? endpoint_key : "(null)");
+        srv_http_error(resp, PROTO_INTERNAL, 500,
+                       "this endpoint has no permission rule; refusing");
+        return -1;
+    }
+    token = req->bearer_token[0] ? req->bearer_token : req->cookie_token;
+    logged_in = token[0] && srv_auth_token_user(req->srv->db, token, &u) == 0;
+    if (logged_in && out)
+        *out = u;
+    if (e->scope == SRV_PERM_PUBLIC)
+        return 0;
+    if (!logged_in) {
+        srv_http_error(resp, PROTO_UNAUTHORIZED, 401,
+                       "log in first: this request carries no valid session "
+                       "(it may have expired)");
+        return -1;
+    }
+    if (e->scope == SRV_PERM_LOGIN)
+        return 0;
+    assert(e->scope == SRV_PERM_PROJECT);
+    role = srv_auth_member_role(req->srv->db, project_id, u.id);
+    if (role == SRV_ROLE_NONE) {
+        srv_http_error(resp, PROTO_NOT_FOUND, 404,
+                       "project %s does not exist or you are not a member "
+                       "of it", project_id ? project_id : "(none)");
+        return -1;
+    }
+    if (role < e->role) {
+        srv_http_error(resp, PROTO_FORBIDDEN, 403,
+                       "this needs the role %s or higher in the project; "
+                       "you are %s", srv_role_name(e->role),
+                       srv_role_name(role));
+        return -1;
+    }
+    if (role_out)
+        *role_out = role;
+    return 0;
+}
+
+/* ---- origins ---- */
+
+/* Compares an origin with a reference, ignoring case and one trailing '/'
+ * on either side. */
+static bool origin_eq(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+
+    if (na && a[na - 1] == '/')
+        na--;
+    if (nb && b[nb - 1] == '/')
+        nb--;
+    return na == nb && strncasecmp(a, b, na) == 0;
+}
+
+bool srv_auth_origin_ok(const struct srv_server *srv, const char *origin,
+                        const char *host)
+{
+    char own[400];
+
+    if (!origin || !*origin)
+        return true;
+    /* The server's own page. Both schemes: behind a TLS-terminating proxy
+     * the page is https while this process serves plain HTTP; a foreign
+     * page can never carry our host as its origin either way. */
+    if (host && *host && strlen(host) < 300) {
+        snprintf(own, sizeof own, "http://%s", host);
+        if (origin_eq(origin, own))
+            return true;
+        snprintf(own, sizeof own, "https://%s", host);
+        if (origin_eq(origin, own))
+            return true;
+    }
+    if (srv) {
+        for (int i = 0; i < srv->cfg.n_origins && i < SRV_MAX_ORIGINS; i++)
+            if (srv->cfg.allowed_origins[i][0] &&
+                origin_eq(origin, srv->cfg.allowed_origins[i]))
+                return true;
+    }
+    return false;
+}

@@ -1,0 +1,588 @@
+/* http_auth.c -- sessions over HTTP: POST /api/login, POST /api/logout,
+ * GET /api/me; the login rate limit (failures per account and per client
+ * address); the small pool of threads that verifies passwords off the loop
+ * (Argon2id takes ~0.1 s and 64 MiB, so at most LOGIN_THREADS run at once
+ * and at most LOGIN_QUEUE wait); and srv_auth_init, which wires the auth
+ * files into the server.
+ *
+ * Global state (documented): `limits`, the rate-limit table (loop thread
+ * only), and `pool`, the verifier threads and their queue (its mutex). */
+#include "server/auth/auth.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/auth/auth_db.h"
+#include "server/auth/auth_internal.h"
+#include "server/net/http.h"
+#include "server/core/log.h"
+#include "server/core/server.h"
+#include "server/core/store.h"
+#include "server/core/writer.h"
+#include "server/net/ws.h"
+
+#define COOKIE_NAME "mixroom_session"
+#define LOGIN_THREADS 2
+#define LOGIN_QUEUE 32
+#define RL_SLOTS 1024
+#define RL_MAX 10               /* failures ... */
+#define RL_WINDOW_MS 60000LL    /* ... per minute */
+#define SEEN_FLUSH_MS 30000LL
+
+static const char bad_login[] = "wrong user name or password";
+
+json_t *srv_auth_user_json(const struct srv_user *u)
+{
+    return json_pack("{s:s, s:s, s:s}", "id", u->id, "name", u->name,
+                     "display_name", u->display_name);
+}
+
+/* ---- rate limit: loop thread only ----
+ * Each key ("a:<name>" per account, "p:<address>" per client) keeps the
+ * times of its last RL_MAX failures; RL_MAX of them within RL_WINDOW_MS
+ * blocks the key until the oldest leaves the window. */
+struct rl_slot {
+    char key[96];
+    long long t[RL_MAX];   /* ring of failure times (monotonic ms) */
+    int n, head;           /* count (<= RL_MAX), index of the oldest */
+};
+static struct rl_slot limits[RL_SLOTS];
+
+static struct rl_slot *rl_find(const char *key, bool create, long long now)
+{
+    struct rl_slot *victim = NULL;
+    long long victim_newest = 0;
+
+    for (int i = 0; i < RL_SLOTS; i++) {
+        struct rl_slot *s = &limits[i];
+        long long newest;
+
+        if (s->n && strcmp(s->key, key) == 0)
+            return s;
+        if (!create)
+            continue;
+        newest = s->n ? s->t[(s->head + s->n - 1) % RL_MAX] : 0;
+        if (s->n && newest < now - RL_WINDOW_MS)
+            s->n = 0; /* stale: free it */
+        if (!s->n) {
+            if (!victim || victim->n)
+                victim = s;
+        } else if (!victim || (victim->n && newest < victim_newest)) {
+            victim = s;
+            victim_newest = newest;
+        }
+    }
+    if (victim) {
+        memset(victim, 0, sizeof *victim);
+        snprintf(victim->key, sizeof victim->key, "%s", key);
+    }
+    return victim;
+}
+
+/* Seconds until key may try again, or 0 if not blocked. */
+static int rl_blocked(const char *key, long long now)
+{
+    struct rl_slot *s = rl_find(key, false, now);
+    long long oldest, wait;
+
+    if (!s || s->n < RL_MAX)
+        return 0;
+    oldest = s->t[s->head];
+    wait = oldest + RL_WINDOW_MS - now;
+    if (wait <= 0)
+        return 0;
+    return (int)((wait + 999) / 1000);
+}
+
+static void rl_fail(const char *key, long long now)
+{
+    struct rl_slot *s = rl_find(key, true, now);
+
+    if (!s)
+        return;
+    if (s->n < RL_MAX) {
+        s->t[(s->head + s->n) % RL_MAX] = now;
+        s->n++;
+    } else {
+        s->t[s->head] = now;
+        s->head = (s->head + 1) % RL_MAX;
+    }
+}
+
+static void rl_clear(const char *key)
+{
+    struct rl_slot *s = rl_find(key, false, 0);
+
+    if (s)
+        memset(s, 0, sizeof *s);
+}
+
+static void rl_keys(const char *name, const char *peer, char *acct,
+                    size_t alen, char *addr, size_t plen)
+{
+    size_t i;
+
+    snprintf(acct, alen, "a:%s", name);
+    for (i = 2; acct[i]; i++)
+        if (acct[i] >= 'A' && acct[i] <= 'Z')
+            acct[i] = (char)(acct[i] - 'A' + 'a');
+    snprintf(addr, plen, "p:%s", peer);
+}
+
+/* ---- the verifier pool ---- */
+
+struct login_job {
+    struct login_job *next;
+    struct srv_http_req *req;
+    struct srv_server *srv;
+    struct srv_user user;
+    bool user_found;
+    bool ok;
+    char pw_hash[SRV_PW_HASH_MAX];
+    char password[SRV_PASSWORD_MAX + 1];
+    char acct_key[96], addr_key[96];
+    char token[SRV_TOKEN_LEN + 1];
+    unsigned char token_hash[SRV_TOKEN_HASH_LEN];
+    long long expires_ms;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pthread_t threads[LOGIN_THREADS];
+    int started;             /* threads running */
+    bool stopping;
+    struct login_job *head, *tail;
+    int queued;
+    char dummy_hash[SRV_PW_HASH_MAX]; /* verified when the name is unknown */
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static void login_finish(void *arg);
+
+static void job_free(struct login_job *j)
+{
+    sodium_memzero(j, sizeof *j);
+    free(j);
+}
+
+static void *verifier_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct login_job *j;
+
+        pthread_mutex_lock(&pool.lock);
+        while (!pool.head && !pool.stopping)
+            pthread_cond_wait(&pool.cond, &pool.lock);
+        if (!pool.head) {
+            pthread_mutex_unlock(&pool.lock);
+            break;
+        }
+        j = pool.head;
+        pool.head = j->next;
+        if (!pool.head)
+            pool.tail = NULL;
+        pool.queued--;
+        pthread_mutex_unlock(&pool.lock);
+        /* An unknown name costs the same as a wrong password. */
+        j->ok = srv_auth_verify_password(
+                    j->user_found ? j->pw_hash : pool.dummy_hash,
+                    j->password) &&
+                j->user_found;
+        sodium_memzero(j->password, sizeof j->password);
+        srv_loop_post(login_finish, j);
+    }
+    return NULL;
+}
+
+/* Starts the threads on first use (loop thread). Returns 0 or -1. */
+static int pool_start(void)
+{
+    char pw[32];
+
+    if (pool.started)
+        return 0;
+    srv_auth_password_new(pw);
+    if (srv_auth_hash_password(pw, pool.dummy_hash) != 0)
+        return -1;
+    sodium_memzero(pw, sizeof pw);
+    pool.stopping = false;
+    for (int i = 0; i < LOGIN_THREADS; i++) {
+        if (pthread_create(&pool.threads[i], NULL, verifier_main, NULL) != 0)
+            break;
+        pool.started++;
+    }
+    return pool.started ? 0 : -1;
+}
+
+static void respond(struct srv_http_req *req, int status, json_t *body,
+                    const char *cookie, int retry_after)
+{
+    struct srv_http_resp resp;
+    char v[32];
+
+    memset(&resp, 0, sizeof resp);
+    resp.stream_length = -1;
+    srv_http_json(&resp, status, body);
+    if (cookie)
+        srv_http_add_header(&resp, "Set-Cookie", cookie);
+    if (retry_after > 0) {
+        snprintf(v, sizeof v, "%d", retry_after);
+        srv_http_add_header(&resp, "Retry-After", v);
+    }
+    srv_http_complete(req, &resp);
+}
+
+static json_t *err_body(proto_code code, const char *msg)
+{
+    return json_pack("{s:s, s:s}", "code", proto_code_name(code), "message",
+                     msg);
+}
+
+static int session_write(sqlite3 *db, void *arg)
+{
+    struct login_job *j = arg;
+    char err[256];
+
+    return srv_authdb_session_insert(db, j->token_hash, j->user.id,
+                                     store_now_ms(), j->expires_ms, err,
+                                     sizeof err) == PROTO_OK ? 0 : -1;
+}
+
+static void session_done(void *arg, int status)
+{
+    struct login_job *j = arg;
+    char cookie[256];
+    long long max_age = (j->expires_ms - store_now_ms()) / 1000;
+
+    if (status != 0) {
+        srv_err("auth: could not store a session for user %s", j->user.name);
+        respond(j->req, 500,
+                err_body(PROTO_INTERNAL, "could not store the session"),
+                NULL, 0);
+        goto out;
+    }
+    snprintf(cookie, sizeof cookie,
+             COOKIE_NAME "=%s; HttpOnly; SameSite=Strict; Path=/; "
+             "Max-Age=%lld%s",
+             j->token, max_age > 0 ? max_age : 0,
+             j->srv->cfg.tls_cert[0] ? "; Secure" : "");
+    srv_info("auth: %s logged in from %s", j->user.name, j->req->peer);
+    respond(j->req, 200,
+            json_pack("{s:s, s:o}", "token", j->token, "user",
+                      srv_auth_user_json(&j->user)),
+            cookie, 0);
+    sodium_memzero(cookie, sizeof cookie);
+out:
+    job_free(j);
+}
+
+/* Loop thread: the verdict of a verifier thread. */
+static void login_finish(void *arg)
+{
+    struct login_job *j = arg;
+    long long now = srv_now_mono_ms();
+    int days;
+
+    if (!j->ok) {
+        rl_fail(j->acct_key, now);
+        rl_fail(j->addr_key, now);
+        srv_info("auth: failed login from %s", j->req->peer);
+        respond(j->req, 401, err_body(PROTO_UNAUTHORIZED, bad_login), NULL,
+                0);
+        job_free(j);
+        return;
+    }
+    rl_clear(j->acct_key);
+    if (!j->srv || !j->srv->writer || j->srv->stopping) {
+        respond(j->req, 503,
+                err_body(PROTO_INTERNAL, "the server is shutting down"), NULL,
+                0);
+        job_free(j);
+        return;
+    }
+    days = j->srv->cfg.session_days > 0 ? j->srv->cfg.session_days : 30;
+    srv_auth_token_new(j->token);
+    srv_auth_token_hash(j->token, j->token_hash);
+    j->expires_ms = store_now_ms() + (long long)days * 86400000LL;
+    store_writer_submit((struct store_writer *)j->srv->writer, session_write,
+                        session_done, j);
+}
+
+/* Reads name and pw_hash of a user by name (reader connection). */
+static bool load_login_user(sqlite3 *db, const char *name,
+                            struct login_job *j)
+{
+    sqlite3_stmt *st = NULL;
+    bool found = false;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, name, display_name, pw_hash FROM users"
+                           " WHERE name = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        goto out;
+    snprintf(j->user.id, sizeof j->user.id, "%s", sqlite3_column_text(st, 0));
+    snprintf(j->user.name, sizeof j->user.name, "%s",
+             sqlite3_column_text(st, 1));
+    snprintf(j->user.display_name, sizeof j->user.display_name, "%s",
+             sqlite3_column_text(st, 2));
+    snprintf(j->pw_hash, sizeof j->pw_hash, "%s", sqlite3_column_text(st, 3));
+    found = true;
+out:
+    sqlite3_finalize(st);
+    return found;
+}
+
+static enum srv_http_result h_login(struct srv_http_req *req,
+                                    struct srv_http_resp *resp)
+{
+    json_t *body = NULL;
+    const char *name, *pw;
+    struct login_job *j = NULL;
+    char err[128];
+    long long now = srv_now_mono_ms();
+    int wait;
+    enum srv_http_result r = SRV_HTTP_DONE;
+
+    if (srv_auth_http(req, resp, "POST /api/login", NULL, NULL, NULL) != 0)
+        return SRV_HTTP_DONE;
+    if (!(body = srv_http_body_json(req, resp)))
+        return SRV_HTTP_DONE;
+    name = json_string_value(json_object_get(body, "name"));
+    pw = json_string_value(json_object_get(body, "password"));
+    if (!name || !pw) {
+        srv_http_error(resp, PROTO_BAD_REQUEST, 400,
+                       "send {\"name\": string, \"password\": string}");
+        goto out;
+    }
+    j = calloc(1, sizeof *j);
+    if (!j) {
+        srv_http_error(resp, PROTO_INTERNAL, 500, "out of memory");
+        goto out;
+    }
+    rl_keys(name, req->peer, j->acct_key, sizeof j->acct_key, j->addr_key,
+            sizeof j->addr_key);
+    wait = rl_blocked(j->addr_key, now);
+    if (!wait)
+        wait = rl_blocked(j->acct_key, now);
+    if (wait) {
+        char v[16];
+        srv_warn("auth: login rate limit hit from %s", req->peer);
+        srv_http_error(resp, PROTO_RATE_LIMITED, 429,
+                       "too many failed logins; try again in %d s", wait);
+        snprintf(v, sizeof v, "%d", wait);
+        srv_http_add_header(resp, "Retry-After", v);
+        goto out;
+    }
+    if (!srv_auth_name_ok(name, err, sizeof err) ||
+        strlen(pw) > SRV_PASSWORD_MAX) {
+        rl_fail(j->acct_key, now);
+        rl_fail(j->addr_key, now);
+        srv_http_error(resp, PROTO_UNAUTHORIZED, 401, "%s", bad_login);
+        goto out;
+    }
+    if (pool_start() != 0) {
+        srv_http_error(resp, PROTO_INTERNAL, 500,
+                       "cannot verify passwords right now");
+        goto out;
+    }
+    j->req = req;
+    j->srv = req->srv;
+    j->user_found = load_login_user(req->srv->db, name, j);
+    snprintf(j->password, sizeof j->password, "%s", pw);
+    pthread_mutex_lock(&pool.lock);
+    if (pool.queued >= LOGIN_QUEUE) {
+        pthread_mutex_unlock(&pool.lock);
+        srv_http_error(resp, PROTO_RATE_LIMITED, 429,
+                       "too many logins in progress; try again in 1 s");
+        srv_http_add_header(resp, "Retry-After", "1");
+        goto out;
+    }
+    if (pool.tail)
+        pool.tail->next = j;
+    else
+        pool.head = j;
+    pool.tail = j;
+    pool.queued++;
+    pthread_cond_signal(&pool.cond);
+    pthread_mutex_unlock(&pool.lock);
+    j = NULL;
+    r = SRV_HTTP_DEFER;
+out:
+    if (j)
+        job_free(j);
+    json_decref(body);
+    return r;
+}
+
+void srv_auth_login_stop(struct srv_server *srv)
+{
+    struct login_job *q;
+
+    (void)srv;
+    pthread_mutex_lock(&pool.lock);
+    pool.stopping = true;
+    q = pool.head;
+    pool.head = pool.tail = NULL;
+    pool.queued = 0;
+    pthread_cond_broadcast(&pool.cond);
+    pthread_mutex_unlock(&pool.lock);
+    while (q) {
+        struct login_job *next = q->next;
+        respond(q->req, 503,
+                err_body(PROTO_INTERNAL, "the server is shutting down"), NULL,
+                0);
+        job_free(q);
+        q = next;
+    }
+    for (int i = 0; i < pool.started; i++)
+        pthread_join(pool.threads[i], NULL);
+    pool.started = 0;
+}
+
+/* ---- logout, me ---- */
+
+struct logout_job {
+    struct srv_http_req *req;
+    unsigned char hash[SRV_TOKEN_HASH_LEN];
+    bool tls;
+};
+
+static int logout_write(sqlite3 *db, void *arg)
+{
+    struct logout_job *j = arg;
+    char err[256];
+
+    return srv_authdb_session_delete(db, j->hash, err, sizeof err) ==
+                   PROTO_OK ? 0 : -1;
+}
+
+static void logout_done(void *arg, int status)
+{
+    struct logout_job *j = arg;
+    char cookie[160];
+
+    snprintf(cookie, sizeof cookie,
+             COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0%s",
+             j->tls ? "; Secure" : "");
+    if (status != 0)
+        respond(j->req, 500,
+                err_body(PROTO_INTERNAL, "could not end the session"), NULL,
+                0);
+    else
+        respond(j->req, 200, json_pack("{s:b}", "ok", 1), cookie, 0);
+    free(j);
+}
+
+static enum srv_http_result h_logout(struct srv_http_req *req,
+                                     struct srv_http_resp *resp)
+{
+    struct srv_user u;
+    struct logout_job *j;
+    const char *token;
+
+    if (srv_auth_http(req, resp, "POST /api/logout", NULL, &u, NULL) != 0)
+        return SRV_HTTP_DONE;
+    if (!req->srv->writer)
+        return srv_http_error(resp, PROTO_INTERNAL, 503, "not ready");
+    j = calloc(1, sizeof *j);
+    if (!j)
+        return srv_http_error(resp, PROTO_INTERNAL, 500, "out of memory");
+    token = req->bearer_token[0] ? req->bearer_token : req->cookie_token;
+    srv_auth_token_hash(token, j->hash);
+    j->req = req;
+    j->tls = req->srv->cfg.tls_cert[0] != '\0';
+    srv_info("auth: %s logged out", u.name);
+    store_writer_submit((struct store_writer *)req->srv->writer, logout_write,
+                        logout_done, j);
+    return SRV_HTTP_DEFER;
+}
+
+static enum srv_http_result h_me(struct srv_http_req *req,
+                                 struct srv_http_resp *resp)
+{
+    struct srv_user u;
+
+    if (srv_auth_http(req, resp, "GET /api/me", NULL, &u, NULL) != 0)
+        return SRV_HTTP_DONE;
+    return srv_http_json(resp, 200,
+                         json_pack("{s:o}", "user", srv_auth_user_json(&u)));
+}
+
+static const struct srv_route auth_routes[] = {
+    {.method = "POST", .pattern = "/api/login", .handler = h_login},
+    {.method = "POST", .pattern = "/api/logout", .handler = h_logout},
+    {.method = "GET", .pattern = "/api/me", .handler = h_me},
+};
+
+void srv_auth_http_register(void)
+{
+    srv_http_add_routes(auth_routes,
+                        (int)(sizeof auth_routes / sizeof auth_routes[0]));
+}
+
+/* ---- wiring ---- */
+
+struct role_change {
+    const char *project_id, *user_id;
+    int role;
+};
+
+static void conn_set_role(struct srv_conn *c, void *ctx)
+{
+    const struct role_change *rc = ctx;
+
+    if (!c->welcomed || strcmp(c->project_id, rc->project_id) != 0)
+        return;
+    if (rc->user_id && strcmp(c->user_id, rc->user_id) != 0)
+        return;
+    if (rc->role == SRV_ROLE_NONE) {
+        c->role = SRV_ROLE_NONE;
+        srv_ws_close(c, 4403, "no longer a member of this project");
+    } else {
+        c->role = rc->role;
+    }
+}
+
+void srv_auth_conns_set_role(const char *project_id, const char *user_id,
+                             int role)
+{
+    struct role_change rc = {project_id, user_id, role};
+
+    srv_ws_each(conn_set_role, &rc);
+}
+
+static long long last_flush_ms;
+
+static void auth_tick(struct srv_server *srv)
+{
+    long long now = srv_now_mono_ms();
+
+    if (!last_flush_ms)
+        last_flush_ms = now;
+    if (now - last_flush_ms >= SEEN_FLUSH_MS) {
+        last_flush_ms = now;
+        srv_auth_seen_flush(srv);
+    }
+}
+
+static void auth_stop(struct srv_server *srv)
+{
+    srv_auth_login_stop(srv);
+    srv_auth_seen_flush(srv);
+}
+
+void srv_auth_init(void)
+{
+    srv_auth_http_register();
+    srv_projects_http_register();
+    srv_loop_on_tick(auth_tick);
+    srv_loop_on_stop(auth_stop);
+}

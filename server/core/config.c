@@ -1,0 +1,248 @@
+/* config.c -- settings: defaults, the `key = value` config file, MIXROOM_*
+ * environment variables, and the setter that flags also use. Every value is
+ * checked; a bad one gives a message naming the setting. */
+#include "server/core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/core/log.h"
+
+void srv_config_defaults(struct srv_config *cfg)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
+    cfg->listen_port = 8080;
+    snprintf(cfg->data_dir, sizeof cfg->data_dir, "./data");
+    if (access("./web/index.html", R_OK) == 0)
+        snprintf(cfg->web_dir, sizeof cfg->web_dir, "./web");
+    else
+        snprintf(cfg->web_dir, sizeof cfg->web_dir, "%s/web",
+                 MIXROOM_PKGDATADIR);
+    cfg->log_level = SRV_LOG_INFO;
+    snprintf(cfg->synchronous, sizeof cfg->synchronous, "FULL");
+    cfg->session_days = 30;
+    cfg->upload_limit = (int64_t)1 << 30;
+    cfg->json_limit = 64 * 1024;
+    cfg->opus_bitrate = 128000;
+    cfg->opus_complexity = 8;
+    cfg->workers = cores > 0 ? (int)cores : 2;
+    cfg->demo = true;
+}
+
+static int parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+    if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "1") ||
+        !strcmp(s, "on"))
+        *out = true;
+    else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "0") ||
+             !strcmp(s, "off"))
+        *out = false;
+    else
+        return -1;
+    return 0;
+}
+
+static int copy_str(char *dst, size_t n, const char *v)
+{
+    if (strlen(v) >= n || !*v)
+        return -1;
+    memcpy(dst, v, strlen(v) + 1);
+    return 0;
+}
+
+static int set_listen(struct srv_config *cfg, const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    long long port;
+    size_t hl;
+
+    if (!colon || colon == v)
+        return -1;
+    hl = (size_t)(colon - v);
+    if (hl >= sizeof cfg->listen_host)
+        return -1;
+    if (parse_int(colon + 1, 0, 65535, &port))
+        return -1;
+    memcpy(cfg->listen_host, v, hl);
+    cfg->listen_host[hl] = '\0';
+    cfg->listen_port = (int)port;
+    return 0;
+}
+
+int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
+                   char *err, size_t errlen)
+{
+    long long n;
+    const char *want = NULL;
+
+    if (!strcmp(key, "listen")) {
+        if (set_listen(cfg, value))
+            want = "ADDR:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8080";
+    } else if (!strcmp(key, "data")) {
+        if (copy_str(cfg->data_dir, sizeof cfg->data_dir, value))
+            want = "a directory path";
+    } else if (!strcmp(key, "web")) {
+        if (copy_str(cfg->web_dir, sizeof cfg->web_dir, value))
+            want = "a directory path";
+    } else if (!strcmp(key, "log_level")) {
+        int l = srv_log_parse_level(value);
+        if (l < 0)
+            want = "one of error, warn, info, debug";
+        else
+            cfg->log_level = l;
+    } else if (!strcmp(key, "synchronous")) {
+        if (strcasecmp(value, "FULL") && strcasecmp(value, "NORMAL"))
+            want = "FULL or NORMAL";
+        else
+            snprintf(cfg->synchronous, sizeof cfg->synchronous, "%s",
+                     strcasecmp(value, "FULL") ? "NORMAL" : "FULL");
+    } else if (!strcmp(key, "session_days")) {
+        if (parse_int(value, 1, 3650, &n))
+            want = "a whole number of days from 1 to 3650";
+        else
+            cfg->session_days = (int)n;
+    } else if (!strcmp(key, "upload_limit")) {
+        if (parse_int(value, 1024, (long long)1 << 40, &n))
+            want = "a size in bytes from 1024 to 1099511627776";
+        else
+            cfg->upload_limit = n;
+    } else if (!strcmp(key, "tls_cert")) {
+        if (copy_str(cfg->tls_cert, sizeof cfg->tls_cert, value))
+            want = "a file path";
+    } else if (!strcmp(key, "tls_key")) {
+        if (copy_str(cfg->tls_key, sizeof cfg->tls_key, value))
+            want = "a file path";
+    } else if (!strcmp(key, "allowed_origin")) {
+        if (cfg->n_origins >= SRV_MAX_ORIGINS ||
+            (strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) ||
+            copy_str(cfg->allowed_origins[cfg->n_origins],
+                     sizeof cfg->allowed_origins[0], value))
+            want = "an origin like https://studio.example.com (at most 16)";
+        else
+            cfg->n_origins++;
+    } else if (!strcmp(key, "opus_bitrate")) {
+        if (parse_int(value, 16000, 512000, &n))
+            want = "bits per second from 16000 to 512000";
+        else
+            cfg->opus_bitrate = (int)n;
+    } else if (!strcmp(key, "opus_complexity")) {
+        if (parse_int(value, 0, 10, &n))
+            want = "a whole number from 0 to 10";
+        else
+            cfg->opus_complexity = (int)n;
+    } else if (!strcmp(key, "workers")) {
+        if (parse_int(value, 1, 256, &n))
+            want = "a whole number from 1 to 256";
+        else
+            cfg->workers = (int)n;
+    } else if (!strcmp(key, "demo")) {
+        if (parse_bool(value, &cfg->demo))
+            want = "true or false";
+    } else {
+        snprintf(err, errlen, "unknown setting '%s'", key);
+        return -1;
+    }
+    if (want) {
+        snprintf(err, errlen, "%s: '%s' is not valid; expected %s", key, value,
+                 want);
+        return -1;
+    }
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    char *e;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+int srv_config_load_file(struct srv_config *cfg, const char *path, char *err,
+                         size_t errlen)
+{
+    char line[8192], msg[512];
+    int lineno = 0, rc = -1;
+    FILE *f = fopen(path, "r");
+
+    if (!f) {
+        snprintf(err, errlen, "config file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof line, f)) {
+        char *s = trim(line), *eq;
+        lineno++;
+        if (!*s || *s == '#')
+            continue;
+        eq = strchr(s, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
+            goto out;
+        }
+        *eq = '\0';
+        if (srv_config_set(cfg, trim(s), trim(eq + 1), msg, sizeof msg)) {
+            snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    fclose(f);
+    return rc;
+}
+
+int srv_config_load_env(struct srv_config *cfg, char *const *envp, char *err,
+                        size_t errlen)
+{
+    char key[64], msg[512];
+
+    for (; envp && *envp; envp++) {
+        const char *e = *envp, *eq;
+        size_t kl;
+
+        if (strncmp(e, "MIXROOM_", 8) != 0)
+            continue;
+        eq = strchr(e, '=');
+        if (!eq)
+            continue;
+        kl = (size_t)(eq - e - 8);
+        if (kl == 0 || kl >= sizeof key)
+            continue;
+        for (size_t i = 0; i < kl; i++)
+            key[i] = (char)tolower((unsigned char)e[8 + i]);
+        key[kl] = '\0';
+        if (!strcmp(key, "config"))
+            continue; /* handled by the CLI */
+        if (srv_config_set(cfg, key, eq + 1, msg, sizeof msg)) {
+            snprintf(err, errlen, "environment MIXROOM_%.*s: %s", (int)kl,
+                     e + 8, msg);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,20 @@
+# server/core/local.mk -- the spine below the event loop: the server struct,
+# hooks and the post queue, log, config, metrics, the SQLite store and
+# migrations, the writer thread, the job pool (no libwebsockets).
+libserver_la_SOURCES += \
+	server/core/server.h \
+	server/core/server.c \
+	server/core/config.c \
+	server/core/config.h \
+	server/core/log.c \
+	server/core/log.h \
+	server/core/store.c \
+	server/core/store.h \
+	server/core/migrate.c \
+	server/core/migrate.h \
+	server/core/writer.c \
+	server/core/writer.h \
+	server/core/jobs.c \
+	server/core/jobs.h \
+	server/core/metrics.c \
+	server/core/metrics.h

@@ -1,0 +1,99 @@
+/* migrate.c -- applies the embedded schema migrations in order, each in
+ * its own transaction, and refuses a database newer than this binary. */
+#include "server/core/migrate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "server/core/log.h"
+#include "server/core/store.h"
+
+static int current_version(sqlite3 *db, int *version)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT coalesce(max(version), 0) FROM "
+                           "schema_migrations",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    if (sqlite3_step(st) != SQLITE_ROW)
+        goto out;
+    *version = sqlite3_column_int(st, 0);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int record(sqlite3 *db, const struct srv_migration *m)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO schema_migrations(version, name, "
+                           "applied_at) VALUES (?, ?, "
+                           "CAST(strftime('%s','now') AS INTEGER) * 1000)",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_int(st, 1, m->version);
+    sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_DONE)
+        rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int srv_migrate(sqlite3 *db, const struct srv_migration *list, int count,
+                char *err, size_t errlen)
+{
+    char msg[1024];
+    int version = 0, applied = 0;
+    int newest = count ? list[count - 1].version : 0;
+
+    if (store_exec(db,
+                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                 " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                 " applied_at INTEGER NOT NULL)",
+                 msg, sizeof msg) != 0 ||
+        current_version(db, &version) != 0) {
+        snprintf(err, errlen, "cannot read schema_migrations: %s",
+                 sqlite3_errmsg(db));
+        return -1;
+    }
+    if (version > newest) {
+        snprintf(err, errlen,
+                 "the database is at schema version %d, newer than this "
+                 "mixroom (which knows up to %d); use a newer mixroom",
+                 version, newest);
+        return -1;
+    }
+    for (int i = 0; i < count; i++) {
+        const struct srv_migration *m = &list[i];
+        if (m->version <= version)
+            continue;
+        if (store_exec(db, "BEGIN IMMEDIATE", msg, sizeof msg) != 0) {
+            snprintf(err, errlen, "migration %s.sql: %s", m->name, msg);
+            return -1;
+        }
+        msg[0] = '\0';
+        if (store_exec(db, m->sql, msg, sizeof msg) != 0 || record(db, m) != 0) {
+            if (!msg[0])
+                snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
+            store_exec(db, "ROLLBACK", err, errlen);
+            snprintf(err, errlen, "migration %s.sql failed: %s", m->name, msg);
+            return -1;
+        }
+        if (store_exec(db, "COMMIT", msg, sizeof msg) != 0) {
+            store_exec(db, "ROLLBACK", err, errlen);
+            snprintf(err, errlen, "migration %s.sql: %s", m->name, msg);
+            return -1;
+        }
+        srv_info("applied migration %s", m->name);
+        applied++;
+    }
+    return applied;
+}

@@ -1,0 +1,113 @@
+/* store.c -- opening the SQLite database with the settings every
+ * connection needs, preparing the data directory, and small helpers. */
+#include "server/core/store.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include "server/core/migrate.h"
+
+int store_prepare_dir(const char *data_dir, char *err, size_t errlen)
+{
+    char path[4200];
+
+    if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create data directory %s: %s", data_dir,
+                 strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/assets", data_dir);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/tmp", data_dir);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+sqlite3 *store_open(const char *data_dir, const char *synchronous,
+                    bool read_only, char *err, size_t errlen)
+{
+    char path[4200], sql[256];
+    sqlite3 *db = NULL;
+    int flags = read_only ? SQLITE_OPEN_READONLY
+                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+    snprintf(path, sizeof path, "%s/mixroom.db", data_dir);
+    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path,
+                 db ? sqlite3_errmsg(db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    snprintf(sql, sizeof sql,
+             "%s PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
+             read_only ? "" : "PRAGMA journal_mode=WAL;",
+             strcmp(synchronous, "NORMAL") ? "FULL" : "NORMAL");
+    if (store_exec(db, sql, err, errlen) != 0)
+        goto fail;
+    return db;
+fail:
+    sqlite3_close(db);
+    return NULL;
+}
+
+int store_migrate(const char *data_dir, char *err, size_t errlen)
+{
+    int n;
+    sqlite3 *db = store_open(data_dir, "FULL", false, err, errlen);
+
+    if (!db)
+        return -1;
+    n = srv_migrate(db, srv_migrations, srv_migrations_count, err, errlen);
+    sqlite3_close(db);
+    return n;
+}
+
+long long store_now_ms(void)
+{
+    struct timeval tv;
+
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+void store_new_id(char *out, size_t outlen, const char *prefix)
+{
+    static const char alphabet[] =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    unsigned char rnd[16];
+    size_t p = strlen(prefix), i;
+
+    randombytes_buf(rnd, sizeof rnd);
+    if (outlen < p + sizeof rnd + 1) {
+        if (outlen)
+            out[0] = '\0';
+        return;
+    }
+    memcpy(out, prefix, p);
+    for (i = 0; i < sizeof rnd; i++)
+        out[p + i] = alphabet[rnd[i] % 62];
+    out[p + i] = '\0';
+}

@@ -1,0 +1,641 @@
+/* http.c -- HTTP on the event loop: matches a request against the route
+ * table, buffers a JSON body (or streams an upload body to the route),
+ * calls the handler, and writes the response: a buffer, a streamed
+ * producer, or a static file from the web directory. Also the WebSocket
+ * upgrade gate (path, subprotocol, origin). Loop thread only. */
+#include "server/net/http.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <libwebsockets.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "server/auth/auth.h"
+#include "server/core/log.h"
+#include "server/core/server.h"
+#include "server/net/static.h"
+
+#define MAX_ROUTES 128
+#define SESSION_COOKIE "mixroom_session"
+
+/* The route table: filled by module inits before the loop starts. */
+static struct srv_route routes[MAX_ROUTES];
+static int n_routes;
+
+const char srv_http_security_headers[] =
+    "content-security-policy: default-src 'none'; script-src 'self' "
+    "'wasm-unsafe-eval'; worker-src 'self' blob:; media-src 'self' blob:; "
+    "connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
+    "style-src 'self'; font-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'\r\n"
+    "x-content-type-options: nosniff\r\n"
+    "x-frame-options: deny\r\n"
+    "referrer-policy: no-referrer\r\n";
+
+/* One HTTP transaction. The request comes first so a handler's req pointer
+ * leads back here. */
+struct http_conn {
+    struct srv_http_req req;
+    struct srv_http_resp resp;
+    const struct srv_route *route;
+    size_t body_cap;
+    bool body_too_large;
+    bool streaming_body;     /* route takes the body chunk by chunk */
+    bool deferred;           /* handler answered SRV_HTTP_DEFER */
+    bool ready;              /* resp is filled, waiting to be written */
+    bool headers_sent;
+    bool close_after;        /* hang up after the response (early 413) */
+    size_t sent;             /* body bytes written */
+    bool stream_done;
+};
+
+void srv_http_add_routes(const struct srv_route *r, int n)
+{
+    for (int i = 0; i < n && n_routes < MAX_ROUTES; i++)
+        routes[n_routes++] = r[i];
+    assert(n_routes < MAX_ROUTES);
+}
+
+enum srv_http_result srv_http_json(struct srv_http_resp *resp, int status,
+                                   json_t *j)
+{
+    char *text = json_dumps(j, JSON_COMPACT);
+
+    json_decref(j);
+    free(resp->body);
+    resp->status = status;
+    snprintf(resp->content_type, sizeof resp->content_type,
+             "application/json");
+    resp->body = (unsigned char *)(text ? text : strdup("{}"));
+    resp->body_len = strlen((char *)resp->body);
+    return SRV_HTTP_DONE;
+}
+
+enum srv_http_result srv_http_error(struct srv_http_resp *resp,
+                                    proto_code code, int status,
+                                    const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return srv_http_json(resp, status ? status : proto_code_http_status(code),
+                         json_pack("{s:s, s:s}", "code", proto_code_name(code),
+                                   "message", msg));
+}
+
+void srv_http_add_header(struct srv_http_resp *resp, const char *name,
+                         const char *value)
+{
+    size_t used = strlen(resp->headers);
+
+    snprintf(resp->headers + used, sizeof resp->headers - used, "%s: %s\r\n",
+             name, value);
+}
+
+json_t *srv_http_body_json(struct srv_http_req *req, struct srv_http_resp *resp)
+{
+    json_error_t jerr;
+    json_t *j;
+
+    if (!req->body || req->body_len == 0) {
+        srv_http_error(resp, PROTO_BAD_REQUEST, 400,
+                       "the request needs a JSON object as its body");
+        return NULL;
+    }
+    j = json_loadb((const char *)req->body, req->body_len, 0, &jerr);
+    if (!j) {
+        srv_http_error(resp, PROTO_BAD_REQUEST, 400,
+                       "the body is not valid JSON: %s (line %d)", jerr.text,
+                       jerr.line);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        srv_http_error(resp, PROTO_BAD_REQUEST, 400,
+                       "the body must be a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* URL-decodes src[0..n) into out (always NUL-terminated). */
+static void url_decode(const char *src, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < n && o + 1 < outlen; i++) {
+        if (src[i] == '%' && i + 2 < n && hexval(src[i + 1]) >= 0 &&
+            hexval(src[i + 2]) >= 0) {
+            out[o++] = (char)(hexval(src[i + 1]) * 16 + hexval(src[i + 2]));
+            i += 2;
+        } else if (src[i] == '+') {
+            out[o++] = ' ';
+        } else {
+            out[o++] = src[i];
+        }
+    }
+    out[o] = '\0';
+}
+
+bool srv_http_query(const struct srv_http_req *req, const char *name,
+                    char *out, size_t outlen)
+{
+    size_t nl = strlen(name);
+    const char *p = req->query;
+
+    while (*p) {
+        const char *amp = strchr(p, '&');
+        size_t seg = amp ? (size_t)(amp - p) : strlen(p);
+        if (seg > nl && !strncmp(p, name, nl) && p[nl] == '=') {
+            url_decode(p + nl + 1, seg - nl - 1, out, outlen);
+            return true;
+        }
+        if (seg == nl && !strncmp(p, name, nl)) {
+            if (outlen)
+                out[0] = '\0';
+            return true;
+        }
+        p += seg + (amp ? 1 : 0);
+    }
+    return false;
+}
+
+/* Matches path against pattern; fills params. */
+static bool match(const char *pattern, const char *path,
+                  struct srv_http_req *req)
+{
+    int np = 0;
+
+    while (*pattern && *path) {
+        if (*pattern == '{') {
+            const char *pe = strchr(pattern, '}');
+            const char *se = strchr(path, '/');
+            size_t len = se ? (size_t)(se - path) : strlen(path);
+            if (!pe || len == 0 || len >= sizeof req->params[0] ||
+                np >= SRV_HTTP_MAX_PARAMS)
+                return false;
+            memcpy(req->params[np], path, len);
+            req->params[np][len] = '\0';
+            np++;
+            pattern = pe + 1;
+            path += len;
+            continue;
+        }
+        if (*pattern != *path)
+            return false;
+        pattern++;
+        path++;
+    }
+    if (*pattern || *path)
+        return false;
+    req->n_params = np;
+    return true;
+}
+
+static void free_conn(struct http_conn *hc)
+{
+    if (!hc)
+        return;
+    if (hc->resp.close && hc->resp.ctx)
+        hc->resp.close(hc->resp.ctx);
+    free(hc->resp.body);
+    free(hc->req.body);
+    free(hc);
+}
+
+static void copy_hdr(struct lws *wsi, enum lws_token_indexes t, char *out,
+                     size_t n)
+{
+    out[0] = '\0';
+    if (lws_hdr_total_length(wsi, t) > 0)
+        if (lws_hdr_copy(wsi, out, (int)n, t) < 0)
+            out[0] = '\0';
+}
+
+static void read_method(struct lws *wsi, char *m, size_t n)
+{
+    static const struct {
+        enum lws_token_indexes t;
+        const char *name;
+    } methods[] = {
+        {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},
+        {WSI_TOKEN_PUT_URI, "PUT"},       {WSI_TOKEN_PATCH_URI, "PATCH"},
+        {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+        {WSI_TOKEN_HEAD_URI, "HEAD"},
+    };
+    snprintf(m, n, "GET");
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (lws_hdr_total_length(wsi, methods[i].t) > 0) {
+            snprintf(m, n, "%s", methods[i].name);
+            return;
+        }
+}
+
+static void read_query(struct lws *wsi, char *q, size_t n)
+{
+    char frag[1024];
+    size_t used = 0;
+
+    q[0] = '\0';
+    for (int i = 0; i < 32; i++) {
+        int len = lws_hdr_copy_fragment(wsi, frag, sizeof frag,
+                                        WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (len < 0)
+            break;
+        int w = snprintf(q + used, n - used, "%s%s", used ? "&" : "", frag);
+        if (w < 0 || (size_t)w >= n - used)
+            break;
+        used += (size_t)w;
+    }
+}
+
+static void read_tokens(struct lws *wsi, struct srv_http_req *req)
+{
+    char auth[256];
+    size_t max = sizeof req->cookie_token;
+
+    req->cookie_token[0] = '\0';
+    if (lws_http_cookie_get(wsi, SESSION_COOKIE, req->cookie_token, &max))
+        req->cookie_token[0] = '\0';
+    copy_hdr(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, auth, sizeof auth);
+    req->bearer_token[0] = '\0';
+    if (!strncasecmp(auth, "Bearer ", 7) &&
+        strlen(auth + 7) < sizeof req->bearer_token)
+        memcpy(req->bearer_token, auth + 7, strlen(auth + 7) + 1);
+}
+
+/* Fills the request from the headers of a new transaction. */
+static void read_request(struct lws *wsi, const char *uri,
+                         struct srv_http_req *req)
+{
+    char len[32];
+
+    req->srv = srv_server_instance;
+    req->wsi = wsi;
+    read_method(wsi, req->method, sizeof req->method);
+    snprintf(req->path, sizeof req->path, "%s", uri ? uri : "/");
+    read_query(wsi, req->query, sizeof req->query);
+    lws_get_peer_simple(wsi, req->peer, sizeof req->peer);
+    read_tokens(wsi, req);
+    copy_hdr(wsi, WSI_TOKEN_ORIGIN, req->origin, sizeof req->origin);
+    copy_hdr(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, req->content_type,
+             sizeof req->content_type);
+    copy_hdr(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, len, sizeof len);
+    req->content_length = len[0] ? strtoll(len, NULL, 10) : -1;
+}
+
+static void make_ready(struct http_conn *hc)
+{
+    hc->ready = true;
+    if (hc->req.wsi)
+        lws_callback_on_writable(hc->req.wsi);
+}
+
+/* Runs the route's handler once the body is complete. */
+static void dispatch(struct http_conn *hc)
+{
+    enum srv_http_result r;
+
+    if (hc->body_too_large) {
+        srv_http_error(&hc->resp, PROTO_TOO_LARGE, 413,
+                       "the request body is larger than %lld bytes",
+                       (long long)hc->req.srv->cfg.json_limit);
+        make_ready(hc);
+        return;
+    }
+    r = hc->route->handler(&hc->req, &hc->resp);
+    if (r == SRV_HTTP_DEFER) {
+        hc->deferred = true;
+        return;
+    }
+    make_ready(hc);
+}
+
+void srv_http_complete(struct srv_http_req *req, struct srv_http_resp *resp)
+{
+    struct http_conn *hc = (struct http_conn *)req;
+
+    assert(hc->deferred);
+    if (resp != &hc->resp) {
+        free(hc->resp.body);
+        hc->resp = *resp;
+        memset(resp, 0, sizeof *resp);
+    }
+    hc->deferred = false;
+    if (!req->wsi) {
+        free_conn(hc); /* the client went away meanwhile */
+        return;
+    }
+    make_ready(hc);
+}
+
+void srv_http_wake(struct srv_http_req *req)
+{
+    if (req->wsi)
+        lws_callback_on_writable(req->wsi);
+}
+
+static int write_headers(struct lws *wsi, struct http_conn *hc)
+{
+    unsigned char buf[LWS_PRE + 4096], *start = buf + LWS_PRE, *p = start,
+                                        *end = buf + sizeof buf - 1;
+    struct srv_http_resp *resp = &hc->resp;
+    lws_filepos_t clen = resp->produce
+                             ? (resp->stream_length >= 0
+                                    ? (lws_filepos_t)resp->stream_length
+                                    : LWS_ILLEGAL_HTTP_CONTENT_LEN)
+                             : (lws_filepos_t)resp->body_len;
+    char all[sizeof srv_http_security_headers + sizeof resp->headers];
+    char *line = all;
+
+    if (lws_add_http_common_headers(wsi, (unsigned int)resp->status,
+                                    resp->content_type[0] ? resp->content_type
+                                                          : "application/json",
+                                    clen, &p, end))
+        return -1;
+    if (lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                    (const unsigned char *)"no-store", 8, &p,
+                                    end))
+        return -1;
+    snprintf(all, sizeof all, "%s%s", srv_http_security_headers,
+             resp->headers);
+    while (*line) {
+        char name[128], *colon = strchr(line, ':'), *eol = strstr(line, "\r\n");
+        if (!colon || !eol || colon > eol || (size_t)(colon - line) >= 126)
+            break;
+        size_t nl = (size_t)(colon - line);
+        for (size_t i = 0; i < nl; i++)
+            name[i] = (char)tolower((unsigned char)line[i]);
+        name[nl] = ':';
+        name[nl + 1] = '\0';
+        const char *v = colon + 1;
+        while (*v == ' ')
+            v++;
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                        (const unsigned char *)v,
+                                        (int)(eol - v), &p, end))
+            return -1;
+        line = eol + 2;
+    }
+    if (lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    hc->headers_sent = true;
+    return 0;
+}
+
+/* Writes the next piece of the response; returns -1 to close, 1 when the
+ * transaction is complete, 0 to wait for the next WRITEABLE. */
+static int write_some(struct lws *wsi, struct http_conn *hc)
+{
+    unsigned char buf[LWS_PRE + 16384];
+    struct srv_http_resp *resp = &hc->resp;
+
+    if (!hc->headers_sent) {
+        if (write_headers(wsi, hc))
+            return -1;
+        if (!strcmp(hc->req.method, "HEAD"))
+            return 1;
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    if (resp->produce) {
+        ssize_t n = resp->produce(resp->ctx, buf + LWS_PRE, sizeof buf - LWS_PRE);
+        if (n == SRV_HTTP_AGAIN)
+            return 0;
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            if (lws_write(wsi, buf + LWS_PRE, 0, LWS_WRITE_HTTP_FINAL) < 0)
+                return -1;
+            return resp->stream_length >= 0 ? 1 : -1;
+        }
+        if (lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP) != n)
+            return -1;
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    size_t left = resp->body_len - hc->sent;
+    size_t n = left < sizeof buf - LWS_PRE ? left : sizeof buf - LWS_PRE;
+    if (n)
+        memcpy(buf + LWS_PRE, resp->body + hc->sent, n);
+    bool last = hc->sent + n == resp->body_len;
+    if (lws_write(wsi, buf + LWS_PRE, n,
+                  last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n)
+        return -1;
+    hc->sent += n;
+    if (last)
+        return 1;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int start_transaction(struct lws *wsi, struct http_conn **slot,
+                             const char *uri)
+{
+    struct http_conn *hc = calloc(1, sizeof *hc);
+    const struct srv_route *path_match = NULL;
+
+    if (!hc)
+        return -1;
+    *slot = hc;
+    read_request(wsi, uri, &hc->req);
+    for (int i = 0; i < n_routes; i++) {
+        if (!match(routes[i].pattern, hc->req.path, &hc->req))
+            continue;
+        path_match = &routes[i];
+        if (!strcmp(routes[i].method, hc->req.method) ||
+            (!strcmp(hc->req.method, "HEAD") &&
+             !strcmp(routes[i].method, "GET"))) {
+            hc->route = &routes[i];
+            break;
+        }
+    }
+    if (!hc->route) {
+        if (!path_match && strncmp(hc->req.path, "/api/", 5) &&
+            (!strcmp(hc->req.method, "GET") || !strcmp(hc->req.method, "HEAD"))) {
+            int r = srv_static_serve(wsi, hc->req.srv, hc->req.path,
+                                     &hc->resp);
+            if (r == 1) /* lws is sending the file */
+                return 0;
+        } else if (path_match) {
+            srv_http_error(&hc->resp, PROTO_BAD_REQUEST, 405,
+                           "%s is not allowed on %s", hc->req.method,
+                           hc->req.path);
+        } else {
+            srv_http_error(&hc->resp, PROTO_NOT_FOUND, 404,
+                           "nothing at %s", hc->req.path);
+        }
+        make_ready(hc);
+        return 0;
+    }
+    hc->streaming_body = (hc->route->flags & SRV_ROUTE_STREAM_BODY) != 0;
+    if (hc->streaming_body && hc->route->on_begin &&
+        hc->route->on_begin(&hc->req, &hc->resp)) {
+        hc->close_after = hc->req.content_length > 0;
+        make_ready(hc);
+        return 0;
+    }
+    if (!hc->streaming_body && hc->req.content_length > hc->req.srv->cfg.json_limit) {
+        hc->body_too_large = true;
+        hc->close_after = true;
+        dispatch(hc);
+        return 0;
+    }
+    bool chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+    if (chunked && !hc->streaming_body) {
+        /* libwebsockets 4.1 does not signal the end of a chunked body. */
+        srv_http_error(&hc->resp, PROTO_BAD_REQUEST, 411,
+                       "send the JSON body with a Content-Length header");
+        hc->close_after = true;
+        make_ready(hc);
+        return 0;
+    }
+    if (hc->req.content_length <= 0 && !chunked)
+        dispatch(hc);
+    return 0;
+}
+
+static int on_body(struct http_conn *hc, const void *in, size_t len)
+{
+    if (hc->ready || hc->deferred)
+        return 0; /* answered early; drop the rest */
+    if (hc->streaming_body) {
+        if (hc->route->on_body &&
+            hc->route->on_body(&hc->req, in, len, &hc->resp)) {
+            hc->close_after = true;
+            make_ready(hc);
+        }
+        return 0;
+    }
+    if (hc->body_too_large)
+        return 0;
+    if (hc->req.body_len + len > (size_t)hc->req.srv->cfg.json_limit) {
+        hc->body_too_large = true;
+        return 0;
+    }
+    if (hc->req.body_len + len + 1 > hc->body_cap) {
+        size_t cap = hc->body_cap ? hc->body_cap * 2 : 4096;
+        while (cap < hc->req.body_len + len + 1)
+            cap *= 2;
+        unsigned char *nb = realloc(hc->req.body, cap);
+        if (!nb)
+            return -1;
+        hc->req.body = nb;
+        hc->body_cap = cap;
+    }
+    memcpy(hc->req.body + hc->req.body_len, in, len);
+    hc->req.body_len += len;
+    hc->req.body[hc->req.body_len] = '\0';
+    return 0;
+}
+
+/* Refuses a WebSocket upgrade unless it is to /ws with mixroom.v1 and an
+ * acceptable origin. Returns 0 to allow, 1 when refused (status sent). */
+static int confirm_upgrade(struct lws *wsi)
+{
+    char uri[256], proto[256], origin[256], host[256];
+    struct srv_server *srv = srv_server_instance;
+
+    copy_hdr(wsi, WSI_TOKEN_GET_URI, uri, sizeof uri);
+    copy_hdr(wsi, WSI_TOKEN_PROTOCOL, proto, sizeof proto);
+    copy_hdr(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin);
+    copy_hdr(wsi, WSI_TOKEN_HOST, host, sizeof host);
+    if (strcmp(uri, "/ws") != 0) {
+        lws_return_http_status(wsi, 404, "WebSocket connections go to /ws");
+        return 1;
+    }
+    if (!strstr(proto, "mixroom.v1")) {
+        lws_return_http_status(wsi, 400,
+                               "the WebSocket subprotocol must be mixroom.v1");
+        return 1;
+    }
+    if (origin[0] && !srv_auth_origin_ok(srv, origin, host)) {
+        srv_warn("refused WebSocket upgrade from origin %s", origin);
+        lws_return_http_status(wsi, 403, "this origin may not connect");
+        return 1;
+    }
+    return 0;
+}
+
+int srv_http_callback(struct lws *wsi, int reason, void *user, void *in,
+                      size_t len)
+{
+    struct http_conn **slot = user;
+    struct http_conn *hc = slot ? *slot : NULL;
+    int r;
+
+    switch (reason) {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return confirm_upgrade(wsi);
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return -1; /* no WebSocket without the mixroom.v1 subprotocol */
+    case LWS_CALLBACK_HTTP:
+        if (hc) {
+            free_conn(hc);
+            *slot = NULL;
+        }
+        return start_transaction(wsi, slot, in);
+    case LWS_CALLBACK_HTTP_BODY:
+        return hc ? on_body(hc, in, len) : 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (hc && !hc->ready && !hc->deferred)
+            dispatch(hc);
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (!hc || !hc->ready)
+            return 0;
+        r = write_some(wsi, hc);
+        if (r < 0)
+            return -1;
+        if (r == 1) {
+            bool close_after = hc->close_after;
+            free_conn(hc);
+            *slot = NULL;
+            if (close_after || lws_http_transaction_completed(wsi))
+                return -1;
+        }
+        return 0;
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+        if (hc) {
+            free_conn(hc);
+            *slot = NULL;
+        }
+        if (lws_http_transaction_completed(wsi))
+            return -1;
+        return 0;
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        if (hc) {
+            *slot = NULL;
+            if (hc->streaming_body && !hc->ready && hc->route &&
+                hc->route->on_abort)
+                hc->route->on_abort(&hc->req);
+            if (hc->deferred)
+                hc->req.wsi = NULL; /* srv_http_complete frees it */
+            else
+                free_conn(hc);
+        }
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, (enum lws_callback_reasons)reason,
+                                       user, in, len);
+    }
+}

@@ -1,0 +1,18 @@
+# server/net/local.mk -- the libwebsockets context, HTTP routing, static
+# files, WebSocket sessions, multipart, /healthz and /metrics (the only
+# folder that includes libwebsockets.h).
+libserver_la_SOURCES += \
+	server/net/loop.c \
+	server/net/loop.h \
+	server/net/lws_log.h \
+	server/net/lws_log.c \
+	server/net/http.c \
+	server/net/http.h \
+	server/net/static.c \
+	server/net/static.h \
+	server/net/ws.c \
+	server/net/ws.h \
+	server/net/multipart.c \
+	server/net/multipart.h \
+	server/net/http_core.c \
+	server/net/http_core.h

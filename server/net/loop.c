@@ -1,0 +1,174 @@
+/* loop.c -- the libwebsockets event loop: one context, one vhost with the
+ * HTTP protocol and the mixroom.v1 WebSocket protocol; the wake-up of the
+ * post queue (server/core/server.c) through lws_cancel_service; the 100 ms
+ * tick that runs the tick hooks; SIGINT/SIGTERM for a clean stop. */
+#include "server/net/loop.h"
+
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/net/http.h"
+#include "server/core/log.h"
+#include "server/core/store.h"
+#include "server/core/writer.h"
+#include "server/net/ws.h"
+
+/* Set from the signal handler. */
+static volatile sig_atomic_t got_signal;
+
+/* The context of the running loop (loop thread; read by the signal
+ * handler, which only calls lws_cancel_service on it). */
+static struct lws_context *loop_ctx;
+
+static lws_sorted_usec_list_t tick_sul;
+
+/* The wake callback of the post queue: safe from any thread. */
+static void wake_loop(void *arg)
+{
+    lws_cancel_service(arg);
+}
+
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+    (void)sul;
+    srv_hooks_tick(srv_server_instance);
+    lws_sul_schedule(loop_ctx, 0, &tick_sul, on_tick, 100 * LWS_US_PER_MS);
+}
+
+static int cb_http(struct lws *wsi, enum lws_callback_reasons reason,
+                   void *user, void *in, size_t len)
+{
+    if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+        srv_loop_drain_posts();
+        return 0;
+    }
+    return srv_http_callback(wsi, (int)reason, user, in, len);
+}
+
+static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason,
+                 void *user, void *in, size_t len)
+{
+    if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED)
+        return 0;
+    return srv_ws_callback(wsi, (int)reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+    {"http", cb_http, sizeof(void *), 0, 0, NULL, 0},
+    {"mixroom.v1", cb_ws, sizeof(struct srv_conn), 65536, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0}};
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    got_signal = 1;
+    if (loop_ctx)
+        lws_cancel_service(loop_ctx);
+}
+
+int srv_loop_run(const struct srv_config *cfg)
+{
+    struct lws_context_creation_info info;
+    struct srv_server *srv = calloc(1, sizeof *srv);
+    char err[1024];
+    int status = 1;
+
+    if (!srv)
+        return 1;
+    srv->cfg = *cfg;
+    srv->started_ms = store_now_ms();
+    srv_server_instance = srv;
+    srv_server_enter_loop();
+
+    if (store_prepare_dir(cfg->data_dir, err, sizeof err) != 0 ||
+        store_migrate(cfg->data_dir, err, sizeof err) < 0) {
+        srv_err("%s", err);
+        goto out;
+    }
+    srv->db = store_open(cfg->data_dir, cfg->synchronous, false, err,
+                         sizeof err);
+    if (!srv->db) {
+        srv_err("%s", err);
+        goto out;
+    }
+    srv->writer = store_writer_start(cfg->data_dir, cfg->synchronous, err,
+                                     sizeof err);
+    if (!srv->writer) {
+        srv_err("%s", err);
+        goto out;
+    }
+
+    memset(&info, 0, sizeof info);
+    info.port = cfg->listen_port;
+    info.iface = cfg->listen_host;
+    info.protocols = protocols;
+    info.options = 0; /* security headers: see srv_http_security_headers */
+    info.timeout_secs = 30;
+    /* Idle keep-alive connections: HTTP clients close theirs after a few
+     * seconds (browsers ~4-60 s, Node 4 s); closing ours later avoids the
+     * race where a client reuses a socket the server is closing. */
+    info.keepalive_timeout = 65;
+    info.ka_time = 0;
+    if (cfg->tls_cert[0] || cfg->tls_key[0]) {
+        if (!cfg->tls_cert[0] || !cfg->tls_key[0]) {
+            srv_err("--tls-cert and --tls-key go together");
+            goto out;
+        }
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = cfg->tls_cert;
+        info.ssl_private_key_filepath = cfg->tls_key;
+    }
+    loop_ctx = lws_create_context(&info);
+    srv->net = loop_ctx;
+    if (!loop_ctx) {
+        srv_err("cannot listen on %s:%d (is the port in use?)",
+                cfg->listen_host, cfg->listen_port);
+        goto out;
+    }
+    srv_server_set_wake(wake_loop, loop_ctx);
+
+    if (srv_hooks_start(srv) != 0) {
+        srv_err("start-up failed");
+        goto out;
+    }
+
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    lws_sul_schedule(loop_ctx, 0, &tick_sul, on_tick, 100 * LWS_US_PER_MS);
+    srv_info("mixroom listening on %s://%s:%d (data in %s)",
+             cfg->tls_cert[0] ? "https" : "http", cfg->listen_host,
+             cfg->listen_port, cfg->data_dir);
+
+    while (!got_signal)
+        if (lws_service(loop_ctx, 0) < 0)
+            break;
+
+    srv_info("stopping: flushing and closing");
+    srv->stopping = 1;
+    srv_hooks_stop(srv);
+    store_writer_flush(srv->writer);
+    srv_loop_drain_posts();
+    status = 0;
+out:
+    if (loop_ctx) {
+        lws_sul_cancel(&tick_sul);
+        srv_server_set_wake(NULL, NULL);
+        lws_context_destroy(loop_ctx);
+        loop_ctx = NULL;
+        srv->net = NULL;
+    }
+    if (srv->writer)
+        store_writer_stop(srv->writer);
+    srv_loop_drain_posts();
+    if (srv->db)
+        sqlite3_close(srv->db);
+    srv_server_instance = NULL;
+    free(srv);
+    if (status == 0)
+        srv_info("stopped");
+    return status;
+}

@@ -1,0 +1,120 @@
+/* ws.h -- WebSocket sessions at /ws (subprotocol mixroom.v1): reading
+ * frames, the 1 MiB limit, JSON parsing, dispatch by message `type` to
+ * registered handlers, and each connection's bounded outgoing queues
+ * (control JSON; audio that drops the oldest). Loop thread only. */
+#ifndef MIXROOM_SERVER_WS_H
+#define MIXROOM_SERVER_WS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol/errors.h"
+
+struct lws;
+struct srv_server;
+
+#define SRV_WS_MAX_MESSAGE (1024 * 1024)
+
+/* One outgoing message. */
+struct srv_ws_msg {
+    struct srv_ws_msg *next;
+    size_t len;
+    bool binary;
+    unsigned char data[];        /* LWS_PRE bytes of headroom, then payload */
+};
+
+/* A WebSocket connection. Fields after `state` belong to the modules named. */
+struct srv_conn {
+    struct lws *wsi;
+    struct srv_server *srv;
+    uint64_t serial;             /* unique per process, never reused */
+    char peer[64];
+    char cookie_token[128];      /* session cookie from the upgrade, or "" */
+    /* rx assembly */
+    unsigned char *rx;
+    size_t rx_len, rx_cap;
+    bool rx_too_big;
+    /* outgoing queues */
+    struct srv_ws_msg *ctl_head, *ctl_tail;
+    size_t ctl_bytes;
+    struct srv_ws_msg *audio_head, *audio_tail;
+    size_t audio_bytes, audio_count;
+    bool closing;
+    long long last_rx_ms;        /* monotonic: last frame received */
+    long long last_tx_progress_ms; /* monotonic: last time a write happened */
+    /* session (auth/rooms) */
+    bool welcomed;               /* hello accepted */
+    char user_id[64];
+    char user_name[64];
+    char display_name[128];
+    int role;                    /* enum srv_role, set at hello */
+    char project_id[64];
+    char client_id[65];
+    void *room;                  /* struct srv_room * */
+    void *room_link;             /* the room's per-connection record */
+    void *stream;                /* preview stream state */
+    struct srv_conn *next_all;   /* list of all connections */
+    struct srv_conn *prev_all;
+};
+
+/* A message handler: msg is the parsed object (borrowed), id the request's
+ * "id" or NULL. Return 0; to reply, use srv_ws_reply / srv_ws_error. */
+typedef int (*srv_ws_handler)(struct srv_conn *c, json_t *msg, json_t *id);
+
+struct srv_ws_route {
+    const char *type;            /* message type, e.g. "push" */
+    srv_ws_handler handler;
+    bool before_welcome;         /* allowed before hello succeeded */
+};
+
+/* Registers handlers (a static array); call before the loop starts. The
+ * permission check (auth) runs before every handler except those allowed
+ * before welcome. */
+void srv_ws_add_routes(const struct srv_ws_route *routes, int n);
+
+/* Queues a JSON object on c's control queue (steals the reference to j);
+ * if id is non-NULL it is copied into j as "id". Returns 0 or -1 when the
+ * connection is closing or its queue is over the limit (then it is cut off). */
+int srv_ws_send(struct srv_conn *c, json_t *j, json_t *id);
+
+/* Queues already-encoded JSON text. */
+int srv_ws_send_text(struct srv_conn *c, const char *text, size_t len);
+
+/* Queues a binary frame on the audio queue; when that queue holds more
+ * than max_bytes the oldest messages are dropped. */
+int srv_ws_send_audio(struct srv_conn *c, const unsigned char *data,
+                      size_t len, size_t max_bytes);
+
+/* Sends {"type":"error","id":id,"code":..,"message":..}. */
+int srv_ws_error(struct srv_conn *c, json_t *id, proto_code code,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Closes c with a WebSocket status and reason (after queued messages). */
+void srv_ws_close(struct srv_conn *c, int status, const char *reason);
+
+/* Bytes the kernel holds for c's socket that the peer has not acknowledged
+ * (SIOCOUTQ), or 0 if unknown: how a reader that stopped reading shows
+ * while the kernel's send buffer still absorbs our writes. */
+int srv_ws_unacked_bytes(const struct srv_conn *c);
+
+/* Closes c like srv_ws_close, but gives the close only a second to go out
+ * (for peers that read nothing, whose queue would never drain). */
+void srv_ws_cut_off(struct srv_conn *c, int status, const char *reason);
+
+/* Registers a callback run when any connection closes (rooms, presence,
+ * streams), before its memory goes. At most 8. */
+void srv_ws_on_close(void (*fn)(struct srv_conn *c));
+
+/* Calls fn for every open connection. */
+void srv_ws_each(void (*fn)(struct srv_conn *c, void *ctx), void *ctx);
+
+/* Registers the built-in handlers (ping). */
+void srv_ws_init(void);
+
+/* Internal: the lws callback of the mixroom.v1 protocol (used by loop.c). */
+int srv_ws_callback(struct lws *wsi, int reason, void *user, void *in,
+                    size_t len);
+
+#endif

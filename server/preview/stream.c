@@ -1,0 +1,541 @@
+/* stream.c -- preview streams on the loop thread: the play, pause, seek
+ * and follow messages, delivery of the pacing threads' batches to each
+ * stream's connection and its followers, the stall cut-off. The wire
+ * format is in docs/preview.md. */
+#include "server/preview/stream.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "protocol/document.h"
+#include "server/preview/asset_cache.h"
+#include "server/rooms/doc_at.h"
+#include "server/core/jobs.h"
+#include "server/core/log.h"
+#include "server/core/server.h"
+#include "server/rooms/room.h"
+#include "server/preview/plans.h"
+#include "server/core/store.h"
+#include "server/preview/stream_priv.h"
+#include "server/net/ws.h"
+
+/* A connection's preview state (c->stream). Loop thread only. */
+struct pv_conn {
+    struct pv_conn *next_all, *prev_all;
+    struct srv_conn *c;
+    struct pv_stream *s;          /* its own stream (a reference), or NULL */
+    struct pv_conn *leader;       /* followed connection, or NULL */
+    struct pv_conn *followers;    /* list through next_follower */
+    struct pv_conn *next_follower;
+    uint64_t play_token;          /* bumps on every play/pause/seek */
+    long long drained_ms;         /* monotonic: last time the kernel's send
+                                     queue of the socket was short */
+};
+
+/* Loop-thread state: every pv_conn, and the next stream id. */
+static struct pv_conn *all_pv;
+static uint32_t next_stream_id = 1;
+
+static size_t queue_limit(const struct pv_stream *s)
+{
+    /* SRV_STREAM_QUEUE_MS of packets at the bitrate, plus headers and
+     * levels; VBR may exceed the bitrate a little. */
+    size_t per_s = (size_t)s->bitrate / 8 * 3 / 2 + 50 * 17 + 20 * 2100;
+    return per_s * SRV_STREAM_QUEUE_MS / 1000;
+}
+
+static void send_to(struct pv_conn *p, const unsigned char *data, size_t len,
+                    size_t limit)
+{
+    srv_ws_send_audio(p->c, data, len, limit);
+    for (struct pv_conn *f = p->followers; f; f = f->next_follower)
+        srv_ws_send_audio(f->c, data, len, limit);
+}
+
+static void send_json_to(struct pv_conn *p, json_t *j, bool followers)
+{
+    if (followers)
+        for (struct pv_conn *f = p->followers; f; f = f->next_follower)
+            srv_ws_send(f->c, json_incref(j), NULL);
+    srv_ws_send(p->c, j, NULL);
+}
+
+void pv_deliver_batch(void *arg)
+{
+    struct pv_batch *b = arg;
+
+    for (size_t i = 0; i < b->n; i++) {
+        struct pv_item *it = &b->items[i];
+        struct pv_conn *p = it->s->owner;
+        if (p) {
+            if (it->kind == PV_ITEM_STOPPED) {
+                json_t *j = json_pack("{s:s, s:I, s:I, s:s}", "type",
+                                      "stopped", "stream", (json_int_t)it->s->id,
+                                      "position", (json_int_t)it->position,
+                                      "reason", "end");
+                send_json_to(p, j, true);
+            } else {
+                send_to(p, b->buf + it->off, it->len, queue_limit(it->s));
+            }
+        }
+        pv_stream_release(it->s);
+    }
+    free(b->items);
+    free(b->buf);
+    free(b);
+}
+
+/* ---- per-connection state ---- */
+
+static struct pv_conn *pv_get(struct srv_conn *c)
+{
+    struct pv_conn *p = c->stream;
+
+    if (p)
+        return p;
+    p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->c = c;
+    p->next_all = all_pv;
+    if (all_pv)
+        all_pv->prev_all = p;
+    all_pv = p;
+    c->stream = p;
+    return p;
+}
+
+static void unfollow(struct pv_conn *p)
+{
+    struct pv_conn *l = p->leader;
+
+    if (!l)
+        return;
+    for (struct pv_conn **pp = &l->followers; *pp; pp = &(*pp)->next_follower)
+        if (*pp == p) {
+            *pp = p->next_follower;
+            break;
+        }
+    p->leader = NULL;
+    p->next_follower = NULL;
+}
+
+static struct pv_cmd *cmd_new(struct pv_stream *s, int type)
+{
+    struct pv_cmd *c = calloc(1, sizeof *c);
+
+    if (!c)
+        return NULL;
+    atomic_fetch_add(&s->refs, 1);
+    c->s = s;
+    c->type = type;
+    return c;
+}
+
+static void send_cmd(struct pv_stream *s, int type, int64_t from)
+{
+    struct pv_cmd *c = cmd_new(s, type);
+
+    if (c) {
+        c->from = from;
+        pv_thread_command(c);
+    }
+}
+
+/* The connection's stream, created on first use. */
+static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id)
+{
+    struct srv_conn *c = p->c;
+    struct srv_server *srv = c->srv;
+
+    if (p->s)
+        return p->s;
+    if (pv_threads_start(srv->cfg.workers > 0
+                             ? srv->cfg.workers
+                             : (int)sysconf(_SC_NPROCESSORS_ONLN)) != 0) {
+        srv_ws_error(c, id, PROTO_INTERNAL, "preview threads cannot start");
+        return NULL;
+    }
+    struct srv_room_plan *rp = srv_room_plan_get(srv, c->project_id);
+    if (!rp) {
+        srv_ws_error(c, id, PROTO_INTERNAL,
+                     "the mix of project %s cannot be prepared", c->project_id);
+        return NULL;
+    }
+    struct pv_stream *s = calloc(1, sizeof *s);
+    if (!s) {
+        srv_room_plan_release(rp);
+        srv_ws_error(c, id, PROTO_INTERNAL, "out of memory");
+        return NULL;
+    }
+    atomic_init(&s->refs, 1);
+    s->id = next_stream_id++;
+    s->th = pv_thread_pick();
+    s->rp = rp;
+    s->rate = srv_room_plan_rate(rp);
+    s->bitrate = srv->cfg.opus_bitrate > 0 ? srv->cfg.opus_bitrate : 128000;
+    s->complexity = srv->cfg.opus_complexity >= 0 ? srv->cfg.opus_complexity
+                                                  : 8;
+    s->owner = p;
+    p->s = s;
+    return s;
+}
+
+static bool get_frame(json_t *msg, const char *key, int64_t *out, bool need)
+{
+    json_t *v = json_object_get(msg, key);
+
+    if (!v)
+        return !need;
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return false;
+    *out = json_integer_value(v);
+    return true;
+}
+
+/* ---- play of a revision: built on a worker ---- */
+
+struct rev_job {
+    struct srv_conn *c;      /* checked against serial on return */
+    uint64_t serial;
+    uint64_t token;
+    char project_id[64];
+    char data_dir[4096];
+    long long rev;
+    json_t *id;
+    int64_t from;
+    bool loop;
+    int64_t la, lb;
+    eng_plan *plan;
+    proto_err err;
+};
+
+static void rev_work(void *arg)
+{
+    struct rev_job *j = arg;
+    char err[256];
+    sqlite3 *db = store_open(j->data_dir, "NORMAL", true, err, sizeof err);
+
+    if (!db) {
+        proto_fail(&j->err, PROTO_INTERNAL, "database: %s", err);
+        return;
+    }
+    proto_doc *doc = srv_doc_at_rev(db, j->project_id, j->rev, &j->err);
+    if (doc) {
+        j->plan = srv_plan_from_doc(db, j->data_dir, j->project_id, doc);
+        if (!j->plan)
+            proto_fail(&j->err, PROTO_INTERNAL, "out of memory");
+        proto_doc_free(doc);
+    }
+    sqlite3_close(db);
+}
+
+static struct pv_conn *find_conn(struct srv_conn *c, uint64_t serial)
+{
+    for (struct pv_conn *p = all_pv; p; p = p->next_all)
+        if (p->c == c && c->serial == serial)
+            return p;
+    return NULL;
+}
+
+static void start_play(struct pv_conn *p, json_t *id, int64_t from, bool loop,
+                       int64_t la, int64_t lb, eng_plan *fixed, long long rev)
+{
+    struct pv_stream *s = ensure_stream(p, id);
+    struct pv_cmd *cmd;
+
+    if (!s)
+        return;
+    cmd = cmd_new(s, PV_PLAY);
+    if (!cmd) {
+        srv_ws_error(p->c, id, PROTO_INTERNAL, "out of memory");
+        return;
+    }
+    cmd->from = from;
+    cmd->loop = loop;
+    cmd->loop_a = la;
+    cmd->loop_b = lb;
+    cmd->fixed = fixed ? eng_plan_ref(fixed) : NULL;
+    pv_thread_command(cmd);
+    json_t *r = json_pack("{s:s, s:I, s:I}", "type", "playing", "stream",
+                          (json_int_t)s->id, "from", (json_int_t)from);
+    if (rev >= 0)
+        json_object_set_new(r, "rev", json_integer(rev));
+    if (loop)
+        json_object_set_new(r, "loop", json_pack("[I,I]", (json_int_t)la,
+                                                 (json_int_t)lb));
+    json_object_set_new(r, "rate", json_integer(s->rate));
+    /* followers learn that the leader's transport started */
+    for (struct pv_conn *f = p->followers; f; f = f->next_follower)
+        srv_ws_send(f->c, json_deep_copy(r), NULL);
+    srv_ws_send(p->c, r, id);
+}
+
+static void rev_done(void *arg)
+{
+    struct rev_job *j = arg;
+    struct pv_conn *p = find_conn(j->c, j->serial);
+
+    if (p && p->play_token == j->token) {
+        if (!j->plan)
+            srv_ws_error(p->c, j->id, j->err.code, "%s", j->err.message);
+        else
+            start_play(p, j->id, j->from, j->loop, j->la, j->lb, j->plan,
+                       j->rev);
+    }
+    eng_plan_release(j->plan);
+    json_decref(j->id);
+    free(j);
+}
+
+/* ---- messages ---- */
+
+static int on_play(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    struct pv_conn *p;
+    int64_t from = 0, la = 0, lb = 0, rev = -1;
+    bool loop = false;
+    json_t *lv = json_object_get(msg, "loop");
+
+    if (!c->room || !c->project_id[0])
+        return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
+    if (!get_frame(msg, "from", &from, true))
+        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
+                            "from must be a frame number >= 0"), 0;
+    if (lv && !json_is_null(lv)) {
+        if (!json_is_array(lv) || json_array_size(lv) != 2 ||
+            !json_is_integer(json_array_get(lv, 0)) ||
+            !json_is_integer(json_array_get(lv, 1)) ||
+            json_integer_value(json_array_get(lv, 0)) < 0 ||
+            json_integer_value(json_array_get(lv, 1)) <=
+                json_integer_value(json_array_get(lv, 0)))
+            return srv_ws_error(c, id, PROTO_INVALID_VALUE,
+                                "loop must be [a, b] with 0 <= a < b (frames)"),
+                   0;
+        loop = true;
+        la = json_integer_value(json_array_get(lv, 0));
+        lb = json_integer_value(json_array_get(lv, 1));
+    }
+    json_t *rv = json_object_get(msg, "rev");
+    if (rv && !json_is_null(rv) && !get_frame(msg, "rev", &rev, true))
+        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
+                            "rev must be a revision number >= 0"), 0;
+    if (!(p = pv_get(c)))
+        return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
+    unfollow(p);
+    p->play_token++;
+    if (rev < 0) {
+        start_play(p, id, from, loop, la, lb, NULL, -1);
+        return 0;
+    }
+    struct rev_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
+    j->c = c;
+    j->serial = c->serial;
+    j->token = p->play_token;
+    snprintf(j->project_id, sizeof j->project_id, "%s", c->project_id);
+    snprintf(j->data_dir, sizeof j->data_dir, "%s", c->srv->cfg.data_dir);
+    j->rev = rev;
+    j->id = id ? json_incref(id) : NULL;
+    j->from = from;
+    j->loop = loop;
+    j->la = la;
+    j->lb = lb;
+    proto_err_clear(&j->err);
+    if (!c->srv->jobs ||
+        srv_jobs_submit(c->srv->jobs, rev_work, rev_done, j) != 0) {
+        rev_work(j);
+        rev_done(j);
+    }
+    return 0;
+}
+
+static int on_pause(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    struct pv_conn *p = c->stream;
+
+    (void)msg;
+    if (p && p->s) {
+        p->play_token++;
+        send_cmd(p->s, PV_PAUSE, 0);
+    }
+    json_t *r = json_pack("{s:s}", "type", "paused");
+    if (p && p->s) {
+        json_object_set_new(r, "stream", json_integer(p->s->id));
+        for (struct pv_conn *f = p->followers; f; f = f->next_follower)
+            srv_ws_send(f->c, json_deep_copy(r), NULL);
+    }
+    srv_ws_send(c, r, id);
+    return 0;
+}
+
+static int on_seek(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    struct pv_conn *p = c->stream;
+    int64_t to = 0;
+
+    if (!get_frame(msg, "to", &to, true))
+        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
+                            "to must be a frame number >= 0"), 0;
+    if (!p || !p->s)
+        return srv_ws_error(c, id, PROTO_CONFLICT,
+                            "nothing is playing: send play first"), 0;
+    send_cmd(p->s, PV_SEEK, to);
+    json_t *r = json_pack("{s:s, s:I, s:I}", "type", "seeked", "stream",
+                          (json_int_t)p->s->id, "to", (json_int_t)to);
+    for (struct pv_conn *f = p->followers; f; f = f->next_follower)
+        srv_ws_send(f->c, json_deep_copy(r), NULL);
+    srv_ws_send(c, r, id);
+    return 0;
+}
+
+struct find_ctx {
+    const char *project, *client;
+    struct srv_conn *self, *found;
+};
+
+static void find_client(struct srv_conn *c, void *arg)
+{
+    struct find_ctx *f = arg;
+
+    if (!f->found && c != f->self && c->welcomed && !c->closing &&
+        strcmp(c->project_id, f->project) == 0 &&
+        strcmp(c->client_id, f->client) == 0)
+        f->found = c;
+}
+
+static int on_follow(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    json_t *cl = json_object_get(msg, "client");
+    struct pv_conn *p = pv_get(c), *l;
+
+    if (!p)
+        return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
+    if (!cl || json_is_null(cl)) {
+        unfollow(p);
+        return srv_ws_send(c, json_pack("{s:s, s:n}", "type", "following",
+                                         "client"), id), 0;
+    }
+    if (!json_is_string(cl))
+        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
+                            "client must be a client id or null"), 0;
+    if (strcmp(json_string_value(cl), c->client_id) == 0)
+        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
+                            "a client cannot follow itself"), 0;
+    struct find_ctx f = {c->project_id, json_string_value(cl), c, NULL};
+    srv_ws_each(find_client, &f);
+    if (!f.found)
+        return srv_ws_error(c, id, PROTO_NOT_FOUND,
+                            "client %s is not in this project",
+                            json_string_value(cl)), 0;
+    if (!(l = pv_get(f.found)))
+        return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
+    unfollow(p);
+    if (p->s) { /* our own transport stops while following */
+        p->play_token++;
+        send_cmd(p->s, PV_PAUSE, 0);
+    }
+    p->leader = l;
+    p->next_follower = l->followers;
+    l->followers = p;
+    json_t *r = json_pack("{s:s, s:s}", "type", "following", "client",
+                          json_string_value(cl));
+    if (l->s)
+        json_object_set_new(r, "stream", json_integer(l->s->id));
+    srv_ws_send(c, r, id);
+    return 0;
+}
+
+static void on_close(struct srv_conn *c)
+{
+    struct pv_conn *p = c->stream;
+
+    if (!p)
+        return;
+    unfollow(p);
+    while (p->followers) {
+        struct pv_conn *f = p->followers;
+        p->followers = f->next_follower;
+        f->leader = NULL;
+        f->next_follower = NULL;
+        srv_ws_send(f->c,
+                    json_pack("{s:s, s:s, s:s}", "type", "stopped", "reason",
+                              "leader_left", "client", c->client_id),
+                    NULL);
+    }
+    if (p->s) {
+        p->s->owner = NULL;
+        send_cmd(p->s, PV_REMOVE, 0);
+        pv_stream_release(p->s);
+    }
+    if (p->prev_all)
+        p->prev_all->next_all = p->next_all;
+    else
+        all_pv = p->next_all;
+    if (p->next_all)
+        p->next_all->prev_all = p->prev_all;
+    c->stream = NULL;
+    free(p);
+}
+
+/* Cuts off connections that read nothing for SRV_STREAM_STALL_MS: either
+ * our writes stopped (lws is choked) or the kernel keeps accepting them
+ * (its send buffer grows to megabytes) while the peer acknowledges
+ * nothing, so the unacknowledged bytes never fall back under
+ * SRV_STREAM_STALL_OUTQ. */
+static void stream_tick(struct srv_server *srv)
+{
+    long long now = srv_now_mono_ms();
+
+    (void)srv;
+    for (struct pv_conn *p = all_pv; p; p = p->next_all) {
+        struct srv_conn *c = p->c;
+        if (c->closing || !c->wsi)
+            continue;
+        if (p->drained_ms == 0 ||
+            srv_ws_unacked_bytes(c) < SRV_STREAM_STALL_OUTQ)
+            p->drained_ms = now;
+        bool choked = c->audio_count > 0 &&
+                      now - c->last_tx_progress_ms >= SRV_STREAM_STALL_MS;
+        if (!choked && now - p->drained_ms < SRV_STREAM_STALL_MS)
+            continue;
+        srv_info("preview: %s read nothing for %d s; disconnecting", c->peer,
+                 SRV_STREAM_STALL_MS / 1000);
+        srv_ws_cut_off(c, 1008, "not reading");
+    }
+}
+
+static void stream_stop(struct srv_server *srv)
+{
+    (void)srv;
+    pv_threads_stop();
+}
+
+void srv_stream_stats(unsigned long long *playing,
+                      unsigned long long *packets, unsigned long long *late,
+                      int *threads)
+{
+    pv_stats(playing, packets, late, threads);
+}
+
+static const struct srv_ws_route routes[] = {
+    {"play", on_play, false},
+    {"pause", on_pause, false},
+    {"seek", on_seek, false},
+    {"follow", on_follow, false},
+};
+
+void srv_stream_init(void)
+{
+    srv_jobs_init();
+    srv_room_plans_init();
+    srv_asset_cache_init();
+    srv_ws_add_routes(routes, (int)(sizeof routes / sizeof routes[0]));
+    srv_ws_on_close(on_close);
+    srv_loop_on_tick(stream_tick);
+    srv_loop_on_stop(stream_stop);
+}

@@ -1,0 +1,465 @@
+/* versions.c -- named versions and their review workflow: version.create
+ * {name, note} names the room's head revision; version.list;
+ * version.set_status {version, status}; version.rename {version, name}
+ * and version.delete {version}, both refused with `conflict` once the
+ * version is approved.
+ *
+ * Workflow (who may move a version, see docs/review.md):
+ *   draft             -> in_review                      editor or owner
+ *   in_review         -> draft (withdrawn)              editor or owner
+ *   in_review         -> approved | changes_requested   owner only
+ *   changes_requested -> in_review | draft              editor or owner
+ *   approved          -> (final)
+ * The latest move is recorded (status_by, status_at).
+ *
+ * Versions take no revision (the document does not change). Writes go
+ * through the store writer; a change whose guard fails there (the version
+ * moved or was approved meanwhile) answers `conflict`. After commit the
+ * version is broadcast to the project's connections as
+ * {"type":"version","version":{...}} (the requester's copy carries the
+ * request id; a delete carries "deleted": true). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/auth/auth.h"
+#include "server/core/log.h"
+#include "server/core/server.h"
+#include "server/review/review_priv.h"
+#include "server/rooms/room.h"
+#include "server/core/store.h"
+#include "server/core/writer.h"
+#include "server/net/ws.h"
+
+enum vop { V_CREATE, V_STATUS, V_RENAME, V_DELETE };
+
+struct vjob {
+    enum vop op;
+    char project_id[64];
+    char id[32];
+    char user[64];
+    char name[4 * REVIEW_NAME_MAX + 1];
+    char *note;
+    char status[24], old_status[24];
+    long long rev, now;
+    int changes;              /* rows changed (writer) */
+    json_t *version;          /* the row after the change (writer builds
+                                 nothing; the loop reads it back) */
+    json_t *reply_id;         /* loop thread only */
+    uint64_t serial;
+};
+
+static void vjob_free(struct vjob *j)
+{
+    free(j->note);
+    json_decref(j->version);
+    json_decref(j->reply_id);
+    free(j);
+}
+
+static json_t *version_row(sqlite3_stmt *st)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "id", json_string(review_col_text(st, 0)));
+    json_object_set_new(o, "rev", json_integer(sqlite3_column_int64(st, 1)));
+    json_object_set_new(o, "name", json_string(review_col_text(st, 2)));
+    json_object_set_new(o, "note", json_string(review_col_text(st, 3)));
+    json_object_set_new(o, "status", json_string(review_col_text(st, 4)));
+    json_object_set_new(o, "created_by",
+                        sqlite3_column_type(st, 5) == SQLITE_NULL
+                            ? json_null()
+                            : json_string(review_col_text(st, 5)));
+    json_object_set_new(o, "created_at",
+                        json_integer(sqlite3_column_int64(st, 6)));
+    json_object_set_new(o, "status_by",
+                        sqlite3_column_type(st, 7) == SQLITE_NULL
+                            ? json_null()
+                            : json_string(review_col_text(st, 7)));
+    json_object_set_new(o, "status_at",
+                        sqlite3_column_type(st, 8) == SQLITE_NULL
+                            ? json_null()
+                            : json_integer(sqlite3_column_int64(st, 8)));
+    return o;
+}
+
+#define VERSION_COLS                                                          \
+    "id, rev, name, note, status, created_by, created_at, status_by, "       \
+    "status_at"
+
+/* One version of the project by id (NULL if none). */
+static json_t *version_get(sqlite3 *db, const char *project_id,
+                           const char *id)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *o = NULL;
+
+    if (sqlite3_prepare_v2(db, "SELECT " VERSION_COLS " FROM versions WHERE "
+                               "project_id=? AND id=?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        o = version_row(st);
+    sqlite3_finalize(st);
+    return o;
+}
+
+/* Writer thread. */
+static int vjob_write(sqlite3 *db, void *arg)
+{
+    struct vjob *j = arg;
+    sqlite3_stmt *st = NULL;
+    const char *sql = NULL;
+    int rc;
+
+    switch (j->op) {
+    case V_CREATE:
+        sql = "INSERT INTO versions(id, project_id, rev, name, note, status,"
+              " created_by, created_at) VALUES(?1,?2,?3,?4,?5,'draft',?6,?7)";
+        break;
+    case V_STATUS:
+        sql = "UPDATE versions SET status=?8, status_by=?6, status_at=?7"
+              " WHERE id=?1 AND project_id=?2 AND status=?9";
+        break;
+    case V_RENAME:
+        sql = "UPDATE versions SET name=?4, note=coalesce(?5, note)"
+              " WHERE id=?1 AND project_id=?2 AND status<>'approved'";
+        break;
+    case V_DELETE:
+        sql = "DELETE FROM versions WHERE id=?1 AND project_id=?2"
+              " AND status<>'approved'";
+        break;
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        srv_err("versions: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, j->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, j->project_id, -1, SQLITE_STATIC);
+    if (j->op == V_CREATE)
+        sqlite3_bind_int64(st, 3, j->rev);
+    if (j->op == V_CREATE || j->op == V_RENAME)
+        sqlite3_bind_text(st, 4, j->name, -1, SQLITE_STATIC);
+    if (j->note)
+        sqlite3_bind_text(st, 5, j->note, -1, SQLITE_STATIC);
+    else if (j->op == V_CREATE)
+        sqlite3_bind_text(st, 5, "", -1, SQLITE_STATIC);
+    if (j->op == V_CREATE || j->op == V_STATUS) {
+        sqlite3_bind_text(st, 6, j->user, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, j->now);
+    }
+    if (j->op == V_STATUS) {
+        sqlite3_bind_text(st, 8, j->status, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, j->old_status, -1, SQLITE_STATIC);
+    }
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        srv_err("versions: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    j->changes = sqlite3_changes(db);
+    return 0;
+}
+
+struct send_ctx {
+    struct vjob *j;
+    const char *text;
+};
+
+static void send_each(struct srv_conn *c, void *arg)
+{
+    struct send_ctx *x = arg;
+
+    if (!c->welcomed || strcmp(c->project_id, x->j->project_id) != 0)
+        return;
+    if (c->serial == x->j->serial)
+        return;
+    srv_ws_send_text(c, x->text, strlen(x->text));
+}
+
+struct find_ctx {
+    uint64_t serial;
+    struct srv_conn *found;
+};
+
+static void find_each(struct srv_conn *c, void *arg)
+{
+    struct find_ctx *f = arg;
+
+    if (c->serial == f->serial)
+        f->found = c;
+}
+
+/* Loop thread, after commit: answer and broadcast. */
+static void vjob_done(void *arg, int status)
+{
+    struct vjob *j = arg;
+    struct srv_server *srv = srv_server_instance;
+    struct find_ctx f = {j->serial, NULL};
+    struct srv_conn *req;
+
+    srv_ws_each(find_each, &f);
+    req = f.found;
+    if (status != 0) {
+        if (req)
+            srv_ws_error(req, j->reply_id, PROTO_INTERNAL,
+                         "the version could not be saved");
+        goto out;
+    }
+    if (j->changes != 1) {
+        if (req)
+            srv_ws_error(req, j->reply_id, PROTO_CONFLICT,
+                         "version %s changed meanwhile (or is approved); "
+                         "list the versions and try again", j->id);
+        goto out;
+    }
+    json_t *v = j->op == V_DELETE ? json_pack("{s:s, s:b}", "id", j->id,
+                                              "deleted", 1)
+                                  : version_get(srv->db, j->project_id, j->id);
+    if (!v) {
+        if (req)
+            srv_ws_error(req, j->reply_id, PROTO_INTERNAL,
+                         "the version could not be read back");
+        goto out;
+    }
+    json_t *msg = json_pack("{s:s, s:o}", "type", "version", "version", v);
+    char *text = json_dumps(msg, JSON_COMPACT | JSON_SORT_KEYS);
+    struct send_ctx x = {j, text};
+    if (text)
+        srv_ws_each(send_each, &x);
+    free(text);
+    if (req)
+        srv_ws_send(req, msg, j->reply_id);
+    else
+        json_decref(msg);
+out:
+    vjob_free(j);
+}
+
+static struct vjob *vjob_new(struct srv_conn *c, enum vop op, json_t *id)
+{
+    struct vjob *j = calloc(1, sizeof *j);
+
+    if (!j)
+        return NULL;
+    j->op = op;
+    snprintf(j->project_id, sizeof j->project_id, "%s", c->project_id);
+    snprintf(j->user, sizeof j->user, "%s", c->user_id);
+    j->now = store_now_ms();
+    j->serial = c->serial;
+    j->reply_id = id ? json_incref(id) : NULL;
+    return j;
+}
+
+static void vjob_submit(struct srv_conn *c, struct vjob *j)
+{
+    store_writer_submit(c->srv->writer, vjob_write, vjob_done, j);
+}
+
+static bool hello_done(struct srv_conn *c, json_t *id)
+{
+    if (!c->room || !c->room_link) {
+        srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first");
+        return false;
+    }
+    return true;
+}
+
+/* name (1..REVIEW_NAME_MAX chars) and optional note (..REVIEW_NOTE_MAX) */
+static int get_name_note(struct srv_conn *c, json_t *msg, json_t *id,
+                         bool name_required, const char **name,
+                         const char **note)
+{
+    json_t *jn = json_object_get(msg, "name"), *jo = json_object_get(msg, "note");
+
+    *name = json_string_value(jn);
+    *note = json_string_value(jo);
+    if ((name_required || jn) &&
+        (!*name || review_utf8_len(*name) < 1 ||
+         review_utf8_len(*name) > REVIEW_NAME_MAX ||
+         strlen(*name) != json_string_length(jn)))
+        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
+                            "name must be text of 1 to %d characters",
+                            REVIEW_NAME_MAX), -1;
+    if (jo && !json_is_null(jo) &&
+        (!*note || review_utf8_len(*note) > REVIEW_NOTE_MAX ||
+         strlen(*note) != json_string_length(jo)))
+        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
+                            "note must be text of at most %d characters",
+                            REVIEW_NOTE_MAX), -1;
+    return 0;
+}
+
+static int on_create(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    const char *name, *note;
+
+    if (!hello_done(c, id) || get_name_note(c, msg, id, true, &name, &note))
+        return 0;
+    struct vjob *j = vjob_new(c, V_CREATE, id);
+    if (!j)
+        return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
+    review_new_id(j->id, sizeof j->id, "v_");
+    snprintf(j->name, sizeof j->name, "%s", name);
+    j->note = strdup(note ? note : "");
+    j->rev = srv_room_head(c->room);
+    vjob_submit(c, j);
+    return 0;
+}
+
+/* The version named by msg.version, read now; replies if none. */
+static json_t *current(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    const char *vid = json_string_value(json_object_get(msg, "version"));
+
+    if (!vid || strlen(vid) >= 32) {
+        srv_ws_error(c, id, PROTO_BAD_REQUEST,
+                     "`version` must be the id of a version");
+        return NULL;
+    }
+    json_t *v = version_get(c->srv->db, c->project_id, vid);
+    if (!v)
+        srv_ws_error(c, id, PROTO_NOT_FOUND, "version %s does not exist", vid);
+    return v;
+}
+
+static bool may_move(const char *from, const char *to, int role)
+{
+    bool editor = role >= SRV_ROLE_EDITOR, owner = role >= SRV_ROLE_OWNER;
+
+    if (strcmp(from, "draft") == 0)
+        return strcmp(to, "in_review") == 0 && editor;
+    if (strcmp(from, "in_review") == 0)
+        return (strcmp(to, "draft") == 0 && editor) ||
+               ((strcmp(to, "approved") == 0 ||
+                 strcmp(to, "changes_requested") == 0) && owner);
+    if (strcmp(from, "changes_requested") == 0)
+        return (strcmp(to, "in_review") == 0 || strcmp(to, "draft") == 0) &&
+               editor;
+    return false;
+}
+
+static int on_set_status(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    const char *to = json_string_value(json_object_get(msg, "status"));
+    json_t *v;
+
+    if (!hello_done(c, id))
+        return 0;
+    if (!to || (strcmp(to, "draft") != 0 && strcmp(to, "in_review") != 0 &&
+                strcmp(to, "approved") != 0 &&
+                strcmp(to, "changes_requested") != 0))
+        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
+                            "status must be draft, in_review, approved or "
+                            "changes_requested"), 0;
+    if (!(v = current(c, msg, id)))
+        return 0;
+    const char *from = json_string_value(json_object_get(v, "status"));
+    if (!may_move(from, to, SRV_ROLE_OWNER)) {
+        srv_ws_error(c, id, PROTO_CONFLICT,
+                     "a version cannot go from %s to %s", from, to);
+    } else if (!may_move(from, to, c->role)) {
+        srv_ws_error(c, id, PROTO_FORBIDDEN,
+                     "only an owner of the project may approve a version or "
+                     "request changes");
+    } else {
+        struct vjob *j = vjob_new(c, V_STATUS, id);
+        if (!j) {
+            srv_ws_error(c, id, PROTO_INTERNAL, "out of memory");
+        } else {
+            snprintf(j->id, sizeof j->id, "%s",
+                     json_string_value(json_object_get(v, "id")));
+            snprintf(j->status, sizeof j->status, "%s", to);
+            snprintf(j->old_status, sizeof j->old_status, "%s", from);
+            vjob_submit(c, j);
+        }
+    }
+    json_decref(v);
+    return 0;
+}
+
+static int rename_or_delete(struct srv_conn *c, json_t *msg, json_t *id,
+                            enum vop op)
+{
+    const char *name = NULL, *note = NULL;
+    json_t *v;
+
+    if (!hello_done(c, id) ||
+        (op == V_RENAME &&
+         get_name_note(c, msg, id, true, &name, &note) != 0) ||
+        !(v = current(c, msg, id)))
+        return 0;
+    if (strcmp(json_string_value(json_object_get(v, "status")), "approved") ==
+        0) {
+        srv_ws_error(c, id, PROTO_CONFLICT,
+                     "version %s is approved: it cannot be %s",
+                     json_string_value(json_object_get(v, "id")),
+                     op == V_RENAME ? "renamed" : "removed");
+    } else {
+        struct vjob *j = vjob_new(c, op, id);
+        if (!j) {
+            srv_ws_error(c, id, PROTO_INTERNAL, "out of memory");
+        } else {
+            snprintf(j->id, sizeof j->id, "%s",
+                     json_string_value(json_object_get(v, "id")));
+            if (name)
+                snprintf(j->name, sizeof j->name, "%s", name);
+            j->note = note ? strdup(note) : NULL;
+            vjob_submit(c, j);
+        }
+    }
+    json_decref(v);
+    return 0;
+}
+
+static int on_rename(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    return rename_or_delete(c, msg, id, V_RENAME);
+}
+
+static int on_delete(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    return rename_or_delete(c, msg, id, V_DELETE);
+}
+
+/* version.list -> {"type":"version.list","versions":[...]} newest first */
+static int on_list(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *out;
+
+    (void)msg;
+    if (!hello_done(c, id))
+        return 0;
+    if (sqlite3_prepare_v2(c->srv->db,
+                           "SELECT " VERSION_COLS " FROM versions WHERE "
+                           "project_id=? ORDER BY rev DESC, created_at DESC",
+                           -1, &st, NULL) != SQLITE_OK)
+        return srv_ws_error(c, id, PROTO_INTERNAL,
+                            "the versions could not be read"), 0;
+    sqlite3_bind_text(st, 1, c->project_id, -1, SQLITE_STATIC);
+    out = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(out, version_row(st));
+    sqlite3_finalize(st);
+    srv_ws_send(c, json_pack("{s:s, s:o}", "type", "version.list", "versions",
+                             out),
+                id);
+    return 0;
+}
+
+static const struct srv_ws_route routes[] = {
+    {"version.create", on_create, false},
+    {"version.list", on_list, false},
+    {"version.set_status", on_set_status, false},
+    {"version.rename", on_rename, false},
+    {"version.delete", on_delete, false},
+};
+
+void review_versions_init(void)
+{
+    srv_ws_add_routes(routes, (int)(sizeof routes / sizeof routes[0]));
+}

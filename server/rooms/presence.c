@@ -1,0 +1,145 @@
+/* presence.c -- where each client is (cursor, playhead, selection, view):
+ * never stored, no revision. The latest message per connection is kept;
+ * it is broadcast to the room's other connections at once when the
+ * previous broadcast of that client is at least 50 ms old, otherwise at the
+ * next tick after that (so at most 20 a second per client, always ending
+ * on the latest state). A client silent for 30 s (no message of any kind)
+ * and a client whose connection closes are announced with
+ * {"type":"left","client":...}; a silent client reappears with its next
+ * presence. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/ops.h"
+#include "server/core/server.h"
+#include "server/rooms/room_priv.h"
+#include "server/net/ws.h"
+
+#define MAX_SELECTION 1000
+
+static bool is_frame(const json_t *v)
+{
+    return json_is_integer(v) && json_integer_value(v) >= 0;
+}
+
+static void flush(struct room_link *l, long long now)
+{
+    char *text = json_dumps(l->presence, ROOM_JSON_FLAGS);
+
+    l->presence_dirty = false;
+    l->presence_sent_ms = now;
+    l->presence_visible = true;
+    if (!text)
+        return;
+    room_send_all(l->room, text, strlen(text), l);
+    free(text);
+}
+
+static void send_left(struct room_link *l)
+{
+    char text[160];
+    json_t *j = json_pack("{s:s, s:s}", "type", "left", "client",
+                          l->conn->client_id);
+    char *s = json_dumps(j, ROOM_JSON_FLAGS);
+
+    json_decref(j);
+    if (!s)
+        return;
+    snprintf(text, sizeof text, "%s", s);
+    free(s);
+    l->presence_visible = false;
+    l->presence_dirty = false;
+    room_send_all(l->room, text, strlen(text), l);
+}
+
+int room_on_presence(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    struct room_link *l = c->room_link;
+    json_t *p, *v;
+    long long now = srv_now_mono_ms();
+
+    if (!l)
+        return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
+    p = json_pack("{s:s, s:s, s:s}", "type", "presence", "client",
+                  c->client_id, "user", c->user_id);
+    if ((v = json_object_get(msg, "cursor")) && !json_is_null(v)) {
+        if (!is_frame(v))
+            goto bad;
+        json_object_set(p, "cursor", v);
+    }
+    if ((v = json_object_get(msg, "playhead")) && !json_is_null(v)) {
+        if (!is_frame(v))
+            goto bad;
+        json_object_set(p, "playhead", v);
+    }
+    if ((v = json_object_get(msg, "selection")) && !json_is_null(v)) {
+        size_t i;
+        json_t *s;
+        if (!json_is_array(v) || json_array_size(v) > MAX_SELECTION)
+            goto bad;
+        json_array_foreach(v, i, s) if (!json_is_string(s) ||
+                                        !proto_valid_id(json_string_value(s)))
+            goto bad;
+        json_object_set(p, "selection", v);
+    }
+    if ((v = json_object_get(msg, "view")) && !json_is_null(v)) {
+        if (!json_is_array(v) || json_array_size(v) != 2 ||
+            !is_frame(json_array_get(v, 0)) || !is_frame(json_array_get(v, 1)))
+            goto bad;
+        json_object_set(p, "view", v);
+    }
+    json_decref(l->presence);
+    l->presence = p;
+    l->presence_rx_ms = now;
+    l->presence_dirty = true;
+    if (now - l->presence_sent_ms >= PRESENCE_MIN_GAP_MS)
+        flush(l, now);
+    return 0;
+bad:
+    json_decref(p);
+    return srv_ws_error(c, id, PROTO_INVALID_VALUE,
+                        "presence: `cursor` and `playhead` are frames (>= 0), "
+                        "`selection` up to %d object ids, `view` [from, to] "
+                        "in frames", MAX_SELECTION), 0;
+}
+
+void presence_tick(struct srv_room *room, long long now)
+{
+    for (struct room_link *l = room->links, *next; l; l = next) {
+        next = l->next;
+        long long last = l->presence_rx_ms;
+        if (l->conn->last_rx_ms > last)
+            last = l->conn->last_rx_ms;
+        if (l->presence_visible && now - last >= PRESENCE_SILENCE_MS) {
+            send_left(l);
+            json_decref(l->presence);
+            l->presence = NULL;
+            continue;
+        }
+        if (l->presence_dirty && l->presence &&
+            now - l->presence_sent_ms >= PRESENCE_MIN_GAP_MS)
+            flush(l, now);
+    }
+}
+
+void presence_leave(struct room_link *l)
+{
+    if (!l->conn->welcomed)
+        return;
+    for (struct room_link *o = l->room->links; o; o = o->next)
+        if (o != l && strcmp(o->conn->client_id, l->conn->client_id) == 0)
+            return;
+    send_left(l);
+}
+
+json_t *presence_list(struct srv_room *room, struct room_link *self)
+{
+    json_t *a = json_array();
+
+    for (struct room_link *l = room->links; l; l = l->next)
+        if (l != self && l->presence && l->presence_visible &&
+            strcmp(l->conn->client_id, self->conn->client_id) != 0)
+            json_array_append(a, l->presence);
+    return a;
+}

@@ -1,0 +1,633 @@
+/* room.c -- the registry of loaded rooms and their life: loading a project
+ * from the database on its first hello, connections joining and leaving,
+ * unloading a while after the last one left; deltas and broadcasts; the
+ * module's hooks. The revision pipeline (memory -> writer -> delta) is in
+ * room_commit.c.
+ *
+ * Global state (documented, loop thread only): the list of loaded rooms,
+ * the reader statement cache and the counters for /metrics. */
+#include "server/rooms/room.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/ops.h"
+#include "protocol/summary.h"
+#include "server/core/log.h"
+#include "server/core/server.h"
+#include "server/rooms/room_priv.h"
+#include "server/preview/plans.h" /* srv_room_changed (preview) */
+#include "server/core/store.h"
+#include "server/core/writer.h"
+#include "server/net/ws.h"
+
+static struct srv_room *rooms;           /* loaded rooms (registry) */
+static unsigned long long n_rooms;
+unsigned long long room_n_revisions;    /* counted by room_commit.c */
+unsigned long long room_n_rejects;       /* counted by room_push.c */
+
+/* ------------------------------------------------------------------ */
+/* reader statements (loop thread)                                      */
+
+#define READER_CACHE 24
+static struct {
+    const char *sql;
+    sqlite3 *db;
+    sqlite3_stmt *st;
+} reader_cache[READER_CACHE];
+
+sqlite3_stmt *room_reader_stmt(struct srv_server *srv, const char *sql)
+{
+    int free_slot = -1;
+
+    for (int i = 0; i < READER_CACHE; i++) {
+        if (reader_cache[i].sql == sql && reader_cache[i].db == srv->db) {
+            sqlite3_reset(reader_cache[i].st);
+            sqlite3_clear_bindings(reader_cache[i].st);
+            return reader_cache[i].st;
+        }
+        if (!reader_cache[i].sql && free_slot < 0)
+            free_slot = i;
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(srv->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                           NULL) != SQLITE_OK) {
+        srv_err("room: cannot prepare a query: %s", sqlite3_errmsg(srv->db));
+        return NULL;
+    }
+    if (free_slot >= 0) {
+        reader_cache[free_slot].sql = sql;
+        reader_cache[free_slot].db = srv->db;
+        reader_cache[free_slot].st = st;
+    } else {
+        srv_warn("room: reader statement cache full");
+    }
+    return st;
+}
+
+static void reader_cache_clear(void)
+{
+    for (int i = 0; i < READER_CACHE; i++) {
+        if (reader_cache[i].st)
+            sqlite3_finalize(reader_cache[i].st);
+        reader_cache[i].sql = NULL;
+        reader_cache[i].db = NULL;
+        reader_cache[i].st = NULL;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* stacks                                                               */
+
+void room_stack_push(struct room_stack *s, long long rev, json_t *applied,
+                     json_t *inverse)
+{
+    if (s->n == UNDO_DEPTH) {
+        json_decref(s->v[0].applied);
+        json_decref(s->v[0].inverse);
+        memmove(&s->v[0], &s->v[1], (s->n - 1) * sizeof s->v[0]);
+        s->n--;
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        struct room_entry *v = realloc(s->v, cap * sizeof *v);
+        if (!v)
+            return;
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n].rev = rev;
+    s->v[s->n].applied = json_incref(applied);
+    s->v[s->n].inverse = json_incref(inverse);
+    s->n++;
+}
+
+bool room_stack_pop(struct room_stack *s, struct room_entry *out)
+{
+    if (s->n == 0)
+        return false;
+    *out = s->v[--s->n];
+    return true;
+}
+
+void room_stack_clear(struct room_stack *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        json_decref(s->v[i].applied);
+        json_decref(s->v[i].inverse);
+    }
+    s->n = 0;
+}
+
+void room_stack_remove_rev(struct room_stack *s, long long rev)
+{
+    for (size_t i = s->n; i-- > 0;) {
+        if (s->v[i].rev != rev)
+            continue;
+        json_decref(s->v[i].applied);
+        json_decref(s->v[i].inverse);
+        memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof s->v[0]);
+        s->n--;
+        return;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* loading and freeing                                                  */
+
+static void room_free(struct srv_room *room)
+{
+    assert(room->n_links == 0 && room->pending == 0);
+    for (struct room_client *k = room->clients, *kn; k; k = kn) {
+        kn = k->next;
+        free(k);
+    }
+    for (struct room_user *u = room->users, *un; u; u = un) {
+        un = u->next;
+        room_stack_clear(&u->undo);
+        room_stack_clear(&u->redo);
+        free(u->undo.v);
+        free(u->redo.v);
+        free(u);
+    }
+    proto_doc_free(room->doc);
+    free(room);
+}
+
+void room_registry_remove(struct srv_room *room)
+{
+    if (!room->in_registry)
+        return;
+    for (struct srv_room **p = &rooms; *p; p = &(*p)->next)
+        if (*p == room) {
+            *p = room->next;
+            break;
+        }
+    room->in_registry = false;
+    room->next = NULL;
+    n_rooms--;
+}
+
+/* Frees a broken room once nothing refers to it any more. */
+void room_maybe_free(struct srv_room *room)
+{
+    if (room->broken && room->n_links == 0 && room->pending == 0)
+        room_free(room);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+/* Reads the project row, its objects and its assets into a new room. */
+static struct srv_room *room_load(struct srv_server *srv,
+                                  const char *project_id, char *err,
+                                  size_t errlen)
+{
+    struct srv_room *room = calloc(1, sizeof *room);
+    json_t *bodies = json_array();
+    bool have_project = false;
+    char name[256] = "";
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!room || !bodies) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    room->srv = srv;
+    snprintf(room->project_id, sizeof room->project_id, "%s", project_id);
+
+    st = room_reader_stmt(srv, "SELECT name, sample_rate, created_by, "
+                               "created_at, head_rev FROM projects WHERE id=?");
+    if (!st)
+        goto dberr;
+    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        snprintf(err, errlen, "project %s does not exist", project_id);
+        goto fail;
+    }
+    snprintf(name, sizeof name, "%s", col_text(st, 0));
+    room->sample_rate = sqlite3_column_int(st, 1);
+    snprintf(room->created_by, sizeof room->created_by, "%s",
+             col_text(st, 2));
+    room->created_at = sqlite3_column_int64(st, 3);
+    room->head = room->committed = sqlite3_column_int64(st, 4);
+    sqlite3_reset(st);
+
+    st = room_reader_stmt(srv, "SELECT body FROM objects WHERE project_id=?");
+    if (!st)
+        goto dberr;
+    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_error_t jerr;
+        json_t *o = json_loads(col_text(st, 0), 0, &jerr);
+        if (!json_is_object(o)) {
+            json_decref(o);
+            sqlite3_reset(st);
+            snprintf(err, errlen, "project %s: a stored object is not JSON",
+                     project_id);
+            goto fail;
+        }
+        const char *oid = json_string_value(json_object_get(o, "id"));
+        if (oid && strcmp(oid, "project") == 0)
+            have_project = true;
+        json_array_append_new(bodies, o);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        goto dberr;
+
+    room->doc = have_project ? proto_doc_new_empty()
+                             : proto_doc_new(name[0] ? name : "Untitled",
+                                             room->sample_rate);
+    if (!room->doc) {
+        snprintf(err, errlen, "project %s cannot be loaded", project_id);
+        goto fail;
+    }
+    size_t i;
+    json_t *o;
+    json_array_foreach(bodies, i, o) proto_doc_put(room->doc, o);
+
+    st = room_reader_stmt(srv, "SELECT id, frames, state FROM assets "
+                               "WHERE project_id=?");
+    if (!st)
+        goto dberr;
+    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        proto_doc_set_asset(room->doc, col_text(st, 0),
+                            sqlite3_column_int64(st, 1),
+                            strcmp(col_text(st, 2), "ready") == 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        goto dberr;
+
+    json_decref(bodies);
+    room->empty_since_ms = srv_now_mono_ms();
+    srv_debug("room %s loaded at rev %lld (%zu objects)", project_id,
+              room->head, proto_doc_count(room->doc));
+    return room;
+dberr:
+    snprintf(err, errlen, "database: %s", sqlite3_errmsg(srv->db));
+fail:
+    json_decref(bodies);
+    if (room) {
+        proto_doc_free(room->doc);
+        free(room);
+    }
+    return NULL;
+}
+
+struct srv_room *room_get(struct srv_server *srv, const char *project_id,
+                          char *err, size_t errlen)
+{
+    struct srv_room *room = srv_room_find(project_id);
+
+    if (room)
+        return room;
+    room = room_load(srv, project_id, err, errlen);
+    if (!room)
+        return NULL;
+    room->next = rooms;
+    rooms = room;
+    room->in_registry = true;
+    n_rooms++;
+    return room;
+}
+
+struct srv_room *srv_room_find(const char *project_id)
+{
+    for (struct srv_room *r = rooms; r; r = r->next)
+        if (strcmp(r->project_id, project_id) == 0)
+            return r;
+    return NULL;
+}
+
+const proto_doc *srv_room_doc(const struct srv_room *room)
+{
+    return room->doc;
+}
+
+long long srv_room_head(const struct srv_room *room)
+{
+    return room->head;
+}
+
+long long srv_room_committed(const struct srv_room *room)
+{
+    return room->committed;
+}
+
+/* ------------------------------------------------------------------ */
+/* links, clients, users                                                */
+
+struct room_link *room_link_add(struct srv_room *room, struct srv_conn *c)
+{
+    struct room_link *l = calloc(1, sizeof *l);
+
+    if (!l)
+        return NULL;
+    l->conn = c;
+    l->room = room;
+    l->next = room->links;
+    if (room->links)
+        room->links->prev = l;
+    room->links = l;
+    room->n_links++;
+    l->presence_rx_ms = srv_now_mono_ms();
+    return l;
+}
+
+void room_link_remove(struct room_link *l)
+{
+    struct srv_room *room = l->room;
+
+    if (l->prev)
+        l->prev->next = l->next;
+    else
+        room->links = l->next;
+    if (l->next)
+        l->next->prev = l->prev;
+    room->n_links--;
+    if (room->n_links == 0)
+        room->empty_since_ms = srv_now_mono_ms();
+    room_link_free_welcome(l);
+    json_decref(l->presence);
+    free(l);
+    room_maybe_free(room);
+}
+
+struct room_client *room_client_get(struct srv_room *room, const char *id)
+{
+    struct room_client *k;
+
+    for (k = room->clients; k; k = k->next)
+        if (strcmp(k->id, id) == 0)
+            return k;
+    k = calloc(1, sizeof *k);
+    if (!k)
+        return NULL;
+    snprintf(k->id, sizeof k->id, "%s", id);
+    sqlite3_stmt *st = room_reader_stmt(
+        room->srv, "SELECT seq FROM client_seqs WHERE project_id=? AND client=?");
+    if (st) {
+        sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            k->last_seq = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    k->next = room->clients;
+    room->clients = k;
+    return k;
+}
+
+/* Rebuilds a user's stacks from their latest revisions in the log: a push
+ * goes on the undo stack and clears redo; an undo moves its target to the
+ * redo stack (as the undo revision); a redo moves back to the undo stack. */
+static void user_load(struct srv_room *room, struct room_user *u)
+{
+    static const char *sql =
+        "SELECT rev, kind, ops, inverse, undo_of, redo_of FROM ("
+        " SELECT rev, kind, ops, inverse, undo_of, redo_of FROM ops"
+        " WHERE project_id=? AND user_id=? AND kind IN ('push','undo','redo')"
+        " AND rev<=? ORDER BY rev DESC LIMIT ?) ORDER BY rev";
+    sqlite3_stmt *st = room_reader_stmt(room->srv, sql);
+
+    if (!st)
+        return;
+    sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, u->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, room->committed);
+    sqlite3_bind_int(st, 4, 2 * UNDO_DEPTH);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        long long rev = sqlite3_column_int64(st, 0);
+        const char *kind = col_text(st, 1);
+        json_t *applied = json_loads(col_text(st, 2), 0, NULL);
+        json_t *inverse = json_loads(col_text(st, 3), 0, NULL);
+        if (json_is_array(applied) && json_is_array(inverse)) {
+            if (strcmp(kind, "push") == 0) {
+                room_stack_clear(&u->redo);
+                room_stack_push(&u->undo, rev, applied, inverse);
+            } else if (strcmp(kind, "undo") == 0) {
+                room_stack_remove_rev(&u->undo, sqlite3_column_int64(st, 4));
+                room_stack_push(&u->redo, rev, applied, inverse);
+            } else {
+                room_stack_remove_rev(&u->redo, sqlite3_column_int64(st, 5));
+                room_stack_push(&u->undo, rev, applied, inverse);
+            }
+        }
+        json_decref(applied);
+        json_decref(inverse);
+    }
+    sqlite3_reset(st);
+}
+
+struct room_user *room_user_get(struct srv_room *room, const char *user_id)
+{
+    struct room_user *u;
+
+    for (u = room->users; u; u = u->next)
+        if (strcmp(u->id, user_id) == 0)
+            return u;
+    u = calloc(1, sizeof *u);
+    if (!u)
+        return NULL;
+    snprintf(u->id, sizeof u->id, "%s", user_id);
+    /* Every revision of this user so far is durable: a user's record is
+     * created at their first hello in the room, before they can push. */
+    user_load(room, u);
+    u->next = room->users;
+    room->users = u;
+    return u;
+}
+
+/* ------------------------------------------------------------------ */
+/* deltas and broadcast                                                 */
+
+json_t *room_delta_json(long long rev, const char *kind, const char *client,
+                        long long seq, const char *user, long long ts,
+                        json_t *ops, long long undo_of, long long redo_of)
+{
+    json_t *d = json_object();
+
+    json_object_set_new(d, "type", json_string("delta"));
+    json_object_set_new(d, "rev", json_integer(rev));
+    json_object_set_new(d, "client",
+                        client && client[0] ? json_string(client) : json_null());
+    if (seq > 0)
+        json_object_set_new(d, "seq", json_integer(seq));
+    json_object_set_new(d, "user",
+                        user && user[0] ? json_string(user) : json_null());
+    json_object_set_new(d, "ts", json_integer(ts));
+    json_object_set(d, "ops", ops);
+    if (undo_of > 0)
+        json_object_set_new(d, "undo_of", json_integer(undo_of));
+    if (redo_of > 0)
+        json_object_set_new(d, "redo_of", json_integer(redo_of));
+    if (kind && strcmp(kind, "push") != 0 && strcmp(kind, "undo") != 0 &&
+        strcmp(kind, "redo") != 0)
+        json_object_set_new(d, "kind", json_string(kind));
+    return d;
+}
+
+/* Catch-up builders of other modules (srv_room_on_catchup_kind). */
+static struct {
+    const char *kind;
+    json_t *(*fn)(long long rev, const char *user, long long ts, json_t *ops);
+} catchup_kinds[4];
+static int n_catchup_kinds;
+
+void srv_room_on_catchup_kind(const char *kind,
+                              json_t *(*fn)(long long rev, const char *user,
+                                            long long ts, json_t *ops))
+{
+    assert(n_catchup_kinds < 4);
+    catchup_kinds[n_catchup_kinds].kind = kind;
+    catchup_kinds[n_catchup_kinds].fn = fn;
+    n_catchup_kinds++;
+}
+
+json_t *room_delta_from_row(sqlite3_stmt *st)
+{
+    json_t *ops = json_loads(col_text(st, 6), 0, NULL);
+
+    if (!ops)
+        return NULL;
+    for (int i = 0; i < n_catchup_kinds; i++)
+        if (strcmp(col_text(st, 1), catchup_kinds[i].kind) == 0) {
+            json_t *m = catchup_kinds[i].fn(sqlite3_column_int64(st, 0),
+                                            col_text(st, 4),
+                                            sqlite3_column_int64(st, 5), ops);
+            json_decref(ops);
+            return m;
+        }
+    json_t *d = room_delta_json(
+        sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2),
+        sqlite3_column_type(st, 3) == SQLITE_NULL ? 0
+                                                  : sqlite3_column_int64(st, 3),
+        col_text(st, 4), sqlite3_column_int64(st, 5), ops,
+        sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8));
+    json_decref(ops);
+    return d;
+}
+
+void room_send_all(struct srv_room *room, const char *text, size_t len,
+                   struct room_link *except)
+{
+    for (struct room_link *l = room->links, *next; l; l = next) {
+        next = l->next;
+        if (l == except || l->welcome_pending || !l->conn->welcomed)
+            continue;
+        srv_ws_send_text(l->conn, text, len);
+    }
+}
+
+int srv_room_broadcast(const char *project_id, json_t *msg)
+{
+    struct srv_room *room = srv_room_find(project_id);
+    int n = 0;
+
+    if (room && msg) {
+        char *text = json_dumps(msg, ROOM_JSON_FLAGS);
+        if (text) {
+            for (struct room_link *l = room->links; l; l = l->next)
+                if (!l->welcome_pending && l->conn->welcomed)
+                    n++;
+            room_send_all(room, text, strlen(text), NULL);
+            free(text);
+        }
+    }
+    json_decref(msg);
+    return n;
+}
+
+void srv_room_asset_update(const char *project_id, const char *asset_id,
+                           int64_t frames, bool ready)
+{
+    struct srv_room *room = srv_room_find(project_id);
+
+    if (room)
+        proto_doc_set_asset(room->doc, asset_id, frames, ready);
+}
+
+void srv_room_stats(unsigned long long *n_rooms_out,
+                    unsigned long long *conns, unsigned long long *revisions,
+                    unsigned long long *rejects)
+{
+    unsigned long long c = 0;
+
+    for (struct srv_room *r = rooms; r; r = r->next)
+        c += (unsigned long long)r->n_links;
+    *n_rooms_out = n_rooms;
+    *conns = c;
+    *revisions = room_n_revisions;
+    *rejects = room_n_rejects;
+}
+
+/* ------------------------------------------------------------------ */
+/* hooks                                                                */
+
+static void on_close(struct srv_conn *c)
+{
+    struct room_link *l = c->room_link;
+
+    if (!l)
+        return;
+    presence_leave(l);
+    c->room_link = NULL;
+    c->room = NULL;
+    room_link_remove(l);
+}
+
+static void on_tick(struct srv_server *srv)
+{
+    long long now = srv_now_mono_ms();
+
+    (void)srv;
+    for (struct srv_room *r = rooms, *next; r; r = next) {
+        next = r->next;
+        presence_tick(r, now);
+        if (r->n_links == 0 && r->pending == 0 &&
+            now - r->empty_since_ms >= ROOM_UNLOAD_MS) {
+            srv_debug("room %s unloaded", r->project_id);
+            room_registry_remove(r);
+            room_free(r);
+        }
+    }
+}
+
+static void on_stop(struct srv_server *srv)
+{
+    /* batches still waiting for their room_flush go to the writer before
+     * its statements are finalized */
+    for (struct srv_room *r = rooms; r; r = r->next)
+        if (r->out_head)
+            room_flush(r);
+    if (srv->writer)
+        store_writer_submit(srv->writer, room_wcache_finalize_job, NULL, NULL);
+    reader_cache_clear();
+}
+
+static const struct srv_ws_route routes[] = {
+    {"hello", room_on_hello, true},
+    {"push", room_on_push, false},
+    {"undo", room_on_undo, false},
+    {"redo", room_on_redo, false},
+    {"presence", room_on_presence, false},
+    {"history", room_on_history, false},
+};
+
+void srv_rooms_init(void)
+{
+    srv_ws_add_routes(routes, (int)(sizeof routes / sizeof routes[0]));
+    srv_ws_on_close(on_close);
+    srv_loop_on_tick(on_tick);
+    srv_loop_on_stop(on_stop);
+}

@@ -1,0 +1,567 @@
+/* room_commit.c -- the revision pipeline every change goes through:
+ * applied in memory on the loop thread, written by the store writer thread
+ * (objects, ops row, client seq, head_rev, snapshots, a module's extra
+ * write; one writer job per room per loop pass), and broadcast as a
+ * `delta` only in the writer's done callback, in revision order.
+ *
+ * A failed commit: the writer job of revision r checks that the stored
+ * head_rev is r-1, so once one revision of a room fails, every later one
+ * already queued fails too and the database stays at a consistent state
+ * (some prefix of the revisions). The room, whose memory is ahead of that
+ * state, is marked broken, taken out of the registry, and its connections
+ * get an `internal` error and are closed (1011); their next hello loads the
+ * room again from the database. Nothing unacknowledged was acknowledged.
+ *
+ * The writer's statement cache is thread-local to the writer thread. */
+#include "server/rooms/room.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/ops.h"
+#include "protocol/summary.h"
+#include "server/core/log.h"
+#include "server/core/server.h"
+#include "server/rooms/room_priv.h"
+#include "server/preview/plans.h" /* srv_room_changed (preview) */
+#include "server/core/store.h"
+#include "server/core/writer.h"
+#include "server/net/ws.h"
+
+struct rev_obj {
+    char *id;
+    char *kind;
+    char *body;                /* NULL: delete */
+};
+
+struct rev_job {
+    struct rev_job *next;      /* the room's next revision in its batch */
+    struct srv_room *room;
+    char project_id[64];
+    long long rev, seq, ts, undo_of, redo_of;
+    char kind[16];
+    char client[65];
+    char user[64];
+    char *ops_text, *inverse_text, *summary;
+    char *project_name;        /* the project object's name, if touched */
+    size_t n_obj;
+    struct rev_obj *obj;
+    char *delta_text;
+    size_t delta_len;
+    char *reply_text;          /* the delta with the request's "id" */
+    size_t reply_len;
+    uint64_t reply_serial;
+    char *snap_text;           /* the whole document, every
+                                  SRV_ROOM_SNAPSHOT_EVERY revisions */
+    /* a module's extra write (srv_room_commit_rev) */
+    int (*xwrite)(sqlite3 *db, long long rev, void *arg);
+    void (*xfree)(void *arg);
+    void *xarg;
+};
+
+static void job_free(struct rev_job *j)
+{
+    for (size_t i = 0; i < j->n_obj; i++) {
+        free(j->obj[i].id);
+        free(j->obj[i].kind);
+        free(j->obj[i].body);
+    }
+    free(j->obj);
+    free(j->ops_text);
+    free(j->inverse_text);
+    free(j->summary);
+    free(j->project_name);
+    free(j->delta_text);
+    free(j->reply_text);
+    free(j->snap_text);
+    if (j->xfree)
+        j->xfree(j->xarg);
+    free(j);
+}
+
+/* The writer thread's prepared statements (thread-local: only the writer
+ * thread runs batch_write). Finalized by a job submitted at shutdown. */
+enum { W_HEAD, W_OPS, W_UPSERT, W_DELETE, W_SEQ, W_SNAP, W_COUNT };
+static __thread struct {
+    sqlite3 *db;
+    sqlite3_stmt *st[W_COUNT];
+} wcache;
+
+static const char *const wsql[W_COUNT] = {
+    "UPDATE projects SET head_rev=?1, updated_at=?2, name=coalesce(?4, name)"
+    " WHERE id=?3 AND head_rev=?5",
+    "INSERT INTO ops(project_id, rev, kind, client, seq, user_id, ts, ops,"
+    " inverse, summary, undo_of, redo_of) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO objects(project_id, id, kind, body, rev) VALUES(?,?,?,?,?)"
+    " ON CONFLICT(project_id, id) DO UPDATE SET kind=excluded.kind,"
+    " body=excluded.body, rev=excluded.rev",
+    "DELETE FROM objects WHERE project_id=? AND id=?",
+    "INSERT INTO client_seqs(project_id, client, seq, rev) VALUES(?,?,?,?)"
+    " ON CONFLICT(project_id, client) DO UPDATE SET seq=excluded.seq,"
+    " rev=excluded.rev",
+    "INSERT OR REPLACE INTO snapshots(project_id, rev, doc) VALUES(?,?,?)",
+};
+
+static void wcache_clear(void)
+{
+    for (int i = 0; i < W_COUNT; i++) {
+        sqlite3_finalize(wcache.st[i]);
+        wcache.st[i] = NULL;
+    }
+    wcache.db = NULL;
+}
+
+int room_wcache_finalize_job(sqlite3 *db, void *arg)
+{
+    (void)db;
+    (void)arg;
+    wcache_clear();
+    return 0;
+}
+
+static sqlite3_stmt *wstmt(sqlite3 *db, int which)
+{
+    if (wcache.db != db)
+        wcache_clear();
+    wcache.db = db;
+    if (!wcache.st[which] &&
+        sqlite3_prepare_v3(db, wsql[which], -1, SQLITE_PREPARE_PERSISTENT,
+                           &wcache.st[which], NULL) != SQLITE_OK) {
+        srv_err("room writer: %s", sqlite3_errmsg(db));
+        return NULL;
+    }
+    sqlite3_reset(wcache.st[which]);
+    sqlite3_clear_bindings(wcache.st[which]);
+    return wcache.st[which];
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && s[0])
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_int_or_null(sqlite3_stmt *st, int i, long long v)
+{
+    if (v > 0)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* The revisions of one room applied during one loop pass are written by
+ * one writer job (room_flush -> batch_write): one head update for the
+ * whole run of revisions, every revision's ops row (and snapshot and
+ * extra write) in order, but each object and each client's seq written
+ * once, with its state after the batch's last revision that touched it
+ * (the same rows as writing revision by revision). The job is all or
+ * nothing: if it fails, none of its revisions is stored and the room is
+ * closed for a resync (room_fail), as for a failed single revision. */
+
+/* Writer thread: the rows of revision j, the idx-th of its batch. */
+static int rev_write_one(sqlite3 *db, struct rev_job *j, long long idx,
+                         json_t *last_obj, json_t *last_seq)
+{
+    sqlite3_stmt *st;
+
+    if (!(st = wstmt(db, W_OPS)))
+        return -1;
+    sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, j->rev);
+    sqlite3_bind_text(st, 3, j->kind, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 4, j->client);
+    bind_int_or_null(st, 5, j->seq);
+    bind_text_or_null(st, 6, j->user);
+    sqlite3_bind_int64(st, 7, j->ts);
+    sqlite3_bind_text(st, 8, j->ops_text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, j->inverse_text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, j->summary ? j->summary : "", -1, SQLITE_STATIC);
+    bind_int_or_null(st, 11, j->undo_of);
+    bind_int_or_null(st, 12, j->redo_of);
+    if (step_done(st) != 0)
+        goto dberr;
+
+    for (size_t i = 0; i < j->n_obj; i++) {
+        struct rev_obj *o = &j->obj[i];
+        if (json_integer_value(json_object_get(last_obj, o->id)) != idx)
+            continue; /* a later revision of the batch writes this id */
+        if (o->body) {
+            if (!(st = wstmt(db, W_UPSERT)))
+                return -1;
+            sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, o->id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, o->kind, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 4, o->body, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 5, j->rev);
+        } else {
+            if (!(st = wstmt(db, W_DELETE)))
+                return -1;
+            sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, o->id, -1, SQLITE_STATIC);
+        }
+        if (step_done(st) != 0)
+            goto dberr;
+    }
+
+    if (j->client[0] && j->seq > 0 &&
+        json_integer_value(json_object_get(last_seq, j->client)) == idx) {
+        if (!(st = wstmt(db, W_SEQ)))
+            return -1;
+        sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, j->client, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, j->seq);
+        sqlite3_bind_int64(st, 4, j->rev);
+        if (step_done(st) != 0)
+            goto dberr;
+    }
+    if (j->snap_text) {
+        if (!(st = wstmt(db, W_SNAP)))
+            return -1;
+        sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, j->rev);
+        sqlite3_bind_text(st, 3, j->snap_text, -1, SQLITE_STATIC);
+        if (step_done(st) != 0)
+            goto dberr;
+    }
+    if (j->xwrite && j->xwrite(db, j->rev, j->xarg) != 0) {
+        srv_err("room %s: revision %lld: its extra write failed",
+                j->project_id, j->rev);
+        return -1;
+    }
+    return 0;
+dberr:
+    srv_err("room %s: storing revision %lld: %s", j->project_id, j->rev,
+            sqlite3_errmsg(db));
+    return -1;
+}
+
+/* Writer thread: stores a room's batch of consecutive revisions. */
+static int batch_write(sqlite3 *db, void *arg)
+{
+    struct rev_job *first = arg, *last = first, *j;
+    json_t *last_obj = json_object(), *last_seq = json_object();
+    const char *name = NULL;
+    sqlite3_stmt *st;
+    long long idx = 0;
+    int rc = -1;
+
+    if (!last_obj || !last_seq)
+        goto out;
+    /* who writes each object and each client's seq last */
+    for (j = first; j; j = j->next, idx++) {
+        last = j;
+        for (size_t i = 0; i < j->n_obj; i++)
+            json_object_set_new(last_obj, j->obj[i].id, json_integer(idx));
+        if (j->client[0] && j->seq > 0)
+            json_object_set_new(last_seq, j->client, json_integer(idx));
+        if (j->project_name)
+            name = j->project_name;
+    }
+    if (!(st = wstmt(db, W_HEAD)))
+        goto out;
+    sqlite3_bind_int64(st, 1, last->rev);
+    sqlite3_bind_int64(st, 2, last->ts);
+    sqlite3_bind_text(st, 3, first->project_id, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 4, name);
+    sqlite3_bind_int64(st, 5, first->rev - 1);
+    if (step_done(st) != 0) {
+        srv_err("room %s: storing revisions %lld-%lld: %s", first->project_id,
+                first->rev, last->rev, sqlite3_errmsg(db));
+        goto out;
+    }
+    if (sqlite3_changes(db) != 1) {
+        srv_err("room %s: revision %lld does not follow the stored head",
+                first->project_id, first->rev);
+        goto out;
+    }
+    idx = 0;
+    for (j = first; j; j = j->next, idx++)
+        if (rev_write_one(db, j, idx, last_obj, last_seq) != 0)
+            goto out;
+    rc = 0;
+out:
+    json_decref(last_obj);
+    json_decref(last_seq);
+    return rc;
+}
+
+/* A commit failed: see the file comment. */
+static void room_fail(struct srv_room *room, long long rev)
+{
+    if (room->broken)
+        return;
+    srv_err("room %s: revision %lld could not be stored; closing the room's "
+            "connections so they resync", room->project_id, rev);
+    room->broken = true;
+    room_registry_remove(room);
+    for (struct room_link *l = room->links, *next; l; l = next) {
+        next = l->next;
+        srv_ws_error(l->conn, NULL, PROTO_INTERNAL,
+                     "the server could not save revision %lld; reconnect to "
+                     "resync (unacknowledged pushes were not applied)", rev);
+        srv_ws_close(l->conn, 1011, "resync");
+    }
+}
+
+/* Loop thread, after the writer's commit: broadcast or fail. */
+static void rev_done(void *arg, int status)
+{
+    struct rev_job *j = arg;
+    struct srv_room *room = j->room;
+
+    assert(room->pending > 0);
+    room->pending--;
+    if (status != 0) {
+        room_fail(room, j->rev);
+    } else if (!room->broken) {
+        assert(j->rev == room->committed + 1);
+        room->committed = j->rev;
+        room_n_revisions++;
+        for (struct room_link *l = room->links, *next; l; l = next) {
+            next = l->next;
+            if (l->welcome_pending) {
+                if (l->welcome_rev == j->rev)
+                    room_send_welcome(l);
+                continue;
+            }
+            if (!l->conn->welcomed)
+                continue;
+            if (j->reply_text && l->conn->serial == j->reply_serial)
+                srv_ws_send_text(l->conn, j->reply_text, j->reply_len);
+            else
+                srv_ws_send_text(l->conn, j->delta_text, j->delta_len);
+        }
+    }
+    job_free(j);
+    room_maybe_free(room);
+}
+
+/* Loop thread, after the writer's commit of a room's batch. */
+static void batch_done(void *arg, int status)
+{
+    for (struct rev_job *j = arg, *next; j; j = next) {
+        next = j->next;
+        rev_done(j, status);
+    }
+}
+
+/* Loop thread, once per loop pass that committed revisions in the room:
+ * hands the room's batch to the writer. A broken room stores nothing
+ * more: its batch fails at once. */
+void room_flush(void *arg)
+{
+    struct srv_room *room = arg;
+    struct rev_job *batch = room->out_head;
+
+    room->flush_posted = false;
+    room->out_head = room->out_tail = NULL;
+    if (!batch)
+        return;
+    if (room->broken)
+        batch_done(batch, -1);
+    else
+        store_writer_submit(room->srv->writer, batch_write, batch_done, batch);
+}
+
+/* Adds the ids touched by ops to the job: their body now, or a delete. */
+static int job_add_objects(struct rev_job *j, const proto_doc *doc,
+                           const json_t *applied)
+{
+    json_t *seen = json_object();
+    size_t i, n = json_array_size(applied);
+    json_t *op;
+
+    j->obj = calloc(n ? n : 1, sizeof *j->obj);
+    if (!seen || !j->obj) {
+        json_decref(seen);
+        return -1;
+    }
+    json_array_foreach(applied, i, op) {
+        const char *id = json_string_value(json_object_get(op, "id"));
+        if (!id || json_object_get(seen, id))
+            continue;
+        json_object_set_new(seen, id, json_true());
+        struct rev_obj *o = &j->obj[j->n_obj++];
+        o->id = strdup(id);
+        const json_t *cur = proto_doc_get(doc, id);
+        if (cur) {
+            const char *kind = json_string_value(json_object_get(cur, "kind"));
+            o->kind = strdup(kind ? kind : "");
+            o->body = json_dumps(cur, ROOM_JSON_FLAGS);
+            if (strcmp(id, "project") == 0) {
+                const char *name =
+                    json_string_value(json_object_get(cur, "name"));
+                if (name)
+                    j->project_name = strdup(name);
+            }
+        }
+    }
+    json_decref(seen);
+    return 0;
+}
+
+/* room_commit with a module's options (srv_room_commit_rev); opts may be
+ * NULL. With opts->no_apply, applied is a record (not document ops). */
+static long long commit_ex(struct srv_room *room, struct srv_conn *c,
+                           enum room_rev_kind kind, const char *kind_name,
+                           long long seq, json_t *applied, json_t *inverse,
+                           long long of_rev, json_t *reply_id,
+                           const struct srv_room_rev_opts *opts)
+{
+    struct rev_job *j = calloc(1, sizeof *j);
+    bool no_apply = opts && opts->no_apply;
+    long long rev = ++room->head;
+
+    if (!j) {
+        srv_err("out of memory committing a revision");
+        abort();
+    }
+    j->room = room;
+    snprintf(j->project_id, sizeof j->project_id, "%s", room->project_id);
+    j->rev = rev;
+    j->seq = seq;
+    j->ts = store_now_ms();
+    snprintf(j->kind, sizeof j->kind, "%s", kind_name);
+    if (kind == ROOM_REV_UNDO)
+        j->undo_of = of_rev;
+    else if (kind == ROOM_REV_REDO)
+        j->redo_of = of_rev;
+    if (c) {
+        snprintf(j->client, sizeof j->client, "%s", c->client_id);
+        snprintf(j->user, sizeof j->user, "%s", c->user_id);
+        struct room_user *u = room_user_get(room, c->user_id);
+        if (u && kind == ROOM_REV_PUSH) {
+            room_stack_clear(&u->redo);
+            room_stack_push(&u->undo, rev, applied, inverse);
+        } else if (u && kind == ROOM_REV_UNDO) {
+            room_stack_push(&u->redo, rev, applied, inverse);
+        } else if (u && kind == ROOM_REV_REDO) {
+            room_stack_push(&u->undo, rev, applied, inverse);
+        }
+    }
+    j->ops_text = json_dumps(applied, ROOM_JSON_FLAGS);
+    j->inverse_text = json_dumps(inverse, ROOM_JSON_FLAGS);
+    const char *who = c ? (c->display_name[0] ? c->display_name
+                           : c->user_name[0] ? c->user_name : c->user_id)
+                        : "server";
+    j->summary = opts && opts->summary
+                     ? strdup(opts->summary)
+                 : no_apply ? strdup(kind_name)
+                            : proto_summary(who, applied, inverse, room->doc);
+    json_t *d;
+    if (opts && opts->message) {
+        d = json_deep_copy(opts->message);
+        json_object_set_new(d, "rev", json_integer(rev));
+    } else {
+        d = room_delta_json(rev, kind_name, j->client, seq, j->user, j->ts,
+                            applied, j->undo_of, j->redo_of);
+        if (opts && opts->delta_extra)
+            json_object_update(d, opts->delta_extra);
+    }
+    if (opts) {
+        j->xwrite = opts->write;
+        j->xfree = opts->free_arg;
+        j->xarg = opts->arg;
+    }
+    if (rev % SRV_ROOM_SNAPSHOT_EVERY == 0) {
+        json_t *objs = proto_doc_objects(room->doc);
+        j->snap_text = objs ? json_dumps(objs, ROOM_JSON_FLAGS) : NULL;
+        json_decref(objs);
+        if (!j->snap_text) {
+            srv_err("out of memory committing a revision");
+            abort();
+        }
+    }
+    j->delta_text = json_dumps(d, ROOM_JSON_FLAGS);
+    if (reply_id && c) {
+        json_object_set(d, "id", reply_id);
+        j->reply_text = json_dumps(d, ROOM_JSON_FLAGS);
+        j->reply_len = j->reply_text ? strlen(j->reply_text) : 0;
+        j->reply_serial = c->serial;
+    }
+    json_decref(d);
+    if (!j->ops_text || !j->inverse_text || !j->delta_text ||
+        (!no_apply && job_add_objects(j, room->doc, applied) != 0)) {
+        srv_err("out of memory committing a revision");
+        abort();
+    }
+    j->delta_len = strlen(j->delta_text);
+    json_decref(applied);
+    json_decref(inverse);
+    if (!no_apply)
+        srv_room_changed(room, rev); /* preview plans (room_plans.h) */
+    room->pending++;
+    /* batched per room until the end of this loop pass (room_flush) */
+    if (room->out_tail)
+        room->out_tail->next = j;
+    else
+        room->out_head = j;
+    room->out_tail = j;
+    if (!room->flush_posted) {
+        room->flush_posted = true;
+        srv_loop_post(room_flush, room);
+    }
+    return rev;
+}
+
+long long room_commit(struct srv_room *room, struct srv_conn *c,
+                      enum room_rev_kind kind, const char *kind_name,
+                      long long seq, json_t *applied, json_t *inverse,
+                      long long of_rev, json_t *reply_id)
+{
+    return commit_ex(room, c, kind, kind_name, seq, applied, inverse, of_rev,
+                     reply_id, NULL);
+}
+
+long long srv_room_commit_rev(struct srv_room *room, struct srv_conn *c,
+                              const char *kind, const json_t *ops,
+                              json_t *reply_id,
+                              const struct srv_room_rev_opts *opts,
+                              proto_err *err)
+{
+    json_t *applied = NULL, *inverse = NULL;
+
+    assert(opts);
+    if (room->broken) {
+        if (opts->free_arg)
+            opts->free_arg(opts->arg);
+        return proto_fail(err, PROTO_INTERNAL, "the room is reloading");
+    }
+    if (opts->no_apply) {
+        applied = json_deep_copy(ops);
+        inverse = json_array();
+    } else if (proto_apply_push(room->doc, ops, &applied, &inverse, err) !=
+               0) {
+        if (opts->free_arg)
+            opts->free_arg(opts->arg);
+        return -1;
+    }
+    return commit_ex(room, c, ROOM_REV_OTHER, kind, 0, applied, inverse, 0,
+                     reply_id, opts);
+}
+
+long long srv_room_apply_ops(struct srv_room *room, struct srv_conn *c,
+                             const char *kind, const json_t *ops,
+                             json_t *reply_id, proto_err *err)
+{
+    json_t *applied = NULL, *inverse = NULL;
+
+    if (room->broken)
+        return proto_fail(err, PROTO_INTERNAL, "the room is reloading");
+    if (proto_apply_push(room->doc, ops, &applied, &inverse, err) != 0)
+        return -1;
+    return room_commit(room, c, ROOM_REV_OTHER, kind, 0, applied, inverse, 0,
+                       reply_id);
+}
+

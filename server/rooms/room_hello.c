@@ -1,0 +1,251 @@
+/* room_hello.c -- `hello` and `welcome`: who is connecting (session token
+ * or the upgrade's cookie), their role in the project, joining the room,
+ * and the catch-up the welcome carries: a full snapshot, or the deltas
+ * after `since` read back from the ops log.
+ *
+ * A welcome describes revision H = the room's head at hello. When H is not
+ * durable yet (revisions still with the writer), the welcome waits on the
+ * link and goes out in the done callback of H, before any later delta; the
+ * connection gets no delta at or below H. So after a welcome everything it
+ * covers (and every seq up to its last_seq) is durable. The welcome is
+ * encoded with sorted keys, so two welcomes of the same state carry the
+ * same bytes in their document part. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/ops.h"
+#include "server/assets/assets.h"
+#include "server/auth/auth.h"
+#include "server/core/log.h"
+#include "server/core/server.h"
+#include "server/review/review.h"
+#include "server/rooms/room_priv.h"
+#include "server/net/ws.h"
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+static json_t *members_json(struct srv_room *room)
+{
+    json_t *a = json_array();
+    sqlite3_stmt *st = room_reader_stmt(
+        room->srv,
+        "SELECT u.id, u.name, u.display_name, m.role FROM members m"
+        " JOIN users u ON u.id=m.user_id WHERE m.project_id=? ORDER BY u.name");
+
+    if (!st)
+        return a;
+    sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:s, s:s}", "id", col_text(st, 0), "name",
+                         col_text(st, 1), "display_name", col_text(st, 2),
+                         "role", col_text(st, 3)));
+    sqlite3_reset(st);
+    return a;
+}
+
+/* The project's assets in the shape of the `asset` message (assets.c). */
+static json_t *assets_json(struct srv_room *room)
+{
+    return srv_assets_list_json(room->srv->db, room->project_id);
+}
+
+/* The project's live comments (not deleted), oldest first, from the
+ * review module (its in-memory state, at the room's head). */
+static json_t *comments_json(struct srv_room *room)
+{
+    return srv_comments_snapshot(room->srv, room, room->project_id);
+}
+
+/* The project record of a snapshot: id, name (from the document), rate,
+ * creator and creation time. */
+static json_t *project_json(struct srv_room *room)
+{
+    const json_t *p = proto_doc_get(room->doc, "project");
+    const char *name = p ? json_string_value(json_object_get(p, "name")) : NULL;
+
+    return json_pack("{s:s, s:s, s:i, s:s?, s:I}", "id", room->project_id,
+                     "name", name ? name : "", "sample_rate",
+                     proto_doc_sample_rate(room->doc), "created_by",
+                     room->created_by[0] ? room->created_by : NULL,
+                     "created_at", (json_int_t)room->created_at);
+}
+
+/* The deltas after `since` up to `upto`, from the log; NULL on error. */
+static json_t *deltas_json(struct srv_room *room, long long since,
+                           long long upto)
+{
+    json_t *a = json_array();
+    sqlite3_stmt *st = room_reader_stmt(
+        room->srv,
+        "SELECT rev, kind, client, seq, user_id, ts, ops, undo_of, redo_of"
+        " FROM ops WHERE project_id=? AND rev>? AND rev<=? ORDER BY rev");
+    int rc;
+
+    if (!st) {
+        json_decref(a);
+        return NULL;
+    }
+    sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int64(st, 3, upto);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *d = room_delta_from_row(st);
+        if (d)
+            json_array_append_new(a, d);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE || json_array_size(a) != (size_t)(upto - since)) {
+        srv_err("room %s: the log from %lld to %lld is incomplete",
+                room->project_id, since, upto);
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+void room_link_free_welcome(struct room_link *l)
+{
+    json_decref(l->welcome);
+    l->welcome = NULL;
+    l->welcome_pending = false;
+}
+
+void room_send_welcome(struct room_link *l)
+{
+    struct srv_room *room = l->room;
+    struct srv_conn *c = l->conn;
+    json_t *w = l->welcome;
+
+    l->welcome = NULL;
+    l->welcome_pending = false;
+    if (!w)
+        return;
+    if (l->welcome_deltas) {
+        json_t *d = deltas_json(room, l->welcome_since, l->welcome_rev);
+        if (!d) {
+            /* Should not happen (the whole log is kept): fall back to a
+             * snapshot only if the document is still at that revision. */
+            json_decref(w);
+            srv_ws_error(c, NULL, PROTO_INTERNAL,
+                         "the change log could not be read; reconnect "
+                         "without since");
+            srv_ws_close(c, 1011, "resync");
+            return;
+        }
+        json_object_set_new(w, "deltas", d);
+    }
+    json_object_set_new(w, "members", members_json(room));
+    json_object_set_new(w, "assets", assets_json(room));
+    json_object_set_new(w, "presence", presence_list(room, l));
+    char *text = json_dumps(w, ROOM_JSON_FLAGS);
+    json_decref(w);
+    if (!text) {
+        srv_ws_close(c, 1011, "out of memory");
+        return;
+    }
+    c->welcomed = true;
+    srv_ws_send_text(c, text, strlen(text));
+    free(text);
+}
+
+int room_on_hello(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    struct srv_server *srv = c->srv;
+    struct srv_user u;
+    char err[256];
+
+    if (c->welcomed || c->room_link)
+        return srv_ws_error(c, id, PROTO_CONFLICT,
+                            "this connection already joined project %s",
+                            c->project_id), 0;
+    const char *project = json_string_value(json_object_get(msg, "project"));
+    const char *client = json_string_value(json_object_get(msg, "client"));
+    json_t *jtoken = json_object_get(msg, "token");
+    json_t *jsince = json_object_get(msg, "since");
+    const char *token = json_string_value(jtoken);
+
+    if (!project || !project[0] || strlen(project) >= sizeof c->project_id)
+        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
+                            "hello needs `project`, a project id"), 0;
+    if (!client || !proto_valid_id(client))
+        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
+                            "hello needs `client`, 1-64 characters of "
+                            "A-Z a-z 0-9 _ -"), 0;
+    if (jsince && !json_is_null(jsince) &&
+        (!json_is_integer(jsince) || json_integer_value(jsince) < 0))
+        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
+                            "`since` must be null or a revision (an integer "
+                            ">= 0)"), 0;
+    if (jtoken && !json_is_null(jtoken) && !token)
+        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
+                            "`token` must be a string"), 0;
+    if (!token || !token[0])
+        token = c->cookie_token;
+    if (!token[0])
+        return srv_ws_error(c, id, PROTO_UNAUTHORIZED,
+                            "log in first: hello needs `token` or the "
+                            "session cookie"), 0;
+    if (srv_auth_token_user(srv->db, token, &u) != 0)
+        return srv_ws_error(c, id, PROTO_UNAUTHORIZED,
+                            "the session is not valid or has expired; log "
+                            "in again"), 0;
+    int role = srv_auth_member_role(srv->db, project, u.id);
+    if (role <= SRV_ROLE_NONE)
+        return srv_ws_error(c, id, PROTO_FORBIDDEN,
+                            "you are not a member of project %s", project), 0;
+
+    struct srv_room *room = room_get(srv, project, err, sizeof err);
+    if (!room) {
+        srv_warn("hello: %s", err);
+        return srv_ws_error(c, id, PROTO_INTERNAL,
+                            "the project could not be opened"), 0;
+    }
+    struct room_client *k = room_client_get(room, client);
+    struct room_user *ru = room_user_get(room, u.id);
+    struct room_link *l = k && ru ? room_link_add(room, c) : NULL;
+    if (!l)
+        return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
+
+    snprintf(c->user_id, sizeof c->user_id, "%s", u.id);
+    snprintf(c->user_name, sizeof c->user_name, "%s", u.name);
+    snprintf(c->display_name, sizeof c->display_name, "%s", u.display_name);
+    snprintf(c->project_id, sizeof c->project_id, "%s", project);
+    snprintf(c->client_id, sizeof c->client_id, "%s", client);
+    c->role = role;
+    c->room = room;
+    c->room_link = l;
+
+    long long since = json_is_integer(jsince) ? json_integer_value(jsince) : -1;
+    json_t *w = json_object();
+    json_object_set_new(w, "type", json_string("welcome"));
+    if (id)
+        json_object_set(w, "id", id);
+    json_object_set_new(w, "rev", json_integer(room->head));
+    json_object_set_new(w, "user",
+                        json_pack("{s:s, s:s, s:s}", "id", u.id, "name",
+                                  u.name, "display_name", u.display_name));
+    json_object_set_new(w, "role", json_string(srv_role_name(role)));
+    json_object_set_new(w, "last_seq", json_integer(k->last_seq));
+    l->welcome_rev = room->head;
+    l->welcome_since = since;
+    l->welcome_deltas = since >= 0 && since <= room->head &&
+                        room->head - since <= CATCHUP_MAX_REVS;
+    if (!l->welcome_deltas) {
+        json_t *snap = json_object();
+        json_object_set_new(snap, "project", project_json(room));
+        json_object_set_new(snap, "objects", proto_doc_objects(room->doc));
+        json_object_set_new(snap, "comments", comments_json(room));
+        json_object_set_new(w, "snapshot", snap);
+    }
+    l->welcome = w;
+    l->welcome_pending = true;
+    if (room->committed == room->head)
+        room_send_welcome(l);
+    return 0;
+}

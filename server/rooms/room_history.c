@@ -1,0 +1,112 @@
+/* room_history.c -- `history`: a page of the project's change log, newest
+ * first, read from the ops table on the loop's reader connection (durable
+ * revisions only). Request {before?, limit?, user?}; answer
+ * {"type":"history","id",entries:[{rev, kind, user, user_name, ts, summary,
+ * ops, undo_of?, redo_of?}], "more": bool}. */
+#include <stdio.h>
+#include <string.h>
+
+#include "server/rooms/room_priv.h"
+#include "server/net/ws.h"
+
+#define HISTORY_MAX 200
+#define HISTORY_DEFAULT 50
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+int room_on_history(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    struct srv_room *room = c->room;
+    json_t *jb = json_object_get(msg, "before");
+    json_t *jl = json_object_get(msg, "limit");
+    json_t *ju = json_object_get(msg, "user");
+    long long before, limit = HISTORY_DEFAULT;
+    const char *user = NULL;
+    int rc;
+
+    if (!room || !c->room_link)
+        return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
+    if (jb && !json_is_null(jb) && !json_is_integer(jb))
+        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
+                            "`before` must be a revision number or null"), 0;
+    if (jl && !json_is_null(jl) &&
+        (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
+         json_integer_value(jl) > HISTORY_MAX))
+        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
+                            "`limit` must be an integer from 1 to %d",
+                            HISTORY_MAX), 0;
+    if (ju && !json_is_null(ju) && !json_is_string(ju))
+        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
+                            "`user` must be a user id or null"), 0;
+    before = json_is_integer(jb) ? json_integer_value(jb) : room->committed + 1;
+    if (before > room->committed + 1)
+        before = room->committed + 1;
+    if (json_is_integer(jl))
+        limit = json_integer_value(jl);
+    user = json_string_value(ju);
+
+    /* Two statements, so that the user filter can use the ops_user index
+     * (project_id, user_id, rev) instead of scanning the project's log. */
+#define HISTORY_COLS                                                        \
+    "SELECT o.rev, o.kind, o.user_id, u.name, o.ts, o.summary, o.ops,"      \
+    " o.undo_of, o.redo_of FROM ops o LEFT JOIN users u ON u.id=o.user_id"  \
+    " WHERE o.project_id=?1 AND o.rev<?2"
+    sqlite3_stmt *st = room_reader_stmt(
+        room->srv,
+        user ? HISTORY_COLS " AND o.user_id=?3 ORDER BY o.rev DESC LIMIT ?4"
+             : HISTORY_COLS " ORDER BY o.rev DESC LIMIT ?4");
+#undef HISTORY_COLS
+    if (!st)
+        return srv_ws_error(c, id, PROTO_INTERNAL,
+                            "the history could not be read"), 0;
+    sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, before);
+    if (user)
+        sqlite3_bind_text(st, 3, user, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, limit + 1);
+
+    json_t *entries = json_array();
+    bool more = false;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((long long)json_array_size(entries) == limit) {
+            more = true;
+            break;
+        }
+        json_t *ops = json_loads(col_text(st, 6), 0, NULL);
+        json_t *e = json_object();
+        json_object_set_new(e, "rev", json_integer(sqlite3_column_int64(st, 0)));
+        json_object_set_new(e, "kind", json_string(col_text(st, 1)));
+        json_object_set_new(e, "user",
+                            sqlite3_column_type(st, 2) == SQLITE_NULL
+                                ? json_null()
+                                : json_string(col_text(st, 2)));
+        json_object_set_new(e, "user_name",
+                            sqlite3_column_type(st, 3) == SQLITE_NULL
+                                ? json_null()
+                                : json_string(col_text(st, 3)));
+        json_object_set_new(e, "ts", json_integer(sqlite3_column_int64(st, 4)));
+        json_object_set_new(e, "summary", json_string(col_text(st, 5)));
+        json_object_set_new(e, "ops", ops ? ops : json_array());
+        if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+            json_object_set_new(e, "undo_of",
+                                json_integer(sqlite3_column_int64(st, 7)));
+        if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+            json_object_set_new(e, "redo_of",
+                                json_integer(sqlite3_column_int64(st, 8)));
+        json_array_append_new(entries, e);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        json_decref(entries);
+        return srv_ws_error(c, id, PROTO_INTERNAL,
+                            "the history could not be read"), 0;
+    }
+    json_t *r = json_pack("{s:s, s:o, s:b}", "type", "history", "entries",
+                          entries, "more", more);
+    srv_ws_send(c, r, id);
+    return 0;
+}

@@ -1,0 +1,198 @@
+/* room_priv.h -- the room's internals shared by room.c (registry, load,
+ * revisions, commit, broadcast), room_hello.c, room_push.c, room_undo.c,
+ * room_history.c and presence.c. Not for other modules: they use room.h.
+ * Everything here runs on the loop thread. */
+#ifndef MIXROOM_SERVER_ROOM_PRIV_H
+#define MIXROOM_SERVER_ROOM_PRIV_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol/document.h"
+#include "server/rooms/room.h"
+
+struct srv_conn;
+struct srv_server;
+struct rev_job;
+
+/* Unload a room this long after its last connection left. */
+#define ROOM_UNLOAD_MS 30000
+/* Presence: at most one broadcast per client per this many ms (20/s). */
+#define PRESENCE_MIN_GAP_MS 50
+/* Presence: a client silent this long is announced as `left`. */
+#define PRESENCE_SILENCE_MS 30000
+/* Undo: entries kept per user per room (older ones are dropped). */
+#define UNDO_DEPTH 1000
+/* Catch-up: `since` further back than this gets a snapshot instead. */
+#define CATCHUP_MAX_REVS 10000
+/* JSON flags for everything a room encodes: stable bytes. */
+#define ROOM_JSON_FLAGS (JSON_COMPACT | JSON_SORT_KEYS)
+
+/* One undoable (or redoable) revision: its rev and what it applied. */
+struct room_entry {
+    long long rev;
+    json_t *applied;
+    json_t *inverse;
+};
+
+struct room_stack {
+    struct room_entry *v;
+    size_t n, cap;
+};
+
+/* A user's undo and redo stacks in one room. */
+struct room_user {
+    struct room_user *next;
+    char id[64];
+    struct room_stack undo;
+    struct room_stack redo;
+};
+
+/* A client id's highest applied seq (in memory: applied, maybe not yet
+ * durable). Loaded from client_seqs on the client's first hello. */
+struct room_client {
+    struct room_client *next;
+    char id[65];
+    long long last_seq;
+};
+
+/* A connection's membership in a room (conn->room_link). */
+struct room_link {
+    struct room_link *next, *prev;
+    struct srv_conn *conn;
+    struct srv_room *room;
+    /* a welcome waiting for revision welcome_rev to be durable */
+    bool welcome_pending;
+    long long welcome_rev;
+    json_t *welcome;          /* the welcome built so far (owned) */
+    bool welcome_deltas;      /* fill "deltas" from the log when sending */
+    long long welcome_since;
+    /* presence */
+    json_t *presence;         /* latest presence message, or NULL */
+    bool presence_dirty;      /* changed since last broadcast */
+    bool presence_visible;    /* others were told of it and not of `left` */
+    long long presence_sent_ms;
+    long long presence_rx_ms;
+};
+
+struct srv_room {
+    struct srv_room *next;
+    struct srv_server *srv;
+    char project_id[64];
+    proto_doc *doc;
+    long long head;           /* latest revision applied in memory */
+    long long committed;      /* latest revision durable and broadcast */
+    int sample_rate;
+    long long created_at;
+    char created_by[64];
+    struct room_link *links;
+    int n_links;
+    struct room_client *clients;
+    struct room_user *users;
+    int pending;              /* revisions handed to the writer, not done */
+    struct rev_job *out_head, *out_tail; /* revisions of this loop pass,
+                                            not yet handed to the writer */
+    bool flush_posted;        /* room_flush is queued on the loop */
+    bool broken;              /* a commit failed: closing, not in registry */
+    bool in_registry;
+    long long empty_since_ms; /* monotonic; when n_links went to 0 */
+};
+
+/* ---- room.c ---- */
+
+/* The loaded room of project_id, loading it from the database if needed.
+ * NULL with err on failure. */
+struct srv_room *room_get(struct srv_server *srv, const char *project_id,
+                          char *err, size_t errlen);
+
+/* Adds / removes a connection. */
+struct room_link *room_link_add(struct srv_room *room, struct srv_conn *c);
+void room_link_remove(struct room_link *l);
+
+/* The record of a client id (created on first use, reading client_seqs). */
+struct room_client *room_client_get(struct srv_room *room, const char *id);
+
+/* The user's undo/redo record (created and loaded from the log on first
+ * use). NULL on out-of-memory. */
+struct room_user *room_user_get(struct srv_room *room, const char *user_id);
+
+/* Stack helpers: push takes references; pop hands them to the caller. */
+void room_stack_push(struct room_stack *s, long long rev, json_t *applied,
+                     json_t *inverse);
+bool room_stack_pop(struct room_stack *s, struct room_entry *out);
+void room_stack_clear(struct room_stack *s);
+void room_stack_remove_rev(struct room_stack *s, long long rev);
+
+/* What kind of revision is being committed, for the user's stacks. */
+enum room_rev_kind { ROOM_REV_PUSH, ROOM_REV_UNDO, ROOM_REV_REDO,
+                     ROOM_REV_OTHER };
+
+/* Records an already applied revision (applied/inverse: references are
+ * taken) as head+1: updates the undo stacks, hands the write to the store
+ * writer; the delta goes out when it is durable. kind_name is the ops.kind
+ * column. seq is 0 when not a push. of_rev is undo_of/redo_of (0 if none).
+ * Returns the new rev. */
+long long room_commit(struct srv_room *room, struct srv_conn *c,
+                      enum room_rev_kind kind, const char *kind_name,
+                      long long seq, json_t *applied, json_t *inverse,
+                      long long of_rev, json_t *reply_id);
+
+/* The delta message of a revision (a new object). */
+json_t *room_delta_json(long long rev, const char *kind, const char *client,
+                        long long seq, const char *user, long long ts,
+                        json_t *ops, long long undo_of, long long redo_of);
+
+/* Builds the delta of one row of the ops table (columns: rev, kind, client,
+ * seq, user_id, ts, ops, undo_of, redo_of, in that order). NULL on bad
+ * stored JSON. */
+json_t *room_delta_from_row(sqlite3_stmt *st);
+
+/* Sends an encoded text to every welcomed link except `except`. */
+void room_send_all(struct srv_room *room, const char *text, size_t len,
+                   struct room_link *except);
+
+/* Prepares a statement on the loop's reader connection (cached). */
+sqlite3_stmt *room_reader_stmt(struct srv_server *srv, const char *sql);
+
+/* ---- room_hello.c ---- */
+int room_on_hello(struct srv_conn *c, json_t *msg, json_t *id);
+/* Sends a pending welcome now (its revision is durable). */
+void room_send_welcome(struct room_link *l);
+void room_link_free_welcome(struct room_link *l);
+
+/* ---- room_push.c ---- */
+int room_on_push(struct srv_conn *c, json_t *msg, json_t *id);
+
+/* ---- room_undo.c ---- */
+int room_on_undo(struct srv_conn *c, json_t *msg, json_t *id);
+int room_on_redo(struct srv_conn *c, json_t *msg, json_t *id);
+
+/* ---- room_history.c ---- */
+int room_on_history(struct srv_conn *c, json_t *msg, json_t *id);
+
+/* ---- presence.c ---- */
+int room_on_presence(struct srv_conn *c, json_t *msg, json_t *id);
+/* Flushes coalesced presence and announces silent clients (tick). */
+void presence_tick(struct srv_room *room, long long now_ms);
+/* The link is leaving: tell the others (unless the same client id has
+ * another connection in the room). */
+void presence_leave(struct room_link *l);
+/* The current presence of every other client, for a welcome. */
+json_t *presence_list(struct srv_room *room, struct room_link *self);
+
+/* Shared between room.c and room_commit.c (loop thread only). */
+extern unsigned long long room_n_revisions;
+/* Takes a room out of the registry (it stays allocated). */
+void room_registry_remove(struct srv_room *room);
+/* Frees a room that is out of the registry once nothing refers to it. */
+void room_maybe_free(struct srv_room *room);
+/* Hands the room's pending batch of revisions to the writer (posted once
+ * per loop pass; arg is the room). */
+void room_flush(void *arg);
+/* Writer job: finalizes the writer thread's cached statements (stop). */
+int room_wcache_finalize_job(sqlite3 *db, void *arg);
+
+#endif

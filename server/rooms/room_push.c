@@ -1,0 +1,141 @@
+/* room_push.c -- `push`: one atomic edit from a client. Validated and
+ * applied against the room's document in arrival order (proto_apply_push,
+ * all or nothing), given the next revision and handed to the writer; the
+ * `delta` (which is the author's acknowledgement) goes out after commit.
+ * A push that cannot apply gets `reject` to its author alone and changes
+ * nothing.
+ *
+ * Sequence numbers, per client id:
+ *  - seq > last applied: applied (gaps are allowed: a rejected push uses
+ *    up its seq without being applied);
+ *  - seq <= last applied and that seq was applied: the push is not applied
+ *    again; its delta is read back from the log and sent to this connection
+ *    alone as the acknowledgement (if it is still being committed, the
+ *    delta that goes out after commit is the acknowledgement);
+ *  - seq <= last applied but never applied (it was rejected, or a later
+ *    seq overtook it): `reject` with code `conflict`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/ops.h"
+#include "server/core/log.h"
+#include "server/rooms/room_priv.h"
+#include "server/net/ws.h"
+
+extern unsigned long long room_n_rejects;
+
+static void send_reject(struct srv_conn *c, long long seq, proto_code code,
+                        int op_index, const char *message)
+{
+    json_t *r = json_pack("{s:s, s:I, s:s, s:s}", "type", "reject", "seq",
+                          (json_int_t)seq, "code", proto_code_name(code),
+                          "message", message);
+
+    if (op_index >= 0)
+        json_object_set_new(r, "op", json_integer(op_index));
+    room_n_rejects++;
+    srv_ws_send(c, r, NULL);
+}
+
+/* A push at or below the client's last applied seq. */
+static void resend(struct srv_conn *c, struct srv_room *room, long long seq)
+{
+    sqlite3_stmt *st = room_reader_stmt(
+        room->srv,
+        "SELECT rev, kind, client, seq, user_id, ts, ops, undo_of, redo_of"
+        " FROM ops WHERE project_id=? AND client=? AND seq=? AND rev<=?");
+    json_t *d = NULL;
+    bool found = false;
+
+    if (!st) {
+        srv_ws_error(c, NULL, PROTO_INTERNAL, "the change log could not be read");
+        return;
+    }
+    sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->client_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, seq);
+    sqlite3_bind_int64(st, 4, room->committed);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        found = true;
+        d = room_delta_from_row(st);
+    }
+    sqlite3_reset(st);
+    if (d) {
+        srv_ws_send(c, d, NULL);
+        return;
+    }
+    if (found) {
+        srv_ws_error(c, NULL, PROTO_INTERNAL, "the change log could not be read");
+        return;
+    }
+    if (room->committed < room->head) {
+        /* It may be one of the revisions being committed: its delta is on
+         * its way to every connection of this client. Look in memory. */
+        /* The room does not index in-flight revisions by seq; a push still
+         * in flight was applied iff it is above the last durable seq. */
+        st = room_reader_stmt(room->srv, "SELECT seq FROM client_seqs WHERE "
+                                         "project_id=? AND client=?");
+        long long durable = 0;
+        if (st) {
+            sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, c->client_id, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                durable = sqlite3_column_int64(st, 0);
+            sqlite3_reset(st);
+        }
+        if (seq > durable)
+            return; /* in flight: the delta after commit acknowledges it */
+    }
+    char m[160];
+    snprintf(m, sizeof m,
+             "push %lld was not applied and will not be (a later push of this "
+             "client was applied first)", seq);
+    send_reject(c, seq, PROTO_CONFLICT, -1, m);
+}
+
+int room_on_push(struct srv_conn *c, json_t *msg, json_t *id)
+{
+    struct srv_room *room = c->room;
+    json_t *jseq = json_object_get(msg, "seq");
+    json_t *ops = json_object_get(msg, "ops");
+    json_t *base = json_object_get(msg, "base");
+    json_t *applied = NULL, *inverse = NULL;
+    proto_err err;
+
+    if (!room || !c->room_link)
+        return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
+    if (!json_is_integer(jseq) || json_integer_value(jseq) < 1)
+        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
+                            "push needs `seq`, an integer >= 1"), 0;
+    long long seq = json_integer_value(jseq);
+    if (room->broken)
+        return 0; /* the connection is being closed for a resync */
+    struct room_client *k = room_client_get(room, c->client_id);
+    if (!k)
+        return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
+    if (seq <= k->last_seq) {
+        resend(c, room, seq);
+        return 0;
+    }
+    if (!json_is_array(ops) || json_array_size(ops) == 0) {
+        send_reject(c, seq, PROTO_BAD_REQUEST, -1,
+                    "`ops` must be a non-empty array of operations");
+        return 0;
+    }
+    if (base && !json_is_null(base) && !json_is_integer(base)) {
+        send_reject(c, seq, PROTO_BAD_REQUEST, -1,
+                    "`base` must be a revision number or null");
+        return 0;
+    }
+    proto_err_clear(&err);
+    if (proto_apply_push(room->doc, ops, &applied, &inverse, &err) != 0) {
+        send_reject(c, seq, err.code == PROTO_OK ? PROTO_INVALID_VALUE : err.code,
+                    err.op_index, err.message[0] ? err.message
+                                                 : "the push does not apply");
+        return 0;
+    }
+    k->last_seq = seq;
+    room_commit(room, c, ROOM_REV_PUSH, "push", seq, applied, inverse, 0, NULL);
+    return 0;
+}
