@@ -13,11 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct {
-    const char *name;
-    double min, max, def;
-    const char *unit; /* for messages: "dB", "ms", "Hz" or "" */
-} param_spec;
+typedef proto_effect_param param_spec;
 
 typedef struct {
     const char *type;
@@ -70,6 +66,33 @@ static const param_spec *find_param(const param_spec *list, const char *name)
         if (strcmp(list->name, name) == 0)
             return list;
     return NULL;
+}
+
+const char *proto_effect_type_at(size_t i)
+{
+    return i < sizeof effects / sizeof effects[0] ? effects[i].type : NULL;
+}
+
+const proto_effect_param *proto_effect_params(const char *type)
+{
+    const effect_spec *e = find_effect(type);
+
+    return e ? e->params : NULL;
+}
+
+const proto_effect_param *proto_eq_band_params(void)
+{
+    return band_params;
+}
+
+const char *const *proto_eq_band_types(void)
+{
+    return band_types;
+}
+
+const char *const *proto_delay_sync_values(void)
+{
+    return sync_values;
 }
 
 bool proto_effect_type_known(const char *type)

@@ -78,6 +78,39 @@ json_t *proto_effect_merge(const char *type, const json_t *base,
 bool proto_effect_param_range(const char *type, const char *param,
                               double *min, double *max, const char **unit);
 
+/* Read-only views of the effect parameter tables of effects.c, for code that
+ * must restate them (tests/unit/proto_vectors.c prints them so the browser's
+ * copy in web/effects.js can be checked against them). Everything returned
+ * is static and must not be freed or written. */
+
+/* One numeric effect parameter: its name, accepted range [min, max],
+ * default and unit ("dB", "ms", "Hz" or "" -- as used in messages). */
+typedef struct {
+    const char *name;
+    double min, max, def;
+    const char *unit;
+} proto_effect_param;
+
+/* The i-th effect type name in table order (eq, compressor, delay, reverb,
+ * limiter), or NULL when i is past the last one. */
+const char *proto_effect_type_at(size_t i);
+
+/* The numeric params of an effect type, in order, ended by an entry whose
+ * name is NULL (eq has none: its bands are separate; delay's `sync` is not
+ * numeric), or NULL if the type is unknown. */
+const proto_effect_param *proto_effect_params(const char *type);
+
+/* The numeric fields of one eq band (freq, gain, q), ended by a NULL name.
+ * A band's `type` is one of proto_eq_band_types(); at most
+ * PROTO_MAX_EQ_BANDS bands. */
+const proto_effect_param *proto_eq_band_params(void);
+
+/* The eq band types, ended by NULL. */
+const char *const *proto_eq_band_types(void);
+
+/* The note values a delay's `sync` may take besides null, ended by NULL. */
+const char *const *proto_delay_sync_values(void);
+
 /* Writes a short JSON rendering of v (truncated) into buf, for messages. */
 void proto_json_brief(const json_t *v, char *buf, size_t size);
 

@@ -9,7 +9,7 @@ import { orderBetween } from './order.js';
 export const EFFECTS = {
   eq: [],
   compressor: [
-    ['threshold', -60, 0, -18, 'dB'], ['ratio', 1, 20, 4, ':1'], ['attack', 0.1, 200, 10, 'ms'],
+    ['threshold', -60, 0, -18, 'dB'], ['ratio', 1, 20, 4, ''], ['attack', 0.1, 200, 10, 'ms'],
     ['release', 5, 2000, 100, 'ms'], ['knee', 0, 24, 6, 'dB'], ['makeup', 0, 24, 0, 'dB']],
   delay: [['time', 1, 2000, 250, 'ms'], ['feedback', 0, 0.95, 0.3, ''], ['mix', 0, 1, 0.25, '']],
   reverb: [['size', 0, 1, 0.5, ''], ['damping', 0, 1, 0.5, ''], ['predelay', 0, 200, 10, 'ms'], ['mix', 0, 1, 0.25, '']],
@@ -20,6 +20,16 @@ export const SYNC_VALUES = ['1/1', '1/2', '1/4', '1/8', '1/16', '1/4d', '1/8d', 
 export const BAND_TYPES = ['lowshelf', 'highshelf', 'peak', 'lowpass', 'highpass'];
 export const BAND_PARAMS = [['freq', 20, 20000, 1000, 'Hz'], ['gain', -24, 24, 0, 'dB'], ['q', 0.1, 18, 0.707, '']];
 export const MAX_BANDS = 8;
+// Units the editor shows instead of the protocol's (the table above keeps
+// the protocol's own, which tests/unit/web_vectors.test.mjs holds to C).
+const SHOWN_UNIT = { 'compressor.ratio': ':1' };
+
+/** The band a new eq band starts as (what the protocol fills {} to). */
+export function defaultBand() {
+  const b = { type: 'peak' };
+  for (const [n, , , d] of BAND_PARAMS) b[n] = d;
+  return b;
+}
 
 /** Full default params of a type. */
 export function defaults(type) {
@@ -80,7 +90,8 @@ export function openEffectEditor(S, id) {
     h('span.grow'),
     h('button.danger', { 'aria-label': 'Delete effect', disabled: ro, onclick: () => { S.session.push([{ op: 'delete', id }]); m.close(); } }, 'Delete')));
   for (const [name, min, max, , unit] of EFFECTS[fx0.type] || []) {
-    const c = paramControl(name, name, min, max, unit, fx0.params[name], sendParam(name), ro);
+    const shown = SHOWN_UNIT[`${fx0.type}.${name}`] ?? unit;
+    const c = paramControl(name, name, min, max, shown, fx0.params[name], sendParam(name), ro);
     controls[name] = c;
     m.body.append(c.el);
   }
@@ -126,7 +137,7 @@ export function openEffectEditor(S, id) {
     });
     if (bands.length < MAX_BANDS) {
       bandsBox.append(h('button', { 'aria-label': 'Add an EQ band', disabled: ro,
-        onclick: () => { const bs = structuredClone(S.doc.get(id).params.bands || []); bs.push({ type: 'peak', freq: 1000, gain: 0, q: 0.707 }); S.session.push(bandsOps(bs)); } }, '+ Band'));
+        onclick: () => { const bs = structuredClone(S.doc.get(id).params.bands || []); bs.push(defaultBand()); S.session.push(bandsOps(bs)); } }, '+ Band'));
     }
   }
   function update() {

@@ -13,3 +13,12 @@ tests_unit_test_proto_random_SOURCES = tests/unit/test_proto_random.c
 tests_unit_test_proto_random_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_proto_summary_SOURCES = tests/unit/test_proto_summary.c
 tests_unit_test_proto_summary_LDADD = $(MX_TEST_LIBS)
+# The browser client's copies of protocol code (web/order.js, the effect
+# tables of web/effects.js) held to the C: proto_vectors prints what the C
+# computes, web_vectors.sh runs the Node test that compares. In TESTS, not
+# UNIT_TESTS: it needs node, which the sanitizer run (check-unit) does not.
+check_PROGRAMS += tests/unit/proto_vectors
+tests_unit_proto_vectors_SOURCES = tests/unit/proto_vectors.c
+tests_unit_proto_vectors_LDADD = libprotocol.la $(JANSSON_LIBS) -lm
+TESTS += tests/unit/web_vectors.sh
+EXTRA_DIST += tests/unit/web_vectors.sh tests/unit/web_vectors.test.mjs
