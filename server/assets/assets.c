@@ -184,6 +184,8 @@ static int row_write_fn(sqlite3 *db, void *arg)
     struct row_write *w = arg;
     sqlite3_stmt *st = NULL;
     int rc;
+
+    assert(store_on_writer_thread());
     const char *sql =
         w->insert
             ? "INSERT INTO assets(id, project_id, sha256, name, state, "
@@ -782,6 +784,8 @@ json_t *srv_assets_list_json(sqlite3 *db, const char *project_id)
 static int fail_stuck_fn(sqlite3 *db, void *arg)
 {
     (void)arg;
+
+    assert(store_on_writer_thread());
     return sqlite3_exec(db,
                         "UPDATE assets SET state='failed', error='the server "
                         "stopped during the import' WHERE state IN "
@@ -840,6 +844,15 @@ static void assets_on_stop(struct srv_server *srv)
      * rows end as failed "the server stopped during the import"). */
 }
 
+/* The welcome's "assets": the project's assets in the shape of the `asset`
+ * message, from the loop's reader connection. */
+static json_t *assets_section(struct srv_server *srv, struct srv_room *room,
+                              const char *project_id)
+{
+    (void)room;
+    return srv_assets_list_json(srv->db, project_id);
+}
+
 void srv_assets_init(void)
 {
     static bool done; /* set once on the main thread before the loop runs */
@@ -852,5 +865,6 @@ void srv_assets_init(void)
     srv_loop_on_start(srv_demo_start);
     srv_loop_on_stop(assets_on_stop);
     srv_loop_on_tick(assets_tick);
+    srv_room_add_section(SRV_ROOM_WELCOME, "assets", assets_section);
     srv_assets_http_init();
 }

@@ -18,7 +18,6 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/rooms/room.h"
-#include "server/rooms/room_priv.h" /* room_get: see the note in demo_apply */
 #include "server/net/ws.h"
 
 #define DEMO_BPM 100.0
@@ -122,7 +121,7 @@ static void demo_apply(struct demo *d)
     json_t *ops;
     long long rev;
 
-    room = room_get(d->srv, d->project_id, err, sizeof err);
+    room = srv_room_open(d->srv, d->project_id, err, sizeof err);
     if (!room) {
         srv_warn("demo song: %s", err);
         return;

@@ -20,10 +20,6 @@
 #include "server/core/server.h"
 #include "server/net/multipart.h"
 
-#define KEY_UPLOAD "POST /api/projects/{id}/assets"
-#define KEY_LIST "GET /api/projects/{id}/assets"
-#define KEY_PEAKS "GET /api/assets/{id}/peaks"
-#define KEY_PEAKS2 "GET /api/projects/{id}/assets/{asset}/peaks"
 
 /* One upload in progress (req->user). */
 struct upload {
@@ -93,13 +89,10 @@ static int upload_begin(struct srv_http_req *req, struct srv_http_resp *resp)
 {
     struct srv_server *srv = req->srv;
     const char *pid = req->params[0];
-    struct srv_user u;
     struct upload *up = NULL;
     char name[512] = "", dir[4096], boundary[SRV_MP_BOUNDARY_MAX + 2];
-    int role, rate;
+    int rate;
 
-    if (srv_auth_http(req, resp, KEY_UPLOAD, pid, &u, &role) != 0)
-        return 1;
     if (req->content_length > srv->cfg.upload_limit)
         return too_large(resp, srv->cfg.upload_limit);
     rate = srv_assets_project_rate(srv->db, pid);
@@ -137,7 +130,7 @@ static int upload_begin(struct srv_http_req *req, struct srv_http_resp *resp)
         return 1;
     }
     crypto_hash_sha256_init(&up->sha);
-    up->job = srv_asset_upload_begin(srv, pid, u.id,
+    up->job = srv_asset_upload_begin(srv, pid, req->who.id,
                                      up->name_given ? name : "untitled", rate,
                                      req->content_length);
     req->user = up;
@@ -241,8 +234,6 @@ static enum srv_http_result upload_end(struct srv_http_req *req,
 static enum srv_http_result list_assets(struct srv_http_req *req,
                                         struct srv_http_resp *resp)
 {
-    if (srv_auth_http(req, resp, KEY_LIST, req->params[0], NULL, NULL) != 0)
-        return SRV_HTTP_DONE;
     return srv_http_json(resp, 200,
                          json_pack("{s:o}", "assets",
                                    srv_assets_list_json(req->srv->db,
@@ -253,7 +244,6 @@ static enum srv_http_result list_assets(struct srv_http_req *req,
  * project_id (NULL: the asset's own project). */
 static enum srv_http_result serve_peaks(struct srv_http_req *req,
                                         struct srv_http_resp *resp,
-                                        const char *key,
                                         const char *project_id,
                                         const char *asset_id)
 {
@@ -284,11 +274,6 @@ static enum srv_http_result serve_peaks(struct srv_http_req *req,
         rate = sqlite3_column_int(st, 3);
     }
     sqlite3_finalize(st);
-    /* an unknown asset looks like a project the caller cannot see */
-    if (srv_auth_http(req, resp, key,
-                      pid[0] ? pid : (project_id ? project_id : "-"), NULL,
-                      NULL) != 0)
-        return SRV_HTTP_DONE;
     if (!pid[0])
         return srv_http_error(resp, PROTO_NOT_FOUND, 0,
                               "asset %s does not exist", asset_id);
@@ -328,22 +313,44 @@ static enum srv_http_result serve_peaks(struct srv_http_req *req,
 static enum srv_http_result peaks(struct srv_http_req *req,
                                   struct srv_http_resp *resp)
 {
-    return serve_peaks(req, resp, KEY_PEAKS, NULL, req->params[0]);
+    return serve_peaks(req, resp, NULL, req->params[0]);
 }
 
 static enum srv_http_result peaks_in_project(struct srv_http_req *req,
                                              struct srv_http_resp *resp)
 {
-    return serve_peaks(req, resp, KEY_PEAKS2, req->params[0], req->params[1]);
+    return serve_peaks(req, resp, req->params[0], req->params[1]);
+}
+
+/* The project of /api/assets/{id}/peaks: the asset's own. An unknown
+ * asset gets "-", which looks like a project the caller cannot see. */
+static void asset_project(struct srv_http_req *req, char *out, size_t n)
+{
+    sqlite3_stmt *st = NULL;
+
+    snprintf(out, n, "-");
+    if (sqlite3_prepare_v2(req->srv->db,
+                           "SELECT project_id FROM assets WHERE id=?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, req->params[0], -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out, n, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
 }
 
 static const struct srv_route routes[] = {
-    {"POST", "/api/projects/{id}/assets", upload_end, SRV_ROUTE_STREAM_BODY,
-     upload_begin, upload_body, upload_abort},
-    {"GET", "/api/projects/{id}/assets", list_assets, 0, NULL, NULL, NULL},
-    {"GET", "/api/assets/{id}/peaks", peaks, 0, NULL, NULL, NULL},
-    {"GET", "/api/projects/{id}/assets/{asset}/peaks", peaks_in_project, 0,
-     NULL, NULL, NULL},
+    {.method = "POST", .pattern = "/api/projects/{id}/assets",
+     .perm = SRV_MEMBER(SRV_ROLE_EDITOR), .handler = upload_end,
+     .flags = SRV_ROUTE_STREAM_BODY, .on_begin = upload_begin,
+     .on_body = upload_body, .on_abort = upload_abort},
+    {.method = "GET", .pattern = "/api/projects/{id}/assets",
+     .perm = SRV_MEMBER(SRV_ROLE_VIEWER), .handler = list_assets},
+    {.method = "GET", .pattern = "/api/assets/{id}/peaks",
+     .perm = SRV_MEMBER(SRV_ROLE_VIEWER), .handler = peaks,
+     .project_of = asset_project},
+    {.method = "GET", .pattern = "/api/projects/{id}/assets/{asset}/peaks",
+     .perm = SRV_MEMBER(SRV_ROLE_VIEWER), .handler = peaks_in_project},
 };
 
 void srv_assets_http_init(void)

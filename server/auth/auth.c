@@ -23,26 +23,6 @@
 #include "server/core/writer.h"
 #include "server/net/ws.h"
 
-static const char *const role_names[] = {"none", "viewer", "commenter",
-                                         "editor", "owner"};
-
-const char *srv_role_name(int role)
-{
-    if (role < SRV_ROLE_NONE || role > SRV_ROLE_OWNER)
-        return "none";
-    return role_names[role];
-}
-
-int srv_role_parse(const char *name)
-{
-    if (!name)
-        return -1;
-    for (int r = SRV_ROLE_VIEWER; r <= SRV_ROLE_OWNER; r++)
-        if (strcmp(name, role_names[r]) == 0)
-            return r;
-    return -1;
-}
-
 bool srv_auth_name_ok(const char *name, char *err, size_t errlen)
 {
     size_t n = name ? strlen(name) : 0;
@@ -197,6 +177,8 @@ static int seen_write(sqlite3 *db, void *arg)
     struct seen_batch *b = arg;
     sqlite3_stmt *st = NULL;
     int rc = -1;
+
+    assert(store_on_writer_thread());
 
     if (sqlite3_prepare_v2(db,
                            "UPDATE sessions SET last_seen = MAX(last_seen, ?1)"
@@ -361,33 +343,22 @@ out:
 
 /* ---- the HTTP gate ---- */
 
-int srv_auth_http(struct srv_http_req *req, struct srv_http_resp *resp,
-                  const char *endpoint_key, const char *project_id,
-                  struct srv_user *out, int *role_out)
+int srv_auth_gate(struct srv_http_req *req, const struct srv_perm *perm,
+                  const char *project_id, struct srv_http_resp *resp)
 {
-    const struct srv_perm_entry *e = srv_perm_http(endpoint_key);
-    struct srv_user u;
     const char *token;
     bool logged_in;
     int role;
 
-    memset(&u, 0, sizeof u);
-    if (role_out)
-        *role_out = SRV_ROLE_NONE;
-    if (out)
-        memset(out, 0, sizeof *out);
-    if (!e) {
-        srv_err("auth: endpoint '%s' is missing from the permission table",
-                endpoint_key ? endpoint_key : "(null)");
-        srv_http_error(resp, PROTO_INTERNAL, 500,
-                       "this endpoint has no permission rule; refusing");
-        return -1;
-    }
+    assert(srv_on_loop_thread());
+    memset(&req->who, 0, sizeof req->who);
+    req->role = SRV_ROLE_NONE;
     token = req->bearer_token[0] ? req->bearer_token : req->cookie_token;
-    logged_in = token[0] && srv_auth_token_user(req->srv->db, token, &u) == 0;
-    if (logged_in && out)
-        *out = u;
-    if (e->scope == SRV_PERM_PUBLIC)
+    logged_in = token[0] &&
+                srv_auth_token_user(req->srv->db, token, &req->who) == 0;
+    if (!logged_in)
+        memset(&req->who, 0, sizeof req->who);
+    if (perm->scope == SRV_PERM_PUBLIC)
         return 0;
     if (!logged_in) {
         srv_http_error(resp, PROTO_UNAUTHORIZED, 401,
@@ -395,25 +366,27 @@ int srv_auth_http(struct srv_http_req *req, struct srv_http_resp *resp,
                        "(it may have expired)");
         return -1;
     }
-    if (e->scope == SRV_PERM_LOGIN)
+    if (perm->scope == SRV_PERM_LOGIN)
         return 0;
-    assert(e->scope == SRV_PERM_PROJECT);
-    role = srv_auth_member_role(req->srv->db, project_id, u.id);
+    assert(perm->scope == SRV_PERM_PROJECT);
+    role = project_id && project_id[0]
+               ? srv_auth_member_role(req->srv->db, project_id, req->who.id)
+               : SRV_ROLE_NONE;
     if (role == SRV_ROLE_NONE) {
         srv_http_error(resp, PROTO_NOT_FOUND, 404,
                        "project %s does not exist or you are not a member "
-                       "of it", project_id ? project_id : "(none)");
+                       "of it", project_id && project_id[0] ? project_id
+                                                            : "(none)");
         return -1;
     }
-    if (role < e->role) {
+    if (role < perm->role) {
         srv_http_error(resp, PROTO_FORBIDDEN, 403,
                        "this needs the role %s or higher in the project; "
-                       "you are %s", srv_role_name(e->role),
+                       "you are %s", srv_role_name(perm->role),
                        srv_role_name(role));
         return -1;
     }
-    if (role_out)
-        *role_out = role;
+    req->role = role;
     return 0;
 }
 

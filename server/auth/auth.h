@@ -4,12 +4,12 @@
  * the one permission table for WebSocket message types and HTTP endpoints.
  *
  * How another module uses it:
- *   - an HTTP handler calls srv_auth_http() first thing, with the route's
- *     key ("POST /api/projects/{id}/assets", exactly the method and pattern
- *     it registered) and the project id from the path (or NULL); on a
- *     non-zero return it returns SRV_HTTP_DONE (resp is already filled);
- *   - the WebSocket layer compares c->role with srv_perm_ws(type) before
- *     every handler (or calls srv_perm_ws_check());
+ *   - an HTTP route says in its table entry what it needs (.perm =
+ *     SRV_PUBLIC, SRV_LOGIN or SRV_MEMBER(role)); the gate registered here
+ *     (srv_auth_gate) checks it before the handler runs and hands the
+ *     handler req->who and req->role;
+ *   - a WebSocket message type says it the same way in its srv_ws_route;
+ *     the WebSocket layer compares c->role with it before every handler;
  *   - `hello` resolves its token (message field, else the upgrade cookie)
  *     with srv_auth_token_user() and the role with srv_auth_member_role().
  * Nothing here logs a password, a token or a hash. */
@@ -20,32 +20,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "server/core/access.h"
+
 struct srv_http_req;
 struct srv_http_resp;
 struct srv_server;
 struct srv_conn;
 
-/* Roles, least to most. */
-enum srv_role {
-    SRV_ROLE_NONE = 0,
-    SRV_ROLE_VIEWER,
-    SRV_ROLE_COMMENTER,
-    SRV_ROLE_EDITOR,
-    SRV_ROLE_OWNER,
-};
-
-/* "viewer" etc.; "none" for SRV_ROLE_NONE or any unknown value. */
-const char *srv_role_name(int role);
-
-/* Parses a role name ("owner", "editor", "commenter", "viewer"); -1 if
- * unknown (also for "none"). */
-int srv_role_parse(const char *name);
-
-struct srv_user {
-    char id[64];
-    char name[64];
-    char display_name[128];
-};
+/* Roles (enum srv_role, srv_role_name, srv_role_parse), struct srv_user
+ * and struct srv_perm are the shared vocabulary of server/core/access.h. */
 
 /* ---- names, passwords, tokens (pure; any thread) ---- */
 
@@ -107,14 +90,7 @@ int srv_auth_member_role(sqlite3 *db, const char *project_id,
 int srv_auth_find_user(sqlite3 *db, const char *name_or_id,
                        struct srv_user *u);
 
-/* ---- the permission table (perm.c) ---- */
-
-/* Who may reach an entry at all. */
-enum srv_perm_scope {
-    SRV_PERM_PUBLIC = 0,   /* no login needed (login itself, health) */
-    SRV_PERM_LOGIN,        /* any valid session; no project involved */
-    SRV_PERM_PROJECT,      /* a member of the project with at least `role` */
-};
+/* ---- the permission table (perm.c): a view of the route tables ---- */
 
 struct srv_perm_entry {
     const char *key;   /* WS: the message type; HTTP: "METHOD /pattern" */
@@ -122,7 +98,9 @@ struct srv_perm_entry {
     int role;          /* least enum srv_role (SRV_ROLE_NONE unless PROJECT) */
 };
 
-/* The whole tables (static, for tests and docs). */
+/* The whole tables, read from the registered routes (WebSocket types and
+ * HTTP routes, in registration order), for tests and docs. The entries are
+ * rebuilt on each call (loop thread or single-threaded tests). */
 const struct srv_perm_entry *srv_perm_ws_table(int *n);
 const struct srv_perm_entry *srv_perm_http_table(int *n);
 
@@ -140,26 +118,21 @@ int srv_perm_ws_check(const struct srv_conn *c, const char *type);
 /* The HTTP table entry for "METHOD /pattern", or NULL if absent. */
 const struct srv_perm_entry *srv_perm_http(const char *key);
 
-/* ---- the HTTP gate (every HTTP handler calls it) ---- */
+/* ---- the gate (every HTTP route passes it before its handler) ---- */
 
-/* Authenticates and authorises an HTTP request against the table entry
- * `endpoint_key` ("GET /api/projects/{id}/members": the method and the
- * route pattern exactly as registered). The token comes from
+/* The HTTP gate that server/net/ runs before each route's handler (or its
+ * on_begin), registered by srv_auth_init. The token comes from
  * `Authorization: Bearer` or else the session cookie.
- *   - PUBLIC entries: always allowed; *out is filled if a valid session
- *     came along, else out->id is "".
- *   - LOGIN entries: a valid session is needed, else 401 unauthorized.
- *   - PROJECT entries: project_id must be given (the {id} of the path);
- *     a user who is not a member (or a project that does not exist) gets
- *     404 not_found, a member below the entry's role 403 forbidden.
- * Returns 0 when allowed (out and *role_out filled when not NULL;
- * role_out is the member's role for PROJECT entries, else SRV_ROLE_NONE),
- * or -1 with resp filled (the handler then returns SRV_HTTP_DONE). An
- * endpoint key missing from the table is refused with 500 and logged
- * (fail closed). Loop thread (reads srv->db). */
-int srv_auth_http(struct srv_http_req *req, struct srv_http_resp *resp,
-                  const char *endpoint_key, const char *project_id,
-                  struct srv_user *out, int *role_out);
+ *   - SRV_PUBLIC: always allowed; req->who is filled if a valid session
+ *     came along, else req->who.id is "".
+ *   - SRV_LOGIN: a valid session is needed, else 401 unauthorized.
+ *   - SRV_MEMBER(role): a user who is not a member of project_id (or a
+ *     project that does not exist) gets 404 not_found, a member below the
+ *     role 403 forbidden; req->role is the member's role.
+ * Returns 0 when allowed, or -1 with resp filled. Loop thread (reads
+ * srv->db). */
+int srv_auth_gate(struct srv_http_req *req, const struct srv_perm *perm,
+                  const char *project_id, struct srv_http_resp *resp);
 
 /* ---- origins ---- */
 

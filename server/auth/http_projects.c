@@ -3,9 +3,11 @@
  *   GET /api/projects/{id}/members, PATCH|POST|DELETE .../members/{user},
  *   POST/GET /api/projects/{id}/invites, DELETE .../invites/{invite},
  *   POST /api/invites/{token}.
- * Every handler passes srv_auth_http() first. Reads use the loop's reader
+ * Each route carries its permission; the gate has checked it (and filled
+ * req->who, req->role) before a handler runs. Reads use the loop's reader
  * connection; every write is one job on the writer thread (auth_db.c), and
  * the answer is sent after the commit (deferred response). */
+#include <assert.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +81,8 @@ static int pjob_write(sqlite3 *db, void *arg)
 {
     struct pjob *j = arg;
     const size_t el = sizeof j->err;
+
+    assert(store_on_writer_thread());
 
     switch (j->kind) {
     case J_PROJECT_CREATE:
@@ -226,12 +230,9 @@ static enum srv_http_result pjob_submit(struct pjob *j)
 static enum srv_http_result h_projects_list(struct srv_http_req *req,
                                             struct srv_http_resp *resp)
 {
-    struct srv_user u;
     sqlite3_stmt *st = NULL;
     json_t *list;
 
-    if (srv_auth_http(req, resp, "GET /api/projects", NULL, &u, NULL) != 0)
-        return SRV_HTTP_DONE;
     list = json_array();
     if (sqlite3_prepare_v2(req->srv->db,
                            "SELECT p.id, p.name, p.sample_rate, m.role,"
@@ -244,7 +245,7 @@ static enum srv_http_result h_projects_list(struct srv_http_req *req,
         return srv_http_error(resp, PROTO_INTERNAL, 500,
                               "could not read the projects");
     }
-    sqlite3_bind_text(st, 1, u.id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, req->who.id, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(
             list,
@@ -263,14 +264,11 @@ static enum srv_http_result h_projects_list(struct srv_http_req *req,
 static enum srv_http_result h_projects_create(struct srv_http_req *req,
                                               struct srv_http_resp *resp)
 {
-    struct srv_user u;
     struct pjob *j;
     json_t *body, *sr;
     const char *name;
     enum srv_http_result r = SRV_HTTP_DONE;
 
-    if (srv_auth_http(req, resp, "POST /api/projects", NULL, &u, NULL) != 0)
-        return SRV_HTTP_DONE;
     if (!(body = srv_http_body_json(req, resp)))
         return SRV_HTTP_DONE;
     name = json_string_value(json_object_get(body, "name"));
@@ -287,7 +285,7 @@ static enum srv_http_result h_projects_create(struct srv_http_req *req,
                        "sample_rate must be 44100 or 48000");
         goto out;
     }
-    if (!(j = pjob_new(req, resp, J_PROJECT_CREATE, &u)))
+    if (!(j = pjob_new(req, resp, J_PROJECT_CREATE, &req->who)))
         goto out;
     snprintf(j->name, sizeof j->name, "%s", name);
     j->sample_rate = sr && json_is_integer(sr) ? (int)json_integer_value(sr)
@@ -302,12 +300,8 @@ static enum srv_http_result h_project_get(struct srv_http_req *req,
                                           struct srv_http_resp *resp)
 {
     sqlite3_stmt *st = NULL;
-    int role;
     json_t *out = NULL;
 
-    if (srv_auth_http(req, resp, "GET /api/projects/{id}", req->params[0],
-                      NULL, &role) != 0)
-        return SRV_HTTP_DONE;
     if (sqlite3_prepare_v2(req->srv->db,
                            "SELECT id, name, sample_rate, created_at,"
                            " updated_at, head_rev FROM projects WHERE id = ?1",
@@ -318,7 +312,7 @@ static enum srv_http_result h_project_get(struct srv_http_req *req,
                             "project", "id", sqlite3_column_text(st, 0),
                             "name", sqlite3_column_text(st, 1), "sample_rate",
                             sqlite3_column_int(st, 2), "role",
-                            srv_role_name(role), "created_at",
+                            srv_role_name(req->role), "created_at",
                             (json_int_t)sqlite3_column_int64(st, 3),
                             "updated_at",
                             (json_int_t)sqlite3_column_int64(st, 4),
@@ -335,13 +329,9 @@ static enum srv_http_result h_project_get(struct srv_http_req *req,
 static enum srv_http_result h_project_delete(struct srv_http_req *req,
                                              struct srv_http_resp *resp)
 {
-    struct srv_user u;
     struct pjob *j;
 
-    if (srv_auth_http(req, resp, "DELETE /api/projects/{id}", req->params[0],
-                      &u, NULL) != 0)
-        return SRV_HTTP_DONE;
-    if (!(j = pjob_new(req, resp, J_PROJECT_DELETE, &u)))
+    if (!(j = pjob_new(req, resp, J_PROJECT_DELETE, &req->who)))
         return SRV_HTTP_DONE;
     snprintf(j->project_id, sizeof j->project_id, "%s", req->params[0]);
     return pjob_submit(j);
@@ -355,9 +345,6 @@ static enum srv_http_result h_members_list(struct srv_http_req *req,
     sqlite3_stmt *st = NULL;
     json_t *list;
 
-    if (srv_auth_http(req, resp, "GET /api/projects/{id}/members",
-                      req->params[0], NULL, NULL) != 0)
-        return SRV_HTTP_DONE;
     if (sqlite3_prepare_v2(req->srv->db,
                            "SELECT u.id, u.name, u.display_name, m.role,"
                            " m.added_at FROM members m JOIN users u ON u.id ="
@@ -381,17 +368,14 @@ static enum srv_http_result h_members_list(struct srv_http_req *req,
 }
 
 static enum srv_http_result member_change(struct srv_http_req *req,
-                                          struct srv_http_resp *resp,
-                                          const char *key)
+                                          struct srv_http_resp *resp)
 {
-    struct srv_user u, target;
+    struct srv_user target;
     struct pjob *j;
     json_t *body;
     int role;
     enum srv_http_result r = SRV_HTTP_DONE;
 
-    if (srv_auth_http(req, resp, key, req->params[0], &u, NULL) != 0)
-        return SRV_HTTP_DONE;
     if (!(body = srv_http_body_json(req, resp)))
         return SRV_HTTP_DONE;
     role = srv_role_parse(json_string_value(json_object_get(body, "role")));
@@ -405,7 +389,7 @@ static enum srv_http_result member_change(struct srv_http_req *req,
                        req->params[1]);
         goto out;
     }
-    if (!(j = pjob_new(req, resp, J_MEMBER_SET, &u)))
+    if (!(j = pjob_new(req, resp, J_MEMBER_SET, &req->who)))
         goto out;
     snprintf(j->project_id, sizeof j->project_id, "%s", req->params[0]);
     snprintf(j->target_id, sizeof j->target_id, "%s", target.id);
@@ -416,31 +400,16 @@ out:
     return r;
 }
 
-static enum srv_http_result h_member_patch(struct srv_http_req *req,
-                                           struct srv_http_resp *resp)
-{
-    return member_change(req, resp, "PATCH /api/projects/{id}/members/{user}");
-}
-
-static enum srv_http_result h_member_post(struct srv_http_req *req,
-                                          struct srv_http_resp *resp)
-{
-    return member_change(req, resp, "POST /api/projects/{id}/members/{user}");
-}
-
 static enum srv_http_result h_member_delete(struct srv_http_req *req,
                                             struct srv_http_resp *resp)
 {
-    struct srv_user u, target;
+    struct srv_user target;
     struct pjob *j;
 
-    if (srv_auth_http(req, resp, "DELETE /api/projects/{id}/members/{user}",
-                      req->params[0], &u, NULL) != 0)
-        return SRV_HTTP_DONE;
     if (srv_auth_find_user(req->srv->db, req->params[1], &target) != 0)
         return srv_http_error(resp, PROTO_NOT_FOUND, 404,
                               "user %s does not exist", req->params[1]);
-    if (!(j = pjob_new(req, resp, J_MEMBER_REMOVE, &u)))
+    if (!(j = pjob_new(req, resp, J_MEMBER_REMOVE, &req->who)))
         return SRV_HTTP_DONE;
     snprintf(j->project_id, sizeof j->project_id, "%s", req->params[0]);
     snprintf(j->target_id, sizeof j->target_id, "%s", target.id);
@@ -471,16 +440,12 @@ static bool int_field(json_t *body, const char *name, long long lo,
 static enum srv_http_result h_invite_create(struct srv_http_req *req,
                                             struct srv_http_resp *resp)
 {
-    struct srv_user u;
     struct pjob *j;
     json_t *body, *rf;
     long long expires_in = INVITE_DEFAULT_S, max_uses = 1;
     int role = SRV_ROLE_VIEWER;
     enum srv_http_result r = SRV_HTTP_DONE;
 
-    if (srv_auth_http(req, resp, "POST /api/projects/{id}/invites",
-                      req->params[0], &u, NULL) != 0)
-        return SRV_HTTP_DONE;
     if (!(body = srv_http_body_json(req, resp)))
         return SRV_HTTP_DONE;
     rf = json_object_get(body, "role");
@@ -494,7 +459,7 @@ static enum srv_http_result h_invite_create(struct srv_http_req *req,
         !int_field(body, "expires_in", 1, INVITE_MAX_S, &expires_in, resp) ||
         !int_field(body, "max_uses", 1, INVITE_MAX_USES, &max_uses, resp))
         goto out;
-    if (!(j = pjob_new(req, resp, J_INVITE_CREATE, &u)))
+    if (!(j = pjob_new(req, resp, J_INVITE_CREATE, &req->who)))
         goto out;
     snprintf(j->project_id, sizeof j->project_id, "%s", req->params[0]);
     store_new_id(j->target_id, sizeof j->target_id, "i_");
@@ -516,9 +481,6 @@ static enum srv_http_result h_invites_list(struct srv_http_req *req,
     json_t *list;
     long long now = store_now_ms();
 
-    if (srv_auth_http(req, resp, "GET /api/projects/{id}/invites",
-                      req->params[0], NULL, NULL) != 0)
-        return SRV_HTTP_DONE;
     if (sqlite3_prepare_v2(req->srv->db,
                            "SELECT i.id, i.role, u.name, i.created_at,"
                            " i.expires_at, i.max_uses, i.uses, i.revoked"
@@ -555,13 +517,9 @@ static enum srv_http_result h_invites_list(struct srv_http_req *req,
 static enum srv_http_result h_invite_revoke(struct srv_http_req *req,
                                             struct srv_http_resp *resp)
 {
-    struct srv_user u;
     struct pjob *j;
 
-    if (srv_auth_http(req, resp, "DELETE /api/projects/{id}/invites/{invite}",
-                      req->params[0], &u, NULL) != 0)
-        return SRV_HTTP_DONE;
-    if (!(j = pjob_new(req, resp, J_INVITE_REVOKE, &u)))
+    if (!(j = pjob_new(req, resp, J_INVITE_REVOKE, &req->who)))
         return SRV_HTTP_DONE;
     snprintf(j->project_id, sizeof j->project_id, "%s", req->params[0]);
     snprintf(j->target_id, sizeof j->target_id, "%s", req->params[1]);
@@ -571,45 +529,42 @@ static enum srv_http_result h_invite_revoke(struct srv_http_req *req,
 static enum srv_http_result h_invite_use(struct srv_http_req *req,
                                          struct srv_http_resp *resp)
 {
-    struct srv_user u;
     struct pjob *j;
 
-    if (srv_auth_http(req, resp, "POST /api/invites/{token}", NULL, &u,
-                      NULL) != 0)
-        return SRV_HTTP_DONE;
     if (!srv_auth_token_wellformed(req->params[0]))
         return srv_http_error(resp, PROTO_NOT_FOUND, 404, "%s",
                               srv_invite_state_message(SRV_INVITE_UNKNOWN));
-    if (!(j = pjob_new(req, resp, J_INVITE_USE, &u)))
+    if (!(j = pjob_new(req, resp, J_INVITE_USE, &req->who)))
         return SRV_HTTP_DONE;
     srv_auth_token_hash(req->params[0], j->token_hash);
     return pjob_submit(j);
 }
 
 static const struct srv_route project_routes[] = {
-    {.method = "GET", .pattern = "/api/projects", .handler = h_projects_list},
+    {.method = "GET", .pattern = "/api/projects",
+     .perm = SRV_LOGIN, .handler = h_projects_list},
     {.method = "POST", .pattern = "/api/projects",
-     .handler = h_projects_create},
+     .perm = SRV_LOGIN, .handler = h_projects_create},
     {.method = "GET", .pattern = "/api/projects/{id}",
-     .handler = h_project_get},
+     .perm = SRV_MEMBER(SRV_ROLE_VIEWER), .handler = h_project_get},
     {.method = "DELETE", .pattern = "/api/projects/{id}",
-     .handler = h_project_delete},
+     .perm = SRV_MEMBER(SRV_ROLE_OWNER), .handler = h_project_delete},
     {.method = "GET", .pattern = "/api/projects/{id}/members",
-     .handler = h_members_list},
+     .perm = SRV_MEMBER(SRV_ROLE_VIEWER), .handler = h_members_list},
     {.method = "PATCH", .pattern = "/api/projects/{id}/members/{user}",
-     .handler = h_member_patch},
+     .perm = SRV_MEMBER(SRV_ROLE_OWNER), .handler = member_change},
     {.method = "POST", .pattern = "/api/projects/{id}/members/{user}",
-     .handler = h_member_post},
+     .perm = SRV_MEMBER(SRV_ROLE_OWNER), .handler = member_change},
     {.method = "DELETE", .pattern = "/api/projects/{id}/members/{user}",
-     .handler = h_member_delete},
+     .perm = SRV_MEMBER(SRV_ROLE_OWNER), .handler = h_member_delete},
     {.method = "POST", .pattern = "/api/projects/{id}/invites",
-     .handler = h_invite_create},
+     .perm = SRV_MEMBER(SRV_ROLE_OWNER), .handler = h_invite_create},
     {.method = "GET", .pattern = "/api/projects/{id}/invites",
-     .handler = h_invites_list},
+     .perm = SRV_MEMBER(SRV_ROLE_OWNER), .handler = h_invites_list},
     {.method = "DELETE", .pattern = "/api/projects/{id}/invites/{invite}",
-     .handler = h_invite_revoke},
+     .perm = SRV_MEMBER(SRV_ROLE_OWNER), .handler = h_invite_revoke},
     {.method = "POST", .pattern = "/api/invites/{token}",
-     .handler = h_invite_use},
+     .perm = SRV_LOGIN, .handler = h_invite_use},
 };
 
 void srv_projects_http_register(void)

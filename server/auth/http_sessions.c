@@ -248,6 +248,8 @@ static int session_write(sqlite3 *db, void *arg)
     struct login_job *j = arg;
     char err[256];
 
+    assert(store_on_writer_thread());
+
     return srv_authdb_session_insert(db, j->token_hash, j->user.id,
                                      store_now_ms(), j->expires_ms, err,
                                      sizeof err) == PROTO_OK ? 0 : -1;
@@ -351,8 +353,6 @@ static enum srv_http_result h_login(struct srv_http_req *req,
     int wait;
     enum srv_http_result r = SRV_HTTP_DONE;
 
-    if (srv_auth_http(req, resp, "POST /api/login", NULL, NULL, NULL) != 0)
-        return SRV_HTTP_DONE;
     if (!(body = srv_http_body_json(req, resp)))
         return SRV_HTTP_DONE;
     name = json_string_value(json_object_get(body, "name"));
@@ -460,6 +460,8 @@ static int logout_write(sqlite3 *db, void *arg)
     struct logout_job *j = arg;
     char err[256];
 
+    assert(store_on_writer_thread());
+
     return srv_authdb_session_delete(db, j->hash, err, sizeof err) ==
                    PROTO_OK ? 0 : -1;
 }
@@ -484,12 +486,9 @@ static void logout_done(void *arg, int status)
 static enum srv_http_result h_logout(struct srv_http_req *req,
                                      struct srv_http_resp *resp)
 {
-    struct srv_user u;
     struct logout_job *j;
     const char *token;
 
-    if (srv_auth_http(req, resp, "POST /api/logout", NULL, &u, NULL) != 0)
-        return SRV_HTTP_DONE;
     if (!req->srv->writer)
         return srv_http_error(resp, PROTO_INTERNAL, 503, "not ready");
     j = calloc(1, sizeof *j);
@@ -499,7 +498,7 @@ static enum srv_http_result h_logout(struct srv_http_req *req,
     srv_auth_token_hash(token, j->hash);
     j->req = req;
     j->tls = req->srv->cfg.tls_cert[0] != '\0';
-    srv_info("auth: %s logged out", u.name);
+    srv_info("auth: %s logged out", req->who.name);
     store_writer_submit((struct store_writer *)req->srv->writer, logout_write,
                         logout_done, j);
     return SRV_HTTP_DEFER;
@@ -508,18 +507,18 @@ static enum srv_http_result h_logout(struct srv_http_req *req,
 static enum srv_http_result h_me(struct srv_http_req *req,
                                  struct srv_http_resp *resp)
 {
-    struct srv_user u;
 
-    if (srv_auth_http(req, resp, "GET /api/me", NULL, &u, NULL) != 0)
-        return SRV_HTTP_DONE;
     return srv_http_json(resp, 200,
-                         json_pack("{s:o}", "user", srv_auth_user_json(&u)));
+                         json_pack("{s:o}", "user", srv_auth_user_json(&req->who)));
 }
 
 static const struct srv_route auth_routes[] = {
-    {.method = "POST", .pattern = "/api/login", .handler = h_login},
-    {.method = "POST", .pattern = "/api/logout", .handler = h_logout},
-    {.method = "GET", .pattern = "/api/me", .handler = h_me},
+    {.method = "POST", .pattern = "/api/login", .perm = SRV_PUBLIC,
+     .handler = h_login},
+    {.method = "POST", .pattern = "/api/logout", .perm = SRV_LOGIN,
+     .handler = h_logout},
+    {.method = "GET", .pattern = "/api/me", .perm = SRV_LOGIN,
+     .handler = h_me},
 };
 
 void srv_auth_http_register(void)
@@ -581,6 +580,8 @@ static void auth_stop(struct srv_server *srv)
 
 void srv_auth_init(void)
 {
+    srv_http_set_gate(srv_auth_gate);
+    srv_http_set_origin_check(srv_auth_origin_ok);
     srv_auth_http_register();
     srv_projects_http_register();
     srv_loop_on_tick(auth_tick);

@@ -1,89 +1,58 @@
-/* perm.c -- THE permission table: every WebSocket message type and every
- * HTTP endpoint, mapped to who may use it (public, any logged-in user, or
- * a project member with at least a role). Every HTTP handler goes through
- * srv_auth_http() with its key; the WebSocket layer checks srv_perm_ws()
- * before every handler. A new message type or endpoint is added here, in
- * docs/auth.md, and in the walk of tests/integration/auth.test.mjs. */
+/* perm.c -- the permission table as one list: every WebSocket message type
+ * and every HTTP endpoint with who may use it (public, any logged-in user,
+ * or a project member with at least a role). The permission itself lives
+ * in each route's table entry (.perm), next to its handler; this file only
+ * reads the registered routes back, for the unit tests and docs/auth.md. A
+ * new message type or endpoint gets its .perm, a line in docs/auth.md and
+ * one in the walk of tests/integration/auth.test.mjs. */
 #include "server/auth/auth.h"
 
+#include <assert.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "protocol/errors.h"
+#include "server/net/http.h"
 #include "server/net/ws.h"
 
-#define LOGIN(k) {k, SRV_PERM_LOGIN, SRV_ROLE_NONE}
-#define PUBLIC(k) {k, SRV_PERM_PUBLIC, SRV_ROLE_NONE}
-#define MEMBER(k, r) {k, SRV_PERM_PROJECT, r}
-
-static const struct srv_perm_entry ws_table[] = {
-    LOGIN("hello"),
-    LOGIN("ping"),
-    MEMBER("push", SRV_ROLE_EDITOR),
-    MEMBER("undo", SRV_ROLE_EDITOR),
-    MEMBER("redo", SRV_ROLE_EDITOR),
-    MEMBER("presence", SRV_ROLE_VIEWER),
-    MEMBER("history", SRV_ROLE_VIEWER),
-    MEMBER("diff", SRV_ROLE_VIEWER),
-    MEMBER("restore", SRV_ROLE_EDITOR),
-    MEMBER("version.create", SRV_ROLE_EDITOR),
-    MEMBER("version.list", SRV_ROLE_VIEWER),
-    MEMBER("version.set_status", SRV_ROLE_EDITOR),
-    MEMBER("version.rename", SRV_ROLE_EDITOR),
-    MEMBER("version.delete", SRV_ROLE_EDITOR),
-    MEMBER("comment.add", SRV_ROLE_COMMENTER),
-    MEMBER("comment.edit", SRV_ROLE_COMMENTER),
-    MEMBER("comment.resolve", SRV_ROLE_COMMENTER),
-    MEMBER("comment.reopen", SRV_ROLE_COMMENTER),
-    MEMBER("comment.delete", SRV_ROLE_COMMENTER),
-    MEMBER("comment.list", SRV_ROLE_VIEWER),
-    MEMBER("play", SRV_ROLE_VIEWER),
-    MEMBER("pause", SRV_ROLE_VIEWER),
-    MEMBER("seek", SRV_ROLE_VIEWER),
-    MEMBER("follow", SRV_ROLE_VIEWER),
-};
-
-static const struct srv_perm_entry http_table[] = {
-    /* sessions */
-    PUBLIC("POST /api/login"),
-    LOGIN("POST /api/logout"),
-    LOGIN("GET /api/me"),
-    /* projects */
-    LOGIN("GET /api/projects"),
-    LOGIN("POST /api/projects"),
-    MEMBER("GET /api/projects/{id}", SRV_ROLE_VIEWER),
-    MEMBER("DELETE /api/projects/{id}", SRV_ROLE_OWNER),
-    /* members */
-    MEMBER("GET /api/projects/{id}/members", SRV_ROLE_VIEWER),
-    MEMBER("PATCH /api/projects/{id}/members/{user}", SRV_ROLE_OWNER),
-    MEMBER("POST /api/projects/{id}/members/{user}", SRV_ROLE_OWNER),
-    MEMBER("DELETE /api/projects/{id}/members/{user}", SRV_ROLE_OWNER),
-    /* invites */
-    MEMBER("POST /api/projects/{id}/invites", SRV_ROLE_OWNER),
-    MEMBER("GET /api/projects/{id}/invites", SRV_ROLE_OWNER),
-    MEMBER("DELETE /api/projects/{id}/invites/{invite}", SRV_ROLE_OWNER),
-    LOGIN("POST /api/invites/{token}"),
-    /* audio: uploads, peaks, the rendered mix */
-    MEMBER("POST /api/projects/{id}/assets", SRV_ROLE_EDITOR),
-    MEMBER("GET /api/projects/{id}/assets", SRV_ROLE_VIEWER),
-    MEMBER("GET /api/assets/{id}/peaks", SRV_ROLE_VIEWER),
-    MEMBER("GET /api/projects/{id}/assets/{asset}/peaks", SRV_ROLE_VIEWER),
-    MEMBER("GET /api/projects/{id}/export", SRV_ROLE_EDITOR),
-    MEMBER("GET /api/projects/{id}/loudness", SRV_ROLE_VIEWER),
-    /* operations */
-    PUBLIC("GET /healthz"),
-    PUBLIC("GET /metrics"),
-};
+/* The views: rebuilt from the registered routes on each call (loop thread
+ * or single-threaded tests; the only mutable state here). The HTTP keys
+ * ("METHOD /pattern") are written into http_keys. */
+#define MAX_VIEW 128
+static struct srv_perm_entry ws_view[MAX_VIEW];
+static struct srv_perm_entry http_view[MAX_VIEW];
+static char http_keys[MAX_VIEW][160];
 
 const struct srv_perm_entry *srv_perm_ws_table(int *n)
 {
-    *n = (int)(sizeof ws_table / sizeof ws_table[0]);
-    return ws_table;
+    int nr;
+    const struct srv_ws_route *r = srv_ws_routes(&nr);
+
+    assert(nr <= MAX_VIEW);
+    for (int i = 0; i < nr; i++) {
+        ws_view[i].key = r[i].type;
+        ws_view[i].scope = r[i].perm.scope;
+        ws_view[i].role = r[i].perm.role;
+    }
+    *n = nr;
+    return ws_view;
 }
 
 const struct srv_perm_entry *srv_perm_http_table(int *n)
 {
-    *n = (int)(sizeof http_table / sizeof http_table[0]);
-    return http_table;
+    int nr;
+    const struct srv_route *r = srv_http_routes(&nr);
+
+    assert(nr <= MAX_VIEW);
+    for (int i = 0; i < nr; i++) {
+        snprintf(http_keys[i], sizeof http_keys[i], "%s %s", r[i].method,
+                 r[i].pattern);
+        http_view[i].key = http_keys[i];
+        http_view[i].scope = r[i].perm.scope;
+        http_view[i].role = r[i].perm.role;
+    }
+    *n = nr;
+    return http_view;
 }
 
 static const struct srv_perm_entry *

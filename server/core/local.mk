@@ -4,6 +4,8 @@
 libserver_la_SOURCES += \
 	server/core/server.h \
 	server/core/server.c \
+	server/core/access.h \
+	server/core/access.c \
 	server/core/config.c \
 	server/core/config.h \
 	server/core/log.c \

@@ -160,9 +160,19 @@ static void *ckpt_main(void *arg)
     return NULL;
 }
 
+/* True on a writer thread (thread-local: each writer sets its own). */
+static _Thread_local bool on_writer_thread;
+
+bool store_on_writer_thread(void)
+{
+    return on_writer_thread;
+}
+
 static void *writer_main(void *arg)
 {
     struct store_writer *w = arg;
+
+    on_writer_thread = true;
 
     pthread_mutex_lock(&w->lock);
     for (;;) {

@@ -7,6 +7,7 @@
 #define MIXROOM_SERVER_WRITER_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct store_writer;
@@ -34,6 +35,10 @@ void store_writer_submit(struct store_writer *w, store_write_fn fn,
 /* Blocks until every job submitted so far is committed and its done has
  * been queued to the loop. (Tests and shutdown.) */
 void store_writer_flush(struct store_writer *w);
+
+/* Is the calling thread a store writer thread? For
+ * assert(store_on_writer_thread()) in the write functions of jobs. */
+bool store_on_writer_thread(void);
 
 /* Flushes, stops the thread and closes the connection. */
 void store_writer_stop(struct store_writer *w);

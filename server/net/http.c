@@ -14,7 +14,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "server/auth/auth.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/net/static.h"
@@ -25,6 +24,10 @@
 /* The route table: filled by module inits before the loop starts. */
 static struct srv_route routes[MAX_ROUTES];
 static int n_routes;
+
+/* Set by server/auth/ before the loop starts; read-only after. */
+static srv_http_gate_fn gate;
+static srv_http_origin_fn origin_check;
 
 const char srv_http_security_headers[] =
     "content-security-policy: default-src 'none'; script-src 'self' "
@@ -52,6 +55,49 @@ struct http_conn {
     size_t sent;             /* body bytes written */
     bool stream_done;
 };
+
+void srv_http_set_gate(srv_http_gate_fn fn)
+{
+    gate = fn;
+}
+
+void srv_http_set_origin_check(srv_http_origin_fn fn)
+{
+    origin_check = fn;
+}
+
+const struct srv_route *srv_http_routes(int *n)
+{
+    *n = n_routes;
+    return routes;
+}
+
+/* Runs the gate for hc's route. Returns 0 to go on, or -1 with hc->resp
+ * filled. */
+static int pass_gate(struct http_conn *hc)
+{
+    const struct srv_route *r = hc->route;
+    struct srv_http_req *req = &hc->req;
+
+    assert(srv_on_loop_thread());
+    req->role = SRV_ROLE_NONE;
+    if (r->perm.scope == SRV_PERM_PROJECT) {
+        if (r->project_of)
+            r->project_of(req, req->project_id, sizeof req->project_id);
+        else
+            snprintf(req->project_id, sizeof req->project_id, "%s",
+                     req->n_params > 0 ? req->params[0] : "");
+    }
+    if (gate)
+        return gate(req, &r->perm, req->project_id, &hc->resp);
+    if (r->perm.scope == SRV_PERM_PUBLIC)
+        return 0;
+    srv_err("http: no gate is registered; refusing %s %s", r->method,
+            r->pattern);
+    srv_http_error(&hc->resp, PROTO_INTERNAL, 500,
+                   "this endpoint is not configured");
+    return -1;
+}
 
 void srv_http_add_routes(const struct srv_route *r, int n)
 {
@@ -321,6 +367,11 @@ static void dispatch(struct http_conn *hc)
         make_ready(hc);
         return;
     }
+    /* a streamed body passed the gate before on_begin */
+    if (!hc->streaming_body && pass_gate(hc) != 0) {
+        make_ready(hc);
+        return;
+    }
     r = hc->route->handler(&hc->req, &hc->resp);
     if (r == SRV_HTTP_DEFER) {
         hc->deferred = true;
@@ -333,6 +384,7 @@ void srv_http_complete(struct srv_http_req *req, struct srv_http_resp *resp)
 {
     struct http_conn *hc = (struct http_conn *)req;
 
+    assert(srv_on_loop_thread());
     assert(hc->deferred);
     if (resp != &hc->resp) {
         free(hc->resp.body);
@@ -349,6 +401,7 @@ void srv_http_complete(struct srv_http_req *req, struct srv_http_resp *resp)
 
 void srv_http_wake(struct srv_http_req *req)
 {
+    assert(srv_on_loop_thread());
     if (req->wsi)
         lws_callback_on_writable(req->wsi);
 }
@@ -487,8 +540,9 @@ static int start_transaction(struct lws *wsi, struct http_conn **slot,
         return 0;
     }
     hc->streaming_body = (hc->route->flags & SRV_ROUTE_STREAM_BODY) != 0;
-    if (hc->streaming_body && hc->route->on_begin &&
-        hc->route->on_begin(&hc->req, &hc->resp)) {
+    if (hc->streaming_body &&
+        (pass_gate(hc) != 0 ||
+         (hc->route->on_begin && hc->route->on_begin(&hc->req, &hc->resp)))) {
         hc->close_after = hc->req.content_length > 0;
         make_ready(hc);
         return 0;
@@ -567,7 +621,7 @@ static int confirm_upgrade(struct lws *wsi)
                                "the WebSocket subprotocol must be mixroom.v1");
         return 1;
     }
-    if (origin[0] && !srv_auth_origin_ok(srv, origin, host)) {
+    if (origin[0] && (!origin_check || !origin_check(srv, origin, host))) {
         srv_warn("refused WebSocket upgrade from origin %s", origin);
         lws_return_http_status(wsi, 403, "this origin may not connect");
         return 1;

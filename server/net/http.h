@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "protocol/errors.h"
+#include "server/core/access.h"
 
 struct srv_server;
 struct lws;
@@ -36,6 +37,12 @@ struct srv_http_req {
     unsigned char *body;         /* buffered body (NUL-terminated), or NULL */
     size_t body_len;
     void *user;                  /* handler's own state (streams, defers) */
+    /* Filled by the gate before the handler (or on_begin) runs: */
+    struct srv_user who;         /* who is asking; who.id is "" for a public
+                                    route called without a valid session */
+    int role;                    /* their role in project_id for SRV_MEMBER
+                                    routes, else SRV_ROLE_NONE */
+    char project_id[128];        /* the project a SRV_MEMBER route is about */
 };
 
 /* A response: status, content type, body bytes, extra header lines. */
@@ -72,6 +79,9 @@ typedef enum srv_http_result (*srv_http_handler)(struct srv_http_req *req,
 struct srv_route {
     const char *method;          /* "GET", "POST", ... */
     const char *pattern;         /* "/api/projects/{id}/assets": {x} matches one segment */
+    struct srv_perm perm;        /* who may call it: SRV_PUBLIC, SRV_LOGIN,
+                                    SRV_MEMBER(role); the gate checks it
+                                    before on_begin or the handler */
     srv_http_handler handler;    /* called when the body is complete */
     unsigned flags;
     /* For SRV_ROUTE_STREAM_BODY: on_begin runs when headers are in (return
@@ -82,7 +92,38 @@ struct srv_route {
     int (*on_body)(struct srv_http_req *req, const unsigned char *chunk,
                    size_t len, struct srv_http_resp *resp);
     void (*on_abort)(struct srv_http_req *req);
+    /* For SRV_MEMBER routes whose first {x} is not the project id: writes
+     * the id of the project the request is about into out ("" or an id
+     * that matches no project when there is none: the gate then answers
+     * 404). NULL: the first path parameter is the project id. */
+    void (*project_of)(struct srv_http_req *req, char *out, size_t n);
 };
+
+/* The gate: decides whether req may use a route that needs perm (for
+ * SRV_MEMBER routes, in project_id). Fills req->who and req->role and
+ * returns 0 to allow, or returns -1 with resp filled (401, 403, 404).
+ * Registered by server/auth/ (srv_http_set_gate); without one, only
+ * SRV_PUBLIC routes are served (fail closed). Loop thread. */
+typedef int (*srv_http_gate_fn)(struct srv_http_req *req,
+                                const struct srv_perm *perm,
+                                const char *project_id,
+                                struct srv_http_resp *resp);
+
+/* Sets the gate. Call before the loop starts. */
+void srv_http_set_gate(srv_http_gate_fn gate);
+
+/* Decides whether a WebSocket upgrade from `origin` (non-empty) to a
+ * server reached as `host` is allowed. Registered by server/auth/; without
+ * one, every upgrade that carries an Origin is refused. */
+typedef bool (*srv_http_origin_fn)(const struct srv_server *srv,
+                                   const char *origin, const char *host);
+
+/* Sets the origin check. Call before the loop starts. */
+void srv_http_set_origin_check(srv_http_origin_fn fn);
+
+/* Every registered route, in registration order (for the permission
+ * table's view and its tests). */
+const struct srv_route *srv_http_routes(int *n);
 
 /* Adds routes (a static array with n entries) to the table. Call from a
  * module's init before the loop starts. */

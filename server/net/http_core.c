@@ -38,8 +38,10 @@ static enum srv_http_result metrics(struct srv_http_req *req,
 }
 
 static const struct srv_route core_routes[] = {
-    {"GET", "/healthz", healthz, 0, NULL, NULL, NULL},
-    {"GET", "/metrics", metrics, 0, NULL, NULL, NULL},
+    {.method = "GET", .pattern = "/healthz", .perm = SRV_PUBLIC,
+     .handler = healthz},
+    {.method = "GET", .pattern = "/metrics", .perm = SRV_PUBLIC,
+     .handler = metrics},
 };
 
 void srv_http_core_init(void)

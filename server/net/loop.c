@@ -94,6 +94,12 @@ int srv_loop_run(const struct srv_config *cfg)
         srv_err("%s", err);
         goto out;
     }
+    /* "Only the writer writes": SQLite itself refuses writes on the
+     * loop's connection. */
+    if (store_exec(srv->db, "PRAGMA query_only=ON;", err, sizeof err) != 0) {
+        srv_err("%s", err);
+        goto out;
+    }
     srv->writer = store_writer_start(cfg->data_dir, cfg->synchronous, err,
                                      sizeof err);
     if (!srv->writer) {

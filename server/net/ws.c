@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "server/auth/auth.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
 
@@ -49,6 +48,7 @@ void srv_ws_each(void (*fn)(struct srv_conn *c, void *ctx), void *ctx)
 {
     struct srv_conn *c, *next;
 
+    assert(srv_on_loop_thread());
     for (c = all_conns; c; c = next) {
         next = c->next_all;
         fn(c, ctx);
@@ -115,6 +115,8 @@ int srv_ws_send_text(struct srv_conn *c, const char *text, size_t len)
 {
     struct srv_ws_msg *m;
 
+    assert(srv_on_loop_thread());
+
     if (c->closing)
         return -1;
     if (c->ctl_bytes + len > CTL_QUEUE_LIMIT) {
@@ -141,6 +143,8 @@ int srv_ws_send(struct srv_conn *c, json_t *j, json_t *id)
     char *text;
     int rc;
 
+    assert(srv_on_loop_thread());
+
     if (id)
         json_object_set(j, "id", id);
     text = json_dumps(j, JSON_COMPACT);
@@ -156,6 +160,8 @@ int srv_ws_send_audio(struct srv_conn *c, const unsigned char *data,
                       size_t len, size_t max_bytes)
 {
     struct srv_ws_msg *m;
+
+    assert(srv_on_loop_thread());
 
     if (c->closing)
         return -1;
@@ -197,6 +203,7 @@ int srv_ws_error(struct srv_conn *c, json_t *id, proto_code code,
 
 void srv_ws_close(struct srv_conn *c, int status, const char *reason)
 {
+    assert(srv_on_loop_thread());
     if (c->closing)
         return;
     c->closing = true;
@@ -230,6 +237,12 @@ static void free_queue(struct srv_ws_msg *m)
     }
 }
 
+const struct srv_ws_route *srv_ws_routes(int *n)
+{
+    *n = n_ws_routes;
+    return ws_routes;
+}
+
 static const struct srv_ws_route *find_route(const char *type)
 {
     for (int i = 0; i < n_ws_routes; i++)
@@ -245,7 +258,7 @@ static int on_ping(struct srv_conn *c, json_t *msg, json_t *id)
 }
 
 static const struct srv_ws_route builtin_routes[] = {
-    {"ping", on_ping, true},
+    {"ping", SRV_LOGIN, on_ping, true},
 };
 
 /* Applies the rules to one complete text message, then dispatches it. */
@@ -255,7 +268,6 @@ static void handle_message(struct srv_conn *c, const char *text, size_t len)
     json_t *msg = json_loadb(text, len, 0, &jerr), *id = NULL, *type;
     const struct srv_ws_route *route;
     const char *t;
-    int need;
 
     if (!msg) {
         srv_ws_error(c, NULL, PROTO_BAD_REQUEST,
@@ -283,28 +295,24 @@ static void handle_message(struct srv_conn *c, const char *text, size_t len)
     }
     t = json_string_value(type);
     route = find_route(t);
-    need = srv_perm_ws(t); /* -1: not in the permission table */
-    if (!route && (need < 0 || c->welcomed)) {
-        srv_ws_error(c, id, need < 0 ? PROTO_BAD_REQUEST : PROTO_UNSUPPORTED,
-                     need < 0 ? "unknown message type '%.64s'"
-                              : "%.64s is not available on this server",
+    if (!route) {
+        srv_ws_error(c, id, PROTO_BAD_REQUEST, "unknown message type '%.64s'",
                      t);
         goto out;
     }
-    if (!c->welcomed && (!route || !route->before_welcome)) {
+    if (!c->welcomed && !route->before_welcome) {
         srv_ws_error(c, id, PROTO_UNAUTHORIZED,
                      "say hello first: send {\"type\":\"hello\",...} with a "
                      "token and a project");
         goto out;
     }
-    if (c->welcomed && !route->before_welcome) {
-        if (need < 0 || c->role < need) {
-            srv_ws_error(c, id, PROTO_FORBIDDEN,
-                         "your role (%s) may not send %s; it needs %s",
-                         srv_role_name(c->role), t,
-                         srv_role_name(need < 0 ? SRV_ROLE_OWNER : need));
-            goto out;
-        }
+    if (c->welcomed && !route->before_welcome &&
+        route->perm.scope == SRV_PERM_PROJECT && c->role < route->perm.role) {
+        srv_ws_error(c, id, PROTO_FORBIDDEN,
+                     "your role (%s) may not send %s; it needs %s",
+                     srv_role_name(c->role), t,
+                     srv_role_name(route->perm.role));
+        goto out;
     }
     route->handler(c, msg, id);
 out:

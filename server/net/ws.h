@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "protocol/errors.h"
+#include "server/core/access.h"
 
 struct lws;
 struct srv_server;
@@ -65,14 +66,20 @@ typedef int (*srv_ws_handler)(struct srv_conn *c, json_t *msg, json_t *id);
 
 struct srv_ws_route {
     const char *type;            /* message type, e.g. "push" */
+    struct srv_perm perm;        /* who may send it (SRV_LOGIN, SRV_MEMBER(r)) */
     srv_ws_handler handler;
     bool before_welcome;         /* allowed before hello succeeded */
 };
 
-/* Registers handlers (a static array); call before the loop starts. The
- * permission check (auth) runs before every handler except those allowed
- * before welcome. */
+/* Registers handlers (a static array); call before the loop starts. Before
+ * every handler except those allowed before welcome, the connection must
+ * be welcomed and, for SRV_MEMBER routes, hold at least the route's role
+ * (c->role, set at hello); else the sender gets unauthorized/forbidden. */
 void srv_ws_add_routes(const struct srv_ws_route *routes, int n);
+
+/* Every registered message type, in registration order (for the
+ * permission table's view and its tests). */
+const struct srv_ws_route *srv_ws_routes(int *n);
 
 /* Queues a JSON object on c's control queue (steals the reference to j);
  * if id is non-NULL it is copied into j as "id". Returns 0 or -1 when the

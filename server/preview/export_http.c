@@ -380,9 +380,6 @@ static enum srv_http_result on_export(struct srv_http_req *req,
     long long rev, from, to;
     int f;
 
-    if (srv_auth_http(req, resp, "GET /api/projects/{id}/export", pid, NULL,
-                      NULL) != 0)
-        return SRV_HTTP_DONE;
     srv_http_query(req, "format", fmt, sizeof fmt);
     if ((f = eng_format_parse(fmt)) < 0)
         return srv_http_error(resp, PROTO_INVALID_VALUE, 0,
@@ -505,9 +502,6 @@ static enum srv_http_result on_loudness(struct srv_http_req *req,
     char name[256];
     long long rev, from, to;
 
-    if (srv_auth_http(req, resp, "GET /api/projects/{id}/loudness", pid, NULL,
-                      NULL) != 0)
-        return SRV_HTTP_DONE;
     if (parse_range(req, resp, pid, &rev, &from, &to, name, sizeof name) != 0)
         return SRV_HTTP_DONE;
     struct loud_job *j = calloc(1, sizeof *j);
@@ -530,8 +524,10 @@ static enum srv_http_result on_loudness(struct srv_http_req *req,
 }
 
 static const struct srv_route routes[] = {
-    {"GET", "/api/projects/{id}/export", on_export, 0, NULL, NULL, NULL},
-    {"GET", "/api/projects/{id}/loudness", on_loudness, 0, NULL, NULL, NULL},
+    {.method = "GET", .pattern = "/api/projects/{id}/export",
+     .perm = SRV_MEMBER(SRV_ROLE_EDITOR), .handler = on_export},
+    {.method = "GET", .pattern = "/api/projects/{id}/loudness",
+     .perm = SRV_MEMBER(SRV_ROLE_VIEWER), .handler = on_loudness},
 };
 
 void srv_export_http_init(void)

@@ -28,22 +28,8 @@ struct srv_room_plan {
     long long built_rev;
 };
 
-/* Loop-thread state: the hooks and the registry of plan holders. */
-static void (*change_fns[8])(struct srv_room *, long long);
-static int n_change_fns;
+/* Loop-thread state: the registry of plan holders. */
 static struct srv_room_plan *plans;
-
-void srv_room_on_change(void (*fn)(struct srv_room *room, long long rev))
-{
-    assert(n_change_fns < 8);
-    change_fns[n_change_fns++] = fn;
-}
-
-void srv_room_changed(struct srv_room *room, long long rev)
-{
-    for (int i = 0; i < n_change_fns; i++)
-        change_fns[i](room, rev);
-}
 
 eng_plan *srv_plan_from_doc(sqlite3 *db, const char *data_dir,
                             const char *project_id,

@@ -1,14 +1,12 @@
-/* room_plans.h -- mix plans for loaded rooms. Each room that someone
+/* plans.h -- mix plans for loaded rooms. Each room that someone
  * streams gets an eng_plan_slot; after every revision applied in memory
- * (see srv_room_changed) a new plan is built from srv_room_doc on the loop
+ * (see srv_room_on_change) a new plan is built from srv_room_doc on the loop
  * thread (cheap: no audio is copied, assets come from asset_cache) and
  * published, so renderers pick it up at their next block.
- *
- * Also the "room changed" hook registry: room.c calls srv_room_changed()
- * once per revision applied in memory; modules register with
- * srv_room_on_change(). */
-#ifndef MIXROOM_SERVER_ROOM_PLANS_H
-#define MIXROOM_SERVER_ROOM_PLANS_H
+ * The "room changed" hook it listens to is the rooms' registry
+ * (srv_room_on_change in server/rooms/room.h). */
+#ifndef MIXROOM_SERVER_PREVIEW_PLANS_H
+#define MIXROOM_SERVER_PREVIEW_PLANS_H
 
 #include <sqlite3.h>
 
@@ -19,14 +17,6 @@ struct proto_doc;
 struct srv_room;
 struct srv_server;
 struct srv_room_plan;
-
-/* Registers fn to be called (loop thread) after each revision a room
- * applies in memory, with the room and the new revision. At most 8. */
-void srv_room_on_change(void (*fn)(struct srv_room *room, long long rev));
-
-/* Called by room.c when revision rev has been applied to room's document
- * in memory (before it is durable). Loop thread. */
-void srv_room_changed(struct srv_room *room, long long rev);
 
 /* The plan holder of a project's loaded room, with a new reference
  * (srv_room_plan_release), creating it and building the first plan if

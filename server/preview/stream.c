@@ -523,10 +523,10 @@ void srv_stream_stats(unsigned long long *playing,
 }
 
 static const struct srv_ws_route routes[] = {
-    {"play", on_play, false},
-    {"pause", on_pause, false},
-    {"seek", on_seek, false},
-    {"follow", on_follow, false},
+    {"play", SRV_MEMBER(SRV_ROLE_VIEWER), on_play, false},
+    {"pause", SRV_MEMBER(SRV_ROLE_VIEWER), on_pause, false},
+    {"seek", SRV_MEMBER(SRV_ROLE_VIEWER), on_seek, false},
+    {"follow", SRV_MEMBER(SRV_ROLE_VIEWER), on_follow, false},
 };
 
 void srv_stream_init(void)

@@ -33,6 +33,7 @@
 #include "protocol/errors.h"
 #include "server/auth/auth.h"
 #include "server/core/log.h"
+#include "server/core/writer.h"
 #include "server/core/server.h"
 #include "server/review/review_priv.h"
 #include "server/rooms/room.h"
@@ -290,6 +291,8 @@ static int cwrite_run(sqlite3 *db, long long rev, void *arg)
     sqlite3_stmt *st = NULL;
     char *mentions = json_dumps(json_object_get(o, "mentions"), JSON_COMPACT);
     int rc = -1;
+
+    assert(store_on_writer_thread());
 
     if (sqlite3_prepare_v2(
             db,
@@ -764,12 +767,12 @@ static json_t *comment_catchup(long long rev, const char *user, long long ts,
 }
 
 static const struct srv_ws_route routes[] = {
-    {"comment.add", on_add, false},
-    {"comment.edit", on_edit, false},
-    {"comment.resolve", on_resolve, false},
-    {"comment.reopen", on_reopen, false},
-    {"comment.delete", on_delete, false},
-    {"comment.list", on_list, false},
+    {"comment.add", SRV_MEMBER(SRV_ROLE_COMMENTER), on_add, false},
+    {"comment.edit", SRV_MEMBER(SRV_ROLE_COMMENTER), on_edit, false},
+    {"comment.resolve", SRV_MEMBER(SRV_ROLE_COMMENTER), on_resolve, false},
+    {"comment.reopen", SRV_MEMBER(SRV_ROLE_COMMENTER), on_reopen, false},
+    {"comment.delete", SRV_MEMBER(SRV_ROLE_COMMENTER), on_delete, false},
+    {"comment.list", SRV_MEMBER(SRV_ROLE_VIEWER), on_list, false},
 };
 
 void srv_review_init(void)
@@ -781,6 +784,8 @@ void srv_review_init(void)
     done = true;
     srv_ws_add_routes(routes, (int)(sizeof routes / sizeof routes[0]));
     srv_room_on_catchup_kind("comment", comment_catchup);
+    /* the snapshot's live comments, at the room's head */
+    srv_room_add_section(SRV_ROOM_SNAPSHOT, "comments", srv_comments_snapshot);
     srv_loop_on_tick(comments_tick);
     review_versions_init();
     review_restore_init();

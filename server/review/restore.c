@@ -130,8 +130,8 @@ out:
 }
 
 static const struct srv_ws_route routes[] = {
-    {"restore", on_restore, false},
-    {"diff", on_diff, false},
+    {"restore", SRV_MEMBER(SRV_ROLE_EDITOR), on_restore, false},
+    {"diff", SRV_MEMBER(SRV_ROLE_VIEWER), on_diff, false},
 };
 
 void review_restore_init(void)

@@ -18,6 +18,7 @@
  * version is broadcast to the project's connections as
  * {"type":"version","version":{...}} (the requester's copy carries the
  * request id; a delete carries "deleted": true). */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,8 @@ static int vjob_write(sqlite3 *db, void *arg)
     sqlite3_stmt *st = NULL;
     const char *sql = NULL;
     int rc;
+
+    assert(store_on_writer_thread());
 
     switch (j->op) {
     case V_CREATE:
@@ -452,11 +455,11 @@ static int on_list(struct srv_conn *c, json_t *msg, json_t *id)
 }
 
 static const struct srv_ws_route routes[] = {
-    {"version.create", on_create, false},
-    {"version.list", on_list, false},
-    {"version.set_status", on_set_status, false},
-    {"version.rename", on_rename, false},
-    {"version.delete", on_delete, false},
+    {"version.create", SRV_MEMBER(SRV_ROLE_EDITOR), on_create, false},
+    {"version.list", SRV_MEMBER(SRV_ROLE_VIEWER), on_list, false},
+    {"version.set_status", SRV_MEMBER(SRV_ROLE_EDITOR), on_set_status, false},
+    {"version.rename", SRV_MEMBER(SRV_ROLE_EDITOR), on_rename, false},
+    {"version.delete", SRV_MEMBER(SRV_ROLE_EDITOR), on_delete, false},
 };
 
 void review_versions_init(void)

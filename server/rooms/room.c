@@ -18,7 +18,6 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/rooms/room_priv.h"
-#include "server/preview/plans.h" /* srv_room_changed (preview) */
 #include "server/core/store.h"
 #include "server/core/writer.h"
 #include "server/net/ws.h"
@@ -284,6 +283,13 @@ fail:
     return NULL;
 }
 
+struct srv_room *srv_room_open(struct srv_server *srv, const char *project_id,
+                               char *err, size_t errlen)
+{
+    assert(srv_on_loop_thread());
+    return room_get(srv, project_id, err, errlen);
+}
+
 struct srv_room *room_get(struct srv_server *srv, const char *project_id,
                           char *err, size_t errlen)
 {
@@ -303,6 +309,7 @@ struct srv_room *room_get(struct srv_server *srv, const char *project_id,
 
 struct srv_room *srv_room_find(const char *project_id)
 {
+    assert(srv_on_loop_thread());
     for (struct srv_room *r = rooms; r; r = r->next)
         if (strcmp(r->project_id, project_id) == 0)
             return r;
@@ -477,37 +484,20 @@ json_t *room_delta_json(long long rev, const char *kind, const char *client,
     return d;
 }
 
-/* Catch-up builders of other modules (srv_room_on_catchup_kind). */
-static struct {
-    const char *kind;
-    json_t *(*fn)(long long rev, const char *user, long long ts, json_t *ops);
-} catchup_kinds[4];
-static int n_catchup_kinds;
-
-void srv_room_on_catchup_kind(const char *kind,
-                              json_t *(*fn)(long long rev, const char *user,
-                                            long long ts, json_t *ops))
-{
-    assert(n_catchup_kinds < 4);
-    catchup_kinds[n_catchup_kinds].kind = kind;
-    catchup_kinds[n_catchup_kinds].fn = fn;
-    n_catchup_kinds++;
-}
-
 json_t *room_delta_from_row(sqlite3_stmt *st)
 {
     json_t *ops = json_loads(col_text(st, 6), 0, NULL);
 
     if (!ops)
         return NULL;
-    for (int i = 0; i < n_catchup_kinds; i++)
-        if (strcmp(col_text(st, 1), catchup_kinds[i].kind) == 0) {
-            json_t *m = catchup_kinds[i].fn(sqlite3_column_int64(st, 0),
-                                            col_text(st, 4),
-                                            sqlite3_column_int64(st, 5), ops);
-            json_decref(ops);
-            return m;
-        }
+    json_t *m = room_catchup_message(col_text(st, 1),
+                                     sqlite3_column_int64(st, 0),
+                                     col_text(st, 4),
+                                     sqlite3_column_int64(st, 5), ops);
+    if (m) {
+        json_decref(ops);
+        return m;
+    }
     json_t *d = room_delta_json(
         sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2),
         sqlite3_column_type(st, 3) == SQLITE_NULL ? 0
@@ -534,6 +524,8 @@ int srv_room_broadcast(const char *project_id, json_t *msg)
     struct srv_room *room = srv_room_find(project_id);
     int n = 0;
 
+    assert(srv_on_loop_thread());
+
     if (room && msg) {
         char *text = json_dumps(msg, ROOM_JSON_FLAGS);
         if (text) {
@@ -552,6 +544,8 @@ void srv_room_asset_update(const char *project_id, const char *asset_id,
                            int64_t frames, bool ready)
 {
     struct srv_room *room = srv_room_find(project_id);
+
+    assert(srv_on_loop_thread());
 
     if (room)
         proto_doc_set_asset(room->doc, asset_id, frames, ready);
@@ -616,12 +610,12 @@ static void on_stop(struct srv_server *srv)
 }
 
 static const struct srv_ws_route routes[] = {
-    {"hello", room_on_hello, true},
-    {"push", room_on_push, false},
-    {"undo", room_on_undo, false},
-    {"redo", room_on_redo, false},
-    {"presence", room_on_presence, false},
-    {"history", room_on_history, false},
+    {"hello", SRV_LOGIN, room_on_hello, true},
+    {"push", SRV_MEMBER(SRV_ROLE_EDITOR), room_on_push, false},
+    {"undo", SRV_MEMBER(SRV_ROLE_EDITOR), room_on_undo, false},
+    {"redo", SRV_MEMBER(SRV_ROLE_EDITOR), room_on_redo, false},
+    {"presence", SRV_MEMBER(SRV_ROLE_VIEWER), room_on_presence, false},
+    {"history", SRV_MEMBER(SRV_ROLE_VIEWER), room_on_history, false},
 };
 
 void srv_rooms_init(void)

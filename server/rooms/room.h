@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "protocol/document.h"
@@ -19,6 +20,7 @@
 
 struct srv_conn;
 struct srv_room;
+struct srv_server;
 
 /* Registers the room message handlers (hello, push, undo, redo, presence,
  * history), the close callback and the tick/stop hooks. Call once before
@@ -82,6 +84,32 @@ long long srv_room_commit_rev(struct srv_room *room, struct srv_conn *c,
 void srv_room_on_catchup_kind(const char *kind,
                               json_t *(*fn)(long long rev, const char *user,
                                             long long ts, json_t *ops));
+
+/* Registers fn to be called (loop thread) after each revision a room
+ * applies in memory (before it is durable), with the room and the new
+ * revision. At most 8. */
+void srv_room_on_change(void (*fn)(struct srv_room *room, long long rev));
+
+/* Where a module's section goes: the welcome itself (sent when the
+ * welcome goes out, e.g. "assets"), or its snapshot (built at hello, only
+ * when the welcome carries a snapshot, e.g. "comments"). */
+enum srv_room_section_place { SRV_ROOM_WELCOME = 1, SRV_ROOM_SNAPSHOT = 2 };
+
+/* Builds a section's value (a new reference; never NULL) for room. */
+typedef json_t *(*srv_room_section_fn)(struct srv_server *srv,
+                                       struct srv_room *room,
+                                       const char *project_id);
+
+/* Registers a section of the welcome (where: enum srv_room_section_place)
+ * under `field` (a static string). At most 8. Call from a module's init. */
+void srv_room_add_section(int where, const char *field,
+                          srv_room_section_fn fn);
+
+/* The loaded room of a project, loading it from the database first if
+ * nobody has it open (for server-side writers such as the demo song).
+ * NULL with err on failure. */
+struct srv_room *srv_room_open(struct srv_server *srv, const char *project_id,
+                               char *err, size_t errlen);
 
 /* Every how many revisions the writer stores a full snapshot of the
  * document (table snapshots), in the revision's own transaction. */

@@ -25,7 +25,6 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/rooms/room_priv.h"
-#include "server/preview/plans.h" /* srv_room_changed (preview) */
 #include "server/core/store.h"
 #include "server/core/writer.h"
 #include "server/net/ws.h"
@@ -117,6 +116,7 @@ int room_wcache_finalize_job(sqlite3 *db, void *arg)
 {
     (void)db;
     (void)arg;
+    assert(store_on_writer_thread());
     wcache_clear();
     return 0;
 }
@@ -255,6 +255,8 @@ static int batch_write(sqlite3 *db, void *arg)
     sqlite3_stmt *st;
     long long idx = 0;
     int rc = -1;
+
+    assert(store_on_writer_thread());
 
     if (!last_obj || !last_seq)
         goto out;
@@ -500,7 +502,7 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
     json_decref(applied);
     json_decref(inverse);
     if (!no_apply)
-        srv_room_changed(room, rev); /* preview plans (room_plans.h) */
+        room_changed(room, rev); /* srv_room_on_change hooks (preview plans) */
     room->pending++;
     /* batched per room until the end of this loop pass (room_flush) */
     if (room->out_tail)
@@ -532,6 +534,7 @@ long long srv_room_commit_rev(struct srv_room *room, struct srv_conn *c,
 {
     json_t *applied = NULL, *inverse = NULL;
 
+    assert(srv_on_loop_thread());
     assert(opts);
     if (room->broken) {
         if (opts->free_arg)
@@ -556,6 +559,8 @@ long long srv_room_apply_ops(struct srv_room *room, struct srv_conn *c,
                              json_t *reply_id, proto_err *err)
 {
     json_t *applied = NULL, *inverse = NULL;
+
+    assert(srv_on_loop_thread());
 
     if (room->broken)
         return proto_fail(err, PROTO_INTERNAL, "the room is reloading");

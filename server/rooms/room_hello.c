@@ -15,11 +15,9 @@
 #include <string.h>
 
 #include "protocol/ops.h"
-#include "server/assets/assets.h"
 #include "server/auth/auth.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
-#include "server/review/review.h"
 #include "server/rooms/room_priv.h"
 #include "server/net/ws.h"
 
@@ -47,19 +45,6 @@ static json_t *members_json(struct srv_room *room)
                          "role", col_text(st, 3)));
     sqlite3_reset(st);
     return a;
-}
-
-/* The project's assets in the shape of the `asset` message (assets.c). */
-static json_t *assets_json(struct srv_room *room)
-{
-    return srv_assets_list_json(room->srv->db, room->project_id);
-}
-
-/* The project's live comments (not deleted), oldest first, from the
- * review module (its in-memory state, at the room's head). */
-static json_t *comments_json(struct srv_room *room)
-{
-    return srv_comments_snapshot(room->srv, room, room->project_id);
 }
 
 /* The project record of a snapshot: id, name (from the document), rate,
@@ -141,7 +126,7 @@ void room_send_welcome(struct room_link *l)
         json_object_set_new(w, "deltas", d);
     }
     json_object_set_new(w, "members", members_json(room));
-    json_object_set_new(w, "assets", assets_json(room));
+    room_add_sections(room, SRV_ROOM_WELCOME, w); /* assets */
     json_object_set_new(w, "presence", presence_list(room, l));
     char *text = json_dumps(w, ROOM_JSON_FLAGS);
     json_decref(w);
@@ -240,7 +225,7 @@ int room_on_hello(struct srv_conn *c, json_t *msg, json_t *id)
         json_t *snap = json_object();
         json_object_set_new(snap, "project", project_json(room));
         json_object_set_new(snap, "objects", proto_doc_objects(room->doc));
-        json_object_set_new(snap, "comments", comments_json(room));
+        room_add_sections(room, SRV_ROOM_SNAPSHOT, snap); /* comments */
         json_object_set_new(w, "snapshot", snap);
     }
     l->welcome = w;

@@ -157,6 +157,20 @@ void room_send_all(struct srv_room *room, const char *text, size_t len,
 /* Prepares a statement on the loop's reader connection (cached). */
 sqlite3_stmt *room_reader_stmt(struct srv_server *srv, const char *sql);
 
+/* ---- registry.c ---- */
+
+/* Runs the srv_room_on_change hooks for revision rev. */
+void room_changed(struct srv_room *room, long long rev);
+
+/* Adds the registered sections of `where` (SRV_ROOM_WELCOME or
+ * SRV_ROOM_SNAPSHOT) to obj. */
+void room_add_sections(struct srv_room *room, int where, json_t *obj);
+
+/* The catch-up message of a stored revision of a registered kind (new
+ * reference), or NULL when the kind has no builder (then it is a delta). */
+json_t *room_catchup_message(const char *kind, long long rev,
+                             const char *user, long long ts, json_t *ops);
+
 /* ---- room_hello.c ---- */
 int room_on_hello(struct srv_conn *c, json_t *msg, json_t *id);
 /* Sends a pending welcome now (its revision is durable). */

@@ -5,6 +5,6 @@
 #   tests/arch/test_check_layers.sh  the check's own test (fixture trees)
 #   tests/arch/layers.sh             the check over the real tree
 TESTS += tests/arch/test_check_layers.sh
-# TESTS += tests/arch/layers.sh  (enabled once server/ is in folders)
+TESTS += tests/arch/layers.sh
 EXTRA_DIST += tests/arch/check-layers.py tests/arch/layers.sh \
 	tests/arch/test_check_layers.sh

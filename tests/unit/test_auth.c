@@ -12,6 +12,7 @@
 
 #include "protocol/errors.h"
 #include "server/auth/auth.h"
+#include "server/app/modules.h"
 #include "server/core/server.h"
 #include "server/net/ws.h"
 
@@ -157,8 +158,12 @@ static void test_perm_ws(void **state)
     (void)state;
     assert_int_equal(n, (int)ne);
     for (size_t i = 0; i < ne; i++) {
+        int found = 0;
         assert_int_equal(srv_perm_ws(ws_expect[i].type), ws_expect[i].role);
-        assert_string_equal(t[i].key, ws_expect[i].type);
+        /* the view lists the routes in registration order */
+        for (int k = 0; k < n; k++)
+            found += strcmp(t[k].key, ws_expect[i].type) == 0;
+        assert_int_equal(found, 1);
     }
     assert_int_equal(srv_perm_ws("nope"), -1);
     assert_int_equal(srv_perm_ws(""), -1);
@@ -287,5 +292,7 @@ int main(void)
         cmocka_unit_test(test_perm_http),
         cmocka_unit_test(test_origin),
     };
+    /* the permission table is read from the registered routes */
+    srv_modules_init();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
