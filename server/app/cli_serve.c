@@ -19,7 +19,7 @@ static const struct {
     const char *flag, *key, *value;
     const char *help;
 } flags[] = {
-    {"listen", "listen", NULL, "ADDR:PORT to listen on (default 127.0.0.1:8080)"},
+    {"listen", "listen", NULL, "ADDR:PORT to listen on, exactly that address: an IPv4 address, [IPv6] or localhost (default 127.0.0.1:8080; 0.0.0.0 for every IPv4 address)"},
     {"data", "data", NULL, "DIR for the database and audio (default ./data)"},
     {"web", "web", NULL, "DIR of the web client to serve (default ./web or the installed one)"},
     {"log-level", "log_level", NULL, "error, warn, info or debug (default info)"},

@@ -3,6 +3,7 @@
  * checked; a bad one gives a message naming the setting. */
 #include "server/core/config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -71,21 +72,44 @@ static int copy_str(char *dst, size_t n, const char *v)
     return 0;
 }
 
+/* Is host an address the server can bind exactly: an IPv4 literal
+ * ("127.0.0.1", "0.0.0.0") or a bracketed IPv6 one ("[::1]", "[::]")? */
+static bool listen_host_ok(const char *host)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    char v6[INET6_ADDRSTRLEN + 2];
+    size_t n = strlen(host);
+
+    if (inet_pton(AF_INET, host, buf) == 1)
+        return true;
+    if (n < 3 || n - 2 >= sizeof v6 || host[0] != '[' || host[n - 1] != ']')
+        return false;
+    memcpy(v6, host + 1, n - 2);
+    v6[n - 2] = '\0';
+    return inet_pton(AF_INET6, v6, buf) == 1;
+}
+
 static int set_listen(struct srv_config *cfg, const char *v)
 {
     const char *colon = strrchr(v, ':');
+    char host[sizeof cfg->listen_host];
     long long port;
     size_t hl;
 
     if (!colon || colon == v)
         return -1;
     hl = (size_t)(colon - v);
-    if (hl >= sizeof cfg->listen_host)
+    if (hl >= sizeof host)
         return -1;
     if (parse_int(colon + 1, 0, 65535, &port))
         return -1;
-    memcpy(cfg->listen_host, v, hl);
-    cfg->listen_host[hl] = '\0';
+    memcpy(host, v, hl);
+    host[hl] = '\0';
+    if (!strcmp(host, "localhost"))
+        snprintf(host, sizeof host, "127.0.0.1");
+    if (!listen_host_ok(host))
+        return -1;
+    memcpy(cfg->listen_host, host, sizeof host);
     cfg->listen_port = (int)port;
     return 0;
 }
@@ -98,7 +122,8 @@ int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
 
     if (!strcmp(key, "listen")) {
         if (set_listen(cfg, value))
-            want = "ADDR:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8080";
+            want = "ADDR:PORT: an IP address (127.0.0.1, 0.0.0.0, [::1] or "
+                   "localhost) and a port from 0 to 65535, e.g. 127.0.0.1:8080";
     } else if (!strcmp(key, "data")) {
         if (copy_str(cfg->data_dir, sizeof cfg->data_dir, value))
             want = "a directory path";

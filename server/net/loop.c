@@ -61,6 +61,17 @@ static const struct lws_protocols protocols[] = {
     {"mixroom.v1", cb_ws, sizeof(struct srv_conn), 65536, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0}};
 
+/* The address to bind from the --listen host: "[::1]" -> "::1". */
+static void listen_addr(const char *host, char *out, size_t n)
+{
+    size_t len = strlen(host);
+
+    if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
+        snprintf(out, n, "%.*s", (int)(len - 2), host + 1);
+    else
+        snprintf(out, n, "%s", host);
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -73,7 +84,7 @@ int srv_loop_run(const struct srv_config *cfg)
 {
     struct lws_context_creation_info info;
     struct srv_server *srv = calloc(1, sizeof *srv);
-    char err[1024];
+    char err[1024], iface[128];
     int status = 1;
 
     if (!srv)
@@ -109,9 +120,15 @@ int srv_loop_run(const struct srv_config *cfg)
 
     memset(&info, 0, sizeof info);
     info.port = cfg->listen_port;
-    info.iface = cfg->listen_host;
+    /* Exactly the given address: lws binds a dual-stack socket to every
+     * address when handed an IPv4 literal, so an IPv4 address gets an
+     * IPv4-only socket; "[::1]" is handed over without its brackets. */
+    listen_addr(cfg->listen_host, iface, sizeof iface);
+    info.iface = iface;
+    if (!strchr(iface, ':'))
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.protocols = protocols;
-    info.options = 0; /* security headers: see srv_http_security_headers */
+    /* security headers: see srv_http_security_headers */
     info.timeout_secs = 30;
     /* Idle keep-alive connections: HTTP clients close theirs after a few
      * seconds (browsers ~4-60 s, Node 4 s); closing ours later avoids the

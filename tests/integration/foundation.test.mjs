@@ -162,3 +162,19 @@ test('bad flags and settings exit 2 naming the problem', () => {
   assert.equal(r.status, 0);
   assert.match(r.stdout, /^mixroom \d/);
 });
+
+// The server binds exactly the address it is given: on 127.0.0.1 it does
+// not answer on 127.0.0.2 (another loopback address of this machine).
+test('--listen 127.0.0.1 binds only 127.0.0.1', async () => {
+  const srv = await startServer();
+  try {
+    const own = await fetch(`${srv.url}/healthz`);
+    assert.equal(own.status, 200);
+    await assert.rejects(
+      fetch(`http://127.0.0.2:${srv.port}/healthz`, { signal: AbortSignal.timeout(3000) }),
+      (e) => /ECONNREFUSED/.test(String(e.cause && e.cause.code)) || /ECONNREFUSED/.test(String(e.cause)),
+    );
+  } finally {
+    await srv.stop();
+  }
+});

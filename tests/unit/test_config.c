@@ -168,9 +168,35 @@ static void test_precedence(void **state)
     free(file);
 }
 
+/* --listen takes an address the server can bind exactly: IPv4 and
+ * bracketed IPv6 literals, and "localhost" for 127.0.0.1; a host name is
+ * refused (the server would otherwise bind something else). */
+static void test_listen_hosts(void **state)
+{
+    struct srv_config c;
+    char err[256];
+    static const char *const bad[] = {"example.org:80", "[::1:80", "::1:80",
+                                      "127.0.0.256:80", "[nope]:80", "[]:80"};
+
+    (void)state;
+    srv_config_defaults(&c);
+    assert_int_equal(srv_config_set(&c, "listen", "localhost:8081", err, sizeof err), 0);
+    assert_string_equal(c.listen_host, "127.0.0.1");
+    assert_int_equal(c.listen_port, 8081);
+    assert_int_equal(srv_config_set(&c, "listen", "[::]:8082", err, sizeof err), 0);
+    assert_string_equal(c.listen_host, "[::]");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct srv_config before = c;
+        assert_int_equal(srv_config_set(&c, "listen", bad[i], err, sizeof err), -1);
+        assert_non_null(strstr(err, "IP address"));
+        assert_memory_equal(&before, &c, sizeof c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_listen_hosts),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_set_good_and_bad),
         cmocka_unit_test(test_file),
