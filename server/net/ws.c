@@ -134,7 +134,8 @@ int srv_ws_send_text(struct srv_conn *c, const char *text, size_t len)
         c->ctl_head = m;
     c->ctl_tail = m;
     c->ctl_bytes += len;
-    lws_callback_on_writable(c->wsi);
+    if (c->wsi) /* a socketless (test) connection only queues */
+        lws_callback_on_writable(c->wsi);
     return 0;
 }
 
@@ -182,7 +183,8 @@ int srv_ws_send_audio(struct srv_conn *c, const unsigned char *data,
         c->audio_count--;
         free_msg(old);
     }
-    lws_callback_on_writable(c->wsi);
+    if (c->wsi)
+        lws_callback_on_writable(c->wsi);
     return 0;
 }
 
@@ -207,6 +209,8 @@ void srv_ws_close(struct srv_conn *c, int status, const char *reason)
     if (c->closing)
         return;
     c->closing = true;
+    if (!c->wsi) /* a socketless (test) connection is only marked */
+        return;
     lws_close_reason(c->wsi, (enum lws_close_status)status,
                      (unsigned char *)reason, strlen(reason));
     lws_callback_on_writable(c->wsi);
@@ -317,6 +321,12 @@ static void handle_message(struct srv_conn *c, const char *text, size_t len)
     route->handler(c, msg, id);
 out:
     json_decref(msg);
+}
+
+void srv_ws_receive_text(struct srv_conn *c, const char *text, size_t len)
+{
+    assert(srv_on_loop_thread());
+    handle_message(c, text, len);
 }
 
 static int on_receive(struct srv_conn *c, struct lws *wsi, const void *in,
@@ -461,23 +471,37 @@ static int on_writeable(struct srv_conn *c, struct lws *wsi)
     return 0;
 }
 
-static void on_established(struct srv_conn *c, struct lws *wsi)
+/* Sets up a new connection (wsi may be NULL) and lists it. */
+static void conn_open(struct srv_conn *c, struct lws *wsi)
 {
-    size_t max = sizeof c->cookie_token;
-
     memset(c, 0, sizeof *c);
     c->wsi = wsi;
     c->srv = srv_server_instance;
     c->serial = next_serial++;
     c->role = SRV_ROLE_NONE;
-    lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
-    if (lws_http_cookie_get(wsi, "mixroom_session", c->cookie_token, &max))
-        c->cookie_token[0] = '\0';
     c->last_rx_ms = c->last_tx_progress_ms = srv_now_mono_ms();
     c->next_all = all_conns;
     if (all_conns)
         all_conns->prev_all = c;
     all_conns = c;
+}
+
+static void on_established(struct srv_conn *c, struct lws *wsi)
+{
+    size_t max = sizeof c->cookie_token;
+
+    conn_open(c, wsi);
+    lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
+    if (lws_http_cookie_get(wsi, "mixroom_session", c->cookie_token, &max))
+        c->cookie_token[0] = '\0';
+}
+
+void srv_ws_test_open(struct srv_conn *c)
+{
+    assert(srv_on_loop_thread());
+    conn_open(c, NULL);
+    snprintf(c->peer, sizeof c->peer, "test#%llu",
+             (unsigned long long)c->serial);
 }
 
 static void on_closed(struct srv_conn *c)
@@ -496,6 +520,14 @@ static void on_closed(struct srv_conn *c)
     c->ctl_head = c->audio_head = NULL;
     c->rx = NULL;
     c->wsi = NULL;
+}
+
+void srv_ws_test_close(struct srv_conn *c)
+{
+    assert(srv_on_loop_thread());
+    assert(!c->wsi);
+    c->closing = true;
+    on_closed(c);
 }
 
 int srv_ws_callback(struct lws *wsi, int reason, void *user, void *in,

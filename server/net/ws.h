@@ -28,7 +28,8 @@ struct srv_ws_msg {
 
 /* A WebSocket connection. Fields after `state` belong to the modules named. */
 struct srv_conn {
-    struct lws *wsi;
+    struct lws *wsi;             /* NULL: a connection without a socket, for
+                                    tests, queues only (see below) */
     struct srv_server *srv;
     uint64_t serial;             /* unique per process, never reused */
     char peer[64];
@@ -119,6 +120,30 @@ void srv_ws_each(void (*fn)(struct srv_conn *c, void *ctx), void *ctx);
 
 /* Registers the built-in handlers (ping). */
 void srv_ws_init(void);
+
+/* ---- connections without a socket (tests) ----
+ * A connection whose wsi is NULL has no socket, for tests: the send calls
+ * only queue (the messages stay on ctl_head/audio_head for the test to
+ * read; each payload is at data + LWS_PRE), and srv_ws_close/cut_off only
+ * mark it `closing`. No lws call is made on it. Loop thread only. */
+
+/* Sets up c as a new socketless connection, as the socket layer does when
+ * a WebSocket is accepted: zeroed, srv = srv_server_instance, a fresh
+ * serial, role none, listed for srv_ws_each. The caller may then fill
+ * cookie_token. c must stay where it is until srv_ws_test_close. */
+void srv_ws_test_open(struct srv_conn *c);
+
+/* What the socket layer calls for each complete text message of c: the
+ * rules every message goes through (JSON object, string `type`, hello
+ * first, the route's permission), then its handler. Tests call it
+ * directly. (The 1 MiB limit is the socket layer's, before this.) */
+void srv_ws_receive_text(struct srv_conn *c, const char *text, size_t len);
+
+/* Runs the close path of a socketless connection, as the socket layer does
+ * when a connection goes: the srv_ws_on_close callbacks (rooms, presence,
+ * streams), unlisting, and freeing its queues. c's memory is the
+ * caller's. */
+void srv_ws_test_close(struct srv_conn *c);
 
 /* Internal: the lws callback of the mixroom.v1 protocol (used by loop.c). */
 int srv_ws_callback(struct lws *wsi, int reason, void *user, void *in,

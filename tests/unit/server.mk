@@ -41,3 +41,9 @@ check_PROGRAMS += tests/unit/test_review_doc_at
 tests_unit_test_review_doc_at_SOURCES = tests/unit/test_review_doc_at.c \
 	tests/unit/history_gen.h tests/unit/history_gen.c
 tests_unit_test_review_doc_at_LDADD = $(MX_TEST_LIBS)
+# Rooms: the room pipeline (hello, push -> commit -> delta, reject, resend,
+# catch-up, undo) on socketless connections, without libwebsockets running.
+UNIT_TESTS += tests/unit/test_rooms
+check_PROGRAMS += tests/unit/test_rooms
+tests_unit_test_rooms_SOURCES = tests/unit/test_rooms.c
+tests_unit_test_rooms_LDADD = $(MX_TEST_LIBS)
