@@ -41,3 +41,8 @@ check_PROGRAMS += tests/unit/test_review_doc_at
 tests_unit_test_review_doc_at_SOURCES = tests/unit/test_review_doc_at.c \
 	tests/unit/history_gen.h tests/unit/history_gen.c
 tests_unit_test_review_doc_at_LDADD = $(MX_TEST_LIBS)
+# Net: the table-driven checker of WebSocket message fields.
+UNIT_TESTS += tests/unit/test_ws_params
+check_PROGRAMS += tests/unit/test_ws_params
+tests_unit_test_ws_params_SOURCES = tests/unit/test_ws_params.c
+tests_unit_test_ws_params_LDADD = $(MX_TEST_LIBS)
