@@ -12,6 +12,8 @@ libserver_la_SOURCES += \
 	server/net/static.h \
 	server/net/ws.c \
 	server/net/ws.h \
+	server/net/ws_params.c \
+	server/net/ws_params.h \
 	server/net/multipart.c \
 	server/net/multipart.h \
 	server/net/http_core.c \

@@ -1,6 +1,7 @@
 /* ws.c -- WebSocket sessions: frame assembly with the 1 MiB limit, JSON
  * parsing and the rules every message goes through (a string `type`, hello
- * first, the permission table), dispatch to registered handlers, and the
+ * first, the permission table, the type's field table: ws_params.h),
+ * dispatch to registered handlers, and the
  * outgoing queues (several whole frames per WRITEABLE callback, one
  * send: see on_writeable). */
 #include "server/net/ws.h"
@@ -255,15 +256,26 @@ static const struct srv_ws_route *find_route(const char *type)
     return NULL;
 }
 
-static int on_ping(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_ping(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
-    (void)msg;
+    (void)a;
     return srv_ws_send(c, json_pack("{s:s}", "type", "pong"), id);
 }
 
 static const struct srv_ws_route builtin_routes[] = {
-    {"ping", SRV_LOGIN, on_ping, true},
+    {"ping", SRV_LOGIN, on_ping, true, NULL},
 };
+
+bool srv_ws_check_later(struct srv_conn *c, struct srv_ws_args *a,
+                        json_t *id)
+{
+    proto_err err;
+
+    if (srv_ws_args_check_later(a, &err) == 0)
+        return true;
+    srv_ws_error(c, id, err.code, "%s", err.message);
+    return false;
+}
 
 /* Applies the rules to one complete text message, then dispatches it. */
 static void handle_message(struct srv_conn *c, const char *text, size_t len)
@@ -271,6 +283,8 @@ static void handle_message(struct srv_conn *c, const char *text, size_t len)
     json_error_t jerr;
     json_t *msg = json_loadb(text, len, 0, &jerr), *id = NULL, *type;
     const struct srv_ws_route *route;
+    struct srv_ws_args args;
+    proto_err err;
     const char *t;
 
     if (!msg) {
@@ -318,7 +332,11 @@ static void handle_message(struct srv_conn *c, const char *text, size_t len)
                      srv_role_name(route->perm.role));
         goto out;
     }
-    route->handler(c, msg, id);
+    if (srv_ws_params_check(t, route->params, msg, &args, &err) != 0) {
+        srv_ws_error(c, id, err.code, "%s", err.message);
+        goto out;
+    }
+    route->handler(c, &args, id);
 out:
     json_decref(msg);
 }

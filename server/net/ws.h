@@ -12,6 +12,7 @@
 
 #include "protocol/errors.h"
 #include "server/core/access.h"
+#include "server/net/ws_params.h"
 
 struct lws;
 struct srv_server;
@@ -61,22 +62,35 @@ struct srv_conn {
     struct srv_conn *prev_all;
 };
 
-/* A message handler: msg is the parsed object (borrowed), id the request's
- * "id" or NULL. Return 0; to reply, use srv_ws_reply / srv_ws_error. */
-typedef int (*srv_ws_handler)(struct srv_conn *c, json_t *msg, json_t *id);
+/* A message handler: a holds the message's fields, checked against the
+ * route's params table (read them with the srv_ws_arg_* getters of
+ * ws_params.h); id is the request's "id" or NULL. Return 0; to reply, use
+ * srv_ws_send / srv_ws_error. */
+typedef int (*srv_ws_handler)(struct srv_conn *c, struct srv_ws_args *a,
+                              json_t *id);
 
 struct srv_ws_route {
     const char *type;            /* message type, e.g. "push" */
     struct srv_perm perm;        /* who may send it (SRV_LOGIN, SRV_MEMBER(r)) */
     srv_ws_handler handler;
     bool before_welcome;         /* allowed before hello succeeded */
+    const struct srv_ws_param *params; /* its fields (NULL-terminated), or
+                                          NULL: it has none */
 };
 
 /* Registers handlers (a static array); call before the loop starts. Before
  * every handler except those allowed before welcome, the connection must
  * be welcomed and, for SRV_MEMBER routes, hold at least the route's role
- * (c->role, set at hello); else the sender gets unauthorized/forbidden. */
+ * (c->role, set at hello); else the sender gets unauthorized/forbidden.
+ * Then the message's fields are checked against the route's params (the
+ * rows not marked SRV_WS_LATER); a failure is answered with an error of
+ * the failing row's code and the handler is not called. */
 void srv_ws_add_routes(const struct srv_ws_route *routes, int n);
+
+/* For handlers with SRV_WS_LATER rows: checks them now (see ws_params.h).
+ * Returns true, or false after answering c with the failing row's error. */
+bool srv_ws_check_later(struct srv_conn *c, struct srv_ws_args *a,
+                        json_t *id);
 
 /* Every registered message type, in registration order (for the
  * permission table's view and its tests). */

@@ -184,18 +184,6 @@ static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id)
     return s;
 }
 
-static bool get_frame(json_t *msg, const char *key, int64_t *out, bool need)
-{
-    json_t *v = json_object_get(msg, key);
-
-    if (!v)
-        return !need;
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return false;
-    *out = json_integer_value(v);
-    return true;
-}
-
 /* ---- play of a revision: built on a worker ---- */
 
 struct rev_job {
@@ -293,36 +281,47 @@ static void rev_done(void *arg)
 
 /* ---- messages ---- */
 
-static int on_play(struct srv_conn *c, json_t *msg, json_t *id)
+static const struct srv_ws_param frame_item = {.name = "frame",
+                                               .type = SRV_WS_FRAME};
+
+/* The fields of play, seek and follow (checked by ws.c, see ws_params.h);
+ * loop's a < b is checked by on_play. */
+static const struct srv_ws_param play_params[] = {
+    {.name = "from", .type = SRV_WS_FRAME, .flags = SRV_WS_REQUIRED,
+     .code = PROTO_INVALID_VALUE},
+    {.name = "loop", .type = SRV_WS_ARRAY, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE, .min = 2, .max = 2, .items = &frame_item,
+     .what = "[a, b]"},
+    {.name = "rev", .type = SRV_WS_REV, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE},
+    {.name = NULL}};
+static const struct srv_ws_param seek_params[] = {
+    {.name = "to", .type = SRV_WS_FRAME, .flags = SRV_WS_REQUIRED,
+     .code = PROTO_INVALID_VALUE},
+    {.name = NULL}};
+static const struct srv_ws_param follow_params[] = {
+    {.name = "client", .type = SRV_WS_KEY, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE, .what = "a client id"},
+    {.name = NULL}};
+
+static int on_play(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
     struct pv_conn *p;
-    int64_t from = 0, la = 0, lb = 0, rev = -1;
-    bool loop = false;
-    json_t *lv = json_object_get(msg, "loop");
+    int64_t from = srv_ws_arg_int(a, "from", 0), la = 0, lb = 0;
+    int64_t rev = srv_ws_arg_int(a, "rev", -1);
+    json_t *lv = srv_ws_arg_json(a, "loop");
+    bool loop = lv != NULL;
 
     if (!c->room || !c->project_id[0])
         return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
-    if (!get_frame(msg, "from", &from, true))
-        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                            "from must be a frame number >= 0"), 0;
-    if (lv && !json_is_null(lv)) {
-        if (!json_is_array(lv) || json_array_size(lv) != 2 ||
-            !json_is_integer(json_array_get(lv, 0)) ||
-            !json_is_integer(json_array_get(lv, 1)) ||
-            json_integer_value(json_array_get(lv, 0)) < 0 ||
-            json_integer_value(json_array_get(lv, 1)) <=
-                json_integer_value(json_array_get(lv, 0)))
+    if (loop) {
+        la = json_integer_value(json_array_get(lv, 0));
+        lb = json_integer_value(json_array_get(lv, 1));
+        if (lb <= la)
             return srv_ws_error(c, id, PROTO_INVALID_VALUE,
                                 "loop must be [a, b] with 0 <= a < b (frames)"),
                    0;
-        loop = true;
-        la = json_integer_value(json_array_get(lv, 0));
-        lb = json_integer_value(json_array_get(lv, 1));
     }
-    json_t *rv = json_object_get(msg, "rev");
-    if (rv && !json_is_null(rv) && !get_frame(msg, "rev", &rev, true))
-        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                            "rev must be a revision number >= 0"), 0;
     if (!(p = pv_get(c)))
         return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
     unfollow(p);
@@ -354,11 +353,11 @@ static int on_play(struct srv_conn *c, json_t *msg, json_t *id)
     return 0;
 }
 
-static int on_pause(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_pause(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
     struct pv_conn *p = c->stream;
 
-    (void)msg;
+    (void)a;
     if (p && p->s) {
         p->play_token++;
         send_cmd(p->s, PV_PAUSE, 0);
@@ -373,14 +372,11 @@ static int on_pause(struct srv_conn *c, json_t *msg, json_t *id)
     return 0;
 }
 
-static int on_seek(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_seek(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
     struct pv_conn *p = c->stream;
-    int64_t to = 0;
+    int64_t to = srv_ws_arg_int(a, "to", 0);
 
-    if (!get_frame(msg, "to", &to, true))
-        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                            "to must be a frame number >= 0"), 0;
     if (!p || !p->s)
         return srv_ws_error(c, id, PROTO_CONFLICT,
                             "nothing is playing: send play first"), 0;
@@ -408,21 +404,18 @@ static void find_client(struct srv_conn *c, void *arg)
         f->found = c;
 }
 
-static int on_follow(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_follow(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
-    json_t *cl = json_object_get(msg, "client");
+    json_t *cl = srv_ws_arg_json(a, "client");
     struct pv_conn *p = pv_get(c), *l;
 
     if (!p)
         return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
-    if (!cl || json_is_null(cl)) {
+    if (!cl) {
         unfollow(p);
         return srv_ws_send(c, json_pack("{s:s, s:n}", "type", "following",
                                          "client"), id), 0;
     }
-    if (!json_is_string(cl))
-        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                            "client must be a client id or null"), 0;
     if (strcmp(json_string_value(cl), c->client_id) == 0)
         return srv_ws_error(c, id, PROTO_INVALID_VALUE,
                             "a client cannot follow itself"), 0;
@@ -523,10 +516,10 @@ void srv_stream_stats(unsigned long long *playing,
 }
 
 static const struct srv_ws_route routes[] = {
-    {"play", SRV_MEMBER(SRV_ROLE_VIEWER), on_play, false},
-    {"pause", SRV_MEMBER(SRV_ROLE_VIEWER), on_pause, false},
-    {"seek", SRV_MEMBER(SRV_ROLE_VIEWER), on_seek, false},
-    {"follow", SRV_MEMBER(SRV_ROLE_VIEWER), on_follow, false},
+    {"play", SRV_MEMBER(SRV_ROLE_VIEWER), on_play, false, play_params},
+    {"pause", SRV_MEMBER(SRV_ROLE_VIEWER), on_pause, false, NULL},
+    {"seek", SRV_MEMBER(SRV_ROLE_VIEWER), on_seek, false, seek_params},
+    {"follow", SRV_MEMBER(SRV_ROLE_VIEWER), on_follow, false, follow_params},
 };
 
 void srv_stream_init(void)

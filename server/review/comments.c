@@ -400,38 +400,19 @@ static struct cstore *cstore_of(struct srv_conn *c, json_t *id)
     return s;
 }
 
-/* The comment named by msg.comment (a live one); replies if none. */
+/* The comment named by the `comment` field (a live one); replies if none. */
 static json_t *find_comment(struct srv_conn *c, struct cstore *s,
-                            json_t *msg, json_t *id)
+                            const struct srv_ws_args *a, json_t *id)
 {
-    const char *cid = json_string_value(json_object_get(msg, "comment"));
+    const char *cid = srv_ws_arg_str(a, "comment");
 
-    if (!cid) {
-        srv_ws_error(c, id, PROTO_BAD_REQUEST,
-                     "`comment` must be the id of a comment");
-        return NULL;
-    }
+    assert(cid); /* a required row */
     json_t *cm = json_object_get(s->byid, cid);
     if (!cm || json_is_true(json_object_get(cm, "deleted"))) {
         srv_ws_error(c, id, PROTO_NOT_FOUND, "comment %s does not exist", cid);
         return NULL;
     }
     return cm;
-}
-
-/* Checks a body: a string of 1..REVIEW_BODY_MAX characters. */
-static const char *check_body(struct srv_conn *c, json_t *msg, json_t *id)
-{
-    json_t *jb = json_object_get(msg, "body");
-    const char *body = json_string_value(jb);
-    size_t n = body ? review_utf8_len(body) : 0;
-
-    if (!body || n < 1 || n > REVIEW_BODY_MAX || strlen(body) != json_string_length(jb)) {
-        srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                     "body must be text of 1 to %d characters", REVIEW_BODY_MAX);
-        return NULL;
-    }
-    return body;
 }
 
 /* The member ids named by @name in body (each once, in order). */
@@ -484,67 +465,86 @@ static json_t *mentions_of(sqlite3 *db, const char *project_id,
     return out;
 }
 
-/* An optional frame position field: absent/null -> *out = -1. */
-static int get_pos(struct srv_conn *c, json_t *msg, const char *key,
-                   long long *out, json_t *id)
-{
-    json_t *v = json_object_get(msg, key);
+/* The fields of the comment messages (checked by ws.c, see ws_params.h). */
+#define POS_ROW(n, fl)                                                      \
+    {.name = n, .type = SRV_WS_FRAME, .flags = fl,                          \
+     .code = PROTO_INVALID_VALUE, .max = COMMENT_MAX_FRAMES}
+#define BODY_ROW(fl)                                                        \
+    {.name = "body", .type = SRV_WS_STRING, .flags = SRV_WS_REQUIRED | fl,  \
+     .code = PROTO_INVALID_VALUE, .min = 1, .max = REVIEW_BODY_MAX}
+#define COMMENT_ROW                                                         \
+    {.name = "comment", .type = SRV_WS_KEY, .flags = SRV_WS_REQUIRED,       \
+     .code = PROTO_BAD_REQUEST, .what = "the id of a comment"}
 
-    *out = -1;
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-        json_integer_value(v) > COMMENT_MAX_FRAMES) {
-        srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                     "%s must be a position in frames from 0 to %lld", key,
-                     COMMENT_MAX_FRAMES);
-        return -1;
-    }
-    *out = json_integer_value(v);
-    return 0;
-}
+static const struct srv_ws_param add_params[] = {
+    POS_ROW("at", SRV_WS_REQUIRED),
+    POS_ROW("end", SRV_WS_NULLABLE),
+    {.name = "track", .type = SRV_WS_KEY, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE, .what = "the id of a track"},
+    {.name = "clip", .type = SRV_WS_KEY, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE, .what = "the id of a clip"},
+    BODY_ROW(0),
+    {.name = "parent", .type = SRV_WS_KEY, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE, .what = "the id of a comment"},
+    {.name = NULL}};
 
-/* An optional object reference of a kind: absent/null -> NULL. */
-static int get_ref(struct srv_conn *c, json_t *msg, const char *key,
-                   const char **out, json_t *id)
+/* edit: the body after the author check, as before */
+static const struct srv_ws_param edit_params[] = {
+    COMMENT_ROW, BODY_ROW(SRV_WS_LATER), {.name = NULL}};
+
+/* resolve, reopen, delete */
+static const struct srv_ws_param change_params[] = {COMMENT_ROW,
+                                                    {.name = NULL}};
+
+static const char *const list_statuses[] = {"open", "resolved", "all", NULL};
+
+/* author and track: any other type than a string reads as no filter */
+static const struct srv_ws_param list_params[] = {
+    {.name = "status", .type = SRV_WS_CHOICE, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE, .choices = list_statuses},
+    {.name = "author", .type = SRV_WS_KEY, .flags = SRV_WS_LOOSE},
+    {.name = "track", .type = SRV_WS_KEY, .flags = SRV_WS_LOOSE},
+    POS_ROW("from", SRV_WS_NULLABLE),
+    POS_ROW("to", SRV_WS_NULLABLE),
+    {.name = NULL}};
+
+/* The object of kind key named by the field key, if given: *out = its id
+ * (NULL when the field is absent). Returns -1 after replying when there is
+ * no such object of that kind in the live document. */
+static int get_ref(struct srv_conn *c, const struct srv_ws_args *a,
+                   const char *key, const char **out, json_t *id)
 {
-    json_t *v = json_object_get(msg, key);
+    const char *ref = srv_ws_arg_str(a, key);
     const proto_doc *doc = srv_room_doc(c->room);
 
     *out = NULL;
-    if (!v || json_is_null(v))
+    if (!ref)
         return 0;
-    const char *ref = json_string_value(v);
-    const json_t *o = ref ? proto_doc_get(doc, ref) : NULL;
+    const json_t *o = proto_doc_get(doc, ref);
     const char *kind = o ? json_string_value(json_object_get(o, "kind")) : NULL;
     if (!kind || strcmp(kind, key) != 0) {
         srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                     "%s must be the id of an existing %s%s%s", key, key,
-                     ref ? "; there is none with id " : "", ref ? ref : "");
+                     "%s must be the id of an existing %s; there is none "
+                     "with id %s", key, key, ref);
         return -1;
     }
     *out = ref;
     return 0;
 }
 
-static int on_add(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_add(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
     struct cstore *s = cstore_of(c, id);
-    long long at, end;
-    const char *track, *clip, *body;
+    long long at = srv_ws_arg_int(a, "at", -1);
+    long long end = srv_ws_arg_int(a, "end", -1);
+    const char *track, *clip, *body = srv_ws_arg_str(a, "body");
     char cid[32], ver[64], when[32], summary[256];
 
     if (!s)
         return 0;
-    if (get_pos(c, msg, "at", &at, id) != 0 ||
-        get_pos(c, msg, "end", &end, id) != 0 ||
-        get_ref(c, msg, "track", &track, id) != 0 ||
-        get_ref(c, msg, "clip", &clip, id) != 0 ||
-        !(body = check_body(c, msg, id)))
+    if (get_ref(c, a, "track", &track, id) != 0 ||
+        get_ref(c, a, "clip", &clip, id) != 0)
         return 0;
-    if (at < 0)
-        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                            "at must be a position in frames (>= 0)"), 0;
     if (end >= 0 && end <= at)
         return srv_ws_error(c, id, PROTO_INVALID_VALUE,
                             "end must be after at (%lld)", at), 0;
@@ -557,19 +557,17 @@ static int on_add(struct srv_conn *c, json_t *msg, json_t *id)
         if (!track)
             track = ct;
     }
-    json_t *jp = json_object_get(msg, "parent");
+    const char *jp = srv_ws_arg_str(a, "parent");
     const char *parent = NULL;
-    if (jp && !json_is_null(jp)) {
-        json_t *pc = json_is_string(jp)
-                         ? json_object_get(s->byid, json_string_value(jp))
-                         : NULL;
+    if (jp) {
+        json_t *pc = json_object_get(s->byid, jp);
         if (!pc || json_is_true(json_object_get(pc, "deleted")))
             return srv_ws_error(c, id, PROTO_INVALID_VALUE,
                                 "parent must be the id of an existing "
                                 "comment"), 0;
         /* a reply to a reply joins the thread of its root */
         const char *root = json_string_value(json_object_get(pc, "parent"));
-        parent = root ? root : json_string_value(jp);
+        parent = root ? root : jp;
     }
     review_new_id(cid, sizeof cid, "cm_");
     review_current_version(c->srv->db, c->project_id, ver, sizeof ver);
@@ -600,7 +598,7 @@ static int on_add(struct srv_conn *c, json_t *msg, json_t *id)
 /* edit, resolve, reopen, delete */
 enum change { CH_EDIT, CH_RESOLVE, CH_REOPEN, CH_DELETE };
 
-static int on_change(struct srv_conn *c, json_t *msg, json_t *id,
+static int on_change(struct srv_conn *c, struct srv_ws_args *a, json_t *id,
                      enum change ch)
 {
     struct cstore *s = cstore_of(c, id);
@@ -608,7 +606,7 @@ static int on_change(struct srv_conn *c, json_t *msg, json_t *id,
     const char *body = NULL;
     char when[32], summary[256];
 
-    if (!s || !(cur = find_comment(c, s, msg, id)))
+    if (!s || !(cur = find_comment(c, s, a, id)))
         return 0;
     const char *author = json_string_value(json_object_get(cur, "author"));
     bool mine = author && strcmp(author, c->user_id) == 0;
@@ -619,8 +617,10 @@ static int on_change(struct srv_conn *c, json_t *msg, json_t *id,
         return srv_ws_error(c, id, PROTO_FORBIDDEN,
                             "only its author or an owner of the project may "
                             "delete a comment"), 0;
-    if (ch == CH_EDIT && !(body = check_body(c, msg, id)))
+    if (ch == CH_EDIT && !srv_ws_check_later(c, a, id))
         return 0;
+    if (ch == CH_EDIT)
+        body = srv_ws_arg_str(a, "body");
     bool resolved = json_is_true(json_object_get(cur, "resolved"));
     if ((ch == CH_RESOLVE && resolved) || (ch == CH_REOPEN && !resolved))
         return srv_ws_error(c, id, PROTO_CONFLICT, "the comment is already %s",
@@ -658,49 +658,41 @@ static int on_change(struct srv_conn *c, json_t *msg, json_t *id,
     return 0;
 }
 
-static int on_edit(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_edit(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
-    return on_change(c, msg, id, CH_EDIT);
+    return on_change(c, a, id, CH_EDIT);
 }
 
-static int on_resolve(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_resolve(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
-    return on_change(c, msg, id, CH_RESOLVE);
+    return on_change(c, a, id, CH_RESOLVE);
 }
 
-static int on_reopen(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_reopen(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
-    return on_change(c, msg, id, CH_REOPEN);
+    return on_change(c, a, id, CH_REOPEN);
 }
 
-static int on_delete(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_delete(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
-    return on_change(c, msg, id, CH_DELETE);
+    return on_change(c, a, id, CH_DELETE);
 }
 
 /* comment.list {status?: "open"|"resolved"|"all", author?, track?,
  * from?, to?} -> {"type":"comment.list","comments":[...]} */
-static int on_list(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_list(struct srv_conn *c, struct srv_ws_args *args, json_t *id)
 {
     struct cstore *s = cstore_of(c, id);
-    json_t *js = json_object_get(msg, "status");
-    const char *status = json_is_string(js) ? json_string_value(js) : "all";
-    const char *author = json_string_value(json_object_get(msg, "author"));
-    const char *track = json_string_value(json_object_get(msg, "track"));
-    long long from, to;
+    const char *status = srv_ws_arg_str(args, "status");
+    const char *author = srv_ws_arg_str(args, "author");
+    const char *track = srv_ws_arg_str(args, "track");
+    long long from = srv_ws_arg_int(args, "from", -1);
+    long long to = srv_ws_arg_int(args, "to", -1);
 
     if (!s)
         return 0;
-    if (js && !json_is_null(js) &&
-        (!json_is_string(js) || (strcmp(status, "open") != 0 &&
-                                 strcmp(status, "resolved") != 0 &&
-                                 strcmp(status, "all") != 0)))
-        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                            "status must be \"open\", \"resolved\" or "
-                            "\"all\""), 0;
-    if (get_pos(c, msg, "from", &from, id) != 0 ||
-        get_pos(c, msg, "to", &to, id) != 0)
-        return 0;
+    if (!status)
+        status = "all";
     json_t *out = json_array();
     size_t i;
     json_t *v;
@@ -767,12 +759,18 @@ static json_t *comment_catchup(long long rev, const char *user, long long ts,
 }
 
 static const struct srv_ws_route routes[] = {
-    {"comment.add", SRV_MEMBER(SRV_ROLE_COMMENTER), on_add, false},
-    {"comment.edit", SRV_MEMBER(SRV_ROLE_COMMENTER), on_edit, false},
-    {"comment.resolve", SRV_MEMBER(SRV_ROLE_COMMENTER), on_resolve, false},
-    {"comment.reopen", SRV_MEMBER(SRV_ROLE_COMMENTER), on_reopen, false},
-    {"comment.delete", SRV_MEMBER(SRV_ROLE_COMMENTER), on_delete, false},
-    {"comment.list", SRV_MEMBER(SRV_ROLE_VIEWER), on_list, false},
+    {"comment.add", SRV_MEMBER(SRV_ROLE_COMMENTER), on_add, false,
+     add_params},
+    {"comment.edit", SRV_MEMBER(SRV_ROLE_COMMENTER), on_edit, false,
+     edit_params},
+    {"comment.resolve", SRV_MEMBER(SRV_ROLE_COMMENTER), on_resolve, false,
+     change_params},
+    {"comment.reopen", SRV_MEMBER(SRV_ROLE_COMMENTER), on_reopen, false,
+     change_params},
+    {"comment.delete", SRV_MEMBER(SRV_ROLE_COMMENTER), on_delete, false,
+     change_params},
+    {"comment.list", SRV_MEMBER(SRV_ROLE_VIEWER), on_list, false,
+     list_params},
 };
 
 void srv_review_init(void)

@@ -12,6 +12,7 @@
  * a version id) with proto_diff: objects created, deleted and changed,
  * field by field, with sentences. Both read durable revisions through
  * srv_doc_at_rev (snapshots + replay) on the loop's reader connection. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +25,26 @@
 #include "server/rooms/room.h"
 #include "server/net/ws.h"
 
-/* A revision given as a number or a version id; -1 after replying. */
-static long long resolve_rev(struct srv_conn *c, json_t *msg, const char *key,
-                             json_t *id)
+/* restore {rev}, diff {from, to}: each a revision number or a version id
+ * (the range, 0..committed, is checked by resolve_rev). diff's `to` is
+ * checked after `from` was resolved, as before. */
+static const struct srv_ws_param restore_params[] = {
+    {.name = "rev", .type = SRV_WS_REVREF, .flags = SRV_WS_REQUIRED,
+     .code = PROTO_BAD_REQUEST},
+    {.name = NULL}};
+static const struct srv_ws_param diff_params[] = {
+    {.name = "from", .type = SRV_WS_REVREF, .flags = SRV_WS_REQUIRED,
+     .code = PROTO_BAD_REQUEST},
+    {.name = "to", .type = SRV_WS_REVREF,
+     .flags = SRV_WS_REQUIRED | SRV_WS_LATER, .code = PROTO_BAD_REQUEST},
+    {.name = NULL}};
+
+/* The revision of field key (a number or a version id); -1 after
+ * replying. */
+static long long resolve_rev(struct srv_conn *c, const struct srv_ws_args *a,
+                             const char *key, json_t *id)
 {
-    json_t *v = json_object_get(msg, key);
+    json_t *v = srv_ws_arg_json(a, key);
     long long committed = srv_room_committed(c->room);
 
     if (json_is_integer(v)) {
@@ -58,8 +74,7 @@ static long long resolve_rev(struct srv_conn *c, json_t *msg, const char *key,
                          json_string_value(v));
         return r;
     }
-    srv_ws_error(c, id, PROTO_BAD_REQUEST,
-                 "`%s` must be a revision number or a version id", key);
+    assert(!"resolve_rev: the table lets only integers and strings through");
     return -1;
 }
 
@@ -73,7 +88,7 @@ static proto_doc *doc_at(struct srv_conn *c, long long rev, json_t *id)
     return d;
 }
 
-static int on_restore(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_restore(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
     struct srv_room *room = c->room;
     proto_doc *target = NULL;
@@ -84,7 +99,7 @@ static int on_restore(struct srv_conn *c, json_t *msg, json_t *id)
 
     if (!room || !c->room_link)
         return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
-    if ((rev = resolve_rev(c, msg, "rev", id)) < 0 ||
+    if ((rev = resolve_rev(c, a, "rev", id)) < 0 ||
         !(target = doc_at(c, rev, id)))
         goto out;
     ops = proto_diff_ops(srv_room_doc(room), target);
@@ -107,15 +122,16 @@ out:
     return 0;
 }
 
-static int on_diff(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_diff(struct srv_conn *c, struct srv_ws_args *args, json_t *id)
 {
     proto_doc *a = NULL, *b = NULL;
     long long from, to;
 
     if (!c->room || !c->room_link)
         return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
-    if ((from = resolve_rev(c, msg, "from", id)) < 0 ||
-        (to = resolve_rev(c, msg, "to", id)) < 0 ||
+    if ((from = resolve_rev(c, args, "from", id)) < 0 ||
+        !srv_ws_check_later(c, args, id) ||
+        (to = resolve_rev(c, args, "to", id)) < 0 ||
         !(a = doc_at(c, from, id)) || !(b = doc_at(c, to, id)))
         goto out;
     json_t *d = proto_diff(a, b);
@@ -130,8 +146,9 @@ out:
 }
 
 static const struct srv_ws_route routes[] = {
-    {"restore", SRV_MEMBER(SRV_ROLE_EDITOR), on_restore, false},
-    {"diff", SRV_MEMBER(SRV_ROLE_VIEWER), on_diff, false},
+    {"restore", SRV_MEMBER(SRV_ROLE_EDITOR), on_restore, false,
+     restore_params},
+    {"diff", SRV_MEMBER(SRV_ROLE_VIEWER), on_diff, false, diff_params},
 };
 
 void review_restore_init(void)

@@ -271,36 +271,42 @@ static bool hello_done(struct srv_conn *c, json_t *id)
     return true;
 }
 
-/* name (1..REVIEW_NAME_MAX chars) and optional note (..REVIEW_NOTE_MAX) */
-static int get_name_note(struct srv_conn *c, json_t *msg, json_t *id,
-                         bool name_required, const char **name,
-                         const char **note)
+/* The fields of the version messages (checked by ws.c, see ws_params.h):
+ * name 1..REVIEW_NAME_MAX characters, note up to REVIEW_NOTE_MAX, the
+ * version's id (shorter than vjob.id). */
+#define NAME_ROW                                                            \
+    {.name = "name", .type = SRV_WS_STRING, .flags = SRV_WS_REQUIRED,       \
+     .code = PROTO_INVALID_VALUE, .min = 1, .max = REVIEW_NAME_MAX}
+#define NOTE_ROW                                                            \
+    {.name = "note", .type = SRV_WS_STRING, .flags = SRV_WS_NULLABLE,       \
+     .code = PROTO_INVALID_VALUE, .max = REVIEW_NOTE_MAX}
+#define VERSION_ROW                                                         \
+    {.name = "version", .type = SRV_WS_KEY, .flags = SRV_WS_REQUIRED,       \
+     .code = PROTO_BAD_REQUEST, .max = sizeof ((struct vjob *)0)->id - 1,  \
+     .what = "the id of a version"}
+
+static const char *const statuses[] = {"draft", "in_review", "approved",
+                                       "changes_requested", NULL};
+
+static const struct srv_ws_param create_params[] = {NAME_ROW, NOTE_ROW,
+                                                    {.name = NULL}};
+static const struct srv_ws_param set_status_params[] = {
+    {.name = "status", .type = SRV_WS_CHOICE, .flags = SRV_WS_REQUIRED,
+     .code = PROTO_INVALID_VALUE, .choices = statuses},
+    VERSION_ROW,
+    {.name = NULL}};
+static const struct srv_ws_param rename_params[] = {NAME_ROW, NOTE_ROW,
+                                                    VERSION_ROW,
+                                                    {.name = NULL}};
+static const struct srv_ws_param delete_params[] = {VERSION_ROW,
+                                                    {.name = NULL}};
+
+static int on_create(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
-    json_t *jn = json_object_get(msg, "name"), *jo = json_object_get(msg, "note");
+    const char *name = srv_ws_arg_str(a, "name");
+    const char *note = srv_ws_arg_str(a, "note");
 
-    *name = json_string_value(jn);
-    *note = json_string_value(jo);
-    if ((name_required || jn) &&
-        (!*name || review_utf8_len(*name) < 1 ||
-         review_utf8_len(*name) > REVIEW_NAME_MAX ||
-         strlen(*name) != json_string_length(jn)))
-        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                            "name must be text of 1 to %d characters",
-                            REVIEW_NAME_MAX), -1;
-    if (jo && !json_is_null(jo) &&
-        (!*note || review_utf8_len(*note) > REVIEW_NOTE_MAX ||
-         strlen(*note) != json_string_length(jo)))
-        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                            "note must be text of at most %d characters",
-                            REVIEW_NOTE_MAX), -1;
-    return 0;
-}
-
-static int on_create(struct srv_conn *c, json_t *msg, json_t *id)
-{
-    const char *name, *note;
-
-    if (!hello_done(c, id) || get_name_note(c, msg, id, true, &name, &note))
+    if (!hello_done(c, id))
         return 0;
     struct vjob *j = vjob_new(c, V_CREATE, id);
     if (!j)
@@ -313,16 +319,13 @@ static int on_create(struct srv_conn *c, json_t *msg, json_t *id)
     return 0;
 }
 
-/* The version named by msg.version, read now; replies if none. */
-static json_t *current(struct srv_conn *c, json_t *msg, json_t *id)
+/* The version named by the `version` field, read now; replies if none. */
+static json_t *current(struct srv_conn *c, const struct srv_ws_args *a,
+                       json_t *id)
 {
-    const char *vid = json_string_value(json_object_get(msg, "version"));
+    const char *vid = srv_ws_arg_str(a, "version");
 
-    if (!vid || strlen(vid) >= 32) {
-        srv_ws_error(c, id, PROTO_BAD_REQUEST,
-                     "`version` must be the id of a version");
-        return NULL;
-    }
+    assert(vid); /* a required row */
     json_t *v = version_get(c->srv->db, c->project_id, vid);
     if (!v)
         srv_ws_error(c, id, PROTO_NOT_FOUND, "version %s does not exist", vid);
@@ -345,20 +348,15 @@ static bool may_move(const char *from, const char *to, int role)
     return false;
 }
 
-static int on_set_status(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_set_status(struct srv_conn *c, struct srv_ws_args *a,
+                         json_t *id)
 {
-    const char *to = json_string_value(json_object_get(msg, "status"));
+    const char *to = srv_ws_arg_str(a, "status");
     json_t *v;
 
     if (!hello_done(c, id))
         return 0;
-    if (!to || (strcmp(to, "draft") != 0 && strcmp(to, "in_review") != 0 &&
-                strcmp(to, "approved") != 0 &&
-                strcmp(to, "changes_requested") != 0))
-        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                            "status must be draft, in_review, approved or "
-                            "changes_requested"), 0;
-    if (!(v = current(c, msg, id)))
+    if (!(v = current(c, a, id)))
         return 0;
     const char *from = json_string_value(json_object_get(v, "status"));
     if (!may_move(from, to, SRV_ROLE_OWNER)) {
@@ -384,16 +382,14 @@ static int on_set_status(struct srv_conn *c, json_t *msg, json_t *id)
     return 0;
 }
 
-static int rename_or_delete(struct srv_conn *c, json_t *msg, json_t *id,
-                            enum vop op)
+static int rename_or_delete(struct srv_conn *c, struct srv_ws_args *a,
+                            json_t *id, enum vop op)
 {
-    const char *name = NULL, *note = NULL;
+    const char *name = op == V_RENAME ? srv_ws_arg_str(a, "name") : NULL;
+    const char *note = op == V_RENAME ? srv_ws_arg_str(a, "note") : NULL;
     json_t *v;
 
-    if (!hello_done(c, id) ||
-        (op == V_RENAME &&
-         get_name_note(c, msg, id, true, &name, &note) != 0) ||
-        !(v = current(c, msg, id)))
+    if (!hello_done(c, id) || !(v = current(c, a, id)))
         return 0;
     if (strcmp(json_string_value(json_object_get(v, "status")), "approved") ==
         0) {
@@ -418,23 +414,23 @@ static int rename_or_delete(struct srv_conn *c, json_t *msg, json_t *id,
     return 0;
 }
 
-static int on_rename(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_rename(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
-    return rename_or_delete(c, msg, id, V_RENAME);
+    return rename_or_delete(c, a, id, V_RENAME);
 }
 
-static int on_delete(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_delete(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
-    return rename_or_delete(c, msg, id, V_DELETE);
+    return rename_or_delete(c, a, id, V_DELETE);
 }
 
 /* version.list -> {"type":"version.list","versions":[...]} newest first */
-static int on_list(struct srv_conn *c, json_t *msg, json_t *id)
+static int on_list(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
     sqlite3_stmt *st = NULL;
     json_t *out;
 
-    (void)msg;
+    (void)a;
     if (!hello_done(c, id))
         return 0;
     if (sqlite3_prepare_v2(c->srv->db,
@@ -455,11 +451,15 @@ static int on_list(struct srv_conn *c, json_t *msg, json_t *id)
 }
 
 static const struct srv_ws_route routes[] = {
-    {"version.create", SRV_MEMBER(SRV_ROLE_EDITOR), on_create, false},
-    {"version.list", SRV_MEMBER(SRV_ROLE_VIEWER), on_list, false},
-    {"version.set_status", SRV_MEMBER(SRV_ROLE_EDITOR), on_set_status, false},
-    {"version.rename", SRV_MEMBER(SRV_ROLE_EDITOR), on_rename, false},
-    {"version.delete", SRV_MEMBER(SRV_ROLE_EDITOR), on_delete, false},
+    {"version.create", SRV_MEMBER(SRV_ROLE_EDITOR), on_create, false,
+     create_params},
+    {"version.list", SRV_MEMBER(SRV_ROLE_VIEWER), on_list, false, NULL},
+    {"version.set_status", SRV_MEMBER(SRV_ROLE_EDITOR), on_set_status, false,
+     set_status_params},
+    {"version.rename", SRV_MEMBER(SRV_ROLE_EDITOR), on_rename, false,
+     rename_params},
+    {"version.delete", SRV_MEMBER(SRV_ROLE_EDITOR), on_delete, false,
+     delete_params},
 };
 
 void review_versions_init(void)

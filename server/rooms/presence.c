@@ -18,11 +18,6 @@
 
 #define MAX_SELECTION 1000
 
-static bool is_frame(const json_t *v)
-{
-    return json_is_integer(v) && json_integer_value(v) >= 0;
-}
-
 static void flush(struct room_link *l, long long now)
 {
     char *text = json_dumps(l->presence, ROOM_JSON_FLAGS);
@@ -53,8 +48,28 @@ static void send_left(struct room_link *l)
     room_send_all(l->room, text, strlen(text), l);
 }
 
-int room_on_presence(struct srv_conn *c, json_t *msg, json_t *id)
+static const struct srv_ws_param frame_item = {.name = "frame",
+                                               .type = SRV_WS_FRAME};
+static const struct srv_ws_param id_item = {.name = "id", .type = SRV_WS_ID,
+                                            .what = "an object id"};
+
+/* presence's fields, all optional; relayed as they came. */
+const struct srv_ws_param room_presence_params[] = {
+    {.name = "cursor", .type = SRV_WS_FRAME, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE},
+    {.name = "playhead", .type = SRV_WS_FRAME, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE},
+    {.name = "selection", .type = SRV_WS_ARRAY, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE, .max = MAX_SELECTION, .items = &id_item},
+    {.name = "view", .type = SRV_WS_ARRAY, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE, .min = 2, .max = 2, .items = &frame_item,
+     .what = "[from, to]"},
+    {.name = NULL}};
+
+int room_on_presence(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
+    static const char *const fields[] = {"cursor", "playhead", "selection",
+                                         "view"};
     struct room_link *l = c->room_link;
     json_t *p, *v;
     long long now = srv_now_mono_ms();
@@ -63,32 +78,9 @@ int room_on_presence(struct srv_conn *c, json_t *msg, json_t *id)
         return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
     p = json_pack("{s:s, s:s, s:s}", "type", "presence", "client",
                   c->client_id, "user", c->user_id);
-    if ((v = json_object_get(msg, "cursor")) && !json_is_null(v)) {
-        if (!is_frame(v))
-            goto bad;
-        json_object_set(p, "cursor", v);
-    }
-    if ((v = json_object_get(msg, "playhead")) && !json_is_null(v)) {
-        if (!is_frame(v))
-            goto bad;
-        json_object_set(p, "playhead", v);
-    }
-    if ((v = json_object_get(msg, "selection")) && !json_is_null(v)) {
-        size_t i;
-        json_t *s;
-        if (!json_is_array(v) || json_array_size(v) > MAX_SELECTION)
-            goto bad;
-        json_array_foreach(v, i, s) if (!json_is_string(s) ||
-                                        !proto_valid_id(json_string_value(s)))
-            goto bad;
-        json_object_set(p, "selection", v);
-    }
-    if ((v = json_object_get(msg, "view")) && !json_is_null(v)) {
-        if (!json_is_array(v) || json_array_size(v) != 2 ||
-            !is_frame(json_array_get(v, 0)) || !is_frame(json_array_get(v, 1)))
-            goto bad;
-        json_object_set(p, "view", v);
-    }
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if ((v = srv_ws_arg_json(a, fields[i])))
+            json_object_set(p, fields[i], v);
     json_decref(l->presence);
     l->presence = p;
     l->presence_rx_ms = now;
@@ -96,12 +88,6 @@ int room_on_presence(struct srv_conn *c, json_t *msg, json_t *id)
     if (now - l->presence_sent_ms >= PRESENCE_MIN_GAP_MS)
         flush(l, now);
     return 0;
-bad:
-    json_decref(p);
-    return srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                        "presence: `cursor` and `playhead` are frames (>= 0), "
-                        "`selection` up to %d object ids, `view` [from, to] "
-                        "in frames", MAX_SELECTION), 0;
 }
 
 void presence_tick(struct srv_room *room, long long now)

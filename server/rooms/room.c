@@ -610,12 +610,15 @@ static void on_stop(struct srv_server *srv)
 }
 
 static const struct srv_ws_route routes[] = {
-    {"hello", SRV_LOGIN, room_on_hello, true},
-    {"push", SRV_MEMBER(SRV_ROLE_EDITOR), room_on_push, false},
-    {"undo", SRV_MEMBER(SRV_ROLE_EDITOR), room_on_undo, false},
-    {"redo", SRV_MEMBER(SRV_ROLE_EDITOR), room_on_redo, false},
-    {"presence", SRV_MEMBER(SRV_ROLE_VIEWER), room_on_presence, false},
-    {"history", SRV_MEMBER(SRV_ROLE_VIEWER), room_on_history, false},
+    {"hello", SRV_LOGIN, room_on_hello, true, room_hello_params},
+    {"push", SRV_MEMBER(SRV_ROLE_EDITOR), room_on_push, false,
+     room_push_params},
+    {"undo", SRV_MEMBER(SRV_ROLE_EDITOR), room_on_undo, false, NULL},
+    {"redo", SRV_MEMBER(SRV_ROLE_EDITOR), room_on_redo, false, NULL},
+    {"presence", SRV_MEMBER(SRV_ROLE_VIEWER), room_on_presence, false,
+     room_presence_params},
+    {"history", SRV_MEMBER(SRV_ROLE_VIEWER), room_on_history, false,
+     room_history_params},
 };
 
 void srv_rooms_init(void)

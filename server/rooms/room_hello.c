@@ -139,7 +139,23 @@ void room_send_welcome(struct room_link *l)
     free(text);
 }
 
-int room_on_hello(struct srv_conn *c, json_t *msg, json_t *id)
+/* hello's fields: checked after the "already joined" check (LATER). */
+const struct srv_ws_param room_hello_params[] = {
+    {.name = "project", .type = SRV_WS_KEY,
+     .flags = SRV_WS_REQUIRED | SRV_WS_LATER, .code = PROTO_BAD_REQUEST,
+     .min = 1, .max = sizeof ((struct srv_conn *)0)->project_id - 1,
+     .what = "a project id"},
+    {.name = "client", .type = SRV_WS_ID,
+     .flags = SRV_WS_REQUIRED | SRV_WS_LATER, .code = PROTO_BAD_REQUEST,
+     .what = "the tab's client id"},
+    {.name = "since", .type = SRV_WS_REV,
+     .flags = SRV_WS_NULLABLE | SRV_WS_LATER, .code = PROTO_BAD_REQUEST},
+    {.name = "token", .type = SRV_WS_KEY,
+     .flags = SRV_WS_NULLABLE | SRV_WS_LATER, .code = PROTO_BAD_REQUEST,
+     .what = "a session token"},
+    {.name = NULL}};
+
+int room_on_hello(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
     struct srv_server *srv = c->srv;
     struct srv_user u;
@@ -149,27 +165,12 @@ int room_on_hello(struct srv_conn *c, json_t *msg, json_t *id)
         return srv_ws_error(c, id, PROTO_CONFLICT,
                             "this connection already joined project %s",
                             c->project_id), 0;
-    const char *project = json_string_value(json_object_get(msg, "project"));
-    const char *client = json_string_value(json_object_get(msg, "client"));
-    json_t *jtoken = json_object_get(msg, "token");
-    json_t *jsince = json_object_get(msg, "since");
-    const char *token = json_string_value(jtoken);
+    if (!srv_ws_check_later(c, a, id))
+        return 0;
+    const char *project = srv_ws_arg_str(a, "project");
+    const char *client = srv_ws_arg_str(a, "client");
+    const char *token = srv_ws_arg_str(a, "token");
 
-    if (!project || !project[0] || strlen(project) >= sizeof c->project_id)
-        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
-                            "hello needs `project`, a project id"), 0;
-    if (!client || !proto_valid_id(client))
-        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
-                            "hello needs `client`, 1-64 characters of "
-                            "A-Z a-z 0-9 _ -"), 0;
-    if (jsince && !json_is_null(jsince) &&
-        (!json_is_integer(jsince) || json_integer_value(jsince) < 0))
-        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
-                            "`since` must be null or a revision (an integer "
-                            ">= 0)"), 0;
-    if (jtoken && !json_is_null(jtoken) && !token)
-        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
-                            "`token` must be a string"), 0;
     if (!token || !token[0])
         token = c->cookie_token;
     if (!token[0])
@@ -206,7 +207,7 @@ int room_on_hello(struct srv_conn *c, json_t *msg, json_t *id)
     c->room = room;
     c->room_link = l;
 
-    long long since = json_is_integer(jsince) ? json_integer_value(jsince) : -1;
+    long long since = srv_ws_arg_int(a, "since", -1);
     json_t *w = json_object();
     json_object_set_new(w, "type", json_string("welcome"));
     if (id)

@@ -3,6 +3,7 @@
  * revisions only). Request {before?, limit?, user?}; answer
  * {"type":"history","id",entries:[{rev, kind, user, user_name, ts, summary,
  * ops, undo_of?, redo_of?}], "more": bool}. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,36 +19,29 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
-int room_on_history(struct srv_conn *c, json_t *msg, json_t *id)
+const struct srv_ws_param room_history_params[] = {
+    {.name = "before", .type = SRV_WS_INTEGER, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_BAD_REQUEST, .min = LLONG_MIN, .what = "a revision number"},
+    {.name = "limit", .type = SRV_WS_INTEGER, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE, .min = 1, .max = HISTORY_MAX},
+    {.name = "user", .type = SRV_WS_KEY, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_BAD_REQUEST, .what = "a user id"},
+    {.name = NULL}};
+
+int room_on_history(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
     struct srv_room *room = c->room;
-    json_t *jb = json_object_get(msg, "before");
-    json_t *jl = json_object_get(msg, "limit");
-    json_t *ju = json_object_get(msg, "user");
-    long long before, limit = HISTORY_DEFAULT;
+    long long before, limit;
     const char *user = NULL;
     int rc;
 
     if (!room || !c->room_link)
         return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
-    if (jb && !json_is_null(jb) && !json_is_integer(jb))
-        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
-                            "`before` must be a revision number or null"), 0;
-    if (jl && !json_is_null(jl) &&
-        (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
-         json_integer_value(jl) > HISTORY_MAX))
-        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
-                            "`limit` must be an integer from 1 to %d",
-                            HISTORY_MAX), 0;
-    if (ju && !json_is_null(ju) && !json_is_string(ju))
-        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
-                            "`user` must be a user id or null"), 0;
-    before = json_is_integer(jb) ? json_integer_value(jb) : room->committed + 1;
+    before = srv_ws_arg_int(a, "before", room->committed + 1);
     if (before > room->committed + 1)
         before = room->committed + 1;
-    if (json_is_integer(jl))
-        limit = json_integer_value(jl);
-    user = json_string_value(ju);
+    limit = srv_ws_arg_int(a, "limit", HISTORY_DEFAULT);
+    user = srv_ws_arg_str(a, "user");
 
     /* Two statements, so that the user filter can use the ops_user index
      * (project_id, user_id, rev) instead of scanning the project's log. */

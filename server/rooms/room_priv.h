@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "protocol/document.h"
+#include "server/net/ws_params.h"
 #include "server/rooms/room.h"
 
 struct srv_conn;
@@ -172,23 +173,27 @@ json_t *room_catchup_message(const char *kind, long long rev,
                              const char *user, long long ts, json_t *ops);
 
 /* ---- room_hello.c ---- */
-int room_on_hello(struct srv_conn *c, json_t *msg, json_t *id);
+int room_on_hello(struct srv_conn *c, struct srv_ws_args *a, json_t *id);
+extern const struct srv_ws_param room_hello_params[]; /* its fields */
 /* Sends a pending welcome now (its revision is durable). */
 void room_send_welcome(struct room_link *l);
 void room_link_free_welcome(struct room_link *l);
 
 /* ---- room_push.c ---- */
-int room_on_push(struct srv_conn *c, json_t *msg, json_t *id);
+int room_on_push(struct srv_conn *c, struct srv_ws_args *a, json_t *id);
+extern const struct srv_ws_param room_push_params[]; /* its fields */
 
 /* ---- room_undo.c ---- */
-int room_on_undo(struct srv_conn *c, json_t *msg, json_t *id);
-int room_on_redo(struct srv_conn *c, json_t *msg, json_t *id);
+int room_on_undo(struct srv_conn *c, struct srv_ws_args *a, json_t *id);
+int room_on_redo(struct srv_conn *c, struct srv_ws_args *a, json_t *id);
 
 /* ---- room_history.c ---- */
-int room_on_history(struct srv_conn *c, json_t *msg, json_t *id);
+int room_on_history(struct srv_conn *c, struct srv_ws_args *a, json_t *id);
+extern const struct srv_ws_param room_history_params[]; /* its fields */
 
 /* ---- presence.c ---- */
-int room_on_presence(struct srv_conn *c, json_t *msg, json_t *id);
+int room_on_presence(struct srv_conn *c, struct srv_ws_args *a, json_t *id);
+extern const struct srv_ws_param room_presence_params[]; /* its fields */
 /* Flushes coalesced presence and announces silent clients (tick). */
 void presence_tick(struct srv_room *room, long long now_ms);
 /* The link is leaving: tell the others (unless the same client id has

@@ -14,6 +14,7 @@
  *    delta that goes out after commit is the acknowledgement);
  *  - seq <= last applied but never applied (it was rejected, or a later
  *    seq overtook it): `reject` with code `conflict`. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,21 +95,28 @@ static void resend(struct srv_conn *c, struct srv_room *room, long long seq)
     send_reject(c, seq, PROTO_CONFLICT, -1, m);
 }
 
-int room_on_push(struct srv_conn *c, json_t *msg, json_t *id)
+/* push's fields: `seq` before the handler (an error: there is no seq to
+ * reject); `ops` and `base` after the resend check, answered by a reject. */
+const struct srv_ws_param room_push_params[] = {
+    {.name = "seq", .type = SRV_WS_INTEGER, .flags = SRV_WS_REQUIRED,
+     .code = PROTO_BAD_REQUEST, .min = 1},
+    {.name = "ops", .type = SRV_WS_ARRAY,
+     .flags = SRV_WS_REQUIRED | SRV_WS_LATER, .code = PROTO_BAD_REQUEST,
+     .min = 1, .what = "an array of operations"},
+    {.name = "base", .type = SRV_WS_INTEGER,
+     .flags = SRV_WS_NULLABLE | SRV_WS_LATER, .code = PROTO_BAD_REQUEST,
+     .min = LLONG_MIN, .what = "a revision number"},
+    {.name = NULL}};
+
+int room_on_push(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
     struct srv_room *room = c->room;
-    json_t *jseq = json_object_get(msg, "seq");
-    json_t *ops = json_object_get(msg, "ops");
-    json_t *base = json_object_get(msg, "base");
     json_t *applied = NULL, *inverse = NULL;
     proto_err err;
 
     if (!room || !c->room_link)
         return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
-    if (!json_is_integer(jseq) || json_integer_value(jseq) < 1)
-        return srv_ws_error(c, id, PROTO_BAD_REQUEST,
-                            "push needs `seq`, an integer >= 1"), 0;
-    long long seq = json_integer_value(jseq);
+    long long seq = srv_ws_arg_int(a, "seq", 0);
     if (room->broken)
         return 0; /* the connection is being closed for a resync */
     struct room_client *k = room_client_get(room, c->client_id);
@@ -118,18 +126,13 @@ int room_on_push(struct srv_conn *c, json_t *msg, json_t *id)
         resend(c, room, seq);
         return 0;
     }
-    if (!json_is_array(ops) || json_array_size(ops) == 0) {
-        send_reject(c, seq, PROTO_BAD_REQUEST, -1,
-                    "`ops` must be a non-empty array of operations");
-        return 0;
-    }
-    if (base && !json_is_null(base) && !json_is_integer(base)) {
-        send_reject(c, seq, PROTO_BAD_REQUEST, -1,
-                    "`base` must be a revision number or null");
+    if (srv_ws_args_check_later(a, &err) != 0) {
+        send_reject(c, seq, err.code, -1, err.message);
         return 0;
     }
     proto_err_clear(&err);
-    if (proto_apply_push(room->doc, ops, &applied, &inverse, &err) != 0) {
+    if (proto_apply_push(room->doc, srv_ws_arg_json(a, "ops"), &applied,
+                         &inverse, &err) != 0) {
         send_reject(c, seq, err.code == PROTO_OK ? PROTO_INVALID_VALUE : err.code,
                     err.op_index, err.message[0] ? err.message
                                                  : "the push does not apply");

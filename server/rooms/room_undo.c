@@ -72,14 +72,14 @@ static int handle(struct srv_conn *c, json_t *id, enum room_rev_kind kind)
     return 0;
 }
 
-int room_on_undo(struct srv_conn *c, json_t *msg, json_t *id)
+int room_on_undo(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
-    (void)msg;
+    (void)a;
     return handle(c, id, ROOM_REV_UNDO);
 }
 
-int room_on_redo(struct srv_conn *c, json_t *msg, json_t *id)
+int room_on_redo(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
-    (void)msg;
+    (void)a;
     return handle(c, id, ROOM_REV_REDO);
 }

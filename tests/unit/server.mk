@@ -47,3 +47,8 @@ UNIT_TESTS += tests/unit/test_rooms
 check_PROGRAMS += tests/unit/test_rooms
 tests_unit_test_rooms_SOURCES = tests/unit/test_rooms.c
 tests_unit_test_rooms_LDADD = $(MX_TEST_LIBS)
+# Net: the table-driven checker of WebSocket message fields.
+UNIT_TESTS += tests/unit/test_ws_params
+check_PROGRAMS += tests/unit/test_ws_params
+tests_unit_test_ws_params_SOURCES = tests/unit/test_ws_params.c
+tests_unit_test_ws_params_LDADD = $(MX_TEST_LIBS)
