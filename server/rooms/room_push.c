@@ -63,7 +63,16 @@ static void resend(struct srv_conn *c, struct srv_room *room, long long seq)
     }
     sqlite3_reset(st);
     if (d) {
-        srv_ws_send(c, d, NULL);
+        /* the same bytes as the original delta: encoded like every room
+         * message (sorted keys) */
+        char *text = json_dumps(d, ROOM_JSON_FLAGS);
+        json_decref(d);
+        if (!text) {
+            srv_ws_close(c, 1011, "out of memory");
+            return;
+        }
+        srv_ws_send_text(c, text, strlen(text));
+        free(text);
         return;
     }
     if (found) {
