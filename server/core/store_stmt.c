@@ -46,13 +46,16 @@ sqlite3_stmt *store_stmt_cache_get(struct store_stmt_cache *c, sqlite3 *db,
         assert(c->db == db);
         assert(pthread_equal(c->owner, pthread_self()));
     }
-    for (size_t i = 0; i < c->n; i++) {
-        if (c->v[i].sql == sql || strcmp(c->v[i].sql, sql) == 0) {
+    for (size_t i = 0; i < c->n && !st; i++) /* by pointer: the fast way */
+        if (c->v[i].sql == sql)
             st = c->v[i].st;
-            sqlite3_reset(st);
-            sqlite3_clear_bindings(st);
-            goto out;
-        }
+    for (size_t i = 0; i < c->n && !st; i++)
+        if (strcmp(c->v[i].sql, sql) == 0)
+            st = c->v[i].st;
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        goto out;
     }
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 16;
@@ -77,10 +80,15 @@ out:
     return st;
 }
 
+void store_stmt_cache_adopt(struct store_stmt_cache *c)
+{
+    assert(c);
+    c->owner = pthread_self();
+}
+
 void store_stmt_cache_clear(struct store_stmt_cache *c)
 {
     assert(c);
-    assert(!c->db || pthread_equal(c->owner, pthread_self()));
     for (size_t i = 0; i < c->n; i++)
         sqlite3_finalize(c->v[i].st);
     free(c->v);

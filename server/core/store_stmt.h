@@ -62,9 +62,15 @@ struct store_stmt_cache {
 sqlite3_stmt *store_stmt_cache_get(struct store_stmt_cache *c, sqlite3 *db,
                                    const char *sql);
 
+/* Hands c, with its connection, to the calling thread (for a connection
+ * prepared on one thread and then used by the thread started for it: the
+ * writer). The previous owner must not use c any more. */
+void store_stmt_cache_adopt(struct store_stmt_cache *c);
+
 /* Finalizes every statement of c and frees its memory; c is empty
  * afterwards and may then be used with another connection. Call it on the
- * owning thread before the connection is closed. */
+ * owning thread, or once that thread has ended, before the connection is
+ * closed. */
 void store_stmt_cache_clear(struct store_stmt_cache *c);
 
 /* ---- one-shot queries ---- */
