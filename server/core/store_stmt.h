@@ -77,8 +77,10 @@ void store_stmt_cache_clear(struct store_stmt_cache *c);
 
 /* A NULL-terminated list of text parameters bound to ?1, ?2, ... in order
  * (SQLITE_STATIC: the strings must outlive the statement's use):
- * STORE_ARGS(a, b). Each argument must be a const char * (not NULL);
- * STORE_NO_ARGS for none. */
+ * STORE_ARGS(a, b). Each argument must be a const char * (the compiler
+ * checks it); a NULL one ends the list early, leaving it and the later
+ * parameters unbound (SQL NULL), so pass NULL only last. STORE_NO_ARGS for
+ * none. */
 #define STORE_ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define STORE_NO_ARGS ((const char *const *)NULL)
 
