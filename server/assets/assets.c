@@ -25,6 +25,7 @@
 #include "server/core/server.h"
 #include "server/rooms/room.h"
 #include "server/core/store.h"
+#include "server/core/store_stmt.h"
 #include "server/core/writer.h"
 
 /* Progress messages go out this often while an asset is in flight (the
@@ -195,10 +196,9 @@ static int row_write_fn(sqlite3 *db, void *arg)
               "orig_rate=?11, format=?12, error=NULLIF(?13, '') "
               "WHERE project_id=?2 AND id=?1";
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(db, sql, STORE_ARGS(w->id, w->project_id), NULL, 0);
+    if (!st)
         goto out;
-    sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, w->project_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, w->state, -1, SQLITE_STATIC);
     if (w->insert) {
         sqlite3_bind_text(st, 3, w->sha, -1, SQLITE_STATIC);
@@ -503,30 +503,18 @@ void srv_asset_upload_abandon(struct srv_asset_job *job, const char *why)
 static bool find_same(struct srv_server *srv, const char *project_id,
                       const char *sha, char out[SRV_ASSET_ID_MAX])
 {
-    sqlite3_stmt *st = NULL;
-    bool found = false;
-
     for (struct srv_asset_job *j = inflight; j; j = j->next)
         if (j->state == ST_IMPORTING && !strcmp(j->project_id, project_id) &&
             !strcmp(j->sha, sha)) {
             snprintf(out, SRV_ASSET_ID_MAX, "%s", j->id);
             return true;
         }
-    if (sqlite3_prepare_v2(srv->db,
-                           "SELECT id FROM assets WHERE project_id=?1 AND "
-                           "sha256=?2 AND state IN ('ready','importing') "
-                           "ORDER BY created_at LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return false;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(out, SRV_ASSET_ID_MAX, "%s",
-                 (const char *)sqlite3_column_text(st, 0));
-        found = true;
-    }
-    sqlite3_finalize(st);
-    return found;
+    return store_query_text(srv->db,
+                            "SELECT id FROM assets WHERE project_id=?1 AND "
+                            "sha256=?2 AND state IN ('ready','importing') "
+                            "ORDER BY created_at LIMIT 1",
+                            STORE_ARGS(project_id, sha), out,
+                            SRV_ASSET_ID_MAX, NULL, 0) == 1;
 }
 
 /* A ready asset of any project with this content: decoding may be skipped
@@ -535,12 +523,12 @@ static void find_reusable(struct srv_server *srv, struct srv_asset_job *job)
 {
     sqlite3_stmt *st = NULL;
 
-    if (sqlite3_prepare_v2(srv->db,
-                           "SELECT orig_rate, format FROM assets WHERE "
-                           "sha256=?1 AND state='ready' LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(srv->db,
+                       "SELECT orig_rate, format FROM assets WHERE "
+                       "sha256=?1 AND state='ready' LIMIT 1",
+                       STORE_ARGS(job->sha), NULL, 0);
+    if (!st)
         return;
-    sqlite3_bind_text(st, 1, job->sha, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
         job->reuse = true;
         job->reuse_orig_rate = sqlite3_column_int(st, 0);
@@ -659,17 +647,11 @@ out:
 
 int srv_assets_project_rate(sqlite3 *db, const char *project_id)
 {
-    sqlite3_stmt *st = NULL;
-    int rate = 0;
+    long long rate = 0;
 
-    if (sqlite3_prepare_v2(db, "SELECT sample_rate FROM projects WHERE id=?",
-                           -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        rate = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return rate;
+    store_query_int(db, "SELECT sample_rate FROM projects WHERE id=?",
+                    STORE_ARGS(project_id), &rate, NULL, 0);
+    return (int)rate;
 }
 
 int srv_assets_import_file(struct srv_server *srv, const char *project_id,
@@ -748,10 +730,9 @@ static json_t *row_json(sqlite3 *db, const char *project_id, const char *id)
     json_t *a = NULL;
 
     snprintf(sql, sizeof sql, "%sWHERE project_id=?1 AND id=?2", row_cols);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(db, sql, STORE_ARGS(project_id, id), NULL, 0);
+    if (!st)
         return NULL;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
         a = row_to_json(st);
     sqlite3_finalize(st);
@@ -766,9 +747,9 @@ json_t *srv_assets_list_json(sqlite3 *db, const char *project_id)
 
     snprintf(sql, sizeof sql, "%sWHERE project_id=?1 ORDER BY created_at, id",
              row_cols);
-    if (!list || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (!list ||
+        !(st = store_prepare(db, sql, STORE_ARGS(project_id), NULL, 0)))
         return list;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *a = row_to_json(st);
         if (a)

@@ -17,6 +17,7 @@
 #include "server/auth/auth.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
+#include "server/core/store_stmt.h"
 #include "server/rooms/room.h"
 #include "server/net/ws.h"
 
@@ -51,15 +52,9 @@ static const struct {
 
 static int64_t query_int(sqlite3 *db, const char *sql, const char *arg)
 {
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
+    long long v = -1;
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    store_query_int(db, sql, STORE_ARGS(arg), &v, NULL, 0);
     return v;
 }
 

@@ -18,6 +18,7 @@
 #include "server/net/http.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
+#include "server/core/store_stmt.h"
 #include "server/net/multipart.h"
 
 
@@ -254,14 +255,14 @@ static enum srv_http_result serve_peaks(struct srv_http_req *req,
     unsigned char *buf = NULL;
     size_t len = 0;
 
-    if (sqlite3_prepare_v2(req->srv->db,
-                           "SELECT a.project_id, a.sha256, a.state, "
-                           "p.sample_rate FROM assets a JOIN projects p ON "
-                           "p.id = a.project_id WHERE a.id=?1 AND "
-                           "(?2 IS NULL OR a.project_id=?2) LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(req->srv->db,
+                       "SELECT a.project_id, a.sha256, a.state, "
+                       "p.sample_rate FROM assets a JOIN projects p ON "
+                       "p.id = a.project_id WHERE a.id=?1 AND "
+                       "(?2 IS NULL OR a.project_id=?2) LIMIT 1",
+                       STORE_ARGS(asset_id), NULL, 0);
+    if (!st)
         return srv_http_error(resp, PROTO_INTERNAL, 0, "database error");
-    sqlite3_bind_text(st, 1, asset_id, -1, SQLITE_STATIC);
     if (project_id)
         sqlite3_bind_text(st, 2, project_id, -1, SQLITE_STATIC);
     else
@@ -326,17 +327,9 @@ static enum srv_http_result peaks_in_project(struct srv_http_req *req,
  * asset gets "-", which looks like a project the caller cannot see. */
 static void asset_project(struct srv_http_req *req, char *out, size_t n)
 {
-    sqlite3_stmt *st = NULL;
-
     snprintf(out, n, "-");
-    if (sqlite3_prepare_v2(req->srv->db,
-                           "SELECT project_id FROM assets WHERE id=?", -1, &st,
-                           NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_text(st, 1, req->params[0], -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(out, n, "%s", sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    store_query_text(req->srv->db, "SELECT project_id FROM assets WHERE id=?",
+                     STORE_ARGS(req->params[0]), out, n, NULL, 0);
 }
 
 static const struct srv_route routes[] = {

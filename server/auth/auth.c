@@ -20,6 +20,7 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
+#include "server/core/store_stmt.h"
 #include "server/core/writer.h"
 #include "server/net/ws.h"
 
@@ -189,9 +190,8 @@ static int seen_write(sqlite3 *db, void *arg)
         sqlite3_bind_int64(st, 1, b->at[i]);
         sqlite3_bind_blob(st, 2, b->hash[i], SRV_TOKEN_HASH_LEN,
                           SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        if (store_step_done(st, NULL, 0) != 0)
             goto out;
-        sqlite3_reset(st);
     }
     sqlite3_finalize(st);
     st = NULL;
@@ -200,7 +200,7 @@ static int seen_write(sqlite3 *db, void *arg)
                            -1, &st, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_int64(st, 1, b->now - 86400000LL);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    if (store_step_done(st, NULL, 0) != 0)
         goto out;
     rc = 0;
 out:
@@ -248,12 +248,6 @@ void srv_auth_seen_flush(struct srv_server *srv)
 
 /* ---- reads ---- */
 
-static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
 int srv_auth_token_user(sqlite3 *db, const char *token, struct srv_user *u)
 {
     unsigned char hash[SRV_TOKEN_HASH_LEN];
@@ -264,6 +258,7 @@ int srv_auth_token_user(sqlite3 *db, const char *token, struct srv_user *u)
     if (!srv_auth_token_wellformed(token))
         return -1;
     srv_auth_token_hash(token, hash);
+    /* raw: the token hash is bound as a blob (store_prepare binds text) */
     if (sqlite3_prepare_v2(db,
                            "SELECT s.token_hash, u.id, u.name, u.display_name"
                            " FROM sessions s JOIN users u ON u.id = s.user_id"
@@ -278,9 +273,9 @@ int srv_auth_token_user(sqlite3 *db, const char *token, struct srv_user *u)
         sodium_memcmp(sqlite3_column_blob(st, 0), hash, SRV_TOKEN_HASH_LEN) != 0)
         goto out;
     if (u) {
-        copy_col(u->id, sizeof u->id, st, 1);
-        copy_col(u->name, sizeof u->name, st, 2);
-        copy_col(u->display_name, sizeof u->display_name, st, 3);
+        store_col_copy(u->id, sizeof u->id, st, 1);
+        store_col_copy(u->name, sizeof u->name, st, 2);
+        store_col_copy(u->display_name, sizeof u->display_name, st, 3);
     }
     seen_note(hash, now);
     rc = 0;
@@ -292,25 +287,19 @@ out:
 int srv_auth_member_role(sqlite3 *db, const char *project_id,
                          const char *user_id)
 {
-    sqlite3_stmt *st = NULL;
-    int role = SRV_ROLE_NONE;
+    char name[16];
+    int role;
 
     if (!project_id || !user_id || !*project_id || !*user_id)
         return SRV_ROLE_NONE;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT role FROM members WHERE project_id = ?1"
-                           " AND user_id = ?2",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto out;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        int r = srv_role_parse((const char *)sqlite3_column_text(st, 0));
-        role = r < 0 ? SRV_ROLE_NONE : r;
-    }
-out:
-    sqlite3_finalize(st);
-    return role;
+    if (store_query_text(db,
+                         "SELECT role FROM members WHERE project_id = ?1"
+                         " AND user_id = ?2",
+                         STORE_ARGS(project_id, user_id), name, sizeof name,
+                         NULL, 0) != 1)
+        return SRV_ROLE_NONE;
+    role = srv_role_parse(name);
+    return role < 0 ? SRV_ROLE_NONE : role;
 }
 
 int srv_auth_find_user(sqlite3 *db, const char *name_or_id,
@@ -321,19 +310,18 @@ int srv_auth_find_user(sqlite3 *db, const char *name_or_id,
 
     if (!name_or_id || !*name_or_id)
         return -1;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, name, display_name FROM users"
+    st = store_prepare(db, "SELECT id, name, display_name FROM users"
                            " WHERE name = ?1 OR id = ?1"
                            " ORDER BY name = ?1 DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+                       STORE_ARGS(name_or_id), NULL, 0);
+    if (!st)
         goto out;
-    sqlite3_bind_text(st, 1, name_or_id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW)
         goto out;
     if (u) {
-        copy_col(u->id, sizeof u->id, st, 0);
-        copy_col(u->name, sizeof u->name, st, 1);
-        copy_col(u->display_name, sizeof u->display_name, st, 2);
+        store_col_copy(u->id, sizeof u->id, st, 0);
+        store_col_copy(u->name, sizeof u->name, st, 1);
+        store_col_copy(u->display_name, sizeof u->display_name, st, 2);
     }
     rc = 0;
 out:

@@ -12,29 +12,27 @@
 #include <string.h>
 
 #include "server/core/store.h"
+#include "server/core/store_stmt.h"
 
 /* Prepares sql or fills err; returns NULL on failure. */
 static sqlite3_stmt *prep(sqlite3 *db, const char *sql, char *err,
                           size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    char msg[512];
+    sqlite3_stmt *st = store_prepare(db, sql, STORE_NO_ARGS, msg, sizeof msg);
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "database error: %s", sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        return NULL;
-    }
+    if (!st)
+        snprintf(err, errlen, "database error: %s", msg);
     return st;
 }
 
 /* Steps a statement that returns no rows; PROTO_OK or PROTO_INTERNAL. */
-static proto_code step_done(sqlite3 *db, sqlite3_stmt *st, char *err,
-                            size_t errlen)
+static proto_code step_done(sqlite3_stmt *st, char *err, size_t errlen)
 {
-    int rc = sqlite3_step(st);
+    char msg[512];
 
-    if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "database error: %s", sqlite3_errmsg(db));
+    if (store_step_done(st, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "database error: %s", msg);
         return PROTO_INTERNAL;
     }
     return PROTO_OK;
@@ -79,7 +77,7 @@ proto_code srv_authdb_user_create(sqlite3 *db, const char *name,
     sqlite3_bind_text(st, 3, display, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, pw_hash, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, store_now_ms());
-    rc = step_done(db, st, err, errlen);
+    rc = step_done(st, err, errlen);
     if (rc == PROTO_OK && out) {
         snprintf(out->id, sizeof out->id, "%s", id);
         snprintf(out->name, sizeof out->name, "%s", name);
@@ -102,7 +100,7 @@ proto_code srv_authdb_user_set_password(sqlite3 *db, const char *user_id,
         goto out;
     sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, pw_hash, -1, SQLITE_STATIC);
-    if ((rc = step_done(db, st, err, errlen)) != PROTO_OK)
+    if ((rc = step_done(st, err, errlen)) != PROTO_OK)
         goto out;
     if (sqlite3_changes(db) == 0) {
         snprintf(err, errlen, "no such user");
@@ -116,7 +114,7 @@ proto_code srv_authdb_user_set_password(sqlite3 *db, const char *user_id,
         goto out;
     }
     sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-    rc = step_done(db, st, err, errlen);
+    rc = step_done(st, err, errlen);
 out:
     sqlite3_finalize(st);
     return rc;
@@ -141,7 +139,7 @@ proto_code srv_authdb_session_insert(sqlite3 *db,
     sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, now_ms);
     sqlite3_bind_int64(st, 4, expires_ms);
-    rc = step_done(db, st, err, errlen);
+    rc = step_done(st, err, errlen);
     sqlite3_finalize(st);
     return rc;
 }
@@ -157,7 +155,7 @@ proto_code srv_authdb_session_delete(sqlite3 *db,
     if (!st)
         return PROTO_INTERNAL;
     sqlite3_bind_blob(st, 1, token_hash, SRV_TOKEN_HASH_LEN, SQLITE_STATIC);
-    rc = step_done(db, st, err, errlen);
+    rc = step_done(st, err, errlen);
     sqlite3_finalize(st);
     return rc;
 }
@@ -196,7 +194,7 @@ proto_code srv_authdb_project_create(sqlite3 *db, const char *name,
     sqlite3_bind_int(st, 3, sample_rate);
     sqlite3_bind_text(st, 4, owner_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now);
-    if ((rc = step_done(db, st, err, errlen)) != PROTO_OK)
+    if ((rc = step_done(st, err, errlen)) != PROTO_OK)
         goto out;
     sqlite3_finalize(st);
     st = prep(db,
@@ -209,7 +207,7 @@ proto_code srv_authdb_project_create(sqlite3 *db, const char *name,
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, owner_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, now);
-    if ((rc = step_done(db, st, err, errlen)) != PROTO_OK)
+    if ((rc = step_done(st, err, errlen)) != PROTO_OK)
         goto out;
     sqlite3_finalize(st);
     rc = PROTO_INTERNAL;
@@ -230,7 +228,7 @@ proto_code srv_authdb_project_create(sqlite3 *db, const char *name,
         goto out;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-    if ((rc = step_done(db, st, err, errlen)) != PROTO_OK)
+    if ((rc = step_done(st, err, errlen)) != PROTO_OK)
         goto out;
     snprintf(id_out, idlen, "%s", id);
 out:
@@ -250,7 +248,7 @@ proto_code srv_authdb_project_delete(sqlite3 *db, const char *project_id,
     if (!st)
         return PROTO_INTERNAL;
     sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    rc = step_done(db, st, err, errlen);
+    rc = step_done(st, err, errlen);
     if (rc == PROTO_OK && sqlite3_changes(db) == 0) {
         snprintf(err, errlen, "project %s does not exist", project_id);
         rc = PROTO_NOT_FOUND;
@@ -262,34 +260,21 @@ proto_code srv_authdb_project_delete(sqlite3 *db, const char *project_id,
 /* Number of owners of a project, or -1 on error. */
 static int count_owners(sqlite3 *db, const char *project_id)
 {
-    sqlite3_stmt *st = NULL;
-    int n = -1;
+    long long n = -1;
 
-    if (sqlite3_prepare_v2(db,
-                           "SELECT COUNT(*) FROM members WHERE project_id = ?1"
-                           " AND role = 'owner'",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto out;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-out:
-    sqlite3_finalize(st);
-    return n;
+    store_query_int(db,
+                    "SELECT COUNT(*) FROM members WHERE project_id = ?1"
+                    " AND role = 'owner'",
+                    STORE_ARGS(project_id), &n, NULL, 0);
+    return (int)n;
 }
 
 /* Does a row exist for `sql` with one text parameter? */
 static bool exists(sqlite3 *db, const char *sql, const char *a)
 {
-    sqlite3_stmt *st = NULL;
-    bool yes = false;
+    long long one;
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-        yes = sqlite3_step(st) == SQLITE_ROW;
-    }
-    sqlite3_finalize(st);
-    return yes;
+    return store_query_int(db, sql, STORE_ARGS(a), &one, NULL, 0) == 1;
 }
 
 proto_code srv_authdb_member_set(sqlite3 *db, const char *project_id,
@@ -332,7 +317,7 @@ proto_code srv_authdb_member_set(sqlite3 *db, const char *project_id,
     sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, srv_role_name(role), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, store_now_ms());
-    rc = step_done(db, st, err, errlen);
+    rc = step_done(st, err, errlen);
 out:
     sqlite3_finalize(st);
     return rc;
@@ -363,7 +348,7 @@ proto_code srv_authdb_member_remove(sqlite3 *db, const char *project_id,
         goto out;
     sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
-    rc = step_done(db, st, err, errlen);
+    rc = step_done(st, err, errlen);
 out:
     sqlite3_finalize(st);
     return rc;
@@ -394,7 +379,7 @@ proto_code srv_authdb_invite_insert(sqlite3 *db, const char *invite_id,
     sqlite3_bind_int64(st, 6, now_ms);
     sqlite3_bind_int64(st, 7, expires_ms);
     sqlite3_bind_int(st, 8, max_uses);
-    rc = step_done(db, st, err, errlen);
+    rc = step_done(st, err, errlen);
     sqlite3_finalize(st);
     return rc;
 }
@@ -414,7 +399,7 @@ proto_code srv_authdb_invite_revoke(sqlite3 *db, const char *project_id,
         return PROTO_INTERNAL;
     sqlite3_bind_text(st, 1, invite_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, project_id, -1, SQLITE_STATIC);
-    rc = step_done(db, st, err, errlen);
+    rc = step_done(st, err, errlen);
     if (rc == PROTO_OK && sqlite3_changes(db) == 0) {
         snprintf(err, errlen, "invite %s does not exist in this project",
                  invite_id);
@@ -493,7 +478,7 @@ proto_code srv_authdb_invite_use(sqlite3 *db, const unsigned char *token_hash,
     if (!st)
         goto out;
     sqlite3_bind_text(st, 1, invite_id, -1, SQLITE_STATIC);
-    if ((rc = step_done(db, st, err, errlen)) != PROTO_OK)
+    if ((rc = step_done(st, err, errlen)) != PROTO_OK)
         goto out;
     *role_out = role;
 out:

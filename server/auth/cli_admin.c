@@ -19,6 +19,7 @@
 #include "server/auth/auth.h"
 #include "server/auth/auth_db.h"
 #include "server/core/store.h"
+#include "server/core/store_stmt.h"
 
 #define MAX_POS 4
 
@@ -412,14 +413,12 @@ static int find_project(sqlite3 *db, const char *ref, char *id, size_t n)
     sqlite3_stmt *st = NULL;
     int found = 0;
 
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id FROM projects WHERE id = ?1 UNION ALL"
+    st = store_prepare(db, "SELECT id FROM projects WHERE id = ?1 UNION ALL"
                            " SELECT id FROM projects WHERE name = ?1 AND"
                            " NOT EXISTS (SELECT 1 FROM projects WHERE id = ?1)"
-                           " LIMIT 2",
-                           -1, &st, NULL) != SQLITE_OK)
+                           " LIMIT 2", STORE_ARGS(ref), NULL, 0);
+    if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (!found)
             snprintf(id, n, "%s", sqlite3_column_text(st, 0));
@@ -681,16 +680,14 @@ int srv_auth_ensure_demo(const char *data_dir, char *project_id,
         }
         created = 1;
     }
-    if (sqlite3_prepare_v2(db,
-                           "SELECT p.id FROM projects p JOIN members m ON"
+    st = store_prepare(db, "SELECT p.id FROM projects p JOIN members m ON"
                            " m.project_id = p.id WHERE m.user_id = ?1 AND"
                            " p.name = 'Demo song' ORDER BY p.created_at"
-                           " LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK) {
+                           " LIMIT 1", STORE_ARGS(u.id), NULL, 0);
+    if (!st) {
         snprintf(err, sizeof err, "%s", sqlite3_errmsg(db));
         goto fail;
     }
-    sqlite3_bind_text(st, 1, u.id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
         snprintf(project_id, idlen, "%s", sqlite3_column_text(st, 0));
     } else if (srv_authdb_project_create(db, "Demo song", 48000, u.id,

@@ -20,6 +20,7 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
+#include "server/core/store_stmt.h"
 #include "server/core/writer.h"
 
 #define INVITE_DEFAULT_S (7 * 86400)
@@ -234,18 +235,18 @@ static enum srv_http_result h_projects_list(struct srv_http_req *req,
     json_t *list;
 
     list = json_array();
-    if (sqlite3_prepare_v2(req->srv->db,
-                           "SELECT p.id, p.name, p.sample_rate, m.role,"
-                           " p.created_at, p.updated_at, p.head_rev"
-                           " FROM members m JOIN projects p ON p.id ="
-                           " m.project_id WHERE m.user_id = ?1"
-                           " ORDER BY p.updated_at DESC, p.id",
-                           -1, &st, NULL) != SQLITE_OK) {
+    st = store_prepare(req->srv->db,
+                       "SELECT p.id, p.name, p.sample_rate, m.role,"
+                       " p.created_at, p.updated_at, p.head_rev"
+                       " FROM members m JOIN projects p ON p.id ="
+                       " m.project_id WHERE m.user_id = ?1"
+                       " ORDER BY p.updated_at DESC, p.id",
+                       STORE_ARGS(req->who.id), NULL, 0);
+    if (!st) {
         json_decref(list);
         return srv_http_error(resp, PROTO_INTERNAL, 500,
                               "could not read the projects");
     }
-    sqlite3_bind_text(st, 1, req->who.id, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(
             list,
@@ -302,11 +303,11 @@ static enum srv_http_result h_project_get(struct srv_http_req *req,
     sqlite3_stmt *st = NULL;
     json_t *out = NULL;
 
-    if (sqlite3_prepare_v2(req->srv->db,
-                           "SELECT id, name, sample_rate, created_at,"
-                           " updated_at, head_rev FROM projects WHERE id = ?1",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, req->params[0], -1, SQLITE_STATIC);
+    st = store_prepare(req->srv->db,
+                       "SELECT id, name, sample_rate, created_at,"
+                       " updated_at, head_rev FROM projects WHERE id = ?1",
+                       STORE_ARGS(req->params[0]), NULL, 0);
+    if (st) {
         if (sqlite3_step(st) == SQLITE_ROW)
             out = json_pack("{s:{s:s, s:s, s:i, s:s, s:I, s:I, s:I}}",
                             "project", "id", sqlite3_column_text(st, 0),
@@ -345,15 +346,15 @@ static enum srv_http_result h_members_list(struct srv_http_req *req,
     sqlite3_stmt *st = NULL;
     json_t *list;
 
-    if (sqlite3_prepare_v2(req->srv->db,
-                           "SELECT u.id, u.name, u.display_name, m.role,"
-                           " m.added_at FROM members m JOIN users u ON u.id ="
-                           " m.user_id WHERE m.project_id = ?1"
-                           " ORDER BY m.added_at, u.name",
-                           -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(req->srv->db,
+                       "SELECT u.id, u.name, u.display_name, m.role,"
+                       " m.added_at FROM members m JOIN users u ON u.id ="
+                       " m.user_id WHERE m.project_id = ?1"
+                       " ORDER BY m.added_at, u.name",
+                       STORE_ARGS(req->params[0]), NULL, 0);
+    if (!st)
         return srv_http_error(resp, PROTO_INTERNAL, 500,
                               "could not read the members");
-    sqlite3_bind_text(st, 1, req->params[0], -1, SQLITE_STATIC);
     list = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(
@@ -481,16 +482,16 @@ static enum srv_http_result h_invites_list(struct srv_http_req *req,
     json_t *list;
     long long now = store_now_ms();
 
-    if (sqlite3_prepare_v2(req->srv->db,
-                           "SELECT i.id, i.role, u.name, i.created_at,"
-                           " i.expires_at, i.max_uses, i.uses, i.revoked"
-                           " FROM invites i LEFT JOIN users u ON u.id ="
-                           " i.created_by WHERE i.project_id = ?1"
-                           " ORDER BY i.created_at DESC, i.id",
-                           -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(req->srv->db,
+                       "SELECT i.id, i.role, u.name, i.created_at,"
+                       " i.expires_at, i.max_uses, i.uses, i.revoked"
+                       " FROM invites i LEFT JOIN users u ON u.id ="
+                       " i.created_by WHERE i.project_id = ?1"
+                       " ORDER BY i.created_at DESC, i.id",
+                       STORE_ARGS(req->params[0]), NULL, 0);
+    if (!st)
         return srv_http_error(resp, PROTO_INTERNAL, 500,
                               "could not read the invites");
-    sqlite3_bind_text(st, 1, req->params[0], -1, SQLITE_STATIC);
     list = json_array();
     while (sqlite3_step(st) == SQLITE_ROW) {
         long long exp = sqlite3_column_int64(st, 4);

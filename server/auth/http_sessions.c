@@ -22,6 +22,7 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
+#include "server/core/store_stmt.h"
 #include "server/core/writer.h"
 #include "server/net/ws.h"
 
@@ -322,20 +323,16 @@ static bool load_login_user(sqlite3 *db, const char *name,
     sqlite3_stmt *st = NULL;
     bool found = false;
 
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, name, display_name, pw_hash FROM users"
-                           " WHERE name = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(db, "SELECT id, name, display_name, pw_hash FROM users"
+                           " WHERE name = ?1", STORE_ARGS(name), NULL, 0);
+    if (!st)
         goto out;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW)
         goto out;
-    snprintf(j->user.id, sizeof j->user.id, "%s", sqlite3_column_text(st, 0));
-    snprintf(j->user.name, sizeof j->user.name, "%s",
-             sqlite3_column_text(st, 1));
-    snprintf(j->user.display_name, sizeof j->user.display_name, "%s",
-             sqlite3_column_text(st, 2));
-    snprintf(j->pw_hash, sizeof j->pw_hash, "%s", sqlite3_column_text(st, 3));
+    store_col_copy(j->user.id, sizeof j->user.id, st, 0);
+    store_col_copy(j->user.name, sizeof j->user.name, st, 1);
+    store_col_copy(j->user.display_name, sizeof j->user.display_name, st, 2);
+    store_col_copy(j->pw_hash, sizeof j->pw_hash, st, 3);
     found = true;
 out:
     sqlite3_finalize(st);

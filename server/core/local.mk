@@ -12,6 +12,8 @@ libserver_la_SOURCES += \
 	server/core/log.h \
 	server/core/store.c \
 	server/core/store.h \
+	server/core/store_stmt.c \
+	server/core/store_stmt.h \
 	server/core/migrate.c \
 	server/core/migrate.h \
 	server/core/writer.c \

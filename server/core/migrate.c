@@ -7,24 +7,19 @@
 
 #include "server/core/log.h"
 #include "server/core/store.h"
+#include "server/core/store_stmt.h"
 
 static int current_version(sqlite3 *db, int *version)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
+    long long v;
 
-    if (sqlite3_prepare_v2(db,
-                           "SELECT coalesce(max(version), 0) FROM "
-                           "schema_migrations",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto out;
-    if (sqlite3_step(st) != SQLITE_ROW)
-        goto out;
-    *version = sqlite3_column_int(st, 0);
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    return rc;
+    if (store_query_int(db,
+                        "SELECT coalesce(max(version), 0) FROM "
+                        "schema_migrations",
+                        STORE_NO_ARGS, &v, NULL, 0) != 1)
+        return -1;
+    *version = (int)v;
+    return 0;
 }
 
 static int record(sqlite3 *db, const struct srv_migration *m)
@@ -32,16 +27,16 @@ static int record(sqlite3 *db, const struct srv_migration *m)
     sqlite3_stmt *st = NULL;
     int rc = -1;
 
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO schema_migrations(version, name, "
-                           "applied_at) VALUES (?, ?, "
-                           "CAST(strftime('%s','now') AS INTEGER) * 1000)",
-                           -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(db,
+                       "INSERT INTO schema_migrations(version, name, "
+                       "applied_at) VALUES (?, ?, "
+                       "CAST(strftime('%s','now') AS INTEGER) * 1000)",
+                       STORE_NO_ARGS, NULL, 0);
+    if (!st)
         goto out;
     sqlite3_bind_int(st, 1, m->version);
     sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_DONE)
-        rc = 0;
+    rc = store_step_done(st, NULL, 0);
 out:
     sqlite3_finalize(st);
     return rc;

@@ -11,7 +11,9 @@
  * copies pages into the database file while commits go on. Before this,
  * every 1000th page a commit also ran the checkpoint (and its fsyncs of
  * the database file) before its deltas could go out. The transaction
- * control statements are prepared once (persistent). */
+ * control statements are prepared once (persistent), at start, in a
+ * statement cache the writer thread takes over; they are finalized at
+ * stop, after the thread has ended. */
 #include "server/core/writer.h"
 
 #include <assert.h>
@@ -24,6 +26,7 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
+#include "server/core/store_stmt.h"
 
 struct job {
     struct job *next;
@@ -47,7 +50,7 @@ static const char *const tx_sql[TX_COUNT] = {
 
 struct store_writer {
     sqlite3 *db;
-    sqlite3_stmt *tx[TX_COUNT];
+    struct store_stmt_cache tx;   /* tx_sql on db; the writer thread's */
     /* the checkpointer */
     sqlite3 *ckpt_db;
     pthread_t ckpt_thread;
@@ -81,11 +84,9 @@ static void run_dones(void *arg)
 /* Runs one of the prepared transaction statements; 0 on success. */
 static int tx_exec(struct store_writer *w, int which)
 {
-    sqlite3_stmt *st = w->tx[which];
-    int rc = sqlite3_step(st);
+    sqlite3_stmt *st = store_stmt_cache_get(&w->tx, w->db, tx_sql[which]);
 
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return st ? store_step_done(st, NULL, 0) : -1;
 }
 
 /* Runs one batch: BEGIN, each job in a savepoint, COMMIT. On a failed
@@ -173,6 +174,7 @@ static void *writer_main(void *arg)
     struct store_writer *w = arg;
 
     on_writer_thread = true;
+    store_stmt_cache_adopt(&w->tx);
 
     pthread_mutex_lock(&w->lock);
     for (;;) {
@@ -220,8 +222,7 @@ struct store_writer *store_writer_start(const char *data_dir,
     if (!w->db)
         goto fail;
     for (int i = 0; i < TX_COUNT; i++)
-        if (sqlite3_prepare_v3(w->db, tx_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &w->tx[i], NULL) != SQLITE_OK) {
+        if (!store_stmt_cache_get(&w->tx, w->db, tx_sql[i])) {
             snprintf(err, errlen, "store writer: %s", sqlite3_errmsg(w->db));
             goto fail;
         }
@@ -249,8 +250,7 @@ fail:
         pthread_mutex_unlock(&w->lock);
         pthread_join(w->ckpt_thread, NULL);
     }
-    for (int i = 0; i < TX_COUNT; i++)
-        sqlite3_finalize(w->tx[i]);
+    store_stmt_cache_clear(&w->tx);
     sqlite3_close(w->ckpt_db);
     sqlite3_close(w->db);
     pthread_mutex_destroy(&w->lock);
@@ -307,8 +307,7 @@ void store_writer_stop(struct store_writer *w)
     pthread_join(w->thread, NULL);
     pthread_join(w->ckpt_thread, NULL);
     assert(w->head == NULL);
-    for (int i = 0; i < TX_COUNT; i++)
-        sqlite3_finalize(w->tx[i]);
+    store_stmt_cache_clear(&w->tx);
     sqlite3_close(w->ckpt_db);
     sqlite3_close(w->db); /* the last connection checkpoints the WAL */
     pthread_mutex_destroy(&w->lock);

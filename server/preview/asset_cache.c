@@ -13,6 +13,7 @@
 
 #include "engine/fsutil.h"
 #include "server/core/server.h"
+#include "server/core/store_stmt.h"
 
 struct cache_entry {
     char sha[65];
@@ -72,20 +73,14 @@ eng_asset *srv_asset_cache_get(sqlite3 *db, const char *data_dir,
                                const char *project_id, const char *asset_id,
                                int rate)
 {
-    sqlite3_stmt *st = NULL;
     char sha[65] = "";
 
-    if (sqlite3_prepare_v2(db,
-                           "SELECT sha256 FROM assets WHERE project_id=? "
-                           "AND id=? AND state='ready'",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_query_text(db,
+                         "SELECT sha256 FROM assets WHERE project_id=? "
+                         "AND id=? AND state='ready'",
+                         STORE_ARGS(project_id, asset_id), sha, sizeof sha,
+                         NULL, 0) < 0)
         return NULL;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, asset_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(sha, sizeof sha, "%s",
-                 (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
     if (strlen(sha) != 64)
         return NULL;
     return srv_asset_cache_get_sha(data_dir, sha, rate);

@@ -35,6 +35,7 @@
 #include "server/core/server.h"
 #include "server/preview/plans.h"
 #include "server/core/store.h"
+#include "server/core/store_stmt.h"
 
 #define QUEUE_MAX (4u << 20)   /* bytes rendered ahead of the client */
 
@@ -309,11 +310,11 @@ static int project_info(struct srv_http_req *req, const char *pid, char *name,
     sqlite3_stmt *st;
     int rc = -1;
 
-    if (sqlite3_prepare_v2(req->srv->db,
-                           "SELECT name, head_rev FROM projects WHERE id=?",
-                           -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(req->srv->db,
+                       "SELECT name, head_rev FROM projects WHERE id=?",
+                       STORE_ARGS(pid), NULL, 0);
+    if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, pid, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
         const unsigned char *t = sqlite3_column_text(st, 0);
         snprintf(name, nlen, "%s", t ? (const char *)t : "mix");

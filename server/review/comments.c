@@ -38,6 +38,7 @@
 #include "server/review/review_priv.h"
 #include "server/rooms/room.h"
 #include "server/core/store.h"
+#include "server/core/store_stmt.h"
 #include "server/net/ws.h"
 
 /* Positions: at most 24 hours at 48 kHz. */
@@ -61,20 +62,6 @@ static void cstore_free(struct cstore *s)
     free(s);
 }
 
-static json_t *col_text_or_null(sqlite3_stmt *st, int i)
-{
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
-        return json_null();
-    return json_string(review_col_text(st, i));
-}
-
-static json_t *col_int_or_null(sqlite3_stmt *st, int i)
-{
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
-        return json_null();
-    return json_integer(sqlite3_column_int64(st, i));
-}
-
 /* Loads every comment of the project (deleted ones too: they keep their
  * threads and refuse changes). */
 static int cstore_load(struct cstore *s, sqlite3 *db)
@@ -82,40 +69,40 @@ static int cstore_load(struct cstore *s, sqlite3 *db)
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(
-            db,
-            "SELECT id, parent, author, at, end_at, track, clip, body,"
-            " mentions, rev, version_id, resolved, deleted, created_at,"
-            " edited_at, updated_rev FROM comments WHERE project_id=?"
-            " ORDER BY created_at, rev, id",
-            -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(
+        db,
+        "SELECT id, parent, author, at, end_at, track, clip, body,"
+        " mentions, rev, version_id, resolved, deleted, created_at,"
+        " edited_at, updated_rev FROM comments WHERE project_id=?"
+        " ORDER BY created_at, rev, id",
+        STORE_ARGS(s->project_id), NULL, 0);
+    if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, s->project_id, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *o = json_object();
-        json_t *m = json_loads(review_col_text(st, 8), 0, NULL);
-        json_object_set_new(o, "id", json_string(review_col_text(st, 0)));
-        json_object_set_new(o, "parent", col_text_or_null(st, 1));
-        json_object_set_new(o, "author", col_text_or_null(st, 2));
-        json_object_set_new(o, "at", col_int_or_null(st, 3));
-        json_object_set_new(o, "end", col_int_or_null(st, 4));
-        json_object_set_new(o, "track", col_text_or_null(st, 5));
-        json_object_set_new(o, "clip", col_text_or_null(st, 6));
-        json_object_set_new(o, "body", json_string(review_col_text(st, 7)));
+        json_t *m = json_loads(store_col_text(st, 8), 0, NULL);
+        json_object_set_new(o, "id", json_string(store_col_text(st, 0)));
+        json_object_set_new(o, "parent", store_col_json_text(st, 1));
+        json_object_set_new(o, "author", store_col_json_text(st, 2));
+        json_object_set_new(o, "at", store_col_json_int(st, 3));
+        json_object_set_new(o, "end", store_col_json_int(st, 4));
+        json_object_set_new(o, "track", store_col_json_text(st, 5));
+        json_object_set_new(o, "clip", store_col_json_text(st, 6));
+        json_object_set_new(o, "body", json_string(store_col_text(st, 7)));
         json_object_set_new(o, "mentions", json_is_array(m) ? m : json_array());
         if (!json_is_array(m))
             json_decref(m);
-        json_object_set_new(o, "rev", col_int_or_null(st, 9));
-        json_object_set_new(o, "version", col_text_or_null(st, 10));
+        json_object_set_new(o, "rev", store_col_json_int(st, 9));
+        json_object_set_new(o, "version", store_col_json_text(st, 10));
         json_object_set_new(o, "resolved",
                             json_boolean(sqlite3_column_int(st, 11)));
         json_object_set_new(o, "deleted",
                             json_boolean(sqlite3_column_int(st, 12)));
-        json_object_set_new(o, "created_at", col_int_or_null(st, 13));
-        json_object_set_new(o, "edited_at", col_int_or_null(st, 14));
-        json_object_set_new(o, "updated_rev", col_int_or_null(st, 15));
-        json_array_append_new(s->order, json_string(review_col_text(st, 0)));
-        json_object_set_new(s->byid, review_col_text(st, 0), o);
+        json_object_set_new(o, "created_at", store_col_json_int(st, 13));
+        json_object_set_new(o, "edited_at", store_col_json_int(st, 14));
+        json_object_set_new(o, "updated_rev", store_col_json_int(st, 15));
+        json_array_append_new(s->order, json_string(store_col_text(st, 0)));
+        json_object_set_new(s->byid, store_col_text(st, 0), o);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -188,12 +175,11 @@ static json_t *with_changes(sqlite3 *db, const char *project_id,
         target = json_string_value(json_object_get(cm, "track"));
     if (!target)
         goto out;
-    if (sqlite3_prepare_v2(db, "SELECT rev FROM objects WHERE project_id=? "
-                               "AND id=?",
-                           -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(db, "SELECT rev FROM objects WHERE project_id=? "
+                           "AND id=?",
+                       STORE_ARGS(project_id, target), NULL, 0);
+    if (!st)
         goto out;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
     bool gone = sqlite3_step(st) != SQLITE_ROW;
     changed = gone || sqlite3_column_int64(st, 0) > rev;
     sqlite3_finalize(st);
@@ -204,6 +190,7 @@ static json_t *with_changes(sqlite3 *db, const char *project_id,
     char needle[96];
     json_t *seen = json_object();
     snprintf(needle, sizeof needle, "\"id\":\"%s\"", target);
+    /* raw: an integer parameter (?2) between the text ones */
     if (sqlite3_prepare_v2(db, "SELECT ops FROM ops WHERE project_id=?1 AND "
                                "rev>?2 AND kind<>'comment' AND "
                                "instr(ops, ?3)>0 ORDER BY rev",
@@ -212,7 +199,7 @@ static json_t *with_changes(sqlite3 *db, const char *project_id,
         sqlite3_bind_int64(st, 2, rev);
         sqlite3_bind_text(st, 3, needle, -1, SQLITE_STATIC);
         while (sqlite3_step(st) == SQLITE_ROW) {
-            json_t *ops = json_loads(review_col_text(st, 0), 0, NULL);
+            json_t *ops = json_loads(store_col_text(st, 0), 0, NULL);
             size_t i;
             json_t *op;
             json_array_foreach(ops, i, op) {
@@ -294,6 +281,7 @@ static int cwrite_run(sqlite3 *db, long long rev, void *arg)
 
     assert(store_on_writer_thread());
 
+    /* raw prepare: 17 parameters of mixed types bound from the comment */
     if (sqlite3_prepare_v2(
             db,
             "INSERT INTO comments(id, project_id, parent, author, at, end_at,"
@@ -323,7 +311,7 @@ static int cwrite_run(sqlite3 *db, long long rev, void *arg)
     bind_int(st, 15, o, "created_at");
     bind_int(st, 16, o, "edited_at");
     sqlite3_bind_int64(st, 17, rev);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    rc = store_step_done(st, NULL, 0);
     if (rc != 0)
         srv_err("comments: storing %s: %s",
                 json_string_value(json_object_get(o, "id")),
@@ -422,6 +410,7 @@ static json_t *mentions_of(sqlite3 *db, const char *project_id,
     json_t *out = json_array();
     sqlite3_stmt *st = NULL;
 
+    /* raw: prepared once, then reset and bound again for each @name */
     if (sqlite3_prepare_v2(db, "SELECT u.id FROM members m JOIN users u ON "
                                "u.id=m.user_id WHERE m.project_id=? AND "
                                "u.name=? COLLATE NOCASE",
@@ -452,7 +441,7 @@ static json_t *mentions_of(sqlite3 *db, const char *project_id,
         sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(st) == SQLITE_ROW) {
-            const char *uid = review_col_text(st, 0);
+            const char *uid = store_col_text(st, 0);
             bool dup = false;
             size_t i;
             json_t *v;

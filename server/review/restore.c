@@ -21,6 +21,7 @@
 #include "protocol/summary.h"
 #include "server/rooms/doc_at.h"
 #include "server/core/server.h"
+#include "server/core/store_stmt.h"
 #include "server/review/review_priv.h"
 #include "server/rooms/room.h"
 #include "server/net/ws.h"
@@ -58,17 +59,11 @@ static long long resolve_rev(struct srv_conn *c, const struct srv_ws_args *a,
         return r;
     }
     if (json_is_string(v)) {
-        sqlite3_stmt *st = NULL;
         long long r = -1;
-        if (sqlite3_prepare_v2(c->srv->db, "SELECT rev FROM versions WHERE "
-                                           "project_id=? AND id=?",
-                               -1, &st, NULL) == SQLITE_OK) {
-            sqlite3_bind_text(st, 1, c->project_id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, json_string_value(v), -1, SQLITE_STATIC);
-            if (sqlite3_step(st) == SQLITE_ROW)
-                r = sqlite3_column_int64(st, 0);
-            sqlite3_finalize(st);
-        }
+        store_query_int(c->srv->db, "SELECT rev FROM versions WHERE "
+                                    "project_id=? AND id=?",
+                        STORE_ARGS(c->project_id, json_string_value(v)), &r,
+                        NULL, 0);
         if (r < 0)
             srv_ws_error(c, id, PROTO_NOT_FOUND, "version %s does not exist",
                          json_string_value(v));

@@ -32,9 +32,6 @@ void review_new_id(char *buf, size_t len, const char *prefix);
 void review_current_version(sqlite3 *db, const char *project_id, char *buf,
                             size_t len);
 
-/* The string of a column, "" for NULL. */
-const char *review_col_text(sqlite3_stmt *st, int i);
-
 /* ---- versions.c ---- */
 void review_versions_init(void);
 /* ---- restore.c ---- */

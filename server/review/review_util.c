@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "server/core/store_stmt.h"
 #include "server/review/review_priv.h"
 #include "server/net/ws.h"
 
@@ -46,24 +47,11 @@ void review_new_id(char *buf, size_t len, const char *prefix)
     snprintf(buf, len, "%s%s", prefix, tail);
 }
 
-const char *review_col_text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 void review_current_version(sqlite3 *db, const char *project_id, char *buf,
                             size_t len)
 {
-    sqlite3_stmt *st = NULL;
-
     buf[0] = '\0';
-    if (sqlite3_prepare_v2(db, "SELECT id FROM versions WHERE project_id=? "
-                               "ORDER BY rev DESC, created_at DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(buf, len, "%s", review_col_text(st, 0));
-    sqlite3_finalize(st);
+    store_query_text(db, "SELECT id FROM versions WHERE project_id=? "
+                         "ORDER BY rev DESC, created_at DESC LIMIT 1",
+                     STORE_ARGS(project_id), buf, len, NULL, 0);
 }

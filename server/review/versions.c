@@ -29,6 +29,7 @@
 #include "server/review/review_priv.h"
 #include "server/rooms/room.h"
 #include "server/core/store.h"
+#include "server/core/store_stmt.h"
 #include "server/core/writer.h"
 #include "server/net/ws.h"
 
@@ -62,25 +63,16 @@ static json_t *version_row(sqlite3_stmt *st)
 {
     json_t *o = json_object();
 
-    json_object_set_new(o, "id", json_string(review_col_text(st, 0)));
+    json_object_set_new(o, "id", json_string(store_col_text(st, 0)));
     json_object_set_new(o, "rev", json_integer(sqlite3_column_int64(st, 1)));
-    json_object_set_new(o, "name", json_string(review_col_text(st, 2)));
-    json_object_set_new(o, "note", json_string(review_col_text(st, 3)));
-    json_object_set_new(o, "status", json_string(review_col_text(st, 4)));
-    json_object_set_new(o, "created_by",
-                        sqlite3_column_type(st, 5) == SQLITE_NULL
-                            ? json_null()
-                            : json_string(review_col_text(st, 5)));
+    json_object_set_new(o, "name", json_string(store_col_text(st, 2)));
+    json_object_set_new(o, "note", json_string(store_col_text(st, 3)));
+    json_object_set_new(o, "status", json_string(store_col_text(st, 4)));
+    json_object_set_new(o, "created_by", store_col_json_text(st, 5));
     json_object_set_new(o, "created_at",
                         json_integer(sqlite3_column_int64(st, 6)));
-    json_object_set_new(o, "status_by",
-                        sqlite3_column_type(st, 7) == SQLITE_NULL
-                            ? json_null()
-                            : json_string(review_col_text(st, 7)));
-    json_object_set_new(o, "status_at",
-                        sqlite3_column_type(st, 8) == SQLITE_NULL
-                            ? json_null()
-                            : json_integer(sqlite3_column_int64(st, 8)));
+    json_object_set_new(o, "status_by", store_col_json_text(st, 7));
+    json_object_set_new(o, "status_at", store_col_json_int(st, 8));
     return o;
 }
 
@@ -95,12 +87,11 @@ static json_t *version_get(sqlite3 *db, const char *project_id,
     sqlite3_stmt *st = NULL;
     json_t *o = NULL;
 
-    if (sqlite3_prepare_v2(db, "SELECT " VERSION_COLS " FROM versions WHERE "
-                               "project_id=? AND id=?",
-                           -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(db, "SELECT " VERSION_COLS " FROM versions WHERE "
+                           "project_id=? AND id=?",
+                       STORE_ARGS(project_id, id), NULL, 0);
+    if (!st)
         return NULL;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
         o = version_row(st);
     sqlite3_finalize(st);
@@ -135,12 +126,11 @@ static int vjob_write(sqlite3 *db, void *arg)
               " AND status<>'approved'";
         break;
     }
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+    st = store_prepare(db, sql, STORE_ARGS(j->id, j->project_id), NULL, 0);
+    if (!st) {
         srv_err("versions: %s", sqlite3_errmsg(db));
         return -1;
     }
-    sqlite3_bind_text(st, 1, j->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, j->project_id, -1, SQLITE_STATIC);
     if (j->op == V_CREATE)
         sqlite3_bind_int64(st, 3, j->rev);
     if (j->op == V_CREATE || j->op == V_RENAME)
@@ -433,13 +423,13 @@ static int on_list(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     (void)a;
     if (!hello_done(c, id))
         return 0;
-    if (sqlite3_prepare_v2(c->srv->db,
-                           "SELECT " VERSION_COLS " FROM versions WHERE "
-                           "project_id=? ORDER BY rev DESC, created_at DESC",
-                           -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(c->srv->db,
+                       "SELECT " VERSION_COLS " FROM versions WHERE "
+                       "project_id=? ORDER BY rev DESC, created_at DESC",
+                       STORE_ARGS(c->project_id), NULL, 0);
+    if (!st)
         return srv_ws_error(c, id, PROTO_INTERNAL,
                             "the versions could not be read"), 0;
-    sqlite3_bind_text(st, 1, c->project_id, -1, SQLITE_STATIC);
     out = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(out, version_row(st));

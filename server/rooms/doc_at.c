@@ -17,12 +17,7 @@
 #include <string.h>
 
 #include "protocol/ops.h"
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
+#include "server/core/store_stmt.h"
 
 static void *db_fail(sqlite3 *db, proto_err *err)
 {
@@ -37,16 +32,17 @@ static int load_assets(sqlite3 *db, proto_doc *doc, const char *project_id,
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(db, "SELECT id, frames, state FROM assets "
-                               "WHERE project_id=?",
-                           -1, &st, NULL) != SQLITE_OK) {
+    st = store_prepare(db, "SELECT id, frames, state FROM assets "
+                           "WHERE project_id=?",
+                       STORE_ARGS(project_id), NULL, 0);
+    if (!st) {
         db_fail(db, err);
         return -1;
     }
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        proto_doc_set_asset(doc, col_text(st, 0), sqlite3_column_int64(st, 1),
-                            strcmp(col_text(st, 2), "ready") == 0);
+        proto_doc_set_asset(doc, store_col_text(st, 0),
+                            sqlite3_column_int64(st, 1),
+                            strcmp(store_col_text(st, 2), "ready") == 0);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
         db_fail(db, err);
@@ -87,14 +83,14 @@ static proto_doc *load_current(sqlite3 *db, const char *project_id,
     json_t *bodies = json_array();
     int rc;
 
-    if (sqlite3_prepare_v2(db, "SELECT body FROM objects WHERE project_id=?",
-                           -1, &st, NULL) != SQLITE_OK) {
+    st = store_prepare(db, "SELECT body FROM objects WHERE project_id=?",
+                       STORE_ARGS(project_id), NULL, 0);
+    if (!st) {
         db_fail(db, err);
         goto out;
     }
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *o = json_loads(col_text(st, 0), 0, NULL);
+        json_t *o = json_loads(store_col_text(st, 0), 0, NULL);
         if (!json_is_object(o)) {
             json_decref(o);
             proto_fail(err, PROTO_INTERNAL,
@@ -126,19 +122,19 @@ static proto_doc *load_snapshot(sqlite3 *db, const char *project_id,
     proto_doc *doc = NULL;
     json_t *bodies = NULL;
 
-    if (sqlite3_prepare_v2(db, "SELECT doc FROM snapshots WHERE "
-                               "project_id=? AND rev=?",
-                           -1, &st, NULL) != SQLITE_OK) {
+    st = store_prepare(db, "SELECT doc FROM snapshots WHERE "
+                           "project_id=? AND rev=?",
+                       STORE_ARGS(project_id), NULL, 0);
+    if (!st) {
         db_fail(db, err);
         goto out;
     }
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, rev);
     if (sqlite3_step(st) != SQLITE_ROW) {
         proto_fail(err, PROTO_INTERNAL, "snapshot %lld cannot be read", rev);
         goto out;
     }
-    bodies = json_loads(col_text(st, 0), 0, NULL);
+    bodies = json_loads(store_col_text(st, 0), 0, NULL);
     if (!json_is_array(bodies)) {
         proto_fail(err, PROTO_INTERNAL, "snapshot %lld is not a JSON array",
                    rev);
@@ -168,9 +164,9 @@ static long long nearest_snapshot(sqlite3 *db, const char *project_id,
               : "SELECT min(rev) FROM snapshots WHERE project_id=?1 AND "
                 "rev>=?2 AND rev<=?3";
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    st = store_prepare(db, sql, STORE_ARGS(project_id), NULL, 0);
+    if (!st)
         return 0;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, rev);
     if (!below)
         sqlite3_bind_int64(st, 3, head);
@@ -194,18 +190,18 @@ static int replay(sqlite3 *db, proto_doc *doc, const char *project_id,
                 : "SELECT rev, kind, inverse FROM ops WHERE project_id=? AND "
                   "rev>? AND rev<=? ORDER BY rev DESC";
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+    st = store_prepare(db, sql, STORE_ARGS(project_id), NULL, 0);
+    if (!st) {
         db_fail(db, err);
         goto out;
     }
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, lo);
     sqlite3_bind_int64(st, 3, hi);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         long long r = sqlite3_column_int64(st, 0);
-        if (strcmp(col_text(st, 1), "comment") == 0)
+        if (strcmp(store_col_text(st, 1), "comment") == 0)
             continue;
-        json_t *ops = json_loads(col_text(st, 2), 0, NULL);
+        json_t *ops = json_loads(store_col_text(st, 2), 0, NULL);
         json_t *applied = NULL, *inverse = NULL;
         proto_err e;
         proto_err_clear(&e);
@@ -294,19 +290,19 @@ proto_doc *srv_doc_at_rev2(sqlite3 *db, const char *project_id, long long rev,
         }
         in_tx = true;
     }
-    if (sqlite3_prepare_v2(db, "SELECT name, sample_rate, head_rev FROM "
-                               "projects WHERE id=?",
-                           -1, &st, NULL) != SQLITE_OK) {
+    st = store_prepare(db, "SELECT name, sample_rate, head_rev FROM "
+                           "projects WHERE id=?",
+                       STORE_ARGS(project_id), NULL, 0);
+    if (!st) {
         db_fail(db, err);
         goto out;
     }
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
         proto_fail(err, PROTO_NOT_FOUND, "project %s does not exist",
                    project_id);
         goto out;
     }
-    snprintf(pname, sizeof pname, "%s", col_text(st, 0));
+    snprintf(pname, sizeof pname, "%s", store_col_text(st, 0));
     rate = sqlite3_column_int(st, 1);
     head = sqlite3_column_int64(st, 2);
     sqlite3_finalize(st);

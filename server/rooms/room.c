@@ -19,6 +19,7 @@
 #include "server/core/server.h"
 #include "server/rooms/room_priv.h"
 #include "server/core/store.h"
+#include "server/core/store_stmt.h"
 #include "server/core/writer.h"
 #include "server/net/ws.h"
 
@@ -30,51 +31,15 @@ unsigned long long room_n_rejects;       /* counted by room_push.c */
 /* ------------------------------------------------------------------ */
 /* reader statements (loop thread)                                      */
 
-#define READER_CACHE 24
-static struct {
-    const char *sql;
-    sqlite3 *db;
-    sqlite3_stmt *st;
-} reader_cache[READER_CACHE];
+static struct store_stmt_cache reader_cache; /* on srv->db */
 
 sqlite3_stmt *room_reader_stmt(struct srv_server *srv, const char *sql)
 {
-    int free_slot = -1;
+    sqlite3_stmt *st = store_stmt_cache_get(&reader_cache, srv->db, sql);
 
-    for (int i = 0; i < READER_CACHE; i++) {
-        if (reader_cache[i].sql == sql && reader_cache[i].db == srv->db) {
-            sqlite3_reset(reader_cache[i].st);
-            sqlite3_clear_bindings(reader_cache[i].st);
-            return reader_cache[i].st;
-        }
-        if (!reader_cache[i].sql && free_slot < 0)
-            free_slot = i;
-    }
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v3(srv->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-                           NULL) != SQLITE_OK) {
+    if (!st)
         srv_err("room: cannot prepare a query: %s", sqlite3_errmsg(srv->db));
-        return NULL;
-    }
-    if (free_slot >= 0) {
-        reader_cache[free_slot].sql = sql;
-        reader_cache[free_slot].db = srv->db;
-        reader_cache[free_slot].st = st;
-    } else {
-        srv_warn("room: reader statement cache full");
-    }
     return st;
-}
-
-static void reader_cache_clear(void)
-{
-    for (int i = 0; i < READER_CACHE; i++) {
-        if (reader_cache[i].st)
-            sqlite3_finalize(reader_cache[i].st);
-        reader_cache[i].sql = NULL;
-        reader_cache[i].db = NULL;
-        reader_cache[i].st = NULL;
-    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -176,12 +141,6 @@ void room_maybe_free(struct srv_room *room)
         room_free(room);
 }
 
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 /* Reads the project row, its objects and its assets into a new room. */
 static struct srv_room *room_load(struct srv_server *srv,
                                   const char *project_id, char *err,
@@ -212,10 +171,9 @@ static struct srv_room *room_load(struct srv_server *srv,
         snprintf(err, errlen, "project %s does not exist", project_id);
         goto fail;
     }
-    snprintf(name, sizeof name, "%s", col_text(st, 0));
+    store_col_copy(name, sizeof name, st, 0);
     room->sample_rate = sqlite3_column_int(st, 1);
-    snprintf(room->created_by, sizeof room->created_by, "%s",
-             col_text(st, 2));
+    store_col_copy(room->created_by, sizeof room->created_by, st, 2);
     room->created_at = sqlite3_column_int64(st, 3);
     room->head = room->committed = sqlite3_column_int64(st, 4);
     sqlite3_reset(st);
@@ -226,7 +184,7 @@ static struct srv_room *room_load(struct srv_server *srv,
     sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         json_error_t jerr;
-        json_t *o = json_loads(col_text(st, 0), 0, &jerr);
+        json_t *o = json_loads(store_col_text(st, 0), 0, &jerr);
         if (!json_is_object(o)) {
             json_decref(o);
             sqlite3_reset(st);
@@ -260,9 +218,9 @@ static struct srv_room *room_load(struct srv_server *srv,
         goto dberr;
     sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        proto_doc_set_asset(room->doc, col_text(st, 0),
+        proto_doc_set_asset(room->doc, store_col_text(st, 0),
                             sqlite3_column_int64(st, 1),
-                            strcmp(col_text(st, 2), "ready") == 0);
+                            strcmp(store_col_text(st, 2), "ready") == 0);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         goto dberr;
@@ -415,9 +373,9 @@ static void user_load(struct srv_room *room, struct room_user *u)
     sqlite3_bind_int(st, 4, 2 * UNDO_DEPTH);
     while (sqlite3_step(st) == SQLITE_ROW) {
         long long rev = sqlite3_column_int64(st, 0);
-        const char *kind = col_text(st, 1);
-        json_t *applied = json_loads(col_text(st, 2), 0, NULL);
-        json_t *inverse = json_loads(col_text(st, 3), 0, NULL);
+        const char *kind = store_col_text(st, 1);
+        json_t *applied = json_loads(store_col_text(st, 2), 0, NULL);
+        json_t *inverse = json_loads(store_col_text(st, 3), 0, NULL);
         if (json_is_array(applied) && json_is_array(inverse)) {
             if (strcmp(kind, "push") == 0) {
                 room_stack_clear(&u->redo);
@@ -486,23 +444,22 @@ json_t *room_delta_json(long long rev, const char *kind, const char *client,
 
 json_t *room_delta_from_row(sqlite3_stmt *st)
 {
-    json_t *ops = json_loads(col_text(st, 6), 0, NULL);
+    json_t *ops = json_loads(store_col_text(st, 6), 0, NULL);
 
     if (!ops)
         return NULL;
-    json_t *m = room_catchup_message(col_text(st, 1),
+    json_t *m = room_catchup_message(store_col_text(st, 1),
                                      sqlite3_column_int64(st, 0),
-                                     col_text(st, 4),
+                                     store_col_text(st, 4),
                                      sqlite3_column_int64(st, 5), ops);
     if (m) {
         json_decref(ops);
         return m;
     }
     json_t *d = room_delta_json(
-        sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2),
-        sqlite3_column_type(st, 3) == SQLITE_NULL ? 0
-                                                  : sqlite3_column_int64(st, 3),
-        col_text(st, 4), sqlite3_column_int64(st, 5), ops,
+        sqlite3_column_int64(st, 0), store_col_text(st, 1),
+        store_col_text(st, 2), sqlite3_column_int64(st, 3) /* 0 if NULL */,
+        store_col_text(st, 4), sqlite3_column_int64(st, 5), ops,
         sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8));
     json_decref(ops);
     return d;
@@ -606,7 +563,7 @@ static void on_stop(struct srv_server *srv)
             room_flush(r);
     if (srv->writer)
         store_writer_submit(srv->writer, room_wcache_finalize_job, NULL, NULL);
-    reader_cache_clear();
+    store_stmt_cache_clear(&reader_cache);
 }
 
 static const struct srv_ws_route routes[] = {

@@ -26,6 +26,7 @@
 #include "server/core/server.h"
 #include "server/rooms/room_priv.h"
 #include "server/core/store.h"
+#include "server/core/store_stmt.h"
 #include "server/core/writer.h"
 #include "server/net/ws.h"
 
@@ -83,10 +84,7 @@ static void job_free(struct rev_job *j)
 /* The writer thread's prepared statements (thread-local: only the writer
  * thread runs batch_write). Finalized by a job submitted at shutdown. */
 enum { W_HEAD, W_OPS, W_UPSERT, W_DELETE, W_SEQ, W_SNAP, W_COUNT };
-static __thread struct {
-    sqlite3 *db;
-    sqlite3_stmt *st[W_COUNT];
-} wcache;
+static __thread struct store_stmt_cache wcache;
 
 static const char *const wsql[W_COUNT] = {
     "UPDATE projects SET head_rev=?1, updated_at=?2, name=coalesce(?4, name)"
@@ -103,45 +101,22 @@ static const char *const wsql[W_COUNT] = {
     "INSERT OR REPLACE INTO snapshots(project_id, rev, doc) VALUES(?,?,?)",
 };
 
-static void wcache_clear(void)
-{
-    for (int i = 0; i < W_COUNT; i++) {
-        sqlite3_finalize(wcache.st[i]);
-        wcache.st[i] = NULL;
-    }
-    wcache.db = NULL;
-}
-
 int room_wcache_finalize_job(sqlite3 *db, void *arg)
 {
     (void)db;
     (void)arg;
     assert(store_on_writer_thread());
-    wcache_clear();
+    store_stmt_cache_clear(&wcache);
     return 0;
 }
 
 static sqlite3_stmt *wstmt(sqlite3 *db, int which)
 {
-    if (wcache.db != db)
-        wcache_clear();
-    wcache.db = db;
-    if (!wcache.st[which] &&
-        sqlite3_prepare_v3(db, wsql[which], -1, SQLITE_PREPARE_PERSISTENT,
-                           &wcache.st[which], NULL) != SQLITE_OK) {
-        srv_err("room writer: %s", sqlite3_errmsg(db));
-        return NULL;
-    }
-    sqlite3_reset(wcache.st[which]);
-    sqlite3_clear_bindings(wcache.st[which]);
-    return wcache.st[which];
-}
+    sqlite3_stmt *st = store_stmt_cache_get(&wcache, db, wsql[which]);
 
-static int step_done(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    if (!st)
+        srv_err("room writer: %s", sqlite3_errmsg(db));
+    return st;
 }
 
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
@@ -189,7 +164,7 @@ static int rev_write_one(sqlite3 *db, struct rev_job *j, long long idx,
     sqlite3_bind_text(st, 10, j->summary ? j->summary : "", -1, SQLITE_STATIC);
     bind_int_or_null(st, 11, j->undo_of);
     bind_int_or_null(st, 12, j->redo_of);
-    if (step_done(st) != 0)
+    if (store_step_done(st, NULL, 0) != 0)
         goto dberr;
 
     for (size_t i = 0; i < j->n_obj; i++) {
@@ -210,7 +185,7 @@ static int rev_write_one(sqlite3 *db, struct rev_job *j, long long idx,
             sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 2, o->id, -1, SQLITE_STATIC);
         }
-        if (step_done(st) != 0)
+        if (store_step_done(st, NULL, 0) != 0)
             goto dberr;
     }
 
@@ -222,7 +197,7 @@ static int rev_write_one(sqlite3 *db, struct rev_job *j, long long idx,
         sqlite3_bind_text(st, 2, j->client, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, j->seq);
         sqlite3_bind_int64(st, 4, j->rev);
-        if (step_done(st) != 0)
+        if (store_step_done(st, NULL, 0) != 0)
             goto dberr;
     }
     if (j->snap_text) {
@@ -231,7 +206,7 @@ static int rev_write_one(sqlite3 *db, struct rev_job *j, long long idx,
         sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, j->rev);
         sqlite3_bind_text(st, 3, j->snap_text, -1, SQLITE_STATIC);
-        if (step_done(st) != 0)
+        if (store_step_done(st, NULL, 0) != 0)
             goto dberr;
     }
     if (j->xwrite && j->xwrite(db, j->rev, j->xarg) != 0) {
@@ -277,7 +252,7 @@ static int batch_write(sqlite3 *db, void *arg)
     sqlite3_bind_text(st, 3, first->project_id, -1, SQLITE_STATIC);
     bind_text_or_null(st, 4, name);
     sqlite3_bind_int64(st, 5, first->rev - 1);
-    if (step_done(st) != 0) {
+    if (store_step_done(st, NULL, 0) != 0) {
         srv_err("room %s: storing revisions %lld-%lld: %s", first->project_id,
                 first->rev, last->rev, sqlite3_errmsg(db));
         goto out;

@@ -18,14 +18,9 @@
 #include "server/auth/auth.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
+#include "server/core/store_stmt.h"
 #include "server/rooms/room_priv.h"
 #include "server/net/ws.h"
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
 
 static json_t *members_json(struct srv_room *room)
 {
@@ -40,9 +35,10 @@ static json_t *members_json(struct srv_room *room)
     sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:s, s:s}", "id", col_text(st, 0), "name",
-                         col_text(st, 1), "display_name", col_text(st, 2),
-                         "role", col_text(st, 3)));
+            a, json_pack("{s:s, s:s, s:s, s:s}", "id", store_col_text(st, 0),
+                         "name", store_col_text(st, 1), "display_name",
+                         store_col_text(st, 2), "role",
+                         store_col_text(st, 3)));
     sqlite3_reset(st);
     return a;
 }

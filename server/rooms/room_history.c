@@ -7,17 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "server/core/store_stmt.h"
 #include "server/rooms/room_priv.h"
 #include "server/net/ws.h"
 
 #define HISTORY_MAX 200
 #define HISTORY_DEFAULT 50
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
 
 const struct srv_ws_param room_history_params[] = {
     {.name = "before", .type = SRV_WS_INTEGER, .flags = SRV_WS_NULLABLE,
@@ -70,20 +65,20 @@ int room_on_history(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
             more = true;
             break;
         }
-        json_t *ops = json_loads(col_text(st, 6), 0, NULL);
+        json_t *ops = json_loads(store_col_text(st, 6), 0, NULL);
         json_t *e = json_object();
         json_object_set_new(e, "rev", json_integer(sqlite3_column_int64(st, 0)));
-        json_object_set_new(e, "kind", json_string(col_text(st, 1)));
+        json_object_set_new(e, "kind", json_string(store_col_text(st, 1)));
         json_object_set_new(e, "user",
                             sqlite3_column_type(st, 2) == SQLITE_NULL
                                 ? json_null()
-                                : json_string(col_text(st, 2)));
+                                : json_string(store_col_text(st, 2)));
         json_object_set_new(e, "user_name",
                             sqlite3_column_type(st, 3) == SQLITE_NULL
                                 ? json_null()
-                                : json_string(col_text(st, 3)));
+                                : json_string(store_col_text(st, 3)));
         json_object_set_new(e, "ts", json_integer(sqlite3_column_int64(st, 4)));
-        json_object_set_new(e, "summary", json_string(col_text(st, 5)));
+        json_object_set_new(e, "summary", json_string(store_col_text(st, 5)));
         json_object_set_new(e, "ops", ops ? ops : json_array());
         if (sqlite3_column_type(st, 7) != SQLITE_NULL)
             json_object_set_new(e, "undo_of",

@@ -1,7 +1,11 @@
 # tests/unit/server.mk -- build fragment (see Makefile.am)
-# Core: settings, migrations, the writer thread.
+# Core: settings, migrations, the writer thread, the statement helpers.
 UNIT_TESTS += tests/unit/test_config tests/unit/test_migrate tests/unit/test_writer
 check_PROGRAMS += tests/unit/test_config tests/unit/test_migrate tests/unit/test_writer
+UNIT_TESTS += tests/unit/test_store
+check_PROGRAMS += tests/unit/test_store
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_migrate_SOURCES = tests/unit/test_migrate.c
