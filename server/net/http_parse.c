@@ -23,6 +23,8 @@ size_t srv_http_url_decode(const char *src, size_t n, char *out,
 {
     size_t o = 0;
 
+    if (outlen == 0)
+        return 0;
     for (size_t i = 0; i < n && o + 1 < outlen; i++) {
         if (src[i] == '%' && i + 2 < n && hexval(src[i + 1]) >= 0 &&
             hexval(src[i + 2]) >= 0) {
