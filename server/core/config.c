@@ -92,7 +92,7 @@ static bool listen_host_ok(const char *host)
 static int set_listen(struct srv_config *cfg, const char *v)
 {
     const char *colon = strrchr(v, ':');
-    char host[sizeof cfg->listen_host];
+    char host[sizeof cfg->listen_host] = "";
     long long port;
     size_t hl;
 
