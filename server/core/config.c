@@ -92,7 +92,7 @@ static bool listen_host_ok(const char *host)
 static int set_listen(struct srv_config *cfg, const char *v)
 {
     const char *colon = strrchr(v, ':');
-    char host[sizeof cfg->listen_host];
+    char host[sizeof cfg->listen_host] = "";
     long long port;
     size_t hl;
 
@@ -211,7 +211,8 @@ static char *trim(char *s)
 int srv_config_load_file(struct srv_config *cfg, const char *path, char *err,
                          size_t errlen)
 {
-    char line[8192], msg[512];
+    char *line = NULL, msg[512];
+    size_t cap = 0;
     int lineno = 0, rc = -1;
     FILE *f = fopen(path, "r");
 
@@ -219,7 +220,9 @@ int srv_config_load_file(struct srv_config *cfg, const char *path, char *err,
         snprintf(err, errlen, "config file %s: %s", path, strerror(errno));
         return -1;
     }
-    while (fgets(line, sizeof line, f)) {
+    /* getline: a line of any length is one line (a long comment stays a
+     * comment; a long value reaches the setter, which refuses it) */
+    while (getline(&line, &cap, f) >= 0) {
         char *s = trim(line), *eq;
         lineno++;
         if (!*s || *s == '#')
@@ -237,6 +240,7 @@ int srv_config_load_file(struct srv_config *cfg, const char *path, char *err,
     }
     rc = 0;
 out:
+    free(line);
     fclose(f);
     return rc;
 }

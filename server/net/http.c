@@ -16,6 +16,7 @@
 
 #include "server/core/log.h"
 #include "server/core/server.h"
+#include "server/net/http_parse.h"
 #include "server/net/static.h"
 
 #define MAX_ROUTES 128
@@ -147,113 +148,29 @@ void srv_http_add_header(struct srv_http_resp *resp, const char *name,
 
 json_t *srv_http_body_json(struct srv_http_req *req, struct srv_http_resp *resp)
 {
-    json_error_t jerr;
-    json_t *j;
+    char msg[1024];
+    proto_code code;
+    json_t *j = srv_http_parse_json_object(req->body, req->body_len, &code,
+                                           msg, sizeof msg);
 
-    if (!req->body || req->body_len == 0) {
-        srv_http_error(resp, PROTO_BAD_REQUEST, 400,
-                       "the request needs a JSON object as its body");
-        return NULL;
-    }
-    j = json_loadb((const char *)req->body, req->body_len, 0, &jerr);
-    if (!j) {
-        srv_http_error(resp, PROTO_BAD_REQUEST, 400,
-                       "the body is not valid JSON: %s (line %d)", jerr.text,
-                       jerr.line);
-        return NULL;
-    }
-    if (!json_is_object(j)) {
-        json_decref(j);
-        srv_http_error(resp, PROTO_BAD_REQUEST, 400,
-                       "the body must be a JSON object");
-        return NULL;
-    }
+    if (!j)
+        srv_http_error(resp, code, 400, "%s", msg);
     return j;
-}
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* URL-decodes src[0..n) into out (always NUL-terminated). */
-static void url_decode(const char *src, size_t n, char *out, size_t outlen)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; i < n && o + 1 < outlen; i++) {
-        if (src[i] == '%' && i + 2 < n && hexval(src[i + 1]) >= 0 &&
-            hexval(src[i + 2]) >= 0) {
-            out[o++] = (char)(hexval(src[i + 1]) * 16 + hexval(src[i + 2]));
-            i += 2;
-        } else if (src[i] == '+') {
-            out[o++] = ' ';
-        } else {
-            out[o++] = src[i];
-        }
-    }
-    out[o] = '\0';
 }
 
 bool srv_http_query(const struct srv_http_req *req, const char *name,
                     char *out, size_t outlen)
 {
-    size_t nl = strlen(name);
-    const char *p = req->query;
-
-    while (*p) {
-        const char *amp = strchr(p, '&');
-        size_t seg = amp ? (size_t)(amp - p) : strlen(p);
-        if (seg > nl && !strncmp(p, name, nl) && p[nl] == '=') {
-            url_decode(p + nl + 1, seg - nl - 1, out, outlen);
-            return true;
-        }
-        if (seg == nl && !strncmp(p, name, nl)) {
-            if (outlen)
-                out[0] = '\0';
-            return true;
-        }
-        p += seg + (amp ? 1 : 0);
-    }
-    return false;
+    return srv_http_query_value(req->query, name, out, outlen);
 }
 
-/* Matches path against pattern; fills params. */
+/* Matches path against pattern; fills req's params. */
 static bool match(const char *pattern, const char *path,
                   struct srv_http_req *req)
 {
-    int np = 0;
-
-    while (*pattern && *path) {
-        if (*pattern == '{') {
-            const char *pe = strchr(pattern, '}');
-            const char *se = strchr(path, '/');
-            size_t len = se ? (size_t)(se - path) : strlen(path);
-            if (!pe || len == 0 || len >= sizeof req->params[0] ||
-                np >= SRV_HTTP_MAX_PARAMS)
-                return false;
-            memcpy(req->params[np], path, len);
-            req->params[np][len] = '\0';
-            np++;
-            pattern = pe + 1;
-            path += len;
-            continue;
-        }
-        if (*pattern != *path)
-            return false;
-        pattern++;
-        path++;
-    }
-    if (*pattern || *path)
-        return false;
-    req->n_params = np;
-    return true;
+    return srv_http_match(pattern, path, &req->params[0][0],
+                          sizeof req->params[0], SRV_HTTP_MAX_PARAMS,
+                          &req->n_params);
 }
 
 static void free_conn(struct http_conn *hc)
@@ -322,10 +239,7 @@ static void read_tokens(struct lws *wsi, struct srv_http_req *req)
     if (lws_http_cookie_get(wsi, SESSION_COOKIE, req->cookie_token, &max))
         req->cookie_token[0] = '\0';
     copy_hdr(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, auth, sizeof auth);
-    req->bearer_token[0] = '\0';
-    if (!strncasecmp(auth, "Bearer ", 7) &&
-        strlen(auth + 7) < sizeof req->bearer_token)
-        memcpy(req->bearer_token, auth + 7, strlen(auth + 7) + 1);
+    srv_http_bearer(auth, req->bearer_token, sizeof req->bearer_token);
 }
 
 /* Fills the request from the headers of a new transaction. */

@@ -8,6 +8,8 @@ libserver_la_SOURCES += \
 	server/net/lws_log.c \
 	server/net/http.c \
 	server/net/http.h \
+	server/net/http_parse.c \
+	server/net/http_parse.h \
 	server/net/static.c \
 	server/net/static.h \
 	server/net/ws.c \

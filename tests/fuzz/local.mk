@@ -1,10 +1,186 @@
-# tests/fuzz/local.mk -- build fragment (see Makefile.am)
-# The decode fuzzer is built and run by tests/fuzz/run.sh with clang
-# (-fsanitize=fuzzer,address,undefined) straight from the engine sources,
-# not by automake: `tests/fuzz/run.sh 30` (CI). Shipped in the tarball:
-EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/fuzz_decode.c tests/fuzz/lsan.supp \
-	tests/fuzz/corpus/decode/f.flac tests/fuzz/corpus/decode/f32.wav \
-	tests/fuzz/corpus/decode/l.mp3 tests/fuzz/corpus/decode/m.aiff \
-	tests/fuzz/corpus/decode/o.opus tests/fuzz/corpus/decode/s16.wav \
-	tests/fuzz/corpus/decode/six.wav tests/fuzz/corpus/decode/u8.wav \
-	tests/fuzz/corpus/decode/v.ogg tests/fuzz/corpus/decode/x24.wav
+# tests/fuzz/local.mk -- build fragment (see Makefile.am): the fuzzers.
+# Every parser has a libFuzzer harness tests/fuzz/fuzz_NAME.c with a seed
+# corpus tests/fuzz/corpus/NAME/:
+#   decode      the engine's import path (engine/import.c and friends)
+#   config      the config file and srv_config_set (server/core/config.c)
+#   multipart   the multipart/form-data parser (server/net/multipart.c)
+#   http_parse  URL decoding, routes, query, Bearer (server/net/http_parse.c)
+#   json_body   the JSON-object request body (server/net/http_parse.c)
+#   push        push application and undo (protocol/ops.h)
+# tests/fuzz/run.sh SECONDS builds each with clang (-fsanitize=fuzzer,
+# address,undefined) straight from the sources and fuzzes it for SECONDS
+# (CI). Here, each harness is linked with gcc against tests/fuzz/replay.c
+# into tests/fuzz/replay_NAME, which runs it over its corpus
+# ($srcdir/tests/fuzz/corpus/NAME) as a unit test -- also in the
+# sanitizer build of `make check-unit`.
+FUZZ_REPLAYS = tests/fuzz/replay_decode tests/fuzz/replay_config \
+	tests/fuzz/replay_multipart tests/fuzz/replay_http_parse \
+	tests/fuzz/replay_json_body tests/fuzz/replay_push
+UNIT_TESTS += $(FUZZ_REPLAYS)
+check_PROGRAMS += $(FUZZ_REPLAYS)
+tests_fuzz_replay_decode_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_decode.c
+tests_fuzz_replay_decode_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"decode"'
+tests_fuzz_replay_decode_LDADD = $(MX_TEST_LIBS)
+tests_fuzz_replay_config_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_config.c
+tests_fuzz_replay_config_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"config"'
+tests_fuzz_replay_config_LDADD = $(MX_TEST_LIBS)
+tests_fuzz_replay_multipart_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_multipart.c
+tests_fuzz_replay_multipart_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"multipart"'
+tests_fuzz_replay_multipart_LDADD = $(MX_TEST_LIBS)
+tests_fuzz_replay_http_parse_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_http_parse.c
+tests_fuzz_replay_http_parse_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"http_parse"'
+tests_fuzz_replay_http_parse_LDADD = $(MX_TEST_LIBS)
+tests_fuzz_replay_json_body_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_json_body.c
+tests_fuzz_replay_json_body_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"json_body"'
+tests_fuzz_replay_json_body_LDADD = $(MX_TEST_LIBS)
+tests_fuzz_replay_push_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_push.c
+tests_fuzz_replay_push_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"push"'
+tests_fuzz_replay_push_LDADD = $(MX_TEST_LIBS)
+# Shipped in the tarball: the scripts and every corpus file (the block
+# between the markers is rewritten by tests/fuzz/gen_corpus.py).
+EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/lsan.supp tests/fuzz/gen_corpus.py
+# corpus: begin
+EXTRA_DIST += \
+	tests/fuzz/corpus/config/bad-host \
+	tests/fuzz/corpus/config/bad-port \
+	tests/fuzz/corpus/config/bad-value \
+	tests/fuzz/corpus/config/comments-blank \
+	tests/fuzz/corpus/config/crlf \
+	tests/fuzz/corpus/config/empty-key \
+	tests/fuzz/corpus/config/empty-value \
+	tests/fuzz/corpus/config/ints-odd \
+	tests/fuzz/corpus/config/localhost \
+	tests/fuzz/corpus/config/long-comment-line \
+	tests/fuzz/corpus/config/long-value \
+	tests/fuzz/corpus/config/no-equals \
+	tests/fuzz/corpus/config/no-newline-at-end \
+	tests/fuzz/corpus/config/nul-in-line \
+	tests/fuzz/corpus/config/ok-all \
+	tests/fuzz/corpus/config/origin-bad \
+	tests/fuzz/corpus/config/origins-17 \
+	tests/fuzz/corpus/config/pair-demo \
+	tests/fuzz/corpus/config/pair-level \
+	tests/fuzz/corpus/config/pair-listen \
+	tests/fuzz/corpus/config/pair-nokey \
+	tests/fuzz/corpus/config/pair-sync \
+	tests/fuzz/corpus/config/regress-listen-tail \
+	tests/fuzz/corpus/config/regress-long-comment \
+	tests/fuzz/corpus/config/two-equals \
+	tests/fuzz/corpus/config/unknown-key \
+	tests/fuzz/corpus/decode/f.flac \
+	tests/fuzz/corpus/decode/f32.wav \
+	tests/fuzz/corpus/decode/l.mp3 \
+	tests/fuzz/corpus/decode/m.aiff \
+	tests/fuzz/corpus/decode/o.opus \
+	tests/fuzz/corpus/decode/s16.wav \
+	tests/fuzz/corpus/decode/six.wav \
+	tests/fuzz/corpus/decode/u8.wav \
+	tests/fuzz/corpus/decode/v.ogg \
+	tests/fuzz/corpus/decode/x24.wav \
+	tests/fuzz/corpus/http_parse/bare-name \
+	tests/fuzz/corpus/http_parse/brace-pair \
+	tests/fuzz/corpus/http_parse/empty \
+	tests/fuzz/corpus/http_parse/empty-params \
+	tests/fuzz/corpus/http_parse/five-params \
+	tests/fuzz/corpus/http_parse/long-segment \
+	tests/fuzz/corpus/http_parse/name-with-eq \
+	tests/fuzz/corpus/http_parse/only-path \
+	tests/fuzz/corpus/http_parse/percent \
+	tests/fuzz/corpus/http_parse/percent-00 \
+	tests/fuzz/corpus/http_parse/plus \
+	tests/fuzz/corpus/http_parse/regress-outlen-zero \
+	tests/fuzz/corpus/http_parse/route-assets \
+	tests/fuzz/corpus/http_parse/segment-15 \
+	tests/fuzz/corpus/http_parse/trailing-slash \
+	tests/fuzz/corpus/http_parse/unclosed-brace \
+	tests/fuzz/corpus/json_body/array \
+	tests/fuzz/corpus/json_body/bad-json \
+	tests/fuzz/corpus/json_body/bad-utf8 \
+	tests/fuzz/corpus/json_body/big-int \
+	tests/fuzz/corpus/json_body/deep \
+	tests/fuzz/corpus/json_body/deep-object \
+	tests/fuzz/corpus/json_body/dup-keys \
+	tests/fuzz/corpus/json_body/empty \
+	tests/fuzz/corpus/json_body/empty-object \
+	tests/fuzz/corpus/json_body/lines \
+	tests/fuzz/corpus/json_body/nested \
+	tests/fuzz/corpus/json_body/nul-byte \
+	tests/fuzz/corpus/json_body/nul-escape \
+	tests/fuzz/corpus/json_body/number \
+	tests/fuzz/corpus/json_body/object \
+	tests/fuzz/corpus/json_body/string \
+	tests/fuzz/corpus/json_body/surrogate \
+	tests/fuzz/corpus/json_body/trailing \
+	tests/fuzz/corpus/json_body/two-objects \
+	tests/fuzz/corpus/json_body/whitespace \
+	tests/fuzz/corpus/multipart/after-close \
+	tests/fuzz/corpus/multipart/bad-boundary-line \
+	tests/fuzz/corpus/multipart/boundary-1 \
+	tests/fuzz/corpus/multipart/boundary-70 \
+	tests/fuzz/corpus/multipart/boundary-71 \
+	tests/fuzz/corpus/multipart/crcrlf \
+	tests/fuzz/corpus/multipart/cut-off \
+	tests/fuzz/corpus/multipart/empty-filename \
+	tests/fuzz/corpus/multipart/escaped-filename \
+	tests/fuzz/corpus/multipart/huge-header \
+	tests/fuzz/corpus/multipart/lf-only \
+	tests/fuzz/corpus/multipart/no-file \
+	tests/fuzz/corpus/multipart/no-headers \
+	tests/fuzz/corpus/multipart/not-multipart \
+	tests/fuzz/corpus/multipart/note-and-file \
+	tests/fuzz/corpus/multipart/padding-after-boundary \
+	tests/fuzz/corpus/multipart/path-filename \
+	tests/fuzz/corpus/multipart/preamble \
+	tests/fuzz/corpus/multipart/quoted-boundary \
+	tests/fuzz/corpus/multipart/raw-boundary-line \
+	tests/fuzz/corpus/multipart/simple \
+	tests/fuzz/corpus/multipart/two-files \
+	tests/fuzz/corpus/push/bad-id \
+	tests/fuzz/corpus/push/bytes-ff \
+	tests/fuzz/corpus/push/bytes-ramp \
+	tests/fuzz/corpus/push/bytes-zero \
+	tests/fuzz/corpus/push/clip-on-bus \
+	tests/fuzz/corpus/push/create-automation \
+	tests/fuzz/corpus/push/create-bus-route \
+	tests/fuzz/corpus/push/create-clip \
+	tests/fuzz/corpus/push/create-clip-not-ready \
+	tests/fuzz/corpus/push/create-clip-too-long \
+	tests/fuzz/corpus/push/create-effect-delay \
+	tests/fuzz/corpus/push/create-eq-bands \
+	tests/fuzz/corpus/push/create-existing \
+	tests/fuzz/corpus/push/create-marker \
+	tests/fuzz/corpus/push/create-send \
+	tests/fuzz/corpus/push/create-track \
+	tests/fuzz/corpus/push/cycle \
+	tests/fuzz/corpus/push/delete-bus-in-use \
+	tests/fuzz/corpus/push/delete-effect-automated \
+	tests/fuzz/corpus/push/delete-missing \
+	tests/fuzz/corpus/push/delete-project \
+	tests/fuzz/corpus/push/delete-then-recreate \
+	tests/fuzz/corpus/push/delete-track-cascade \
+	tests/fuzz/corpus/push/empty-array \
+	tests/fuzz/corpus/push/frames-max \
+	tests/fuzz/corpus/push/long-id \
+	tests/fuzz/corpus/push/many-ops \
+	tests/fuzz/corpus/push/missing-asset \
+	tests/fuzz/corpus/push/missing-ref \
+	tests/fuzz/corpus/push/no-fields \
+	tests/fuzz/corpus/push/not-an-array \
+	tests/fuzz/corpus/push/not-objects \
+	tests/fuzz/corpus/push/send-cycle \
+	tests/fuzz/corpus/push/set-clip-fades \
+	tests/fuzz/corpus/push/set-effect-params \
+	tests/fuzz/corpus/push/set-effect-type \
+	tests/fuzz/corpus/push/set-missing \
+	tests/fuzz/corpus/push/set-project \
+	tests/fuzz/corpus/push/set-role-clips \
+	tests/fuzz/corpus/push/set-role-in-use \
+	tests/fuzz/corpus/push/text-too-long \
+	tests/fuzz/corpus/push/unknown-field \
+	tests/fuzz/corpus/push/unknown-kind \
+	tests/fuzz/corpus/push/unknown-op \
+	tests/fuzz/corpus/push/wrong-type
+# corpus: end

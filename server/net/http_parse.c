@@ -1,0 +1,130 @@
+/* http_parse.c -- the pure request parsing of the HTTP layer (see
+ * http_parse.h): moved out of http.c unchanged so it can be fuzzed
+ * without libwebsockets. */
+#include "server/net/http_parse.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+size_t srv_http_url_decode(const char *src, size_t n, char *out,
+                           size_t outlen)
+{
+    size_t o = 0;
+
+    if (outlen == 0)
+        return 0;
+    for (size_t i = 0; i < n && o + 1 < outlen; i++) {
+        if (src[i] == '%' && i + 2 < n && hexval(src[i + 1]) >= 0 &&
+            hexval(src[i + 2]) >= 0) {
+            out[o++] = (char)(hexval(src[i + 1]) * 16 + hexval(src[i + 2]));
+            i += 2;
+        } else if (src[i] == '+') {
+            out[o++] = ' ';
+        } else {
+            out[o++] = src[i];
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+bool srv_http_match(const char *pattern, const char *path, char *params,
+                    size_t param_len, int max_params, int *n_params)
+{
+    int np = 0;
+
+    while (*pattern && *path) {
+        if (*pattern == '{') {
+            const char *pe = strchr(pattern, '}');
+            const char *se = strchr(path, '/');
+            size_t len = se ? (size_t)(se - path) : strlen(path);
+            char *param = params + (size_t)np * param_len;
+            if (!pe || len == 0 || len >= param_len || np >= max_params)
+                return false;
+            memcpy(param, path, len);
+            param[len] = '\0';
+            np++;
+            pattern = pe + 1;
+            path += len;
+            continue;
+        }
+        if (*pattern != *path)
+            return false;
+        pattern++;
+        path++;
+    }
+    if (*pattern || *path)
+        return false;
+    *n_params = np;
+    return true;
+}
+
+bool srv_http_query_value(const char *query, const char *name, char *out,
+                          size_t outlen)
+{
+    size_t nl = strlen(name);
+    const char *p = query;
+
+    while (*p) {
+        const char *amp = strchr(p, '&');
+        size_t seg = amp ? (size_t)(amp - p) : strlen(p);
+        if (seg > nl && !strncmp(p, name, nl) && p[nl] == '=') {
+            srv_http_url_decode(p + nl + 1, seg - nl - 1, out, outlen);
+            return true;
+        }
+        if (seg == nl && !strncmp(p, name, nl)) {
+            if (outlen)
+                out[0] = '\0';
+            return true;
+        }
+        p += seg + (amp ? 1 : 0);
+    }
+    return false;
+}
+
+void srv_http_bearer(const char *authorization, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    if (!strncasecmp(authorization, "Bearer ", 7) &&
+        strlen(authorization + 7) < outlen)
+        memcpy(out, authorization + 7, strlen(authorization + 7) + 1);
+}
+
+json_t *srv_http_parse_json_object(const unsigned char *body, size_t len,
+                                   proto_code *code, char *msg,
+                                   size_t msglen)
+{
+    json_error_t jerr;
+    json_t *j;
+
+    *code = PROTO_BAD_REQUEST;
+    if (!body || len == 0) {
+        snprintf(msg, msglen, "the request needs a JSON object as its body");
+        return NULL;
+    }
+    j = json_loadb((const char *)body, len, 0, &jerr);
+    if (!j) {
+        snprintf(msg, msglen, "the body is not valid JSON: %s (line %d)",
+                 jerr.text, jerr.line);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        snprintf(msg, msglen, "the body must be a JSON object");
+        return NULL;
+    }
+    *code = PROTO_OK;
+    return j;
+}

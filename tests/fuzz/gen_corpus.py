@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""gen_corpus.py -- writes the hand-made seed corpora of the fuzzers
+(tests/fuzz/corpus/{config,multipart,http_parse,json_body,push}/) and lists
+every corpus file (decode's too) in tests/fuzz/local.mk between the
+`# corpus: begin` and `# corpus: end` markers, so `make dist` ships them.
+Run it from anywhere after changing a seed here: it rewrites the seeds it
+owns and leaves other files of the corpus folders (regression inputs of
+fixed bugs, added by hand) alone. Each seed is small (< 4 KiB)."""
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "corpus")
+
+
+def config_seeds():
+    long_val = "/srv/" + "d" * 5000
+    return {
+        "ok-all": "# mixroom.conf\nlisten = 0.0.0.0:8080\ndata = /var/lib/mixroom\n"
+                  "web = /usr/share/mixroom/web\nlog_level = debug\nsynchronous = normal\n"
+                  "session_days = 7\nupload_limit = 1048576\ntls_cert = /etc/c.pem\n"
+                  "tls_key = /etc/k.pem\nallowed_origin = https://studio.example.com\n"
+                  "opus_bitrate = 96000\nopus_complexity = 10\nworkers = 4\ndemo = off\n",
+        "comments-blank": "\n   \n# a comment = not a setting\n\t# indented comment\nworkers=2\n",
+        "crlf": "listen = [::1]:9000\r\ndemo = yes\r\n",
+        "no-newline-at-end": "session_days = 3650",
+        "localhost": "listen = localhost:0\n",
+        "bad-value": "workers = 2\nsession_days = 0\nworkers = 3\n",
+        "bad-port": "listen = 127.0.0.1:65536\n",
+        "bad-host": "listen = example.com:80\n",
+        "no-equals": "workers 4\n",
+        "unknown-key": "colour = blue\n",
+        "empty-value": "data =\n",
+        "empty-key": "= value\n",
+        "ints-odd": "upload_limit = 1099511627776\nopus_bitrate = +16000\nworkers = 0x10\n",
+        "origins-17": "".join("allowed_origin = http://h%d.example\n" % i for i in range(17)),
+        "origin-bad": "allowed_origin = ftp://x\n",
+        "two-equals": "data = /a=b\n",
+        "long-value": "data = " + long_val + "\n",
+        "long-comment-line": "#" + "c" * 8190 + "listen = 0.0.0.0:1\n",
+        "nul-in-line": "data = /ok\0/ignored\nworkers = 2\n",
+        "pair-listen": "listen=[::]:443",
+        "pair-demo": "demo=false",
+        "pair-sync": "synchronous=Full",
+        "pair-level": "log_level=warn",
+        "pair-nokey": "nothing",
+    }
+
+
+def form(boundary, parts, nl="\r\n", close=True, preamble=""):
+    out = preamble
+    for headers, body in parts:
+        out += "--" + boundary + nl + nl.join(headers) + nl + nl + body + nl
+    if close:
+        out += "--" + boundary + "--" + nl
+    return out
+
+
+def multipart_seeds():
+    ct = "multipart/form-data; boundary=%s\n"
+    file_hdr = ['Content-Disposition: form-data; name="file"; filename="kick.wav"',
+                "Content-Type: audio/wav"]
+    note = ['Content-Disposition: form-data; name="note"']
+    b = "XyZ123"
+    seeds = {
+        "simple": ct % b + form(b, [(file_hdr, "RIFF....WAVEdata")]),
+        "note-and-file": ct % b + form(b, [(note, "hello --XyZ123 not a delimiter"),
+                                          (file_hdr, "\r\n--XyZ12\r\n--XyZ1234 near copies")]),
+        "quoted-boundary": 'multipart/form-data; charset=utf-8; boundary="a b:c"\n' +
+                           form("a b:c", [(file_hdr, "data")]),
+        "lf-only": ct % b + form(b, [(file_hdr, "data")], nl="\n"),
+        "preamble": ct % b + form(b, [(file_hdr, "data")], preamble="this is a preamble\r\n"),
+        "cut-off": ct % b + form(b, [(file_hdr, "data that never ends")], close=False),
+        "no-file": ct % b + form(b, [(note, "just text")]),
+        "empty-filename": ct % b + form(b, [(['Content-Disposition: form-data; name="f"; filename=""'], "x")]),
+        "path-filename": ct % b + form(b, [(['Content-Disposition: form-data; name="f"; filename="C:\\\\music\\\\a b.wav"'], "x")]),
+        "escaped-filename": ct % b + form(b, [(['Content-Disposition: form-data; filename="a\\"b.wav"; name=f'], "x")]),
+        "two-files": ct % b + form(b, [(file_hdr, "first"), (file_hdr, "second")]),
+        "bad-boundary-line": ct % b + "--XyZ123xx\r\n\r\nbody\r\n--XyZ123--\r\n",
+        "padding-after-boundary": ct % b + "--XyZ123 \t\r\n" + "\r\n".join(file_hdr) + "\r\n\r\nd\r\n--XyZ123--",
+        "no-headers": ct % b + "--XyZ123\r\n\r\nbody\r\n--XyZ123--\r\n",
+        "crcrlf": ct % b + form(b, [(file_hdr, "\r\r\n\r\n-\r\n--\r\n--X\r")]),
+        "boundary-1": ct % "-" + form("-", [(file_hdr, "--- - -")]),
+        "boundary-70": ct % ("b" * 70) + form("b" * 70, [(file_hdr, "x")]),
+        "boundary-71": ct % ("b" * 71) + "--" + "b" * 71 + "--\r\n",
+        "raw-boundary-line": "--\n" + form("--", [(file_hdr, "x")]),
+        "not-multipart": "text/plain; boundary=x\n--x\r\n\r\n\r\n--x--",
+        "huge-header": ct % b + "--XyZ123\r\nX-Pad: " + "p" * 3000 + "\r\n" +
+                       file_hdr[0] + "\r\n\r\nx\r\n--XyZ123--\r\n",
+        "after-close": ct % b + form(b, [(file_hdr, "x")]) + "trailing junk --XyZ123\r\n",
+    }
+    return seeds
+
+
+def http_seeds():
+    # pattern \n path \n query \n name \n authorization
+    return {
+        "route-assets": "/api/projects/{id}/assets/{asset}/peaks\n/api/projects/p1/assets/a9/peaks\n"
+                        "name=kick%20drum.wav&level=2\nname\nBearer abc.def",
+        "percent": "/x/{a}\n/x/%41%2F\nname=%41%42%43&x=%zz&y=%4\nx\nbearer lower",
+        "percent-00": "/{a}\n/a%00b\nname=a%00b&n=%00\nname\nBearer ",
+        "plus": "/{a}/{b}\n/a+b/c\nname=a+b+%2B&q=+\nq\nBasic dXNlcjpwYXNz",
+        "empty-params": "/{a}/{b}\n//b\nname=&&=&name\nname\n",
+        "bare-name": "/\n/\nlevel&name\nname\nBearer x",
+        "five-params": "/{a}/{b}/{c}/{d}/{e}\n/1/2/3/4/5\na=1&a=2\na\nBEARER UPPER",
+        "long-segment": "/api/{id}\n/api/" + "s" * 200 + "\nname=" + "%41" * 300 + "\nname\nBearer " + "t" * 200,
+        "segment-15": "/api/{id}/x\n/api/" + "s" * 15 + "/x\nname=ok\nname\nBearer t",
+        "unclosed-brace": "/api/{id\n/api/p1\nname\nname\nBearer",
+        "brace-pair": "/{}{}\n/ab\n&&&\n\nBearer  two-spaces",
+        "trailing-slash": "/api/projects/{id}\n/api/projects/p1/\nname=%2\nname\nbearer\tx",
+        "empty": "",
+        "only-path": "\n/healthz",
+        "name-with-eq": "/{a}b\n/xbb\na=b=c&a=b\na=b\nBearer a\x01b",
+    }
+
+
+def json_seeds():
+    return {
+        "object": '{"name":"Song","sample_rate":48000,"tags":["a","b"],"x":null}',
+        "nested": '{"a":{"b":{"c":[1,2.5,-0.0,1e300,{"d":true}]}}}',
+        "array": "[1,2,3]",
+        "string": '"just a string"',
+        "number": "42",
+        "empty-object": "{}",
+        "empty": "",
+        "whitespace": " \r\n\t ",
+        "bad-json": '{"a":}',
+        "trailing": '{"a":1} x',
+        "two-objects": '{"a":1}{"b":2}',
+        "nul-escape": '{"a":"x\\u0000y"}',
+        "nul-byte": '{"a":"x\x00y"}',
+        "bad-utf8": '{"a":"\xff\xfe"}',
+        "surrogate": '{"a":"\\ud83c\\udfb5","b":"\\ud800"}',
+        "dup-keys": '{"a":1,"a":2}',
+        "big-int": '{"n":123456789012345678901234567890}',
+        "deep": "[" * 300 + "]" * 300,
+        "deep-object": '{"a":' * 100 + "1" + "}" * 100,
+        "lines": '{\n"a":\n1,\n\n"b" 2}',
+    }
+
+
+def op(o, id_=None, kind=None, fields=None):
+    d = {"op": o}
+    if id_ is not None:
+        d["id"] = id_
+    if kind is not None:
+        d["kind"] = kind
+    if fields is not None:
+        d["fields"] = fields
+    return d
+
+
+def push_seeds():
+    j = {
+        "create-track": [op("create", "t3", "track", {"name": "Drums", "gain": -3, "pan": 0.5})],
+        "create-bus-route": [op("create", "b3", "track", {"role": "bus"}),
+                             op("set", "t1", fields={"output": "b3"})],
+        "create-clip": [op("create", "c2", "clip", {"track": "t2", "asset": "a1", "start": 48000,
+                                                    "length": 96000, "fade_in": 100})],
+        "create-clip-not-ready": [op("create", "c2", "clip", {"track": "t1", "asset": "a2", "start": 0, "length": 10})],
+        "create-clip-too-long": [op("create", "c2", "clip", {"track": "t1", "asset": "a1", "start": 0, "length": 480001})],
+        "create-effect-delay": [op("create", "e3", "effect", {"track": "t2", "type": "delay",
+                                                              "params": {"time": 250, "sync": "1/4"}})],
+        "create-eq-bands": [op("create", "e3", "effect", {"track": "t1", "type": "eq",
+                                                          "params": {"bands": [{"type": "peak", "freq": 1000, "gain": 3, "q": 1}]}})],
+        "create-send": [op("create", "s2", "send", {"track": "t2", "target": "b2", "level": -6, "pre": True})],
+        "create-marker": [op("create", "m2", "marker", {"at": 0, "name": "Intro"})],
+        "create-automation": [op("create", "u2", "automation", {"track": "b1", "param": "e2.ratio",
+                                                                "points": [[0, 2], [1000, 4]]})],
+        "set-project": [op("set", "project", fields={"tempo": 90, "meter": [3, 4], "master_gain": None})],
+        "set-effect-type": [op("set", "e1", fields={"type": "reverb"})],
+        "set-effect-params": [op("set", "e2", fields={"params": {"ratio": 8, "threshold": -30}})],
+        "set-clip-fades": [op("set", "c1", fields={"fade_in": 30000, "fade_out": 30000})],
+        "set-role-in-use": [op("set", "b1", fields={"role": "audio"})],
+        "set-role-clips": [op("set", "t1", fields={"role": "bus"})],
+        "cycle": [op("set", "b1", fields={"output": "b2"}), op("set", "b2", fields={"output": "b1"})],
+        "send-cycle": [op("create", "s2", "send", {"track": "b2", "target": "b1"}),
+                       op("set", "b1", fields={"output": "b2"})],
+        "delete-track-cascade": [op("delete", "t1")],
+        "delete-bus-in-use": [op("delete", "b1")],
+        "delete-effect-automated": [op("delete", "e1")],
+        "delete-then-recreate": [op("delete", "m1"), op("create", "m1", "marker", {"at": 5})],
+        "delete-project": [op("delete", "project")],
+        "delete-missing": [op("delete", "zz")],
+        "set-missing": [op("set", "t9", fields={"gain": 1})],
+        "create-existing": [op("create", "t1", "track", {})],
+        "bad-id": [op("create", "bad id", "track", {})],
+        "long-id": [op("create", "x" * 65, "marker", {"at": 1})],
+        "unknown-kind": [op("create", "q1", "song", {})],
+        "unknown-op": [op("move", "t1")],
+        "unknown-field": [op("set", "t1", fields={"volume": 1})],
+        "wrong-type": [op("set", "t1", fields={"gain": "loud", "mute": 1})],
+        "missing-ref": [op("create", "c2", "clip", {"track": "t9", "asset": "a1", "start": 0, "length": 1})],
+        "missing-asset": [op("create", "c2", "clip", {"track": "t1", "asset": "a9", "start": 0, "length": 1})],
+        "clip-on-bus": [op("create", "c2", "clip", {"track": "b1", "asset": "a1", "start": 0, "length": 1})],
+        "no-fields": [op("set", "t1")],
+        "frames-max": [op("set", "m1", fields={"at": 1099511627777})],
+        "text-too-long": [op("set", "t1", fields={"name": "n" * 201})],
+        "many-ops": [op("set", "t1", fields={"pan": (i % 21 - 10) / 10}) for i in range(40)],
+        "not-an-array": {"op": "delete", "id": "t1"},
+        "empty-array": [],
+        "not-objects": [1, "x", None],
+    }
+    seeds = {k: json.dumps(v, separators=(",", ":")) for k, v in j.items()}
+    # structural mode (not JSON): raw bytes the harness reads op by op
+    seeds["bytes-zero"] = "\x00" * 64
+    seeds["bytes-ramp"] = "".join(chr(i) for i in range(1, 200))
+    seeds["bytes-ff"] = "\xff" * 80
+    return seeds
+
+
+def write(name, seeds):
+    d = os.path.join(CORPUS, name)
+    os.makedirs(d, exist_ok=True)
+    for fname, text in seeds.items():
+        # latin-1: one byte per character, so "\xff" is the byte 0xff
+        data = text.encode("latin-1")
+        if len(data) > 9 * 1024:
+            sys.exit("gen_corpus: %s/%s is %d bytes" % (name, fname, len(data)))
+        with open(os.path.join(d, fname), "wb") as f:
+            f.write(data)
+
+
+def list_in_local_mk():
+    files = []
+    for sub in sorted(os.listdir(CORPUS)):
+        for f in sorted(os.listdir(os.path.join(CORPUS, sub))):
+            files.append("tests/fuzz/corpus/%s/%s" % (sub, f))
+    mk = os.path.join(HERE, "local.mk")
+    text = open(mk).read()
+    a = text.index("# corpus: begin\n") + len("# corpus: begin\n")
+    b = text.index("# corpus: end\n")
+    block = "EXTRA_DIST += \\\n" + " \\\n".join("\t" + f for f in files) + "\n"
+    open(mk, "w").write(text[:a] + block + text[b:])
+
+
+def main():
+    write("config", config_seeds())
+    write("multipart", multipart_seeds())
+    write("http_parse", http_seeds())
+    write("json_body", json_seeds())
+    write("push", push_seeds())
+    list_in_local_mk()
+
+
+if __name__ == "__main__":
+    main()
