@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/core/config.h"
 #include "server/core/log.h"
 #include "server/net/loop.h"
 #include "server/net/lws_log.h"
@@ -33,15 +34,45 @@ static const struct {
     {"opus-complexity", "opus_complexity", NULL, "preview encoder complexity 0-10 (default 8)"},
     {"workers", "workers", NULL, "engine worker threads (default: the number of cores)"},
     {"no-demo", "demo", "false", "do not create the demo user and project on first start"},
+    {"trusted-proxy", "trusted_proxies", NULL, "ADDR of a reverse proxy whose X-Forwarded-For is believed (repeatable)"},
 };
 #define N_FLAGS (sizeof flags / sizeof flags[0])
+
+/* The limits of server/core/config.c get a flag each: the key with '-'
+ * for '_' (--max-upload-seconds). Written once by limit_flag_names. */
+#define MAX_LIMITS 64
+static char limit_flags[MAX_LIMITS][48];
+
+static int limit_flag_names(const struct srv_config_limit **lim)
+{
+    int n;
+
+    *lim = srv_config_limits(&n);
+    if (n > MAX_LIMITS)
+        n = MAX_LIMITS;
+    for (int i = 0; i < n; i++) {
+        snprintf(limit_flags[i], sizeof limit_flags[i], "%s", (*lim)[i].key);
+        for (char *p = limit_flags[i]; *p; p++)
+            if (*p == '_')
+                *p = '-';
+    }
+    return n;
+}
 
 static void print_help(const char *cmd)
 {
     printf("usage: mixroom %s [OPTIONS]\n\noptions:\n", cmd);
     printf("  --config FILE          read settings from FILE (key = value lines)\n");
+    const struct srv_config_limit *lim;
+    int nl = limit_flag_names(&lim);
+
     for (size_t i = 0; i < N_FLAGS; i++)
         printf("  --%-20s %s\n", flags[i].flag, flags[i].help);
+    for (int i = 0; i < nl; i++)
+        printf("  --%-20s %s (default %lld%s%s; %lld to %lld)\n",
+               limit_flags[i], lim[i].help, lim[i].def,
+               lim[i].unit[0] ? " " : "", lim[i].unit, lim[i].min,
+               lim[i].max);
     printf("  --help                 show this help\n\n"
            "Every setting can also come from the environment as MIXROOM_<KEY>\n"
            "(e.g. MIXROOM_LISTEN, MIXROOM_DATA) or from the config file as\n"
@@ -52,10 +83,12 @@ static void print_help(const char *cmd)
 int srv_cli_load_config(struct srv_config *cfg, int argc, char **argv,
                         const char *cmd, char *err, size_t errlen)
 {
-    struct option opts[N_FLAGS + 3];
+    struct option opts[N_FLAGS + MAX_LIMITS + 3];
     const char *config_file = getenv("MIXROOM_CONFIG");
+    const struct srv_config_limit *lim;
     char msg[768];
-    int c, idx;
+    int c, idx, nl = limit_flag_names(&lim);
+    size_t no = N_FLAGS;
 
     err[0] = '\0';
     srv_config_defaults(cfg);
@@ -65,9 +98,12 @@ int srv_cli_load_config(struct srv_config *cfg, int argc, char **argv,
         opts[i].flag = NULL;
         opts[i].val = 1000 + (int)i;
     }
-    opts[N_FLAGS] = (struct option){"config", required_argument, NULL, 'c'};
-    opts[N_FLAGS + 1] = (struct option){"help", no_argument, NULL, 'h'};
-    opts[N_FLAGS + 2] = (struct option){NULL, 0, NULL, 0};
+    for (int i = 0; i < nl; i++)
+        opts[no++] = (struct option){limit_flags[i], required_argument, NULL,
+                                     2000 + i};
+    opts[no++] = (struct option){"config", required_argument, NULL, 'c'};
+    opts[no++] = (struct option){"help", no_argument, NULL, 'h'};
+    opts[no] = (struct option){NULL, 0, NULL, 0};
 
     /* Pass 1: --help, --config and unknown flags. */
     opterr = 0;
@@ -105,6 +141,14 @@ int srv_cli_load_config(struct srv_config *cfg, int argc, char **argv,
     /* Pass 2: the flags themselves. */
     optind = 1;
     while ((c = getopt_long(argc, argv, ":h", opts, &idx)) != -1) {
+        if (c >= 2000) {
+            int j = c - 2000;
+            if (srv_config_set(cfg, lim[j].key, optarg, msg, sizeof msg) != 0) {
+                snprintf(err, errlen, "--%s: %s", limit_flags[j], msg);
+                return -1;
+            }
+            continue;
+        }
         if (c < 1000)
             continue;
         size_t i = (size_t)(c - 1000);

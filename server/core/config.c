@@ -7,12 +7,65 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "server/core/log.h"
+
+#define LIMIT(k, lo, hi, d, unit, help)                                      \
+    {#k, offsetof(struct srv_config, k), lo, hi, d, unit, help}
+#define KIB 1024LL
+#define MIB (1024LL * KIB)
+#define GIB (1024LL * MIB)
+
+static const struct srv_config_limit limits[] = {
+    LIMIT(max_upload_seconds, 1, 86400, 1800, "seconds",
+          "longest upload, in seconds of audio"),
+    LIMIT(max_upload_decoded, MIB, 1024 * GIB, 2 * GIB, "bytes",
+          "largest decoded size of one upload (float samples at the "
+          "project rate)"),
+    LIMIT(max_project_decoded, MIB, 16384 * GIB, 20 * GIB, "bytes",
+          "largest decoded size of all of a project's audio"),
+    LIMIT(max_push_ops, 1, 1000000, 10000, "",
+          "most ops in one push"),
+    LIMIT(max_push_bytes, KIB, MIB, MIB, "bytes",
+          "largest push message"),
+    LIMIT(max_doc_objects, 10, 10000000, 100000, "",
+          "most objects in one project's document"),
+    LIMIT(max_doc_bytes, MIB, 4 * GIB, 64 * MIB, "bytes",
+          "largest project document (as JSON)"),
+    LIMIT(job_deadline, 1, 86400, 600, "seconds",
+          "longest an export or loudness job may run"),
+    LIMIT(import_workers, 0, 255, 1, "",
+          "engine workers kept for imports (exports cannot take them)"),
+    LIMIT(render_tail, 0, 86400, 600, "seconds",
+          "how far past the song's end an export or loudness range may reach"),
+    LIMIT(login_account_failures, 1, 1000000, 10, "",
+          "failed logins per account per window before 429"),
+    LIMIT(login_address_failures, 1, 1000000, 100, "",
+          "failed logins per client address per window before 429"),
+    LIMIT(login_window, 1, 86400, 900, "seconds",
+          "the window of the login failure limits"),
+    LIMIT(max_path_bytes, 64, 65536, 2048, "bytes",
+          "longest request path and query (414 past it)"),
+    LIMIT(max_header_bytes, 1024, MIB, 16384, "bytes",
+          "largest request headers (431 past it)"),
+};
+
+const struct srv_config_limit *srv_config_limits(int *n)
+{
+    *n = (int)(sizeof limits / sizeof limits[0]);
+    return limits;
+}
+
+static int64_t *limit_field(struct srv_config *cfg,
+                            const struct srv_config_limit *l)
+{
+    return (int64_t *)(void *)((char *)cfg + l->offset);
+}
 
 void srv_config_defaults(struct srv_config *cfg)
 {
@@ -36,6 +89,8 @@ void srv_config_defaults(struct srv_config *cfg)
     cfg->opus_complexity = 8;
     cfg->workers = cores > 0 ? (int)cores : 2;
     cfg->demo = true;
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+        *limit_field(cfg, &limits[i]) = limits[i].def;
 }
 
 static int parse_int(const char *s, long long lo, long long hi, long long *out)
@@ -114,9 +169,19 @@ static int set_listen(struct srv_config *cfg, const char *v)
     return 0;
 }
 
+static const struct srv_config_limit *find_limit(const char *key)
+{
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+        if (!strcmp(limits[i].key, key))
+            return &limits[i];
+    return NULL;
+}
+
 int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
                    char *err, size_t errlen)
 {
+    const struct srv_config_limit *lim;
+    char range[160];
     long long n;
     const char *want = NULL;
 
@@ -184,6 +249,26 @@ int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
     } else if (!strcmp(key, "demo")) {
         if (parse_bool(value, &cfg->demo))
             want = "true or false";
+    } else if (!strcmp(key, "trusted_proxies")) {
+        unsigned char a[sizeof(struct in6_addr)];
+        if (cfg->n_proxies >= SRV_MAX_PROXIES ||
+            (inet_pton(AF_INET, value, a) != 1 &&
+             inet_pton(AF_INET6, value, a) != 1) ||
+            copy_str(cfg->trusted_proxies[cfg->n_proxies],
+                     sizeof cfg->trusted_proxies[0], value))
+            want = "the IP address of a proxy whose X-Forwarded-For is "
+                   "trusted (at most 16)";
+        else
+            cfg->n_proxies++;
+    } else if ((lim = find_limit(key))) {
+        if (parse_int(value, lim->min, lim->max, &n)) {
+            snprintf(range, sizeof range, "a whole number%s%s from %lld to %lld",
+                     lim->unit[0] ? " of " : "", lim->unit, lim->min,
+                     lim->max);
+            want = range;
+        } else {
+            *limit_field(cfg, lim) = n;
+        }
     } else {
         snprintf(err, errlen, "unknown setting '%s'", key);
         return -1;

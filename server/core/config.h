@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #define SRV_MAX_ORIGINS 16
+#define SRV_MAX_PROXIES 16
 
 struct srv_config {
     char listen_host[128];    /* listen = ADDR:PORT, default 127.0.0.1:8080 */
@@ -28,7 +29,39 @@ struct srv_config {
     int opus_complexity;      /* opus_complexity = 0..10, default 8 */
     int workers;              /* workers = N engine threads, default = cores */
     bool demo;                /* demo = true|false: create the demo user/project on first start */
+    /* Limits: each a setting of the table in config.c (srv_config_limits),
+     * documented in docs/security.md. */
+    int64_t max_upload_seconds;   /* longest upload, seconds of audio (1800) */
+    int64_t max_upload_decoded;   /* decoded samples of one upload, bytes (2 GiB) */
+    int64_t max_project_decoded;  /* decoded samples of one project, bytes (20 GiB) */
+    int64_t max_push_ops;         /* ops in one push (10000) */
+    int64_t max_push_bytes;       /* bytes of one push message (1 MiB) */
+    int64_t max_doc_objects;      /* objects in one document (100000) */
+    int64_t max_doc_bytes;        /* bytes of one document as JSON (64 MiB) */
+    int64_t job_deadline;         /* seconds an export or loudness job may run (600) */
+    int64_t import_workers;       /* engine workers kept for imports (1) */
+    int64_t render_tail;          /* seconds past the song's end a range may reach (600) */
+    int64_t login_account_failures; /* failed logins per account per window (10) */
+    int64_t login_address_failures; /* failed logins per address per window (100) */
+    int64_t login_window;         /* seconds of the login failure window (900) */
+    int64_t max_path_bytes;       /* longest request path (414 past it) (2048) */
+    int64_t max_header_bytes;     /* all request headers together (431 past it) (16384) */
+    int n_proxies;                /* trusted_proxies = ADDR (repeatable) */
+    char trusted_proxies[SRV_MAX_PROXIES][64];
 };
+
+/* One integer limit: its key, where it lives in struct srv_config, its
+ * range, default and a sentence for --help and the man page. */
+struct srv_config_limit {
+    const char *key;
+    size_t offset;            /* of an int64_t in struct srv_config */
+    long long min, max, def;
+    const char *unit;         /* "bytes", "seconds", "" */
+    const char *help;
+};
+
+/* The table of integer limits (static; n set to its length). */
+const struct srv_config_limit *srv_config_limits(int *n);
 
 /* Fills cfg with the defaults. */
 void srv_config_defaults(struct srv_config *cfg);

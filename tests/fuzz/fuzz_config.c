@@ -152,8 +152,20 @@ static const char *render(const struct srv_config *cfg, const char *key,
         snprintf(buf, n, "%d", cfg->workers);
     else if (!strcmp(key, "demo"))
         snprintf(buf, n, "%s", cfg->demo ? "true" : "false");
-    else
+    else if (!strcmp(key, "trusted_proxies") && cfg->n_proxies > 0)
+        snprintf(buf, n, "%s", cfg->trusted_proxies[cfg->n_proxies - 1]);
+    else {
+        int nl;
+        const struct srv_config_limit *l = srv_config_limits(&nl);
+        for (int i = 0; i < nl; i++)
+            if (!strcmp(key, l[i].key)) {
+                snprintf(buf, n, "%lld",
+                         (long long)*(const int64_t *)(const void *)(
+                             (const char *)cfg + l[i].offset));
+                return buf;
+            }
         return NULL;
+    }
     return buf;
 }
 
@@ -185,7 +197,7 @@ static void check_pair(const uint8_t *data, size_t size)
     if (srv_config_set(again, key, buf, err, sizeof err) != 0 ||
         memcmp(again, cfg, sizeof *cfg))
         abort();
-    if (strcmp(key, "allowed_origin")) {
+    if (strcmp(key, "allowed_origin") && strcmp(key, "trusted_proxies")) {
         if (srv_config_set(again, key, value, err, sizeof err) != 0 ||
             memcmp(again, cfg, sizeof *cfg))
             abort();

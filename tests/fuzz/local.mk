@@ -63,8 +63,11 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/config/origins-17 \
 	tests/fuzz/corpus/config/pair-demo \
 	tests/fuzz/corpus/config/pair-level \
+	tests/fuzz/corpus/config/pair-limit \
+	tests/fuzz/corpus/config/pair-limit-bad \
 	tests/fuzz/corpus/config/pair-listen \
 	tests/fuzz/corpus/config/pair-nokey \
+	tests/fuzz/corpus/config/pair-proxy \
 	tests/fuzz/corpus/config/pair-sync \
 	tests/fuzz/corpus/config/regress-listen-tail \
 	tests/fuzz/corpus/config/regress-long-comment \

@@ -193,10 +193,46 @@ static void test_listen_hosts(void **state)
     }
 }
 
+/* The limits table: every limit has its default, takes its range and
+ * refuses values outside it naming the setting and the range. */
+static void test_limits(void **state)
+{
+    struct srv_config c;
+    char err[256];
+    int n;
+    const struct srv_config_limit *l = srv_config_limits(&n);
+
+    (void)state;
+    srv_config_defaults(&c);
+    assert_true(n >= 15);
+    assert_int_equal(c.max_upload_seconds, 1800);
+    assert_int_equal(c.max_push_ops, 10000);
+    for (int i = 0; i < n; i++) {
+        char v[32];
+        const int64_t *f = (const int64_t *)(const void *)((const char *)&c + l[i].offset);
+        assert_int_equal(*f, l[i].def);
+        assert_true(l[i].min <= l[i].def && l[i].def <= l[i].max);
+        snprintf(v, sizeof v, "%lld", l[i].max);
+        assert_int_equal(srv_config_set(&c, l[i].key, v, err, sizeof err), 0);
+        assert_int_equal(*f, l[i].max);
+        struct srv_config before = c;
+        snprintf(v, sizeof v, "%lld", l[i].min - 1);
+        assert_int_equal(srv_config_set(&c, l[i].key, v, err, sizeof err), -1);
+        assert_non_null(strstr(err, l[i].key));
+        assert_non_null(strstr(err, "from"));
+        assert_memory_equal(&before, &c, sizeof c);
+    }
+    assert_int_equal(srv_config_set(&c, "trusted_proxies", "10.0.0.1", err, sizeof err), 0);
+    assert_int_equal(c.n_proxies, 1);
+    assert_int_equal(srv_config_set(&c, "trusted_proxies", "proxy.example", err, sizeof err), -1);
+    assert_int_equal(c.n_proxies, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_listen_hosts),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_set_good_and_bad),
         cmocka_unit_test(test_file),
