@@ -49,10 +49,15 @@ static const struct srv_config_limit limits[] = {
           "failed logins per client address per window before 429"),
     LIMIT(login_window, 1, 86400, 900, "seconds",
           "the window of the login failure limits"),
-    LIMIT(max_path_bytes, 64, 65536, 2048, "bytes",
-          "longest request path and query (414 past it)"),
-    LIMIT(max_header_bytes, 1024, MIB, 16384, "bytes",
-          "largest request headers (431 past it)"),
+    LIMIT(max_path_bytes, 64, 4000, 2048, "bytes",
+          "longest request path, and longest query (414 past it)"),
+    LIMIT(max_header_bytes, 1024, 256 * KIB, 16384, "bytes",
+          "largest request headers that libwebsockets keeps (431 past it)"),
+    LIMIT(drain_bytes, 0, 1024 * MIB, 8 * MIB, "bytes",
+          "how much of the body of a request refused early (401, 403, 413) "
+          "is read and dropped so the client sees the answer"),
+    LIMIT(drain_seconds, 0, 600, 5, "seconds",
+          "how long such a body is read and dropped at most"),
 };
 
 const struct srv_config_limit *srv_config_limits(int *n)

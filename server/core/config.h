@@ -46,6 +46,8 @@ struct srv_config {
     int64_t login_window;         /* seconds of the login failure window (900) */
     int64_t max_path_bytes;       /* longest request path (414 past it) (2048) */
     int64_t max_header_bytes;     /* all request headers together (431 past it) (16384) */
+    int64_t drain_bytes;          /* body read and dropped after an early refusal (8 MiB) */
+    int64_t drain_seconds;        /* ... for at most this long (5) */
     int n_proxies;                /* trusted_proxies = ADDR (repeatable) */
     char trusted_proxies[SRV_MAX_PROXIES][64];
 };

@@ -53,6 +53,9 @@ struct http_conn {
     bool ready;              /* resp is filled, waiting to be written */
     bool headers_sent;
     bool close_after;        /* hang up after the response (early 413) */
+    bool draining;           /* answered early: reading and dropping the
+                                rest of the body (drain_bytes/seconds) */
+    int64_t body_seen;       /* body bytes received so far */
     size_t sent;             /* body bytes written */
     bool stream_done;
 };
@@ -132,6 +135,7 @@ enum srv_http_result srv_http_error(struct srv_http_resp *resp,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    srv_text_utf8_clean(msg); /* it may quote a path that decoded badly */
     return srv_http_json(resp, status ? status : proto_code_http_status(code),
                          json_pack("{s:s, s:s}", "code", proto_code_name(code),
                                    "message", msg));
@@ -414,6 +418,55 @@ static int write_some(struct lws *wsi, struct http_conn *hc)
     return 0;
 }
 
+/* The bytes of the request headers that libwebsockets kept, without the
+ * request line (the URI tokens). Headers lws does not know by name are
+ * kept too but cannot be listed; they count against its buffer only. */
+static int64_t header_bytes(struct lws *wsi)
+{
+    int64_t n = 0;
+
+    for (int t = 0; t < (int)WSI_TOKEN_COUNT; t++) {
+        if (t == WSI_TOKEN_GET_URI || t == WSI_TOKEN_POST_URI ||
+            t == WSI_TOKEN_HTTP_URI_ARGS)
+            continue;
+        int len = lws_hdr_total_length(wsi, (enum lws_token_indexes)t);
+        if (len > 0)
+            n += len;
+    }
+    return n;
+}
+
+/* Answers 414 for a path or query over max_path_bytes and 431 for headers
+ * over max_header_bytes; true when hc->resp is filled. */
+static bool request_too_large(struct lws *wsi, const char *uri,
+                              struct http_conn *hc)
+{
+    const struct srv_config *cfg = &hc->req.srv->cfg;
+    size_t path = uri ? strlen(uri) : 0;
+    int query = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+    int64_t headers = header_bytes(wsi);
+
+    if ((int64_t)path > cfg->max_path_bytes ||
+        (int64_t)query > cfg->max_path_bytes) {
+        srv_http_error(&hc->resp, PROTO_TOO_LARGE, 414,
+                       "the request %s is %zu bytes long; at most %lld are "
+                       "accepted (setting max_path_bytes)",
+                       (int64_t)path > cfg->max_path_bytes ? "path" : "query",
+                       (int64_t)path > cfg->max_path_bytes ? path
+                                                           : (size_t)query,
+                       (long long)cfg->max_path_bytes);
+        return true;
+    }
+    if (headers > cfg->max_header_bytes) {
+        srv_http_error(&hc->resp, PROTO_TOO_LARGE, 431,
+                       "the request headers are %lld bytes; at most %lld are "
+                       "accepted (setting max_header_bytes)",
+                       (long long)headers, (long long)cfg->max_header_bytes);
+        return true;
+    }
+    return false;
+}
+
 static int start_transaction(struct lws *wsi, struct http_conn **slot,
                              const char *uri)
 {
@@ -424,6 +477,11 @@ static int start_transaction(struct lws *wsi, struct http_conn **slot,
         return -1;
     *slot = hc;
     read_request(wsi, uri, &hc->req);
+    if (request_too_large(wsi, uri, hc)) {
+        hc->close_after = true;
+        make_ready(hc);
+        return 0;
+    }
     for (int i = 0; i < n_routes; i++) {
         if (!match(routes[i].pattern, hc->req.path, &hc->req))
             continue;
@@ -483,6 +541,9 @@ static int start_transaction(struct lws *wsi, struct http_conn **slot,
 
 static int on_body(struct http_conn *hc, const void *in, size_t len)
 {
+    hc->body_seen += (int64_t)len;
+    if (hc->draining)
+        return hc->body_seen >= hc->req.srv->cfg.drain_bytes ? -1 : 0;
     if (hc->ready || hc->deferred)
         return 0; /* answered early; drop the rest */
     if (hc->streaming_body) {
@@ -543,6 +604,24 @@ static int confirm_upgrade(struct lws *wsi)
     return 0;
 }
 
+/* After an early refusal has been written: when the client is still
+ * sending a body (Content-Length not reached), keep reading and dropping
+ * it for at most drain_bytes and drain_seconds, so that it reads the
+ * answer instead of a reset; then hang up. True when draining began. */
+static bool start_draining(struct lws *wsi, struct http_conn *hc)
+{
+    const struct srv_config *cfg = &hc->req.srv->cfg;
+
+    if (hc->req.content_length <= hc->body_seen ||
+        hc->body_seen >= cfg->drain_bytes || cfg->drain_seconds <= 0)
+        return false;
+    hc->draining = true;
+    hc->ready = false;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT,
+                    (int)cfg->drain_seconds);
+    return true;
+}
+
 int srv_http_callback(struct lws *wsi, int reason, void *user, void *in,
                       size_t len)
 {
@@ -564,6 +643,8 @@ int srv_http_callback(struct lws *wsi, int reason, void *user, void *in,
     case LWS_CALLBACK_HTTP_BODY:
         return hc ? on_body(hc, in, len) : 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (hc && hc->draining)
+            return -1; /* the refused body is all read: hang up */
         if (hc && !hc->ready && !hc->deferred)
             dispatch(hc);
         return 0;
@@ -575,6 +656,8 @@ int srv_http_callback(struct lws *wsi, int reason, void *user, void *in,
             return -1;
         if (r == 1) {
             bool close_after = hc->close_after;
+            if (close_after && start_draining(wsi, hc))
+                return 0;
             free_conn(hc);
             *slot = NULL;
             if (close_after || lws_http_transaction_completed(wsi))

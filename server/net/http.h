@@ -18,14 +18,17 @@ struct srv_server;
 struct lws;
 
 #define SRV_HTTP_MAX_PARAMS 4
+/* The longest path or query a request may have (the max_path_bytes
+ * setting is at most this). */
+#define SRV_HTTP_MAX_PATH 4000
 
 /* A request as a handler sees it. Memory belongs to the HTTP layer. */
 struct srv_http_req {
     struct srv_server *srv;
     struct lws *wsi;             /* NULL once the connection is gone */
     char method[8];
-    char path[1024];             /* decoded path, no query */
-    char query[1024];            /* raw query string without '?' */
+    char path[SRV_HTTP_MAX_PATH + 1];  /* decoded path, no query */
+    char query[SRV_HTTP_MAX_PATH + 1]; /* raw query string without '?' */
     char peer[64];               /* client address */
     char cookie_token[128];      /* value of the session cookie, or "" */
     char bearer_token[128];      /* Authorization: Bearer value, or "" */

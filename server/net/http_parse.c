@@ -128,3 +128,47 @@ json_t *srv_http_parse_json_object(const unsigned char *body, size_t len,
     *code = PROTO_OK;
     return j;
 }
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if none starts
+ * there. */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned c = s[0], cp, n;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4, cp = c & 0x07;
+    else
+        return 0;
+    for (unsigned i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0; /* also stops at the NUL */
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+size_t srv_text_utf8_clean(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    size_t bad = 0;
+
+    while (*p) {
+        size_t n = utf8_seq(p);
+        if (n == 0) {
+            *p++ = '?';
+            bad++;
+        } else {
+            p += n;
+        }
+    }
+    return bad;
+}

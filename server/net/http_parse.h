@@ -51,4 +51,10 @@ json_t *srv_http_parse_json_object(const unsigned char *body, size_t len,
                                    proto_code *code, char *msg,
                                    size_t msglen);
 
+/* Makes s valid UTF-8 in place, for messages that quote what a client
+ * sent (a decoded path, a truncated field): each byte that does not start
+ * a complete, shortest-form sequence of a code point (no surrogates, at
+ * most U+10FFFF) becomes '?'. Returns the number of bytes replaced. */
+size_t srv_text_utf8_clean(char *s);
+
 #endif

@@ -130,6 +130,13 @@ int srv_loop_run(const struct srv_config *cfg)
     info.protocols = protocols;
     /* security headers: see srv_http_security_headers */
     info.timeout_secs = 30;
+    /* libwebsockets closes a request whose headers overflow its buffer
+     * without a reply: make the buffer hold well over what we accept, so
+     * that http.c can answer 414/431 itself (docs/security.md). */
+    info.max_http_header_data2 =
+        (unsigned)((cfg->max_header_bytes * 2 > 262144 ? cfg->max_header_bytes * 2
+                                                       : 262144) +
+                   2 * cfg->max_path_bytes + 4096);
     /* Idle keep-alive connections: HTTP clients close theirs after a few
      * seconds (browsers ~4-60 s, Node 4 s); closing ours later avoids the
      * race where a client reuses a socket the server is closing. */
