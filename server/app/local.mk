@@ -7,4 +7,5 @@ libserver_la_SOURCES += \
 	server/app/cli_serve.h \
 	server/app/cli_table.c \
 	server/app/modules.c \
+	server/app/module_metrics.c \
 	server/app/modules.h

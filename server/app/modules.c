@@ -30,4 +30,5 @@ void srv_modules_init(void)
     srv_stream_init();
     srv_export_http_init();
     srv_review_init();
+    srv_app_metrics_init();
 }

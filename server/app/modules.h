@@ -7,4 +7,8 @@
  * hooks). Idempotent; call once before srv_loop_run. */
 void srv_modules_init(void);
 
+/* Registers the modules' figures with /metrics (module_metrics.c; called
+ * by srv_modules_init). */
+void srv_app_metrics_init(void);
+
 #endif

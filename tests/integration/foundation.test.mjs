@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import WebSocket from 'ws';
-import { cli, connect, http, startServer, tempDir } from './harness.mjs';
+import { cli, connect, http, join, makeProject, makeUser, startServer, tempDir } from './harness.mjs';
 
 test('healthz, static files and 404', async () => {
   const s = await startServer();
@@ -174,6 +174,32 @@ test('--listen 127.0.0.1 binds only 127.0.0.1', async () => {
       fetch(`http://127.0.0.2:${srv.port}/healthz`, { signal: AbortSignal.timeout(3000) }),
       (e) => /ECONNREFUSED/.test(String(e.cause && e.cause.code)) || /ECONNREFUSED/.test(String(e.cause)),
     );
+  } finally {
+    await srv.stop();
+  }
+});
+
+// /metrics carries the modules' figures: rooms and their connections,
+// revisions committed, pushes rejected, preview streams.
+test('/metrics counts rooms, connections, revisions and rejects', async () => {
+  const srv = await startServer();
+  try {
+    const ana = makeUser(srv, 'ana');
+    const pid = makeProject(srv, 'Metrics', 'ana');
+    const { client } = await join(srv, ana, pid);
+    client.send({ type: 'push', seq: 1, ops: [{ op: 'create', id: 't_1', kind: 'track', fields: { name: 'A' } }] });
+    await client.next((m) => m.type === 'delta' && m.seq === 1);
+    client.send({ type: 'push', seq: 2, ops: [{ op: 'set', id: 'nope', fields: { gain: 0 } }] });
+    await client.next((m) => m.type === 'reject' && m.seq === 2);
+    const text = await (await fetch(`${srv.url}/metrics`)).text();
+    const get = (n) => Number(new RegExp(`^${n} (\\S+)$`, 'm').exec(text)?.[1]);
+    assert.equal(get('mixroom_rooms'), 1);
+    assert.equal(get('mixroom_room_connections'), 1);
+    assert.equal(get('mixroom_revisions_total'), 1);
+    assert.equal(get('mixroom_push_rejects_total'), 1);
+    assert.equal(get('mixroom_preview_streams'), 0);
+    assert.ok(Number.isFinite(get('mixroom_preview_late_packets_total')));
+    await client.close();
   } finally {
     await srv.stop();
   }
