@@ -18,31 +18,7 @@
 #include "engine/import.h"
 #include "tests/unit/test_import_util.h"
 
-typedef struct scratch {
-    char *dir;
-    char src[4200], out[4200];
-} scratch;
-
-static int setup(void **state)
-{
-    scratch *s = calloc(1, sizeof *s);
-
-    s->dir = tu_mkdtemp();
-    snprintf(s->src, sizeof s->src, "%s/upload", s->dir);
-    snprintf(s->out, sizeof s->out, "%s/asset", s->dir);
-    *state = s;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    scratch *s = *state;
-
-    tu_rmrf(s->dir);
-    free(s->dir);
-    free(s);
-    return 0;
-}
+typedef tu_scratch scratch;
 
 /* Writes `frames` frames of mono silence in `format` at `rate`, in
  * chunks (hours of audio without holding them in memory). */
@@ -277,15 +253,13 @@ static void test_texts(void **state)
 
 int main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, tu_scratch_setup, \
+                                             tu_scratch_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_header_refuses_long_flac, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(
-            test_unknown_length_stopped_while_decoding, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_placeholder_wav, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_exactly_at_the_limits, setup,
-                                        teardown),
+        T(test_header_refuses_long_flac),
+        T(test_unknown_length_stopped_while_decoding),
+        T(test_placeholder_wav),
+        T(test_exactly_at_the_limits),
         cmocka_unit_test(test_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
