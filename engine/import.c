@@ -98,6 +98,7 @@ static const char *const status_text[] = {
     [ENG_IMPORT_BAD_CHANNELS] = "the channel count is not supported",
     [ENG_IMPORT_BAD_RATE] = "sample rate is outside 8000\u2013192000 Hz",
     [ENG_IMPORT_TOO_LONG] = "the file is too long",
+    [ENG_IMPORT_TOO_BIG] = "the file is too large once decoded",
     [ENG_IMPORT_CANCELLED] = "the import was cancelled",
     [ENG_IMPORT_IO] = "the server could not store the audio",
     [ENG_IMPORT_INVALID] = "invalid import request",
@@ -130,6 +131,16 @@ static int fail(import_job *j, eng_import_status st, const char *fmt, ...)
                  eng_import_status_text(st));
     }
     return -1;
+}
+
+/* Checks a length against the limits (see eng_import_check_limits); the
+ * first failure wins, as in fail(). Returns 0 or -1. */
+static int over_limit(import_job *j, double seconds, int64_t decoded,
+                      int exact)
+{
+    if (j->r->status != ENG_IMPORT_OK)
+        return -1;
+    return eng_import_check_limits(j->o, seconds, decoded, exact, j->r);
 }
 
 static int io_fail(import_job *j, const char *what)
@@ -167,11 +178,16 @@ static int cancelled(const import_job *j)
     return j->o->cancel && atomic_load(j->o->cancel) != 0;
 }
 
-/* Appends project-rate frames to the samples file and the peaks. */
+/* Appends project-rate frames to the samples file and the peaks, unless
+ * they would pass a decoded-size limit. */
 static int emit(import_job *j, const float *buf, size_t frames)
 {
     if (frames == 0)
         return 0;
+    if (over_limit(j, (double)j->r->orig_frames / j->r->orig_rate,
+                   eng_decoded_bytes(j->written + (int64_t)frames,
+                                     j->r->channels), 0) != 0)
+        return -1;
     if (eng_write_all(j->samples.fd, buf,
                       frames * (size_t)j->r->channels * sizeof(float)) != 0)
         return io_fail(j, "decoded samples");
@@ -280,11 +296,16 @@ static int open_source(import_job *j)
                        : UNKNOWN_FRAMES;
     if (j->announced != UNKNOWN_FRAMES)
         j->announced = eng_probe_announced_frames(j->sf, j->announced);
-    if (o->max_seconds > 0 && j->announced != UNKNOWN_FRAMES &&
-        (double)j->announced / info.samplerate > o->max_seconds)
-        return fail(j, ENG_IMPORT_TOO_LONG,
-                    "the file is %.0f s long; the limit is %.0f s",
-                    (double)j->announced / info.samplerate, o->max_seconds);
+    /* The limits, from what libsndfile will deliver at most (its count,
+     * already cut to the data present), before anything is written. */
+    if (j->announced != UNKNOWN_FRAMES &&
+        over_limit(j, (double)info.frames / info.samplerate,
+                   eng_decoded_bytes(eng_frames_at_rate(info.frames,
+                                                        info.samplerate,
+                                                        r->rate),
+                                     eng_fold_channels(info.channels)),
+                   1) != 0)
+        return -1;
     return 0;
 }
 
@@ -341,17 +362,17 @@ static int decode(import_job *j)
         if (n <= 0)
             break;
         r->orig_frames += n;
+        /* no sample past a limit is written, whatever the header said */
+        if (o->max_seconds > 0 &&
+            (double)r->orig_frames > o->max_seconds * r->orig_rate &&
+            over_limit(j, (double)r->orig_frames / r->orig_rate, 0, 0) != 0)
+            return -1;
         eng_fold(j->in, r->orig_channels, j->in, (size_t)n);
         if (j->soxr ? resample(j, j->in, (size_t)n, 0) != 0
                     : emit(j, j->in, (size_t)n) != 0)
             return -1;
         if (cancelled(j))
             return fail(j, ENG_IMPORT_CANCELLED, NULL);
-        if (o->max_seconds > 0 &&
-            (double)r->orig_frames / r->orig_rate > o->max_seconds)
-            return fail(j, ENG_IMPORT_TOO_LONG,
-                        "the file is longer than the limit of %.0f s",
-                        o->max_seconds);
         if (j->announced != UNKNOWN_FRAMES && j->announced > 0)
             report(j, fmin(0.99, (double)r->orig_frames / j->announced), 0);
         else
@@ -374,8 +395,8 @@ static int decode(import_job *j)
     if (r->orig_frames == 0)
         return fail(j, ENG_IMPORT_EMPTY, "the file contains no audio");
     if (j->soxr) {
-        int64_t target = (r->orig_frames * (int64_t)r->rate +
-                          r->orig_rate / 2) / r->orig_rate;
+        int64_t target = eng_frames_at_rate(r->orig_frames, r->orig_rate,
+                                            r->rate);
         if (j->written > target)
             return fail(j, ENG_IMPORT_IO, "resampler produced too much");
         if (resample(j, NULL, 0, target) != 0)

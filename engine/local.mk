@@ -9,7 +9,7 @@ libengine_la_SOURCES += \
 	engine/fold.h engine/fold.c \
 	engine/peaks.h engine/peaks.c \
 	engine/import_probe.h engine/import_probe.c \
-	engine/import.h engine/import.c \
+	engine/import.h engine/import.c engine/import_limits.c \
 	engine/demo_audio.h engine/demo_audio.c
 libengine_la_SOURCES += \
 	engine/dsp.h engine/dsp_basic.c engine/dsp_fx.c \

@@ -49,6 +49,10 @@ struct srv_asset_job {
     char data_dir[4096];
     int rate;
     int64_t size, expected, received;
+    /* the limits (from srv->cfg) and what the project's other assets take
+     * decoded, set on the loop before the job is queued */
+    double max_seconds;
+    int64_t max_decoded, max_project, other_decoded;
     enum asset_state state;
     atomic_int permille;              /* import progress, worker writes */
     const atomic_int *cancel;
@@ -305,12 +309,32 @@ static void remove_empty_dirs(const char *dir)
     }
 }
 
+/* The import options of a job: its files, rate, progress and limits. */
+static void job_opts(struct srv_asset_job *job, const char *dir,
+                     eng_import_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->src_path = job->src_path;
+    o->out_dir = dir;
+    o->rate = job->rate;
+    o->progress = on_import_progress;
+    o->progress_ctx = job;
+    o->cancel = job->cancel;
+    o->max_seconds = job->max_seconds;
+    o->max_decoded = job->max_decoded;
+    o->max_total_decoded = job->max_project;
+    o->other_decoded = job->other_decoded;
+}
+
 /* Uses the samples and peaks already in the store for this rate (the same
- * content was imported before, maybe by another project). */
+ * content was imported before, maybe by another project), if they are
+ * within the job's limits (else job->out.error says why). */
 static bool try_reuse(struct srv_asset_job *job, const char *dir)
 {
     char samples[4200], peaks[4200];
     eng_asset *a;
+    eng_import_opts o;
+    eng_import_result r;
 
     if (!job->reuse ||
         eng_asset_file(samples, sizeof samples, dir, "samples", job->rate) ||
@@ -323,6 +347,15 @@ static bool try_reuse(struct srv_asset_job *job, const char *dir)
     job->out.frames = a->frames;
     job->out.channels = a->channels;
     eng_asset_release(a);
+    job_opts(job, dir, &o);
+    memset(&r, 0, sizeof r);
+    if (eng_import_check_limits(&o, (double)job->out.frames / job->rate,
+                                eng_decoded_bytes(job->out.frames,
+                                                  job->out.channels),
+                                1, &r) != 0) {
+        srv_assets_limit_text(&r, &o, job->out.error, sizeof job->out.error);
+        return false;
+    }
     job->out.orig_rate = job->reuse_orig_rate;
     snprintf(job->out.format, sizeof job->out.format, "%s",
              job->reuse_format);
@@ -352,18 +385,17 @@ static void import_work(void *arg)
         job->out.ok = true;
         return;
     }
-    memset(&o, 0, sizeof o);
+    if (job->out.error[0]) /* reusable, but over a limit */
+        goto fail;
+    job_opts(job, dir, &o);
     memset(&r, 0, sizeof r);
-    o.src_path = job->src_path;
-    o.out_dir = dir;
-    o.rate = job->rate;
-    o.progress = on_import_progress;
-    o.progress_ctx = job;
-    o.cancel = job->cancel;
     if (eng_import(&o, &r) != 0) {
         if (r.status == ENG_IMPORT_CANCELLED)
             snprintf(job->out.error, sizeof job->out.error,
                      "the server stopped during the import");
+        else if (r.limit != ENG_LIMIT_NONE)
+            srv_assets_limit_text(&r, &o, job->out.error,
+                                  sizeof job->out.error);
         else
             snprintf(job->out.error, sizeof job->out.error, "%s",
                      r.error[0] ? r.error : eng_import_status_text(r.status));
@@ -436,6 +468,9 @@ static struct srv_asset_job *job_new(struct srv_server *srv,
     snprintf(job->data_dir, sizeof job->data_dir, "%s", srv->cfg.data_dir);
     job->rate = rate;
     job->expected = -1;
+    job->max_seconds = (double)srv->cfg.max_upload_seconds;
+    job->max_decoded = srv->cfg.max_upload_decoded;
+    job->max_project = srv->cfg.max_project_decoded;
     atomic_init(&job->permille, 0);
     return job;
 }
@@ -541,6 +576,22 @@ static void find_reusable(struct srv_server *srv, struct srv_asset_job *job)
 /* The current row of an asset, as a message object (NULL if absent). */
 static json_t *row_json(sqlite3 *db, const char *project_id, const char *id);
 
+/* What the project's assets other than job take decoded: the ready rows,
+ * and imports that finished but whose row is not durable yet (still in
+ * flight, their row says importing). Imports still decoding are not
+ * counted: their size is known only when they end. */
+static int64_t project_decoded(struct srv_server *srv,
+                               const struct srv_asset_job *job)
+{
+    int64_t sum = srv_assets_ready_decoded(srv->db, job->project_id);
+
+    for (const struct srv_asset_job *j = inflight; j; j = j->next)
+        if (j != job && j->state == ST_READY &&
+            !strcmp(j->project_id, job->project_id))
+            sum += eng_decoded_bytes(j->frames, j->channels);
+    return sum;
+}
+
 /* Starts the import of a complete file: dedupe, row, worker. */
 static int start_import(struct srv_server *srv, struct srv_asset_job *job,
                         char id_out[SRV_ASSET_ID_MAX], bool *duplicate)
@@ -568,6 +619,7 @@ static int start_import(struct srv_server *srv, struct srv_asset_job *job,
         return 0;
     }
     find_reusable(srv, job);
+    job->other_decoded = project_decoded(srv, job);
     w = row_from_job(job, true);
     if (!w || !srv->jobs || !srv->writer) {
         free(w);

@@ -18,6 +18,8 @@
 
 struct srv_server;
 struct srv_asset_job;
+struct eng_import_opts;
+struct eng_import_result;
 
 #define SRV_ASSET_ID_MAX 32
 #define SRV_ASSET_NAME_MAX 200
@@ -96,6 +98,24 @@ void srv_assets_http_init(void);
 
 /* <data_dir>/tmp, where uploads are written while they arrive. */
 int srv_assets_tmp_dir(const struct srv_server *srv, char *out, size_t n);
+
+/* ---- the upload limits (limits.c) ---- */
+
+/* What the project's ready assets take decoded: the sum of their samples
+ * files' sizes at the project rate (0 on a database error, logged). Any
+ * thread with its own connection (the loop uses srv->db). */
+int64_t srv_assets_ready_decoded(sqlite3 *db, const char *project_id);
+
+/* The refusal of an import that passed one of o's limits (r->limit set,
+ * r->status ENG_IMPORT_TOO_LONG or _TOO_BIG), for the producer, naming
+ * the setting: "this file is 2 h 0 min long; uploads may be at most
+ * 30 min (setting max_upload_seconds)". o->max_seconds, max_decoded,
+ * max_total_decoded and other_decoded are read as max_upload_seconds,
+ * max_upload_decoded, max_project_decoded and what the project's other
+ * assets take. Any thread. */
+void srv_assets_limit_text(const struct eng_import_result *r,
+                           const struct eng_import_opts *o, char *out,
+                           size_t n);
 
 /* ---- the demo project (demo.c) ---- */
 

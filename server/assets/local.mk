@@ -4,4 +4,5 @@ libserver_la_SOURCES += \
 	server/assets/assets.c \
 	server/assets/assets.h \
 	server/assets/http_assets.c \
+	server/assets/limits.c \
 	server/assets/demo.c

@@ -1,9 +1,14 @@
 # tests/unit/engine.mk -- build fragment (see Makefile.am)
 # audio import (owner: import)
 UNIT_TESTS += tests/unit/test_import tests/unit/test_import_errors \
-	tests/unit/test_peaks tests/unit/test_import_demo
+	tests/unit/test_peaks tests/unit/test_import_demo \
+	tests/unit/test_import_limits
 check_PROGRAMS += tests/unit/test_import tests/unit/test_import_errors \
-	tests/unit/test_peaks tests/unit/test_import_demo
+	tests/unit/test_peaks tests/unit/test_import_demo \
+	tests/unit/test_import_limits
+tests_unit_test_import_limits_SOURCES = tests/unit/test_import_limits.c \
+	tests/unit/test_import_util.h tests/unit/test_import_util.c
+tests_unit_test_import_limits_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_import_SOURCES = tests/unit/test_import.c \
 	tests/unit/test_import_util.h tests/unit/test_import_util.c
 tests_unit_test_import_LDADD = $(MX_TEST_LIBS)

@@ -18,31 +18,7 @@
 #include "engine/import.h"
 #include "tests/unit/test_import_util.h"
 
-typedef struct scratch {
-    char *dir;
-    char src[4200], out[4200];
-} scratch;
-
-static int setup(void **state)
-{
-    scratch *s = calloc(1, sizeof *s);
-
-    s->dir = tu_mkdtemp();
-    snprintf(s->src, sizeof s->src, "%s/upload", s->dir);
-    snprintf(s->out, sizeof s->out, "%s/asset", s->dir);
-    *state = s;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    scratch *s = *state;
-
-    tu_rmrf(s->dir);
-    free(s->dir);
-    free(s);
-    return 0;
-}
+typedef tu_scratch scratch;
 
 /* Imports s->src expecting failure with status st and exactly `msg`
  * (or, when prefix is set, an error starting with msg). */
@@ -334,7 +310,8 @@ static void test_store_original(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tu_scratch_setup, \
+                                             tu_scratch_teardown)
     const struct CMUnitTest tests[] = {
         T(test_empty),          T(test_garbage),     T(test_truncated),
         T(test_absurd_headers), T(test_dir_untouched), T(test_cleanup_temps),

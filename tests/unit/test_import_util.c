@@ -29,6 +29,28 @@ char *tu_mkdtemp(void)
     return p;
 }
 
+int tu_scratch_setup(void **state)
+{
+    tu_scratch *s = calloc(1, sizeof *s);
+
+    assert_non_null(s);
+    s->dir = tu_mkdtemp();
+    snprintf(s->src, sizeof s->src, "%s/upload", s->dir);
+    snprintf(s->out, sizeof s->out, "%s/asset", s->dir);
+    *state = s;
+    return 0;
+}
+
+int tu_scratch_teardown(void **state)
+{
+    tu_scratch *s = *state;
+
+    tu_rmrf(s->dir);
+    free(s->dir);
+    free(s);
+    return 0;
+}
+
 void tu_rmrf(const char *dir)
 {
     char cmd[4200];

@@ -13,6 +13,18 @@
 /* A fresh directory under $TMPDIR (or /tmp); caller frees the string. */
 char *tu_mkdtemp(void);
 
+/* A scratch directory for one test: src is "<dir>/upload", out is
+ * "<dir>/asset" (not created). */
+typedef struct tu_scratch {
+    char *dir;
+    char src[4200], out[4200];
+} tu_scratch;
+
+/* cmocka setup/teardown: *state becomes a new tu_scratch; teardown
+ * removes the directory and frees it. */
+int tu_scratch_setup(void **state);
+int tu_scratch_teardown(void **state);
+
 /* rm -rf dir (only ever used on tu_mkdtemp results). */
 void tu_rmrf(const char *dir);
 
