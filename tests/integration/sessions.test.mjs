@@ -1,11 +1,12 @@
 // sessions.test.mjs -- the hardening of sessions end to end: an open
 // WebSocket closes (4401) when its session ends (logout, `mixroom user
-// passwd` from another process, a session row revoked or expired in the
-// database, expiry seen on the next message) while other sessions stay;
-// the login limits per account and per client address (behind a trusted
-// proxy, X-Forwarded-For); and the cross-site refusal of cookie requests
-// that change state (Origin, Sec-Fetch-Site), the login and an upload
-// included, leaving the database and data/tmp as they were.
+// passwd` and `mixroom token revoke` from another process, a session row
+// deleted or expired in the database, expiry seen on the next message)
+// while other sessions stay; the login limits per account and per client
+// address (behind a trusted proxy, X-Forwarded-For); and the cross-site
+// refusal of cookie requests that change state (Origin, Sec-Fetch-Site),
+// the login and an upload included, leaving the database and data/tmp as
+// they were.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,15 +65,34 @@ test('an open WebSocket closes with 4401 when its session ends; other sessions s
     assert.match(c1.reason, /session ended/);
     await alive(b1, 'another user after the password change');
 
-    // A session row revoked in the database (deleted by another process).
+    // `mixroom token revoke` (another process) ends one session of bob.
     const bob2 = { token: cli(['token', 'create', 'bob'], { dataDir: s.dataDir }).stdout.trim() };
     const b2 = (await join(s, bob2, pid)).client;
-    const before = Number(sql(s, 'SELECT count(*) FROM sessions'));
-    sql(s, `DELETE FROM sessions WHERE created_at = (SELECT max(created_at) FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = 'bob'))`);
-    assert.equal(Number(sql(s, 'SELECT count(*) FROM sessions')), before - 1);
+    const rv = cli(['token', 'revoke', '-'], { dataDir: s.dataDir, input: `${bob2.token}\n` });
+    assert.equal(rv.status, 0, rv.stderr);
     const cb2 = await closedWithin(b2, 5000, 'the socket of a revoked session');
     assert.equal(cb2.code, 4401);
+    assert.match(cb2.reason, /revoked/);
     await alive(b1, 'the other session of bob');
+    // Revoking it again, or a malformed token, fails and changes nothing.
+    const before = dump(s);
+    const again = cli(['token', 'revoke', '-'], { dataDir: s.dataDir, input: `${bob2.token}\n` });
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /no session has this token/);
+    const bad = cli(['token', 'revoke', 'short'], { dataDir: s.dataDir });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /a token is 43 characters/);
+    assert.equal(dump(s), before);
+
+    // A session row deleted from the database by any other process.
+    const bob3 = { token: cli(['token', 'create', 'bob'], { dataDir: s.dataDir }).stdout.trim() };
+    const b3 = (await join(s, bob3, pid)).client;
+    const n = Number(sql(s, 'SELECT count(*) FROM sessions'));
+    sql(s, `DELETE FROM sessions WHERE created_at = (SELECT max(created_at) FROM sessions)`);
+    assert.equal(Number(sql(s, 'SELECT count(*) FROM sessions')), n - 1);
+    const cb3 = await closedWithin(b3, 5000, 'the socket of a deleted session');
+    assert.equal(cb3.code, 4401);
+    await alive(b1, 'the first session of bob');
 
     // A session whose expiry the database moves into the past.
     sql(s, `UPDATE sessions SET expires_at = 1 WHERE user_id = (SELECT id FROM users WHERE name = 'bob')`);
