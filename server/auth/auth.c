@@ -1,7 +1,9 @@
 /* auth.c -- the pure pieces of authentication (role names, user name and
  * password rules, Argon2id hashing, random tokens and their SHA-256), the
  * reads (session -> user, membership -> role), the HTTP gate every handler
- * goes through, the Origin check, and the batched last_seen writes.
+ * goes through (with its cross-site refusal of cookie requests that change
+ * state), the Origin check, the client address behind trusted proxies, and
+ * the batched last_seen writes.
  *
  * Global state: `seen` below, the sessions used since the last flush,
  * guarded by its mutex (documented there). */

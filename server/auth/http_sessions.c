@@ -294,7 +294,8 @@ static void session_done(void *arg, int status)
              "Max-Age=%lld%s",
              j->token, max_age > 0 ? max_age : 0,
              j->srv->cfg.tls_cert[0] ? "; Secure" : "");
-    srv_info("auth: %s logged in from %s", j->user.name, j->req->peer);
+    srv_info("auth: %s logged in from %s", j->user.name,
+             j->addr_key.key + 2);
     respond(j->req, 200,
             json_pack("{s:s, s:o}", "token", j->token, "user",
                       srv_auth_user_json(&j->user)),
@@ -314,7 +315,7 @@ static void login_finish(void *arg)
     if (!j->ok) {
         rl_fail(j->srv, &j->acct_key, now);
         rl_fail(j->srv, &j->addr_key, now);
-        srv_info("auth: failed login from %s", j->req->peer);
+        srv_info("auth: failed login from %s", j->addr_key.key + 2);
         respond(j->req, 401, err_body(PROTO_UNAUTHORIZED, bad_login), NULL,
                 0);
         job_free(j);
