@@ -1,7 +1,9 @@
 /* auth.c -- the pure pieces of authentication (role names, user name and
  * password rules, Argon2id hashing, random tokens and their SHA-256), the
  * reads (session -> user, membership -> role), the HTTP gate every handler
- * goes through, the Origin check, and the batched last_seen writes.
+ * goes through (with its cross-site refusal of cookie requests that change
+ * state), the Origin check, the client address behind trusted proxies, and
+ * the batched last_seen writes.
  *
  * Global state: `seen` below, the sessions used since the last flush,
  * guarded by its mutex (documented there). */
@@ -331,6 +333,41 @@ out:
 
 /* ---- the HTTP gate ---- */
 
+/* Could a page of another site have made this request with the user's
+ * cookie? Only state-changing methods matter, and only without a Bearer
+ * token (a page cannot set Authorization on a cross-site request without
+ * a CORS preflight, which this server never grants). Fills resp (403)
+ * and returns true when the request must be refused. */
+static bool cross_site(struct srv_http_req *req, struct srv_http_resp *resp)
+{
+    static const char *const changing[] = {"POST", "PUT", "PATCH", "DELETE"};
+    bool changes = false;
+
+    for (size_t i = 0; i < sizeof changing / sizeof changing[0]; i++)
+        changes = changes || strcmp(req->method, changing[i]) == 0;
+    if (!changes || req->bearer_token[0])
+        return false;
+    if (req->origin[0]) {
+        if (srv_auth_origin_ok(req->srv, req->origin, req->host))
+            return false;
+        srv_warn("auth: refused %s %s from origin %.100s", req->method,
+                 req->path, req->origin);
+        srv_http_error(resp, PROTO_FORBIDDEN, 403,
+                       "cross-site request refused: origin %.200s may not "
+                       "send %s requests here (allowed: this server's own "
+                       "origin and --allowed-origin)", req->origin,
+                       req->method);
+        return true;
+    }
+    if (strcasecmp(req->fetch_site, "cross-site") != 0)
+        return false;
+    srv_warn("auth: refused cross-site %s %s", req->method, req->path);
+    srv_http_error(resp, PROTO_FORBIDDEN, 403,
+                   "cross-site request refused: Sec-Fetch-Site is "
+                   "cross-site and the request carries no Origin");
+    return true;
+}
+
 int srv_auth_gate(struct srv_http_req *req, const struct srv_perm *perm,
                   const char *project_id, struct srv_http_resp *resp)
 {
@@ -341,6 +378,8 @@ int srv_auth_gate(struct srv_http_req *req, const struct srv_perm *perm,
     assert(srv_on_loop_thread());
     memset(&req->who, 0, sizeof req->who);
     req->role = SRV_ROLE_NONE;
+    if (cross_site(req, resp))
+        return -1;
     token = req->bearer_token[0] ? req->bearer_token : req->cookie_token;
     logged_in = token[0] &&
                 srv_auth_token_user(req->srv->db, token, &req->who) == 0;
@@ -418,4 +457,61 @@ bool srv_auth_origin_ok(const struct srv_server *srv, const char *origin,
                 return true;
     }
     return false;
+}
+
+/* ---- the client address behind trusted proxies ---- */
+
+/* a without an IPv4-mapped "::ffff:" prefix. */
+static const char *plain_addr(const char *a)
+{
+    return strncasecmp(a, "::ffff:", 7) == 0 && strchr(a + 7, '.') ? a + 7
+                                                                    : a;
+}
+
+static bool is_trusted_proxy(const struct srv_server *srv, const char *addr)
+{
+    for (int i = 0; srv && i < srv->cfg.n_proxies && i < SRV_MAX_PROXIES;
+         i++)
+        if (srv->cfg.trusted_proxies[i][0] &&
+            strcasecmp(plain_addr(addr),
+                       plain_addr(srv->cfg.trusted_proxies[i])) == 0)
+            return true;
+    return false;
+}
+
+void srv_auth_client_addr(const struct srv_server *srv, const char *peer,
+                          const char *xff, char *out, size_t n)
+{
+    char item[64];
+    const char *end;
+
+    assert(n > 0);
+    snprintf(out, n, "%s", peer ? peer : "");
+    if (!peer || !xff || !is_trusted_proxy(srv, peer))
+        return;
+    /* Walk X-Forwarded-For from the right: each proxy appends the address
+     * it saw, so entries right of the first untrusted one are proxies. */
+    end = xff + strlen(xff);
+    while (end > xff) {
+        const char *start = end, *a, *b;
+        size_t len;
+
+        while (start > xff && start[-1] != ',')
+            start--;
+        for (a = start; a < end && (*a == ' ' || *a == '\t'); a++)
+            ;
+        for (b = end; b > a && (b[-1] == ' ' || b[-1] == '\t'); b--)
+            ;
+        len = (size_t)(b - a);
+        if (len > 0) {
+            if (len >= sizeof item)
+                len = sizeof item - 1;
+            memcpy(item, a, len);
+            item[len] = '\0';
+            snprintf(out, n, "%s", item);
+            if (!is_trusted_proxy(srv, item))
+                return;
+        }
+        end = start > xff ? start - 1 : xff;
+    }
 }

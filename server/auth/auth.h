@@ -16,6 +16,7 @@
 #ifndef MIXROOM_SERVER_AUTH_H
 #define MIXROOM_SERVER_AUTH_H
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -90,6 +91,29 @@ int srv_auth_member_role(sqlite3 *db, const char *project_id,
 int srv_auth_find_user(sqlite3 *db, const char *name_or_id,
                        struct srv_user *u);
 
+/* ---- open connections and their sessions (auth_conns.c; loop thread) ---- */
+
+/* The WebSocket close status of a connection whose session ended (logout,
+ * password change, revocation, expiry). */
+#define SRV_CLOSE_SESSION_ENDED 4401
+
+/* The check auth registers with srv_ws_set_message_check: on a `hello` of
+ * a connection not yet welcomed it notes the session the hello carries
+ * (c->session); on any message of a welcomed connection whose session's
+ * expiry has passed it closes c with 4401 and returns -1 (no query: the
+ * expiry noted at hello, refreshed by srv_auth_conns_recheck). Else 0. */
+int srv_auth_message_check(struct srv_conn *c, const char *type, json_t *msg);
+
+/* Closes (4401, `reason`) every open connection of the session with this
+ * token hash; returns how many. */
+int srv_auth_conns_end_session(const unsigned char *hash, const char *reason);
+
+/* Looks up the sessions of all open connections in the database (one
+ * query per 200 connections) and closes (4401) those whose session is
+ * gone (password changed, revoked, logged out elsewhere) or expired.
+ * auth's tick runs it about once a second. */
+void srv_auth_conns_recheck(struct srv_server *srv);
+
 /* ---- the permission table (perm.c): a view of the route tables ---- */
 
 struct srv_perm_entry {
@@ -129,6 +153,11 @@ const struct srv_perm_entry *srv_perm_http(const char *key);
  *   - SRV_MEMBER(role): a user who is not a member of project_id (or a
  *     project that does not exist) gets 404 not_found, a member below the
  *     role 403 forbidden; req->role is the member's role.
+ * Before all that, a state-changing request (POST, PUT, PATCH, DELETE)
+ * that does not carry `Authorization: Bearer` (so one a browser could
+ * send from another site with the cookie, and the login itself) is
+ * refused with 403 forbidden when its Origin is not one srv_auth_origin_ok
+ * accepts, or, without an Origin, when Sec-Fetch-Site is `cross-site`.
  * Returns 0 when allowed, or -1 with resp filled. Loop thread (reads
  * srv->db). */
 int srv_auth_gate(struct srv_http_req *req, const struct srv_perm *perm,
@@ -136,12 +165,22 @@ int srv_auth_gate(struct srv_http_req *req, const struct srv_perm *perm,
 
 /* ---- origins ---- */
 
-/* Is `origin` (the Origin header of an upgrade) acceptable: absent/empty,
+/* Is `origin` (the Origin header of a WebSocket upgrade or of a
+ * state-changing HTTP request) acceptable: absent/empty,
  * the server's own origin given the request's Host (http://HOST, or
  * https://HOST when TLS is configured), or one of --allowed-origin?
  * Case-insensitive; a trailing '/' is ignored. */
 bool srv_auth_origin_ok(const struct srv_server *srv, const char *origin,
                         const char *host);
+
+/* The client address of an HTTP request from `peer` (the socket's
+ * address) carrying X-Forwarded-For `xff` ("" if absent): the peer itself,
+ * unless the peer is one of srv->cfg.trusted_proxies; then the right-most
+ * address of xff that is not itself a trusted proxy (the left-most when
+ * all are; the peer when xff is empty). Addresses compare with an
+ * IPv4-mapped "::ffff:" prefix ignored. Writes at most n-1 bytes. */
+void srv_auth_client_addr(const struct srv_server *srv, const char *peer,
+                          const char *xff, char *out, size_t n);
 
 /* ---- server wiring ---- */
 

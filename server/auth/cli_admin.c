@@ -547,10 +547,14 @@ int srv_cli_project(int argc, char **argv)
 
 static const char token_help[] =
     "usage: mixroom token create USER [--expires-in SECONDS]\n"
+    "       mixroom token revoke TOKEN|-\n"
     "\n"
-    "Creates a session for USER (name or id) and prints its token, for\n"
-    "scripts: send it as `Authorization: Bearer TOKEN` or in the WebSocket\n"
-    "hello. It lasts --expires-in seconds (default: 30 days).\n"
+    "create: makes a session for USER (name or id) and prints its token,\n"
+    "for scripts: send it as `Authorization: Bearer TOKEN` or in the\n"
+    "WebSocket hello. It lasts --expires-in seconds (default: 30 days).\n"
+    "revoke: ends the session of TOKEN (`-`: read it from stdin, also for\n"
+    "a token that begins with `--`); a running server closes its open\n"
+    "WebSockets within about a second.\n"
     "options:\n"
     "  --data DIR            data directory (default $MIXROOM_DATA or ./data)\n"
     "  --expires-in SECONDS  lifetime of the session\n"
@@ -602,12 +606,57 @@ out:
     return rc;
 }
 
+/* `token revoke TOKEN|-`: deletes the session (1 when there is none). */
+static int token_revoke(sqlite3 *db, const struct opts *o)
+{
+    char token[SRV_TOKEN_LEN + 8], err[512];
+    unsigned char hash[SRV_TOKEN_HASH_LEN];
+    int rc = 1;
+
+    token[0] = '\0';
+    if (strcmp(o->pos[0], "-") == 0) {
+        if (read_password(token, sizeof token) != 0)
+            token[0] = '\0';
+    } else {
+        snprintf(token, sizeof token, "%s", o->pos[0]);
+    }
+    if (!srv_auth_token_wellformed(token)) {
+        fprintf(stderr, "mixroom token revoke: a token is %d characters of "
+                        "A-Z, a-z, 0-9, '-' and '_'\n", SRV_TOKEN_LEN);
+        rc = 2;
+        goto out;
+    }
+    srv_auth_token_hash(token, hash);
+    if (begin(db, "token revoke") != 0)
+        goto out;
+    if (srv_authdb_session_delete(db, hash, err, sizeof err) != PROTO_OK) {
+        rollback(db);
+        fprintf(stderr, "mixroom token revoke: %s\n", err);
+        goto out;
+    }
+    if (sqlite3_changes(db) == 0) {
+        rollback(db);
+        fprintf(stderr, "mixroom token revoke: no session has this token "
+                        "(it has expired or was ended already)\n");
+        goto out;
+    }
+    if (commit(db, "token revoke") != 0)
+        goto out;
+    printf("revoked\n");
+    rc = 0;
+out:
+    sodium_memzero(token, sizeof token);
+    return rc;
+}
+
 int srv_cli_token(int argc, char **argv)
 {
     static const struct cli_action acts[] = {
         {"create", 1, "USER [--expires-in SECONDS]", token_create},
+        {"revoke", 1, "TOKEN|-", token_revoke},
     };
-    return run_group("token", token_help, acts, 1, argc, argv);
+    return run_group("token", token_help, acts, sizeof acts / sizeof acts[0],
+                     argc, argv);
 }
 
 /* ---- the demo account ---- */

@@ -1,12 +1,14 @@
-/* http_auth.c -- sessions over HTTP: POST /api/login, POST /api/logout,
- * GET /api/me; the login rate limit (failures per account and per client
- * address); the small pool of threads that verifies passwords off the loop
- * (Argon2id takes ~0.1 s and 64 MiB, so at most LOGIN_THREADS run at once
- * and at most LOGIN_QUEUE wait); and srv_auth_init, which wires the auth
- * files into the server.
+/* http_sessions.c -- sessions over HTTP: POST /api/login, POST /api/logout,
+ * GET /api/me (a logout closes that session's open sockets); the login
+ * rate limit (failures per account and per client address, that address
+ * read from X-Forwarded-For behind a trusted proxy); the small pool of
+ * threads that verifies passwords off the loop (Argon2id takes ~0.1 s and
+ * 64 MiB, so at most LOGIN_THREADS run at once and at most LOGIN_QUEUE
+ * wait); and srv_auth_init, which wires the auth files into the server.
  *
- * Global state (documented): `limits`, the rate-limit table (loop thread
- * only), and `pool`, the verifier threads and their queue (its mutex). */
+ * Global state (documented): `rl_accounts` and `rl_addresses`, the
+ * rate-limit tables (loop thread only), the tick's clocks, and `pool`,
+ * the verifier threads and their queue (its mutex). */
 #include "server/auth/auth.h"
 
 #include <assert.h>
@@ -29,10 +31,9 @@
 #define COOKIE_NAME "mixroom_session"
 #define LOGIN_THREADS 2
 #define LOGIN_QUEUE 32
-#define RL_SLOTS 1024
-#define RL_MAX 10               /* failures ... */
-#define RL_WINDOW_MS 60000LL    /* ... per minute */
+#define RL_SLOTS 1024     /* keys per table (accounts, addresses) */
 #define SEEN_FLUSH_MS 30000LL
+#define SESSION_RECHECK_MS 1000LL /* open sockets' sessions re-read */
 
 static const char bad_login[] = "wrong user name or password";
 
@@ -43,95 +44,114 @@ json_t *srv_auth_user_json(const struct srv_user *u)
 }
 
 /* ---- rate limit: loop thread only ----
- * Each key ("a:<name>" per account, "p:<address>" per client) keeps the
- * times of its last RL_MAX failures; RL_MAX of them within RL_WINDOW_MS
- * blocks the key until the oldest leaves the window. */
+ * Two tables of RL_SLOTS keys each, so that a flood of one kind cannot
+ * push the other out: accounts ("a:<lower-case name>", at most
+ * cfg.login_account_failures failures) and client addresses ("p:<addr>",
+ * at most cfg.login_address_failures), both per cfg.login_window seconds.
+ * A key counts its failures in a window that starts at its first failure;
+ * at the limit it is refused until that window ends. When a table is
+ * full, a stale key goes first, else the one with the fewest failures
+ * (the oldest among equals): a sprayed key that failed once never pushes
+ * out one that is being guessed. */
 struct rl_slot {
     char key[96];
-    long long t[RL_MAX];   /* ring of failure times (monotonic ms) */
-    int n, head;           /* count (<= RL_MAX), index of the oldest */
+    long long start;       /* first failure of the window (monotonic ms) */
+    long long count;       /* failures since start; 0: slot free */
 };
-static struct rl_slot limits[RL_SLOTS];
+static struct rl_slot rl_accounts[RL_SLOTS], rl_addresses[RL_SLOTS];
 
-static struct rl_slot *rl_find(const char *key, bool create, long long now)
+struct rl_key {
+    struct rl_slot *table;
+    long long max;         /* failures allowed per window */
+    char key[96];
+};
+
+static long long rl_window_ms(const struct srv_server *srv)
+{
+    return (srv->cfg.login_window > 0 ? srv->cfg.login_window : 900) *
+           1000LL;
+}
+
+static struct rl_slot *rl_find(const struct rl_key *k, bool create,
+                               long long now, long long window)
 {
     struct rl_slot *victim = NULL;
-    long long victim_newest = 0;
 
     for (int i = 0; i < RL_SLOTS; i++) {
-        struct rl_slot *s = &limits[i];
-        long long newest;
+        struct rl_slot *s = &k->table[i];
 
-        if (s->n && strcmp(s->key, key) == 0)
+        if (s->count && now - s->start >= window)
+            s->count = 0; /* stale: free it */
+        if (s->count && strcmp(s->key, k->key) == 0)
             return s;
         if (!create)
             continue;
-        newest = s->n ? s->t[(s->head + s->n - 1) % RL_MAX] : 0;
-        if (s->n && newest < now - RL_WINDOW_MS)
-            s->n = 0; /* stale: free it */
-        if (!s->n) {
-            if (!victim || victim->n)
-                victim = s;
-        } else if (!victim || (victim->n && newest < victim_newest)) {
+        if (!victim || (victim->count &&
+                        (!s->count || s->count < victim->count ||
+                         (s->count == victim->count &&
+                          s->start < victim->start))))
             victim = s;
-            victim_newest = newest;
-        }
     }
     if (victim) {
         memset(victim, 0, sizeof *victim);
-        snprintf(victim->key, sizeof victim->key, "%s", key);
+        snprintf(victim->key, sizeof victim->key, "%s", k->key);
+        victim->start = now;
     }
     return victim;
 }
 
-/* Seconds until key may try again, or 0 if not blocked. */
-static int rl_blocked(const char *key, long long now)
+/* Seconds until the key may try again, or 0 if not blocked. */
+static int rl_blocked(const struct srv_server *srv, const struct rl_key *k,
+                      long long now)
 {
-    struct rl_slot *s = rl_find(key, false, now);
-    long long oldest, wait;
+    long long window = rl_window_ms(srv);
+    struct rl_slot *s = rl_find(k, false, now, window);
+    long long wait;
 
-    if (!s || s->n < RL_MAX)
+    if (!s || s->count < k->max)
         return 0;
-    oldest = s->t[s->head];
-    wait = oldest + RL_WINDOW_MS - now;
-    if (wait <= 0)
-        return 0;
-    return (int)((wait + 999) / 1000);
+    wait = s->start + window - now;
+    return wait > 0 ? (int)((wait + 999) / 1000) : 0;
 }
 
-static void rl_fail(const char *key, long long now)
+static void rl_fail(const struct srv_server *srv, const struct rl_key *k,
+                    long long now)
 {
-    struct rl_slot *s = rl_find(key, true, now);
+    struct rl_slot *s = rl_find(k, true, now, rl_window_ms(srv));
 
-    if (!s)
-        return;
-    if (s->n < RL_MAX) {
-        s->t[(s->head + s->n) % RL_MAX] = now;
-        s->n++;
-    } else {
-        s->t[s->head] = now;
-        s->head = (s->head + 1) % RL_MAX;
-    }
+    assert(s);
+    s->count++;
 }
 
-static void rl_clear(const char *key)
+static void rl_clear(const struct srv_server *srv, const struct rl_key *k)
 {
-    struct rl_slot *s = rl_find(key, false, 0);
+    struct rl_slot *s = rl_find(k, false, srv_now_mono_ms(),
+                                rl_window_ms(srv));
 
     if (s)
         memset(s, 0, sizeof *s);
 }
 
-static void rl_keys(const char *name, const char *peer, char *acct,
-                    size_t alen, char *addr, size_t plen)
+/* The two keys of a login attempt: the account name (lower case) and the
+ * client address (behind a trusted proxy, from X-Forwarded-For). */
+static void rl_keys(const struct srv_http_req *req, const char *name,
+                    struct rl_key *acct, struct rl_key *addr)
 {
-    size_t i;
+    char client[64];
 
-    snprintf(acct, alen, "a:%s", name);
-    for (i = 2; acct[i]; i++)
-        if (acct[i] >= 'A' && acct[i] <= 'Z')
-            acct[i] = (char)(acct[i] - 'A' + 'a');
-    snprintf(addr, plen, "p:%s", peer);
+    acct->table = rl_accounts;
+    acct->max = req->srv->cfg.login_account_failures > 0
+                    ? req->srv->cfg.login_account_failures : 10;
+    snprintf(acct->key, sizeof acct->key, "a:%s", name);
+    for (size_t i = 2; acct->key[i]; i++)
+        if (acct->key[i] >= 'A' && acct->key[i] <= 'Z')
+            acct->key[i] = (char)(acct->key[i] - 'A' + 'a');
+    addr->table = rl_addresses;
+    addr->max = req->srv->cfg.login_address_failures > 0
+                    ? req->srv->cfg.login_address_failures : 100;
+    srv_auth_client_addr(req->srv, req->peer, req->forwarded_for, client,
+                         sizeof client);
+    snprintf(addr->key, sizeof addr->key, "p:%s", client);
 }
 
 /* ---- the verifier pool ---- */
@@ -145,7 +165,7 @@ struct login_job {
     bool ok;
     char pw_hash[SRV_PW_HASH_MAX];
     char password[SRV_PASSWORD_MAX + 1];
-    char acct_key[96], addr_key[96];
+    struct rl_key acct_key, addr_key;
     char token[SRV_TOKEN_LEN + 1];
     unsigned char token_hash[SRV_TOKEN_HASH_LEN];
     long long expires_ms;
@@ -274,7 +294,8 @@ static void session_done(void *arg, int status)
              "Max-Age=%lld%s",
              j->token, max_age > 0 ? max_age : 0,
              j->srv->cfg.tls_cert[0] ? "; Secure" : "");
-    srv_info("auth: %s logged in from %s", j->user.name, j->req->peer);
+    srv_info("auth: %s logged in from %s", j->user.name,
+             j->addr_key.key + 2);
     respond(j->req, 200,
             json_pack("{s:s, s:o}", "token", j->token, "user",
                       srv_auth_user_json(&j->user)),
@@ -292,15 +313,15 @@ static void login_finish(void *arg)
     int days;
 
     if (!j->ok) {
-        rl_fail(j->acct_key, now);
-        rl_fail(j->addr_key, now);
-        srv_info("auth: failed login from %s", j->req->peer);
+        rl_fail(j->srv, &j->acct_key, now);
+        rl_fail(j->srv, &j->addr_key, now);
+        srv_info("auth: failed login from %s", j->addr_key.key + 2);
         respond(j->req, 401, err_body(PROTO_UNAUTHORIZED, bad_login), NULL,
                 0);
         job_free(j);
         return;
     }
-    rl_clear(j->acct_key);
+    rl_clear(j->srv, &j->acct_key);
     if (!j->srv || !j->srv->writer || j->srv->stopping) {
         respond(j->req, 503,
                 err_body(PROTO_INTERNAL, "the server is shutting down"), NULL,
@@ -348,6 +369,7 @@ static enum srv_http_result h_login(struct srv_http_req *req,
     char err[128];
     long long now = srv_now_mono_ms();
     int wait;
+    const struct rl_key *limit;
     enum srv_http_result r = SRV_HTTP_DONE;
 
     if (!(body = srv_http_body_json(req, resp)))
@@ -364,24 +386,31 @@ static enum srv_http_result h_login(struct srv_http_req *req,
         srv_http_error(resp, PROTO_INTERNAL, 500, "out of memory");
         goto out;
     }
-    rl_keys(name, req->peer, j->acct_key, sizeof j->acct_key, j->addr_key,
-            sizeof j->addr_key);
-    wait = rl_blocked(j->addr_key, now);
-    if (!wait)
-        wait = rl_blocked(j->acct_key, now);
+    rl_keys(req, name, &j->acct_key, &j->addr_key);
+    limit = &j->addr_key;
+    wait = rl_blocked(req->srv, limit, now);
+    if (!wait) {
+        limit = &j->acct_key;
+        wait = rl_blocked(req->srv, limit, now);
+    }
     if (wait) {
         char v[16];
-        srv_warn("auth: login rate limit hit from %s", req->peer);
+        bool by_addr = limit == &j->addr_key;
+        srv_warn("auth: login rate limit hit for %s",
+                 by_addr ? limit->key : "an account");
         srv_http_error(resp, PROTO_RATE_LIMITED, 429,
-                       "too many failed logins; try again in %d s", wait);
+                       "too many failed logins %s (the limit is %lld per "
+                       "%lld s); try again in %d s",
+                       by_addr ? "from this address" : "for this account",
+                       limit->max, rl_window_ms(req->srv) / 1000, wait);
         snprintf(v, sizeof v, "%d", wait);
         srv_http_add_header(resp, "Retry-After", v);
         goto out;
     }
     if (!srv_auth_name_ok(name, err, sizeof err) ||
         strlen(pw) > SRV_PASSWORD_MAX) {
-        rl_fail(j->acct_key, now);
-        rl_fail(j->addr_key, now);
+        rl_fail(req->srv, &j->acct_key, now);
+        rl_fail(req->srv, &j->addr_key, now);
         srv_http_error(resp, PROTO_UNAUTHORIZED, 401, "%s", bad_login);
         goto out;
     }
@@ -475,8 +504,10 @@ static void logout_done(void *arg, int status)
         respond(j->req, 500,
                 err_body(PROTO_INTERNAL, "could not end the session"), NULL,
                 0);
-    else
+    else {
+        srv_auth_conns_end_session(j->hash, "logged out");
         respond(j->req, 200, json_pack("{s:b}", "ok", 1), cookie, 0);
+    }
     free(j);
 }
 
@@ -555,12 +586,16 @@ void srv_auth_conns_set_role(const char *project_id, const char *user_id,
     srv_ws_each(conn_set_role, &rc);
 }
 
-static long long last_flush_ms;
+static long long last_flush_ms, last_recheck_ms;
 
 static void auth_tick(struct srv_server *srv)
 {
     long long now = srv_now_mono_ms();
 
+    if (now - last_recheck_ms >= SESSION_RECHECK_MS) {
+        last_recheck_ms = now;
+        srv_auth_conns_recheck(srv);
+    }
     if (!last_flush_ms)
         last_flush_ms = now;
     if (now - last_flush_ms >= SEEN_FLUSH_MS) {
@@ -579,6 +614,7 @@ void srv_auth_init(void)
 {
     srv_http_set_gate(srv_auth_gate);
     srv_http_set_origin_check(srv_auth_origin_ok);
+    srv_ws_set_message_check(srv_auth_message_check);
     srv_auth_http_register();
     srv_projects_http_register();
     srv_loop_on_tick(auth_tick);

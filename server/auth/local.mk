@@ -4,6 +4,7 @@
 libserver_la_SOURCES += \
 	server/auth/auth.c \
 	server/auth/auth.h \
+	server/auth/auth_conns.c \
 	server/auth/auth_db.c \
 	server/auth/auth_db.h \
 	server/auth/auth_internal.h \

@@ -260,6 +260,12 @@ static void read_request(struct lws *wsi, const char *uri,
     lws_get_peer_simple(wsi, req->peer, sizeof req->peer);
     read_tokens(wsi, req);
     copy_hdr(wsi, WSI_TOKEN_ORIGIN, req->origin, sizeof req->origin);
+    copy_hdr(wsi, WSI_TOKEN_HOST, req->host, sizeof req->host);
+    copy_hdr(wsi, WSI_TOKEN_X_FORWARDED_FOR, req->forwarded_for,
+             sizeof req->forwarded_for);
+    if (lws_hdr_custom_copy(wsi, req->fetch_site, sizeof req->fetch_site,
+                            "sec-fetch-site:", 15) < 0)
+        req->fetch_site[0] = '\0';
     copy_hdr(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, req->content_type,
              sizeof req->content_type);
     copy_hdr(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, len, sizeof len);

@@ -33,6 +33,9 @@ struct srv_http_req {
     char cookie_token[128];      /* value of the session cookie, or "" */
     char bearer_token[128];      /* Authorization: Bearer value, or "" */
     char origin[256];
+    char host[256];              /* Host header, or "" */
+    char forwarded_for[512];     /* X-Forwarded-For, or "" */
+    char fetch_site[32];         /* Sec-Fetch-Site, or "" */
     char content_type[128];
     int64_t content_length;      /* -1 if not given */
     int n_params;

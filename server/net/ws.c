@@ -277,6 +277,13 @@ bool srv_ws_check_later(struct srv_conn *c, struct srv_ws_args *a,
     return false;
 }
 
+static srv_ws_check_fn message_check; /* set before the loop starts */
+
+void srv_ws_set_message_check(srv_ws_check_fn fn)
+{
+    message_check = fn;
+}
+
 /* Applies the rules to one complete text message, then dispatches it. */
 static void handle_message(struct srv_conn *c, const char *text, size_t len)
 {
@@ -318,6 +325,8 @@ static void handle_message(struct srv_conn *c, const char *text, size_t len)
                      t);
         goto out;
     }
+    if (message_check && message_check(c, t, msg) != 0)
+        goto out;
     if (!c->welcomed && !route->before_welcome) {
         srv_ws_error(c, id, PROTO_UNAUTHORIZED,
                      "say hello first: send {\"type\":\"hello\",...} with a "

@@ -53,6 +53,10 @@ struct srv_conn {
     char user_name[64];
     char display_name[128];
     int role;                    /* enum srv_role, set at hello */
+    struct {                     /* the session hello used (auth): */
+        unsigned char hash[32];  /*   its token's SHA-256 */
+        long long expires_ms;    /*   its expiry (wall clock); 0: none */
+    } session;
     char project_id[64];
     char client_id[65];
     void *room;                  /* struct srv_room * */
@@ -128,6 +132,14 @@ void srv_ws_cut_off(struct srv_conn *c, int status, const char *reason);
 /* Registers a callback run when any connection closes (rooms, presence,
  * streams), before its memory goes. At most 8. */
 void srv_ws_on_close(void (*fn)(struct srv_conn *c));
+
+/* A check run on every complete text message of c before its route's
+ * permission check (after the type is read): auth registers one to end
+ * connections whose session has ended. It returns 0 to go on, or -1 after
+ * closing c (the message is then dropped). At most one; NULL removes it. */
+typedef int (*srv_ws_check_fn)(struct srv_conn *c, const char *type,
+                               json_t *msg);
+void srv_ws_set_message_check(srv_ws_check_fn fn);
 
 /* Calls fn for every open connection. */
 void srv_ws_each(void (*fn)(struct srv_conn *c, void *ctx), void *ctx);

@@ -12,38 +12,9 @@ import { test } from 'node:test';
 import {
   addMember, cli, connect, http, makeProject, makeUser, sleep, startServer, tempDir,
 } from './harness.mjs';
+import { cookieOf, dump, login, sql } from './auth_lib.mjs';
 
 const BAD_LOGIN = 'wrong user name or password';
-
-/** The database as sorted text lines, without session last_seen (advisory). */
-function dump(server) {
-  const db = path.join(server.dataDir, 'mixroom.db');
-  const q = (sql) => {
-    const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 5000', '-cmd', '.mode quote', db, sql], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
-    return r.stdout;
-  };
-  const tables = q("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
-    .split('\n').filter(Boolean).map((s) => s.replace(/'/g, ''));
-  const out = [];
-  for (const t of tables) {
-    const sql = t === 'sessions'
-      ? 'SELECT hex(token_hash), user_id, created_at, expires_at FROM sessions'
-      : `SELECT * FROM "${t}"`;
-    for (const line of q(sql).split('\n').filter(Boolean)) out.push(`${t}: ${line}`);
-  }
-  return out.sort().join('\n');
-}
-
-function sql(server, text) {
-  const db = path.join(server.dataDir, 'mixroom.db');
-  const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 5000', db, text], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-const login = (s, name, password, extra = {}) => http(s, 'POST', '/api/login', { body: { name, password }, ...extra });
-const cookieOf = (r) => (r.headers.get('set-cookie') || '').split(';')[0];
 
 test('login, /api/me, logout, bad cookies, the body limit', async () => {
   const s = await startServer();
@@ -152,7 +123,10 @@ test('sessions expire', async () => {
 });
 
 test('failed logins are rate limited per account and per address', async () => {
-  const s = await startServer();
+  // A one-minute window, and (below) ten failures per address, as the
+  // limits were before they became settings (sessions.test.mjs tests the
+  // defaults).
+  const s = await startServer({ args: ['--login-window', '60'] });
   try {
     makeUser(s, 'ana', 'ana-password-1');
     for (let i = 0; i < 10; i++) {
@@ -169,7 +143,7 @@ test('failed logins are rate limited per account and per address', async () => {
   } finally {
     await s.stop();
   }
-  const s2 = await startServer();
+  const s2 = await startServer({ args: ['--login-window', '60', '--login-address-failures', '10'] });
   try {
     makeUser(s2, 'bob', 'bob-password-1');
     // Ten failures on ten different names from one address.

@@ -1,6 +1,8 @@
 /* test_auth.c -- the pure pieces of auth: user name and password rules,
  * Argon2id round trip, tokens and their SHA-256, role names, the Origin
- * check, and every entry of the permission table (WebSocket and HTTP). */
+ * check, and every entry of the permission table (WebSocket and HTTP); the
+ * client address behind trusted proxies; a socket whose session expired
+ * closing (4401) on its next message. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include "server/auth/auth.h"
 #include "server/app/modules.h"
 #include "server/core/server.h"
+#include "server/core/store.h"
 #include "server/net/ws.h"
 
 static void test_names(void **state)
@@ -280,6 +283,78 @@ static void test_origin(void **state)
                                     "example.org:8080"));
 }
 
+static void test_client_addr(void **state)
+{
+    static struct srv_server srv; /* large; zeroed */
+    char out[64];
+
+    (void)state;
+    memset(&srv, 0, sizeof srv);
+    /* no trusted proxy: the peer, whatever X-Forwarded-For says */
+    srv_auth_client_addr(&srv, "10.0.0.5", "203.0.113.1", out, sizeof out);
+    assert_string_equal(out, "10.0.0.5");
+    srv.cfg.n_proxies = 2;
+    snprintf(srv.cfg.trusted_proxies[0], 64, "10.0.0.5");
+    snprintf(srv.cfg.trusted_proxies[1], 64, "10.0.0.6");
+    /* an untrusted peer is still itself */
+    srv_auth_client_addr(&srv, "192.0.2.9", "203.0.113.1", out, sizeof out);
+    assert_string_equal(out, "192.0.2.9");
+    /* behind the proxy: the right-most entry that is not a proxy */
+    srv_auth_client_addr(&srv, "10.0.0.5", "203.0.113.1", out, sizeof out);
+    assert_string_equal(out, "203.0.113.1");
+    srv_auth_client_addr(&srv, "::ffff:10.0.0.5",
+                         "198.51.100.7, 203.0.113.1 ,10.0.0.6", out,
+                         sizeof out);
+    assert_string_equal(out, "203.0.113.1");
+    /* no header, an empty one, or only proxies */
+    srv_auth_client_addr(&srv, "10.0.0.5", "", out, sizeof out);
+    assert_string_equal(out, "10.0.0.5");
+    srv_auth_client_addr(&srv, "10.0.0.5", " , ", out, sizeof out);
+    assert_string_equal(out, "10.0.0.5");
+    srv_auth_client_addr(&srv, "10.0.0.5", "10.0.0.6, 10.0.0.5", out,
+                         sizeof out);
+    assert_string_equal(out, "10.0.0.6");
+    /* an over-long entry is cut, never overflows */
+    char big[300];
+    memset(big, '7', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    srv_auth_client_addr(&srv, "10.0.0.5", big, out, sizeof out);
+    assert_int_equal(strlen(out), 63);
+}
+
+/* A welcomed socketless connection whose session expires at `exp`. */
+static void open_welcomed(struct srv_conn *c, long long exp)
+{
+    srv_ws_test_open(c);
+    c->welcomed = true;
+    c->role = SRV_ROLE_EDITOR;
+    snprintf(c->user_name, sizeof c->user_name, "ana");
+    memset(c->session.hash, 7, sizeof c->session.hash);
+    c->session.expires_ms = exp;
+}
+
+static void test_expired_session_message(void **state)
+{
+    static const char ping[] = "{\"type\":\"ping\",\"id\":1}";
+    struct srv_conn live, gone;
+
+    (void)state;
+    open_welcomed(&live, store_now_ms() + 60000);
+    open_welcomed(&gone, store_now_ms() - 1);
+    srv_ws_receive_text(&live, ping, strlen(ping));
+    srv_ws_receive_text(&gone, ping, strlen(ping));
+    /* the live one is answered, the expired one closed without an answer */
+    assert_false(live.closing);
+    assert_non_null(live.ctl_head);
+    assert_true(gone.closing);
+    assert_null(gone.ctl_head);
+    /* ending the session by its hash closes its sockets */
+    assert_int_equal(srv_auth_conns_end_session(live.session.hash, "bye"), 1);
+    assert_true(live.closing);
+    srv_ws_test_close(&live);
+    srv_ws_test_close(&gone);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +366,8 @@ int main(void)
         cmocka_unit_test(test_perm_ws),
         cmocka_unit_test(test_perm_http),
         cmocka_unit_test(test_origin),
+        cmocka_unit_test(test_client_addr),
+        cmocka_unit_test(test_expired_session_message),
     };
     /* the permission table is read from the registered routes */
     srv_modules_init();

@@ -1,0 +1,40 @@
+// auth_lib.mjs -- helpers of the auth and session tests: the database as
+// sorted text (to compare before and after a refused request), plain SQL
+// through the sqlite3 CLI, logging in, and the cookie of a login answer.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { http } from './harness.mjs';
+
+/** The database as sorted text lines, without session last_seen (advisory). */
+export function dump(server) {
+  const db = path.join(server.dataDir, 'mixroom.db');
+  const q = (sql) => {
+    const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 5000', '-cmd', '.mode quote', db, sql], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  const tables = q("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+    .split('\n').filter(Boolean).map((s) => s.replace(/'/g, ''));
+  const out = [];
+  for (const t of tables) {
+    const sql = t === 'sessions'
+      ? 'SELECT hex(token_hash), user_id, created_at, expires_at FROM sessions'
+      : `SELECT * FROM "${t}"`;
+    for (const line of q(sql).split('\n').filter(Boolean)) out.push(`${t}: ${line}`);
+  }
+  return out.sort().join('\n');
+}
+
+/** Runs SQL on the server's database with the sqlite3 CLI; returns stdout. */
+export function sql(server, text) {
+  const db = path.join(server.dataDir, 'mixroom.db');
+  const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 5000', db, text], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** POST /api/login. */
+export const login = (s, name, password, extra = {}) => http(s, 'POST', '/api/login', { body: { name, password }, ...extra });
+
+/** The `name=value` part of a response's Set-Cookie. */
+export const cookieOf = (r) => (r.headers.get('set-cookie') || '').split(';')[0];
