@@ -281,7 +281,10 @@ bool srv_ws_check_later(struct srv_conn *c, struct srv_ws_args *a,
 static void handle_message(struct srv_conn *c, const char *text, size_t len)
 {
     json_error_t jerr;
-    json_t *msg = json_loadb(text, len, 0, &jerr), *id = NULL, *type;
+    /* duplicate keys are refused ("duplicate object key near '"seq"'"):
+     * which of the two counts would otherwise be the parser's choice */
+    json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *id = NULL, *type;
     const struct srv_ws_route *route;
     struct srv_ws_args args;
     proto_err err;

@@ -123,6 +123,7 @@ void room_free(struct srv_room *room)
     }
     proto_doc_free(room->doc);
     json_decref(room->asset_updates);
+    json_decref(room->left_pending);
     free(room);
     /* glibc keeps freed memory in its arenas (the document was built on a
      * loader thread's): give it back to the system */

@@ -114,6 +114,8 @@ struct srv_room {
     struct room_load *load;   /* the load in flight, or NULL */
     json_t *asset_updates;    /* srv_room_asset_update calls made while
                                  loading: id -> {frames, ready} */
+    json_t *left_pending;     /* client ids to announce as `left` at the
+                                 next tick (presence.c), or NULL */
 };
 
 /* ---- room.c ---- */
@@ -253,8 +255,9 @@ int room_on_presence(struct srv_conn *c, struct srv_ws_args *a, json_t *id);
 extern const struct srv_ws_param room_presence_params[]; /* its fields */
 /* Flushes coalesced presence and announces silent clients (tick). */
 void presence_tick(struct srv_room *room, long long now_ms);
-/* The link is leaving: tell the others (unless the same client id has
- * another connection in the room). */
+/* The link is leaving: tell the others at the next tick, with the room's
+ * other leaves of that tick (unless the same client id has another
+ * connection in the room). */
 void presence_leave(struct room_link *l);
 /* The current presence of every other client, for a welcome. */
 json_t *presence_list(struct srv_room *room, struct room_link *self);
