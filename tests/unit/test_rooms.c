@@ -750,6 +750,21 @@ static char *track_ops(long long seq, int n, int name_len)
     return text;
 }
 
+/* n track creates of name_len-character names as seq: refused naming
+ * setting (non-NULL), or applied (NULL). */
+static void push_tracks(struct fx *f, struct srv_conn *a, struct srv_conn *b,
+                        long long seq, int n, int name_len,
+                        const char *setting)
+{
+    char *ops = track_ops(seq, n, name_len);
+
+    if (setting)
+        expect_too_large(f, a, b, seq, ops, setting);
+    else
+        free(push_applied(f, a, b, seq, ops));
+    free(ops);
+}
+
 /* The push limits of the settings: ops per push, bytes per push, objects
  * and bytes per document; the running size of the document is what
  * encoding it gives. */
@@ -759,34 +774,24 @@ static void test_push_limits(void **state)
     struct srv_config *cfg = &f->srv.cfg;
     struct srv_conn *a = joined(f, &f->ana, "c-ana");
     struct srv_conn *b = joined(f, &f->bob, "c-bob");
-    char *ops, *text;
+    char *text;
 
     free(push_applied(f, a, b, 1, CREATE_T1));
 
     cfg->max_push_ops = 3;
-    ops = track_ops(2, 4, 4);
-    expect_too_large(f, a, b, 2, ops, "(setting max_push_ops)");
-    free(ops);
-    ops = track_ops(3, 3, 4);
-    free(push_applied(f, a, b, 3, ops));
-    free(ops);
+    push_tracks(f, a, b, 2, 4, 4, "(setting max_push_ops)");
+    push_tracks(f, a, b, 3, 3, 4, NULL);
     cfg->max_push_ops = 10000;
 
     cfg->max_push_bytes = 1024;
-    ops = track_ops(4, 5, 200);
-    expect_too_large(f, a, b, 4, ops, "(setting max_push_bytes)");
-    free(ops);
+    push_tracks(f, a, b, 4, 5, 200, "(setting max_push_bytes)");
     cfg->max_push_bytes = 1024 * 1024;
 
     /* project, t_1 and three tracks: 5 objects */
     assert_int_equal(proto_doc_count(srv_room_doc(room_of(f))), 5);
     cfg->max_doc_objects = 6;
-    ops = track_ops(5, 2, 4);
-    expect_too_large(f, a, b, 5, ops, "(setting max_doc_objects)");
-    free(ops);
-    ops = track_ops(6, 1, 4);
-    free(push_applied(f, a, b, 6, ops));
-    free(ops);
+    push_tracks(f, a, b, 5, 2, 4, "(setting max_doc_objects)");
+    push_tracks(f, a, b, 6, 1, 4, NULL);
     /* a document at its limit may still shrink and be edited */
     free(push_applied(f, a, b, 7,
                       "[{\"op\":\"delete\",\"id\":\"t_6_0\"},"
@@ -798,12 +803,8 @@ static void test_push_limits(void **state)
     /* a track of a 4-character name adds about 150 bytes, of 120 about 270 */
     cfg->max_doc_bytes = (long long)strlen(text) + 200;
     free(text);
-    ops = track_ops(8, 1, 120);
-    expect_too_large(f, a, b, 8, ops, "(setting max_doc_bytes)");
-    free(ops);
-    ops = track_ops(9, 1, 4);
-    free(push_applied(f, a, b, 9, ops));
-    free(ops);
+    push_tracks(f, a, b, 8, 1, 120, "(setting max_doc_bytes)");
+    push_tracks(f, a, b, 9, 1, 4, NULL);
     text = doc_text(f);
     assert_int_equal(proto_doc_bytes(srv_room_doc(room_of(f))), strlen(text));
     free(text);
