@@ -1,6 +1,9 @@
 /* document.c -- the in-memory project document: objects keyed by id in one
  * jansson object, plus the registry of assets clips may point at. Objects
- * are replaced, never mutated in place, once they are in the document. */
+ * are replaced, never mutated in place, once they are in the document,
+ * which is what lets the document keep a running total of its size as
+ * JSON: each object's compact encoding is measured when it goes in and
+ * when it goes out (proto_doc_bytes). */
 #include "protocol/document.h"
 
 #include <assert.h>
@@ -12,7 +15,28 @@
 struct proto_doc {
     json_t *objects; /* id -> object */
     json_t *assets;  /* asset id -> {"frames":int,"ready":bool} */
+    size_t bytes;    /* sum of the objects' compact JSON sizes */
 };
+
+/* The size of one object as compact JSON (what it adds to the document). */
+static size_t object_bytes(const json_t *o)
+{
+    return o ? json_dumpb(o, NULL, 0, JSON_COMPACT) : 0;
+}
+
+/* Puts obj (the reference is stolen) under id, keeping the byte total. */
+static int doc_set(proto_doc *doc, const char *id, json_t *obj)
+{
+    size_t add = object_bytes(obj);
+    const json_t *old = json_object_get(doc->objects, id);
+    size_t sub = object_bytes(old);
+
+    if (json_object_set_new(doc->objects, id, obj) != 0)
+        return -1;
+    assert(doc->bytes >= sub);
+    doc->bytes = doc->bytes - sub + add;
+    return 0;
+}
 
 proto_doc *proto_doc_new_empty(void)
 {
@@ -47,7 +71,7 @@ proto_doc *proto_doc_new(const char *name, int sample_rate)
                         "id", "project", "kind", "project", "name", name,
                         "tempo", 120.0, "meter", 4, 4,
                         "sample_rate", sample_rate, "master_gain", 0.0);
-    if (!project || json_object_set_new(doc->objects, "project", project)) {
+    if (!project || doc_set(doc, "project", project)) {
         proto_doc_free(doc);
         return NULL;
     }
@@ -62,6 +86,7 @@ proto_doc *proto_doc_clone(const proto_doc *doc)
         return NULL;
     copy->objects = json_deep_copy(doc->objects);
     copy->assets = json_deep_copy(doc->assets);
+    copy->bytes = doc->bytes;
     if (!copy->objects || !copy->assets) {
         proto_doc_free(copy);
         return NULL;
@@ -88,7 +113,7 @@ int proto_doc_put(proto_doc *doc, const json_t *object)
     copy = json_deep_copy(object);
     if (!copy)
         return -1;
-    return json_object_set_new(doc->objects, id, copy);
+    return doc_set(doc, id, copy);
 }
 
 int proto_doc_put_new(proto_doc *doc, json_t *object)
@@ -96,12 +121,18 @@ int proto_doc_put_new(proto_doc *doc, json_t *object)
     const char *id = json_string_value(json_object_get(object, "id"));
 
     assert(id);
-    return json_object_set_new(doc->objects, id, object);
+    return doc_set(doc, id, object);
 }
 
 int proto_doc_remove(proto_doc *doc, const char *id)
 {
-    return json_object_del(doc->objects, id);
+    size_t sub = object_bytes(json_object_get(doc->objects, id));
+
+    if (json_object_del(doc->objects, id) != 0)
+        return -1;
+    assert(doc->bytes >= sub);
+    doc->bytes -= sub;
+    return 0;
 }
 
 const json_t *proto_doc_get(const proto_doc *doc, const char *id)
@@ -124,6 +155,14 @@ const json_t *proto_doc_get_kind(const proto_doc *doc, const char *id,
 size_t proto_doc_count(const proto_doc *doc)
 {
     return json_object_size(doc->objects);
+}
+
+size_t proto_doc_bytes(const proto_doc *doc)
+{
+    size_t n = json_object_size(doc->objects);
+
+    /* "[" + the objects + a comma between each two + "]" */
+    return doc->bytes + (n ? n - 1 : 0) + 2;
 }
 
 /* qsort comparator: kind rank, then id. */

@@ -36,6 +36,11 @@ const json_t *proto_doc_get(const proto_doc *doc, const char *id);
 /* Number of objects, the project object included. */
 size_t proto_doc_count(const proto_doc *doc);
 
+/* The size in bytes of the document's objects as one compact JSON array
+ * (proto_doc_objects encoded without spaces): a running total kept as
+ * objects go in and out, so it costs nothing to read. */
+size_t proto_doc_bytes(const proto_doc *doc);
+
 /* All objects as a new JSON array in a stable order (kind order project,
  * track, clip, effect, send, marker, automation; then by id), so two equal
  * documents encode to the same bytes. */

@@ -15,7 +15,7 @@ typedef enum {
     F_TEXT,     /* string of min..max code points */
     F_ORDER,    /* fractional index key */
     F_COLOR,    /* "#rrggbb" */
-    F_GAIN,     /* dB number <= max, or null for -inf */
+    F_GAIN,     /* dB number from PROTO_GAIN_FLOOR_DB to max, or null for -inf */
     F_NUMBER,   /* number min..max */
     F_FRAMES,   /* JSON integer min..PROTO_MAX_FRAMES */
     F_BOOL,
@@ -282,10 +282,12 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             return 0;
         }
         if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
-            json_number_value(v) > f->max)
+            json_number_value(v) > f->max ||
+            json_number_value(v) < PROTO_GAIN_FLOOR_DB)
             return proto_fail(err, PROTO_INVALID_VALUE,
-                              "%s must be a number of dB up to +%g, or null "
-                              "for -inf (got %s)", f->name, f->max, got);
+                              "%s must be a number of dB from %g to +%g, or "
+                              "null for -inf (got %s)", f->name,
+                              PROTO_GAIN_FLOOR_DB, f->max, got);
         *out = json_real(json_number_value(v));
         return 0;
     case F_NUMBER:

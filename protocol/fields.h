@@ -14,6 +14,9 @@
 
 /* Largest frame position/length accepted (2^40 frames, ~265 days at 48k). */
 #define PROTO_MAX_FRAMES ((json_int_t)1 << 40)
+/* The lowest gain in dB a gain field takes (below it, use null: -inf);
+ * -144 dB is below the noise floor of 24-bit audio. */
+#define PROTO_GAIN_FLOOR_DB (-144.0)
 /* Most points in one automation lane. */
 #define PROTO_MAX_POINTS 10000
 /* Most eq bands. */

@@ -415,13 +415,55 @@ static void rollback(push_ctx *c)
     }
 }
 
+/* After the ops applied: does the document now break a limit it did not
+ * break before? (A push that shrinks a document that is over a limit,
+ * e.g. after the limit was lowered, is allowed.) */
+static int check_doc_limits(const proto_doc *doc, const proto_limits *lim,
+                            size_t objects_before, size_t bytes_before,
+                            proto_err *err)
+{
+    size_t objects = proto_doc_count(doc), bytes = proto_doc_bytes(doc);
+
+    if (lim->max_objects && objects > lim->max_objects &&
+        objects > objects_before)
+        return proto_fail(err, PROTO_TOO_LARGE,
+                          "a document may hold at most %zu objects (setting "
+                          "%s); this change would make it %zu",
+                          lim->max_objects,
+                          lim->objects_setting ? lim->objects_setting
+                                               : "max_doc_objects",
+                          objects);
+    if (lim->max_bytes && bytes > lim->max_bytes && bytes > bytes_before)
+        return proto_fail(err, PROTO_TOO_LARGE,
+                          "a document may be at most %zu bytes as JSON "
+                          "(setting %s); this change would make it %zu",
+                          lim->max_bytes,
+                          lim->bytes_setting ? lim->bytes_setting
+                                             : "max_doc_bytes",
+                          bytes);
+    return 0;
+}
+
 int proto_apply_push(proto_doc *doc, const json_t *ops, json_t **applied,
                      json_t **inverse, proto_err *err)
 {
+    static const proto_limits lim = {.max_ops = MAX_OPS};
+
+    return proto_apply_push_limited(doc, ops, &lim, applied, inverse, err);
+}
+
+int proto_apply_push_limited(proto_doc *doc, const json_t *ops,
+                             const proto_limits *lim, json_t **applied,
+                             json_t **inverse, proto_err *err)
+{
     push_ctx c = {doc, json_array(), json_array(), json_array(), json_object()};
+    size_t objects_before = proto_doc_count(doc);
+    size_t bytes_before = proto_doc_bytes(doc);
     proto_err local;
     size_t i, n;
     int rc = -1;
+
+    assert(lim);
 
     if (!err)
         err = &local;
@@ -429,14 +471,14 @@ int proto_apply_push(proto_doc *doc, const json_t *ops, json_t **applied,
     *applied = NULL;
     *inverse = NULL;
     if (!json_is_array(ops) || json_array_size(ops) == 0) {
-        proto_fail(err, PROTO_BAD_REQUEST,
-                   "ops must be an array of 1 to %d ops", MAX_OPS);
+        proto_fail(err, PROTO_BAD_REQUEST, "ops must be a non-empty array of "
+                   "operations");
         goto out;
     }
-    if (json_array_size(ops) > MAX_OPS) {
+    if (lim->max_ops && json_array_size(ops) > lim->max_ops) {
         proto_fail(err, PROTO_TOO_LARGE,
-                   "a push may hold at most %d ops (got %zu); split it",
-                   MAX_OPS, json_array_size(ops));
+                   "a push may hold at most %zu ops (got %zu); split it",
+                   lim->max_ops, json_array_size(ops));
         goto out;
     }
     for (i = 0; i < json_array_size(ops); i++) {
@@ -445,6 +487,12 @@ int proto_apply_push(proto_doc *doc, const json_t *ops, json_t **applied,
             rollback(&c);
             goto out;
         }
+    }
+    if (check_doc_limits(doc, lim, objects_before, bytes_before, err) != 0) {
+        rollback(&c);
+        assert(proto_doc_count(doc) == objects_before);
+        assert(proto_doc_bytes(doc) == bytes_before);
+        goto out;
     }
     n = json_array_size(c.steps);
     *inverse = json_array();

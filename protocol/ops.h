@@ -5,6 +5,7 @@
 #define MIXROOM_PROTOCOL_OPS_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 #include "protocol/document.h"
 #include "protocol/errors.h"
@@ -22,6 +23,28 @@
  * allowed range, op_index = index of the failing op in `ops`). */
 int proto_apply_push(proto_doc *doc, const json_t *ops, json_t **applied,
                      json_t **inverse, proto_err *err);
+
+/* Limits on one push and on the document it produces; 0 means none. The
+ * setting names go into the error messages (NULL: max_doc_objects and
+ * max_doc_bytes). */
+typedef struct {
+    size_t max_ops;            /* ops in the push */
+    size_t max_objects;        /* objects in the document afterwards */
+    size_t max_bytes;          /* proto_doc_bytes afterwards */
+    const char *objects_setting;
+    const char *bytes_setting;
+} proto_limits;
+
+/* proto_apply_push under limits: a push with more than lim->max_ops ops,
+ * or one after which the document holds more than lim->max_objects objects
+ * or more than lim->max_bytes bytes (proto_doc_bytes) and more than before,
+ * fails with PROTO_TOO_LARGE and a message naming the limit and its
+ * setting; the document is then unchanged (op_index stays -1 for the
+ * document limits). proto_apply_push is this call with max_ops 1000 and no
+ * document limits. */
+int proto_apply_push_limited(proto_doc *doc, const json_t *ops,
+                             const proto_limits *lim, json_t **applied,
+                             json_t **inverse, proto_err *err);
 
 /* The ops that undo an earlier push against the current document.
  * applied/inverse: what proto_apply_push returned for that push.

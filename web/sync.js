@@ -148,8 +148,8 @@ export class Session extends EventTarget {
       case 'presence':
         this.presence.set(m.client, { ...this.presence.get(m.client), ...m, at: Date.now() });
         return this.emit('presence', m);
-      case 'left':
-        this.presence.delete(m.client);
+      case 'left': // one client, or several that went in the same tick
+        for (const id of m.clients || [m.client]) this.presence.delete(id);
         return this.emit('presence', m);
       case 'asset':
         if (m.asset && m.asset.id) {

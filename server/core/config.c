@@ -37,6 +37,9 @@ static const struct srv_config_limit limits[] = {
           "most objects in one project's document"),
     LIMIT(max_doc_bytes, MIB, 4 * GIB, 64 * MIB, "bytes",
           "largest project document (as JSON)"),
+    LIMIT(room_unload, 0, 86400, 30, "seconds",
+          "how long an open project stays in memory after its last "
+          "connection left"),
     LIMIT(job_deadline, 1, 86400, 600, "seconds",
           "longest an export or loudness job may run"),
     LIMIT(import_workers, 0, 255, 1, "",

@@ -38,6 +38,7 @@ struct srv_config {
     int64_t max_push_bytes;       /* bytes of one push message (1 MiB) */
     int64_t max_doc_objects;      /* objects in one document (100000) */
     int64_t max_doc_bytes;        /* bytes of one document as JSON (64 MiB) */
+    int64_t room_unload;          /* seconds a room stays loaded after its last connection (30) */
     int64_t job_deadline;         /* seconds an export or loudness job may run (600) */
     int64_t import_workers;       /* engine workers kept for imports (1) */
     int64_t render_tail;          /* seconds past the song's end a range may reach (600) */

@@ -288,7 +288,10 @@ void srv_ws_set_message_check(srv_ws_check_fn fn)
 static void handle_message(struct srv_conn *c, const char *text, size_t len)
 {
     json_error_t jerr;
-    json_t *msg = json_loadb(text, len, 0, &jerr), *id = NULL, *type;
+    /* duplicate keys are refused ("duplicate object key near '"seq"'"):
+     * which of the two counts would otherwise be the parser's choice */
+    json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *id = NULL, *type;
     const struct srv_ws_route *route;
     struct srv_ws_args args;
     proto_err err;

@@ -182,6 +182,8 @@ static long long nearest_snapshot(sqlite3 *db, const char *project_id,
 static int replay(sqlite3 *db, proto_doc *doc, const char *project_id,
                   long long lo, long long hi, bool forward, proto_err *err)
 {
+    /* stored revisions were within the limits of their day: no limits */
+    static const proto_limits no_limits = {.max_ops = 0};
     sqlite3_stmt *st = NULL;
     int rc, ret = -1;
     const char *sql =
@@ -214,7 +216,8 @@ static int replay(sqlite3 *db, proto_doc *doc, const char *project_id,
         }
         int ok = json_array_size(ops) == 0
                      ? 0
-                     : proto_apply_push(doc, ops, &applied, &inverse, &e);
+                     : proto_apply_push_limited(doc, ops, &no_limits,
+                                                &applied, &inverse, &e);
         json_decref(ops);
         json_decref(applied);
         json_decref(inverse);

@@ -6,6 +6,7 @@ libserver_la_SOURCES += \
 	server/rooms/room.h \
 	server/rooms/room_priv.h \
 	server/rooms/registry.c \
+	server/rooms/room_load.c \
 	server/rooms/room_commit.c \
 	server/rooms/room_hello.c \
 	server/rooms/room_push.c \

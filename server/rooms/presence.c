@@ -5,8 +5,9 @@
  * next tick after that (so at most 20 a second per client, always ending
  * on the latest state). A client silent for 30 s (no message of any kind)
  * and a client whose connection closes are announced with
- * {"type":"left","client":...}; a silent client reappears with its next
- * presence. */
+ * {"type":"left","client":...} at the next tick, all the room's leaves of
+ * one tick in one message ("clients" lists them when there are several);
+ * a silent client reappears with its next presence. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,21 +32,42 @@ static void flush(struct room_link *l, long long now)
     free(text);
 }
 
-static void send_left(struct room_link *l)
+/* Announces l as gone at the next flush_left (once per room per tick). */
+static void queue_left(struct room_link *l)
 {
-    char text[160];
-    json_t *j = json_pack("{s:s, s:s}", "type", "left", "client",
-                          l->conn->client_id);
-    char *s = json_dumps(j, ROOM_JSON_FLAGS);
+    struct srv_room *room = l->room;
 
-    json_decref(j);
-    if (!s)
-        return;
-    snprintf(text, sizeof text, "%s", s);
-    free(s);
     l->presence_visible = false;
     l->presence_dirty = false;
-    room_send_all(l->room, text, strlen(text), l);
+    if (!room->left_pending)
+        room->left_pending = json_array();
+    json_array_append_new(room->left_pending,
+                          json_string(l->conn->client_id));
+}
+
+/* Sends the room's queued `left` announcements as one message:
+ * {"type":"left","client":first} and, when several clients went in the
+ * same tick, "clients":[every one] (so that a mass disconnect costs one
+ * message per remaining connection, not one per pair). */
+static void flush_left(struct srv_room *room)
+{
+    json_t *ids = room->left_pending, *j;
+    char *text;
+
+    if (!ids)
+        return;
+    room->left_pending = NULL;
+    j = json_pack("{s:s, s:O}", "type", "left", "client",
+                  json_array_get(ids, 0));
+    if (j && json_array_size(ids) > 1)
+        json_object_set(j, "clients", ids);
+    text = j ? json_dumps(j, ROOM_JSON_FLAGS) : NULL;
+    json_decref(j);
+    json_decref(ids);
+    if (!text)
+        return;
+    room_send_all(room, text, strlen(text), NULL);
+    free(text);
 }
 
 static const struct srv_ws_param frame_item = {.name = "frame",
@@ -98,7 +120,7 @@ void presence_tick(struct srv_room *room, long long now)
         if (l->conn->last_rx_ms > last)
             last = l->conn->last_rx_ms;
         if (l->presence_visible && now - last >= PRESENCE_SILENCE_MS) {
-            send_left(l);
+            queue_left(l);
             json_decref(l->presence);
             l->presence = NULL;
             continue;
@@ -107,6 +129,7 @@ void presence_tick(struct srv_room *room, long long now)
             now - l->presence_sent_ms >= PRESENCE_MIN_GAP_MS)
             flush(l, now);
     }
+    flush_left(room);
 }
 
 void presence_leave(struct room_link *l)
@@ -116,7 +139,7 @@ void presence_leave(struct room_link *l)
     for (struct room_link *o = l->room->links; o; o = o->next)
         if (o != l && strcmp(o->conn->client_id, l->conn->client_id) == 0)
             return;
-    send_left(l);
+    queue_left(l);
 }
 
 json_t *presence_list(struct srv_room *room, struct room_link *self)

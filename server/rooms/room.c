@@ -1,6 +1,7 @@
-/* room.c -- the registry of loaded rooms and their life: loading a project
- * from the database on its first hello, connections joining and leaving,
- * unloading a while after the last one left; deltas and broadcasts; the
+/* room.c -- the registry of loaded rooms and their life: a project's room
+ * is created on its first hello and loaded on a thread (room_load.c),
+ * connections join and leave, and it is unloaded (everything freed)
+ * room_unload seconds after the last one left; deltas and broadcasts; the
  * module's hooks. The revision pipeline (memory -> writer -> delta) is in
  * room_commit.c.
  *
@@ -9,6 +10,7 @@
 #include "server/rooms/room.h"
 
 #include <assert.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,9 +103,12 @@ void room_stack_remove_rev(struct room_stack *s, long long rev)
 /* ------------------------------------------------------------------ */
 /* loading and freeing                                                  */
 
-static void room_free(struct srv_room *room)
+void room_free(struct srv_room *room)
 {
+    bool large = room->doc && proto_doc_bytes(room->doc) >= ROOM_TRIM_BYTES;
+
     assert(room->n_links == 0 && room->pending == 0);
+    assert(!room->in_registry && !room->load && !room->out_head);
     for (struct room_client *k = room->clients, *kn; k; k = kn) {
         kn = k->next;
         free(k);
@@ -117,7 +122,13 @@ static void room_free(struct srv_room *room)
         free(u);
     }
     proto_doc_free(room->doc);
+    json_decref(room->asset_updates);
+    json_decref(room->left_pending);
     free(room);
+    /* glibc keeps freed memory in its arenas (the document was built on a
+     * loader thread's): give it back to the system */
+    if (large)
+        malloc_trim(0);
 }
 
 void room_registry_remove(struct srv_room *room)
@@ -141,137 +152,58 @@ void room_maybe_free(struct srv_room *room)
         room_free(room);
 }
 
-/* Reads the project row, its objects and its assets into a new room. */
-static struct srv_room *room_load(struct srv_server *srv,
-                                  const char *project_id, char *err,
-                                  size_t errlen)
-{
-    struct srv_room *room = calloc(1, sizeof *room);
-    json_t *bodies = json_array();
-    bool have_project = false;
-    char name[256] = "";
-    sqlite3_stmt *st;
-    int rc;
-
-    if (!room || !bodies) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
-    room->srv = srv;
-    snprintf(room->project_id, sizeof room->project_id, "%s", project_id);
-
-    st = room_reader_stmt(srv, "SELECT name, sample_rate, created_by, "
-                               "created_at, head_rev FROM projects WHERE id=?");
-    if (!st)
-        goto dberr;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        snprintf(err, errlen, "project %s does not exist", project_id);
-        goto fail;
-    }
-    store_col_copy(name, sizeof name, st, 0);
-    room->sample_rate = sqlite3_column_int(st, 1);
-    store_col_copy(room->created_by, sizeof room->created_by, st, 2);
-    room->created_at = sqlite3_column_int64(st, 3);
-    room->head = room->committed = sqlite3_column_int64(st, 4);
-    sqlite3_reset(st);
-
-    st = room_reader_stmt(srv, "SELECT body FROM objects WHERE project_id=?");
-    if (!st)
-        goto dberr;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_error_t jerr;
-        json_t *o = json_loads(store_col_text(st, 0), 0, &jerr);
-        if (!json_is_object(o)) {
-            json_decref(o);
-            sqlite3_reset(st);
-            snprintf(err, errlen, "project %s: a stored object is not JSON",
-                     project_id);
-            goto fail;
-        }
-        const char *oid = json_string_value(json_object_get(o, "id"));
-        if (oid && strcmp(oid, "project") == 0)
-            have_project = true;
-        json_array_append_new(bodies, o);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        goto dberr;
-
-    room->doc = have_project ? proto_doc_new_empty()
-                             : proto_doc_new(name[0] ? name : "Untitled",
-                                             room->sample_rate);
-    if (!room->doc) {
-        snprintf(err, errlen, "project %s cannot be loaded", project_id);
-        goto fail;
-    }
-    size_t i;
-    json_t *o;
-    json_array_foreach(bodies, i, o) proto_doc_put(room->doc, o);
-
-    st = room_reader_stmt(srv, "SELECT id, frames, state FROM assets "
-                               "WHERE project_id=?");
-    if (!st)
-        goto dberr;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        proto_doc_set_asset(room->doc, store_col_text(st, 0),
-                            sqlite3_column_int64(st, 1),
-                            strcmp(store_col_text(st, 2), "ready") == 0);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        goto dberr;
-
-    json_decref(bodies);
-    room->empty_since_ms = srv_now_mono_ms();
-    srv_debug("room %s loaded at rev %lld (%zu objects)", project_id,
-              room->head, proto_doc_count(room->doc));
-    return room;
-dberr:
-    snprintf(err, errlen, "database: %s", sqlite3_errmsg(srv->db));
-fail:
-    json_decref(bodies);
-    if (room) {
-        proto_doc_free(room->doc);
-        free(room);
-    }
-    return NULL;
-}
-
 struct srv_room *srv_room_open(struct srv_server *srv, const char *project_id,
                                char *err, size_t errlen)
 {
+    struct srv_room *room;
+
     assert(srv_on_loop_thread());
-    return room_get(srv, project_id, err, errlen);
+    room = room_get(srv, project_id, err, errlen);
+    if (room && room->loading && room_load_now(room, err, errlen) != 0)
+        return NULL;
+    return room;
+}
+
+/* The room of project_id in the registry, loaded or loading. */
+static struct srv_room *room_find_any(const char *project_id)
+{
+    for (struct srv_room *r = rooms; r; r = r->next)
+        if (strcmp(r->project_id, project_id) == 0)
+            return r;
+    return NULL;
 }
 
 struct srv_room *room_get(struct srv_server *srv, const char *project_id,
                           char *err, size_t errlen)
 {
-    struct srv_room *room = srv_room_find(project_id);
+    struct srv_room *room = room_find_any(project_id);
 
     if (room)
         return room;
-    room = room_load(srv, project_id, err, errlen);
-    if (!room)
+    room = calloc(1, sizeof *room);
+    if (!room) {
+        snprintf(err, errlen, "out of memory");
         return NULL;
+    }
+    room->srv = srv;
+    snprintf(room->project_id, sizeof room->project_id, "%s", project_id);
+    room->loading = true;
+    room->empty_since_ms = srv_now_mono_ms();
     room->next = rooms;
     rooms = room;
     room->in_registry = true;
     n_rooms++;
-    return room;
+    room_load_start(room); /* may finish (or fail and free room) at once */
+    return room_find_any(project_id);
 }
 
 struct srv_room *srv_room_find(const char *project_id)
 {
+    struct srv_room *r;
+
     assert(srv_on_loop_thread());
-    for (struct srv_room *r = rooms; r; r = r->next)
-        if (strcmp(r->project_id, project_id) == 0)
-            return r;
-    return NULL;
+    r = room_find_any(project_id);
+    return r && !r->loading ? r : NULL;
 }
 
 const proto_doc *srv_room_doc(const struct srv_room *room)
@@ -324,6 +256,7 @@ void room_link_remove(struct room_link *l)
         room->empty_since_ms = srv_now_mono_ms();
     room_link_free_welcome(l);
     json_decref(l->presence);
+    json_decref(l->wait_id);
     free(l);
     room_maybe_free(room);
 }
@@ -504,8 +437,18 @@ void srv_room_asset_update(const char *project_id, const char *asset_id,
 
     assert(srv_on_loop_thread());
 
+    struct srv_room *loading = room ? NULL : room_find_any(project_id);
+
     if (room)
         proto_doc_set_asset(room->doc, asset_id, frames, ready);
+    else if (loading) {
+        /* the loader thread may have read the assets table before this */
+        if (!loading->asset_updates)
+            loading->asset_updates = json_object();
+        json_object_set_new(loading->asset_updates, asset_id,
+                            json_pack("{s:I, s:b}", "frames",
+                                      (json_int_t)frames, "ready", ready));
+    }
 }
 
 void srv_room_stats(unsigned long long *n_rooms_out,
@@ -541,12 +484,13 @@ static void on_tick(struct srv_server *srv)
 {
     long long now = srv_now_mono_ms();
 
-    (void)srv;
     for (struct srv_room *r = rooms, *next; r; r = next) {
         next = r->next;
+        if (r->loading)
+            continue;
         presence_tick(r, now);
         if (r->n_links == 0 && r->pending == 0 &&
-            now - r->empty_since_ms >= ROOM_UNLOAD_MS) {
+            now - r->empty_since_ms >= srv->cfg.room_unload * 1000) {
             srv_debug("room %s unloaded", r->project_id);
             room_registry_remove(r);
             room_free(r);
@@ -556,6 +500,7 @@ static void on_tick(struct srv_server *srv)
 
 static void on_stop(struct srv_server *srv)
 {
+    room_load_stop();
     /* batches still waiting for their room_flush go to the writer before
      * its statements are finalized */
     for (struct srv_room *r = rooms; r; r = r->next)

@@ -126,6 +126,10 @@ int srv_room_broadcast(const char *project_id, json_t *msg);
 void srv_room_asset_update(const char *project_id, const char *asset_id,
                            int64_t frames, bool ready);
 
+/* Rooms whose document is being read on a loader thread (their hellos
+ * wait for it). Loop thread. */
+int srv_rooms_loading(void);
+
 /* Figures for /metrics: rooms loaded, connections in rooms, revisions
  * committed and pushes rejected since start. */
 void srv_room_stats(unsigned long long *rooms, unsigned long long *conns,

@@ -492,6 +492,19 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
     return rev;
 }
 
+int room_apply(struct srv_room *room, const json_t *ops, json_t **applied,
+               json_t **inverse, proto_err *err)
+{
+    const struct srv_config *cfg = &room->srv->cfg;
+    proto_limits lim = {.max_ops = 0,
+                        .max_objects = (size_t)cfg->max_doc_objects,
+                        .max_bytes = (size_t)cfg->max_doc_bytes};
+
+    assert(room->doc);
+    return proto_apply_push_limited(room->doc, ops, &lim, applied, inverse,
+                                    err);
+}
+
 long long room_commit(struct srv_room *room, struct srv_conn *c,
                       enum room_rev_kind kind, const char *kind_name,
                       long long seq, json_t *applied, json_t *inverse,
@@ -519,8 +532,7 @@ long long srv_room_commit_rev(struct srv_room *room, struct srv_conn *c,
     if (opts->no_apply) {
         applied = json_deep_copy(ops);
         inverse = json_array();
-    } else if (proto_apply_push(room->doc, ops, &applied, &inverse, err) !=
-               0) {
+    } else if (room_apply(room, ops, &applied, &inverse, err) != 0) {
         if (opts->free_arg)
             opts->free_arg(opts->arg);
         return -1;
@@ -539,7 +551,7 @@ long long srv_room_apply_ops(struct srv_room *room, struct srv_conn *c,
 
     if (room->broken)
         return proto_fail(err, PROTO_INTERNAL, "the room is reloading");
-    if (proto_apply_push(room->doc, ops, &applied, &inverse, err) != 0)
+    if (room_apply(room, ops, &applied, &inverse, err) != 0)
         return -1;
     return room_commit(room, c, ROOM_REV_OTHER, kind, 0, applied, inverse, 0,
                        reply_id);

@@ -10,6 +10,7 @@
  * covers (and every seq up to its last_seq) is durable. The welcome is
  * encoded with sorted keys, so two welcomes of the same state carry the
  * same bytes in their document part. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,9 +189,7 @@ int room_on_hello(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
         return srv_ws_error(c, id, PROTO_INTERNAL,
                             "the project could not be opened"), 0;
     }
-    struct room_client *k = room_client_get(room, client);
-    struct room_user *ru = room_user_get(room, u.id);
-    struct room_link *l = k && ru ? room_link_add(room, c) : NULL;
+    struct room_link *l = room_link_add(room, c);
     if (!l)
         return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
 
@@ -202,17 +201,58 @@ int room_on_hello(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     c->role = role;
     c->room = room;
     c->room_link = l;
+    l->wait_id = id ? json_incref(id) : NULL;
+    l->wait_since = srv_ws_arg_int(a, "since", -1);
+    l->load_wait = true;
+    if (!room->loading)
+        room_hello_resume(l);
+    /* else the welcome is built when the room is loaded (room_load.c) */
+    return 0;
+}
 
-    long long since = srv_ws_arg_int(a, "since", -1);
+void room_hello_fail(struct room_link *l)
+{
+    struct srv_conn *c = l->conn;
+    json_t *id = l->wait_id;
+
+    assert(l->load_wait && !c->welcomed);
+    l->wait_id = NULL;
+    srv_ws_error(c, id, PROTO_INTERNAL, "the project could not be opened");
+    json_decref(id);
+    c->room = NULL;
+    c->room_link = NULL;
+    room_link_remove(l);
+}
+
+void room_hello_resume(struct room_link *l)
+{
+    struct srv_room *room = l->room;
+    struct srv_conn *c = l->conn;
+    json_t *id = l->wait_id;
+    long long since = l->wait_since;
+
+    assert(l->load_wait && !room->loading && room->doc);
+    l->load_wait = false;
+    l->wait_id = NULL;
+    struct room_client *k = room_client_get(room, c->client_id);
+    struct room_user *ru = room_user_get(room, c->user_id);
+    if (!k || !ru) {
+        srv_ws_error(c, id, PROTO_INTERNAL, "out of memory");
+        json_decref(id);
+        return;
+    }
+
     json_t *w = json_object();
     json_object_set_new(w, "type", json_string("welcome"));
     if (id)
         json_object_set(w, "id", id);
+    json_decref(id);
     json_object_set_new(w, "rev", json_integer(room->head));
     json_object_set_new(w, "user",
-                        json_pack("{s:s, s:s, s:s}", "id", u.id, "name",
-                                  u.name, "display_name", u.display_name));
-    json_object_set_new(w, "role", json_string(srv_role_name(role)));
+                        json_pack("{s:s, s:s, s:s}", "id", c->user_id, "name",
+                                  c->user_name, "display_name",
+                                  c->display_name));
+    json_object_set_new(w, "role", json_string(srv_role_name(c->role)));
     json_object_set_new(w, "last_seq", json_integer(k->last_seq));
     l->welcome_rev = room->head;
     l->welcome_since = since;
@@ -229,5 +269,4 @@ int room_on_hello(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     l->welcome_pending = true;
     if (room->committed == room->head)
         room_send_welcome(l);
-    return 0;
 }

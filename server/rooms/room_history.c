@@ -16,7 +16,8 @@
 
 const struct srv_ws_param room_history_params[] = {
     {.name = "before", .type = SRV_WS_INTEGER, .flags = SRV_WS_NULLABLE,
-     .code = PROTO_BAD_REQUEST, .min = LLONG_MIN, .what = "a revision number"},
+     .code = PROTO_INVALID_VALUE, .min = 1,
+     .what = "a revision number from 1"},
     {.name = "limit", .type = SRV_WS_INTEGER, .flags = SRV_WS_NULLABLE,
      .code = PROTO_INVALID_VALUE, .min = 1, .max = HISTORY_MAX},
     {.name = "user", .type = SRV_WS_KEY, .flags = SRV_WS_NULLABLE,

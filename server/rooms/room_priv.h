@@ -19,8 +19,10 @@ struct srv_conn;
 struct srv_server;
 struct rev_job;
 
-/* Unload a room this long after its last connection left. */
-#define ROOM_UNLOAD_MS 30000
+/* A room is unloaded cfg.room_unload seconds after its last connection
+ * left (room.c, on_tick). After freeing a document at least this large,
+ * the allocator is asked to give the memory back (malloc_trim). */
+#define ROOM_TRIM_BYTES (1024 * 1024)
 /* Presence: at most one broadcast per client per this many ms (20/s). */
 #define PRESENCE_MIN_GAP_MS 50
 /* Presence: a client silent this long is announced as `left`. */
@@ -65,6 +67,11 @@ struct room_link {
     struct room_link *next, *prev;
     struct srv_conn *conn;
     struct srv_room *room;
+    /* a hello waiting for its room to load (room_load.c): its request id
+     * (owned) and `since`; the welcome is built once the room is loaded */
+    bool load_wait;
+    json_t *wait_id;
+    long long wait_since;
     /* a welcome waiting for revision welcome_rev to be durable */
     bool welcome_pending;
     long long welcome_rev;
@@ -100,14 +107,53 @@ struct srv_room {
     bool broken;              /* a commit failed: closing, not in registry */
     bool in_registry;
     long long empty_since_ms; /* monotonic; when n_links went to 0 */
+    /* loading (room_load.c): the document is read on a thread of its own;
+     * until it is here doc is NULL, no connection is welcomed and hellos
+     * wait on their links (load_wait) */
+    bool loading;
+    struct room_load *load;   /* the load in flight, or NULL */
+    json_t *asset_updates;    /* srv_room_asset_update calls made while
+                                 loading: id -> {frames, ready} */
+    json_t *left_pending;     /* client ids to announce as `left` at the
+                                 next tick (presence.c), or NULL */
 };
 
 /* ---- room.c ---- */
 
-/* The loaded room of project_id, loading it from the database if needed.
- * NULL with err on failure. */
+/* The room of project_id: the loaded one, the one being loaded (loading),
+ * or a new one whose load has just started on a thread (room_load.c).
+ * NULL with err on out-of-memory. */
 struct srv_room *room_get(struct srv_server *srv, const char *project_id,
                           char *err, size_t errlen);
+
+/* Frees a room (no links, nothing pending), trimming the heap after a large
+ * document. */
+void room_free(struct srv_room *room);
+
+/* ---- room_load.c ---- */
+
+/* What a load reads: the head document with its assets, the head revision
+ * and the project row. */
+struct room_loaded {
+    proto_doc *doc;
+    long long head;
+    int sample_rate;
+    long long created_at;
+    char created_by[64];
+};
+
+/* Starts loading room (new, loading) on a thread of its own; when that is
+ * not possible, loads it now on the loop. When the load ends the waiting
+ * hellos get their welcome (room_hello_resume) or an error. */
+void room_load_start(struct srv_room *room);
+
+/* Finishes loading room now, on the loop thread (srv_room_open: a caller
+ * that needs the document at once); a load in flight is then dropped when
+ * it arrives. Returns 0, or -1 with err (then the room was freed). */
+int room_load_now(struct srv_room *room, char *err, size_t errlen);
+
+/* Stop hook: interrupts the loads in flight and joins their threads. */
+void room_load_stop(void);
 
 /* Adds / removes a connection. */
 struct room_link *room_link_add(struct srv_room *room, struct srv_conn *c);
@@ -140,6 +186,13 @@ long long room_commit(struct srv_room *room, struct srv_conn *c,
                       enum room_rev_kind kind, const char *kind_name,
                       long long seq, json_t *applied, json_t *inverse,
                       long long of_rev, json_t *reply_id);
+
+/* Applies ops (any number) to the room's document as proto_apply_push
+ * does, under the document limits of the settings (max_doc_objects,
+ * max_doc_bytes): beyond them it fails with too_large and the document is
+ * unchanged. Every change to a room's document goes through here. */
+int room_apply(struct srv_room *room, const json_t *ops, json_t **applied,
+               json_t **inverse, proto_err *err);
 
 /* The delta message of a revision (a new object). */
 json_t *room_delta_json(long long rev, const char *kind, const char *client,
@@ -175,6 +228,12 @@ json_t *room_catchup_message(const char *kind, long long rev,
 /* ---- room_hello.c ---- */
 int room_on_hello(struct srv_conn *c, struct srv_ws_args *a, json_t *id);
 extern const struct srv_ws_param room_hello_params[]; /* its fields */
+/* The room of a waiting hello is loaded: builds its welcome (sent now, or
+ * when the head is durable). */
+void room_hello_resume(struct room_link *l);
+/* The room of a waiting hello could not be loaded: answers the hello with
+ * an error and takes the connection out of the room (it may hello again). */
+void room_hello_fail(struct room_link *l);
 /* Sends a pending welcome now (its revision is durable). */
 void room_send_welcome(struct room_link *l);
 void room_link_free_welcome(struct room_link *l);
@@ -196,8 +255,9 @@ int room_on_presence(struct srv_conn *c, struct srv_ws_args *a, json_t *id);
 extern const struct srv_ws_param room_presence_params[]; /* its fields */
 /* Flushes coalesced presence and announces silent clients (tick). */
 void presence_tick(struct srv_room *room, long long now_ms);
-/* The link is leaving: tell the others (unless the same client id has
- * another connection in the room). */
+/* The link is leaving: tell the others at the next tick, with the room's
+ * other leaves of that tick (unless the same client id has another
+ * connection in the room). */
 void presence_leave(struct room_link *l);
 /* The current presence of every other client, for a welcome. */
 json_t *presence_list(struct srv_room *room, struct room_link *self);

@@ -2,8 +2,9 @@
  * applied against the room's document in arrival order (proto_apply_push,
  * all or nothing), given the next revision and handed to the writer; the
  * `delta` (which is the author's acknowledgement) goes out after commit.
- * A push that cannot apply gets `reject` to its author alone and changes
- * nothing.
+ * A push that cannot apply, or that is over a limit of the settings (ops
+ * per push, bytes per push, objects and bytes per document), gets `reject`
+ * to its author alone and changes nothing.
  *
  * Sequence numbers, per client id:
  *  - seq > last applied: applied (gaps are allowed: a rejected push uses
@@ -21,6 +22,7 @@
 
 #include "protocol/ops.h"
 #include "server/core/log.h"
+#include "server/core/server.h"
 #include "server/rooms/room_priv.h"
 #include "server/net/ws.h"
 
@@ -104,6 +106,32 @@ static void resend(struct srv_conn *c, struct srv_room *room, long long seq)
     send_reject(c, seq, PROTO_CONFLICT, -1, m);
 }
 
+/* The push limits of the settings: ops in the push (max_push_ops) and
+ * the size of the message as compact JSON (max_push_bytes); 0 (a server
+ * struct built by hand, as in the unit tests) is no limit. The document
+ * limits are checked as the ops apply (room_apply). */
+static int check_size(struct srv_server *srv, struct srv_ws_args *a,
+                      proto_err *err)
+{
+    size_t n = json_array_size(srv_ws_arg_json(a, "ops"));
+    size_t bytes;
+
+    if (srv->cfg.max_push_ops > 0 && (long long)n > srv->cfg.max_push_ops)
+        return proto_fail(err, PROTO_TOO_LARGE,
+                          "a push may have at most %lld ops (setting "
+                          "max_push_ops); this one has %zu: split it",
+                          (long long)srv->cfg.max_push_ops, n);
+    if (srv->cfg.max_push_bytes <= 0)
+        return 0;
+    bytes = json_dumpb(a->msg, NULL, 0, JSON_COMPACT);
+    if ((long long)bytes > srv->cfg.max_push_bytes)
+        return proto_fail(err, PROTO_TOO_LARGE,
+                          "a push may be at most %lld bytes (setting "
+                          "max_push_bytes); this one is %zu: split it",
+                          (long long)srv->cfg.max_push_bytes, bytes);
+    return 0;
+}
+
 /* push's fields: `seq` before the handler (an error: there is no seq to
  * reject); `ops` and `base` after the resend check, answered by a reject. */
 const struct srv_ws_param room_push_params[] = {
@@ -140,8 +168,12 @@ int room_on_push(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
         return 0;
     }
     proto_err_clear(&err);
-    if (proto_apply_push(room->doc, srv_ws_arg_json(a, "ops"), &applied,
-                         &inverse, &err) != 0) {
+    if (check_size(c->srv, a, &err) != 0) {
+        send_reject(c, seq, err.code, -1, err.message);
+        return 0;
+    }
+    if (room_apply(room, srv_ws_arg_json(a, "ops"), &applied, &inverse,
+                   &err) != 0) {
         send_reject(c, seq, err.code == PROTO_OK ? PROTO_INVALID_VALUE : err.code,
                     err.op_index, err.message[0] ? err.message
                                                  : "the push does not apply");

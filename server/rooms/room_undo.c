@@ -30,7 +30,7 @@ static int undo_or_redo(struct srv_conn *c, struct room_stack *from,
 
         proto_err_clear(&err);
         if (ops && json_array_size(ops) > 0)
-            rc = proto_apply_push(room->doc, ops, &applied, &inverse, &err);
+            rc = room_apply(room, ops, &applied, &inverse, &err);
         if (ops && json_array_size(ops) > 0 && rc != 0)
             srv_debug("room %s: %s of rev %lld skipped: %s", room->project_id,
                       kind == ROOM_REV_UNDO ? "undo" : "redo", e.rev,

@@ -82,7 +82,11 @@ static const row rows[] = {
     {"t1", "{\"color\":\"red\"}", PROTO_INVALID_VALUE, "color"},
     {"t1", "{\"color\":\"#00ff0g\"}", PROTO_INVALID_VALUE, "color"},
     {"t1", "{\"gain\":12}", PROTO_OK, NULL},
-    {"t1", "{\"gain\":-150.5}", PROTO_OK, NULL},
+    {"t1", "{\"gain\":-144}", PROTO_OK, NULL},
+    /* the floor: -144 dB (below, null means -inf) */
+    {"t1", "{\"gain\":-150.5}", PROTO_INVALID_VALUE, "-144"},
+    {"t1", "{\"gain\":-1e308}", PROTO_INVALID_VALUE, "-144"},
+    {"project", "{\"master_gain\":-1e308}", PROTO_INVALID_VALUE, "master_gain"},
     {"t1", "{\"gain\":null}", PROTO_OK, NULL},
     {"t1", "{\"gain\":12.001}", PROTO_INVALID_VALUE, "gain"},
     {"t1", "{\"gain\":\"-3\"}", PROTO_INVALID_VALUE, "gain"},
@@ -110,6 +114,7 @@ static const row rows[] = {
     {"t1", "{\"id\":\"x\"}", PROTO_INVALID_VALUE, "track has no field 'id'"},
     /* clip */
     {"c1", "{\"start\":0}", PROTO_OK, NULL},
+    {"c1", "{\"gain\":-144.5}", PROTO_INVALID_VALUE, "from -144"},
     {"c1", "{\"start\":1099511627776}", PROTO_OK, NULL},
     {"c1", "{\"start\":1099511627777}", PROTO_INVALID_VALUE, "start"},
     {"c1", "{\"start\":-1}", PROTO_INVALID_VALUE, "start"},

@@ -26,9 +26,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "protocol/ops.h"
 #include "server/auth/auth.h"
 #include "server/auth/auth_db.h"
+#include "server/core/config.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
 #include "server/core/writer.h"
@@ -118,6 +121,9 @@ static int setup(void **state)
     f->srv.writer = store_writer_start(f->dir, "FULL", err, sizeof err);
     assert_non_null(f->srv.writer);
     f->srv.started_ms = store_now_ms();
+    /* the settings' defaults; rooms load on a thread from data_dir */
+    srv_config_defaults(&f->srv.cfg);
+    snprintf(f->srv.cfg.data_dir, sizeof f->srv.cfg.data_dir, "%s", f->dir);
     srv_server_instance = &f->srv;
     *state = f;
     return 0;
@@ -153,6 +159,16 @@ static void settle(struct fx *f)
     srv_loop_drain_posts();
     store_writer_flush(f->srv.writer);
     srv_loop_drain_posts();
+}
+
+/* Waits for the rooms being loaded on their threads: runs their posted
+ * results (the waiting hellos get their welcome). */
+static void wait_loads(void)
+{
+    while (srv_rooms_loading() > 0) {
+        usleep(1000);
+        srv_loop_drain_posts();
+    }
 }
 
 static struct srv_conn *conn_new(struct fx *f)
@@ -270,6 +286,7 @@ static json_t *hello(struct srv_conn *c, const struct who *w,
         "{\"type\":\"hello\",\"id\":1,\"token\":\"%s\",\"project\":\"%s\","
         "\"client\":\"%s\",\"since\":%s}",
         w->token, project, client, since_text);
+    wait_loads();
     return take(c, "welcome");
 }
 
@@ -679,6 +696,120 @@ static void test_viewer_may_not_push(void **state)
     assert_null(proto_doc_get(srv_room_doc(room_of(f)), "t_1"));
 }
 
+
+/* A push refused by a limit: a reject too_large to the author alone whose
+ * message names the setting; the document, the log and the head are as
+ * they were. */
+static void expect_too_large(struct fx *f, struct srv_conn *a,
+                             struct srv_conn *b, long long seq,
+                             const char *ops, const char *setting)
+{
+    char *before = doc_text(f), *after;
+    long long rows = ops_rows(f), head = stored_head(f);
+    json_t *r;
+
+    say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,\"ops\":%s}", seq,
+        ops);
+    r = take(a, "reject");
+    assert_int_equal(int_of(r, "seq"), seq);
+    assert_string_equal(str_of(r, "code"), "too_large");
+    if (!strstr(str_of(r, "message"), setting))
+        fail_msg("the reject does not name %s: %s", setting,
+                 str_of(r, "message"));
+    json_decref(r);
+    settle(f);
+    assert_int_equal(queued(a) + queued(b), 0);
+    after = doc_text(f);
+    assert_string_equal(before, after);
+    assert_int_equal(ops_rows(f), rows);
+    assert_int_equal(stored_head(f), head);
+    assert_int_equal(srv_room_head(room_of(f)), head);
+    free(before);
+    free(after);
+}
+
+/* n track creates (ids t_<seq>_<i>, names of name_len characters). */
+static char *track_ops(long long seq, int n, int name_len)
+{
+    json_t *ops = json_array();
+    char id[32], name[256];
+    char *text;
+
+    assert_true(name_len < (int)sizeof name);
+    memset(name, 'n', (size_t)name_len);
+    name[name_len] = '\0';
+    for (int i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "t_%lld_%d", seq, i);
+        json_array_append_new(
+            ops, json_pack("{s:s, s:s, s:s, s:{s:s}}", "op", "create", "id",
+                           id, "kind", "track", "fields", "name", name));
+    }
+    text = json_dumps(ops, JSON_COMPACT);
+    json_decref(ops);
+    assert_non_null(text);
+    return text;
+}
+
+/* n track creates of name_len-character names as seq: refused naming
+ * setting (non-NULL), or applied (NULL). */
+static void push_tracks(struct fx *f, struct srv_conn *a, struct srv_conn *b,
+                        long long seq, int n, int name_len,
+                        const char *setting)
+{
+    char *ops = track_ops(seq, n, name_len);
+
+    if (setting)
+        expect_too_large(f, a, b, seq, ops, setting);
+    else
+        free(push_applied(f, a, b, seq, ops));
+    free(ops);
+}
+
+/* The push limits of the settings: ops per push, bytes per push, objects
+ * and bytes per document; the running size of the document is what
+ * encoding it gives. */
+static void test_push_limits(void **state)
+{
+    struct fx *f = *state;
+    struct srv_config *cfg = &f->srv.cfg;
+    struct srv_conn *a = joined(f, &f->ana, "c-ana");
+    struct srv_conn *b = joined(f, &f->bob, "c-bob");
+    char *text;
+
+    free(push_applied(f, a, b, 1, CREATE_T1));
+
+    cfg->max_push_ops = 3;
+    push_tracks(f, a, b, 2, 4, 4, "(setting max_push_ops)");
+    push_tracks(f, a, b, 3, 3, 4, NULL);
+    cfg->max_push_ops = 10000;
+
+    cfg->max_push_bytes = 1024;
+    push_tracks(f, a, b, 4, 5, 200, "(setting max_push_bytes)");
+    cfg->max_push_bytes = 1024 * 1024;
+
+    /* project, t_1 and three tracks: 5 objects */
+    assert_int_equal(proto_doc_count(srv_room_doc(room_of(f))), 5);
+    cfg->max_doc_objects = 6;
+    push_tracks(f, a, b, 5, 2, 4, "(setting max_doc_objects)");
+    push_tracks(f, a, b, 6, 1, 4, NULL);
+    /* a document at its limit may still shrink and be edited */
+    free(push_applied(f, a, b, 7,
+                      "[{\"op\":\"delete\",\"id\":\"t_6_0\"},"
+                      "{\"op\":\"set\",\"id\":\"t_1\",\"fields\":{\"gain\":-3}}]"));
+    cfg->max_doc_objects = 100000;
+
+    text = doc_text(f);
+    assert_int_equal(proto_doc_bytes(srv_room_doc(room_of(f))), strlen(text));
+    /* a track of a 4-character name adds about 150 bytes, of 120 about 270 */
+    cfg->max_doc_bytes = (long long)strlen(text) + 200;
+    free(text);
+    push_tracks(f, a, b, 8, 1, 120, "(setting max_doc_bytes)");
+    push_tracks(f, a, b, 9, 1, 4, NULL);
+    text = doc_text(f);
+    assert_int_equal(proto_doc_bytes(srv_room_doc(room_of(f))), strlen(text));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -692,6 +823,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_undo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_viewer_may_not_push, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_push_limits, setup, teardown),
     };
 
     srv_server_enter_loop();
