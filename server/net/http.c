@@ -234,14 +234,24 @@ static void read_query(struct lws *wsi, char *q, size_t n)
     }
 }
 
+void srv_http_session_cookie(struct lws *wsi, char *out, size_t outlen)
+{
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE);
+    char *header;
+
+    out[0] = '\0';
+    if (n <= 0 || !(header = malloc((size_t)n + 1)))
+        return;
+    if (lws_hdr_copy(wsi, header, n + 1, WSI_TOKEN_HTTP_COOKIE) >= 0)
+        srv_http_cookie_value(header, SESSION_COOKIE, out, outlen);
+    free(header);
+}
+
 static void read_tokens(struct lws *wsi, struct srv_http_req *req)
 {
     char auth[256];
-    size_t max = sizeof req->cookie_token;
 
-    req->cookie_token[0] = '\0';
-    if (lws_http_cookie_get(wsi, SESSION_COOKIE, req->cookie_token, &max))
-        req->cookie_token[0] = '\0';
+    srv_http_session_cookie(wsi, req->cookie_token, sizeof req->cookie_token);
     copy_hdr(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, auth, sizeof auth);
     srv_http_bearer(auth, req->bearer_token, sizeof req->bearer_token);
 }

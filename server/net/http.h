@@ -174,6 +174,10 @@ void srv_http_wake(struct srv_http_req *req);
  * referrer policy), as "Name: value\r\n" lines. */
 extern const char srv_http_security_headers[];
 
+/* Internal (ws.c, http.c): the value of the session cookie
+ * ("mixroom_session") of wsi's request headers into out, or "". */
+void srv_http_session_cookie(struct lws *wsi, char *out, size_t outlen);
+
 /* Internal: the lws HTTP callback (used by loop.c). */
 int srv_http_callback(struct lws *wsi, int reason, void *user, void *in,
                       size_t len);

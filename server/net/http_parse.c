@@ -172,3 +172,38 @@ size_t srv_text_utf8_clean(char *s)
     }
     return bad;
 }
+
+bool srv_http_cookie_value(const char *header, const char *name, char *out,
+                           size_t outlen)
+{
+    size_t nlen = strlen(name);
+    const char *p = header;
+
+    if (outlen)
+        out[0] = '\0';
+    if (nlen == 0)
+        return false; /* no cookie has an empty name */
+    while (p && *p) {
+        const char *end = strchr(p, ';'), *v, *ve;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!end)
+            end = p + strlen(p);
+        if ((size_t)(end - p) > nlen && !strncmp(p, name, nlen) &&
+            p[nlen] == '=') {
+            v = p + nlen + 1;
+            ve = end;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            if (ve - v >= 2 && *v == '"' && ve[-1] == '"')
+                v++, ve--;
+            if ((size_t)(ve - v) + 1 > outlen)
+                return false;
+            memcpy(out, v, (size_t)(ve - v));
+            out[ve - v] = '\0';
+            return true;
+        }
+        p = *end ? end + 1 : end;
+    }
+    return false;
+}

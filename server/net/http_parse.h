@@ -51,6 +51,16 @@ json_t *srv_http_parse_json_object(const unsigned char *body, size_t len,
                                    proto_code *code, char *msg,
                                    size_t msglen);
 
+/* Finds cookie `name` in the value of a Cookie header ("a=1; b=\"x\""):
+ * pairs are separated by ';' (spaces and tabs around them ignored); the
+ * first pair whose name is exactly `name` (case-sensitive) gives its value,
+ * without surrounding double quotes, into out. Returns false (out = "")
+ * when there is no such pair or its value does not fit in outlen - 1
+ * bytes. (libwebsockets' own lookup matches names by their end, so
+ * "xmixroom_session" would count; this one does not.) */
+bool srv_http_cookie_value(const char *header, const char *name, char *out,
+                           size_t outlen);
+
 /* Makes s valid UTF-8 in place, for messages that quote what a client
  * sent (a decoded path, a truncated field): each byte that does not start
  * a complete, shortest-form sequence of a code point (no surrogates, at

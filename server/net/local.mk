@@ -14,6 +14,8 @@ libserver_la_SOURCES += \
 	server/net/static.h \
 	server/net/ws.c \
 	server/net/ws.h \
+	server/net/ws_envelope.h \
+	server/net/ws_envelope.c \
 	server/net/ws_params.c \
 	server/net/ws_params.h \
 	server/net/multipart.c \

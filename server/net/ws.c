@@ -17,6 +17,9 @@
 
 #include "server/core/log.h"
 #include "server/core/server.h"
+#include "server/net/http.h"
+#include "server/net/http_parse.h"
+#include "server/net/ws_envelope.h"
 
 #define MAX_WS_ROUTES 64
 #define CTL_QUEUE_LIMIT (16u * 1024 * 1024)
@@ -198,6 +201,7 @@ int srv_ws_error(struct srv_conn *c, json_t *id, proto_code code,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    srv_text_utf8_clean(msg); /* "%.64s" may cut a character in two */
     return srv_ws_send(c,
                        json_pack("{s:s, s:s, s:s}", "type", "error", "code",
                                  proto_code_name(code), "message", msg),
@@ -287,41 +291,21 @@ void srv_ws_set_message_check(srv_ws_check_fn fn)
 /* Applies the rules to one complete text message, then dispatches it. */
 static void handle_message(struct srv_conn *c, const char *text, size_t len)
 {
-    json_error_t jerr;
-    /* duplicate keys are refused ("duplicate object key near '"seq"'"):
-     * which of the two counts would otherwise be the parser's choice */
-    json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    json_t *id = NULL, *type;
+    struct srv_ws_envelope env;
+    json_t *msg, *id;
     const struct srv_ws_route *route;
     struct srv_ws_args args;
     proto_err err;
     const char *t;
 
-    if (!msg) {
-        srv_ws_error(c, NULL, PROTO_BAD_REQUEST,
-                     "the message is not valid JSON: %s (column %d)",
-                     jerr.text, jerr.column);
+    if (srv_ws_envelope_parse(text, len, &env, &err) != 0) {
+        srv_ws_error(c, env.id, err.code, "%s", err.message);
+        json_decref(env.msg);
         return;
     }
-    if (!json_is_object(msg)) {
-        srv_ws_error(c, NULL, PROTO_BAD_REQUEST,
-                     "each message must be a JSON object");
-        goto out;
-    }
-    id = json_object_get(msg, "id");
-    if (id && !json_is_string(id) && !json_is_integer(id) && !json_is_real(id)) {
-        id = NULL;
-        srv_ws_error(c, NULL, PROTO_BAD_REQUEST,
-                     "id must be a string or a number");
-        goto out;
-    }
-    type = json_object_get(msg, "type");
-    if (!json_is_string(type)) {
-        srv_ws_error(c, id, PROTO_BAD_REQUEST,
-                     "the message needs a string field 'type'");
-        goto out;
-    }
-    t = json_string_value(type);
+    msg = env.msg;
+    id = env.id;
+    t = env.type;
     route = find_route(t);
     if (!route) {
         srv_ws_error(c, id, PROTO_BAD_REQUEST, "unknown message type '%.64s'",
@@ -518,12 +502,9 @@ static void conn_open(struct srv_conn *c, struct lws *wsi)
 
 static void on_established(struct srv_conn *c, struct lws *wsi)
 {
-    size_t max = sizeof c->cookie_token;
-
     conn_open(c, wsi);
     lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
-    if (lws_http_cookie_get(wsi, "mixroom_session", c->cookie_token, &max))
-        c->cookie_token[0] = '\0';
+    srv_http_session_cookie(wsi, c->cookie_token, sizeof c->cookie_token);
 }
 
 void srv_ws_test_open(struct srv_conn *c)

@@ -17,10 +17,16 @@
  *    name, its value is NUL-terminated and never longer than the query,
  *    and smaller buffers get prefixes;
  *  - srv_http_bearer: "" or exactly the text after "Bearer " (any case)
- *    when it fits.
+ *    when it fits;
+ *  - srv_http_cookie_value (the Authorization field read as a Cookie
+ *    header, for "mixroom_session" and for the parameter name): a found
+ *    value fits its buffer, has no ';', reads the same twice, is refused
+ *    (not cut) by a buffer too small, and is found again, exactly, in the
+ *    header name="value" rebuilt from it.
  * Built by tests/fuzz/run.sh (clang) and replayed by tests/fuzz/replay.c. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -223,6 +229,40 @@ static void check_bearer(const char *auth)
     }
 }
 
+/* srv_http_cookie_value: a found value fits, has no ';', and is found
+ * again when the header is rebuilt as "name=value"; smaller buffers never
+ * get a cut value; the lookup is deterministic. */
+static void check_cookie(const char *header, const char *name)
+{
+    char out[64], again[64], tiny[4];
+    bool found = srv_http_cookie_value(header, name, out, sizeof out);
+
+    if (!found && out[0])
+        abort();
+    if (srv_http_cookie_value(header, name, again, sizeof again) != found ||
+        strcmp(out, again))
+        abort();
+    if (found) {
+        char *rebuilt;
+        size_t n = strlen(out);
+        if (strchr(out, ';') || !name[0])
+            abort();
+        if (srv_http_cookie_value(header, name, tiny, sizeof tiny) !=
+            (n < sizeof tiny))
+            abort();
+        if (n < sizeof tiny && strcmp(tiny, out))
+            abort();
+        rebuilt = malloc(strlen(name) + n + 4);
+        if (!rebuilt)
+            abort();
+        sprintf(rebuilt, "%s=\"%s\"", name, out);
+        if (!srv_http_cookie_value(rebuilt, name, again, sizeof again) ||
+            strcmp(again, out))
+            abort();
+        free(rebuilt);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *field[5];
@@ -243,6 +283,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_query(field[2], field[3]);
     check_query(field[2], "name");
     check_bearer(field[4]);
+    /* the Authorization field doubles as a Cookie header */
+    check_cookie(field[4], "mixroom_session");
+    check_cookie(field[4], field[3]);
     for (int i = 0; i < 5; i++)
         free(field[i]);
     return 0;

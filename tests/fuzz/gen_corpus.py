@@ -115,6 +115,12 @@ def http_seeds():
         "empty": "",
         "only-path": "\n/healthz",
         "name-with-eq": "/{a}b\n/xbb\na=b=c&a=b\na=b\nBearer a\x01b",
+        # the last field doubles as a Cookie header
+        "cookie": "/\n/\n\ntheme\ntheme=dark; mixroom_session=abc123; x=1",
+        "cookie-quoted": "/\n/\n\nq\nq=\"v a l\";  mixroom_session=\"tok\"",
+        "cookie-suffix": "/\n/\n\nsession\nxmixroom_session=evil; session=",
+        "cookie-spaces": "/\n/\n\na\n \ta = 1 ;\tmixroom_session= spaced \t;;",
+        "cookie-long": "/\n/\n\nmixroom_session\nmixroom_session=" + "v" * 200,
     }
 
 
@@ -238,11 +244,46 @@ def list_in_local_mk():
     open(mk, "w").write(text[:a] + block + text[b:])
 
 
+def ws_message_seeds():
+    return {
+        "ok": '{"type":"push","seq":1,"id":7,"client":"c-1","body":"hi","at":10,"gain":-3.5,"color":"red","view":[0,100],"rev":"v_1"}',
+        "ok-min": '{"type":"x","seq":1}',
+        "no-type": '{"seq":1,"id":"a"}',
+        "type-number": '{"type":5,"seq":1}',
+        "bad-id": '{"type":"x","id":[1],"seq":1}',
+        "not-object": '[1,2,3]',
+        "not-json": '{"type":"x",',
+        "dup-keys": '{"type":"x","seq":1,"seq":2}',
+        "bad-utf8": '{"type":"\xc3\x28","seq":1}',
+        "cut-utf8-type": '{"type":"' + "\u00e9" * 40 + '","seq":1}',
+        "seq-missing": '{"type":"x"}',
+        "seq-null": '{"type":"x","seq":null}',
+        "seq-real": '{"type":"x","seq":1.5}',
+        "seq-big": '{"type":"x","seq":99999999999999999999}',
+        "client-bad": '{"type":"x","seq":1,"client":"a b"}',
+        "client-long": '{"type":"x","seq":1,"client":"' + "a" * 65 + '"}',
+        "body-empty": '{"type":"x","seq":1,"body":""}',
+        "body-long": '{"type":"x","seq":1,"body":"' + "\u00e9" * 51 + '"}',
+        "body-nul": '{"type":"x","seq":1,"body":"a\u0000b"}',
+        "at-neg": '{"type":"x","seq":1,"at":-1}',
+        "gain-str": '{"type":"x","seq":1,"gain":"x"}',
+        "gain-huge": '{"type":"x","seq":1,"gain":1e308}',
+        "color-loose": '{"type":"x","seq":1,"color":3}',
+        "color-bad": '{"type":"x","seq":1,"color":"blue"}',
+        "view-short": '{"type":"x","seq":1,"view":[1]}',
+        "view-items": '{"type":"x","seq":1,"view":[1,"a"]}',
+        "rev-bool": '{"type":"x","seq":1,"rev":true}',
+        "rev-int": '{"type":"x","seq":1,"rev":3}',
+        "deep": '{"type":"x","seq":1,"o":' + "[" * 500 + "]" * 500 + '}',
+    }
+
+
 def main():
     write("config", config_seeds())
     write("multipart", multipart_seeds())
     write("http_parse", http_seeds())
     write("json_body", json_seeds())
+    write("ws_message", ws_message_seeds())
     write("push", push_seeds())
     list_in_local_mk()
 

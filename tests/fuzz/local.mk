@@ -7,6 +7,7 @@
 #   http_parse  URL decoding, routes, query, Bearer (server/net/http_parse.c)
 #   json_body   the JSON-object request body (server/net/http_parse.c)
 #   push        push application and undo (protocol/ops.h)
+#   ws_message  the WebSocket envelope and field tables (server/net/ws_*.c)
 # tests/fuzz/run.sh SECONDS builds each with clang (-fsanitize=fuzzer,
 # address,undefined) straight from the sources and fuzzes it for SECONDS
 # (CI). Here, each harness is linked with gcc against tests/fuzz/replay.c
@@ -15,7 +16,8 @@
 # sanitizer build of `make check-unit`.
 FUZZ_REPLAYS = tests/fuzz/replay_decode tests/fuzz/replay_config \
 	tests/fuzz/replay_multipart tests/fuzz/replay_http_parse \
-	tests/fuzz/replay_json_body tests/fuzz/replay_push
+	tests/fuzz/replay_json_body tests/fuzz/replay_push \
+	tests/fuzz/replay_ws_message
 UNIT_TESTS += $(FUZZ_REPLAYS)
 check_PROGRAMS += $(FUZZ_REPLAYS)
 tests_fuzz_replay_decode_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_decode.c
@@ -36,6 +38,10 @@ tests_fuzz_replay_json_body_SOURCES = tests/fuzz/replay.c \
 	tests/fuzz/fuzz_json_body.c
 tests_fuzz_replay_json_body_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"json_body"'
 tests_fuzz_replay_json_body_LDADD = $(MX_TEST_LIBS)
+tests_fuzz_replay_ws_message_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_ws_message.c
+tests_fuzz_replay_ws_message_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"ws_message"'
+tests_fuzz_replay_ws_message_LDADD = $(MX_TEST_LIBS)
 tests_fuzz_replay_push_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_push.c
 tests_fuzz_replay_push_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"push"'
 tests_fuzz_replay_push_LDADD = $(MX_TEST_LIBS)
@@ -85,6 +91,11 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/decode/x24.wav \
 	tests/fuzz/corpus/http_parse/bare-name \
 	tests/fuzz/corpus/http_parse/brace-pair \
+	tests/fuzz/corpus/http_parse/cookie \
+	tests/fuzz/corpus/http_parse/cookie-long \
+	tests/fuzz/corpus/http_parse/cookie-quoted \
+	tests/fuzz/corpus/http_parse/cookie-spaces \
+	tests/fuzz/corpus/http_parse/cookie-suffix \
 	tests/fuzz/corpus/http_parse/empty \
 	tests/fuzz/corpus/http_parse/empty-params \
 	tests/fuzz/corpus/http_parse/five-params \
@@ -94,6 +105,7 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/http_parse/percent \
 	tests/fuzz/corpus/http_parse/percent-00 \
 	tests/fuzz/corpus/http_parse/plus \
+	tests/fuzz/corpus/http_parse/regress-cookie-empty-name \
 	tests/fuzz/corpus/http_parse/regress-outlen-zero \
 	tests/fuzz/corpus/http_parse/route-assets \
 	tests/fuzz/corpus/http_parse/segment-15 \
@@ -185,5 +197,34 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/push/unknown-field \
 	tests/fuzz/corpus/push/unknown-kind \
 	tests/fuzz/corpus/push/unknown-op \
-	tests/fuzz/corpus/push/wrong-type
+	tests/fuzz/corpus/push/wrong-type \
+	tests/fuzz/corpus/ws_message/at-neg \
+	tests/fuzz/corpus/ws_message/bad-id \
+	tests/fuzz/corpus/ws_message/bad-utf8 \
+	tests/fuzz/corpus/ws_message/body-empty \
+	tests/fuzz/corpus/ws_message/body-long \
+	tests/fuzz/corpus/ws_message/body-nul \
+	tests/fuzz/corpus/ws_message/client-bad \
+	tests/fuzz/corpus/ws_message/client-long \
+	tests/fuzz/corpus/ws_message/color-bad \
+	tests/fuzz/corpus/ws_message/color-loose \
+	tests/fuzz/corpus/ws_message/cut-utf8-type \
+	tests/fuzz/corpus/ws_message/deep \
+	tests/fuzz/corpus/ws_message/dup-keys \
+	tests/fuzz/corpus/ws_message/gain-huge \
+	tests/fuzz/corpus/ws_message/gain-str \
+	tests/fuzz/corpus/ws_message/no-type \
+	tests/fuzz/corpus/ws_message/not-json \
+	tests/fuzz/corpus/ws_message/not-object \
+	tests/fuzz/corpus/ws_message/ok \
+	tests/fuzz/corpus/ws_message/ok-min \
+	tests/fuzz/corpus/ws_message/rev-bool \
+	tests/fuzz/corpus/ws_message/rev-int \
+	tests/fuzz/corpus/ws_message/seq-big \
+	tests/fuzz/corpus/ws_message/seq-missing \
+	tests/fuzz/corpus/ws_message/seq-null \
+	tests/fuzz/corpus/ws_message/seq-real \
+	tests/fuzz/corpus/ws_message/type-number \
+	tests/fuzz/corpus/ws_message/view-items \
+	tests/fuzz/corpus/ws_message/view-short
 # corpus: end

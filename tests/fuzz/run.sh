@@ -9,8 +9,9 @@
 #   http_parse  URL decoding, routes, query, Bearer (server/net/http_parse.c)
 #   json_body   the JSON-object request body (server/net/http_parse.c)
 #   push        push application and undo (protocol/)
+#   ws_message  the WebSocket envelope and field tables (server/net/ws_*.c)
 # Usage: run.sh [SECONDS [NAME...]] (default: all, so the total is about
-# 6 x SECONDS plus the builds). New inputs go to a scratch corpus
+# 7 x SECONDS plus the builds). New inputs go to a scratch corpus
 # $FUZZ_OUT/corpus-NAME (default ./fuzz-out), never into the repository;
 # crashes are written to $FUZZ_OUT/NAME-crash-*. Exit status: 0 clean,
 # non-zero when a fuzzer found a bug (the others still run).
@@ -25,7 +26,7 @@ out=${FUZZ_OUT:-$PWD/fuzz-out}
 CLANG=${CLANG:-clang}
 command -v "$CLANG" >/dev/null || {
     echo "run.sh: $CLANG not found (apt-get install clang)" >&2; exit 2; }
-ALL="decode config multipart http_parse json_body push"
+ALL="decode config multipart http_parse json_body push ws_message"
 NAMES=${*:-$ALL}
 mkdir -p "$out"
 
@@ -42,6 +43,9 @@ deps() {
     http_parse|json_body) echo "$top/server/net/http_parse.c" \
         "$(pkg-config --cflags --libs jansson)" ;;
     push) echo "$top"/protocol/*.c "$(pkg-config --cflags --libs jansson) -lm" ;;
+    ws_message) echo "$top/server/net/ws_envelope.c $top/server/net/ws_params.c" \
+        "$top/server/net/http_parse.c" "$top"/protocol/*.c \
+        "$(pkg-config --cflags --libs jansson) -lm" ;;
     *) echo "run.sh: no fuzzer called $1 (have: $ALL)" >&2; return 1 ;;
     esac
 }

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test, before, after } from 'node:test';
-import { startServer } from './harness.mjs';
+import { http, makeUser, startServer } from './harness.mjs';
 
 let srv;
 before(async () => { srv = await startServer(); });
@@ -91,4 +91,15 @@ test('an upload refused before its body is read: the client reads the 401 while 
   assert.equal(JSON.parse(r.body).code, 'unauthorized');
   assert.equal(r.writeError, null, `the body could not be sent: ${r.writeError}`);
   assert.equal(r.readError, null, `the answer could not be read: ${r.readError}`);
+});
+
+test('the session cookie is found by its exact name only', async () => {
+  const ana = makeUser(srv, 'cookie-ana');
+  let r = await http(srv, 'GET', '/api/me', { cookie: `theme=dark; mixroom_session=${ana.token}` });
+  assert.equal(r.status, 200);
+  r = await http(srv, 'GET', '/api/me', { cookie: `mixroom_session="${ana.token}"` });
+  assert.equal(r.status, 200);
+  // libwebsockets' own lookup matched names by their end
+  r = await http(srv, 'GET', '/api/me', { cookie: `xmixroom_session=${ana.token}` });
+  assert.equal(r.status, 401);
 });
