@@ -256,6 +256,18 @@ static int export_write(void *ctx, const void *data, size_t len)
     return 0;
 }
 
+/* Worker: the job's bytes are all queued (rc 0) or it failed; the
+ * producer must see the end, so the loop is always woken. */
+static void job_finish(struct export_job *j, int rc)
+{
+    pthread_mutex_lock(&j->mu);
+    j->done = true;
+    j->failed = rc != 0;
+    j->waiting = true;
+    notify_locked(j);
+    pthread_mutex_unlock(&j->mu);
+}
+
 /* Builds the plan of project_id at rev (rev < 0: head) on a connection of
  * this thread. NULL with err. When doc_out is set, the document is handed
  * over there (NULL on failure) instead of being freed. */
@@ -431,12 +443,7 @@ static void export_work(void *arg)
     }
     eng_plan_release(plan);
     proto_doc_free(doc);
-    pthread_mutex_lock(&j->mu);
-    j->done = true;
-    j->failed = rc != 0;
-    j->waiting = true; /* always wake: the producer must see the end */
-    notify_locked(j);
-    pthread_mutex_unlock(&j->mu);
+    job_finish(j, rc);
 }
 
 static void export_done(void *arg)
@@ -761,12 +768,7 @@ static void loud_work(void *arg)
     else if (j->err.code == PROTO_OK && rc != 0 && why == SRV_JOB_GONE)
         srv_info("loudness of %s cancelled: the client went away",
                  j->project_id);
-    pthread_mutex_lock(&j->mu);
-    j->done = true;
-    j->failed = rc != 0;
-    j->waiting = true; /* always wake: the producer must see the end */
-    notify_locked(j);
-    pthread_mutex_unlock(&j->mu);
+    job_finish(j, rc);
 }
 
 static enum srv_http_result on_loudness(struct srv_http_req *req,
