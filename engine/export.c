@@ -377,6 +377,12 @@ out:
 
 int64_t eng_export_end(eng_plan *plan, const char *stem_track)
 {
+    return eng_export_end_cancel(plan, stem_track, NULL);
+}
+
+int64_t eng_export_end_cancel(eng_plan *plan, const char *stem_track,
+                              const atomic_int *cancel)
+{
     enum { BLOCK = 4096 };
     bool has_fx;
     int64_t end = content_end(plan, stem_track, &has_fx), last = -1;
@@ -396,6 +402,10 @@ int64_t eng_export_end(eng_plan *plan, const char *stem_track)
         eng_renderer_set_solo(r, stem_track);
     for (int64_t pos = 0; pos < limit; pos += BLOCK) {
         int n = limit - pos < BLOCK ? (int)(limit - pos) : BLOCK;
+        if (cancel && atomic_load(cancel)) {
+            end = -3;
+            goto out;
+        }
         eng_render(r, pos, buf, n);
         if (pos + n <= cend)
             continue;
@@ -434,9 +444,11 @@ static int export_sink(eng_plan *plan, const eng_export_opts *opts,
         o.block = 4096;
     if (o.to < 0) {
         o.from = 0;
-        o.to = eng_export_end(plan, o.stem_track);
-        if (o.to < 0)
+        o.to = eng_export_end_cancel(plan, o.stem_track, o.cancel);
+        if (o.to < 0) {
+            rc = o.to == -3 ? -3 : -1;
             goto out;
+        }
     }
     if (o.to < o.from)
         o.to = o.from;
@@ -444,8 +456,12 @@ static int export_sink(eng_plan *plan, const eng_export_opts *opts,
     inf.to = o.to;
     if (o.normalize) {
         eng_loudness pre;
-        if (eng_loudness_measure(plan, o.from, o.to, o.stem_track, &pre) != 0)
+        int mrc = eng_loudness_measure_cancel(plan, o.from, o.to, o.stem_track,
+                                              o.cancel, &pre);
+        if (mrc != 0) {
+            rc = mrc;
             goto out;
+        }
         inf.gain_db = eng_loudness_norm_gain(&pre, o.target_lufs, o.ceiling_dbtp);
         meter = eng_lufs_new(plan->sample_rate);
         if (!meter)
@@ -464,6 +480,10 @@ static int export_sink(eng_plan *plan, const eng_export_opts *opts,
     float g = (float)pow(10.0, inf.gain_db / 20.0);
     for (int64_t pos = o.from; pos < o.to; pos += o.block) {
         int n = o.to - pos < o.block ? (int)(o.to - pos) : o.block;
+        if (o.cancel && atomic_load(o.cancel)) {
+            rc = -3;
+            goto out;
+        }
         eng_render(r, pos, buf, n);
         if (inf.gain_db != 0.0)
             for (int i = 0; i < 2 * n; i++)
@@ -480,7 +500,7 @@ out:
         if (crc != 0 && rc == 0)
             rc = crc;
     }
-    if (sk.failed)
+    if (sk.failed && rc != -3)
         rc = -2;
     if (meter)
         eng_lufs_result(meter, &inf.loudness);

@@ -8,6 +8,7 @@
 #ifndef MIXROOM_ENGINE_EXPORT_H
 #define MIXROOM_ENGINE_EXPORT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,8 @@ typedef struct eng_export_opts {
     double target_lufs;      /* default -14 */
     double ceiling_dbtp;     /* default -1 */
     int block;               /* frames per render block (default 4096) */
+    const atomic_int *cancel;/* optional: the export stops (returns -3) at
+                                the next block once it is non-zero */
 } eng_export_opts;
 
 typedef struct eng_export_info {
@@ -66,8 +69,14 @@ const char *eng_format_ext(eng_format f);
  * rendering. stem_track as in the options. -1 when out of memory. */
 int64_t eng_export_end(eng_plan *plan, const char *stem_track);
 
+/* The same, stopping early when *cancel (may be NULL) becomes non-zero:
+ * then -3. */
+int64_t eng_export_end_cancel(eng_plan *plan, const char *stem_track,
+                              const atomic_int *cancel);
+
 /* Renders and encodes; the bytes go to write(ctx, ...). info may be NULL.
- * Returns 0, -1 on an encoder/allocation error, -2 when write aborted. */
+ * Returns 0, -1 on an encoder/allocation error, -2 when write aborted,
+ * -3 when opts->cancel went up (what was written is a truncated file). */
 int eng_export(eng_plan *plan, const eng_export_opts *opts,
                eng_write_fn write, void *ctx, eng_export_info *info);
 

@@ -84,6 +84,13 @@ int eng_loudness_buffer(const float *interleaved, int64_t frames, int rate,
 int eng_loudness_measure(eng_plan *plan, int64_t from, int64_t to,
                          const char *stem_track, eng_loudness *out)
 {
+    return eng_loudness_measure_cancel(plan, from, to, stem_track, NULL, out);
+}
+
+int eng_loudness_measure_cancel(eng_plan *plan, int64_t from, int64_t to,
+                                const char *stem_track,
+                                const atomic_int *cancel, eng_loudness *out)
+{
     enum { BLOCK = 4096 };
     eng_renderer *r = eng_renderer_new(NULL, plan, BLOCK);
     eng_lufs *m = eng_lufs_new(plan->sample_rate);
@@ -96,6 +103,10 @@ int eng_loudness_measure(eng_plan *plan, int64_t from, int64_t to,
         eng_renderer_set_solo(r, stem_track);
     for (int64_t pos = from; pos < to; pos += BLOCK) {
         int n = to - pos < BLOCK ? (int)(to - pos) : BLOCK;
+        if (cancel && atomic_load(cancel)) {
+            rc = -3;
+            goto out;
+        }
         eng_render(r, pos, buf, n);
         if (eng_lufs_add(m, buf, n) != 0)
             goto out;

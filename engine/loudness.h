@@ -5,6 +5,7 @@
 #ifndef MIXROOM_ENGINE_LOUDNESS_H
 #define MIXROOM_ENGINE_LOUDNESS_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "engine/plan.h"
@@ -34,6 +35,12 @@ int eng_loudness_buffer(const float *interleaved, int64_t frames, int rate,
  * and measures it. 0 or -1 (out of memory). */
 int eng_loudness_measure(eng_plan *plan, int64_t from, int64_t to,
                          const char *stem_track, eng_loudness *out);
+
+/* The same, stopping early when *cancel (may be NULL) becomes non-zero:
+ * then -3 and out is not filled. */
+int eng_loudness_measure_cancel(eng_plan *plan, int64_t from, int64_t to,
+                                const char *stem_track,
+                                const atomic_int *cancel, eng_loudness *out);
 
 /* Gain in dB that brings l to target_lufs, reduced so that the true peak
  * after the gain is at most ceiling_dbtp. 0 for silence. */

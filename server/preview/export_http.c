@@ -13,12 +13,24 @@
  * database connection, then the plan and the export (engine/export.h).
  * Bytes pass through a bounded chunk queue: the worker waits when the
  * client reads slowly, and posts a wake-up to the loop when it adds bytes
- * the producer is waiting for. */
+ * the producer is waiting for.
+ *
+ * Both are render-class jobs (server/core/jobs.h) with a cancel flag of
+ * their own. Both answer late (SRV_HTTP_DEFER): the worker first builds the
+ * plan and checks the range against it (from and to at most the song's
+ * end plus render_tail seconds), and only then does the export send its
+ * headers. The flag goes up when the client goes away (a tick polls the
+ * deferred requests; a streamed export learns it from its close callback),
+ * at the job deadline (job_deadline) and when the server stops. */
 #include "server/preview/export_http.h"
 
+#include <assert.h>
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +51,103 @@
 
 #define QUEUE_MAX (4u << 20)   /* bytes rendered ahead of the client */
 
+/* A deferred request whose job must stop if its client goes away: the
+ * list is the loop thread's; pending_tick polls req->wsi (which the HTTP
+ * layer sets to NULL when the client of a deferred request leaves). */
+struct pending {
+    struct pending *prev, *next;
+    struct srv_http_req *req;
+    atomic_int *cancel;
+};
+
+static struct pending pending_list = {&pending_list, &pending_list, NULL,
+                                      NULL};
+/* Loudness answers whose headers went out: they get a space now and then
+ * (JSON allows leading white space), so that a client that left shows up
+ * as a failed write and the close callback cancels the job. lws 4.1 does
+ * not report a client's close while a deferred request waits. */
+static struct pending keepalive_list = {&keepalive_list, &keepalive_list,
+                                        NULL, NULL};
+
+#define KEEPALIVE_MS 500
+
+static void pending_add(struct pending *list, struct pending *p,
+                        struct srv_http_req *req, atomic_int *cancel)
+{
+    assert(srv_on_loop_thread());
+    p->req = req;
+    p->cancel = cancel;
+    p->next = list;
+    p->prev = list->prev;
+    list->prev->next = p;
+    list->prev = p;
+}
+
+static void pending_remove(struct pending *p)
+{
+    assert(srv_on_loop_thread());
+    if (!p->next)
+        return;
+    p->prev->next = p->next;
+    p->next->prev = p->prev;
+    p->next = p->prev = NULL;
+}
+
+static void keepalive_tick(void);
+
+static void pending_tick(struct srv_server *srv)
+{
+    (void)srv;
+    for (struct pending *p = pending_list.next; p != &pending_list;
+         p = p->next)
+        if (!p->req->wsi)
+            srv_job_cancel(p->cancel, SRV_JOB_GONE);
+    keepalive_tick();
+}
+
+/* The limits a job checks its range against, copied from the settings. */
+struct range_limits {
+    long long render_tail;         /* seconds past the song's end */
+    long long job_deadline;        /* seconds, for the messages */
+};
+
+/* Checks from (and to, when given) against the song's end at this
+ * revision plus render_tail. Returns 0, or -1 with err filled. */
+static int check_range(const eng_plan *plan, const struct range_limits *lim,
+                       long long from, long long to, bool have_to,
+                       proto_err *err)
+{
+    long long end = plan->end > 0 ? plan->end : 0;
+    long long tail = lim->render_tail * (long long)plan->sample_rate;
+    long long limit = end > INT64_MAX - tail ? INT64_MAX : end + tail;
+
+    if (from <= limit && (!have_to || to <= limit))
+        return 0;
+    proto_fail(err, PROTO_INVALID_VALUE,
+               "%s is past the limit: a range may reach at most frame %lld "
+               "(the song's end, frame %lld, plus render_tail = %lld s at "
+               "%d Hz)",
+               from > limit ? "from" : "to", limit, end, lim->render_tail,
+               plan->sample_rate);
+    return -1;
+}
+
+/* The error of a job whose flag went up (why: its value). */
+static void stopped_error(proto_err *err, int why, const char *what,
+                          const struct range_limits *lim)
+{
+    if (why == SRV_JOB_DEADLINE)
+        proto_fail(err, PROTO_INTERNAL,
+                   "the %s was stopped: it ran past the job deadline of "
+                   "%lld s (job_deadline)", what, lim->job_deadline);
+    else if (why == SRV_JOB_STOPPING)
+        proto_fail(err, PROTO_INTERNAL,
+                   "the %s was stopped: the server is stopping", what);
+    else
+        proto_fail(err, PROTO_INTERNAL,
+                   "the %s was stopped: the client went away", what);
+}
+
 struct chunk {
     struct chunk *next;
     size_t len, off;
@@ -47,6 +156,15 @@ struct chunk {
 
 struct export_job {
     atomic_int refs;
+    atomic_int cancel;             /* the job's flag (jobs.h) */
+    struct pending pend;           /* loop: until the headers go out */
+    struct pending ka;             /* loop: a loudness answer's keep-alive */
+    long long ka_ms;               /* loop: when the last space went out */
+    bool loud;                     /* a loudness answer, not a file */
+    eng_loudness l;                /* worker: the measurement */
+    proto_err err;                 /* worker, before begin is posted */
+    struct range_limits lim;
+    bool have_to;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct chunk *head, *tail;     /* under mu */
@@ -57,8 +175,9 @@ struct export_job {
     char project_id[128];
     char data_dir[4096];
     long long rev;
-    eng_export_opts opts;
+    eng_export_opts opts;          /* opts.cancel is &cancel */
     char format_name[16];
+    char name[256];                /* the project's, for the file name */
     bool stems, buses;             /* a zip of stems (and bus submixes) */
     time_t mtime;                  /* of the zip entries */
 };
@@ -109,9 +228,19 @@ static int export_write(void *ctx, const void *data, size_t len)
     c->off = 0;
     c->next = NULL;
     pthread_mutex_lock(&j->mu);
-    while (j->queued > QUEUE_MAX && !j->aborted)
-        pthread_cond_wait(&j->cv, &j->mu);
-    if (j->aborted) {
+    /* a slow client holds the worker here: wake up now and then to see
+     * whether the job was stopped (deadline, shutdown) */
+    while (j->queued > QUEUE_MAX && !j->aborted && !atomic_load(&j->cancel)) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&j->cv, &j->mu, &until);
+    }
+    if (j->aborted || atomic_load(&j->cancel)) {
         pthread_mutex_unlock(&j->mu);
         free(c);
         return -1;
@@ -125,6 +254,18 @@ static int export_write(void *ctx, const void *data, size_t len)
     notify_locked(j);
     pthread_mutex_unlock(&j->mu);
     return 0;
+}
+
+/* Worker: the job's bytes are all queued (rc 0) or it failed; the
+ * producer must see the end, so the loop is always woken. */
+static void job_finish(struct export_job *j, int rc)
+{
+    pthread_mutex_lock(&j->mu);
+    j->done = true;
+    j->failed = rc != 0;
+    j->waiting = true;
+    notify_locked(j);
+    pthread_mutex_unlock(&j->mu);
 }
 
 /* Builds the plan of project_id at rev (rev < 0: head) on a connection of
@@ -176,8 +317,10 @@ static int stems_export(struct export_job *j, eng_plan *plan,
         goto out;
     if (o.to < 0) {
         o.from = 0;
-        if ((o.to = eng_export_end(plan, NULL)) < 0)
+        if ((o.to = eng_export_end_cancel(plan, NULL, o.cancel)) < 0) {
+            rc = (int)o.to;
             goto out;
+        }
     }
     /* an upper bound of a stem's size: 8 bytes a frame (32-bit float
      * stereo; 24-bit WAV/FLAC take 6, Opus far less) plus room for
@@ -209,29 +352,98 @@ out:
     return rc;
 }
 
+static ssize_t export_produce(void *ctx, unsigned char *buf, size_t len);
+static void export_close(void *ctx);
+
+/* A file name safe inside a quoted header value. */
+static void safe_name(char *s)
+{
+    for (; *s; s++)
+        if (*s == '"' || *s == '\\' || *s == '/' || (unsigned char)*s < 32)
+            *s = '_';
+}
+
+/* loop thread: the worker has the plan and checked the range; send the
+ * error, or the headers of the stream */
+static void export_begin(void *arg)
+{
+    struct export_job *j = arg;
+    struct srv_http_req *req = j->req;
+    struct srv_http_resp resp;
+
+    pending_remove(&j->pend);
+    memset(&resp, 0, sizeof resp);
+    resp.stream_length = -1;
+    if (j->err.code != PROTO_OK) {
+        srv_http_error(&resp, j->err.code,
+                       j->err.code == PROTO_INTERNAL ? 503 : 0, "%s",
+                       j->err.message);
+        j->req = NULL;
+        srv_http_complete(req, &resp);
+        job_release(j); /* the request's reference */
+        job_release(j); /* begin's */
+        return;
+    }
+    char disp[600];
+    safe_name(j->name);
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s r%lld%s.%s\"",
+             j->name, j->rev, j->stems ? " stems" : "",
+             j->stems ? "zip" : eng_format_ext(j->opts.format));
+    resp.status = 200;
+    snprintf(resp.content_type, sizeof resp.content_type, "%s",
+             j->loud    ? "application/json"
+             : j->stems ? "application/zip"
+                        : eng_format_mime(j->opts.format));
+    if (j->loud) {
+        j->ka_ms = srv_now_mono_ms();
+        pending_add(&keepalive_list, &j->ka, req, &j->cancel);
+    } else {
+        srv_http_add_header(&resp, "Content-Disposition", disp);
+    }
+    srv_http_add_header(&resp, "Cache-Control", "no-store");
+    resp.produce = export_produce;
+    resp.close = export_close; /* takes over the request's reference */
+    resp.ctx = j;
+    srv_http_complete(req, &resp);
+    job_release(j); /* begin's */
+}
+
 static void export_work(void *arg)
 {
     struct export_job *j = arg;
-    proto_err err;
     proto_doc *doc = NULL;
-    eng_plan *plan = plan_at(j->data_dir, j->project_id, j->rev, &err,
+    eng_plan *plan = plan_at(j->data_dir, j->project_id, j->rev, &j->err,
                              j->stems ? &doc : NULL);
-    int rc = -1;
+    int rc = -1, why;
 
-    if (plan) {
+    if (plan)
+        check_range(plan, &j->lim, j->opts.from, j->opts.to, j->have_to,
+                    &j->err);
+    if (plan && j->err.code == PROTO_OK &&
+        (why = atomic_load(&j->cancel)) != SRV_JOB_WANTED)
+        stopped_error(&j->err, why, "export", &j->lim);
+    if (!plan)
+        srv_warn("export of %s: %s", j->project_id, j->err.message);
+    atomic_fetch_add(&j->refs, 1);
+    srv_loop_post(export_begin, j); /* j->err is final from here on */
+    if (plan && j->err.code == PROTO_OK) {
         rc = j->stems ? stems_export(j, plan, doc)
                       : eng_export(plan, &j->opts, export_write, j, NULL);
-        eng_plan_release(plan);
-        proto_doc_free(doc);
-    } else {
-        srv_warn("export of %s: %s", j->project_id, err.message);
+        why = atomic_load(&j->cancel);
+        if (rc != 0 && why == SRV_JOB_DEADLINE)
+            srv_warn("export of %s stopped (the file is cut short): it ran "
+                     "past the job deadline of %lld s (job_deadline)",
+                     j->project_id, j->lim.job_deadline);
+        else if (rc != 0 && why == SRV_JOB_STOPPING)
+            srv_info("export of %s stopped: the server is stopping",
+                     j->project_id);
+        else if (rc != 0 && why == SRV_JOB_GONE)
+            srv_info("export of %s cancelled: the client went away",
+                     j->project_id);
     }
-    pthread_mutex_lock(&j->mu);
-    j->done = true;
-    j->failed = rc != 0;
-    j->waiting = true; /* always wake: the producer must see the end */
-    notify_locked(j);
-    pthread_mutex_unlock(&j->mu);
+    eng_plan_release(plan);
+    proto_doc_free(doc);
+    job_finish(j, rc);
 }
 
 static void export_done(void *arg)
@@ -280,14 +492,20 @@ static void export_close(void *ctx)
     struct export_job *j = ctx;
 
     j->req = NULL;
+    pending_remove(&j->ka);
     pthread_mutex_lock(&j->mu);
+    if (!j->done)
+        srv_job_cancel(&j->cancel, SRV_JOB_GONE);
     j->aborted = true;
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
     job_release(j);
 }
 
-/* Parses an optional integer query parameter (>= 0). */
+/* Parses an optional whole-number query parameter (>= 0): digits, or a
+ * whole number in floating notation ("1e23"); a value too large for 64
+ * bits becomes INT64_MAX, which every range limit refuses by name.
+ * Returns 1, 0 when absent, -1 when not a whole number >= 0. */
 static int query_int(struct srv_http_req *req, const char *name,
                      long long *out)
 {
@@ -296,10 +514,18 @@ static int query_int(struct srv_http_req *req, const char *name,
 
     if (!srv_http_query(req, name, v, sizeof v) || !v[0])
         return 0;
-    long long x = strtoll(v, &end, 10);
-    if (*end || x < 0)
+    if (v[0] == '-' || v[0] == '+' || v[0] == ' ')
         return -1;
-    *out = x;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (!*end) {
+        *out = errno == ERANGE ? INT64_MAX : x;
+        return 1;
+    }
+    double d = strtod(v, &end);
+    if (*end || !isfinite(d) || d < 0 || d != floor(d))
+        return -1;
+    *out = d >= 9.2e18 ? INT64_MAX : (long long)d;
     return 1;
 }
 
@@ -325,19 +551,12 @@ static int project_info(struct srv_http_req *req, const char *pid, char *name,
     return rc;
 }
 
-/* A file name safe inside a quoted header value. */
-static void safe_name(char *s)
-{
-    for (; *s; s++)
-        if (*s == '"' || *s == '\\' || *s == '/' || (unsigned char)*s < 32)
-            *s = '_';
-}
-
 /* Common checks of both endpoints: range and revision. Fills *rev (the
  * head when absent). Returns 0, or -1 with resp filled. */
 static int parse_range(struct srv_http_req *req, struct srv_http_resp *resp,
                        const char *pid, long long *rev, long long *from,
-                       long long *to, char *name, size_t nlen)
+                       long long *to, bool *have_to_out, char *name,
+                       size_t nlen)
 {
     long long head = 0;
     int have_rev, have_from, have_to;
@@ -353,7 +572,10 @@ static int parse_range(struct srv_http_req *req, struct srv_http_resp *resp,
         (have_from = query_int(req, "from", from)) < 0 ||
         (have_to = query_int(req, "to", to)) < 0) {
         srv_http_error(resp, PROTO_INVALID_VALUE, 0,
-                       "rev, from and to must be whole numbers >= 0");
+                       "rev, from and to must be whole numbers >= 0 (from "
+                       "and to in frames, at most the song's end plus "
+                       "render_tail = %lld s)",
+                       (long long)req->srv->cfg.render_tail);
         return -1;
     }
     if (!have_rev)
@@ -370,7 +592,45 @@ static int parse_range(struct srv_http_req *req, struct srv_http_resp *resp,
         return -1;
     }
     (void)have_from;
+    *have_to_out = have_to > 0;
     return 0;
+}
+
+/* The limits of req's server, for a job. */
+static struct range_limits limits_of(const struct srv_http_req *req)
+{
+    struct range_limits l = {(long long)req->srv->cfg.render_tail,
+                             (long long)req->srv->cfg.job_deadline};
+    return l;
+}
+
+/* A job for req (two references: the request, then its response, and
+ * the worker), its range and limits set; NULL when out of memory. */
+static struct export_job *job_new(struct srv_http_req *req, const char *pid,
+                                  long long rev, long long from, long long to,
+                                  bool have_to, const char *name)
+{
+    struct export_job *j = calloc(1, sizeof *j);
+
+    if (!j)
+        return NULL;
+    atomic_init(&j->refs, 2);
+    atomic_init(&j->cancel, SRV_JOB_WANTED);
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    proto_err_clear(&j->err);
+    j->lim = limits_of(req);
+    j->have_to = have_to;
+    j->req = req;
+    snprintf(j->project_id, sizeof j->project_id, "%s", pid);
+    snprintf(j->data_dir, sizeof j->data_dir, "%s", req->srv->cfg.data_dir);
+    snprintf(j->name, sizeof j->name, "%s", name);
+    j->rev = rev;
+    eng_export_opts_default(&j->opts);
+    j->opts.from = from;
+    j->opts.to = to;
+    j->opts.cancel = &j->cancel;
+    return j;
 }
 
 static enum srv_http_result on_export(struct srv_http_req *req,
@@ -379,6 +639,7 @@ static enum srv_http_result on_export(struct srv_http_req *req,
     const char *pid = req->params[0];
     char fmt[16] = "wav", name[256], v[32];
     long long rev, from, to;
+    bool have_to;
     int f;
 
     srv_http_query(req, "format", fmt, sizeof fmt);
@@ -390,23 +651,14 @@ static enum srv_http_result on_export(struct srv_http_req *req,
                  strcmp(v, "1") == 0;
     bool buses = srv_http_query(req, "buses", v, sizeof v) &&
                  strcmp(v, "1") == 0;
-    if (parse_range(req, resp, pid, &rev, &from, &to, name, sizeof name) != 0)
+    if (parse_range(req, resp, pid, &rev, &from, &to, &have_to, name,
+                    sizeof name) != 0)
         return SRV_HTTP_DONE;
 
-    struct export_job *j = calloc(1, sizeof *j);
+    struct export_job *j = job_new(req, pid, rev, from, to, have_to, name);
     if (!j)
         return srv_http_error(resp, PROTO_INTERNAL, 0, "out of memory");
-    atomic_init(&j->refs, 2); /* the response and the worker */
-    pthread_mutex_init(&j->mu, NULL);
-    pthread_cond_init(&j->cv, NULL);
-    j->req = req;
-    snprintf(j->project_id, sizeof j->project_id, "%s", pid);
-    snprintf(j->data_dir, sizeof j->data_dir, "%s", req->srv->cfg.data_dir);
-    j->rev = rev;
-    eng_export_opts_default(&j->opts);
     j->opts.format = (eng_format)f;
-    j->opts.from = from;
-    j->opts.to = to;
     j->stems = stems;
     j->buses = buses;
     j->mtime = time(NULL);
@@ -415,58 +667,52 @@ static enum srv_http_result on_export(struct srv_http_req *req,
         j->opts.opus_bitrate = (int)br;
 
     if (!req->srv->jobs ||
-        srv_jobs_submit(req->srv->jobs, export_work, export_done, j) != 0) {
+        srv_jobs_submit_job(req->srv->jobs, SRV_JOB_RENDER, export_work,
+                            export_done, j, &j->cancel) != 0) {
         job_release(j);
         job_release(j);
         return srv_http_error(resp, PROTO_INTERNAL, 503,
                               "the render workers are not running");
     }
-    char disp[600];
-    safe_name(name);
-    snprintf(disp, sizeof disp, "attachment; filename=\"%s r%lld%s.%s\"", name,
-             rev, stems ? " stems" : "",
-             stems ? "zip" : eng_format_ext((eng_format)f));
-    resp->status = 200;
-    snprintf(resp->content_type, sizeof resp->content_type, "%s",
-             stems ? "application/zip" : eng_format_mime((eng_format)f));
-    srv_http_add_header(resp, "Content-Disposition", disp);
-    srv_http_add_header(resp, "Cache-Control", "no-store");
-    resp->produce = export_produce;
-    resp->close = export_close;
-    resp->ctx = j;
-    resp->stream_length = -1;
-    return SRV_HTTP_DONE;
+    pending_add(&pending_list, &j->pend, req, &j->cancel);
+    return SRV_HTTP_DEFER; /* export_begin answers */
 }
 
 /* ---- loudness ---- */
 
-struct loud_job {
-    struct srv_http_req *req;
-    char project_id[128];
-    char data_dir[4096];
-    long long rev, from, to;
-    int ok;
-    eng_loudness l;
-    proto_err err;
-};
-
-static void loud_work(void *arg)
+/* loop thread: a space for each loudness answer that has been quiet for
+ * KEEPALIVE_MS while its worker measures */
+static void keepalive_tick(void)
 {
-    struct loud_job *j = arg;
-    eng_plan *plan = plan_at(j->data_dir, j->project_id, j->rev, &j->err,
-                             NULL);
+    long long now = srv_now_mono_ms();
 
-    if (!plan)
-        return;
-    int64_t to = j->to >= 0 ? j->to : eng_export_end(plan, NULL);
-    if (to > j->from && eng_loudness_measure(plan, j->from, to, NULL, &j->l) == 0)
-        j->ok = 1;
-    else if (to <= j->from)
-        proto_fail(&j->err, PROTO_INVALID_VALUE,
-                   "nothing to measure: the range is empty");
-    else
-        proto_fail(&j->err, PROTO_INTERNAL, "out of memory");
-    eng_plan_release(plan);
+    for (struct pending *p = keepalive_list.next; p != &keepalive_list;
+         p = p->next) {
+        struct export_job *j =
+            (struct export_job *)((char *)p - offsetof(struct export_job, ka));
+        struct chunk *c;
+        bool wake = false;
+
+        if (now - j->ka_ms < KEEPALIVE_MS || !(c = malloc(sizeof *c + 1)))
+            continue;
+        j->ka_ms = now;
+        c->data[0] = ' ';
+        c->len = 1;
+        c->off = 0;
+        c->next = NULL;
+        pthread_mutex_lock(&j->mu);
+        if (!j->done && j->queued == 0) {
+            j->head = j->tail = c;
+            j->queued = 1;
+            wake = j->waiting;
+            j->waiting = false;
+            c = NULL;
+        }
+        pthread_mutex_unlock(&j->mu);
+        free(c);
+        if (wake && j->req)
+            srv_http_wake(j->req);
+    }
 }
 
 static json_t *num_or_null(double x)
@@ -474,26 +720,55 @@ static json_t *num_or_null(double x)
     return isfinite(x) ? json_real(round(x * 100.0) / 100.0) : json_null();
 }
 
-static void loud_done(void *arg)
+/* The measurement: the plan, the range check and the default end before
+ * the headers (errors there get their status), then the figures as the
+ * body; a measurement stopped after the headers is cut short and logged. */
+static void loud_work(void *arg)
 {
-    struct loud_job *j = arg;
-    struct srv_http_resp resp;
+    struct export_job *j = arg;
+    eng_plan *plan = plan_at(j->data_dir, j->project_id, j->rev, &j->err,
+                             NULL);
+    int64_t from = j->opts.from, to = j->opts.to;
+    int rc = -1, why;
 
-    memset(&resp, 0, sizeof resp);
-    resp.stream_length = -1;
-    if (j->ok)
-        srv_http_json(&resp, 200,
-                      json_pack("{s:o, s:o, s:o, s:o, s:I}", "integrated_lufs",
-                                num_or_null(j->l.integrated), "range_lu",
-                                num_or_null(j->l.range), "sample_peak_dbfs",
-                                num_or_null(j->l.sample_peak_db),
-                                "true_peak_dbtp",
-                                num_or_null(j->l.true_peak_db), "rev",
-                                (json_int_t)j->rev));
-    else
-        srv_http_error(&resp, j->err.code, 0, "%s", j->err.message);
-    srv_http_complete(j->req, &resp);
-    free(j);
+    if (plan &&
+        check_range(plan, &j->lim, from, to, j->have_to, &j->err) == 0 &&
+        !j->have_to && (to = eng_export_end_cancel(plan, NULL, &j->cancel)) >= 0 &&
+        to <= from)
+        proto_fail(&j->err, PROTO_INVALID_VALUE,
+                   "nothing to measure: the range is empty");
+    if (plan && j->err.code == PROTO_OK &&
+        (why = atomic_load(&j->cancel)) != SRV_JOB_WANTED)
+        stopped_error(&j->err, why, "measurement", &j->lim);
+    if (plan && j->err.code == PROTO_OK && to < 0)
+        proto_fail(&j->err, PROTO_INTERNAL, "out of memory");
+    atomic_fetch_add(&j->refs, 1);
+    srv_loop_post(export_begin, j); /* j->err is final from here on */
+    if (plan && j->err.code == PROTO_OK)
+        rc = eng_loudness_measure_cancel(plan, from, to, NULL, &j->cancel,
+                                         &j->l);
+    eng_plan_release(plan);
+    if (rc == 0) {
+        json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:I}", "integrated_lufs",
+                              num_or_null(j->l.integrated), "range_lu",
+                              num_or_null(j->l.range), "sample_peak_dbfs",
+                              num_or_null(j->l.sample_peak_db),
+                              "true_peak_dbtp", num_or_null(j->l.true_peak_db),
+                              "rev", (json_int_t)j->rev);
+        char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        rc = text ? export_write(j, text, strlen(text)) : -1;
+        free(text);
+        json_decref(o);
+    }
+    why = atomic_load(&j->cancel);
+    if (j->err.code == PROTO_OK && rc != 0 && why == SRV_JOB_DEADLINE)
+        srv_warn("loudness of %s stopped (the answer is cut short): it ran "
+                 "past the job deadline of %lld s (job_deadline)",
+                 j->project_id, j->lim.job_deadline);
+    else if (j->err.code == PROTO_OK && rc != 0 && why == SRV_JOB_GONE)
+        srv_info("loudness of %s cancelled: the client went away",
+                 j->project_id);
+    job_finish(j, rc);
 }
 
 static enum srv_http_result on_loudness(struct srv_http_req *req,
@@ -502,26 +777,25 @@ static enum srv_http_result on_loudness(struct srv_http_req *req,
     const char *pid = req->params[0];
     char name[256];
     long long rev, from, to;
+    bool have_to;
 
-    if (parse_range(req, resp, pid, &rev, &from, &to, name, sizeof name) != 0)
+    if (parse_range(req, resp, pid, &rev, &from, &to, &have_to, name,
+                    sizeof name) != 0)
         return SRV_HTTP_DONE;
-    struct loud_job *j = calloc(1, sizeof *j);
+    struct export_job *j = job_new(req, pid, rev, from, to, have_to, name);
     if (!j)
         return srv_http_error(resp, PROTO_INTERNAL, 0, "out of memory");
-    j->req = req;
-    snprintf(j->project_id, sizeof j->project_id, "%s", pid);
-    snprintf(j->data_dir, sizeof j->data_dir, "%s", req->srv->cfg.data_dir);
-    j->rev = rev;
-    j->from = from;
-    j->to = to;
-    proto_err_clear(&j->err);
+    j->loud = true;
     if (!req->srv->jobs ||
-        srv_jobs_submit(req->srv->jobs, loud_work, loud_done, j) != 0) {
-        free(j);
+        srv_jobs_submit_job(req->srv->jobs, SRV_JOB_RENDER, loud_work,
+                            export_done, j, &j->cancel) != 0) {
+        job_release(j);
+        job_release(j);
         return srv_http_error(resp, PROTO_INTERNAL, 503,
                               "the render workers are not running");
     }
-    return SRV_HTTP_DEFER;
+    pending_add(&pending_list, &j->pend, req, &j->cancel);
+    return SRV_HTTP_DEFER; /* export_begin answers */
 }
 
 static const struct srv_route routes[] = {
@@ -534,5 +808,6 @@ static const struct srv_route routes[] = {
 void srv_export_http_init(void)
 {
     srv_jobs_init();
+    srv_loop_on_tick(pending_tick);
     srv_http_add_routes(routes, (int)(sizeof routes / sizeof routes[0]));
 }

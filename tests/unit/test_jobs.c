@@ -1,7 +1,9 @@
 /* test_jobs.c -- the engine worker pool: every job's work and done run
  * exactly once, done comes after work, one worker keeps FIFO order, N
  * workers really run N jobs at once, stopping cancels long jobs and still
- * delivers their done, and the figures add up. */
+ * delivers their done, and the figures add up; render jobs leave the
+ * import reserve free, a job's own cancel flag stops only that job and
+ * says why (requester gone, deadline, stopping). */
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -214,6 +216,215 @@ static void test_default_thread_count(void **state)
     srv_jobs_free(NULL);
 }
 
+/* ---- classes, the import reserve, cancel flags, the deadline ---- */
+
+/* A job that runs until its gate opens or its flag goes up. */
+struct gated {
+    atomic_int cancel;     /* the job's own flag */
+    atomic_int *gate;      /* shared: 1 lets it finish */
+    atomic_int started;
+    atomic_int ended_by;   /* the flag's value when it returned */
+    int done;
+};
+
+static void work_gated(void *arg)
+{
+    struct gated *g = arg;
+    struct timespec t0, now;
+
+    atomic_store(&g->started, 1);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (atomic_load(&g->cancel) || atomic_load(g->gate))
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - t0.tv_sec > 20)
+            break;
+        sched_yield();
+    }
+    atomic_store(&g->ended_by, atomic_load(&g->cancel));
+}
+
+static void done_gated(void *arg)
+{
+    ((struct gated *)arg)->done++;
+}
+
+static void wait_started(atomic_int *flag)
+{
+    struct timespec t0, now;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!atomic_load(flag)) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        assert_true(now.tv_sec - t0.tv_sec < 20);
+        sched_yield();
+    }
+}
+
+/* Waits until n jobs have finished (before srv_jobs_free raises flags). */
+static void wait_finished(struct srv_jobs *jobs, unsigned long long n)
+{
+    unsigned long long finished = 0;
+
+    for (;;) {
+        srv_jobs_stats(jobs, NULL, NULL, NULL, &finished);
+        if (finished >= n)
+            return;
+        sched_yield();
+    }
+}
+
+static void test_renders_leave_the_reserve(void **state)
+{
+    struct srv_jobs_opts o = {.threads = 2, .import_reserve = 1,
+                              .post = test_post};
+    struct srv_jobs *jobs = srv_jobs_new_opts(&o);
+    atomic_int gate = 0;
+    struct gated r1 = {.gate = &gate}, r2 = {.gate = &gate};
+    struct item imp = {0};
+    int queued = -1, running = -1;
+
+    (void)state;
+    assert_non_null(jobs);
+    assert_int_equal(srv_jobs_submit_job(jobs, SRV_JOB_RENDER, work_gated,
+                                         done_gated, &r1, &r1.cancel), 0);
+    assert_int_equal(srv_jobs_submit_job(jobs, SRV_JOB_RENDER, work_gated,
+                                         done_gated, &r2, &r2.cancel), 0);
+    wait_started(&r1.started);
+    /* an import submitted after both renders runs at once, on the
+     * reserved thread, while the second render waits */
+    assert_int_equal(srv_jobs_submit(jobs, work_count, NULL, &imp), 0);
+    wait_started(&imp.worked);
+    assert_int_equal(atomic_load(&r2.started), 0);
+    srv_jobs_class_stats(jobs, SRV_JOB_RENDER, &queued, &running, NULL);
+    assert_int_equal(running, 1);
+    assert_int_equal(queued, 1);
+    atomic_store(&gate, 1);
+    wait_finished(jobs, 3);
+    srv_jobs_free(jobs);
+    /* both renders ran (one after the other) and were done */
+    assert_int_equal(atomic_load(&r2.started), 1);
+    assert_int_equal(r1.done + r2.done, 2);
+    assert_int_equal(atomic_load(&r1.ended_by), SRV_JOB_WANTED);
+}
+
+static void test_reserve_keeps_a_render_thread(void **state)
+{
+    struct srv_jobs_opts o = {.threads = 1, .import_reserve = 1,
+                              .post = test_post};
+    struct srv_jobs *jobs = srv_jobs_new_opts(&o);
+    atomic_int gate = 1;
+    struct gated r = {.gate = &gate};
+    int threads = 0;
+
+    (void)state;
+    srv_jobs_stats(jobs, &threads, NULL, NULL, NULL);
+    assert_int_equal(threads, 2); /* the reserve plus one for renders */
+    srv_jobs_submit_job(jobs, SRV_JOB_RENDER, work_gated, done_gated, &r,
+                        &r.cancel);
+    srv_jobs_free(jobs);
+    assert_int_equal(r.done, 1);
+}
+
+static void test_cancel_one_job(void **state)
+{
+    struct srv_jobs *jobs = srv_jobs_new(2, test_post);
+    atomic_int gate = 0;
+    struct gated a = {.gate = &gate}, b = {.gate = &gate};
+
+    (void)state;
+    srv_jobs_submit_job(jobs, SRV_JOB_RENDER, work_gated, done_gated, &a,
+                        &a.cancel);
+    srv_jobs_submit_job(jobs, SRV_JOB_RENDER, work_gated, done_gated, &b,
+                        &b.cancel);
+    wait_started(&a.started);
+    wait_started(&b.started);
+    /* the requester of a went away: only a stops, and says why */
+    assert_int_equal(srv_job_cancel(&a.cancel, SRV_JOB_GONE), SRV_JOB_GONE);
+    assert_int_equal(srv_job_cancel(&a.cancel, SRV_JOB_DEADLINE),
+                     SRV_JOB_GONE); /* the first reason stays */
+    wait_started(&a.ended_by);
+    assert_int_equal(atomic_load(&b.started), 1);
+    assert_int_equal(atomic_load(&b.ended_by), 0);
+    atomic_store(&gate, 1);
+    wait_finished(jobs, 2);
+    srv_jobs_free(jobs);
+    assert_int_equal(atomic_load(&a.ended_by), SRV_JOB_GONE);
+    assert_int_equal(atomic_load(&b.ended_by), SRV_JOB_WANTED);
+    assert_int_equal(a.done + b.done, 2);
+}
+
+static void test_deadline(void **state)
+{
+    struct srv_jobs_opts o = {.threads = 2, .deadline_s = 1,
+                              .post = test_post};
+    struct srv_jobs *jobs = srv_jobs_new_opts(&o);
+    atomic_int gate = 0;
+    struct gated g = {.gate = &gate};
+    struct item quick = {0};
+    unsigned long long n[SRV_JOB_REASONS];
+
+    (void)state;
+    srv_jobs_submit_job(jobs, SRV_JOB_RENDER, work_gated, done_gated, &g,
+                        &g.cancel);
+    /* a short job is not touched */
+    srv_jobs_submit(jobs, work_count, done_count, &quick);
+    wait_started(&g.ended_by);
+    assert_int_equal(atomic_load(&g.cancel), SRV_JOB_DEADLINE);
+    for (int running = 1; running != 0 || n[SRV_JOB_DEADLINE] != 1;)
+        srv_jobs_class_stats(jobs, SRV_JOB_RENDER, NULL, &running, n);
+    srv_jobs_free(jobs);
+    assert_int_equal(g.done, 1);
+    assert_int_equal(quick.done, 1);
+}
+
+static void test_stop_raises_every_flag(void **state)
+{
+    struct srv_jobs *jobs = srv_jobs_new(1, test_post);
+    atomic_int gate = 0;
+    struct gated run = {.gate = &gate}, wait = {.gate = &gate};
+    unsigned long long n[SRV_JOB_REASONS];
+
+    (void)state;
+    srv_jobs_submit_job(jobs, SRV_JOB_RENDER, work_gated, done_gated, &run,
+                        &run.cancel);
+    srv_jobs_submit_job(jobs, SRV_JOB_IMPORT, work_gated, done_gated, &wait,
+                        &wait.cancel);
+    wait_started(&run.started);
+    srv_jobs_class_stats(jobs, SRV_JOB_RENDER, NULL, NULL, n);
+    assert_true(n[SRV_JOB_STOPPING] == 0);
+    srv_jobs_free(jobs); /* returns: the running job saw its flag */
+    assert_int_equal(atomic_load(&run.ended_by), SRV_JOB_STOPPING);
+    assert_int_equal(atomic_load(&wait.ended_by), SRV_JOB_STOPPING);
+    assert_int_equal(run.done + wait.done, 2);
+}
+
+static void test_cancelled_figures(void **state)
+{
+    struct srv_jobs *jobs = srv_jobs_new(1, test_post);
+    atomic_int gate = 0;
+    struct gated a = {.gate = &gate};
+    unsigned long long n[SRV_JOB_REASONS];
+    int running = -1;
+
+    (void)state;
+    srv_jobs_submit_job(jobs, SRV_JOB_RENDER, work_gated, done_gated, &a,
+                        &a.cancel);
+    wait_started(&a.started);
+    srv_job_cancel(&a.cancel, SRV_JOB_GONE);
+    for (;;) { /* the count moves once the job has returned */
+        srv_jobs_class_stats(jobs, SRV_JOB_RENDER, NULL, &running, n);
+        if (running == 0 && n[SRV_JOB_GONE] == 1)
+            break;
+        sched_yield();
+    }
+    assert_true(n[SRV_JOB_DEADLINE] == 0 && n[SRV_JOB_STOPPING] == 0);
+    srv_jobs_class_stats(jobs, SRV_JOB_IMPORT, NULL, NULL, n);
+    assert_true(n[SRV_JOB_GONE] == 0);
+    srv_jobs_free(jobs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +434,12 @@ int main(void)
         cmocka_unit_test(test_workers_run_in_parallel),
         cmocka_unit_test(test_stop_cancels_and_drains),
         cmocka_unit_test(test_default_thread_count),
+        cmocka_unit_test(test_renders_leave_the_reserve),
+        cmocka_unit_test(test_reserve_keeps_a_render_thread),
+        cmocka_unit_test(test_cancel_one_job),
+        cmocka_unit_test(test_deadline),
+        cmocka_unit_test(test_stop_raises_every_flag),
+        cmocka_unit_test(test_cancelled_figures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
