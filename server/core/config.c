@@ -29,9 +29,14 @@ static const struct srv_config_limit limits[] = {
           "project rate)"),
     LIMIT(max_project_decoded, MIB, 16384 * GIB, 20 * GIB, "bytes",
           "largest decoded size of all of a project's audio"),
+    LIMIT(max_message_bytes, KIB, 64 * MIB, MIB, "bytes",
+          "largest WebSocket message a client may send (closed with 1009 "
+          "past it)"),
+    LIMIT(json_limit, KIB, 64 * MIB, 64 * KIB, "bytes",
+          "largest JSON request body (413 past it)"),
     LIMIT(max_push_ops, 1, 1000000, 10000, "",
           "most ops in one push"),
-    LIMIT(max_push_bytes, KIB, MIB, MIB, "bytes",
+    LIMIT(max_push_bytes, KIB, 64 * MIB, MIB, "bytes",
           "largest push message"),
     LIMIT(max_doc_objects, 10, 10000000, 100000, "",
           "most objects in one project's document"),
@@ -92,7 +97,6 @@ void srv_config_defaults(struct srv_config *cfg)
     snprintf(cfg->synchronous, sizeof cfg->synchronous, "FULL");
     cfg->session_days = 30;
     cfg->upload_limit = (int64_t)1 << 30;
-    cfg->json_limit = 64 * 1024;
     cfg->opus_bitrate = 128000;
     cfg->opus_complexity = 8;
     cfg->workers = cores > 0 ? (int)cores : 2;

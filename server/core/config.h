@@ -20,7 +20,8 @@ struct srv_config {
     char synchronous[16];     /* synchronous = FULL|NORMAL (SQLite), default FULL */
     int session_days;         /* session_days = N, default 30 */
     int64_t upload_limit;     /* upload_limit = bytes, default 1 GiB */
-    int64_t json_limit;       /* JSON request bodies, default 64 KiB */
+    int64_t json_limit;       /* json_limit: JSON request bodies, default 64 KiB */
+    int64_t max_message_bytes; /* WebSocket messages from clients, default 1 MiB */
     char tls_cert[4096];      /* tls_cert = FILE */
     char tls_key[4096];       /* tls_key = FILE */
     int n_origins;            /* allowed_origin = ORIGIN (repeatable) */

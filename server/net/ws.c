@@ -353,9 +353,12 @@ static int on_receive(struct srv_conn *c, struct lws *wsi, const void *in,
         c->rx_len = 0;
         c->rx_too_big = false;
     }
-    if (c->rx_len + len > SRV_WS_MAX_MESSAGE) {
+    if ((int64_t)(c->rx_len + len) > c->srv->cfg.max_message_bytes) {
+        char why[64];
+        int n = snprintf(why, sizeof why, "message over %lld bytes",
+                         (long long)c->srv->cfg.max_message_bytes);
         lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-                         (unsigned char *)"message over 1 MiB", 18);
+                         (unsigned char *)why, (size_t)n);
         return -1;
     }
     if (c->rx_len + len > c->rx_cap) {

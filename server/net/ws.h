@@ -17,6 +17,7 @@
 struct lws;
 struct srv_server;
 
+/* The default of the max_message_bytes setting (server/core/config.c). */
 #define SRV_WS_MAX_MESSAGE (1024 * 1024)
 
 /* One outgoing message. */

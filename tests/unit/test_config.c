@@ -228,11 +228,43 @@ static void test_limits(void **state)
     assert_int_equal(c.n_proxies, 1);
 }
 
+/* Every limit is documented: each key of the limits table appears in
+ * docs/security.md as `key`. */
+static void test_limits_documented(void **state)
+{
+    const char *srcdir = getenv("srcdir");
+    char path[4096], *text;
+    long size;
+    int n;
+    const struct srv_config_limit *l = srv_config_limits(&n);
+    FILE *f;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/docs/security.md", srcdir ? srcdir : ".");
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    rewind(f);
+    text = calloc(1, (size_t)size + 1);
+    assert_non_null(text);
+    assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    for (int i = 0; i < n; i++) {
+        char key[80];
+        snprintf(key, sizeof key, "`%s`", l[i].key);
+        if (!strstr(text, key))
+            fail_msg("%s is not documented in docs/security.md", key);
+    }
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_listen_hosts),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_limits_documented),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_set_good_and_bad),
         cmocka_unit_test(test_file),
