@@ -20,6 +20,7 @@
 #include "server/auth/auth_internal.h"
 #include "server/net/http.h"
 #include "server/core/log.h"
+#include "server/core/metrics.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
@@ -295,6 +296,7 @@ static void login_finish(void *arg)
         rl_fail(j->acct_key, now);
         rl_fail(j->addr_key, now);
         srv_info("auth: failed login from %s", j->req->peer);
+        srv_count(SRV_M_LOGIN_FAILURES);
         respond(j->req, 401, err_body(PROTO_UNAUTHORIZED, bad_login), NULL,
                 0);
         job_free(j);
@@ -380,6 +382,7 @@ static enum srv_http_result h_login(struct srv_http_req *req,
     }
     if (!srv_auth_name_ok(name, err, sizeof err) ||
         strlen(pw) > SRV_PASSWORD_MAX) {
+        srv_count(SRV_M_LOGIN_FAILURES);
         rl_fail(j->acct_key, now);
         rl_fail(j->addr_key, now);
         srv_http_error(resp, PROTO_UNAUTHORIZED, 401, "%s", bad_login);

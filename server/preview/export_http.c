@@ -32,6 +32,7 @@
 #include "server/net/http.h"
 #include "server/core/jobs.h"
 #include "server/core/log.h"
+#include "server/core/metrics.h"
 #include "server/core/server.h"
 #include "server/preview/plans.h"
 #include "server/core/store.h"
@@ -229,6 +230,7 @@ static void export_work(void *arg)
     pthread_mutex_lock(&j->mu);
     j->done = true;
     j->failed = rc != 0;
+    srv_count(rc != 0 ? SRV_M_EXPORTS_FAILED : SRV_M_EXPORTS_FINISHED);
     j->waiting = true; /* always wake: the producer must see the end */
     notify_locked(j);
     pthread_mutex_unlock(&j->mu);
@@ -421,6 +423,7 @@ static enum srv_http_result on_export(struct srv_http_req *req,
         return srv_http_error(resp, PROTO_INTERNAL, 503,
                               "the render workers are not running");
     }
+    srv_count(SRV_M_EXPORTS_STARTED);
     char disp[600];
     safe_name(name);
     snprintf(disp, sizeof disp, "attachment; filename=\"%s r%lld%s.%s\"", name,
