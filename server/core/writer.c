@@ -244,9 +244,23 @@ static void *ckpt_main(void *arg)
     return NULL;
 }
 
-/* Queues a prepared job (any thread). */
-static void enqueue(struct store_writer *w, struct job *j)
+/* Queues a job running fn(db, fn_arg), then done(arg) (any thread). */
+static void submit(struct store_writer *w, store_write_fn fn, void *fn_arg,
+                   store_done_fn done, void *arg)
 {
+    struct job *j = calloc(1, sizeof *j);
+
+    if (!j) {
+        srv_err("out of memory queueing a store job");
+        if (done)
+            done(arg, -1);
+        return;
+    }
+    j->fn = fn;
+    j->fn_arg = fn_arg;
+    j->done = done;
+    j->arg = arg;
+    j->submit_ns = srv_metrics_now_ns();
     pthread_mutex_lock(&w->lock);
     if (w->tail)
         w->tail->next = j;
@@ -297,20 +311,8 @@ static int probe_fn(sqlite3 *db, void *arg)
 
 void store_writer_probe(struct store_writer *w, store_done_fn done, void *arg)
 {
-    /* the job's arg is the writer; done gets the caller's arg */
-    struct job *j = calloc(1, sizeof *j);
-
-    if (!j) {
-        if (done)
-            done(arg, -1);
-        return;
-    }
-    j->fn = probe_fn;
-    j->done = done;
-    j->arg = arg;
-    j->submit_ns = srv_metrics_now_ns();
-    j->fn_arg = w;
-    enqueue(w, j);
+    /* the job's fn gets the writer; done gets the caller's arg */
+    submit(w, probe_fn, w, done, arg);
 }
 
 void store_writer_health(struct store_writer *w, struct store_writer_health *h)
@@ -439,20 +441,7 @@ fail:
 void store_writer_submit(struct store_writer *w, store_write_fn fn,
                          store_done_fn done, void *arg)
 {
-    struct job *j = calloc(1, sizeof *j);
-
-    if (!j) {
-        srv_err("out of memory queueing a store job");
-        if (done)
-            done(arg, -1);
-        return;
-    }
-    j->fn = fn;
-    j->done = done;
-    j->arg = arg;
-    j->fn_arg = arg;
-    j->submit_ns = srv_metrics_now_ns();
-    enqueue(w, j);
+    submit(w, fn, arg, done, arg);
 }
 
 void store_writer_flush(struct store_writer *w)
