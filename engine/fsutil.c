@@ -206,8 +206,7 @@ void eng_tmpfile_abort(eng_tmpfile *t)
     }
 }
 
-/* Copies src into a temporary in dir and renames it to dir/original. */
-static int copy_into(const char *src, const char *dir)
+int eng_copy_into(const char *src, const char *dir, const char *name)
 {
     eng_tmpfile t;
     char buf[65536];
@@ -217,7 +216,7 @@ static int copy_into(const char *src, const char *dir)
 
     if (in < 0)
         return -1;
-    if (eng_tmpfile_open(&t, dir, "original") != 0)
+    if (eng_tmpfile_open(&t, dir, name) != 0)
         goto out;
     while ((r = read(in, buf, sizeof buf)) != 0) {
         if (r < 0) {
@@ -264,7 +263,7 @@ int eng_store_original(const char *tmp_path, const char *dir)
     }
     close(fd);
     if (rename(tmp_path, dst) != 0) {
-        if (errno != EXDEV || copy_into(tmp_path, dir) != 0)
+        if (errno != EXDEV || eng_copy_into(tmp_path, dir, "original") != 0)
             return -1;
         unlink(tmp_path);
     }

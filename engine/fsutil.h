@@ -57,6 +57,10 @@ int eng_tmpfile_commit(eng_tmpfile *t);
  * and after a commit (then it does nothing). */
 void eng_tmpfile_abort(eng_tmpfile *t);
 
+/* Copies the file src into <dir>/name crash-safely: into a temporary in
+ * dir, fsync'd, renamed (dir itself is not fsync'd). 0 or -1/errno. */
+int eng_copy_into(const char *src, const char *dir, const char *name);
+
 /* Moves an uploaded file (fully written, e.g. the upload temp file) to
  * <dir>/original: creates dir, fsyncs the file, renames (or copies
  * across file systems), fsyncs dir. If <dir>/original already exists

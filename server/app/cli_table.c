@@ -1,9 +1,11 @@
 /* cli_table.c -- subcommands that live in other modules (operators' user,
- * project and token commands; offline rendering). A module adds one line. */
+ * project and token commands; offline rendering; backup, restore and
+ * check). A module adds one line. */
 #include "server/app/cli.h"
 
 #include <stddef.h>
 
+#include "server/app/cli_backup.h"
 #include "server/auth/cli_admin.h"
 #include "server/preview/cli_render.h"
 
@@ -12,5 +14,8 @@ const struct srv_cli_command srv_cli_extra[] = {
     {"project", srv_cli_project, "manage projects and members"},
     {"token", srv_cli_token, "create session tokens for scripts"},
     {"render", srv_cli_render, "render a project to a file and print its loudness"},
+    {"backup", srv_cli_backup, "copy the data folder while the server runs"},
+    {"restore", srv_cli_restore, "put a backup into an empty data folder and check it"},
+    {"check", srv_cli_check, "check the database and every asset file it refers to"},
     {NULL, NULL, NULL},
 };

@@ -22,6 +22,7 @@
 #include "engine/import.h"
 #include "server/core/jobs.h"
 #include "server/core/log.h"
+#include "server/core/metrics.h"
 #include "server/core/server.h"
 #include "server/rooms/room.h"
 #include "server/core/store.h"
@@ -426,6 +427,7 @@ static void import_done(void *arg)
     struct row_write *w;
     struct srv_server *srv = srv_server_instance;
 
+    srv_count(job->out.ok ? SRV_M_IMPORTS_FINISHED : SRV_M_IMPORTS_FAILED);
     if (job->out.ok) {
         job->state = ST_READY;
         job->frames = job->out.frames;
@@ -628,6 +630,7 @@ static int start_import(struct srv_server *srv, struct srv_asset_job *job,
     snprintf(w->state, sizeof w->state, "importing");
     store_writer_submit(srv->writer, row_write_fn, insert_done, w);
     job->state = ST_IMPORTING;
+    srv_count(SRV_M_IMPORTS_STARTED);
     job->cancel = srv_jobs_cancel_flag(srv->jobs);
     if (srv_jobs_submit(srv->jobs, import_work, import_done, job) != 0) {
         job->state = ST_FAILED;

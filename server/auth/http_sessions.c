@@ -22,6 +22,7 @@
 #include "server/auth/auth_internal.h"
 #include "server/net/http.h"
 #include "server/core/log.h"
+#include "server/core/metrics.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
@@ -316,6 +317,7 @@ static void login_finish(void *arg)
         rl_fail(j->srv, &j->acct_key, now);
         rl_fail(j->srv, &j->addr_key, now);
         srv_info("auth: failed login from %s", j->addr_key.key + 2);
+        srv_count(SRV_M_LOGIN_FAILURES);
         respond(j->req, 401, err_body(PROTO_UNAUTHORIZED, bad_login), NULL,
                 0);
         job_free(j);
@@ -411,6 +413,7 @@ static enum srv_http_result h_login(struct srv_http_req *req,
         strlen(pw) > SRV_PASSWORD_MAX) {
         rl_fail(req->srv, &j->acct_key, now);
         rl_fail(req->srv, &j->addr_key, now);
+        srv_count(SRV_M_LOGIN_FAILURES);
         srv_http_error(resp, PROTO_UNAUTHORIZED, 401, "%s", bad_login);
         goto out;
     }

@@ -66,6 +66,8 @@ static const struct srv_config_limit limits[] = {
           "is read and dropped so the client sees the answer"),
     LIMIT(drain_seconds, 0, 600, 5, "seconds",
           "how long such a body is read and dropped at most"),
+    LIMIT(min_free_disk, 0, 1024 * GIB, 256 * MIB, "bytes",
+          "free space the data folder needs; below it /readyz says 503"),
 };
 
 const struct srv_config_limit *srv_config_limits(int *n)
@@ -272,6 +274,11 @@ int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
                    "trusted (at most 16)";
         else
             cfg->n_proxies++;
+    } else if (!strcmp(key, "metrics_token")) {
+        if (strlen(value) < 16 ||
+            copy_str(cfg->metrics_token, sizeof cfg->metrics_token, value))
+            want = "a token of 16 to 127 characters that GET /metrics "
+                   "must carry as Authorization: Bearer TOKEN";
     } else if ((lim = find_limit(key))) {
         if (parse_int(value, lim->min, lim->max, &n)) {
             snprintf(range, sizeof range, "a whole number%s%s from %lld to %lld",
@@ -364,6 +371,8 @@ int srv_config_load_env(struct srv_config *cfg, char *const *envp, char *err,
         key[kl] = '\0';
         if (!strcmp(key, "config"))
             continue; /* handled by the CLI */
+        if (!strncmp(key, "test_", 5))
+            continue; /* MIXROOM_TEST_*: test hooks, not settings */
         if (srv_config_set(cfg, key, eq + 1, msg, sizeof msg)) {
             snprintf(err, errlen, "environment MIXROOM_%.*s: %s", (int)kl,
                      e + 8, msg);

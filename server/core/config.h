@@ -50,8 +50,11 @@ struct srv_config {
     int64_t max_header_bytes;     /* all request headers together (431 past it) (16384) */
     int64_t drain_bytes;          /* body read and dropped after an early refusal (8 MiB) */
     int64_t drain_seconds;        /* ... for at most this long (5) */
+    int64_t min_free_disk;        /* /readyz: free bytes the data folder needs (256 MiB) */
     int n_proxies;                /* trusted_proxies = ADDR (repeatable) */
     char trusted_proxies[SRV_MAX_PROXIES][64];
+    char metrics_token[128];      /* metrics_token = TOKEN: /metrics needs
+                                     Authorization: Bearer TOKEN ("" = open) */
 };
 
 /* One integer limit: its key, where it lives in struct srv_config, its
@@ -82,7 +85,9 @@ int srv_config_load_file(struct srv_config *cfg, const char *path, char *err,
                          size_t errlen);
 
 /* Applies every MIXROOM_<KEY> variable of the environment (e.g.
- * MIXROOM_LISTEN, MIXROOM_DATA). Returns 0 or -1 with err. */
+ * MIXROOM_LISTEN, MIXROOM_DATA); MIXROOM_TEST_* variables are test hooks
+ * (docs/operations.md), not settings, and are skipped. Returns 0 or -1
+ * with err. */
 int srv_config_load_env(struct srv_config *cfg, char *const *envp, char *err,
                         size_t errlen);
 

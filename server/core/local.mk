@@ -16,6 +16,8 @@ libserver_la_SOURCES += \
 	server/core/store_stmt.h \
 	server/core/migrate.c \
 	server/core/migrate.h \
+	server/core/backup.c \
+	server/core/backup.h \
 	server/core/writer.c \
 	server/core/writer.h \
 	server/core/jobs.c \

@@ -13,17 +13,30 @@
  * the database file) before its deltas could go out. The transaction
  * control statements are prepared once (persistent), at start, in a
  * statement cache the writer thread takes over; they are finalized at
- * stop, after the thread has ended. */
+ * stop, after the thread has ended.
+ *
+ * Lack of space: a job or a COMMIT that fails with SQLITE_FULL (the disk,
+ * or the page limit) fails with STORE_FAILED_FULL and marks the writer
+ * full; a probe (store_writer_probe, sent by /readyz's tick) measures the
+ * free disk space and whether the database can still grow, and clears the
+ * mark when it can. If SQLite rolled the whole transaction back after a
+ * failed job (it may, for SQLITE_FULL or an I/O error), every job of the
+ * batch has failed: nothing of it is stored, and later jobs of the batch
+ * are not run outside a transaction. Each job's time from submission to
+ * its commit goes to the commit histogram (metrics.h). */
 #include "server/core/writer.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "server/core/log.h"
+#include "server/core/metrics.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
@@ -32,8 +45,10 @@ struct job {
     struct job *next;
     store_write_fn fn;
     store_done_fn done;
-    void *arg;
+    void *arg;                /* done's */
+    void *fn_arg;             /* fn's: arg, or the writer for a probe */
     int status;
+    long long submit_ns;      /* srv_metrics_now_ns() at submission */
 };
 
 /* The batch's transaction control, prepared once on the writer connection. */
@@ -47,6 +62,10 @@ static const char *const tx_sql[TX_COUNT] = {
 /* Wake the checkpointer when the WAL holds this many pages (SQLite's own
  * auto-checkpoint default). */
 #define CKPT_PAGES 1000
+
+/* The database "cannot grow" when fewer pages than this are left below
+ * its page limit (free pages inside the file included). */
+#define FULL_MARGIN_PAGES 16
 
 struct store_writer {
     sqlite3 *db;
@@ -66,6 +85,15 @@ struct store_writer {
     unsigned long long submitted, finished;
     bool stop;
     unsigned long long batches, jobs, max_batch;
+    /* health (guarded by lock) */
+    bool full;
+    unsigned long long full_failures;
+    long long free_bytes;
+    /* the writer thread's own */
+    char data_dir[4096];
+    char page_hook[4096];     /* MIXROOM_TEST_PAGE_LIMIT_FILE, or "" */
+    long long orig_max_pages; /* the connection's page limit at open */
+    long long hook_pages;     /* the limit last applied by the hook, -1 */
 };
 
 /* Runs the done callbacks of one committed batch on the loop thread. */
@@ -89,31 +117,86 @@ static int tx_exec(struct store_writer *w, int which)
     return st ? store_step_done(st, NULL, 0) : -1;
 }
 
-/* Runs one batch: BEGIN, each job in a savepoint, COMMIT. On a failed
- * COMMIT every job of the batch is marked failed. */
-static void run_batch(struct store_writer *w, struct job *batch)
+/* The failure status for the connection's last error. */
+static int fail_status(struct store_writer *w)
 {
-    bool began = tx_exec(w, TX_BEGIN) == 0;
+    return (sqlite3_errcode(w->db) & 0xff) == SQLITE_FULL ? STORE_FAILED_FULL
+                                                          : -1;
+}
 
+/* Marks every job of the batch failed with status. */
+static void fail_all(struct job *batch, int status)
+{
+    for (struct job *j = batch; j; j = j->next)
+        j->status = status;
+}
+
+/* Writer thread: the test hook (see writer.h), before each batch. */
+static void apply_page_hook(struct store_writer *w)
+{
+    long long pages = -1;
+    char sql[64];
+    FILE *f;
+
+    if (!w->page_hook[0])
+        return;
+    if ((f = fopen(w->page_hook, "r"))) {
+        if (fscanf(f, "%lld", &pages) != 1 || pages < 0)
+            pages = -1;
+        fclose(f);
+    }
+    if (pages == w->hook_pages)
+        return;
+    w->hook_pages = pages;
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count=%lld",
+             pages >= 0 ? (pages < 1 ? 1 : pages) : w->orig_max_pages);
+    sqlite3_exec(w->db, sql, NULL, NULL, NULL);
+}
+
+/* Runs one batch: BEGIN, each job in a savepoint, COMMIT. On a failed
+ * COMMIT, or a job after which SQLite rolled the transaction back, every
+ * job of the batch is marked failed. Returns how many jobs failed for lack
+ * of space. */
+static int run_batch(struct store_writer *w, struct job *batch)
+{
+    bool began;
+    int n_full = 0;
+
+    apply_page_hook(w);
+    began = tx_exec(w, TX_BEGIN) == 0;
+    if (!began) {
+        srv_err("store begin failed: %s", sqlite3_errmsg(w->db));
+        fail_all(batch, fail_status(w));
+        goto count;
+    }
     for (struct job *j = batch; j; j = j->next) {
-        if (!began) {
-            j->status = -1;
+        tx_exec(w, TX_SAVEPOINT);
+        j->status = j->fn ? j->fn(w->db, j->fn_arg) : 0;
+        if (j->status == 0) {
+            tx_exec(w, TX_RELEASE);
             continue;
         }
-        tx_exec(w, TX_SAVEPOINT);
-        j->status = j->fn ? j->fn(w->db, j->arg) : 0;
-        if (j->status != 0)
-            tx_exec(w, TX_ROLLBACK_TO);
+        j->status = fail_status(w);
+        if (sqlite3_get_autocommit(w->db)) {
+            srv_err("store: the transaction was rolled back: %s",
+                    sqlite3_errmsg(w->db));
+            fail_all(batch, j->status);
+            goto count;
+        }
+        tx_exec(w, TX_ROLLBACK_TO);
         tx_exec(w, TX_RELEASE);
     }
-    if (began && tx_exec(w, TX_COMMIT) != 0) {
+    if (tx_exec(w, TX_COMMIT) != 0) {
         srv_err("store commit failed: %s", sqlite3_errmsg(w->db));
-        tx_exec(w, TX_ROLLBACK);
-        for (struct job *j = batch; j; j = j->next)
-            j->status = -1;
-    } else if (!began) {
-        srv_err("store begin failed: %s", sqlite3_errmsg(w->db));
+        int status = fail_status(w);
+        if (!sqlite3_get_autocommit(w->db))
+            tx_exec(w, TX_ROLLBACK);
+        fail_all(batch, status);
     }
+count:
+    for (struct job *j = batch; j; j = j->next)
+        n_full += j->status == STORE_FAILED_FULL;
+    return n_full;
 }
 
 /* Writer thread, after each commit (sqlite3_wal_hook): wakes the
@@ -161,6 +244,87 @@ static void *ckpt_main(void *arg)
     return NULL;
 }
 
+/* Queues a job running fn(db, fn_arg), then done(arg) (any thread). */
+static void submit(struct store_writer *w, store_write_fn fn, void *fn_arg,
+                   store_done_fn done, void *arg)
+{
+    struct job *j = calloc(1, sizeof *j);
+
+    if (!j) {
+        srv_err("out of memory queueing a store job");
+        if (done)
+            done(arg, -1);
+        return;
+    }
+    j->fn = fn;
+    j->fn_arg = fn_arg;
+    j->done = done;
+    j->arg = arg;
+    j->submit_ns = srv_metrics_now_ns();
+    pthread_mutex_lock(&w->lock);
+    if (w->tail)
+        w->tail->next = j;
+    else
+        w->head = j;
+    w->tail = j;
+    w->submitted++;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* The integer a one-value PRAGMA returns, or -1. */
+static long long pragma_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Writer thread: the probe's job (see store_writer_probe). */
+static int probe_fn(sqlite3 *db, void *arg)
+{
+    struct store_writer *w = arg;
+    struct statvfs vfs;
+    long long free_bytes = -1;
+    long long pages = pragma_int(db, "PRAGMA page_count");
+    long long max = pragma_int(db, "PRAGMA max_page_count");
+    long long freelist = pragma_int(db, "PRAGMA freelist_count");
+    bool full = pages >= 0 && max >= 0 && freelist >= 0 &&
+                max - pages + freelist < FULL_MARGIN_PAGES;
+
+    assert(store_on_writer_thread());
+    if (statvfs(w->data_dir, &vfs) == 0)
+        free_bytes = (long long)vfs.f_bavail * (long long)vfs.f_frsize;
+    else
+        srv_warn("store: statvfs %s: %s", w->data_dir, strerror(errno));
+    pthread_mutex_lock(&w->lock);
+    w->full = full;
+    w->free_bytes = free_bytes;
+    pthread_mutex_unlock(&w->lock);
+    return 0;
+}
+
+void store_writer_probe(struct store_writer *w, store_done_fn done, void *arg)
+{
+    /* the job's fn gets the writer; done gets the caller's arg */
+    submit(w, probe_fn, w, done, arg);
+}
+
+void store_writer_health(struct store_writer *w, struct store_writer_health *h)
+{
+    pthread_mutex_lock(&w->lock);
+    h->queued = w->submitted - w->finished;
+    h->full = w->full;
+    h->full_failures = w->full_failures;
+    h->free_bytes = w->free_bytes;
+    pthread_mutex_unlock(&w->lock);
+}
+
 /* True on a writer thread (thread-local: each writer sets its own). */
 static _Thread_local bool on_writer_thread;
 
@@ -187,12 +351,19 @@ static void *writer_main(void *arg)
         w->head = w->tail = NULL;
         pthread_mutex_unlock(&w->lock);
 
-        run_batch(w, batch);
-        for (struct job *j = batch; j; j = j->next)
+        int n_full = run_batch(w, batch);
+        long long now = srv_metrics_now_ns();
+        for (struct job *j = batch; j; j = j->next) {
             count++;
+            srv_observe_ns(SRV_H_COMMIT, now - j->submit_ns);
+        }
         srv_loop_post(run_dones, batch);
 
         pthread_mutex_lock(&w->lock);
+        if (n_full > 0) {
+            w->full = true;
+            w->full_failures += (unsigned long long)n_full;
+        }
         w->finished += count;
         w->batches++;
         w->jobs += count;
@@ -218,9 +389,15 @@ struct store_writer *store_writer_start(const char *data_dir,
     pthread_cond_init(&w->wake, NULL);
     pthread_cond_init(&w->drained, NULL);
     pthread_cond_init(&w->ckpt_wake, NULL);
+    w->free_bytes = -1;
+    w->hook_pages = -1;
+    snprintf(w->data_dir, sizeof w->data_dir, "%s", data_dir);
+    const char *hook = getenv("MIXROOM_TEST_PAGE_LIMIT_FILE");
+    snprintf(w->page_hook, sizeof w->page_hook, "%s", hook ? hook : "");
     w->db = store_open(data_dir, synchronous, false, err, errlen);
     if (!w->db)
         goto fail;
+    w->orig_max_pages = pragma_int(w->db, "PRAGMA max_page_count");
     for (int i = 0; i < TX_COUNT; i++)
         if (!store_stmt_cache_get(&w->tx, w->db, tx_sql[i])) {
             snprintf(err, errlen, "store writer: %s", sqlite3_errmsg(w->db));
@@ -264,26 +441,7 @@ fail:
 void store_writer_submit(struct store_writer *w, store_write_fn fn,
                          store_done_fn done, void *arg)
 {
-    struct job *j = calloc(1, sizeof *j);
-
-    if (!j) {
-        srv_err("out of memory queueing a store job");
-        if (done)
-            done(arg, -1);
-        return;
-    }
-    j->fn = fn;
-    j->done = done;
-    j->arg = arg;
-    pthread_mutex_lock(&w->lock);
-    if (w->tail)
-        w->tail->next = j;
-    else
-        w->head = j;
-    w->tail = j;
-    w->submitted++;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
+    submit(w, fn, arg, done, arg);
 }
 
 void store_writer_flush(struct store_writer *w)

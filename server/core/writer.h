@@ -18,11 +18,22 @@ typedef int (*store_write_fn)(sqlite3 *db, void *arg);
 
 /* Runs on the loop thread after the batch is committed: status 0 when the
  * job's writes are durable, non-zero when the job failed or the commit did
- * (then nothing of it was stored). May free arg. */
+ * (then nothing of it was stored): STORE_FAILED_FULL when it failed for
+ * lack of space (SQLITE_FULL: the disk, or the page limit), else -1. May
+ * free arg. */
 typedef void (*store_done_fn)(void *arg, int status);
 
+#define STORE_FAILED_FULL 2
+
 /* Opens a write connection on <data_dir>/mixroom.db and starts the thread.
- * Returns NULL with err on failure. */
+ * Returns NULL with err on failure.
+ *
+ * Test hook: when the environment has MIXROOM_TEST_PAGE_LIMIT_FILE=PATH,
+ * the writer reads PATH before each batch; a number N in it is applied as
+ * PRAGMA max_page_count=N (SQLite raises a value below the current page
+ * count to it, so 0 or 1 means "no growth from now on"; SQLite ignores 0
+ * itself, so 0 is applied as 1), and a missing file
+ * restores the limit the connection had. For disk-full tests. */
 struct store_writer *store_writer_start(const char *data_dir,
                                         const char *synchronous, char *err,
                                         size_t errlen);
@@ -47,5 +58,26 @@ void store_writer_stop(struct store_writer *w);
  * batch so far. */
 void store_writer_stats(struct store_writer *w, unsigned long long *batches,
                         unsigned long long *jobs, unsigned long long *max_batch);
+
+/* The writer's state for /readyz and /metrics. */
+struct store_writer_health {
+    unsigned long long queued;        /* submitted, not yet committed */
+    bool full;                        /* the last write or probe found no
+                                         room to grow (SQLITE_FULL, or the
+                                         page limit reached) */
+    unsigned long long full_failures; /* jobs failed with SQLITE_FULL */
+    long long free_bytes;             /* free space of the data folder's
+                                         file system at the last probe, or
+                                         -1 before the first */
+};
+
+/* Copies the writer's health into *h (any thread). */
+void store_writer_health(struct store_writer *w, struct store_writer_health *h);
+
+/* Queues a probe (any thread): a job that runs on the writer thread like
+ * any other, measures the free disk space of the data folder and whether
+ * the database can still grow (updating the health's full and free_bytes),
+ * writes nothing, and then done(arg, 0) runs on the loop. */
+void store_writer_probe(struct store_writer *w, store_done_fn done, void *arg);
 
 #endif

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 
 #include "server/core/log.h"
+#include "server/core/metrics.h"
 #include "server/core/server.h"
 #include "server/net/http.h"
 #include "server/net/http_parse.h"
@@ -497,6 +498,7 @@ static void conn_open(struct srv_conn *c, struct lws *wsi)
     c->serial = next_serial++;
     c->role = SRV_ROLE_NONE;
     c->last_rx_ms = c->last_tx_progress_ms = srv_now_mono_ms();
+    srv_count(SRV_M_CONNECTIONS);
     c->next_all = all_conns;
     if (all_conns)
         all_conns->prev_all = c;
@@ -522,6 +524,7 @@ static void on_closed(struct srv_conn *c)
 {
     for (int i = 0; i < n_close_hooks; i++)
         close_hooks[i](c);
+    srv_count_add(SRV_M_CONNECTIONS, -1);
     if (c->prev_all)
         c->prev_all->next_all = c->next_all;
     else if (all_conns == c)

@@ -44,6 +44,7 @@
 #include "server/net/http.h"
 #include "server/core/jobs.h"
 #include "server/core/log.h"
+#include "server/core/metrics.h"
 #include "server/core/server.h"
 #include "server/preview/plans.h"
 #include "server/core/store.h"
@@ -443,6 +444,7 @@ static void export_work(void *arg)
     }
     eng_plan_release(plan);
     proto_doc_free(doc);
+    srv_count(rc != 0 ? SRV_M_EXPORTS_FAILED : SRV_M_EXPORTS_FINISHED);
     job_finish(j, rc);
 }
 
@@ -674,6 +676,7 @@ static enum srv_http_result on_export(struct srv_http_req *req,
         return srv_http_error(resp, PROTO_INTERNAL, 503,
                               "the render workers are not running");
     }
+    srv_count(SRV_M_EXPORTS_STARTED);
     pending_add(&pending_list, &j->pend, req, &j->cancel);
     return SRV_HTTP_DEFER; /* export_begin answers */
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "server/core/log.h"
+#include "server/core/metrics.h"
 #include "server/core/server.h"
 #include "server/preview/plans.h"
 #include "server/preview/stream.h"
@@ -248,7 +249,9 @@ static bool produce_one(struct pv_stream *s, struct pv_batch *b, int64_t now)
         set_paused(s);
         return false;
     }
+    long long t_enc = srv_metrics_now_ns();
     int n = eng_opus_stream_next(s->enc, s->pos, pkt, sizeof pkt);
+    srv_observe_ns(SRV_H_ENCODE, srv_metrics_now_ns() - t_enc);
     if (n <= 0) {
         srv_err("preview: Opus encoding failed; stream %u stopped", s->id);
         batch_add(b, s, PV_ITEM_STOPPED, s->pos, 0);

@@ -11,6 +11,9 @@
  * state, is marked broken, taken out of the registry, and its connections
  * get an `internal` error and are closed (1011); their next hello loads the
  * room again from the database. Nothing unacknowledged was acknowledged.
+ * When the commit failed for lack of space (STORE_FAILED_FULL), the author
+ * of each failed push first gets a `reject` ("the server's disk is full;
+ * the edit was not saved"), so it drops the push instead of resending it.
  *
  * The writer's statement cache is thread-local to the writer thread. */
 #include "server/rooms/room.h"
@@ -52,7 +55,7 @@ struct rev_job {
     size_t delta_len;
     char *reply_text;          /* the delta with the request's "id" */
     size_t reply_len;
-    uint64_t reply_serial;
+    uint64_t reply_serial;     /* the author's connection, if any */
     char *snap_text;           /* the whole document, every
                                   SRV_ROOM_SNAPSHOT_EVERY revisions */
     /* a module's extra write (srv_room_commit_rev) */
@@ -273,21 +276,48 @@ out:
     return rc;
 }
 
+extern unsigned long long room_n_rejects;
+
 /* A commit failed: see the file comment. */
-static void room_fail(struct srv_room *room, long long rev)
+static void room_fail(struct srv_room *room, long long rev, int status)
 {
+    bool full = status == STORE_FAILED_FULL;
+
     if (room->broken)
         return;
-    srv_err("room %s: revision %lld could not be stored; closing the room's "
-            "connections so they resync", room->project_id, rev);
+    srv_err("room %s: revision %lld could not be stored%s; closing the "
+            "room's connections so they resync", room->project_id, rev,
+            full ? " (disk full)" : "");
     room->broken = true;
     room_registry_remove(room);
     for (struct room_link *l = room->links, *next; l; l = next) {
         next = l->next;
         srv_ws_error(l->conn, NULL, PROTO_INTERNAL,
-                     "the server could not save revision %lld; reconnect to "
-                     "resync (unacknowledged pushes were not applied)", rev);
+                     "the server%s could not save revision %lld; reconnect "
+                     "to resync (unacknowledged pushes were not applied)",
+                     full ? "'s disk is full: it" : "", rev);
         srv_ws_close(l->conn, 1011, "resync");
+    }
+}
+
+/* Loop thread: a push of batch j failed for lack of space: its author
+ * (still in the room) gets a reject for its seq. */
+static void reject_full(struct rev_job *j)
+{
+    if (!j->reply_serial || j->seq <= 0)
+        return;
+    for (struct room_link *l = j->room->links; l; l = l->next) {
+        if (l->conn->serial != j->reply_serial)
+            continue;
+        srv_ws_send(l->conn,
+                    json_pack("{s:s, s:I, s:s, s:s}", "type", "reject", "seq",
+                              (json_int_t)j->seq, "code",
+                              proto_code_name(PROTO_INTERNAL), "message",
+                              "the server's disk is full; the edit was not "
+                              "saved"),
+                    NULL);
+        room_n_rejects++;
+        return;
     }
 }
 
@@ -300,7 +330,7 @@ static void rev_done(void *arg, int status)
     assert(room->pending > 0);
     room->pending--;
     if (status != 0) {
-        room_fail(room, j->rev);
+        room_fail(room, j->rev, status);
     } else if (!room->broken) {
         assert(j->rev == room->committed + 1);
         room->committed = j->rev;
@@ -327,6 +357,9 @@ static void rev_done(void *arg, int status)
 /* Loop thread, after the writer's commit of a room's batch. */
 static void batch_done(void *arg, int status)
 {
+    if (status == STORE_FAILED_FULL)
+        for (struct rev_job *j = arg; j; j = j->next)
+            reject_full(j);
     for (struct rev_job *j = arg, *next; j; j = next) {
         next = j->next;
         rev_done(j, status);
@@ -461,11 +494,12 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
         }
     }
     j->delta_text = json_dumps(d, ROOM_JSON_FLAGS);
+    if (c)
+        j->reply_serial = c->serial;
     if (reply_id && c) {
         json_object_set(d, "id", reply_id);
         j->reply_text = json_dumps(d, ROOM_JSON_FLAGS);
         j->reply_len = j->reply_text ? strlen(j->reply_text) : 0;
-        j->reply_serial = c->serial;
     }
     json_decref(d);
     if (!j->ops_text || !j->inverse_text || !j->delta_text ||

@@ -22,6 +22,7 @@
 
 #include "protocol/ops.h"
 #include "server/core/log.h"
+#include "server/core/metrics.h"
 #include "server/core/server.h"
 #include "server/rooms/room_priv.h"
 #include "server/net/ws.h"
@@ -151,6 +152,7 @@ int room_on_push(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     json_t *applied = NULL, *inverse = NULL;
     proto_err err;
 
+    srv_count(SRV_M_PUSHES);
     if (!room || !c->room_link)
         return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
     long long seq = srv_ws_arg_int(a, "seq", 0);

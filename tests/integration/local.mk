@@ -4,3 +4,5 @@ TESTS += tests/integration/run.sh
 EXTRA_DIST += tests/integration/run.sh \
 	$(wildcard $(srcdir)/tests/integration/*.mjs) \
 	$(wildcard $(srcdir)/tests/integration/*.py)
+EXTRA_DIST += tests/fixtures/make-fixture.mjs tests/fixtures/mixroom-0.1.0.db \
+	$(wildcard $(srcdir)/tests/fixtures/mixroom-0.1.0-assets/*/*/*)

@@ -219,6 +219,7 @@ static const struct {
     {"GET /api/projects/{id}/export", SRV_PERM_PROJECT, SRV_ROLE_EDITOR},
     {"GET /api/projects/{id}/loudness", SRV_PERM_PROJECT, SRV_ROLE_VIEWER},
     {"GET /healthz", SRV_PERM_PUBLIC, 0},
+    {"GET /readyz", SRV_PERM_PUBLIC, 0},
     {"GET /metrics", SRV_PERM_PUBLIC, 0},
 };
 
