@@ -188,7 +188,7 @@ static void man_page_1(void)
 {
     const struct srv_cli_command *b = srv_cli_builtin();
 
-    printf(".TH MIXROOM 1 \"\" \"mixroom %s\" \"User Commands\"\n", PACKAGE_VERSION);
+    printf(".TH MIXROOM 1 \"\" \"mixroom %s\" \"User Commands\"\n.nh\n", PACKAGE_VERSION);
     fputs(".SH NAME\nmixroom \\- a server where a team makes music together\n"
           ".SH SYNOPSIS\n.B mixroom\n.I COMMAND\n.RI [ OPTIONS ]\n"
           ".SH DESCRIPTION\n"
@@ -232,7 +232,7 @@ static void man_page_5(void)
     const struct srv_config_limit *l = srv_config_limits(&nl);
     char flag[64];
 
-    printf(".TH MIXROOM.CONF 5 \"\" \"mixroom %s\" \"File Formats\"\n", PACKAGE_VERSION);
+    printf(".TH MIXROOM.CONF 5 \"\" \"mixroom %s\" \"File Formats\"\n.nh\n", PACKAGE_VERSION);
     fputs(".SH NAME\nmixroom.conf \\- settings of the mixroom server\n"
           ".SH DESCRIPTION\n"
           "The file named by\n.B mixroom serve \\-\\-config FILE\n"
