@@ -76,6 +76,18 @@ static FILE *open_append(const char *path)
     return f;
 }
 
+/* Makes f (named path; NULL, NULL: stderr) the output, closing the old. */
+static void set_file(FILE *f, char *path)
+{
+    pthread_mutex_lock(&log_lock);
+    if (log_file)
+        fclose(log_file);
+    free(log_path);
+    log_file = f;
+    log_path = path;
+    pthread_mutex_unlock(&log_lock);
+}
+
 int srv_log_open_file(const char *path, char *err, size_t errlen)
 {
     FILE *f = open_append(path);
@@ -91,25 +103,13 @@ int srv_log_open_file(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "log file %s: out of memory", path);
         return -1;
     }
-    pthread_mutex_lock(&log_lock);
-    if (log_file)
-        fclose(log_file);
-    free(log_path);
-    log_file = f;
-    log_path = copy;
-    pthread_mutex_unlock(&log_lock);
+    set_file(f, copy);
     return 0;
 }
 
 void srv_log_close_file(void)
 {
-    pthread_mutex_lock(&log_lock);
-    if (log_file)
-        fclose(log_file);
-    free(log_path);
-    log_file = NULL;
-    log_path = NULL;
-    pthread_mutex_unlock(&log_lock);
+    set_file(NULL, NULL);
 }
 
 void srv_log_request_reopen(void)
