@@ -29,17 +29,19 @@ dest=$tmp/dest
 env -u MAKEFLAGS -u MFLAGS "${MAKE:-make}" -s -C "$builddir" install DESTDIR="$dest" >"$tmp/install.log" 2>&1 ||
   { cat "$tmp/install.log"; fail "make install DESTDIR=$dest"; }
 
-one() { # one installed file matching a path pattern
-  f=$(find "$dest" -path "$1" -type f | head -n 1)
-  [ -n "$f" ] || fail "nothing installed matches $1"
-  echo "$f"
+one() { # one installed file matching a path pattern (empty if none)
+  find "$dest" -path "$1" -type f | head -n 1
 }
 bin=$(one '*/bin/mixroom')
 man1=$(one '*/man/man1/mixroom.1')
 man5=$(one '*/man/man5/mixroom.conf.5')
 unit=$(one '*/lib/systemd/system/mixroom.service')
 sysusers=$(one '*/lib/sysusers.d/mixroom.conf')
-web=$(dirname "$(one '*/mixroom/web/index.html')")
+index=$(one '*/mixroom/web/index.html')
+for f in "$bin" "$man1" "$man5" "$unit" "$sysusers" "$index"; do
+  [ -n "$f" ] || { find "$dest" -type f | grep -v /web/; fail "not installed: bin/mixroom, man1/mixroom.1, man5/mixroom.conf.5, lib/systemd/system/mixroom.service, lib/sysusers.d/mixroom.conf or share/mixroom/web/index.html"; }
+done
+web=$(dirname "$index")
 [ -x "$bin" ] || fail "$bin is not executable"
 for f in $(cd "$top_srcdir" && ls web/*.js web/*.html web/*.css); do
   cmp -s "$top_srcdir/$f" "$web/${f#web/}" || fail "$f is not installed as $web/${f#web/}"
