@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <config.h>
+#include "server/app/cli_man.h"
 #include "server/app/cli_serve.h"
 #include "server/core/config.h"
 #include "server/core/log.h"
@@ -16,27 +17,27 @@
 
 extern char **environ;
 
-struct subcommand {
-    const char *name;
-    int (*fn)(int argc, char **argv);
-    const char *summary;
-};
-
 static int cmd_version(int argc, char **argv);
 static int cmd_migrate(int argc, char **argv);
 
-static const struct subcommand commands[] = {
+static const struct srv_cli_command commands[] = {
     {"serve", srv_cli_serve, "run the server"},
     {"migrate", cmd_migrate, "apply database migrations and exit"},
     {"version", cmd_version, "print the version"},
+    {NULL, NULL, NULL},
 };
+
+const struct srv_cli_command *srv_cli_builtin(void)
+{
+    return commands;
+}
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: mixroom COMMAND [OPTIONS]\n\n"
                "mixroom: a server where a team makes a piece of music together.\n\n"
                "commands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    for (size_t i = 0; commands[i].name; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     for (int i = 0; srv_cli_extra[i].name; i++)
         fprintf(f, "  %-10s %s\n", srv_cli_extra[i].name,
@@ -87,7 +88,10 @@ int srv_cli_main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--version"))
         return cmd_version(1, argv);
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    /* hidden: the man pages, for the build (docs/man/local.mk) */
+    if (!strcmp(argv[1], "help-man"))
+        return srv_cli_man(argc - 1, argv + 1);
+    for (size_t i = 0; commands[i].name; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
     for (int i = 0; srv_cli_extra[i].name; i++)

@@ -15,6 +15,9 @@ struct srv_cli_command {
     const char *summary;
 };
 
+/* The built-in subcommands (serve, migrate, version), ended by {NULL}. */
+const struct srv_cli_command *srv_cli_builtin(void);
+
 /* The extra subcommands, ended by a {NULL} entry (server/cli_table.c). */
 extern const struct srv_cli_command srv_cli_extra[];
 

@@ -2,6 +2,7 @@
  * flags, then the modules and the event loop. */
 #include "server/app/cli_serve.h"
 
+#include <assert.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,26 +16,26 @@
 
 extern char **environ;
 
-/* Flags map to config keys; has_arg 0 flags set "true"/"false". */
-static const struct {
-    const char *flag, *key, *value;
-    const char *help;
-} flags[] = {
-    {"listen", "listen", NULL, "ADDR:PORT to listen on, exactly that address: an IPv4 address, [IPv6] or localhost (default 127.0.0.1:8080; 0.0.0.0 for every IPv4 address)"},
-    {"data", "data", NULL, "DIR for the database and audio (default ./data)"},
-    {"web", "web", NULL, "DIR of the web client to serve (default ./web or the installed one)"},
-    {"log-level", "log_level", NULL, "error, warn, info or debug (default info)"},
-    {"synchronous", "synchronous", NULL, "SQLite durability: FULL (default) or NORMAL"},
-    {"session-days", "session_days", NULL, "login sessions last this many days (default 30)"},
-    {"upload-limit", "upload_limit", NULL, "largest upload in bytes (default 1 GiB)"},
-    {"allowed-origin", "allowed_origin", NULL, "another ORIGIN whose pages may connect (repeatable)"},
-    {"tls-cert", "tls_cert", NULL, "PEM certificate: serve HTTPS and WSS"},
-    {"tls-key", "tls_key", NULL, "PEM private key for --tls-cert"},
-    {"opus-bitrate", "opus_bitrate", NULL, "preview bitrate in bit/s (default 128000)"},
-    {"opus-complexity", "opus_complexity", NULL, "preview encoder complexity 0-10 (default 8)"},
-    {"workers", "workers", NULL, "engine worker threads (default: the number of cores)"},
-    {"no-demo", "demo", "false", "do not create the demo user and project on first start"},
-    {"trusted-proxy", "trusted_proxies", NULL, "ADDR of a reverse proxy whose X-Forwarded-For is believed (repeatable)"},
+/* Flags map to config keys; flags with a value take no argument. Their
+ * help and default also make --help and the man pages (cli_man.c). */
+static const struct srv_cli_flag flags[] = {
+    {"listen", "listen", NULL, "ADDR:PORT", "127.0.0.1:8080", "address and port to listen on, exactly that address: an IPv4 address, [IPv6] or localhost (0.0.0.0 for every IPv4 address)"},
+    {"data", "data", NULL, "DIR", "./data", "directory of the database and the audio"},
+    {"web", "web", NULL, "DIR", "(./web if it has index.html, else the installed client)", "directory of the web client to serve"},
+    {"log-level", "log_level", NULL, "LEVEL", "info", "error, warn, info or debug"},
+    {"log-format", "log_format", NULL, "FORMAT", "text", "text, or json: one JSON object per line (ts, level, msg and fields)"},
+    {"log-file", "log_file", NULL, "FILE", "(stderr)", "append the log to FILE (created 0640) instead of stderr; SIGHUP reopens it, for logrotate"},
+    {"synchronous", "synchronous", NULL, "MODE", "FULL", "SQLite durability: FULL or NORMAL"},
+    {"session-days", "session_days", NULL, "DAYS", "30", "login sessions last this many days (1 to 3650)"},
+    {"upload-limit", "upload_limit", NULL, "BYTES", "1073741824", "largest upload in bytes (1073741824 is 1 GiB)"},
+    {"allowed-origin", "allowed_origin", NULL, "ORIGIN", "(none)", "another origin whose pages may connect (repeatable, at most 16)"},
+    {"tls-cert", "tls_cert", NULL, "FILE", "(none: plain HTTP)", "PEM certificate: serve HTTPS and WSS"},
+    {"tls-key", "tls_key", NULL, "FILE", "(none)", "PEM private key for --tls-cert"},
+    {"opus-bitrate", "opus_bitrate", NULL, "BITS", "128000", "preview bitrate in bit/s (16000 to 512000)"},
+    {"opus-complexity", "opus_complexity", NULL, "N", "8", "preview encoder complexity 0 to 10"},
+    {"workers", "workers", NULL, "N", "(the number of cores)", "engine worker threads (1 to 256)"},
+    {"no-demo", "demo", "false", NULL, "true", "do not create the demo user and project on first start (the setting: demo = true or false)"},
+    {"trusted-proxy", "trusted_proxies", NULL, "ADDR", "(none)", "address of a reverse proxy whose X-Forwarded-For is believed (repeatable, at most 16)"},
 };
 #define N_FLAGS (sizeof flags / sizeof flags[0])
 
@@ -43,37 +44,69 @@ static const struct {
 #define MAX_LIMITS 64
 static char limit_flags[MAX_LIMITS][48];
 
+const struct srv_cli_flag *srv_cli_flags(int *n)
+{
+    *n = (int)N_FLAGS;
+    return flags;
+}
+
+void srv_cli_key_flag(const char *key, char *out, size_t n)
+{
+    snprintf(out, n, "%s", key);
+    for (char *p = out; *p; p++)
+        if (*p == '_')
+            *p = '-';
+}
+
 static int limit_flag_names(const struct srv_config_limit **lim)
 {
     int n;
 
     *lim = srv_config_limits(&n);
+    assert(n <= MAX_LIMITS);
     if (n > MAX_LIMITS)
         n = MAX_LIMITS;
-    for (int i = 0; i < n; i++) {
-        snprintf(limit_flags[i], sizeof limit_flags[i], "%s", (*lim)[i].key);
-        for (char *p = limit_flags[i]; *p; p++)
-            if (*p == '_')
-                *p = '-';
-    }
+    for (int i = 0; i < n; i++)
+        srv_cli_key_flag((*lim)[i].key, limit_flags[i], sizeof limit_flags[i]);
     return n;
+}
+
+/* One option line of --help: "  --flag ARG   help". */
+static void help_line(const char *flag, const char *arg, const char *help)
+{
+    int w = printf("  --%s%s%s", flag, arg ? " " : "", arg ? arg : "");
+
+    printf("%*s %s", w < 30 ? 30 - w : 0, "", help);
 }
 
 static void print_help(const char *cmd)
 {
     printf("usage: mixroom %s [OPTIONS]\n\noptions:\n", cmd);
-    printf("  --config FILE          read settings from FILE (key = value lines)\n");
+    printf("  --config FILE                read settings from FILE (key = value lines,\n"
+           "                               mixroom.conf(5)); also MIXROOM_CONFIG\n");
     const struct srv_config_limit *lim;
     int nl = limit_flag_names(&lim);
 
-    for (size_t i = 0; i < N_FLAGS; i++)
-        printf("  --%-20s %s\n", flags[i].flag, flags[i].help);
-    for (int i = 0; i < nl; i++)
-        printf("  --%-20s %s (default %lld%s%s; %lld to %lld)\n",
-               limit_flags[i], lim[i].help, lim[i].def,
-               lim[i].unit[0] ? " " : "", lim[i].unit, lim[i].min,
-               lim[i].max);
-    printf("  --help                 show this help\n\n"
+    for (size_t i = 0; i < N_FLAGS; i++) {
+        const char *d = flags[i].def;
+        help_line(flags[i].flag, flags[i].arg, flags[i].help);
+        if (flags[i].value)
+            printf("\n");
+        else if (d[0] == '(')
+            printf(" (default: %.*s)\n", (int)strlen(d) - 2, d + 1);
+        else
+            printf(" (default %s)\n", d);
+    }
+    for (int i = 0; i < nl; i++) {
+        help_line(limit_flags[i],
+                  !strcmp(lim[i].unit, "bytes")     ? "BYTES"
+                  : !strcmp(lim[i].unit, "seconds") ? "SECONDS"
+                                                    : "N",
+                  lim[i].help);
+        printf(" (default %lld%s%s; %lld to %lld)\n", lim[i].def,
+               lim[i].unit[0] ? " " : "", lim[i].unit, lim[i].min, lim[i].max);
+    }
+    printf("  --help                       show this help\n\n"
            "Every setting can also come from the environment as MIXROOM_<KEY>\n"
            "(e.g. MIXROOM_LISTEN, MIXROOM_DATA) or from the config file as\n"
            "<key> = <value> (e.g. listen = 127.0.0.1:8080). Flags beat the\n"
@@ -165,6 +198,7 @@ int srv_cli_serve(int argc, char **argv)
 {
     struct srv_config cfg;
     char err[1024];
+    int rc;
 
     if (srv_cli_load_config(&cfg, argc, argv, "serve", err, sizeof err) != 0) {
         if (!err[0])
@@ -173,7 +207,15 @@ int srv_cli_serve(int argc, char **argv)
         return 2;
     }
     srv_log_set_level((enum srv_log_level)cfg.log_level);
+    srv_log_set_format((enum srv_log_format)cfg.log_format);
+    if (cfg.log_file[0] &&
+        srv_log_open_file(cfg.log_file, err, sizeof err) != 0) {
+        fprintf(stderr, "mixroom serve: --log-file: %s\n", err);
+        return 1;
+    }
     srv_log_hook_lws();
     srv_modules_init();
-    return srv_loop_run(&cfg);
+    rc = srv_loop_run(&cfg);
+    srv_log_close_file();
+    return rc;
 }

@@ -5,6 +5,8 @@ libserver_la_SOURCES += \
 	server/app/cli.h \
 	server/app/cli_backup.c \
 	server/app/cli_backup.h \
+	server/app/cli_man.c \
+	server/app/cli_man.h \
 	server/app/cli_serve.c \
 	server/app/cli_serve.h \
 	server/app/cli_table.c \

@@ -82,6 +82,44 @@ static int64_t *limit_field(struct srv_config *cfg,
     return (int64_t *)(void *)((char *)cfg + l->offset);
 }
 
+/* The default web client: ./web if it has index.html; else the installed
+ * one, MIXROOM_PKGDATADIR/web; else, when the whole installed tree was
+ * moved (a DESTDIR staging, an unpacked tree), the same place under its
+ * new root: /proc/self/exe is ROOT + MIXROOM_BINDIR + "/mixroom", so the
+ * client is at ROOT + MIXROOM_PKGDATADIR + "/web". */
+static void default_web_dir(char *out, size_t n)
+{
+    if (access("./web/index.html", R_OK) == 0) {
+        snprintf(out, n, "./web");
+        return;
+    }
+    snprintf(out, n, "%s/web", MIXROOM_PKGDATADIR);
+#ifdef MIXROOM_BINDIR
+    {
+        const char *tail = MIXROOM_BINDIR "/mixroom";
+        size_t tl = strlen(tail);
+        char exe[4096], root[4096], try[4096 + 64];
+        ssize_t len;
+
+        snprintf(try, sizeof try, "%s/index.html", out);
+        if (access(try, R_OK) == 0)
+            return;
+        len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (len <= 0)
+            return;
+        exe[len] = '\0';
+        if ((size_t)len <= tl || strcmp(exe + len - (ssize_t)tl, tail))
+            return;
+        snprintf(root, sizeof root, "%.*s", (int)((size_t)len - tl), exe);
+        snprintf(try, sizeof try, "%s%s/web/index.html", root,
+                 MIXROOM_PKGDATADIR);
+        if (access(try, R_OK) == 0 &&
+            strlen(root) + strlen(MIXROOM_PKGDATADIR) + 4 < n)
+            snprintf(out, n, "%s%s/web", root, MIXROOM_PKGDATADIR);
+    }
+#endif
+}
+
 void srv_config_defaults(struct srv_config *cfg)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -90,12 +128,9 @@ void srv_config_defaults(struct srv_config *cfg)
     snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
     cfg->listen_port = 8080;
     snprintf(cfg->data_dir, sizeof cfg->data_dir, "./data");
-    if (access("./web/index.html", R_OK) == 0)
-        snprintf(cfg->web_dir, sizeof cfg->web_dir, "./web");
-    else
-        snprintf(cfg->web_dir, sizeof cfg->web_dir, "%s/web",
-                 MIXROOM_PKGDATADIR);
+    default_web_dir(cfg->web_dir, sizeof cfg->web_dir);
     cfg->log_level = SRV_LOG_INFO;
+    cfg->log_format = SRV_LOG_TEXT;
     snprintf(cfg->synchronous, sizeof cfg->synchronous, "FULL");
     cfg->session_days = 30;
     cfg->upload_limit = (int64_t)1 << 30;
@@ -215,6 +250,15 @@ int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
             want = "one of error, warn, info, debug";
         else
             cfg->log_level = l;
+    } else if (!strcmp(key, "log_format")) {
+        int f = srv_log_parse_format(value);
+        if (f < 0)
+            want = "text or json";
+        else
+            cfg->log_format = f;
+    } else if (!strcmp(key, "log_file")) {
+        if (copy_str(cfg->log_file, sizeof cfg->log_file, value))
+            want = "a file path";
     } else if (!strcmp(key, "synchronous")) {
         if (strcasecmp(value, "FULL") && strcasecmp(value, "NORMAL"))
             want = "FULL or NORMAL";

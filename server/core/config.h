@@ -17,6 +17,8 @@ struct srv_config {
     char data_dir[4096];      /* data = DIR, default ./data */
     char web_dir[4096];       /* web = DIR, default: ./web if it has index.html, else installed */
     int log_level;            /* log_level = error|warn|info|debug */
+    int log_format;           /* log_format = text|json (enum srv_log_format) */
+    char log_file[4096];      /* log_file = FILE to append to (default: stderr) */
     char synchronous[16];     /* synchronous = FULL|NORMAL (SQLite), default FULL */
     int session_days;         /* session_days = N, default 30 */
     int64_t upload_limit;     /* upload_limit = bytes, default 1 GiB */

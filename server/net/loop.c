@@ -1,9 +1,12 @@
 /* loop.c -- the libwebsockets event loop: one context, one vhost with the
  * HTTP protocol and the mixroom.v1 WebSocket protocol; the wake-up of the
  * post queue (server/core/server.c) through lws_cancel_service; the 100 ms
- * tick that runs the tick hooks; SIGINT/SIGTERM for a clean stop. */
+ * tick that runs the tick hooks; SIGINT/SIGTERM for a clean stop; SIGHUP
+ * to reopen the log file (on the next tick); READY=1 and STOPPING=1 to
+ * systemd (sd_notify, when built with libsystemd). */
 #include "server/net/loop.h"
 
+#include <config.h>
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +18,13 @@
 #include "server/core/store.h"
 #include "server/core/writer.h"
 #include "server/net/ws.h"
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#define loop_notify(state) (void)sd_notify(0, state)
+#else
+#define loop_notify(state) ((void)0)
+#endif
 
 /* Set from the signal handler. */
 static volatile sig_atomic_t got_signal;
@@ -34,6 +44,7 @@ static void wake_loop(void *arg)
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
     (void)sul;
+    srv_log_reopen_pending();
     srv_hooks_tick(srv_server_instance);
     lws_sul_schedule(loop_ctx, 0, &tick_sul, on_tick, 100 * LWS_US_PER_MS);
 }
@@ -70,6 +81,13 @@ static void listen_addr(const char *host, char *out, size_t n)
         snprintf(out, n, "%.*s", (int)(len - 2), host + 1);
     else
         snprintf(out, n, "%s", host);
+}
+
+/* SIGHUP: only a flag (log.c); the next tick reopens the log file. */
+static void on_sighup(int sig)
+{
+    (void)sig;
+    srv_log_request_reopen();
 }
 
 static void on_signal(int sig)
@@ -167,16 +185,26 @@ int srv_loop_run(const struct srv_config *cfg)
 
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_sighup);
     signal(SIGPIPE, SIG_IGN);
     lws_sul_schedule(loop_ctx, 0, &tick_sul, on_tick, 100 * LWS_US_PER_MS);
-    srv_info("mixroom listening on %s://%s:%d (data in %s)",
-             cfg->tls_cert[0] ? "https" : "http", cfg->listen_host,
-             cfg->listen_port, cfg->data_dir);
+    {
+        char url[200];
+        const struct srv_log_field f[] = {{"url", url}, {"data", cfg->data_dir}};
+        snprintf(url, sizeof url, "%s://%s:%d",
+                 cfg->tls_cert[0] ? "https" : "http", cfg->listen_host,
+                 cfg->listen_port);
+        srv_log_fields(SRV_LOG_INFO, f, 2, "mixroom listening on %s (data in %s)",
+                       url, cfg->data_dir);
+    }
+    /* the socket listens and every start hook has run */
+    loop_notify("READY=1");
 
     while (!got_signal)
         if (lws_service(loop_ctx, 0) < 0)
             break;
 
+    loop_notify("STOPPING=1");
     srv_info("stopping: flushing and closing");
     srv->stopping = 1;
     srv_hooks_stop(srv);

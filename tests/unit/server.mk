@@ -4,6 +4,11 @@ UNIT_TESTS += tests/unit/test_config tests/unit/test_migrate tests/unit/test_wri
 check_PROGRAMS += tests/unit/test_config tests/unit/test_migrate tests/unit/test_writer
 UNIT_TESTS += tests/unit/test_store
 check_PROGRAMS += tests/unit/test_store
+# The log (formats, log file, reopen) and the flag table's defaults.
+UNIT_TESTS += tests/unit/test_log
+check_PROGRAMS += tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
