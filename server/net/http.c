@@ -133,9 +133,8 @@ enum srv_http_result srv_http_error(struct srv_http_resp *resp,
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    srv_text_vformat(msg, sizeof msg, fmt, ap); /* valid UTF-8 */
     va_end(ap);
-    srv_text_utf8_clean(msg); /* it may quote a path that decoded badly */
     return srv_http_json(resp, status ? status : proto_code_http_status(code),
                          json_pack("{s:s, s:s}", "code", proto_code_name(code),
                                    "message", msg));

@@ -207,3 +207,9 @@ bool srv_http_cookie_value(const char *header, const char *name, char *out,
     }
     return false;
 }
+
+void srv_text_vformat(char *out, size_t n, const char *fmt, va_list ap)
+{
+    vsnprintf(out, n, fmt, ap);
+    srv_text_utf8_clean(out);
+}

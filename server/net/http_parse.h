@@ -7,6 +7,7 @@
 #define MIXROOM_SERVER_HTTP_PARSE_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -66,5 +67,10 @@ bool srv_http_cookie_value(const char *header, const char *name, char *out,
  * a complete, shortest-form sequence of a code point (no surrogates, at
  * most U+10FFFF) becomes '?'. Returns the number of bytes replaced. */
 size_t srv_text_utf8_clean(char *s);
+
+/* vsnprintf into out, then srv_text_utf8_clean: the text of an error
+ * message that may quote what a client sent (http.c and ws.c answers). */
+void srv_text_vformat(char *out, size_t n, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 #endif

@@ -200,9 +200,8 @@ int srv_ws_error(struct srv_conn *c, json_t *id, proto_code code,
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    srv_text_vformat(msg, sizeof msg, fmt, ap); /* valid UTF-8 */
     va_end(ap);
-    srv_text_utf8_clean(msg); /* "%.64s" may cut a character in two */
     return srv_ws_send(c,
                        json_pack("{s:s, s:s, s:s}", "type", "error", "code",
                                  proto_code_name(code), "message", msg),

@@ -635,13 +635,49 @@ static struct export_job *job_new(struct srv_http_req *req, const char *pid,
     return j;
 }
 
+/* The job of an export or loudness request: its range and revision
+ * checked (parse_range). NULL with resp filled when refused. */
+static struct export_job *range_job(struct srv_http_req *req,
+                                    struct srv_http_resp *resp)
+{
+    const char *pid = req->params[0];
+    char name[256];
+    long long rev, from, to;
+    bool have_to;
+    struct export_job *j;
+
+    if (parse_range(req, resp, pid, &rev, &from, &to, &have_to, name,
+                    sizeof name) != 0)
+        return NULL;
+    j = job_new(req, pid, rev, from, to, have_to, name);
+    if (!j)
+        srv_http_error(resp, PROTO_INTERNAL, 0, "out of memory");
+    return j;
+}
+
+/* Hands j to a render worker (work, then export_done) and defers the
+ * answer; or answers 503 and drops j when the workers are not running. */
+static enum srv_http_result submit_job(struct srv_http_req *req,
+                                       struct srv_http_resp *resp,
+                                       struct export_job *j,
+                                       srv_job_fn work)
+{
+    if (!req->srv->jobs ||
+        srv_jobs_submit_job(req->srv->jobs, SRV_JOB_RENDER, work, export_done,
+                            j, &j->cancel) != 0) {
+        job_release(j);
+        job_release(j);
+        return srv_http_error(resp, PROTO_INTERNAL, 503,
+                              "the render workers are not running");
+    }
+    pending_add(&pending_list, &j->pend, req, &j->cancel);
+    return SRV_HTTP_DEFER; /* export_begin answers */
+}
+
 static enum srv_http_result on_export(struct srv_http_req *req,
                                       struct srv_http_resp *resp)
 {
-    const char *pid = req->params[0];
-    char fmt[16] = "wav", name[256], v[32];
-    long long rev, from, to;
-    bool have_to;
+    char fmt[16] = "wav", v[32];
     int f;
 
     srv_http_query(req, "format", fmt, sizeof fmt);
@@ -653,13 +689,9 @@ static enum srv_http_result on_export(struct srv_http_req *req,
                  strcmp(v, "1") == 0;
     bool buses = srv_http_query(req, "buses", v, sizeof v) &&
                  strcmp(v, "1") == 0;
-    if (parse_range(req, resp, pid, &rev, &from, &to, &have_to, name,
-                    sizeof name) != 0)
-        return SRV_HTTP_DONE;
-
-    struct export_job *j = job_new(req, pid, rev, from, to, have_to, name);
+    struct export_job *j = range_job(req, resp);
     if (!j)
-        return srv_http_error(resp, PROTO_INTERNAL, 0, "out of memory");
+        return SRV_HTTP_DONE;
     j->opts.format = (eng_format)f;
     j->stems = stems;
     j->buses = buses;
@@ -667,18 +699,8 @@ static enum srv_http_result on_export(struct srv_http_req *req,
     long long br;
     if (query_int(req, "bitrate", &br) > 0 && br >= 6000 && br <= 510000)
         j->opts.opus_bitrate = (int)br;
-
-    if (!req->srv->jobs ||
-        srv_jobs_submit_job(req->srv->jobs, SRV_JOB_RENDER, export_work,
-                            export_done, j, &j->cancel) != 0) {
-        job_release(j);
-        job_release(j);
-        return srv_http_error(resp, PROTO_INTERNAL, 503,
-                              "the render workers are not running");
-    }
     srv_count(SRV_M_EXPORTS_STARTED);
-    pending_add(&pending_list, &j->pend, req, &j->cancel);
-    return SRV_HTTP_DEFER; /* export_begin answers */
+    return submit_job(req, resp, j, export_work);
 }
 
 /* ---- loudness ---- */
@@ -777,28 +799,12 @@ static void loud_work(void *arg)
 static enum srv_http_result on_loudness(struct srv_http_req *req,
                                         struct srv_http_resp *resp)
 {
-    const char *pid = req->params[0];
-    char name[256];
-    long long rev, from, to;
-    bool have_to;
+    struct export_job *j = range_job(req, resp);
 
-    if (parse_range(req, resp, pid, &rev, &from, &to, &have_to, name,
-                    sizeof name) != 0)
-        return SRV_HTTP_DONE;
-    struct export_job *j = job_new(req, pid, rev, from, to, have_to, name);
     if (!j)
-        return srv_http_error(resp, PROTO_INTERNAL, 0, "out of memory");
+        return SRV_HTTP_DONE;
     j->loud = true;
-    if (!req->srv->jobs ||
-        srv_jobs_submit_job(req->srv->jobs, SRV_JOB_RENDER, loud_work,
-                            export_done, j, &j->cancel) != 0) {
-        job_release(j);
-        job_release(j);
-        return srv_http_error(resp, PROTO_INTERNAL, 503,
-                              "the render workers are not running");
-    }
-    pending_add(&pending_list, &j->pend, req, &j->cancel);
-    return SRV_HTTP_DEFER; /* export_begin answers */
+    return submit_job(req, resp, j, loud_work);
 }
 
 static const struct srv_route routes[] = {
