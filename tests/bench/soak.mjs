@@ -196,7 +196,9 @@ async function main() {
 
   // lost acknowledged edits: read the ops log of the stopped server
   const db = path.join(s.dataDir, 'mixroom.db');
-  const q = spawnSync('sqlite3', [db, 'SELECT client, seq FROM ops WHERE client IS NOT NULL'], { encoding: 'utf8' });
+  const q = spawnSync('sqlite3', [db, 'SELECT client, seq FROM ops WHERE client IS NOT NULL'],
+    { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (q.status !== 0 || q.error) throw new Error(`reading the ops log: ${q.error || q.stderr}`);
   const stored = new Set(q.stdout.split('\n').filter(Boolean));
   let acked = 0, lost = 0;
   for (const m of musicians) for (const seq of m.acked) { acked++; if (!stored.has(`${m.clientId}|${seq}`)) lost++; }
@@ -211,8 +213,11 @@ async function main() {
   console.log(`  previews: ${stats.previews} (${stats.audio} audio frames received); packets ${packets}, late ${late}`);
   console.log(`  uploads ${stats.uploads}, exports ${stats.exports}, reconnects ${stats.reconnects}; errors ${JSON.stringify(stats.errors)}`);
   console.log(`  lost acknowledged edits: ${lost} of ${acked}`);
+  if (lost > 0) {
+    console.log(`  (the data is kept for a look: ${s.dataDir})`);
+    process.exit(1);
+  }
   fs.rmSync(s.dataDir, { recursive: true, force: true });
-  if (lost > 0) process.exit(1);
 }
 
 main().catch((e) => { console.error(e); process.exit(2); });
