@@ -33,7 +33,7 @@ mkdir -p "$out"
 # The sources and libraries of each harness besides fuzz_NAME.c.
 deps() {
     case $1 in
-    decode) echo "$top/engine/import.c $top/engine/import_probe.c" \
+    decode) echo "$top/engine/import.c $top/engine/import_probe.c $top/engine/import_limits.c" \
         "$top/engine/fold.c $top/engine/peaks.c $top/engine/fsutil.c" \
         "$top/engine/hashfile.c $top/engine/asset.c" \
         "$(pkg-config --cflags --libs sndfile soxr libsodium) -lm" ;;
