@@ -152,6 +152,13 @@ static const char *render(const struct srv_config *cfg, const char *key,
         snprintf(buf, n, "%d", cfg->workers);
     else if (!strcmp(key, "demo"))
         snprintf(buf, n, "%s", cfg->demo ? "true" : "false");
+    else if (!strcmp(key, "log_format") && cfg->log_format >= 0 &&
+             cfg->log_format < 2)
+        snprintf(buf, n, "%s", cfg->log_format ? "json" : "text");
+    else if (!strcmp(key, "log_file"))
+        snprintf(buf, n, "%s", cfg->log_file);
+    else if (!strcmp(key, "metrics_token"))
+        snprintf(buf, n, "%s", cfg->metrics_token);
     else if (!strcmp(key, "trusted_proxies") && cfg->n_proxies > 0)
         snprintf(buf, n, "%s", cfg->trusted_proxies[cfg->n_proxies - 1]);
     else {

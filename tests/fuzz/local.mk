@@ -76,6 +76,7 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/config/pair-proxy \
 	tests/fuzz/corpus/config/pair-sync \
 	tests/fuzz/corpus/config/regress-listen-tail \
+	tests/fuzz/corpus/config/regress-log-file \
 	tests/fuzz/corpus/config/regress-long-comment \
 	tests/fuzz/corpus/config/two-equals \
 	tests/fuzz/corpus/config/unknown-key \
