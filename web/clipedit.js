@@ -4,6 +4,7 @@
 // the commands split at the playhead, duplicate, delete and rename.
 
 import { newId } from './doc.js';
+import { ask } from './ui.js';
 
 const MIN_LEN = 64; // frames
 
@@ -153,6 +154,7 @@ export function deleteSelected(S) {
 export function renameClip(S, id) {
   const c = S.doc.get(id);
   if (!c || !S.canEdit) return;
-  const name = window.prompt('Clip name', c.name || '');
-  if (name !== null && name !== c.name) S.session.push([{ op: 'set', id, fields: { name: name.slice(0, 200) } }]);
+  ask('Rename clip', { value: c.name || '', label: 'New clip name', ok: 'Rename' }).then((name) => {
+    if (name !== null && name !== c.name) S.session.push([{ op: 'set', id, fields: { name: name.slice(0, 200) } }]);
+  });
 }

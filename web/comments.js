@@ -12,7 +12,7 @@
 // back to everyone as {"type":"comment","rev","comment"} (sync.js keeps
 // session.comments).
 
-import { h, toast, fmtTime, fmtAgo } from './ui.js';
+import { h, toast, fmtTime, fmtAgo, ask } from './ui.js';
 import { HEAD_W } from './timeline.js';
 
 /** The member names matching the "@prefix" just before the caret, or null. */
@@ -204,7 +204,7 @@ export function createComments(S, tl) {
         ? h('button.link', { 'aria-label': 'Reopen', onclick: () => cmd('comment.reopen', c.id) }, 'Reopen')
         : h('button.link', { 'aria-label': 'Resolve', onclick: () => cmd('comment.resolve', c.id) }, 'Resolve'));
     }
-    if (mine(c) || owner) out.push(h('button.link.danger', { 'aria-label': 'Delete comment', onclick: () => { if (window.confirm('Delete this comment?')) cmd('comment.delete', c.id); } }, 'Delete'));
+    if (mine(c) || owner) out.push(h('button.link.danger', { 'aria-label': 'Delete comment', onclick: async () => { if (await ask('Delete comment', { message: 'Delete this comment?', ok: 'Delete', danger: true })) cmd('comment.delete', c.id); } }, 'Delete'));
     return h('div.cactions', {}, out);
   }
 

@@ -9,7 +9,7 @@
 // restore {rev}. Version changes reach everyone as {"type":"version",
 // "version":{...}}; a restore is an ordinary delta with "kind":"restore".
 
-import { h, toast, fmtAgo } from './ui.js';
+import { h, toast, fmtAgo, ask } from './ui.js';
 
 export const STATUSES = [['draft', 'Draft'], ['in_review', 'In review'], ['approved', 'Approved'], ['changes_requested', 'Changes requested']];
 
@@ -68,7 +68,8 @@ export function createHistory(S) {
   /** Restores revision rev (as a new revision) after asking. */
   async function restore(rev, label) {
     if (!canEdit()) return null;
-    if (!window.confirm(`Make the project equal to ${label || `revision ${rev}`}? This is a new revision; it can be undone.`)) return null;
+    const yes = await ask('Restore', { message: `Make the project equal to ${label || `revision ${rev}`}? This is a new revision; it can be undone.`, ok: 'Restore' });
+    if (!yes) return null;
     const r = await session.request({ type: 'restore', rev });
     if (r.type === 'error') toast(r.message || 'Restore failed', 'error');
     else toast(`Restored ${label || `revision ${rev}`}`, 'info');

@@ -5,7 +5,7 @@
 // native scrolling. Clips are DOM elements keyed by id, each with a canvas
 // for the visible part of its waveform; clip gestures live in clipedit.js.
 
-import { h, gesture, fmtTime, fmtDb, setVal, bindRange } from './ui.js';
+import { h, gesture, fmtTime, fmtDb, setVal, bindRange, ask } from './ui.js';
 import { orderBetween } from './order.js';
 import { newId } from './doc.js';
 import { peaksFor, drawClip } from './waveform.js';
@@ -278,8 +278,9 @@ export function createTimeline(S) {
           e.stopPropagation();
           if (!S.canEdit) return;
           const cur = S.doc.get(m.id);
-          const name = window.prompt('Marker name', cur ? cur.name : '');
-          if (name !== null) S.session.push([{ op: 'set', id: m.id, fields: { name } }]);
+          ask('Rename marker', { value: cur ? cur.name : '', label: 'Marker name', ok: 'Rename' }).then((name) => {
+            if (name !== null) S.session.push([{ op: 'set', id: m.id, fields: { name } }]);
+          });
         });
         markersLayer.append(el);
       }

@@ -55,6 +55,30 @@ export function modal(title, { onclose, wide } = {}) {
   return { el: box, body, close };
 }
 
+/**
+ * The studio's own question dialog (instead of prompt()/confirm()): a
+ * message and, when `value` is given, a text field labelled `label`.
+ * Resolves to the text (or true when there is no field) on OK / Enter,
+ * and to null on Cancel / Esc / a click outside.
+ */
+export function ask(title, { message, value, label, ok = 'OK', danger = false, maxLength = 200 } = {}) {
+  return new Promise((resolve) => {
+    let answer = null;
+    const m = modal(title, { onclose: () => resolve(answer) });
+    const input = value === undefined ? null
+      : h('input', { type: 'text', value, maxLength, 'aria-label': label || title });
+    const done = () => { answer = input ? input.value : true; m.close(); };
+    if (input) input.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); done(); } });
+    m.body.append(
+      ...(message ? [h('p', {}, message)] : []),
+      ...(input ? [input] : []),
+      h('div.modal-actions', {},
+        h('button', { type: 'button', onclick: () => m.close() }, 'Cancel'),
+        h(`button.ask-ok${danger ? '.danger' : ''}`, { type: 'button', onclick: done }, ok)));
+    if (input) setTimeout(() => { input.focus(); input.select(); }, 0);
+  });
+}
+
 export const SHORTCUTS = [
   ['Space', 'Play / pause (stops following)'],
   ['Click / drag the ruler', 'Seek / select a range'],

@@ -36,7 +36,8 @@ before(async () => {
   browser = await launch();
   pa = await newPage(browser, F.server);
   pb = await newPage(browser, F.server);
-  for (const p of [pa, pb]) p.on('dialog', (d) => d.accept());
+  // the studio asks with its own dialogs; a native one would be a bug
+  for (const p of [pa, pb]) p.on('dialog', (d) => { d.dismiss(); throw new Error(`native ${d.type()} dialog: ${d.message()}`); });
   // comments, versions and restore come with the review module of the server
   const { client } = await join(F.server, F.ana, F.project);
   for (const type of ['comment.list', 'version.list']) {
@@ -130,6 +131,7 @@ test('a comment at a time appears as a pin for the other user within a second; i
 
   // ben deletes his reply; it disappears for ana
   await pb.click(`.cmsg[data-comment="${reply.id}"] button[aria-label="Delete comment"]`);
+  await pb.click('.modal button.ask-ok'); // the studio's own confirmation
   await waitDoc(pa, (id) => !window.mixroom.session.comments.has(id), reply.id, 2000);
   await pa.waitForSelector(`.cmsg[data-comment="${reply.id}"]`, { state: 'detached' });
   assertNoErrors(pa);
@@ -215,6 +217,7 @@ test('a named version with a status; restoring it updates both users', async (t)
   await settled(pa);
   await waitDoc(pb, (id) => window.mixroom.session.view.get(id).name === 'Renamed drums', F.track);
   await pa.click('button[aria-label="Restore Mix v1"]');
+  await pa.click('.modal button.ask-ok'); // the studio's own confirmation
   await waitDoc(pa, (a) => window.mixroom.session.view.get(a.id).name === a.name, { id: F.track, name: name0 }, 3000);
   await waitDoc(pb, (a) => window.mixroom.session.view.get(a.id).name === a.name, { id: F.track, name: name0 }, 3000);
   await pb.waitForSelector(`.trackrow[data-track="${F.track}"] input.tname`);
