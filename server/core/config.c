@@ -68,6 +68,11 @@ static const struct srv_config_limit limits[] = {
           "how long such a body is read and dropped at most"),
     LIMIT(min_free_disk, 0, 1024 * GIB, 256 * MIB, "bytes",
           "free space the data folder needs; below it /readyz says 503"),
+    /* notes and instruments: rows go here */
+    /* instrument rendering and audition: rows go here */
+    /* share links and guests: rows go here */
+    /* activity and webhooks: rows go here */
+    /* listening and delivery: rows go here */
 };
 
 const struct srv_config_limit *srv_config_limits(int *n)

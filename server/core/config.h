@@ -57,6 +57,11 @@ struct srv_config {
     char trusted_proxies[SRV_MAX_PROXIES][64];
     char metrics_token[128];      /* metrics_token = TOKEN: /metrics needs
                                      Authorization: Bearer TOKEN ("" = open) */
+    /* notes and instruments: fields go here */
+    /* instrument rendering and audition: fields go here */
+    /* share links and guests: fields go here */
+    /* activity and webhooks: fields go here */
+    /* listening and delivery: fields go here */
 };
 
 /* One integer limit: its key, where it lives in struct srv_config, its
