@@ -23,4 +23,6 @@ libserver_la_SOURCES += \
 	server/core/jobs.c \
 	server/core/jobs.h \
 	server/core/metrics.c \
-	server/core/metrics.h
+	server/core/metrics.h \
+	server/core/events.h \
+	server/core/events.c
