@@ -33,6 +33,9 @@ struct srv_event {
                                NULL */
     const char *thread;     /* for "reply"/"mention": the root comment id
                                of the thread, or NULL */
+    const char *const *mentions; /* for "comment"/"reply": the user ids the
+                               text mentions, NULL-terminated, or NULL
+                               (they get a "mention" event of their own) */
 };
 
 typedef void (*srv_event_fn)(struct srv_server *srv,
