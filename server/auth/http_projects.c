@@ -17,6 +17,7 @@
 #include "server/auth/auth_db.h"
 #include "server/auth/auth_internal.h"
 #include "server/net/http.h"
+#include "server/core/events.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
@@ -122,6 +123,24 @@ static int pjob_write(sqlite3 *db, void *arg)
     return j->rc == PROTO_OK ? 0 : -1;
 }
 
+/* Tells the event registry that a member was set, removed or joined. */
+static void pjob_emit(const struct pjob *j, const char *kind,
+                      const char *text)
+{
+    struct srv_event ev = {
+        .kind = kind,
+        .project = j->project_id,
+        .actor = j->user.id[0] ? j->user.id : NULL,
+        .actor_name = j->user.display_name[0] ? j->user.display_name
+                                              : j->user.name,
+        .target = j->kind == J_INVITE_USE ? j->user.id : j->target_id,
+        .at_frame = -1,
+        .text = text,
+        .recipient = j->kind == J_INVITE_USE ? j->user.id : j->target_id,
+    };
+    srv_event_emit(j->req->srv, &ev);
+}
+
 static void pjob_done(void *arg, int status)
 {
     struct pjob *j = arg;
@@ -160,12 +179,14 @@ static void pjob_done(void *arg, int status)
         break;
     case J_MEMBER_SET:
         srv_auth_conns_set_role(j->project_id, j->target_id, j->role);
+        pjob_emit(j, "member", srv_role_name(j->role));
         complete_json(j->req, 200,
                       json_pack("{s:s, s:s}", "user", j->target_id, "role",
                                 srv_role_name(j->role)));
         break;
     case J_MEMBER_REMOVE:
         srv_auth_conns_set_role(j->project_id, j->target_id, SRV_ROLE_NONE);
+        pjob_emit(j, "member", "removed");
         complete_json(j->req, 200, json_pack("{s:b}", "ok", 1));
         break;
     case J_INVITE_CREATE: {
@@ -186,6 +207,7 @@ static void pjob_done(void *arg, int status)
         srv_info("projects: %s joined project %s by invite", j->user.name,
                  j->project_id);
         srv_auth_conns_set_role(j->project_id, j->user.id, j->role);
+        pjob_emit(j, "join", srv_role_name(j->role));
         complete_json(j->req, 200,
                       json_pack("{s:s, s:s}", "project", j->project_id,
                                 "role", srv_role_name(j->role)));

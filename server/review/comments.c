@@ -32,6 +32,7 @@
 #include "protocol/document.h"
 #include "protocol/errors.h"
 #include "server/auth/auth.h"
+#include "server/core/events.h"
 #include "server/core/log.h"
 #include "server/core/writer.h"
 #include "server/core/server.h"
@@ -324,8 +325,8 @@ out:
 
 /* Commits the new state of a comment (cm: a new object, stolen) as one
  * revision and puts it in the cache. Replies with an error itself when
- * it cannot. */
-static void commit_comment(struct srv_conn *c, struct cstore *s, json_t *cm,
+ * it cannot. Returns 0 when committed, -1 when not. */
+static int commit_comment(struct srv_conn *c, struct cstore *s, json_t *cm,
                            bool is_new, const char *summary, json_t *id)
 {
     struct srv_room *room = c->room;
@@ -337,7 +338,7 @@ static void commit_comment(struct srv_conn *c, struct cstore *s, json_t *cm,
     if (!w) {
         json_decref(cm);
         srv_ws_error(c, id, PROTO_INTERNAL, "out of memory");
-        return;
+        return -1;
     }
     json_object_set_new(cm, "updated_rev", json_integer(rev));
     if (is_new)
@@ -361,13 +362,46 @@ static void commit_comment(struct srv_conn *c, struct cstore *s, json_t *cm,
     if (r < 0) {
         json_decref(cm);
         srv_ws_error(c, id, err.code, "%s", err.message);
-        return;
+        return -1;
     }
     assert(r == rev);
     s->last_rev = r;
     if (is_new)
         json_array_append_new(s->order, json_string(cid));
     json_object_set_new(s->byid, cid, cm);
+    return 0;
+}
+
+/* Tells the event registry about a new comment (kind "comment" or
+ * "reply") and each member it mentions (kind "mention"). */
+static void emit_comment(struct srv_conn *c, const json_t *cm,
+                         const char *parent)
+{
+    const json_t *ms = json_object_get(cm, "mentions");
+    const char *mention_ids[65];
+    size_t i, n = 0;
+    json_t *v;
+
+    json_array_foreach(ms, i, v) if (n < 64 && json_is_string(v))
+        mention_ids[n++] = json_string_value(v);
+    mention_ids[n] = NULL;
+    struct srv_event ev = {
+        .kind = parent ? "reply" : "comment",
+        .project = c->project_id,
+        .actor = c->user_id[0] ? c->user_id : NULL,
+        .actor_name = review_who(c),
+        .target = json_string_value(json_object_get(cm, "id")),
+        .at_frame = json_integer_value(json_object_get(cm, "at")),
+        .text = json_string_value(json_object_get(cm, "body")),
+        .thread = parent,
+        .mentions = mention_ids,
+    };
+    srv_event_emit(c->srv, &ev);
+    ev.kind = "mention";
+    for (i = 0; i < n; i++) {
+        ev.recipient = mention_ids[i];
+        srv_event_emit(c->srv, &ev);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -580,7 +614,10 @@ static int on_add(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
                     proto_doc_sample_rate(srv_room_doc(c->room)));
     snprintf(summary, sizeof summary, "%s %s at %s", review_who(c),
              parent ? "replied" : "commented", when);
-    commit_comment(c, s, cm, true, summary, id);
+    json_incref(cm);
+    if (commit_comment(c, s, cm, true, summary, id) == 0)
+        emit_comment(c, cm, parent);
+    json_decref(cm);
     return 0;
 }
 

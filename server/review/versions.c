@@ -10,7 +10,11 @@
  *   in_review         -> approved | changes_requested   owner only
  *   changes_requested -> in_review | draft              editor or owner
  *   approved          -> (final)
- * The latest move is recorded (status_by, status_at).
+ * The latest move is recorded (status_by, status_at), and every move is
+ * kept in version_status_log (who, when, from -> to, the optional note of
+ * version.set_status), returned as each version's `status_log`, oldest
+ * first. A new version emits the event "version", a move "status"
+ * (server/core/events.h), after commit.
  *
  * Versions take no revision (the document does not change). Writes go
  * through the store writer; a change whose guard fails there (the version
@@ -24,6 +28,7 @@
 #include <string.h>
 
 #include "server/auth/auth.h"
+#include "server/core/events.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/review/review_priv.h"
@@ -43,6 +48,8 @@ struct vjob {
     char name[4 * REVIEW_NAME_MAX + 1];
     char *note;
     char status[24], old_status[24];
+    char *status_note;        /* version.set_status's note, or NULL */
+    char who[128];            /* the requester's name, for events */
     long long rev, now;
     int changes;              /* rows changed (writer) */
     json_t *version;          /* the row after the change (writer builds
@@ -54,6 +61,7 @@ struct vjob {
 static void vjob_free(struct vjob *j)
 {
     free(j->note);
+    free(j->status_note);
     json_decref(j->version);
     json_decref(j->reply_id);
     free(j);
@@ -76,6 +84,32 @@ static json_t *version_row(sqlite3_stmt *st)
     return o;
 }
 
+/* Adds `status_log` (every move of the version, oldest first: from, to,
+ * by, by_name, at, note) to version o. */
+static void add_status_log(sqlite3 *db, const char *project_id, json_t *o)
+{
+    const char *id = json_string_value(json_object_get(o, "id"));
+    json_t *log = json_array();
+    sqlite3_stmt *st;
+
+    st = store_prepare(db, "SELECT l.from_status, l.to_status, l.user_id,"
+                           " coalesce(u.display_name, u.name), l.at, l.note"
+                           " FROM version_status_log l LEFT JOIN users u ON"
+                           " u.id=l.user_id WHERE l.project_id=? AND"
+                           " l.version_id=? ORDER BY l.id",
+                       STORE_ARGS(project_id, id), NULL, 0);
+    while (st && sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(
+            log, json_pack("{s:s, s:s, s:o, s:o, s:I, s:o}", "from",
+                           store_col_text(st, 0), "to", store_col_text(st, 1),
+                           "by", store_col_json_text(st, 2), "by_name",
+                           store_col_json_text(st, 3), "at",
+                           (json_int_t)sqlite3_column_int64(st, 4), "note",
+                           store_col_json_text(st, 5)));
+    sqlite3_finalize(st);
+    json_object_set_new(o, "status_log", log);
+}
+
 #define VERSION_COLS                                                          \
     "id, rev, name, note, status, created_by, created_at, status_by, "       \
     "status_at"
@@ -95,6 +129,8 @@ static json_t *version_get(sqlite3 *db, const char *project_id,
     if (sqlite3_step(st) == SQLITE_ROW)
         o = version_row(st);
     sqlite3_finalize(st);
+    if (o)
+        add_status_log(db, project_id, o);
     return o;
 }
 
@@ -154,7 +190,54 @@ static int vjob_write(sqlite3 *db, void *arg)
         return -1;
     }
     j->changes = sqlite3_changes(db);
+    if (j->op == V_STATUS && j->changes == 1) {
+        /* raw: the note may be NULL */
+        rc = sqlite3_prepare_v2(
+            db, "INSERT INTO version_status_log(project_id, version_id,"
+                " from_status, to_status, user_id, at, note)"
+                " VALUES(?1,?2,?3,?4,?5,?6,?7)", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, j->id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, j->old_status, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 4, j->status, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 5, j->user, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 6, j->now);
+            if (j->status_note)
+                sqlite3_bind_text(st, 7, j->status_note, -1, SQLITE_STATIC);
+            rc = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+            srv_err("versions: status log: %s", sqlite3_errmsg(db));
+            return -1;
+        }
+    }
     return 0;
+}
+
+/* Tells the event registry about a committed new version or move. */
+static void vjob_emit(struct srv_server *srv, const struct vjob *j,
+                      const json_t *v)
+{
+    char text[4 * REVIEW_NAME_MAX + 128];
+    const char *name = json_string_value(json_object_get(v, "name"));
+
+    if (j->op == V_CREATE)
+        snprintf(text, sizeof text, "%s", name ? name : j->id);
+    else
+        snprintf(text, sizeof text, "%s: %s \u2192 %s", name ? name : j->id,
+                 j->old_status, j->status);
+    struct srv_event ev = {
+        .kind = j->op == V_CREATE ? "version" : "status",
+        .project = j->project_id,
+        .actor = j->user[0] ? j->user : NULL,
+        .actor_name = j->who,
+        .target = j->id,
+        .at_frame = -1,
+        .text = text,
+    };
+    srv_event_emit(srv, &ev);
 }
 
 struct send_ctx {
@@ -224,6 +307,8 @@ static void vjob_done(void *arg, int status)
     if (text)
         srv_ws_each(send_each, &x);
     free(text);
+    if (j->op == V_CREATE || j->op == V_STATUS)
+        vjob_emit(srv, j, v);
     if (req)
         srv_ws_send(req, msg, j->reply_id);
     else
@@ -241,6 +326,7 @@ static struct vjob *vjob_new(struct srv_conn *c, enum vop op, json_t *id)
     j->op = op;
     snprintf(j->project_id, sizeof j->project_id, "%s", c->project_id);
     snprintf(j->user, sizeof j->user, "%s", c->user_id);
+    snprintf(j->who, sizeof j->who, "%s", review_who(c));
     j->now = store_now_ms();
     j->serial = c->serial;
     j->reply_id = id ? json_incref(id) : NULL;
@@ -284,6 +370,7 @@ static const struct srv_ws_param set_status_params[] = {
     {.name = "status", .type = SRV_WS_CHOICE, .flags = SRV_WS_REQUIRED,
      .code = PROTO_INVALID_VALUE, .choices = statuses},
     VERSION_ROW,
+    NOTE_ROW,
     {.name = NULL}};
 static const struct srv_ws_param rename_params[] = {NAME_ROW, NOTE_ROW,
                                                     VERSION_ROW,
@@ -365,6 +452,8 @@ static int on_set_status(struct srv_conn *c, struct srv_ws_args *a,
                      json_string_value(json_object_get(v, "id")));
             snprintf(j->status, sizeof j->status, "%s", to);
             snprintf(j->old_status, sizeof j->old_status, "%s", from);
+            const char *note = srv_ws_arg_str(a, "note");
+            j->status_note = note ? strdup(note) : NULL;
             vjob_submit(c, j);
         }
     }
@@ -434,6 +523,9 @@ static int on_list(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(out, version_row(st));
     sqlite3_finalize(st);
+    size_t i;
+    json_t *v;
+    json_array_foreach(out, i, v) add_status_log(c->srv->db, c->project_id, v);
     srv_ws_send(c, json_pack("{s:s, s:o}", "type", "version.list", "versions",
                              out),
                 id);
