@@ -6,6 +6,7 @@ include server/net/local.mk
 include server/auth/local.mk
 include server/rooms/local.mk
 include server/review/local.mk
+include server/activity/local.mk
 include server/assets/local.mk
 include server/preview/local.mk
 include server/app/local.mk

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "server/activity/activity.h"
 #include "server/assets/assets.h"
 #include "server/auth/auth.h"
 #include "server/preview/export_http.h"
@@ -30,5 +31,6 @@ void srv_modules_init(void)
     srv_stream_init();
     srv_export_http_init();
     srv_review_init();
+    srv_activity_init();
     srv_app_metrics_init();
 }

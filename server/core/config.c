@@ -72,6 +72,13 @@ static const struct srv_config_limit limits[] = {
     /* instrument rendering and audition: rows go here */
     /* share links and guests: rows go here */
     /* activity and webhooks: rows go here */
+    LIMIT(webhook_retries, 0, 20, 5, "",
+          "how often a failed webhook delivery is retried"),
+    LIMIT(webhook_timeout, 1, 120, 10, "seconds",
+          "longest one webhook delivery attempt may take"),
+    LIMIT(webhook_backoff, 10, 3600000, 2000, "milliseconds",
+          "wait before the first retry of a webhook delivery (doubled "
+          "after each further failure)"),
     /* listening and delivery: rows go here */
 };
 
@@ -328,6 +335,11 @@ int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
             copy_str(cfg->metrics_token, sizeof cfg->metrics_token, value))
             want = "a token of 16 to 127 characters that GET /metrics "
                    "must carry as Authorization: Bearer TOKEN";
+    } else if (!strcmp(key, "webhook_allow_private")) {
+        /* activity and webhooks */
+        if (parse_bool(value, &cfg->webhook_allow_private))
+            want = "true or false (true lets webhooks reach loopback and "
+                   "private addresses)";
     } else if ((lim = find_limit(key))) {
         if (parse_int(value, lim->min, lim->max, &n)) {
             snprintf(range, sizeof range, "a whole number%s%s from %lld to %lld",

@@ -61,6 +61,11 @@ struct srv_config {
     /* instrument rendering and audition: fields go here */
     /* share links and guests: fields go here */
     /* activity and webhooks: fields go here */
+    int64_t webhook_retries;      /* retries of a failed webhook delivery (5) */
+    int64_t webhook_timeout;      /* seconds one delivery attempt may take (10) */
+    int64_t webhook_backoff;      /* milliseconds before the first retry; doubles each time (2000) */
+    bool webhook_allow_private;   /* webhook_allow_private = true: targets on
+                                     loopback/private addresses allowed (false) */
     /* listening and delivery: fields go here */
 };
 

@@ -29,7 +29,7 @@ import sys
 # unit -> the units it may include besides its own files.
 ALLOWED = {
     "server/app":     {"server/preview", "server/assets", "server/review",
-                       "server/rooms", "server/auth", "server/net",
+                       "server/activity", "server/rooms", "server/auth", "server/net",
                        "server/core", "protocol", "engine"},
     "server/preview": {"server/rooms", "server/auth", "server/net",
                        "server/core", "protocol", "engine"},
@@ -37,6 +37,8 @@ ALLOWED = {
                        "server/core", "protocol", "engine"},
     "server/review":  {"server/rooms", "server/auth", "server/net",
                        "server/core", "protocol"},
+    "server/activity": {"server/rooms", "server/auth", "server/net",
+                        "server/core", "protocol"},
     "server/rooms":   {"server/auth", "server/net", "server/core", "protocol"},
     "server/auth":    {"server/net", "server/core", "protocol"},
     "server/net":     {"server/core", "protocol"},
