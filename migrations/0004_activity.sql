@@ -28,7 +28,7 @@ CREATE TABLE webhooks (
 CREATE INDEX webhooks_project ON webhooks(project_id);
 
 CREATE TABLE webhook_deliveries (
-    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    id            TEXT PRIMARY KEY,                   -- "wd_...", in the body too
     webhook_id    TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
     event         TEXT NOT NULL,
     status        TEXT NOT NULL CHECK (status IN ('pending','delivered','failed')),
