@@ -63,10 +63,11 @@ static bool v6_private(const unsigned char b[16])
     uint32_t v4 = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
                   (uint32_t)b[14] << 8 | b[15];
 
-    /* ::ffff:a.b.c.d, ::a.b.c.d (covers :: and ::1), 64:ff9b::a.b.c.d */
+    /* ::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d: the IPv4 address
+     * decides (:: and ::1 read as 0.0.0.0 and 0.0.0.1, both in 0/8) */
     if (!memcmp(b, mapped, 12) || !memcmp(b, zero, 12) ||
         !memcmp(b, nat64, 12))
-        return !memcmp(b, zero, 12) ? true : v4_private(v4);
+        return v4_private(v4);
     if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) /* fe80::/10 link-local */
         return true;
     if (b[0] == 0xFE && (b[1] & 0xC0) == 0xC0) /* fec0::/10 site-local */

@@ -61,3 +61,7 @@ UNIT_TESTS += tests/unit/test_ws_params
 check_PROGRAMS += tests/unit/test_ws_params
 tests_unit_test_ws_params_SOURCES = tests/unit/test_ws_params.c
 tests_unit_test_ws_params_LDADD = $(MX_TEST_LIBS)
+UNIT_TESTS += tests/unit/test_webhooks
+check_PROGRAMS += tests/unit/test_webhooks
+tests_unit_test_webhooks_SOURCES = tests/unit/test_webhooks.c
+tests_unit_test_webhooks_LDADD = $(MX_TEST_LIBS)
