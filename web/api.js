@@ -134,3 +134,9 @@ export function parsePeaks(buf) {
   levels.sort((a, b) => a.fpp - b.fpp);
   return { channels, rate, frames, levels };
 }
+
+// ---- activity (notifications.js) ----
+/** GET /api/activity?QUERY: {items, unread, next_before}. */
+export const listActivity = (query = '') => request('GET', `/api/activity${query}`);
+/** Marks the signed-in user's activity up to id read: {ok, marked, unread}. */
+export const markActivityRead = (upto) => request('POST', '/api/activity/read', { upto });

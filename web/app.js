@@ -42,7 +42,7 @@ async function route() {
     return;
   }
   if (path !== '/projects' && path !== '/') history.replaceState(null, '', '/projects');
-  await renderProjects(root, user, { open: (id) => go(`/p/${id}`), logout });
+  await renderProjects(root, user, { open: (id) => go(`/p/${id}`), logout, go });
 }
 
 window.addEventListener('popstate', route);

@@ -327,8 +327,8 @@ export function createComments(S, tl) {
     for (const p of [...pins.children]) if (!keep.has(p.dataset.comment)) p.remove();
   }
 
-  /** Opens a comment's thread, seeks to its time and plays. */
-  function jump(c) {
+  /** Opens a comment's thread, seeks to its time and plays (unless play is false). */
+  function jump(c, play = true) {
     if (!c) return;
     openId = c.id;
     S.showPanel && S.showPanel('comments');
@@ -338,7 +338,7 @@ export function createComments(S, tl) {
     if (li) li.scrollIntoView({ block: 'nearest' });
     S.setPlayhead(c.at);
     if (c.end !== null && c.end !== undefined && c.end > c.at && S.transport) S.transport.setRange([c.at, c.end]);
-    if (S.transport) S.transport.play(c.at);
+    if (play && S.transport) S.transport.play(c.at);
   }
 
   function render() { renderPins(); renderList(); }

@@ -91,6 +91,8 @@ export function createHistory(S) {
         h('div.vhead', {}, h('b', {}, v.name), h('span.dim', {}, ` r${v.rev}`), h('span.grow'), st),
         v.note ? h('div.dim', {}, v.note) : null,
         h('div.dim', {}, `${nameOf(v.created_by || v.user)} · ${fmtAgo(v.created_at)}`),
+        v.status_log && v.status_log.length ? h('details.vlog', {}, h('summary.dim', {}, `Status log (${v.status_log.length})`), // every move: who, when, from → to, note
+          h('ol', {}, v.status_log.map((e) => h('li', {}, `${e.by_name || nameOf(e.by)}: ${e.from} → ${e.to} · ${fmtAgo(e.at)}${e.note ? ` — ${e.note}` : ''}`)))) : null,
         h('div.cactions', {},
           h(`button.link${isA ? '.on' : ''}`, { 'aria-label': `Listen to ${v.name} as A`, 'aria-pressed': String(isA), title: 'A is the head unless a version is chosen',
             onclick: () => { if (S.transport) S.transport.setA(isA ? null : v.rev); renderVersions(); } }, isA ? 'A ✓' : 'Use as A'),

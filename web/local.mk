@@ -18,6 +18,7 @@ dist_web_DATA = \
 	web/sync.js \
 	web/timeline.js \
 	web/ui.js \
+	web/notifications.js \
 	web/upload.js \
 	web/waveform.js \
 	web/worklet.js \

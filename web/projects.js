@@ -4,6 +4,7 @@
 
 import * as api from './api.js';
 import { h, modal, toast, fmtAgo } from './ui.js';
+import { createNotifications } from './notifications.js';
 
 const ROLES = ['owner', 'editor', 'commenter', 'viewer'];
 
@@ -32,8 +33,8 @@ export function renderLogin(root, onDone, note) {
   name.focus();
 }
 
-/** The project list with create; open(id) opens a project. */
-export async function renderProjects(root, user, { open, logout }) {
+/** The project list with create; open(id) opens a project, go(url) a notification's URL. */
+export async function renderProjects(root, user, { open, logout, go }) {
   const list = h('tbody');
   const err = h('p.error', { role: 'alert' });
   const name = h('input', { id: 'new-project-name', placeholder: 'New project name', 'aria-label': 'New project name', maxlength: 200 });
@@ -62,6 +63,7 @@ export async function renderProjects(root, user, { open, logout }) {
   }, name, rate, h('button.primary', { type: 'submit' }, 'Create project'));
   root.replaceChildren(h('div.page', {},
     h('header.bar', {}, h('span.logo', {}, 'mixroom'), h('span.grow'),
+      createNotifications({ open: (url) => (go ? go(url) : location.assign(url)) }).el,
       h('span.who', {}, `Signed in as ${user.display_name || user.name}`),
       h('button', { onclick: logout, 'aria-label': 'Sign out' }, 'Sign out')),
     h('main.card.projects', {}, h('h1', {}, 'Projects'), form, err,

@@ -21,6 +21,7 @@ import { createTransport } from './transport.js';
 import { createComments } from './comments.js';
 import { createHistory } from './history.js';
 import { openExport } from './exportdlg.js';
+import { createNotifications, focusUrl } from './notifications.js';
 
 /** Opens the studio for projectId in root; returns {close}. */
 export function openStudio(root, projectId, user, { go, logout }) {
@@ -79,6 +80,15 @@ export function openStudio(root, projectId, user, { go, logout }) {
   S.transport = transport;
   const comments = createComments(S, tl);
   const hist = createHistory(S);
+  // notifications: an item of this project is applied here, others open their project
+  const notes = createNotifications({ session, open: (url) => {
+    const u = new URL(url, location.origin);
+    if (u.pathname !== `/p/${projectId}`) { go(u.pathname + u.search); return; }
+    history.replaceState(null, '', u.pathname + u.search);
+    focusUrl(S, comments, u.search);
+  } });
+  let focused = false; // the URL's ?t=&comment= / ?version= is applied at the first welcome
+  session.addEventListener('welcome', () => { if (!focused) { focused = true; focusUrl(S, comments, location.search); } });
   const commentsBtn = h('button.toggle', { 'aria-label': 'Comments', title: 'Comments (C to add one)', 'aria-pressed': 'false', onclick: () => togglePanel('comments') }, 'Comments 0');
   const historyBtn = h('button.toggle', { 'aria-label': 'History and versions', title: 'History and versions', 'aria-pressed': 'false', onclick: () => togglePanel('history') }, 'History');
   const exportBtn = h('button', { 'aria-label': 'Export', title: 'Export the mix', onclick: () => openExport(S, [...hist.versions.values()]) }, 'Export');
@@ -119,7 +129,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     h('div.group', {}, undoBtn, redoBtn),
     h('div.group.edit', {}, addTrackBtn, addBusBtn, uploads.pickerButton()),
     h('span.grow'),
-    presence.avatars, status,
+    notes.el, presence.avatars, status,
     h('div.group', {}, mixBtn, shareBtn,
       h('button', { 'aria-label': 'Keyboard shortcuts', title: 'Shortcuts (?)', onclick: () => showHelp() }, '?'),
       h('button', { 'aria-label': 'Sign out', title: 'Sign out', onclick: logout }, 'Sign out')));
@@ -298,6 +308,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
   return {
     close() {
       transport.close();
+      notes.close();
       document.removeEventListener('keydown', onKey);
       session.close();
       if (window.mixroom && window.mixroom.session === session) delete window.mixroom;
