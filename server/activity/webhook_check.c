@@ -144,6 +144,11 @@ int srv_wh_parse_url(const char *url, struct srv_wh_target *t, char *err,
     t->host[hl] = '\0';
     t->https = strcmp(scheme, "https") == 0;
     t->port = atoi(port);
+    if (t->port < 1 || t->port > 65535) {
+        snprintf(err, errlen, "url's port must be from 1 to 65535");
+        t->port = 0;
+        goto out;
+    }
     rc = 0;
 out:
     curl_free(scheme);

@@ -37,7 +37,7 @@ struct srv_wh_target {
 
 /* Parses url (at most 2000 bytes) into *t. Returns 0, or -1 with err
  * naming the problem: not a URL, a scheme other than http/https, no
- * host, user:password in it. */
+ * host, a port outside 1..65535, user:password in it. */
 int srv_wh_parse_url(const char *url, struct srv_wh_target *t, char *err,
                      size_t errlen);
 

@@ -278,7 +278,34 @@ def ws_message_seeds():
     }
 
 
+def webhook_url_seeds():
+    # a URL; its first 16 bytes are also read as an IPv6 address
+    return {
+        "http": "http://example.com/hook",
+        "https-port": "https://example.com:8443/x?y=1#f",
+        "ipv6": "http://[2001:db8::1]:8080/",
+        "ipv6-zone": "http://[fe80::1%25eth0]/",
+        "mapped": "http://[::ffff:127.0.0.1]/",
+        "decimal-ip": "http://2130706433/",
+        "hex-ip": "http://0x7f000001/",
+        "userinfo": "http://user:pw@example.com/",
+        "ftp": "ftp://example.com/",
+        "file": "file:///etc/passwd",
+        "gopher": "gopher://127.0.0.1:70/_x",
+        "no-scheme": "example.com/hook",
+        "no-host": "http:///path",
+        "port-zero": "http://example.com:0/",
+        "port-big": "http://example.com:65536/",
+        "upper": "HTTPS://EXAMPLE.COM/",
+        "long-host": "http://" + "a" * 300 + ".com/",
+        "ctrl": "http://exa\tmple.com/\r\n",
+        "v4-bytes": "\x0a\x00\x00\x01" + "\x00" * 12,
+        "regress-one-slash": "http:/.cozm:2/",
+    }
+
+
 def main():
+    write("webhook_url", webhook_url_seeds())
     write("config", config_seeds())
     write("multipart", multipart_seeds())
     write("http_parse", http_seeds())

@@ -8,6 +8,7 @@
 #   json_body   the JSON-object request body (server/net/http_parse.c)
 #   push        push application and undo (protocol/ops.h)
 #   ws_message  the WebSocket envelope and field tables (server/net/ws_*.c)
+#   webhook_url webhook targets, private addresses (server/activity/)
 # tests/fuzz/run.sh SECONDS builds each with clang (-fsanitize=fuzzer,
 # address,undefined) straight from the sources and fuzzes it for SECONDS
 # (CI). Here, each harness is linked with gcc against tests/fuzz/replay.c
@@ -17,7 +18,7 @@
 FUZZ_REPLAYS = tests/fuzz/replay_decode tests/fuzz/replay_config \
 	tests/fuzz/replay_multipart tests/fuzz/replay_http_parse \
 	tests/fuzz/replay_json_body tests/fuzz/replay_push \
-	tests/fuzz/replay_ws_message
+	tests/fuzz/replay_ws_message tests/fuzz/replay_webhook_url
 UNIT_TESTS += $(FUZZ_REPLAYS)
 check_PROGRAMS += $(FUZZ_REPLAYS)
 tests_fuzz_replay_decode_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_decode.c
@@ -45,6 +46,10 @@ tests_fuzz_replay_ws_message_LDADD = $(MX_TEST_LIBS)
 tests_fuzz_replay_push_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_push.c
 tests_fuzz_replay_push_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"push"'
 tests_fuzz_replay_push_LDADD = $(MX_TEST_LIBS)
+tests_fuzz_replay_webhook_url_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_webhook_url.c
+tests_fuzz_replay_webhook_url_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"webhook_url"'
+tests_fuzz_replay_webhook_url_LDADD = $(MX_TEST_LIBS)
 # Shipped in the tarball: the scripts and every corpus file (the block
 # between the markers is rewritten by tests/fuzz/gen_corpus.py).
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/lsan.supp tests/fuzz/gen_corpus.py
@@ -199,6 +204,26 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/push/unknown-kind \
 	tests/fuzz/corpus/push/unknown-op \
 	tests/fuzz/corpus/push/wrong-type \
+	tests/fuzz/corpus/webhook_url/ctrl \
+	tests/fuzz/corpus/webhook_url/decimal-ip \
+	tests/fuzz/corpus/webhook_url/file \
+	tests/fuzz/corpus/webhook_url/ftp \
+	tests/fuzz/corpus/webhook_url/gopher \
+	tests/fuzz/corpus/webhook_url/hex-ip \
+	tests/fuzz/corpus/webhook_url/http \
+	tests/fuzz/corpus/webhook_url/https-port \
+	tests/fuzz/corpus/webhook_url/ipv6 \
+	tests/fuzz/corpus/webhook_url/ipv6-zone \
+	tests/fuzz/corpus/webhook_url/long-host \
+	tests/fuzz/corpus/webhook_url/mapped \
+	tests/fuzz/corpus/webhook_url/no-host \
+	tests/fuzz/corpus/webhook_url/no-scheme \
+	tests/fuzz/corpus/webhook_url/port-big \
+	tests/fuzz/corpus/webhook_url/port-zero \
+	tests/fuzz/corpus/webhook_url/regress-one-slash \
+	tests/fuzz/corpus/webhook_url/upper \
+	tests/fuzz/corpus/webhook_url/userinfo \
+	tests/fuzz/corpus/webhook_url/v4-bytes \
 	tests/fuzz/corpus/ws_message/at-neg \
 	tests/fuzz/corpus/ws_message/bad-id \
 	tests/fuzz/corpus/ws_message/bad-utf8 \

@@ -8,6 +8,8 @@
 #   multipart   the multipart/form-data parser (server/net/multipart.c)
 #   http_parse  URL decoding, routes, query, Bearer (server/net/http_parse.c)
 #   json_body   the JSON-object request body (server/net/http_parse.c)
+#   webhook_url webhook targets and the private-address classifier
+#               (server/activity/webhook_check.c)
 #   push        push application and undo (protocol/)
 #   ws_message  the WebSocket envelope and field tables (server/net/ws_*.c)
 # Usage: run.sh [SECONDS [NAME...]] (default: all, so the total is about
@@ -26,7 +28,7 @@ out=${FUZZ_OUT:-$PWD/fuzz-out}
 CLANG=${CLANG:-clang}
 command -v "$CLANG" >/dev/null || {
     echo "run.sh: $CLANG not found (apt-get install clang)" >&2; exit 2; }
-ALL="decode config multipart http_parse json_body push ws_message"
+ALL="decode config multipart http_parse json_body push ws_message webhook_url"
 NAMES=${*:-$ALL}
 mkdir -p "$out"
 
@@ -46,6 +48,8 @@ deps() {
     ws_message) echo "$top/server/net/ws_envelope.c $top/server/net/ws_params.c" \
         "$top/server/net/http_parse.c" "$top"/protocol/*.c \
         "$(pkg-config --cflags --libs jansson) -lm" ;;
+    webhook_url) echo "$top/server/activity/webhook_check.c" \
+        "$(pkg-config --cflags --libs libcurl libsodium)" ;;
     *) echo "run.sh: no fuzzer called $1 (have: $ALL)" >&2; return 1 ;;
     esac
 }
