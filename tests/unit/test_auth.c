@@ -221,6 +221,12 @@ static const struct {
     {"GET /healthz", SRV_PERM_PUBLIC, 0},
     {"GET /readyz", SRV_PERM_PUBLIC, 0},
     {"GET /metrics", SRV_PERM_PUBLIC, 0},
+    {"GET /api/activity", SRV_PERM_LOGIN, 0},
+    {"POST /api/activity/read", SRV_PERM_LOGIN, 0},
+    {"POST /api/projects/{id}/webhooks", SRV_PERM_PROJECT, SRV_ROLE_OWNER},
+    {"GET /api/projects/{id}/webhooks", SRV_PERM_PROJECT, SRV_ROLE_OWNER},
+    {"DELETE /api/projects/{id}/webhooks/{hook}", SRV_PERM_PROJECT,
+     SRV_ROLE_OWNER},
 };
 
 static void test_perm_http(void **state)
