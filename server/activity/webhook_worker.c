@@ -10,6 +10,9 @@
  * which records it through the writer (webhooks.c). The thread touches
  * neither SQLite nor libwebsockets.
  *
+ * At most WH_QUEUE_MAX tasks wait; a delivery past that fails at once
+ * ("the delivery queue is full").
+ *
  * Global state (documented): the one worker of the process (`W`), its
  * queue guarded by W.lock; started and stopped by the loop's hooks. */
 #include <assert.h>
@@ -30,6 +33,9 @@
 
 enum task_kind { T_DELIVER, T_CHECK };
 
+/* Most tasks queued at once; a delivery past it fails at once. */
+#define WH_QUEUE_MAX 1000
+
 struct task {
     enum task_kind kind;
     char delivery[32], webhook[32], event[16];
@@ -48,6 +54,7 @@ static struct {
     bool running;
     volatile int stopping;
     struct task *head;          /* sorted by due_ms */
+    int queued;                 /* tasks in head */
     /* settings, copied at start */
     int retries;
     long timeout_s;
@@ -72,19 +79,37 @@ static void insert_sorted(struct task *t)
 {
     struct task **p = &W.head;
 
+    W.queued++;
     while (*p && (*p)->due_ms <= t->due_ms)
         p = &(*p)->next;
     t->next = *p;
     *p = t;
 }
 
+static void result_post(void *arg);
+
+/* Loop thread (enqueue's callers): queues t, or fails it at once when
+ * the worker is not running or the queue is full. */
 static void enqueue(struct task *t)
 {
     pthread_mutex_lock(&W.lock);
-    if (!W.running) {
+    if (!W.running || W.queued >= WH_QUEUE_MAX) {
+        bool full = W.running;
         pthread_mutex_unlock(&W.lock);
-        if (t->kind == T_CHECK)
-            t->check_done(t->check_arg, "webhooks are not running");
+        if (t->kind == T_CHECK) {
+            t->check_done(t->check_arg, full ? "too many webhook tasks are "
+                                               "queued; try again later"
+                                             : "webhooks are not running");
+        } else if (full) {
+            struct wh_result *r = calloc(1, sizeof *r);
+            if (r) {
+                snprintf(r->delivery, sizeof r->delivery, "%s", t->delivery);
+                snprintf(r->status, sizeof r->status, "failed");
+                snprintf(r->error, sizeof r->error,
+                         "the delivery queue is full (%d)", WH_QUEUE_MAX);
+                srv_loop_post(result_post, r);
+            }
+        }
         task_free(t);
         return;
     }
@@ -312,6 +337,7 @@ static void *worker_main(void *arg)
         }
         struct task *t = W.head;
         W.head = t->next;
+        W.queued--;
         pthread_mutex_unlock(&W.lock);
         run_task(t);
         pthread_mutex_lock(&W.lock);
@@ -369,6 +395,7 @@ void wh_worker_stop(struct srv_server *srv)
         W.head = t->next;
         task_free(t);
     }
+    W.queued = 0;
     curl_global_cleanup();
 }
 
@@ -421,6 +448,7 @@ void wh_worker_cancel(const char *webhook)
     for (struct task **p = &W.head, *t; (t = *p);) {
         if (t->kind == T_DELIVER && strcmp(t->webhook, webhook) == 0) {
             *p = t->next;
+            W.queued--;
             t->next = dropped;
             dropped = t;
         } else {

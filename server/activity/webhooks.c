@@ -5,7 +5,8 @@
  *   GET    /api/projects/{id}/webhooks -> {"webhooks":[{id,url,events,
  *          created_at,deliveries:[{id,event,status,attempts,http_status,
  *          last_error,created_at,updated_at}]}]} (owner; the newest
- *          WH_LIST_DELIVERIES deliveries of each, newest first);
+ *          WH_LIST_DELIVERIES deliveries of each, newest first; the
+ *          newest WH_KEEP_DELIVERIES are kept);
  *   DELETE /api/projects/{id}/webhooks/{hook} (owner).
  * Events: "comment" (comments and replies), "version" (new versions and
  * status changes), "take", "member" (added, changed, removed, joined).
@@ -36,6 +37,7 @@
 #define WH_SECRET_MAX 256
 #define WH_URL_MAX 2000
 #define WH_LIST_DELIVERIES 20
+#define WH_KEEP_DELIVERIES 100   /* rows kept per webhook, newest */
 
 static const char *const wh_events[] = {"comment", "version", "take",
                                         "member", NULL};
@@ -163,6 +165,25 @@ static int wjob_write(sqlite3 *db, void *arg)
         return -1;
     }
     j->changes = sqlite3_changes(db);
+    if (j->kind == W_DELIVERY) {
+        /* keep the newest WH_KEEP_DELIVERIES rows of the webhook */
+        st = NULL;
+        rc = sqlite3_prepare_v2(
+            db, "DELETE FROM webhook_deliveries WHERE webhook_id=?1 AND"
+                " rowid <= (SELECT rowid FROM webhook_deliveries WHERE"
+                " webhook_id=?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2)",
+            -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, j->url, -1, SQLITE_STATIC);
+            sqlite3_bind_int(st, 2, WH_KEEP_DELIVERIES);
+            rc = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+            srv_err("webhooks: trimming deliveries: %s", sqlite3_errmsg(db));
+            return -1;
+        }
+    }
     return 0;
 }
 

@@ -5,7 +5,8 @@
 // recorded with their status, attempts and last error; only the events a
 // webhook asked for are sent; owners only; bad bodies and refused schemes
 // name the problem and change nothing; without the setting, loopback and
-// private targets are refused at creation and again at delivery.
+// private targets are refused at creation and again at delivery; a
+// webhook keeps its newest 100 delivery records.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import nodeHttp from 'node:http';
@@ -222,6 +223,32 @@ test('private and loopback targets are refused without the setting, at creation 
     assert.equal(d.http_status, null);
     assert.match(d.last_error, /private.*127\.0\.0\.1/);
     assert.equal(rx.got.length, 0);
+  } finally {
+    await s.stop();
+    await rx.close();
+  }
+});
+
+test('a webhook keeps its newest 100 delivery records', async () => {
+  const rx = await receiver();
+  const s = await startServer({ args: ['--webhook-allow-private'] });
+  try {
+    const ana = makeUser(s, 'ann');
+    const pid = makeProject(s, 'Many', 'ann');
+    const r = await http(s, 'POST', `/api/projects/${pid}/webhooks`, { token: ana.token, body: { url: rx.url, events: ['comment'], secret: SECRET } });
+    assert.equal(r.status, 201);
+    const a = (await join(s, ana, pid)).client;
+    for (let i = 0; i < 105; i++) assert.equal((await a.request({ type: 'comment.add', at: i, body: `n${i}` })).type, 'comment');
+    await rx.count(105, 30000);
+    const newest = JSON.parse(rx.got[104].raw).delivery;
+    await settled(s, ana, pid, (d) => d.id === newest);
+    assert.equal(sql(s, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id='${r.json.webhook.id}'`), '100');
+    const list = (await hooks(s, ana, pid)).json.webhooks[0].deliveries;
+    assert.equal(list.length, 20);
+    assert.equal(list[0].id, newest);
+    // the oldest five are the ones dropped
+    const kept = sql(s, 'SELECT id FROM webhook_deliveries').split('\n');
+    for (const d of rx.got.slice(0, 5)) assert.ok(!kept.includes(JSON.parse(d.raw).delivery));
   } finally {
     await s.stop();
     await rx.close();
