@@ -27,7 +27,7 @@ typedef struct {
     size_t max_notes;
     char *err;
     size_t errlen;
-    bool have_tempo, have_meter;
+    bool have_tempo, have_meter, over_limit;
     uint64_t tempo_tick;
     pending_notes *pend;      /* [16 * 128] for the track being read */
 } reader;
@@ -139,8 +139,10 @@ static int end_note(reader *r, int *part_of, const int *programs,
     mid_part *p;
 
     assert(pn->n > 0);
-    if (r->max_notes && r->f->n_notes >= r->max_notes)
+    if (r->max_notes && r->f->n_notes >= r->max_notes) {
+        r->over_limit = true;
         return fail(r, "the file has more than %zu notes", r->max_notes);
+    }
     p = part_for(r, part_of, ch, programs, name, track);
     if (!p || mid_part_add(p, pn->at[0], now - pn->at[0], pitch, pn->vel[0]))
         return fail(r, "out of memory");
@@ -294,7 +296,7 @@ static int read_track(reader *r, const uint8_t *t, size_t len, int track)
 int mid_read(const uint8_t *buf, size_t len, size_t max_notes, mid_file *out,
              char *err, size_t errlen)
 {
-    reader r = {out, max_notes, err, errlen, false, false, 0, NULL};
+    reader r = {out, max_notes, err, errlen, false, false, false, 0, NULL};
     size_t pos;
     uint32_t hlen;
     int ntrks, division, rc = -1;
@@ -376,7 +378,7 @@ out:
     free(r.pend);
     if (rc)
         mid_free(out);
-    return rc;
+    return rc && r.over_limit ? -2 : rc;
 }
 
 /* ---- writer ---- */

@@ -53,8 +53,8 @@ typedef struct {
  * says, a track that ends inside an event, running status with no status
  * before it, a variable-length number longer than 4 bytes, ticks past
  * MID_MAX_TICK, and more than max_notes notes (0: no limit). Notes still
- * sounding at the end of their track end there. Returns 0, or -1 (out
- * then holds nothing to free). */
+ * sounding at the end of their track end there. Returns 0, or -1 (-2 when
+ * it is the note limit; out then holds nothing to free). */
 int mid_read(const uint8_t *buf, size_t len, size_t max_notes, mid_file *out,
              char *err, size_t errlen);
 

@@ -117,7 +117,7 @@ static void test_hand_made_type0(void **state)
     assert_true(g.parts[2].notes[0].at == 192 && g.parts[2].notes[0].len == 128);
     mid_free(&g);
     /* The note limit. */
-    assert_int_equal(mid_read(type0, sizeof type0, 3, &g, err, sizeof err), -1);
+    assert_int_equal(mid_read(type0, sizeof type0, 3, &g, err, sizeof err), -2);
     assert_non_null(strstr(err, "more than 3 notes"));
 }
 
