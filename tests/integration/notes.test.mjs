@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { addMember, http, join, makeProject, makeUser, startServer } from './harness.mjs';
-import { pushOps, toneWav } from './preview_lib.mjs';
+import { parseWav, pushOps, toneWav } from './preview_lib.mjs';
 
 let server; let ana; let project; let client;
 before(async () => {
@@ -35,11 +35,14 @@ function rejectOf(c, seq) {
   return c.next((m) => (m.type === 'reject' && m.seq === seq) || (m.type === 'delta' && m.seq === seq && m.client === c.clientId), 10000);
 }
 
-let seqN = 1000;
+// rejects are tried on a connection of their own (its seq numbers do not
+// mix with pushOps' on `client`)
+let seqN = 0; let badClient = null;
 async function pushExpectReject(ops) {
+  if (!badClient) ({ client: badClient } = await join(server, ana, project));
   const seq = ++seqN;
-  client.send({ type: 'push', seq, base: 0, ops });
-  const m = await rejectOf(client, seq);
+  badClient.send({ type: 'push', seq, base: 0, ops });
+  const m = await rejectOf(badClient, seq);
   assert.equal(m.type, 'reject', `accepted: ${JSON.stringify(ops).slice(0, 200)}`);
   return m;
 }
@@ -75,6 +78,19 @@ test('instrument track, clip and notes over the WebSocket; bad notes refused nam
     { op: 'create', id: 'c_audio', kind: 'clip', fields: { track: 't_audio', asset, start: 0, length: 48000 } },
   ]);
 
+  // gm needs FluidSynth: with it the type is accepted, without it refused
+  // as unsupported, naming FluidSynth
+  const gmSeq = ++seqN;
+  if (!badClient) ({ client: badClient } = await join(server, ana, project));
+  badClient.send({ type: 'push', seq: gmSeq, base: 0, ops: [{ op: 'set', id: 'k_bass', fields: { instrument: { type: 'gm', program: 3 } } }] });
+  const gm = await rejectOf(badClient, gmSeq);
+  if (gm.type === 'reject') {
+    assert.equal(gm.code, 'unsupported'); assert.match(gm.message, /FluidSynth/);
+  } else {
+    assert.deepEqual(gm.ops[0].fields.instrument, { type: 'gm', program: 3, bank: 0, gain: 0 });
+    await pushOps(client, [{ op: 'set', id: 'k_bass', fields: { instrument: { type: 'synth', preset: 'bass' } } }]);
+  }
+
   const before = await objects();
   const note = (f) => [{ op: 'create', id: 'bad', kind: 'note', fields: { clip: 'n_clip', at: 0, len: 960, pitch: 60, vel: 100, ...f } }];
   let m = await pushExpectReject(note({ pitch: 128 }));
@@ -95,15 +111,13 @@ test('instrument track, clip and notes over the WebSocket; bad notes refused nam
   assert.match(m.message, /instrument\.cutoff/);
   m = await pushExpectReject([{ op: 'set', id: 'k_bass', fields: { instrument: { type: 'synth', wobble: 1 } } }]);
   assert.match(m.message, /'wobble'/);
-  m = await pushExpectReject([{ op: 'set', id: 'k_bass', fields: { instrument: { type: 'gm', program: 3 } } }]);
-  // gm needs FluidSynth; with it the set is fine, so only a build without it rejects
-  if (m.type === 'reject') assert.equal(m.code, 'unsupported');
   const many = Array.from({ length: 10001 }, (_, i) => ({ op: 'create', id: `mn${i}`, kind: 'note', fields: { clip: 'n_clip', at: i, len: 1, pitch: 60, vel: 1 } }));
   m = await pushExpectReject(many);
   assert.equal(m.code, 'too_large'); assert.match(m.message, /max_push_ops/); assert.match(m.message, /10001/);
   const afterObjs = await objects();
   assert.equal(afterObjs.rev, before.rev);
   assert.deepEqual(afterObjs.objects, before.objects);
+  await badClient.close();
 });
 
 test('deleting the clip takes its notes; undo brings them back together', async () => {
@@ -314,4 +328,56 @@ test('a viewer or commenter may neither upload a .mid nor export one; nor push n
   }
   const afterObjs = await objects();
   assert.deepEqual(afterObjs.objects, before.objects);
+});
+
+// ---- rendering (h16-engine's synth, measured from the exported WAV) ----
+
+/** Frequency of a mono Float64Array window by zero crossings with linear
+ * interpolation between the first and the last upward crossing. */
+function zeroCrossFreq(x, rate) {
+  const ups = [];
+  for (let i = 1; i < x.length; i++) if (x[i - 1] < 0 && x[i] >= 0) ups.push(i - 1 + (-x[i - 1]) / (x[i] - x[i - 1]));
+  assert.ok(ups.length > 10, `only ${ups.length} crossings`);
+  return ((ups.length - 1) * rate) / (ups[ups.length - 1] - ups[0]);
+}
+
+test('notes pushed over the WebSocket, exported as WAV, sound at the expected pitches and times', async () => {
+  const p5 = makeProject(server, 'Render song', 'ana');
+  const { client: c } = await join(server, ana, p5);
+  // a pure sine voice: both oscillators sine, no detune, the filter open
+  const sine = { type: 'synth', preset: 'keys', osc1: 'sine', osc2: 'sine', detune: 0, octave2: 0, mix: 0, cutoff: 20000, resonance: 0, env_amount: 0, attack: 0.001, decay: 0.001, sustain: 1, release: 0.01, gain: -6 };
+  // 120 bpm, 48 kHz: a quarter note is 24000 frames; each note lasts 3/4
+  // of a beat (18000 frames) from beat k; the clip starts at 1 s and its
+  // content 0.5 s before that (offset 24000 frames: the first beat is cut)
+  const pitches = [57, 69, 76, 72, 81];
+  await pushOps(c, [
+    { op: 'create', id: 'k1', kind: 'track', fields: { name: 'Sine', role: 'instrument', instrument: sine } },
+    { op: 'create', id: 'c1', kind: 'clip', fields: { track: 'k1', start: 48000, offset: 24000, length: 96000 } },
+    ...pitches.map((p, k) => ({ op: 'create', id: `n${k}`, kind: 'note', fields: { clip: 'c1', at: k * 960, len: 720, pitch: p, vel: 127 } })),
+  ]);
+  const r = await fetch(`${server.url}/api/projects/${p5}/export?format=wav32&from=0&to=192000`, { headers: { authorization: `Bearer ${ana.token}` } });
+  assert.equal(r.status, 200);
+  const w = parseWav(Buffer.from(await r.arrayBuffer()));
+  const frames = w.frames; const mono = new Float64Array(frames);
+  assert.ok(w.samples, 'a float WAV');
+  for (let i = 0; i < frames; i++) mono[i] = w.samples[i * w.channels];
+  const rms = (a, b) => { let s = 0; for (let i = a; i < b; i++) s += mono[i] * mono[i]; return Math.sqrt(s / (b - a)); };
+  // timeline frame of note k: clip.start - offset + k * 24000
+  const onset = (k) => 48000 - 24000 + k * 24000;
+  // note 0 starts before the clip's start: it does not sound
+  assert.ok(rms(0, 47990) < 1e-4, `silence before the clip, rms ${rms(0, 47990)}`);
+  // notes 1..3 sound inside the clip; note 4 starts at the clip's end
+  for (let k = 1; k <= 3; k++) {
+    const f0 = 440 * 2 ** ((pitches[k] - 69) / 12);
+    const a = onset(k);
+    const f = zeroCrossFreq(mono.subarray(a + 1000, a + 17000), w.rate);
+    assert.ok(Math.abs(f - f0) < 1, `note ${k}: ${f.toFixed(2)} Hz, wanted ${f0.toFixed(2)}`);
+    assert.ok(rms(a + 1000, a + 17000) > 0.05, `note ${k} is quiet`);
+    // the onset lands on its frame: silence just before, sound just after
+    assert.ok(rms(a - 4000, a - 10) < 1e-3, `note ${k}: sound before its onset (${rms(a - 4000, a - 10)})`);
+    let first = a - 10; while (first < a + 200 && Math.abs(mono[first]) < 1e-3) first++;
+    assert.ok(Math.abs(first - a) <= 48, `note ${k} starts at ${first}, wanted ${a}`);
+  }
+  assert.ok(rms(144000 + 1000, 192000) < 1e-3, 'nothing sounds after the clip ends');
+  await c.close();
 });
