@@ -180,3 +180,36 @@ test('audition errors name the field; viewers and commenters may not', async () 
   assert.equal((await co.request({ type: 'audition', track: 'k_lead', pitch: 60 })).code, 'forbidden');
   await co.close();
 });
+
+test('an exported mix has each note at its pitch, starting on its exact frame', async () => {
+  const p2 = makeProject(server, 'Arpeggio', 'ana');
+  const { client } = await join(server, owner, p2);
+  const pitches = [60, 64, 67, 72]; // C4 E4 G4 C5, one per beat from beat 1
+  const ops = [
+    { op: 'set', id: 'project', fields: { tempo: 120 } },
+    { op: 'create', id: 'k1', kind: 'track', fields: { name: 'Arp', order: 'a1', role: 'instrument', instrument: SINE } },
+    // the clip starts at 0.25 s and shows its content from tick 480 on
+    { op: 'create', id: 'c1', kind: 'clip', fields: { track: 'k1', start: 12000, length: 3 * RATE, offset: 12000 } },
+  ];
+  pitches.forEach((p, i) => ops.push({ op: 'create', id: `n${i}`, kind: 'note', fields: { clip: 'c1', at: TPQ * (i + 1), len: Math.round(TPQ * 0.8), pitch: p, vel: 127 } }));
+  await pushOps(client, ops);
+  const r = await fetch(`${server.url}/api/projects/${p2}/export?format=wav32`, { headers: { authorization: `Bearer ${owner.token}` } });
+  assert.equal(r.status, 200, await r.clone().text());
+  const { parseWav } = await import('./preview_lib.mjs');
+  const w = parseWav(Buffer.from(await r.arrayBuffer()));
+  assert.equal(w.rate, RATE);
+  const x = w.samples;
+  for (let i = 0; i < pitches.length; i++) {
+    // origin = start - offset = 0; note i at frame(960 (i+1)) = 24000 (i+1)
+    const on = 24000 * (i + 1);
+    let first = -1;
+    for (let k = on - 1000; k < on + 2400; k++) if (x[2 * k] !== 0) { first = k; break; }
+    // a sine from phase 0 with a linear attack: 0 at the note-on frame
+    assert.equal(first, on + 1, `note ${i} starts at frame ${on}`);
+    const f = 440 * 2 ** ((pitches[i] - 69) / 12);
+    const a = on + 1200; const b = on + 18000;
+    const others = [-2, -1, 1, 2].map((d) => toneEnergy(x, a, b, f * 2 ** (d / 12)));
+    assert.ok(toneEnergy(x, a, b, f) > 100 * Math.max(...others), `note ${i} at ${f.toFixed(1)} Hz`);
+  }
+  await client.close();
+});
