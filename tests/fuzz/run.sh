@@ -12,8 +12,9 @@
 #               (server/activity/webhook_check.c)
 #   push        push application and undo (protocol/)
 #   ws_message  the WebSocket envelope and field tables (server/net/ws_*.c)
+#   midi        the Standard MIDI File reader and writer (engine/midi_file.c)
 # Usage: run.sh [SECONDS [NAME...]] (default: all, so the total is about
-# 7 x SECONDS plus the builds). New inputs go to a scratch corpus
+# 8 x SECONDS plus the builds). New inputs go to a scratch corpus
 # $FUZZ_OUT/corpus-NAME (default ./fuzz-out), never into the repository;
 # crashes are written to $FUZZ_OUT/NAME-crash-*. Exit status: 0 clean,
 # non-zero when a fuzzer found a bug (the others still run).
@@ -28,7 +29,7 @@ out=${FUZZ_OUT:-$PWD/fuzz-out}
 CLANG=${CLANG:-clang}
 command -v "$CLANG" >/dev/null || {
     echo "run.sh: $CLANG not found (apt-get install clang)" >&2; exit 2; }
-ALL="decode config multipart http_parse json_body push ws_message webhook_url"
+ALL="decode config multipart http_parse json_body push ws_message webhook_url midi"
 NAMES=${*:-$ALL}
 mkdir -p "$out"
 
@@ -50,6 +51,7 @@ deps() {
         "$(pkg-config --cflags --libs jansson) -lm" ;;
     webhook_url) echo "$top/server/activity/webhook_check.c" \
         "$(pkg-config --cflags --libs libcurl libsodium)" ;;
+    midi) echo "$top/engine/midi_file.c" ;;
     *) echo "run.sh: no fuzzer called $1 (have: $ALL)" >&2; return 1 ;;
     esac
 }
