@@ -10,7 +10,13 @@
  *   gm:    program, bank (128 = GM percussion), gain (dB); only in builds
  *          with FluidSynth (HAVE_FLUIDSYNTH)
  */
+/* HAVE_FLUIDSYNTH comes from the build's config.h; the standalone fuzzer
+ * builds (tests/fuzz/run.sh) have none and so no gm. */
+#if defined(__has_include)
+#if __has_include(<config.h>)
 #include <config.h>
+#endif
+#endif
 
 #include "protocol/instruments.h"
 
