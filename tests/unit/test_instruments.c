@@ -440,7 +440,9 @@ static void test_drum_map_and_choke(void **state)
 
 /* ---- determinism ------------------------------------------------------------------ */
 
-static eng_plan *busy_plan(void)
+/* Three instrument tracks (keys with a reverb, bass, kit) and a clip on
+ * each, no notes yet. */
+static json_t *busy_tracks(void)
 {
     json_t *a = project(SR, 128);
     inst_track(a, "keys", "{'type':'synth','preset':'keys'}");
@@ -451,6 +453,12 @@ static eng_plan *busy_plan(void)
     clip(a, "ck", "keys", 0, 4 * SR, 0);
     clip(a, "cb", "bass", 1000, 4 * SR, 500);
     clip(a, "cd", "kit", 0, 4 * SR, 0);
+    return a;
+}
+
+static eng_plan *busy_plan(void)
+{
+    json_t *a = busy_tracks();
     for (int i = 0; i < 80; i++) {
         note(a, "ck", i * 97, 960 + (i % 5) * 333, 48 + (i * 7) % 36, 40 + i % 80);
         note(a, "cb", i * 240, 200, 28 + (i * 5) % 24, 100);
@@ -568,17 +576,9 @@ static void test_no_alloc(void **state)
     json_decref(probe);
 
     eng_plan *p = busy_plan();
-    json_t *a = project(SR, 128);
     /* the same tracks with other notes (a note edit): adopted without
      * allocating */
-    inst_track(a, "keys", "{'type':'synth','preset':'keys'}");
-    inst_track(a, "bass", "{'type':'synth','preset':'bass','resonance':0.9}");
-    inst_track(a, "kit", "{'type':'drums','tune':2,'decay':1.5,'gain':-3}");
-    add(a, "{'id':'fx1','kind':'effect','track':'keys','order':'a','type':'reverb',"
-           "'params':{'size':0.6,'damping':0.4,'predelay':10,'mix':0.3}}");
-    clip(a, "ck", "keys", 0, 4 * SR, 0);
-    clip(a, "cb", "bass", 1000, 4 * SR, 500);
-    clip(a, "cd", "kit", 0, 4 * SR, 0);
+    json_t *a = busy_tracks();
     for (int i = 0; i < 100; i++) /* 100 at once: voices are stolen */
         note(a, "ck", 1920, 960 * 4, 30 + i % 70, 100);
     note(a, "cd", 1920, 10, 46, 100);
