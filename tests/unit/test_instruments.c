@@ -131,6 +131,19 @@ static eng_plan *plan_of(json_t *a)
     return p;
 }
 
+/* A sine synth (release in s) on track t1, clip c1 = [0, clip_len), one
+ * A4 (pitch 69, vel 100) at tick 0 for len ticks. */
+static eng_plan *sine_plan(double release, int64_t clip_len, long long len)
+{
+    json_t *a = project(SR, 120);
+    char inst[1024];
+    snprintf(inst, sizeof inst, SINE_SYNTH, release);
+    inst_track(a, "t1", inst);
+    clip(a, "c1", "t1", 0, clip_len, 0);
+    note(a, "c1", 0, len, 69, 100);
+    return plan_of(a);
+}
+
 /* Renders [from, from+frames) in blocks; malloc'd interleaved stereo. */
 static float *render(eng_plan *p, int64_t from, int frames, int block)
 {
@@ -263,13 +276,7 @@ static void test_notes_in_plan(void **state)
 static void test_export_keeps_release(void **state)
 {
     (void)state;
-    json_t *a = project(SR, 120);
-    char inst[1024];
-    snprintf(inst, sizeof inst, SINE_SYNTH, 0.3);
-    inst_track(a, "t1", inst);
-    clip(a, "c1", "t1", 0, SR, 0);
-    note(a, "c1", 0, 960 * 4, 69, 100); /* two seconds, cut at one */
-    eng_plan *p = plan_of(a);
+    eng_plan *p = sine_plan(0.3, SR, 960 * 4); /* two seconds, cut at one */
     assert_int_equal(p->end, SR);
     int64_t end = eng_export_end(p, NULL);
     /* -80 dB after 0.3 s x 80/60 = 0.4 s of release */
@@ -284,13 +291,8 @@ static void test_synth_a440(void **state)
 {
     (void)state;
     /* a sine voice: zero crossings over a second */
-    json_t *a = project(SR, 120);
-    char inst[1024];
-    snprintf(inst, sizeof inst, SINE_SYNTH, 0.3);
-    inst_track(a, "t1", inst);
-    clip(a, "c1", "t1", 0, 3 * SR, 0);
-    note(a, "c1", 0, 960 * 4, 69, 100); /* two seconds */
-    eng_plan *p = plan_of(a);
+    eng_plan *p = sine_plan(0.3, 3 * SR, 960 * 4); /* two seconds */
+    json_t *a;
     float *out = render(p, 0, 2 * SR, 512);
     double f = zero_cross_hz(out, SR / 4, SR / 4 + SR);
     assert_true(fabs(f - 440.0) < 1.0);
@@ -438,7 +440,9 @@ static void test_drum_map_and_choke(void **state)
 
 /* ---- determinism ------------------------------------------------------------------ */
 
-static eng_plan *busy_plan(void)
+/* Three instrument tracks (keys with a reverb, bass, kit) and a clip on
+ * each, no notes yet. */
+static json_t *busy_tracks(void)
 {
     json_t *a = project(SR, 128);
     inst_track(a, "keys", "{'type':'synth','preset':'keys'}");
@@ -449,6 +453,12 @@ static eng_plan *busy_plan(void)
     clip(a, "ck", "keys", 0, 4 * SR, 0);
     clip(a, "cb", "bass", 1000, 4 * SR, 500);
     clip(a, "cd", "kit", 0, 4 * SR, 0);
+    return a;
+}
+
+static eng_plan *busy_plan(void)
+{
+    json_t *a = busy_tracks();
     for (int i = 0; i < 80; i++) {
         note(a, "ck", i * 97, 960 + (i % 5) * 333, 48 + (i * 7) % 36, 40 + i % 80);
         note(a, "cb", i * 240, 200, 28 + (i * 5) % 24, 100);
@@ -566,17 +576,9 @@ static void test_no_alloc(void **state)
     json_decref(probe);
 
     eng_plan *p = busy_plan();
-    json_t *a = project(SR, 128);
     /* the same tracks with other notes (a note edit): adopted without
      * allocating */
-    inst_track(a, "keys", "{'type':'synth','preset':'keys'}");
-    inst_track(a, "bass", "{'type':'synth','preset':'bass','resonance':0.9}");
-    inst_track(a, "kit", "{'type':'drums','tune':2,'decay':1.5,'gain':-3}");
-    add(a, "{'id':'fx1','kind':'effect','track':'keys','order':'a','type':'reverb',"
-           "'params':{'size':0.6,'damping':0.4,'predelay':10,'mix':0.3}}");
-    clip(a, "ck", "keys", 0, 4 * SR, 0);
-    clip(a, "cb", "bass", 1000, 4 * SR, 500);
-    clip(a, "cd", "kit", 0, 4 * SR, 0);
+    json_t *a = busy_tracks();
     for (int i = 0; i < 100; i++) /* 100 at once: voices are stolen */
         note(a, "ck", 1920, 960 * 4, 30 + i % 70, 100);
     note(a, "cd", 1920, 10, 46, 100);
