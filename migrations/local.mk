@@ -3,7 +3,8 @@
 # Append new files; never edit or reorder applied ones.
 MIGRATIONS = \
 	migrations/0001_initial.sql \
-	migrations/0002_ops_client.sql
+	migrations/0002_ops_client.sql \
+	migrations/0003_links.sql
 
 EXTRA_DIST += $(MIGRATIONS) build-aux/embed-migrations.sh
 nodist_libserver_la_SOURCES += server/core/migrations_gen.c

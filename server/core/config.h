@@ -60,6 +60,8 @@ struct srv_config {
     /* notes and instruments: fields go here */
     /* instrument rendering and audition: fields go here */
     /* share links and guests: fields go here */
+    int64_t guest_session_hours;  /* longest a guest session lives (168) */
+    int64_t links_per_project;    /* share links a project may have (200) */
     /* activity and webhooks: fields go here */
     /* listening and delivery: fields go here */
 };
