@@ -21,6 +21,7 @@ import { createTransport } from './transport.js';
 import { createComments } from './comments.js';
 import { createHistory } from './history.js';
 import { openExport } from './exportdlg.js';
+import { shareLinksDialog } from './share.js';
 
 /** Opens the studio for projectId in root; returns {close}. */
 export function openStudio(root, projectId, user, { go, logout }) {
@@ -68,6 +69,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
   const addBusBtn = h('button', { 'aria-label': 'Add bus', title: 'Add bus (B)', onclick: () => addTrack('bus') }, '+ Bus');
   const mixBtn = h('button.toggle', { 'aria-label': 'Show the mixer', title: 'Mixer (X)', 'aria-pressed': 'true', onclick: () => toggleMixer() }, 'Mixer');
   const shareBtn = h('button', { 'aria-label': 'Members and invites', onclick: () => membersDialog(projectId, S.doc.project.name, session.user || user) }, 'Share');
+  const linksBtn = h('button', { 'aria-label': 'Share links', title: 'Share a link with people who have no account', onclick: () => shareLinksDialog(projectId, S.doc.project.name, [...hist.versions.values()]) }, '🔗');
   const status = h('span.status', { role: 'status', 'aria-live': 'polite' }, 'connecting');
   const roleTag = h('span.role');
   const uploads = createUploads(S);
@@ -120,7 +122,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     h('div.group.edit', {}, addTrackBtn, addBusBtn, uploads.pickerButton()),
     h('span.grow'),
     presence.avatars, status,
-    h('div.group', {}, mixBtn, shareBtn,
+    h('div.group', {}, mixBtn, shareBtn, linksBtn,
       h('button', { 'aria-label': 'Keyboard shortcuts', title: 'Shortcuts (?)', onclick: () => showHelp() }, '?'),
       h('button', { 'aria-label': 'Sign out', title: 'Sign out', onclick: logout }, 'Sign out')));
 
@@ -186,6 +188,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     for (const el of [title, tempo, meterN, meterD, undoBtn, redoBtn, addTrackBtn, addBusBtn]) el.disabled = ro;
     for (const el of topbar.querySelectorAll('.edit button')) el.disabled = ro;
     shareBtn.classList.toggle('hidden', session.role !== 'owner');
+    linksBtn.classList.toggle('hidden', session.role !== 'owner');
   }
 
   function refresh(touched, remote) {
