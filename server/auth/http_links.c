@@ -35,8 +35,6 @@
 #include "server/core/writer.h"
 #include "server/net/http.h"
 
-#define MAX_USES_MAX 1000000LL
-
 enum ljob_kind { LJ_CREATE, LJ_REVOKE, LJ_SESSION };
 
 /* One request on its way through the workers and the writer. */
@@ -313,139 +311,29 @@ static enum srv_http_result on_pool(struct ljob *j, srv_job_fn work,
 
 /* ---- create ---- */
 
-static size_t utf8_chars(const char *s)
+/* The version a create names: its name and revision from the database;
+ * false with resp filled (400) when the project has no such version. */
+static bool find_version(struct srv_http_req *req, struct srv_link *l,
+                         struct srv_http_resp *resp)
 {
-    size_t n = 0;
+    sqlite3_stmt *st;
+    bool found = false;
 
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
-/* Reads the body of a create into j->link / j->password; false with resp
- * filled (400, naming the field). */
-static bool parse_create(struct srv_http_req *req, json_t *body,
-                         struct ljob *j, struct srv_http_resp *resp)
-{
-    static const char *const known[] = {"rights", "version", "pinned",
-                                        "expires_at", "max_uses",
-                                        "password", "label"};
-    struct srv_link *l = &j->link;
-    const char *key;
-    json_t *v;
-
-    json_object_foreach(body, key, v) {
-        bool ok = false;
-        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-            ok = ok || strcmp(key, known[i]) == 0;
-        if (!ok) {
-            srv_http_error(resp, PROTO_INVALID_VALUE, 400,
-                           "unknown field \"%.40s\" (a link has rights, "
-                           "version, pinned, expires_at, max_uses, password "
-                           "and label)", key);
-            return false;
-        }
+    st = store_prepare(req->srv->db,
+                       "SELECT name, rev FROM versions WHERE id = ?1"
+                       " AND project_id = ?2",
+                       STORE_ARGS(l->version_id, l->project_id), NULL, 0);
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        found = true;
+        store_col_copy(l->version_name, sizeof l->version_name, st, 0);
+        l->version_rev = sqlite3_column_int64(st, 1);
     }
-    v = json_object_get(body, "rights");
-    if (v && !json_is_array(v)) {
+    sqlite3_finalize(st);
+    if (!found)
         srv_http_error(resp, PROTO_INVALID_VALUE, 400,
-                       "rights must be an array of \"listen\", \"comment\" "
-                       "and \"download\"");
-        return false;
-    }
-    for (size_t i = 0; v && i < json_array_size(v); i++) {
-        const char *r = json_string_value(json_array_get(v, i));
-        if (r && strcmp(r, "listen") == 0)
-            continue;
-        if (r && strcmp(r, "comment") == 0)
-            l->can_comment = true;
-        else if (r && strcmp(r, "download") == 0)
-            l->can_download = true;
-        else {
-            srv_http_error(resp, PROTO_INVALID_VALUE, 400,
-                           "rights: unknown right \"%.40s\" (use listen, "
-                           "comment and download)", r ? r : "(not a string)");
-            return false;
-        }
-    }
-    v = json_object_get(body, "version");
-    if (v && !json_is_null(v)) {
-        const char *vid = json_string_value(v);
-        sqlite3_stmt *st;
-        bool found = false;
-        if (!vid || strlen(vid) >= sizeof l->version_id) {
-            srv_http_error(resp, PROTO_INVALID_VALUE, 400,
-                           "version must be a version id or null");
-            return false;
-        }
-        st = store_prepare(req->srv->db,
-                           "SELECT name, rev FROM versions WHERE id = ?1"
-                           " AND project_id = ?2",
-                           STORE_ARGS(vid, l->project_id), NULL, 0);
-        if (st && sqlite3_step(st) == SQLITE_ROW) {
-            found = true;
-            store_col_copy(l->version_name, sizeof l->version_name, st, 0);
-            l->version_rev = sqlite3_column_int64(st, 1);
-        }
-        sqlite3_finalize(st);
-        if (!found) {
-            srv_http_error(resp, PROTO_INVALID_VALUE, 400,
-                           "version: this project has no version %.64s", vid);
-            return false;
-        }
-        snprintf(l->version_id, sizeof l->version_id, "%s", vid);
-        l->pinned = true; /* a version pins unless "pinned": false */
-    }
-    v = json_object_get(body, "pinned");
-    if (v && !json_is_boolean(v)) {
-        srv_http_error(resp, PROTO_INVALID_VALUE, 400,
-                       "pinned must be true or false");
-        return false;
-    }
-    if (v)
-        l->pinned = json_is_true(v) && l->version_id[0];
-    v = json_object_get(body, "expires_at");
-    if (v && !json_is_null(v) &&
-        (!json_is_integer(v) || json_integer_value(v) < 1)) {
-        srv_http_error(resp, PROTO_INVALID_VALUE, 400,
-                       "expires_at must be a time in milliseconds since "
-                       "1970 (an integer) or null");
-        return false;
-    }
-    l->expires_at = json_is_integer(v) ? json_integer_value(v) : 0;
-    v = json_object_get(body, "max_uses");
-    if (v && !json_is_null(v) &&
-        (!json_is_integer(v) || json_integer_value(v) < 1 ||
-         json_integer_value(v) > MAX_USES_MAX)) {
-        srv_http_error(resp, PROTO_INVALID_VALUE, 400,
-                       "max_uses must be an integer from 1 to %lld or null",
-                       MAX_USES_MAX);
-        return false;
-    }
-    l->max_uses = json_is_integer(v) ? json_integer_value(v) : 0;
-    v = json_object_get(body, "password");
-    if (v && !json_is_null(v) &&
-        (!json_is_string(v) || json_string_length(v) < 1 ||
-         json_string_length(v) > SRV_PASSWORD_MAX)) {
-        srv_http_error(resp, PROTO_INVALID_VALUE, 400,
-                       "password must be a string of 1 to %d bytes or null",
-                       SRV_PASSWORD_MAX);
-        return false;
-    }
-    if (json_is_string(v))
-        snprintf(j->password, sizeof j->password, "%s", json_string_value(v));
-    v = json_object_get(body, "label");
-    if (v && !json_is_null(v) &&
-        (!json_is_string(v) ||
-         utf8_chars(json_string_value(v)) > SRV_LINK_LABEL_MAX)) {
-        srv_http_error(resp, PROTO_INVALID_VALUE, 400,
-                       "label must be a string of at most %d characters",
-                       SRV_LINK_LABEL_MAX);
-        return false;
-    }
-    if (json_is_string(v))
-        snprintf(l->label, sizeof l->label, "%s", json_string_value(v));
-    return true;
+                       "version: this project has no version %.64s",
+                       l->version_id);
+    return found;
 }
 
 static enum srv_http_result h_link_create(struct srv_http_req *req,
@@ -453,6 +341,7 @@ static enum srv_http_result h_link_create(struct srv_http_req *req,
 {
     json_t *body;
     struct ljob *j;
+    char err[256];
     enum srv_http_result r = SRV_HTTP_DONE;
 
     if (!(body = srv_http_body_json(req, resp)))
@@ -461,8 +350,14 @@ static enum srv_http_result h_link_create(struct srv_http_req *req,
         goto out;
     snprintf(j->link.project_id, sizeof j->link.project_id, "%s",
              req->params[0]);
-    j->link.version_rev = -1;
-    if (!parse_create(req, body, j, resp)) {
+    if (srv_link_parse_create(body, &j->link, j->password,
+                              sizeof j->password, err, sizeof err) !=
+            PROTO_OK) {
+        srv_http_error(resp, PROTO_INVALID_VALUE, 400, "%s", err);
+        ljob_free(j);
+        goto out;
+    }
+    if (j->link.version_id[0] && !find_version(req, &j->link, resp)) {
         ljob_free(j);
         goto out;
     }
@@ -563,50 +458,27 @@ static enum srv_http_result h_link_info(struct srv_http_req *req,
     return srv_http_json(resp, 200, json_pack("{s:o}", "link", guest_view(&l)));
 }
 
-/* A guest's name: 1 to SRV_GUEST_NAME_MAX characters, no control
- * characters. */
-static bool name_ok(const char *name)
-{
-    size_t n = name ? utf8_chars(name) : 0;
-
-    if (n < 1 || n > SRV_GUEST_NAME_MAX)
-        return false;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return false;
-    return name[0] != ' ';
-}
-
 static enum srv_http_result h_link_session(struct srv_http_req *req,
                                            struct srv_http_resp *resp)
 {
-    json_t *body, *pw;
+    json_t *body;
     struct ljob *j = NULL;
     enum srv_link_state s;
-    const char *name;
+    bool has_pw = false;
+    char err[256];
     enum srv_http_result r = SRV_HTTP_DONE;
     long long hours;
 
     if (!(body = srv_http_body_json(req, resp)))
         return SRV_HTTP_DONE;
-    name = json_string_value(json_object_get(body, "name"));
-    pw = json_object_get(body, "password");
-    if (!name_ok(name)) {
-        srv_http_error(resp, PROTO_INVALID_VALUE, 400,
-                       "name must be a string of 1 to %d characters (no "
-                       "control characters, not starting with a space)",
-                       SRV_GUEST_NAME_MAX);
-        goto out;
-    }
-    if (pw && !json_is_null(pw) &&
-        (!json_is_string(pw) || json_string_length(pw) > SRV_PASSWORD_MAX)) {
-        srv_http_error(resp, PROTO_INVALID_VALUE, 400,
-                       "password must be a string of at most %d bytes or "
-                       "null", SRV_PASSWORD_MAX);
-        goto out;
-    }
     if (!(j = ljob_new(req, resp, LJ_SESSION)))
         goto out;
+    if (srv_link_parse_session(body, j->name, sizeof j->name, j->password,
+                               sizeof j->password, &has_pw, err,
+                               sizeof err) != PROTO_OK) {
+        srv_http_error(resp, PROTO_INVALID_VALUE, 400, "%s", err);
+        goto out;
+    }
     if (!link_of_token(req, &j->link, resp))
         goto out;
     s = srv_link_state(&j->link, j->now);
@@ -614,7 +486,6 @@ static enum srv_http_result h_link_session(struct srv_http_req *req,
         refuse_state(resp, s);
         goto out;
     }
-    snprintf(j->name, sizeof j->name, "%s", name);
     store_new_id(j->user_id, sizeof j->user_id, SRV_GUEST_ID_PREFIX);
     srv_auth_token_new(j->token);
     srv_auth_token_hash(j->token, j->token_hash);
@@ -631,14 +502,13 @@ static enum srv_http_result h_link_session(struct srv_http_req *req,
     snprintf(j->limit_key, sizeof j->limit_key, "link:%s", j->link.id);
     if (srv_auth_limit_check(req, j->limit_key, resp) != 0)
         goto out;
-    if (!json_is_string(pw) || json_string_length(pw) == 0) {
+    if (!has_pw) {
         srv_http_json(resp, 401,
                       err_json(PROTO_UNAUTHORIZED,
                                "this share link needs a password: send it "
                                "as \"password\"", SRV_LINK_ACTIVE));
         goto out;
     }
-    snprintf(j->password, sizeof j->password, "%s", json_string_value(pw));
     r = on_pool(j, verify_work, verify_done, resp);
     j = NULL;
 out:

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "protocol/errors.h"
 #include "server/auth/auth.h"
@@ -64,6 +65,32 @@ struct srv_guest {
     char name[SRV_GUEST_NAME_MAX * 4 + 1];
     struct srv_link link;
 };
+
+/* ---- link_parse.c: the request bodies (pure; any thread) ---- */
+
+/* Characters (UTF-8 code points) of s; 0 for NULL. */
+size_t srv_link_utf8_chars(const char *s);
+
+/* Is `name` a guest's name: 1 to SRV_GUEST_NAME_MAX characters, no control
+ * characters, not starting with a space? */
+bool srv_link_name_ok(const char *name);
+
+/* Reads the owner's create body {"rights","version","pinned","expires_at",
+ * "max_uses","password","label"} into l (rights, version_id, pinned,
+ * expires_at, max_uses, label; version_rev -1: the caller looks the
+ * version up) and password (pwlen bytes; "" for none). PROTO_OK, or
+ * PROTO_INVALID_VALUE with err naming the field and its limit (an unknown
+ * field too). */
+proto_code srv_link_parse_create(json_t *body, struct srv_link *l,
+                                 char *password, size_t pwlen, char *err,
+                                 size_t errlen);
+
+/* Reads a guest's session body {"name","password"}: name (namelen bytes)
+ * and, when a non-empty password is given, password with *has_pw true.
+ * PROTO_OK or PROTO_INVALID_VALUE with err naming the field. */
+proto_code srv_link_parse_session(json_t *body, char *name, size_t namelen,
+                                  char *password, size_t pwlen, bool *has_pw,
+                                  char *err, size_t errlen);
 
 /* ---- links.c: reads (any connection of the calling thread) ---- */
 

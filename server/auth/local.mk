@@ -15,5 +15,6 @@ libserver_la_SOURCES += \
 	server/auth/http_sessions.c \
 	server/auth/links.h \
 	server/auth/links.c \
+	server/auth/link_parse.c \
 	server/auth/http_links.c \
 	server/auth/guest.c
