@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { addMember, connect, http, join, makeProject, makeUser, sleep, startServer } from './harness.mjs';
+import { addMember, cli, connect, http, join, makeProject, makeUser, sleep, startServer } from './harness.mjs';
 import { makeSong } from './preview_lib.mjs';
 
 let server; let song; let ben; let dan; let other; let otherProject;
@@ -251,6 +251,11 @@ test('max_uses: each session is a use; past it 410 used_up', async () => {
   const row = (await owner('GET', '/links')).json.links.find((l) => l.id === link.id);
   assert.equal(row.uses, 2);
   assert.equal(row.state, 'used_up');
+  // guests are users of their own kind: `mixroom user list` shows accounts only
+  const users = cli(['user', 'list'], { dataDir: server.dataDir });
+  assert.equal(users.status, 0, users.stderr);
+  assert.match(users.stdout, /\bana\b/);
+  assert.doesNotMatch(users.stdout, /guest~/);
 });
 
 test('password: missing and wrong refused, right accepted, failures rate-limited', async () => {
