@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "server/auth/auth_db.h"
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
 #include "server/core/writer.h"
@@ -264,42 +265,62 @@ proto_code srv_linkdb_insert(sqlite3 *db, const struct srv_link *l,
     return rc;
 }
 
+/* Runs one statement with text args to completion; false with err filled
+ * (the database's message) when it fails. */
+static bool run(sqlite3 *db, const char *sql, const char *const *args,
+                char *err, size_t errlen)
+{
+    sqlite3_stmt *st = store_prepare(db, sql, args, NULL, 0);
+    bool ok = st && store_step_done(st, NULL, 0) == 0;
+
+    if (!ok)
+        db_fail(db, err, errlen);
+    sqlite3_finalize(st);
+    return ok;
+}
+
 proto_code srv_linkdb_revoke(sqlite3 *db, const char *project_id,
                              const char *link_id, long long now, char *err,
                              size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    proto_code rc = PROTO_INTERNAL;
     char at[32];
 
     assert(store_on_writer_thread());
     snprintf(at, sizeof at, "%lld", now);
-    st = store_prepare(db,
-                       "UPDATE links SET revoked_at = COALESCE(revoked_at,"
-                       " CAST(?3 AS INTEGER)) WHERE id = ?1 AND"
-                       " project_id = ?2",
-                       STORE_ARGS(link_id, project_id, at), NULL, 0);
-    if (!st || sqlite3_step(st) != SQLITE_DONE)
-        goto out;
+    if (!run(db,
+             "UPDATE links SET revoked_at = COALESCE(revoked_at,"
+             " CAST(?3 AS INTEGER)) WHERE id = ?1 AND project_id = ?2",
+             STORE_ARGS(link_id, project_id, at), err, errlen))
+        return PROTO_INTERNAL;
     if (sqlite3_changes(db) == 0) {
         snprintf(err, errlen, "project %s has no share link %s", project_id,
                  link_id);
-        rc = PROTO_NOT_FOUND;
-        goto out;
+        return PROTO_NOT_FOUND;
+    }
+    if (!run(db,
+             "DELETE FROM sessions WHERE user_id IN"
+             " (SELECT user_id FROM guests WHERE link_id = ?1)",
+             STORE_ARGS(link_id), err, errlen))
+        return PROTO_INTERNAL;
+    return PROTO_OK;
+}
+
+/* Why link_id took no use at now: its state (revoked if it is gone). */
+static enum srv_link_state refusal(sqlite3 *db, const char *link_id,
+                                   long long now)
+{
+    sqlite3_stmt *st = store_prepare(db, "SELECT " LINK_COLS LINK_FROM
+                                         " WHERE l.id = ?1",
+                                     STORE_ARGS(link_id), NULL, 0);
+    enum srv_link_state s = SRV_LINK_REVOKED; /* gone meanwhile */
+    struct srv_link l;
+
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        link_row(st, 0, &l);
+        s = srv_link_state(&l, now);
     }
     sqlite3_finalize(st);
-    st = store_prepare(db,
-                       "DELETE FROM sessions WHERE user_id IN"
-                       " (SELECT user_id FROM guests WHERE link_id = ?1)",
-                       STORE_ARGS(link_id), NULL, 0);
-    if (!st || sqlite3_step(st) != SQLITE_DONE)
-        goto out;
-    rc = PROTO_OK;
-out:
-    if (rc == PROTO_INTERNAL) /* a statement failed */
-        db_fail(db, err, errlen);
-    sqlite3_finalize(st);
-    return rc;
+    return s == SRV_LINK_ACTIVE ? SRV_LINK_REVOKED : s;
 }
 
 proto_code srv_linkdb_guest_start(sqlite3 *db, const char *link_id,
@@ -309,8 +330,6 @@ proto_code srv_linkdb_guest_start(sqlite3 *db, const char *link_id,
                                   enum srv_link_state *state, char *err,
                                   size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    proto_code rc = PROTO_INTERNAL;
     char at[32], uname[64], display[SRV_GUEST_NAME_MAX * 4 + 16];
 
     assert(store_on_writer_thread());
@@ -318,71 +337,33 @@ proto_code srv_linkdb_guest_start(sqlite3 *db, const char *link_id,
     snprintf(at, sizeof at, "%lld", now);
     /* One use, only while the link is active: checked and counted in one
      * statement, so two guests cannot both take the last use. */
-    st = store_prepare(db,
-                       "UPDATE links SET uses = uses + 1 WHERE id = ?1 AND"
-                       " revoked_at IS NULL AND (expires_at IS NULL OR"
-                       " expires_at > CAST(?2 AS INTEGER)) AND"
-                       " (max_uses IS NULL OR uses < max_uses)",
-                       STORE_ARGS(link_id, at), NULL, 0);
-    if (!st || sqlite3_step(st) != SQLITE_DONE)
-        goto out;
+    if (!run(db,
+             "UPDATE links SET uses = uses + 1 WHERE id = ?1 AND"
+             " revoked_at IS NULL AND (expires_at IS NULL OR"
+             " expires_at > CAST(?2 AS INTEGER)) AND"
+             " (max_uses IS NULL OR uses < max_uses)",
+             STORE_ARGS(link_id, at), err, errlen))
+        return PROTO_INTERNAL;
     if (sqlite3_changes(db) == 0) {
-        struct srv_link l;
-        sqlite3_finalize(st);
-        st = store_prepare(db, "SELECT " LINK_COLS LINK_FROM
-                               " WHERE l.id = ?1",
-                           STORE_ARGS(link_id), NULL, 0);
-        if (!st)
-            goto out;
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            link_row(st, 0, &l);
-            *state = srv_link_state(&l, now);
-        }
-        if (*state == SRV_LINK_ACTIVE)
-            *state = SRV_LINK_REVOKED; /* gone meanwhile */
+        *state = refusal(db, link_id, now);
         snprintf(err, errlen, "%s", srv_link_state_message(*state));
-        rc = PROTO_FORBIDDEN;
-        goto out;
+        return PROTO_FORBIDDEN;
     }
-    sqlite3_finalize(st);
     snprintf(uname, sizeof uname, SRV_GUEST_NAME_PREFIX "%s", guest_id);
     snprintf(display, sizeof display, "%s (guest)", name);
     /* '!' is no encoded hash: crypto_pwhash_str_verify always refuses it,
      * so a guest's user can never log in with a password. */
-    st = store_prepare(db,
-                       "INSERT INTO users (id, name, display_name, pw_hash,"
-                       " created_at) VALUES (?1, ?2, ?3, '!',"
-                       " CAST(?4 AS INTEGER))",
-                       STORE_ARGS(guest_id, uname, display, at), NULL, 0);
-    if (!st || sqlite3_step(st) != SQLITE_DONE)
-        goto out;
-    sqlite3_finalize(st);
-    st = store_prepare(db,
-                       "INSERT INTO guests (user_id, link_id, name,"
-                       " created_at) VALUES (?1, ?2, ?3, CAST(?4 AS INTEGER))",
-                       STORE_ARGS(guest_id, link_id, name, at), NULL, 0);
-    if (!st || sqlite3_step(st) != SQLITE_DONE)
-        goto out;
-    sqlite3_finalize(st);
-    st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO sessions (token_hash, user_id,"
-                           " created_at, expires_at, last_seen)"
-                           " VALUES (?1, ?2, ?3, ?4, ?3)",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto out;
-    sqlite3_bind_blob(st, 1, token_hash, SRV_TOKEN_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, guest_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, now);
-    sqlite3_bind_int64(st, 4, expires);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto out;
-    rc = PROTO_OK;
-out:
-    if (rc == PROTO_INTERNAL) /* a statement failed */
-        db_fail(db, err, errlen);
-    sqlite3_finalize(st);
-    return rc;
+    if (!run(db,
+             "INSERT INTO users (id, name, display_name, pw_hash,"
+             " created_at) VALUES (?1, ?2, ?3, '!', CAST(?4 AS INTEGER))",
+             STORE_ARGS(guest_id, uname, display, at), err, errlen) ||
+        !run(db,
+             "INSERT INTO guests (user_id, link_id, name, created_at)"
+             " VALUES (?1, ?2, ?3, CAST(?4 AS INTEGER))",
+             STORE_ARGS(guest_id, link_id, name, at), err, errlen))
+        return PROTO_INTERNAL;
+    return srv_authdb_session_insert(db, token_hash, guest_id, now, expires,
+                                     err, errlen);
 }
 
 proto_code srv_linkdb_download(sqlite3 *db, const char *link_id,
@@ -390,20 +371,14 @@ proto_code srv_linkdb_download(sqlite3 *db, const char *link_id,
                                const char *format, long long now, char *err,
                                size_t errlen)
 {
-    sqlite3_stmt *st;
     char at[32];
-    proto_code rc = PROTO_OK;
 
     assert(store_on_writer_thread());
     snprintf(at, sizeof at, "%lld", now);
-    st = store_prepare(db,
-                       "INSERT INTO link_downloads (link_id, user_id, name,"
-                       " format, at) VALUES (?1, ?2, ?3, ?4,"
-                       " CAST(?5 AS INTEGER))",
-                       STORE_ARGS(link_id, user_id, name, format, at), NULL,
-                       0);
-    if (!st || sqlite3_step(st) != SQLITE_DONE)
-        rc = db_fail(db, err, errlen);
-    sqlite3_finalize(st);
-    return rc;
+    return run(db,
+               "INSERT INTO link_downloads (link_id, user_id, name, format,"
+               " at) VALUES (?1, ?2, ?3, ?4, CAST(?5 AS INTEGER))",
+               STORE_ARGS(link_id, user_id, name, format, at), err, errlen)
+               ? PROTO_OK
+               : PROTO_INTERNAL;
 }
