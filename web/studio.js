@@ -15,13 +15,13 @@ import { createUploads } from './upload.js';
 import { createPresence } from './presence.js';
 import { splitAtPlayhead, duplicateSelected, deleteSelected, renameClip } from './clipedit.js';
 import { membersDialog } from './projects.js';
+import { shareLinksDialog } from './share.js';
 import { orderBetween } from './order.js';
 import { newId } from './doc.js';
 import { createTransport } from './transport.js';
 import { createComments } from './comments.js';
 import { createHistory } from './history.js';
 import { openExport } from './exportdlg.js';
-import { shareLinksDialog } from './share.js';
 
 /** Opens the studio for projectId in root; returns {close}. */
 export function openStudio(root, projectId, user, { go, logout }) {
@@ -122,8 +122,8 @@ export function openStudio(root, projectId, user, { go, logout }) {
     h('div.group.edit', {}, addTrackBtn, addBusBtn, uploads.pickerButton()),
     h('span.grow'),
     presence.avatars, status,
-    h('div.group', {}, mixBtn, shareBtn, linksBtn,
-      h('button', { 'aria-label': 'Keyboard shortcuts', title: 'Shortcuts (?)', onclick: () => showHelp() }, '?'),
+    h('div.group', {}, mixBtn, shareBtn,
+      linksBtn, h('button', { 'aria-label': 'Keyboard shortcuts', title: 'Shortcuts (?)', onclick: () => showHelp() }, '?'),
       h('button', { 'aria-label': 'Sign out', title: 'Sign out', onclick: logout }, 'Sign out')));
 
   // ---- clip inspector ----
