@@ -5,11 +5,13 @@
 // non-silent audio) and leaves a comment that the owner, signed in in
 // another context, sees live, marked as a guest; the guest replies; the
 // owner revokes the link in the dialog and the guest page says so at
-// once. Screenshots: guest-join, guest-page, share-dialog.
+// once; a link with a password asks for it and says when it is wrong.
+// Screenshots: guest-join, guest-page, share-dialog, guest-password.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newPage, assertNoErrors, signIn, openProject, waitDoc, shot } from './lib.mjs';
 import { setupStudio } from './fixture.mjs';
+import { http } from '../integration/harness.mjs';
 
 let F, browser, owner, guest;
 const RATE = 48000;
@@ -103,4 +105,32 @@ test('revoking the link in the dialog ends the guest page at once', async () => 
   await owner.waitForFunction(() => /revoked/.test(document.querySelector('.share-links tbody tr[data-link]')?.innerText || ''));
   await guest.getByText('This link cannot be opened').waitFor({ timeout: 5000 });
   assertNoErrors(owner);
+});
+
+test('a link with a password: the page asks for it, says when it is wrong, opens with the right one', async () => {
+  const r = await http(F.server, 'POST', `/api/projects/${F.project}/links`, { token: F.ana.token, body: { rights: ['listen'], password: 'open sesame', label: 'Locked' } });
+  assert.equal(r.status, 201, r.text);
+  const page = await newPage(browser, F.server);
+  try {
+    await page.goto(r.json.link.url);
+    await page.waitForSelector('#guest-password');
+    await page.fill('#guest-name', 'Rita');
+    await page.fill('#guest-password', 'open sesame?');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByText(/wrong password/).waitFor();
+    await shot(page, 'guest-password');
+    assert.equal(await page.evaluate(() => !!window.mixroom), false, 'no session with a wrong password');
+    await page.fill('#guest-password', 'open sesame');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await waitDoc(page, () => window.mixroom && window.mixroom.session.status === 'online', null, 10000);
+    assert.equal(await page.locator('.gcomposer').count(), 0, 'no composer without the comment right');
+    assert.equal(await page.getByRole('button', { name: 'Download' }).count(), 0, 'no download without the right');
+    // a reload keeps the guest session (sessionStorage), without asking again
+    await page.reload();
+    await waitDoc(page, () => window.mixroom && window.mixroom.session.status === 'online', null, 10000);
+    assert.equal(await page.locator('#guest-name').count(), 0);
+    // the 401 of the wrong password is the only console error (a failed fetch)
+    page.errors = page.errors.filter((e) => !/401/.test(e));
+    assertNoErrors(page);
+  } finally { await page.context_.close(); }
 });
