@@ -4,6 +4,7 @@
 MIGRATIONS = \
 	migrations/0001_initial.sql \
 	migrations/0002_ops_client.sql \
+	migrations/0003_links.sql \
 	migrations/0004_activity.sql
 
 EXTRA_DIST += $(MIGRATIONS) build-aux/embed-migrations.sh

@@ -16,7 +16,8 @@ export class ApiError extends Error {
 // in the console as a failed request).
 const HINT = 'mixroom.signedIn';
 
-async function request(method, path, body) {
+/** A JSON request with the session cookie; throws ApiError on failure. */
+export async function request(method, path, body) {
   const opts = { method, headers: {}, credentials: 'same-origin' };
   if (body !== undefined) {
     opts.headers['content-type'] = 'application/json';

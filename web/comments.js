@@ -75,7 +75,9 @@ export function createComments(S, tl) {
   const changes = new Map();  // comment id -> [summary] (loaded on demand)
   const filt = { status: 'open', mine: false, track: '' };
 
-  const nameOf = (uid) => { const m = session.member(uid); return m ? m.display_name || m.name : uid || '?'; };
+  // a share link's guest is no member: its comments carry author_name ("Sam (guest)")
+  const guestName = (uid) => [...session.comments.values()].find((c) => c.author === uid && c.author_name)?.author_name;
+  const nameOf = (uid) => { const m = session.member(uid); return m ? m.display_name || m.name : guestName(uid) || uid || '?'; };
   const list = () => [...session.comments.values()];
   const roots = () => list().filter((c) => !c.parent).sort((a, b) => a.at - b.at || a.created_at - b.created_at);
   const repliesOf = (id) => list().filter((c) => c.parent === id).sort((a, b) => (a.created_at || 0) - (b.created_at || 0));
@@ -209,7 +211,7 @@ export function createComments(S, tl) {
   }
 
   function message(c, isReply) {
-    const who = h('span.author', {}, nameOf(c.author));
+    const who = h(`span.author${c.guest ? '.guest' : ''}`, { title: c.guest ? 'A guest of a share link' : null }, nameOf(c.author));
     who.style.color = S.colorOf(c.author);
     return h('div.cmsg', { dataset: { comment: c.id } },
       h('div.chead', {}, who, h('span.dim', { title: c.created_at ? new Date(c.created_at).toLocaleString() : '' }, fmtAgo(c.created_at)),

@@ -15,6 +15,7 @@ import { createUploads } from './upload.js';
 import { createPresence } from './presence.js';
 import { splitAtPlayhead, duplicateSelected, deleteSelected, renameClip } from './clipedit.js';
 import { membersDialog } from './projects.js';
+import { shareLinksDialog } from './share.js';
 import { orderBetween } from './order.js';
 import { newId } from './doc.js';
 import { createTransport } from './transport.js';
@@ -69,6 +70,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
   const addBusBtn = h('button', { 'aria-label': 'Add bus', title: 'Add bus (B)', onclick: () => addTrack('bus') }, '+ Bus');
   const mixBtn = h('button.toggle', { 'aria-label': 'Show the mixer', title: 'Mixer (X)', 'aria-pressed': 'true', onclick: () => toggleMixer() }, 'Mixer');
   const shareBtn = h('button', { 'aria-label': 'Members and invites', onclick: () => membersDialog(projectId, S.doc.project.name, session.user || user) }, 'Share');
+  const linksBtn = h('button', { 'aria-label': 'Share links', title: 'Share a link with people who have no account', onclick: () => shareLinksDialog(projectId, S.doc.project.name, [...hist.versions.values()]) }, '🔗');
   const status = h('span.status', { role: 'status', 'aria-live': 'polite' }, 'connecting');
   const roleTag = h('span.role');
   const uploads = createUploads(S);
@@ -131,7 +133,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     h('span.grow'),
     notes.el, presence.avatars, status,
     h('div.group', {}, mixBtn, shareBtn,
-      h('button', { 'aria-label': 'Keyboard shortcuts', title: 'Shortcuts (?)', onclick: () => showHelp() }, '?'),
+      linksBtn, h('button', { 'aria-label': 'Keyboard shortcuts', title: 'Shortcuts (?)', onclick: () => showHelp() }, '?'),
       h('button', { 'aria-label': 'Sign out', title: 'Sign out', onclick: logout }, 'Sign out')));
 
   // ---- clip inspector ----
@@ -196,6 +198,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     for (const el of [title, tempo, meterN, meterD, undoBtn, redoBtn, addTrackBtn, addBusBtn]) el.disabled = ro;
     for (const el of topbar.querySelectorAll('.edit button')) el.disabled = ro;
     shareBtn.classList.toggle('hidden', session.role !== 'owner');
+    linksBtn.classList.toggle('hidden', session.role !== 'owner');
   }
 
   function refresh(touched, remote) {

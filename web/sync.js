@@ -73,7 +73,8 @@ export class Session extends EventTarget {
     this.setStatus(this.rev === null ? 'connecting' : 'reconnecting');
     ws.onopen = () => {
       const id = this.nextId++;
-      ws.send(JSON.stringify({ type: 'hello', id, project: this.projectId, client: this.clientId, since: this.rev }));
+      // a share link's guest page carries its guest token (no cookie)
+      ws.send(JSON.stringify({ type: 'hello', id, project: this.projectId, client: this.clientId, since: this.rev, ...(this.token ? { token: this.token } : {}) }));
     };
     ws.onmessage = (ev) => {
       if (typeof ev.data !== 'string') { if (this.onBinary) this.onBinary(ev.data); return; }
@@ -351,6 +352,7 @@ export class Session extends EventTarget {
 
   /** Sends presence (merged with the last state), at most every 50 ms. */
   sendPresence(partial) {
+    if (this.role === 'guest') return; // a guest's presence is not shared
     Object.assign(this.presenceState, partial);
     const now = Date.now();
     const flush = () => {

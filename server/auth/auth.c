@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "server/auth/auth_internal.h"
+#include "server/auth/links.h"
 #include "server/net/http.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
@@ -286,6 +287,12 @@ out:
     return rc;
 }
 
+bool srv_auth_is_guest_id(const char *user_id)
+{
+    return user_id && strncmp(user_id, SRV_GUEST_ID_PREFIX,
+                              strlen(SRV_GUEST_ID_PREFIX)) == 0;
+}
+
 int srv_auth_member_role(sqlite3 *db, const char *project_id,
                          const char *user_id)
 {
@@ -294,6 +301,8 @@ int srv_auth_member_role(sqlite3 *db, const char *project_id,
 
     if (!project_id || !user_id || !*project_id || !*user_id)
         return SRV_ROLE_NONE;
+    if (srv_auth_is_guest_id(user_id)) /* never a member: its link's role */
+        return srv_guest_role(db, project_id, user_id);
     if (store_query_text(db,
                          "SELECT role FROM members WHERE project_id = ?1"
                          " AND user_id = ?2",
@@ -393,6 +402,8 @@ int srv_auth_gate(struct srv_http_req *req, const struct srv_perm *perm,
                        "(it may have expired)");
         return -1;
     }
+    if (srv_auth_is_guest_id(req->who.id)) /* only what guest.c allows */
+        return srv_guest_gate(req, perm, project_id, resp);
     if (perm->scope == SRV_PERM_LOGIN)
         return 0;
     assert(perm->scope == SRV_PERM_PROJECT);

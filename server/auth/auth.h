@@ -86,6 +86,10 @@ int srv_auth_token_user(sqlite3 *db, const char *token, struct srv_user *u);
 int srv_auth_member_role(sqlite3 *db, const char *project_id,
                          const char *user_id);
 
+/* Is user_id the user of a guest session of a share link (an id starting
+ * with "g_"; server/auth/links.h)? Pure, no lookup. */
+bool srv_auth_is_guest_id(const char *user_id);
+
 /* Finds a user by name (case-insensitive) or, failing that, by id. Returns
  * 0 and fills *u, or -1. */
 int srv_auth_find_user(sqlite3 *db, const char *name_or_id,

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "server/auth/auth_internal.h"
+#include "server/auth/links.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
@@ -91,6 +92,8 @@ int srv_auth_message_check(struct srv_conn *c, const char *type, json_t *msg)
         srv_ws_close(c, SRV_CLOSE_SESSION_ENDED, reason_expired);
         return -1;
     }
+    if (srv_auth_is_guest_id(c->user_id))
+        return srv_guest_message_check(c, type, msg);
     return 0;
 }
 

@@ -17,6 +17,18 @@ void srv_auth_seen_flush(struct srv_server *srv);
 void srv_auth_http_register(void);
 void srv_projects_http_register(void);
 
+/* The login rate limit applied to another secret (a share link's
+ * password, key "link:<id>"): the key counts like an account name, the
+ * client address as for logins (cfg.login_*). check returns -1 with resp
+ * filled (429, Retry-After) when blocked, else 0; fail counts a failure
+ * of both; clear forgets the key's failures. Loop thread. */
+struct srv_http_req;
+struct srv_http_resp;
+int srv_auth_limit_check(struct srv_http_req *req, const char *key,
+                         struct srv_http_resp *resp);
+void srv_auth_limit_fail(struct srv_http_req *req, const char *key);
+void srv_auth_limit_clear(struct srv_http_req *req, const char *key);
+
 /* Stops the login verifier threads (answering queued logins with 503). */
 void srv_auth_login_stop(struct srv_server *srv);
 

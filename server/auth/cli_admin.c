@@ -292,7 +292,8 @@ static int user_list(sqlite3 *db)
 
     if (sqlite3_prepare_v2(db,
                            "SELECT name, display_name, id, created_at FROM"
-                           " users ORDER BY name",
+                           " users WHERE substr(id, 1, 2) <> 'g_'"
+                           " ORDER BY name", /* not share links' guests */
                            -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "mixroom user list: %s\n", sqlite3_errmsg(db));
         return 1;

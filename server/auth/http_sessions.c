@@ -20,6 +20,7 @@
 
 #include "server/auth/auth_db.h"
 #include "server/auth/auth_internal.h"
+#include "server/auth/links.h"
 #include "server/net/http.h"
 #include "server/core/log.h"
 #include "server/core/metrics.h"
@@ -153,6 +154,68 @@ static void rl_keys(const struct srv_http_req *req, const char *name,
     srv_auth_client_addr(req->srv, req->peer, req->forwarded_for, client,
                          sizeof client);
     snprintf(addr->key, sizeof addr->key, "p:%s", client);
+}
+
+/* Fills resp (429, Retry-After) and returns true when either key is at its
+ * limit; `what` names the attempts ("logins") and `whose` the first key
+ * ("for this account"). */
+static bool rl_refuse(const struct srv_http_req *req,
+                      const struct rl_key *acct, const struct rl_key *addr,
+                      const char *what, const char *whose,
+                      struct srv_http_resp *resp)
+{
+    long long now = srv_now_mono_ms();
+    const struct rl_key *limit = addr;
+    int wait = rl_blocked(req->srv, limit, now);
+    char v[16];
+    bool by_addr;
+
+    if (!wait) {
+        limit = acct;
+        wait = rl_blocked(req->srv, limit, now);
+    }
+    if (!wait)
+        return false;
+    by_addr = limit == addr;
+    srv_warn("auth: %s rate limit hit for %s", what,
+             by_addr ? limit->key : "an account or link");
+    srv_http_error(resp, PROTO_RATE_LIMITED, 429,
+                   "too many failed %s %s (the limit is %lld per %lld s); "
+                   "try again in %d s", what,
+                   by_addr ? "from this address" : whose, limit->max,
+                   rl_window_ms(req->srv) / 1000, wait);
+    snprintf(v, sizeof v, "%d", wait);
+    srv_http_add_header(resp, "Retry-After", v);
+    return true;
+}
+
+int srv_auth_limit_check(struct srv_http_req *req, const char *key,
+                         struct srv_http_resp *resp)
+{
+    struct rl_key acct, addr;
+
+    rl_keys(req, key, &acct, &addr);
+    return rl_refuse(req, &acct, &addr, "password attempts",
+                     "for this share link", resp) ? -1 : 0;
+}
+
+void srv_auth_limit_fail(struct srv_http_req *req, const char *key)
+{
+    struct rl_key acct, addr;
+    long long now = srv_now_mono_ms();
+
+    rl_keys(req, key, &acct, &addr);
+    rl_fail(req->srv, &acct, now);
+    rl_fail(req->srv, &addr, now);
+    srv_count(SRV_M_LOGIN_FAILURES);
+}
+
+void srv_auth_limit_clear(struct srv_http_req *req, const char *key)
+{
+    struct rl_key acct, addr;
+
+    rl_keys(req, key, &acct, &addr);
+    rl_clear(req->srv, &acct);
 }
 
 /* ---- the verifier pool ---- */
@@ -370,8 +433,6 @@ static enum srv_http_result h_login(struct srv_http_req *req,
     struct login_job *j = NULL;
     char err[128];
     long long now = srv_now_mono_ms();
-    int wait;
-    const struct rl_key *limit;
     enum srv_http_result r = SRV_HTTP_DONE;
 
     if (!(body = srv_http_body_json(req, resp)))
@@ -389,26 +450,9 @@ static enum srv_http_result h_login(struct srv_http_req *req,
         goto out;
     }
     rl_keys(req, name, &j->acct_key, &j->addr_key);
-    limit = &j->addr_key;
-    wait = rl_blocked(req->srv, limit, now);
-    if (!wait) {
-        limit = &j->acct_key;
-        wait = rl_blocked(req->srv, limit, now);
-    }
-    if (wait) {
-        char v[16];
-        bool by_addr = limit == &j->addr_key;
-        srv_warn("auth: login rate limit hit for %s",
-                 by_addr ? limit->key : "an account");
-        srv_http_error(resp, PROTO_RATE_LIMITED, 429,
-                       "too many failed logins %s (the limit is %lld per "
-                       "%lld s); try again in %d s",
-                       by_addr ? "from this address" : "for this account",
-                       limit->max, rl_window_ms(req->srv) / 1000, wait);
-        snprintf(v, sizeof v, "%d", wait);
-        srv_http_add_header(resp, "Retry-After", v);
+    if (rl_refuse(req, &j->acct_key, &j->addr_key, "logins",
+                  "for this account", resp))
         goto out;
-    }
     if (!srv_auth_name_ok(name, err, sizeof err) ||
         strlen(pw) > SRV_PASSWORD_MAX) {
         rl_fail(req->srv, &j->acct_key, now);
@@ -620,6 +664,7 @@ void srv_auth_init(void)
     srv_ws_set_message_check(srv_auth_message_check);
     srv_auth_http_register();
     srv_projects_http_register();
+    srv_links_http_register();
     srv_loop_on_tick(auth_tick);
     srv_loop_on_stop(auth_stop);
 }

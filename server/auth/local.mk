@@ -12,4 +12,9 @@ libserver_la_SOURCES += \
 	server/auth/http_projects.c \
 	server/auth/cli_admin.c \
 	server/auth/cli_admin.h \
-	server/auth/http_sessions.c
+	server/auth/http_sessions.c \
+	server/auth/links.h \
+	server/auth/links.c \
+	server/auth/link_parse.c \
+	server/auth/http_links.c \
+	server/auth/guest.c

@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-static const char *const role_names[] = {"none", "viewer", "commenter",
-                                         "editor", "owner"};
+static const char *const role_names[] = {"none",   "guest",     "viewer",
+                                         "commenter", "editor", "owner"};
 
 const char *srv_role_name(int role)
 {

@@ -6,9 +6,14 @@
 #ifndef MIXROOM_SERVER_CORE_ACCESS_H
 #define MIXROOM_SERVER_CORE_ACCESS_H
 
-/* Roles, least to most. */
+/* Roles, least to most. SRV_ROLE_GUEST is not a member role: it is what a
+ * guest session of a share link has in that link's project (see
+ * server/auth/guest.c and docs/review.md): below viewer, so every route's
+ * role check refuses a guest unless auth's guest table lets it through. It
+ * is never parsed from a name (srv_role_parse refuses "guest"). */
 enum srv_role {
     SRV_ROLE_NONE = 0,
+    SRV_ROLE_GUEST,
     SRV_ROLE_VIEWER,
     SRV_ROLE_COMMENTER,
     SRV_ROLE_EDITOR,
@@ -19,7 +24,7 @@ enum srv_role {
 const char *srv_role_name(int role);
 
 /* Parses a role name ("owner", "editor", "commenter", "viewer"); -1 if
- * unknown (also for "none"). */
+ * unknown (also for "none" and "guest"). */
 int srv_role_parse(const char *name);
 
 /* A user as the server knows one. */

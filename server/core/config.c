@@ -73,6 +73,11 @@ static const struct srv_config_limit limits[] = {
           "largest MIDI file upload (POST .../midi; 413 past it)"),
     /* instrument rendering and audition: rows go here */
     /* share links and guests: rows go here */
+    LIMIT(guest_session_hours, 1, 8760, 168, "hours",
+          "longest a guest session of a share link lives (never past the "
+          "link's expiry)"),
+    LIMIT(links_per_project, 1, 100000, 200, "",
+          "share links a project may have (revoked ones included)"),
     /* activity and webhooks: rows go here */
     LIMIT(webhook_retries, 0, 20, 5, "",
           "how often a failed webhook delivery is retried"),

@@ -61,6 +61,8 @@ struct srv_config {
     int64_t max_midi_bytes;       /* one MIDI file upload (413 past it) (4 MiB) */
     /* instrument rendering and audition: fields go here */
     /* share links and guests: fields go here */
+    int64_t guest_session_hours;  /* longest a guest session lives (168) */
+    int64_t links_per_project;    /* share links a project may have (200) */
     /* activity and webhooks: fields go here */
     int64_t webhook_retries;      /* retries of a failed webhook delivery (5) */
     int64_t webhook_timeout;      /* seconds one delivery attempt may take (10) */

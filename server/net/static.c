@@ -38,6 +38,12 @@ const char *srv_static_mime(const char *name)
     return "application/octet-stream";
 }
 
+/* Share links' guest page: /l/<token> is answered with guest.html. */
+static int is_guest_route(const char *path)
+{
+    return !strncmp(path, "/l/", 3) && path[3] && !strchr(path + 3, '/');
+}
+
 /* Client-side routes answered with index.html. */
 static int is_client_route(const char *path)
 {
@@ -58,6 +64,8 @@ int srv_static_serve(struct lws *wsi, struct srv_server *srv, const char *path,
     }
     if (is_client_route(path))
         path = "/index.html";
+    else if (is_guest_route(path))
+        path = "/guest.html";
     snprintf(file, sizeof file, "%s%s", srv->cfg.web_dir, path);
     if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
         srv_http_error(resp, PROTO_NOT_FOUND, 404, "nothing at %s", path);

@@ -72,10 +72,11 @@ static int cstore_load(struct cstore *s, sqlite3 *db)
 
     st = store_prepare(
         db,
-        "SELECT id, parent, author, at, end_at, track, clip, body,"
-        " mentions, rev, version_id, resolved, deleted, created_at,"
-        " edited_at, updated_rev FROM comments WHERE project_id=?"
-        " ORDER BY created_at, rev, id",
+        "SELECT c.id, c.parent, c.author, c.at, c.end_at, c.track, c.clip,"
+        " c.body, c.mentions, c.rev, c.version_id, c.resolved, c.deleted,"
+        " c.created_at, c.edited_at, c.updated_rev, u.display_name"
+        " FROM comments c LEFT JOIN users u ON u.id = c.author"
+        " WHERE c.project_id=? ORDER BY c.created_at, c.rev, c.id",
         STORE_ARGS(s->project_id), NULL, 0);
     if (!st)
         return -1;
@@ -102,6 +103,10 @@ static int cstore_load(struct cstore *s, sqlite3 *db)
         json_object_set_new(o, "created_at", store_col_json_int(st, 13));
         json_object_set_new(o, "edited_at", store_col_json_int(st, 14));
         json_object_set_new(o, "updated_rev", store_col_json_int(st, 15));
+        /* the author's name, and whether a share link's guest wrote it */
+        json_object_set_new(o, "author_name", store_col_json_text(st, 16));
+        json_object_set_new(o, "guest", json_boolean(srv_auth_is_guest_id(
+                                            store_col_text(st, 2))));
         json_array_append_new(s->order, json_string(store_col_text(st, 0)));
         json_object_set_new(s->byid, store_col_text(st, 0), o);
     }
@@ -598,6 +603,9 @@ static int on_add(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     json_object_set_new(cm, "id", json_string(cid));
     json_object_set_new(cm, "parent", parent ? json_string(parent) : json_null());
     json_object_set_new(cm, "author", json_string(c->user_id));
+    json_object_set_new(cm, "author_name", json_string(c->display_name));
+    json_object_set_new(cm, "guest",
+                        json_boolean(srv_auth_is_guest_id(c->user_id)));
     json_object_set_new(cm, "at", json_integer(at));
     json_object_set_new(cm, "end", end >= 0 ? json_integer(end) : json_null());
     json_object_set_new(cm, "track", track ? json_string(track) : json_null());

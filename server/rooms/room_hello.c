@@ -122,7 +122,10 @@ void room_send_welcome(struct room_link *l)
         }
         json_object_set_new(w, "deltas", d);
     }
-    json_object_set_new(w, "members", members_json(room));
+    /* a guest of a share link sees no member list (docs/review.md) */
+    json_object_set_new(w, "members", c->role == SRV_ROLE_GUEST
+                                          ? json_array()
+                                          : members_json(room));
     room_add_sections(room, SRV_ROOM_WELCOME, w); /* assets */
     json_object_set_new(w, "presence", presence_list(room, l));
     char *text = json_dumps(w, ROOM_JSON_FLAGS);
@@ -256,7 +259,8 @@ void room_hello_resume(struct room_link *l)
     json_object_set_new(w, "last_seq", json_integer(k->last_seq));
     l->welcome_rev = room->head;
     l->welcome_since = since;
-    l->welcome_deltas = since >= 0 && since <= room->head &&
+    l->welcome_deltas = c->role != SRV_ROLE_GUEST && /* no ops for guests */
+                        since >= 0 && since <= room->head &&
                         room->head - since <= CATCHUP_MAX_REVS;
     if (!l->welcome_deltas) {
         json_t *snap = json_object();

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """gen_corpus.py -- writes the hand-made seed corpora of the fuzzers
-(tests/fuzz/corpus/{config,multipart,http_parse,json_body,push}/) and lists
+(tests/fuzz/corpus/{config,multipart,http_parse,json_body,push,ws_message,
+link_body}/) and lists
 every corpus file (decode's too) in tests/fuzz/local.mk between the
 `# corpus: begin` and `# corpus: end` markers, so `make dist` ships them.
 Run it from anywhere after changing a seed here: it rewrites the seeds it
@@ -385,6 +386,48 @@ def midi_seeds():
     return {k: text(v) for k, v in seeds.items()}
 
 
+def link_body_seeds():
+    """'C' + a create body, 'S' + a session body (fuzz_link_body.c: the
+    first byte's lowest bit picks the parser: 'C' is even, 'S' odd)."""
+    e_acute = "\u00e9".encode("utf-8").decode("latin-1")  # UTF-8 bytes
+    return {
+        "create-ok": 'C{"rights":["listen","comment","download"],"version":null,'
+                     '"expires_at":null,"max_uses":null,"password":null,"label":"For the label"}',
+        "create-all": 'C{"rights":["comment"],"version":"v_1","pinned":false,'
+                      '"expires_at":1893456000000,"max_uses":5,"password":"open sesame","label":"x"}',
+        "create-empty": 'C{}',
+        "create-right-bad": 'C{"rights":["listen","admin"]}',
+        "create-right-num": 'C{"rights":[1]}',
+        "create-rights-str": 'C{"rights":"listen"}',
+        "create-uses-0": 'C{"max_uses":0}',
+        "create-uses-neg": 'C{"max_uses":-1}',
+        "create-uses-big": 'C{"max_uses":1000001}',
+        "create-uses-real": 'C{"max_uses":1.5}',
+        "create-exp-str": 'C{"expires_at":"tomorrow"}',
+        "create-exp-neg": 'C{"expires_at":-5}',
+        "create-label-200": 'C{"label":"' + e_acute * 200 + '"}',
+        "create-label-201": 'C{"label":"' + "a" * 201 + '"}',
+        "create-label-nul": 'C{"label":"a\u0000b"}',
+        "create-pw-empty": 'C{"password":""}',
+        "create-pw-nul": 'C{"password":"a\u0000b"}',
+        "create-pin-only": 'C{"pinned":true}',
+        "create-pin-str": 'C{"version":"v_1","pinned":"yes"}',
+        "create-version-num": 'C{"version":7}',
+        "create-unknown": 'C{"colour":"red"}',
+        "session-ok": 'S{"name":"Sam","password":null}',
+        "session-pw": 'S{"name":"Sam","password":"open sesame"}',
+        "session-name-empty": 'S{"name":""}',
+        "session-name-space": 'S{"name":" Sam"}',
+        "session-name-41": 'S{"name":"' + "n" * 41 + '"}',
+        "session-name-40-utf8": 'S{"name":"' + e_acute * 40 + '"}',
+        "session-name-tab": 'S{"name":"a\tb"}',
+        "session-name-nul": 'S{"name":"a\u0000b"}',
+        "session-name-num": 'S{"name":5}',
+        "session-pw-num": 'S{"name":"Sam","password":5}',
+        "session-none": 'S{}',
+    }
+
+
 def main():
     write("webhook_url", webhook_url_seeds())
     write("config", config_seeds())
@@ -394,6 +437,7 @@ def main():
     write("ws_message", ws_message_seeds())
     write("push", push_seeds())
     write("midi", midi_seeds())
+    write("link_body", link_body_seeds())
     list_in_local_mk()
 
 

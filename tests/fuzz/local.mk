@@ -10,6 +10,8 @@
 #   ws_message  the WebSocket envelope and field tables (server/net/ws_*.c)
 #   webhook_url webhook targets, private addresses (server/activity/)
 #   midi        the Standard MIDI File reader and writer (engine/midi_file.c)
+#   link_body   the share link create and session bodies
+#               (server/auth/link_parse.c)
 # tests/fuzz/run.sh SECONDS builds each with clang (-fsanitize=fuzzer,
 # address,undefined) straight from the sources and fuzzes it for SECONDS
 # (CI). Here, each harness is linked with gcc against tests/fuzz/replay.c
@@ -19,7 +21,7 @@
 FUZZ_REPLAYS = tests/fuzz/replay_decode tests/fuzz/replay_config \
 	tests/fuzz/replay_multipart tests/fuzz/replay_http_parse \
 	tests/fuzz/replay_json_body tests/fuzz/replay_push \
-	tests/fuzz/replay_ws_message tests/fuzz/replay_webhook_url tests/fuzz/replay_midi
+	tests/fuzz/replay_ws_message tests/fuzz/replay_webhook_url tests/fuzz/replay_midi tests/fuzz/replay_link_body
 UNIT_TESTS += $(FUZZ_REPLAYS)
 check_PROGRAMS += $(FUZZ_REPLAYS)
 tests_fuzz_replay_decode_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_decode.c
@@ -44,6 +46,10 @@ tests_fuzz_replay_ws_message_SOURCES = tests/fuzz/replay.c \
 	tests/fuzz/fuzz_ws_message.c
 tests_fuzz_replay_ws_message_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"ws_message"'
 tests_fuzz_replay_ws_message_LDADD = $(MX_TEST_LIBS)
+tests_fuzz_replay_link_body_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_link_body.c
+tests_fuzz_replay_link_body_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"link_body"'
+tests_fuzz_replay_link_body_LDADD = $(MX_TEST_LIBS)
 tests_fuzz_replay_push_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_push.c
 tests_fuzz_replay_push_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"push"'
 tests_fuzz_replay_push_LDADD = $(MX_TEST_LIBS)
@@ -141,6 +147,38 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/json_body/trailing \
 	tests/fuzz/corpus/json_body/two-objects \
 	tests/fuzz/corpus/json_body/whitespace \
+	tests/fuzz/corpus/link_body/create-all \
+	tests/fuzz/corpus/link_body/create-empty \
+	tests/fuzz/corpus/link_body/create-exp-neg \
+	tests/fuzz/corpus/link_body/create-exp-str \
+	tests/fuzz/corpus/link_body/create-label-200 \
+	tests/fuzz/corpus/link_body/create-label-201 \
+	tests/fuzz/corpus/link_body/create-label-nul \
+	tests/fuzz/corpus/link_body/create-ok \
+	tests/fuzz/corpus/link_body/create-pin-only \
+	tests/fuzz/corpus/link_body/create-pin-str \
+	tests/fuzz/corpus/link_body/create-pw-empty \
+	tests/fuzz/corpus/link_body/create-pw-nul \
+	tests/fuzz/corpus/link_body/create-right-bad \
+	tests/fuzz/corpus/link_body/create-right-num \
+	tests/fuzz/corpus/link_body/create-rights-str \
+	tests/fuzz/corpus/link_body/create-unknown \
+	tests/fuzz/corpus/link_body/create-uses-0 \
+	tests/fuzz/corpus/link_body/create-uses-big \
+	tests/fuzz/corpus/link_body/create-uses-neg \
+	tests/fuzz/corpus/link_body/create-uses-real \
+	tests/fuzz/corpus/link_body/create-version-num \
+	tests/fuzz/corpus/link_body/session-name-40-utf8 \
+	tests/fuzz/corpus/link_body/session-name-41 \
+	tests/fuzz/corpus/link_body/session-name-empty \
+	tests/fuzz/corpus/link_body/session-name-nul \
+	tests/fuzz/corpus/link_body/session-name-num \
+	tests/fuzz/corpus/link_body/session-name-space \
+	tests/fuzz/corpus/link_body/session-name-tab \
+	tests/fuzz/corpus/link_body/session-none \
+	tests/fuzz/corpus/link_body/session-ok \
+	tests/fuzz/corpus/link_body/session-pw \
+	tests/fuzz/corpus/link_body/session-pw-num \
 	tests/fuzz/corpus/midi/bad-header \
 	tests/fuzz/corpus/midi/big-delta \
 	tests/fuzz/corpus/midi/controllers \

@@ -25,6 +25,10 @@ tests_unit_test_auth_SOURCES = tests/unit/test_auth.c
 tests_unit_test_auth_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_auth_db_SOURCES = tests/unit/test_auth_db.c
 tests_unit_test_auth_db_LDADD = $(MX_TEST_LIBS)
+UNIT_TESTS += tests/unit/test_links
+check_PROGRAMS += tests/unit/test_links
+tests_unit_test_links_SOURCES = tests/unit/test_links.c
+tests_unit_test_links_LDADD = $(MX_TEST_LIBS)
 # Preview: the document at a revision (owner: preview).
 UNIT_TESTS += tests/unit/test_doc_at
 check_PROGRAMS += tests/unit/test_doc_at

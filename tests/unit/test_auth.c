@@ -124,6 +124,14 @@ static void test_roles(void **state)
     for (int r = SRV_ROLE_VIEWER; r <= SRV_ROLE_OWNER; r++)
         assert_int_equal(srv_role_parse(srv_role_name(r)), r);
     assert_string_equal(srv_role_name(SRV_ROLE_NONE), "none");
+    /* a share link's guest: named, below viewer, never parsed */
+    assert_string_equal(srv_role_name(SRV_ROLE_GUEST), "guest");
+    assert_int_equal(srv_role_parse("guest"), -1);
+    assert_true(SRV_ROLE_NONE < SRV_ROLE_GUEST &&
+                SRV_ROLE_GUEST < SRV_ROLE_VIEWER);
+    assert_true(srv_auth_is_guest_id("g_0123abcd"));
+    assert_false(srv_auth_is_guest_id("u_0123abcd"));
+    assert_false(srv_auth_is_guest_id(NULL));
     assert_string_equal(srv_role_name(99), "none");
     assert_true(SRV_ROLE_VIEWER < SRV_ROLE_COMMENTER &&
                 SRV_ROLE_COMMENTER < SRV_ROLE_EDITOR &&
@@ -211,6 +219,13 @@ static const struct {
     {"DELETE /api/projects/{id}/invites/{invite}", SRV_PERM_PROJECT,
      SRV_ROLE_OWNER},
     {"POST /api/invites/{token}", SRV_PERM_LOGIN, 0},
+    {"POST /api/projects/{id}/links", SRV_PERM_PROJECT, SRV_ROLE_OWNER},
+    {"GET /api/projects/{id}/links", SRV_PERM_PROJECT, SRV_ROLE_OWNER},
+    {"DELETE /api/projects/{id}/links/{link}", SRV_PERM_PROJECT,
+     SRV_ROLE_OWNER},
+    {"GET /api/links/{token}", SRV_PERM_PUBLIC, 0},
+    {"POST /api/links/{token}/session", SRV_PERM_PUBLIC, 0},
+    {"GET /api/guest", SRV_PERM_LOGIN, 0},
     {"POST /api/projects/{id}/assets", SRV_PERM_PROJECT, SRV_ROLE_EDITOR},
     {"POST /api/projects/{id}/midi", SRV_PERM_PROJECT, SRV_ROLE_EDITOR},
     {"GET /api/projects/{id}/assets", SRV_PERM_PROJECT, SRV_ROLE_VIEWER},
