@@ -18,6 +18,8 @@ libengine_la_SOURCES += \
 	engine/v4.h \
 	engine/export.h engine/export.c \
 	engine/loudness.h engine/loudness.c
+# true-peak detector and limiter for deliveries (owner: loudness)
+libengine_la_SOURCES += engine/limiter.h engine/limiter.c
 # live preview encoding (owner: preview)
 libengine_la_SOURCES += engine/opus_stream.h engine/opus_stream.c
 # streaming ZIP writer for stems over HTTP (owner: stems)

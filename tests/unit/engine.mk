@@ -47,3 +47,8 @@ UNIT_TESTS += tests/unit/test_dsp_group
 check_PROGRAMS += tests/unit/test_dsp_group
 tests_unit_test_dsp_group_SOURCES = tests/unit/test_dsp_group.c
 tests_unit_test_dsp_group_LDADD = $(MX_TEST_LIBS)
+# true-peak limiter (owner: loudness)
+UNIT_TESTS += tests/unit/test_limiter
+check_PROGRAMS += tests/unit/test_limiter
+tests_unit_test_limiter_SOURCES = tests/unit/test_limiter.c
+tests_unit_test_limiter_LDADD = $(MX_TEST_LIBS)
