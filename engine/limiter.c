@@ -29,7 +29,23 @@ static double bessel_i0(double x)
     return sum;
 }
 
-/* coef[p][k] weighs x[m - HALF + 1 + k] for the point m + (p + 1) / 4. */
+/* coef[p][k] weighs x[m - HALF + 1 + k] for the point m + (p + 1) / 4:
+ * a Kaiser-windowed sinc, normalised to unity gain at DC. short_coef[p][i]
+ * weighs x[m - SHORT + 1 + i]: the 49-tap Hann-windowed sinc of libebur128
+ * (the BS.1770 meter the project reports with). */
+static void make_short(float c[ENG_TP_PHASES - 1][2 * ENG_TP_SHORT])
+{
+    for (int p = 0; p < ENG_TP_PHASES - 1; p++) {
+        double f = (p + 1.0) / ENG_TP_PHASES;
+        for (int i = 0; i < 2 * ENG_TP_SHORT; i++) {
+            double u = (double)(i - ENG_TP_SHORT + 1) - f; /* -6 < u < 6 */
+            double j = 24.0 + 4.0 * u;                     /* 0..48 */
+            double s = fabs(u) < 1e-12 ? 1.0 : sin(M_PI * u) / (M_PI * u);
+            c[p][i] = (float)(s * 0.5 * (1 - cos(2 * M_PI * j / 48.0)));
+        }
+    }
+}
+
 static void make_coef(float coef[ENG_TP_PHASES - 1][TAPS])
 {
     const double beta = 8.0, span = ENG_TP_HALF + 1.0;
@@ -54,6 +70,7 @@ void eng_tp_init(eng_tp *tp)
 {
     memset(tp, 0, sizeof *tp);
     make_coef(tp->coef);
+    make_short(tp->short_coef);
 }
 
 void eng_tp_reset(eng_tp *tp)
@@ -62,16 +79,20 @@ void eng_tp_reset(eng_tp *tp)
 }
 
 /* The largest |interpolated value| between w[HALF-1] and w[HALF] (w holds
- * TAPS consecutive samples). */
+ * TAPS consecutive samples) by either interpolator. */
 static float interval_peak(const float coef[ENG_TP_PHASES - 1][TAPS],
+                           const float sc[ENG_TP_PHASES - 1][2 * ENG_TP_SHORT],
                            const float *w)
 {
+    const float *ws = w + ENG_TP_HALF - ENG_TP_SHORT;
     float best = 0;
     for (int p = 0; p < ENG_TP_PHASES - 1; p++) {
-        float acc = 0;
+        float acc = 0, acc2 = 0;
         for (int k = 0; k < TAPS; k++)
             acc += coef[p][k] * w[k];
-        acc = fabsf(acc);
+        for (int i = 0; i < 2 * ENG_TP_SHORT; i++)
+            acc2 += sc[p][i] * ws[i];
+        acc = fmaxf(fabsf(acc), fabsf(acc2));
         if (acc > best)
             best = acc;
     }
@@ -89,7 +110,7 @@ float eng_tp_block(eng_tp *tp, const float *x, int n)
             h[TAPS - 1] = v;
             if (fabsf(v) > peak)
                 peak = fabsf(v);
-            float ip = interval_peak(tp->coef, h);
+            float ip = interval_peak(tp->coef, tp->short_coef, h);
             if (ip > peak)
                 peak = ip;
         }
@@ -124,6 +145,7 @@ typedef struct stage {
 
 struct eng_tplim {
     float coef[ENG_TP_PHASES - 1][TAPS];
+    float short_coef[ENG_TP_PHASES - 1][2 * ENG_TP_SHORT];
     float thr;                   /* linear threshold */
     int attack;                  /* frames of the min-hold and average */
     double arel;                 /* release coefficient per frame */
@@ -150,6 +172,7 @@ eng_tplim *eng_tplim_new(int rate, double ceiling_db, double release_ms)
     if (!(l = calloc(1, sizeof *l)))
         return NULL;
     make_coef(l->coef);
+    make_short(l->short_coef);
     l->thr = (float)pow(10.0, (ceiling_db - MARGIN_DB) / 20.0);
     l->attack = (int)lround(rate * 0.002); /* 2 ms */
     if (l->attack < 8)
@@ -200,7 +223,7 @@ static void stage_step(eng_tplim *l, stage *s, const float in[2],
     for (int ch = 0; ch < 2; ch++) {
         for (int k = 0; k < TAPS; k++)
             w[k] = s->x[ch][(m - H + 1 + k) & MASK];
-        float a = fabsf(w[H - 1]), ip = interval_peak(l->coef, w);
+        float a = fabsf(w[H - 1]), ip = interval_peak(l->coef, l->short_coef, w);
         if (a > tp)
             tp = a;
         if (ip > tp)

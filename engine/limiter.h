@@ -1,7 +1,11 @@
 /* limiter.h -- true-peak safety for deliveries and meters:
- *   eng_tp: a 4x oversampling true-peak detector (Kaiser-windowed sinc,
- *     32 taps per phase) over interleaved stereo, with its history, so a
- *     stream of blocks is measured as one signal;
+ *   eng_tp: a 4x oversampling true-peak detector over interleaved stereo,
+ *     with its history, so a stream of blocks is measured as one signal:
+ *     the larger of two interpolators, a Kaiser-windowed sinc of 32 taps
+ *     per phase (close to the band-limited peak, as ffmpeg's 192 kHz
+ *     resampling sees it) and the 49-tap Hann-windowed sinc libebur128
+ *     uses (BS.1770-4 Annex 2's 4x, what GET .../loudness reports), so
+ *     neither meter finds the limiter's output over its ceiling;
  *   eng_tplim: a look-ahead true-peak limiter for exports. Its gain at
  *     each frame is at most the gain every inter-sample peak within the
  *     interpolator's reach needs (a min-hold spread over the filter's span,
@@ -19,9 +23,11 @@
 
 #define ENG_TP_HALF 16           /* taps each side of an interpolated point */
 #define ENG_TP_PHASES 4          /* oversampling factor */
+#define ENG_TP_SHORT 6           /* taps each side, libebur128's interpolator */
 
 typedef struct eng_tp {
     float coef[ENG_TP_PHASES - 1][2 * ENG_TP_HALF];
+    float short_coef[ENG_TP_PHASES - 1][2 * ENG_TP_SHORT];
     float hist[2][2 * ENG_TP_HALF]; /* the last 2*HALF samples, per channel */
 } eng_tp;
 

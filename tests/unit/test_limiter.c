@@ -114,6 +114,16 @@ static void test_overs_stay_under(void **state)
         x[2 * i + 1] = (float)(env * sin(2 * M_PI * 1499.0 / SR * i));
     }
     check_under(x, N, -1.0, "bursts +8 dB");
+    /* noise 14 dB too hot: deep, fast gain changes */
+    for (int i = 0; i < 2 * N; i++)
+        x[i] = (float)(2.5 * frand());
+    check_under(x, N, -2.0, "noise +8 dB");
+    for (int i = 0; i < N; i++) {
+        double v = 2.0 * frand();
+        x[2 * i] = (float)(v + 1.5 * sin(2 * M_PI * 440.0 / SR * i));
+        x[2 * i + 1] = (float)(v - 1.5 * sin(2 * M_PI * 440.0 / SR * i));
+    }
+    check_under(x, N, -2.0, "noise + sine +10 dB");
     free(x);
 }
 
