@@ -547,8 +547,7 @@ static int export_sink(eng_plan *plan, const eng_export_opts *opts,
     memset(&enc, 0, sizeof enc);
     if (o.block <= 0)
         o.block = 4096;
-    if (o.to < 0) {
-        o.from = 0;
+    if (o.to < 0) { /* from `from` to the song's end (or its tail's) */
         o.to = o.tail ? eng_export_end_cancel(plan, o.stem_track, o.cancel)
                       : (plan->end > 0 ? plan->end : 0);
         if (o.to < 0) {

@@ -36,7 +36,8 @@ typedef int (*eng_write_fn)(void *ctx, const void *data, size_t len);
 
 typedef struct eng_export_opts {
     eng_format format;
-    int64_t from, to;        /* frames; to < 0: the whole project (from 0) */
+    int64_t from, to;        /* frames; to < 0: from `from` to the end of
+                                the whole project */
     bool tail;               /* whole project: ring on past the last clip
                                 until silent, at most 5 s (default true) */
     bool measure;            /* fill info->loudness even without normalize */

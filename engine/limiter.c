@@ -7,6 +7,7 @@
 #include "engine/limiter.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,36 @@ float eng_tp_buffer(const float *x, int64_t n)
     }
     float p = eng_tp_block(&tp, zeros, ENG_TP_HALF);
     return p > peak ? p : peak;
+}
+
+/* The coefficients eng_tp_planar uses: computed once (pthread_once), then
+ * only read; the file's only shared state. */
+static eng_tp planar_tp;
+static pthread_once_t planar_once = PTHREAD_ONCE_INIT;
+
+static void planar_init(void)
+{
+    eng_tp_init(&planar_tp);
+}
+
+float eng_tp_planar(const float *l, const float *r, int n, float *sample)
+{
+    const eng_tp *tp = &planar_tp;
+    float w[2][TAPS] = {{0}}, peak = 0, sp = 0;
+    pthread_once(&planar_once, planar_init);
+    for (int i = 0; i < n + ENG_TP_HALF; i++)
+        for (int ch = 0; ch < 2; ch++) {
+            float v = i < n ? (ch ? r[i] : l[i]) : 0.0f;
+            memmove(w[ch], w[ch] + 1, sizeof(float) * (TAPS - 1));
+            w[ch][TAPS - 1] = v;
+            if (fabsf(v) > sp)
+                sp = fabsf(v);
+            float ip = interval_peak(tp->coef, tp->short_coef, w[ch]);
+            if (ip > peak)
+                peak = ip;
+        }
+    *sample = sp;
+    return peak > sp ? peak : sp;
 }
 
 /* ---- the limiter ----------------------------------------------------------- */

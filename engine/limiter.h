@@ -48,6 +48,11 @@ float eng_tp_block(eng_tp *tp, const float *interleaved, int n);
  * finished signal (dBTP = 20 log10 of it). */
 float eng_tp_buffer(const float *interleaved, int64_t n);
 
+/* The true peak of one planar stereo block without history (points near
+ * its edges see silence beyond them), and its sample peak in *sample:
+ * what the renderer's meters use for their clip indicators. Linear. */
+float eng_tp_planar(const float *l, const float *r, int n, float *sample);
+
 typedef struct eng_tplim eng_tplim;
 
 /* A limiter for stereo at rate keeping the true peak at or below

@@ -73,6 +73,9 @@ static const struct srv_config_limit limits[] = {
     /* share links and guests: rows go here */
     /* activity and webhooks: rows go here */
     /* listening and delivery: rows go here */
+    LIMIT(loudness_cache, 0, 1000000, 256, "",
+          "revisions whose integrated loudness is kept in memory for "
+          "loudness-matched A/B"),
 };
 
 const struct srv_config_limit *srv_config_limits(int *n)

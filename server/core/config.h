@@ -62,6 +62,7 @@ struct srv_config {
     /* share links and guests: fields go here */
     /* activity and webhooks: fields go here */
     /* listening and delivery: fields go here */
+    int64_t loudness_cache;       /* revisions whose loudness is kept for matched A/B (256) */
 };
 
 /* One integer limit: its key, where it lives in struct srv_config, its

@@ -13,3 +13,5 @@ libserver_la_SOURCES += \
 	server/preview/export_http.h \
 	server/preview/cli_render.c \
 	server/preview/cli_render.h
+# loudness-matched A/B (owner: loudness)
+libserver_la_SOURCES += server/preview/match.c server/preview/match.h
