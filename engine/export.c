@@ -494,7 +494,7 @@ out:
  * raised by what the limited render misses, until it is within 0.1 LU
  * (the loudness rises more slowly than the gain under limiting, so it
  * approaches the target from below), at most NORM_PASSES times. 0, -1, -3. */
-#define NORM_PASSES 4
+#define NORM_PASSES 3
 static int norm_plan(eng_plan *plan, const eng_export_opts *o, double *gain_db,
                      bool *lim)
 {

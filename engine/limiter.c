@@ -14,7 +14,7 @@
 #define TAPS (2 * ENG_TP_HALF)
 #define RING 1024                /* > the latency of one stage */
 #define MASK (RING - 1)
-#define MARGIN_DB 0.1            /* the detector aims this much lower */
+#define MARGIN_DB 0.15           /* the detector aims this much lower */
 
 /* ---- the detector ---------------------------------------------------------- */
 
@@ -171,6 +171,7 @@ typedef struct stage {
     float r[RING], r2[RING], h[RING], rel[RING];
     int64_t t;                   /* frames in */
     int64_t last_r, last_r2;     /* newest index whose r / r2 is < 1 */
+    int64_t last_loud;           /* newest input above `quiet` */
     double sum;                  /* of rel over the last `attack` frames */
 } stage;
 
@@ -178,6 +179,8 @@ struct eng_tplim {
     float coef[ENG_TP_PHASES - 1][TAPS];
     float short_coef[ENG_TP_PHASES - 1][2 * ENG_TP_SHORT];
     float thr;                   /* linear threshold */
+    float quiet;                 /* |x| under which no window can reach
+                                    thr: thr / (the largest sum of |c|) */
     int attack;                  /* frames of the min-hold and average */
     double arel;                 /* release coefficient per frame */
     double min_gain;
@@ -189,7 +192,7 @@ static void stage_init(stage *s, int attack)
     memset(s, 0, sizeof *s);
     for (int i = 0; i < RING; i++)
         s->r[i] = s->r2[i] = s->h[i] = s->rel[i] = 1.0f;
-    s->last_r = s->last_r2 = INT64_MIN / 2;
+    s->last_r = s->last_r2 = s->last_loud = INT64_MIN / 2;
     s->sum = attack;
 }
 
@@ -205,6 +208,16 @@ eng_tplim *eng_tplim_new(int rate, double ceiling_db, double release_ms)
     make_coef(l->coef);
     make_short(l->short_coef);
     l->thr = (float)pow(10.0, (ceiling_db - MARGIN_DB) / 20.0);
+    double most = 1.0;
+    for (int p = 0; p < ENG_TP_PHASES - 1; p++) {
+        double a = 0, b = 0;
+        for (int k = 0; k < TAPS; k++)
+            a += fabs(l->coef[p][k]);
+        for (int i = 0; i < 2 * ENG_TP_SHORT; i++)
+            b += fabs(l->short_coef[p][i]);
+        most = fmax(most, fmax(a, b));
+    }
+    l->quiet = (float)(l->thr / most);
     l->attack = (int)lround(rate * 0.002); /* 2 ms */
     if (l->attack < 8)
         l->attack = 8;
@@ -251,7 +264,10 @@ static void stage_step(eng_tplim *l, stage *s, const float in[2],
     /* the interval m .. m+1 is known once x[m + H] is in */
     int64_t m = t - H;
     float tp = 0;
-    for (int ch = 0; ch < 2; ch++) {
+    if (fabsf(in[0]) > l->quiet || fabsf(in[1]) > l->quiet)
+        s->last_loud = t;
+    /* a window of quiet samples cannot reach the threshold: skip it */
+    for (int ch = 0; ch < 2 && t - s->last_loud < TAPS; ch++) {
         for (int k = 0; k < TAPS; k++)
             w[k] = s->x[ch][(m - H + 1 + k) & MASK];
         float a = fabsf(w[H - 1]), ip = interval_peak(l->coef, l->short_coef, w);

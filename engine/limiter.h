@@ -56,8 +56,9 @@ float eng_tp_planar(const float *l, const float *r, int n, float *sample);
 typedef struct eng_tplim eng_tplim;
 
 /* A limiter for stereo at rate keeping the true peak at or below
- * ceiling_db (dBTP; the detector aims 0.1 dB lower, to agree with other
- * meters' interpolators), releasing with a time constant of release_ms.
+ * ceiling_db (dBTP; the detector aims 0.15 dB lower, for the points
+ * between its 4x ones and other meters), releasing with a
+ * time constant of release_ms.
  * NULL when out of memory or the arguments are out of range (rate
  * 8000..384000, ceiling -60..0, release 1..5000). */
 eng_tplim *eng_tplim_new(int rate, double ceiling_db, double release_ms);
