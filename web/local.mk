@@ -26,7 +26,8 @@ dist_web_DATA = \
 	web/transport.js \
 	web/comments.js \
 	web/history.js \
-	web/exportdlg.js
+	web/exportdlg.js \
+	web/meters.js
 # The WebAssembly Opus decoder (fallback when WebCodecs is missing) and its
 # licences, copied from node_modules by web/vendor/update.sh.
 webvendordir = $(webdir)/vendor
