@@ -130,9 +130,26 @@ export function createTransport(S, tl, mixer) {
     await player.setMatch(S.abMatch);
   }
 
+  /**
+   * Measures a version and the head over HTTP (the whole song, no tails:
+   * the same cache the server's matched play uses, so the first switch is
+   * not kept waiting) and shows the LU difference before it is heard.
+   */
+  async function warmLoudness(rev) {
+    if (rev === null || rev === undefined || !S.projectId) return;
+    const get = (q) => fetch(`/api/projects/${encodeURIComponent(S.projectId)}/loudness?${q}`, { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.json() : null)).catch(() => null);
+    const [v, hd] = await Promise.all([get(`rev=${rev}&tail=0`), get('tail=0')]);
+    if (v && hd && Number.isFinite(v.integrated_lufs) && Number.isFinite(hd.integrated_lufs) && !S.loudDiff.has(rev)) {
+      S.loudDiff.set(rev, v.integrated_lufs - hd.integrated_lufs);
+      renderState();
+    }
+  }
+
   /** Chooses the revision heard as A (null: the head); switches at once if A is playing. */
   function setA(rev) {
     S.aRev = rev;
+    warmLoudness(rev);
     renderState();
     if (player.playing && S.abSide === 'A') player.switchRev(rev);
   }
@@ -140,6 +157,7 @@ export function createTransport(S, tl, mixer) {
   /** Chooses the revision used as B (null: none). */
   function setB(rev) {
     S.abRev = rev;
+    warmLoudness(rev);
     if (rev === null && S.abSide === 'B') toggleAB('A');
     renderState();
   }

@@ -52,6 +52,7 @@
 #include "server/core/log.h"
 #include "server/core/metrics.h"
 #include "server/core/server.h"
+#include "server/preview/match.h"
 #include "server/preview/plans.h"
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
@@ -116,6 +117,7 @@ static void pending_tick(struct srv_server *srv)
 struct range_limits {
     long long render_tail;         /* seconds past the song's end */
     long long job_deadline;        /* seconds, for the messages */
+    long long loudness_cache;      /* match.h's bound */
 };
 
 /* Checks from (and to, when given) against the song's end at this
@@ -612,7 +614,8 @@ static int parse_range(struct srv_http_req *req, struct srv_http_resp *resp,
 static struct range_limits limits_of(const struct srv_http_req *req)
 {
     struct range_limits l = {(long long)req->srv->cfg.render_tail,
-                             (long long)req->srv->cfg.job_deadline};
+                             (long long)req->srv->cfg.job_deadline,
+                             (long long)req->srv->cfg.loudness_cache};
     return l;
 }
 
@@ -843,6 +846,12 @@ static void loud_work(void *arg)
         o.measure = true;
         rc = eng_export(plan, &o, discard_write, NULL, &info);
         j->l = info.loudness;
+    } else if (plan && j->err.code == PROTO_OK && !j->have_to && from == 0 &&
+               !j->opts.tail) {
+        /* the whole song: shared with loudness-matched A/B (match.h) */
+        rc = pv_loudness_full(j->project_id, j->rev, plan,
+                              (size_t)j->lim.loudness_cache, &j->cancel,
+                              &j->l);
     } else if (plan && j->err.code == PROTO_OK) {
         rc = eng_loudness_measure_cancel(plan, from, to, NULL, &j->cancel,
                                          &j->l);

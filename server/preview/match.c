@@ -12,14 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/loudness.h"
 
 struct entry {
     char project[64];
     long long rev;
     int64_t end;
     int nclips;
-    double lufs;
+    eng_loudness l;
     unsigned long long used;     /* stamp of the last use */
 };
 
@@ -37,7 +36,7 @@ static int plan_clips(const eng_plan *p)
 }
 
 static bool lookup(const char *project, long long rev, int64_t end,
-                   int nclips, double *lufs)
+                   int nclips, eng_loudness *l)
 {
     bool found = false;
     pthread_mutex_lock(&cache_mu);
@@ -46,7 +45,7 @@ static bool lookup(const char *project, long long rev, int64_t end,
         if (e->rev == rev && e->end == end && e->nclips == nclips &&
             strcmp(e->project, project) == 0) {
             e->used = ++cache_clock;
-            *lufs = e->lufs;
+            *l = e->l;
             found = true;
             break;
         }
@@ -56,7 +55,7 @@ static bool lookup(const char *project, long long rev, int64_t end,
 }
 
 static void store(const char *project, long long rev, int64_t end, int nclips,
-                  double lufs, size_t bound)
+                  const eng_loudness *l, size_t bound)
 {
     struct entry *e = NULL;
 
@@ -90,31 +89,41 @@ static void store(const char *project, long long rev, int64_t end, int nclips,
         e->rev = rev;
         e->end = end;
         e->nclips = nclips;
-        e->lufs = lufs;
+        e->l = *l;
         e->used = ++cache_clock;
     }
     pthread_mutex_unlock(&cache_mu);
 }
 
-int pv_loudness_of(const char *project, long long rev, eng_plan *plan,
-                   size_t bound, const atomic_int *cancel, double *lufs)
+int pv_loudness_full(const char *project, long long rev, eng_plan *plan,
+                     size_t bound, const atomic_int *cancel, eng_loudness *out)
 {
     int64_t end = plan->end > 0 ? plan->end : 0;
     int nclips = plan_clips(plan);
-    eng_loudness l;
 
-    if (lookup(project, rev, end, nclips, lufs))
+    if (lookup(project, rev, end, nclips, out))
         return 0;
     if (end == 0) {
-        *lufs = -HUGE_VAL;
+        out->integrated = out->range = -HUGE_VAL;
+        out->sample_peak_db = out->true_peak_db = -HUGE_VAL;
     } else {
-        int rc = eng_loudness_measure_cancel(plan, 0, end, NULL, cancel, &l);
+        int rc = eng_loudness_measure_cancel(plan, 0, end, NULL, cancel, out);
         if (rc != 0)
             return rc;
-        *lufs = l.integrated;
     }
-    store(project, rev, end, nclips, *lufs, bound);
+    store(project, rev, end, nclips, out, bound);
     return 0;
+}
+
+int pv_loudness_of(const char *project, long long rev, eng_plan *plan,
+                   size_t bound, const atomic_int *cancel, double *lufs)
+{
+    eng_loudness l;
+    int rc = pv_loudness_full(project, rev, plan, bound, cancel, &l);
+
+    if (rc == 0)
+        *lufs = l.integrated;
+    return rc;
 }
 
 double pv_match_gain(double head_lufs, double src_lufs)

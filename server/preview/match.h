@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "engine/loudness.h"
 #include "engine/plan.h"
 
 #define PV_MATCH_MAX_DB 40.0     /* the gain is clamped to +-40 dB */
@@ -22,6 +23,13 @@
  * one. 0, -1 (out of memory) or -3 when *cancel (may be NULL) went up. */
 int pv_loudness_of(const char *project, long long rev, eng_plan *plan,
                    size_t bound, const atomic_int *cancel, double *lufs);
+
+/* The same with every figure (GET .../loudness of the whole song without
+ * tails shares the cache, so the studio warms it when a version is chosen
+ * for A/B). */
+int pv_loudness_full(const char *project, long long rev, eng_plan *plan,
+                     size_t bound, const atomic_int *cancel,
+                     eng_loudness *out);
 
 /* The gain in dB that brings a source of src_lufs to head_lufs: their
  * difference, clamped to +-PV_MATCH_MAX_DB; 0 when either is silence. */
