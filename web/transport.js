@@ -69,11 +69,13 @@ export function createTransport(S, tl, mixer) {
     abInfo.textContent = S.abRev === null ? (S.aRev === null ? '' : `A: ${aName}`) : S.abSide === 'B' ? `B: r${S.abRev}` : `A: ${aName}`;
     matchBtn.setAttribute('aria-pressed', String(S.abMatch));
     matchBtn.disabled = S.abRev === null && S.aRev === null;
-    const heard = srcRev();
-    const diff = heard === null ? null : S.loudDiff.get(heard);
+    // the chosen version's loudness against the head (B, else a version as A)
+    const ver = S.abRev !== null ? S.abRev : S.aRev;
+    const diff = ver === null ? null : S.loudDiff.get(ver);
     if (diff !== undefined && diff !== null && abInfo.textContent) {
       const lu = `${diff >= 0 ? '+' : '−'}${Math.abs(diff).toFixed(1)} LU`;
-      abInfo.textContent += S.abMatch ? ` · ${lu} vs head, matched` : ` · ${lu} vs head, true levels`;
+      const who = srcRev() === ver ? '' : S.abRev !== null ? 'B ' : 'A ';
+      abInfo.textContent += ` · ${who}${lu} vs head, ${S.abMatch ? 'matched' : 'true levels'}`;
     }
     abInfo.dataset.lu = diff === undefined || diff === null ? '' : diff.toFixed(2);
     const f = player.following;
