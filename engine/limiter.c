@@ -147,19 +147,33 @@ static void planar_init(void)
 float eng_tp_planar(const float *l, const float *r, int n, float *sample)
 {
     const eng_tp *tp = &planar_tp;
-    float w[2][TAPS] = {{0}}, peak = 0, sp = 0;
+    float peak = 0, sp = 0, w[TAPS];
     pthread_once(&planar_once, planar_init);
-    for (int i = 0; i < n + ENG_TP_HALF; i++)
-        for (int ch = 0; ch < 2; ch++) {
-            float v = i < n ? (ch ? r[i] : l[i]) : 0.0f;
-            memmove(w[ch], w[ch] + 1, sizeof(float) * (TAPS - 1));
-            w[ch][TAPS - 1] = v;
-            if (fabsf(v) > sp)
-                sp = fabsf(v);
-            float ip = interval_peak(tp->coef, tp->short_coef, w[ch]);
+
+    for (int ch = 0; ch < 2; ch++) {
+        const float *x = ch ? r : l;
+        for (int i = 0; i < n; i++)
+            if (fabsf(x[i]) > sp)
+                sp = fabsf(x[i]);
+        /* the interval i .. i+1, examined when either end is over
+         * ENG_TP_PLANAR_FROM of the block's peak */
+        for (int i = -1; i < n; i++) {
+            float a = i >= 0 ? fabsf(x[i]) : 0, b = i + 1 < n ? fabsf(x[i + 1]) : 0;
+            if (a < ENG_TP_PLANAR_FROM && b < ENG_TP_PLANAR_FROM)
+                continue;
+            const float *win = x + i - ENG_TP_HALF + 1;
+            if (i - ENG_TP_HALF + 1 < 0 || i + ENG_TP_HALF >= n) {
+                for (int k = 0; k < TAPS; k++) {
+                    int j = i - ENG_TP_HALF + 1 + k;
+                    w[k] = j >= 0 && j < n ? x[j] : 0.0f;
+                }
+                win = w;
+            }
+            float ip = interval_peak(tp->coef, tp->short_coef, win);
             if (ip > peak)
                 peak = ip;
         }
+    }
     *sample = sp;
     return peak > sp ? peak : sp;
 }

@@ -50,7 +50,11 @@ float eng_tp_buffer(const float *interleaved, int64_t n);
 
 /* The true peak of one planar stereo block without history (points near
  * its edges see silence beyond them), and its sample peak in *sample:
- * what the renderer's meters use for their clip indicators. Linear. */
+ * what the renderer's meters use for their clip indicators. Linear. Only
+ * the intervals with a sample over ENG_TP_PLANAR_FROM at either end are
+ * interpolated (an inter-sample peak over 0 dBTP between two samples under
+ * -6 dBFS takes a pathological signal), so a block costs little. */
+#define ENG_TP_PLANAR_FROM 0.5f
 float eng_tp_planar(const float *l, const float *r, int n, float *sample);
 
 typedef struct eng_tplim eng_tplim;

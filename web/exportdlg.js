@@ -90,11 +90,12 @@ export function openExport(S, versions = []) {
   const fdb = (x, u) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(1)} ${u}`);
   const fdbp = (x, u) => (Number.isFinite(x) && x > 0 ? `+${fdb(x, u)}` : fdb(x, u));
   /** Shows a loudness answer in el; the true peak is red with a warning over TP_LIMIT. */
-  function showLoudness(el, l, what) {
+  function showLoudness(el, l, what, pre = false) {
     const over = Number.isFinite(l.true_peak_dbtp) && l.true_peak_dbtp > TP_LIMIT;
+    const p = pre ? 'Measured ' : '';
     el.replaceChildren(
-      h('span.lufs', { 'aria-label': 'Integrated loudness' }, fdb(l.integrated_lufs, 'LUFS')),
-      h(`span.tp${over ? '.over' : '.ok'}`, { 'aria-label': 'True peak' }, `true peak ${fdb(l.true_peak_dbtp, 'dBTP')}`),
+      h(pre ? 'span.plufs' : 'span.lufs', { 'aria-label': `${p}Integrated loudness` }, fdb(l.integrated_lufs, 'LUFS')),
+      h(`span.tp${over ? '.over' : '.ok'}`, { 'aria-label': `${p}True peak` }, `true peak ${fdb(l.true_peak_dbtp, 'dBTP')}`),
       h('span.dim', {}, `range ${fdb(l.range_lu, 'LU')} · sample peak ${fdb(l.sample_peak_dbfs, 'dBFS')}`),
       over ? h('div.tpwarn', { role: 'alert' }, `${what} peaks at ${fdbp(l.true_peak_dbtp, 'dBTP')}, over ${TP_LIMIT} dBTP: it may clip on playback or after encoding. Choose a loudness target to limit it.`) : null);
   }
@@ -110,7 +111,7 @@ export function openExport(S, versions = []) {
       const l = r.ok ? await r.json() : null;
       if (seq !== preSeq) return;
       if (!l) { pre.textContent = ''; return; }
-      showLoudness(pre, l, range.value === 'sel' ? 'The selection' : 'The song');
+      showLoudness(pre, l, range.value === 'sel' ? 'The selection' : 'The song', true);
       pre.dataset.tp = String(l.true_peak_dbtp);
     } catch { if (seq === preSeq) pre.textContent = ''; }
   }

@@ -166,6 +166,14 @@ static void test_detector_finds_intersample_peak(void **state)
             best = p;
     }
     assert_float_equal(best, 1.0, 0.02);
+    /* planar, as the renderer's meters measure a block */
+    float l[960], r[960], spk;
+    for (int i = 0; i < 960; i++) {
+        l[i] = x[2 * i];
+        r[i] = 0.5f * x[2 * i];
+    }
+    assert_float_equal(eng_tp_planar(l, r, 960, &spk), 1.0, 0.02);
+    assert_float_equal(spk, 0.7071, 1e-3);
 }
 
 static void test_bad_arguments(void **state)
