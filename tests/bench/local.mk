@@ -27,3 +27,7 @@ tests_bench_bench_doc_at_LDADD = $(MX_TEST_LIBS)
 EXTRA_PROGRAMS += tests/bench/bench_coedit
 tests_bench_bench_coedit_SOURCES = tests/bench/bench_coedit.c
 tests_bench_bench_coedit_LDADD = $(LWS_LIBS) -lpthread
+# true-peak limiter and meter detector (owner: loudness)
+EXTRA_PROGRAMS += tests/bench/bench_limiter
+tests_bench_bench_limiter_SOURCES = tests/bench/bench_limiter.c
+tests_bench_bench_limiter_LDADD = $(MX_ALL_LIBS)
