@@ -52,6 +52,7 @@
 #include "server/core/log.h"
 #include "server/core/metrics.h"
 #include "server/core/server.h"
+#include "server/preview/delivery_parse.h"
 #include "server/preview/match.h"
 #include "server/preview/plans.h"
 #include "server/core/store.h"
@@ -648,41 +649,34 @@ static struct export_job *job_new(struct srv_http_req *req, const char *pid,
     return j;
 }
 
-/* normalize=LUFS and tail=0|1 of both endpoints into j. 0, or -1 with
- * resp filled (the request then changes nothing). */
+/* normalize=LUFS and tail=0|1 of both endpoints into j
+ * (delivery_parse.h). 0, or -1 with resp filled (the request then changes
+ * nothing). */
 static int parse_delivery(struct srv_http_req *req, struct srv_http_resp *resp,
                           struct export_job *j)
 {
-    char v[64], *end;
+    char nv[256], tv[16], msg[256];
+    struct pv_delivery d;
+    bool hn = srv_http_query(req, "normalize", nv, sizeof nv);
+    bool ht = srv_http_query(req, "tail", tv, sizeof tv);
 
-    if (srv_http_query(req, "normalize", v, sizeof v)) {
-        double t = strtod(v, &end);
-        if (!v[0] || *end || !isfinite(t) || t < -50 || t > -5) {
-            srv_http_error(resp, PROTO_INVALID_VALUE, 0,
-                           "normalize must be a target loudness in LUFS from "
-                           "-50 to -5 (e.g. -14 streaming, -16 Apple Music, "
-                           "-23 EBU R128); got \"%s\"", v);
-            return -1;
-        }
+    /* a value that filled the buffer may have been cut: refuse it whole */
+    if (hn && strlen(nv) >= sizeof nv - 1)
+        nv[0] = 'x';
+    if (ht && strlen(tv) >= sizeof tv - 1)
+        tv[0] = 'x';
+    if (pv_delivery_parse(hn ? nv : NULL, ht ? tv : NULL, j->have_to, &d, msg,
+                          sizeof msg) != 0) {
+        srv_http_error(resp, PROTO_INVALID_VALUE, 0, "%s", msg);
+        return -1;
+    }
+    if (d.normalize) {
         j->opts.normalize = j->normalize = true;
-        j->opts.target_lufs = t;
+        j->opts.target_lufs = d.target_lufs;
         j->opts.ceiling_dbtp = -1.0;
     }
-    if (srv_http_query(req, "tail", v, sizeof v)) {
-        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
-            srv_http_error(resp, PROTO_INVALID_VALUE, 0,
-                           "tail must be 0 (the file is exactly the song) or "
-                           "1 (effect tails ring on after it); got \"%s\"", v);
-            return -1;
-        }
-        if (v[0] == '1' && j->have_to) {
-            srv_http_error(resp, PROTO_INVALID_VALUE, 0,
-                           "tail=1 applies to the whole song (no to): a range "
-                           "from..to is exported exactly");
-            return -1;
-        }
-        j->opts.tail = v[0] == '1';
-    }
+    if (d.tail >= 0)
+        j->opts.tail = d.tail == 1;
     return 0;
 }
 
