@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test, before, after } from 'node:test';
 import { http, join, makeProject, startServer, tempDir } from './harness.mjs';
-import { RATE, makeSong, pushOps, capture, decodeOpus, parseWav, uploadAsset } from './preview_lib.mjs';
+import { RATE, makeSong, pushOps, capture, decodeOpus, parseWav, toneWav, uploadAsset } from './preview_lib.mjs';
 
 let server, song, dir;
 
@@ -47,19 +47,14 @@ function measureFile(buf, name) {
  * reconstruction (docs/engine.md "True-peak limiter").
  */
 function clickyWav(seconds) {
+  const b = toneWav(220, seconds, 0.05);
   const n = Math.round(seconds * RATE);
-  const b = Buffer.alloc(44 + n * 2);
-  b.write('RIFF', 0); b.writeUInt32LE(36 + n * 2, 4); b.write('WAVE', 8);
-  b.write('fmt ', 12); b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(RATE, 24); b.writeUInt32LE(RATE * 2, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34);
-  b.write('data', 36); b.writeUInt32LE(n * 2, 40);
   for (let i = 0; i < n; i++) {
-    let v = 0.05 * Math.sin(2 * Math.PI * 220 * i / RATE);
     const k = i % 4800;
-    if (k < 192) {
-      const t = k / RATE, env = Math.exp(-k / 40);
-      v += 0.9 * env * (0.5 * Math.sin(2 * Math.PI * 1100 * t) + 0.3 * Math.sin(2 * Math.PI * 3300 * t) + 0.2 * Math.sin(2 * Math.PI * 6900 * t));
-    }
+    if (k >= 192) continue;
+    const t = k / RATE, env = Math.exp(-k / 40);
+    const v = 0.05 * Math.sin(2 * Math.PI * 220 * i / RATE) +
+      0.9 * env * (0.5 * Math.sin(2 * Math.PI * 1100 * t) + 0.3 * Math.sin(2 * Math.PI * 3300 * t) + 0.2 * Math.sin(2 * Math.PI * 6900 * t));
     b.writeInt16LE(Math.round(32767 * v), 44 + 2 * i);
   }
   return b;
