@@ -51,6 +51,17 @@ export function createTransport(S, tl, mixer) {
     if (e.detail.reason === 'leader_left') toast('The person you followed has left', 'info');
   });
 
+  // An edit changes the head, so every difference against it is stale: drop
+  // them and measure the chosen versions again once editing pauses (1 s).
+  let rewarm = 0;
+  S.session.addEventListener('change', () => {
+    if (!S.loudDiff.size && S.abRev === null && S.aRev === null) return;
+    S.loudDiff.clear();
+    renderState();
+    clearTimeout(rewarm);
+    rewarm = setTimeout(() => { warmLoudness(S.abRev); if (S.aRev !== S.abRev) warmLoudness(S.aRev); }, 1000);
+  });
+
   // The server forgets this connection's stream when it drops: stop locally.
   S.session.addEventListener('status', (e) => {
     if (e.detail !== 'online' && (player.playing || player.following)) player.disconnected();
@@ -224,6 +235,6 @@ export function createTransport(S, tl, mixer) {
   return {
     el, player, play, pause, toggle, seekTo, setLoop, toggleAB, setA, setB, setMatch, setRange, placeBand, renderState,
     follow: (client) => player.follow(client),
-    close() { if (raf) cancelAnimationFrame(raf); player.close(); },
+    close() { if (raf) cancelAnimationFrame(raf); clearTimeout(rewarm); player.close(); },
   };
 }
