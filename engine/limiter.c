@@ -1,9 +1,9 @@
 /* limiter.c -- the 4x true-peak detector and the look-ahead true-peak
  * limiter of limiter.h. Each limiter stage keeps power-of-two rings indexed
  * by absolute frame number: the input, the gain each interval between two
- * samples needs (r), that spread over the interpolator's span (r2), the
- * min-hold over the attack (h) and the released gain (rel), whose moving
- * average over the attack is the gain applied. */
+ * samples needs (r), that spread over the interpolator's span (r2), and
+ * the released min-hold over the attack (rel), whose moving average over
+ * the attack is the gain applied. */
 #include "engine/limiter.h"
 
 #include <math.h>
@@ -156,7 +156,7 @@ float eng_tp_planar(const float *l, const float *r, int n, float *sample)
             if (fabsf(x[i]) > sp)
                 sp = fabsf(x[i]);
         /* the interval i .. i+1, examined when either end is over
-         * ENG_TP_PLANAR_FROM of the block's peak */
+         * ENG_TP_PLANAR_FROM */
         for (int i = -1; i < n; i++) {
             float a = i >= 0 ? fabsf(x[i]) : 0, b = i + 1 < n ? fabsf(x[i + 1]) : 0;
             if (a < ENG_TP_PLANAR_FROM && b < ENG_TP_PLANAR_FROM)
@@ -182,7 +182,7 @@ float eng_tp_planar(const float *l, const float *r, int n, float *sample)
 
 typedef struct stage {
     float x[2][RING];
-    float r[RING], r2[RING], h[RING], rel[RING];
+    float r[RING], r2[RING], rel[RING];
     int64_t t;                   /* frames in */
     int64_t last_r, last_r2;     /* newest index whose r / r2 is < 1 */
     int64_t last_loud;           /* newest input above `quiet` */
@@ -205,7 +205,7 @@ static void stage_init(stage *s, int attack)
 {
     memset(s, 0, sizeof *s);
     for (int i = 0; i < RING; i++)
-        s->r[i] = s->r2[i] = s->h[i] = s->rel[i] = 1.0f;
+        s->r[i] = s->r2[i] = s->rel[i] = 1.0f;
     s->last_r = s->last_r2 = s->last_loud = INT64_MIN / 2;
     s->sum = attack;
 }
