@@ -2,7 +2,7 @@
  * header up front, so nothing needs seeking), FLAC through libsndfile's
  * virtual I/O, Ogg Opus through libopusenc's callbacks; the shared
  * quantiser with TPDF dither; the whole-project end (tail detection) and
- * loudness normalisation. */
+ * loudness normalisation through the true-peak limiter (limiter.h). */
 #include "engine/export.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/limiter.h"
 #include "engine/render.h"
 
 typedef struct sink {
@@ -47,6 +48,7 @@ void eng_export_opts_default(eng_export_opts *o)
     o->target_lufs = -14.0;
     o->ceiling_dbtp = -1.0;
     o->block = 4096;
+    o->tail = true;
 }
 
 int eng_format_parse(const char *name)
@@ -425,6 +427,111 @@ out:
     return end;
 }
 
+/* One pass over [o->from, o->to): rendered, gained by g (linear) and,
+ * when lim, sent through the true-peak limiter at o->ceiling_dbtp with its
+ * latency compensated (the limiter drains on silence past o->to), so
+ * exactly o->to - o->from frames come out. They go to enc and to meter
+ * (either may be NULL). 0, -1 (allocation or encoder), -3 (cancelled). */
+static int render_pass(eng_plan *plan, const eng_export_opts *o, float g,
+                       bool lim, encoder *enc, eng_lufs *meter)
+{
+    eng_renderer *r = eng_renderer_new(NULL, plan, o->block);
+    float *buf = malloc(sizeof(float) * 2 * (size_t)o->block);
+    eng_tplim *l = lim ? eng_tplim_new(plan->sample_rate, o->ceiling_dbtp, 50)
+                       : NULL;
+    int64_t skip = l ? eng_tplim_latency(l) : 0, total = o->to - o->from;
+    int64_t written = 0, pos = o->from;
+    int rc = -1;
+
+    if (!r || !buf || (lim && !l))
+        goto out;
+    if (o->stem_track)
+        eng_renderer_set_solo(r, o->stem_track);
+    while (written < total) {
+        int n = o->block, off = 0;
+        if (o->cancel && atomic_load(o->cancel)) {
+            rc = -3;
+            goto out;
+        }
+        if (pos < o->to) {
+            if (o->to - pos < n)
+                n = (int)(o->to - pos);
+            eng_render(r, pos, buf, n);
+        } else { /* draining the limiter */
+            memset(buf, 0, sizeof(float) * 2 * (size_t)n);
+        }
+        pos += n;
+        if (g != 1.0f)
+            for (int i = 0; i < 2 * n; i++)
+                buf[i] *= g;
+        if (l)
+            eng_tplim_process(l, buf, buf, n);
+        if (skip > 0) {
+            off = skip < n ? (int)skip : n;
+            skip -= off;
+        }
+        int64_t m = n - off;
+        if (m > total - written)
+            m = total - written;
+        if (m <= 0)
+            continue;
+        if (meter)
+            eng_lufs_add(meter, buf + 2 * off, m);
+        if (enc && enc_write(enc, buf + 2 * off, (int)m) != 0)
+            goto out;
+        written += m;
+    }
+    rc = 0;
+out:
+    eng_tplim_free(l);
+    free(buf);
+    eng_renderer_free(r);
+    return rc;
+}
+
+/* Normalisation: the gain that brings the measured loudness to the target
+ * and whether the limiter is needed (the true peak after that gain would
+ * pass the ceiling). Limiting lowers the loudness a little, so the gain is
+ * raised by what the limited render misses, until it is within 0.1 LU
+ * (the loudness rises more slowly than the gain under limiting, so it
+ * approaches the target from below), at most NORM_PASSES times. 0, -1, -3. */
+#define NORM_PASSES 3
+static int norm_plan(eng_plan *plan, const eng_export_opts *o, double *gain_db,
+                     bool *lim)
+{
+    eng_loudness pre, post;
+    int rc = eng_loudness_measure_cancel(plan, o->from, o->to, o->stem_track,
+                                         o->cancel, &pre);
+
+    *gain_db = 0;
+    *lim = false;
+    if (rc != 0)
+        return rc;
+    if (!isfinite(pre.integrated))
+        return 0; /* silence stays silence */
+    *gain_db = o->target_lufs - pre.integrated;
+    if (!(isfinite(pre.true_peak_db) &&
+          pre.true_peak_db + *gain_db > o->ceiling_dbtp - 0.15))
+        return 0;
+    *lim = true;
+    for (int i = 0; i < NORM_PASSES; i++) {
+        eng_lufs *m = eng_lufs_new(plan->sample_rate);
+        if (!m)
+            return -1;
+        rc = render_pass(plan, o, (float)pow(10.0, *gain_db / 20.0), true,
+                         NULL, m);
+        eng_lufs_result(m, &post);
+        eng_lufs_free(m);
+        if (rc != 0)
+            return rc;
+        double miss = o->target_lufs - post.integrated;
+        if (!isfinite(miss) || fabs(miss) <= 0.1)
+            break;
+        *gain_db += miss;
+    }
+    return 0;
+}
+
 static int export_sink(eng_plan *plan, const eng_export_opts *opts,
                        eng_write_fn write, int (*seek)(void *, int64_t),
                        void *ctx, eng_export_info *info)
@@ -433,19 +540,17 @@ static int export_sink(eng_plan *plan, const eng_export_opts *opts,
     eng_export_info inf;
     sink sk = {write, seek, ctx, 0, false};
     encoder enc;
-    eng_renderer *r = NULL;
     eng_lufs *meter = NULL;
-    float *buf = NULL;
-    bool opened = false;
+    bool opened = false, lim = false;
     int rc = -1;
 
     memset(&inf, 0, sizeof inf);
     memset(&enc, 0, sizeof enc);
     if (o.block <= 0)
         o.block = 4096;
-    if (o.to < 0) {
-        o.from = 0;
-        o.to = eng_export_end_cancel(plan, o.stem_track, o.cancel);
+    if (o.to < 0) { /* from `from` to the song's end (or its tail's) */
+        o.to = o.tail ? eng_export_end_cancel(plan, o.stem_track, o.cancel)
+                      : (plan->end > 0 ? plan->end : 0);
         if (o.to < 0) {
             rc = o.to == -3 ? -3 : -1;
             goto out;
@@ -456,45 +561,23 @@ static int export_sink(eng_plan *plan, const eng_export_opts *opts,
     inf.from = o.from;
     inf.to = o.to;
     if (o.normalize) {
-        eng_loudness pre;
-        int mrc = eng_loudness_measure_cancel(plan, o.from, o.to, o.stem_track,
-                                              o.cancel, &pre);
-        if (mrc != 0) {
-            rc = mrc;
+        int nrc = norm_plan(plan, &o, &inf.gain_db, &lim);
+        if (nrc != 0) {
+            rc = nrc;
             goto out;
         }
-        inf.gain_db = eng_loudness_norm_gain(&pre, o.target_lufs, o.ceiling_dbtp);
+    }
+    if (o.normalize || o.measure) {
         meter = eng_lufs_new(plan->sample_rate);
         if (!meter)
             goto out;
     }
-    r = eng_renderer_new(NULL, plan, o.block);
-    buf = malloc(sizeof(float) * 2 * (size_t)o.block);
-    if (!r || !buf)
-        goto out;
-    if (o.stem_track)
-        eng_renderer_set_solo(r, o.stem_track);
     opened = true;
     if (enc_open(&enc, o.format, &sk, plan->sample_rate, o.block, o.to - o.from,
                  o.opus_bitrate) != 0)
         goto out;
-    float g = (float)pow(10.0, inf.gain_db / 20.0);
-    for (int64_t pos = o.from; pos < o.to; pos += o.block) {
-        int n = o.to - pos < o.block ? (int)(o.to - pos) : o.block;
-        if (o.cancel && atomic_load(o.cancel)) {
-            rc = -3;
-            goto out;
-        }
-        eng_render(r, pos, buf, n);
-        if (inf.gain_db != 0.0)
-            for (int i = 0; i < 2 * n; i++)
-                buf[i] *= g;
-        if (meter)
-            eng_lufs_add(meter, buf, n);
-        if (enc_write(&enc, buf, n) != 0)
-            goto out;
-    }
-    rc = 0;
+    rc = render_pass(plan, &o, (float)pow(10.0, inf.gain_db / 20.0), lim, &enc,
+                     meter);
 out:
     if (opened) {
         int crc = enc_close(&enc, rc == 0);
@@ -505,12 +588,11 @@ out:
         rc = -2;
     if (meter)
         eng_lufs_result(meter, &inf.loudness);
+    inf.limited = lim;
     inf.bytes = sk.bytes;
     if (info)
         *info = inf;
     eng_lufs_free(meter);
-    free(buf);
-    eng_renderer_free(r);
     return rc;
 }
 

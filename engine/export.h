@@ -2,9 +2,11 @@
  * 16-bit (TPDF dither) / 24-bit / 32-bit float, FLAC 16/24 (libsndfile),
  * Ogg Opus (libopusenc). The file is produced block by block into a write
  * callback or a file descriptor, so an HTTP handler can send it while it
- * renders. Whole-project exports end at the end of the last clip plus the
- * effect tail (until the mix stays below -90 dBFS, at most 5 s); optional
- * loudness normalisation to a target LUFS under a true-peak ceiling. */
+ * renders. A range is exported exactly (to - from frames); a whole-project
+ * export ends at the end of the last clip, plus the effect tail (until the
+ * mix stays below -90 dBFS, at most 5 s) when `tail` is set; optional
+ * loudness normalisation to a target LUFS with a true-peak limiter
+ * (limiter.h) keeping the true peak at or under a ceiling. */
 #ifndef MIXROOM_ENGINE_EXPORT_H
 #define MIXROOM_ENGINE_EXPORT_H
 
@@ -34,10 +36,16 @@ typedef int (*eng_write_fn)(void *ctx, const void *data, size_t len);
 
 typedef struct eng_export_opts {
     eng_format format;
-    int64_t from, to;        /* frames; to < 0: the whole project (from 0) */
+    int64_t from, to;        /* frames; to < 0: from `from` to the end of
+                                the whole project */
+    bool tail;               /* whole project: ring on past the last clip
+                                until silent, at most 5 s (default true) */
+    bool measure;            /* fill info->loudness even without normalize */
     int opus_bitrate;        /* bits/s, 6000..510000 (default 160000) */
     const char *stem_track;  /* NULL: the mix; a track id: its stem */
-    bool normalize;          /* apply target_lufs / ceiling_dbtp */
+    bool normalize;          /* gain to target_lufs (within 0.1 LU when the
+                                limiter does not take more), true peak
+                                limited to ceiling_dbtp (-60..0) */
     double target_lufs;      /* default -14 */
     double ceiling_dbtp;     /* default -1 */
     int block;               /* frames per render block (default 4096) */
@@ -48,12 +56,15 @@ typedef struct eng_export_opts {
 typedef struct eng_export_info {
     int64_t from, to;        /* the range written */
     double gain_db;          /* normalisation gain applied (0 if none) */
-    eng_loudness loudness;   /* of the written audio when normalize (after
-                                gain), else not filled */
+    eng_loudness loudness;   /* of the written audio when normalize or
+                                measure (after gain and limiter), else not
+                                filled */
+    bool limited;            /* the true-peak limiter was in the path */
     uint64_t bytes;          /* bytes handed to the writer */
 } eng_export_info;
 
-/* Defaults: WAV 24-bit, whole project, mix, no normalisation. */
+/* Defaults: WAV 24-bit, whole project with its tail, mix, no
+ * normalisation. */
 void eng_export_opts_default(eng_export_opts *o);
 
 /* Parses "wav" (24-bit), "wav16", "wav24", "wav32"/"wavf32", "flac"

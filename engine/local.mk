@@ -23,6 +23,8 @@ libengine_la_SOURCES += \
 	engine/instrument.h engine/plan_inst.c engine/voices.h engine/voices.c \
 	engine/inst_priv.h engine/synth.c engine/drums.c engine/gm.c \
 	engine/render_inst.c
+# true-peak detector and limiter for deliveries (owner: loudness)
+libengine_la_SOURCES += engine/limiter.h engine/limiter.c
 # live preview encoding (owner: preview)
 libengine_la_SOURCES += engine/opus_stream.h engine/opus_stream.c
 # Standard MIDI File reader and writer (owner: notes)

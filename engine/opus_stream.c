@@ -26,8 +26,10 @@ struct eng_opus_stream {
     float pcm[2 * ENG_OPUS_FRAME];
     /* level gathering */
     float tpeak[MAX_METER_TRACKS], tsq[MAX_METER_TRACKS];
-    float mpeak, msq;
+    float ttp[MAX_METER_TRACKS];  /* true peaks */
+    float mpeak, msq, mtp;
     int nblocks;
+    float gain;                  /* linear, applied before encoding */
 };
 
 static void meters_add(eng_opus_stream *s)
@@ -43,6 +45,8 @@ static void meters_add(eng_opus_stream *s)
         float rm = fmaxf(m.rms[0], m.rms[1]);
         if (pk > s->tpeak[t])
             s->tpeak[t] = pk;
+        if (m.tpeak > s->ttp[t])
+            s->ttp[t] = m.tpeak;
         s->tsq[t] += rm * rm;
     }
     eng_meter m = eng_renderer_master_meter(s->r);
@@ -50,6 +54,8 @@ static void meters_add(eng_opus_stream *s)
     float rm = fmaxf(m.rms[0], m.rms[1]);
     if (pk > s->mpeak)
         s->mpeak = pk;
+    if (m.tpeak > s->mtp)
+        s->mtp = m.tpeak;
     s->msq += rm * rm;
     s->nblocks++;
 }
@@ -82,6 +88,7 @@ eng_opus_stream *eng_opus_stream_new(eng_renderer *r, int rate, int bitrate,
             goto fail;
     }
     s->next_pos = -1;
+    s->gain = 1.0f;
     return s;
 fail:
     eng_opus_stream_free(s);
@@ -104,6 +111,11 @@ void eng_opus_stream_set_renderer(eng_opus_stream *s, eng_renderer *r)
 {
     s->r = r;
     s->next_pos = -1;
+}
+
+void eng_opus_stream_set_gain(eng_opus_stream *s, double gain_db)
+{
+    s->gain = isfinite(gain_db) ? (float)pow(10.0, gain_db / 20.0) : 1.0f;
 }
 
 int eng_opus_stream_frames(const eng_opus_stream *s)
@@ -161,6 +173,9 @@ int eng_opus_stream_next(eng_opus_stream *s, int64_t position,
         fill_resampled(s);
     }
     s->next_pos = position + s->src_frames;
+    if (s->gain != 1.0f)
+        for (int i = 0; i < 2 * ENG_OPUS_FRAME; i++)
+            s->pcm[i] *= s->gain;
     opus_int32 n = opus_encode_float(s->enc, s->pcm, ENG_OPUS_FRAME, out, max);
     return n > 0 ? (int)n : -1;
 }
@@ -168,6 +183,16 @@ int eng_opus_stream_next(eng_opus_stream *s, int64_t position,
 int eng_opus_stream_levels(eng_opus_stream *s, float *track_peak,
                            float *track_rms, int max_tracks,
                            float *master_peak, float *master_rms)
+{
+    return eng_opus_stream_levels_tp(s, track_peak, track_rms, NULL,
+                                     max_tracks, master_peak, master_rms,
+                                     NULL);
+}
+
+int eng_opus_stream_levels_tp(eng_opus_stream *s, float *track_peak,
+                              float *track_rms, float *track_tp,
+                              int max_tracks, float *master_peak,
+                              float *master_rms, float *master_tp)
 {
     const eng_plan *p = eng_renderer_plan(s->r);
     int n = p ? p->ntracks : 0;
@@ -180,12 +205,17 @@ int eng_opus_stream_levels(eng_opus_stream *s, float *track_peak,
     for (int t = 0; t < n; t++) {
         track_peak[t] = s->tpeak[t];
         track_rms[t] = sqrtf(s->tsq[t] / nb);
+        if (track_tp)
+            track_tp[t] = s->ttp[t];
     }
     *master_peak = s->mpeak;
     *master_rms = sqrtf(s->msq / nb);
+    if (master_tp)
+        *master_tp = s->mtp;
     memset(s->tpeak, 0, sizeof s->tpeak);
     memset(s->tsq, 0, sizeof s->tsq);
-    s->mpeak = s->msq = 0;
+    memset(s->ttp, 0, sizeof s->ttp);
+    s->mpeak = s->msq = s->mtp = 0;
     s->nblocks = 0;
     return n;
 }

@@ -31,6 +31,11 @@ void eng_opus_stream_free(eng_opus_stream *s);
  * playback of a revision); resets like a seek. */
 void eng_opus_stream_set_renderer(eng_opus_stream *s, eng_renderer *r);
 
+/* Gain in dB applied to what is encoded from the next packet on (the
+ * meters keep measuring the mix before it): loudness-matched A/B. 0 (the
+ * default) or a non-finite value: none. */
+void eng_opus_stream_set_gain(eng_opus_stream *s, double gain_db);
+
 /* Timeline frames (project rate) one packet covers: 960 or 882. */
 int eng_opus_stream_frames(const eng_opus_stream *s);
 
@@ -48,6 +53,14 @@ int eng_opus_stream_next(eng_opus_stream *s, int64_t position,
 int eng_opus_stream_levels(eng_opus_stream *s, float *track_peak,
                            float *track_rms, int max_tracks,
                            float *master_peak, float *master_rms);
+
+/* The same, with the true peaks (eng_meter.tpeak, max since the last
+ * call) of the tracks in track_tp and of the master in master_tp (either
+ * may be NULL). */
+int eng_opus_stream_levels_tp(eng_opus_stream *s, float *track_peak,
+                              float *track_rms, float *track_tp,
+                              int max_tracks, float *master_peak,
+                              float *master_rms, float *master_tp);
 
 /* The last rendered PCM at 48 kHz (ENG_OPUS_FRAME interleaved stereo
  * frames of the latest packet), for tests. */

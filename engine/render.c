@@ -13,6 +13,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "engine/limiter.h"
 #include "engine/render_priv.h"
 #include "engine/v4.h"
 
@@ -215,7 +216,7 @@ const eng_plan *eng_renderer_plan(const eng_renderer *r)
 
 eng_meter eng_renderer_track_meter(const eng_renderer *r, int track)
 {
-    eng_meter none = {{0, 0}, {0, 0}};
+    eng_meter none = {{0, 0}, {0, 0}, 0};
     if (track < 0 || track >= r->plan->ntracks || r->tmap[track] < 0)
         return none;
     return r->ts[r->tmap[track]].meter;
@@ -605,6 +606,15 @@ static void finish_track(float *L, float *R, const float *gl, const float *gr,
     m->peak[1] = ps_r;
     m->rms[0] = n ? sqrtf(ss_l / (float)n) : 0.0f;
     m->rms[1] = n ? sqrtf(ss_r / (float)n) : 0.0f;
+    m->tpeak = ps_l > ps_r ? ps_l : ps_r;
+    if (m->tpeak > ENG_TPEAK_FROM) { /* clip indicators: see limiter.h */
+        float sp, tp = eng_tp_planar(L, R, n, &sp);
+        /* stored: L/R hold the output; else its input, scaled by gain */
+        if (store)
+            m->tpeak = tp > m->tpeak ? tp : m->tpeak;
+        else if (sp > 0 && tp > sp)
+            m->tpeak *= tp / sp;
+    }
 }
 
 static void render_block(eng_renderer *r, int64_t pos, float *out, int n)

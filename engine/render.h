@@ -19,11 +19,16 @@
 
 typedef struct eng_renderer eng_renderer;
 
-/* Peak (max |x|) and RMS of one block, linear, per channel. */
+/* Peak (max |x|) and RMS of one block, linear, per channel; tpeak: the
+ * block's true peak (4x oversampled, max of both channels), measured only
+ * when the sample peak passes ENG_TPEAK_FROM (else the sample peak). */
 typedef struct eng_meter {
     float peak[2];
     float rms[2];
+    float tpeak;
 } eng_meter;
+
+#define ENG_TPEAK_FROM 0.5f      /* -6 dBFS */
 
 /* Sub-block (frames) at which automation and ramps are evaluated. */
 #define ENG_SUBBLOCK 32

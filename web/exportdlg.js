@@ -6,6 +6,12 @@
 // counting bytes for the progress bar (the size is estimated: the server
 // streams while it renders); the loudness (GET .../loudness: integrated
 // LUFS, range, sample and true peak) is shown with the download link.
+// Safe deliveries: the dialog measures the chosen range when it opens (and
+// when the range or revision changes) and warns when its true peak is over
+// -1 dBTP; a loudness target (-14 streaming, -16 Apple Music, -23 EBU R128)
+// exports with normalize=LUFS (the server limits the true peak to -1
+// dBTP); the file is exactly the range (tail=0) unless "Include tails" is
+// ticked for the whole song (tail=1: effects ring on after the last clip).
 
 import { h, modal, fmtTime } from './ui.js';
 
@@ -27,6 +33,12 @@ export function estimateBytes(format, frames, rate) {
   }
 }
 
+/** Loudness targets: [value for normalize=, label]. */
+export const TARGETS = [
+  ['', 'None (as mixed)'], ['-14', '−14 LUFS (streaming)'], ['-16', '−16 LUFS (Apple Music)'], ['-23', '−23 LUFS (EBU R128)'],
+];
+export const TP_LIMIT = -1; // dBTP: deliveries over it warn
+
 const fmtBytes = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} kB`);
 
 /** Opens the dialog; versions: [{name, rev}]. Returns the modal. */
@@ -43,6 +55,10 @@ export function openExport(S, versions = []) {
     h('option', { value: '' }, `Current (r${S.session.rev})`),
     versions.map((v) => h('option', { value: String(v.rev) }, `${v.name} (r${v.rev})`)));
   const stems = h('input', { type: 'checkbox', 'aria-label': 'Stems (one file per track, in a zip)' });
+  const target = h('select', { 'aria-label': 'Loudness target' }, TARGETS.map(([v, l]) => h('option', { value: v }, l)));
+  const tails = h('input', { type: 'checkbox', 'aria-label': 'Include tails' });
+  const pre = h('div.precheck', { role: 'status', 'aria-live': 'polite' });
+  let preSeq = 0;
   const bar = h('progress', { max: 1, value: 0, 'aria-label': 'Export progress' });
   const state = h('div.estate', { role: 'status', 'aria-live': 'polite' });
   const loud = h('div.loudness');
@@ -54,17 +70,67 @@ export function openExport(S, versions = []) {
     h('label.erow', {}, h('span', {}, 'Revision'), rev),
     h('label.erow', { title: 'One file per track, in a zip; the stems sum to the mix' },
       h('span', {}, 'Stems'), h('span.check', {}, stems, 'one file per track (zip)')),
-    h('div.row', {}, go), bar, state, loud, out);
+    h('label.erow', { title: 'Brings the integrated loudness to the target; a true-peak limiter keeps peaks at or under −1 dBTP' },
+      h('span', {}, 'Loudness'), target),
+    h('label.erow', { title: 'Let effect tails ring on after the last clip (the whole song only); otherwise the file is exactly the range' },
+      h('span', {}, 'Tails'), h('span.check', {}, tails, 'include tails')),
+    pre, h('div.row', {}, go), bar, state, loud, out);
+
+  const base = `/api/projects/${encodeURIComponent(S.projectId)}`;
+  /** The query of the export chosen (format, range, revision, target, tail). */
+  function query() {
+    const q = new URLSearchParams({ format: format.value });
+    let frames = S.doc.end();
+    if (range.value === 'sel' && S.range) { q.set('from', S.range[0]); q.set('to', S.range[1]); frames = S.range[1] - S.range[0]; }
+    else q.set('tail', tails.checked ? '1' : '0');
+    if (rev.value) q.set('rev', rev.value);
+    if (target.value) q.set('normalize', target.value);
+    return { q, frames };
+  }
+  const fdb = (x, u) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(1)} ${u}`);
+  const fdbp = (x, u) => (Number.isFinite(x) && x > 0 ? `+${fdb(x, u)}` : fdb(x, u));
+  /** Shows a loudness answer in el; the true peak is red with a warning over TP_LIMIT. */
+  function showLoudness(el, l, what, pre = false) {
+    const over = Number.isFinite(l.true_peak_dbtp) && l.true_peak_dbtp > TP_LIMIT;
+    const p = pre ? 'Measured ' : '';
+    el.replaceChildren(
+      h(pre ? 'span.plufs' : 'span.lufs', { 'aria-label': `${p}Integrated loudness` }, fdb(l.integrated_lufs, 'LUFS')),
+      h(`span.tp${over ? '.over' : '.ok'}`, { 'aria-label': `${p}True peak` }, `true peak ${fdb(l.true_peak_dbtp, 'dBTP')}`),
+      h('span.dim', {}, `range ${fdb(l.range_lu, 'LU')} · sample peak ${fdb(l.sample_peak_dbfs, 'dBFS')}`),
+      over ? h('div.tpwarn', { role: 'alert' }, `${what} peaks at ${fdbp(l.true_peak_dbtp, 'dBTP')}, over ${TP_LIMIT} dBTP: it may clip on playback or after encoding. Choose a loudness target to limit it.`) : null);
+  }
+  /** Measures what the export would hold before it is made (the target leaves peaks at or under -1 dBTP). */
+  async function precheck() {
+    const seq = ++preSeq;
+    const { q } = query();
+    q.delete('format');
+    q.delete('normalize');
+    pre.textContent = 'Measuring…';
+    try {
+      const r = await fetch(`${base}/loudness?${q}`, { credentials: 'same-origin' });
+      const l = r.ok ? await r.json() : null;
+      if (seq !== preSeq) return;
+      if (!l) { pre.textContent = ''; return; }
+      showLoudness(pre, l, range.value === 'sel' ? 'The selection' : 'The song', true);
+      pre.dataset.tp = String(l.true_peak_dbtp);
+    } catch { if (seq === preSeq) pre.textContent = ''; }
+  }
+  function syncTails() {
+    const sel = range.value === 'sel';
+    tails.disabled = sel;
+    if (sel) tails.checked = false;
+  }
+  range.addEventListener('change', () => { syncTails(); precheck(); });
+  rev.addEventListener('change', precheck);
+  tails.addEventListener('change', precheck);
+  syncTails();
+  precheck();
 
   async function run() {
     go.disabled = true;
     out.replaceChildren();
     loud.replaceChildren();
-    const q = new URLSearchParams({ format: format.value });
-    let frames = S.doc.end();
-    if (range.value === 'sel' && S.range) { q.set('from', S.range[0]); q.set('to', S.range[1]); frames = S.range[1] - S.range[0]; }
-    if (rev.value) q.set('rev', rev.value);
-    const base = `/api/projects/${encodeURIComponent(S.projectId)}`;
+    const { q, frames } = query();
     const lq = new URLSearchParams(q);
     lq.delete('format');
     if (stems.checked) q.set('stems', '1');
@@ -103,11 +169,7 @@ export function openExport(S, versions = []) {
       S.lastExport = { bytes: got, name, format: format.value };
       const l = await loudP;
       if (l) {
-        const f1 = (x, u) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(1)} ${u}`);
-        loud.replaceChildren(
-          h('span.lufs', { 'aria-label': 'Integrated loudness' }, f1(l.integrated_lufs, 'LUFS')),
-          h('span', { 'aria-label': 'True peak' }, `true peak ${f1(l.true_peak_dbtp, 'dBTP')}`),
-          h('span.dim', {}, `range ${f1(l.range_lu, 'LU')} · sample peak ${f1(l.sample_peak_dbfs, 'dBFS')}`));
+        showLoudness(loud, l, 'The file');
         S.lastExport.loudness = l;
       }
       out.replaceChildren(h('a.button.primary.download', { href: url, download: name, 'aria-label': `Download ${name}` }, `⬇ Download ${name}`));

@@ -31,7 +31,8 @@ dist_web_DATA = \
 	web/guest.html \
 	web/guest.css \
 	web/guest.js \
-	web/share.js
+	web/share.js \
+	web/meters.js
 # The WebAssembly Opus decoder (fallback when WebCodecs is missing) and its
 # licences, copied from node_modules by web/vendor/update.sh.
 webvendordir = $(webdir)/vendor

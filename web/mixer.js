@@ -8,6 +8,7 @@ import { h, gesture, fmtDb, setVal, isBusy, bindRange } from './ui.js';
 import { newId } from './doc.js';
 import { orderBetween } from './order.js';
 import { EFFECT_NAMES, defaults, openEffectEditor } from './effects.js';
+import { createClipLights } from './meters.js';
 
 /** Fader position (0..1000) to dB (null = -inf) and back. */
 export function posToDb(pos) {
@@ -178,6 +179,8 @@ export function createMixer(S) {
   const mf = fader(S, 'Master volume', () => S.doc.project.master_gain, (db) => [{ op: 'set', id: 'project', fields: { master_gain: db } }]);
   const master = h('section.strip.master', { 'aria-label': 'Master strip' }, h('div.sname', {}, 'Master'), mf.el);
   const el = h('div.mixer', { role: 'region', 'aria-label': 'Mixer' }, box, master);
+  const clips = createClipLights(); // true-peak clip indicators (meters.js)
+  clips.master(master);
 
   function render() {
     const ts = S.doc.tracks();
@@ -188,8 +191,9 @@ export function createMixer(S) {
       seen.add(t.id);
       if (box.children[i] !== s.el) box.insertBefore(s.el, box.children[i] || null);
       s.update();
+      clips.attach(s.el, t.id, t.name || t.id);
     });
-    for (const [id, s] of strips) if (!seen.has(id)) { s.el.remove(); strips.delete(id); }
+    for (const [id, s] of strips) if (!seen.has(id)) { s.el.remove(); strips.delete(id); clips.forget(id); }
     mf.update(!S.canEdit);
   }
 
@@ -203,9 +207,10 @@ export function createMixer(S) {
       const v = frame && live ? frame.tracks[i] : null;
       if (s && (v || active)) any = s.meter.set(v ? v.peak : 0, v ? v.rms : 0) || any;
     });
+    if (frame && live) clips.feed(frame, ts);
     if (frame && live) any = mf.meter.set(frame.master.peak, frame.master.rms) || any;
     else if (active) any = mf.meter.set(0, 0) || any;
     active = any || !!(frame && live);
   }
-  return { el, render, setLevels, metersActive: () => active };
+  return { el, render, setLevels, metersActive: () => active, clips };
 }

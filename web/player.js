@@ -1,7 +1,7 @@
 // player.js -- listening to the server's mix: the transport requests
 // (play/pause/seek/follow over the session), the binary preview frames
 // (0x01 audio: u32 stream, u32 seq, u64 position, one Opus packet; 0x02
-// levels), decoding (decoder.js) into the AudioWorklet queue (worklet.js),
+// levels, with the true peaks after them), decoding (decoder.js) into the AudioWorklet queue (worklet.js),
 // the position actually heard (worklet position + output latency), and
 // the level frames delayed to the moment their audio is heard.
 //
@@ -34,6 +34,8 @@ export class Player extends EventTarget {
     this.playing = false;
     this.following = null;       // client id
     this.rev = null;             // revision being heard (null = head)
+    this.match = false;          // A/B: ask the server to match loudness to the head
+    this.matchGain = null;       // match_gain_db of the last playing reply (null: none)
     this.loop = null;
     this.lastPacketPos = null;
     this.base = 0;               // position while not playing
@@ -91,7 +93,7 @@ export class Player extends EventTarget {
   /** True once audio for the current epoch is coming out. */
   get sounding() { return !!(this.report && this.report.started); }
 
-  async play(from, { loop = null, rev = null } = {}) {
+  async play(from, { loop = null, rev = null, match = this.match } = {}) {
     await this.ready();
     if (this.ctx.state !== 'running') await this.ctx.resume();
     if (this.following) await this.follow(null);
@@ -103,14 +105,17 @@ export class Player extends EventTarget {
     this.stats.peak = 0;
     this.loop = loop;
     this.rev = rev;
+    this.match = !!match;
     const msg = { type: 'play', from };
     if (loop) msg.loop = loop;
     if (rev !== null && rev !== undefined) msg.rev = rev;
+    if (this.match) msg.match = true;
     this.playing = true;
     this.emit('state');
     const r = await this.session.request(msg);
     if (r.type !== 'playing') { this.expect = null; this.playing = false; this.emit('state'); this.emit('error', r); return r; }
     this.stream = r.stream;
+    this.gotMatch(r, rev);
     return r;
   }
 
@@ -147,11 +152,25 @@ export class Player extends EventTarget {
     const msg = { type: 'play', from: at };
     if (this.loop) msg.loop = this.loop;
     if (rev !== null && rev !== undefined) msg.rev = rev;
+    if (this.match) msg.match = true;
     const r = await this.session.request(msg);
-    if (r.type === 'playing') this.stream = r.stream;
+    if (r.type === 'playing') { this.stream = r.stream; this.gotMatch(r, rev); }
     else { this.expect = null; this.emit('error', r); }
     this.emit('state');
     return r;
+  }
+
+  /** Remembers a playing reply's loudness-match gain and tells the transport ('match' {rev, gain}). */
+  gotMatch(r, rev) {
+    this.matchGain = typeof r.match_gain_db === 'number' ? r.match_gain_db : null;
+    if (this.matchGain !== null) this.emit('match', { rev: rev ?? null, gain: this.matchGain });
+  }
+
+  /** Turns loudness matching on or off; while playing a revision, switches in place. */
+  async setMatch(on) {
+    this.match = !!on;
+    if (this.playing && this.rev !== null && this.rev !== undefined) return this.switchRev(this.rev);
+    return null;
   }
 
   /** Follows another client's transport (null stops following). */
@@ -244,8 +263,13 @@ export class Player extends EventTarget {
       if (buf.byteLength < 23 + 8 * n) return;
       const tracks = [];
       for (let i = 0; i < n; i++) tracks.push({ peak: dv.getFloat32(23 + 8 * i, true), rms: dv.getFloat32(27 + 8 * i, true) });
+      const master = { peak: dv.getFloat32(15, true), rms: dv.getFloat32(19, true) };
+      // true peaks follow (master, then each track); older servers send none: the sample peak
+      const tpAt = 23 + 8 * n, hasTp = buf.byteLength >= tpAt + 4 + 4 * n;
+      master.tp = hasTp ? dv.getFloat32(tpAt, true) : master.peak;
+      tracks.forEach((t, i) => { t.tp = hasTp ? dv.getFloat32(tpAt + 4 + 4 * i, true) : t.peak; });
       this.stats.levelFrames++;
-      this.levels.push({ pos, master: { peak: dv.getFloat32(15, true), rms: dv.getFloat32(19, true) }, tracks });
+      this.levels.push({ pos, master, tracks });
       if (this.levels.length > 100) this.levels.shift();
     }
   }

@@ -4,7 +4,10 @@
 // the playhead following the audio actually heard, meters fed by the
 // level frames as their audio is heard, following a collaborator (click
 // their avatar; click again or Esc to stop), and the A/B source (A: the
-// head or a version, B: a version) switched while playing without a gap.
+// head or a version, B: a version) switched while playing without a gap,
+// loudness-matched by default (play ... match: true: the server gains a
+// version to the head's integrated loudness; the LU difference is shown,
+// and the "Match" switch turns it off to hear true levels).
 
 import { h, toast, fmtTime } from './ui.js';
 import { Player } from './player.js';
@@ -18,6 +21,9 @@ export function createTransport(S, tl, mixer) {
   S.aRev = null;    // the revision heard as A (null: the head)
   S.abRev = null;   // the version revision used as B (null: none chosen)
   S.abSide = 'A';   // 'A' = S.aRev, 'B' = S.abRev
+  S.abMatch = true; // A/B heard loudness-matched to the head
+  S.loudDiff = new Map(); // rev -> LU louder than the head (from match_gain_db)
+  player.match = S.abMatch;
   let raf = 0;
 
   const playBtn = h('button.play', { 'aria-label': 'Play', title: 'Play / pause (Space)', onclick: () => toggle() }, '▶');
@@ -26,16 +32,34 @@ export function createTransport(S, tl, mixer) {
   const abBtn = h('button.ab', { 'aria-label': 'A/B: switch between the head and the chosen version', title: 'A/B compare (choose a version in History)',
     disabled: true, onclick: () => toggleAB() }, 'A/B');
   const abInfo = h('span.abinfo', { 'aria-live': 'polite' });
+  const matchBtn = h('button.toggle.abmatch', { 'aria-label': 'Match loudness (A/B)', 'aria-pressed': 'true',
+    title: 'A/B at matched loudness (each version gained to the head\'s integrated loudness); off: true levels',
+    onclick: () => setMatch(!S.abMatch) }, 'Match');
   const followTag = h('span.follow.hidden', { role: 'status' });
-  const el = h('div.group.transport', {}, playBtn, loopBtn, abBtn, abInfo, followTag);
+  const el = h('div.group.transport', {}, playBtn, loopBtn, abBtn, matchBtn, abInfo, followTag);
   const band = h('div.range.hidden', { 'aria-hidden': 'true' });
   tl.overlay.append(band);
 
   player.addEventListener('state', () => { renderState(); run(); });
   player.addEventListener('error', (e) => toast(e.detail?.message || 'Playback failed', 'error'));
+  player.addEventListener('match', (e) => {
+    if (e.detail.rev !== null) S.loudDiff.set(e.detail.rev, -e.detail.gain);
+    renderState();
+  });
   player.addEventListener('stopped', (e) => {
     S.setPlayhead(player.position(), true);
     if (e.detail.reason === 'leader_left') toast('The person you followed has left', 'info');
+  });
+
+  // An edit changes the head, so every difference against it is stale: drop
+  // them and measure the chosen versions again once editing pauses (1 s).
+  let rewarm = 0;
+  S.session.addEventListener('change', () => {
+    if (!S.loudDiff.size && S.abRev === null && S.aRev === null) return;
+    S.loudDiff.clear();
+    renderState();
+    clearTimeout(rewarm);
+    rewarm = setTimeout(() => { warmLoudness(S.abRev); if (S.aRev !== S.abRev) warmLoudness(S.aRev); }, 1000);
   });
 
   // The server forgets this connection's stream when it drops: stop locally.
@@ -54,6 +78,17 @@ export function createTransport(S, tl, mixer) {
     abBtn.classList.toggle('b', S.abSide === 'B');
     const aName = S.aRev === null ? 'head' : `r${S.aRev}`;
     abInfo.textContent = S.abRev === null ? (S.aRev === null ? '' : `A: ${aName}`) : S.abSide === 'B' ? `B: r${S.abRev}` : `A: ${aName}`;
+    matchBtn.setAttribute('aria-pressed', String(S.abMatch));
+    matchBtn.disabled = S.abRev === null && S.aRev === null;
+    // the chosen version's loudness against the head (B, else a version as A)
+    const ver = S.abRev !== null ? S.abRev : S.aRev;
+    const diff = ver === null ? null : S.loudDiff.get(ver);
+    if (diff !== undefined && diff !== null && abInfo.textContent) {
+      const lu = `${diff >= 0 ? '+' : '−'}${Math.abs(diff).toFixed(1)} LU`;
+      const who = srcRev() === ver ? '' : S.abRev !== null ? 'B ' : 'A ';
+      abInfo.textContent += ` · ${who}${lu} vs head, ${S.abMatch ? 'matched' : 'true levels'}`;
+    }
+    abInfo.dataset.lu = diff === undefined || diff === null ? '' : diff.toFixed(2);
     const f = player.following;
     followTag.classList.toggle('hidden', !f);
     if (f) {
@@ -101,9 +136,33 @@ export function createTransport(S, tl, mixer) {
     if (player.playing) await player.switchRev(srcRev());
   }
 
+  /** Loudness-matched A/B on or off (off: true levels); switches in place while playing. */
+  async function setMatch(on) {
+    S.abMatch = !!on;
+    renderState();
+    await player.setMatch(S.abMatch);
+  }
+
+  /**
+   * Measures a version and the head over HTTP (the whole song, no tails:
+   * the same cache the server's matched play uses, so the first switch is
+   * not kept waiting) and shows the LU difference before it is heard.
+   */
+  async function warmLoudness(rev) {
+    if (rev === null || rev === undefined || !S.projectId) return;
+    const get = (q) => fetch(`/api/projects/${encodeURIComponent(S.projectId)}/loudness?${q}`, { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.json() : null)).catch(() => null);
+    const [v, hd] = await Promise.all([get(`rev=${rev}&tail=0`), get('tail=0')]);
+    if (v && hd && Number.isFinite(v.integrated_lufs) && Number.isFinite(hd.integrated_lufs) && !S.loudDiff.has(rev)) {
+      S.loudDiff.set(rev, v.integrated_lufs - hd.integrated_lufs);
+      renderState();
+    }
+  }
+
   /** Chooses the revision heard as A (null: the head); switches at once if A is playing. */
   function setA(rev) {
     S.aRev = rev;
+    warmLoudness(rev);
     renderState();
     if (player.playing && S.abSide === 'A') player.switchRev(rev);
   }
@@ -111,6 +170,7 @@ export function createTransport(S, tl, mixer) {
   /** Chooses the revision used as B (null: none). */
   function setB(rev) {
     S.abRev = rev;
+    warmLoudness(rev);
     if (rev === null && S.abSide === 'B') toggleAB('A');
     renderState();
   }
@@ -173,8 +233,8 @@ export function createTransport(S, tl, mixer) {
   }
 
   return {
-    el, player, play, pause, toggle, seekTo, setLoop, toggleAB, setA, setB, setRange, placeBand, renderState,
+    el, player, play, pause, toggle, seekTo, setLoop, toggleAB, setA, setB, setMatch, setRange, placeBand, renderState,
     follow: (client) => player.follow(client),
-    close() { if (raf) cancelAnimationFrame(raf); player.close(); },
+    close() { if (raf) cancelAnimationFrame(raf); clearTimeout(rewarm); player.close(); },
   };
 }

@@ -87,6 +87,9 @@ static const struct srv_config_limit limits[] = {
           "wait before the first retry of a webhook delivery (doubled "
           "after each further failure)"),
     /* listening and delivery: rows go here */
+    LIMIT(loudness_cache, 0, 1000000, 256, "",
+          "revisions whose integrated loudness is kept in memory for "
+          "loudness-matched A/B"),
 };
 
 const struct srv_config_limit *srv_config_limits(int *n)

@@ -70,6 +70,7 @@ struct srv_config {
     bool webhook_allow_private;   /* webhook_allow_private = true: targets on
                                      loopback/private addresses allowed (false) */
     /* listening and delivery: fields go here */
+    int64_t loudness_cache;       /* revisions whose loudness is kept for matched A/B (256) */
 };
 
 /* One integer limit: its key, where it lives in struct srv_config, its

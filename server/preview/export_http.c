@@ -7,8 +7,14 @@
  *     with buses=1), each rendered as the only soloed track over the mix's
  *     range, entries "NN <track name>.<ext>" (NN: display position),
  *     streamed while rendering ("<project name> r<rev> stems.zip");
- *   GET /api/projects/{id}/loudness?rev=N&from=F&to=T
- *     -> {integrated_lufs, range_lu, sample_peak_dbfs, true_peak_dbtp}.
+ *   ...&normalize=LUFS: the integrated loudness brought to LUFS (-50..-5)
+ *     with the true peak limited to -1 dBTP (engine/limiter.h);
+ *   ...&tail=0|1: a whole-song export (no `to`) ends at the last clip's
+ *     end (0) or rings on until the effects fall silent (1, the default
+ *     when absent); a range is always exactly from..to;
+ *   GET /api/projects/{id}/loudness?rev=N&from=F&to=T[&tail=][&normalize=]
+ *     -> {integrated_lufs, range_lu, sample_peak_dbfs, true_peak_dbtp}
+ *     of exactly what the export with the same parameters contains.
  * The worker builds the document at the revision (doc_at.h) on its own
  * database connection, then the plan and the export (engine/export.h).
  * Bytes pass through a bounded chunk queue: the worker waits when the
@@ -46,6 +52,8 @@
 #include "server/core/log.h"
 #include "server/core/metrics.h"
 #include "server/core/server.h"
+#include "server/preview/delivery_parse.h"
+#include "server/preview/match.h"
 #include "server/preview/plans.h"
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
@@ -110,6 +118,7 @@ static void pending_tick(struct srv_server *srv)
 struct range_limits {
     long long render_tail;         /* seconds past the song's end */
     long long job_deadline;        /* seconds, for the messages */
+    long long loudness_cache;      /* match.h's bound */
 };
 
 /* Checks from (and to, when given) against the song's end at this
@@ -177,6 +186,7 @@ struct export_job {
     char data_dir[4096];
     long long rev;
     eng_export_opts opts;          /* opts.cancel is &cancel */
+    bool normalize;                /* loudness: of the normalised file */
     char format_name[16];
     char name[256];                /* the project's, for the file name */
     bool stems, buses;             /* a zip of stems (and bus submixes) */
@@ -304,9 +314,9 @@ static int zip_data(void *ctx, const void *data, size_t len)
 
 /* The zip of stems: for each audio track in display order (and each bus
  * when asked), an entry "NN <name>.<ext>" holding its export as the only
- * soloed track. Every stem covers the same range as the mix (the whole
- * project: 0 to the mix's end with its effect tail), so they line up when
- * imported side by side. Returns 0, -1, or -2 when the client went away. */
+ * soloed track. Every stem covers the same range as the mix (without
+ * `to`: from `from` to the mix's end, with its effect tail unless tail=0),
+ * so they line up when imported side by side. Returns 0, -1, or -2 when the client went away. */
 static int stems_export(struct export_job *j, eng_plan *plan,
                         const proto_doc *doc)
 {
@@ -317,11 +327,14 @@ static int stems_export(struct export_job *j, eng_plan *plan,
     if (!z)
         goto out;
     if (o.to < 0) {
-        o.from = 0;
-        if ((o.to = eng_export_end_cancel(plan, NULL, o.cancel)) < 0) {
+        o.to = o.tail ? eng_export_end_cancel(plan, NULL, o.cancel)
+                      : (plan->end > 0 ? plan->end : 0);
+        if (o.to < 0) {
             rc = (int)o.to;
             goto out;
         }
+        if (o.to < o.from)
+            o.to = o.from;
     }
     /* an upper bound of a stem's size: 8 bytes a frame (32-bit float
      * stereo; 24-bit WAV/FLAC take 6, Opus far less) plus room for
@@ -602,7 +615,8 @@ static int parse_range(struct srv_http_req *req, struct srv_http_resp *resp,
 static struct range_limits limits_of(const struct srv_http_req *req)
 {
     struct range_limits l = {(long long)req->srv->cfg.render_tail,
-                             (long long)req->srv->cfg.job_deadline};
+                             (long long)req->srv->cfg.job_deadline,
+                             (long long)req->srv->cfg.loudness_cache};
     return l;
 }
 
@@ -635,8 +649,40 @@ static struct export_job *job_new(struct srv_http_req *req, const char *pid,
     return j;
 }
 
+/* normalize=LUFS and tail=0|1 of both endpoints into j
+ * (delivery_parse.h). 0, or -1 with resp filled (the request then changes
+ * nothing). */
+static int parse_delivery(struct srv_http_req *req, struct srv_http_resp *resp,
+                          struct export_job *j)
+{
+    char nv[256], tv[16], msg[256];
+    struct pv_delivery d;
+    bool hn = srv_http_query(req, "normalize", nv, sizeof nv);
+    bool ht = srv_http_query(req, "tail", tv, sizeof tv);
+
+    /* a value that filled the buffer may have been cut: refuse it whole */
+    if (hn && strlen(nv) >= sizeof nv - 1)
+        nv[0] = 'x';
+    if (ht && strlen(tv) >= sizeof tv - 1)
+        tv[0] = 'x';
+    if (pv_delivery_parse(hn ? nv : NULL, ht ? tv : NULL, j->have_to, &d, msg,
+                          sizeof msg) != 0) {
+        srv_http_error(resp, PROTO_INVALID_VALUE, 0, "%s", msg);
+        return -1;
+    }
+    if (d.normalize) {
+        j->opts.normalize = j->normalize = true;
+        j->opts.target_lufs = d.target_lufs;
+        j->opts.ceiling_dbtp = -1.0;
+    }
+    if (d.tail >= 0)
+        j->opts.tail = d.tail == 1;
+    return 0;
+}
+
 /* The job of an export or loudness request: its range and revision
- * checked (parse_range). NULL with resp filled when refused. */
+ * checked (parse_range), and its delivery options (parse_delivery). NULL
+ * with resp filled when refused. */
 static struct export_job *range_job(struct srv_http_req *req,
                                     struct srv_http_resp *resp)
 {
@@ -650,8 +696,13 @@ static struct export_job *range_job(struct srv_http_req *req,
                     sizeof name) != 0)
         return NULL;
     j = job_new(req, pid, rev, from, to, have_to, name);
-    if (!j)
+    if (!j) {
         srv_http_error(resp, PROTO_INTERNAL, 0, "out of memory");
+    } else if (parse_delivery(req, resp, j) != 0) {
+        job_release(j);
+        job_release(j);
+        j = NULL;
+    }
     return j;
 }
 
@@ -747,6 +798,14 @@ static json_t *num_or_null(double x)
     return isfinite(x) ? json_real(round(x * 100.0) / 100.0) : json_null();
 }
 
+static int discard_write(void *ctx, const void *data, size_t len)
+{
+    (void)ctx;
+    (void)data;
+    (void)len;
+    return 0;
+}
+
 /* The measurement: the plan, the range check and the default end before
  * the headers (errors there get their status), then the figures as the
  * body; a measurement stopped after the headers is cut short and logged. */
@@ -760,7 +819,9 @@ static void loud_work(void *arg)
 
     if (plan &&
         check_range(plan, &j->lim, from, to, j->have_to, &j->err) == 0 &&
-        !j->have_to && (to = eng_export_end_cancel(plan, NULL, &j->cancel)) >= 0 &&
+        !j->have_to &&
+        (to = j->opts.tail ? eng_export_end_cancel(plan, NULL, &j->cancel)
+                           : plan->end) >= 0 &&
         to <= from)
         proto_fail(&j->err, PROTO_INVALID_VALUE,
                    "nothing to measure: the range is empty");
@@ -771,9 +832,26 @@ static void loud_work(void *arg)
         proto_fail(&j->err, PROTO_INTERNAL, "out of memory");
     atomic_fetch_add(&j->refs, 1);
     srv_loop_post(export_begin, j); /* j->err is final from here on */
-    if (plan && j->err.code == PROTO_OK)
+    if (plan && j->err.code == PROTO_OK && j->normalize) {
+        /* what the normalised export holds: the same render, discarded */
+        eng_export_opts o = j->opts;
+        eng_export_info info;
+        o.from = from;
+        o.to = to;
+        o.format = ENG_FMT_WAVF32;
+        o.measure = true;
+        rc = eng_export(plan, &o, discard_write, NULL, &info);
+        j->l = info.loudness;
+    } else if (plan && j->err.code == PROTO_OK && !j->have_to && from == 0 &&
+               !j->opts.tail) {
+        /* the whole song: shared with loudness-matched A/B (match.h) */
+        rc = pv_loudness_full(j->project_id, j->rev, plan,
+                              (size_t)j->lim.loudness_cache, &j->cancel,
+                              &j->l);
+    } else if (plan && j->err.code == PROTO_OK) {
         rc = eng_loudness_measure_cancel(plan, from, to, NULL, &j->cancel,
                                          &j->l);
+    }
     eng_plan_release(plan);
     if (rc == 0) {
         json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:I}", "integrated_lufs",

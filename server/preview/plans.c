@@ -70,6 +70,12 @@ int srv_room_plan_rate(const struct srv_room_plan *rp)
     return rp->rate;
 }
 
+long long srv_room_plan_built_rev(const struct srv_room_plan *rp)
+{
+    assert(srv_on_loop_thread());
+    return rp->built_rev;
+}
+
 const char *srv_room_plan_project(const struct srv_room_plan *rp)
 {
     return rp->project_id;

@@ -29,6 +29,9 @@ eng_plan_slot *srv_room_plan_slot(struct srv_room_plan *rp);
 int srv_room_plan_rate(const struct srv_room_plan *rp);
 const char *srv_room_plan_project(const struct srv_room_plan *rp);
 
+/* The revision its slot's current plan was built from. Loop thread. */
+long long srv_room_plan_built_rev(const struct srv_room_plan *rp);
+
 /* Reference counting; any thread. */
 struct srv_room_plan *srv_room_plan_ref(struct srv_room_plan *rp);
 void srv_room_plan_release(struct srv_room_plan *rp);

@@ -5,6 +5,7 @@
 #include "server/preview/stream.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/rooms/room.h"
+#include "server/preview/match.h"
 #include "server/preview/plans.h"
 #include "server/core/store.h"
 #include "server/preview/stream_priv.h"
@@ -199,6 +201,12 @@ struct rev_job {
     int64_t la, lb;
     eng_plan *plan;
     proto_err err;
+    /* "match": true -- the head's plan as the room has it now */
+    bool match;
+    eng_plan *head;
+    long long head_rev;
+    size_t bound;                /* loudness_cache */
+    double gain_db;
 };
 
 static void rev_work(void *arg)
@@ -219,6 +227,19 @@ static void rev_work(void *arg)
         proto_doc_free(doc);
     }
     sqlite3_close(db);
+    if (j->plan && j->match) {
+        double src, head;
+        if (pv_loudness_of(j->project_id, j->rev, j->plan, j->bound, NULL,
+                           &src) != 0 ||
+            pv_loudness_of(j->project_id, j->head_rev, j->head, j->bound,
+                           NULL, &head) != 0) {
+            proto_fail(&j->err, PROTO_INTERNAL, "out of memory");
+            eng_plan_release(j->plan);
+            j->plan = NULL;
+            return;
+        }
+        j->gain_db = pv_match_gain(head, src);
+    }
 }
 
 static struct pv_conn *find_conn(struct srv_conn *c, uint64_t serial)
@@ -229,8 +250,11 @@ static struct pv_conn *find_conn(struct srv_conn *c, uint64_t serial)
     return NULL;
 }
 
+/* match_gain: the loudness-match gain in dB (match.h) for a play with
+ * "match": true, NAN without. */
 static void start_play(struct pv_conn *p, json_t *id, int64_t from, bool loop,
-                       int64_t la, int64_t lb, eng_plan *fixed, long long rev)
+                       int64_t la, int64_t lb, eng_plan *fixed, long long rev,
+                       double match_gain)
 {
     struct pv_stream *s = ensure_stream(p, id);
     struct pv_cmd *cmd;
@@ -247,6 +271,7 @@ static void start_play(struct pv_conn *p, json_t *id, int64_t from, bool loop,
     cmd->loop_a = la;
     cmd->loop_b = lb;
     cmd->fixed = fixed ? eng_plan_ref(fixed) : NULL;
+    cmd->gain_db = isfinite(match_gain) ? match_gain : 0.0;
     pv_thread_command(cmd);
     json_t *r = json_pack("{s:s, s:I, s:I}", "type", "playing", "stream",
                           (json_int_t)s->id, "from", (json_int_t)from);
@@ -256,6 +281,9 @@ static void start_play(struct pv_conn *p, json_t *id, int64_t from, bool loop,
         json_object_set_new(r, "loop", json_pack("[I,I]", (json_int_t)la,
                                                  (json_int_t)lb));
     json_object_set_new(r, "rate", json_integer(s->rate));
+    if (isfinite(match_gain))
+        json_object_set_new(r, "match_gain_db",
+                            json_real(round(match_gain * 100.0) / 100.0));
     /* followers learn that the leader's transport started */
     for (struct pv_conn *f = p->followers; f; f = f->next_follower)
         srv_ws_send(f->c, json_deep_copy(r), NULL);
@@ -272,9 +300,10 @@ static void rev_done(void *arg)
             srv_ws_error(p->c, j->id, j->err.code, "%s", j->err.message);
         else
             start_play(p, j->id, j->from, j->loop, j->la, j->lb, j->plan,
-                       j->rev);
+                       j->rev, j->match ? j->gain_db : NAN);
     }
     eng_plan_release(j->plan);
+    eng_plan_release(j->head);
     json_decref(j->id);
     free(j);
 }
@@ -294,6 +323,7 @@ static const struct srv_ws_param play_params[] = {
      .what = "[a, b]"},
     {.name = "rev", .type = SRV_WS_REV, .flags = SRV_WS_NULLABLE,
      .code = PROTO_INVALID_VALUE},
+    {.name = "match", .type = SRV_WS_BOOL, .code = PROTO_INVALID_VALUE},
     {.name = NULL}};
 static const struct srv_ws_param seek_params[] = {
     {.name = "to", .type = SRV_WS_FRAME, .flags = SRV_WS_REQUIRED,
@@ -323,7 +353,7 @@ static int on_play(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     int64_t from = srv_ws_arg_int(a, "from", 0), la = 0, lb = 0;
     int64_t rev = srv_ws_arg_int(a, "rev", -1);
     json_t *lv = srv_ws_arg_json(a, "loop");
-    bool loop = lv != NULL;
+    bool loop = lv != NULL, match = srv_ws_arg_bool(a, "match", false);
 
     if (!c->room || !c->project_id[0])
         return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
@@ -339,13 +369,29 @@ static int on_play(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
         return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
     unfollow(p);
     p->play_token++;
-    if (rev < 0) {
-        start_play(p, id, from, loop, la, lb, NULL, -1);
+    if (rev < 0) { /* the head is its own reference: a gain of 0 */
+        start_play(p, id, from, loop, la, lb, NULL, -1, match ? 0.0 : NAN);
         return 0;
     }
     struct rev_job *j = calloc(1, sizeof *j);
     if (!j)
         return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
+    if (match) {
+        struct srv_room_plan *rp = srv_room_plan_get(c->srv, c->project_id);
+        j->head = rp ? eng_plan_slot_acquire(srv_room_plan_slot(rp)) : NULL;
+        j->head_rev = rp ? srv_room_plan_built_rev(rp) : -1;
+        srv_room_plan_release(rp);
+        if (!j->head) {
+            free(j);
+            return srv_ws_error(c, id, PROTO_INTERNAL,
+                                "the mix of project %s cannot be prepared",
+                                c->project_id), 0;
+        }
+        j->match = true;
+        j->bound = c->srv->cfg.loudness_cache > 0
+                       ? (size_t)c->srv->cfg.loudness_cache
+                       : 0;
+    }
     j->c = c;
     j->serial = c->serial;
     j->token = p->play_token;
@@ -562,6 +608,7 @@ static void stream_stop(struct srv_server *srv)
 {
     (void)srv;
     pv_threads_stop();
+    pv_loudness_clear();
 }
 
 void srv_stream_stats(unsigned long long *playing,

@@ -27,6 +27,7 @@ struct pv_cmd {
     bool loop;
     int64_t loop_a, loop_b;
     eng_plan *fixed;              /* PLAY of a revision: a reference, else NULL */
+    double gain_db;               /* PLAY: loudness-match gain (match.h), 0 */
     /* AUDITION: one note of an instrument track */
     char track[ENG_ID_MAX + 1];
     int pitch, vel;

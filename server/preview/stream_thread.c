@@ -166,6 +166,7 @@ static void apply_play(struct pv_stream *s, struct pv_cmd *c)
     eng_opus_stream_set_renderer(s->enc, cur_renderer(s));
     s->audition_only = false;
     set_timeline(s, true);
+    eng_opus_stream_set_gain(s->enc, c->gain_db);
     s->looping = c->loop;
     s->loop_a = c->loop_a;
     s->loop_b = c->loop_b;
@@ -265,9 +266,12 @@ static void apply_cmd(struct pv_thread *th, struct pv_cmd *c)
 
 static void produce_levels(struct pv_stream *s, struct pv_batch *b)
 {
-    float tp[MAX_LEVEL_TRACKS], tr[MAX_LEVEL_TRACKS], mp, mr;
-    int n = eng_opus_stream_levels(s->enc, tp, tr, MAX_LEVEL_TRACKS, &mp, &mr);
-    size_t len = 1 + 4 + 8 + 2 + 8 + (size_t)n * 8;
+    float tp[MAX_LEVEL_TRACKS], tr[MAX_LEVEL_TRACKS], tt[MAX_LEVEL_TRACKS];
+    float mp, mr, mt;
+    int n = eng_opus_stream_levels_tp(s->enc, tp, tr, tt, MAX_LEVEL_TRACKS,
+                                      &mp, &mr, &mt);
+    /* then the true peaks: the master's and each track's (docs/preview.md) */
+    size_t len = 1 + 4 + 8 + 2 + 8 + (size_t)n * 8 + 4 + (size_t)n * 4;
     unsigned char *p = batch_add(b, s, PV_ITEM_LEVELS, s->pos, len);
 
     if (!p)
@@ -283,6 +287,10 @@ static void produce_levels(struct pv_stream *s, struct pv_batch *b)
         put_f32(p + 23 + 8 * t, tp[t]);
         put_f32(p + 27 + 8 * t, tr[t]);
     }
+    unsigned char *q = p + 23 + 8 * (size_t)n;
+    put_f32(q, mt);
+    for (int t = 0; t < n; t++)
+        put_f32(q + 4 + 4 * (size_t)t, tt[t]);
 }
 
 /* Makes one packet of s into b; false when the stream stopped. */

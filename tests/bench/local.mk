@@ -35,3 +35,7 @@ tests_bench_bench_midi_LDADD = $(MX_TEST_LIBS)
 EXTRA_PROGRAMS += tests/bench/bench_instruments
 tests_bench_bench_instruments_SOURCES = tests/bench/bench_instruments.c
 tests_bench_bench_instruments_LDADD = $(MX_ALL_LIBS)
+# true-peak limiter and meter detector (owner: loudness)
+EXTRA_PROGRAMS += tests/bench/bench_limiter
+tests_bench_bench_limiter_SOURCES = tests/bench/bench_limiter.c
+tests_bench_bench_limiter_LDADD = $(MX_ALL_LIBS)

@@ -2,6 +2,7 @@
 """gen_corpus.py -- writes the hand-made seed corpora of the fuzzers
 (tests/fuzz/corpus/{config,multipart,http_parse,json_body,push,ws_message,
 link_body}/) and lists
+(tests/fuzz/corpus/{config,multipart,http_parse,json_body,push,delivery}/) and lists
 every corpus file (decode's too) in tests/fuzz/local.mk between the
 `# corpus: begin` and `# corpus: end` markers, so `make dist` ships them.
 Run it from anywhere after changing a seed here: it rewrites the seeds it
@@ -428,8 +429,35 @@ def link_body_seeds():
     }
 
 
+def delivery_seeds():
+    # byte 0: bit 0 the request has `to`, bit 1 normalize given, bit 2 tail
+    # given; then "NORMALIZE\nTAIL" (fuzz_delivery.c)
+    return {
+        "target-14": "\x02-14",
+        "target-16-tail0": "\x06-16\n0",
+        "target-23-5": "\x02-23.5",
+        "tail1": "\x04\n1",
+        "tail1-with-to": "\x05\n1",
+        "too-low": "\x02-100",
+        "too-high": "\x020",
+        "not-a-number": "\x02x",
+        "empty": "\x02",
+        "hex": "\x020x10",
+        "space": "\x02 -14",
+        "exponent": "\x02-1e1",
+        "inf": "\x02-inf",
+        "nan": "\x02nan",
+        "bad-tail": "\x06-23.5\n2",
+        "both-bad": "\x06x\nyes",
+        "long-decimal": "\x02-14." + "0" * 300 + "1",
+        "double-minus": "\x02--14",
+        "dots": "\x02-1.4.1",
+    }
+
+
 def main():
     write("webhook_url", webhook_url_seeds())
+    write("delivery", delivery_seeds())
     write("config", config_seeds())
     write("multipart", multipart_seeds())
     write("http_parse", http_seeds())

@@ -12,6 +12,7 @@
 #   midi        the Standard MIDI File reader and writer (engine/midi_file.c)
 #   link_body   the share link create and session bodies
 #               (server/auth/link_parse.c)
+#   delivery    export's normalize= and tail= (server/preview/delivery_parse.c)
 # tests/fuzz/run.sh SECONDS builds each with clang (-fsanitize=fuzzer,
 # address,undefined) straight from the sources and fuzzes it for SECONDS
 # (CI). Here, each harness is linked with gcc against tests/fuzz/replay.c
@@ -21,7 +22,7 @@
 FUZZ_REPLAYS = tests/fuzz/replay_decode tests/fuzz/replay_config \
 	tests/fuzz/replay_multipart tests/fuzz/replay_http_parse \
 	tests/fuzz/replay_json_body tests/fuzz/replay_push \
-	tests/fuzz/replay_ws_message tests/fuzz/replay_webhook_url tests/fuzz/replay_midi tests/fuzz/replay_link_body
+	tests/fuzz/replay_ws_message tests/fuzz/replay_webhook_url tests/fuzz/replay_midi tests/fuzz/replay_link_body tests/fuzz/replay_delivery
 UNIT_TESTS += $(FUZZ_REPLAYS)
 check_PROGRAMS += $(FUZZ_REPLAYS)
 tests_fuzz_replay_decode_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_decode.c
@@ -50,6 +51,10 @@ tests_fuzz_replay_link_body_SOURCES = tests/fuzz/replay.c \
 	tests/fuzz/fuzz_link_body.c
 tests_fuzz_replay_link_body_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"link_body"'
 tests_fuzz_replay_link_body_LDADD = $(MX_TEST_LIBS)
+tests_fuzz_replay_delivery_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_delivery.c server/preview/delivery_parse.c
+tests_fuzz_replay_delivery_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"delivery"'
+tests_fuzz_replay_delivery_LDADD = -lm
 tests_fuzz_replay_push_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_push.c
 tests_fuzz_replay_push_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"push"'
 tests_fuzz_replay_push_LDADD = $(MX_TEST_LIBS)
@@ -105,6 +110,25 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/decode/u8.wav \
 	tests/fuzz/corpus/decode/v.ogg \
 	tests/fuzz/corpus/decode/x24.wav \
+	tests/fuzz/corpus/delivery/bad-tail \
+	tests/fuzz/corpus/delivery/both-bad \
+	tests/fuzz/corpus/delivery/dots \
+	tests/fuzz/corpus/delivery/double-minus \
+	tests/fuzz/corpus/delivery/empty \
+	tests/fuzz/corpus/delivery/exponent \
+	tests/fuzz/corpus/delivery/hex \
+	tests/fuzz/corpus/delivery/inf \
+	tests/fuzz/corpus/delivery/long-decimal \
+	tests/fuzz/corpus/delivery/nan \
+	tests/fuzz/corpus/delivery/not-a-number \
+	tests/fuzz/corpus/delivery/space \
+	tests/fuzz/corpus/delivery/tail1 \
+	tests/fuzz/corpus/delivery/tail1-with-to \
+	tests/fuzz/corpus/delivery/target-14 \
+	tests/fuzz/corpus/delivery/target-16-tail0 \
+	tests/fuzz/corpus/delivery/target-23-5 \
+	tests/fuzz/corpus/delivery/too-high \
+	tests/fuzz/corpus/delivery/too-low \
 	tests/fuzz/corpus/http_parse/bare-name \
 	tests/fuzz/corpus/http_parse/brace-pair \
 	tests/fuzz/corpus/http_parse/cookie \

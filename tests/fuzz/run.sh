@@ -14,6 +14,7 @@
 #   ws_message  the WebSocket envelope and field tables (server/net/ws_*.c)
 #   midi        the Standard MIDI File reader and writer (engine/midi_file.c)
 #   link_body   the share link bodies (server/auth/link_parse.c)
+#   delivery    export's normalize= and tail= (server/preview/delivery_parse.c)
 # Usage: run.sh [SECONDS [NAME...]] (default: all, so the total is about
 # 8 x SECONDS plus the builds). New inputs go to a scratch corpus
 # $FUZZ_OUT/corpus-NAME (default ./fuzz-out), never into the repository;
@@ -30,7 +31,7 @@ out=${FUZZ_OUT:-$PWD/fuzz-out}
 CLANG=${CLANG:-clang}
 command -v "$CLANG" >/dev/null || {
     echo "run.sh: $CLANG not found (apt-get install clang)" >&2; exit 2; }
-ALL="decode config multipart http_parse json_body push ws_message webhook_url midi link_body"
+ALL="decode config multipart http_parse json_body push ws_message webhook_url midi link_body delivery"
 NAMES=${*:-$ALL}
 mkdir -p "$out"
 
@@ -55,6 +56,7 @@ deps() {
     midi) echo "$top/engine/midi_file.c" ;;
     link_body) echo "$top/server/auth/link_parse.c" \
         "$(pkg-config --cflags --libs jansson)" ;;
+    delivery) echo "$top/server/preview/delivery_parse.c -lm" ;;
     *) echo "run.sh: no fuzzer called $1 (have: $ALL)" >&2; return 1 ;;
     esac
 }

@@ -57,3 +57,8 @@ UNIT_TESTS += tests/unit/test_midi_file
 check_PROGRAMS += tests/unit/test_midi_file
 tests_unit_test_midi_file_SOURCES = tests/unit/test_midi_file.c
 tests_unit_test_midi_file_LDADD = $(MX_TEST_LIBS)
+# true-peak limiter (owner: loudness)
+UNIT_TESTS += tests/unit/test_limiter
+check_PROGRAMS += tests/unit/test_limiter
+tests_unit_test_limiter_SOURCES = tests/unit/test_limiter.c
+tests_unit_test_limiter_LDADD = $(MX_TEST_LIBS)
