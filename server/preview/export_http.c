@@ -10,8 +10,9 @@
  *   ...&normalize=LUFS: the integrated loudness brought to LUFS (-50..-5)
  *     with the true peak limited to -1 dBTP (engine/limiter.h);
  *   ...&tail=0|1: a whole-song export (no `to`) ends at the last clip's
- *     end (0) or rings on until the effects fall silent (1, the default
- *     when absent); a range is always exactly from..to;
+ *     end (0, the default when absent: the file is exactly the song) or
+ *     rings on until the effects fall silent (1); a range is always
+ *     exactly from..to;
  *   GET /api/projects/{id}/loudness?rev=N&from=F&to=T[&tail=][&normalize=]
  *     -> {integrated_lufs, range_lu, sample_peak_dbfs, true_peak_dbtp}
  *     of exactly what the export with the same parameters contains.
@@ -315,7 +316,7 @@ static int zip_data(void *ctx, const void *data, size_t len)
 /* The zip of stems: for each audio track in display order (and each bus
  * when asked), an entry "NN <name>.<ext>" holding its export as the only
  * soloed track. Every stem covers the same range as the mix (without
- * `to`: from `from` to the mix's end, with its effect tail unless tail=0),
+ * `to`: from `from` to the mix's end, with its effect tail only with tail=1),
  * so they line up when imported side by side. Returns 0, -1, or -2 when the client went away. */
 static int stems_export(struct export_job *j, eng_plan *plan,
                         const proto_doc *doc)
@@ -643,6 +644,7 @@ static struct export_job *job_new(struct srv_http_req *req, const char *pid,
     snprintf(j->name, sizeof j->name, "%s", name);
     j->rev = rev;
     eng_export_opts_default(&j->opts);
+    j->opts.tail = false; /* over HTTP a file is exactly its range (tail=1) */
     j->opts.from = from;
     j->opts.to = to;
     j->opts.cancel = &j->cancel;

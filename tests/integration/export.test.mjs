@@ -130,12 +130,16 @@ test('stems: a zip of one WAV per track (and bus), soxi lengths, the sum nulls a
     const r = await fetch(`${server.url}/api/projects/${s.project}/export?${q}`, { headers: { authorization: `Bearer ${s.user.token}` } });
     return { status: r.status, headers: r.headers, body: Buffer.from(await r.arrayBuffer()) };
   };
-  const mix = await fetchExport('format=wav32');
+  // tail=1: the delay rings on past the last clip (without it the file is
+  // exactly the song: protocol-additions.md, Listening and delivery)
+  const exact = parseWav((await fetchExport('format=wav32')).body);
+  assert.equal(exact.frames, s.frames, 'without tail=1 the file is exactly the song');
+  const mix = await fetchExport('format=wav32&tail=1');
   assert.equal(mix.status, 200);
   const m = parseWav(mix.body);
   assert.ok(m.frames > s.frames, 'the delay adds a tail');
 
-  const z = await fetchExport('format=wav32&stems=1');
+  const z = await fetchExport('format=wav32&stems=1&tail=1');
   assert.equal(z.status, 200);
   assert.equal(z.headers.get('content-type'), 'application/zip');
   assert.match(z.headers.get('content-disposition'), new RegExp(`filename="Demo song r${d.rev} stems\\.zip"`));
@@ -164,7 +168,7 @@ test('stems: a zip of one WAV per track (and bus), soxi lengths, the sum nulls a
   assert.ok(resid < 1e-6, `stems sum to the mix: residual ${resid}`);
 
   // 24-bit WAV with the bus submix too; the unsafe '/' replaced
-  const zb = await fetchExport('format=wav&stems=1&buses=1');
+  const zb = await fetchExport('format=wav&stems=1&buses=1&tail=1');
   assert.equal(zb.status, 200);
   const zbf = path.join(dir, 'stems-buses.zip');
   fs.writeFileSync(zbf, zb.body);
