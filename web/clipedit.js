@@ -42,7 +42,7 @@ export function attachClipGestures(S, tl, rec) {
       if (mode === 'move') {
         next.start = tl.snap(tl.frameAt(ev.clientX) - grabOffset);
         const t = tl.trackAt(ev.clientY);
-        if (t && t.role !== 'bus') next.track = t.id;
+        if (t && t.role !== 'bus' && (t.role === 'instrument') === !c0.asset) next.track = t.id; // note clips stay on instrument tracks
       } else if (mode === 'trim-l') {
         let start = tl.snap(c0.start + d);
         start = Math.max(start, c0.start - c0.offset, 0);

@@ -2,8 +2,12 @@
 // ({id, kind, ...fields}), the wire ops (create / set / delete with the
 // server's cascades) applied to it, and the queries the views need
 // (tracks in order, clips of a track, effects and sends of a strip).
+// A track's `instrument` merges by instruments.js's rule; a clip takes its
+// notes with it.
 // Applying is tolerant: an op that does not fit is skipped, because the
 // server is the authority and its deltas always come after.
+
+import { mergeInstrument } from './instruments.js';
 
 /** Default fields of a created object, as protocol/fields.c fills them. */
 export const DEFAULTS = {
@@ -13,6 +17,7 @@ export const DEFAULTS = {
   send: { level: 0, pre: false },
   marker: { name: '' },
   automation: { points: [] },
+  note: { vel: 100 },
 };
 
 const byOrder = (a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -78,6 +83,8 @@ export class Doc {
         for (const [k, v] of Object.entries(op.fields || {})) {
           if (k === 'params' && v && typeof v === 'object' && o.params && typeof o.params === 'object') {
             o.params = { ...o.params, ...structuredClone(v) };
+          } else if (k === 'instrument' && v && typeof v === 'object') {
+            o.instrument = mergeInstrument(o.instrument, structuredClone(v));
           } else {
             o[k] = structuredClone(v);
           }
@@ -101,6 +108,8 @@ export class Doc {
         if ((x.track === id && x.kind !== 'track') || (x.kind === 'send' && x.target === id)) this.remove(x.id, touched);
         else if (x.kind === 'track' && x.output === id) { x.output = 'master'; touched.add(x.id); }
       }
+    } else if (o.kind === 'clip') {
+      for (const x of [...this.objects.values()]) if (x.kind === 'note' && x.clip === id) this.remove(x.id, touched);
     } else if (o.kind === 'effect') {
       for (const x of [...this.objects.values()]) {
         if (x.kind === 'automation' && typeof x.param === 'string' && x.param.startsWith(id + '.')) this.remove(x.id, touched);

@@ -26,7 +26,14 @@ dist_web_DATA = \
 	web/transport.js \
 	web/comments.js \
 	web/history.js \
-	web/exportdlg.js
+	web/exportdlg.js \
+	web/notes.css \
+	web/notes.js \
+	web/instruments.js \
+	web/instrument.js \
+	web/pianoroll.js \
+	web/stepseq.js \
+	web/midiin.js
 # The WebAssembly Opus decoder (fallback when WebCodecs is missing) and its
 # licences, copied from node_modules by web/vendor/update.sh.
 webvendordir = $(webdir)/vendor
