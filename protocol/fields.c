@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "protocol/instruments.h"
 #include "protocol/order.h"
 
 typedef enum {
@@ -27,7 +28,10 @@ typedef enum {
     F_METER,    /* [1..32, 1|2|4|8|16] */
     F_RATE,     /* 44100 | 48000 */
     F_AUTOPARAM,/* "gain", "pan" or "<effect id>.<param>" */
-    F_POINTS    /* [[frame, value], ...] */
+    F_POINTS,   /* [[frame, value], ...] */
+    F_INT,      /* JSON integer min..max */
+    F_TICKS,    /* JSON integer min..PROTO_MAX_TICKS */
+    F_INSTRUMENT/* null or an instrument object (checked by the caller) */
 } field_type;
 
 typedef struct {
@@ -44,7 +48,7 @@ typedef struct {
     const field_spec *fields;
 } kind_spec;
 
-static const char *const roles[] = {"audio", "bus", NULL};
+static const char *const roles[] = {"audio", "bus", "instrument", NULL};
 static const char *const effect_types[] = {"eq", "compressor", "delay",
                                            "reverb", "limiter", NULL};
 
@@ -66,11 +70,12 @@ static const field_spec track_fields[] = {
     {"solo", F_BOOL, 0, 0, NULL, NULL, "false"},
     {"output", F_OUTPUT, 0, 0, NULL, "track", "\"master\""},
     {"role", F_CHOICE, 0, 0, roles, NULL, "\"audio\""},
+    {"instrument", F_INSTRUMENT, 0, 0, NULL, NULL, "null"},
     {NULL, 0, 0, 0, NULL, NULL, NULL}};
 
 static const field_spec clip_fields[] = {
     {"track", F_REF, 0, 0, NULL, "track", NULL},
-    {"asset", F_ASSET, 0, 0, NULL, NULL, NULL},
+    {"asset", F_ASSET, 0, 0, NULL, NULL, "null"},
     {"start", F_FRAMES, 0, 0, NULL, NULL, NULL},
     {"offset", F_FRAMES, 0, 0, NULL, NULL, "0"},
     {"length", F_FRAMES, 1, 0, NULL, NULL, NULL},
@@ -107,11 +112,19 @@ static const field_spec automation_fields[] = {
     {"points", F_POINTS, 0, 0, NULL, NULL, "[]"},
     {NULL, 0, 0, 0, NULL, NULL, NULL}};
 
+static const field_spec note_fields[] = {
+    {"clip", F_REF, 0, 0, NULL, "clip", NULL},
+    {"at", F_TICKS, 0, 0, NULL, NULL, NULL},
+    {"len", F_TICKS, 1, 0, NULL, NULL, NULL},
+    {"pitch", F_INT, 0, 127, NULL, NULL, NULL},
+    {"vel", F_INT, 1, 127, NULL, NULL, "100"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL}};
+
 static const kind_spec kinds[] = {
     {"project", project_fields},   {"track", track_fields},
     {"clip", clip_fields},         {"effect", effect_fields},
     {"send", send_fields},         {"marker", marker_fields},
-    {"automation", automation_fields}};
+    {"automation", automation_fields}, {"note", note_fields}};
 #define KIND_COUNT ((int)(sizeof kinds / sizeof kinds[0]))
 
 int proto_kind_rank(const char *kind)
@@ -313,14 +326,47 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
                               "%s must be true or false (got %s)", f->name, got);
         *out = json_deep_copy(v);
         return 0;
-    case F_REF:
+    case F_INT:
+        if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)f->min ||
+            json_integer_value(v) > (json_int_t)f->max)
+            return proto_fail(err, PROTO_INVALID_VALUE,
+                              "%s must be a whole number from %d to %d (got %s)",
+                              f->name, (int)f->min, (int)f->max, got);
+        *out = json_integer(json_integer_value(v));
+        return 0;
+    case F_TICKS:
+        if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)f->min ||
+            json_integer_value(v) > PROTO_MAX_TICKS)
+            return proto_fail(err, PROTO_INVALID_VALUE,
+                              "%s must be a whole number of ticks (960 per "
+                              "quarter note) from %d to %lld (got %s)", f->name,
+                              (int)f->min, (long long)PROTO_MAX_TICKS, got);
+        *out = json_integer(json_integer_value(v));
+        return 0;
+    case F_INSTRUMENT:
+        if (!json_is_null(v) && !json_is_object(v))
+            return proto_fail(err, PROTO_INVALID_VALUE,
+                              "instrument must be an object with a type (synth, "
+                              "drums or gm) or null (got %s)", got);
+        *out = json_deep_copy(v); /* checked against the role by the caller */
+        return 0;
     case F_ASSET:
+        if (json_is_null(v)) {
+            *out = json_null();
+            return 0;
+        }
+        if (!json_is_string(v) || !*json_string_value(v))
+            return proto_fail(err, PROTO_INVALID_VALUE,
+                              "asset must be an asset id string, or null on an "
+                              "instrument track's clip (got %s)", got);
+        *out = json_deep_copy(v);
+        return 0;
+    case F_REF:
     case F_AUTOPARAM:
         if (!json_is_string(v) || !*json_string_value(v))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a %s id string (got %s)", f->name,
-                              f->type == F_ASSET ? "asset"
-                              : f->type == F_REF ? f->ref : "param", got);
+                              f->type == F_REF ? f->ref : "param", got);
         *out = json_deep_copy(v);
         return 0;
     case F_OUTPUT:
@@ -381,6 +427,45 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
     return proto_fail(err, PROTO_INTERNAL, "unknown field type");
 }
 
+/* A track's `instrument` after a create or set (obj has the final role and
+ * the current instrument; given is the instrument field given, or NULL):
+ * null unless the role is instrument; an instrument track always has an
+ * object (a synth "keys" when none was given). */
+static int build_instrument(json_t *obj, const json_t *given, proto_err *err)
+{
+    const json_t *cur = json_object_get(obj, "instrument");
+    json_t *norm, *empty = NULL;
+
+    if (given && check_value("track", find_field("track", "instrument"), given,
+                             &norm, err))
+        return -1;
+    if (given)
+        json_decref(norm);
+    if (strcmp(proto_obj_str(obj, "role"), "instrument")) {
+        if (given && !json_is_null(given))
+            return proto_fail(err, PROTO_INVALID_VALUE,
+                              "instrument must be null unless role is "
+                              "\"instrument\" (this track's role is %s)",
+                              proto_obj_str(obj, "role"));
+        if (!cur && !given)
+            return 0; /* a track stored before instruments existed */
+        json_object_set_new(obj, "instrument", json_null());
+        return 0;
+    }
+    if (given && json_is_null(given))
+        return proto_fail(err, PROTO_INVALID_VALUE,
+                          "instrument cannot be null on an instrument track; "
+                          "give an object with a type (synth, drums or gm)");
+    if (!given)
+        given = empty = json_object();
+    norm = proto_instrument_build(json_is_object(cur) ? cur : NULL, given, err);
+    json_decref(empty);
+    if (!norm)
+        return -1;
+    json_object_set_new(obj, "instrument", norm);
+    return 0;
+}
+
 json_t *proto_build_object(const char *kind, const char *id,
                            const json_t *base, const json_t *fields,
                            proto_err *err)
@@ -392,7 +477,7 @@ json_t *proto_build_object(const char *kind, const char *id,
     if (k >= KIND_COUNT) {
         proto_fail(err, PROTO_INVALID_VALUE,
                    "kind must be one of track, clip, effect, send, marker, "
-                   "automation");
+                   "automation, note");
         return NULL;
     }
     if (!json_is_object(fields)) {
@@ -436,6 +521,8 @@ json_t *proto_build_object(const char *kind, const char *id,
                        "sample_rate is fixed at creation");
             goto fail;
         }
+        if (f->type == F_INSTRUMENT)
+            continue; /* after the role, below */
         if (check_value(kind, f, value, &norm, err))
             goto fail;
         if (base && f->type == F_CHOICE && strcmp(f->name, "type") == 0 &&
@@ -443,6 +530,9 @@ json_t *proto_build_object(const char *kind, const char *id,
             json_object_set_new(obj, "params", json_object());
         json_object_set_new(obj, f->name, norm);
     }
+    if (strcmp(kind, "track") == 0 &&
+        build_instrument(obj, json_object_get(fields, "instrument"), err))
+        goto fail;
     if (strcmp(kind, "effect") == 0) {
         type = proto_obj_str(obj, "type");
         value = json_object_get(fields, "params");

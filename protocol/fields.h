@@ -14,6 +14,10 @@
 
 /* Largest frame position/length accepted (2^40 frames, ~265 days at 48k). */
 #define PROTO_MAX_FRAMES ((json_int_t)1 << 40)
+/* Largest note position/length in ticks (at + len at most this too). */
+#define PROTO_MAX_TICKS ((json_int_t)1 << 40)
+/* Ticks per quarter note of note `at` and `len`. */
+#define PROTO_TICKS_PER_QUARTER 960
 /* The lowest gain in dB a gain field takes (below it, use null: -inf);
  * -144 dB is below the noise floor of 24-bit audio. */
 #define PROTO_GAIN_FLOOR_DB (-144.0)
@@ -22,11 +26,11 @@
 /* Most eq bands. */
 #define PROTO_MAX_EQ_BANDS 8
 
-/* Rank of a kind in the stable document order (project 0 .. automation 6),
- * 7 for anything else. */
+/* Rank of a kind in the stable document order (project 0 .. automation 6,
+ * note 7), 8 for anything else. */
 int proto_kind_rank(const char *kind);
 
-/* True for the seven object kinds. */
+/* True for the eight object kinds. */
 bool proto_kind_known(const char *kind);
 
 /* Number of UTF-8 code points in s, or (size_t)-1 if s is not valid UTF-8. */
@@ -40,7 +44,9 @@ bool proto_field_known(const char *kind, const char *name);
  * the given fields. Checks field names, types and ranges and normalizes the
  * values (dB and other numbers become reals). Effect `params` given to a set
  * are merged into the existing params; a new `type` resets params to that
- * type's defaults first. Does not look at other objects. Returns a new
+ * type's defaults first. A track's `instrument` is null unless its role is
+ * instrument and then a full instrument object (protocol/instruments.h).
+ * Does not look at other objects. Returns a new
  * object or NULL with err. */
 json_t *proto_build_object(const char *kind, const char *id,
                            const json_t *base, const json_t *fields,

@@ -1,7 +1,8 @@
 /* ops.c -- applying one push to a document, atomically: every op is checked
  * against the field tables and the current document, applied in place, and
  * journaled so that a failure rolls everything back. Cascades (deleting a
- * track's clips, effects, sends, automation; re-routing tracks that fed a
+ * track's clips, effects, sends, automation, and the clips' notes; a
+ * clip's notes; re-routing tracks that fed a
  * deleted bus; dropping automation of a changed effect) run as explicit
  * elementary steps, each with its inverse, so the inverse of a push is the
  * reverse of its steps and restores the document exactly. */
@@ -230,7 +231,13 @@ static void delete_cascade(push_ctx *c, const char *id)
         delete_all(c, find_ids(c->doc, "send", "target", id, NULL));
         delete_all(c, find_ids(c->doc, "automation", "track", id, NULL));
         delete_all(c, find_ids(c->doc, "effect", "track", id, NULL));
-        delete_all(c, find_ids(c->doc, "clip", "track", id, NULL));
+        ids = find_ids(c->doc, "clip", "track", id, NULL);
+        json_array_foreach(ids, i, v)
+            delete_all(c, find_ids(c->doc, "note", "clip",
+                                   json_string_value(v), NULL));
+        delete_all(c, ids);
+    } else if (strcmp(kind, "clip") == 0) {
+        delete_all(c, find_ids(c->doc, "note", "clip", id, NULL));
     } else if (strcmp(kind, "effect") == 0) {
         char prefix[80];
         snprintf(prefix, sizeof prefix, "%s.", id);
@@ -262,7 +269,7 @@ static int op_create(push_ctx *c, const char *id, const json_t *op,
     if (!proto_kind_known(kind))
         return proto_fail(err, PROTO_INVALID_VALUE,
                           "kind must be one of track, clip, effect, send, "
-                          "marker, automation (got \"%s\")", kind);
+                          "marker, automation, note (got \"%s\")", kind);
     if (existing)
         return proto_fail(err, PROTO_CONFLICT,
                           "%s %s already exists; choose another id",
@@ -329,6 +336,10 @@ static int op_set(push_ctx *c, const char *id, const json_t *op, proto_err *err)
     if (strcmp(kind, "effect") == 0 &&
         !json_equal(json_object_get(old, "type"), json_object_get(obj, "type")))
         json_object_set(set, "params", json_object_get(obj, "params"));
+    if (strcmp(kind, "track") == 0 && json_object_get(obj, "instrument") &&
+        !json_equal(json_object_get(old, "instrument"),
+                    json_object_get(obj, "instrument")))
+        json_object_set(set, "instrument", json_object_get(obj, "instrument"));
     oldcopy = json_deep_copy(old);
     if (strcmp(kind, "effect") == 0 &&
         (json_object_get(set, "type") || json_object_get(set, "track")))

@@ -44,8 +44,9 @@ static int check_bus(const json_t *t, const char *field, proto_err *err)
 {
     if (strcmp(proto_obj_str(t, "role"), "bus"))
         return proto_fail(err, PROTO_INVALID_VALUE,
-                          "%s must be a bus track (%s is an audio track)",
-                          field, proto_obj_str(t, "id"));
+                          "%s must be a bus track (%s is an %s track)",
+                          field, proto_obj_str(t, "id"),
+                          proto_obj_str(t, "role"));
     return 0;
 }
 
@@ -53,9 +54,10 @@ static int check_clip(const proto_doc *doc, const json_t *obj,
                       const json_t *changed, proto_err *err)
 {
     const json_t *t;
+    const json_t *asset_v = json_object_get(obj, "asset");
     const char *asset = proto_obj_str(obj, "asset");
     int64_t frames = 0;
-    bool ready = false, known;
+    bool ready = false, known = false, instrument;
     json_int_t off = json_integer_value(json_object_get(obj, "offset"));
     json_int_t len = json_integer_value(json_object_get(obj, "length"));
     json_int_t fi = json_integer_value(json_object_get(obj, "fade_in"));
@@ -64,20 +66,37 @@ static int check_clip(const proto_doc *doc, const json_t *obj,
     if (changed_any(changed, "track", NULL, NULL)) {
         if (!(t = check_ref(doc, obj, "track", "track", err)))
             return -1;
-        if (strcmp(proto_obj_str(t, "role"), "audio"))
+        if (strcmp(proto_obj_str(t, "role"), "bus") == 0)
             return proto_fail(err, PROTO_INVALID_VALUE,
-                              "track must be an audio track (%s is a bus); "
-                              "clips go on audio tracks", proto_obj_str(t, "id"));
+                              "track must be an audio or instrument track (%s "
+                              "is a bus); clips go on audio and instrument "
+                              "tracks", proto_obj_str(t, "id"));
+    } else {
+        t = proto_doc_get(doc, proto_obj_str(obj, "track"));
     }
-    known = proto_doc_get_asset(doc, asset, &frames, &ready);
-    if (changed_any(changed, "asset", NULL, NULL)) {
-        if (!known)
-            return proto_fail(err, PROTO_NOT_FOUND,
-                              "asset %s does not exist (field 'asset')", asset);
-        if (!ready)
+    instrument = strcmp(proto_obj_str(t, "role"), "instrument") == 0;
+    if (instrument) {
+        if (asset_v && !json_is_null(asset_v))
             return proto_fail(err, PROTO_INVALID_VALUE,
-                              "asset %s is not ready yet; wait for its import "
-                              "to finish (field 'asset')", asset);
+                              "asset must be null on a clip of an instrument "
+                              "track (%s holds notes, not audio)",
+                              proto_obj_str(t, "id"));
+    } else if (!json_is_string(asset_v)) {
+        return proto_fail(err, PROTO_INVALID_VALUE,
+                          "asset: a clip on an audio track needs an asset "
+                          "(%s is an audio track)", proto_obj_str(t, "id"));
+    } else {
+        known = proto_doc_get_asset(doc, asset, &frames, &ready);
+        if (changed_any(changed, "asset", NULL, NULL)) {
+            if (!known)
+                return proto_fail(err, PROTO_NOT_FOUND,
+                                  "asset %s does not exist (field 'asset')",
+                                  asset);
+            if (!ready)
+                return proto_fail(err, PROTO_INVALID_VALUE,
+                                  "asset %s is not ready yet; wait for its "
+                                  "import to finish (field 'asset')", asset);
+        }
     }
     if (known && changed_any(changed, "asset", "offset", "length") &&
         off + len > frames)
@@ -90,6 +109,31 @@ static int check_clip(const proto_doc *doc, const json_t *obj,
                           "fade_in + fade_out must be at most length (%lld "
                           "frames) (got %lld)", (long long)len,
                           (long long)(fi + fo));
+    return 0;
+}
+
+static int check_note(const proto_doc *doc, const json_t *obj,
+                      const json_t *changed, proto_err *err)
+{
+    const json_t *clip, *t;
+    json_int_t at = json_integer_value(json_object_get(obj, "at"));
+    json_int_t len = json_integer_value(json_object_get(obj, "len"));
+
+    if (changed_any(changed, "clip", NULL, NULL)) {
+        if (!(clip = check_ref(doc, obj, "clip", "clip", err)))
+            return -1;
+        t = proto_doc_get(doc, proto_obj_str(clip, "track"));
+        if (strcmp(proto_obj_str(t, "role"), "instrument"))
+            return proto_fail(err, PROTO_INVALID_VALUE,
+                              "clip must be a clip on an instrument track "
+                              "(clip %s is on %s track %s)",
+                              proto_obj_str(clip, "id"),
+                              proto_obj_str(t, "role"), proto_obj_str(t, "id"));
+    }
+    if (changed_any(changed, "at", "len", NULL) && at + len > PROTO_MAX_TICKS)
+        return proto_fail(err, PROTO_INVALID_VALUE,
+                          "at + len must be at most %lld ticks (got %lld)",
+                          (long long)PROTO_MAX_TICKS, (long long)(at + len));
     return 0;
 }
 
@@ -178,6 +222,8 @@ int proto_check_object(const proto_doc *doc, const json_t *obj,
         return check_clip(doc, obj, changed, err);
     if (strcmp(kind, "automation") == 0)
         return check_automation(doc, obj, changed, err);
+    if (strcmp(kind, "note") == 0)
+        return check_note(doc, obj, changed, err);
     if ((strcmp(kind, "effect") == 0 || strcmp(kind, "send") == 0) &&
         changed_any(changed, "track", NULL, NULL) &&
         !check_ref(doc, obj, "track", "track", err))
@@ -306,11 +352,11 @@ static int find_user(const json_t *o, void *ctx)
     role_ctx *c = ctx;
     const char *kind = proto_obj_kind(o);
 
-    if (strcmp(c->role, "audio") == 0 &&
+    if (strcmp(c->role, "bus") &&
         ((strcmp(kind, "track") == 0 && strcmp(proto_obj_str(o, "output"), c->track) == 0) ||
          (strcmp(kind, "send") == 0 && strcmp(proto_obj_str(o, "target"), c->track) == 0)))
         c->found = o;
-    if (strcmp(c->role, "bus") == 0 && strcmp(kind, "clip") == 0 &&
+    if (strcmp(kind, "clip") == 0 &&
         strcmp(proto_obj_str(o, "track"), c->track) == 0)
         c->found = o;
     return c->found != NULL;
@@ -323,15 +369,16 @@ int proto_check_role(const proto_doc *doc, const json_t *track, proto_err *err)
     proto_doc_each(doc, find_user, &c);
     if (!c.found)
         return 0;
-    if (strcmp(c.role, "audio") == 0)
+    if (strcmp(proto_obj_kind(c.found), "clip"))
         return proto_fail(err, PROTO_INVALID_VALUE,
-                          "role cannot become audio while %s %s routes to this "
-                          "bus; change its %s first", proto_obj_kind(c.found),
+                          "role cannot become %s while %s %s routes to this "
+                          "bus; change its %s first", c.role,
+                          proto_obj_kind(c.found),
                           proto_obj_str(c.found, "id"),
                           strcmp(proto_obj_kind(c.found), "send") ? "output"
                                                                   : "target");
     return proto_fail(err, PROTO_INVALID_VALUE,
-                      "role cannot become bus while the track holds clips "
-                      "(clip %s); move or delete its clips first",
+                      "role cannot become %s while the track holds clips "
+                      "(clip %s); move or delete its clips first", c.role,
                       proto_obj_str(c.found, "id"));
 }

@@ -1,7 +1,7 @@
 /* summary.c -- one-line sentences a person reads for history entries and
  * diffs: "ana set Bass gain to −3.5 dB and pan to 0.5", "ben moved Verse vox
  * 2.0 s later", "ana deleted track Drums and its 4 clips", "ana made 5
- * changes". Negative numbers are written with the real minus sign U+2212
+ * changes", "ana added 8 notes to Bass line". Negative numbers are written with the real minus sign U+2212
  * ("−3.5 dB"), -inf gain as "−inf dB"; frame values as seconds at the
  * project's sample rate. */
 #include "protocol/summary.h"
@@ -79,6 +79,28 @@ static const char *track_name(const proto_doc *doc, const json_t *old,
     return *name ? name : id;
 }
 
+/* The track a note's clip is on (its name, or its id). */
+static const char *note_track_name(const proto_doc *doc, const json_t *old,
+                                   const json_t *note)
+{
+    const json_t *clip = lookup(doc, old, proto_obj_str(note, "clip"));
+
+    return track_name(doc, old, proto_obj_str(clip, "track"));
+}
+
+/* A pitch as a note name, middle C (60) = C4: "A4", "C#3". */
+static void put_pitch(sbuf *b, json_int_t pitch)
+{
+    static const char *const names[] = {"C", "C#", "D", "D#", "E", "F",
+                                        "F#", "G", "G#", "A", "A#", "B"};
+
+    if (pitch < 0 || pitch > 127) {
+        put(b, "%lld", (long long)pitch);
+        return;
+    }
+    put(b, "%s%d", names[pitch % 12], (int)(pitch / 12) - 1);
+}
+
 static void put_label(sbuf *b, const proto_doc *doc, const json_t *old,
                       const json_t *o)
 {
@@ -106,17 +128,37 @@ static void put_label(sbuf *b, const proto_doc *doc, const json_t *old,
     else if (!strcmp(kind, "automation"))
         put(b, "%s automation on %s", proto_obj_str(o, "param"),
             track_name(doc, old, proto_obj_str(o, "track")));
-    else
+    else if (!strcmp(kind, "note")) {
+        put(b, "note ");
+        put_pitch(b, json_integer_value(json_object_get(o, "pitch")));
+        put(b, " on %s", note_track_name(doc, old, o));
+    } else
         put(b, "%s", proto_obj_str(o, "id"));
 }
 
-/* A field's value as a person reads it. */
+/* A field's value (of an object of kind) as a person reads it. */
 static void put_value(sbuf *b, const proto_doc *doc, const json_t *old,
-                      const char *field, const json_t *v)
+                      const char *kind, const char *field, const json_t *v)
 {
     double sr = proto_doc_sample_rate(doc);
 
-    if (is_gain_field(field)) {
+    if (!strcmp(kind, "note") && (!strcmp(field, "at") || !strcmp(field, "len")) &&
+        json_is_integer(v)) {
+        put_number(b, (double)json_integer_value(v) / PROTO_TICKS_PER_QUARTER,
+                   false);
+        put(b, " beats");
+    } else if (!strcmp(kind, "note") && !strcmp(field, "pitch") &&
+               json_is_integer(v)) {
+        put_pitch(b, json_integer_value(v));
+    } else if (!strcmp(kind, "note") && !strcmp(field, "clip") &&
+               json_is_string(v)) {
+        put_label(b, doc, old, lookup(doc, old, json_string_value(v)));
+    } else if (!strcmp(kind, "track") && !strcmp(field, "instrument") &&
+               json_is_object(v)) {
+        put(b, "%s", proto_obj_str(v, "type"));
+        if (*proto_obj_str(v, "preset"))
+            put(b, " %s", proto_obj_str(v, "preset"));
+    } else if (is_gain_field(field)) {
         if (json_is_null(v))
             put(b, MINUS "inf dB");
         else {
@@ -160,6 +202,7 @@ typedef struct {
 static void analyse(analysis *a, const json_t *applied, const json_t *inverse)
 {
     json_t *op, *deleted = json_object(), *setindex = json_object();
+    json_t *all_deleted = json_object();
     size_t i;
 
     a->old = json_object();
@@ -173,6 +216,10 @@ static void analyse(analysis *a, const json_t *applied, const json_t *inverse)
         json_object_set_new(o, "kind", json_string(proto_obj_str(op, "kind")));
         json_object_set_new(a->old, proto_obj_str(op, "id"), o);
     }
+    /* A clip's notes are deleted before the clip: know every delete first. */
+    json_array_foreach(applied, i, op)
+        if (!strcmp(proto_obj_str(op, "op"), "delete"))
+            json_object_set_new(all_deleted, proto_obj_str(op, "id"), json_true());
     json_array_foreach(applied, i, op) {
         const char *name = proto_obj_str(op, "op"), *id = proto_obj_str(op, "id");
         const json_t *o = json_object_get(a->old, id);
@@ -187,10 +234,13 @@ static void analyse(analysis *a, const json_t *applied, const json_t *inverse)
             if (strcmp(kind, "track") &&
                 (json_object_get(deleted, owner) ||
                  json_object_get(deleted, proto_obj_str(o, "target")) ||
+                 json_object_get(all_deleted, proto_obj_str(o, "clip")) ||
                  (*eff && json_object_get(deleted, eff)))) {
                 json_t *n = json_object_get(a->cascaded, kind);
                 json_object_set_new(a->cascaded, kind,
                                     json_integer(json_integer_value(n) + 1));
+                /* Its own dependents (a cascaded clip's notes) cascade too. */
+                json_object_set_new(deleted, id, json_true());
                 continue;
             }
             json_object_set_new(deleted, id, json_true());
@@ -214,6 +264,7 @@ static void analyse(analysis *a, const json_t *applied, const json_t *inverse)
         }
     }
     json_decref(deleted);
+    json_decref(all_deleted);
     json_decref(setindex);
 }
 
@@ -246,6 +297,7 @@ static const char *plural(const char *kind, long long n)
     if (!strcmp(kind, "effect")) return "effects";
     if (!strcmp(kind, "send")) return "sends";
     if (!strcmp(kind, "marker")) return "markers";
+    if (!strcmp(kind, "note")) return "notes";
     return "objects";
 }
 
@@ -301,7 +353,7 @@ static void describe_set(sbuf *b, const proto_doc *after, const analysis *a,
             put(b, "%s", key);
         } else {
             put(b, "%s to ", key);
-            put_value(b, after, a->old, key, v);
+            put_value(b, after, a->old, kind, key, v);
         }
         i++;
     }
@@ -318,6 +370,13 @@ static void describe_one(sbuf *b, const proto_doc *after, const analysis *a,
         describe_set(b, after, a, inverse, op);
         return;
     }
+    if (!strcmp(kind, "note")) {
+        put(b, "%s note ", strcmp(name, "create") ? "deleted" : "added");
+        put_pitch(b, json_integer_value(json_object_get(o, "pitch")));
+        put(b, " %s %s", strcmp(name, "create") ? "from" : "to",
+            note_track_name(after, a->old, o));
+        return;
+    }
     put(b, "%s ", strcmp(name, "create") ? "deleted" : "added");
     if (!strcmp(kind, "track") || !strcmp(kind, "clip") || !strcmp(kind, "marker")) {
         if (strcmp(kind, "marker"))
@@ -328,12 +387,12 @@ static void describe_one(sbuf *b, const proto_doc *after, const analysis *a,
         put_label(b, after, a->old, o);
     }
     if (!strcmp(name, "delete") && json_object_size(a->cascaded)) {
-        const char *order[] = {"clip", "effect", "send", "automation"};
+        const char *order[] = {"clip", "effect", "send", "automation", "note"};
         size_t parts = 0, done = 0;
-        for (size_t k = 0; k < 4; k++)
+        for (size_t k = 0; k < 5; k++)
             parts += json_object_get(a->cascaded, order[k]) != NULL;
         put(b, " and its");
-        for (size_t k = 0; k < 4; k++) {
+        for (size_t k = 0; k < 5; k++) {
             json_t *n = json_object_get(a->cascaded, order[k]);
             if (!n)
                 continue;
@@ -353,7 +412,8 @@ char *proto_summary(const char *user, const json_t *applied,
     size_t n, i;
     json_t *op;
     const char *first_op = NULL, *first_kind = NULL;
-    bool same = true;
+    bool same = true, one_track = true;
+    const char *note_track = NULL;
 
     b.text[0] = '\0';
     analyse(&a, applied, inverse);
@@ -367,11 +427,24 @@ char *proto_summary(const char *user, const json_t *applied,
         } else if (strcmp(first_op, proto_obj_str(op, "op")) || strcmp(first_kind, k)) {
             same = false;
         }
+        if (!strcmp(k, "note")) {
+            const char *t = note_track_name(after, a.old,
+                                            lookup(after, a.old, proto_obj_str(op, "id")));
+            if (note_track && strcmp(note_track, t))
+                one_track = false;
+            note_track = t;
+        }
     }
     if (n == 0)
         put(&b, "made no changes");
     else if (n == 1)
         describe_one(&b, after, &a, inverse, json_array_get(a.primary, 0));
+    else if (same && one_track && !strcmp(first_kind, "note"))
+        put(&b, "%s %zu notes %s %s",
+            !strcmp(first_op, "create") ? "added"
+            : !strcmp(first_op, "set") ? "changed" : "deleted", n,
+            !strcmp(first_op, "create") ? "to"
+            : !strcmp(first_op, "set") ? "on" : "from", note_track);
     else if (same && strcmp(first_op, "set"))
         put(&b, "%s %zu %s", strcmp(first_op, "create") ? "deleted" : "added", n,
             plural(first_kind, (long long)n));
@@ -433,9 +506,10 @@ json_t *proto_diff(const proto_doc *from, const proto_doc *to)
                 put(&b, "changed");
                 continue;
             }
-            put_value(&b, from, NULL, key, ov ? ov : json_null());
+            put_value(&b, from, NULL, proto_obj_kind(o), key,
+                      ov ? ov : json_null());
             put(&b, " \xe2\x86\x92 "); /* → */
-            put_value(&b, to, NULL, key, v);
+            put_value(&b, to, NULL, proto_obj_kind(o), key, v);
         }
         json_object_set_new(ch, "fields", fields);
         json_object_set_new(ch, "summary", json_string(b.text));

@@ -1,7 +1,8 @@
 # tests/unit/protocol.mk -- build fragment (see Makefile.am): the cmocka
 # unit tests of libprotocol.
 PROTO_UNIT_TESTS = tests/unit/test_proto_ops tests/unit/test_proto_fields \
-	tests/unit/test_proto_random tests/unit/test_proto_summary
+	tests/unit/test_proto_random tests/unit/test_proto_summary \
+	tests/unit/test_notes
 UNIT_TESTS += $(PROTO_UNIT_TESTS)
 check_PROGRAMS += $(PROTO_UNIT_TESTS)
 EXTRA_DIST += tests/unit/proto_helpers.h
@@ -13,6 +14,8 @@ tests_unit_test_proto_random_SOURCES = tests/unit/test_proto_random.c
 tests_unit_test_proto_random_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_proto_summary_SOURCES = tests/unit/test_proto_summary.c
 tests_unit_test_proto_summary_LDADD = $(MX_TEST_LIBS)
+tests_unit_test_notes_SOURCES = tests/unit/test_notes.c
+tests_unit_test_notes_LDADD = $(MX_TEST_LIBS)
 # The browser client's copies of protocol code (web/order.js, the effect
 # tables of web/effects.js) held to the C: proto_vectors prints what the C
 # computes, web_vectors.sh runs the Node test that compares. In TESTS, not
