@@ -11,8 +11,8 @@ import { mergeInstrument } from './instruments.js';
 
 /** Default fields of a created object, as protocol/fields.c fills them. */
 export const DEFAULTS = {
-  track: { name: 'Track', order: 'V', color: '#808080', gain: 0, pan: 0, mute: false, solo: false, output: 'master', role: 'audio' },
-  clip: { offset: 0, gain: 0, fade_in: 0, fade_out: 0, mute: false, name: '' },
+  track: { name: 'Track', order: 'V', color: '#808080', gain: 0, pan: 0, mute: false, solo: false, output: 'master', role: 'audio', instrument: null },
+  clip: { asset: null, offset: 0, gain: 0, fade_in: 0, fade_out: 0, mute: false, name: '' },
   effect: { order: 'V', bypass: false, params: {} },
   send: { level: 0, pre: false },
   marker: { name: '' },
@@ -75,7 +75,9 @@ export class Doc {
       if (!op || typeof op.id !== 'string') continue;
       if (op.op === 'create') {
         const base = DEFAULTS[op.kind] || {};
-        this.objects.set(op.id, { ...structuredClone(base), ...structuredClone(op.fields || {}), id: op.id, kind: op.kind });
+        const o = { ...structuredClone(base), ...structuredClone(op.fields || {}), id: op.id, kind: op.kind };
+        if (o.kind === 'track' && o.role === 'instrument') o.instrument = mergeInstrument(null, o.instrument || { type: 'synth' });
+        this.objects.set(op.id, o);
         touched.add(op.id);
       } else if (op.op === 'set') {
         const o = this.objects.get(op.id);
@@ -88,6 +90,10 @@ export class Doc {
           } else {
             o[k] = structuredClone(v);
           }
+        }
+        if (o.kind === 'track' && op.fields && op.fields.role !== undefined) { // instrument follows the role
+          if (o.role !== 'instrument') o.instrument = null;
+          else if (!o.instrument) o.instrument = mergeInstrument(null, { type: 'synth' });
         }
         touched.add(op.id);
       } else if (op.op === 'delete') {

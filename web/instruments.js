@@ -6,16 +6,16 @@
 // type: that type's defaults plus the fields; a new synth preset: the
 // preset's values plus the other fields given), as the server applies it.
 
-/** [name, label, min, max, default, unit, step] per instrument type (enums are arrays). */
+/** [name, label, min, max, default, unit, step] per instrument type (choices are arrays; step 1 = an integer). */
 export const WAVES = ['saw', 'square', 'triangle', 'sine'];
 export const PRESETS = ['bass', 'lead', 'pad', 'keys'];
 
 export const PARAMS = {
   synth: [
     ['osc1', 'Oscillator 1', WAVES], ['osc2', 'Oscillator 2', WAVES],
-    ['detune', 'Detune', -100, 100, 7, 'cents', 1], ['octave2', 'Osc 2 octave', -2, 2, 0, 'oct', 1],
+    ['detune', 'Detune', -100, 100, 7, 'cents', 0.5], ['octave2', 'Osc 2 octave', -2, 2, 0, 'oct', 1],
     ['mix', 'Osc 2 level', 0, 1, 0.5, '', 0.01],
-    ['cutoff', 'Cutoff', 20, 20000, 2000, 'Hz', 1], ['resonance', 'Resonance', 0, 0.95, 0.2, '', 0.01],
+    ['cutoff', 'Cutoff', 20, 20000, 2000, 'Hz', 0.1], ['resonance', 'Resonance', 0, 0.95, 0.2, '', 0.01],
     ['env_amount', 'Filter env', 0, 8, 2, 'oct', 0.1],
     ['f_attack', 'Filter attack', 0.001, 10, 0.005, 's', 0.001], ['f_decay', 'Filter decay', 0.001, 10, 0.3, 's', 0.001],
     ['f_sustain', 'Filter sustain', 0, 1, 0.3, '', 0.01], ['f_release', 'Filter release', 0.001, 10, 0.3, 's', 0.001],
@@ -31,16 +31,16 @@ export const PARAMS = {
   ],
 };
 
-/** Preset values (the synth's other params); "keys" equals the defaults. */
-export const PRESET_VALUES = {
-  keys: {},
-  bass: { osc1: 'saw', osc2: 'square', detune: 5, octave2: -1, mix: 0.4, cutoff: 400, resonance: 0.3, env_amount: 3,
-    f_attack: 0.002, f_decay: 0.2, f_sustain: 0.1, f_release: 0.1, attack: 0.002, decay: 0.3, sustain: 0.8, release: 0.08, gain: -6 },
-  lead: { osc1: 'saw', osc2: 'saw', detune: 12, octave2: 0, mix: 0.5, cutoff: 3000, resonance: 0.35, env_amount: 2,
-    f_attack: 0.01, f_decay: 0.4, f_sustain: 0.5, f_release: 0.2, attack: 0.005, decay: 0.1, sustain: 0.9, release: 0.15, gain: -8 },
-  pad: { osc1: 'saw', osc2: 'triangle', detune: 15, octave2: 1, mix: 0.5, cutoff: 1500, resonance: 0.1, env_amount: 1,
-    f_attack: 1.5, f_decay: 2, f_sustain: 0.6, f_release: 2, attack: 0.8, decay: 1, sustain: 0.8, release: 2, gain: -10 },
+/** Each preset's synth values (protocol/instruments.c; "keys" = the defaults). */
+const PRESET_ROWS = {
+  //      osc1   osc2      detune oct2 mix  cutoff res  env  f_att  f_dec f_sus f_rel att    dec  sus  rel  gain
+  bass: ['saw', 'square', 0, -1, 0.4, 400, 0.4, 3, 0.001, 0.2, 0.1, 0.1, 0.002, 0.3, 0.8, 0.1, -6],
+  lead: ['saw', 'square', 10, 0, 0.5, 3000, 0.3, 2, 0.005, 0.2, 0.5, 0.2, 0.01, 0.1, 0.9, 0.2, -8],
+  pad: ['saw', 'saw', 12, 1, 0.5, 1200, 0.1, 1.5, 0.8, 1.5, 0.6, 1.5, 0.6, 1.0, 0.8, 1.5, -10],
+  keys: ['saw', 'saw', 7, 0, 0.5, 2000, 0.2, 2, 0.005, 0.3, 0.3, 0.3, 0.005, 0.2, 0.7, 0.3, -6],
 };
+export const PRESET_VALUES = Object.fromEntries(Object.entries(PRESET_ROWS).map(([p, row]) =>
+  [p, Object.fromEntries(PARAMS.synth.map(([name], i) => [name, row[i]]))]));
 
 export const TYPE_NAMES = { synth: 'Synth', drums: 'Drum machine', gm: 'General MIDI' };
 export const PRESET_NAMES = { bass: 'Bass', lead: 'Lead', pad: 'Pad', keys: 'Keys' };

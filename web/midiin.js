@@ -66,7 +66,8 @@ export function createMidiRecorder(S, clipId) {
     }
   }
 
-  async function start() {
+  // play: start the transport when it is stopped (the default).
+  async function start({ play = true } = {}) {
     if (!midiSupported()) { toast('This browser has no Web MIDI', 'error'); return; }
     try {
       access = access || await navigator.requestMIDIAccess({ sysex: false });
@@ -80,7 +81,7 @@ export function createMidiRecorder(S, clipId) {
     rec = new NoteRecorder();
     group = `midi-${Date.now()}`;
     const player = S.transport && S.transport.player;
-    if (S.transport && player && !player.playing) S.transport.toggle();
+    if (play && S.transport && player && !player.playing) S.transport.toggle();
   }
 
   function stop() {
@@ -95,6 +96,7 @@ export function createMidiRecorder(S, clipId) {
 
   return {
     async toggle() { if (rec) stop(); else await start(); },
+    start,
     stop,
     get recording() { return !!rec; },
     /** Test hook: feeds one MIDI message as if it came from an input. */

@@ -394,7 +394,7 @@ export function openPianoRoll(S, clipId) {
   scroll.scrollTop = Math.max(0, y(Math.round(mid)) - scroll.clientHeight / 2);
   scroll.focus({ preventScroll: true });
   const api = {
-    el: P.el, kind: 'roll', clipId, close: P.close, select, render,
+    el: P.el, kind: 'roll', clipId, close: P.close, select, render, midi: rec,
     geometry: () => ({ ppt: ppt(), t0: R.t0, rowH: ROW_H, grid: R.grid }),
     get selection() { return [...R.sel]; },
   };
