@@ -1,6 +1,6 @@
 // stepseq.js -- the step sequencer of a clip on a drum track: one row per
 // sound of the General MIDI kit (instruments.js KIT), 16 steps a bar (a
-// step is a 16th note, 240 ticks), up to 4 bars a page. A step is a toggle
+// step is a 16th note, 240 ticks), 2 bars a page. A step is a toggle
 // button (aria-pressed): on creates a note at step * 240 ticks lasting one
 // step, off deletes the note that starts in that step. Shift+click toggles
 // an accent (velocity 127 vs 100). Arrow keys move between steps, Space /
@@ -13,7 +13,7 @@ import { STEP_TICKS, barTicks, clipTickRange, frameToTick, notesOf, noteAtStep, 
 import { KIT } from './instruments.js';
 import { notePanel, audition } from './pianoroll.js';
 
-const PAGE_BARS = 4;
+const PAGE_BARS = 2;
 
 /** Opens the step sequencer of clip clipId; returns its handle. */
 export function openStepSeq(S, clipId) {

@@ -100,7 +100,7 @@ export function createTimeline(S) {
     const del = h('button.icon.tdel', { 'aria-label': 'Delete track', title: 'Delete track (undo with Ctrl+Z)',
       onclick: () => S.session.push([{ op: 'delete', id: row.id }]) }, '✕');
     const inst = h('button.icon.tinst.hidden', { 'aria-label': 'Edit the instrument', title: 'Instrument',
-      onclick: () => S.openInstrument && S.openInstrument(row.id) }, '🎹');
+      onclick: () => S.openInstrument && S.openInstrument(row.id) }, '♪');
     const grip = h('div.grip', { 'aria-label': 'Drag to reorder the track', title: 'Drag to reorder', role: 'button', tabindex: '-1' }, '⠿');
     const swatch = h('div.swatch');
     const kind = h('span.kind');
