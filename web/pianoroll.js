@@ -3,7 +3,8 @@
 // pitch rows and bar/beat lines with the clip's sounding range, and the
 // notes as elements. Mouse: drag on empty grid draws a note (its length
 // snapped to the grid), drag a note moves it (time and pitch), drag its
-// right edge resizes, shift/ctrl-click adds to the selection. Keyboard:
+// right edge resizes, shift/ctrl-click adds to the selection, shift+drag
+// on an empty spot selects with a rectangle. Keyboard:
 // arrows move the selection by a grid step / a semitone (shift+up/down an
 // octave), shift+left/right resize, Delete deletes, Ctrl+A selects all,
 // Ctrl+Z/Shift+Ctrl+Z undo/redo, Space plays, Esc clears / closes. The
@@ -260,9 +261,40 @@ export function openPianoRoll(S, clipId) {
     const p0 = at(e);
     const noteEl = e.target.closest('.pr-note');
     if (noteEl) return grabNote(e, noteEl, p0);
-    if (!S.canEdit) { select([]); return undefined; }
+    if (e.shiftKey || !S.canEdit) return lasso(e, p0);
     return drawNote(e, p0);
   });
+
+  // Shift+drag on an empty spot: selects the notes the rectangle touches.
+  function lasso(e, p0) {
+    const box = h('div.pr-lasso');
+    notesBox.append(box);
+    grid.setPointerCapture(e.pointerId);
+    R.drag = { kind: 'lasso' };
+    let p1 = p0;
+    const show = () => {
+      const [ta, tb] = [Math.min(p0.tick, p1.tick), Math.max(p0.tick, p1.tick)];
+      const [pa, pb] = [Math.min(p0.pitch, p1.pitch), Math.max(p0.pitch, p1.pitch)];
+      box.style.left = `${x(ta)}px`; box.style.width = `${x(tb) - x(ta)}px`;
+      box.style.top = `${y(pb)}px`; box.style.height = `${(pb - pa + 1) * ROW_H}px`;
+      return { ta, tb, pa, pb };
+    };
+    show();
+    const move = (ev) => { p1 = at(ev); show(); };
+    const up = () => {
+      grid.removeEventListener('pointermove', move);
+      grid.removeEventListener('pointerup', up);
+      grid.removeEventListener('pointercancel', up);
+      const r = show();
+      box.remove();
+      R.drag = null;
+      const ids = notesOf(S.doc, clipId).filter((n) => n.pitch >= r.pa && n.pitch <= r.pb && n.at < r.tb && n.at + n.len > r.ta).map((n) => n.id);
+      select(ids, 'toggle');
+    };
+    grid.addEventListener('pointermove', move);
+    grid.addEventListener('pointerup', up);
+    grid.addEventListener('pointercancel', up);
+  }
 
   function drawNote(e, p0) {
     const start = R.snap ? snapTick(p0.tick, R.grid, 'floor') : Math.max(0, Math.round(p0.tick));

@@ -285,6 +285,52 @@ test('Web MIDI: notes played on a keyboard land at the tick the player was heard
   assertNoErrors(pa);
 });
 
+test('a note clip: shift+drag selects, duplicate copies its notes, split moves the later ones', async () => {
+  const clip = bass.clip.id;
+  await pa.evaluate((c) => window.mixroom.S.openNotes(c), clip);
+  await pa.waitForSelector('.notepanel.pianoroll');
+  // shift+drag a rectangle over the first bar, pitches 58..66: the two notes there
+  const first = (await notes(pa)).filter((n) => n.clip === clip && n.at < 3840 && n.pitch >= 58 && n.pitch <= 66);
+  assert.ok(first.length >= 1);
+  const count0 = (await notes(pa)).length;
+  const from = await rollPoint(pa, 10, 66);
+  const to = await rollPoint(pa, 3800, 58);
+  await pa.keyboard.down('Shift');
+  await drag(pa, from, to);
+  await pa.keyboard.up('Shift');
+  assert.deepEqual((await pa.evaluate(() => window.mixroom.S.noteEditor.selection)).sort(), first.map((n) => n.id).sort(), 'the rectangle selected them');
+  assert.equal((await notes(pa)).length, count0, 'shift+drag draws nothing');
+  await pa.keyboard.press('Escape');
+  await pa.keyboard.press('Escape');
+  // duplicate the clip (Ctrl+D): the copy has copies of every note
+  const mine = (await notes(pa)).filter((n) => n.clip === clip);
+  await pa.evaluate((c) => window.mixroom.S.select([c]), clip);
+  await pa.locator('.scroller').focus();
+  await pa.keyboard.press('Control+d');
+  await settled(pa);
+  const copy = await pa.evaluate(([t, c]) => window.mixroom.session.view.clipsOf(t).find((x) => x.id !== c), [bass.track.id, clip]);
+  const copied = (await notes(pa)).filter((n) => n.clip === copy.id);
+  const shape = (l) => l.map(({ at, len, pitch, vel }) => [at, len, pitch, vel]).sort((a, b) => a[0] - b[0] || a[2] - b[2]);
+  assert.deepEqual(shape(copied), shape(mine), 'the copy has the same notes');
+  // split the original at bar 2 (tick 3840 = 96000 frames at 120 bpm): later notes go right
+  await pa.evaluate((c) => { window.mixroom.S.select([c]); window.mixroom.S.setPlayhead(96000); }, clip);
+  await pa.locator('.scroller').focus();
+  await pa.keyboard.press('s');
+  await settled(pa);
+  const right = await pa.evaluate(([t, c, d]) => window.mixroom.session.view.clipsOf(t).find((x) => x.id !== c && x.id !== d), [bass.track.id, clip, copy.id]);
+  const ns = await notes(pa);
+  assert.deepEqual(shape(ns.filter((n) => n.clip === right.id)), shape(mine.filter((n) => n.at >= 3840)), 'later notes in the right part');
+  assert.deepEqual(shape(ns.filter((n) => n.clip === clip)), shape(mine.filter((n) => n.at < 3840)), 'earlier notes stay');
+  const s = await serverDoc(server, ana, project);
+  for (const n of ns) assert.equal(s.objects.get(n.id)?.clip, n.clip, `server agrees on ${n.id}`);
+  // undo both: the clip is whole again with all its notes
+  await pa.keyboard.press('Control+z');
+  await pa.keyboard.press('Control+z');
+  await waitDoc(pa, (n) => window.mixroom.session.view.ofKind('clip').length === n, 2);
+  assert.deepEqual(shape((await notes(pa)).filter((n) => n.clip === clip)), shape(mine), 'undone');
+  assertNoErrors(pa);
+});
+
 test('play decodes non-silent audio of the notes', async () => {
   await pa.evaluate(() => window.mixroom.S.setPlayhead(0));
   await pa.locator('.scroller').focus();
