@@ -18,6 +18,11 @@ libengine_la_SOURCES += \
 	engine/v4.h \
 	engine/export.h engine/export.c \
 	engine/loudness.h engine/loudness.c
+# instruments: plan notes, voices, synth, drums, General MIDI (owner: #16 engine)
+libengine_la_SOURCES += \
+	engine/instrument.h engine/plan_inst.c engine/voices.h engine/voices.c \
+	engine/inst_priv.h engine/synth.c engine/drums.c engine/gm.c \
+	engine/render_inst.c
 # live preview encoding (owner: preview)
 libengine_la_SOURCES += engine/opus_stream.h engine/opus_stream.c
 # streaming ZIP writer for stems over HTTP (owner: stems)

@@ -342,6 +342,13 @@ eng_plan *eng_plan_build_objects(const json_t *objects, eng_asset_lookup lookup,
         const char *tid = str(tr[t], "id");
         snprintf(ts->id, sizeof ts->id, "%s", tid ? tid : "");
         ts->bus = role && strcmp(role, "bus") == 0;
+        ts->instrument = role && strcmp(role, "instrument") == 0;
+        if (ts->instrument &&
+            eng_inst_parse(&ts->inst, json_object_get(tr[t], "instrument")) ==
+                ENG_INST_NONE) {
+            ts->inst.type = ENG_INST_SYNTH; /* not validated: the default */
+            eng_synth_preset("keys", &ts->inst.synth);
+        }
         ts->gain_db = db_field(tr[t], "gain", 0);
         ts->pan = num(tr[t], "pan", 0);
         ts->mute = flag(tr[t], "mute");
@@ -397,7 +404,9 @@ eng_plan *eng_plan_build_objects(const json_t *objects, eng_asset_lookup lookup,
         if (t < 0)
             continue;
         eng_track_spec *ts = &p->tracks[t];
-        if (strcmp(k, "clip") == 0) {
+        if (strcmp(k, "clip") == 0 && ts->instrument) {
+            continue; /* plan_inst.c */
+        } else if (strcmp(k, "clip") == 0) {
             eng_asset *a = lookup ? lookup(ctx, str(o, "asset") ? str(o, "asset") : "") : NULL;
             eng_clip_spec c = {
                 .start = frames_field(o, "start"),
@@ -446,6 +455,8 @@ eng_plan *eng_plan_build_objects(const json_t *objects, eng_asset_lookup lookup,
             ts->nauto++;
         }
     }
+    if (eng_plan_build_notes(p, objects) != 0)
+        goto out;
     for (int t = 0; t < p->ntracks; t++) {
         eng_track_spec *ts = &p->tracks[t];
         qsort(ts->clips, (size_t)ts->nclips, sizeof *ts->clips, clip_qsort);
@@ -486,6 +497,7 @@ void eng_plan_release(eng_plan *p)
         free(ts->sends);
         free(ts->autos);
         free(ts->fx);
+        free(ts->notes);
     }
     free(p->tracks);
     free(p->proc);

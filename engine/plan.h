@@ -17,6 +17,7 @@
 
 #include "engine/asset.h"
 #include "engine/dsp.h"
+#include "engine/instrument.h"
 
 struct proto_doc;
 
@@ -98,6 +99,12 @@ typedef struct eng_track_spec {
     eng_auto_spec *autos;
     int auto_gain, auto_pan; /* index into autos, or -1 */
     int64_t end;        /* end of its last clip */
+    /* instrument tracks (role "instrument"): no clips above; their clips
+     * shape the notes (eng_note_spec.env) */
+    bool instrument;
+    eng_inst_spec inst;
+    int nnotes;
+    eng_note_spec *notes;   /* sorted by (on, pitch, off) */
 } eng_track_spec;
 
 typedef struct eng_plan {
@@ -122,6 +129,11 @@ typedef struct eng_plan {
  * or objects is not an array. */
 eng_plan *eng_plan_build_objects(const json_t *objects, eng_asset_lookup lookup,
                                  void *ctx);
+
+/* For eng_plan_build_objects (plan_inst.c): the notes of the instrument
+ * tracks of p, from their clips' and notes' objects, and those tracks'
+ * ends. 0, or -1 when out of memory. */
+int eng_plan_build_notes(eng_plan *p, const json_t *objects);
 
 /* The same from a protocol document (see plan_doc.c). */
 eng_plan *eng_plan_build(const struct proto_doc *doc, eng_asset_lookup lookup,

@@ -158,8 +158,10 @@ void eng_renderer_free(eng_renderer *r)
 {
     if (!r)
         return;
-    for (int i = 0; i < r->nts; i++)
+    for (int i = 0; i < r->nts; i++) {
         free(r->ts[i].l);
+        eng_render_inst_free(&r->ts[i]);
+    }
     for (int i = 0; i < r->nfx; i++)
         fx_free(r->fx[i]);
     free(r->ts);
@@ -306,11 +308,19 @@ static bool fx_automated(const eng_track_spec *tr, int e)
 
 /* Reads a track's clips for [pos, pos+n) into its buffers, which need not
  * be cleared first: when the first clip that reaches into the block covers
- * all of it, it is assigned (see mix_clip), else the buffers are cleared. */
-static void read_clips(const eng_track_spec *tr, track_state *s, int64_t pos,
+ * all of it, it is assigned (see mix_clip), else the buffers are cleared.
+ * An instrument track renders its notes instead (render_inst.c). */
+static void read_clips(eng_renderer *r, int t, track_state *s, int64_t pos,
                        int n)
 {
+    const eng_track_spec *tr = &r->plan->tracks[t];
     int c = 0;
+    if (tr->instrument) {
+        eng_render_instrument(r, t, s, pos, n);
+        return;
+    }
+    if (r->timeline_off)
+        c = tr->nclips; /* nothing but auditions */
     while (c < tr->nclips && tr->clips[c].start < pos + n &&
            tr->clips[c].start + tr->clips[c].length <= pos)
         c++;
@@ -437,7 +447,7 @@ static void render_sources(eng_renderer *r, int64_t pos, int n, uint8_t *done)
         done[t] = (r->flags[t] & ENG_ROUTE_ACTIVE) && !r->fed[t];
         if (!done[t])
             continue;
-        read_clips(tr, &r->ts[r->tmap[t]], pos, n);
+        read_clips(r, t, &r->ts[r->tmap[t]], pos, n);
         maxfx = tr->nfx > maxfx ? tr->nfx : maxfx;
     }
     for (int e = 0; e < maxfx; e++) {
@@ -613,6 +623,8 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
             s->primed = false;
     }
     uint8_t *done = r->done;
+    if (r->naud)
+        eng_render_inst_auditions(r);
     render_sources(r, pos, n, done);
     for (int k = 0; k < p->nproc; k++) {
         int t = p->proc[k];
@@ -624,7 +636,7 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
         const bool *son = &r->send_on[t * r->scap];
 
         if (!done[t]) {
-            read_clips(tr, s, pos, n);
+            read_clips(r, t, s, pos, n);
             run_fx(r, tr, t, pos, n, L, R);
         }
         for (int sd = 0; sd < tr->nsends; sd++) {

@@ -62,6 +62,19 @@ const eng_plan *eng_renderer_plan(const eng_renderer *r);
 eng_meter eng_renderer_track_meter(const eng_renderer *r, int track);
 eng_meter eng_renderer_master_meter(const eng_renderer *r);
 
+/* Instruments: plays one note (pitch 0..127, vel 1..127) of the instrument
+ * track with this id from the start of the next block, released `frames`
+ * later, through the track's effects and mix; outside the timeline (seeks
+ * and loops do not stop it). Same thread as eng_render; allocation-free.
+ * 0, or -1 when ENG_RENDER_AUDITIONS are already waiting. A track that is
+ * not an instrument track of the plan at the next block ignores it. */
+int eng_renderer_audition(eng_renderer *r, const char *track_id, int pitch,
+                          int vel, int64_t frames);
+
+/* With on false, clips and notes are silent and only auditions sound (a
+ * stream started just to audition); true again by default. */
+void eng_renderer_set_timeline(eng_renderer *r, bool on);
+
 /* True when the renderer is waiting for eng_renderer_maintain(). */
 bool eng_renderer_pending(const eng_renderer *r);
 

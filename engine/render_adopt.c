@@ -152,7 +152,7 @@ bool eng_render_adopt(eng_renderer *r, eng_plan *p, bool may_alloc)
             p->nfx_total > r->fxcap)
             return false;
         shortfall(r, p, &need_t, need_fx);
-        if (need_t)
+        if (need_t || !eng_render_inst_ready(r, p, false))
             return false;
         for (int ty = 0; ty < ENG_FX_COUNT; ty++)
             if (need_fx[ty])
@@ -177,6 +177,7 @@ bool eng_render_adopt(eng_renderer *r, eng_plan *p, bool may_alloc)
         track_state *s = &r->ts[i];
         snprintf(s->id, sizeof s->id, "%s", p->tracks[t].id);
         s->used = true;
+        s->fresh_id = true; /* its instrument (if any) starts over */
         s->primed = false;
         memset(&s->meter, 0, sizeof s->meter);
         r->tmap[t] = i;
@@ -184,6 +185,8 @@ bool eng_render_adopt(eng_renderer *r, eng_plan *p, bool may_alloc)
     for (int i = 0; i < r->nts; i++)
         if (!r->ts[i].used)
             r->ts[i].id[0] = '\0';
+    if (may_alloc)
+        eng_render_inst_ready(r, p, true);
     /* effects */
     for (int i = 0; i < r->nfx; i++)
         r->fx[i]->used = false;

@@ -28,12 +28,22 @@ typedef struct fx_state {
 typedef struct track_state {
     char id[ENG_ID_MAX + 1];
     bool used, primed;
+    bool fresh_id;      /* handed to a new track id since the last block */
     bool fresh;         /* l/r hold nothing of this block yet (logically 0) */
     float *l, *r;       /* max_block frames each */
     float gain;         /* linear, at the end of the last block */
     double pan;
     eng_meter meter;
+    struct eng_inst *inst; /* instrument tracks: voices (render_inst.c) */
 } track_state;
+
+/* An audition waiting for the next block (render_inst.c). */
+typedef struct aud_req {
+    char track[ENG_ID_MAX + 1];
+    int pitch, vel;
+    int64_t frames;
+} aud_req;
+#define ENG_RENDER_AUDITIONS 16
 
 struct eng_renderer {
     eng_plan_slot *slot;
@@ -65,6 +75,10 @@ struct eng_renderer {
     bool master_primed;
     bool master_fresh;  /* ml/mr hold nothing of this block yet */
     eng_meter master_meter;
+    /* instruments (render_inst.c) */
+    bool timeline_off;  /* only auditions sound */
+    aud_req aud[ENG_RENDER_AUDITIONS];
+    int naud;
 };
 
 
@@ -76,6 +90,18 @@ void eng_render_fx_reset(fx_state *f);
  * growing the pools when may_alloc; false when p needs state that is not
  * there and may not be allocated now. */
 bool eng_render_adopt(eng_renderer *r, eng_plan *p, bool may_alloc);
+
+/* render_inst.c: whether every instrument track of p has its voices
+ * (false: adopt needs eng_renderer_maintain); with may_alloc, creates
+ * what is missing (a track whose state cannot be made renders silence). */
+bool eng_render_inst_ready(eng_renderer *r, const eng_plan *p, bool may_alloc);
+/* Hands the queued auditions to their tracks (start of a block). */
+void eng_render_inst_auditions(eng_renderer *r);
+/* Renders instrument track t into its state's buffers (assigned). */
+void eng_render_instrument(eng_renderer *r, int t, track_state *s,
+                           int64_t pos, int n);
+/* Frees a track state's instrument. */
+void eng_render_inst_free(track_state *s);
 
 /* Recomputes the routing flags of the current plan (solo, mute, sends). */
 void eng_render_route(eng_renderer *r);

@@ -47,3 +47,8 @@ UNIT_TESTS += tests/unit/test_dsp_group
 check_PROGRAMS += tests/unit/test_dsp_group
 tests_unit_test_dsp_group_SOURCES = tests/unit/test_dsp_group.c
 tests_unit_test_dsp_group_LDADD = $(MX_TEST_LIBS)
+# instruments: notes, synth, drums, gm, voice pool (owner: #16 engine)
+UNIT_TESTS += tests/unit/test_instruments
+check_PROGRAMS += tests/unit/test_instruments
+tests_unit_test_instruments_SOURCES = tests/unit/test_instruments.c
+tests_unit_test_instruments_LDADD = $(MX_TEST_LIBS)
