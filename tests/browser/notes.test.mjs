@@ -6,7 +6,8 @@
 // document has the same notes, live, and so has the server's. A drum track's
 // step sequencer toggles steps that become notes at 240-tick 16ths. The
 // instrument panel changes the preset and a parameter; `gm` on a server
-// built without FluidSynth is refused and rolled back with the reason.
+// built without FluidSynth is refused and rolled back with the reason
+// (with FluidSynth it becomes a GM instrument).
 // Pressing a piano key sends `audition`. Web MIDI input (a keyboard
 // simulated in the page, since headless Chromium refuses Web MIDI) lands
 // where the player was heard. Play decodes non-silent audio of the notes.
@@ -206,7 +207,7 @@ test('step sequencer: steps become notes at 240-tick 16ths, toggled by click and
   assertNoErrors(pb);
 });
 
-test('instrument panel: preset and a parameter; gm refused without FluidSynth and rolled back', async () => {
+test('instrument panel: preset and a parameter; gm accepted, or refused without FluidSynth and rolled back', async () => {
   await pa.click(`.trackrow[data-track="${bass.track.id}"] button[aria-label="Edit the instrument"]`);
   await pa.waitForSelector('.modal.inst-panel');
   await pa.click('button[aria-label="Preset Lead"]');
@@ -230,12 +231,27 @@ test('instrument panel: preset and a parameter; gm refused without FluidSynth an
   assert.deepEqual(mine, s.objects.get(bass.track.id), "the track equals the server's");
   assert.deepEqual(await pb.evaluate((id) => window.mixroom.session.view.get(id), bass.track.id), mine, "and ben's");
   await shot(pa, 'instrument-panel');
-  // gm on this build: refused with the reason, the view rolls back to the synth
+  // gm: refused with the reason on a build without FluidSynth (the view
+  // rolls back to the synth), else the track becomes a GM instrument
   await pa.selectOption('.modal.inst-panel select[aria-label="Instrument type"]', 'gm');
-  await pa.waitForSelector('.toast.error');
-  assert.match(await pa.locator('.toast.error').last().textContent(), /FluidSynth/);
+  await waitDoc(pa, () => window.mixroom.session.pending.length === 0 || document.querySelector('.toast.error'));
   await settled(pa);
-  assert.deepEqual(await pa.evaluate((id) => window.mixroom.session.view.get(id), bass.track.id), mine, 'rolled back');
+  const after = await pa.evaluate((id) => window.mixroom.session.view.get(id), bass.track.id);
+  if (after.instrument.type === 'gm') {
+    console.log('# this build has FluidSynth: gm accepted');
+    assert.deepEqual(after.instrument, { type: 'gm', program: 0, bank: 0, gain: 0 });
+    assert.deepEqual(after, (await serverDoc(server, ana, project)).objects.get(bass.track.id));
+    await pa.waitForSelector('.modal.inst-panel input[aria-label="Program"]');
+    await pa.selectOption('.modal.inst-panel select[aria-label="Instrument type"]', 'synth');
+    await pa.click('button[aria-label="Preset Bass"]');
+    await settled(pa);
+    assert.deepEqual((await pa.evaluate((id) => window.mixroom.session.view.get(id), bass.track.id)).instrument.preset, 'bass');
+  } else {
+    console.log('# this build has no FluidSynth: gm refused');
+    await pa.waitForSelector('.toast.error');
+    assert.match(await pa.locator('.toast.error').last().textContent(), /FluidSynth/);
+    assert.deepEqual(after, mine, 'rolled back');
+  }
   await pa.keyboard.press('Escape');
   assertNoErrors(pa);
 });
