@@ -11,13 +11,15 @@
 // Pressing a piano key sends `audition`. Web MIDI input (a keyboard
 // simulated in the page, since headless Chromium refuses Web MIDI) lands
 // where the player was heard. Play decodes non-silent audio of the notes.
-// Screenshots: the piano roll, the step sequencer, the instrument panel.
+// A note clip's duplicate copies its notes, a split moves the later ones.
+// A viewer's editors are read-only. Screenshots: the piano roll, the step
+// sequencer, the instrument panel, the timeline with note clips.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newPage, assertNoErrors, signIn, openProject, waitDoc, serverDoc, shot } from './lib.mjs';
 import { startServer, makeUser, makeProject, addMember } from '../integration/harness.mjs';
 
-let server, ana, ben, project, browser, pa, pb;
+let server, ana, ben, cara, project, browser, pa, pb;
 const settled = (page) => waitDoc(page, () => window.mixroom.session.pending.length === 0);
 const notes = (page) => page.evaluate(() => window.mixroom.session.view.ofKind('note')
   .map(({ id, clip, at, len, pitch, vel }) => ({ id, clip, at, len, pitch, vel })).sort((a, b) => (a.id < b.id ? -1 : 1)));
@@ -27,8 +29,10 @@ before(async () => {
   server = await startServer();
   ana = makeUser(server, 'ana');
   ben = makeUser(server, 'ben');
+  cara = makeUser(server, 'cara');
   project = makeProject(server, 'Beat', 'ana');
   addMember(server, project, 'ben', 'editor');
+  addMember(server, project, 'cara', 'viewer');
   browser = await launch();
   pa = await newPage(browser, server);
   pb = await newPage(browser, server);
@@ -359,4 +363,40 @@ test('play decodes non-silent audio of the notes', async () => {
   await pa.evaluate(() => window.mixroom.transport.pause());
   await shot(pa, 'notes-timeline');
   assertNoErrors(pa);
+});
+
+test('a viewer sees the note editors read-only: no drawing, no steps, no audition', async () => {
+  const pc = await newPage(browser, server);
+  const sent = [];
+  pc.on('websocket', (ws) => ws.on('framesent', (f) => { if (typeof f.payload === 'string' && /"(push|audition)"/.test(f.payload)) sent.push(f.payload); }));
+  try {
+    await signIn(pc, cara);
+    await openProject(pc, project);
+    const before = await notes(pc);
+    assert.ok(before.length > 0);
+    await pc.evaluate((c) => window.mixroom.S.openNotes(c, 'roll'), bass.clip.id);
+    await pc.waitForSelector('.notepanel.pianoroll');
+    const g = await pc.evaluate(() => window.mixroom.S.noteEditor.geometry());
+    await pc.locator('.pr-scroll').evaluate((el, top) => { el.scrollTop = top; }, (127 - 61) * g.rowH - 200);
+    const b2 = await pc.locator('.pr-grid').boundingBox();
+    await pc.mouse.move(b2.x + 3000 * g.ppt, b2.y + (127 - 61) * g.rowH + 6);
+    await pc.mouse.down();
+    await pc.mouse.move(b2.x + 3600 * g.ppt, b2.y + (127 - 61) * g.rowH + 6, { steps: 4 });
+    await pc.mouse.up();
+    await pc.keyboard.press('Control+a');
+    await pc.keyboard.press('Delete');
+    await pc.locator('.pr-key[data-pitch="60"]').dispatchEvent('pointerdown', { button: 0 });
+    assert.equal(await pc.locator('input[aria-label^="Velocity of the selected notes"]').isDisabled(), true);
+    await pc.keyboard.press('Escape');
+    await pc.keyboard.press('Escape');
+    await pc.evaluate((c) => window.mixroom.S.openNotes(c), drums.clip.id);
+    await pc.waitForSelector('.notepanel.stepseq');
+    assert.equal(await pc.locator('button[aria-label="Kick step 2"]').isDisabled(), true);
+    await pc.waitForTimeout(200);
+    assert.deepEqual(await notes(pc), before, 'nothing changed');
+    assert.deepEqual(sent, [], 'no push or audition was sent');
+    assertNoErrors(pc);
+  } finally {
+    await pc.context_.close();
+  }
 });
