@@ -25,6 +25,8 @@ libengine_la_SOURCES += \
 	engine/render_inst.c
 # live preview encoding (owner: preview)
 libengine_la_SOURCES += engine/opus_stream.h engine/opus_stream.c
+# Standard MIDI File reader and writer (owner: notes)
+libengine_la_SOURCES += engine/midi_file.h engine/midi_file.c
 # streaming ZIP writer for stems over HTTP (owner: stems)
 libengine_la_SOURCES += engine/zipw.h engine/zipw.c
 # render path speed (owner: render): the loop optimisations of -O3 on top

@@ -20,13 +20,14 @@ static const struct preset {
     const char *name;
     eng_synth_params p;
 } presets[] = {
+    /* the same values as protocol/instruments.c fills documents with */
     {"keys", {ENG_WAVE_SAW, ENG_WAVE_SAW, 0, 7.0, 0.5, 2000.0, 0.2, 2.0,
               0.005, 0.3, 0.3, 0.3, 0.005, 0.2, 0.7, 0.3, -6.0}},
-    {"bass", {ENG_WAVE_SAW, ENG_WAVE_SQUARE, -1, 0.0, 0.4, 400.0, 0.3, 3.0,
-              0.002, 0.2, 0.1, 0.15, 0.002, 0.3, 0.8, 0.1, -6.0}},
-    {"lead", {ENG_WAVE_SAW, ENG_WAVE_SAW, 0, 12.0, 0.5, 3000.0, 0.35, 1.5,
-              0.01, 0.4, 0.5, 0.3, 0.01, 0.2, 0.8, 0.2, -8.0}},
-    {"pad", {ENG_WAVE_SAW, ENG_WAVE_TRIANGLE, 1, 10.0, 0.4, 1200.0, 0.1, 1.0,
+    {"bass", {ENG_WAVE_SAW, ENG_WAVE_SQUARE, -1, 0.0, 0.4, 400.0, 0.4, 3.0,
+              0.001, 0.2, 0.1, 0.1, 0.002, 0.3, 0.8, 0.1, -6.0}},
+    {"lead", {ENG_WAVE_SAW, ENG_WAVE_SQUARE, 0, 10.0, 0.5, 3000.0, 0.3, 2.0,
+              0.005, 0.2, 0.5, 0.2, 0.01, 0.1, 0.9, 0.2, -8.0}},
+    {"pad", {ENG_WAVE_SAW, ENG_WAVE_SAW, 1, 12.0, 0.5, 1200.0, 0.1, 1.5,
              0.8, 1.5, 0.6, 1.5, 0.6, 1.0, 0.8, 1.5, -10.0}},
 };
 

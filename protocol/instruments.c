@@ -274,3 +274,37 @@ json_t *proto_instrument_build(const json_t *base, const json_t *given,
     }
     return obj;
 }
+
+int64_t proto_tick_to_frame(int64_t tick, double tempo, int sample_rate)
+{
+    long double f = (long double)tick * 60.0L * sample_rate /
+                    ((long double)tempo * PROTO_TICKS_PER_QUARTER);
+
+    return (int64_t)llroundl(f);
+}
+
+int64_t proto_frame_to_tick(int64_t frame, double tempo, int sample_rate)
+{
+    long double t = (long double)frame * (long double)tempo *
+                    PROTO_TICKS_PER_QUARTER / (60.0L * sample_rate);
+
+    return (int64_t)llroundl(t);
+}
+
+json_t *proto_instrument_for_midi(int channel, int program)
+{
+    json_t *inst;
+
+    if (channel == 9)
+        return proto_instrument_defaults("drums", NULL);
+    if (program >= 0 && program <= 127 && proto_instrument_gm_available()) {
+        inst = proto_instrument_defaults("gm", NULL);
+        json_object_set_new(inst, "program", json_integer(program));
+        return inst;
+    }
+    return proto_instrument_defaults("synth",
+                                     program >= 32 && program <= 39 ? "bass"
+                                     : program >= 80 && program <= 87 ? "lead"
+                                     : program >= 88 && program <= 95 ? "pad"
+                                                                      : "keys");
+}

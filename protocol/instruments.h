@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "protocol/errors.h"
 
@@ -54,5 +55,18 @@ json_t *proto_instrument_defaults(const char *type, const char *preset);
  * unsupported. Returns a new object or NULL with err. */
 json_t *proto_instrument_build(const json_t *base, const json_t *given,
                                proto_err *err);
+
+/* Ticks (960 per quarter note) to frames at tempo (bpm) and sample rate:
+ * round(tick * 60 * rate / (tempo * 960)). */
+int64_t proto_tick_to_frame(int64_t tick, double tempo, int sample_rate);
+
+/* The inverse, rounded to the nearest tick. */
+int64_t proto_frame_to_tick(int64_t frame, double tempo, int sample_rate);
+
+/* The instrument a MIDI part gets: drums for channel 10 (index 9); for a
+ * program change, gm with that program where this build has FluidSynth,
+ * else the synth preset of its family (32-39 bass, 80-87 lead, 88-95 pad,
+ * else keys); a synth "keys" without one. New reference. */
+json_t *proto_instrument_for_midi(int channel, int program);
 
 #endif

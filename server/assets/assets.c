@@ -903,4 +903,5 @@ void srv_assets_init(void)
     srv_loop_on_tick(assets_tick);
     srv_room_add_section(SRV_ROOM_WELCOME, "assets", assets_section);
     srv_assets_http_init();
+    srv_midi_http_init();
 }

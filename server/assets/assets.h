@@ -96,6 +96,11 @@ int srv_assets_import_file(struct srv_server *srv, const char *project_id,
 /* Registers the routes of http_assets.c (called by srv_assets_init). */
 void srv_assets_http_init(void);
 
+/* Registers POST /api/projects/{id}/midi (http_midi.c: a Standard MIDI
+ * File becomes instrument tracks, clips and notes). Called by the assets
+ * module's init. */
+void srv_midi_http_init(void);
+
 /* <data_dir>/tmp, where uploads are written while they arrive. */
 int srv_assets_tmp_dir(const struct srv_server *srv, char *out, size_t n);
 

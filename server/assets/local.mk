@@ -4,5 +4,6 @@ libserver_la_SOURCES += \
 	server/assets/assets.c \
 	server/assets/assets.h \
 	server/assets/http_assets.c \
+	server/assets/http_midi.c \
 	server/assets/limits.c \
 	server/assets/demo.c

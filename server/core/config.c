@@ -69,6 +69,8 @@ static const struct srv_config_limit limits[] = {
     LIMIT(min_free_disk, 0, 1024 * GIB, 256 * MIB, "bytes",
           "free space the data folder needs; below it /readyz says 503"),
     /* notes and instruments: rows go here */
+    LIMIT(max_midi_bytes, KIB, 256 * MIB, 4 * MIB, "bytes",
+          "largest MIDI file upload (POST .../midi; 413 past it)"),
     /* instrument rendering and audition: rows go here */
     /* share links and guests: rows go here */
     /* activity and webhooks: rows go here */

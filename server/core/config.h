@@ -58,6 +58,7 @@ struct srv_config {
     char metrics_token[128];      /* metrics_token = TOKEN: /metrics needs
                                      Authorization: Bearer TOKEN ("" = open) */
     /* notes and instruments: fields go here */
+    int64_t max_midi_bytes;       /* one MIDI file upload (413 past it) (4 MiB) */
     /* instrument rendering and audition: fields go here */
     /* share links and guests: fields go here */
     /* activity and webhooks: fields go here */

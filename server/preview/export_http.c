@@ -681,6 +681,8 @@ static enum srv_http_result on_export(struct srv_http_req *req,
     int f;
 
     srv_http_query(req, "format", fmt, sizeof fmt);
+    if (strcmp(fmt, "mid") == 0)
+        return srv_export_mid(req, resp);
     if ((f = eng_format_parse(fmt)) < 0)
         return srv_http_error(resp, PROTO_INVALID_VALUE, 0,
                               "format must be wav, wav16, wav24, wav32, flac, "

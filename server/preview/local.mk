@@ -11,5 +11,6 @@ libserver_la_SOURCES += \
 	server/preview/stream_thread.c \
 	server/preview/export_http.c \
 	server/preview/export_http.h \
+	server/preview/export_mid.c \
 	server/preview/cli_render.c \
 	server/preview/cli_render.h

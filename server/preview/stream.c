@@ -304,6 +304,19 @@ static const struct srv_ws_param follow_params[] = {
      .code = PROTO_INVALID_VALUE, .what = "a client id"},
     {.name = NULL}};
 
+/* audition: one note of an instrument track through the sender's own
+ * stream (the track is checked against the live document by on_audition). */
+static const struct srv_ws_param audition_params[] = {
+    {.name = "track", .type = SRV_WS_ID, .flags = SRV_WS_REQUIRED,
+     .code = PROTO_INVALID_VALUE, .what = "a track id"},
+    {.name = "pitch", .type = SRV_WS_INTEGER, .flags = SRV_WS_REQUIRED,
+     .code = PROTO_INVALID_VALUE, .min = 0, .max = 127},
+    {.name = "vel", .type = SRV_WS_INTEGER, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE, .min = 1, .max = 127},
+    {.name = "ms", .type = SRV_WS_INTEGER, .flags = SRV_WS_NULLABLE,
+     .code = PROTO_INVALID_VALUE, .min = 1, .max = 5000},
+    {.name = NULL}};
+
 static int on_play(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
     struct pv_conn *p;
@@ -386,6 +399,49 @@ static int on_seek(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     for (struct pv_conn *f = p->followers; f; f = f->next_follower)
         srv_ws_send(f->c, json_deep_copy(r), NULL);
     srv_ws_send(c, r, id);
+    return 0;
+}
+
+static int on_audition(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
+{
+    const char *track = json_string_value(srv_ws_arg_json(a, "track"));
+    int pitch = (int)srv_ws_arg_int(a, "pitch", 60);
+    int vel = (int)srv_ws_arg_int(a, "vel", 100);
+    int ms = (int)srv_ws_arg_int(a, "ms", 500);
+    struct pv_conn *p;
+
+    if (!c->room || !c->project_id[0])
+        return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
+    const json_t *o = proto_doc_get(srv_room_doc(c->room), track);
+    const json_t *kind = json_object_get(o, "kind"), *role;
+    if (!o || !json_is_string(kind) ||
+        strcmp(json_string_value(kind), "track") != 0)
+        return srv_ws_error(c, id, PROTO_NOT_FOUND,
+                            "track %s does not exist (field 'track')", track),
+               0;
+    role = json_object_get(o, "role");
+    if (!json_is_string(role) ||
+        strcmp(json_string_value(role), "instrument") != 0)
+        return srv_ws_error(c, id, PROTO_INVALID_VALUE,
+                            "track %s is not an instrument track (field "
+                            "'track')", track), 0;
+    if (!(p = pv_get(c)))
+        return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
+    struct pv_stream *s = ensure_stream(p, id);
+    if (!s)
+        return 0;
+    struct pv_cmd *cmd = cmd_new(s, PV_AUDITION);
+    if (!cmd)
+        return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
+    snprintf(cmd->track, sizeof cmd->track, "%s", track);
+    cmd->pitch = pitch;
+    cmd->vel = vel;
+    cmd->frames = (int64_t)ms * s->rate / 1000;
+    pv_thread_command(cmd);
+    srv_ws_send(c, json_pack("{s:s, s:I, s:s, s:i, s:i, s:i, s:i}", "type",
+                             "auditioning", "stream", (json_int_t)s->id,
+                             "track", track, "pitch", pitch, "vel", vel, "ms",
+                             ms, "rate", s->rate), id);
     return 0;
 }
 
@@ -520,6 +576,8 @@ static const struct srv_ws_route routes[] = {
     {"pause", SRV_MEMBER(SRV_ROLE_VIEWER), on_pause, false, NULL},
     {"seek", SRV_MEMBER(SRV_ROLE_VIEWER), on_seek, false, seek_params},
     {"follow", SRV_MEMBER(SRV_ROLE_VIEWER), on_follow, false, follow_params},
+    {"audition", SRV_MEMBER(SRV_ROLE_EDITOR), on_audition, false,
+     audition_params},
 };
 
 void srv_stream_init(void)

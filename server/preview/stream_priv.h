@@ -17,7 +17,7 @@ struct srv_room_plan;
 struct pv_thread;
 struct pv_conn;
 
-enum pv_cmd_type { PV_PLAY = 1, PV_PAUSE, PV_SEEK, PV_REMOVE };
+enum pv_cmd_type { PV_PLAY = 1, PV_PAUSE, PV_SEEK, PV_REMOVE, PV_AUDITION };
 
 struct pv_cmd {
     struct pv_cmd *next;
@@ -27,6 +27,10 @@ struct pv_cmd {
     bool loop;
     int64_t loop_a, loop_b;
     eng_plan *fixed;              /* PLAY of a revision: a reference, else NULL */
+    /* AUDITION: one note of an instrument track */
+    char track[ENG_ID_MAX + 1];
+    int pitch, vel;
+    int64_t frames;
 };
 
 /* One stream: shared by the loop (owner, commands) and its pacing thread
@@ -51,6 +55,8 @@ struct pv_stream {
     int64_t t_start_ns;           /* when packet 0 is due to be sent */
     int64_t k;                    /* packets since t_start */
     int level_acc_ms;
+    bool audition_only;           /* started by audition: no timeline, */
+    int64_t audition_left;        /* stops after this many frames */
 };
 
 /* An item delivered to the loop: audio, levels or a stop. */

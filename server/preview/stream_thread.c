@@ -121,6 +121,37 @@ static eng_renderer *cur_renderer(struct pv_stream *s)
     return s->fixed ? s->fixed : s->live;
 }
 
+/* The live renderer and the encoder, created on first use; false when
+ * they cannot be. */
+static bool ensure_engine(struct pv_stream *s)
+{
+    if (!s->live) {
+        s->live = eng_renderer_new(srv_room_plan_slot(s->rp), NULL,
+                                   ENG_OPUS_FRAME);
+        if (!s->live) {
+            srv_err("preview: cannot create a renderer");
+            return false;
+        }
+    }
+    if (!s->enc) {
+        s->enc = eng_opus_stream_new(cur_renderer(s), s->rate, s->bitrate,
+                                     s->complexity);
+        if (!s->enc) {
+            srv_err("preview: cannot create the Opus encoder");
+            return false;
+        }
+    }
+    return true;
+}
+
+static void set_timeline(struct pv_stream *s, bool on)
+{
+    if (s->live)
+        eng_renderer_set_timeline(s->live, on);
+    if (s->fixed)
+        eng_renderer_set_timeline(s->fixed, on);
+}
+
 static void apply_play(struct pv_stream *s, struct pv_cmd *c)
 {
     if (!s->live) {
@@ -138,16 +169,11 @@ static void apply_play(struct pv_stream *s, struct pv_cmd *c)
         if (!s->fixed)
             srv_err("preview: cannot create a renderer for a revision");
     }
-    if (!s->enc) {
-        s->enc = eng_opus_stream_new(cur_renderer(s), s->rate, s->bitrate,
-                                     s->complexity);
-        if (!s->enc) {
-            srv_err("preview: cannot create the Opus encoder");
-            return;
-        }
-    } else {
-        eng_opus_stream_set_renderer(s->enc, cur_renderer(s));
-    }
+    if (!ensure_engine(s))
+        return;
+    eng_opus_stream_set_renderer(s->enc, cur_renderer(s));
+    s->audition_only = false;
+    set_timeline(s, true);
     s->looping = c->loop;
     s->loop_a = c->loop_a;
     s->loop_b = c->loop_b;
@@ -165,6 +191,35 @@ static void set_paused(struct pv_stream *s)
     if (s->playing)
         atomic_fetch_sub(&st_playing, 1);
     s->playing = false;
+}
+
+/* How long a stream started by an audition runs past the note's end: the
+ * release of the instrument and the track's effects. */
+#define AUDITION_TAIL_MS 1500
+
+/* One note through this stream: into the running renderer, or a short
+ * stream of its own (the timeline silent) when nothing is playing. */
+static void apply_audition(struct pv_stream *s, struct pv_cmd *c)
+{
+    int64_t run = c->frames + (int64_t)s->rate * AUDITION_TAIL_MS / 1000;
+
+    if (!s->playing) {
+        if (!ensure_engine(s))
+            return;
+        set_timeline(s, false);
+        s->audition_only = true;
+        s->audition_left = 0;
+        s->looping = false;
+        s->k = 0;
+        s->t_start_ns = now_ns();
+        s->level_acc_ms = 0;
+        atomic_fetch_add(&st_playing, 1);
+        s->playing = true;
+    }
+    if (s->audition_only && run > s->audition_left)
+        s->audition_left = run;
+    eng_renderer_audition(cur_renderer(s), c->track, c->pitch, c->vel,
+                          c->frames);
 }
 
 static void apply_cmd(struct pv_thread *th, struct pv_cmd *c)
@@ -189,6 +244,9 @@ static void apply_cmd(struct pv_thread *th, struct pv_cmd *c)
         s->pos = c->from;
         s->k = 0;
         s->t_start_ns = now_ns();
+        break;
+    case PV_AUDITION:
+        apply_audition(s, c);
         break;
     case PV_REMOVE:
         set_paused(s);
@@ -244,7 +302,8 @@ static bool produce_one(struct pv_stream *s, struct pv_batch *b, int64_t now)
 
     if (s->looping && s->pos >= s->loop_b)
         s->pos = s->loop_a;
-    if (!s->looping && s->pos >= end) {
+    if (s->audition_only ? s->audition_left <= 0
+                         : !s->looping && s->pos >= end) {
         batch_add(b, s, PV_ITEM_STOPPED, s->pos, 0);
         set_paused(s);
         return false;
@@ -272,6 +331,8 @@ static bool produce_one(struct pv_stream *s, struct pv_batch *b, int64_t now)
     }
     s->seq++;
     s->pos += eng_opus_stream_frames(s->enc);
+    if (s->audition_only)
+        s->audition_left -= eng_opus_stream_frames(s->enc);
     s->k++;
     atomic_fetch_add(&st_packets, 1);
     s->level_acc_ms += 20;

@@ -52,3 +52,8 @@ UNIT_TESTS += tests/unit/test_instruments
 check_PROGRAMS += tests/unit/test_instruments
 tests_unit_test_instruments_SOURCES = tests/unit/test_instruments.c
 tests_unit_test_instruments_LDADD = $(MX_TEST_LIBS)
+# Standard MIDI Files (owner: notes)
+UNIT_TESTS += tests/unit/test_midi_file
+check_PROGRAMS += tests/unit/test_midi_file
+tests_unit_test_midi_file_SOURCES = tests/unit/test_midi_file.c
+tests_unit_test_midi_file_LDADD = $(MX_TEST_LIBS)

@@ -148,7 +148,7 @@ static const struct {
     {"comment.delete", SRV_ROLE_COMMENTER},
     {"comment.list", SRV_ROLE_VIEWER},  {"play", SRV_ROLE_VIEWER},
     {"pause", SRV_ROLE_VIEWER},         {"seek", SRV_ROLE_VIEWER},
-    {"follow", SRV_ROLE_VIEWER},
+    {"follow", SRV_ROLE_VIEWER},        {"audition", SRV_ROLE_EDITOR},
 };
 
 static void test_perm_ws(void **state)
