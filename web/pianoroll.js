@@ -32,6 +32,7 @@ export async function audition(S, track, pitch, vel = 100, ms = 400) {
   if (!S.canEdit) return null;
   const r = await S.session.request({ type: 'audition', track, pitch, vel, ms });
   if (r && r.type === 'error') toast(`Audition: ${r.message}`, 'error');
+  else if (r && r.type === 'auditioning' && S.transport) S.transport.player.audition(r); // heard while stopped too
   return r;
 }
 
@@ -419,6 +420,7 @@ export function openPianoRoll(S, clipId) {
     rec.stop();
   });
 
+  if (S.canEdit && S.transport) S.transport.player.ready(); // the first audition is heard at once
   layout();
   // Scroll to the notes (or to C3..C5).
   const ns = notesOf(S.doc, clipId);
