@@ -448,8 +448,9 @@ static void put_be32_at(wbuf *w, size_t at, uint32_t v)
     w->p[at + 3] = (uint8_t)v;
 }
 
-/* A note event to write: tick, 0 = off (first at a tick) / 1 = on, pitch,
- * velocity. */
+/* A note event to write: tick; at one tick, offs of notes that sounded
+ * come first (0), then ons (1), then the offs of zero-length notes (2), so
+ * every note reads back as written; pitch, velocity. */
 typedef struct {
     uint64_t tick;
     uint8_t on, pitch, vel;
@@ -523,7 +524,7 @@ int mid_write(const mid_file *f, uint8_t **out, size_t *out_len)
                 goto fail;
             }
             ev[n++] = (wevent){m->at, 1, m->pitch & 0x7F, m->vel & 0x7F};
-            ev[n++] = (wevent){m->at + m->len, 0, m->pitch & 0x7F, 0x40};
+            ev[n++] = (wevent){m->at + m->len, m->len ? 0 : 2, m->pitch & 0x7F, 0x40};
         }
         qsort(ev, n, sizeof *ev, cmp_event);
         at = begin_chunk(&w);
@@ -540,7 +541,7 @@ int mid_write(const mid_file *f, uint8_t **out, size_t *out_len)
         for (size_t k = 0; k < n; k++) {
             put_delta(&w, ev[k].tick - now);
             now = ev[k].tick;
-            put_byte(&w, (uint8_t)((ev[k].on ? 0x90 : 0x80) | ch));
+            put_byte(&w, (uint8_t)((ev[k].on == 1 ? 0x90 : 0x80) | ch));
             put_byte(&w, ev[k].pitch);
             put_byte(&w, ev[k].vel);
         }

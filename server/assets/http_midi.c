@@ -226,13 +226,14 @@ static json_t *import_ops(const mid_file *f, const proto_doc *doc,
         char *next = proto_order_between(order ? order : scan.last_order, NULL);
         free(order);
         order = next;
-        if (p->name[0] && proto_utf8_length(p->name) != (size_t)-1)
+        bool named = p->name[0] && proto_utf8_length(p->name) != (size_t)-1;
+        if (shared)
+            snprintf(tname, sizeof tname, "%.150s (channel %d)",
+                     named ? p->name : base, p->channel + 1);
+        else if (named)
             snprintf(tname, sizeof tname, "%.150s", p->name);
         else
             snprintf(tname, sizeof tname, "%.150s %zu", base, i + 1);
-        if (shared)
-            snprintf(tname + strlen(tname), sizeof tname - strlen(tname),
-                     " (channel %d)", p->channel + 1);
         if (proto_utf8_length(tname) == (size_t)-1 || proto_utf8_length(tname) > 200)
             snprintf(tname, sizeof tname, "%.150s %zu", base, i + 1);
         snprintf(id, sizeof id, "%st%zu", prefix, i + 1);

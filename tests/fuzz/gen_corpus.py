@@ -278,6 +278,72 @@ def ws_message_seeds():
     }
 
 
+def midi_seeds():
+    """Standard MIDI Files for fuzz_midi (bytes as latin-1 text)."""
+    def vlq(n):
+        out = [n & 0x7F]
+        n >>= 7
+        while n:
+            out.insert(0, 0x80 | (n & 0x7F))
+            n >>= 7
+        return out
+
+    def chunk(cid, body):
+        return list(cid.encode()) + list(len(body).to_bytes(4, "big")) + body
+
+    def smf(fmt, ppq, tracks, ntrks=None):
+        n = len(tracks) if ntrks is None else ntrks
+        hdr = chunk("MThd", [0, fmt, n >> 8, n & 255, ppq >> 8, ppq & 255])
+        return hdr + sum((chunk("MTrk", t) for t in tracks), [])
+
+    def track(events, end=True):
+        out, now = [], 0
+        for t, b in events:
+            out += vlq(t - now) + b
+            now = t
+        return out + ([0, 0xFF, 0x2F, 0] if end else [])
+
+    def text(b):
+        return "".join(chr(x) for x in b)
+
+    tempo = (0, [0xFF, 0x51, 3, 0x07, 0xA1, 0x20])
+    meter = (0, [0xFF, 0x58, 4, 6, 3, 24, 8])
+    name = (0, [0xFF, 0x03, 4] + list(b"Bass"))
+    notes = [(0, [0x90, 36, 100]), (240, [0x80, 36, 64]), (240, [0x90, 38, 90]),
+             (480, [0x90, 38, 0])]
+    drums = [(0, [0x99, 36, 127]), (120, [0x89, 36, 0]), (120, [0x99, 42, 80]),
+             (180, [0x89, 42, 0])]
+    seeds = {
+        "type1": smf(1, 480, [track([tempo, meter]), track([name, (0, [0xC0, 33])] + notes), track(drums)]),
+        "type0-running": smf(0, 96, [track([tempo, (0, [0x90, 60, 100]), (48, [62, 80]), (96, [60, 0]), (96, [62, 0]), (100, [0x91, 64, 1]), (200, [0x81, 64, 0])])]),
+        "overlap-same-pitch": smf(0, 96, [track([(0, [0x90, 60, 100]), (10, [60, 90]), (20, [0x80, 60, 0]), (30, [0x80, 60, 0])])]),
+        "nine-pending": smf(0, 96, [track([(i, [0x90, 60, 10 + i]) for i in range(10)])]),
+        "zero-length": smf(0, 96, [track([(5, [0x90, 61, 100]), (5, [0x80, 61, 0]), (5, [0x90, 61, 100]), (9, [0x80, 61, 0])])]),
+        "unclosed": smf(1, 96, [track([(0, [0x90, 40, 100]), (50, [0x92, 41, 100])])]),
+        "sysex": smf(0, 96, [track([(0, [0xF0, 3, 1, 2, 0xF7]), (1, [0x90, 60, 1]), (2, [0x80, 60, 0]), (3, [0xF7, 1, 0x55])])]),
+        "big-delta": smf(0, 96, [track([(0, [0x90, 60, 1]), (0x0FFFFFFF, [0x80, 60, 0]), (0x0FFFFFFF + 5, [0x90, 61, 2])])]),
+        "unknown-chunk": chunk("MThd", [0, 1, 0, 1, 0, 96]) + chunk("XFIH", [1, 2, 3]) + chunk("MTrk", track([(0, [0x90, 1, 1]), (1, [0x80, 1, 1])])),
+        "long-header": chunk("MThd", [0, 0, 0, 1, 0, 96, 9, 9]) + chunk("MTrk", track([(0, [0x90, 1, 1])])),
+        "controllers": smf(0, 96, [track([(0, [0xB0, 7, 100]), (0, [0xE0, 0, 64]), (0, [0xD0, 5]), (0, [0xA0, 60, 3]), (1, [0x90, 60, 3]), (2, [0x80, 60, 3])])]),
+        "no-end-of-track": smf(0, 96, [track([(0, [0x90, 60, 100]), (10, [0x80, 60, 0])], end=False)]),
+        "names-utf8": smf(1, 96, [track([(0, [0xFF, 0x03, 6] + list("Bä\u00df".encode("utf-8")) + [0x21]), (0, [0x90, 60, 1]), (1, [0x80, 60, 0])])]),
+    }
+    good = seeds["type1"]
+    seeds["bad-header"] = list(b"MThx") + good[4:]
+    seeds["header-short"] = good[:10]
+    seeds["truncated"] = good[:-9]
+    seeds["track-length-past-end"] = good[:18] + [0, 0, 0x10, 0] + good[22:]
+    seeds["running-no-status"] = smf(0, 96, [[0, 60, 100, 0, 0xFF, 0x2F, 0]])
+    seeds["format2"] = good[:9] + [2] + good[10:]
+    seeds["smpte"] = good[:12] + [0xE7, 0x28] + good[14:]
+    seeds["too-few-tracks"] = smf(1, 96, [track(notes)], ntrks=3)
+    seeds["vlq-5"] = smf(0, 96, [[0x81, 0x81, 0x81, 0x81, 0x01, 0x90, 60, 1]])
+    seeds["meta-past-end"] = smf(0, 96, [[0, 0xFF, 0x03, 0x7F, 65]])
+    seeds["status-f4"] = smf(0, 96, [[0, 0xF4, 0, 0xFF, 0x2F, 0]])
+    seeds["data-high"] = smf(0, 96, [[0, 0x90, 0x85, 1]])
+    return {k: text(v) for k, v in seeds.items()}
+
+
 def main():
     write("config", config_seeds())
     write("multipart", multipart_seeds())
@@ -285,6 +351,7 @@ def main():
     write("json_body", json_seeds())
     write("ws_message", ws_message_seeds())
     write("push", push_seeds())
+    write("midi", midi_seeds())
     list_in_local_mk()
 
 

@@ -8,6 +8,7 @@
 #   json_body   the JSON-object request body (server/net/http_parse.c)
 #   push        push application and undo (protocol/ops.h)
 #   ws_message  the WebSocket envelope and field tables (server/net/ws_*.c)
+#   midi        the Standard MIDI File reader and writer (engine/midi_file.c)
 # tests/fuzz/run.sh SECONDS builds each with clang (-fsanitize=fuzzer,
 # address,undefined) straight from the sources and fuzzes it for SECONDS
 # (CI). Here, each harness is linked with gcc against tests/fuzz/replay.c
@@ -17,7 +18,7 @@
 FUZZ_REPLAYS = tests/fuzz/replay_decode tests/fuzz/replay_config \
 	tests/fuzz/replay_multipart tests/fuzz/replay_http_parse \
 	tests/fuzz/replay_json_body tests/fuzz/replay_push \
-	tests/fuzz/replay_ws_message
+	tests/fuzz/replay_ws_message tests/fuzz/replay_midi
 UNIT_TESTS += $(FUZZ_REPLAYS)
 check_PROGRAMS += $(FUZZ_REPLAYS)
 tests_fuzz_replay_decode_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_decode.c
@@ -45,6 +46,9 @@ tests_fuzz_replay_ws_message_LDADD = $(MX_TEST_LIBS)
 tests_fuzz_replay_push_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_push.c
 tests_fuzz_replay_push_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"push"'
 tests_fuzz_replay_push_LDADD = $(MX_TEST_LIBS)
+tests_fuzz_replay_midi_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_midi.c
+tests_fuzz_replay_midi_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"midi"'
+tests_fuzz_replay_midi_LDADD = $(MX_TEST_LIBS)
 # Shipped in the tarball: the scripts and every corpus file (the block
 # between the markers is rewritten by tests/fuzz/gen_corpus.py).
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/lsan.supp tests/fuzz/gen_corpus.py
@@ -132,6 +136,31 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/json_body/trailing \
 	tests/fuzz/corpus/json_body/two-objects \
 	tests/fuzz/corpus/json_body/whitespace \
+	tests/fuzz/corpus/midi/bad-header \
+	tests/fuzz/corpus/midi/big-delta \
+	tests/fuzz/corpus/midi/controllers \
+	tests/fuzz/corpus/midi/data-high \
+	tests/fuzz/corpus/midi/format2 \
+	tests/fuzz/corpus/midi/header-short \
+	tests/fuzz/corpus/midi/long-header \
+	tests/fuzz/corpus/midi/meta-past-end \
+	tests/fuzz/corpus/midi/names-utf8 \
+	tests/fuzz/corpus/midi/nine-pending \
+	tests/fuzz/corpus/midi/no-end-of-track \
+	tests/fuzz/corpus/midi/overlap-same-pitch \
+	tests/fuzz/corpus/midi/running-no-status \
+	tests/fuzz/corpus/midi/smpte \
+	tests/fuzz/corpus/midi/status-f4 \
+	tests/fuzz/corpus/midi/sysex \
+	tests/fuzz/corpus/midi/too-few-tracks \
+	tests/fuzz/corpus/midi/track-length-past-end \
+	tests/fuzz/corpus/midi/truncated \
+	tests/fuzz/corpus/midi/type0-running \
+	tests/fuzz/corpus/midi/type1 \
+	tests/fuzz/corpus/midi/unclosed \
+	tests/fuzz/corpus/midi/unknown-chunk \
+	tests/fuzz/corpus/midi/vlq-5 \
+	tests/fuzz/corpus/midi/zero-length \
 	tests/fuzz/corpus/multipart/after-close \
 	tests/fuzz/corpus/multipart/bad-boundary-line \
 	tests/fuzz/corpus/multipart/boundary-1 \

@@ -10,8 +10,9 @@
 #   json_body   the JSON-object request body (server/net/http_parse.c)
 #   push        push application and undo (protocol/)
 #   ws_message  the WebSocket envelope and field tables (server/net/ws_*.c)
+#   midi        the Standard MIDI File reader and writer (engine/midi_file.c)
 # Usage: run.sh [SECONDS [NAME...]] (default: all, so the total is about
-# 7 x SECONDS plus the builds). New inputs go to a scratch corpus
+# 8 x SECONDS plus the builds). New inputs go to a scratch corpus
 # $FUZZ_OUT/corpus-NAME (default ./fuzz-out), never into the repository;
 # crashes are written to $FUZZ_OUT/NAME-crash-*. Exit status: 0 clean,
 # non-zero when a fuzzer found a bug (the others still run).
@@ -26,7 +27,7 @@ out=${FUZZ_OUT:-$PWD/fuzz-out}
 CLANG=${CLANG:-clang}
 command -v "$CLANG" >/dev/null || {
     echo "run.sh: $CLANG not found (apt-get install clang)" >&2; exit 2; }
-ALL="decode config multipart http_parse json_body push ws_message"
+ALL="decode config multipart http_parse json_body push ws_message midi"
 NAMES=${*:-$ALL}
 mkdir -p "$out"
 
@@ -46,6 +47,7 @@ deps() {
     ws_message) echo "$top/server/net/ws_envelope.c $top/server/net/ws_params.c" \
         "$top/server/net/http_parse.c" "$top"/protocol/*.c \
         "$(pkg-config --cflags --libs jansson) -lm" ;;
+    midi) echo "$top/engine/midi_file.c" ;;
     *) echo "run.sh: no fuzzer called $1 (have: $ALL)" >&2; return 1 ;;
     esac
 }
