@@ -341,7 +341,8 @@ static int enc_close(encoder *e, bool ok)
 /* ---- the export ------------------------------------------------------------ */
 
 /* End of the last clip among the tracks audible in this render (the stem's
- * path, or the mix), and whether any of them has an effect. */
+ * path, or the mix), and whether any of them has an effect or is an
+ * instrument (whose notes release past their clip's end). */
 static int64_t content_end(const eng_plan *p, const char *stem, bool *has_fx)
 {
     int ms = eng_plan_max_sends(p), solo = -1;
@@ -366,8 +367,8 @@ static int64_t content_end(const eng_plan *p, const char *stem, bool *has_fx)
             continue;
         if (p->tracks[t].end > end)
             end = p->tracks[t].end;
-        if (p->tracks[t].nfx > 0)
-            *has_fx = true;
+        if (p->tracks[t].nfx > 0 || p->tracks[t].instrument)
+            *has_fx = true; /* effects and instruments ring on */
     }
 out:
     free(flags);

@@ -73,6 +73,10 @@ void eng_render_inst_auditions(eng_renderer *r)
         if (t < 0 || !p->tracks[t].instrument)
             continue;
         track_state *s = &r->ts[r->tmap[t]];
+        if (s->inst && s->fresh_id) { /* start over before, not after */
+            eng_inst_reset(s->inst);
+            s->fresh_id = false;
+        }
         if (s->inst)
             eng_inst_audition(s->inst, r->aud[i].pitch, r->aud[i].vel,
                               r->aud[i].frames);

@@ -660,6 +660,12 @@ static void test_audition(void **state)
     eng_renderer *quiet = eng_renderer_new(NULL, p, 960);
     float *out = malloc(sizeof(float) * 2 * SR), *q = malloc(sizeof(float) * 2 * SR);
     eng_renderer_set_timeline(r, false);
+    /* queued before the renderer's first block: heard in it */
+    eng_renderer *first = eng_renderer_new(NULL, p, 960);
+    assert_int_equal(eng_renderer_audition(first, "t1", 69, 100, 9600), 0);
+    eng_render(first, 0, out, 960);
+    assert_true(rms(out, 100, 960) > 0.05);
+    eng_renderer_free(first);
     eng_render(r, 0, out, 960);
     assert_int_equal(eng_renderer_audition(r, "t1", 69, 100, 9600), 0);
     assert_int_equal(eng_renderer_audition(r, "t2", 69, 100, 9600), 0); /* audio */
