@@ -92,6 +92,9 @@ export function createMidiRecorder(S, clipId) {
     r.finish(tickOf({ timeStamp: performance.now() }));
     commit(r.notes.slice(before));
     group = null;
+    for (const input of inputs) input.removeEventListener('midimessage', onMessage);
+    inputs.clear();
+    if (access) access.onstatechange = null;
   }
 
   return {
