@@ -59,6 +59,17 @@ export function notesOf(doc, clipId) {
     .sort((a, b) => a.at - b.at || a.pitch - b.pitch || (a.id < b.id ? -1 : 1));
 }
 
+/** Every note of a doc grouped by clip (a Map clip id -> notes). */
+export function notesByClip(doc) {
+  const m = new Map();
+  for (const n of doc.ofKind('note')) {
+    let l = m.get(n.clip);
+    if (!l) { l = []; m.set(n.clip, l); }
+    l.push(n);
+  }
+  return m;
+}
+
 /** Clamps the fields of a note to the protocol's ranges (integers). */
 export function clampNote(n) {
   const pitch = Math.max(0, Math.min(127, Math.round(n.pitch)));

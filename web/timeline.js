@@ -11,7 +11,7 @@ import { newId } from './doc.js';
 import { peaksFor, drawClip } from './waveform.js';
 import { attachClipGestures } from './clipedit.js';
 import { drawMiniRoll } from './pianoroll.js';
-import { notesOf } from './notes.js';
+import { notesByClip } from './notes.js';
 
 export const TRACK_H = 80;
 export const HEAD_W = 224;
@@ -46,6 +46,7 @@ export function createTimeline(S) {
   const content = h('div.content', {}, rulerRow, markersLayer, rowsBox, dropRow, overlay);
   const scroller = h('div.scroller', { tabindex: '0', 'aria-label': 'Timeline' }, content);
   let raf = 0;
+  let noteMap = null; // notes by clip, for the frame being drawn
 
   const frameToX = (f) => f / S.zoom;
   const contentWidth = () => {
@@ -237,7 +238,8 @@ export function createTimeline(S) {
     rec.canvas.style.width = `${Math.max(1, frameToX(cr - cl))}px`;
     if (t && t.role === 'instrument') {
       const p = S.doc.project;
-      drawMiniRoll(rec.canvas, c, notesOf(S.doc, c.id), cl, S.zoom, t.color, p.tempo, S.doc.rate);
+      if (!noteMap) noteMap = notesByClip(S.doc); // once per frame for every note clip
+      drawMiniRoll(rec.canvas, c, noteMap.get(c.id) || [], cl, S.zoom, t.color, p.tempo, S.doc.rate);
       return;
     }
     const a = S.session.assets.get(c.asset);
@@ -393,6 +395,7 @@ export function createTimeline(S) {
     if (raf) return;
     raf = requestAnimationFrame(() => {
       raf = 0;
+      noteMap = null;
       drawRuler();
       for (const rec of clips.values()) drawWave(rec);
       placePlayhead();
