@@ -167,6 +167,29 @@ static void base_name(const char *name, char *out, size_t n)
         snprintf(out, n, "MIDI");
 }
 
+/* A track name from the file: UTF-8 as given, else read as Latin-1 (older
+ * files) and converted; control characters become spaces. "" if empty. */
+static void part_name(const char *in, char *out, size_t n)
+{
+    size_t o = 0;
+    bool utf8 = proto_utf8_length(in) != (size_t)-1;
+
+    for (const unsigned char *p = (const unsigned char *)in; *p && o + 3 < n; p++) {
+        if (*p < 0x20 || *p == 0x7F)
+            out[o++] = ' ';
+        else if (utf8 || *p < 0x80)
+            out[o++] = (char)*p;
+        else {
+            out[o++] = (char)(0xC0 | (*p >> 6));
+            out[o++] = (char)(0x80 | (*p & 0x3F));
+        }
+    }
+    out[o] = '\0';
+    /* a UTF-8 sequence cut by the end of the buffer */
+    while (o > 0 && proto_utf8_length(out) == (size_t)-1)
+        out[--o] = '\0';
+}
+
 static const char *const colors[] = {"#e07a5f", "#3d85c6", "#81b29a",
                                      "#f2cc8f", "#9b5de5", "#00b4d8"};
 
@@ -226,12 +249,14 @@ static json_t *import_ops(const mid_file *f, const proto_doc *doc,
         char *next = proto_order_between(order ? order : scan.last_order, NULL);
         free(order);
         order = next;
-        bool named = p->name[0] && proto_utf8_length(p->name) != (size_t)-1;
+        char pname[160];
+        part_name(p->name, pname, sizeof pname);
+        bool named = pname[0] != '\0';
         if (shared)
-            snprintf(tname, sizeof tname, "%.150s (channel %d)",
-                     named ? p->name : base, p->channel + 1);
+            snprintf(tname, sizeof tname, "%s (channel %d)",
+                     named ? pname : base, p->channel + 1);
         else if (named)
-            snprintf(tname, sizeof tname, "%.150s", p->name);
+            snprintf(tname, sizeof tname, "%s", pname);
         else
             snprintf(tname, sizeof tname, "%.150s %zu", base, i + 1);
         if (proto_utf8_length(tname) == (size_t)-1 || proto_utf8_length(tname) > 200)

@@ -27,3 +27,7 @@ tests_bench_bench_doc_at_LDADD = $(MX_TEST_LIBS)
 EXTRA_PROGRAMS += tests/bench/bench_coedit
 tests_bench_bench_coedit_SOURCES = tests/bench/bench_coedit.c
 tests_bench_bench_coedit_LDADD = $(LWS_LIBS) -lpthread
+# MIDI import cost (notes)
+EXTRA_PROGRAMS += tests/bench/bench_midi
+tests_bench_bench_midi_SOURCES = tests/bench/bench_midi.c
+tests_bench_bench_midi_LDADD = $(MX_TEST_LIBS)

@@ -173,7 +173,9 @@ function songMid() {
   const conductor = trackBytes([{ t: 0, bytes: [0xff, 0x51, 3, 0x09, 0x27, 0xc0] }, { t: 0, bytes: [0xff, 0x58, 4, 3, 2, 24, 8] }]);
   const piano = trackBytes([name('Piano'), { t: 0, bytes: [0xc0, 0] }, ...noteEvents(PIANO, 0)]);
   const beat = trackBytes([name('Beat'), ...noteEvents(BEAT, 9)]);
-  return smf(1, 480, [conductor, piano, beat]);
+  // an older file's Latin-1 name ("Café") becomes UTF-8
+  const latin = trackBytes([{ t: 0, bytes: [0xff, 0x03, 4, 0x43, 0x61, 0x66, 0xe9] }, ...noteEvents([{ at: 0, len: 10, pitch: 50, vel: 5 }], 3)]);
+  return smf(1, 480, [conductor, piano, beat, latin]);
 }
 
 /** A small SMF parser (format 0/1): {ppq, tempo, tracks: [{name, channel, program, notes}]}. */
@@ -216,14 +218,14 @@ test('a .mid imports with the right tracks, clips, tempo and ticks, and exports 
   const p2 = makeProject(server, 'Midi song', 'ana');
   const r = await upload(ana, p2, songMid());
   assert.equal(r.status, 201, r.text);
-  assert.equal(r.json.tracks.length, 2);
+  assert.equal(r.json.tracks.length, 3);
   assert.ok(r.json.rev >= 1);
   const { objects: objs, rev } = await objects(ana, p2);
   assert.equal(rev, r.json.rev);
   const proj = objs.find((o) => o.id === 'project');
   assert.equal(proj.tempo, 100); assert.deepEqual(proj.meter, [3, 4]);
   const tracks = r.json.tracks.map((id) => objs.find((o) => o.id === id));
-  assert.deepEqual(tracks.map((t) => t.name), ['Piano', 'Beat']);
+  assert.deepEqual(tracks.map((t) => t.name), ['Piano', 'Beat', 'Caf\u00e9']);
   assert.ok(tracks.every((t) => t.role === 'instrument'));
   assert.ok(['gm', 'synth'].includes(tracks[0].instrument.type));
   if (tracks[0].instrument.type === 'gm') assert.equal(tracks[0].instrument.program, 0);
@@ -247,8 +249,8 @@ test('a .mid imports with the right tracks, clips, tempo and ticks, and exports 
   const e = await fetch(`${server.url}/api/projects/${p2}/export?format=mid`, { headers: { authorization: `Bearer ${ana.token}` } });
   const mid = parseMid(Buffer.from(await e.arrayBuffer()));
   assert.equal(mid.ppq, 960); assert.equal(mid.tempo, 600000); assert.deepEqual(mid.meter, [3, 4]);
-  assert.equal(mid.tracks.length, 3);
-  assert.deepEqual(mid.tracks.slice(1).map((t) => t.name), ['Piano', 'Beat']);
+  assert.equal(mid.tracks.length, 4);
+  assert.deepEqual(mid.tracks.slice(1).map((t) => t.name), ['Piano', 'Beat', 'Caf\u00e9']);
   assert.equal(mid.tracks[2].channel, 9);
   assert.notEqual(mid.tracks[1].channel, 9);
   assert.deepEqual(mid.tracks[1].notes, x2(PIANO));
@@ -290,12 +292,12 @@ test('broken .mid files are 400 naming the problem and change nothing', async ()
   const good = songMid();
   const before = await objects(ana, p4);
   const cases = [
-    [good.subarray(0, good.length - 10), /track 3: the chunk length \d+ runs past the end of the file/],
+    [good.subarray(0, good.length - 10), /track 4: the chunk length \d+ runs past the end of the file/],
     [Buffer.concat([Buffer.from('MThx'), good.subarray(4)]), /does not start with an MThd/],
     [Buffer.from([...good.subarray(0, 8), 0, 2, ...good.subarray(10)]), /format 2 is not supported/],
     [(() => { const b = Buffer.from(good); b.writeUInt32BE(100000, 18); return b; })(), /track 1: the chunk length 100000 runs past the end/],
     [smf(1, 96, [[0x00, 60, 100, 0, 0xff, 0x2f, 0]]), /running status without a status byte/],
-    [good.subarray(0, 14), /the header says 3 tracks but the file ends after 0/],
+    [good.subarray(0, 14), /the header says 4 tracks but the file ends after 0/],
     [smf(1, 96, [[0, 0xff, 0x2f, 0]]), /no notes/],
   ];
   for (const [body, re] of cases) {

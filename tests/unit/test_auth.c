@@ -212,6 +212,7 @@ static const struct {
      SRV_ROLE_OWNER},
     {"POST /api/invites/{token}", SRV_PERM_LOGIN, 0},
     {"POST /api/projects/{id}/assets", SRV_PERM_PROJECT, SRV_ROLE_EDITOR},
+    {"POST /api/projects/{id}/midi", SRV_PERM_PROJECT, SRV_ROLE_EDITOR},
     {"GET /api/projects/{id}/assets", SRV_PERM_PROJECT, SRV_ROLE_VIEWER},
     {"GET /api/assets/{id}/peaks", SRV_PERM_PROJECT, SRV_ROLE_VIEWER},
     {"GET /api/projects/{id}/assets/{asset}/peaks", SRV_PERM_PROJECT,
