@@ -159,15 +159,15 @@ bool eng_drum_run(eng_voice *v, float *out, int n)
         }
         float y = 0.0f;
         if (d->tone_mix > 0.0f) {
-            double s = sin(2.0 * M_PI * d->ph);
+            float s = eng_sin_cycles(d->ph);
             if (k == DRUM_SNARE)
-                s = 0.6 * s + 0.4 * sin(2.0 * M_PI * d->ph2);
-            y += d->tone_mix * d->tone * (float)s;
+                s = 0.6f * s + 0.4f * eng_sin_cycles(d->ph2);
+            y += d->tone_mix * d->tone * s;
             d->tone *= d->tone_coef;
             d->ph += d->f;
-            d->ph -= floor(d->ph);
+            d->ph -= d->ph >= 1.0 ? 1.0 : 0.0;
             d->ph2 += d->f2;
-            d->ph2 -= floor(d->ph2);
+            d->ph2 -= d->ph2 >= 1.0 ? 1.0 : 0.0;
             d->f = d->f_end + (d->f - d->f_end) * d->f_coef;
         }
         if (d->noise_mix > 0.0f) {

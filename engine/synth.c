@@ -13,7 +13,7 @@
 #define M_PI 3.14159265358979323846
 #endif
 
-#define FILTER_STEP 16   /* frames between cutoff updates (voice clock) */
+#define FILTER_STEP 32   /* frames between cutoff updates (voice clock) */
 #define ENV_FLOOR 1e-4f  /* -80 dB: a releasing envelope below it is done */
 
 static const struct preset {
@@ -124,7 +124,7 @@ static inline double osc(int wave, double p, double dt)
     case ENG_WAVE_TRIANGLE:
         return 4.0 * fabs(p - 0.5) - 1.0;
     default:
-        return sin(2.0 * M_PI * p);
+        return eng_sin_cycles(p);
     }
 }
 
@@ -175,9 +175,12 @@ bool eng_synth_run(eng_voice *v, const eng_synth_params *p, int fs,
             return false;
         }
         if ((v->t & (FILTER_STEP - 1)) == 0) {
-            double fc = cutoff * exp2(amount * s->flt.level);
-            fc = fc > fmax ? fmax : fc;
-            eng_svf_set(&s->svf, (float)tan(M_PI * fc / fs), k);
+            float fc = (float)cutoff * exp2f((float)amount * s->flt.level);
+            fc = fc > (float)fmax ? (float)fmax : fc;
+            if (fc != s->fc || k != s->svf.k) {
+                s->fc = fc;
+                eng_svf_set(&s->svf, tanf((float)M_PI * fc / (float)fs), k);
+            }
         }
         double x = (1.0 - mix) * osc(w1, s->p1, s->inc1) +
                    mix * osc(w2, s->p2, s->inc2);

@@ -409,6 +409,7 @@ static void gm_block(eng_inst *st, const eng_track_spec *tr, int64_t pos,
         if (timeline && st->cursor < tr->nnotes &&
             tr->notes[st->cursor].on < pos + n)
             e = (int)(tr->notes[st->cursor].on - pos);
+        e = e < t ? t : e;
         for (int i = 0; i < ENG_INST_VOICES; i++)
             if (st->v[i].active && st->v[i].remain < (int64_t)(e - t))
                 e = t + (int)st->v[i].remain;
@@ -425,7 +426,7 @@ static void gm_block(eng_inst *st, const eng_track_spec *tr, int64_t pos,
                 st->v[i].active = false;
             }
         while (timeline && st->cursor < tr->nnotes &&
-               tr->notes[st->cursor].on == pos + t) {
+               tr->notes[st->cursor].on <= pos + t) {
             const eng_note_spec *nt = &tr->notes[st->cursor++];
             int vel = (int)lround(nt->vel * (nt->env.gain < 1 ? nt->env.gain : 1));
             note_start ns = {nt->pitch, vel < 1 ? 1 : vel, t, nt->on, nt->on,

@@ -31,3 +31,7 @@ tests_bench_bench_coedit_LDADD = $(LWS_LIBS) -lpthread
 EXTRA_PROGRAMS += tests/bench/bench_midi
 tests_bench_bench_midi_SOURCES = tests/bench/bench_midi.c
 tests_bench_bench_midi_LDADD = $(MX_TEST_LIBS)
+# instruments: 16 synth tracks x 64 voices against 16 audio tracks (#16 engine)
+EXTRA_PROGRAMS += tests/bench/bench_instruments
+tests_bench_bench_instruments_SOURCES = tests/bench/bench_instruments.c
+tests_bench_bench_instruments_LDADD = $(MX_ALL_LIBS)

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/export.h"
 #include "engine/instrument.h"
 #include "engine/plan.h"
 #include "engine/render.h"
@@ -255,6 +256,26 @@ static void test_notes_in_plan(void **state)
         assert_int_equal(p->end, 10000 + 4 * q);
         eng_plan_release(p);
     }
+}
+
+/* A note released at its clip's end rings on: the export's end covers
+ * its release. */
+static void test_export_keeps_release(void **state)
+{
+    (void)state;
+    json_t *a = project(SR, 120);
+    char inst[1024];
+    snprintf(inst, sizeof inst, SINE_SYNTH, 0.3);
+    inst_track(a, "t1", inst);
+    clip(a, "c1", "t1", 0, SR, 0);
+    note(a, "c1", 0, 960 * 4, 69, 100); /* two seconds, cut at one */
+    eng_plan *p = plan_of(a);
+    assert_int_equal(p->end, SR);
+    int64_t end = eng_export_end(p, NULL);
+    /* -80 dB after 0.3 s x 80/60 = 0.4 s of release */
+    print_message("export end %lld frames (clip end %d)\n", (long long)end, SR);
+    assert_true(end > SR + SR / 4 && end < SR + SR / 2);
+    eng_plan_release(p);
 }
 
 /* ---- the synth ---------------------------------------------------------------- */
@@ -721,6 +742,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tick_to_frame),
         cmocka_unit_test(test_notes_in_plan),
+        cmocka_unit_test(test_export_keeps_release),
         cmocka_unit_test(test_synth_a440),
         cmocka_unit_test(test_kick_is_low),
         cmocka_unit_test(test_drum_map_and_choke),
