@@ -45,8 +45,9 @@ function fmt(row, v) {
 export function openInstrumentPanel(S, trackId) {
   const t0 = S.doc.get(trackId);
   if (!t0 || t0.role !== 'instrument') return null;
-  const m = modal(`Instrument — ${t0.name}`, { wide: true });
+  const m = modal(`Instrument — ${t0.name}`, { wide: true, onclose: () => S.session.removeEventListener('change', onChange) });
   m.el.classList.add('inst-panel');
+  function onChange() { render(); }
   const inst = () => S.doc.get(trackId)?.instrument || defaults('synth');
   const set = (fields, group) => S.session.push([{ op: 'set', id: trackId, fields: { instrument: { type: inst().type, ...fields } } }], group);
   const typeSel = h('select', { 'aria-label': 'Instrument type',
@@ -100,11 +101,9 @@ export function openInstrumentPanel(S, trackId) {
     typeSel.disabled = !S.canEdit;
     for (const b of presets.children) b.disabled = !S.canEdit;
   }
-  const onChange = () => render();
   S.session.addEventListener('change', onChange);
-  const origClose = m.close;
   render();
-  return { el: m.el, close: () => { S.session.removeEventListener('change', onChange); origClose(); } };
+  return { el: m.el, close: m.close };
 }
 
 /** Creates an empty note clip of `bars` bars at `frame` (rounded down to a bar) on track. */

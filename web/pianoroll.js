@@ -6,7 +6,8 @@
 // right edge resizes, shift/ctrl-click adds to the selection, shift+drag
 // on an empty spot selects with a rectangle. Keyboard:
 // arrows move the selection by a grid step / a semitone (shift+up/down an
-// octave), shift+left/right resize, Delete deletes, Ctrl+A selects all,
+// octave), shift+left/right resize, N (Insert) adds a note after the
+// selection, Delete deletes, Ctrl+A selects all,
 // Ctrl+Z/Shift+Ctrl+Z undo/redo, Space plays, Esc clears / closes. The
 // toolbar has the grid, snap, velocity of the selection, the instrument
 // panel, Web MIDI recording (midiin.js) and, for drum tracks, the step
@@ -244,6 +245,21 @@ export function openPianoRoll(S, clipId) {
     const ops = selected().map((n) => ({ op: 'delete', id: n.id }));
     if (ops.length && S.canEdit) { push(ops); R.sel.clear(); render(); }
   }
+  // Keyboard drawing: a note of one grid step after the last selected note
+  // (same pitch), or at the clip's content start on C4; it becomes the selection.
+  function insertNote() {
+    if (!S.canEdit) return;
+    const sel = selected();
+    const last = sel.reduce((a, n) => (!a || n.at + n.len > a.at + a.len ? n : a), null);
+    const [from] = clipTickRange(clip(), S.doc.project.tempo, S.doc.rate);
+    const at = last ? last.at + last.len : snapTick(from, R.grid, 'round');
+    const id = newId('n_');
+    const n = clampNote({ at, len: R.grid, pitch: last ? last.pitch : 60, vel: R.vel });
+    S.session.push([{ op: 'create', id, kind: 'note', fields: { clip: clipId, ...n } }]);
+    R.sel = new Set([id]);
+    render();
+    audition(S, clip().track, n.pitch, n.vel, 250);
+  }
   function nudge(d) {
     const ops = shiftOps(selected(), d);
     if (ops.length && S.canEdit) push(ops);
@@ -381,6 +397,7 @@ export function openPianoRoll(S, clipId) {
     else if (mod && (e.key === 'z' || e.key === 'Z')) { if (S.canEdit) { if (e.shiftKey) S.session.redo(); else S.session.undo(); } }
     else if (mod) done = false;
     else if (e.key === 'Delete' || e.key === 'Backspace') deleteSel();
+    else if (e.key === 'n' || e.key === 'N' || e.key === 'Insert') insertNote();
     else if (e.key === 'ArrowLeft') nudge(e.shiftKey ? { dLen: -R.grid } : { dAt: -R.grid });
     else if (e.key === 'ArrowRight') nudge(e.shiftKey ? { dLen: R.grid } : { dAt: R.grid });
     else if (e.key === 'ArrowUp') nudge({ dPitch: e.shiftKey ? 12 : 1 });

@@ -107,7 +107,7 @@ export const SHORTCUTS = [
   ['Double-click a note clip', 'Open the piano roll (the step sequencer on drum tracks)'],
   ['Piano roll: drag / Shift + drag', 'Draw, move or resize notes / select with a rectangle'],
   ['Piano roll: ← → ↑ ↓ (Shift)', 'Move the selected notes a grid step, a semitone (an octave) / resize'],
-  ['Piano roll: Del, Ctrl/⌘ + A', 'Delete the selected notes, select all'],
+  ['Piano roll: N, Del, Ctrl/⌘ + A', 'Add a note after the selection, delete the selected notes, select all'],
 ];
 
 /** The help overlay listing the keyboard shortcuts. */

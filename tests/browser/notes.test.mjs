@@ -123,6 +123,17 @@ test('piano roll: draw, move, resize, velocity, keys and delete; the other user 
   // the other user sees the notes as they are now
   await waitDoc(pb, (want) => JSON.stringify(window.mixroom.session.view.ofKind('note')
     .map(({ id, clip, at, len, pitch, vel }) => ({ id, clip, at, len, pitch, vel })).sort((a, b) => (a.id < b.id ? -1 : 1))) === want, JSON.stringify(ns));
+  // N writes a note after the selection (n1 ends at 720 + 1200 = 1920), keys shape it, Delete removes it
+  await pa.keyboard.press('n');
+  await settled(pa);
+  const written = (await notes(pa)).find((n) => !ns.some((o) => o.id === n.id));
+  assert.deepEqual([written.at, written.len, written.pitch], [1920, 240, 63], 'N adds a grid step after the selection');
+  for (const k of ['ArrowUp', 'ArrowUp', 'Shift+ArrowRight']) await pa.keyboard.press(k);
+  await settled(pa);
+  assert.deepEqual(await pa.evaluate((id) => { const n = window.mixroom.session.view.get(id); return [n.pitch, n.len]; }, written.id), [65, 480]);
+  await pa.keyboard.press('Delete');
+  await settled(pa);
+  assert.equal((await notes(pa)).length, ns.length);
   // Ctrl+A selects the clip's notes; click n2 alone, Delete deletes it
   await pa.keyboard.press('Control+a');
   assert.equal((await pa.evaluate(() => window.mixroom.S.noteEditor.selection)).length, 3);
