@@ -10,7 +10,13 @@
  *   gm:    program, bank (128 = GM percussion), gain (dB); only in builds
  *          with FluidSynth (HAVE_FLUIDSYNTH)
  */
+/* HAVE_FLUIDSYNTH comes from the build's config.h; the standalone fuzzer
+ * builds (tests/fuzz/run.sh) have none and so no gm. */
+#if defined(__has_include)
+#if __has_include(<config.h>)
 #include <config.h>
+#endif
+#endif
 
 #include "protocol/instruments.h"
 
@@ -291,6 +297,14 @@ int64_t proto_frame_to_tick(int64_t frame, double tempo, int sample_rate)
     return (int64_t)llroundl(t);
 }
 
+const char *proto_synth_preset_for_program(int program)
+{
+    return program >= 32 && program <= 39 ? "bass"
+           : program >= 80 && program <= 87 ? "lead"
+           : program >= 88 && program <= 95 ? "pad"
+                                            : "keys";
+}
+
 json_t *proto_instrument_for_midi(int channel, int program)
 {
     json_t *inst;
@@ -303,8 +317,5 @@ json_t *proto_instrument_for_midi(int channel, int program)
         return inst;
     }
     return proto_instrument_defaults("synth",
-                                     program >= 32 && program <= 39 ? "bass"
-                                     : program >= 80 && program <= 87 ? "lead"
-                                     : program >= 88 && program <= 95 ? "pad"
-                                                                      : "keys");
+                                     proto_synth_preset_for_program(program));
 }

@@ -63,6 +63,10 @@ int64_t proto_tick_to_frame(int64_t tick, double tempo, int sample_rate);
 /* The inverse, rounded to the nearest tick. */
 int64_t proto_frame_to_tick(int64_t frame, double tempo, int sample_rate);
 
+/* The synth preset of a General MIDI program's family: 32-39 bass,
+ * 80-87 lead, 88-95 pad, anything else (and -1, no program) keys. */
+const char *proto_synth_preset_for_program(int program);
+
 /* The instrument a MIDI part gets: drums for channel 10 (index 9); for a
  * program change, gm with that program where this build has FluidSynth,
  * else the synth preset of its family (32-39 bass, 80-87 lead, 88-95 pad,

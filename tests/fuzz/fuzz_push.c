@@ -2,7 +2,8 @@
  * proto_apply_push, proto_undo_ops). Every input starts from the same
  * small document: a project, audio tracks t1 t2, buses b1 b2 (t2 outputs
  * to b1), clip c1, effects e1 (eq) and e2 (compressor), send s1, marker
- * m1, automation u1, assets a1 (ready) and a2 (not ready). An input that
+ * m1, automation u1, instrument track k1 with clip n1 and note nt1,
+ * assets a1 (ready) and a2 (not ready). An input that
  * parses as JSON (json_loadb) is the push as it is; any other input is
  * read structurally, byte by byte, into 1-6 ops (create/set/delete of
  * each kind, ids of existing, missing and invalid objects, the kinds'
@@ -40,7 +41,10 @@ static const char base_ops[] =
     "{\"op\":\"create\",\"id\":\"e2\",\"kind\":\"effect\",\"fields\":{\"track\":\"b1\",\"type\":\"compressor\"}},"
     "{\"op\":\"create\",\"id\":\"s1\",\"kind\":\"send\",\"fields\":{\"track\":\"t1\",\"target\":\"b2\"}},"
     "{\"op\":\"create\",\"id\":\"m1\",\"kind\":\"marker\",\"fields\":{\"at\":96000,\"name\":\"Verse\"}},"
-    "{\"op\":\"create\",\"id\":\"u1\",\"kind\":\"automation\",\"fields\":{\"track\":\"t1\",\"param\":\"gain\",\"points\":[[0,0.0],[48000,-6.0]]}}]";
+    "{\"op\":\"create\",\"id\":\"u1\",\"kind\":\"automation\",\"fields\":{\"track\":\"t1\",\"param\":\"gain\",\"points\":[[0,0.0],[48000,-6.0]]}},"
+    "{\"op\":\"create\",\"id\":\"k1\",\"kind\":\"track\",\"fields\":{\"name\":\"Synth\",\"role\":\"instrument\"}},"
+    "{\"op\":\"create\",\"id\":\"n1\",\"kind\":\"clip\",\"fields\":{\"track\":\"k1\",\"start\":0,\"length\":96000}},"
+    "{\"op\":\"create\",\"id\":\"nt1\",\"kind\":\"note\",\"fields\":{\"clip\":\"n1\",\"at\":0,\"len\":960,\"pitch\":60}}]";
 
 static proto_doc *base;
 
@@ -93,22 +97,25 @@ static unsigned take(struct reader *r, unsigned mod)
 }
 
 static const char *const kinds[] = {"track", "clip", "effect", "send",
-                                    "marker", "automation", "project", "song"};
+                                    "marker", "automation", "project", "song",
+                                    "note"};
 static const char *const ids[] = {
     "t1", "t2", "b1", "b2", "c1", "e1", "e2", "s1", "m1", "u1", "project",
     "t9", "c9", "x", "", "bad id", "master",
-    "0123456789012345678901234567890123456789012345678901234567890123X"};
+    "0123456789012345678901234567890123456789012345678901234567890123X",
+    "k1", "n1", "nt1"};
 static const char *const names[] = {
     "name", "order", "color", "gain", "pan", "mute", "solo", "output",
     "role", "track", "asset", "start", "offset", "length", "fade_in",
     "fade_out", "type", "bypass", "params", "target", "level", "pre", "at",
     "param", "points", "tempo", "meter", "sample_rate", "master_gain",
-    "id", "kind", "bogus"};
+    "id", "kind", "bogus", "instrument", "clip", "len", "pitch", "vel"};
 static const char *const strings[] = {
     "t1", "t2", "b1", "b2", "e1", "e2", "a1", "a2", "a9", "master", "audio",
     "bus", "eq", "compressor", "delay", "reverb", "limiter", "gain", "pan",
     "e1.mix", "e2.ratio", "e2.threshold", "e9.mix", "V", "U", "#ff0000",
-    "red", "", "Chorus", "\xff\xfe", "1/4", "peak", "lowshelf"};
+    "red", "", "Chorus", "\xff\xfe", "1/4", "peak", "lowshelf", "instrument",
+    "k1", "n1", "c1"};
 static const char *const params[] = {
     "mix", "ratio", "threshold", "attack", "release", "knee", "makeup",
     "time", "feedback", "sync", "size", "damping", "predelay", "ceiling",

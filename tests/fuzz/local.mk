@@ -202,12 +202,17 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/push/cycle \
 	tests/fuzz/corpus/push/delete-bus-in-use \
 	tests/fuzz/corpus/push/delete-effect-automated \
+	tests/fuzz/corpus/push/delete-instrument-track \
 	tests/fuzz/corpus/push/delete-missing \
 	tests/fuzz/corpus/push/delete-project \
 	tests/fuzz/corpus/push/delete-then-recreate \
 	tests/fuzz/corpus/push/delete-track-cascade \
 	tests/fuzz/corpus/push/empty-array \
 	tests/fuzz/corpus/push/frames-max \
+	tests/fuzz/corpus/push/instrument-bad \
+	tests/fuzz/corpus/push/instrument-notes \
+	tests/fuzz/corpus/push/instrument-on-audio \
+	tests/fuzz/corpus/push/instrument-type-change \
 	tests/fuzz/corpus/push/long-id \
 	tests/fuzz/corpus/push/many-ops \
 	tests/fuzz/corpus/push/missing-asset \
@@ -215,6 +220,10 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/push/no-fields \
 	tests/fuzz/corpus/push/not-an-array \
 	tests/fuzz/corpus/push/not-objects \
+	tests/fuzz/corpus/push/note-bad-pitch \
+	tests/fuzz/corpus/push/note-on-audio-clip \
+	tests/fuzz/corpus/push/note-ticks-max \
+	tests/fuzz/corpus/push/role-instrument-clips \
 	tests/fuzz/corpus/push/send-cycle \
 	tests/fuzz/corpus/push/set-clip-fades \
 	tests/fuzz/corpus/push/set-effect-params \

@@ -32,7 +32,7 @@ async function objects(user = ana, p = project) {
 }
 
 function rejectOf(c, seq) {
-  return c.next((m) => (m.type === 'reject' && m.seq === seq) || (m.type === 'delta' && m.seq === seq && m.client === c.clientId), 10000);
+  return c.next((m) => (m.type === 'reject' && m.seq === seq) || (m.type === 'delta' && m.seq === seq && m.client === c.clientId), 60000);
 }
 
 // rejects are tried on a connection of their own (its seq numbers do not
@@ -222,6 +222,13 @@ test('a .mid imports with the right tracks, clips, tempo and ticks, and exports 
   assert.ok(r.json.rev >= 1);
   const { objects: objs, rev } = await objects(ana, p2);
   assert.equal(rev, r.json.rev);
+  {
+    const { client: hc } = await join(server, ana, p2);
+    const h = await hc.request({ type: 'history', limit: 1 });
+    assert.equal(h.entries[0].kind, 'import');
+    assert.equal(h.entries[0].summary, 'ana imported song.mid: 3 tracks, 10 notes');
+    await hc.close();
+  }
   const proj = objs.find((o) => o.id === 'project');
   assert.equal(proj.tempo, 100); assert.deepEqual(proj.meter, [3, 4]);
   const tracks = r.json.tracks.map((id) => objs.find((o) => o.id === id));

@@ -5,6 +5,7 @@
  * restoring them together, summaries, and diff/restore with notes. */
 #include <config.h>
 
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -385,6 +386,48 @@ static void test_restore_with_notes(void **state)
     proto_doc_free(target);
 }
 
+static void test_ticks_and_midi_instruments(void **state)
+{
+    json_t *i;
+
+    (void)state;
+    /* 960 ticks = one beat: 0.5 s at 120 bpm, 0.6 s at 100, 1 s at 60 */
+    assert_int_equal(proto_tick_to_frame(960, 120, 48000), 24000);
+    assert_int_equal(proto_tick_to_frame(960, 100, 48000), 28800);
+    assert_int_equal(proto_tick_to_frame(960, 60, 44100), 44100);
+    assert_int_equal(proto_tick_to_frame(1, 140, 48000), 21); /* 21.43 */
+    assert_int_equal(proto_tick_to_frame((int64_t)1 << 40, 999, 48000),
+                     (int64_t)llround((double)((int64_t)1 << 40) * 60 * 48000 / (999.0 * 960)));
+    /* frames back to ticks round to the same tick at every tempo */
+    for (double tempo = 20; tempo <= 999; tempo += 13.7)
+        for (int64_t t = 0; t < 20000; t += 997)
+            assert_int_equal(proto_frame_to_tick(proto_tick_to_frame(t, tempo, 44100), tempo, 44100), t);
+    i = proto_instrument_for_midi(9, 5);
+    assert_string_equal(proto_obj_str(i, "type"), "drums");
+    json_decref(i);
+    i = proto_instrument_for_midi(0, 33);
+    if (proto_instrument_gm_available()) {
+        assert_string_equal(proto_obj_str(i, "type"), "gm");
+        assert_int_equal(json_integer_value(json_object_get(i, "program")), 33);
+    } else {
+        assert_string_equal(proto_obj_str(i, "preset"), "bass");
+    }
+    json_decref(i);
+    {
+        const struct { int program; const char *preset; } fam[] = {
+            {31, "keys"}, {32, "bass"}, {39, "bass"}, {40, "keys"},
+            {79, "keys"}, {80, "lead"}, {87, "lead"}, {88, "pad"},
+            {95, "pad"}, {96, "keys"}, {0, "keys"}, {-1, "keys"}};
+        for (size_t k = 0; k < sizeof fam / sizeof fam[0]; k++)
+            assert_string_equal(proto_synth_preset_for_program(fam[k].program),
+                                fam[k].preset);
+    }
+    i = proto_instrument_for_midi(3, -1);
+    assert_string_equal(proto_obj_str(i, "type"), "synth");
+    assert_string_equal(proto_obj_str(i, "preset"), "keys");
+    json_decref(i);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_cascades_and_undo),
         cmocka_unit_test(test_summaries),
         cmocka_unit_test(test_restore_with_notes),
+        cmocka_unit_test(test_ticks_and_midi_instruments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
