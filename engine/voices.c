@@ -376,6 +376,21 @@ static void rematch(eng_inst *st, const eng_track_spec *tr, int64_t pos)
     }
 }
 
+/* The notes that start on the block's first frame: the chased ones, then
+ * the auditions waiting. */
+static void start_first(eng_inst *st, const eng_inst_spec *spec, float *L,
+                        int64_t pos, const note_start *chase, int nchase)
+{
+    for (int i = 0; i < nchase; i++)
+        start_note(st, spec, L, &chase[i]);
+    for (int i = 0; i < st->naud; i++) {
+        note_start ns = {st->aud[i].pitch, st->aud[i].vel, 0, pos, -1,
+                         st->aud[i].frames, NULL};
+        start_note(st, spec, L, &ns);
+    }
+    st->naud = 0;
+}
+
 /* ---- the block --------------------------------------------------------------- */
 
 static void gm_block(eng_inst *st, const eng_track_spec *tr, int64_t pos,
@@ -396,14 +411,7 @@ static void gm_block(eng_inst *st, const eng_track_spec *tr, int64_t pos,
         st->gm_bank = spec->gm.bank;
         st->gm_program = spec->gm.program;
     }
-    for (int i = 0; i < nchase; i++)
-        start_note(st, spec, L, &chase[i]);
-    for (int i = 0; i < st->naud; i++) {
-        note_start ns = {st->aud[i].pitch, st->aud[i].vel, 0, pos, -1,
-                         st->aud[i].frames, NULL};
-        start_note(st, spec, L, &ns);
-    }
-    st->naud = 0;
+    start_first(st, spec, L, pos, chase, nchase);
     for (;;) {
         int e = n;
         if (timeline && st->cursor < tr->nnotes &&
@@ -491,14 +499,7 @@ void eng_inst_render(eng_inst *st, const eng_track_spec *tr, uint64_t serial,
     for (int i = 0; i < ENG_INST_TAILS; i++)
         st->tail[i].done = 0;
     memset(L, 0, (size_t)n * sizeof *L);
-    for (int i = 0; i < nchase; i++)
-        start_note(st, spec, L, &chase[i]);
-    for (int i = 0; i < st->naud; i++) {
-        note_start ns = {st->aud[i].pitch, st->aud[i].vel, 0, pos, -1,
-                         st->aud[i].frames, NULL};
-        start_note(st, spec, L, &ns);
-    }
-    st->naud = 0;
+    start_first(st, spec, L, pos, chase, nchase);
     for (; st->cursor < tr->nnotes && tr->notes[st->cursor].on < pos + n;
          st->cursor++) {
         const eng_note_spec *nt = &tr->notes[st->cursor];

@@ -154,14 +154,6 @@ static void set_timeline(struct pv_stream *s, bool on)
 
 static void apply_play(struct pv_stream *s, struct pv_cmd *c)
 {
-    if (!s->live) {
-        s->live = eng_renderer_new(srv_room_plan_slot(s->rp), NULL,
-                                   ENG_OPUS_FRAME);
-        if (!s->live) {
-            srv_err("preview: cannot create a renderer");
-            return;
-        }
-    }
     eng_renderer_free(s->fixed);
     s->fixed = NULL;
     if (c->fixed) {

@@ -131,6 +131,19 @@ static eng_plan *plan_of(json_t *a)
     return p;
 }
 
+/* A sine synth (release in s) on track t1, clip c1 = [0, clip_len), one
+ * A4 (pitch 69, vel 100) at tick 0 for len ticks. */
+static eng_plan *sine_plan(double release, int64_t clip_len, long long len)
+{
+    json_t *a = project(SR, 120);
+    char inst[1024];
+    snprintf(inst, sizeof inst, SINE_SYNTH, release);
+    inst_track(a, "t1", inst);
+    clip(a, "c1", "t1", 0, clip_len, 0);
+    note(a, "c1", 0, len, 69, 100);
+    return plan_of(a);
+}
+
 /* Renders [from, from+frames) in blocks; malloc'd interleaved stereo. */
 static float *render(eng_plan *p, int64_t from, int frames, int block)
 {
@@ -263,13 +276,7 @@ static void test_notes_in_plan(void **state)
 static void test_export_keeps_release(void **state)
 {
     (void)state;
-    json_t *a = project(SR, 120);
-    char inst[1024];
-    snprintf(inst, sizeof inst, SINE_SYNTH, 0.3);
-    inst_track(a, "t1", inst);
-    clip(a, "c1", "t1", 0, SR, 0);
-    note(a, "c1", 0, 960 * 4, 69, 100); /* two seconds, cut at one */
-    eng_plan *p = plan_of(a);
+    eng_plan *p = sine_plan(0.3, SR, 960 * 4); /* two seconds, cut at one */
     assert_int_equal(p->end, SR);
     int64_t end = eng_export_end(p, NULL);
     /* -80 dB after 0.3 s x 80/60 = 0.4 s of release */
@@ -284,13 +291,8 @@ static void test_synth_a440(void **state)
 {
     (void)state;
     /* a sine voice: zero crossings over a second */
-    json_t *a = project(SR, 120);
-    char inst[1024];
-    snprintf(inst, sizeof inst, SINE_SYNTH, 0.3);
-    inst_track(a, "t1", inst);
-    clip(a, "c1", "t1", 0, 3 * SR, 0);
-    note(a, "c1", 0, 960 * 4, 69, 100); /* two seconds */
-    eng_plan *p = plan_of(a);
+    eng_plan *p = sine_plan(0.3, 3 * SR, 960 * 4); /* two seconds */
+    json_t *a;
     float *out = render(p, 0, 2 * SR, 512);
     double f = zero_cross_hz(out, SR / 4, SR / 4 + SR);
     assert_true(fabs(f - 440.0) < 1.0);
