@@ -1,10 +1,13 @@
 // clipedit.js -- editing clips on the timeline: pointer gestures on a clip
 // (move, across tracks too; trim either edge; drag the fade handles), each
 // previewed locally and sent as one push when the pointer is released; and
-// the commands split at the playhead, duplicate, delete and rename.
+// the commands split at the playhead, duplicate, delete and rename (a note
+// clip's notes follow: split moves the later ones to the right part,
+// duplicate copies them).
 
 import { newId } from './doc.js';
 import { ask } from './ui.js';
+import { notesOf, noteFrame } from './notes.js';
 
 const MIN_LEN = 64; // frames
 
@@ -42,7 +45,7 @@ export function attachClipGestures(S, tl, rec) {
       if (mode === 'move') {
         next.start = tl.snap(tl.frameAt(ev.clientX) - grabOffset);
         const t = tl.trackAt(ev.clientY);
-        if (t && t.role !== 'bus') next.track = t.id;
+        if (t && t.role !== 'bus' && (t.role === 'instrument') === !c0.asset) next.track = t.id; // note clips stay on instrument tracks
       } else if (mode === 'trim-l') {
         let start = tl.snap(c0.start + d);
         start = Math.max(start, c0.start - c0.offset, 0);
@@ -124,6 +127,9 @@ export function splitAtPlayhead(S) {
     ops.push({ op: 'create', id, kind: 'clip', fields: {
       track: c.track, asset: c.asset, start: at, offset: c.offset + left, length: right,
       gain: c.gain, fade_in: 0, fade_out: Math.min(c.fade_out, right), mute: c.mute, name: c.name } });
+    // a note clip: the notes that start in the right part go with it (same content start, same ticks)
+    const p = S.doc.project;
+    for (const n of notesOf(S.doc, c.id)) if (noteFrame(c, n.at, p.tempo, S.doc.rate) >= at) ops.push({ op: 'set', id: n.id, fields: { clip: id } });
   }
   if (ops.length) S.session.push(ops);
   return created;
@@ -140,6 +146,10 @@ export function duplicateSelected(S) {
     ids.push(nid);
     const { id: _i, kind: _k, ...fields } = c;
     ops.push({ op: 'create', id: nid, kind: 'clip', fields: { ...fields, start: c.start + c.length } });
+    for (const n of notesOf(S.doc, c.id)) { // a note clip's copy has copies of its notes
+      const { id: _n, kind: _nk, ...nf } = n;
+      ops.push({ op: 'create', id: newId('n_'), kind: 'note', fields: { ...nf, clip: nid } });
+    }
   }
   if (ops.length) { S.session.push(ops); S.select(ids); }
 }

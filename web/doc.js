@@ -2,17 +2,22 @@
 // ({id, kind, ...fields}), the wire ops (create / set / delete with the
 // server's cascades) applied to it, and the queries the views need
 // (tracks in order, clips of a track, effects and sends of a strip).
+// A track's `instrument` merges by instruments.js's rule; a clip takes its
+// notes with it.
 // Applying is tolerant: an op that does not fit is skipped, because the
 // server is the authority and its deltas always come after.
 
+import { mergeInstrument } from './instruments.js';
+
 /** Default fields of a created object, as protocol/fields.c fills them. */
 export const DEFAULTS = {
-  track: { name: 'Track', order: 'V', color: '#808080', gain: 0, pan: 0, mute: false, solo: false, output: 'master', role: 'audio' },
-  clip: { offset: 0, gain: 0, fade_in: 0, fade_out: 0, mute: false, name: '' },
+  track: { name: 'Track', order: 'V', color: '#808080', gain: 0, pan: 0, mute: false, solo: false, output: 'master', role: 'audio', instrument: null },
+  clip: { asset: null, offset: 0, gain: 0, fade_in: 0, fade_out: 0, mute: false, name: '' },
   effect: { order: 'V', bypass: false, params: {} },
   send: { level: 0, pre: false },
   marker: { name: '' },
   automation: { points: [] },
+  note: { vel: 100 },
 };
 
 const byOrder = (a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -70,7 +75,9 @@ export class Doc {
       if (!op || typeof op.id !== 'string') continue;
       if (op.op === 'create') {
         const base = DEFAULTS[op.kind] || {};
-        this.objects.set(op.id, { ...structuredClone(base), ...structuredClone(op.fields || {}), id: op.id, kind: op.kind });
+        const o = { ...structuredClone(base), ...structuredClone(op.fields || {}), id: op.id, kind: op.kind };
+        if (o.kind === 'track' && o.role === 'instrument') o.instrument = mergeInstrument(null, o.instrument || { type: 'synth' });
+        this.objects.set(op.id, o);
         touched.add(op.id);
       } else if (op.op === 'set') {
         const o = this.objects.get(op.id);
@@ -78,9 +85,15 @@ export class Doc {
         for (const [k, v] of Object.entries(op.fields || {})) {
           if (k === 'params' && v && typeof v === 'object' && o.params && typeof o.params === 'object') {
             o.params = { ...o.params, ...structuredClone(v) };
+          } else if (k === 'instrument' && v && typeof v === 'object') {
+            o.instrument = mergeInstrument(o.instrument, structuredClone(v));
           } else {
             o[k] = structuredClone(v);
           }
+        }
+        if (o.kind === 'track' && op.fields && op.fields.role !== undefined) { // instrument follows the role
+          if (o.role !== 'instrument') o.instrument = null;
+          else if (!o.instrument) o.instrument = mergeInstrument(null, { type: 'synth' });
         }
         touched.add(op.id);
       } else if (op.op === 'delete') {
@@ -101,6 +114,8 @@ export class Doc {
         if ((x.track === id && x.kind !== 'track') || (x.kind === 'send' && x.target === id)) this.remove(x.id, touched);
         else if (x.kind === 'track' && x.output === id) { x.output = 'master'; touched.add(x.id); }
       }
+    } else if (o.kind === 'clip') {
+      for (const x of [...this.objects.values()]) if (x.kind === 'note' && x.clip === id) this.remove(x.id, touched);
     } else if (o.kind === 'effect') {
       for (const x of [...this.objects.values()]) {
         if (x.kind === 'automation' && typeof x.param === 'string' && x.param.startsWith(id + '.')) this.remove(x.id, touched);

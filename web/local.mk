@@ -32,7 +32,14 @@ dist_web_DATA = \
 	web/guest.css \
 	web/guest.js \
 	web/share.js \
-	web/meters.js
+	web/meters.js \
+	web/notes.css \
+	web/notes.js \
+	web/instruments.js \
+	web/instrument.js \
+	web/pianoroll.js \
+	web/stepseq.js \
+	web/midiin.js
 # The WebAssembly Opus decoder (fallback when WebCodecs is missing) and its
 # licences, copied from node_modules by web/vendor/update.sh.
 webvendordir = $(webdir)/vendor

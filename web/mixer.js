@@ -106,7 +106,8 @@ function makeStrip(S, id) {
   const f = fader(S, 'Volume', () => get()?.gain, (db) => [{ op: 'set', id, fields: { gain: db } }]);
   const mute = h('button.toggle.mute', { 'aria-label': 'Mute', onclick: () => S.session.push([{ op: 'set', id, fields: { mute: !get().mute } }]) }, 'M');
   const solo = h('button.toggle.solo', { 'aria-label': 'Solo', onclick: () => S.session.push([{ op: 'set', id, fields: { solo: !get().solo } }]) }, 'S');
-  const el = h('section.strip', { dataset: { track: id } }, name, output,
+  const inst = h('button.instbtn.hidden', { 'aria-label': 'Edit the instrument', onclick: () => S.openInstrument && S.openInstrument(id) }, 'Instrument');
+  const el = h('section.strip', { dataset: { track: id } }, name, inst, output,
     h('div.sect', {}, h('div.lbl', {}, 'Sends'), sends, addSend),
     h('div.sect', {}, h('div.lbl', {}, 'Effects'), fxList, addFx),
     h('div.panrow', {}, h('span.lbl', {}, 'L'), pan, h('span.lbl', {}, 'R')),
@@ -119,6 +120,7 @@ function makeStrip(S, id) {
     const ro = !S.canEdit;
     el.setAttribute('aria-label', `Mixer strip ${t.name}`);
     el.classList.toggle('bus', t.role === 'bus');
+    inst.classList.toggle('hidden', t.role !== 'instrument');
     name.textContent = t.name || '(unnamed)';
     name.style.borderColor = t.color;
     const buses = S.doc.buses().filter((b) => b.id !== id);

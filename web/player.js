@@ -39,6 +39,7 @@ export class Player extends EventTarget {
     this.loop = null;
     this.lastPacketPos = null;
     this.base = 0;               // position while not playing
+    this.auditionStream = null;  // the server's audition-only stream heard while stopped
     this.report = null;          // last worklet report
     this.levels = [];            // queued level frames {pos, master, tracks}
     this.stats = { packets: 0, decoded: 0, frames: 0, rms: 0, peak: 0, underruns: 0, decoder: null, levelFrames: 0 };
@@ -97,6 +98,7 @@ export class Player extends EventTarget {
     await this.ready();
     if (this.ctx.state !== 'running') await this.ctx.resume();
     if (this.following) await this.follow(null);
+    this.auditionStream = null;
     this.expect = { pos: from, mode: 'flush' };
     this.node.port.postMessage({ type: 'stop' });
     this.report = null;
@@ -128,6 +130,19 @@ export class Player extends EventTarget {
     this.report = null;
     this.emit('state');
     return this.session.request({ type: 'pause' });
+  }
+
+  /**
+   * `auditioning` reply while stopped: hears that stream (auditions only,
+   * the timeline silent) without moving the playhead, until its `stopped`.
+   */
+  async audition(reply) {
+    if (this.playing || this.following || !reply || reply.type !== 'auditioning') return;
+    if (this.auditionStream !== reply.stream) this.expect = { pos: null, mode: 'flush' };
+    this.auditionStream = reply.stream;
+    this.stream = reply.stream;
+    await this.ready();
+    if (this.ctx.state !== 'running') await this.ctx.resume();
   }
 
   /** Moves the transport; while playing the server's stream jumps there. */
@@ -214,6 +229,13 @@ export class Player extends EventTarget {
   // Messages the session did not consume: follow-mode transport of the leader, stops.
   onMessage(m) {
     if (m.id !== undefined) return; // our own replies are handled where requested
+    if (m.type === 'stopped' && this.auditionStream !== null && !this.playing && !this.following) {
+      this.auditionStream = null; // the audition stream ended: the playhead stays
+      this.expect = null;
+      if (this.node) this.node.port.postMessage({ type: 'stop' });
+      this.report = null;
+      return;
+    }
     if (m.type === 'stopped') {
       if (m.reason === 'leader_left') { this.following = null; this.stream = null; }
       this.base = m.position ?? this.position();
@@ -243,7 +265,7 @@ export class Player extends EventTarget {
     const tag = dv.getUint8(0);
     const stream = dv.getUint32(1, true);
     if (this.stream !== null && stream !== this.stream) return;
-    if (!this.playing && !this.following) return;
+    if (!this.playing && !this.following && (this.auditionStream === null || stream !== this.auditionStream)) return;
     if (tag === 0x01 && buf.byteLength > 17) {
       const pos = Number(dv.getBigUint64(9, true));
       this.stats.packets++;

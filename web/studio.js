@@ -23,6 +23,7 @@ import { createComments } from './comments.js';
 import { createHistory } from './history.js';
 import { openExport } from './exportdlg.js';
 import { createNotifications, focusUrl } from './notifications.js';
+import { installNotes } from './instrument.js';
 
 /** Opens the studio for projectId in root; returns {close}. */
 export function openStudio(root, projectId, user, { go, logout }) {
@@ -68,6 +69,8 @@ export function openStudio(root, projectId, user, { go, logout }) {
   const redoBtn = h('button', { 'aria-label': 'Redo', title: 'Redo (Shift+Ctrl/⌘+Z)', onclick: () => redo() }, '↷');
   const addTrackBtn = h('button', { 'aria-label': 'Add track', title: 'Add track (T)', onclick: () => addTrack('audio') }, '+ Track');
   const addBusBtn = h('button', { 'aria-label': 'Add bus', title: 'Add bus (B)', onclick: () => addTrack('bus') }, '+ Bus');
+  installNotes(S); // piano roll, step sequencer, instrument panel (instrument.js)
+  const addInstBtn = h('button', { 'aria-label': 'Add instrument track', title: 'Add instrument track (I)', onclick: () => S.addInstrumentTrack() }, '+ Instrument');
   const mixBtn = h('button.toggle', { 'aria-label': 'Show the mixer', title: 'Mixer (X)', 'aria-pressed': 'true', onclick: () => toggleMixer() }, 'Mixer');
   const shareBtn = h('button', { 'aria-label': 'Members and invites', onclick: () => membersDialog(projectId, S.doc.project.name, session.user || user) }, 'Share');
   const linksBtn = h('button', { 'aria-label': 'Share links', title: 'Share a link with people who have no account', onclick: () => shareLinksDialog(projectId, S.doc.project.name, [...hist.versions.values()]) }, '🔗');
@@ -129,7 +132,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
       h('button', { 'aria-label': 'Zoom out', title: 'Zoom out (−)', onclick: () => tl.zoomBy(1 / 1.5) }, '−'),
       h('button', { 'aria-label': 'Zoom in', title: 'Zoom in (+)', onclick: () => tl.zoomBy(1.5) }, '+')),
     h('div.group', {}, undoBtn, redoBtn),
-    h('div.group.edit', {}, addTrackBtn, addBusBtn, uploads.pickerButton()),
+    h('div.group.edit', {}, addTrackBtn, addBusBtn, addInstBtn, uploads.pickerButton()),
     h('span.grow'),
     notes.el, presence.avatars, status,
     h('div.group', {}, mixBtn, shareBtn,
@@ -291,7 +294,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
       Delete: () => deleteSelected(S), Backspace: () => deleteSelected(S),
       F2: () => { const c = selectedClip(); if (c) renameClip(S, c.id); },
       t: () => addTrack('audio'), T: () => addTrack('audio'), b: () => addTrack('bus'), B: () => addTrack('bus'),
-      k: addMarker, K: addMarker, g: toggleSnap, G: toggleSnap,
+      k: addMarker, K: addMarker, g: toggleSnap, G: toggleSnap, i: () => S.addInstrumentTrack(), I: () => S.addInstrumentTrack(),
       '+': () => tl.zoomBy(1.5), '=': () => tl.zoomBy(1.5), '-': () => tl.zoomBy(1 / 1.5), _: () => tl.zoomBy(1 / 1.5),
       x: toggleMixer, X: toggleMixer, '?': () => showHelp(),
       Escape: () => { if (transport.player.following) transport.follow(null); else if (S.range) transport.setRange(null); else S.select([]); },
@@ -312,6 +315,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     close() {
       transport.close();
       notes.close();
+      if (S.noteEditor) S.noteEditor.close();
       document.removeEventListener('keydown', onKey);
       session.close();
       if (window.mixroom && window.mixroom.session === session) delete window.mixroom;

@@ -10,6 +10,8 @@ import { orderBetween } from './order.js';
 import { newId } from './doc.js';
 import { peaksFor, drawClip } from './waveform.js';
 import { attachClipGestures } from './clipedit.js';
+import { drawMiniRoll } from './pianoroll.js';
+import { notesByClip } from './notes.js';
 
 export const TRACK_H = 80;
 export const HEAD_W = 224;
@@ -44,6 +46,7 @@ export function createTimeline(S) {
   const content = h('div.content', {}, rulerRow, markersLayer, rowsBox, dropRow, overlay);
   const scroller = h('div.scroller', { tabindex: '0', 'aria-label': 'Timeline' }, content);
   let raf = 0;
+  let noteMap = null; // notes by clip, for the frame being drawn
 
   const frameToX = (f) => f / S.zoom;
   const contentWidth = () => {
@@ -97,17 +100,24 @@ export function createTimeline(S) {
       onchange: () => S.session.push([{ op: 'set', id: row.id, fields: { output: output.value } }]) });
     const del = h('button.icon.tdel', { 'aria-label': 'Delete track', title: 'Delete track (undo with Ctrl+Z)',
       onclick: () => S.session.push([{ op: 'delete', id: row.id }]) }, '✕');
+    const inst = h('button.icon.tinst.hidden', { 'aria-label': 'Edit the instrument', title: 'Instrument',
+      onclick: () => S.openInstrument && S.openInstrument(row.id) }, '♪');
     const grip = h('div.grip', { 'aria-label': 'Drag to reorder the track', title: 'Drag to reorder', role: 'button', tabindex: '-1' }, '⠿');
     const swatch = h('div.swatch');
     const kind = h('span.kind');
     const head = h('div.head', {},
       swatch,
-      h('div.hrow', {}, grip, color, name, kind, del),
+      h('div.hrow', {}, grip, color, name, kind, inst, del),
       h('div.hrow', {}, mute, solo, h('span.lbl', {}, 'vol'), gain, h('span.lbl', {}, 'pan'), pan),
       h('div.hrow', {}, h('span.lbl', {}, 'out'), output));
     const lane = h('div.lane', { dataset: { track: t.id } });
     const el = h('div.trackrow', { dataset: { track: t.id } }, head, lane);
-    const row = { id: t.id, el, head, lane, name, color, mute, solo, gain, pan, output, del, grip, swatch, kind };
+    const row = { id: t.id, el, head, lane, name, color, mute, solo, gain, pan, output, del, grip, swatch, kind, inst };
+    lane.addEventListener('dblclick', (e) => { // an empty note clip on an instrument track
+      if (e.target !== lane || !S.newNoteClip || S.doc.get(row.id)?.role !== 'instrument') return;
+      const id = S.newNoteClip(row.id, frameAt(e.clientX));
+      if (id) S.select([id]);
+    });
     grip.addEventListener('pointerdown', (e) => startReorder(e, row));
     lane.addEventListener('pointerdown', (e) => {
       if (e.target !== lane || e.button !== 0) return;
@@ -128,7 +138,8 @@ export function createTimeline(S) {
     setVal(row.gain, t.gain === null ? -60 : t.gain);
     row.gain.title = fmtDb(t.gain);
     setVal(row.pan, t.pan);
-    row.kind.textContent = t.role === 'bus' ? 'BUS' : '';
+    row.kind.textContent = t.role === 'bus' ? 'BUS' : t.role === 'instrument' ? ((t.instrument && t.instrument.type) || '').toUpperCase() : '';
+    row.inst.classList.toggle('hidden', t.role !== 'instrument');
     row.el.classList.toggle('bus', t.role === 'bus');
     const opts = [['master', 'Master'], ...doc.buses().filter((b) => b.id !== t.id).map((b) => [b.id, b.name || b.id])];
     const key = opts.map((o) => o.join('=')).join('|');
@@ -193,6 +204,8 @@ export function createTimeline(S) {
       h('div.fade.fade-in', { dataset: { edge: 'fade-in' }, title: 'Fade in' }),
       h('div.fade.fade-out', { dataset: { edge: 'fade-out' }, title: 'Fade out' }));
     const rec = { id: c.id, el, canvas, label };
+    // a note clip opens its editor (before clipedit's rename)
+    el.addEventListener('dblclick', (e) => { if (S.openNotes && S.openNotes(c.id)) e.stopImmediatePropagation(); });
     attachClipGestures(S, api, rec);
     return rec;
   }
@@ -202,6 +215,7 @@ export function createTimeline(S) {
     rec.el.style.width = `${Math.max(2, frameToX(c.length))}px`;
     rec.el.style.setProperty('--track-color', t ? t.color : '#888');
     rec.label.textContent = c.name || (S.session.assets.get(c.asset) || {}).name || 'clip';
+    rec.el.classList.toggle('notes', !!t && t.role === 'instrument');
     rec.el.setAttribute('aria-label', `Clip ${rec.label.textContent} at ${fmtTime(c.start, S.doc.rate)}`);
     rec.el.classList.toggle('selected', S.selection.has(c.id));
     rec.el.classList.toggle('muted', !!c.mute);
@@ -222,6 +236,12 @@ export function createTimeline(S) {
     rec.canvas.style.display = '';
     rec.canvas.style.left = `${frameToX(cl - c.start)}px`;
     rec.canvas.style.width = `${Math.max(1, frameToX(cr - cl))}px`;
+    if (t && t.role === 'instrument') {
+      const p = S.doc.project;
+      if (!noteMap) noteMap = notesByClip(S.doc); // once per frame for every note clip
+      drawMiniRoll(rec.canvas, c, noteMap.get(c.id) || [], cl, S.zoom, t.color, p.tempo, S.doc.rate);
+      return;
+    }
     const a = S.session.assets.get(c.asset);
     const peaks = peaksFor(c.asset, !a || a.state === 'ready', () => schedule());
     drawClip(rec.canvas, c, peaks, cl, S.zoom, t ? t.color : '#888');
@@ -375,6 +395,7 @@ export function createTimeline(S) {
     if (raf) return;
     raf = requestAnimationFrame(() => {
       raf = 0;
+      noteMap = null;
       drawRuler();
       for (const rec of clips.values()) drawWave(rec);
       placePlayhead();

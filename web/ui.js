@@ -103,6 +103,11 @@ export const SHORTCUTS = [
   ['X', 'Show / hide the mixer'],
   ['Esc', 'Stop following / clear the range, the selection / close a dialog'],
   ['?', 'This help'],
+  ['I', 'Add an instrument track'],
+  ['Double-click a note clip', 'Open the piano roll (the step sequencer on drum tracks)'],
+  ['Piano roll: drag / Shift + drag', 'Draw, move or resize notes / select with a rectangle'],
+  ['Piano roll: ← → ↑ ↓ (Shift)', 'Move the selected notes a grid step, a semitone (an octave) / resize'],
+  ['Piano roll: N, Del, Ctrl/⌘ + A', 'Add a note after the selection, delete the selected notes, select all'],
 ];
 
 /** The help overlay listing the keyboard shortcuts. */

@@ -10,11 +10,13 @@
  *     strings (s null = a NULL pointer);
  *   effects: the effect parameter table of protocol/effects.c (types,
  *     params with min/max/default/unit, each type's full defaults, eq band
- *     types/params/limit/default band, delay sync values).
+ *     types/params/limit/default band, delay sync values);
+ *   instruments: each instrument type's params (name, kind, min, max,
+ *     choices) and defaults, and the synth's defaults per preset.
  *
  * Not a test by itself: tests/unit/web_vectors.test.mjs (run by
- * tests/unit/web_vectors.sh in `make check`) compares web/order.js and
- * web/effects.js against this output. Exits 1 on any internal failure. */
+ * tests/unit/web_vectors.sh in `make check`) compares web/order.js,
+ * web/effects.js and web/instruments.js against this output. Exits 1 on any internal failure. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include <string.h>
 
 #include "protocol/fields.h"
+#include "protocol/instruments.h"
 #include "protocol/order.h"
 
 #define ORDER_MAX 64 /* the limit order.h documents */
@@ -249,6 +252,31 @@ static json_t *effect_vectors(void)
                      "sync_values", string_list(proto_delay_sync_values()));
 }
 
+/* The instrument tables of protocol/instruments.c: per type its params
+ * (name, kind, range, choices) and its defaults (the synth's per preset),
+ * checked against web/instruments.js. */
+static json_t *instrument_vectors(void)
+{
+    json_t *types = json_object(), *presets = json_object();
+    const char *const *t, *const *pr;
+
+    for (t = proto_instrument_types(); *t; t++) {
+        json_t *params = json_array();
+        for (const proto_instrument_param *p = proto_instrument_params(*t);
+             p->name; p++)
+            json_array_append_new(params,
+                json_pack("{s:s, s:s#, s:f, s:f, s:o}", "name", p->name,
+                          "kind", &p->kind, (size_t)1, "min", p->min, "max",
+                          p->max, "choices",
+                          p->choices ? string_list(p->choices) : json_null()));
+        json_object_set_new(types, *t, json_pack("{s:o, s:o}", "params", params,
+                            "defaults", proto_instrument_defaults(*t, NULL)));
+    }
+    for (pr = proto_synth_presets(); *pr; pr++)
+        json_object_set_new(presets, *pr, proto_instrument_defaults("synth", *pr));
+    return json_pack("{s:o, s:o}", "types", types, "presets", presets);
+}
+
 int main(void)
 {
     json_t *out;
@@ -256,9 +284,9 @@ int main(void)
     between_out = json_array();
     valid_out = json_array();
     order_vectors();
-    out = json_pack("{s:{s:i, s:o, s:o}, s:o}", "order", "max", ORDER_MAX,
+    out = json_pack("{s:{s:i, s:o, s:o}, s:o, s:o}", "order", "max", ORDER_MAX,
                     "between", between_out, "valid", valid_out, "effects",
-                    effect_vectors());
+                    effect_vectors(), "instruments", instrument_vectors());
     if (!out || json_dumpf(out, stdout, JSON_REAL_PRECISION(17)) != 0 ||
         puts("") == EOF || fflush(stdout) != 0)
         return 1;

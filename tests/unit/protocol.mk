@@ -25,3 +25,6 @@ tests_unit_proto_vectors_SOURCES = tests/unit/proto_vectors.c
 tests_unit_proto_vectors_LDADD = libprotocol.la $(JANSSON_LIBS) -lm
 TESTS += tests/unit/web_vectors.sh
 EXTRA_DIST += tests/unit/web_vectors.sh tests/unit/web_vectors.test.mjs
+# The browser client's note logic (web/notes.js, web/instruments.js) in Node.
+TESTS += tests/unit/web_notes.sh
+EXTRA_DIST += tests/unit/web_notes.sh tests/unit/web_notes.test.mjs

@@ -117,3 +117,33 @@ test('effects: eq bands and delay sync equal the C tables', () => {
   }
   noProblems(problems, 'differences in the eq band / delay sync tables');
 });
+
+// web/instruments.js against protocol/instruments.c: the same types, params
+// (kind, range, choices) in order, and the same defaults per type and preset.
+test('instruments: web/instruments.js has the tables of protocol/instruments.c', async () => {
+  const ins = await import('../../web/instruments.js');
+  const problems = [];
+  assert.deepEqual(Object.keys(ins.PARAMS), Object.keys(C.instruments.types), 'the same types in order');
+  for (const [type, ct] of Object.entries(C.instruments.types)) {
+    const js = ins.PARAMS[type] || [];
+    if (js.length !== ct.params.length) problems.push(`${type}: JS has ${js.length} params, C ${ct.params.length}`);
+    ct.params.forEach((p, i) => {
+      const row = js[i] || [];
+      if (row[0] !== p.name) { problems.push(`${type}[${i}]: JS ${row[0]}, C ${p.name}`); return; }
+      if (p.kind === 'c') {
+        if (show(row[2]) !== show(p.choices)) problems.push(`${type}.${p.name}: choices ${show(row[2])}, C ${show(p.choices)}`);
+      } else {
+        if (row[2] !== p.min || row[3] !== p.max) problems.push(`${type}.${p.name}: range ${row[2]}..${row[3]}, C ${p.min}..${p.max}`);
+        if ((p.kind === 'i') !== (row[6] === 1)) problems.push(`${type}.${p.name}: integer step ${row[6]}, C kind ${p.kind}`);
+      }
+    });
+    const got = ins.defaults(type);
+    if (show(got) !== show(ct.defaults)) problems.push(`${type} defaults: JS ${show(got)}, C ${show(ct.defaults)}`);
+  }
+  assert.deepEqual(ins.PRESETS, Object.keys(C.instruments.presets), 'the same presets in order');
+  for (const [p, want] of Object.entries(C.instruments.presets)) {
+    const got = ins.defaults('synth', p);
+    if (show(got) !== show(want)) problems.push(`preset ${p}: JS ${show(got)}, C ${show(want)}`);
+  }
+  noProblems(problems, 'instrument table differences');
+});
