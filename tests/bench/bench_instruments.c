@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "engine/asset.h"
+#include "tests/bench/bench_util.h"
 #include "engine/instrument.h"
 #include "engine/plan.h"
 #include "engine/render.h"
@@ -44,26 +45,6 @@ static double cpu_now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void add(json_t *arr, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void add(json_t *arr, const char *fmt, ...)
-{
-    char buf[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    for (char *p = buf; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_t *o = json_loads(buf, 0, NULL);
-    if (!o) {
-        fprintf(stderr, "bad json %s\n", buf);
-        exit(1);
-    }
-    json_array_append_new(arr, o);
-}
-
 enum { AUDIO = 1, SYNTH = 2, DRUMS = 4, GM = 8 };
 
 static json_t *project(int what, int seconds)
@@ -71,48 +52,48 @@ static json_t *project(int what, int seconds)
     json_t *a = json_array();
     int64_t len = (int64_t)seconds * SR;
     long long ticks = (long long)seconds * 2 * ENG_PPQ; /* 120 bpm */
-    add(a, "{'id':'p','kind':'project','sample_rate':%d,'tempo':120}", SR);
+    bench_add(a, "{'id':'p','kind':'project','sample_rate':%d,'tempo':120}", SR);
     for (int t = 0; t < NTRACKS; t++) {
         if (what & AUDIO) {
-            add(a, "{'id':'a%02d','kind':'track','order':'a%02d','pan':%g}", t,
+            bench_add(a, "{'id':'a%02d','kind':'track','order':'a%02d','pan':%g}", t,
                 t, (t % 5 - 2) * 0.3);
-            add(a, "{'id':'ca%02d','kind':'clip','track':'a%02d','asset':'a%d',"
+            bench_add(a, "{'id':'ca%02d','kind':'clip','track':'a%02d','asset':'a%d',"
                    "'start':0,'offset':0,'length':%lld}", t, t, t,
                 (long long)len);
         }
         if (what & SYNTH) {
-            add(a, "{'id':'s%02d','kind':'track','order':'s%02d',"
+            bench_add(a, "{'id':'s%02d','kind':'track','order':'s%02d',"
                    "'role':'instrument','instrument':{'type':'synth',"
                    "'preset':'%s'}}", t, t,
                 (const char *[]){"keys", "bass", "lead", "pad"}[t % 4]);
-            add(a, "{'id':'cs%02d','kind':'clip','track':'s%02d','start':0,"
+            bench_add(a, "{'id':'cs%02d','kind':'clip','track':'s%02d','start':0,"
                    "'length':%lld}", t, t, (long long)len);
             for (int v = 0; v < ENG_INST_VOICES; v++) /* 64 held notes */
-                add(a, "{'id':'ns%02d_%02d','kind':'note','clip':'cs%02d',"
+                bench_add(a, "{'id':'ns%02d_%02d','kind':'note','clip':'cs%02d',"
                        "'at':%d,'len':%lld,'pitch':%d,'vel':90}", t, v, t,
                     v * 7, ticks, 30 + v);
         }
         if (what & DRUMS) {
-            add(a, "{'id':'d%02d','kind':'track','order':'d%02d',"
+            bench_add(a, "{'id':'d%02d','kind':'track','order':'d%02d',"
                    "'role':'instrument','instrument':{'type':'drums',"
                    "'decay':4}}", t, t);
-            add(a, "{'id':'cd%02d','kind':'clip','track':'d%02d','start':0,"
+            bench_add(a, "{'id':'cd%02d','kind':'clip','track':'d%02d','start':0,"
                    "'length':%lld}", t, t, (long long)len);
             /* a hit every 30 ticks (15.6 ms): with decay x4 the pool stays
              * full and steals */
             for (long long k = 0; k * 30 < ticks; k++)
-                add(a, "{'id':'nd%02d_%lld','kind':'note','clip':'cd%02d',"
+                bench_add(a, "{'id':'nd%02d_%lld','kind':'note','clip':'cd%02d',"
                        "'at':%lld,'len':10,'pitch':%d,'vel':100}", t, k, t,
                     k * 30, (int[]){36, 38, 41, 45, 48, 49, 39, 37}[k % 8]);
         }
         if (what & GM) {
-            add(a, "{'id':'g%02d','kind':'track','order':'g%02d',"
+            bench_add(a, "{'id':'g%02d','kind':'track','order':'g%02d',"
                    "'role':'instrument','instrument':{'type':'gm',"
                    "'program':%d}}", t, t, (t * 8) % 128);
-            add(a, "{'id':'cg%02d','kind':'clip','track':'g%02d','start':0,"
+            bench_add(a, "{'id':'cg%02d','kind':'clip','track':'g%02d','start':0,"
                    "'length':%lld}", t, t, (long long)len);
             for (int v = 0; v < ENG_INST_VOICES; v++)
-                add(a, "{'id':'ng%02d_%02d','kind':'note','clip':'cg%02d',"
+                bench_add(a, "{'id':'ng%02d_%02d','kind':'note','clip':'cg%02d',"
                        "'at':%d,'len':%lld,'pitch':%d,'vel':90}", t, v, t,
                     v * 7, ticks, 30 + v);
         }

@@ -17,6 +17,7 @@
 #include <sndfile.h>
 
 #include "engine/asset.h"
+#include "tests/bench/bench_util.h"
 #include "engine/plan.h"
 #include "engine/render.h"
 
@@ -42,24 +43,6 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void add(json_t *arr, const char *fmt, ...)
-{
-    char buf[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    for (char *p = buf; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_t *o = json_loads(buf, 0, NULL);
-    if (!o) {
-        fprintf(stderr, "bad json %s\n", buf);
-        exit(1);
-    }
-    json_array_append_new(arr, o);
-}
-
 int main(int argc, char **argv)
 {
     int seconds = argc > 1 ? atoi(argv[1]) : 180;
@@ -83,27 +66,27 @@ int main(int argc, char **argv)
     free(src);
 
     json_t *doc = json_array();
-    add(doc, "{'id':'project','kind':'project','sample_rate':%d,'tempo':120,"
+    bench_add(doc, "{'id':'project','kind':'project','sample_rate':%d,'tempo':120,"
              "'master_gain':-6}", SR);
     for (int b = 0; b < NBUSES; b++) {
-        add(doc, "{'id':'b%d','kind':'track','order':'z%d','role':'bus','gain':-3}", b, b);
-        add(doc, "{'id':'rv%d','kind':'effect','track':'b%d','type':'reverb',"
+        bench_add(doc, "{'id':'b%d','kind':'track','order':'z%d','role':'bus','gain':-3}", b, b);
+        bench_add(doc, "{'id':'rv%d','kind':'effect','track':'b%d','type':'reverb',"
                  "'order':'a','params':{'size':0.6,'mix':0.3}}", b, b);
-        add(doc, "{'id':'dl%d','kind':'effect','track':'b%d','type':'delay',"
+        bench_add(doc, "{'id':'dl%d','kind':'effect','track':'b%d','type':'delay',"
                  "'order':'b','params':{'sync':'1/8d','feedback':0.4}}", b, b);
     }
     for (int t = 0; t < NTRACKS; t++) {
-        add(doc, "{'id':'t%d','kind':'track','order':'a%02d','gain':-4,"
+        bench_add(doc, "{'id':'t%d','kind':'track','order':'a%02d','gain':-4,"
                  "'pan':%g,'output':'b%d'}", t, t, -0.8 + 0.1 * t, t % NBUSES);
-        add(doc, "{'id':'eq%d','kind':'effect','track':'t%d','type':'eq',"
+        bench_add(doc, "{'id':'eq%d','kind':'effect','track':'t%d','type':'eq',"
                  "'order':'a','params':{'bands':[{'type':'highpass','freq':40,'q':0.7},"
                  "{'type':'peak','freq':%d,'gain':3,'q':1.2},"
                  "{'type':'highshelf','freq':8000,'gain':-2,'q':0.7}]}}",
             t, t, 200 + 100 * t);
-        add(doc, "{'id':'cp%d','kind':'effect','track':'t%d','type':'compressor',"
+        bench_add(doc, "{'id':'cp%d','kind':'effect','track':'t%d','type':'compressor',"
                  "'order':'b','params':{'threshold':-20,'ratio':3}}", t, t);
         for (int64_t s = 0, k = 0; s < frames; s += loop, k++)
-            add(doc, "{'id':'c%d_%d','kind':'clip','track':'t%d','asset':'a%d',"
+            bench_add(doc, "{'id':'c%d_%d','kind':'clip','track':'t%d','asset':'a%d',"
                      "'start':%lld,'offset':0,'length':%lld}", t, (int)k, t, t,
                 (long long)s, (long long)(frames - s < loop ? frames - s : loop));
     }

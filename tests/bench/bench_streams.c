@@ -21,6 +21,7 @@
 #include "engine/opus_stream.h"
 #include "engine/plan.h"
 #include "engine/render.h"
+#include "tests/bench/bench_util.h"
 
 #define SR 48000
 #define NTRACKS 16
@@ -44,24 +45,6 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void add(json_t *arr, const char *fmt, ...)
-{
-    char buf[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    for (char *p = buf; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_t *o = json_loads(buf, 0, NULL);
-    if (!o) {
-        fprintf(stderr, "bad json %s\n", buf);
-        exit(1);
-    }
-    json_array_append_new(arr, o);
-}
-
 static eng_plan *make_plan(void)
 {
     int64_t loop = (int64_t)LOOP_SECONDS * SR, frames = 600LL * SR;
@@ -82,25 +65,25 @@ static eng_plan *make_plan(void)
     }
     free(src);
     json_t *doc = json_array();
-    add(doc, "{'id':'project','kind':'project','sample_rate':%d}", SR);
+    bench_add(doc, "{'id':'project','kind':'project','sample_rate':%d}", SR);
     for (int b = 0; b < NBUSES; b++) {
-        add(doc, "{'id':'b%d','kind':'track','order':'z%d','role':'bus'}", b, b);
-        add(doc, "{'id':'rv%d','kind':'effect','track':'b%d','type':'reverb',"
+        bench_add(doc, "{'id':'b%d','kind':'track','order':'z%d','role':'bus'}", b, b);
+        bench_add(doc, "{'id':'rv%d','kind':'effect','track':'b%d','type':'reverb',"
                  "'order':'a','params':{'size':0.6,'mix':0.3}}", b, b);
-        add(doc, "{'id':'dl%d','kind':'effect','track':'b%d','type':'delay',"
+        bench_add(doc, "{'id':'dl%d','kind':'effect','track':'b%d','type':'delay',"
                  "'order':'b','params':{'feedback':0.4}}", b, b);
     }
     for (int t = 0; t < NTRACKS; t++) {
-        add(doc, "{'id':'t%d','kind':'track','order':'a%02d','gain':-6,"
+        bench_add(doc, "{'id':'t%d','kind':'track','order':'a%02d','gain':-6,"
                  "'output':'b%d'}", t, t, t % NBUSES);
-        add(doc, "{'id':'eq%d','kind':'effect','track':'t%d','type':'eq',"
+        bench_add(doc, "{'id':'eq%d','kind':'effect','track':'t%d','type':'eq',"
                  "'order':'a','params':{'bands':[{'type':'highpass','freq':40,'q':0.7},"
                  "{'type':'peak','freq':%d,'gain':3,'q':1.2}]}}", t, t,
             200 + 100 * t);
-        add(doc, "{'id':'cp%d','kind':'effect','track':'t%d','type':'compressor',"
+        bench_add(doc, "{'id':'cp%d','kind':'effect','track':'t%d','type':'compressor',"
                  "'order':'b','params':{'threshold':-20,'ratio':3}}", t, t);
         for (int64_t s = 0, k = 0; s < frames; s += loop, k++)
-            add(doc, "{'id':'c%d_%d','kind':'clip','track':'t%d','asset':'a%d',"
+            bench_add(doc, "{'id':'c%d_%d','kind':'clip','track':'t%d','asset':'a%d',"
                      "'start':%lld,'length':%lld}", t, (int)k, t, t,
                 (long long)s, (long long)loop);
     }

@@ -5,12 +5,12 @@ EXTRA_PROGRAMS += tests/bench/bench_proto_apply tests/bench/bench_render \
 	tests/bench/bench_streams
 tests_bench_bench_sqlite_single_SOURCES = tests/bench/bench_sqlite_single.c
 tests_bench_bench_sqlite_single_LDADD = $(SQLITE_LIBS)
-tests_bench_bench_streams_SOURCES = tests/bench/bench_streams.c
+tests_bench_bench_streams_SOURCES = tests/bench/bench_streams.c tests/bench/bench_util.h
 tests_bench_bench_streams_LDADD = $(MX_ALL_LIBS)
 EXTRA_DIST += tests/bench/coedit.mjs tests/bench/soak.mjs
 tests_bench_bench_proto_apply_SOURCES = tests/bench/bench_proto_apply.c
 tests_bench_bench_proto_apply_LDADD = $(MX_TEST_LIBS)
-tests_bench_bench_render_SOURCES = tests/bench/bench_render.c
+tests_bench_bench_render_SOURCES = tests/bench/bench_render.c tests/bench/bench_util.h
 tests_bench_bench_render_LDADD = $(MX_ALL_LIBS)
 tests_bench_bench_import_SOURCES = tests/bench/bench_import.c
 tests_bench_bench_import_LDADD = $(MX_ALL_LIBS)
@@ -33,7 +33,7 @@ tests_bench_bench_midi_SOURCES = tests/bench/bench_midi.c
 tests_bench_bench_midi_LDADD = $(MX_TEST_LIBS)
 # instruments: 16 synth tracks x 64 voices against 16 audio tracks (#16 engine)
 EXTRA_PROGRAMS += tests/bench/bench_instruments
-tests_bench_bench_instruments_SOURCES = tests/bench/bench_instruments.c
+tests_bench_bench_instruments_SOURCES = tests/bench/bench_instruments.c tests/bench/bench_util.h
 tests_bench_bench_instruments_LDADD = $(MX_ALL_LIBS)
 # true-peak limiter and meter detector (owner: loudness)
 EXTRA_PROGRAMS += tests/bench/bench_limiter
