@@ -54,6 +54,9 @@ struct srv_conn {
     char user_name[64];
     char display_name[128];
     int role;                    /* enum srv_role, set at hello */
+    bool guest;                  /* a share link's guest, set at hello: c->role
+                                    follows each message for a guest
+                                    (server/auth/guest.c), this does not */
     struct {                     /* the session hello used (auth): */
         unsigned char hash[32];  /*   its token's SHA-256 */
         long long expires_ms;    /*   its expiry (wall clock); 0: none */

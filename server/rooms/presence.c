@@ -28,7 +28,7 @@ static void flush(struct room_link *l, long long now)
     l->presence_visible = true;
     if (!text)
         return;
-    room_send_all(l->room, text, strlen(text), l);
+    room_send_members(l->room, text, strlen(text), l);
     free(text);
 }
 
@@ -66,7 +66,7 @@ static void flush_left(struct srv_room *room)
     json_decref(ids);
     if (!text)
         return;
-    room_send_all(room, text, strlen(text), NULL);
+    room_send_members(room, text, strlen(text), NULL);
     free(text);
 }
 

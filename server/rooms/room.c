@@ -409,6 +409,18 @@ void room_send_all(struct srv_room *room, const char *text, size_t len,
     }
 }
 
+void room_send_members(struct srv_room *room, const char *text, size_t len,
+                       struct room_link *except)
+{
+    for (struct room_link *l = room->links, *next; l; l = next) {
+        next = l->next;
+        if (l == except || l->welcome_pending || !l->conn->welcomed ||
+            l->conn->guest)
+            continue;
+        srv_ws_send_text(l->conn, text, len);
+    }
+}
+
 int srv_room_broadcast(const char *project_id, json_t *msg)
 {
     struct srv_room *room = srv_room_find(project_id);

@@ -123,11 +123,12 @@ void room_send_welcome(struct room_link *l)
         json_object_set_new(w, "deltas", d);
     }
     /* a guest of a share link sees no member list (docs/review.md) */
-    json_object_set_new(w, "members", c->role == SRV_ROLE_GUEST
-                                          ? json_array()
-                                          : members_json(room));
+    json_object_set_new(w, "members", c->guest ? json_array()
+                                               : members_json(room));
     room_add_sections(room, SRV_ROOM_WELCOME, w); /* assets */
-    json_object_set_new(w, "presence", presence_list(room, l));
+    /* nor the members' cursors and ids (presence.c does not relay them) */
+    json_object_set_new(w, "presence",
+                        c->guest ? json_array() : presence_list(room, l));
     char *text = json_dumps(w, ROOM_JSON_FLAGS);
     json_decref(w);
     if (!text) {
@@ -202,6 +203,7 @@ int room_on_hello(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     snprintf(c->project_id, sizeof c->project_id, "%s", project);
     snprintf(c->client_id, sizeof c->client_id, "%s", client);
     c->role = role;
+    c->guest = role == SRV_ROLE_GUEST;
     c->room = room;
     c->room_link = l;
     l->wait_id = id ? json_incref(id) : NULL;
@@ -259,7 +261,7 @@ void room_hello_resume(struct room_link *l)
     json_object_set_new(w, "last_seq", json_integer(k->last_seq));
     l->welcome_rev = room->head;
     l->welcome_since = since;
-    l->welcome_deltas = c->role != SRV_ROLE_GUEST && /* no ops for guests */
+    l->welcome_deltas = !c->guest && /* no ops for guests */
                         since >= 0 && since <= room->head &&
                         room->head - since <= CATCHUP_MAX_REVS;
     if (!l->welcome_deltas) {

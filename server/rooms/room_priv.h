@@ -208,6 +208,11 @@ json_t *room_delta_from_row(sqlite3_stmt *st);
 void room_send_all(struct srv_room *room, const char *text, size_t len,
                    struct room_link *except);
 
+/* The same to the room's members only: share-link guests (c->guest) do not
+ * get what names or follows other people (presence, `left`). */
+void room_send_members(struct srv_room *room, const char *text, size_t len,
+                       struct room_link *except);
+
 /* Prepares a statement on the loop's reader connection (cached). */
 sqlite3_stmt *room_reader_stmt(struct srv_server *srv, const char *sql);
 

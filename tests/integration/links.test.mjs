@@ -144,6 +144,26 @@ test('a guest reaches nothing else: other projects, members, history, links, inv
   } finally { g.client.close(); }
 });
 
+test('a guest gets no presence: not in its welcome, not relayed, no `left` (members still do)', async () => {
+  const link = await makeLink({ rights: ['listen', 'comment'] });
+  const a = await join(server, song.user, song.project, { client: 'p-ana' });
+  const b = await join(server, ben, song.project, { client: 'p-ben' });
+  a.client.send({ type: 'presence', cursor: 7, playhead: 70, selection: [], view: [0, 48000] });
+  await b.client.next((m) => m.type === 'presence' && m.client === 'p-ana');
+  const g = await guest(link);
+  try {
+    assert.deepEqual(g.welcome.presence, [], 'a guest\'s welcome lists no one');
+    a.client.send({ type: 'presence', cursor: 9, playhead: 90, selection: [], view: [0, 48000] });
+    const seen = await b.client.next((m) => m.type === 'presence' && m.cursor === 9);
+    assert.equal(seen.client, 'p-ana', 'the member still gets it');
+    await a.client.close();
+    await b.client.next((m) => m.type === 'left');
+    await sleep(200);
+    const leaked = g.client.inbox.filter((m) => m.type === 'presence' || m.type === 'left');
+    assert.deepEqual(leaked, [], 'nothing of the members\' presence reached the guest');
+  } finally { g.client.close(); b.client.close(); }
+});
+
 test('the comment right: a guest comments and replies, shown as a guest to the owner', async () => {
   const link = await makeLink({ rights: ['comment'] });
   const g = await guest(link, 'Rita');
