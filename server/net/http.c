@@ -339,6 +339,22 @@ void srv_http_wake(struct srv_http_req *req)
         lws_callback_on_writable(req->wsi);
 }
 
+/* True if headers (lines "Name: value\r\n") has a line named name
+ * (lower case; compared case-insensitively). */
+static bool has_header(const char *headers, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *line = headers; line && *line;) {
+        if (strncasecmp(line, name, n) == 0 && line[n] == ':')
+            return true;
+        line = strstr(line, "\r\n");
+        if (line)
+            line += 2;
+    }
+    return false;
+}
+
 static int write_headers(struct lws *wsi, struct http_conn *hc)
 {
     unsigned char buf[LWS_PRE + 4096], *start = buf + LWS_PRE, *p = start,
@@ -357,7 +373,10 @@ static int write_headers(struct lws *wsi, struct http_conn *hc)
                                                           : "application/json",
                                     clen, &p, end))
         return -1;
-    if (lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+    /* no-store unless the route chose its own (peaks are cached a day):
+     * one Cache-Control, never two that disagree */
+    if (!has_header(resp->headers, "cache-control") &&
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                     (const unsigned char *)"no-store", 8, &p,
                                     end))
         return -1;

@@ -152,6 +152,8 @@ test('WAV, FLAC and MP3 uploads import with progress, peaks and the list', { ski
       // the peaks file, whole and one level
       const pk = await fetch(`${s.url}/api/assets/${id}/peaks`, { headers: { authorization: `Bearer ${owner.token}` } });
       assert.equal(pk.status, 200);
+      // one Cache-Control, the route's own (not no-store as well)
+      assert.equal(pk.headers.get('cache-control'), 'private, max-age=86400');
       const buf = Buffer.from(await pk.arrayBuffer());
       const h = parsePeaks(buf);
       assert.equal(h.channels, f.channels);

@@ -47,6 +47,14 @@ test('WAV 16/24/32: headers, lengths, soxi', async () => {
   assert.ok(whole.frames >= song.frames && whole.frames <= song.frames + 5 * RATE);
 });
 
+test('an export and an API answer carry one Cache-Control: no-store', async () => {
+  const r = await get('format=wav16&from=0&to=4800');
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('cache-control'), 'no-store');
+  const me = await fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${song.user.token}` } });
+  assert.equal(me.headers.get('cache-control'), 'no-store');
+});
+
 test('FLAC passes flac -t; Opus passes opusinfo', async () => {
   const fl = await get('format=flac');
   assert.equal(fl.status, 200);
