@@ -45,16 +45,39 @@ proto_code proto_code_from_name(const char *name)
     return PROTO_CODE_COUNT;
 }
 
+/* Cuts a UTF-8 sequence that truncation left incomplete at the end of s
+ * (len bytes), so a message cut at its buffer's size stays valid UTF-8
+ * (JSON-encodable) when its arguments were. */
+static void cut_partial_utf8(char *s, size_t len)
+{
+    size_t i = len, need;
+    unsigned char c;
+
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && len - i < 3)
+        i--;
+    if (i == 0)
+        return;
+    c = (unsigned char)s[i - 1];
+    if (c < 0x80)
+        return; /* ends on ASCII (or on stray continuation bytes) */
+    need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (len - (i - 1) < need)
+        s[i - 1] = '\0';
+}
+
 int proto_fail(proto_err *err, proto_code code, const char *fmt, ...)
 {
     va_list ap;
+    int n;
 
     if (!err)
         return -1;
     err->code = code;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    n = vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof err->message)
+        cut_partial_utf8(err->message, strlen(err->message));
     return -1;
 }
 

@@ -344,6 +344,7 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/ws_message/not-object \
 	tests/fuzz/corpus/ws_message/ok \
 	tests/fuzz/corpus/ws_message/ok-min \
+	tests/fuzz/corpus/ws_message/regress-cut-utf8 \
 	tests/fuzz/corpus/ws_message/rev-bool \
 	tests/fuzz/corpus/ws_message/rev-int \
 	tests/fuzz/corpus/ws_message/seq-big \
