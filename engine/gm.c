@@ -4,7 +4,7 @@
  * fluid-soundfont-gm) that is loaded once per process, on first use, and
  * kept until exit. FluidSynth's own reverb and chorus are off: the
  * track's effects do that. Without HAVE_FLUIDSYNTH every function is a
- * stub and gm tracks are silent (protocol/ refuses them anyway).
+ * no-op and gm tracks are silent (protocol/ refuses them anyway).
  *
  * Global state: the shared SoundFont (sf_*) below, guarded by sf_mu; it
  * is only read by the synths once loaded. */

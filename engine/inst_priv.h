@@ -120,7 +120,7 @@ float eng_drum_level(const eng_voice *v);
 /* True when a note of `pitch` chokes a voice playing `victim` (42 -> 46). */
 bool eng_drum_chokes(int pitch, int victim);
 
-/* ---- gm.c (FluidSynth; stubs when the build has none) ---- */
+/* ---- gm.c (FluidSynth; without it these render silence) ---- */
 typedef struct eng_gm eng_gm;
 eng_gm *eng_gm_new(int fs);
 void eng_gm_free(eng_gm *g);

@@ -56,7 +56,7 @@ export function modal(title, { onclose, wide } = {}) {
 }
 
 /**
- * The studio's own question dialog (instead of prompt()/confirm()): a
+ * The studio's own question dialog (instead of the browser's native dialogs): a
  * message and, when `value` is given, a text field labelled `label`.
  * Resolves to the text (or true when there is no field) on OK / Enter,
  * and to null on Cancel / Esc / a click outside.
