@@ -484,8 +484,12 @@ static void takes_stop(struct srv_server *srv)
 {
     (void)srv;
     srv_take_worker_stop();
-    while (registry && !registry->writing && !registry->waiters)
-        srv_take_forget(registry);
+    /* takes with work in flight stay: their posted callbacks use them */
+    for (struct srv_take *t = registry, *next; t; t = next) {
+        next = t->next;
+        if (!t->writing && !t->waiters && !t->finishing)
+            srv_take_forget(t);
+    }
 }
 
 void srv_takes_init(void)
