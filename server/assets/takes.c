@@ -163,6 +163,15 @@ struct srv_take *srv_take_find(struct srv_server *srv, const char *project_id,
     char sql[1024];
 
     assert(srv_on_loop_thread());
+    /* finished takes are read again from their rows when asked for: drop
+     * the idle ones (no caller keeps a take across a find unless it is
+     * writing or finishing) */
+    for (struct srv_take *o = registry, *next; o; o = next) {
+        next = o->next;
+        if (strcmp(o->id, id) && o->state >= SRV_TAKE_DONE && !o->writing &&
+            !o->finishing && !o->waiters)
+            srv_take_forget(o);
+    }
     for (t = registry; t; t = t->next)
         if (!strcmp(t->id, id))
             return strcmp(t->project_id, project_id) ? NULL : t;
