@@ -481,6 +481,7 @@ void srv_take_run_waiters(struct srv_server *srv, struct srv_take *t)
     }
 }
 
+/* The chunk in flight is settled: answer it, then the PUTs that waited. */
 static void chunk_settled(struct chunk_job *j, struct srv_take *t,
                           struct srv_http_resp *resp)
 {
@@ -493,15 +494,22 @@ static void chunk_settled(struct chunk_job *j, struct srv_take *t,
     srv_take_run_waiters(srv, t);
 }
 
+/* The take of a chunk in flight (always in memory while it is). */
+static struct srv_take *job_take(struct chunk_job *j)
+{
+    struct srv_take *t = srv_take_find(j->srv, j->project_id, j->take_id);
+
+    assert(t && t->writing);
+    return t;
+}
+
 /* The chunk's row is stored (or not): answer. */
 static void chunk_stored(void *arg, int status)
 {
     struct chunk_job *j = arg;
-    struct srv_server *srv = j->srv;
-    struct srv_take *t = srv_take_find(srv, j->project_id, j->take_id);
+    struct srv_take *t = job_take(j);
     struct srv_http_resp resp;
 
-    assert(t && t->writing);
     memset(&resp, 0, sizeof resp);
     if (status == 0 && srv_take_push_len(t, (uint32_t)j->len) == 0) {
         t->next_seq = j->seq + 1;
@@ -517,23 +525,17 @@ static void chunk_stored(void *arg, int status)
         srv_http_error(&resp, PROTO_INTERNAL, 0,
                        "chunk %lld could not be stored; send it again", j->seq);
     }
-    t->writing = false;
-    complete(j->req, &resp);
-    free(j->body);
-    free(j);
-    srv_take_run_waiters(srv, t);
+    chunk_settled(j, t, &resp);
 }
 
 /* The take is stopped after a full disk: answer 507 once that is stored. */
 static void stopped_stored(void *arg, int status)
 {
     struct chunk_job *j = arg;
-    struct srv_server *srv = j->srv;
-    struct srv_take *t = srv_take_find(srv, j->project_id, j->take_id);
+    struct srv_take *t = job_take(j);
     struct srv_http_resp resp;
 
     (void)status;
-    assert(t && t->writing);
     memset(&resp, 0, sizeof resp);
     srv_http_error(&resp, PROTO_DISK_FULL, 0,
                    "the disk is full: chunk %lld was not stored and take %s "
@@ -541,11 +543,7 @@ static void stopped_stored(void *arg, int status)
                    "can be finished",
                    j->seq, t->id, t->next_seq);
     srv_take_broadcast(t);
-    t->writing = false;
-    complete(j->req, &resp);
-    free(j->body);
-    free(j);
-    srv_take_run_waiters(srv, t);
+    chunk_settled(j, t, &resp);
 }
 
 /* The take worker appended (or failed to). */
@@ -553,10 +551,9 @@ static void chunk_written(void *arg)
 {
     struct srv_take_append *a = arg;
     struct chunk_job *j = a->ctx;
-    struct srv_take *t = srv_take_find(j->srv, j->project_id, j->take_id);
+    struct srv_take *t = job_take(j);
     struct srv_http_resp resp;
 
-    assert(t && t->writing);
     if (a->err == 0) {
         srv_take_store_chunk(j->srv, t, j->seq, (uint32_t)j->len,
                              j->frames_after, chunk_stored, j);

@@ -301,6 +301,12 @@ enum srv_http_result srv_take_finish(struct srv_http_req *req,
                             "take %s has no acknowledged audio yet", t->id);
         goto out;
     }
+    if (!json_object_get(body, "at") && trim > 0) {
+        /* trimming keeps the rest of the take where it was heard */
+        int prate = srv_assets_project_rate(srv->db, t->project_id);
+        at = t->at + (trim * (prate > 0 ? prate : t->rate) + t->rate / 2) /
+                         t->rate;
+    }
     f = calloc(1, sizeof *f);
     if (!f || srv_assets_tmp_dir(srv, tmp, sizeof tmp) != 0 ||
         srv_take_path(srv, t->id, f->wav.src, sizeof f->wav.src) != 0) {

@@ -404,6 +404,8 @@ test('a take whose tab closed (and whose server was killed) is finished from a n
   const r = await http(server, 'POST', `${base()}/${id}/finish`, { token: eve.token, body: { trim: 4800 } });
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.take.state, 'done');
+  // trimmed without a new `at`: the rest stays where it was heard
+  assert.equal(r.json.take.at, 4800 + 4800);
   assertSamplesEqual(Buffer.concat([audio, more]).subarray(4800 * 2));
   const act = await http(server, 'GET', `/api/activity?project=${project}`, { token: ana.token });
   assert.ok(act.json.items.some((i) => i.kind === 'take' && /eve recorded a take: Take \d+ on a new track/.test(i.text)), JSON.stringify(act.json));
