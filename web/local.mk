@@ -39,7 +39,9 @@ dist_web_DATA = \
 	web/instrument.js \
 	web/pianoroll.js \
 	web/stepseq.js \
-	web/midiin.js
+	web/midiin.js \
+	web/mobile.css \
+	web/layout.js
 # The WebAssembly Opus decoder (fallback when WebCodecs is missing) and its
 # licences, copied from node_modules by web/vendor/update.sh.
 webvendordir = $(webdir)/vendor

@@ -24,6 +24,7 @@ import { createHistory } from './history.js';
 import { openExport } from './exportdlg.js';
 import { createNotifications, focusUrl } from './notifications.js';
 import { installNotes } from './instrument.js';
+import { installLayout } from './layout.js';
 
 /** Opens the studio for projectId in root; returns {close}. */
 export function openStudio(root, projectId, user, { go, logout }) {
@@ -41,6 +42,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     setPlayhead(f, fromAudio = false) {
       S.playhead = Math.max(0, Math.round(f));
       tl.placePlayhead();
+      if (S.layout) S.layout.place();
       session.sendPresence({ playhead: S.playhead });
       if (!fromAudio && transport) transport.seekTo(S.playhead);
     },
@@ -124,7 +126,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
   S.onTransport = () => presence.render();
 
   const topbar = h('header.topbar', {},
-    h('a.back', { href: '/projects', 'aria-label': 'Back to the projects', onclick: (e) => { e.preventDefault(); go('/projects'); } }, '◂'),
+    h('nav.backnav', { 'aria-label': 'Projects' }, h('a.back', { href: '/projects', 'aria-label': 'Back to the projects', onclick: (e) => { e.preventDefault(); go('/projects'); } }, '◂')),
     title, roleTag,
     h('div.group', {}, h('label.small', {}, '♩', tempo), h('span.small', {}, meterN, '/', meterD)),
     transport.el, h('button', { 'aria-label': 'Playhead to the start', title: 'To start (Home)', onclick: () => S.setPlayhead(0) }, '|◀'),
@@ -185,8 +187,10 @@ export function openStudio(root, projectId, user, { go, logout }) {
 
   // ---- layout ----
   const banner = h('div.banner.hidden', { role: 'alert' });
-  const main = h('div.studio', {}, topbar, banner, inspector, h('div.mid', {}, h('div.tlwrap', {}, tl.el), side), mixer.el, uploads.el);
+  const main = h('div.studio', {}, topbar, banner, inspector, h('main.mid', {}, h('div.tlwrap', {}, tl.el), side), mixer.el, uploads.el);
   root.replaceChildren(main);
+  S.layout = installLayout(S, main, banner, comments, () => showPanel('comments')); // the phone view (layout.js)
+  session.addEventListener('comment', () => S.layout.render());
 
   function renderTop() {
     const p = S.doc.project;
@@ -208,6 +212,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     for (const id of [...S.selection]) if (!S.doc.get(id)) S.selection.delete(id);
     renderTop();
     tl.render(touched, remote);
+    S.layout.render();
     mixer.render();
     renderInspector();
     presence.renderMarks();
@@ -314,6 +319,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
   return {
     close() {
       transport.close();
+      S.layout.close();
       notes.close();
       if (S.noteEditor) S.noteEditor.close();
       document.removeEventListener('keydown', onKey);

@@ -119,3 +119,38 @@ export async function dropFile(page, x, y, name, bytes, type = 'audio/wav') {
     }
   }, { x, y, name, b64: Buffer.from(bytes).toString('base64'), type });
 }
+
+/**
+ * A new page like newPage but at a given viewport ({width, height}) and
+ * context options (e.g. {isMobile: true, hasTouch: true} for a phone).
+ */
+export async function newPageAt(browser, server, viewport, options = {}) {
+  const context = await browser.newContext({ viewport, baseURL: server.url, ...options });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}\n${e.stack || ''}`));
+  page.context_ = context;
+  return page;
+}
+
+/**
+ * Runs axe-core (node_modules/axe-core/axe.min.js, WCAG 2.0/2.1 A and AA rules and
+ * best practices) over the page; returns {serious, moderate, all} where
+ * serious holds the serious and critical violations, each as
+ * "rule (impact): help -- target, ..." lines ready to print.
+ */
+export async function runAxe(page, context = null) {
+  const axePath = path.join(here, '..', '..', 'node_modules', 'axe-core', 'axe.min.js');
+  // evaluated through the DevTools protocol, not a <script> tag: the
+  // server's CSP (script-src 'self') refuses inline scripts, and the tests
+  // keep the CSP on
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(fs.readFileSync(axePath, 'utf8'));
+  const res = await page.evaluate(async (ctx) => {
+    const r = await window.axe.run(ctx || document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 6).map((n) => `${n.target.join(' ')}${n.failureSummary ? ` [${n.failureSummary.split('\n').slice(1, 2).join('').trim()}]` : ''}`), count: v.nodes.length }));
+  }, context);
+  const line = (v) => `${v.id} (${v.impact}, ${v.count}): ${v.help} -- ${v.targets.join(', ')}`;
+  const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return { serious: bad.map(line), moderate: res.filter((v) => !bad.includes(v)).map(line), all: res };
+}
