@@ -7,12 +7,15 @@
 // is a 44 px button that opens its comment and seeks there. Editing
 // chrome (mixer, inspector, tracks, edit buttons) is hidden by
 // web/mobile.css, not squeezed; this file only switches the view
-// (the `phone` class on the studio, from matchMedia) and draws.
+// (the `phone` class on the studio, from matchMedia) and draws. It also
+// adds the keyboard's way to select a clip (Enter on a focused clip).
 
 import { h, fmtTime } from './ui.js';
 import { peaksFor } from './waveform.js';
 
 export const PHONE_QUERY = '(max-width: 600px)';
+const PIN_W = 44;   // a pin's touch target, px
+const PIN_ROWS = 3; // rows of pins under the overview
 
 /**
  * The coarsest peak level whose frames per pair still fits in fpp frames
@@ -73,12 +76,14 @@ export function installLayout(S, studio, before, comments, showComments) {
   const time = h('output.ltime', { 'aria-live': 'off', 'aria-label': 'Position' }, '0:00');
   const canvas = h('canvas.lcanvas', { 'aria-hidden': 'true' });
   const head = h('div.lhead', { 'aria-hidden': 'true' });
-  const pins = h('div.lpins', { role: 'list', 'aria-label': 'Comment pins' });
+  const pins = h('div.lpins', { role: 'group', 'aria-label': 'Comment pins' });
   const wave = h('div.lwave', { role: 'slider', tabindex: '0', 'aria-label': 'Song position',
     'aria-valuemin': '0', 'aria-valuemax': '0', 'aria-valuenow': '0' }, canvas, head);
   const el = h('section.listen', { 'aria-label': 'Song overview' },
     h('div.lrow', {}, time, h('span.ltotal.dim', {}, '')), h('div.lbox', {}, wave, pins));
   before.after(el);
+  const title = h('h1.sr-only', {}, 'Studio'); // the page's heading for screen readers (the name field is an input)
+  (studio.querySelector('.topbar') || studio).prepend(title);
 
   const phone = window.matchMedia(PHONE_QUERY);
   const total = () => Math.max(S.doc.end(), S.doc.rate); // at least a second
@@ -130,26 +135,38 @@ export function installLayout(S, studio, before, comments, showComments) {
     wave.setAttribute('aria-valuetext', `${fmtTime(S.playhead, S.doc.rate)} of ${fmtTime(T, S.doc.rate)}`);
   }
 
-  /** The comment pins: one 44 px button per thread at its time. */
+  /**
+   * The comment pins: one 44 px button per thread at its time; pins closer
+   * than a button's width go to the next row (up to PIN_ROWS rows) so that
+   * every pin stays tappable.
+   */
   function renderPins() {
     const T = total();
+    const W = Math.max(1, pins.clientWidth);
     const roots = [...S.session.comments.values()].filter((c) => !c.parent).sort((a, b) => a.at - b.at);
     const keep = new Set();
+    const rowEnd = []; // per row: the right edge (px) of its last pin
     for (const c of roots) {
       keep.add(c.id);
       let p = pins.querySelector(`[data-comment="${c.id}"]`);
       if (!p) {
-        p = h('button.lpin', { type: 'button', dataset: { comment: c.id }, role: 'listitem',
+        p = h('button.lpin', { type: 'button', dataset: { comment: c.id },
           onclick: () => { const x = S.session.comments.get(c.id); if (x) { comments.jump(x, false); showComments(); } } }, h('span.ldot'));
         pins.append(p);
       }
+      const x = (W * Math.min(c.at, T)) / T;
+      let row = rowEnd.findIndex((r) => x - PIN_W / 2 >= r);
+      if (row < 0) row = rowEnd.length < PIN_ROWS ? rowEnd.length : PIN_ROWS - 1;
+      rowEnd[row] = x + PIN_W / 2;
       p.style.left = `${(100 * Math.min(c.at, T)) / T}%`;
+      p.style.top = `${row * PIN_W}px`;
       p.style.setProperty('--who', S.colorOf(c.author));
       p.classList.toggle('resolved', !!c.resolved);
       const m = S.session.member(c.author);
       p.setAttribute('aria-label', `Comment by ${m ? m.display_name || m.name : 'a guest'} at ${fmtTime(c.at, S.doc.rate)}: ${c.body}`);
     }
     for (const p of [...pins.children]) if (!keep.has(p.dataset.comment)) p.remove();
+    el.style.setProperty('--pin-rows', String(Math.max(1, rowEnd.length)));
   }
 
   // tap / drag seeks; keys step
@@ -171,6 +188,16 @@ export function installLayout(S, studio, before, comments, showComments) {
     S.setPlayhead(Math.min(total(), Math.max(0, to)));
   });
 
+  // the keyboard on the timeline: Enter on a focused clip selects it
+  // (Shift+Enter adds it to / takes it from the selection), as a click does
+  const onClipKey = (e) => {
+    const c = e.target && e.target.closest && e.target.closest('.clip[data-clip]');
+    if (!c || e.key !== 'Enter' || e.ctrlKey || e.metaKey || e.altKey) return;
+    e.preventDefault();
+    S.select([c.dataset.clip], e.shiftKey ? 'toggle' : undefined);
+  };
+  studio.addEventListener('keydown', onClipKey);
+
   function onPhone() {
     studio.classList.toggle('phone', phone.matches);
     if (phone.matches) { showComments(); schedule(); renderPins(); }
@@ -183,7 +210,10 @@ export function installLayout(S, studio, before, comments, showComments) {
   return {
     el,
     /** Redraws after a document or comment change (cheap when not a phone). */
-    render() { if (phone.matches) { schedule(); renderPins(); } },
+    render() {
+      title.textContent = `${S.doc.project.name || 'Project'} — studio`;
+      if (phone.matches) { schedule(); renderPins(); }
+    },
     place() { if (phone.matches) place(); },
     close() { phone.removeEventListener('change', onPhone); ro.disconnect(); if (queued) cancelAnimationFrame(queued); },
   };

@@ -31,7 +31,7 @@ export function makeMeter(label) {
   const rmsBar = h('div.mrms');
   const peakBar = h('div.mpeak');
   const hold = h('div.mhold');
-  const el = h('div.meter', { role: 'meter', 'aria-label': `${label} level`, 'aria-valuemin': '-60', 'aria-valuemax': '0' }, peakBar, rmsBar, hold);
+  const el = h('div.meter', { role: 'meter', 'aria-label': `${label} level`, 'aria-valuemin': '-60', 'aria-valuemax': '0', 'aria-valuenow': '-60' }, peakBar, rmsBar, hold);
   let shown = 0, shownRms = 0, held = 0, heldAt = 0;
   const toPct = (v) => (v <= 0.001 ? 0 : Math.max(0, Math.min(100, (1 + (20 * Math.log10(v)) / 60) * 100)));
   return {

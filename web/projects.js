@@ -29,7 +29,7 @@ export function renderLogin(root, onDone, note) {
   h('label', { for: 'login-name' }, 'Name'), name,
   h('label', { for: 'login-password' }, 'Password'), pw,
   h('button.primary', { type: 'submit' }, 'Sign in'), err);
-  root.replaceChildren(h('div.center', {}, form));
+  root.replaceChildren(h('main.center', {}, form));
   name.focus();
 }
 
@@ -46,7 +46,7 @@ export async function renderProjects(root, user, { open, logout, go }) {
         h('td', {}, h('a', { href: `/p/${p.id}`, onclick: (e) => { e.preventDefault(); open(p.id); } }, p.name)),
         h('td', {}, h('span.role', {}, p.role)),
         h('td', {}, fmtAgo(p.updated_at)),
-        h('td', {}, p.role === 'owner' ? h('button', { 'aria-label': `Members and invites of ${p.name}`, onclick: () => membersDialog(p.id, p.name, user) }, 'Share') : null))));
+        h('td', {}, p.role === 'owner' ? h('button', { 'aria-label': `Members and invites of ${p.name}`, onclick: () => membersDialog(p.id, p.name, user) }, 'Members') : null))));
       if (!ps.length) list.append(h('tr', {}, h('td', { colspan: 4 }, 'No projects yet: create one above.')));
     } catch (x) { err.textContent = x.message; }
   };
@@ -67,7 +67,7 @@ export async function renderProjects(root, user, { open, logout, go }) {
       h('span.who', {}, `Signed in as ${user.display_name || user.name}`),
       h('button', { onclick: logout, 'aria-label': 'Sign out' }, 'Sign out')),
     h('main.card.projects', {}, h('h1', {}, 'Projects'), form, err,
-      h('table.list', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Your role'), h('th', {}, 'Last activity'), h('th', {}, ''))), list))));
+      h('table.list', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Your role'), h('th', {}, 'Last activity'), h('th', {}, h('span.sr-only', {}, 'Actions')))), list))));
   await load();
 }
 

@@ -74,8 +74,8 @@ export function openStudio(root, projectId, user, { go, logout }) {
   installNotes(S); // piano roll, step sequencer, instrument panel (instrument.js)
   const addInstBtn = h('button', { 'aria-label': 'Add instrument track', title: 'Add instrument track (I)', onclick: () => S.addInstrumentTrack() }, '+ Instrument');
   const mixBtn = h('button.toggle', { 'aria-label': 'Show the mixer', title: 'Mixer (X)', 'aria-pressed': 'true', onclick: () => toggleMixer() }, 'Mixer');
-  const shareBtn = h('button', { 'aria-label': 'Members and invites', onclick: () => membersDialog(projectId, S.doc.project.name, session.user || user) }, 'Share');
-  const linksBtn = h('button', { 'aria-label': 'Share links', title: 'Share a link with people who have no account', onclick: () => shareLinksDialog(projectId, S.doc.project.name, [...hist.versions.values()]) }, '🔗');
+  const shareBtn = h('button', { 'aria-label': 'Members and invites', onclick: () => membersDialog(projectId, S.doc.project.name, session.user || user) }, 'Members');
+  const linksBtn = h('button', { 'aria-label': 'Share links', title: 'Share a link with people who have no account', onclick: () => shareLinksDialog(projectId, S.doc.project.name, [...hist.versions.values()]) }, 'Links');
   const status = h('span.status', { role: 'status', 'aria-live': 'polite' }, 'connecting');
   const roleTag = h('span.role');
   const uploads = createUploads(S);
@@ -96,7 +96,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
   } });
   let focused = false; // the URL's ?t=&comment= / ?version= is applied at the first welcome
   session.addEventListener('welcome', () => { if (!focused) { focused = true; focusUrl(S, comments, location.search); } });
-  const commentsBtn = h('button.toggle', { 'aria-label': 'Comments', title: 'Comments (C to add one)', 'aria-pressed': 'false', onclick: () => togglePanel('comments') }, 'Comments 0');
+  const commentsBtn = h('button.toggle', { 'aria-label': 'Comments', title: 'Comments (C to add one)', 'aria-pressed': 'false', dataset: { count: 0 }, onclick: () => togglePanel('comments') }, 'Comments');
   const historyBtn = h('button.toggle', { 'aria-label': 'History and versions', title: 'History and versions', 'aria-pressed': 'false', onclick: () => togglePanel('history') }, 'History');
   const exportBtn = h('button', { 'aria-label': 'Export', title: 'Export the mix', onclick: () => openExport(S, [...hist.versions.values()]) }, 'Export');
   const side = h('aside.side.hidden', { 'aria-label': 'Side panel' }, comments.el, hist.el);
@@ -114,7 +114,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     tl.schedule();
   }
   S.showPanel = showPanel;
-  S.onCommentCount = (n) => { commentsBtn.textContent = `Comments ${n}`; };
+  S.onCommentCount = (n) => { commentsBtn.dataset.count = n; commentsBtn.title = `Comments: ${n} open (C to add one)`; }; // the count shows from CSS (style.css)
   S.onDraw = () => { transport.placeBand(); comments.renderPins(); };
   S.onAvatar = (userId) => {
     const f = transport.player.following;

@@ -78,7 +78,7 @@ export function modal(title, { onclose, wide } = {}) {
     else if (!e.shiftKey && (document.activeElement === last || !inside)) { e.preventDefault(); first.focus(); }
   };
   const box = h(`div.modal${wide ? '.wide' : ''}`, { role: 'dialog', 'aria-modal': 'true', 'aria-label': title, tabindex: '-1' },
-    h('header', {}, h('h2', {}, title), h('button.icon', { 'aria-label': 'Close', title: 'Close', onclick: close }, '✕')),
+    h('div.mhead', {}, h('h2', {}, title), h('button.icon', { 'aria-label': 'Close', title: 'Close', onclick: close }, '✕')),
     body);
   const back = h('div.backdrop', { onmousedown: (e) => { if (e.target === back) close(); } }, box);
   document.body.append(back);
