@@ -74,7 +74,7 @@ async function assertPlays(page, tap) {
   const s0 = await page.evaluate(() => ({ ...window.mixroom.player.stats }));
   if (tap) await page.tap('button[aria-label="Play"]'); else await page.click('button[aria-label="Play"]');
   await waitDoc(page, () => window.mixroom.player.playing && window.mixroom.player.sounding, null, 8000);
-  await page.waitForTimeout(800);
+  await waitDoc(page, (n) => window.mixroom.player.stats.decoded >= n, s0.decoded + 20, 10000);
   const s1 = await page.evaluate(() => ({ ...window.mixroom.player.stats, ph: window.mixroom.S.playhead }));
   assert.ok(s1.decoded - s0.decoded >= 20, `decoded ${s1.decoded - s0.decoded} packets`);
   assert.ok(s1.maxRms > 0.02, `the decoded audio is not silent (max RMS ${s1.maxRms})`);
