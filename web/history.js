@@ -143,12 +143,16 @@ export function createHistory(S) {
       who.dataset.key = key;
       who.value = filterUser;
     }
+    let prevUser = null;
     hList.replaceChildren(...collapseRuns(entries).map(({ e, n, oldest }) => {
+      const sameAuthor = e.user === prevUser; // the name is not repeated in a row
+      prevUser = e.user;
       const dot = h('span.udot');
       dot.style.background = S.colorOf(e.user);
       const kind = e.undo_of ? ` (undo of r${e.undo_of})` : e.redo_of ? ` (redo of r${e.redo_of})` : e.kind && e.kind !== 'push' ? ` (${e.kind})` : '';
-      return h('li.hentry', { dataset: { rev: e.rev } },
-        h('div.hhead', {}, dot, h('b', {}, nameOf(e.user, e.user_name)), h('span.dim', { title: new Date(e.ts).toLocaleString() }, ` · r${e.rev} · ${fmtAgo(e.ts)}`), h('span.grow'),
+      const author = nameOf(e.user, e.user_name);
+      return h(`li.hentry${sameAuthor ? '.same-author' : ''}`, { dataset: { rev: e.rev, user: e.user || '' } },
+        h('div.hhead', {}, dot, h(sameAuthor ? 'b.visually-hidden' : 'b', {}, author), h('span.dim', { title: new Date(e.ts).toLocaleString() }, ` · r${e.rev} · ${fmtAgo(e.ts)}`), h('span.grow'),
           canEdit() && e.rev !== session.rev ? h('button.link', { 'aria-label': `Restore revision ${e.rev}`, title: 'Make the project equal to this revision', onclick: () => restore(e.rev) }, 'Restore') : null),
         h('div.hsum', {}, `${e.summary || ''}${kind}`, n > 1 ? h('span.dim.hrepeat', { title: `${n} revisions in a row, r${oldest}–r${e.rev}` }, ` ×${n}`) : null));
     }));

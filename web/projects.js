@@ -107,12 +107,13 @@ function projectMenu(p, { reload, err }) {
       const to = { ArrowDown: (i + 1) % all.length, ArrowUp: (i - 1 + all.length) % all.length, Home: 0, End: all.length - 1 }[e.key];
       if (to !== undefined) { e.preventDefault(); all[to].focus(); } else if (e.key === 'Escape' || e.key === 'Tab') { e.preventDefault(); close(); }
     });
-    btn.after(menu);
+    wrap.append(menu);
     btn.setAttribute('aria-expanded', 'true');
     document.addEventListener('pointerdown', outside, true);
     menu.querySelector('[role=menuitem]').focus();
   });
-  return btn;
+  const wrap = h('span.pmenu-wrap', {}, btn);
+  return wrap;
 }
 
 async function renameProject(p, reload, err) {
