@@ -245,7 +245,7 @@ export function createTimeline(S) {
       return;
     }
     const a = S.session.assets.get(c.asset);
-    const peaks = peaksFor(c.asset, !a || a.state === 'ready', () => schedule());
+    const peaks = peaksFor(c.asset, !a || a.state === 'ready', () => schedule(), S.projectId);
     drawClip(rec.canvas, c, peaks, cl, S.zoom, t ? t.color : '#888');
   }
 
