@@ -26,26 +26,31 @@ function reasonEl(id, text) {
   return el;
 }
 
-/** Disables (or enables) el with the reason; keeps its own title otherwise. */
+/** Disables el with the reason when blocked; when not, undoes only what
+ * it did itself (other code may disable a control for its own reasons). */
 function limit(el, blocked, reasonId, reason) {
   if (!el) return;
-  if (el.dataset.title === undefined) el.dataset.title = el.title || '';
-  el.disabled = blocked;
-  el.classList.toggle('limited', blocked);
   if (blocked) {
+    if (!el.classList.contains('limited')) el.dataset.title = el.title || '';
+    el.disabled = true;
+    el.classList.add('limited');
     el.title = reason;
     el.setAttribute('aria-describedby', reasonId);
-  } else {
-    el.title = el.dataset.title;
+  } else if (el.classList.contains('limited')) {
+    el.disabled = false;
+    el.classList.remove('limited');
+    el.title = el.dataset.title || '';
     if (el.getAttribute('aria-describedby') === reasonId) el.removeAttribute('aria-describedby');
   }
 }
 
 /**
  * Applies the role's limits: exportBtn (disabled for commenters and
- * viewers), edit (the top bar's editing controls, disabled for them too).
+ * viewers), edit (the top bar's editing controls, disabled for them too)
+ * and, under root, the editing controls of track headers, mixer strips
+ * and the clip inspector.
  */
-export function describeLimits(S, { exportBtn, edit = [] }) {
+export function describeLimits(S, { exportBtn, edit = [], root = null }) {
   const role = S.session.role;
   if (!role) return;
   const blocked = !CAN_EDIT.has(role);
@@ -55,7 +60,13 @@ export function describeLimits(S, { exportBtn, edit = [] }) {
   }
   limit(exportBtn, blocked, 'why-export', reasonFor('Export', role));
   for (const el of edit) limit(el, blocked, 'why-edit', reasonFor('Editing', role));
+  // the track headers', mixer strips' and clip inspector's editing controls
+  // (only those their own code disabled for the role: the reason is added)
+  if (root && blocked) for (const el of root.querySelectorAll(EDIT_CONTROLS)) if (el.disabled) limit(el, true, 'why-edit', reasonFor('Editing', role));
+  if (root && !blocked) for (const el of root.querySelectorAll('.limited')) limit(el, false, 'why-edit', '');
 }
+
+const EDIT_CONTROLS = ['.trackrow .head', '.strip', '.ifields'].map((s) => `${s} button, ${s} input, ${s} select`).join(', ');
 
 /**
  * True when another track is soloed and t is not heard because of it (the

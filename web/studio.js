@@ -205,7 +205,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     for (const el of [title, tempo, meterN, meterD, undoBtn, redoBtn, addTrackBtn, addBusBtn]) el.disabled = ro;
     for (const el of topbar.querySelectorAll('.edit button')) el.disabled = ro;
     shareBtn.classList.toggle('hidden', session.role !== 'owner');
-    describeLimits(S, { exportBtn, edit: [title, tempo, meterN, meterD, undoBtn, redoBtn, ...topbar.querySelectorAll('.edit button')] });
+
     linksBtn.classList.toggle('hidden', session.role !== 'owner');
   }
 
@@ -215,6 +215,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     tl.render(touched, remote);
     mixer.render();
     renderInspector();
+    describeLimits(S, { exportBtn, edit: [title, tempo, meterN, meterD, undoBtn, redoBtn, ...topbar.querySelectorAll('.edit button')], root: main });
     presence.renderMarks();
     if (panel === 'comments') comments.render(); else comments.renderPins();
   }

@@ -229,6 +229,13 @@ test('a commenter sees Export disabled with the reason; a viewer sees editing di
     assert.ok(await b.isDisabled(), `${name} is disabled for a viewer`);
     assert.match(await b.getAttribute('title'), /needs the editor or owner role; you are a viewer/);
   }
+  // a track header's and a mixer strip's controls say it too
+  for (const sel of [`.trackrow[data-track="${F.track}"] button.solo`, `.trackrow[data-track="${F.track}"] input.tgain`, `.strip[data-track="${F.track}"] input.fader`]) {
+    const el = pc.locator(sel);
+    assert.ok(await el.isDisabled(), `${sel} is disabled for a viewer`);
+    assert.match(await el.getAttribute('title'), /Editing needs the editor or owner role; you are a viewer/, sel);
+    assert.equal(await el.getAttribute('aria-describedby'), 'why-edit');
+  }
   // the owner's are enabled, with their own tooltips
   assert.ok(await pa.getByRole('button', { name: 'Export' }).isEnabled());
   assert.equal(await pa.getByRole('button', { name: 'Export' }).getAttribute('title'), 'Export the mix');
