@@ -82,7 +82,7 @@ export function installLayout(S, studio, before, comments, showComments) {
   const el = h('section.listen', { 'aria-label': 'Song overview' },
     h('div.lrow', {}, time, h('span.ltotal.dim', {}, '')), h('div.lbox', {}, wave, pins));
   before.after(el);
-  const title = h('h1.sr-only', {}, 'Studio'); // the page's heading for screen readers (the name field is an input)
+  const title = h('h1.visually-hidden', {}, 'Studio'); // the page's heading for screen readers (the name field is an input)
   (studio.querySelector('.topbar') || studio).prepend(title);
 
   const phone = window.matchMedia(PHONE_QUERY);

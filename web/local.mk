@@ -13,6 +13,10 @@ dist_web_DATA = \
 	web/mixer.js \
 	web/order.js \
 	web/presence.js \
+	web/colors.js \
+	web/collab.js \
+	web/collab.css \
+	web/overview.js \
 	web/projects.js \
 	web/studio.js \
 	web/sync.js \

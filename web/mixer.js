@@ -5,6 +5,7 @@
 // replaced; faders and knobs are continuous gestures (ui.js gesture()).
 
 import { h, gesture, fmtDb, setVal, isBusy, bindRange } from './ui.js';
+import { soloDimmed } from './collab.js';
 import { newId } from './doc.js';
 import { orderBetween } from './order.js';
 import { EFFECT_NAMES, defaults, openEffectEditor } from './effects.js';
@@ -171,6 +172,7 @@ function makeStrip(S, id) {
     mute.setAttribute('aria-pressed', String(!!t.mute));
     solo.setAttribute('aria-pressed', String(!!t.solo));
     for (const c of [output, addSend, addFx, pan, mute, solo]) c.disabled = ro;
+    el.classList.toggle('solo-dimmed', soloDimmed(S.doc, t));
   }
   return { el, update, meter: f.meter };
 }

@@ -25,6 +25,8 @@ import { openExport } from './exportdlg.js';
 import { createNotifications, focusUrl } from './notifications.js';
 import { installNotes } from './instrument.js';
 import { installLayout } from './layout.js';
+import { createOverview } from './overview.js';
+import { describeLimits } from './collab.js';
 
 /** Opens the studio for projectId in root; returns {close}. */
 export function openStudio(root, projectId, user, { go, logout }) {
@@ -82,6 +84,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
   const tl = createTimeline(S);
   const mixer = createMixer(S);
   const presence = createPresence(S, tl);
+  const overview = createOverview(S, tl);
   uploads.attach(tl);
   transport = createTransport(S, tl, mixer);
   S.transport = transport;
@@ -115,7 +118,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
   }
   S.showPanel = showPanel;
   S.onCommentCount = (n) => { commentsBtn.dataset.count = n; commentsBtn.title = `Comments: ${n} open (C to add one)`; }; // the count shows from CSS (style.css)
-  S.onDraw = () => { transport.placeBand(); comments.renderPins(); };
+  S.onDraw = () => { transport.placeBand(); comments.renderPins(); overview.draw(); };
   S.onAvatar = (userId) => {
     const f = transport.player.following;
     if (f && session.presence.get(f)?.user === userId) { transport.follow(null); return; }
@@ -132,7 +135,8 @@ export function openStudio(root, projectId, user, { go, logout }) {
     transport.el, h('button', { 'aria-label': 'Playhead to the start', title: 'To start (Home)', onclick: () => S.setPlayhead(0) }, '|◀'),
     h('div.group', {}, snapBtn,
       h('button', { 'aria-label': 'Zoom out', title: 'Zoom out (−)', onclick: () => tl.zoomBy(1 / 1.5) }, '−'),
-      h('button', { 'aria-label': 'Zoom in', title: 'Zoom in (+)', onclick: () => tl.zoomBy(1.5) }, '+')),
+      h('button', { 'aria-label': 'Zoom in', title: 'Zoom in (+)', onclick: () => tl.zoomBy(1.5) }, '+'),
+      h('button', { 'aria-label': 'Zoom to fit', title: 'Zoom to fit the whole song (F)', onclick: () => tl.zoomToFit() }, '⇔')),
     h('div.group', {}, undoBtn, redoBtn),
     h('div.group.edit', {}, addTrackBtn, addBusBtn, addInstBtn, uploads.pickerButton()),
     h('span.grow'),
@@ -187,7 +191,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
 
   // ---- layout ----
   const banner = h('div.banner.hidden', { role: 'alert' });
-  const main = h('div.studio', {}, topbar, banner, inspector, h('main.mid', {}, h('div.tlwrap', {}, tl.el), side), mixer.el, uploads.el);
+  const main = h('div.studio', {}, topbar, banner, inspector, h('main.mid', {}, h('div.tlwrap.has-overview', {}, overview.el, tl.el), side), mixer.el, uploads.el);
   root.replaceChildren(main);
   S.layout = installLayout(S, main, banner, comments, () => showPanel('comments')); // the phone view (layout.js)
   session.addEventListener('comment', () => S.layout.render());
@@ -205,6 +209,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     for (const el of [title, tempo, meterN, meterD, undoBtn, redoBtn, addTrackBtn, addBusBtn]) el.disabled = ro;
     for (const el of topbar.querySelectorAll('.edit button')) el.disabled = ro;
     shareBtn.classList.toggle('hidden', session.role !== 'owner');
+
     linksBtn.classList.toggle('hidden', session.role !== 'owner');
   }
 
@@ -215,6 +220,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     S.layout.render();
     mixer.render();
     renderInspector();
+    describeLimits(S, { exportBtn, edit: [title, tempo, meterN, meterD, undoBtn, redoBtn, ...topbar.querySelectorAll('.edit button')], root: main });
     presence.renderMarks();
     if (panel === 'comments') comments.render(); else comments.renderPins();
   }
@@ -225,7 +231,12 @@ export function openStudio(root, projectId, user, { go, logout }) {
     if (d.remote) refresh(d.touched, d.remote);
     else if (!raf) raf = requestAnimationFrame(() => { raf = 0; refresh(); });
   });
-  session.addEventListener('welcome', () => { presence.render(); refresh(); });
+  let fitted = false; // the studio opens showing the whole song
+  session.addEventListener('welcome', () => {
+    presence.render(); refresh();
+    if (!fitted) fitted = tl.zoomToFit(); // synchronous: no test or hand sees the old zoom
+    if (!fitted) requestAnimationFrame(() => { fitted = tl.zoomToFit(); });
+  });
   session.addEventListener('presence', () => presence.renderMarks());
   session.addEventListener('reject', (e) => toast(`Your change was undone by the server: ${e.detail.message}`, 'error', 6000));
   session.addEventListener('error', (e) => {
@@ -301,7 +312,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
       t: () => addTrack('audio'), T: () => addTrack('audio'), b: () => addTrack('bus'), B: () => addTrack('bus'),
       k: addMarker, K: addMarker, g: toggleSnap, G: toggleSnap, i: () => S.addInstrumentTrack(), I: () => S.addInstrumentTrack(),
       '+': () => tl.zoomBy(1.5), '=': () => tl.zoomBy(1.5), '-': () => tl.zoomBy(1 / 1.5), _: () => tl.zoomBy(1 / 1.5),
-      x: toggleMixer, X: toggleMixer, '?': () => showHelp(),
+      x: toggleMixer, X: toggleMixer, '?': () => showHelp(), f: () => tl.zoomToFit(), F: () => tl.zoomToFit(),
       Escape: () => { if (transport.player.following) transport.follow(null); else if (S.range) transport.setRange(null); else S.select([]); },
     };
     const f = keys[e.key];

@@ -12,6 +12,7 @@ import { peaksFor, drawClip } from './waveform.js';
 import { attachClipGestures } from './clipedit.js';
 import { drawMiniRoll } from './pianoroll.js';
 import { notesByClip } from './notes.js';
+import { soloDimmed } from './collab.js';
 
 export const TRACK_H = 80;
 export const HEAD_W = 224;
@@ -150,6 +151,7 @@ export function createTimeline(S) {
     setVal(row.output, t.output);
     for (const c of [row.name, row.color, row.mute, row.solo, row.gain, row.pan, row.output, row.del]) c.disabled = !S.canEdit;
     row.grip.classList.toggle('hidden', !S.canEdit);
+    row.el.classList.toggle('solo-dimmed', soloDimmed(doc, t)); // collab.js
   }
 
   // ---- track reorder by drag ----
@@ -243,7 +245,7 @@ export function createTimeline(S) {
       return;
     }
     const a = S.session.assets.get(c.asset);
-    const peaks = peaksFor(c.asset, !a || a.state === 'ready', () => schedule());
+    const peaks = peaksFor(c.asset, !a || a.state === 'ready', () => schedule(), S.projectId);
     drawClip(rec.canvas, c, peaks, cl, S.zoom, t ? t.color : '#888');
   }
 
@@ -262,16 +264,20 @@ export function createTimeline(S) {
     g.font = '10px system-ui, sans-serif';
     g.textBaseline = 'top';
     const first = Math.floor(vf / step) * step;
+    const labels = [];
+    const every = barLabelEvery(g, bar, vt);
     for (let f = first; f <= vt; f += step) {
       const x = Math.round((f - vf) / S.zoom) + 0.5;
       const isBar = Math.abs(f / bar - Math.round(f / bar)) < 1e-6;
       g.strokeStyle = isBar ? '#9aa0ad' : '#555b66';
       g.beginPath(); g.moveTo(x, isBar ? 2 : 12); g.lineTo(x, 20); g.stroke();
-      if (isBar) {
+      if (isBar && Math.round(f / bar) % every === 0) {
         g.fillStyle = '#c9ced8';
         const b = Math.round(f / bar) + 1;
         const beatN = Math.round((f % bar) / beat) + 1;
-        g.fillText(beatN > 1 ? `${b}.${beatN}` : String(b), x + 3, 3);
+        const text = beatN > 1 ? `${b}.${beatN}` : String(b);
+        g.fillText(text, x + 3, 3);
+        labels.push({ text, x: x + 3, y: 3, w: g.measureText(text).width, h: 10 });
       }
     }
     // time labels on the lower line, about every 100 px
@@ -281,8 +287,20 @@ export function createTimeline(S) {
     for (let s = Math.floor(vf / S.doc.rate / per) * per; s * S.doc.rate <= vt; s += per) {
       const x = (s * S.doc.rate - vf) / S.zoom;
       g.fillRect(Math.round(x), 24, 1, 10);
-      g.fillText(fmtTime(s * S.doc.rate, S.doc.rate).replace(/\.?0+$/, ''), x + 3, 23);
+      const text = fmtTime(s * S.doc.rate, S.doc.rate).replace(/\.?0+$/, '');
+      g.fillText(text, x + 3, 23);
+      labels.push({ text, x: x + 3, y: 23, w: g.measureText(text).width, h: 10 });
     }
+    api.rulerLabels = labels;
+  }
+
+  /** Every how many bars the ruler labels a bar so that no two labels
+   * overlap: a power of two whose span fits the widest label plus a gap. */
+  function barLabelEvery(g, bar, vt) {
+    const widest = g.measureText(String(Math.ceil(vt / bar) + 1)).width + 10;
+    let every = 1;
+    while ((every * bar) / S.zoom < widest && every < 1 << 20) every *= 2;
+    return every;
   }
 
   function renderMarkers() {
@@ -420,6 +438,25 @@ export function createTimeline(S) {
     schedule();
   }
 
+  /** Zooms so the whole song (at least 10 s) fills the visible width, from
+   * the start; false when the view has no width yet. */
+  function zoomToFit() {
+    const w = scroller.clientWidth - HEAD_W - 16;
+    if (w <= 50) return false;
+    const frames = Math.max(S.doc.end(), S.doc.rate * 10) * 1.04;
+    S.zoom = Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, frames / w));
+    render();
+    scroller.scrollLeft = 0;
+    schedule();
+    return true;
+  }
+
+  /** Scrolls so that frame f is at the left edge (the overview strip). */
+  function scrollToFrame(f) {
+    scroller.scrollLeft = Math.max(0, f / S.zoom);
+    schedule();
+  }
+
   scroller.addEventListener('wheel', (e) => {
     if (e.ctrlKey || e.metaKey) {
       e.preventDefault();
@@ -433,7 +470,7 @@ export function createTimeline(S) {
   scroller.addEventListener('pointermove', (e) => S.onCursor && S.onCursor(frameAt(e.clientX)));
   new ResizeObserver(schedule).observe(scroller);
 
-  const api = { el: scroller, content, overlay, rowsBox, render, schedule, frameAt, trackAt, snap, visible, zoomBy, placePlayhead, clips, rows, TRACK_H, COLORS };
+  const api = { el: scroller, content, overlay, rowsBox, render, schedule, frameAt, trackAt, snap, visible, zoomBy, zoomToFit, scrollToFrame, placePlayhead, clips, rows, TRACK_H, COLORS, rulerLabels: [] };
   return api;
 }
 

@@ -134,6 +134,7 @@ export const SHORTCUTS = [
   ['K', 'Add a marker at the playhead'],
   ['G', 'Snap to grid on / off'],
   ['+ / −', 'Zoom in / out'],
+  ['F', 'Zoom to fit the whole song'],
   ['Ctrl + wheel (pinch)', 'Zoom at the pointer'],
   ['Wheel / Shift + wheel', 'Scroll'],
   ['X', 'Show / hide the mixer'],
@@ -205,23 +206,24 @@ export function throttle(fn, ms) {
 }
 
 /**
- * A continuous gesture on one control (a fader drag, a knob): the value
- * goes out as a push at most every 50 ms while it moves, all pushes of
- * one gesture in one undo group; the last value always goes out when the
- * gesture ends. build(value) returns the ops.
+ * A continuous gesture on one control (a fader drag, a knob, a slider):
+ * ONE push when the gesture ends, with its last value (so it is one
+ * revision and one history entry, not one per tick); while it moves the
+ * control shows the value locally (bindRange's onMove). build(value)
+ * returns the ops.
  */
 export function gesture(session, build) {
-  let group = null;
-  let lastSent;
-  const send = throttle((v) => {
-    if (v === lastSent) return;
-    lastSent = v;
-    if (!group) group = `gest-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`;
-    session.push(build(v), group);
-  }, 50);
+  let pending;
+  let sent; // the value this gesture pushed (change and pointerup both end it)
   return {
-    move(v) { send(v); },
-    end(v) { if (v !== undefined) send(v); send.flush(); group = null; lastSent = undefined; },
+    move(v) { pending = v; sent = undefined; },
+    end(v) {
+      const x = v !== undefined ? v : pending;
+      pending = undefined;
+      if (x === undefined || x === sent) return;
+      sent = x;
+      session.push(build(x));
+    },
   };
 }
 

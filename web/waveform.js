@@ -10,16 +10,17 @@ const cache = new Map(); // asset id -> {peaks|null, promise, failed}
 
 /**
  * The peaks of an asset if loaded; otherwise starts loading them (once)
- * and calls onLoad when they arrive. Returns null until then.
+ * and calls onLoad when they arrive. Returns null until then. projectId:
+ * the project's own peaks route (duplicated projects share asset ids).
  */
-export function peaksFor(assetId, ready, onLoad) {
+export function peaksFor(assetId, ready, onLoad, projectId) {
   let e = cache.get(assetId);
   if (e && e.peaks) return e.peaks;
   if (!ready) return null;
   if (!e || (e.failed && Date.now() - e.failed > 5000)) {
     e = { peaks: null, failed: 0 };
     cache.set(assetId, e);
-    e.promise = fetchPeaks(assetId).then((p) => { e.peaks = p; onLoad(); }, () => { e.failed = Date.now(); });
+    e.promise = fetchPeaks(assetId, projectId).then((p) => { e.peaks = p; onLoad(); }, () => { e.failed = Date.now(); });
   } else if (e.promise) {
     e.promise.then(() => onLoad());
   }

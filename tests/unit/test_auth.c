@@ -243,6 +243,9 @@ static const struct {
     {"GET /api/projects/{id}/webhooks", SRV_PERM_PROJECT, SRV_ROLE_OWNER},
     {"DELETE /api/projects/{id}/webhooks/{hook}", SRV_PERM_PROJECT,
      SRV_ROLE_OWNER},
+    /* issue 19: the project list's rename and duplicate */
+    {"PATCH /api/projects/{id}", SRV_PERM_PROJECT, SRV_ROLE_OWNER},
+    {"POST /api/projects/{id}/duplicate", SRV_PERM_PROJECT, SRV_ROLE_VIEWER},
 };
 
 static void test_perm_http(void **state)
