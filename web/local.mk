@@ -40,6 +40,9 @@ dist_web_DATA = \
 	web/pianoroll.js \
 	web/stepseq.js \
 	web/midiin.js
+# editing habits: automation lanes, clipboard, selection, context menu (owner: h19-edit)
+dist_web_DATA += web/automation.js web/automation.css web/clipboard.js \
+	web/selection.js web/contextmenu.js
 # The WebAssembly Opus decoder (fallback when WebCodecs is missing) and its
 # licences, copied from node_modules by web/vendor/update.sh.
 webvendordir = $(webdir)/vendor

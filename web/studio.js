@@ -24,6 +24,7 @@ import { createHistory } from './history.js';
 import { openExport } from './exportdlg.js';
 import { createNotifications, focusUrl } from './notifications.js';
 import { installNotes } from './instrument.js';
+import { installEditing } from './clipboard.js';
 
 /** Opens the studio for projectId in root; returns {close}. */
 export function openStudio(root, projectId, user, { go, logout }) {
@@ -81,6 +82,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
   const mixer = createMixer(S);
   const presence = createPresence(S, tl);
   uploads.attach(tl);
+  const editing = installEditing(S, tl); // clipboard keys, clip and track menus
   transport = createTransport(S, tl, mixer);
   S.transport = transport;
   const comments = createComments(S, tl);
@@ -317,6 +319,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
       notes.close();
       if (S.noteEditor) S.noteEditor.close();
       document.removeEventListener('keydown', onKey);
+      editing.close();
       session.close();
       if (window.mixroom && window.mixroom.session === session) delete window.mixroom;
     },
