@@ -7,7 +7,7 @@
 // clip's notes travel with it as new note objects.
 
 import { newId } from './doc.js';
-import { ask, toast } from './ui.js';
+import { ask, toast, SHORTCUTS } from './ui.js';
 import { orderBetween } from './order.js';
 import { notesOf } from './notes.js';
 import { openMenu, bindMenu } from './contextmenu.js';
@@ -15,6 +15,14 @@ import { duplicateSelected, deleteSelected, renameClip } from './clipedit.js';
 import { selectTrack } from './selection.js';
 
 export const SHAPES = [['linear', 'Linear'], ['equal_power', 'Equal power'], ['exp', 'Exponential'], ['scurve', 'S-curve']];
+
+// this module's keys in the help overlay (appended here, so ui.js stays as it is)
+SHORTCUTS.push(
+  ['Ctrl/⌘ + C, X, V', 'Copy, cut, paste the selected clips (paste at the playhead on the selected track)'],
+  ['Shift + click, drag on an empty lane', 'Add to / remove from the selection, select with a rubber band'],
+  ['Right-click, Shift + F10, Menu key', 'The clip or track menu (arrows, Enter, Esc)'],
+  ['Automation lane: click, drag, Del, double-click', 'Add, move, delete, reset a point'],
+);
 
 let board = null; // {clips: [{fields, dt, dtrack, notes}], span}
 
