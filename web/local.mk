@@ -46,6 +46,9 @@ dist_web_DATA = \
 	web/midiin.js \
 	web/mobile.css \
 	web/layout.js
+# editing habits: automation lanes, clipboard, selection, context menu (owner: h19-edit)
+dist_web_DATA += web/automation.js web/automation.css web/clipboard.js \
+	web/selection.js web/contextmenu.js
 # The WebAssembly Opus decoder (fallback when WebCodecs is missing) and its
 # licences, copied from node_modules by web/vendor/update.sh.
 webvendordir = $(webdir)/vendor

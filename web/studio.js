@@ -27,6 +27,7 @@ import { installNotes } from './instrument.js';
 import { installLayout } from './layout.js';
 import { createOverview } from './overview.js';
 import { describeLimits } from './collab.js';
+import { installEditing } from './clipboard.js';
 
 /** Opens the studio for projectId in root; returns {close}. */
 export function openStudio(root, projectId, user, { go, logout }) {
@@ -86,6 +87,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
   const presence = createPresence(S, tl);
   const overview = createOverview(S, tl);
   uploads.attach(tl);
+  const editing = installEditing(S, tl); // clipboard keys, clip and track menus
   transport = createTransport(S, tl, mixer);
   S.transport = transport;
   const comments = createComments(S, tl);
@@ -334,6 +336,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
       notes.close();
       if (S.noteEditor) S.noteEditor.close();
       document.removeEventListener('keydown', onKey);
+      editing.close();
       session.close();
       if (window.mixroom && window.mixroom.session === session) delete window.mixroom;
     },

@@ -4,6 +4,9 @@
 // clips), the playhead, zoom (keys, ctrl+wheel/pinch at the pointer) and
 // native scrolling. Clips are DOM elements keyed by id, each with a canvas
 // for the visible part of its waveform; clip gestures live in clipedit.js.
+// Automation lanes open under a track (automation.js), a drag on an empty
+// lane selects with a rubber band (selection.js), and where two clips
+// overlap the crossfade is drawn over them (waveform.js).
 
 import { h, gesture, fmtTime, fmtDb, setVal, bindRange, ask } from './ui.js';
 import { orderBetween } from './order.js';
@@ -13,6 +16,9 @@ import { attachClipGestures } from './clipedit.js';
 import { drawMiniRoll } from './pianoroll.js';
 import { notesByClip } from './notes.js';
 import { soloDimmed } from './collab.js';
+import { createAutomation } from './automation.js';
+import { startBand, selectTrack } from './selection.js';
+import { crossfadesOf, crossfadeMark } from './waveform.js';
 
 export const TRACK_H = 80;
 export const HEAD_W = 224;
@@ -61,12 +67,15 @@ export function createTimeline(S) {
     return Math.max(0, Math.round((clientX - r.left - HEAD_W + scroller.scrollLeft) * S.zoom));
   }
 
-  /** The track under a client y coordinate (null below the last track). */
+  /** The track under a client y coordinate (null below the last track; rows with automation lanes are taller). */
   function trackAt(clientY) {
-    const r = rowsBox.getBoundingClientRect();
-    const i = Math.floor((clientY - r.top) / TRACK_H);
-    const ts = S.doc.tracks();
-    return i >= 0 && i < ts.length ? ts[i] : null;
+    for (const t of S.doc.tracks()) {
+      const row = rows.get(t.id);
+      if (!row) continue;
+      const r = row.el.getBoundingClientRect();
+      if (clientY >= r.top && clientY < r.bottom) return t;
+    }
+    return null;
   }
 
   function snap(f, force) {
@@ -103,6 +112,8 @@ export function createTimeline(S) {
       onclick: () => S.session.push([{ op: 'delete', id: row.id }]) }, '✕');
     const inst = h('button.icon.tinst.hidden', { 'aria-label': 'Edit the instrument', title: 'Instrument',
       onclick: () => S.openInstrument && S.openInstrument(row.id) }, '♪');
+    const autoBtn = h('button.toggle.tauto', { 'aria-label': 'Show automation', title: 'Automation lanes (gain, pan, effect parameters)', 'aria-pressed': 'false',
+      onclick: () => S.toggleAutomation(row.id) }, 'A');
     const grip = h('div.grip', { 'aria-label': 'Drag to reorder the track', title: 'Drag to reorder', role: 'button', tabindex: '-1' }, '⠿');
     const swatch = h('div.swatch');
     const kind = h('span.kind');
@@ -110,10 +121,10 @@ export function createTimeline(S) {
       swatch,
       h('div.hrow', {}, grip, color, name, kind, inst, del),
       h('div.hrow', {}, mute, solo, h('span.lbl', {}, 'vol'), gain, h('span.lbl', {}, 'pan'), pan),
-      h('div.hrow', {}, h('span.lbl', {}, 'out'), output));
+      h('div.hrow', {}, h('span.lbl', {}, 'out'), output, autoBtn));
     const lane = h('div.lane', { dataset: { track: t.id } });
     const el = h('div.trackrow', { dataset: { track: t.id } }, head, lane);
-    const row = { id: t.id, el, head, lane, name, color, mute, solo, gain, pan, output, del, grip, swatch, kind, inst };
+    const row = { id: t.id, el, head, lane, name, color, mute, solo, gain, pan, output, del, grip, swatch, kind, inst, autoBtn };
     lane.addEventListener('dblclick', (e) => { // an empty note clip on an instrument track
       if (e.target !== lane || !S.newNoteClip || S.doc.get(row.id)?.role !== 'instrument') return;
       const id = S.newNoteClip(row.id, frameAt(e.clientX));
@@ -122,9 +133,10 @@ export function createTimeline(S) {
     grip.addEventListener('pointerdown', (e) => startReorder(e, row));
     lane.addEventListener('pointerdown', (e) => {
       if (e.target !== lane || e.button !== 0) return;
-      S.setPlayhead(snap(frameAt(e.clientX)));
-      S.select([]);
+      const f = snap(frameAt(e.clientX));
+      startBand(S, api, e, row, () => { S.setPlayhead(f); if (!e.shiftKey) S.select([]); });
     });
+    head.addEventListener('pointerdown', () => selectTrack(S, api, row.id));
     return row;
   }
 
@@ -165,9 +177,10 @@ export function createTimeline(S) {
     const indicator = h('div.reorder-line');
     rowsBox.append(indicator);
     let to = from;
-    const move = (ev) => {
-      to = Math.max(0, Math.min(ts.length, Math.round((ev.clientY - r0.top) / TRACK_H)));
-      indicator.style.top = `${to * TRACK_H - 1}px`;
+    const move = (ev) => { // rows may be taller than TRACK_H (automation lanes)
+      const mids = ts.map((t) => { const r = rows.get(t.id).el.getBoundingClientRect(); return [r.top + r.height / 2, r.top - r0.top, r.bottom - r0.top]; });
+      to = mids.filter(([m]) => ev.clientY > m).length;
+      indicator.style.top = `${(to < ts.length ? mids[to][1] : mids.length ? mids[mids.length - 1][2] : 0) - 1}px`;
     };
     const up = () => {
       window.removeEventListener('pointermove', move);
@@ -247,6 +260,20 @@ export function createTimeline(S) {
     const a = S.session.assets.get(c.asset);
     const peaks = peaksFor(c.asset, !a || a.state === 'ready', () => schedule(), S.projectId);
     drawClip(rec.canvas, c, peaks, cl, S.zoom, t ? t.color : '#888');
+  }
+
+  /** The crossfade marks (an X over each overlap of two clips on a track). */
+  function renderCrossfades() {
+    const want = new Map();
+    for (const [tid, row] of rows) for (const x of crossfadesOf(S.doc, tid)) want.set(`${x.a}|${x.b}`, { ...x, row });
+    for (const el of content.querySelectorAll('.xfade')) if (!want.has(el.dataset.pair)) el.remove();
+    for (const [key, x] of want) {
+      let el = x.row.lane.querySelector(`:scope > .xfade[data-pair="${key}"]`);
+      if (!el) { el = crossfadeMark(key); x.row.lane.append(el); }
+      el.style.left = `${frameToX(x.from)}px`;
+      el.style.width = `${Math.max(2, frameToX(x.to - x.from))}px`;
+      el.setAttribute('aria-label', `Crossfade from ${fmtTime(x.from, S.doc.rate)} to ${fmtTime(x.to, S.doc.rate)}`);
+    }
   }
 
   // ---- ruler and markers ----
@@ -375,6 +402,7 @@ export function createTimeline(S) {
       if (rowsBox.children[i] !== row.el) rowsBox.insertBefore(row.el, rowsBox.children[i] || null);
       row.lane.style.width = `${width}px`;
       updateRow(row, t, doc);
+      auto.renderRow(row, width);
     });
     for (const [id, row] of rows) if (!seen.has(id)) { row.el.remove(); rows.delete(id); }
     dropRow.querySelector('.lane').style.width = `${width}px`;
@@ -397,6 +425,7 @@ export function createTimeline(S) {
       placeClip(rec, c, doc.get(c.track));
     }
     for (const [id, rec] of clips) if (!live.has(id)) { rec.el.remove(); clips.delete(id); }
+    renderCrossfades();
     if (remote && touched) {
       for (const id of touched) {
         const row = rows.get(id);
@@ -404,7 +433,7 @@ export function createTimeline(S) {
       }
     }
     renderMarkers();
-    const total = ts.length * TRACK_H;
+    const total = rowsBox.offsetHeight || ts.length * TRACK_H;
     overlay.style.height = `${RULER_H + total + TRACK_H}px`;
     schedule();
   }
@@ -416,6 +445,7 @@ export function createTimeline(S) {
       noteMap = null;
       drawRuler();
       for (const rec of clips.values()) drawWave(rec);
+      auto.drawAll();
       placePlayhead();
       if (S.onDraw) S.onDraw();
       if (S.onView) S.onView(visible());
@@ -471,6 +501,8 @@ export function createTimeline(S) {
   new ResizeObserver(schedule).observe(scroller);
 
   const api = { el: scroller, content, overlay, rowsBox, render, schedule, frameAt, trackAt, snap, visible, zoomBy, zoomToFit, scrollToFrame, placePlayhead, clips, rows, TRACK_H, COLORS, rulerLabels: [] };
+  const auto = createAutomation(S, api);
+  api.automation = auto;
   return api;
 }
 
