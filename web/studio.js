@@ -24,6 +24,9 @@ import { createHistory } from './history.js';
 import { openExport } from './exportdlg.js';
 import { createNotifications, focusUrl } from './notifications.js';
 import { installNotes } from './instrument.js';
+import { createRecorder } from './record.js';
+import { createRecView } from './recview.js';
+import { createTakes } from './takes.js';
 
 /** Opens the studio for projectId in root; returns {close}. */
 export function openStudio(root, projectId, user, { go, logout }) {
@@ -122,6 +125,9 @@ export function openStudio(root, projectId, user, { go, logout }) {
     if (best) transport.follow(best.client);
   };
   S.onTransport = () => presence.render();
+  const recorder = createRecorder(S, transport.el); // Record (R) inside the transport group (record.js)
+  createRecView(S, tl);
+  createTakes(S, tl);
 
   const topbar = h('header.topbar', {},
     h('a.back', { href: '/projects', 'aria-label': 'Back to the projects', onclick: (e) => { e.preventDefault(); go('/projects'); } }, '◂'),
@@ -310,10 +316,11 @@ export function openStudio(root, projectId, user, { go, logout }) {
 
   renderTop();
   session.connect();
-  window.mixroom = { session, S, tl, player: transport.player, transport, comments, history: hist };
+  window.mixroom = { session, S, tl, player: transport.player, transport, comments, history: hist, recorder };
   return {
     close() {
       transport.close();
+      recorder.close();
       notes.close();
       if (S.noteEditor) S.noteEditor.close();
       document.removeEventListener('keydown', onKey);
