@@ -30,7 +30,7 @@ export function createRecorder(S, transportEl) {
     countIn: Number(localStorage.getItem('mixroom.rec.countin') || 1),
     click: localStorage.getItem('mixroom.rec.click') !== '0',
     take: null, up: null, recording: false, stopping: false, placement: null, punchIn: 0, frames: 0,
-    peak: 0, calib: null, onTap: null,
+    peak: -60, calib: null, onTap: null,
   };
 
   // ---- controls ----
@@ -127,6 +127,9 @@ export function createRecorder(S, transportEl) {
       R.node.connect(R.sink).connect(ctx.destination);
       R.node.port.onmessage = (e) => onWorklet(e.data);
     }
+    // while the microphone is armed the player reads at exactly the context
+    // rate: the heard timeline then runs with the take's sample clock
+    player.node.port.postMessage({ type: 'config', lock: true });
     if (!R.source) {
       R.source = ctx.createMediaStreamSource(R.stream);
       R.source.connect(R.node);
@@ -134,6 +137,7 @@ export function createRecorder(S, transportEl) {
     renderLatency();
   }
   function disarm() {
+    if (player.node) player.node.port.postMessage({ type: 'config', lock: false });
     if (R.source) R.source.disconnect();
     R.source = null;
     if (R.stream) for (const t of R.stream.getTracks()) t.stop();
@@ -153,13 +157,16 @@ export function createRecorder(S, transportEl) {
 
   function onWorklet(m) {
     if (m.type === 'level') {
-      const db = m.peak > 0 ? Math.max(-60, 20 * Math.log10(m.peak)) : -60;
+      // a peak meter: falls back by 1.5 dB per report (~30 dB/s) after a peak
+      const db = Math.max(m.peak > 0 ? Math.max(-60, 20 * Math.log10(m.peak)) : -60, R.peak - 1.5);
       R.peak = db;
       meterBar.style.width = `${((db + 60) / 60) * 100}%`;
       meterBar.classList.toggle('clip', m.peak >= 0.999);
       meterText.textContent = db <= -60 ? '−∞ dBFS' : `${db.toFixed(1)} dBFS`;
       meter.setAttribute('aria-valuenow', db.toFixed(1));
       meter.dataset.peak = db.toFixed(1);
+    } else if (m.type === 'begin') {
+      onBegin(m);
     } else if (m.type === 'chunk') {
       onChunk(m);
     } else if (m.type === 'tap' && R.onTap) {
@@ -190,7 +197,7 @@ export function createRecorder(S, transportEl) {
       await arm();
       const ctx = player.ctx;
       const doc = S.doc;
-      const wasPlaying = player.playing && player.sounding;
+      const wasPlaying = player.playing;
       const punchIn = wasPlaying ? Math.round(player.position()) : S.playhead;
       const bar = beatFrames(doc.project, doc.rate) * ((doc.project.meter && doc.project.meter[0]) || 4);
       const from = wasPlaying ? punchIn : Math.max(0, Math.round(punchIn - R.countIn * bar));
@@ -224,13 +231,17 @@ export function createRecorder(S, transportEl) {
     return R.take;
   }
 
+  // The take's first sample: placed with the player's report of now (at most ~23 ms old)
+  function onBegin(m) {
+    if (!R.up || R.placement !== null || !player.report) return;
+    R.placement = takePlacement({ report: player.report, t0: m.t0, roundTrip: roundTrip(), manualMs: calib().manualMs || 0,
+      rate: S.doc.rate, step: player.step, punchIn: R.punchIn });
+    R.t0 = m.t0;
+    R.placedWith = { report: { ...player.report }, t0: m.t0, now: player.ctx.currentTime, roundTrip: roundTrip(), punchIn: R.punchIn };
+  }
+
   function onChunk(m) {
     if (!R.up) return;
-    if (m.first && R.placement === null && player.report) {
-      R.placement = takePlacement({ report: player.report, t0: m.t0, roundTrip: roundTrip(), manualMs: calib().manualMs || 0,
-        rate: S.doc.rate, step: player.step, punchIn: R.punchIn });
-      R.t0 = m.t0;
-    }
     R.frames += m.frames;
     R.up.add(m.pcm);
     renderProgress();
@@ -265,7 +276,7 @@ export function createRecorder(S, transportEl) {
       const p = R.placement || { at: R.punchIn, trim: 0 };
       done = await finishTake(S.projectId, take.id, { at: p.at, trim: Math.min(p.trim, Math.max(0, up.frames - 1)) });
       setStatus(`Take ${take.n} saved (${fmtTime(up.frames, take.rate)}).`);
-      S.lastTake = { ...done, placement: p, recordedFrames: R.frames, t0: R.t0 };
+      S.lastTake = { ...done, placement: p, recordedFrames: R.frames, t0: R.t0, placedWith: R.placedWith };
     } catch (e) {
       setStatus(`Take ${take.n} was not finished: ${e.message}. What reached the server is kept; finish it later from the studio.`);
       toast(`Take ${take.n} was not finished: ${e.message}`, 'error', 8000);

@@ -8,7 +8,7 @@
 //   {type:'start', channels, chunk}  begin a take (the next block's first sample is frame 0)
 //   {type:'stop'}                    post the partial chunk (final: true) and stop
 //   {type:'tap', on}                 also post raw float blocks (calibration)
-// Posts: {type:'level', peak}, {type:'chunk', pcm (ArrayBuffer), frames, t0, first, final},
+// Posts: {type:'level', peak}, {type:'begin', t0} (the take's first sample, at once), {type:'chunk', pcm (ArrayBuffer), frames, t0, first, final},
 //        {type:'tap', data (Float32Array, channel 0), t}.
 
 class MixroomRecorder extends AudioWorkletProcessor {
@@ -67,7 +67,10 @@ class MixroomRecorder extends AudioWorkletProcessor {
     if (!this.on) return true;
     const ch = this.channels;
     for (let i = 0; i < n; i++) {
-      if (this.fill === 0) this.t0 = currentTime + i / sampleRate;
+      if (this.fill === 0) {
+        this.t0 = currentTime + i / sampleRate;
+        if (this.first) this.port.postMessage({ type: 'begin', t0: this.t0 });
+      }
       const o = this.fill * ch;
       const l = Math.max(-1, Math.min(1, a[i]));
       this.buf[o] = l < 0 ? Math.round(l * 32768) : Math.round(l * 32767);
