@@ -29,6 +29,14 @@ export class Metronome {
     this.level = 0.5;
     this.countInEnd = null; // frame: beats before it are count-in (always sound)
     this.on = false;         // the click during the take
+    this.free = null;        // {pos, t, started}: a clock of its own when the mix is silent (an empty song)
+  }
+
+  /** The position clock: the player's worklet report while it sounds, else the free clock. */
+  report() {
+    const r = this.player.report;
+    if (r && r.started && r.pos !== null) return r;
+    return this.free;
   }
 
   ensure() {
@@ -73,8 +81,8 @@ export class Metronome {
 
   tick() {
     const p = this.player;
-    const r = p.report;
-    if (!p.ctx || !r || !r.started || r.pos === null) return;
+    const r = this.report();
+    if (!p.ctx || !r) return;
     const doc = this.getDoc();
     const rate = doc.rate;
     const beat = beatFrames(doc.project, rate);

@@ -214,9 +214,12 @@ export function createRecorder(S, transportEl) {
       R.up.addEventListener('resumed', () => { setStatus('Connection back — the take is complete so far.'); toast('Connection back — resent what was missing', 'info'); });
       R.up.addEventListener('progress', () => renderProgress());
       R.up.addEventListener('failed', (e) => { setStatus(e.detail.message); toast(e.detail.message, 'error', 8000); if (R.recording) stop(true); });
+      metro.free = null;
       if (!wasPlaying) await S.transport.play(from);
-      await until(() => player.sounding || !player.playing, 8000);
-      if (!player.playing) throw new Error('the mix did not start playing');
+      // an empty song (or one that ends here) sends no audio: the take then
+      // runs on a clock of its own, started at `from` now
+      await until(() => player.sounding || !player.playing, 3000).catch(() => {});
+      if (!player.sounding) metro.free = { pos: from, t: ctx.currentTime + 0.05, started: true };
       metro.start({ on: R.click, countInEnd: wasPlaying ? null : punchIn });
       R.node.port.postMessage({ type: 'start', channels: R.channels, chunk: ctx.sampleRate });
       setStatus(`Recording Take ${R.take.n}…`);
@@ -233,11 +236,12 @@ export function createRecorder(S, transportEl) {
 
   // The take's first sample: placed with the player's report of now (at most ~23 ms old)
   function onBegin(m) {
-    if (!R.up || R.placement !== null || !player.report) return;
-    R.placement = takePlacement({ report: player.report, t0: m.t0, roundTrip: roundTrip(), manualMs: calib().manualMs || 0,
+    const rep = metro.report();
+    if (!R.up || R.placement !== null || !rep) return;
+    R.placement = takePlacement({ report: rep, t0: m.t0, roundTrip: roundTrip(), manualMs: calib().manualMs || 0,
       rate: S.doc.rate, step: player.step, punchIn: R.punchIn });
     R.t0 = m.t0;
-    R.placedWith = { report: { ...player.report }, t0: m.t0, now: player.ctx.currentTime, roundTrip: roundTrip(), punchIn: R.punchIn };
+    R.placedWith = { report: { ...rep }, t0: m.t0, now: player.ctx.currentTime, roundTrip: roundTrip(), punchIn: R.punchIn };
   }
 
   function onChunk(m) {
@@ -262,6 +266,7 @@ export function createRecorder(S, transportEl) {
     R.stopping = true;
     renderButton();
     metro.stop();
+    metro.free = null;
     const final = new Promise((res) => { R.finalWait = res; setTimeout(res, 2000); });
     R.node.port.postMessage({ type: 'stop' });
     await final;
