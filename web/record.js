@@ -79,6 +79,11 @@ export function createRecorder(S, transportEl) {
   function showPanel(open) {
     panel.classList.toggle('hidden', !open);
     panelButton.setAttribute('aria-expanded', String(open));
+    if (open) { // fixed under the button: the top bar clips what overflows it
+      const r = button.getBoundingClientRect();
+      panel.style.left = `${Math.max(4, Math.min(window.innerWidth - 350, r.left))}px`;
+      panel.style.top = `${r.bottom + 6}px`;
+    }
     if (open) arm().catch((e) => setStatus(`The microphone cannot be used: ${e.message}`));
   }
   const setStatus = (t) => { recStatus.textContent = t; };
