@@ -84,6 +84,8 @@ static const field_spec clip_fields[] = {
     {"fade_out", F_FRAMES, 0, 0, NULL, NULL, "0"},
     {"mute", F_BOOL, 0, 0, NULL, NULL, "false"},
     {"name", F_TEXT, 0, 200, NULL, NULL, "\"\""},
+    /* recording: take alternatives share a non-empty take_group */
+    {"take_group", F_TEXT, 0, 64, NULL, NULL, "\"\""},
     {NULL, 0, 0, 0, NULL, NULL, NULL}};
 
 static const field_spec effect_fields[] = {
