@@ -60,6 +60,9 @@ export function createRecorder(S, transportEl) {
     recStatus);
   const wrap = h('span.recwrap', {}, button, panelButton, panel, reason);
   transportEl.append(wrap);
+  // a click elsewhere or Esc closes the panel (the take goes on)
+  const onDown = (e) => { if (!panel.classList.contains('hidden') && !wrap.contains(e.target)) showPanel(false); };
+  document.addEventListener('pointerdown', onDown, true);
   channels.value = String(R.channels);
   countIn.value = String(R.countIn);
   click.checked = R.click;
@@ -397,13 +400,14 @@ export function createRecorder(S, transportEl) {
     const t = e.target;
     const typing = t && (t.tagName === 'INPUT' && !['range', 'checkbox', 'color', 'button'].includes(t.type) || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT');
     if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === 'Escape' && !panel.classList.contains('hidden')) { showPanel(false); panelButton.focus(); return; }
     if (e.key === 'r' || e.key === 'R') { e.preventDefault(); toggle(); }
   }
   document.addEventListener('keydown', onKey);
 
   return {
     button, panelButton, toggle, measure, showPanel, roundTrip, state: R,
-    close() { document.removeEventListener('keydown', onKey); metro.stop(); disarm(); },
+    close() { document.removeEventListener('keydown', onKey); document.removeEventListener('pointerdown', onDown, true); metro.stop(); disarm(); },
   };
 }
 

@@ -82,7 +82,7 @@ export function createTakes(S, tl) {
     document.body.append(box);
     fill();
     const r = anchor.getBoundingClientRect();
-    box.style.left = `${Math.max(4, Math.min(window.innerWidth - 300, r.left))}px`;
+    box.style.left = `${Math.max(4, Math.min(window.innerWidth - 340, r.left))}px`;
     box.style.top = `${r.bottom + 4}px`;
     const first = box.querySelector('button');
     if (first) first.focus();
