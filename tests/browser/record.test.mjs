@@ -12,8 +12,10 @@
 //     the Takes picker picks one in one push;
 //   - a commenter's Record button is disabled with the reason;
 //   - calibration: a click file at the project's beat period, "Measure
-//     latency", then a take along it: the click onsets of the take placed
-//     at its `at` against the beat grid (mean / max error printed).
+//     latency" (the clicks found), then a take along it: one click per
+//     beat, and the onsets of the take placed at its `at` against the beat
+//     grid printed (mean / max error; not asserted: the fake device does
+//     not follow the heard grid, see BENCHMARKS.md).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -354,7 +356,7 @@ test('a commenter cannot record: the Record button is disabled with the reason',
   }
 });
 
-test('calibrated: a take along the click lies on the beat grid (onset errors printed)', { timeout: 120000 }, async () => {
+test('calibrated: a take along a click file has one click per beat; its onset errors against the grid are printed', { timeout: 120000 }, async () => {
   const browser = await launch(fake(clickFile));
   try {
     const pa = await newPage(browser, server);
