@@ -5,7 +5,8 @@ MIGRATIONS = \
 	migrations/0001_initial.sql \
 	migrations/0002_ops_client.sql \
 	migrations/0003_links.sql \
-	migrations/0004_activity.sql
+	migrations/0004_activity.sql \
+	migrations/0005_takes.sql
 
 EXTRA_DIST += $(MIGRATIONS) build-aux/embed-migrations.sh
 nodist_libserver_la_SOURCES += server/core/migrations_gen.c

@@ -21,6 +21,8 @@ static const struct {
     [PROTO_RATE_LIMITED] = {"rate_limited", 429},
     [PROTO_UNSUPPORTED] = {"unsupported", 415},
     [PROTO_INTERNAL] = {"internal", 500},
+    [PROTO_OUT_OF_ORDER] = {"out_of_order", 409},
+    [PROTO_DISK_FULL] = {"disk_full", 507},
 };
 
 const char *proto_code_name(proto_code code)

@@ -15,6 +15,8 @@ typedef enum {
     PROTO_RATE_LIMITED,
     PROTO_UNSUPPORTED,
     PROTO_INTERNAL,
+    PROTO_OUT_OF_ORDER, /* a recording chunk ahead of the next expected */
+    PROTO_DISK_FULL,    /* no space left to store what was sent */
     PROTO_CODE_COUNT
 } proto_code;
 

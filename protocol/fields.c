@@ -90,6 +90,8 @@ static const field_spec clip_fields[] = {
     {"name", F_TEXT, 0, 200, NULL, NULL, "\"\""},
     {"fade_in_shape", F_CHOICE, 0, 0, fade_shapes, NULL, "\"equal_power\""},
     {"fade_out_shape", F_CHOICE, 0, 0, fade_shapes, NULL, "\"equal_power\""},
+    /* recording: take alternatives share a non-empty take_group */
+    {"take_group", F_TEXT, 0, 64, NULL, NULL, "\"\""},
     {NULL, 0, 0, 0, NULL, NULL, NULL}};
 
 static const field_spec effect_fields[] = {

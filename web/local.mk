@@ -26,6 +26,14 @@ dist_web_DATA = \
 	web/upload.js \
 	web/waveform.js \
 	web/worklet.js \
+	web/recworklet.js \
+	web/record.js \
+	web/record.css \
+	web/recview.js \
+	web/takes.js \
+	web/takeupload.js \
+	web/latency.js \
+	web/metronome.js \
 	web/decoder.js \
 	web/player.js \
 	web/transport.js \

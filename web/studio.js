@@ -28,6 +28,9 @@ import { installLayout } from './layout.js';
 import { createOverview } from './overview.js';
 import { describeLimits } from './collab.js';
 import { installEditing } from './clipboard.js';
+import { createRecorder } from './record.js';
+import { createRecView } from './recview.js';
+import { createTakes } from './takes.js';
 
 /** Opens the studio for projectId in root; returns {close}. */
 export function openStudio(root, projectId, user, { go, logout }) {
@@ -129,6 +132,9 @@ export function openStudio(root, projectId, user, { go, logout }) {
     if (best) transport.follow(best.client);
   };
   S.onTransport = () => presence.render();
+  const recorder = createRecorder(S, transport.el); // Record (R) inside the transport group (record.js)
+  createRecView(S, tl);
+  createTakes(S, tl);
 
   const topbar = h('header.topbar', {},
     h('nav.backnav', { 'aria-label': 'Projects' }, h('a.back', { href: '/projects', 'aria-label': 'Back to the projects', onclick: (e) => { e.preventDefault(); go('/projects'); } }, '◂')),
@@ -328,11 +334,12 @@ export function openStudio(root, projectId, user, { go, logout }) {
 
   renderTop();
   session.connect();
-  window.mixroom = { session, S, tl, player: transport.player, transport, comments, history: hist };
+  window.mixroom = { session, S, tl, player: transport.player, transport, comments, history: hist, recorder };
   return {
     close() {
       transport.close();
       S.layout.close();
+      recorder.close();
       notes.close();
       if (S.noteEditor) S.noteEditor.close();
       document.removeEventListener('keydown', onKey);

@@ -4,6 +4,7 @@
  * store writer, `asset` messages to the project's room, and start-up
  * clean-up. See assets.h and docs/uploads.md. */
 #include "server/assets/assets.h"
+#include "server/assets/takes.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -521,6 +522,13 @@ struct srv_asset_job *srv_asset_upload_begin(struct srv_server *srv,
     return job;
 }
 
+void srv_asset_job_on_done(struct srv_asset_job *job, srv_asset_done_fn done,
+                           void *ctx)
+{
+    job->done = done;
+    job->done_ctx = ctx;
+}
+
 void srv_asset_upload_progress(struct srv_asset_job *job, int64_t bytes)
 {
     job->received = bytes;
@@ -904,4 +912,5 @@ void srv_assets_init(void)
     srv_room_add_section(SRV_ROOM_WELCOME, "assets", assets_section);
     srv_assets_http_init();
     srv_midi_http_init();
+    srv_takes_init();
 }

@@ -61,6 +61,12 @@ const char *srv_asset_job_id(const struct srv_asset_job *job);
 /* Renames the job (e.g. to the multipart filename when no ?name=). */
 void srv_asset_job_set_name(struct srv_asset_job *job, const char *name);
 
+/* Sets what runs (loop thread) when the job's import ends, ready or
+ * failed, as for srv_assets_import_file (takes finish through this). Not
+ * called when srv_asset_upload_finish finds a duplicate. */
+void srv_asset_job_on_done(struct srv_asset_job *job, srv_asset_done_fn done,
+                           void *ctx);
+
 /* Notes that `bytes` of the body have arrived (for progress). */
 void srv_asset_upload_progress(struct srv_asset_job *job, int64_t bytes);
 

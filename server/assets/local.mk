@@ -6,4 +6,10 @@ libserver_la_SOURCES += \
 	server/assets/http_assets.c \
 	server/assets/http_midi.c \
 	server/assets/limits.c \
-	server/assets/demo.c
+	server/assets/demo.c \
+	server/assets/takes.h \
+	server/assets/takes.c \
+	server/assets/takes_ops.c \
+	server/assets/take_file.c \
+	server/assets/http_takes.c \
+	server/assets/takes_finish.c

@@ -86,6 +86,14 @@ static const struct srv_config_limit limits[] = {
     LIMIT(webhook_backoff, 10, 3600000, 2000, "milliseconds",
           "wait before the first retry of a webhook delivery (doubled "
           "after each further failure)"),
+    /* recording: rows go here */
+    LIMIT(max_take_chunk_bytes, KIB, 64 * MIB, MIB, "bytes",
+          "largest chunk of a recorded take (PUT .../takes/{take}/chunks/{seq}; "
+          "413 past it)"),
+    LIMIT(max_take_seconds, 1, 86400, 1800, "seconds",
+          "longest recorded take (413 past it)"),
+    LIMIT(max_open_takes_per_user, 1, 1000, 4, "",
+          "unfinished takes (recording or stopped) one user may have"),
     /* listening and delivery: rows go here */
     LIMIT(loudness_cache, 0, 1000000, 256, "",
           "revisions whose integrated loudness is kept in memory for "

@@ -69,6 +69,10 @@ struct srv_config {
     int64_t webhook_backoff;      /* milliseconds before the first retry; doubles each time (2000) */
     bool webhook_allow_private;   /* webhook_allow_private = true: targets on
                                      loopback/private addresses allowed (false) */
+    /* recording: fields go here */
+    int64_t max_take_chunk_bytes; /* one chunk of a take (413 past it) (1 MiB) */
+    int64_t max_take_seconds;     /* longest take (413 past it) (1800) */
+    int64_t max_open_takes_per_user; /* unfinished takes per user (4) */
     /* listening and delivery: fields go here */
     int64_t loudness_cache;       /* revisions whose loudness is kept for matched A/B (256) */
 };

@@ -13,14 +13,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const ARTIFACTS = path.join(here, 'artifacts');
 export const CHROMIUM = process.env.MXT_CHROMIUM || '/usr/bin/chromium';
 
-/** Launches headless Chromium with the flags this machine needs. */
-export async function launch() {
+/** Launches headless Chromium with the flags this machine needs (and `extra` flags, e.g. a fake capture device). */
+export async function launch(extra = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required'],
+      '--autoplay-policy=no-user-gesture-required', ...extra],
   });
 }
 
