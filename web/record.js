@@ -125,6 +125,7 @@ export function createRecorder(S, transportEl) {
       const tr = R.stream.getAudioTracks()[0];
       R.label = (tr && tr.label) || '';
       if (!R.deviceId && tr && tr.getSettings) R.deviceId = tr.getSettings().deviceId || '';
+      if (!device.options.length) device.replaceChildren(h('option', { value: R.deviceId }, R.label || 'Default input'));
       listDevices();
     }
     if (!R.node) {

@@ -119,6 +119,7 @@ export const SHORTCUTS = [
   ['Space', 'Play / pause (stops following)'],
   ['Click / drag the ruler', 'Seek / select a range'],
   ['L', 'Loop the selected range on / off'],
+  ['R', 'Record a take on the selected clip\'s track (or a new one) / stop'],
   ['C', 'Comment at the playhead (or on the range, the selected clip)'],
   ['Avatar click', 'Follow that person\'s playback (Esc stops)'],
   ['Home', 'Playhead to the start'],

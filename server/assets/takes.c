@@ -163,6 +163,15 @@ struct srv_take *srv_take_find(struct srv_server *srv, const char *project_id,
     char sql[1024];
 
     assert(srv_on_loop_thread());
+    /* finished takes are read again from their rows when asked for: drop
+     * the idle ones (no caller keeps a take across a find unless it is
+     * writing or finishing) */
+    for (struct srv_take *o = registry, *next; o; o = next) {
+        next = o->next;
+        if (strcmp(o->id, id) && o->state >= SRV_TAKE_DONE && !o->writing &&
+            !o->finishing && !o->waiters)
+            srv_take_forget(o);
+    }
     for (t = registry; t; t = t->next)
         if (!strcmp(t->id, id))
             return strcmp(t->project_id, project_id) ? NULL : t;
@@ -484,8 +493,12 @@ static void takes_stop(struct srv_server *srv)
 {
     (void)srv;
     srv_take_worker_stop();
-    while (registry && !registry->writing && !registry->waiters)
-        srv_take_forget(registry);
+    /* takes with work in flight stay: their posted callbacks use them */
+    for (struct srv_take *t = registry, *next; t; t = next) {
+        next = t->next;
+        if (!t->writing && !t->waiters && !t->finishing)
+            srv_take_forget(t);
+    }
 }
 
 void srv_takes_init(void)

@@ -11,6 +11,7 @@
 //     recorded frame, once; it stacks with the first as alternatives and
 //     the Takes picker picks one in one push;
 //   - a commenter's Record button is disabled with the reason;
+//   - a take left open (tab closed) is offered at start and finished;
 //   - calibration: a click file at the project's beat period, "Measure
 //     latency" (the clicks found), then a take along it: one click per
 //     beat, and the onsets of the take placed at its `at` against the beat
@@ -21,7 +22,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launch, newPage, assertNoErrors, signIn, openProject, waitDoc, serverDoc, shot } from './lib.mjs';
+import { launch, newPage, assertNoErrors, openProject, waitDoc, serverDoc, shot } from './lib.mjs';
 import { startServer, makeUser, makeProject, addMember, http, join } from '../integration/harness.mjs';
 import { makeWav } from './lib.mjs';
 import * as L from '../../web/latency.js';
@@ -31,6 +32,15 @@ const RATE = 48000;
 const BEAT = 24000; // 120 BPM at 48 kHz
 let server, ana, ben, cara, project, calProject;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mixroom-rec-'));
+
+/** Signs in through the form (as lib.mjs's signIn, waiting longer: Argon2id on a loaded machine). */
+async function signIn(page, user) {
+  await page.goto('/login');
+  await page.fill('#login-name', user.name);
+  await page.fill('#login-password', user.password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('main.projects', { timeout: 30000 });
+}
 
 // ---- the fed files ----
 
@@ -351,6 +361,36 @@ test('a commenter cannot record: the Record button is disabled with the reason',
     assert.equal(await pc.evaluate(() => window.mixroom.recorder.state.recording), false);
     assert.equal((await serverDoc(server, ana, project)).rev, before, 'nothing changed');
     assertNoErrors(pc);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a take left open (its tab closed) is offered at start and finished from the dialog', { timeout: 60000 }, async () => {
+  // ben starts a take over HTTP and sends one chunk of 0.5 s, then "closes the tab"
+  const start = await http(server, 'POST', `/api/projects/${project}/takes`, { token: ben.token, body: { track: null, at: 4 * RATE, rate: RATE, channels: 1 } });
+  assert.equal(start.status, 201, start.text);
+  const id = start.json.take.id;
+  const pcm = Buffer.alloc(RATE); // 0.5 s of mono s16le
+  for (let i = 0; i < RATE / 2; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin(2 * Math.PI * 330 * i / RATE)), i * 2);
+  const put = await http(server, 'PUT', `/api/projects/${project}/takes/${id}/chunks/0?rate=${RATE}&channels=1`, { token: ben.token, raw: pcm, headers: { 'content-type': 'application/octet-stream' } });
+  assert.equal(put.status, 200, put.text);
+  const browser = await launch(fake(musicFile));
+  try {
+    const pb = await newPage(browser, server);
+    await signIn(pb, ben);
+    await openProject(pb, project);
+    const dlg = pb.getByRole('dialog', { name: 'Unfinished takes' });
+    await dlg.waitFor({ timeout: 10000 });
+    await pb.getByRole('button', { name: `Finish Take ${start.json.take.n}`, exact: true }).click();
+    await dlg.waitFor({ state: 'detached', timeout: 10000 });
+    const t = await http(server, 'GET', `/api/projects/${project}/takes/${id}`, { token: ben.token });
+    assert.equal(t.json.take.state, 'done');
+    await waitDoc(pb, (c) => !!window.mixroom.session.view.get(c), t.json.take.clip, 10000);
+    const doc = await serverDoc(server, ana, project);
+    assert.equal(doc.objects.get(t.json.take.clip).start, 4 * RATE, 'at the frame the take started');
+    assert.equal(doc.objects.get(t.json.take.clip).length, RATE / 2, 'with what the server acknowledged');
+    assertNoErrors(pb);
   } finally {
     await browser.close();
   }

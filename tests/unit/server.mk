@@ -69,3 +69,9 @@ UNIT_TESTS += tests/unit/test_webhooks
 check_PROGRAMS += tests/unit/test_webhooks
 tests_unit_test_webhooks_SOURCES = tests/unit/test_webhooks.c
 tests_unit_test_webhooks_LDADD = $(MX_TEST_LIBS)
+# Recording: the ops of a finished take (take groups, mutes) and the WAV
+# header (owner: h17-rec).
+UNIT_TESTS += tests/unit/test_takes
+check_PROGRAMS += tests/unit/test_takes
+tests_unit_test_takes_SOURCES = tests/unit/test_takes.c
+tests_unit_test_takes_LDADD = $(MX_TEST_LIBS)

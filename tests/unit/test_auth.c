@@ -246,6 +246,16 @@ static const struct {
     /* issue 19: the project list's rename and duplicate */
     {"PATCH /api/projects/{id}", SRV_PERM_PROJECT, SRV_ROLE_OWNER},
     {"POST /api/projects/{id}/duplicate", SRV_PERM_PROJECT, SRV_ROLE_VIEWER},
+    /* recording: chunks, finish and delete check the take's user too */
+    {"POST /api/projects/{id}/takes", SRV_PERM_PROJECT, SRV_ROLE_EDITOR},
+    {"GET /api/projects/{id}/takes", SRV_PERM_PROJECT, SRV_ROLE_VIEWER},
+    {"GET /api/projects/{id}/takes/{take}", SRV_PERM_PROJECT, SRV_ROLE_VIEWER},
+    {"DELETE /api/projects/{id}/takes/{take}", SRV_PERM_PROJECT,
+     SRV_ROLE_EDITOR},
+    {"PUT /api/projects/{id}/takes/{take}/chunks/{seq}", SRV_PERM_PROJECT,
+     SRV_ROLE_EDITOR},
+    {"POST /api/projects/{id}/takes/{take}/finish", SRV_PERM_PROJECT,
+     SRV_ROLE_EDITOR},
 };
 
 static void test_perm_http(void **state)
