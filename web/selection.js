@@ -35,6 +35,8 @@ export function startBand(S, tl, e, row, onClick) {
     if (!band) {
       band = h('div.rubberband', { 'aria-hidden': 'true' });
       content.append(band);
+      document.body.classList.add('banding'); // no text selection of the headers while dragging
+      window.getSelection()?.removeAllRanges();
     }
     const l = Math.min(x0, x1), t = Math.min(y0, y1), w = Math.abs(x1 - x0), hh = Math.abs(y1 - y0);
     Object.assign(band.style, { left: `${l}px`, top: `${t}px`, width: `${w}px`, height: `${hh}px` });
@@ -54,6 +56,7 @@ export function startBand(S, tl, e, row, onClick) {
     window.removeEventListener('pointercancel', up);
     if (!band) { onClick(); return; }
     band.remove();
+    document.body.classList.remove('banding');
     S.select(additive ? [...new Set([...before, ...ids])] : ids);
   };
   window.addEventListener('pointermove', move);
