@@ -4,8 +4,10 @@
 // history entries (studio.js S.colorOf).
 //
 // The palette is 12 hues 30° apart at one saturation and lightness chosen
-// to read on the studio's dark background (text in these colours has a
-// contrast of at least 4.5:1 on #1b1e24). A user id hashes to a preferred
+// to read on the studio's dark background: text in these colours has a
+// contrast of at least 5.0:1 on the panels (#1c1f26) and 4.5:1 on the
+// raised ones (#232730), and the dark text of an avatar (#10131a) at
+// least 5.6:1 on them (WCAG relative luminance). A user id hashes to a preferred
 // hue; in a room, people are placed in a fixed order (the given order, then
 // id) and each keeps their preferred hue unless it is closer than 60° to
 // one already taken, in which case they get the free hue farthest from all
@@ -15,7 +17,7 @@
 
 export const HUES = Array.from({ length: 12 }, (_, i) => (i * 150) % 360); // 0,150,300,90,...
 export const SAT = 75;
-export const LIGHT = 68;
+export const LIGHT = 72;
 const MIN_GAP = 60;
 
 /** A 32-bit FNV-1a hash of a string. */

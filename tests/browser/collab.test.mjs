@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { launch, newPage, assertNoErrors, signIn, openProject, waitDoc, shot } from './lib.mjs';
 import { setupStudio } from './fixture.mjs';
 import { addMember, makeUser } from '../integration/harness.mjs';
-import { hueDistance, assignHues } from '../../web/colors.js';
+import { hueDistance, assignHues, HUES, SAT, LIGHT } from '../../web/colors.js';
 
 let F, browser, pa, pb, pc, pd, dora;
 
@@ -126,6 +126,16 @@ test('colours stay pairwise distinct for a bigger room (the assignment itself)',
   for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) assert.ok(hueDistance(four[i], four[j]) >= 60);
   // stable: the same ids give the same hues
   assert.deepEqual([...assignHues(ids.slice(0, 4)).values()], four);
+  // readable (WCAG contrast): each colour as text on the studio's panels,
+  // and an avatar's dark text on each colour
+  const hsl = (h, s, l) => { s /= 100; l /= 100; const k = (n) => (n + h / 30) % 12; const a = s * Math.min(l, 1 - l); return [0, 8, 4].map((n) => l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1))); };
+  const lum = (c) => c.map((x) => (x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4)).reduce((acc, x, i) => acc + x * [0.2126, 0.7152, 0.0722][i], 0);
+  const hex = (s) => [1, 3, 5].map((i) => parseInt(s.slice(i, i + 2), 16) / 255);
+  const contrast = (p, q) => { const [x, y] = [lum(p), lum(q)].sort((u, v) => v - u); return (x + 0.05) / (y + 0.05); };
+  for (const h of HUES) {
+    for (const bg of ['#14161b', '#1c1f26', '#232730']) assert.ok(contrast(hsl(h, SAT, LIGHT), hex(bg)) >= 4.5, `hue ${h} on ${bg}`);
+    assert.ok(contrast(hsl(h, SAT, LIGHT), hex('#10131a')) >= 4.5, `dark text on hue ${h}`);
+  }
 });
 
 test('someone who became a member after the others opened the studio appears by name, then leaves', async () => {
