@@ -57,6 +57,11 @@ test('axe: the sign-in page, the project list, the studio and a dialog have no s
     await p.click('button[aria-label="Comments"]');
     await p.click('button[aria-label="New comment"]');
     await axeClean(p, 'studio, clip selected, comments open');
+    await p.click(`.clip[data-clip="${F.clip}"]`, { button: 'right' });
+    await p.waitForSelector('[role="menu"]');
+    await axeClean(p, 'studio, clip context menu');
+    await p.keyboard.press('Escape');
+    await p.click('button[aria-label="New comment"]');
     await p.fill('textarea[aria-label="Write a comment — @ to mention"]', 'Check the intro');
     await p.click('button[aria-label="Post comment"]');
     await p.waitForSelector('li.thread >> text=Check the intro');
