@@ -29,13 +29,7 @@ export async function launch(extra = []) {
  * errors are collected in page.errors (check with assertNoErrors).
  */
 export async function newPage(browser, server) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: server.url });
-  const page = await context.newPage();
-  page.errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}\n${e.stack || ''}`));
-  page.context_ = context;
-  return page;
+  return newPageAt(browser, server, { width: 1280, height: 800 });
 }
 
 /** Throws if the page logged an error. */
