@@ -37,13 +37,13 @@ export function assertNoErrors(page) {
   if (page.errors.length) throw new Error(`browser errors:\n${page.errors.join('\n')}`);
 }
 
-/** Signs in through the form and waits for the project list. */
+/** Signs in through the form and waits for the project list (up to 30 s: Argon2id on a loaded machine). */
 export async function signIn(page, user) {
   await page.goto('/login');
   await page.fill('#login-name', user.name);
   await page.fill('#login-password', user.password);
   await page.click('button[type=submit]');
-  await page.waitForSelector('main.projects', { timeout: 5000 });
+  await page.waitForSelector('main.projects', { timeout: 30000 });
 }
 
 /** Opens a project's studio and waits for the welcome. */

@@ -22,7 +22,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launch, newPage, assertNoErrors, openProject, waitDoc, serverDoc, shot } from './lib.mjs';
+import { launch, newPage, assertNoErrors, signIn, openProject, waitDoc, serverDoc, shot } from './lib.mjs';
 import { startServer, makeUser, makeProject, addMember, http, join } from '../integration/harness.mjs';
 import { makeWav } from './lib.mjs';
 import * as L from '../../web/latency.js';
@@ -32,15 +32,6 @@ const RATE = 48000;
 const BEAT = 24000; // 120 BPM at 48 kHz
 let server, ana, ben, cara, project, calProject;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mixroom-rec-'));
-
-/** Signs in through the form (as lib.mjs's signIn, waiting longer: Argon2id on a loaded machine). */
-async function signIn(page, user) {
-  await page.goto('/login');
-  await page.fill('#login-name', user.name);
-  await page.fill('#login-password', user.password);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('main.projects', { timeout: 30000 });
-}
 
 // ---- the fed files ----
 
@@ -237,7 +228,7 @@ async function recordTake(page, seconds) {
   return (await recState(page)).last;
 }
 
-test('a take onto a new track: meter, count-in, the clip for both users, its audio is the fed audio', { timeout: 120000 }, async () => {
+test('a take onto a new track: meter, count-in, the clip for both users, its audio is the fed audio', { timeout: 300000 }, async () => {
   const browser = await launch(fake(musicFile));
   try {
     const pa = await newPage(browser, server);
@@ -396,7 +387,7 @@ test('a take left open (its tab closed) is offered at start and finished from th
   }
 });
 
-test('calibrated: a take along a click file has one click per beat; its onset errors against the grid are printed', { timeout: 120000 }, async () => {
+test('calibrated: a take along a click file has one click per beat; its onset errors against the grid are printed', { timeout: 300000 }, async () => {
   const browser = await launch(fake(clickFile));
   try {
     const pa = await newPage(browser, server);
