@@ -9,10 +9,10 @@
 // Screenshot: artifacts/automation-lanes.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, assertNoErrors, signIn, openProject, waitDoc, shot } from './lib.mjs';
+import { launch, newPage, assertNoErrors, openProject, waitDoc, shot } from './lib.mjs';
 import { setupStudio } from './fixture.mjs';
 import { join } from '../integration/harness.mjs';
-import { toneWav, uploadReady, exportMix, rmsDb, pushOps } from './tones.mjs';
+import { toneWav, uploadReady, exportMix, rmsDb, pushOps, signInPatient } from './tones.mjs';
 
 let F, browser, pa, pb;
 const T = 't_tone', FX = 'e_comp';
@@ -36,8 +36,8 @@ before(async () => {
   browser = await launch();
   pa = await newPage(browser, F.server);
   pb = await newPage(browser, F.server);
-  await signIn(pa, F.ana);
-  await signIn(pb, F.ben);
+  await signInPatient(pa, F.ana);
+  await signInPatient(pb, F.ben);
   for (const p of [pa, pb]) {
     await openProject(p, F.project);
     await p.waitForSelector('.clip[data-clip="c_tone"]');
