@@ -9,10 +9,10 @@
 // Screenshot: artifacts/automation-lanes.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, assertNoErrors, signIn, openProject, waitDoc, shot } from './lib.mjs';
+import { launch, newPage, assertNoErrors, openProject, waitDoc, shot } from './lib.mjs';
 import { setupStudio } from './fixture.mjs';
 import { join } from '../integration/harness.mjs';
-import { toneWav, uploadReady, exportMix, rmsDb } from './tones.mjs';
+import { toneWav, uploadReady, exportMix, rmsDb, pushOps, signInPatient } from './tones.mjs';
 
 let F, browser, pa, pb;
 const T = 't_tone', FX = 'e_comp';
@@ -26,20 +26,18 @@ before(async () => {
   F = await setupStudio();
   const { client } = await join(F.server, F.ana, F.project);
   const tone = await uploadReady(F.server, client, F.ana, F.project, 'tone.wav', toneWav(440, 4, 0.5));
-  client.send({ type: 'push', seq: 1, base: null, ops: [
+  await pushOps(client, [
     { op: 'set', id: F.track, fields: { mute: true } }, // the drums stay out of the measured mix
     { op: 'create', id: T, kind: 'track', fields: { name: 'Tone', order: 'X', color: '#4dd0e1' } },
     { op: 'create', id: 'c_tone', kind: 'clip', fields: { track: T, asset: tone, start: 0, length: 4 * 48000, name: 'tone' } },
     { op: 'create', id: FX, kind: 'effect', fields: { track: T, type: 'compressor', order: 'V' } },
-  ] });
-  const d = await client.next((m) => m.type === 'delta' || m.type === 'reject');
-  assert.equal(d.type, 'delta', JSON.stringify(d));
+  ]);
   client.close();
   browser = await launch();
   pa = await newPage(browser, F.server);
   pb = await newPage(browser, F.server);
-  await signIn(pa, F.ana);
-  await signIn(pb, F.ben);
+  await signInPatient(pa, F.ana);
+  await signInPatient(pb, F.ben);
   for (const p of [pa, pb]) {
     await openProject(p, F.project);
     await p.waitForSelector('.clip[data-clip="c_tone"]');

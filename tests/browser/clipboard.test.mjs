@@ -9,9 +9,10 @@
 // Screenshots: artifacts/clipboard-selection.png, clipboard-menu.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, assertNoErrors, signIn, openProject, waitDoc, serverDoc, shot } from './lib.mjs';
+import { launch, assertNoErrors, waitDoc, serverDoc, shot } from './lib.mjs';
 import { setupStudio } from './fixture.mjs';
 import { join } from '../integration/harness.mjs';
+import { pushOps, studioPage } from './tones.mjs';
 
 let F, browser, page;
 const view = () => page.evaluate(() => Object.fromEntries(window.mixroom.session.view.objects));
@@ -24,20 +25,14 @@ before(async () => {
   F = await setupStudio();
   // two more audio tracks below Drums (the bus is above, order 'k'), a clip on the second
   const { client } = await join(F.server, F.ana, F.project);
-  client.send({ type: 'push', seq: 1, base: null, ops: [
+  await pushOps(client, [
     { op: 'create', id: T2, kind: 'track', fields: { name: 'Keys', order: 'X', color: '#64b5f6' } },
     { op: 'create', id: T3, kind: 'track', fields: { name: 'Bass', order: 'Y', color: '#81c784' } },
     { op: 'create', id: C2, kind: 'clip', fields: { track: T2, asset: F.asset, start: 96000, length: 96000, name: 'keys' } },
-  ] });
-  const d = await client.next((m) => m.type === 'delta' || m.type === 'reject');
-  assert.equal(d.type, 'delta', JSON.stringify(d));
+  ]);
   client.close();
   browser = await launch();
-  page = await newPage(browser, F.server);
-  await signIn(page, F.ana);
-  await openProject(page, F.project);
-  await page.waitForSelector(`.clip[data-clip="${C2}"]`);
-  await page.waitForTimeout(300);
+  page = await studioPage(browser, F, F.ana, C2);
 });
 
 after(async () => {

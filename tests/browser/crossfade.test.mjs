@@ -9,10 +9,10 @@
 // exponential shape). Screenshot: artifacts/crossfade.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, assertNoErrors, signIn, openProject, waitDoc, shot } from './lib.mjs';
+import { launch, assertNoErrors, waitDoc, shot } from './lib.mjs';
 import { setupStudio } from './fixture.mjs';
 import { join } from '../integration/harness.mjs';
-import { toneWav, uploadReady, exportMix, rmsDb } from './tones.mjs';
+import { toneWav, uploadReady, exportMix, rmsDb, pushOps, studioPage } from './tones.mjs';
 
 let F, browser, page;
 const T = 't_pad', A = 'c_a', B = 'c_b';
@@ -25,21 +25,15 @@ before(async () => {
   const { client } = await join(F.server, F.ana, F.project);
   const t1 = await uploadReady(F.server, client, F.ana, F.project, 'a1000.wav', toneWav(1000, 2, 0.5));
   const t2 = await uploadReady(F.server, client, F.ana, F.project, 'b1500.wav', toneWav(1500, 3, 0.5));
-  client.send({ type: 'push', seq: 1, base: null, ops: [
+  await pushOps(client, [
     { op: 'set', id: F.track, fields: { mute: true } },
     { op: 'create', id: T, kind: 'track', fields: { name: 'Pad', order: 'X', color: '#ba68c8' } },
     { op: 'create', id: A, kind: 'clip', fields: { track: T, asset: t1, start: 0, length: 2 * SR, name: 'A 1 kHz' } },
     { op: 'create', id: B, kind: 'clip', fields: { track: T, asset: t2, start: 3 * SR, length: 2 * SR, name: 'B 1.5 kHz' } },
-  ] });
-  const d = await client.next((m) => m.type === 'delta' || m.type === 'reject');
-  assert.equal(d.type, 'delta', JSON.stringify(d));
+  ]);
   client.close();
   browser = await launch();
-  page = await newPage(browser, F.server);
-  await signIn(page, F.ana);
-  await openProject(page, F.project);
-  await page.waitForSelector(`.clip[data-clip="${B}"]`);
-  await page.waitForTimeout(300);
+  page = await studioPage(browser, F, F.ana, B);
 });
 
 after(async () => {

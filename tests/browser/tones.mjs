@@ -1,8 +1,10 @@
 // tones.mjs -- helpers for the automation and crossfade browser tests:
 // constant-level test tones as WAV files, uploading one as a ready asset,
-// a mix export fetched from the server and parsed (16-bit PCM), and RMS
-// levels (dB) of its left channel in windows.
+// a mix export fetched from the server and parsed (16-bit PCM), RMS
+// levels (dB) of its left channel in windows, a set-up push from Node and
+// a signed-in studio page.
 import { http } from '../integration/harness.mjs';
+import { newPage, openProject } from './lib.mjs';
 
 /** A stereo 16-bit WAV of a constant sine (freq Hz, peak amp), seconds long. */
 export function toneWav(freq, seconds, amp = 0.5, rate = 48000) {
@@ -59,4 +61,35 @@ export function rmsDb(x, a, b) {
   let s = 0;
   for (let i = a; i < b; i++) s += x[i] * x[i];
   return 10 * Math.log10(s / (b - a) + 1e-30);
+}
+
+/** Sends ops as one push on client and throws unless the server answers with a delta. */
+export async function pushOps(client, ops) {
+  client.send({ type: 'push', seq: 1, base: null, ops });
+  const d = await client.next((m) => m.type === 'delta' || m.type === 'reject');
+  if (d.type !== 'delta') throw new Error(`set-up push rejected: ${JSON.stringify(d)}`);
+}
+
+/**
+ * Signs in through the form like lib.mjs signIn, waiting up to 30 s for the
+ * project list: on this shared machine (load averages of 30 and more) the
+ * first page of a run can take longer than lib's 5 s, which is not what
+ * these tests are about.
+ */
+export async function signInPatient(page, user) {
+  await page.goto('/login');
+  await page.fill('#login-name', user.name);
+  await page.fill('#login-password', user.password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('main.projects', { timeout: 30000 });
+}
+
+/** A page of browser signed in as user in the studio of F.project, once clip `clipId` is drawn. */
+export async function studioPage(browser, F, user, clipId) {
+  const page = await newPage(browser, F.server);
+  await signInPatient(page, user);
+  await openProject(page, F.project);
+  await page.waitForSelector(`.clip[data-clip="${clipId}"]`);
+  await page.waitForTimeout(300);
+  return page;
 }
