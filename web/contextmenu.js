@@ -33,7 +33,8 @@ function build(items, label, onRun, level) {
     const item = h('div.ctxitem', attrs, h('span.ctxlabel', {}, it.label), it.items ? h('span.ctxsub', { 'aria-hidden': 'true' }, '▸') : (it.key ? h('span.ctxkey', {}, it.key) : ''));
     item.spec = it;
     item.addEventListener('click', (e) => { e.stopPropagation(); onRun(item, level); });
-    item.addEventListener('pointerenter', () => item.focus());
+    // a moving pointer takes the focus; a menu opened under a resting pointer keeps the keyboard's
+    item.addEventListener('pointermove', () => { if (document.activeElement !== item) item.focus(); });
     el.append(item);
   }
   return el;
