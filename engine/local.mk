@@ -14,6 +14,7 @@ libengine_la_SOURCES += \
 libengine_la_SOURCES += \
 	engine/dsp.h engine/dsp_basic.c engine/dsp_fx.c \
 	engine/plan.h engine/plan.c engine/plan_doc.c \
+	engine/fades.h engine/fades.c \
 	engine/render.h engine/render.c engine/render_priv.h engine/render_adopt.c \
 	engine/v4.h \
 	engine/export.h engine/export.c \

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/fades.h"
+
 #define NEG_INF_DB (-200.0)
 
 static atomic_ulong plan_serial; /* diagnostics only */
@@ -415,6 +417,9 @@ eng_plan *eng_plan_build_objects(const json_t *objects, eng_asset_lookup lookup,
                 .fade_in = frames_field(o, "fade_in"),
                 .fade_out = frames_field(o, "fade_out"),
                 .gain = eng_db_to_lin(db_field(o, "gain", 0)),
+                .shape_in = (uint8_t)eng_fade_shape_of(str(o, "fade_in_shape")),
+                .shape_out = (uint8_t)eng_fade_shape_of(str(o, "fade_out_shape")),
+                .xfade = str(o, "fade_in_shape") || str(o, "fade_out_shape"),
             };
             if (!a || flag(o, "mute") || c.length <= 0 || c.gain == 0.0f)
                 continue;
@@ -460,6 +465,7 @@ eng_plan *eng_plan_build_objects(const json_t *objects, eng_asset_lookup lookup,
     for (int t = 0; t < p->ntracks; t++) {
         eng_track_spec *ts = &p->tracks[t];
         qsort(ts->clips, (size_t)ts->nclips, sizeof *ts->clips, clip_qsort);
+        eng_fades_crossfade(ts->clips, ts->nclips);
         if (ts->end > p->end)
             p->end = ts->end;
     }

@@ -66,6 +66,10 @@ typedef struct eng_clip_spec {
     eng_asset *asset;  /* a reference owned by the plan */
     int64_t start, offset, length, fade_in, fade_out;
     float gain;        /* linear */
+    /* enum eng_fade_shape (engine/fades.h); fades lengthened to an overlap
+     * (crossfades) are precomputed here by the plan */
+    uint8_t shape_in, shape_out;
+    bool xfade;        /* made with fade shapes: takes part in crossfades */
 } eng_clip_spec;
 
 typedef struct eng_send_spec {

@@ -13,6 +13,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "engine/fades.h"
 #include "engine/limiter.h"
 #include "engine/render_priv.h"
 #include "engine/v4.h"
@@ -288,9 +289,9 @@ static void mix_clip(const eng_clip_spec *c, int64_t pos, int n, float *L,
         }
         float gk = g;
         if (k < fi)
-            gk *= eng_fade_in_gain((double)k / (double)fi);
+            gk *= eng_fade_gain(c->shape_in, (double)k / (double)fi);
         if (len - 1 - k < fo)
-            gk *= eng_fade_in_gain((double)(len - 1 - k) / (double)fo);
+            gk *= eng_fade_gain(c->shape_out, (double)(len - 1 - k) / (double)fo);
         const float *s = src + (size_t)(c->offset + k) * (size_t)ch;
         L[o] = (assign ? 0.0f : L[o]) + gk * s[0];
         R[o] = (assign ? 0.0f : R[o]) + gk * s[ch - 1];

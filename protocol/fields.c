@@ -49,6 +49,10 @@ typedef struct {
 } kind_spec;
 
 static const char *const roles[] = {"audio", "bus", "instrument", NULL};
+/* Fade curve shapes (engine/fades.c). The default is the equal-power curve
+ * every fade had before shapes existed, so old documents render the same. */
+static const char *const fade_shapes[] = {"linear", "equal_power", "exp",
+                                          "scurve", NULL};
 static const char *const effect_types[] = {"eq", "compressor", "delay",
                                            "reverb", "limiter", NULL};
 
@@ -84,6 +88,8 @@ static const field_spec clip_fields[] = {
     {"fade_out", F_FRAMES, 0, 0, NULL, NULL, "0"},
     {"mute", F_BOOL, 0, 0, NULL, NULL, "false"},
     {"name", F_TEXT, 0, 200, NULL, NULL, "\"\""},
+    {"fade_in_shape", F_CHOICE, 0, 0, fade_shapes, NULL, "\"equal_power\""},
+    {"fade_out_shape", F_CHOICE, 0, 0, fade_shapes, NULL, "\"equal_power\""},
     /* recording: take alternatives share a non-empty take_group */
     {"take_group", F_TEXT, 0, 64, NULL, NULL, "\"\""},
     {NULL, 0, 0, 0, NULL, NULL, NULL}};

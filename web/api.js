@@ -104,8 +104,11 @@ export function uploadAsset(projectId, file, onProgress) {
  * Fetches and parses an asset's MXPEAKS1 waveform overview (engine/peaks.h):
  * {channels, rate, frames, levels:[{fpp, count, data: Int16Array}]}.
  */
-export async function fetchPeaks(assetId) {
-  const r = await fetch(`/api/assets/${encodeURIComponent(assetId)}/peaks`, { credentials: 'same-origin' });
+export async function fetchPeaks(assetId, projectId) {
+  // with the project: its own route (an asset id is shared by a project and its duplicates)
+  const url = projectId ? `/api/projects/${encodeURIComponent(projectId)}/assets/${encodeURIComponent(assetId)}/peaks`
+    : `/api/assets/${encodeURIComponent(assetId)}/peaks`;
+  const r = await fetch(url, { credentials: 'same-origin' });
   if (!r.ok) throw new ApiError(r.status, 'not_found', `no peaks for asset ${assetId}`);
   return parsePeaks(await r.arrayBuffer());
 }

@@ -8,6 +8,7 @@
 import { newId } from './doc.js';
 import { ask } from './ui.js';
 import { notesOf, noteFrame } from './notes.js';
+import { selectTrack } from './selection.js';
 
 const MIN_LEN = 64; // frames
 
@@ -27,6 +28,7 @@ export function attachClipGestures(S, tl, rec) {
     if (!c0) return;
     if (e.shiftKey || e.ctrlKey || e.metaKey) S.select([rec.id], 'toggle');
     else if (!S.selection.has(rec.id)) S.select([rec.id]);
+    selectTrack(S, tl, c0.track);
     rec.el.focus({ preventScroll: true });
     if (!S.canEdit) return;
     const mode = e.target.dataset.edge || 'move';
@@ -135,23 +137,29 @@ export function splitAtPlayhead(S) {
   return created;
 }
 
-/** Duplicates the selected clips right after themselves; selects the copies. */
+/**
+ * Duplicates the selected clips right after the selection (each copy moved
+ * by the selection's span, on its own track: one clip lands at its end),
+ * in one push; selects the copies.
+ */
 export function duplicateSelected(S) {
   const ops = [];
   const ids = [];
-  for (const id of S.selection) {
-    const c = S.doc.get(id);
-    if (!c || c.kind !== 'clip') continue;
+  const sel = [...S.selection].map((id) => S.doc.get(id)).filter((c) => c && c.kind === 'clip');
+  if (!sel.length || !S.canEdit) return;
+  const span = Math.max(...sel.map((c) => c.start + c.length)) - Math.min(...sel.map((c) => c.start));
+  for (const c of sel) {
     const nid = newId('c_');
     ids.push(nid);
     const { id: _i, kind: _k, ...fields } = c;
-    ops.push({ op: 'create', id: nid, kind: 'clip', fields: { ...fields, start: c.start + c.length } });
+    ops.push({ op: 'create', id: nid, kind: 'clip', fields: { ...fields, start: c.start + span } });
     for (const n of notesOf(S.doc, c.id)) { // a note clip's copy has copies of its notes
       const { id: _n, kind: _nk, ...nf } = n;
       ops.push({ op: 'create', id: newId('n_'), kind: 'note', fields: { ...nf, clip: nid } });
     }
   }
-  if (ops.length) { S.session.push(ops); S.select(ids); }
+  S.session.push(ops);
+  S.select(ids);
 }
 
 /** Deletes the selected clips. */

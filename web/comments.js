@@ -253,6 +253,18 @@ export function createComments(S, tl) {
     box2.focus();
   }
 
+  /** What the empty list says: with the filter on Open and resolved
+   * threads present, how many ("No open comments — 3 resolved"). */
+  function emptyText() {
+    const all = roots();
+    const resolved = all.filter((c) => c.resolved).length;
+    const hint = 'Press C to comment at the playhead, or drag on the ruler to comment on a range.';
+    if (filt.status === 'open' && resolved) return `No open comments — ${resolved} resolved. ${hint}`;
+    if (filt.status === 'resolved' && all.length) return `No resolved comments — ${all.length - resolved} open.`;
+    if (all.length && (filt.mine || filt.track)) return 'No comments match these filters.';
+    return `No comments here yet. ${hint}`;
+  }
+
   function visibleRoots() {
     return roots().filter((c) => {
       if (filt.status === 'open' && c.resolved) return false;
@@ -303,6 +315,7 @@ export function createComments(S, tl) {
       if (prev && prev !== li) prev.remove();
     }
     empty.classList.toggle('hidden', rs.length > 0);
+    if (!rs.length) empty.textContent = emptyText();
     if (S.onCommentCount) S.onCommentCount(roots().filter((c) => !c.resolved).length);
   }
 

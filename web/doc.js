@@ -12,7 +12,7 @@ import { mergeInstrument } from './instruments.js';
 /** Default fields of a created object, as protocol/fields.c fills them. */
 export const DEFAULTS = {
   track: { name: 'Track', order: 'V', color: '#808080', gain: 0, pan: 0, mute: false, solo: false, output: 'master', role: 'audio', instrument: null },
-  clip: { asset: null, offset: 0, gain: 0, fade_in: 0, fade_out: 0, mute: false, name: '', take_group: '' },
+  clip: { asset: null, offset: 0, gain: 0, fade_in: 0, fade_out: 0, mute: false, name: '', fade_in_shape: 'equal_power', fade_out_shape: 'equal_power', take_group: '' },
   effect: { order: 'V', bypass: false, params: {} },
   send: { level: 0, pre: false },
   marker: { name: '' },

@@ -2,7 +2,8 @@
 // revision with a note, set a version's status: draft, in review,
 // approved, changes requested; use one as B for A/B listening; restore
 // it) and the revision history (summaries with authors and times, newest
-// first, filtered by person, "older" paging, restore any revision).
+// first, filtered by person, "older" paging, restore any revision;
+// consecutive identical entries of one person are shown once with ×N).
 //
 // Requests (docs/protocol.md): history {before, limit, user}; version.create
 // {name, note}; version.list; version.set_status {version, status};
@@ -12,6 +13,23 @@
 import { h, toast, fmtAgo, ask } from './ui.js';
 
 export const STATUSES = [['draft', 'Draft'], ['in_review', 'In review'], ['approved', 'Approved'], ['changes_requested', 'Changes requested']];
+
+/**
+ * Consecutive entries (newest first) by the same person with the same
+ * summary and kind shown once: [{e: the newest, n: how many, oldest: its
+ * first revision}].
+ */
+export function collapseRuns(entries) {
+  const out = [];
+  for (const e of entries) {
+    const last = out[out.length - 1];
+    if (last && last.e.user === e.user && last.e.summary === e.summary && (last.e.kind || '') === (e.kind || '') && !e.undo_of && !e.redo_of && !last.e.undo_of && !last.e.redo_of) {
+      last.n++;
+      last.oldest = e.rev;
+    } else out.push({ e, n: 1, oldest: e.rev });
+  }
+  return out;
+}
 
 export function createHistory(S) {
   const session = S.session;
@@ -35,7 +53,7 @@ export function createHistory(S) {
     h('h3', {}, 'Versions'), vForm, vList,
     h('div.row', {}, h('h3.grow', {}, 'History'), who), hList, moreBtn);
 
-  const nameOf = (uid, fallback) => { const m = session.member(uid); return m ? m.display_name || m.name : fallback || uid || '?'; };
+  const nameOf = (uid, fallback) => { const m = session.member(uid); return m ? m.display_name || m.name : fallback || 'Someone'; };
   const canEdit = () => session.canEdit;
 
   async function createVersion() {
@@ -125,14 +143,18 @@ export function createHistory(S) {
       who.dataset.key = key;
       who.value = filterUser;
     }
-    hList.replaceChildren(...entries.map((e) => {
+    let prevUser = null;
+    hList.replaceChildren(...collapseRuns(entries).map(({ e, n, oldest }) => {
+      const sameAuthor = e.user === prevUser; // the name is not repeated in a row
+      prevUser = e.user;
       const dot = h('span.udot');
       dot.style.background = S.colorOf(e.user);
       const kind = e.undo_of ? ` (undo of r${e.undo_of})` : e.redo_of ? ` (redo of r${e.redo_of})` : e.kind && e.kind !== 'push' ? ` (${e.kind})` : '';
-      return h('li.hentry', { dataset: { rev: e.rev } },
-        h('div.hhead', {}, dot, h('b', {}, nameOf(e.user, e.user_name)), h('span.dim', { title: new Date(e.ts).toLocaleString() }, ` · r${e.rev} · ${fmtAgo(e.ts)}`), h('span.grow'),
+      const author = nameOf(e.user, e.user_name);
+      return h(`li.hentry${sameAuthor ? '.same-author' : ''}`, { dataset: { rev: e.rev, user: e.user || '' } },
+        h('div.hhead', {}, dot, h(sameAuthor ? 'b.visually-hidden' : 'b', {}, author), h('span.dim', { title: new Date(e.ts).toLocaleString() }, ` · r${e.rev} · ${fmtAgo(e.ts)}`), h('span.grow'),
           canEdit() && e.rev !== session.rev ? h('button.link', { 'aria-label': `Restore revision ${e.rev}`, title: 'Make the project equal to this revision', onclick: () => restore(e.rev) }, 'Restore') : null),
-        h('div.hsum', {}, `${e.summary || ''}${kind}`));
+        h('div.hsum', {}, `${e.summary || ''}${kind}`, n > 1 ? h('span.dim.hrepeat', { title: `${n} revisions in a row, r${oldest}–r${e.rev}` }, ` ×${n}`) : null));
     }));
     if (!entries.length) hList.replaceChildren(h('li.dim', {}, 'No revisions yet.'));
     moreBtn.classList.toggle('hidden', !more);

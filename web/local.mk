@@ -13,6 +13,10 @@ dist_web_DATA = \
 	web/mixer.js \
 	web/order.js \
 	web/presence.js \
+	web/colors.js \
+	web/collab.js \
+	web/collab.css \
+	web/overview.js \
 	web/projects.js \
 	web/studio.js \
 	web/sync.js \
@@ -22,6 +26,14 @@ dist_web_DATA = \
 	web/upload.js \
 	web/waveform.js \
 	web/worklet.js \
+	web/recworklet.js \
+	web/record.js \
+	web/record.css \
+	web/recview.js \
+	web/takes.js \
+	web/takeupload.js \
+	web/latency.js \
+	web/metronome.js \
 	web/decoder.js \
 	web/player.js \
 	web/transport.js \
@@ -39,7 +51,12 @@ dist_web_DATA = \
 	web/instrument.js \
 	web/pianoroll.js \
 	web/stepseq.js \
-	web/midiin.js
+	web/midiin.js \
+	web/mobile.css \
+	web/layout.js
+# editing habits: automation lanes, clipboard, selection, context menu (owner: h19-edit)
+dist_web_DATA += web/automation.js web/automation.css web/clipboard.js \
+	web/selection.js web/contextmenu.js
 # The WebAssembly Opus decoder (fallback when WebCodecs is missing) and its
 # licences, copied from node_modules by web/vendor/update.sh.
 webvendordir = $(webdir)/vendor

@@ -5,6 +5,7 @@
 // replaced; faders and knobs are continuous gestures (ui.js gesture()).
 
 import { h, gesture, fmtDb, setVal, isBusy, bindRange } from './ui.js';
+import { soloDimmed } from './collab.js';
 import { newId } from './doc.js';
 import { orderBetween } from './order.js';
 import { EFFECT_NAMES, defaults, openEffectEditor } from './effects.js';
@@ -31,7 +32,7 @@ export function makeMeter(label) {
   const rmsBar = h('div.mrms');
   const peakBar = h('div.mpeak');
   const hold = h('div.mhold');
-  const el = h('div.meter', { role: 'meter', 'aria-label': `${label} level`, 'aria-valuemin': '-60', 'aria-valuemax': '0' }, peakBar, rmsBar, hold);
+  const el = h('div.meter', { role: 'meter', 'aria-label': `${label} level`, 'aria-valuemin': '-60', 'aria-valuemax': '0', 'aria-valuenow': '-60' }, peakBar, rmsBar, hold);
   let shown = 0, shownRms = 0, held = 0, heldAt = 0;
   const toPct = (v) => (v <= 0.001 ? 0 : Math.max(0, Math.min(100, (1 + (20 * Math.log10(v)) / 60) * 100)));
   return {
@@ -171,6 +172,7 @@ function makeStrip(S, id) {
     mute.setAttribute('aria-pressed', String(!!t.mute));
     solo.setAttribute('aria-pressed', String(!!t.solo));
     for (const c of [output, addSend, addFx, pan, mute, solo]) c.disabled = ro;
+    el.classList.toggle('solo-dimmed', soloDimmed(S.doc, t));
   }
   return { el, update, meter: f.meter };
 }

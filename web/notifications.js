@@ -23,7 +23,7 @@ export function createNotifications({ session = null, open }) {
   let unread = 0;
   let timer = 0;
   const badge = h('span.nbadge.hidden', { 'aria-hidden': 'true' });
-  const btn = h('button.nbtn', { 'aria-label': 'Notifications', title: 'Notifications', 'aria-expanded': 'false', 'aria-haspopup': 'true',
+  const btn = h('button.nbtn', { 'aria-label': 'Inbox: notifications', title: 'Notifications', 'aria-expanded': 'false', 'aria-haspopup': 'true',
     onclick: (e) => { e.stopPropagation(); toggle(); } }, 'Inbox', badge);
   const list = h('ul.nlist', { role: 'list' });
   const markBtn = h('button', { 'aria-label': 'Mark all read', onclick: () => markAll() }, 'Mark all read');
@@ -35,7 +35,7 @@ export function createNotifications({ session = null, open }) {
     unread = Math.max(0, n | 0);
     badge.textContent = unread > 99 ? '99+' : String(unread);
     badge.classList.toggle('hidden', unread === 0);
-    btn.setAttribute('aria-label', unread ? `Notifications, ${unread} unread` : 'Notifications');
+    btn.setAttribute('aria-label', unread ? `Inbox: notifications, ${unread} unread` : 'Inbox: notifications');
     btn.dataset.unread = String(unread);
   }
 

@@ -1,9 +1,11 @@
 // projects.js -- the views outside the studio: the sign-in form, the list
-// of projects (role, last activity, create), accepting an invite link, and
-// the owner's members-and-invites dialog (also opened from the studio).
+// of projects (role, last activity, create; each row's actions menu:
+// rename and delete for the owner, duplicate for every member), accepting
+// an invite link, and the owner's members-and-invites dialog (also opened
+// from the studio). Questions use ui.js ask(), never the browser's dialogs.
 
 import * as api from './api.js';
-import { h, modal, toast, fmtAgo } from './ui.js';
+import { h, modal, toast, fmtAgo, ask } from './ui.js';
 import { createNotifications } from './notifications.js';
 
 const ROLES = ['owner', 'editor', 'commenter', 'viewer'];
@@ -29,7 +31,7 @@ export function renderLogin(root, onDone, note) {
   h('label', { for: 'login-name' }, 'Name'), name,
   h('label', { for: 'login-password' }, 'Password'), pw,
   h('button.primary', { type: 'submit' }, 'Sign in'), err);
-  root.replaceChildren(h('div.center', {}, form));
+  root.replaceChildren(h('main.center', {}, form));
   name.focus();
 }
 
@@ -46,7 +48,8 @@ export async function renderProjects(root, user, { open, logout, go }) {
         h('td', {}, h('a', { href: `/p/${p.id}`, onclick: (e) => { e.preventDefault(); open(p.id); } }, p.name)),
         h('td', {}, h('span.role', {}, p.role)),
         h('td', {}, fmtAgo(p.updated_at)),
-        h('td', {}, p.role === 'owner' ? h('button', { 'aria-label': `Members and invites of ${p.name}`, onclick: () => membersDialog(p.id, p.name, user) }, 'Share') : null))));
+        h('td.actions', {}, p.role === 'owner' ? h('button', { 'aria-label': `Members and invites of ${p.name}`, onclick: () => membersDialog(p.id, p.name, user) }, 'Members') : null,
+          projectMenu(p, { reload: load, open, err })))));
       if (!ps.length) list.append(h('tr', {}, h('td', { colspan: 4 }, 'No projects yet: create one above.')));
     } catch (x) { err.textContent = x.message; }
   };
@@ -67,8 +70,82 @@ export async function renderProjects(root, user, { open, logout, go }) {
       h('span.who', {}, `Signed in as ${user.display_name || user.name}`),
       h('button', { onclick: logout, 'aria-label': 'Sign out' }, 'Sign out')),
     h('main.card.projects', {}, h('h1', {}, 'Projects'), form, err,
-      h('table.list', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Your role'), h('th', {}, 'Last activity'), h('th', {}, ''))), list))));
+      h('table.list', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Your role'), h('th', {}, 'Last activity'), h('th', {}, h('span.visually-hidden', {}, 'Actions')))), list))));
   await load();
+}
+
+const enc = encodeURIComponent;
+
+/**
+ * The actions button of one project row: a menu (role menu, arrow keys,
+ * Esc) with Rename and Delete for the owner and Duplicate for everybody.
+ */
+function projectMenu(p, { reload, err }) {
+  const btn = h('button.pmenu-btn', { 'aria-label': `Actions for ${p.name}`, title: 'Rename, duplicate, delete', 'aria-haspopup': 'menu', 'aria-expanded': 'false' }, '⋯');
+  const items = [
+    p.role === 'owner' ? ['Rename…', () => renameProject(p, reload, err)] : null,
+    ['Duplicate', () => duplicateProject(p, reload, err)],
+    p.role === 'owner' ? ['Delete…', () => deleteProject(p, reload, err), true] : null,
+  ].filter(Boolean);
+  let menu = null;
+  const close = (focus = true) => {
+    if (!menu) return;
+    menu.remove();
+    menu = null;
+    btn.setAttribute('aria-expanded', 'false');
+    document.removeEventListener('pointerdown', outside, true);
+    if (focus) btn.focus();
+  };
+  const outside = (e) => { if (menu && !menu.contains(e.target) && e.target !== btn) close(false); };
+  btn.addEventListener('click', () => {
+    if (menu) { close(); return; }
+    menu = h('div.pmenu', { role: 'menu', 'aria-label': `Actions for ${p.name}` }, items.map(([label, run, danger]) =>
+      h(`button.pmenu-item${danger ? '.danger' : ''}`, { role: 'menuitem', tabindex: '-1', onclick: () => { close(false); run(); } }, label)));
+    menu.addEventListener('keydown', (e) => {
+      const all = [...menu.querySelectorAll('[role=menuitem]')];
+      const i = all.indexOf(document.activeElement);
+      const to = { ArrowDown: (i + 1) % all.length, ArrowUp: (i - 1 + all.length) % all.length, Home: 0, End: all.length - 1 }[e.key];
+      if (to !== undefined) { e.preventDefault(); all[to].focus(); } else if (e.key === 'Escape' || e.key === 'Tab') { e.preventDefault(); close(); }
+    });
+    wrap.append(menu);
+    btn.setAttribute('aria-expanded', 'true');
+    document.addEventListener('pointerdown', outside, true);
+    menu.querySelector('[role=menuitem]').focus();
+  });
+  const wrap = h('span.pmenu-wrap', {}, btn);
+  return wrap;
+}
+
+async function renameProject(p, reload, err) {
+  const name = await ask('Rename project', { value: p.name, label: 'Project name', ok: 'Rename' });
+  if (name === null) return;
+  if (!name.trim()) { err.textContent = 'A project name must have 1 to 200 characters.'; return; }
+  if (name.trim() === p.name) return;
+  try {
+    await api.request('PATCH', `/api/projects/${enc(p.id)}`, { name: name.trim() });
+    toast(`Renamed to “${name.trim()}”.`);
+    await reload();
+  } catch (x) { err.textContent = x.message; }
+}
+
+async function duplicateProject(p, reload, err) {
+  try {
+    const r = await api.request('POST', `/api/projects/${enc(p.id)}/duplicate`);
+    toast(`Made “${r.name}”: the song as it is now, with the same audio; comments and history stay with the original.`);
+    await reload();
+  } catch (x) { err.textContent = x.message; }
+}
+
+async function deleteProject(p, reload, err) {
+  const ok = await ask('Delete project?', {
+    message: `“${p.name}” will be deleted for every member, with its tracks, comments, versions and history. This cannot be undone.`,
+    ok: 'Delete project', danger: true });
+  if (!ok) return;
+  try {
+    await api.request('DELETE', `/api/projects/${enc(p.id)}`);
+    toast(`Deleted “${p.name}”.`);
+    await reload();
+  } catch (x) { err.textContent = x.message; }
 }
 
 /** Accepts the invite `token`, then opens the project. */

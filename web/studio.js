@@ -24,6 +24,13 @@ import { createHistory } from './history.js';
 import { openExport } from './exportdlg.js';
 import { createNotifications, focusUrl } from './notifications.js';
 import { installNotes } from './instrument.js';
+import { installLayout } from './layout.js';
+import { createOverview } from './overview.js';
+import { describeLimits } from './collab.js';
+import { installEditing } from './clipboard.js';
+import { createRecorder } from './record.js';
+import { createRecView } from './recview.js';
+import { createTakes } from './takes.js';
 
 /** Opens the studio for projectId in root; returns {close}. */
 export function openStudio(root, projectId, user, { go, logout }) {
@@ -41,6 +48,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     setPlayhead(f, fromAudio = false) {
       S.playhead = Math.max(0, Math.round(f));
       tl.placePlayhead();
+      if (S.layout) S.layout.place();
       session.sendPresence({ playhead: S.playhead });
       if (!fromAudio && transport) transport.seekTo(S.playhead);
     },
@@ -72,15 +80,17 @@ export function openStudio(root, projectId, user, { go, logout }) {
   installNotes(S); // piano roll, step sequencer, instrument panel (instrument.js)
   const addInstBtn = h('button', { 'aria-label': 'Add instrument track', title: 'Add instrument track (I)', onclick: () => S.addInstrumentTrack() }, '+ Instrument');
   const mixBtn = h('button.toggle', { 'aria-label': 'Show the mixer', title: 'Mixer (X)', 'aria-pressed': 'true', onclick: () => toggleMixer() }, 'Mixer');
-  const shareBtn = h('button', { 'aria-label': 'Members and invites', onclick: () => membersDialog(projectId, S.doc.project.name, session.user || user) }, 'Share');
-  const linksBtn = h('button', { 'aria-label': 'Share links', title: 'Share a link with people who have no account', onclick: () => shareLinksDialog(projectId, S.doc.project.name, [...hist.versions.values()]) }, '🔗');
+  const shareBtn = h('button', { 'aria-label': 'Members and invites', onclick: () => membersDialog(projectId, S.doc.project.name, session.user || user) }, 'Members');
+  const linksBtn = h('button', { 'aria-label': 'Share links', title: 'Share a link with people who have no account', onclick: () => shareLinksDialog(projectId, S.doc.project.name, [...hist.versions.values()]) }, 'Links');
   const status = h('span.status', { role: 'status', 'aria-live': 'polite' }, 'connecting');
   const roleTag = h('span.role');
   const uploads = createUploads(S);
   const tl = createTimeline(S);
   const mixer = createMixer(S);
   const presence = createPresence(S, tl);
+  const overview = createOverview(S, tl);
   uploads.attach(tl);
+  const editing = installEditing(S, tl); // clipboard keys, clip and track menus
   transport = createTransport(S, tl, mixer);
   S.transport = transport;
   const comments = createComments(S, tl);
@@ -94,7 +104,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
   } });
   let focused = false; // the URL's ?t=&comment= / ?version= is applied at the first welcome
   session.addEventListener('welcome', () => { if (!focused) { focused = true; focusUrl(S, comments, location.search); } });
-  const commentsBtn = h('button.toggle', { 'aria-label': 'Comments', title: 'Comments (C to add one)', 'aria-pressed': 'false', onclick: () => togglePanel('comments') }, 'Comments 0');
+  const commentsBtn = h('button.toggle', { 'aria-label': 'Comments', title: 'Comments (C to add one)', 'aria-pressed': 'false', dataset: { count: 0 }, onclick: () => togglePanel('comments') }, 'Comments');
   const historyBtn = h('button.toggle', { 'aria-label': 'History and versions', title: 'History and versions', 'aria-pressed': 'false', onclick: () => togglePanel('history') }, 'History');
   const exportBtn = h('button', { 'aria-label': 'Export', title: 'Export the mix', onclick: () => openExport(S, [...hist.versions.values()]) }, 'Export');
   const side = h('aside.side.hidden', { 'aria-label': 'Side panel' }, comments.el, hist.el);
@@ -112,8 +122,8 @@ export function openStudio(root, projectId, user, { go, logout }) {
     tl.schedule();
   }
   S.showPanel = showPanel;
-  S.onCommentCount = (n) => { commentsBtn.textContent = `Comments ${n}`; };
-  S.onDraw = () => { transport.placeBand(); comments.renderPins(); };
+  S.onCommentCount = (n) => { commentsBtn.dataset.count = n; commentsBtn.title = `Comments: ${n} open (C to add one)`; }; // the count shows from CSS (style.css)
+  S.onDraw = () => { transport.placeBand(); comments.renderPins(); overview.draw(); };
   S.onAvatar = (userId) => {
     const f = transport.player.following;
     if (f && session.presence.get(f)?.user === userId) { transport.follow(null); return; }
@@ -122,15 +132,19 @@ export function openStudio(root, projectId, user, { go, logout }) {
     if (best) transport.follow(best.client);
   };
   S.onTransport = () => presence.render();
+  const recorder = createRecorder(S, transport.el); // Record (R) inside the transport group (record.js)
+  createRecView(S, tl);
+  createTakes(S, tl);
 
   const topbar = h('header.topbar', {},
-    h('a.back', { href: '/projects', 'aria-label': 'Back to the projects', onclick: (e) => { e.preventDefault(); go('/projects'); } }, '◂'),
+    h('nav.backnav', { 'aria-label': 'Projects' }, h('a.back', { href: '/projects', 'aria-label': 'Back to the projects', onclick: (e) => { e.preventDefault(); go('/projects'); } }, '◂')),
     title, roleTag,
     h('div.group', {}, h('label.small', {}, '♩', tempo), h('span.small', {}, meterN, '/', meterD)),
     transport.el, h('button', { 'aria-label': 'Playhead to the start', title: 'To start (Home)', onclick: () => S.setPlayhead(0) }, '|◀'),
     h('div.group', {}, snapBtn,
       h('button', { 'aria-label': 'Zoom out', title: 'Zoom out (−)', onclick: () => tl.zoomBy(1 / 1.5) }, '−'),
-      h('button', { 'aria-label': 'Zoom in', title: 'Zoom in (+)', onclick: () => tl.zoomBy(1.5) }, '+')),
+      h('button', { 'aria-label': 'Zoom in', title: 'Zoom in (+)', onclick: () => tl.zoomBy(1.5) }, '+'),
+      h('button', { 'aria-label': 'Zoom to fit', title: 'Zoom to fit the whole song (F)', onclick: () => tl.zoomToFit() }, '⇔')),
     h('div.group', {}, undoBtn, redoBtn),
     h('div.group.edit', {}, addTrackBtn, addBusBtn, addInstBtn, uploads.pickerButton()),
     h('span.grow'),
@@ -185,8 +199,10 @@ export function openStudio(root, projectId, user, { go, logout }) {
 
   // ---- layout ----
   const banner = h('div.banner.hidden', { role: 'alert' });
-  const main = h('div.studio', {}, topbar, banner, inspector, h('div.mid', {}, h('div.tlwrap', {}, tl.el), side), mixer.el, uploads.el);
+  const main = h('div.studio', {}, topbar, banner, inspector, h('main.mid', {}, h('div.tlwrap.has-overview', {}, overview.el, tl.el), side), mixer.el, uploads.el);
   root.replaceChildren(main);
+  S.layout = installLayout(S, main, banner, comments, () => showPanel('comments')); // the phone view (layout.js)
+  session.addEventListener('comment', () => S.layout.render());
 
   function renderTop() {
     const p = S.doc.project;
@@ -201,6 +217,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
     for (const el of [title, tempo, meterN, meterD, undoBtn, redoBtn, addTrackBtn, addBusBtn]) el.disabled = ro;
     for (const el of topbar.querySelectorAll('.edit button')) el.disabled = ro;
     shareBtn.classList.toggle('hidden', session.role !== 'owner');
+
     linksBtn.classList.toggle('hidden', session.role !== 'owner');
   }
 
@@ -208,8 +225,10 @@ export function openStudio(root, projectId, user, { go, logout }) {
     for (const id of [...S.selection]) if (!S.doc.get(id)) S.selection.delete(id);
     renderTop();
     tl.render(touched, remote);
+    S.layout.render();
     mixer.render();
     renderInspector();
+    describeLimits(S, { exportBtn, edit: [title, tempo, meterN, meterD, undoBtn, redoBtn, ...topbar.querySelectorAll('.edit button')], root: main });
     presence.renderMarks();
     if (panel === 'comments') comments.render(); else comments.renderPins();
   }
@@ -220,7 +239,12 @@ export function openStudio(root, projectId, user, { go, logout }) {
     if (d.remote) refresh(d.touched, d.remote);
     else if (!raf) raf = requestAnimationFrame(() => { raf = 0; refresh(); });
   });
-  session.addEventListener('welcome', () => { presence.render(); refresh(); });
+  let fitted = false; // the studio opens showing the whole song
+  session.addEventListener('welcome', () => {
+    presence.render(); refresh();
+    if (!fitted) fitted = tl.zoomToFit(); // synchronous: no test or hand sees the old zoom
+    if (!fitted) requestAnimationFrame(() => { fitted = tl.zoomToFit(); });
+  });
   session.addEventListener('presence', () => presence.renderMarks());
   session.addEventListener('reject', (e) => toast(`Your change was undone by the server: ${e.detail.message}`, 'error', 6000));
   session.addEventListener('error', (e) => {
@@ -296,7 +320,7 @@ export function openStudio(root, projectId, user, { go, logout }) {
       t: () => addTrack('audio'), T: () => addTrack('audio'), b: () => addTrack('bus'), B: () => addTrack('bus'),
       k: addMarker, K: addMarker, g: toggleSnap, G: toggleSnap, i: () => S.addInstrumentTrack(), I: () => S.addInstrumentTrack(),
       '+': () => tl.zoomBy(1.5), '=': () => tl.zoomBy(1.5), '-': () => tl.zoomBy(1 / 1.5), _: () => tl.zoomBy(1 / 1.5),
-      x: toggleMixer, X: toggleMixer, '?': () => showHelp(),
+      x: toggleMixer, X: toggleMixer, '?': () => showHelp(), f: () => tl.zoomToFit(), F: () => tl.zoomToFit(),
       Escape: () => { if (transport.player.following) transport.follow(null); else if (S.range) transport.setRange(null); else S.select([]); },
     };
     const f = keys[e.key];
@@ -310,13 +334,16 @@ export function openStudio(root, projectId, user, { go, logout }) {
 
   renderTop();
   session.connect();
-  window.mixroom = { session, S, tl, player: transport.player, transport, comments, history: hist };
+  window.mixroom = { session, S, tl, player: transport.player, transport, comments, history: hist, recorder };
   return {
     close() {
       transport.close();
+      S.layout.close();
+      recorder.close();
       notes.close();
       if (S.noteEditor) S.noteEditor.close();
       document.removeEventListener('keydown', onKey);
+      editing.close();
       session.close();
       if (window.mixroom && window.mixroom.session === session) delete window.mixroom;
     },

@@ -4,6 +4,9 @@
 // clips), the playhead, zoom (keys, ctrl+wheel/pinch at the pointer) and
 // native scrolling. Clips are DOM elements keyed by id, each with a canvas
 // for the visible part of its waveform; clip gestures live in clipedit.js.
+// Automation lanes open under a track (automation.js), a drag on an empty
+// lane selects with a rubber band (selection.js), and where two clips
+// overlap the crossfade is drawn over them (waveform.js).
 
 import { h, gesture, fmtTime, fmtDb, setVal, bindRange, ask } from './ui.js';
 import { orderBetween } from './order.js';
@@ -12,6 +15,10 @@ import { peaksFor, drawClip } from './waveform.js';
 import { attachClipGestures } from './clipedit.js';
 import { drawMiniRoll } from './pianoroll.js';
 import { notesByClip } from './notes.js';
+import { soloDimmed } from './collab.js';
+import { createAutomation } from './automation.js';
+import { startBand, selectTrack } from './selection.js';
+import { crossfadesOf, crossfadeMark } from './waveform.js';
 
 export const TRACK_H = 80;
 export const HEAD_W = 224;
@@ -60,12 +67,15 @@ export function createTimeline(S) {
     return Math.max(0, Math.round((clientX - r.left - HEAD_W + scroller.scrollLeft) * S.zoom));
   }
 
-  /** The track under a client y coordinate (null below the last track). */
+  /** The track under a client y coordinate (null below the last track; rows with automation lanes are taller). */
   function trackAt(clientY) {
-    const r = rowsBox.getBoundingClientRect();
-    const i = Math.floor((clientY - r.top) / TRACK_H);
-    const ts = S.doc.tracks();
-    return i >= 0 && i < ts.length ? ts[i] : null;
+    for (const t of S.doc.tracks()) {
+      const row = rows.get(t.id);
+      if (!row) continue;
+      const r = row.el.getBoundingClientRect();
+      if (clientY >= r.top && clientY < r.bottom) return t;
+    }
+    return null;
   }
 
   function snap(f, force) {
@@ -102,6 +112,8 @@ export function createTimeline(S) {
       onclick: () => S.session.push([{ op: 'delete', id: row.id }]) }, '✕');
     const inst = h('button.icon.tinst.hidden', { 'aria-label': 'Edit the instrument', title: 'Instrument',
       onclick: () => S.openInstrument && S.openInstrument(row.id) }, '♪');
+    const autoBtn = h('button.toggle.tauto', { 'aria-label': 'Show automation', title: 'Automation lanes (gain, pan, effect parameters)', 'aria-pressed': 'false',
+      onclick: () => S.toggleAutomation(row.id) }, 'A');
     const grip = h('div.grip', { 'aria-label': 'Drag to reorder the track', title: 'Drag to reorder', role: 'button', tabindex: '-1' }, '⠿');
     const swatch = h('div.swatch');
     const kind = h('span.kind');
@@ -109,10 +121,10 @@ export function createTimeline(S) {
       swatch,
       h('div.hrow', {}, grip, color, name, kind, inst, del),
       h('div.hrow', {}, mute, solo, h('span.lbl', {}, 'vol'), gain, h('span.lbl', {}, 'pan'), pan),
-      h('div.hrow', {}, h('span.lbl', {}, 'out'), output));
+      h('div.hrow', {}, h('span.lbl', {}, 'out'), output, autoBtn));
     const lane = h('div.lane', { dataset: { track: t.id } });
     const el = h('div.trackrow', { dataset: { track: t.id } }, head, lane);
-    const row = { id: t.id, el, head, lane, name, color, mute, solo, gain, pan, output, del, grip, swatch, kind, inst };
+    const row = { id: t.id, el, head, lane, name, color, mute, solo, gain, pan, output, del, grip, swatch, kind, inst, autoBtn };
     lane.addEventListener('dblclick', (e) => { // an empty note clip on an instrument track
       if (e.target !== lane || !S.newNoteClip || S.doc.get(row.id)?.role !== 'instrument') return;
       const id = S.newNoteClip(row.id, frameAt(e.clientX));
@@ -121,9 +133,10 @@ export function createTimeline(S) {
     grip.addEventListener('pointerdown', (e) => startReorder(e, row));
     lane.addEventListener('pointerdown', (e) => {
       if (e.target !== lane || e.button !== 0) return;
-      S.setPlayhead(snap(frameAt(e.clientX)));
-      S.select([]);
+      const f = snap(frameAt(e.clientX));
+      startBand(S, api, e, row, () => { S.setPlayhead(f); if (!e.shiftKey) S.select([]); });
     });
+    head.addEventListener('pointerdown', () => selectTrack(S, api, row.id));
     return row;
   }
 
@@ -150,6 +163,7 @@ export function createTimeline(S) {
     setVal(row.output, t.output);
     for (const c of [row.name, row.color, row.mute, row.solo, row.gain, row.pan, row.output, row.del]) c.disabled = !S.canEdit;
     row.grip.classList.toggle('hidden', !S.canEdit);
+    row.el.classList.toggle('solo-dimmed', soloDimmed(doc, t)); // collab.js
   }
 
   // ---- track reorder by drag ----
@@ -163,9 +177,10 @@ export function createTimeline(S) {
     const indicator = h('div.reorder-line');
     rowsBox.append(indicator);
     let to = from;
-    const move = (ev) => {
-      to = Math.max(0, Math.min(ts.length, Math.round((ev.clientY - r0.top) / TRACK_H)));
-      indicator.style.top = `${to * TRACK_H - 1}px`;
+    const move = (ev) => { // rows may be taller than TRACK_H (automation lanes)
+      const mids = ts.map((t) => { const r = rows.get(t.id).el.getBoundingClientRect(); return [r.top + r.height / 2, r.top - r0.top, r.bottom - r0.top]; });
+      to = mids.filter(([m]) => ev.clientY > m).length;
+      indicator.style.top = `${(to < ts.length ? mids[to][1] : mids.length ? mids[mids.length - 1][2] : 0) - 1}px`;
     };
     const up = () => {
       window.removeEventListener('pointermove', move);
@@ -243,8 +258,22 @@ export function createTimeline(S) {
       return;
     }
     const a = S.session.assets.get(c.asset);
-    const peaks = peaksFor(c.asset, !a || a.state === 'ready', () => schedule());
+    const peaks = peaksFor(c.asset, !a || a.state === 'ready', () => schedule(), S.projectId);
     drawClip(rec.canvas, c, peaks, cl, S.zoom, t ? t.color : '#888');
+  }
+
+  /** The crossfade marks (an X over each overlap of two clips on a track). */
+  function renderCrossfades() {
+    const want = new Map();
+    for (const [tid, row] of rows) for (const x of crossfadesOf(S.doc, tid)) want.set(`${x.a}|${x.b}`, { ...x, row });
+    for (const el of content.querySelectorAll('.xfade')) if (!want.has(el.dataset.pair)) el.remove();
+    for (const [key, x] of want) {
+      let el = x.row.lane.querySelector(`:scope > .xfade[data-pair="${key}"]`);
+      if (!el) { el = crossfadeMark(key); x.row.lane.append(el); }
+      el.style.left = `${frameToX(x.from)}px`;
+      el.style.width = `${Math.max(2, frameToX(x.to - x.from))}px`;
+      el.setAttribute('aria-label', `Crossfade from ${fmtTime(x.from, S.doc.rate)} to ${fmtTime(x.to, S.doc.rate)}`);
+    }
   }
 
   // ---- ruler and markers ----
@@ -262,16 +291,20 @@ export function createTimeline(S) {
     g.font = '10px system-ui, sans-serif';
     g.textBaseline = 'top';
     const first = Math.floor(vf / step) * step;
+    const labels = [];
+    const every = barLabelEvery(g, bar, vt);
     for (let f = first; f <= vt; f += step) {
       const x = Math.round((f - vf) / S.zoom) + 0.5;
       const isBar = Math.abs(f / bar - Math.round(f / bar)) < 1e-6;
       g.strokeStyle = isBar ? '#9aa0ad' : '#555b66';
       g.beginPath(); g.moveTo(x, isBar ? 2 : 12); g.lineTo(x, 20); g.stroke();
-      if (isBar) {
+      if (isBar && Math.round(f / bar) % every === 0) {
         g.fillStyle = '#c9ced8';
         const b = Math.round(f / bar) + 1;
         const beatN = Math.round((f % bar) / beat) + 1;
-        g.fillText(beatN > 1 ? `${b}.${beatN}` : String(b), x + 3, 3);
+        const text = beatN > 1 ? `${b}.${beatN}` : String(b);
+        g.fillText(text, x + 3, 3);
+        labels.push({ text, x: x + 3, y: 3, w: g.measureText(text).width, h: 10 });
       }
     }
     // time labels on the lower line, about every 100 px
@@ -281,8 +314,20 @@ export function createTimeline(S) {
     for (let s = Math.floor(vf / S.doc.rate / per) * per; s * S.doc.rate <= vt; s += per) {
       const x = (s * S.doc.rate - vf) / S.zoom;
       g.fillRect(Math.round(x), 24, 1, 10);
-      g.fillText(fmtTime(s * S.doc.rate, S.doc.rate).replace(/\.?0+$/, ''), x + 3, 23);
+      const text = fmtTime(s * S.doc.rate, S.doc.rate).replace(/\.?0+$/, '');
+      g.fillText(text, x + 3, 23);
+      labels.push({ text, x: x + 3, y: 23, w: g.measureText(text).width, h: 10 });
     }
+    api.rulerLabels = labels;
+  }
+
+  /** Every how many bars the ruler labels a bar so that no two labels
+   * overlap: a power of two whose span fits the widest label plus a gap. */
+  function barLabelEvery(g, bar, vt) {
+    const widest = g.measureText(String(Math.ceil(vt / bar) + 1)).width + 10;
+    let every = 1;
+    while ((every * bar) / S.zoom < widest && every < 1 << 20) every *= 2;
+    return every;
   }
 
   function renderMarkers() {
@@ -357,6 +402,7 @@ export function createTimeline(S) {
       if (rowsBox.children[i] !== row.el) rowsBox.insertBefore(row.el, rowsBox.children[i] || null);
       row.lane.style.width = `${width}px`;
       updateRow(row, t, doc);
+      auto.renderRow(row, width);
     });
     for (const [id, row] of rows) if (!seen.has(id)) { row.el.remove(); rows.delete(id); }
     dropRow.querySelector('.lane').style.width = `${width}px`;
@@ -379,6 +425,7 @@ export function createTimeline(S) {
       placeClip(rec, c, doc.get(c.track));
     }
     for (const [id, rec] of clips) if (!live.has(id)) { rec.el.remove(); clips.delete(id); }
+    renderCrossfades();
     if (remote && touched) {
       for (const id of touched) {
         const row = rows.get(id);
@@ -386,7 +433,7 @@ export function createTimeline(S) {
       }
     }
     renderMarkers();
-    const total = ts.length * TRACK_H;
+    const total = rowsBox.offsetHeight || ts.length * TRACK_H;
     overlay.style.height = `${RULER_H + total + TRACK_H}px`;
     schedule();
   }
@@ -398,6 +445,7 @@ export function createTimeline(S) {
       noteMap = null;
       drawRuler();
       for (const rec of clips.values()) drawWave(rec);
+      auto.drawAll();
       placePlayhead();
       if (S.onDraw) S.onDraw();
       if (S.onView) S.onView(visible());
@@ -420,6 +468,25 @@ export function createTimeline(S) {
     schedule();
   }
 
+  /** Zooms so the whole song (at least 10 s) fills the visible width, from
+   * the start; false when the view has no width yet. */
+  function zoomToFit() {
+    const w = scroller.clientWidth - HEAD_W - 16;
+    if (w <= 50) return false;
+    const frames = Math.max(S.doc.end(), S.doc.rate * 10) * 1.04;
+    S.zoom = Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, frames / w));
+    render();
+    scroller.scrollLeft = 0;
+    schedule();
+    return true;
+  }
+
+  /** Scrolls so that frame f is at the left edge (the overview strip). */
+  function scrollToFrame(f) {
+    scroller.scrollLeft = Math.max(0, f / S.zoom);
+    schedule();
+  }
+
   scroller.addEventListener('wheel', (e) => {
     if (e.ctrlKey || e.metaKey) {
       e.preventDefault();
@@ -433,7 +500,9 @@ export function createTimeline(S) {
   scroller.addEventListener('pointermove', (e) => S.onCursor && S.onCursor(frameAt(e.clientX)));
   new ResizeObserver(schedule).observe(scroller);
 
-  const api = { el: scroller, content, overlay, rowsBox, render, schedule, frameAt, trackAt, snap, visible, zoomBy, placePlayhead, clips, rows, TRACK_H, COLORS };
+  const api = { el: scroller, content, overlay, rowsBox, render, schedule, frameAt, trackAt, snap, visible, zoomBy, zoomToFit, scrollToFrame, placePlayhead, clips, rows, TRACK_H, COLORS, rulerLabels: [] };
+  const auto = createAutomation(S, api);
+  api.automation = auto;
   return api;
 }
 

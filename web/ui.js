@@ -40,18 +40,54 @@ export function toast(message, kind = 'info', ms = 4000) {
   return t;
 }
 
-/** A modal dialog with a title; returns {el, body, close}. */
+/** The elements Tab can reach inside root (visible, enabled, not tabindex=-1). */
+export function tabbables(root) {
+  const sel = 'a[href],button:not([disabled]),input:not([disabled]):not([type="hidden"]),select:not([disabled]),textarea:not([disabled]),[tabindex]:not([tabindex="-1"])';
+  return [...root.querySelectorAll(sel)].filter((el) => el.tabIndex >= 0 && el.getClientRects().length > 0);
+}
+
+/**
+ * A modal dialog with a title; returns {el, body, close}. Focus moves into
+ * it (the first field, else the first button but Close), Tab and
+ * Shift+Tab cycle inside it (the page behind is inert), Escape or a click
+ * on the backdrop closes it, and focus returns to what had it before
+ * (the button that opened it) when that is still in the page.
+ */
 export function modal(title, { onclose, wide } = {}) {
   const body = h('div.modal-body');
-  const close = () => { back.remove(); document.removeEventListener('keydown', onkey, true); if (onclose) onclose(); };
-  const onkey = (e) => { if (e.key === 'Escape') { e.stopPropagation(); close(); } };
-  const box = h(`div.modal${wide ? '.wide' : ''}`, { role: 'dialog', 'aria-modal': 'true', 'aria-label': title },
-    h('header', {}, h('h2', {}, title), h('button.icon', { 'aria-label': 'Close', title: 'Close', onclick: close }, '✕')),
+  const opener = document.activeElement;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    back.remove();
+    document.removeEventListener('keydown', onkey, true);
+    if (onclose) onclose();
+    if (opener && opener !== document.body && opener.isConnected && typeof opener.focus === 'function') opener.focus();
+  };
+  const onkey = (e) => {
+    const open = document.querySelectorAll('.backdrop');
+    if (open[open.length - 1] !== back) return; // a dialog above this one has the keys
+    if (e.key === 'Escape') { e.stopPropagation(); e.preventDefault(); close(); return; }
+    if (e.key !== 'Tab') return;
+    const els = tabbables(box);
+    if (!els.length) { e.preventDefault(); box.focus(); return; }
+    const first = els[0], last = els[els.length - 1];
+    const inside = box.contains(document.activeElement);
+    if (e.shiftKey && (document.activeElement === first || !inside)) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && (document.activeElement === last || !inside)) { e.preventDefault(); first.focus(); }
+  };
+  const box = h(`div.modal${wide ? '.wide' : ''}`, { role: 'dialog', 'aria-modal': 'true', 'aria-label': title, tabindex: '-1' },
+    h('div.mhead', {}, h('h2', {}, title), h('button.icon', { 'aria-label': 'Close', title: 'Close', onclick: close }, '✕')),
     body);
   const back = h('div.backdrop', { onmousedown: (e) => { if (e.target === back) close(); } }, box);
   document.body.append(back);
   document.addEventListener('keydown', onkey, true);
-  setTimeout(() => { const f = box.querySelector('input,select,button:not(.icon)'); if (f) f.focus(); }, 0);
+  setTimeout(() => {
+    if (box.contains(document.activeElement)) return;
+    const f = box.querySelector('input:not([disabled]),select:not([disabled]),textarea:not([disabled]),button:not(.icon):not([disabled])');
+    (f || box).focus();
+  }, 0);
   return { el: box, body, close };
 }
 
@@ -83,6 +119,7 @@ export const SHORTCUTS = [
   ['Space', 'Play / pause (stops following)'],
   ['Click / drag the ruler', 'Seek / select a range'],
   ['L', 'Loop the selected range on / off'],
+  ['R', 'Record a take on the selected clip\'s track (or a new one) / stop'],
   ['C', 'Comment at the playhead (or on the range, the selected clip)'],
   ['Avatar click', 'Follow that person\'s playback (Esc stops)'],
   ['Home', 'Playhead to the start'],
@@ -98,6 +135,7 @@ export const SHORTCUTS = [
   ['K', 'Add a marker at the playhead'],
   ['G', 'Snap to grid on / off'],
   ['+ / −', 'Zoom in / out'],
+  ['F', 'Zoom to fit the whole song'],
   ['Ctrl + wheel (pinch)', 'Zoom at the pointer'],
   ['Wheel / Shift + wheel', 'Scroll'],
   ['X', 'Show / hide the mixer'],
@@ -169,23 +207,24 @@ export function throttle(fn, ms) {
 }
 
 /**
- * A continuous gesture on one control (a fader drag, a knob): the value
- * goes out as a push at most every 50 ms while it moves, all pushes of
- * one gesture in one undo group; the last value always goes out when the
- * gesture ends. build(value) returns the ops.
+ * A continuous gesture on one control (a fader drag, a knob, a slider):
+ * ONE push when the gesture ends, with its last value (so it is one
+ * revision and one history entry, not one per tick); while it moves the
+ * control shows the value locally (bindRange's onMove). build(value)
+ * returns the ops.
  */
 export function gesture(session, build) {
-  let group = null;
-  let lastSent;
-  const send = throttle((v) => {
-    if (v === lastSent) return;
-    lastSent = v;
-    if (!group) group = `gest-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`;
-    session.push(build(v), group);
-  }, 50);
+  let pending;
+  let sent; // the value this gesture pushed (change and pointerup both end it)
   return {
-    move(v) { send(v); },
-    end(v) { if (v !== undefined) send(v); send.flush(); group = null; lastSent = undefined; },
+    move(v) { pending = v; sent = undefined; },
+    end(v) {
+      const x = v !== undefined ? v : pending;
+      pending = undefined;
+      if (x === undefined || x === sent) return;
+      sent = x;
+      session.push(build(x));
+    },
   };
 }
 

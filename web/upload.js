@@ -2,13 +2,23 @@
 // the file picker) are sent to POST /api/projects/{id}/assets, with one
 // progress bar per file through the upload (first half) and the server's
 // import (second half, from the `asset` messages on the socket). When an
-// asset is ready, a clip is created on the track and at the frame where
-// the file was dropped (a new track when dropped below the last one).
+// asset is ready, a clip is created at the frame where the file was
+// dropped (the playhead for the picker) on the track it was dropped on (the
+// selected clip's track for the picker) when that track is an audio track
+// with nothing in that range; otherwise on a new track. An import never
+// overlaps an existing clip.
 
 import { h, toast } from './ui.js';
 import { uploadAsset } from './api.js';
 import { newId } from './doc.js';
 import { orderBetween } from './order.js';
+
+/** True when trackId is an audio track with no clip overlapping [at, at+len). */
+export function rangeFree(doc, trackId, at, len) {
+  const t = doc.get(trackId);
+  if (!t || t.kind !== 'track' || (t.role && t.role !== 'audio')) return false;
+  return !doc.ofKind('clip').some((c) => c.track === trackId && c.start < at + len && at < c.start + c.length);
+}
 
 export function createUploads(S) {
   const list = h('div.uploads', { role: 'region', 'aria-label': 'Uploads' });
@@ -34,7 +44,7 @@ export function createUploads(S) {
     if (!a || it.placed) return;
     it.placed = true;
     const ops = [];
-    let track = it.track && S.doc.get(it.track) && S.doc.get(it.track).role !== 'bus' ? it.track : null;
+    let track = it.track && rangeFree(S.doc, it.track, it.at, a.frames) ? it.track : null;
     if (!track) {
       const ts = S.doc.tracks();
       track = newId('t_');
@@ -61,7 +71,7 @@ export function createUploads(S) {
   /** Uploads files; the first goes to trackId at frame `at`, the next ones to the following tracks. */
   async function upload(files, trackId, at) {
     if (!S.canEdit) { toast('Your role cannot add audio to this project.', 'error'); return; }
-    const ts = S.doc.tracks().filter((t) => t.role !== 'bus');
+    const ts = S.doc.tracks().filter((t) => !t.role || t.role === 'audio');
     let ti = trackId ? ts.findIndex((t) => t.id === trackId) : -1;
     for (const file of files) {
       const ui = item(file);
@@ -105,8 +115,7 @@ export function createUploads(S) {
     const input = h('input.hidden', { type: 'file', accept: 'audio/*,.wav,.flac,.aiff,.aif,.mp3,.ogg,.opus', multiple: true, 'aria-label': 'Choose audio files' });
     input.addEventListener('change', () => {
       const sel = [...S.selection].map((id) => S.doc.get(id)).find((c) => c && c.kind === 'clip');
-      const ts = S.doc.tracks().filter((t) => t.role !== 'bus');
-      upload([...input.files], sel ? sel.track : ts.length ? ts[0].id : null, S.playhead);
+      upload([...input.files], sel ? sel.track : null, S.playhead);
       input.value = '';
     });
     const btn = h('button', { 'aria-label': 'Import audio files', title: 'Import audio (or drop files on the timeline)', onclick: () => input.click() }, 'Import…');

@@ -8,6 +8,8 @@
 //       or after `pos` so the chunk continues seamlessly (A/B switch)
 //   {type:'stop'}                                   drop everything, silence
 //   {type:'config', prebuffer}
+//   {type:'config', lock}   lock: read at exactly the context rate (no drift
+//       following) so the heard timeline runs with the recorder's sample clock
 // Every ~23 ms it posts {type:'pos', pos, t, queued, started, underruns}:
 // `pos` is the timeline frame of the next sample it will render and `t` the
 // context time at which that sample is rendered, so the page can compute
@@ -29,6 +31,7 @@ class MixroomPlayer extends AudioWorkletProcessor {
   onMessage(m) {
     if (m.type === 'config') {
       if (m.prebuffer > 0) this.prebuffer = m.prebuffer;
+      if (m.lock !== undefined) this.lock = !!m.lock;
     } else if (m.type === 'stop') {
       this.q = [];
       this.queued = 0;
@@ -90,7 +93,7 @@ class MixroomPlayer extends AudioWorkletProcessor {
       // slightly faster or slower (linear interpolation) to hold the queue
       // near the prebuffer level; at most 1 % (inaudible as pitch).
       const err = (this.queued - this.prebuffer) / this.prebuffer;
-      const rate = 1 + Math.max(-0.01, Math.min(0.01, err * 0.05));
+      const rate = this.lock ? 1 : 1 + Math.max(-0.01, Math.min(0.01, err * 0.05));
       let frac = this.frac || 0;
       while (i < n && this.q.length) {
         const c = this.q[0];

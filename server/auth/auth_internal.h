@@ -17,6 +17,9 @@ void srv_auth_seen_flush(struct srv_server *srv);
 void srv_auth_http_register(void);
 void srv_projects_http_register(void);
 
+/* Registers POST /api/projects/{id}/duplicate (http_project_copy.c). */
+void srv_project_copy_http_register(void);
+
 /* The login rate limit applied to another secret (a share link's
  * password, key "link:<id>"): the key counts like an account name, the
  * client address as for logins (cfg.login_*). check returns -1 with resp

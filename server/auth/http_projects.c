@@ -3,6 +3,9 @@
  *   GET /api/projects/{id}/members, PATCH|POST|DELETE .../members/{user},
  *   POST/GET /api/projects/{id}/invites, DELETE .../invites/{invite},
  *   POST /api/invites/{token}.
+ * (POST /api/projects/{id}/duplicate is in http_project_copy.c; renaming,
+ * a revision of the document, is PATCH /api/projects/{id} in
+ * server/review/project_rename.c.)
  * Each route carries its permission; the gate has checked it (and filled
  * req->who, req->role) before a handler runs. Reads use the loop's reader
  * connection; every write is one job on the writer thread (auth_db.c), and
@@ -594,4 +597,5 @@ void srv_projects_http_register(void)
 {
     srv_http_add_routes(project_routes, (int)(sizeof project_routes /
                                               sizeof project_routes[0]));
+    srv_project_copy_http_register(); /* http_project_copy.c */
 }

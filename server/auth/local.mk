@@ -10,6 +10,7 @@ libserver_la_SOURCES += \
 	server/auth/auth_internal.h \
 	server/auth/perm.c \
 	server/auth/http_projects.c \
+	server/auth/http_project_copy.c \
 	server/auth/cli_admin.c \
 	server/auth/cli_admin.h \
 	server/auth/http_sessions.c \

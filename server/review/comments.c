@@ -821,4 +821,5 @@ void srv_review_init(void)
     srv_loop_on_tick(comments_tick);
     review_versions_init();
     review_restore_init();
+    review_rename_init();
 }

@@ -36,5 +36,7 @@ void review_current_version(sqlite3 *db, const char *project_id, char *buf,
 void review_versions_init(void);
 /* ---- restore.c ---- */
 void review_restore_init(void);
+/* ---- project_rename.c: PATCH /api/projects/{id} ---- */
+void review_rename_init(void);
 
 #endif

@@ -98,8 +98,11 @@ int room_on_presence(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 
     if (!l)
         return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
-    p = json_pack("{s:s, s:s, s:s}", "type", "presence", "client",
-                  c->client_id, "user", c->user_id);
+    /* "name": the display name people read (the studio labels cursors
+     * with it even for a member who joined after its welcome) */
+    p = json_pack("{s:s, s:s, s:s, s:s}", "type", "presence", "client",
+                  c->client_id, "user", c->user_id, "name",
+                  c->display_name[0] ? c->display_name : c->user_name);
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if ((v = srv_ws_arg_json(a, fields[i])))
             json_object_set(p, fields[i], v);

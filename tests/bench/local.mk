@@ -39,3 +39,7 @@ tests_bench_bench_instruments_LDADD = $(MX_ALL_LIBS)
 EXTRA_PROGRAMS += tests/bench/bench_limiter
 tests_bench_bench_limiter_SOURCES = tests/bench/bench_limiter.c
 tests_bench_bench_limiter_LDADD = $(MX_ALL_LIBS)
+# crossfade cost (owner: h19-edit)
+EXTRA_PROGRAMS += tests/bench/bench_crossfade
+tests_bench_bench_crossfade_SOURCES = tests/bench/bench_crossfade.c tests/bench/bench_util.h
+tests_bench_bench_crossfade_LDADD = $(MX_ALL_LIBS)

@@ -13,14 +13,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const ARTIFACTS = path.join(here, 'artifacts');
 export const CHROMIUM = process.env.MXT_CHROMIUM || '/usr/bin/chromium';
 
-/** Launches headless Chromium with the flags this machine needs. */
-export async function launch() {
+/** Launches headless Chromium with the flags this machine needs (and `extra` flags, e.g. a fake capture device). */
+export async function launch(extra = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required'],
+      '--autoplay-policy=no-user-gesture-required', ...extra],
   });
 }
 
@@ -29,13 +29,7 @@ export async function launch() {
  * errors are collected in page.errors (check with assertNoErrors).
  */
 export async function newPage(browser, server) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: server.url });
-  const page = await context.newPage();
-  page.errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}\n${e.stack || ''}`));
-  page.context_ = context;
-  return page;
+  return newPageAt(browser, server, { width: 1280, height: 800 });
 }
 
 /** Throws if the page logged an error. */
@@ -43,13 +37,13 @@ export function assertNoErrors(page) {
   if (page.errors.length) throw new Error(`browser errors:\n${page.errors.join('\n')}`);
 }
 
-/** Signs in through the form and waits for the project list. */
+/** Signs in through the form and waits for the project list (up to 30 s: Argon2id on a loaded machine). */
 export async function signIn(page, user) {
   await page.goto('/login');
   await page.fill('#login-name', user.name);
   await page.fill('#login-password', user.password);
   await page.click('button[type=submit]');
-  await page.waitForSelector('main.projects', { timeout: 5000 });
+  await page.waitForSelector('main.projects', { timeout: 30000 });
 }
 
 /** Opens a project's studio and waits for the welcome. */
@@ -118,4 +112,39 @@ export async function dropFile(page, x, y, name, bytes, type = 'audio/wav') {
       target.dispatchEvent(new DragEvent(t, { bubbles: true, cancelable: true, clientX: x, clientY: y, dataTransfer: dt }));
     }
   }, { x, y, name, b64: Buffer.from(bytes).toString('base64'), type });
+}
+
+/**
+ * A new page like newPage but at a given viewport ({width, height}) and
+ * context options (e.g. {isMobile: true, hasTouch: true} for a phone).
+ */
+export async function newPageAt(browser, server, viewport, options = {}) {
+  const context = await browser.newContext({ viewport, baseURL: server.url, ...options });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}\n${e.stack || ''}`));
+  page.context_ = context;
+  return page;
+}
+
+/**
+ * Runs axe-core (node_modules/axe-core/axe.min.js, WCAG 2.0/2.1 A and AA rules and
+ * best practices) over the page; returns {serious, moderate, all} where
+ * serious holds the serious and critical violations, each as
+ * "rule (impact): help -- target, ..." lines ready to print.
+ */
+export async function runAxe(page, context = null) {
+  const axePath = path.join(here, '..', '..', 'node_modules', 'axe-core', 'axe.min.js');
+  // evaluated through the DevTools protocol, not a <script> tag: the
+  // server's CSP (script-src 'self') refuses inline scripts, and the tests
+  // keep the CSP on
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(fs.readFileSync(axePath, 'utf8'));
+  const res = await page.evaluate(async (ctx) => {
+    const r = await window.axe.run(ctx || document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 6).map((n) => `${n.target.join(' ')}${n.failureSummary ? ` [${n.failureSummary.split('\n').slice(1, 2).join('').trim()}]` : ''}`), count: v.nodes.length }));
+  }, context);
+  const line = (v) => `${v.id} (${v.impact}, ${v.count}): ${v.help} -- ${v.targets.join(', ')}`;
+  const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return { serious: bad.map(line), moderate: res.filter((v) => !bad.includes(v)).map(line), all: res };
 }

@@ -4,3 +4,5 @@
 TESTS += tests/browser/run.sh
 EXTRA_DIST += tests/browser/run.sh tests/browser/lib.mjs tests/browser/fixture.mjs \
 	$(wildcard $(srcdir)/tests/browser/*.test.mjs)
+# constant tones, exports and levels for the automation and crossfade tests (owner: h19-edit)
+EXTRA_DIST += tests/browser/tones.mjs

@@ -62,3 +62,9 @@ UNIT_TESTS += tests/unit/test_limiter
 check_PROGRAMS += tests/unit/test_limiter
 tests_unit_test_limiter_SOURCES = tests/unit/test_limiter.c
 tests_unit_test_limiter_LDADD = $(MX_TEST_LIBS)
+# fade shapes and crossfades (owner: h19-edit)
+UNIT_TESTS += tests/unit/test_crossfade
+check_PROGRAMS += tests/unit/test_crossfade
+tests_unit_test_crossfade_SOURCES = tests/unit/test_crossfade.c \
+	tests/unit/test_render_util.h tests/unit/test_render_util.c
+tests_unit_test_crossfade_LDADD = $(MX_TEST_LIBS)

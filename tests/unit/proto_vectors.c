@@ -277,6 +277,24 @@ static json_t *instrument_vectors(void)
     return json_pack("{s:o, s:o}", "types", types, "presets", presets);
 }
 
+/* A new clip's defaults (the required fields given), for web/doc.js. */
+static json_t *clip_defaults(void)
+{
+    proto_err err;
+    json_t *given = json_pack("{s:s, s:i, s:i}", "track", "t", "start", 0,
+                              "length", 1);
+    json_t *o = proto_build_object("clip", "c", NULL, given, &err);
+
+    json_decref(given);
+    if (!o)
+        return json_null();
+    for (const char *const *k = (const char *const[]){"id", "kind", "track",
+                                                      "start", "length", NULL};
+         *k; k++)
+        json_object_del(o, *k);
+    return o;
+}
+
 int main(void)
 {
     json_t *out;
@@ -284,9 +302,10 @@ int main(void)
     between_out = json_array();
     valid_out = json_array();
     order_vectors();
-    out = json_pack("{s:{s:i, s:o, s:o}, s:o, s:o}", "order", "max", ORDER_MAX,
-                    "between", between_out, "valid", valid_out, "effects",
-                    effect_vectors(), "instruments", instrument_vectors());
+    out = json_pack("{s:{s:i, s:o, s:o}, s:o, s:o, s:o}", "order", "max",
+                    ORDER_MAX, "between", between_out, "valid", valid_out,
+                    "effects", effect_vectors(), "instruments",
+                    instrument_vectors(), "clip_defaults", clip_defaults());
     if (!out || json_dumpf(out, stdout, JSON_REAL_PRECISION(17)) != 0 ||
         puts("") == EOF || fflush(stdout) != 0)
         return 1;

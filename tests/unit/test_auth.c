@@ -243,6 +243,9 @@ static const struct {
     {"GET /api/projects/{id}/webhooks", SRV_PERM_PROJECT, SRV_ROLE_OWNER},
     {"DELETE /api/projects/{id}/webhooks/{hook}", SRV_PERM_PROJECT,
      SRV_ROLE_OWNER},
+    /* issue 19: the project list's rename and duplicate */
+    {"PATCH /api/projects/{id}", SRV_PERM_PROJECT, SRV_ROLE_OWNER},
+    {"POST /api/projects/{id}/duplicate", SRV_PERM_PROJECT, SRV_ROLE_VIEWER},
     /* recording: chunks, finish and delete check the take's user too */
     {"POST /api/projects/{id}/takes", SRV_PERM_PROJECT, SRV_ROLE_EDITOR},
     {"GET /api/projects/{id}/takes", SRV_PERM_PROJECT, SRV_ROLE_VIEWER},

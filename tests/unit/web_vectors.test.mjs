@@ -147,3 +147,8 @@ test('instruments: web/instruments.js has the tables of protocol/instruments.c',
   }
   noProblems(problems, 'instrument table differences');
 });
+
+test('clip defaults: web/doc.js DEFAULTS.clip equals what protocol/fields.c fills on create', async () => {
+  const { DEFAULTS } = await import('../../web/doc.js');
+  assert.deepEqual(DEFAULTS.clip, C.clip_defaults);
+});
