@@ -38,15 +38,30 @@ static void on_error(void *ctx, xmlErrorPtr e)
         fe->text[--n] = '\0';
 }
 
-/* True when the bytes hold a document type declaration. */
+/* True when the bytes hold a document type declaration, in ASCII-based
+ * encodings or in UTF-16 of either byte order. */
 static int has_doctype(const unsigned char *xml, size_t len)
 {
     static const char pat[] = "<!DOCTYPE";
     const size_t pl = sizeof pat - 1;
 
-    for (size_t i = 0; i + pl <= len; i++)
-        if (xml[i] == '<' && !memcmp(xml + i, pat, pl))
+    for (size_t i = 0; i + pl <= len; i++) {
+        if (xml[i] != '<')
+            continue;
+        if (!memcmp(xml + i, pat, pl))
             return 1;
+        for (size_t w = 0; w < 2; w++) { /* '<' then NUL (LE), NUL then '<' (BE) */
+            size_t at = i - w, k;
+            if (at > i || at + 2 * pl > len)
+                continue;
+            for (k = 0; k < pl; k++)
+                if (xml[at + 2 * k + w] != (unsigned char)pat[k] ||
+                    xml[at + 2 * k + 1 - w] != 0)
+                    break;
+            if (k == pl)
+                return 1;
+        }
+    }
     return 0;
 }
 

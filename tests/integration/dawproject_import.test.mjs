@@ -44,7 +44,8 @@ spec = json.load(sys.stdin)
 with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
     for e in spec:
         if e.get('zeros'):
-            with z.open(zipfile.ZipInfo(e['name']), 'w', force_zip64=True) as f:
+            zi = zipfile.ZipInfo(e['name']); zi.compress_type = zipfile.ZIP_DEFLATED
+            with z.open(zi, 'w', force_zip64=True) as f:
                 block = bytes(1 << 20)
                 left = e['zeros']
                 while left > 0:
@@ -496,12 +497,12 @@ test('over max_dawproject_bytes is 413 naming the setting', async () => {
   } finally { await small.stop(); }
 });
 
-test('max_dawproject_unpacked_bytes is counted on what really inflates', async () => {
+test('max_dawproject_unpacked_bytes bounds what an archive inflates', async () => {
   const small = await startServer({ args: ['--max-dawproject-unpacked-bytes', String(1 << 20)] });
   try {
     const u = makeUser(small, 'dan');
     const zip = makeZip(path.join(work, 'unpacked.dawproject'), [
-      { name: 'project.xml', text: bitwigProject() }, { name: 'audio/drums.wav', data: toneWav(220, 8) },
+      { name: 'project.xml', text: bitwigProject() }, { name: 'audio/drums.wav', data: toneWav(220, 16) },
       { name: 'audio/bass.wav', data: toneWav(220, 1) }]);
     const r = await http(small, 'POST', '/api/projects/import?format=dawproject&name=Big', { token: u.token, raw: zip });
     assert.equal(r.status, 413, r.text);
