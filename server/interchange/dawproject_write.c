@@ -615,11 +615,37 @@ static void notes_of(struct ctx *c, const json_t *clip)
     end(c->x);
 }
 
+/* What a Clip element has no attribute for, as its comment:
+ * "mixroom: gain=-3 dB; fade_in_shape=exp; take_group=g1" (gain when not
+ * 0 dB, "-inf" for null; the fade shapes and take group when the document
+ * has them). Nothing when there is nothing to say. */
+static void clip_comment(struct ctx *c, const json_t *clip)
+{
+    static const char *const extra[] = {"fade_in_shape", "fade_out_shape",
+                                        "take_group", NULL};
+    const json_t *gain = json_object_get(clip, "gain");
+    char text[600] = "", v[40];
+
+    if (json_is_null(gain)) {
+        snprintf(text, sizeof text, "gain=-inf dB");
+    } else if (num(clip, "gain", 0) != 0) {
+        snprintf(v, sizeof v, "%.15g", num(clip, "gain", 0));
+        snprintf(text, sizeof text, "gain=%s dB", v);
+    }
+    for (int i = 0; extra[i]; i++) {
+        const char *s = json_string_value(json_object_get(clip, extra[i]));
+        if (s && s[0])
+            snprintf(text + strlen(text), sizeof text - strlen(text),
+                     "%s%s=%.200s", text[0] ? "; " : "", extra[i], s);
+    }
+    if (text[0])
+        attrf(c->x, "comment", "mixroom: %s", text);
+}
+
 static void clip_el(struct ctx *c, const json_t *clip, bool notes)
 {
     const char *asset = proto_obj_str(clip, "asset");
     const struct srv_dawproject_audio *a = notes ? NULL : find_audio(c, asset);
-    const json_t *gain = json_object_get(clip, "gain");
     char path[200], text[300];
 
     if (!notes && !a) {
@@ -643,13 +669,7 @@ static void clip_el(struct ctx *c, const json_t *clip, bool notes)
          json_is_true(json_object_get(clip, "mute")) ? "false" : "true");
     if (proto_obj_str(clip, "name")[0])
         attr(c->x, "name", proto_obj_str(clip, "name"));
-    if (json_is_null(gain))
-        attr(c->x, "comment", "mixroom: gain=-inf dB");
-    else if (num(clip, "gain", 0) != 0) {
-        char g[40];
-        snprintf(g, sizeof g, "%.15g", num(clip, "gain", 0));
-        attrf(c->x, "comment", "mixroom: gain=%s dB", g);
-    }
+    clip_comment(c, clip);
     if (notes) {
         notes_of(c, clip);
     } else {
