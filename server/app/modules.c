@@ -31,6 +31,7 @@ void srv_modules_init(void)
     srv_assets_init();
     srv_stream_init();
     srv_export_http_init();
+    srv_interchange_init();
     srv_review_init();
     srv_activity_init();
     srv_interchange_import_init();
