@@ -18,125 +18,10 @@
 #include "protocol/order.h"
 #include "server/interchange/zip_read.h"
 
-/* What an XML id stands for (ctx.ids values: {"k": kind, "m": mixroom id,
- * "p": param, "u": unit, "min", "max"}). */
-#define K_TRACK "track"   /* a Track or its Channel: m = track id */
-#define K_MASTER "master" /* the master Channel */
-#define K_PARAM "param"   /* a parameter: m = track, p = automation param */
-
-struct ctx {
-    int rate;
-    double tempo;
-    json_t *creates;   /* tracks, effects, sends */
-    json_t *later;     /* outputs, clips, notes, markers, automation */
-    json_t *report;    /* {sentence key -> {"n", "names"}} in order */
-    json_t *files;
-    json_t *ids;       /* XML id -> what it is */
-    json_t *autos;     /* "track|param" -> automation object fields */
-    json_t *notes_tracks; /* XML track ids whose lanes hold notes */
-    json_t *pending;   /* [{"track", "dest"}] channel destinations */
-    json_t *sends;     /* [{"track", "dest", "level", "pre"}] */
-    char *order;       /* last track order key */
-    int ntracks, nclips, nnotes, nmarkers, neffects, nsends;
-    char err[300];
-};
+#include "server/interchange/dawproject_priv.h"
 
 static const char *const colors[] = {"#e07a5f", "#3d85c6", "#81b29a",
                                      "#f2cc8f", "#9b5de5", "#00b4d8"};
-
-/* ---- small XML helpers ---- */
-
-static int is(xmlNodePtr n, const char *name)
-{
-    return n && n->type == XML_ELEMENT_NODE &&
-           !xmlStrcmp(n->name, (const xmlChar *)name);
-}
-
-static xmlNodePtr child(xmlNodePtr n, const char *name)
-{
-    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
-        if (is(c, name))
-            return c;
-    return NULL;
-}
-
-/* The attribute into out (cut at n, UTF-8 kept whole); 1 if present. */
-static int attr(xmlNodePtr n, const char *name, char *out, size_t sz)
-{
-    xmlChar *v = n ? xmlGetNoNsProp(n, (const xmlChar *)name) : NULL;
-    size_t len;
-
-    out[0] = '\0';
-    if (!v)
-        return 0;
-    snprintf(out, sz, "%s", (const char *)v);
-    xmlFree(v);
-    len = strlen(out);
-    while (len > 0 && proto_utf8_length(out) == (size_t)-1)
-        out[--len] = '\0';
-    return 1;
-}
-
-/* A number attribute; 1 when present and finite. */
-static int num(xmlNodePtr n, const char *name, double *v)
-{
-    char buf[64], *end;
-
-    if (!attr(n, name, buf, sizeof buf) || !buf[0])
-        return 0;
-    *v = strtod(buf, &end);
-    while (*end == ' ')
-        end++;
-    return *end == '\0' && isfinite(*v);
-}
-
-static int flag(xmlNodePtr n, const char *name, int def)
-{
-    char buf[16];
-
-    if (!attr(n, name, buf, sizeof buf))
-        return def;
-    return !strcmp(buf, "true") || !strcmp(buf, "1");
-}
-
-/* A mixroom text field: at most max code points. */
-static void text_field(const char *in, char *out, size_t sz, size_t max)
-{
-    size_t o = 0, cp = 0;
-
-    for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < sz;) {
-        size_t l = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2
-                 : (*p & 0xF0) == 0xE0 ? 3 : 4;
-        if (cp == max)
-            break;
-        for (size_t i = 0; i < l && p[i]; i++)
-            out[o++] = (char)((p[i] < 0x20) ? ' ' : p[i]);
-        p += l;
-        cp++;
-    }
-    out[o] = '\0';
-    while (o > 0 && proto_utf8_length(out) == (size_t)-1)
-        out[--o] = '\0';
-}
-
-/* ---- the report ---- */
-
-/* Counts one dropped thing under a sentence "%d <plural>..." (one/many)
- * with an optional name listed after it. */
-static void drop(struct ctx *c, const char *one, const char *many,
-                 const char *name)
-{
-    json_t *e = json_object_get(c->report, one);
-
-    if (!e) {
-        e = json_pack("{s:i, s:s, s:[]}", "n", 0, "many", many, "names");
-        json_object_set_new(c->report, one, e);
-    }
-    json_object_set_new(e, "n",
-                        json_integer(json_integer_value(json_object_get(e, "n")) + 1));
-    if (name && name[0] && json_array_size(json_object_get(e, "names")) < 8)
-        json_array_append_new(json_object_get(e, "names"), json_string(name));
-}
 
 static json_t *report_lines(const json_t *rep)
 {
@@ -167,128 +52,6 @@ static json_t *report_lines(const json_t *rep)
     return out;
 }
 
-/* ---- units ---- */
-
-/* Seconds or beats at the project tempo into frames (rounded). */
-static int64_t frames(const struct ctx *c, double v, const char *unit)
-{
-    double s = !strcmp(unit, "seconds") ? v : v * 60.0 / c->tempo;
-    double f = floor(s * c->rate + 0.5);
-
-    if (!(f >= 0))
-        return 0;
-    return f > (double)PROTO_MAX_FRAMES ? PROTO_MAX_FRAMES : (int64_t)f;
-}
-
-/* Seconds or beats into note ticks (960 a quarter note). */
-static int64_t ticks(const struct ctx *c, double v, const char *unit)
-{
-    double b = !strcmp(unit, "seconds") ? v * c->tempo / 60.0 : v;
-    double t = floor(b * PROTO_TICKS_PER_QUARTER + 0.5);
-
-    if (!(t >= 0))
-        return 0;
-    return t > (double)PROTO_MAX_TICKS / 2 ? PROTO_MAX_TICKS / 2 : (int64_t)t;
-}
-
-/* A volume in unit (linear, decibel, percent; normalized read as linear)
- * into dB; -INFINITY for silence. */
-static double to_db(double v, const char *unit)
-{
-    if (!strcmp(unit, "decibel"))
-        return v;
-    if (!strcmp(unit, "percent"))
-        v /= 100.0;
-    return v > 0 ? 20.0 * log10(v) : -INFINITY;
-}
-
-/* A pan value into -1..1: by min/max when given, else by unit
- * (normalized 0..1, percent -100..100, linear -1..1). */
-static double to_pan(double v, const char *unit, int has_range, double min,
-                     double max)
-{
-    double p;
-
-    if (has_range && max > min)
-        p = -1.0 + 2.0 * (v - min) / (max - min);
-    else if (!strcmp(unit, "normalized"))
-        p = 2.0 * v - 1.0;
-    else if (!strcmp(unit, "percent"))
-        p = v / 100.0;
-    else
-        p = v;
-    return p < -1 ? -1 : p > 1 ? 1 : p;
-}
-
-static double clampd(double v, double lo, double hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
-
-/* A device parameter's value in mixroom's unit for (type, param): seconds
- * become milliseconds; the rest is taken as it is; clamped to the range. */
-static double effect_value(const char *type, const char *param, double v,
-                           const char *unit)
-{
-    double lo = 0, hi = 0;
-
-    if (!strcmp(unit, "seconds"))
-        v *= 1000.0;
-    else if (!strcmp(param, "ratio") && !strcmp(unit, "percent"))
-        v = v >= 100 ? 20 : 100.0 / (100.0 - v);
-    else if (!strcmp(unit, "linear") && (!strcmp(param, "threshold") ||
-                                         !strcmp(param, "ceiling") ||
-                                         !strcmp(param, "makeup")))
-        v = v > 0 ? 20.0 * log10(v) : -144;
-    if (proto_effect_param_range(type, param, &lo, &hi, NULL))
-        v = clampd(v, lo, hi);
-    return v;
-}
-
-/* ---- ids ---- */
-
-static void remember(struct ctx *c, xmlNodePtr n, const char *kind,
-                     const char *mid, const char *param)
-{
-    char id[128], unit[32];
-    double mn = 0, mx = 0;
-    json_t *e;
-
-    if (!attr(n, "id", id, sizeof id) || !id[0])
-        return;
-    attr(n, "unit", unit, sizeof unit);
-    e = json_pack("{s:s, s:s, s:s, s:s}", "k", kind, "m", mid, "p",
-                  param ? param : "", "u", unit);
-    if (num(n, "min", &mn) && num(n, "max", &mx)) {
-        json_object_set_new(e, "min", json_real(mn));
-        json_object_set_new(e, "max", json_real(mx));
-    }
-    json_object_set_new(c->ids, id, e);
-}
-
-static const json_t *lookup(const struct ctx *c, xmlNodePtr n,
-                            const char *attr_name)
-{
-    char id[128];
-
-    if (!attr(n, attr_name, id, sizeof id))
-        return NULL;
-    return json_object_get(c->ids, id);
-}
-
-/* ---- structure: tracks, channels, devices, sends ---- */
-
-static void add_op(json_t *list, const char *op, const char *id,
-                   const char *kind, json_t *fields)
-{
-    json_t *o = json_pack("{s:s, s:s, s:o}", "op", op, "id", id, "fields",
-                          fields);
-    if (kind)
-        json_object_set_new(o, "kind", json_string(kind));
-    json_array_append_new(list, o);
-}
-
-/* Volume, pan, mute of a channel into track fields (or the project). */
 static void channel_mix(struct ctx *c, xmlNodePtr ch, const char *tid,
                         json_t *fields, int master)
 {
@@ -333,152 +96,6 @@ static void channel_mix(struct ctx *c, xmlNodePtr ch, const char *tid,
         remember(c, mute, K_PARAM, tid, "mute");
     }
     json_object_set_new(fields, "solo", json_boolean(flag(ch, "solo", 0)));
-}
-
-static const char *band_type(const char *t)
-{
-    static const char *const map[][2] = {
-        {"bell", "peak"},         {"lowShelf", "lowshelf"},
-        {"highShelf", "highshelf"}, {"lowPass", "lowpass"},
-        {"highPass", "highpass"}};
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(map[i][0], t))
-            return map[i][1];
-    return NULL;
-}
-
-/* A realParameter child of a device into params[param] (mixroom units);
- * its id is remembered for automation. */
-static void device_param(struct ctx *c, xmlNodePtr dev, const char *el,
-                         const char *type, const char *param,
-                         const char *eid, const char *tid, json_t *params)
-{
-    xmlNodePtr p = child(dev, el);
-    char unit[32], ap[96];
-    double v;
-
-    if (!p)
-        return;
-    attr(p, "unit", unit, sizeof unit);
-    if (num(p, "value", &v))
-        json_object_set_new(params, param,
-                            json_real(effect_value(type, param, v, unit)));
-    snprintf(ap, sizeof ap, "%s.%s", eid, param);
-    remember(c, p, K_PARAM, tid, ap);
-}
-
-static json_t *eq_bands(struct ctx *c, xmlNodePtr dev)
-{
-    json_t *bands = json_array();
-    char t[32], unit[32];
-    double v;
-
-    for (xmlNodePtr b = dev->children; b; b = b->next) {
-        if (!is(b, "Band"))
-            continue;
-        attr(b, "type", t, sizeof t);
-        const char *mt = band_type(t);
-        xmlNodePtr en = child(b, "Enabled");
-        if (!mt || (en && !flag(en, "value", 1))) {
-            drop(c, mt ? "%d disabled EQ band dropped" : "%d EQ band of a type mixroom lacks dropped",
-                 mt ? "%d disabled EQ bands dropped" : "%d EQ bands of types mixroom lacks dropped",
-                 mt ? NULL : t);
-            continue;
-        }
-        if (json_array_size(bands) >= 8) {
-            drop(c, "%d EQ band past the 8th dropped",
-                 "%d EQ bands past the 8th dropped", NULL);
-            continue;
-        }
-        json_t *band = json_pack("{s:s}", "type", mt);
-        if (num(child(b, "Freq"), "value", &v))
-            json_object_set_new(band, "freq", json_real(clampd(v, 20, 20000)));
-        if (child(b, "Gain") && num(child(b, "Gain"), "value", &v)) {
-            attr(child(b, "Gain"), "unit", unit, sizeof unit);
-            if (!strcmp(unit, "linear"))
-                v = v > 0 ? 20 * log10(v) : -24;
-            json_object_set_new(band, "gain", json_real(clampd(v, -24, 24)));
-        }
-        if (child(b, "Q") && num(child(b, "Q"), "value", &v))
-            json_object_set_new(band, "q", json_real(clampd(v, 0.1, 18)));
-        json_array_append_new(bands, band);
-    }
-    return bands;
-}
-
-/* The devices of a channel: the three built-ins become effects; every
- * other device is reported by kind and name. */
-static void channel_devices(struct ctx *c, xmlNodePtr ch, const char *tid,
-                            int master)
-{
-    xmlNodePtr devs = child(ch, "Devices");
-    char *order = NULL, eid[48], name[160];
-
-    for (xmlNodePtr d = devs ? devs->children : NULL; d; d = d->next) {
-        const char *type = NULL;
-        if (d->type != XML_ELEMENT_NODE)
-            continue;
-        if (!attr(d, "deviceName", name, sizeof name) || !name[0])
-            attr(d, "name", name, sizeof name);
-        if (is(d, "Equalizer"))
-            type = "eq";
-        else if (is(d, "Compressor"))
-            type = "compressor";
-        else if (is(d, "Limiter"))
-            type = "limiter";
-        if (master && type) {
-            drop(c, "%d device on the master channel dropped",
-                 "%d devices on the master channel dropped", name);
-            continue;
-        }
-        if (!type) {
-            if (is(d, "Vst3Plugin"))
-                drop(c, "%d VST3 plug-in kept as its name only",
-                     "%d VST3 plug-ins kept as names only", name);
-            else if (is(d, "Vst2Plugin"))
-                drop(c, "%d VST2 plug-in kept as its name only",
-                     "%d VST2 plug-ins kept as names only", name);
-            else if (is(d, "ClapPlugin"))
-                drop(c, "%d CLAP plug-in kept as its name only",
-                     "%d CLAP plug-ins kept as names only", name);
-            else if (is(d, "AuPlugin"))
-                drop(c, "%d Audio Unit plug-in kept as its name only",
-                     "%d Audio Unit plug-ins kept as names only", name);
-            else if (is(d, "NoiseGate"))
-                drop(c, "%d noise gate dropped (mixroom has none)",
-                     "%d noise gates dropped (mixroom has none)", name);
-            else
-                drop(c, "%d device dropped", "%d devices dropped", name);
-            continue;
-        }
-        snprintf(eid, sizeof eid, "dpe%d", ++c->neffects);
-        char *next = proto_order_between(order, NULL);
-        free(order);
-        order = next;
-        json_t *params = json_object();
-        if (!strcmp(type, "eq"))
-            json_object_set_new(params, "bands", eq_bands(c, d));
-        else if (!strcmp(type, "compressor")) {
-            device_param(c, d, "Threshold", type, "threshold", eid, tid, params);
-            device_param(c, d, "Ratio", type, "ratio", eid, tid, params);
-            device_param(c, d, "Attack", type, "attack", eid, tid, params);
-            device_param(c, d, "Release", type, "release", eid, tid, params);
-            device_param(c, d, "OutputGain", type, "makeup", eid, tid, params);
-            if (child(d, "AutoMakeup") && flag(child(d, "AutoMakeup"), "value", 0))
-                drop(c, "%d compressor auto make-up dropped",
-                     "%d compressor auto make-ups dropped", NULL);
-        } else {
-            device_param(c, d, "Threshold", type, "ceiling", eid, tid, params);
-            device_param(c, d, "Release", type, "release", eid, tid, params);
-            device_param(c, d, "Attack", type, "lookahead", eid, tid, params);
-        }
-        xmlNodePtr en = child(d, "Enabled");
-        add_op(c->creates, "create", eid, "effect",
-               json_pack("{s:s, s:s, s:s, s:b, s:o}", "track", tid, "type",
-                         type, "order", order ? order : "V", "bypass",
-                         en ? !flag(en, "value", 1) : 0, "params", params));
-    }
-    free(order);
 }
 
 static void channel_sends(struct ctx *c, xmlNodePtr ch, const char *tid)
@@ -541,7 +158,7 @@ static void channel_track(struct ctx *c, xmlNodePtr holder, xmlNodePtr ch,
             add_op(c->later, "set", "project", NULL, fields);
         else
             json_decref(fields);
-        channel_devices(c, ch, "project", 1);
+        dpm_channel_devices(c, ch, "project", 1);
         return;
     }
     if (!strcmp(role, "vca")) {
@@ -575,13 +192,13 @@ static void channel_track(struct ctx *c, xmlNodePtr holder, xmlNodePtr ch,
     fields = json_pack("{s:s, s:s, s:s, s:s}", "name", nm, "order",
                        c->order ? c->order : "V", "color", color, "role", mrole);
     if (!strcmp(mrole, "instrument"))
-        json_object_set_new(fields, "instrument", proto_instrument_for_midi(0, 0));
+        json_object_set_new(fields, "instrument", dpm_instrument(c, ch));
     channel_mix(c, ch, tid, fields, 0);
     add_op(c->creates, "create", tid, "track", fields);
     if (attr(ch, "destination", dest, sizeof dest) && dest[0])
         json_array_append_new(c->pending,
                               json_pack("{s:s, s:s}", "track", tid, "dest", dest));
-    channel_devices(c, ch, tid, 0);
+    dpm_channel_devices(c, ch, tid, 0);
     channel_sends(c, ch, tid);
 }
 
@@ -696,8 +313,12 @@ static int audio_file(struct ctx *c, xmlNodePtr audio, char *asset, size_t n)
         }
     snprintf(asset, n, "dpa%zu", json_array_size(c->files) + 1);
     const char *base = strrchr(path, '/');
-    char nm[256];
-    text_field(base ? base + 1 : path, nm, sizeof nm, 200);
+    char nm[256], an[256];
+    /* mixroom's export names the asset on the Audio element */
+    if (attr(audio, "name", an, sizeof an) && an[0])
+        text_field(an, nm, sizeof nm, 200);
+    else
+        text_field(base ? base + 1 : path, nm, sizeof nm, 200);
     json_array_append_new(c->files, json_pack("{s:s, s:s, s:s}", "path", path,
                                               "asset", asset, "name", nm));
     return 1;
@@ -736,6 +357,39 @@ static void clip_notes(struct ctx *c, xmlNodePtr notes, const char *cid,
             "{s:s, s:I, s:I, s:i, s:i}", "clip", cid, "at", (json_int_t)at,
             "len", (json_int_t)(len < 1 ? 1 : len), "pitch", key, "vel",
             v < 1 ? 1 : v));
+    }
+}
+
+/* The "key=value; key=value" note mixroom's export writes on a Clip for
+ * what DAWproject has no attribute for: gain ("-3 dB", "-inf dB"), and
+ * the fade shapes and take group when this build's clips have them. */
+static void clip_comment(json_t *fields, char *text)
+{
+    static const char *const texts[] = {"fade_in_shape", "fade_out_shape",
+                                        "take_group"};
+    char *save = NULL;
+
+    for (char *kv = strtok_r(text, ";", &save); kv; kv = strtok_r(NULL, ";", &save)) {
+        while (*kv == ' ')
+            kv++;
+        char *eq = strchr(kv, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        const char *val = eq + 1;
+        if (!strcmp(kv, "gain")) {
+            char *end;
+            double g = strtod(val, &end);
+            if (!strncmp(val, "-inf", 4))
+                json_object_set_new(fields, "gain", json_null());
+            else if (end != val && isfinite(g))
+                json_object_set_new(fields, "gain", json_real(clampd(g, PROTO_GAIN_FLOOR_DB, 24)));
+            continue;
+        }
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+            if (!strcmp(kv, texts[i]) && proto_field_known("clip", kv) &&
+                proto_utf8_length(val) != (size_t)-1)
+                json_object_set_new(fields, kv, json_string(val));
     }
 }
 
@@ -832,6 +486,9 @@ static int lane_clip(struct ctx *c, xmlNodePtr clip, const char *unit,
     }
     if (!flag(clip, "enable", 1))
         json_object_set_new(fields, "mute", json_true());
+    char cm[600];
+    if (attr(clip, "comment", cm, sizeof cm) && !strncmp(cm, "mixroom: ", 9))
+        clip_comment(fields, cm + 9);
     if (num(clip, "loopStart", &v) || num(clip, "loopEnd", &v))
         drop(c, "%d clip loop dropped (the clip plays once)",
              "%d clip loops dropped (each clip plays once)", NULL);

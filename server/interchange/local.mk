@@ -17,6 +17,8 @@ libserver_la_SOURCES += \
 	server/interchange/zip_read.h \
 	server/interchange/dawproject_read.c \
 	server/interchange/dawproject_map.c \
+	server/interchange/dawproject_devices.c \
+	server/interchange/dawproject_priv.h \
 	server/interchange/dawproject.h \
 	server/interchange/http_dawproject_import.c
 IX_SCHEMAS = server/interchange/schema/Project.xsd \
