@@ -15,8 +15,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { http, join, makeUser, startServer, tempDir } from './harness.mjs';
-import { toneWav } from './preview_lib.mjs';
+import { http, join, makeProject, makeUser, startServer, tempDir } from './harness.mjs';
+import { pushOps, toneWav, uploadAsset } from './preview_lib.mjs';
 
 let server; let ana; let ben;
 before(async () => {
@@ -523,4 +523,98 @@ test('an import belongs to its importer only', async () => {
   const g = await http(server, 'GET', `/api/projects/${r.json.project}`, { token: ben.token });
   assert.equal(g.json.project.role, 'owner');
   assert.equal(g.json.project.name, 'Ben song');
+});
+
+/**
+ * A document as names and values only (ids differ between two projects):
+ * every field of every object, references replaced by the names of what
+ * they point at, numbers rounded to 1e-6, lists in a stable order.
+ */
+function comparable(welcome) {
+  const objs = welcome.snapshot.objects;
+  const by = (k) => objs.filter((o) => o.kind === k);
+  const round = (v) => (Array.isArray(v) ? v.map(round) : v && typeof v === 'object'
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, round(v[k])]))
+    : typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v);
+  const rest = (o, drop) => round(Object.fromEntries(Object.entries(o).filter(([k]) => !['id', 'kind', ...drop].includes(k))));
+  const tracks = by('track').sort((a, b) => (a.order < b.order ? -1 : 1));
+  const tname = Object.fromEntries(tracks.map((t) => [t.id, t.name]));
+  const assetName = Object.fromEntries(welcome.assets.map((a) => [a.id, `${a.name} (${a.frames} frames, ${a.channels} ch)`]));
+  const effects = by('effect').sort((a, b) => (tname[a.track] + a.order < tname[b.track] + b.order ? -1 : 1));
+  const ename = Object.fromEntries(effects.map((e) => [e.id, `${tname[e.track]}/${e.type}`]));
+  const clips = by('clip').sort((a, b) => (tname[a.track] < tname[b.track] ? -1 : tname[a.track] > tname[b.track] ? 1 : a.start - b.start));
+  const cname = Object.fromEntries(clips.map((c) => [c.id, `${tname[c.track]}@${c.start}`]));
+  const param = (p) => (p.includes('.') ? `${ename[p.split('.')[0]]}.${p.split('.')[1]}` : p);
+  return {
+    project: rest(by('project')[0], []),
+    tracks: tracks.map((t) => ({ ...rest(t, ['order', 'output']), output: t.output === 'master' ? 'master' : tname[t.output] })),
+    effects: effects.map((e) => ({ track: tname[e.track], ...rest(e, ['track', 'order']) })),
+    sends: by('send').map((x) => ({ track: tname[x.track], target: tname[x.target], ...rest(x, ['track', 'target']) })).sort((a, b) => (a.track < b.track ? -1 : 1)),
+    clips: clips.map((c) => ({ track: tname[c.track], asset: c.asset ? assetName[c.asset] : null, ...rest(c, ['track', 'asset']) })),
+    notes: by('note').map((n) => ({ clip: cname[n.clip], ...rest(n, ['clip']) })).sort((a, b) => (a.clip < b.clip ? -1 : a.clip > b.clip ? 1 : a.at - b.at || a.pitch - b.pitch)),
+    markers: by('marker').map((m) => rest(m, [])).sort((a, b) => a.at - b.at),
+    automation: by('automation').map((a) => ({ track: tname[a.track], param: param(a.param), ...rest(a, ['track', 'param']) })).sort((a, b) => (a.track + a.param < b.track + b.param ? -1 : 1)),
+  };
+}
+
+test("an export of a rich project (h22-exp's format=dawproject) imports back to the same document, field by field", async () => {
+  const dana = makeUser(server, 'dana');
+  const src = makeProject(server, 'Mix Session', 'dana');
+  const { client } = await join(server, dana, src);
+  const aVox = await uploadAsset(server, dana, src, client, 'vox take.wav', toneWav(440, 3, 0.4));
+  const aGtr = await uploadAsset(server, dana, src, client, 'gtr.wav', toneWav(300, 2, 0.3));
+  await pushOps(client, [
+    { op: 'create', id: 't_vox', kind: 'track', fields: { name: 'Vocals', order: 'a1', gain: -6, pan: -0.5, solo: true, color: '#cc3344' } },
+    { op: 'create', id: 't_gtr', kind: 'track', fields: { name: 'Guitar', order: 'a2', mute: true, gain: null } },
+    { op: 'create', id: 'k_keys', kind: 'track', fields: { name: 'Keys', order: 'a3', role: 'instrument', instrument: { type: 'synth', preset: 'pad', cutoff: 1234 } } },
+    { op: 'create', id: 'k_drums', kind: 'track', fields: { name: 'Drums', order: 'a35', role: 'instrument', instrument: { type: 'drums' } } },
+    { op: 'create', id: 'b_verb', kind: 'track', fields: { name: 'Verb', order: 'a4', role: 'bus' } },
+    { op: 'create', id: 'b_sub', kind: 'track', fields: { name: 'Group', order: 'a5', role: 'bus', gain: -2 } },
+  ]);
+  await pushOps(client, [
+    { op: 'set', id: 'project', fields: { tempo: 96, meter: [3, 4], master_gain: -1 } },
+    { op: 'set', id: 't_gtr', fields: { output: 'b_sub' } },
+    { op: 'create', id: 'c_vox', kind: 'clip', fields: { track: 't_vox', asset: aVox, start: 48000, offset: 4800, length: 96000, fade_in: 2400, fade_out: 4800, gain: -3, name: 'Verse vox' } },
+    { op: 'create', id: 'c_vox2', kind: 'clip', fields: { track: 't_vox', asset: aVox, start: 240000, length: 48000, mute: true } },
+    { op: 'create', id: 'c_gtr', kind: 'clip', fields: { track: 't_gtr', asset: aGtr, start: 0, length: 96000, gain: 4.5 } },
+    { op: 'create', id: 'c_keys', kind: 'clip', fields: { track: 'k_keys', start: 0, length: 240000, offset: 12000, name: 'Pad' } },
+    { op: 'create', id: 'c_drums', kind: 'clip', fields: { track: 'k_drums', start: 90000, length: 60000 } },
+    { op: 'create', id: 'n_1', kind: 'note', fields: { clip: 'c_keys', at: 0, len: 480, pitch: 60, vel: 100 } },
+    { op: 'create', id: 'n_2', kind: 'note', fields: { clip: 'c_keys', at: 960, len: 960, pitch: 64, vel: 127 } },
+    { op: 'create', id: 'n_3', kind: 'note', fields: { clip: 'c_keys', at: 961, len: 7, pitch: 67, vel: 1 } },
+    { op: 'create', id: 'n_4', kind: 'note', fields: { clip: 'c_drums', at: 240, len: 120, pitch: 36, vel: 90 } },
+    { op: 'create', id: 'm_intro', kind: 'marker', fields: { at: 0, name: 'Intro' } },
+    { op: 'create', id: 'm_chorus', kind: 'marker', fields: { at: 96001, name: 'Chorus' } },
+    { op: 'create', id: 's_vox', kind: 'send', fields: { track: 't_vox', target: 'b_verb', level: -10, pre: true } },
+    { op: 'create', id: 's_gtr', kind: 'send', fields: { track: 't_gtr', target: 'b_verb', level: null } },
+    { op: 'create', id: 'e_eq', kind: 'effect', fields: { track: 't_vox', type: 'eq', order: 'a1', params: { bands: [{ type: 'peak', freq: 2500, gain: 3, q: 1.2 }, { type: 'highpass', freq: 80, gain: 0, q: 0.707 }, { type: 'lowshelf', freq: 200, gain: -2, q: 0.5 }] } } },
+    { op: 'create', id: 'e_comp', kind: 'effect', fields: { track: 't_vox', type: 'compressor', order: 'a2', params: { threshold: -20, ratio: 3, attack: 5, release: 120, knee: 4, makeup: 2 } } },
+    { op: 'create', id: 'e_rev', kind: 'effect', fields: { track: 'b_verb', type: 'reverb', params: { size: 0.7, mix: 1 } } },
+    { op: 'create', id: 'e_del', kind: 'effect', fields: { track: 'b_verb', type: 'delay', order: 'b', bypass: true, params: { time: 375, feedback: 0.4 } } },
+    { op: 'create', id: 'e_lim', kind: 'effect', fields: { track: 'b_sub', type: 'limiter', bypass: true, params: { ceiling: -1.5, release: 60, lookahead: 3 } } },
+    { op: 'create', id: 'au_gain', kind: 'automation', fields: { track: 't_vox', param: 'gain', points: [[0, -6], [48000, 0], [48001, -96]] } },
+    { op: 'create', id: 'au_pan', kind: 'automation', fields: { track: 't_vox', param: 'pan', points: [[0, -1], [96000, 1]] } },
+    { op: 'create', id: 'au_thr', kind: 'automation', fields: { track: 't_vox', param: 'e_comp.threshold', points: [[0, -30], [48000, -10]] } },
+    { op: 'create', id: 'au_rel', kind: 'automation', fields: { track: 't_vox', param: 'e_comp.release', points: [[100, 50]] } },
+    { op: 'create', id: 'au_ceil', kind: 'automation', fields: { track: 'b_sub', param: 'e_lim.ceiling', points: [[7, -3]] } },
+  ]);
+  await client.close();
+  const ex = await fetch(`${server.url}/api/projects/${src}/export?format=dawproject`, { headers: { authorization: `Bearer ${dana.token}` } });
+  assert.equal(ex.status, 200, await ex.clone().text());
+  const zip = Buffer.from(await ex.arrayBuffer());
+  const r = await importFile(zip, { user: dana, name: 'Mix Session' });
+  assert.equal(r.status, 201, r.text);
+  assert.notEqual(r.json.project, src);
+  assert.deepEqual(r.json.report.dropped, [], 'nothing of a mixroom project is dropped');
+  assert.deepEqual([r.json.report.tracks, r.json.report.clips, r.json.report.notes, r.json.report.markers], [6, 5, 4, 2]);
+  const { welcome: a } = await documentOf(src, dana);
+  const { welcome: b } = await documentOf(r.json.project, dana);
+  const want = comparable(a); const got = comparable(b);
+  assert.deepEqual(Object.fromEntries(Object.entries(want).map(([k, v]) => [k, Array.isArray(v) ? v.length : 1])),
+    { project: 1, tracks: 6, effects: 5, sends: 2, clips: 5, notes: 4, markers: 2, automation: 5 });
+  assert.equal(want.tracks[2].instrument.cutoff, 1234);
+  assert.equal(want.clips.find((c) => c.name === 'Verse vox').gain, -3);
+  for (const k of Object.keys(want)) assert.deepEqual(got[k], want[k], `${k} differ`);
+  assert.equal(b.assets.length, 2);
+  for (const x of b.assets) assert.equal(x.state, 'ready');
 });
