@@ -86,8 +86,9 @@ static int check_dir(ix_zip *z, ix_zip_status *st, char *err, size_t errlen)
     char nm[160];
     int rc = -1;
 
-    if (n < 0) {
-        fail(st, IX_ZIP_NOT_ZIP, err, errlen, "the file is not a zip archive");
+    if (n <= 0) {
+        fail(st, IX_ZIP_NOT_ZIP, err, errlen, n < 0 ? "the file is not a zip "
+             "archive" : "the file is not a zip archive (it has no entries)");
         return -1;
     }
     if (n > z->lim.max_entries) {

@@ -69,3 +69,8 @@ UNIT_TESTS += tests/unit/test_webhooks
 check_PROGRAMS += tests/unit/test_webhooks
 tests_unit_test_webhooks_SOURCES = tests/unit/test_webhooks.c
 tests_unit_test_webhooks_LDADD = $(MX_TEST_LIBS)
+# Interchange: the DAWproject import's zip reader, XML parse and mapping.
+UNIT_TESTS += tests/unit/test_dawproject_read
+check_PROGRAMS += tests/unit/test_dawproject_read
+tests_unit_test_dawproject_read_SOURCES = tests/unit/test_dawproject_read.c
+tests_unit_test_dawproject_read_LDADD = $(MX_TEST_LIBS)
