@@ -222,6 +222,18 @@ static void structure_track(struct ctx *c, xmlNodePtr t, int depth)
             structure_track(c, k, depth + 1);
 }
 
+/* The role of a track this mapping creates ("" if none). */
+static const char *role_of(const struct ctx *c, const json_t *tid)
+{
+    size_t i;
+    json_t *op;
+
+    json_array_foreach(c->creates, i, op)
+        if (json_equal(json_object_get(op, "id"), (json_t *)tid))
+            return json_string_value(json_object_get(json_object_get(op, "fields"), "role"));
+    return "";
+}
+
 /* Destinations and sends, once every channel has its track. */
 static void routing(struct ctx *c)
 {
@@ -234,7 +246,9 @@ static void routing(struct ctx *c)
         const char *k = json_string_value(json_object_get(to, "k"));
         if (k && !strcmp(k, K_MASTER))
             continue;
-        if (k && !strcmp(k, K_TRACK)) {
+        if (k && !strcmp(k, K_TRACK) &&
+            !strcmp(role_of(c, json_object_get(to, "m")), "bus") &&
+            !json_equal(json_object_get(to, "m"), json_object_get(p, "track"))) {
             add_op(c->later, "set", json_string_value(json_object_get(p, "track")),
                    NULL, json_pack("{s:O}", "output", json_object_get(to, "m")));
             continue;
@@ -247,7 +261,9 @@ static void routing(struct ctx *c)
                                            json_string_value(json_object_get(p, "dest")));
         const char *k = json_string_value(json_object_get(to, "k"));
         char sid[40];
-        if (!k || strcmp(k, K_TRACK)) {
+        if (!k || strcmp(k, K_TRACK) ||
+            strcmp(role_of(c, json_object_get(to, "m")), "bus") ||
+            json_equal(json_object_get(to, "m"), json_object_get(p, "track"))) {
             drop(c, "%d send to something other than a bus dropped",
                  "%d sends to something other than a bus dropped", NULL);
             continue;
