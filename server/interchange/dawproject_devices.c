@@ -190,6 +190,23 @@ json_t *dpm_instrument(struct ctx *c, xmlNodePtr ch)
     return proto_instrument_for_midi(0, 0);
 }
 
+/* The report lines of devices mixroom has no effect for, by element; the
+ * last row is every other device. */
+static const struct dropped_kind {
+    const char *element, *one, *many;
+} dropped_kinds[] = {
+    {"Vst3Plugin", "%d VST3 plug-in kept as its name only",
+     "%d VST3 plug-ins kept as names only"},
+    {"Vst2Plugin", "%d VST2 plug-in kept as its name only",
+     "%d VST2 plug-ins kept as names only"},
+    {"ClapPlugin", "%d CLAP plug-in kept as its name only",
+     "%d CLAP plug-ins kept as names only"},
+    {"AuPlugin", "%d Audio Unit plug-in kept as its name only",
+     "%d Audio Unit plug-ins kept as names only"},
+    {"NoiseGate", "%d noise gate dropped (mixroom has none)",
+     "%d noise gates dropped (mixroom has none)"},
+    {NULL, "%d device dropped", "%d devices dropped"}};
+
 /* The devices of a channel: the three built-ins become effects; every
  * other device is reported by kind and name. */
 void dpm_channel_devices(struct ctx *c, xmlNodePtr ch, const char *tid,
@@ -226,23 +243,10 @@ void dpm_channel_devices(struct ctx *c, xmlNodePtr ch, const char *tid,
             continue;
         }
         if (!type) {
-            if (is(d, "Vst3Plugin"))
-                drop(c, "%d VST3 plug-in kept as its name only",
-                     "%d VST3 plug-ins kept as names only", name);
-            else if (is(d, "Vst2Plugin"))
-                drop(c, "%d VST2 plug-in kept as its name only",
-                     "%d VST2 plug-ins kept as names only", name);
-            else if (is(d, "ClapPlugin"))
-                drop(c, "%d CLAP plug-in kept as its name only",
-                     "%d CLAP plug-ins kept as names only", name);
-            else if (is(d, "AuPlugin"))
-                drop(c, "%d Audio Unit plug-in kept as its name only",
-                     "%d Audio Unit plug-ins kept as names only", name);
-            else if (is(d, "NoiseGate"))
-                drop(c, "%d noise gate dropped (mixroom has none)",
-                     "%d noise gates dropped (mixroom has none)", name);
-            else
-                drop(c, "%d device dropped", "%d devices dropped", name);
+            const struct dropped_kind *k = dropped_kinds;
+            while (k->element && !is(d, k->element))
+                k++;
+            drop(c, k->one, k->many, name);
             continue;
         }
         snprintf(eid, sizeof eid, "dpe%d", ++c->neffects);

@@ -445,6 +445,8 @@ static void commit_all(struct imp *im)
     proto_err perr;
     char err[300], summary[400];
 
+    assert(srv_on_loop_thread());
+
     im->room = srv_room_open(im->srv, im->project_id, err, sizeof err);
     if (!im->room) {
         cleanup_project(im, err);
@@ -572,6 +574,8 @@ static void create_done(void *arg, int status)
     struct create_job *cj = arg;
     struct imp *im = cj->im;
 
+    assert(srv_on_loop_thread());
+
     if (cj->rc != PROTO_OK || status != 0) {
         answer_error(im, cj->rc != PROTO_OK ? cj->rc : PROTO_INTERNAL, 0,
                      cj->rc != PROTO_OK ? cj->err
@@ -646,6 +650,8 @@ static void cleanup_project(struct imp *im, const char *why)
 {
     struct cleanup_job *cj = calloc(1, sizeof *cj);
 
+    assert(srv_on_loop_thread());
+
     if (im->code == PROTO_OK) {
         im->code = PROTO_INVALID_VALUE;
         im->status = 400;
@@ -666,6 +672,8 @@ static void work_done(void *arg)
 {
     struct imp *im = arg;
     struct create_job *cj;
+
+    assert(srv_on_loop_thread());
 
     if (im->code != PROTO_OK) {
         srv_info("DAWproject import by %s refused: %s", im->who.name, im->err);

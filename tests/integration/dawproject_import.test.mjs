@@ -483,33 +483,29 @@ test('XML that does not validate, or declares entities, is refused; no external 
   assert.ok(!server.log().includes('TOP-SECRET'));
 });
 
-test('over max_dawproject_bytes is 413 naming the setting', async () => {
-  const small = await startServer({ args: ['--max-dawproject-bytes', '4096'] });
+/** On a server of its own with `flag` = value: the zip of `entries` is 413 naming the flag's setting, and no project is made. */
+async function refusedByLimit(flag, value, entries) {
+  const small = await startServer({ args: [`--${flag}`, String(value)] });
   try {
     const u = makeUser(small, 'cat');
-    const zip = makeZip(path.join(work, 'big.dawproject'), [
-      { name: 'project.xml', text: bitwigProject() }, { name: 'audio/drums.wav', data: toneWav(220, 1) }]);
+    const zip = makeZip(path.join(work, 'limit.dawproject'), entries);
     const r = await http(small, 'POST', '/api/projects/import?format=dawproject&name=Big', { token: u.token, raw: zip });
     assert.equal(r.status, 413, r.text);
-    assert.match(r.json.message, /max_dawproject_bytes/);
+    assert.match(r.json.message, new RegExp(flag.replace(/-/g, '_')));
     const list = await http(small, 'GET', '/api/projects', { token: u.token });
     assert.deepEqual(list.json.projects, []);
   } finally { await small.stop(); }
+}
+
+test('over max_dawproject_bytes is 413 naming the setting', async () => {
+  await refusedByLimit('max-dawproject-bytes', 4096, [
+    { name: 'project.xml', text: bitwigProject() }, { name: 'audio/drums.wav', data: toneWav(220, 1) }]);
 });
 
 test('max_dawproject_unpacked_bytes bounds what an archive inflates', async () => {
-  const small = await startServer({ args: ['--max-dawproject-unpacked-bytes', String(1 << 20)] });
-  try {
-    const u = makeUser(small, 'dan');
-    const zip = makeZip(path.join(work, 'unpacked.dawproject'), [
-      { name: 'project.xml', text: bitwigProject() }, { name: 'audio/drums.wav', data: toneWav(220, 16) },
-      { name: 'audio/bass.wav', data: toneWav(220, 1) }]);
-    const r = await http(small, 'POST', '/api/projects/import?format=dawproject&name=Big', { token: u.token, raw: zip });
-    assert.equal(r.status, 413, r.text);
-    assert.match(r.json.message, /max_dawproject_unpacked_bytes/);
-    const list = await http(small, 'GET', '/api/projects', { token: u.token });
-    assert.deepEqual(list.json.projects, []);
-  } finally { await small.stop(); }
+  await refusedByLimit('max-dawproject-unpacked-bytes', 1 << 20, [
+    { name: 'project.xml', text: bitwigProject() }, { name: 'audio/drums.wav', data: toneWav(220, 16) },
+    { name: 'audio/bass.wav', data: toneWav(220, 1) }]);
 });
 
 test('an import belongs to its importer only', async () => {
