@@ -69,3 +69,11 @@ UNIT_TESTS += tests/unit/test_webhooks
 check_PROGRAMS += tests/unit/test_webhooks
 tests_unit_test_webhooks_SOURCES = tests/unit/test_webhooks.c
 tests_unit_test_webhooks_LDADD = $(MX_TEST_LIBS)
+# Interchange: project.xml/metadata.xml of in-memory documents, validated
+# against the DAWproject schemas found above the source tree.
+UNIT_TESTS += tests/unit/test_dawproject_write
+check_PROGRAMS += tests/unit/test_dawproject_write
+tests_unit_test_dawproject_write_SOURCES = tests/unit/test_dawproject_write.c
+tests_unit_test_dawproject_write_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DMX_TOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_dawproject_write_LDADD = $(MX_TEST_LIBS)
