@@ -90,7 +90,10 @@ static void comment(xw *x, const char *text)
 }
 
 /* prefix + id (characters outside [A-Za-z0-9_.-] as '_') + suffix: an
- * xs:ID (prefixes start with a letter). */
+ * xs:ID (prefixes start with a letter). Unique: the prefixes ("trk_",
+ * "ch_", "fxp_", ...) differ before their '_', mixroom ids never hold a
+ * '.', so suffixes start with one (".vol", ".b0.freq"), and the ids that
+ * are not a mixroom object's have one too ("trk.master"). */
 static void make_id(char *out, size_t n, const char *prefix, const char *id,
                     const char *suffix)
 {
@@ -278,7 +281,7 @@ static void dev_param_el(struct ctx *c, const json_t *e, const dev_param *m)
 
     proto_effect_param_range(type, m->param, &min, &max, NULL);
     make_id(id, sizeof id, "fxp_", proto_obj_str(e, "id"), "");
-    snprintf(id + strlen(id), sizeof id - strlen(id), "_%s", m->param);
+    snprintf(id + strlen(id), sizeof id - strlen(id), ".%s", m->param);
     real_param(c->x, m->element ? m->element : "RealParameter", id,
                m->element ? NULL : m->param, m->unit, min * m->scale,
                max * m->scale, num(p, m->param, 0) * m->scale);
@@ -307,7 +310,7 @@ static void device_head(struct ctx *c, const json_t *e, const char *el,
     if (any)
         end(c->x);
     start(c->x, "Enabled");
-    attr_id(c->x, "id", "fx_", proto_obj_str(e, "id"), "_on");
+    attr_id(c->x, "id", "fx_", proto_obj_str(e, "id"), ".on");
     attr(c->x, "value",
          json_is_true(json_object_get(e, "bypass")) ? "false" : "true");
     end(c->x);
@@ -333,15 +336,15 @@ static void eq_device(struct ctx *c, const json_t *e)
         start(c->x, "Band");
         attr(c->x, "type", t);
         attrf(c->x, "order", "%zu", i);
-        snprintf(sfx, sizeof sfx, "_b%zu_freq", i);
+        snprintf(sfx, sizeof sfx, ".b%zu.freq", i);
         make_id(id, sizeof id, "fxp_", proto_obj_str(e, "id"), sfx);
         real_param(c->x, "Freq", id, NULL, "hertz", 20, 20000,
                    num(b, "freq", 1000));
-        snprintf(sfx, sizeof sfx, "_b%zu_gain", i);
+        snprintf(sfx, sizeof sfx, ".b%zu.gain", i);
         make_id(id, sizeof id, "fxp_", proto_obj_str(e, "id"), sfx);
         real_param(c->x, "Gain", id, NULL, "decibel", -24, 24,
                    num(b, "gain", 0));
-        snprintf(sfx, sizeof sfx, "_b%zu_q", i);
+        snprintf(sfx, sizeof sfx, ".b%zu.q", i);
         make_id(id, sizeof id, "fxp_", proto_obj_str(e, "id"), sfx);
         real_param(c->x, "Q", id, NULL, "linear", 0.1, 18, num(b, "q", 0.707));
         end(c->x);
@@ -421,7 +424,7 @@ static void instrument_device(struct ctx *c, const json_t *t)
     start(c->x, "Parameters");
     for (; p->name; p++) {
         const json_t *v = json_object_get(inst, p->name);
-        make_id(id, sizeof id, "inst_", proto_obj_str(t, "id"), "_");
+        make_id(id, sizeof id, "inst_", proto_obj_str(t, "id"), ".");
         snprintf(id + strlen(id), sizeof id - strlen(id), "%s", p->name);
         if (p->kind == 'c') {
             int n = 0, at = 0;
@@ -483,7 +486,7 @@ static void channel(struct ctx *c, const json_t *t)
     if (strcmp(out, "master") && proto_doc_get(c->doc, out))
         attr_id(c->x, "destination", "ch_", out, "");
     else
-        attr(c->x, "destination", "ch_master");
+        attr(c->x, "destination", "ch.master");
     attr(c->x, "role", strcmp(role, "bus")                   ? "regular"
                        : targets_of(c, tid, "output")        ? "submix"
                                                              : "effect");
@@ -534,7 +537,7 @@ static void channel(struct ctx *c, const json_t *t)
         attr(c->x, "type", json_is_true(json_object_get(o, "pre")) ? "pre"
                                                                    : "post");
         char id[256];
-        make_id(id, sizeof id, "snd_", proto_obj_str(o, "id"), "_vol");
+        make_id(id, sizeof id, "snd_", proto_obj_str(o, "id"), ".vol");
         real_param(c->x, "Volume", id, NULL, "linear", 0, VOLUME_MAX,
                    db_linear(json_object_get(o, "level")));
         end(c->x);
@@ -568,15 +571,15 @@ static void structure(struct ctx *c)
         end(c->x);
     }
     start(c->x, "Track");
-    attr(c->x, "id", "trk_master");
+    attr(c->x, "id", "trk.master");
     attr(c->x, "name", "Master");
     attr(c->x, "contentType", "audio");
     attr(c->x, "loaded", "true");
     start(c->x, "Channel");
-    attr(c->x, "id", "ch_master");
+    attr(c->x, "id", "ch.master");
     attr(c->x, "audioChannels", "2");
     attr(c->x, "role", "master");
-    real_param(c->x, "Volume", "vol_master", NULL, "linear", 0, VOLUME_MAX,
+    real_param(c->x, "Volume", "vol.master", NULL, "linear", 0, VOLUME_MAX,
                db_linear(json_object_get(project, "master_gain")));
     end(c->x);
     end(c->x);
@@ -734,7 +737,7 @@ static void points(struct ctx *c, const json_t *au)
         }
         make_id(target, sizeof target, "fxp_", eid, "");
         snprintf(target + strlen(target), sizeof target - strlen(target),
-                 "_%s", m->param);
+                 ".%s", m->param);
         unit = m->unit;
         scale = m->scale;
     }

@@ -155,12 +155,12 @@ function checkFields(px) {
   assert.equal(str(px, `${vox}/Pan/@unit`), 'normalized');
   assert.equal(str(px, `${vox}/Mute/@value`), 'false');
   assert.equal(str(px, `${vox}/@solo`), 'true');
-  assert.equal(str(px, `${vox}/@destination`), 'ch_master');
+  assert.equal(str(px, `${vox}/@destination`), 'ch.master');
   assert.equal(str(px, '/Project/Structure/Track[@id="trk_t_gtr"]/Channel/Mute/@value'), 'true');
   assert.equal(str(px, '/Project/Structure/Track[@id="trk_t_gtr"]/Channel/@destination'), 'ch_b_sub');
   assert.equal(str(px, '/Project/Structure/Track[@id="trk_b_sub"]/Channel/@role'), 'submix');
   assert.equal(str(px, '/Project/Structure/Track[@id="trk_b_verb"]/Channel/@role'), 'effect');
-  assert.equal(str(px, '//Channel[@role="master"]/@id'), 'ch_master');
+  assert.equal(str(px, '//Channel[@role="master"]/@id'), 'ch.master');
   assert.ok(Math.abs(num(px, '//Channel[@role="master"]/Volume/@value') - 10 ** (-1 / 20)) < 1e-9);
   // the send
   assert.equal(str(px, `${vox}/Sends/Send/@destination`), 'ch_b_verb');
@@ -217,8 +217,8 @@ function checkFields(px) {
   assert.equal(num(px, `${lane}/Points[Target/@parameter="vol_t_vox"]/RealPoint[2]/@time`), 1);
   assert.equal(num(px, `${lane}/Points[Target/@parameter="pan_t_vox"]/RealPoint[1]/@value`), 0);
   assert.equal(num(px, `${lane}/Points[Target/@parameter="pan_t_vox"]/RealPoint[2]/@value`), 1);
-  assert.equal(num(px, `${lane}/Points[Target/@parameter="fxp_e_comp_threshold"]/RealPoint[1]/@value`), -30);
-  assert.equal(str(px, `${vox}/Devices/Compressor/Threshold/@id`), 'fxp_e_comp_threshold', 'the target is the device parameter');
+  assert.equal(num(px, `${lane}/Points[Target/@parameter="fxp_e_comp.threshold"]/RealPoint[1]/@value`), -30);
+  assert.equal(str(px, `${vox}/Devices/Compressor/Threshold/@id`), 'fxp_e_comp.threshold', 'the target is the device parameter');
   assert.match(xp(px, '//Lanes[@track="trk_b_verb"]/comment()'), /automation of e_rev\.mix .* left out/);
 }
 
