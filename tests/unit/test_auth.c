@@ -243,6 +243,7 @@ static const struct {
     {"GET /api/projects/{id}/webhooks", SRV_PERM_PROJECT, SRV_ROLE_OWNER},
     {"DELETE /api/projects/{id}/webhooks/{hook}", SRV_PERM_PROJECT,
      SRV_ROLE_OWNER},
+    {"POST /api/projects/import", SRV_PERM_LOGIN, 0},
 };
 
 static void test_perm_http(void **state)
