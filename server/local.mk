@@ -9,4 +9,5 @@ include server/review/local.mk
 include server/activity/local.mk
 include server/assets/local.mk
 include server/preview/local.mk
+include server/interchange/local.mk
 include server/app/local.mk

@@ -7,6 +7,7 @@
 
 #include "server/app/cli_backup.h"
 #include "server/auth/cli_admin.h"
+#include "server/interchange/interchange.h"
 #include "server/preview/cli_render.h"
 
 const struct srv_cli_command srv_cli_extra[] = {
@@ -14,6 +15,7 @@ const struct srv_cli_command srv_cli_extra[] = {
     {"project", srv_cli_project, "manage projects and members"},
     {"token", srv_cli_token, "create session tokens for scripts"},
     {"render", srv_cli_render, "render a project to a file and print its loudness"},
+    {"export-dawproject", srv_cli_export_dawproject, "write a project as a DAWproject file (arrangement, mix and audio)"},
     {"backup", srv_cli_backup, "copy the data folder while the server runs"},
     {"restore", srv_cli_restore, "put a backup into an empty data folder and check it"},
     {"check", srv_cli_check, "check the database and every asset file it refers to"},

@@ -9,6 +9,7 @@
 #include "server/activity/activity.h"
 #include "server/assets/assets.h"
 #include "server/auth/auth.h"
+#include "server/interchange/interchange.h"
 #include "server/preview/export_http.h"
 #include "server/net/http_core.h"
 #include "server/review/review.h"
@@ -30,7 +31,9 @@ void srv_modules_init(void)
     srv_assets_init();
     srv_stream_init();
     srv_export_http_init();
+    srv_interchange_init();
     srv_review_init();
     srv_activity_init();
+    srv_interchange_import_init();
     srv_app_metrics_init();
 }

@@ -94,6 +94,20 @@ static const struct srv_config_limit limits[] = {
           "longest recorded take (413 past it)"),
     LIMIT(max_open_takes_per_user, 1, 1000, 4, "",
           "unfinished takes (recording or stopped) one user may have"),
+    /* interchange: rows go here */
+    LIMIT(max_dawproject_bytes, KIB, 1024 * GIB, GIB, "bytes",
+          "largest .dawproject file imported (POST /api/projects/import; "
+          "413 past it)"),
+    LIMIT(max_dawproject_unpacked_bytes, MIB, 1024 * GIB, 4 * GIB, "bytes",
+          "most bytes all entries of a .dawproject may inflate to (counted "
+          "while inflating)"),
+    LIMIT(max_dawproject_entries, 1, 1000000, 10000, "",
+          "most entries in a .dawproject zip"),
+    LIMIT(max_dawproject_ratio, 2, 100000, 200, "",
+          "largest inflated/compressed ratio of a .dawproject entry over "
+          "1 MiB (zip bombs)"),
+    LIMIT(max_dawproject_xml_bytes, KIB, GIB, 64 * MIB, "bytes",
+          "largest project.xml or metadata.xml inside a .dawproject"),
     /* listening and delivery: rows go here */
     LIMIT(loudness_cache, 0, 1000000, 256, "",
           "revisions whose integrated loudness is kept in memory for "

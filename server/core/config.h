@@ -73,6 +73,12 @@ struct srv_config {
     int64_t max_take_chunk_bytes; /* one chunk of a take (413 past it) (1 MiB) */
     int64_t max_take_seconds;     /* longest take (413 past it) (1800) */
     int64_t max_open_takes_per_user; /* unfinished takes per user (4) */
+    /* interchange: fields go here */
+    int64_t max_dawproject_bytes;          /* one .dawproject upload (upload_limit) */
+    int64_t max_dawproject_unpacked_bytes; /* all its entries inflated (4 GiB) */
+    int64_t max_dawproject_entries;        /* entries in its zip (10000) */
+    int64_t max_dawproject_ratio;          /* inflated/compressed of a big entry (200) */
+    int64_t max_dawproject_xml_bytes;      /* project.xml or metadata.xml (64 MiB) */
     /* listening and delivery: fields go here */
     int64_t loudness_cache;       /* revisions whose loudness is kept for matched A/B (256) */
 };

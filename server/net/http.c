@@ -26,6 +26,15 @@
 static struct srv_route routes[MAX_ROUTES];
 static int n_routes;
 
+/* Query variants of routes (srv_http_add_variant): filled before the loop
+ * starts, read-only after. */
+#define MAX_VARIANTS 16
+static struct variant {
+    const char *method, *pattern, *key, *value;
+    srv_http_handler handler;
+} variants[MAX_VARIANTS];
+static int n_variants;
+
 /* Set by server/auth/ before the loop starts; read-only after. */
 static srv_http_gate_fn gate;
 static srv_http_origin_fn origin_check;
@@ -101,6 +110,31 @@ static int pass_gate(struct http_conn *hc)
     srv_http_error(&hc->resp, PROTO_INTERNAL, 500,
                    "this endpoint is not configured");
     return -1;
+}
+
+void srv_http_add_variant(const char *method, const char *pattern,
+                          const char *key, const char *value,
+                          srv_http_handler handler)
+{
+    assert(n_variants < MAX_VARIANTS);
+    if (n_variants < MAX_VARIANTS)
+        variants[n_variants++] = (struct variant){method, pattern, key, value,
+                                                  handler};
+}
+
+/* The handler of a variant of hc's route that matches its query, or the
+ * route's own. */
+static srv_http_handler handler_of(struct http_conn *hc)
+{
+    char v[64];
+
+    for (int i = 0; i < n_variants; i++)
+        if (!strcmp(variants[i].method, hc->route->method) &&
+            !strcmp(variants[i].pattern, hc->route->pattern) &&
+            srv_http_query(&hc->req, variants[i].key, v, sizeof v) &&
+            !strcmp(v, variants[i].value))
+            return variants[i].handler;
+    return hc->route->handler;
 }
 
 void srv_http_add_routes(const struct srv_route *r, int n)
@@ -305,7 +339,7 @@ static void dispatch(struct http_conn *hc)
         make_ready(hc);
         return;
     }
-    r = hc->route->handler(&hc->req, &hc->resp);
+    r = handler_of(hc)(&hc->req, &hc->resp);
     if (r == SRV_HTTP_DEFER) {
         hc->deferred = true;
         return;

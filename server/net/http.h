@@ -135,6 +135,16 @@ const struct srv_route *srv_http_routes(int *n);
  * module's init before the loop starts. */
 void srv_http_add_routes(const struct srv_route *routes, int n);
 
+/* Serves the requests of an already registered route (method, pattern)
+ * whose query has key=value with handler instead of the route's own (the
+ * gate still checks the route's .perm first). One module can so add a
+ * variant of another's endpoint, e.g. the export route's
+ * format=dawproject (server/interchange/), without a second route of the
+ * same path. Call before the loop starts; the strings must be static. */
+void srv_http_add_variant(const char *method, const char *pattern,
+                          const char *key, const char *value,
+                          srv_http_handler handler);
+
 /* Fills resp with a JSON body (takes the reference to j) and status. */
 enum srv_http_result srv_http_json(struct srv_http_resp *resp, int status,
                                    json_t *j);

@@ -29,12 +29,15 @@ import sys
 # unit -> the units it may include besides its own files.
 ALLOWED = {
     "server/app":     {"server/preview", "server/assets", "server/review",
-                       "server/activity", "server/rooms", "server/auth", "server/net",
+                       "server/activity", "server/interchange", "server/rooms", "server/auth", "server/net",
                        "server/core", "protocol", "engine"},
     "server/preview": {"server/rooms", "server/auth", "server/net",
                        "server/core", "protocol", "engine"},
     "server/assets":  {"server/rooms", "server/auth", "server/net",
                        "server/core", "protocol", "engine"},
+    "server/interchange": {"server/rooms", "server/auth", "server/net",
+                           "server/core", "server/assets", "protocol",
+                           "engine"},
     "server/review":  {"server/rooms", "server/auth", "server/net",
                        "server/core", "protocol"},
     "server/activity": {"server/rooms", "server/auth", "server/net",
@@ -47,9 +50,10 @@ ALLOWED = {
     "protocol":       set(),
 }
 UNITS = sorted(ALLOWED, key=len, reverse=True)   # longest prefix first
-PEERS = {"server/preview", "server/assets", "server/review"}
-DIRECTION = ("app → {preview, assets, review} → rooms → auth → net → core"
-             " → protocol; engine → protocol")
+PEERS = {"server/preview", "server/assets", "server/review",
+         "server/interchange"}
+DIRECTION = ("app → {preview, assets, review, interchange} → rooms → auth → net → core"
+             " → protocol; interchange → assets (public headers); engine → protocol")
 PRIVATE_SUFFIXES = ("_priv.h", "_internal.h")
 # <system header> -> the only units that may include it.
 RESTRICTED_SYSTEM = {"libwebsockets.h": {"server/net"}}

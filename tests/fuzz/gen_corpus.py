@@ -455,6 +455,106 @@ def delivery_seeds():
     }
 
 
+DP_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<Project version="1.0">'
+           '<Application name="Seed" version="1"/>')
+
+
+def dawproject_xml_seeds():
+    """project.xml texts for fuzz_dawproject_xml: both time units, both
+    volume units, devices, sends, automation, notes, and the refusals."""
+    tr = ('<Transport><Tempo unit="bpm" value="100"/>'
+          '<TimeSignature numerator="3" denominator="4"/></Transport>')
+    ch = ('<Channel role="regular" id="c%d" destination="%s">'
+          '<Devices>%s</Devices><Mute value="%s" id="mu%d"/>'
+          '<Pan unit="normalized" min="0" max="1" value="0.25" id="p%d"/>%s'
+          '<Volume unit="%s" value="%s" id="v%d"/></Channel>')
+    eq = ('<Equalizer deviceName="EQ" deviceRole="audioFX" id="eq1">'
+          '<Band type="bell"><Freq unit="hertz" value="1000" id="f1"/>'
+          '<Gain unit="decibel" value="3" id="g1"/><Q unit="linear" value="1" id="q1"/></Band>'
+          '<Band type="notch"><Freq unit="hertz" value="50"/></Band></Equalizer>'
+          '<Compressor deviceName="C" deviceRole="audioFX" id="co1">'
+          '<Attack unit="seconds" value="0.01"/><Ratio unit="linear" value="4"/>'
+          '<Threshold unit="decibel" value="-20" id="th1"/></Compressor>'
+          '<Vst3Plugin deviceName="Pro-Q" deviceRole="audioFX"/>'
+          '<!-- mixroom effect reverb fx_r {"bypass":false,"params":{"mix":0.5}} -->')
+    sends = ('<Sends><Send destination="c3" type="pre"><Volume unit="linear" value="0.5"/>'
+             '</Send></Sends>')
+    structure = ('<Structure><Track contentType="audio" id="t1" name="Drums" color="#112233">'
+                 + ch % (1, "m", eq, "false", 1, 1, sends, "linear", "0.5", 1) + '</Track>'
+                 '<Track contentType="notes" id="t2" name="Keys">'
+                 + ch % (2, "m", "", "true", 2, 2, "", "decibel", "-3", 2) + '</Track>'
+                 '<Track contentType="audio" id="t3" name="Bus">'
+                 '<Channel role="effect" id="c3"><Volume unit="linear" value="1"/></Channel></Track>'
+                 '<Channel role="master" id="m"><Volume unit="decibel" value="-1"/></Channel>'
+                 '</Structure>')
+
+    def arrangement(unit):
+        return ('<Arrangement><Lanes timeUnit="%s"><Lanes track="t1"><Clips>'
+                '<Clip time="1" duration="2" playStart="0.5" fadeInTime="0.25" name="A">'
+                '<Audio channels="1" duration="3" sampleRate="48000"><File path="audio/a.wav"/></Audio></Clip>'
+                '<Clip time="4" duration="1" enable="false"><Warps contentTimeUnit="seconds" timeUnit="beats">'
+                '<Audio channels="2" duration="3" sampleRate="44100"><File path="b.wav"/></Audio>'
+                '<Warp time="0" contentTime="0"/><Warp time="1" contentTime="0.7"/></Warps></Clip>'
+                '<Clip time="0" duration="1"><Audio channels="1" duration="1" sampleRate="48000">'
+                '<File path="/x/ext.wav" external="true"/></Audio></Clip>'
+                '</Clips><Points unit="linear"><Target parameter="v1"/>'
+                '<RealPoint time="0" value="0.5"/><RealPoint time="2" value="1" interpolation="hold"/></Points>'
+                '<Points unit="decibel"><Target parameter="th1"/><RealPoint time="0" value="-30"/></Points>'
+                '</Lanes><Lanes track="t2"><Clips><Clip time="0" duration="4"><Notes>'
+                '<Note time="0" duration="1" channel="0" key="60" vel="0.8"/>'
+                '<Note time="1" duration="0.5" channel="0" key="200" vel="2"/></Notes></Clip></Clips></Lanes>'
+                '</Lanes><Markers><Marker time="0" name="Intro"/><Marker time="8" name="B"/></Markers>'
+                '<TempoAutomation><Target/><RealPoint time="0" value="100"/><RealPoint time="4" value="120"/></TempoAutomation>'
+                '</Arrangement>' % unit)
+    seeds = {
+        "beats": DP_HEAD + tr + structure + arrangement("beats") + "</Project>",
+        "seconds": DP_HEAD + tr + structure + arrangement("seconds") + "</Project>",
+        "minimal": DP_HEAD + "</Project>",
+        "no-transport": DP_HEAD + structure + "</Project>",
+        "bad-element": DP_HEAD + "<Bogus/></Project>",
+        "not-well-formed": DP_HEAD + "<Structure>",
+        "doctype-internal": '<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY a "b">]>'
+                            '<Project version="1.0"><Application name="&a;" version="1"/></Project>',
+        "doctype-external": '<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY a SYSTEM "file:///etc/passwd">]>'
+                            '<Project version="1.0"><Application name="&a;" version="1"/></Project>',
+        "path-escape": DP_HEAD + structure.replace("Drums", "D") +
+                       arrangement("beats").replace("audio/a.wav", "../a.wav") + "</Project>",
+        "routing-loop": DP_HEAD + '<Structure><Track contentType="audio" id="t1"><Channel role="effect" id="c1" destination="c2"/></Track>'
+                        '<Track contentType="audio" id="t2"><Channel role="effect" id="c2" destination="c1"/></Track></Structure></Project>',
+        "nested-tracks": DP_HEAD + '<Structure><Track contentType="tracks" id="f1" name="Folder">'
+                         '<Channel role="submix" id="cf"/><Track contentType="audio" id="t9" name="In">'
+                         '<Channel role="regular" id="c9" destination="cf"/></Track></Track></Structure></Project>',
+    }
+    return seeds
+
+
+def dawproject_zip_seeds():
+    """.dawproject archives for fuzz_dawproject_zip (bytes as latin-1)."""
+    import io
+    import zipfile
+
+    def z(entries, method=zipfile.ZIP_DEFLATED):
+        b = io.BytesIO()
+        with zipfile.ZipFile(b, "w", method) as f:
+            for name, data in entries:
+                f.writestr(zipfile.ZipInfo(name), data, compress_type=method)
+        return b.getvalue().decode("latin-1")
+    xml = DP_HEAD + "</Project>"
+    return {
+        "ok": z([("project.xml", xml), ("metadata.xml", "<MetaData/>"), ("audio/a.wav", "RIFF" + "\0" * 200)]),
+        "stored": z([("project.xml", xml)], zipfile.ZIP_STORED),
+        "dirs": z([("audio/", ""), ("audio/x.wav", "RIFF")]),
+        "escape": z([("../x.wav", "x")]),
+        "absolute": z([("/etc/x", "x")]),
+        "backslash": z([("a\\b.wav", "x")]),
+        "duplicate": z([("a.txt", "1"), ("a.txt", "2")]),
+        "zeros": z([("zeros.bin", "\0" * 8000)]),
+        "empty": z([]),
+        "truncated": z([("project.xml", xml * 4)])[:150],
+        "not-zip": "PK\x03\x04 this is not really a zip",
+    }
+
+
 def main():
     write("webhook_url", webhook_url_seeds())
     write("delivery", delivery_seeds())
@@ -466,6 +566,8 @@ def main():
     write("push", push_seeds())
     write("midi", midi_seeds())
     write("link_body", link_body_seeds())
+    write("dawproject_xml", dawproject_xml_seeds())
+    write("dawproject_zip", dawproject_zip_seeds())
     list_in_local_mk()
 
 

@@ -13,6 +13,9 @@
 #   link_body   the share link create and session bodies
 #               (server/auth/link_parse.c)
 #   delivery    export's normalize= and tail= (server/preview/delivery_parse.c)
+#   dawproject_xml  a DAWproject project.xml: parse, schema, mapping
+#               (server/interchange/dawproject_read.c, dawproject_map.c)
+#   dawproject_zip  the .dawproject zip reader (server/interchange/zip_read.c)
 # tests/fuzz/run.sh SECONDS builds each with clang (-fsanitize=fuzzer,
 # address,undefined) straight from the sources and fuzzes it for SECONDS
 # (CI). Here, each harness is linked with gcc against tests/fuzz/replay.c
@@ -22,7 +25,8 @@
 FUZZ_REPLAYS = tests/fuzz/replay_decode tests/fuzz/replay_config \
 	tests/fuzz/replay_multipart tests/fuzz/replay_http_parse \
 	tests/fuzz/replay_json_body tests/fuzz/replay_push \
-	tests/fuzz/replay_ws_message tests/fuzz/replay_webhook_url tests/fuzz/replay_midi tests/fuzz/replay_link_body tests/fuzz/replay_delivery
+	tests/fuzz/replay_ws_message tests/fuzz/replay_webhook_url tests/fuzz/replay_midi tests/fuzz/replay_link_body tests/fuzz/replay_delivery \
+	tests/fuzz/replay_dawproject_xml tests/fuzz/replay_dawproject_zip
 UNIT_TESTS += $(FUZZ_REPLAYS)
 check_PROGRAMS += $(FUZZ_REPLAYS)
 tests_fuzz_replay_decode_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_decode.c
@@ -65,6 +69,14 @@ tests_fuzz_replay_webhook_url_LDADD = $(MX_TEST_LIBS)
 tests_fuzz_replay_midi_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_midi.c
 tests_fuzz_replay_midi_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"midi"'
 tests_fuzz_replay_midi_LDADD = $(MX_TEST_LIBS)
+tests_fuzz_replay_dawproject_xml_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_dawproject_xml.c
+tests_fuzz_replay_dawproject_xml_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"dawproject_xml"'
+tests_fuzz_replay_dawproject_xml_LDADD = $(MX_TEST_LIBS)
+tests_fuzz_replay_dawproject_zip_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_dawproject_zip.c
+tests_fuzz_replay_dawproject_zip_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"dawproject_zip"'
+tests_fuzz_replay_dawproject_zip_LDADD = $(MX_TEST_LIBS)
 # Shipped in the tarball: the scripts and every corpus file (the block
 # between the markers is rewritten by tests/fuzz/gen_corpus.py).
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/lsan.supp tests/fuzz/gen_corpus.py
@@ -100,6 +112,28 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/config/regress-long-comment \
 	tests/fuzz/corpus/config/two-equals \
 	tests/fuzz/corpus/config/unknown-key \
+	tests/fuzz/corpus/dawproject_xml/bad-element \
+	tests/fuzz/corpus/dawproject_xml/beats \
+	tests/fuzz/corpus/dawproject_xml/doctype-external \
+	tests/fuzz/corpus/dawproject_xml/doctype-internal \
+	tests/fuzz/corpus/dawproject_xml/minimal \
+	tests/fuzz/corpus/dawproject_xml/nested-tracks \
+	tests/fuzz/corpus/dawproject_xml/no-transport \
+	tests/fuzz/corpus/dawproject_xml/not-well-formed \
+	tests/fuzz/corpus/dawproject_xml/path-escape \
+	tests/fuzz/corpus/dawproject_xml/routing-loop \
+	tests/fuzz/corpus/dawproject_xml/seconds \
+	tests/fuzz/corpus/dawproject_zip/absolute \
+	tests/fuzz/corpus/dawproject_zip/backslash \
+	tests/fuzz/corpus/dawproject_zip/dirs \
+	tests/fuzz/corpus/dawproject_zip/duplicate \
+	tests/fuzz/corpus/dawproject_zip/empty \
+	tests/fuzz/corpus/dawproject_zip/escape \
+	tests/fuzz/corpus/dawproject_zip/not-zip \
+	tests/fuzz/corpus/dawproject_zip/ok \
+	tests/fuzz/corpus/dawproject_zip/stored \
+	tests/fuzz/corpus/dawproject_zip/truncated \
+	tests/fuzz/corpus/dawproject_zip/zeros \
 	tests/fuzz/corpus/decode/f.flac \
 	tests/fuzz/corpus/decode/f32.wav \
 	tests/fuzz/corpus/decode/l.mp3 \

@@ -15,6 +15,9 @@
 #   midi        the Standard MIDI File reader and writer (engine/midi_file.c)
 #   link_body   the share link bodies (server/auth/link_parse.c)
 #   delivery    export's normalize= and tail= (server/preview/delivery_parse.c)
+#   dawproject_xml  a DAWproject project.xml: parse, schema, mapping
+#               (server/interchange/dawproject_read.c, dawproject_map.c)
+#   dawproject_zip  the .dawproject zip reader (server/interchange/zip_read.c)
 # Usage: run.sh [SECONDS [NAME...]] (default: all, so the total is about
 # 8 x SECONDS plus the builds). New inputs go to a scratch corpus
 # $FUZZ_OUT/corpus-NAME (default ./fuzz-out), never into the repository;
@@ -31,7 +34,7 @@ out=${FUZZ_OUT:-$PWD/fuzz-out}
 CLANG=${CLANG:-clang}
 command -v "$CLANG" >/dev/null || {
     echo "run.sh: $CLANG not found (apt-get install clang)" >&2; exit 2; }
-ALL="decode config multipart http_parse json_body push ws_message webhook_url midi link_body delivery"
+ALL="decode config multipart http_parse json_body push ws_message webhook_url midi link_body delivery dawproject_xml dawproject_zip"
 NAMES=${*:-$ALL}
 mkdir -p "$out"
 
@@ -57,6 +60,16 @@ deps() {
     link_body) echo "$top/server/auth/link_parse.c" \
         "$(pkg-config --cflags --libs jansson)" ;;
     delivery) echo "$top/server/preview/delivery_parse.c -lm" ;;
+    dawproject_xml)
+        sh "$top/build-aux/embed-schemas.sh" "$top" > "$out/schemas_gen.c"
+        echo "$top/server/interchange/dawproject_read.c" \
+        "$top/server/interchange/dawproject_map.c" \
+        "$top/server/interchange/dawproject_devices.c" \
+        "$top/server/interchange/zip_read.c" "$out/schemas_gen.c" \
+        "$top"/protocol/*.c \
+        "$(pkg-config --cflags --libs libxml-2.0 libzip jansson) -lm" ;;
+    dawproject_zip) echo "$top/server/interchange/zip_read.c" \
+        "$(pkg-config --cflags --libs libzip)" ;;
     *) echo "run.sh: no fuzzer called $1 (have: $ALL)" >&2; return 1 ;;
     esac
 }

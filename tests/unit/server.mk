@@ -75,3 +75,16 @@ UNIT_TESTS += tests/unit/test_takes
 check_PROGRAMS += tests/unit/test_takes
 tests_unit_test_takes_SOURCES = tests/unit/test_takes.c
 tests_unit_test_takes_LDADD = $(MX_TEST_LIBS)
+# Interchange: the DAWproject import's zip reader, XML parse and mapping.
+UNIT_TESTS += tests/unit/test_dawproject_read
+check_PROGRAMS += tests/unit/test_dawproject_read
+tests_unit_test_dawproject_read_SOURCES = tests/unit/test_dawproject_read.c
+tests_unit_test_dawproject_read_LDADD = $(MX_TEST_LIBS)
+# Interchange: project.xml/metadata.xml of in-memory documents, validated
+# against the DAWproject schemas found above the source tree.
+UNIT_TESTS += tests/unit/test_dawproject_write
+check_PROGRAMS += tests/unit/test_dawproject_write
+tests_unit_test_dawproject_write_SOURCES = tests/unit/test_dawproject_write.c
+tests_unit_test_dawproject_write_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DMX_TOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_dawproject_write_LDADD = $(MX_TEST_LIBS)

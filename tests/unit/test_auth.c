@@ -256,6 +256,7 @@ static const struct {
      SRV_ROLE_EDITOR},
     {"POST /api/projects/{id}/takes/{take}/finish", SRV_PERM_PROJECT,
      SRV_ROLE_EDITOR},
+    {"POST /api/projects/import", SRV_PERM_LOGIN, 0},
 };
 
 static void test_perm_http(void **state)
