@@ -620,8 +620,9 @@ static void notes_of(struct ctx *c, const json_t *clip)
 
 /* What a Clip element has no attribute for, as its comment:
  * "mixroom: gain=-3 dB; fade_in_shape=exp; take_group=g1" (gain when not
- * 0 dB, "-inf" for null; the fade shapes and take group when the document
- * has them). Nothing when there is nothing to say. */
+ * 0 dB, "-inf" for null; the fade shapes when not the default
+ * "equal_power", the take group when set). Nothing when there is nothing
+ * to say; the import reads an absent key as the field's default. */
 static void clip_comment(struct ctx *c, const json_t *clip)
 {
     static const char *const extra[] = {"fade_in_shape", "fade_out_shape",
@@ -637,7 +638,7 @@ static void clip_comment(struct ctx *c, const json_t *clip)
     }
     for (int i = 0; extra[i]; i++) {
         const char *s = json_string_value(json_object_get(clip, extra[i]));
-        if (s && s[0])
+        if (s && s[0] && !(i < 2 && strcmp(s, "equal_power") == 0))
             snprintf(text + strlen(text), sizeof text - strlen(text),
                      "%s%s=%.200s", text[0] ? "; " : "", extra[i], s);
     }
