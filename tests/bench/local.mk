@@ -39,3 +39,5 @@ tests_bench_bench_instruments_LDADD = $(MX_ALL_LIBS)
 EXTRA_PROGRAMS += tests/bench/bench_limiter
 tests_bench_bench_limiter_SOURCES = tests/bench/bench_limiter.c
 tests_bench_bench_limiter_LDADD = $(MX_ALL_LIBS)
+# DAWproject export: CLI and HTTP against cat of the samples (interchange)
+EXTRA_DIST += tests/bench/dawproject.mjs
