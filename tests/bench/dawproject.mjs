@@ -41,7 +41,7 @@ try {
   const bytes = fs.statSync(samples).size;
   const mib = bytes / 1048576;
   // warm the page cache the same way for both
-  timed('cat', [samples]);
+  timed('sh', ['-c', `cat '${samples}' > /dev/null`]);
   const base = timed('sh', ['-c', `cat '${samples}' > /dev/null`]);
   const out = path.join(dir, 'out.dawproject');
   const exp = timed(process.env.MXT_BIN || 'mixroom', ['export-dawproject', project, out, '--data', server.dataDir]);
