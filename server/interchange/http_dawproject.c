@@ -6,7 +6,8 @@
  *
  * A render worker reads the document and the assets on its own database
  * connection and writes the zip (dawproject_zip.c) into a bounded queue
- * of chunks (at most QUEUE_MAX bytes ahead of the client: the worker
+ * of chunks (server/net/http_pipe.h; at most QUEUE_MAX bytes ahead of
+ * the client: the worker
  * waits when the client reads slowly, so neither the zip nor an audio
  * file is ever held whole); the loop's producer hands the chunks to lws.
  * The answer is deferred until the worker has read and checked everything
@@ -18,36 +19,25 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "server/auth/auth.h"
 #include "server/core/jobs.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
 #include "server/net/http.h"
+#include "server/net/http_pipe.h"
 
 #define QUEUE_MAX (4u << 20)   /* bytes made ahead of the client */
-
-struct chunk {
-    struct chunk *next;
-    size_t len, off;
-    unsigned char data[];
-};
 
 struct dp_job {
     atomic_int refs;              /* request/response, worker, posts */
     atomic_int cancel;            /* the job's flag (jobs.h) */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct chunk *head, *tail;    /* under mu */
-    size_t queued;                /* under mu */
-    bool done, failed, aborted;   /* under mu */
-    bool waiting;                 /* under mu: the producer said AGAIN */
+    struct srv_http_pipe pipe;    /* the zip, worker -> response */
     bool begun;                   /* worker: begin was posted */
     proto_err err;                /* worker, final once begin is posted */
     struct srv_http_req *req;     /* loop thread; NULL after close */
@@ -61,13 +51,7 @@ static void job_release(struct dp_job *j)
 {
     if (atomic_fetch_sub(&j->refs, 1) != 1)
         return;
-    while (j->head) {
-        struct chunk *c = j->head;
-        j->head = c->next;
-        free(c);
-    }
-    pthread_cond_destroy(&j->cv);
-    pthread_mutex_destroy(&j->mu);
+    srv_http_pipe_destroy(&j->pipe);
     free(j);
 }
 
@@ -82,88 +66,20 @@ static void wake_post(void *arg)
     job_release(j);
 }
 
-/* With mu held: tell the loop there is something new. */
-static void notify_locked(struct dp_job *j)
+/* The pipe's wake (worker, the pipe's lock held): post it to the loop. */
+static void pipe_wake(void *owner)
 {
-    if (j->waiting) {
-        j->waiting = false;
-        atomic_fetch_add(&j->refs, 1);
-        srv_loop_post(wake_post, j);
-    }
-}
+    struct dp_job *j = owner;
 
-/* Worker: queues len bytes (waiting while QUEUE_MAX are queued). 0, or -1
- * when the client left or the job was cancelled. */
-static int pipe_write(void *ctx, const void *data, size_t len)
-{
-    struct dp_job *j = ctx;
-    struct chunk *c = malloc(sizeof *c + len);
-
-    if (!c)
-        return -1;
-    memcpy(c->data, data, len);
-    c->len = len;
-    c->off = 0;
-    c->next = NULL;
-    pthread_mutex_lock(&j->mu);
-    while (j->queued > QUEUE_MAX && !j->aborted && !atomic_load(&j->cancel)) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 200 * 1000000L; /* look at the flag now and then */
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&j->cv, &j->mu, &until);
-    }
-    if (j->aborted || atomic_load(&j->cancel)) {
-        pthread_mutex_unlock(&j->mu);
-        free(c);
-        return -1;
-    }
-    if (j->tail)
-        j->tail->next = c;
-    else
-        j->head = c;
-    j->tail = c;
-    j->queued += len;
-    notify_locked(j);
-    pthread_mutex_unlock(&j->mu);
-    return 0;
+    atomic_fetch_add(&j->refs, 1);
+    srv_loop_post(wake_post, j);
 }
 
 static ssize_t produce(void *ctx, unsigned char *buf, size_t len)
 {
     struct dp_job *j = ctx;
-    size_t n = 0;
-    ssize_t r;
 
-    pthread_mutex_lock(&j->mu);
-    while (n < len && j->head) {
-        struct chunk *c = j->head;
-        size_t take = c->len - c->off < len - n ? c->len - c->off : len - n;
-        memcpy(buf + n, c->data + c->off, take);
-        c->off += take;
-        n += take;
-        if (c->off == c->len) {
-            j->head = c->next;
-            if (!j->head)
-                j->tail = NULL;
-            j->queued -= c->len;
-            free(c);
-        }
-    }
-    if (n > 0) {
-        r = (ssize_t)n;
-        pthread_cond_signal(&j->cv);
-    } else if (j->done) {
-        r = j->failed ? -1 : 0;
-    } else {
-        j->waiting = true;
-        r = SRV_HTTP_AGAIN;
-    }
-    pthread_mutex_unlock(&j->mu);
-    return r;
+    return srv_http_pipe_read(&j->pipe, buf, len);
 }
 
 /* loop thread: the response is over (sent, or the client left) */
@@ -172,12 +88,7 @@ static void on_close(void *ctx)
     struct dp_job *j = ctx;
 
     j->req = NULL;
-    pthread_mutex_lock(&j->mu);
-    if (!j->done)
-        srv_job_cancel(&j->cancel, SRV_JOB_GONE);
-    j->aborted = true;
-    pthread_cond_broadcast(&j->cv);
-    pthread_mutex_unlock(&j->mu);
+    srv_http_pipe_abort(&j->pipe, &j->cancel, SRV_JOB_GONE);
     job_release(j);
 }
 
@@ -247,8 +158,8 @@ static void work(void *arg)
         proto_fail(&j->err, PROTO_INTERNAL, "database: %s", msg);
     else
         rc = srv_dawproject_export(db, j->data_dir, j->project_id, j->rev,
-                                   pipe_write, j, &j->cancel, on_ready, j,
-                                   &j->err);
+                                   srv_http_pipe_write, &j->pipe, &j->cancel,
+                                   on_ready, j, &j->err);
     if (db)
         sqlite3_close(db);
     if (!j->begun) {
@@ -265,12 +176,7 @@ static void work(void *arg)
                  atomic_load(&j->cancel) == SRV_JOB_DEADLINE
                      ? "past job_deadline" : "the client went away");
     }
-    pthread_mutex_lock(&j->mu);
-    j->done = true;
-    j->failed = rc != 0;
-    j->waiting = true; /* the producer must see the end */
-    notify_locked(j);
-    pthread_mutex_unlock(&j->mu);
+    srv_http_pipe_finish(&j->pipe, rc == 0);
 }
 
 static void work_done(void *arg)
@@ -288,7 +194,8 @@ static enum srv_http_result on_export(struct srv_http_req *req,
     sqlite3_stmt *st;
 
     assert(srv_on_loop_thread());
-    if (req->role == SRV_ROLE_GUEST)
+    /* the gate lets a guest through with the route's role: ask auth */
+    if (req->role == SRV_ROLE_GUEST || srv_auth_is_guest_id(req->who.id))
         return srv_http_error(resp, PROTO_FORBIDDEN, 403,
                               "a share link cannot export a DAWproject (it "
                               "holds every source file): editor or owner "
@@ -323,8 +230,7 @@ static enum srv_http_result on_export(struct srv_http_req *req,
     }
     atomic_init(&j->refs, 2);
     atomic_init(&j->cancel, SRV_JOB_WANTED);
-    pthread_mutex_init(&j->mu, NULL);
-    pthread_cond_init(&j->cv, NULL);
+    srv_http_pipe_init(&j->pipe, QUEUE_MAX, &j->cancel, pipe_wake, j);
     j->req = req;
     j->rev = rev;
     snprintf(j->project_id, sizeof j->project_id, "%s", pid);

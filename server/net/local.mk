@@ -21,4 +21,6 @@ libserver_la_SOURCES += \
 	server/net/multipart.c \
 	server/net/multipart.h \
 	server/net/http_core.c \
-	server/net/http_core.h
+	server/net/http_core.h \
+	server/net/http_pipe.c \
+	server/net/http_pipe.h

@@ -18,9 +18,9 @@
  *     of exactly what the export with the same parameters contains.
  * The worker builds the document at the revision (doc_at.h) on its own
  * database connection, then the plan and the export (engine/export.h).
- * Bytes pass through a bounded chunk queue: the worker waits when the
- * client reads slowly, and posts a wake-up to the loop when it adds bytes
- * the producer is waiting for.
+ * Bytes pass through a bounded chunk queue (server/net/http_pipe.h): the
+ * worker waits when the client reads slowly, and posts a wake-up to the
+ * loop when it adds bytes the producer is waiting for.
  *
  * Both are render-class jobs (server/core/jobs.h) with a cancel flag of
  * their own. Both answer late (SRV_HTTP_DEFER): the worker first builds the
@@ -49,6 +49,7 @@
 #include "server/auth/auth.h"
 #include "server/rooms/doc_at.h"
 #include "server/net/http.h"
+#include "server/net/http_pipe.h"
 #include "server/core/jobs.h"
 #include "server/core/log.h"
 #include "server/core/metrics.h"
@@ -159,12 +160,6 @@ static void stopped_error(proto_err *err, int why, const char *what,
                    "the %s was stopped: the client went away", what);
 }
 
-struct chunk {
-    struct chunk *next;
-    size_t len, off;
-    unsigned char data[];
-};
-
 struct export_job {
     atomic_int refs;
     atomic_int cancel;             /* the job's flag (jobs.h) */
@@ -176,12 +171,7 @@ struct export_job {
     proto_err err;                 /* worker, before begin is posted */
     struct range_limits lim;
     bool have_to;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct chunk *head, *tail;     /* under mu */
-    size_t queued;                 /* under mu */
-    bool done, failed, aborted;    /* under mu */
-    bool waiting;                  /* under mu: producer returned AGAIN */
+    struct srv_http_pipe pipe;     /* the bytes, worker -> response */
     struct srv_http_req *req;      /* loop thread; NULL after close */
     char project_id[128];
     char data_dir[4096];
@@ -198,13 +188,7 @@ static void job_release(struct export_job *j)
 {
     if (atomic_fetch_sub(&j->refs, 1) != 1)
         return;
-    while (j->head) {
-        struct chunk *c = j->head;
-        j->head = c->next;
-        free(c);
-    }
-    pthread_cond_destroy(&j->cv);
-    pthread_mutex_destroy(&j->mu);
+    srv_http_pipe_destroy(&j->pipe);
     free(j);
 }
 
@@ -218,66 +202,28 @@ static void wake_post(void *arg)
     job_release(j);
 }
 
-/* Called with mu held: tell the loop there is something new. */
-static void notify_locked(struct export_job *j)
+/* The pipe's wake (any thread, the pipe's lock held): the producer
+ * waits for bytes; post the wake-up to the loop. */
+static void pipe_wake(void *owner)
 {
-    if (j->waiting) {
-        j->waiting = false;
-        atomic_fetch_add(&j->refs, 1);
-        srv_loop_post(wake_post, j);
-    }
+    struct export_job *j = owner;
+
+    atomic_fetch_add(&j->refs, 1);
+    srv_loop_post(wake_post, j);
 }
 
 static int export_write(void *ctx, const void *data, size_t len)
 {
     struct export_job *j = ctx;
-    struct chunk *c = malloc(sizeof *c + len);
 
-    if (!c)
-        return -1;
-    memcpy(c->data, data, len);
-    c->len = len;
-    c->off = 0;
-    c->next = NULL;
-    pthread_mutex_lock(&j->mu);
-    /* a slow client holds the worker here: wake up now and then to see
-     * whether the job was stopped (deadline, shutdown) */
-    while (j->queued > QUEUE_MAX && !j->aborted && !atomic_load(&j->cancel)) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 200 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&j->cv, &j->mu, &until);
-    }
-    if (j->aborted || atomic_load(&j->cancel)) {
-        pthread_mutex_unlock(&j->mu);
-        free(c);
-        return -1;
-    }
-    if (j->tail)
-        j->tail->next = c;
-    else
-        j->head = c;
-    j->tail = c;
-    j->queued += len;
-    notify_locked(j);
-    pthread_mutex_unlock(&j->mu);
-    return 0;
+    return srv_http_pipe_write(&j->pipe, data, len);
 }
 
 /* Worker: the job's bytes are all queued (rc 0) or it failed; the
  * producer must see the end, so the loop is always woken. */
 static void job_finish(struct export_job *j, int rc)
 {
-    pthread_mutex_lock(&j->mu);
-    j->done = true;
-    j->failed = rc != 0;
-    j->waiting = true;
-    notify_locked(j);
-    pthread_mutex_unlock(&j->mu);
+    srv_http_pipe_finish(&j->pipe, rc == 0);
 }
 
 /* Builds the plan of project_id at rev (rev < 0: head) on a connection of
@@ -470,37 +416,8 @@ static void export_done(void *arg)
 static ssize_t export_produce(void *ctx, unsigned char *buf, size_t len)
 {
     struct export_job *j = ctx;
-    size_t n = 0;
-    ssize_t r;
 
-    pthread_mutex_lock(&j->mu);
-    while (n < len && j->head) {
-        struct chunk *c = j->head;
-        size_t take = c->len - c->off;
-        if (take > len - n)
-            take = len - n;
-        memcpy(buf + n, c->data + c->off, take);
-        c->off += take;
-        n += take;
-        if (c->off == c->len) {
-            j->head = c->next;
-            if (!j->head)
-                j->tail = NULL;
-            j->queued -= c->len;
-            free(c);
-        }
-    }
-    if (n > 0) {
-        r = (ssize_t)n;
-        pthread_cond_signal(&j->cv);
-    } else if (j->done) {
-        r = j->failed ? -1 : 0;
-    } else {
-        j->waiting = true;
-        r = SRV_HTTP_AGAIN;
-    }
-    pthread_mutex_unlock(&j->mu);
-    return r;
+    return srv_http_pipe_read(&j->pipe, buf, len);
 }
 
 static void export_close(void *ctx)
@@ -509,12 +426,7 @@ static void export_close(void *ctx)
 
     j->req = NULL;
     pending_remove(&j->ka);
-    pthread_mutex_lock(&j->mu);
-    if (!j->done)
-        srv_job_cancel(&j->cancel, SRV_JOB_GONE);
-    j->aborted = true;
-    pthread_cond_broadcast(&j->cv);
-    pthread_mutex_unlock(&j->mu);
+    srv_http_pipe_abort(&j->pipe, &j->cancel, SRV_JOB_GONE);
     job_release(j);
 }
 
@@ -633,8 +545,7 @@ static struct export_job *job_new(struct srv_http_req *req, const char *pid,
         return NULL;
     atomic_init(&j->refs, 2);
     atomic_init(&j->cancel, SRV_JOB_WANTED);
-    pthread_mutex_init(&j->mu, NULL);
-    pthread_cond_init(&j->cv, NULL);
+    srv_http_pipe_init(&j->pipe, QUEUE_MAX, &j->cancel, pipe_wake, j);
     proto_err_clear(&j->err);
     j->lim = limits_of(req);
     j->have_to = have_to;
@@ -770,27 +681,11 @@ static void keepalive_tick(void)
          p = p->next) {
         struct export_job *j =
             (struct export_job *)((char *)p - offsetof(struct export_job, ka));
-        struct chunk *c;
-        bool wake = false;
 
-        if (now - j->ka_ms < KEEPALIVE_MS || !(c = malloc(sizeof *c + 1)))
+        if (now - j->ka_ms < KEEPALIVE_MS)
             continue;
         j->ka_ms = now;
-        c->data[0] = ' ';
-        c->len = 1;
-        c->off = 0;
-        c->next = NULL;
-        pthread_mutex_lock(&j->mu);
-        if (!j->done && j->queued == 0) {
-            j->head = j->tail = c;
-            j->queued = 1;
-            wake = j->waiting;
-            j->waiting = false;
-            c = NULL;
-        }
-        pthread_mutex_unlock(&j->mu);
-        free(c);
-        if (wake && j->req)
+        if (srv_http_pipe_idle_write(&j->pipe, " ", 1) == 1 && j->req)
             srv_http_wake(j->req);
     }
 }

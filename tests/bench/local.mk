@@ -43,3 +43,5 @@ tests_bench_bench_limiter_LDADD = $(MX_ALL_LIBS)
 EXTRA_PROGRAMS += tests/bench/bench_crossfade
 tests_bench_bench_crossfade_SOURCES = tests/bench/bench_crossfade.c tests/bench/bench_util.h
 tests_bench_bench_crossfade_LDADD = $(MX_ALL_LIBS)
+# DAWproject export: CLI and HTTP against cat of the samples (interchange)
+EXTRA_DIST += tests/bench/dawproject.mjs

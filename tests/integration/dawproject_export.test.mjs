@@ -291,6 +291,19 @@ test('refusals: a viewer 403, an unknown project 404, an unknown revision 404, a
   assert.equal(r.status, 422, 'an unknown format is still refused by the export route');
 });
 
+test('a share link\'s guest with the download right is refused: the file holds every source recording', async () => {
+  const l = await http(server, 'POST', `/api/projects/${project}/links`, { token: owner.token, body: { rights: ['listen', 'download'] } });
+  assert.equal(l.status, 201, l.text);
+  const sess = await http(server, 'POST', `/api/links/${l.json.link.token}/session`, { body: { name: 'Sam' } });
+  assert.equal(sess.status, 200, sess.text);
+  const r = await exportHttp('', sess.json.token);
+  assert.equal(r.status, 403, r.body.toString());
+  assert.match(JSON.parse(r.body).message, /share link/);
+  const wav = await fetch(`${server.url}/api/projects/${project}/export?format=wav&from=0&to=4800`, { headers: { authorization: `Bearer ${sess.json.token}` } });
+  assert.equal(wav.status, 200, 'the mix itself stays downloadable');
+  await wav.arrayBuffer();
+});
+
 /** The server's peak resident set in KiB (VmHWM), after resetting it when reset is set. */
 function peakKiB(pid, reset) {
   if (reset) fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
