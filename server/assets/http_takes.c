@@ -639,8 +639,11 @@ struct discard_ctx {
     struct srv_http_req *req;
     char project_id[64], take_id[SRV_TAKE_ID_MAX];
     struct srv_take_append a;
+    struct srv_http_resp resp; /* the answer, sent once the file is gone */
 };
 
+/* loop thread: the take's file is removed (or could not be); only now is
+ * the discard answered, so that a 200 means the audio is gone from disk */
 static void discard_unlinked(void *arg)
 {
     struct srv_take_append *a = arg;
@@ -649,6 +652,7 @@ static void discard_unlinked(void *arg)
     if (a->err)
         srv_warn("take %s: its file could not be removed: %s", d->take_id,
                  strerror(a->err));
+    complete(d->req, &d->resp);
     free(d);
 }
 
@@ -670,12 +674,14 @@ static void discard_stored(void *arg, int status)
         free(d);
         return;
     }
-    take_reply(&resp, 200, t);
+    take_reply(&d->resp, 200, t);
     srv_take_broadcast(t);
-    complete(d->req, &resp);
     srv_take_forget(t);
-    if (srv_take_worker_submit(srv_take_unlink_work, discard_unlinked, &d->a))
+    if (srv_take_worker_submit(srv_take_unlink_work, discard_unlinked,
+                               &d->a)) {
+        complete(d->req, &d->resp);
         free(d);
+    }
 }
 
 static enum srv_http_result discard_take(struct srv_http_req *req,
