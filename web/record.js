@@ -325,6 +325,11 @@ export function createRecorder(S, transportEl) {
       // the beat, as during a take); otherwise shortly from now
       let first = ctx.currentTime + 0.3;
       const r = player.report;
+      // how the heard timeline maps onto the audio clock now (frame at t = 0),
+      // so that a test can tell a shift of the heard grid between this
+      // measurement and a take (a stall of the player) from an error of the
+      // placement: a person follows the shift, a looping test file cannot
+      R.calibMap = player.playing && r && r.started ? r.pos - r.t * 48000 * player.step : null;
       if (player.playing && r && r.started) {
         const beat = beatFrames(doc.project, doc.rate);
         const f = Math.ceil(renderedFrame(r, first, player.step) / beat) * beat;

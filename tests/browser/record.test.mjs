@@ -421,6 +421,17 @@ test('calibrated: a take along a click file has one click per beat; its onset er
     const max = Math.max(...errs.map(Math.abs));
     const spread = Math.max(...errs) - Math.min(...errs);
     const stalls = (u1[0] - u0[0]) + (u1[1] - u0[1]);
+    // the heard grid's own shift between the measurement and the take (the
+    // player's stalls move it; a performer follows it, the looping file
+    // cannot): the error that is the placement's is the rest
+    const calibMap = await pa.evaluate(() => window.mixroom.recorder.state.calibMap);
+    const rep = take.placedWith.report;
+    const shiftMs = calibMap === null ? 0 : ((rep.pos - rep.t * 48000 * (RATE / 48000)) - calibMap) / RATE * 1000;
+    const beatMs = BEAT / RATE * 1000;
+    const own = errs.map((e) => { const d = e - shiftMs; return d - Math.round(d / beatMs) * beatMs; });
+    const ownMean = own.reduce((a, b) => a + b, 0) / own.length;
+    const ownMax = Math.max(...own.map(Math.abs));
+    console.log(`# calibrated take, the placement's own error (the heard grid moved ${shiftMs.toFixed(3)} ms between the measurement and the take): mean ${ownMean.toFixed(3)} ms, max |error| ${ownMax.toFixed(3)} ms`);
     console.log(`# calibrated take: round trip (mod one beat) ${(rt * 1000).toFixed(2)} ms; ${errs.length} onsets against the grid: mean ${mean.toFixed(3)} ms, max |error| ${max.toFixed(3)} ms, spread ${spread.toFixed(3)} ms; player underruns+skips meanwhile ${stalls}; errors ${errs.map((e) => e.toFixed(2)).join(' ')}`);
     await shot(pa, 'record-calibrated');
     // the take is continuous and linear: one click per beat, the spacing
