@@ -414,13 +414,6 @@ static int write_headers(struct lws *wsi, struct http_conn *hc)
                                     (const unsigned char *)"no-store", 8, &p,
                                     end))
         return -1;
-    /* a connection that hangs up after this answer says so, so that a
-     * client never sends its next request on a socket about to close */
-    if (hc->close_after &&
-        lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
-                                    (const unsigned char *)"close", 5, &p,
-                                    end))
-        return -1;
     snprintf(all, sizeof all, "%s%s", srv_http_security_headers,
              resp->headers);
     while (*line) {
