@@ -60,11 +60,21 @@ async function createTake(user, fields, p = project) {
   return http(server, 'POST', base(p), { token: user.token, body: fields });
 }
 
-function putChunk(user, take, seq, body, { rate = RATE, channels = 1, query } = {}) {
+async function putChunk(user, take, seq, body, { rate = RATE, channels = 1, query } = {}) {
   const q = query ?? `rate=${rate}&channels=${channels}`;
-  return http(server, 'PUT', `${base()}/${take}/chunks/${seq}?${q}`, {
+  const put = () => http(server, 'PUT', `${base()}/${take}/chunks/${seq}?${q}`, {
     token: user.token, raw: body, headers: { 'content-type': 'application/octet-stream' },
   });
+  try {
+    return await put();
+  } catch (e) {
+    // the server hangs up after answering a refused body early (413); the
+    // client may already have picked that kept-alive socket for this
+    // request. A chunk PUT is idempotent (the protocol answers a resend
+    // from the stored lengths), so sending it once more is what a client does.
+    if (e?.cause?.code !== 'UND_ERR_SOCKET') throw e;
+    return put();
+  }
 }
 
 const getTake = async (user, take) => (await http(server, 'GET', `${base()}/${take}`, { token: user.token }));
