@@ -673,14 +673,17 @@ static int confirm_upgrade(struct lws *wsi)
 }
 
 /* After an early refusal has been written: when the client is still
- * sending a body (Content-Length not reached), keep reading and dropping
- * it for at most drain_bytes and drain_seconds, so that it reads the
- * answer instead of a reset; then hang up. True when draining began. */
+ * sending a body (Content-Length not reached, or a chunked body, whose end
+ * libwebsockets 4.1 does not report), keep reading and dropping it for at
+ * most drain_bytes and drain_seconds, so that it reads the answer instead
+ * of a reset; then hang up. True when draining began. */
 static bool start_draining(struct lws *wsi, struct http_conn *hc)
 {
     const struct srv_config *cfg = &hc->req.srv->cfg;
+    bool chunked =
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
 
-    if (hc->req.content_length <= hc->body_seen ||
+    if ((!chunked && hc->req.content_length <= hc->body_seen) ||
         hc->body_seen >= cfg->drain_bytes || cfg->drain_seconds <= 0)
         return false;
     hc->draining = true;
