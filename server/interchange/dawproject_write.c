@@ -191,9 +191,12 @@ static int sort_array(json_t *arr,
                       const char *arg)
 {
     size_t n = json_array_size(arr);
-    json_t **v = n ? malloc(n * sizeof *v) : NULL;
+    json_t **v;
 
-    if (n && !v)
+    if (n < 2)
+        return 0; /* nothing to sort (and qsort_r wants a non-null base) */
+    v = malloc(n * sizeof *v);
+    if (!v)
         return -1;
     for (size_t i = 0; i < n; i++)
         v[i] = json_incref(json_array_get(arr, i));
