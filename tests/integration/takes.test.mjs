@@ -417,7 +417,14 @@ test('a take whose tab closed (and whose server was killed) is finished from a n
   // trimmed without a new `at`: the rest stays where it was heard
   assert.equal(r.json.take.at, 4800 + 4800);
   assertSamplesEqual(Buffer.concat([audio, more]).subarray(4800 * 2));
-  const act = await http(server, 'GET', `/api/activity?project=${project}`, { token: ana.token });
-  assert.ok(act.json.items.some((i) => i.kind === 'take' && /eve recorded a take: Take \d+ on a new track/.test(i.text)), JSON.stringify(act.json));
+  // the activity item is written by the writer after the revision's commit
+  // (its fan-out is not part of the answer): wait for it, up to 10 s
+  const seen = (a) => a.json.items.some((i) => i.kind === 'take' && /eve recorded a take: Take \d+ on a new track/.test(i.text));
+  let act = await http(server, 'GET', `/api/activity?project=${project}`, { token: ana.token });
+  for (let k = 0; k < 100 && !seen(act); k++) {
+    await new Promise((res) => setTimeout(res, 100));
+    act = await http(server, 'GET', `/api/activity?project=${project}`, { token: ana.token });
+  }
+  assert.ok(seen(act), JSON.stringify(act.json));
   await ws.close();
 });
