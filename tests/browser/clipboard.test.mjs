@@ -102,13 +102,18 @@ test('cut removes the clip in one push; paste puts it back elsewhere', async () 
     assert.equal(added[0].start, 960000);
     assert.equal(added[0].name, 'keys');
   });
-  await page.keyboard.press('Control+y'); // redo the paste: the keys clip lives on
-  await settled();
+  // redo the paste: the keys clip lives on. The next tests start from that
+  // document, so wait for the redo's own revision, not just an empty queue.
+  const r1 = await rev();
+  await page.keyboard.press('Control+y');
+  await waitDoc(page, (r) => window.mixroom.session.rev === r + 1 && window.mixroom.session.pending.length === 0
+    && window.mixroom.session.view.ofKind('clip').some((c) => c.name === 'keys'), r1);
 });
 
 test('shift-click multi-selection duplicated after itself, one undo', async () => {
   const all = await clipsNow();
   const keys = all.find((c) => c.name === 'keys');
+  assert.ok(keys, 'the keys clip the previous test pasted and redid');
   await page.locator(`.clip[data-clip="${F.clip}"]`).click();
   await page.locator(`.clip[data-clip="${keys.id}"]`).click({ modifiers: ['Shift'] });
   assert.deepEqual(new Set(await page.evaluate(() => [...window.mixroom.S.selection])), new Set([F.clip, keys.id]));

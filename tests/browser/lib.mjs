@@ -56,7 +56,7 @@ export async function openProject(page, projectId) {
  * Waits until pred(arg) is true in the page (a page-side function that
  * reads window.mixroom.session: view, rev, pending, ...).
  */
-export async function waitDoc(page, pred, arg, timeout = 5000) {
+export async function waitDoc(page, pred, arg, timeout = 15000) {
   return page.waitForFunction(pred, arg, { timeout });
 }
 
