@@ -9,7 +9,7 @@
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
 
-static int current_version(sqlite3 *db, int *version)
+static int current_version(db_conn *db, int *version)
 {
     long long v;
 
@@ -22,9 +22,9 @@ static int current_version(sqlite3 *db, int *version)
     return 0;
 }
 
-static int record(sqlite3 *db, const struct srv_migration *m)
+static int record(db_conn *db, const struct srv_migration *m)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = -1;
 
     st = store_prepare(db,
@@ -34,15 +34,15 @@ static int record(sqlite3 *db, const struct srv_migration *m)
                        STORE_NO_ARGS, NULL, 0);
     if (!st)
         goto out;
-    sqlite3_bind_int(st, 1, m->version);
-    sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+    db_bind_int(st, 1, m->version);
+    db_bind_text(st, 2, m->name, -1, DB_STATIC);
     rc = store_step_done(st, NULL, 0);
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
-int srv_migrate(sqlite3 *db, const struct srv_migration *list, int count,
+int srv_migrate(db_conn *db, const struct srv_migration *list, int count,
                 char *err, size_t errlen)
 {
     char msg[1024];
@@ -56,7 +56,7 @@ int srv_migrate(sqlite3 *db, const struct srv_migration *list, int count,
                  msg, sizeof msg) != 0 ||
         current_version(db, &version) != 0) {
         snprintf(err, errlen, "cannot read schema_migrations: %s",
-                 sqlite3_errmsg(db));
+                 db_errmsg(db));
         return -1;
     }
     if (version > newest) {
@@ -77,7 +77,7 @@ int srv_migrate(sqlite3 *db, const struct srv_migration *list, int count,
         msg[0] = '\0';
         if (store_exec(db, m->sql, msg, sizeof msg) != 0 || record(db, m) != 0) {
             if (!msg[0])
-                snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
+                snprintf(msg, sizeof msg, "%s", db_errmsg(db));
             store_exec(db, "ROLLBACK", err, errlen);
             snprintf(err, errlen, "migration %s.sql failed: %s", m->name, msg);
             return -1;

@@ -3,7 +3,7 @@
 #ifndef MIXROOM_SERVER_MIGRATE_H
 #define MIXROOM_SERVER_MIGRATE_H
 
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stddef.h>
 
 struct srv_migration {
@@ -21,7 +21,7 @@ extern const int srv_migrations_count;
  * number applied (>= 0), or -1 with a message in err (naming the file and
  * SQLite's message) when one fails (it is rolled back) or when the database
  * is newer than the newest migration known. */
-int srv_migrate(sqlite3 *db, const struct srv_migration *list, int count,
+int srv_migrate(db_conn *db, const struct srv_migration *list, int count,
                 char *err, size_t errlen);
 
 #endif

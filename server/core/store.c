@@ -33,34 +33,34 @@ int store_prepare_dir(const char *data_dir, char *err, size_t errlen)
     return 0;
 }
 
-int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+int store_exec(db_conn *db, const char *sql, char *err, size_t errlen)
 {
     char *msg = NULL;
 
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
-        sqlite3_free(msg);
+    if (db_exec(db, sql, NULL, NULL, &msg) != DB_OK) {
+        snprintf(err, errlen, "%s", msg ? msg : db_errmsg(db));
+        db_free(msg);
         return -1;
     }
     return 0;
 }
 
-sqlite3 *store_open(const char *data_dir, const char *synchronous,
+db_conn *store_open(const char *data_dir, const char *synchronous,
                     bool read_only, char *err, size_t errlen)
 {
     char path[4200], sql[256];
-    sqlite3 *db = NULL;
-    int flags = read_only ? SQLITE_OPEN_READONLY
-                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    db_conn *db = NULL;
+    int flags = read_only ? DB_OPEN_READONLY
+                          : DB_OPEN_READWRITE | DB_OPEN_CREATE;
 
     snprintf(path, sizeof path, "%s/mixroom.db", data_dir);
-    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
+    if (db_open_v2(path, &db, flags | DB_OPEN_NOMUTEX, NULL) !=
+        DB_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path,
-                 db ? sqlite3_errmsg(db) : "out of memory");
+                 db ? db_errmsg(db) : "out of memory");
         goto fail;
     }
-    sqlite3_busy_timeout(db, 5000);
+    db_busy_timeout(db, 5000);
     snprintf(sql, sizeof sql,
              "%s PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
              read_only ? "" : "PRAGMA journal_mode=WAL;",
@@ -69,19 +69,19 @@ sqlite3 *store_open(const char *data_dir, const char *synchronous,
         goto fail;
     return db;
 fail:
-    sqlite3_close(db);
+    db_close(db);
     return NULL;
 }
 
 int store_migrate(const char *data_dir, char *err, size_t errlen)
 {
     int n;
-    sqlite3 *db = store_open(data_dir, "FULL", false, err, errlen);
+    db_conn *db = store_open(data_dir, "FULL", false, err, errlen);
 
     if (!db)
         return -1;
     n = srv_migrate(db, srv_migrations, srv_migrations_count, err, errlen);
-    sqlite3_close(db);
+    db_close(db);
     return n;
 }
 

@@ -5,7 +5,7 @@
 #ifndef MIXROOM_SERVER_STORE_H
 #define MIXROOM_SERVER_STORE_H
 
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -16,7 +16,7 @@ int store_prepare_dir(const char *data_dir, char *err, size_t errlen);
 /* Opens <data_dir>/mixroom.db with WAL, the given synchronous mode ("FULL"
  * or "NORMAL"), foreign_keys=ON and a busy timeout; read_only opens a
  * reader connection. Returns the handle or NULL with err. */
-sqlite3 *store_open(const char *data_dir, const char *synchronous,
+db_conn *store_open(const char *data_dir, const char *synchronous,
                     bool read_only, char *err, size_t errlen);
 
 /* Opens the database and applies pending migrations; returns the number
@@ -25,7 +25,7 @@ sqlite3 *store_open(const char *data_dir, const char *synchronous,
 int store_migrate(const char *data_dir, char *err, size_t errlen);
 
 /* Runs sql (no rows expected); returns 0 or -1 with err. */
-int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
+int store_exec(db_conn *db, const char *sql, char *err, size_t errlen);
 
 /* Milliseconds since the Unix epoch (wall clock), for stored timestamps. */
 long long store_now_ms(void);

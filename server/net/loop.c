@@ -223,7 +223,7 @@ out:
         store_writer_stop(srv->writer);
     srv_loop_drain_posts();
     if (srv->db)
-        sqlite3_close(srv->db);
+        db_close(srv->db);
     srv_server_instance = NULL;
     free(srv);
     if (status == 0)
