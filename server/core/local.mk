@@ -14,6 +14,7 @@ libserver_la_SOURCES += \
 	server/core/db_priv.h \
 	server/core/db.c \
 	server/core/db_sqlite.c \
+	server/core/db_pg.c \
 	server/core/store.c \
 	server/core/store.h \
 	server/core/store_stmt.c \

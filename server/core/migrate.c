@@ -1,7 +1,11 @@
 /* migrate.c -- applies the embedded schema migrations in order, each in
- * its own transaction, and refuses a database newer than this binary. */
+ * its own transaction, and refuses a database newer than this binary. A
+ * PostgreSQL store gets migrations/pg/NNNN_*.sql (the same versions in its
+ * dialect) while holding an advisory lock, so nodes that start together
+ * migrate it once. */
 #include "server/core/migrate.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,22 +33,42 @@ static int record(db_conn *db, const struct srv_migration *m)
 
     st = store_prepare(db,
                        "INSERT INTO schema_migrations(version, name, "
-                       "applied_at) VALUES (?, ?, "
-                       "CAST(strftime('%s','now') AS INTEGER) * 1000)",
+                       "applied_at) VALUES (?, ?, ?)",
                        STORE_NO_ARGS, NULL, 0);
     if (!st)
         goto out;
     db_bind_int(st, 1, m->version);
     db_bind_text(st, 2, m->name, -1, DB_STATIC);
+    db_bind_int64(st, 3, store_now_ms());
     rc = store_step_done(st, NULL, 0);
 out:
     db_finalize(st);
     return rc;
 }
 
+/* The advisory lock key of migrations ("mixroom" in ASCII). */
+#define MIGRATE_LOCK "7166094632710771"
+
 int srv_migrate(db_conn *db, const struct srv_migration *list, int count,
                 char *err, size_t errlen)
 {
+    bool pg = db_engine(db) == DB_ENGINE_PG;
+    int n;
+
+    if (pg && store_exec(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")", err,
+                         errlen) != 0)
+        return -1;
+    n = srv_migrate_list(db, list, count, err, errlen);
+    if (pg)
+        store_exec(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", NULL, 0);
+    return n;
+}
+
+int srv_migrate_list(db_conn *db, const struct srv_migration *list, int count,
+                     char *err, size_t errlen)
+{
+    const char *begin =
+        db_engine(db) == DB_ENGINE_PG ? "BEGIN" : "BEGIN IMMEDIATE";
     char msg[1024];
     int version = 0, applied = 0;
     int newest = count ? list[count - 1].version : 0;
@@ -52,7 +76,7 @@ int srv_migrate(db_conn *db, const struct srv_migration *list, int count,
     if (store_exec(db,
                  "CREATE TABLE IF NOT EXISTS schema_migrations ("
                  " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                 " applied_at INTEGER NOT NULL)",
+                 " applied_at BIGINT NOT NULL)",
                  msg, sizeof msg) != 0 ||
         current_version(db, &version) != 0) {
         snprintf(err, errlen, "cannot read schema_migrations: %s",
@@ -70,7 +94,7 @@ int srv_migrate(db_conn *db, const struct srv_migration *list, int count,
         const struct srv_migration *m = &list[i];
         if (m->version <= version)
             continue;
-        if (store_exec(db, "BEGIN IMMEDIATE", msg, sizeof msg) != 0) {
+        if (store_exec(db, begin, msg, sizeof msg) != 0) {
             snprintf(err, errlen, "migration %s.sql: %s", m->name, msg);
             return -1;
         }

@@ -16,6 +16,11 @@ struct srv_migration {
 extern const struct srv_migration srv_migrations[];
 extern const int srv_migrations_count;
 
+/* The same versions in PostgreSQL's dialect (migrations/pg/NNNN_*.sql,
+ * server/core/migrations_pg_gen.c). */
+extern const struct srv_migration srv_pg_migrations[];
+extern const int srv_pg_migrations_count;
+
 /* Applies every migration of `list` newer than the database's version, each
  * in its own transaction, recording it in schema_migrations. Returns the
  * number applied (>= 0), or -1 with a message in err (naming the file and
@@ -23,5 +28,9 @@ extern const int srv_migrations_count;
  * is newer than the newest migration known. */
 int srv_migrate(db_conn *db, const struct srv_migration *list, int count,
                 char *err, size_t errlen);
+
+/* srv_migrate without PostgreSQL's advisory lock (the caller holds it). */
+int srv_migrate_list(db_conn *db, const struct srv_migration *list, int count,
+                     char *err, size_t errlen);
 
 #endif

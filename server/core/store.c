@@ -1,15 +1,102 @@
-/* store.c -- opening the SQLite database with the settings every
- * connection needs, preparing the data directory, and small helpers. */
+/* store.c -- the process's store (store_configure), opening it with the
+ * settings every connection needs, preparing the data directory, and
+ * small helpers. */
 #include "server/core/store.h"
 
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
 #include "server/core/migrate.h"
+
+/* The configured store: written once by store_configure, on the main
+ * thread before any other starts; read-only afterwards. */
+static struct {
+    bool pg;
+    char pg_url[2048];
+    char sqlite_file[4096];   /* "" = <data>/mixroom.db */
+} store_cfg;
+
+int store_configure(const char *url, char *err, size_t errlen)
+{
+    if (!url || !*url)
+        url = getenv("MIXROOM_STORE");
+    memset(&store_cfg, 0, sizeof store_cfg);
+    if (!url || !*url || !strcmp(url, "sqlite:"))
+        return 0;
+    if (!strncmp(url, "sqlite:", 7)) {
+        if (strlen(url + 7) >= sizeof store_cfg.sqlite_file)
+            goto bad;
+        snprintf(store_cfg.sqlite_file, sizeof store_cfg.sqlite_file, "%s",
+                 url + 7);
+        return 0;
+    }
+    if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11)) {
+        if (strlen(url) >= sizeof store_cfg.pg_url)
+            goto bad;
+        store_cfg.pg = true;
+        snprintf(store_cfg.pg_url, sizeof store_cfg.pg_url, "%s", url);
+        return 0;
+    }
+bad:
+    snprintf(err, errlen,
+             "--store: '%.200s' is not a store URL (sqlite:[FILE] or "
+             "postgresql://...)",
+             url);
+    return -1;
+}
+
+bool store_is_pg(void)
+{
+    return store_cfg.pg;
+}
+
+const char *store_pg_url(void)
+{
+    return store_cfg.pg_url;
+}
+
+void store_sqlite_path(char *buf, size_t len, const char *data_dir)
+{
+    if (store_cfg.sqlite_file[0])
+        snprintf(buf, len, "%s", store_cfg.sqlite_file);
+    else
+        snprintf(buf, len, "%s/mixroom.db", data_dir);
+}
+
+int store_query_only(db_conn *db, char *err, size_t errlen)
+{
+    return store_exec(db,
+                      db_engine(db) == DB_ENGINE_PG
+                          ? "SET default_transaction_read_only=on"
+                          : "PRAGMA query_only=ON;",
+                      err, errlen);
+}
+
+/* A PostgreSQL connection for store_open. */
+static db_conn *open_pg(bool read_only, char *err, size_t errlen)
+{
+    db_conn *db = NULL;
+
+    if (db_open_pg(store_cfg.pg_url, &db) != DB_OK) {
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %s",
+                 db_errmsg(db));
+        goto fail;
+    }
+    if (store_exec(db,
+                   read_only ? "SET default_transaction_read_only=on"
+                             : "SET synchronous_commit=on",
+                   err, errlen) != 0)
+        goto fail;
+    return db;
+fail:
+    db_close(db);
+    return NULL;
+}
 
 int store_prepare_dir(const char *data_dir, char *err, size_t errlen)
 {
@@ -53,7 +140,9 @@ db_conn *store_open(const char *data_dir, const char *synchronous,
     int flags = read_only ? DB_OPEN_READONLY
                           : DB_OPEN_READWRITE | DB_OPEN_CREATE;
 
-    snprintf(path, sizeof path, "%s/mixroom.db", data_dir);
+    if (store_cfg.pg)
+        return open_pg(read_only, err, errlen);
+    store_sqlite_path(path, sizeof path, data_dir);
     if (db_open_v2(path, &db, flags | DB_OPEN_NOMUTEX, NULL) !=
         DB_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path,
@@ -80,7 +169,11 @@ int store_migrate(const char *data_dir, char *err, size_t errlen)
 
     if (!db)
         return -1;
-    n = srv_migrate(db, srv_migrations, srv_migrations_count, err, errlen);
+    if (db_engine(db) == DB_ENGINE_PG)
+        n = srv_migrate(db, srv_pg_migrations, srv_pg_migrations_count, err,
+                        errlen);
+    else
+        n = srv_migrate(db, srv_migrations, srv_migrations_count, err, errlen);
     db_close(db);
     return n;
 }

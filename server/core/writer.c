@@ -23,7 +23,17 @@
  * failed job (it may, for DB_FULL or an I/O error), every job of the
  * batch has failed: nothing of it is stored, and later jobs of the batch
  * are not run outside a transaction. Each job's time from submission to
- * its commit goes to the commit histogram (metrics.h). */
+ * its commit goes to the commit histogram (metrics.h).
+ *
+ * PostgreSQL (--store postgresql://): the batch is one PostgreSQL
+ * transaction (BEGIN ... COMMIT, each job in a SAVEPOINT as above) on a
+ * connection with synchronous_commit=on, so COMMIT returns once the WAL
+ * is flushed on the server and only then are the done callbacks posted.
+ * PostgreSQL aborts a transaction on any failed statement: a job whose
+ * RELEASE fails (it returned 0 over a failed statement) is rolled back to
+ * its savepoint and fails like one that returned an error. There is no
+ * checkpointer (the server checkpoints), no page hook and no pragmas; the
+ * probe reports the data folder's free space and never "full". */
 #include "server/core/writer.h"
 
 #include "server/core/db.h"
@@ -60,6 +70,8 @@ static const char *const tx_sql[TX_COUNT] = {
     "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", "SAVEPOINT job", "RELEASE job",
     "ROLLBACK TO job",
 };
+/* PostgreSQL's BEGIN (the rest are the same statements) */
+static const char pg_begin_sql[] = "BEGIN";
 
 /* Wake the checkpointer when the WAL holds this many pages (SQLite's own
  * auto-checkpoint default). */
@@ -91,6 +103,7 @@ struct store_writer {
     bool full;
     unsigned long long full_failures;
     long long free_bytes;
+    bool pg;                  /* the store is PostgreSQL */
     /* the writer thread's own */
     char data_dir[4096];
     char page_hook[4096];     /* MIXROOM_TEST_PAGE_LIMIT_FILE, or "" */
@@ -114,7 +127,9 @@ static void run_dones(void *arg)
 /* Runs one of the prepared transaction statements; 0 on success. */
 static int tx_exec(struct store_writer *w, int which)
 {
-    db_stmt *st = store_stmt_cache_get(&w->tx, w->db, tx_sql[which]);
+    const char *sql =
+        which == TX_BEGIN && w->pg ? pg_begin_sql : tx_sql[which];
+    db_stmt *st = store_stmt_cache_get(&w->tx, w->db, sql);
 
     return st ? store_step_done(st, NULL, 0) : -1;
 }
@@ -140,7 +155,7 @@ static void apply_page_hook(struct store_writer *w)
     char sql[64];
     FILE *f;
 
-    if (!w->page_hook[0])
+    if (!w->page_hook[0] || w->pg)
         return;
     if ((f = fopen(w->page_hook, "r"))) {
         if (fscanf(f, "%lld", &pages) != 1 || pages < 0)
@@ -174,10 +189,10 @@ static int run_batch(struct store_writer *w, struct job *batch)
     for (struct job *j = batch; j; j = j->next) {
         tx_exec(w, TX_SAVEPOINT);
         j->status = j->fn ? j->fn(w->db, j->fn_arg) : 0;
-        if (j->status == 0) {
-            tx_exec(w, TX_RELEASE);
+        if (j->status == 0 && tx_exec(w, TX_RELEASE) == 0)
             continue;
-        }
+        if (j->status == 0)
+            srv_err("store: a job's writes failed: %s", db_errmsg(w->db));
         j->status = fail_status(w);
         if (db_get_autocommit(w->db)) {
             srv_err("store: the transaction was rolled back: %s",
@@ -296,9 +311,9 @@ static int probe_fn(db_conn *db, void *arg)
     struct store_writer *w = arg;
     struct statvfs vfs;
     long long free_bytes = -1;
-    long long pages = pragma_int(db, "PRAGMA page_count");
-    long long max = pragma_int(db, "PRAGMA max_page_count");
-    long long freelist = pragma_int(db, "PRAGMA freelist_count");
+    long long pages = w->pg ? -1 : pragma_int(db, "PRAGMA page_count");
+    long long max = w->pg ? -1 : pragma_int(db, "PRAGMA max_page_count");
+    long long freelist = w->pg ? -1 : pragma_int(db, "PRAGMA freelist_count");
     bool full = pages >= 0 && max >= 0 && freelist >= 0 &&
                 max - pages + freelist < FULL_MARGIN_PAGES;
 
@@ -402,6 +417,9 @@ struct store_writer *store_writer_start(const char *data_dir,
     w->db = store_open(data_dir, synchronous, false, err, errlen);
     if (!w->db)
         goto fail;
+    w->pg = db_engine(w->db) == DB_ENGINE_PG;
+    if (w->pg)
+        goto start;
     w->orig_max_pages = pragma_int(w->db, "PRAGMA max_page_count");
     for (int i = 0; i < TX_COUNT; i++)
         if (!store_stmt_cache_get(&w->tx, w->db, tx_sql[i])) {
@@ -420,6 +438,7 @@ struct store_writer *store_writer_start(const char *data_dir,
     w->ckpt_started = true;
     /* replaces auto-checkpoint (sqlite-only) */
     sqlite3_wal_hook(db_sqlite_handle(w->db), wal_hook, w); /* sqlite-only */
+start:
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         snprintf(err, errlen, "cannot start the store writer thread");
         goto fail;
@@ -469,7 +488,8 @@ void store_writer_stop(struct store_writer *w)
     pthread_cond_signal(&w->ckpt_wake);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
-    pthread_join(w->ckpt_thread, NULL);
+    if (w->ckpt_started)
+        pthread_join(w->ckpt_thread, NULL);
     assert(w->head == NULL);
     store_stmt_cache_clear(&w->tx);
     db_close(w->ckpt_db);
