@@ -36,7 +36,9 @@ CREATE TABLE webhook_deliveries (
     http_status   bigint,
     last_error    text,
     created_at    bigint NOT NULL,
-    updated_at    bigint NOT NULL
+    updated_at    bigint NOT NULL,
+    -- SQLite's implicit rowid (insertion order), which the queries use
+    rowid         bigint GENERATED ALWAYS AS IDENTITY
 );
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_id, id);
 

@@ -67,7 +67,7 @@ static enum srv_http_result h_list(struct srv_http_req *req,
     if (db_prepare(req->srv->db,
                            "SELECT " ACTIVITY_COLS " FROM activity a LEFT"
                            " JOIN projects p ON p.id=a.project_id"
-                           " WHERE a.user_id=?1 AND (?2 IS NULL OR"
+                           " WHERE a.user_id=?1 AND (CAST(?2 AS TEXT) IS NULL OR"
                            " a.project_id=?2) AND (?3=0 OR a.read=0) AND"
                            " (?4<0 OR a.id<?4) ORDER BY a.id DESC LIMIT ?5", &st) != DB_OK)
         return srv_http_error(resp, PROTO_INTERNAL, 500,

@@ -259,7 +259,7 @@ static enum srv_http_result serve_peaks(struct srv_http_req *req,
                        "SELECT a.project_id, a.sha256, a.state, "
                        "p.sample_rate FROM assets a JOIN projects p ON "
                        "p.id = a.project_id WHERE a.id=?1 AND "
-                       "(?2 IS NULL OR a.project_id=?2) LIMIT 1",
+                       "(CAST(?2 AS TEXT) IS NULL OR a.project_id=?2) LIMIT 1",
                        STORE_ARGS(asset_id), NULL, 0);
     if (!st)
         return srv_http_error(resp, PROTO_INTERNAL, 0, "database error");

@@ -185,7 +185,8 @@ static int seen_write(db_conn *db, void *arg)
     assert(store_on_writer_thread());
 
     if (db_prepare(db,
-                           "UPDATE sessions SET last_seen = MAX(last_seen, ?1)"
+                           "UPDATE sessions SET last_seen = CASE WHEN last_seen > ?1"
+                           " THEN last_seen ELSE ?1 END"
                            " WHERE token_hash = ?2", &st) != DB_OK)
         goto out;
     for (int i = 0; i < b->n; i++) {

@@ -26,6 +26,7 @@
 #define OID_BOOL 16
 #define OID_BYTEA 17
 #define OID_INT8 20
+#define OID_TEXT 25
 #define OID_INT2 21
 #define OID_INT4 23
 #define OID_FLOAT4 700
@@ -56,6 +57,7 @@ struct pg_stmt {
     char *pgsql;               /* the translated text */
     int nparams;
     struct pg_param *params;
+    unsigned char *used;       /* used[i]: $i+1 appears in the text */
     bool persistent, prepared, prep_failed;
     char name[32];
     Oid *prep_types;
@@ -293,7 +295,8 @@ static int pg_exec(db_conn *dc, const char *sql,
 
 /* Translates SQLite placeholders (? and ?N) to $N outside quotes and
  * comments; *nparams gets the highest index. NULL when out of memory. */
-static char *translate(const char *sql, size_t len, int *nparams)
+static char *translate(const char *sql, size_t len, int *nparams,
+                       unsigned char *used, int used_max)
 {
     char *out = malloc(len * 4 + 16), *o = out;
     int maxn = 0;
@@ -328,6 +331,8 @@ static char *translate(const char *sql, size_t len, int *nparams)
             }
             if (n > maxn)
                 maxn = n;
+            if (used && n <= used_max)
+                used[n - 1] = 1;
             o += sprintf(o, "$%d", n);
         } else {
             *o++ = sql[i++];
@@ -356,14 +361,21 @@ static int pg_prepare(db_conn *dc, const char *sql, int nbyte,
     }
     {
         char *plain = begin_plain(sql, len);
-        s->pgsql = plain ? translate(plain, strlen(plain), &s->nparams)
-                         : translate(sql, len, &s->nparams);
+        const char *text = plain ? plain : sql;
+        size_t tlen = plain ? strlen(plain) : len;
+        s->pgsql = translate(text, tlen, &s->nparams, NULL, 0);
+        if (s->pgsql && s->nparams > 0 &&
+            (s->used = calloc((size_t)s->nparams, 1))) {
+            free(s->pgsql);
+            s->pgsql = translate(text, tlen, &s->nparams, s->used, s->nparams);
+        }
         free(plain);
     }
     s->commit = starts_with_word(sql, "COMMIT") || starts_with_word(sql, "END");
     if (s->nparams > 0)
         s->params = calloc((size_t)s->nparams, sizeof *s->params);
-    if (!s->pgsql || (s->nparams > 0 && !s->params)) {
+    if (!s->pgsql || (s->nparams > 0 && (!s->params || !s->used))) {
+        free(s->used);
         free(s->pgsql);
         free(s->params);
         free(s);
@@ -496,6 +508,10 @@ static int execute(struct pg_stmt *s)
         lens[i] = p->len;
         fmts[i] = p->fmt;
         types[i] = p->set && !p->is_null ? p->type : 0;
+        /* a number the text skips ("?5" without "?3") has no context to
+         * give it a type: say text (its value is never read) */
+        if (!s->used[i])
+            types[i] = OID_TEXT;
         if (same && types[i] && s->prep_types[i] != types[i])
             same = false;
     }
@@ -722,6 +738,7 @@ static int pg_finalize(db_stmt *ds)
     }
     pg_clear_bindings(ds);
     free(s->params);
+    free(s->used);
     free(s->prep_types);
     free(s->pgsql);
     free(s);

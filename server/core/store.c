@@ -19,12 +19,12 @@ static struct {
     bool pg;
     char pg_url[2048];
     char sqlite_file[4096];   /* "" = <data>/mixroom.db */
+    bool explicit;            /* set by --store or MIXROOM_STORE */
 } store_cfg;
 
-int store_configure(const char *url, char *err, size_t errlen)
+/* Parses url into store_cfg; 0 or -1 with err. */
+static int parse_url(const char *url, char *err, size_t errlen)
 {
-    if (!url || !*url)
-        url = getenv("MIXROOM_STORE");
     memset(&store_cfg, 0, sizeof store_cfg);
     if (!url || !*url || !strcmp(url, "sqlite:"))
         return 0;
@@ -48,6 +48,29 @@ bad:
              "postgresql://...)",
              url);
     return -1;
+}
+
+int store_configure(const char *url, char *err, size_t errlen)
+{
+    if (!url || !*url)
+        url = getenv("MIXROOM_STORE");
+    if (parse_url(url, err, errlen) != 0)
+        return -1;
+    store_cfg.explicit = url && *url;
+    return 0;
+}
+
+int store_configure_setting(const char *url, char *err, size_t errlen)
+{
+    typeof(store_cfg) saved = store_cfg;
+
+    if (parse_url(url, err, errlen) != 0) {
+        store_cfg = saved;
+        return -1;
+    }
+    if (saved.explicit)
+        store_cfg = saved; /* the flag or the environment wins */
+    return 0;
 }
 
 bool store_is_pg(void)

@@ -21,6 +21,11 @@
  * (a libpq URL). Returns 0, or -1 with err naming the bad URL. */
 int store_configure(const char *url, char *err, size_t errlen);
 
+/* The config file's `store = URL`: checked like store_configure, applied
+ * only when neither --store nor MIXROOM_STORE gave one. 0 or -1 with
+ * err. */
+int store_configure_setting(const char *url, char *err, size_t errlen);
+
 /* Whether the configured store is PostgreSQL. */
 bool store_is_pg(void);
 

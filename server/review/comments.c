@@ -199,7 +199,8 @@ static json_t *with_changes(db_conn *db, const char *project_id,
     /* raw: an integer parameter (?2) between the text ones */
     if (db_prepare(db, "SELECT ops FROM ops WHERE project_id=?1 AND "
                                "rev>?2 AND kind<>'comment' AND "
-                               "instr(ops, ?3)>0 ORDER BY rev", &st) == DB_OK) {
+                               "length(replace(ops, ?3, '')) < length(ops)"
+                               " ORDER BY rev", &st) == DB_OK) {
         db_bind_text(st, 1, project_id, -1, DB_STATIC);
         db_bind_int64(st, 2, rev);
         db_bind_text(st, 3, needle, -1, DB_STATIC);
@@ -447,10 +448,12 @@ static json_t *mentions_of(db_conn *db, const char *project_id,
     json_t *out = json_array();
     db_stmt *st = NULL;
 
-    /* raw: prepared once, then reset and bound again for each @name */
+    /* raw: prepared once, then reset and bound again for each @name;
+     * users.name compares without case in both engines (SQLite: the
+     * column's COLLATE NOCASE; PostgreSQL: citext) */
     if (db_prepare(db, "SELECT u.id FROM members m JOIN users u ON "
                                "u.id=m.user_id WHERE m.project_id=? AND "
-                               "u.name=? COLLATE NOCASE", &st) != DB_OK)
+                               "u.name=?", &st) != DB_OK)
         return out;
     for (const char *p = body; (p = strchr(p, '@'));) {
         char name[65];

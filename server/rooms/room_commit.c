@@ -101,7 +101,8 @@ static const char *const wsql[W_COUNT] = {
     "INSERT INTO client_seqs(project_id, client, seq, rev) VALUES(?,?,?,?)"
     " ON CONFLICT(project_id, client) DO UPDATE SET seq=excluded.seq,"
     " rev=excluded.rev",
-    "INSERT OR REPLACE INTO snapshots(project_id, rev, doc) VALUES(?,?,?)",
+    "INSERT INTO snapshots(project_id, rev, doc) VALUES(?,?,?)"
+    " ON CONFLICT(project_id, rev) DO UPDATE SET doc=excluded.doc",
 };
 
 int room_wcache_finalize_job(db_conn *db, void *arg)
