@@ -306,8 +306,8 @@ static int check_data(const char *cmd, const char *data_dir)
     db_stmt *st = NULL;
     int rc;
 
-    snprintf(path, sizeof path, "%s/mixroom.db", data_dir);
-    if (access(path, F_OK) != 0) {
+    store_sqlite_path(path, sizeof path, data_dir);
+    if (!store_is_pg() && access(path, F_OK) != 0) {
         fprintf(stderr, "mixroom %s: no database at %s\n", cmd, path);
         return 1;
     }
@@ -356,6 +356,16 @@ static int copy_data(const char *cmd, const char *src_data,
     long long pages;
     db_conn *db;
 
+    if (store_is_pg()) {
+        fprintf(stderr,
+                "mixroom %s: the store is PostgreSQL: back it up and restore "
+                "it with PostgreSQL's tools (pg_dump / pg_restore, or a base "
+                "backup with WAL archiving) and copy the data folder's "
+                "assets/ beside it; `mixroom %s` copies the embedded SQLite "
+                "store only\n",
+                cmd, cmd);
+        return 2;
+    }
     snprintf(src_db, sizeof src_db, "%s/mixroom.db", src_data);
     snprintf(dst_db, sizeof dst_db, "%s/mixroom.db", dst_data);
     if (access(src_db, F_OK) != 0) {

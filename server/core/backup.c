@@ -13,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/core/migrate.h"
+#include "server/core/store_stmt.h"
+
 /* A pause between backup steps, so a busy disk is shared fairly. */
 static void step_pause(void)
 {
@@ -97,12 +100,40 @@ out:
 }
 /* sqlite-only: end */
 
+/* store_check on PostgreSQL: the schema version against this binary's
+ * (integrity is PostgreSQL's business). */
+static int check_pg(db_conn *db, void (*problem)(void *ctx, const char *msg),
+                    void *ctx, char *err, size_t errlen)
+{
+    long long v = 0;
+    int newest = srv_pg_migrations_count
+                     ? srv_pg_migrations[srv_pg_migrations_count - 1].version
+                     : 0;
+    char msg[256];
+
+    if (store_query_int(db,
+                        "SELECT coalesce(max(version), 0) FROM "
+                        "schema_migrations",
+                        STORE_NO_ARGS, &v, err, errlen) < 0)
+        return -1;
+    if (v == newest)
+        return 0;
+    snprintf(msg, sizeof msg,
+             "database schema: version %lld, this mixroom's is %d (%s)", v,
+             newest, v < newest ? "run `mixroom migrate`" : "a newer mixroom");
+    problem(ctx, msg);
+    return 1;
+}
+
 int store_check(db_conn *db, void (*problem)(void *ctx, const char *msg),
                 void *ctx, char *err, size_t errlen)
 {
     db_stmt *st = NULL;
     char msg[1024];
     int n = 0, rc;
+
+    if (db_engine(db) == DB_ENGINE_PG)
+        return check_pg(db, problem, ctx, err, errlen);
 
     if (db_prepare(db, "PRAGMA integrity_check", &st) !=
         DB_OK)

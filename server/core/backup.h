@@ -22,7 +22,8 @@ long long store_backup(const char *src_path, const char *dst_path, char *err,
 
 #define STORE_BACKUP_STEP_PAGES 256
 
-/* Runs PRAGMA integrity_check and PRAGMA foreign_key_check on db and calls
+/* Runs PRAGMA integrity_check and PRAGMA foreign_key_check on db (on
+ * PostgreSQL: compares the schema version with this binary's) and calls
  * problem(ctx, sentence) once per problem found. Returns the number of
  * problems, or -1 with err when the checks could not run. */
 int store_check(db_conn *db, void (*problem)(void *ctx, const char *msg),

@@ -13,6 +13,7 @@
  * are sent as BEGIN; a COMMIT that PostgreSQL turned into a ROLLBACK (the
  * transaction had failed) is an error, never a success. */
 #include "server/core/db_priv.h"
+#include "server/core/log.h"
 
 #include <ctype.h>
 #include <libpq-fe.h>
@@ -94,6 +95,7 @@ static int set_err(struct pg_conn *c, int code, const char *msg)
             c->err[--n] = '\0';
     }
     c->errcode = code;
+    srv_debug("postgresql: %s", c->err ? c->err : "out of memory");
     return code;
 }
 

@@ -295,7 +295,7 @@ static void user_load(struct srv_room *room, struct room_user *u)
         "SELECT rev, kind, ops, inverse, undo_of, redo_of FROM ("
         " SELECT rev, kind, ops, inverse, undo_of, redo_of FROM ops"
         " WHERE project_id=? AND user_id=? AND kind IN ('push','undo','redo')"
-        " AND rev<=? ORDER BY rev DESC LIMIT ?) ORDER BY rev";
+        " AND rev<=? ORDER BY rev DESC LIMIT ?) AS recent ORDER BY rev";
     db_stmt *st = room_reader_stmt(room->srv, sql);
 
     if (!st)
