@@ -7,7 +7,9 @@
  * constraint error with the engine's message and the state unchanged,
  * transactions and savepoints, a persistent statement bound with
  * different types, exec with a callback, the statement list, and the two
- * migration sets giving the same tables and columns (PostgreSQL's
+ * migration sets giving the same tables and columns, and the writer's
+ * group commit on PostgreSQL (a failing job alone rolled back, a job that
+ * returns 0 over a failed statement failed too, dones only after COMMIT) (PostgreSQL's
  * explicit rowid column, standing for SQLite's implicit one, aside). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,7 +24,9 @@
 #include "server/core/db.h"
 #include "server/core/migrate.h"
 #include "server/core/store.h"
+#include "server/core/server.h"
 #include "server/core/store_stmt.h"
+#include "server/core/writer.h"
 
 struct fx {
     db_conn *db;
@@ -403,6 +407,78 @@ static void test_migrations_match(void **state)
 }
 
 
+struct wjob {
+    int value;
+    int mode;                  /* 0 ok, 1 returns -1, 2 swallows an error */
+    int done_status, done_calls;
+};
+
+static int wjob_fn(db_conn *db, void *arg)
+{
+    struct wjob *j = arg;
+    char sql[128];
+
+    assert_true(store_on_writer_thread());
+    snprintf(sql, sizeof sql, "INSERT INTO w(v) VALUES (%d)", j->value);
+    if (db_exec(db, sql, NULL, NULL, NULL) != DB_OK)
+        return -1;
+    if (j->mode == 2) /* a duplicate, ignored: PostgreSQL aborts anyway */
+        (void)db_exec(db, sql, NULL, NULL, NULL);
+    return j->mode == 1 ? -1 : 0;
+}
+
+static void wjob_done(void *arg, int status)
+{
+    struct wjob *j = arg;
+
+    j->done_status = status;
+    j->done_calls++;
+}
+
+static void test_pg_writer_group_commit(void **state)
+{
+    struct fx *f = *state;
+    char url[2300], err[512], dir[] = "/tmp/mixroom-dbw-XXXXXX";
+    static struct wjob jobs[120];
+    struct store_writer *w;
+    unsigned long long batches, njobs, max_batch;
+
+    assert_int_equal(store_exec(f->db, "CREATE TABLE w(v BIGINT UNIQUE)", err,
+                                sizeof err),
+                     0);
+    pg_url_for(url, sizeof url, f->dbname);
+    assert_int_equal(store_configure(url, err, sizeof err), 0);
+    assert_true(store_is_pg());
+    assert_non_null(mkdtemp(dir));
+    w = store_writer_start(dir, "FULL", err, sizeof err);
+    assert_non_null(w);
+    memset(jobs, 0, sizeof jobs);
+    for (int i = 0; i < 120; i++) {
+        jobs[i].value = i;
+        jobs[i].mode = i % 10 == 3 ? 1 : i % 10 == 7 ? 2 : 0;
+        store_writer_submit(w, wjob_fn, wjob_done, &jobs[i]);
+    }
+    store_writer_flush(w);
+    for (int i = 0; i < 120; i++) /* no ack before the loop runs the dones */
+        assert_int_equal(jobs[i].done_calls, 0);
+    srv_loop_drain_posts();
+    for (int i = 0; i < 120; i++) {
+        assert_int_equal(jobs[i].done_calls, 1);
+        assert_int_equal(jobs[i].done_status != 0, jobs[i].mode != 0);
+    }
+    assert_int_equal(count_rows(f->db, "SELECT count(*) FROM w"), 96);
+    assert_int_equal(count_rows(f->db, "SELECT count(*) FROM w WHERE v % 10 = 3"
+                                       " OR v % 10 = 7"),
+                     0);
+    store_writer_stats(w, &batches, &njobs, &max_batch);
+    assert_true(njobs == 120);
+    assert_true(batches < 120);
+    store_writer_stop(w);
+    rmdir(dir);
+    assert_int_equal(store_configure("sqlite:", err, sizeof err), 0);
+    assert_false(store_is_pg());
+}
+
 int main(void)
 {
     const char *url = getenv("MXT_PGURL");
@@ -431,6 +507,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exec_and_statement_list,
                                         setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_migrations_match, setup_pg,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pg_writer_group_commit, setup_pg,
                                         teardown),
     };
     int failed = cmocka_run_group_tests_name("sqlite", sqlite_tests, NULL, NULL);
