@@ -313,8 +313,13 @@ static int check_data(const char *cmd, const char *data_dir)
     }
     if (!(db = store_open(data_dir, "FULL", true, err, sizeof err))) {
         fprintf(stderr, "mixroom %s: %s\n", cmd, err);
-        return 1;
+        /* an unreachable --store is a setting to fix: 2, as for usage */
+        return store_is_pg() ? 2 : 1;
     }
+    if (store_is_pg())
+        printf("the store is PostgreSQL: its integrity is PostgreSQL's "
+               "(back it up with pg_dump / pg_restore); checking the schema "
+               "version and the asset files\n");
     if (store_check(db, problem, &r, err, sizeof err) < 0) {
         fprintf(stderr, "mixroom %s: %s\n", cmd, err);
         db_close(db);
