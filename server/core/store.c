@@ -95,7 +95,9 @@ int store_query_only(db_conn *db, char *err, size_t errlen)
 {
     return store_exec(db,
                       db_engine(db) == DB_ENGINE_PG
-                          ? "SET default_transaction_read_only=on"
+                          ? "SET default_transaction_read_only=on;"
+                            " SET default_transaction_isolation="
+                            "'repeatable read'"
                           : "PRAGMA query_only=ON;",
                       err, errlen);
 }
@@ -111,7 +113,11 @@ static db_conn *open_pg(bool read_only, char *err, size_t errlen)
         goto fail;
     }
     if (store_exec(db,
-                   read_only ? "SET default_transaction_read_only=on"
+                   /* a reader's BEGIN ... COMMIT sees one state, as an
+                    * SQLite read transaction does */
+                   read_only ? "SET default_transaction_read_only=on;"
+                               " SET default_transaction_isolation="
+                               "'repeatable read'"
                              : "SET synchronous_commit=on",
                    err, errlen) != 0)
         goto fail;
