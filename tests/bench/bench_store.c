@@ -10,6 +10,7 @@
  * (PGURL: a database the bench may create another database from, e.g.
  * postgresql://mixroom@127.0.0.1:PORT/postgres from tests/pg/pg.sh) */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,70 +62,61 @@ struct push_job {
     long long rev, seq;
 };
 
+/* Runs sql with the parameters described by fmt, one letter each in
+ * order: 't' a const char *, 'i' a long long. 0 when it ran to the end. */
+static int run_sql(db_conn *db, const char *sql, const char *fmt, ...)
+{
+    db_stmt *st = NULL;
+    va_list ap;
+    int rc;
+
+    if (db_prepare(db, sql, &st) != DB_OK)
+        return -1;
+    va_start(ap, fmt);
+    for (int i = 0; fmt[i]; i++) {
+        if (fmt[i] == 't')
+            db_bind_text(st, i + 1, va_arg(ap, const char *), -1, DB_STATIC);
+        else
+            db_bind_int64(st, i + 1, va_arg(ap, long long));
+    }
+    va_end(ap);
+    rc = db_step(st) == DB_DONE ? 0 : -1;
+    db_finalize(st);
+    return rc;
+}
+
 /* Writer thread: the rows of one push. */
 static int push_write(db_conn *db, void *arg)
 {
     struct push_job *j = arg;
     char client[32], obj[32];
-    db_stmt *st = NULL;
-    int rc = -1;
     static const char body[] =
         "{\"id\":\"c1\",\"kind\":\"clip\",\"gain\":-3.5,\"start\":48000}";
 
     snprintf(client, sizeof client, "cl_%d", j->p->id);
     snprintf(obj, sizeof obj, "c_%d", j->p->id);
-    if (db_prepare(db,
-                   "INSERT INTO ops(project_id, rev, kind, client, seq, "
-                   "user_id, ts, ops, inverse) VALUES('p_bench', ?1, 'push', "
-                   "?2, ?3, 'u_bench', ?4, ?5, ?5)",
-                   &st) != DB_OK)
-        goto out;
-    db_bind_int64(st, 1, j->rev);
-    db_bind_text(st, 2, client, -1, DB_STATIC);
-    db_bind_int64(st, 3, j->seq);
-    db_bind_int64(st, 4, store_now_ms());
-    db_bind_text(st, 5, body, -1, DB_STATIC);
-    if (db_step(st) != DB_DONE)
-        goto out;
-    db_finalize(st);
-    st = NULL;
-    if (db_prepare(db,
-                   "INSERT INTO objects(project_id, id, kind, body, rev) "
-                   "VALUES('p_bench', ?1, 'clip', ?2, ?3) ON CONFLICT("
-                   "project_id, id) DO UPDATE SET body=excluded.body, "
-                   "rev=excluded.rev",
-                   &st) != DB_OK)
-        goto out;
-    db_bind_text(st, 1, obj, -1, DB_STATIC);
-    db_bind_text(st, 2, body, -1, DB_STATIC);
-    db_bind_int64(st, 3, j->rev);
-    if (db_step(st) != DB_DONE)
-        goto out;
-    db_finalize(st);
-    st = NULL;
-    if (db_prepare(db,
-                   "INSERT INTO client_seqs(project_id, client, seq, rev) "
-                   "VALUES('p_bench', ?1, ?2, ?3) ON CONFLICT(project_id, "
-                   "client) DO UPDATE SET seq=excluded.seq, rev=excluded.rev",
-                   &st) != DB_OK)
-        goto out;
-    db_bind_text(st, 1, client, -1, DB_STATIC);
-    db_bind_int64(st, 2, j->seq);
-    db_bind_int64(st, 3, j->rev);
-    if (db_step(st) != DB_DONE)
-        goto out;
-    db_finalize(st);
-    st = NULL;
-    if (db_prepare(db, "UPDATE projects SET head_rev=?1 WHERE id='p_bench'",
-                   &st) != DB_OK)
-        goto out;
-    db_bind_int64(st, 1, j->rev);
-    rc = db_step(st) == DB_DONE ? 0 : -1;
-out:
-    if (rc != 0)
+    if (run_sql(db,
+                "INSERT INTO ops(project_id, rev, kind, client, seq, user_id, "
+                "ts, ops, inverse) VALUES('p_bench', ?1, 'push', ?2, ?3, "
+                "'u_bench', ?4, ?5, ?6)",
+                "itiitt", j->rev, client, j->seq, store_now_ms(), body,
+                body) != 0 ||
+        run_sql(db,
+                "INSERT INTO objects(project_id, id, kind, body, rev) "
+                "VALUES('p_bench', ?1, 'clip', ?2, ?3) ON CONFLICT(project_id,"
+                " id) DO UPDATE SET body=excluded.body, rev=excluded.rev",
+                "tti", obj, body, j->rev) != 0 ||
+        run_sql(db,
+                "INSERT INTO client_seqs(project_id, client, seq, rev) "
+                "VALUES('p_bench', ?1, ?2, ?3) ON CONFLICT(project_id, client)"
+                " DO UPDATE SET seq=excluded.seq, rev=excluded.rev",
+                "tii", client, j->seq, j->rev) != 0 ||
+        run_sql(db, "UPDATE projects SET head_rev=?1 WHERE id='p_bench'", "i",
+                j->rev) != 0) {
         fprintf(stderr, "bench_store: %s\n", db_errmsg(db));
-    db_finalize(st);
-    return rc;
+        return -1;
+    }
+    return 0;
 }
 
 static void submit(struct pusher *p);

@@ -18,9 +18,13 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v psql >/
   echo "PostgreSQL is not installed (apt-get install postgresql): skipped"
   exit 77
 fi
-# not store-level: they read or write the SQLite file itself (backups,
-# restores, the 0.1.0 fixture, the page-limit hook, checkpoints)
-EXCLUDE=${MXT_PG_EXCLUDE:-"operations.test.mjs"}
+# The files run against PostgreSQL: those seen passing on it. The others
+# are listed with the reason in docs/storage.md ("Running the suite against
+# PostgreSQL"): most read or write <data>/mixroom.db itself (the sqlite3
+# tool, the file's bytes, json_extract), the rest were not yet run on
+# PostgreSQL. MXT_PG_FILES="a.test.mjs b.test.mjs" (names in
+# tests/integration) or MXT_FILES (paths) choose others.
+PG_FILES=${MXT_PG_FILES:-"coedit.test.mjs convergence.test.mjs review.test.mjs webhooks.test.mjs activity.test.mjs"}
 # a short path (the Unix socket lives in it) that the test user can reach
 pgdir=$(mktemp -d /tmp/mxpg.XXXXXX)
 chmod 755 "$pgdir"
@@ -36,9 +40,8 @@ if [ -n "${MXT_FILES:-}" ]; then
   files=$MXT_FILES
 else
   files=
-  for f in "$top_srcdir"/tests/integration/*.test.mjs; do
-    case " $EXCLUDE " in *" $(basename "$f") "*) continue;; esac
-    files="$files $f"
+  for f in $PG_FILES; do
+    files="$files $top_srcdir/tests/integration/$f"
   done
 fi
 CONC=
