@@ -287,7 +287,7 @@ proto_code srv_linkdb_revoke(db_conn *db, const char *project_id,
     snprintf(at, sizeof at, "%lld", now);
     if (!run(db,
              "UPDATE links SET revoked_at = COALESCE(revoked_at,"
-             " CAST(?3 AS INTEGER)) WHERE id = ?1 AND project_id = ?2",
+             " CAST(?3 AS BIGINT)) WHERE id = ?1 AND project_id = ?2",
              STORE_ARGS(link_id, project_id, at), err, errlen))
         return PROTO_INTERNAL;
     if (db_changes(db) == 0) {
@@ -338,7 +338,7 @@ proto_code srv_linkdb_guest_start(db_conn *db, const char *link_id,
     if (!run(db,
              "UPDATE links SET uses = uses + 1 WHERE id = ?1 AND"
              " revoked_at IS NULL AND (expires_at IS NULL OR"
-             " expires_at > CAST(?2 AS INTEGER)) AND"
+             " expires_at > CAST(?2 AS BIGINT)) AND"
              " (max_uses IS NULL OR uses < max_uses)",
              STORE_ARGS(link_id, at), err, errlen))
         return PROTO_INTERNAL;
@@ -353,11 +353,11 @@ proto_code srv_linkdb_guest_start(db_conn *db, const char *link_id,
      * so a guest's user can never log in with a password. */
     if (!run(db,
              "INSERT INTO users (id, name, display_name, pw_hash,"
-             " created_at) VALUES (?1, ?2, ?3, '!', CAST(?4 AS INTEGER))",
+             " created_at) VALUES (?1, ?2, ?3, '!', CAST(?4 AS BIGINT))",
              STORE_ARGS(guest_id, uname, display, at), err, errlen) ||
         !run(db,
              "INSERT INTO guests (user_id, link_id, name, created_at)"
-             " VALUES (?1, ?2, ?3, CAST(?4 AS INTEGER))",
+             " VALUES (?1, ?2, ?3, CAST(?4 AS BIGINT))",
              STORE_ARGS(guest_id, link_id, name, at), err, errlen))
         return PROTO_INTERNAL;
     return srv_authdb_session_insert(db, token_hash, guest_id, now, expires,
@@ -375,7 +375,7 @@ proto_code srv_linkdb_download(db_conn *db, const char *link_id,
     snprintf(at, sizeof at, "%lld", now);
     return run(db,
                "INSERT INTO link_downloads (link_id, user_id, name, format,"
-               " at) VALUES (?1, ?2, ?3, ?4, CAST(?5 AS INTEGER))",
+               " at) VALUES (?1, ?2, ?3, ?4, CAST(?5 AS BIGINT))",
                STORE_ARGS(link_id, user_id, name, format, at), err, errlen)
                ? PROTO_OK
                : PROTO_INTERNAL;
