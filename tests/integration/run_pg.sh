@@ -24,7 +24,7 @@ fi
 # tool, the file's bytes, json_extract), the rest were not yet run on
 # PostgreSQL. MXT_PG_FILES="a.test.mjs b.test.mjs" (names in
 # tests/integration) or MXT_FILES (paths) choose others.
-PG_FILES=${MXT_PG_FILES:-"activity.test.mjs coedit.test.mjs convergence.test.mjs export.test.mjs http_limits.test.mjs instruments.test.mjs links.test.mjs loudness.test.mjs notes.test.mjs operations_logs.test.mjs review.test.mjs takes.test.mjs upload_limits.test.mjs webhooks.test.mjs"}
+PG_FILES=${MXT_PG_FILES:-"activity.test.mjs coedit.test.mjs convergence.test.mjs dawproject_export.test.mjs export.test.mjs http_limits.test.mjs instruments.test.mjs links.test.mjs loudness.test.mjs notes.test.mjs operations_logs.test.mjs review.test.mjs takes.test.mjs upload_limits.test.mjs webhooks.test.mjs"}
 # a short path (the Unix socket lives in it) that the test user can reach
 pgdir=$(mktemp -d /tmp/mxpg.XXXXXX)
 chmod 755 "$pgdir"
