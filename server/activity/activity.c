@@ -50,19 +50,19 @@ struct act_job {
     long long ids[ACT_MAX_RECIPIENTS];   /* written by the writer */
 };
 
-json_t *act_item_row(sqlite3_stmt *st)
+json_t *act_item_row(db_stmt *st)
 {
     return json_pack("{s:I, s:s, s:s, s:o, s:I, s:s, s:s, s:b, s:o}", "id",
-                     (json_int_t)sqlite3_column_int64(st, 0), "kind",
+                     (json_int_t)db_column_int64(st, 0), "kind",
                      store_col_text(st, 1), "project", store_col_text(st, 2),
                      "actor", store_col_json_text(st, 3), "ts",
-                     (json_int_t)sqlite3_column_int64(st, 4), "text",
+                     (json_int_t)db_column_int64(st, 4), "text",
                      store_col_text(st, 5), "url", store_col_text(st, 6),
-                     "read", sqlite3_column_int(st, 7) != 0, "project_name",
+                     "read", db_column_int(st, 7) != 0, "project_name",
                      store_col_json_text(st, 8));
 }
 
-long long act_unread(sqlite3 *db, const char *user, const char *project)
+long long act_unread(db_conn *db, const char *user, const char *project)
 {
     long long n = 0;
 
@@ -95,14 +95,14 @@ static void add_recipient(struct act_job *j, const char *user,
 }
 
 /* Adds the users of a one-column query (members of the project only). */
-static void add_query(sqlite3 *db, struct act_job *j, const char *sql,
+static void add_query(db_conn *db, struct act_job *j, const char *sql,
                       const char *const *args, const char *const *skip)
 {
-    sqlite3_stmt *st = store_prepare(db, sql, args, NULL, 0);
+    db_stmt *st = store_prepare(db, sql, args, NULL, 0);
 
-    while (st && sqlite3_step(st) == SQLITE_ROW)
+    while (st && db_step(st) == DB_ROW)
         add_recipient(j, store_col_text(st, 0), skip);
-    sqlite3_finalize(st);
+    db_finalize(st);
 }
 
 /* Copies at most max bytes of s into out, cut on a character boundary,
@@ -172,52 +172,50 @@ static void item_url(char *out, size_t n, const struct srv_event *ev)
 
 /* Writer thread: one row per recipient, and the oldest items past
  * ACTIVITY_KEEP of each dropped. */
-static int act_write(sqlite3 *db, void *arg)
+static int act_write(db_conn *db, void *arg)
 {
     struct act_job *j = arg;
-    sqlite3_stmt *ins = NULL, *trim = NULL;
+    db_stmt *ins = NULL, *trim = NULL;
     int rc = -1;
 
     assert(store_on_writer_thread());
     /* raw: integer and nullable parameters */
-    if (sqlite3_prepare_v2(db, "INSERT INTO activity(user_id, kind,"
+    if (db_prepare(db, "INSERT INTO activity(user_id, kind,"
                                " project_id, actor, actor_id, ts, text, url)"
-                               " VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
-                           -1, &ins, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "DELETE FROM activity WHERE user_id=?1 AND"
+                               " VALUES(?1,?2,?3,?4,?5,?6,?7,?8)", &ins) != DB_OK ||
+        db_prepare(db, "DELETE FROM activity WHERE user_id=?1 AND"
                                " id <= (SELECT id FROM activity WHERE"
                                " user_id=?1 ORDER BY id DESC LIMIT 1"
-                               " OFFSET ?2)",
-                           -1, &trim, NULL) != SQLITE_OK)
+                               " OFFSET ?2)", &trim) != DB_OK)
         goto out;
     for (int i = 0; i < j->n; i++) {
-        sqlite3_reset(ins);
-        sqlite3_bind_text(ins, 1, j->users[i], -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 2, j->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 3, j->project, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 4, j->actor, -1, SQLITE_STATIC);
+        db_reset(ins);
+        db_bind_text(ins, 1, j->users[i], -1, DB_STATIC);
+        db_bind_text(ins, 2, j->kind, -1, DB_STATIC);
+        db_bind_text(ins, 3, j->project, -1, DB_STATIC);
+        db_bind_text(ins, 4, j->actor, -1, DB_STATIC);
         if (j->actor_id[0])
-            sqlite3_bind_text(ins, 5, j->actor_id, -1, SQLITE_STATIC);
+            db_bind_text(ins, 5, j->actor_id, -1, DB_STATIC);
         else
-            sqlite3_bind_null(ins, 5);
-        sqlite3_bind_int64(ins, 6, j->ts);
-        sqlite3_bind_text(ins, 7, j->text, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 8, j->url, -1, SQLITE_STATIC);
-        if (sqlite3_step(ins) != SQLITE_DONE)
+            db_bind_null(ins, 5);
+        db_bind_int64(ins, 6, j->ts);
+        db_bind_text(ins, 7, j->text, -1, DB_STATIC);
+        db_bind_text(ins, 8, j->url, -1, DB_STATIC);
+        if (db_step(ins) != DB_DONE)
             goto out;
-        j->ids[i] = sqlite3_last_insert_rowid(db);
-        sqlite3_reset(trim);
-        sqlite3_bind_text(trim, 1, j->users[i], -1, SQLITE_STATIC);
-        sqlite3_bind_int(trim, 2, ACTIVITY_KEEP);
-        if (sqlite3_step(trim) != SQLITE_DONE)
+        j->ids[i] = db_last_insert_id(db);
+        db_reset(trim);
+        db_bind_text(trim, 1, j->users[i], -1, DB_STATIC);
+        db_bind_int(trim, 2, ACTIVITY_KEEP);
+        if (db_step(trim) != DB_DONE)
             goto out;
     }
     rc = 0;
 out:
     if (rc != 0)
-        srv_err("activity: storing %s items: %s", j->kind, sqlite3_errmsg(db));
-    sqlite3_finalize(ins);
-    sqlite3_finalize(trim);
+        srv_err("activity: storing %s items: %s", j->kind, db_errmsg(db));
+    db_finalize(ins);
+    db_finalize(trim);
     return rc;
 }
 
@@ -303,7 +301,7 @@ static void on_event(struct srv_server *srv, const struct srv_event *ev,
     item_text(j->text, sizeof j->text, ev, j->actor);
     item_url(j->url, sizeof j->url, ev);
 
-    sqlite3 *db = srv->db;
+    db_conn *db = srv->db;
     const char *p = ev->project;
     if (!strcmp(k, "mention")) {
         add_query(db, j, "SELECT user_id FROM members WHERE project_id=? AND "

@@ -4,7 +4,7 @@
 #define MIXROOM_SERVER_ACTIVITY_PRIV_H
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "server/core/db.h"
 
 struct srv_server;
 struct srv_event;
@@ -19,10 +19,10 @@ struct srv_event;
 #define ACTIVITY_COLS                                                        \
     "a.id, a.kind, a.project_id, a.actor, a.ts, a.text, a.url, a.read,"     \
     " p.name"
-json_t *act_item_row(sqlite3_stmt *st);
+json_t *act_item_row(db_stmt *st);
 
 /* The number of unread items of user (in project, when not NULL). */
-long long act_unread(sqlite3 *db, const char *user, const char *project);
+long long act_unread(db_conn *db, const char *user, const char *project);
 
 /* Sends {"type":"activity.read","upto","unread"} to user's sockets. */
 void act_send_read(struct srv_server *srv, const char *user, long long upto);

@@ -62,32 +62,31 @@ static enum srv_http_result h_list(struct srv_http_req *req,
         query_int(req, resp, "limit", 1, ACTIVITY_PAGE_MAX, &limit) != 0)
         return SRV_HTTP_DONE;
 
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     /* raw: integer parameters between the text ones */
-    if (sqlite3_prepare_v2(req->srv->db,
+    if (db_prepare(req->srv->db,
                            "SELECT " ACTIVITY_COLS " FROM activity a LEFT"
                            " JOIN projects p ON p.id=a.project_id"
-                           " WHERE a.user_id=?1 AND (?2 IS NULL OR"
+                           " WHERE a.user_id=?1 AND (CAST(?2 AS TEXT) IS NULL OR"
                            " a.project_id=?2) AND (?3=0 OR a.read=0) AND"
-                           " (?4<0 OR a.id<?4) ORDER BY a.id DESC LIMIT ?5",
-                           -1, &st, NULL) != SQLITE_OK)
+                           " (?4<0 OR a.id<?4) ORDER BY a.id DESC LIMIT ?5", &st) != DB_OK)
         return srv_http_error(resp, PROTO_INTERNAL, 500,
                               "the activity could not be read");
-    sqlite3_bind_text(st, 1, req->who.id, -1, SQLITE_STATIC);
+    db_bind_text(st, 1, req->who.id, -1, DB_STATIC);
     if (has_project)
-        sqlite3_bind_text(st, 2, project, -1, SQLITE_STATIC);
+        db_bind_text(st, 2, project, -1, DB_STATIC);
     else
-        sqlite3_bind_null(st, 2);
-    sqlite3_bind_int(st, 3, strcmp(unread, "1") == 0);
-    sqlite3_bind_int64(st, 4, before);
-    sqlite3_bind_int64(st, 5, limit);
+        db_bind_null(st, 2);
+    db_bind_int(st, 3, strcmp(unread, "1") == 0);
+    db_bind_int64(st, 4, before);
+    db_bind_int64(st, 5, limit);
     json_t *items = json_array();
     long long last = -1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        last = sqlite3_column_int64(st, 0);
+    while (db_step(st) == DB_ROW) {
+        last = db_column_int64(st, 0);
         json_array_append_new(items, act_item_row(st));
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     json_t *next = (long long)json_array_size(items) == limit
                        ? json_integer(last)
                        : json_null();
@@ -107,24 +106,23 @@ struct read_job {
     int marked;
 };
 
-static int read_write(sqlite3 *db, void *arg)
+static int read_write(db_conn *db, void *arg)
 {
     struct read_job *j = arg;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc;
 
     assert(store_on_writer_thread());
-    if (sqlite3_prepare_v2(db, "UPDATE activity SET read=1 WHERE user_id=?1"
-                               " AND id<=?2 AND read=0",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (db_prepare(db, "UPDATE activity SET read=1 WHERE user_id=?1"
+                               " AND id<=?2 AND read=0", &st) != DB_OK)
         return -1;
-    sqlite3_bind_text(st, 1, j->user, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, j->upto);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+    db_bind_text(st, 1, j->user, -1, DB_STATIC);
+    db_bind_int64(st, 2, j->upto);
+    rc = db_step(st);
+    db_finalize(st);
+    if (rc != DB_DONE)
         return -1;
-    j->marked = sqlite3_changes(db);
+    j->marked = db_changes(db);
     return 0;
 }
 

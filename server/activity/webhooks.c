@@ -95,10 +95,10 @@ static void wjob_free(struct wjob *j)
 }
 
 /* Writer thread. */
-static int wjob_write(sqlite3 *db, void *arg)
+static int wjob_write(db_conn *db, void *arg)
 {
     struct wjob *j = arg;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     const char *sql = NULL;
     int rc;
 
@@ -122,65 +122,64 @@ static int wjob_write(sqlite3 *db, void *arg)
         break;
     }
     /* raw: integer and nullable parameters */
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        srv_err("webhooks: %s", sqlite3_errmsg(db));
+    if (db_prepare(db, sql, &st) != DB_OK) {
+        srv_err("webhooks: %s", db_errmsg(db));
         return -1;
     }
     switch (j->kind) {
     case W_CREATE:
-        sqlite3_bind_text(st, 1, j->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, j->project, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, j->url, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, j->events, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, j->secret, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, j->user, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 7, j->now);
-        sqlite3_bind_int(st, 8, WH_MAX_PER_PROJECT);
+        db_bind_text(st, 1, j->id, -1, DB_STATIC);
+        db_bind_text(st, 2, j->project, -1, DB_STATIC);
+        db_bind_text(st, 3, j->url, -1, DB_STATIC);
+        db_bind_text(st, 4, j->events, -1, DB_STATIC);
+        db_bind_text(st, 5, j->secret, -1, DB_STATIC);
+        db_bind_text(st, 6, j->user, -1, DB_STATIC);
+        db_bind_int64(st, 7, j->now);
+        db_bind_int(st, 8, WH_MAX_PER_PROJECT);
         break;
     case W_DELETE:
-        sqlite3_bind_text(st, 1, j->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, j->project, -1, SQLITE_STATIC);
+        db_bind_text(st, 1, j->id, -1, DB_STATIC);
+        db_bind_text(st, 2, j->project, -1, DB_STATIC);
         break;
     case W_DELIVERY:
-        sqlite3_bind_text(st, 1, j->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, j->url, -1, SQLITE_STATIC); /* webhook id */
-        sqlite3_bind_text(st, 3, j->event, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, j->now);
+        db_bind_text(st, 1, j->id, -1, DB_STATIC);
+        db_bind_text(st, 2, j->url, -1, DB_STATIC); /* webhook id */
+        db_bind_text(st, 3, j->event, -1, DB_STATIC);
+        db_bind_int64(st, 4, j->now);
         break;
     case W_RESULT:
-        sqlite3_bind_text(st, 1, j->r.delivery, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, j->r.status, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 3, j->r.attempts);
+        db_bind_text(st, 1, j->r.delivery, -1, DB_STATIC);
+        db_bind_text(st, 2, j->r.status, -1, DB_STATIC);
+        db_bind_int(st, 3, j->r.attempts);
         if (j->r.http_status)
-            sqlite3_bind_int64(st, 4, j->r.http_status);
+            db_bind_int64(st, 4, j->r.http_status);
         if (j->r.error[0])
-            sqlite3_bind_text(st, 5, j->r.error, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, j->now);
+            db_bind_text(st, 5, j->r.error, -1, DB_STATIC);
+        db_bind_int64(st, 6, j->now);
         break;
     }
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        srv_err("webhooks: %s", sqlite3_errmsg(db));
+    rc = db_step(st);
+    db_finalize(st);
+    if (rc != DB_DONE) {
+        srv_err("webhooks: %s", db_errmsg(db));
         return -1;
     }
-    j->changes = sqlite3_changes(db);
+    j->changes = db_changes(db);
     if (j->kind == W_DELIVERY) {
         /* keep the newest WH_KEEP_DELIVERIES rows of the webhook */
         st = NULL;
-        rc = sqlite3_prepare_v2(
+        rc = db_prepare(
             db, "DELETE FROM webhook_deliveries WHERE webhook_id=?1 AND"
                 " rowid <= (SELECT rowid FROM webhook_deliveries WHERE"
-                " webhook_id=?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2)",
-            -1, &st, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_text(st, 1, j->url, -1, SQLITE_STATIC);
-            sqlite3_bind_int(st, 2, WH_KEEP_DELIVERIES);
-            rc = sqlite3_step(st);
+                " webhook_id=?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2)", &st);
+        if (rc == DB_OK) {
+            db_bind_text(st, 1, j->url, -1, DB_STATIC);
+            db_bind_int(st, 2, WH_KEEP_DELIVERIES);
+            rc = db_step(st);
         }
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) {
-            srv_err("webhooks: trimming deliveries: %s", sqlite3_errmsg(db));
+        db_finalize(st);
+        if (rc != DB_DONE) {
+            srv_err("webhooks: trimming deliveries: %s", db_errmsg(db));
             return -1;
         }
     }
@@ -353,41 +352,40 @@ static enum srv_http_result h_create(struct srv_http_req *req,
     return SRV_HTTP_DEFER;
 }
 
-static json_t *deliveries_of(sqlite3 *db, const char *hook)
+static json_t *deliveries_of(db_conn *db, const char *hook)
 {
     json_t *out = json_array();
-    sqlite3_stmt *st;
+    db_stmt *st;
 
     /* raw: an integer limit */
-    if (sqlite3_prepare_v2(db, "SELECT id, event, status, attempts,"
+    if (db_prepare(db, "SELECT id, event, status, attempts,"
                                " http_status, last_error, created_at,"
                                " updated_at FROM webhook_deliveries WHERE"
                                " webhook_id=?1 ORDER BY created_at DESC,"
-                               " rowid DESC LIMIT ?2",
-                           -1, &st, NULL) != SQLITE_OK)
+                               " rowid DESC LIMIT ?2", &st) != DB_OK)
         return out;
-    sqlite3_bind_text(st, 1, hook, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, WH_LIST_DELIVERIES);
-    while (sqlite3_step(st) == SQLITE_ROW)
+    db_bind_text(st, 1, hook, -1, DB_STATIC);
+    db_bind_int(st, 2, WH_LIST_DELIVERIES);
+    while (db_step(st) == DB_ROW)
         json_array_append_new(
             out, json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:I, s:I}", "id",
                            store_col_text(st, 0), "event",
                            store_col_text(st, 1), "status",
                            store_col_text(st, 2), "attempts",
-                           sqlite3_column_int(st, 3), "http_status",
+                           db_column_int(st, 3), "http_status",
                            store_col_json_int(st, 4), "last_error",
                            store_col_json_text(st, 5), "created_at",
-                           (json_int_t)sqlite3_column_int64(st, 6),
+                           (json_int_t)db_column_int64(st, 6),
                            "updated_at",
-                           (json_int_t)sqlite3_column_int64(st, 7)));
-    sqlite3_finalize(st);
+                           (json_int_t)db_column_int64(st, 7)));
+    db_finalize(st);
     return out;
 }
 
 static enum srv_http_result h_list(struct srv_http_req *req,
                                    struct srv_http_resp *resp)
 {
-    sqlite3_stmt *st = store_prepare(
+    db_stmt *st = store_prepare(
         req->srv->db, "SELECT id, url, events, created_at FROM webhooks"
                       " WHERE project_id=? ORDER BY created_at, id",
         STORE_ARGS(req->project_id), NULL, 0);
@@ -398,19 +396,19 @@ static enum srv_http_result h_list(struct srv_http_req *req,
         return srv_http_error(resp, PROTO_INTERNAL, 500,
                               "the webhooks could not be read");
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (db_step(st) == DB_ROW) {
         json_t *ev = json_loads(store_col_text(st, 2), 0, NULL);
         json_array_append_new(
             list, json_pack("{s:s, s:s, s:o, s:I, s:o}", "id",
                             store_col_text(st, 0), "url",
                             store_col_text(st, 1), "events",
                             ev ? ev : json_array(), "created_at",
-                            (json_int_t)sqlite3_column_int64(st, 3),
+                            (json_int_t)db_column_int64(st, 3),
                             "deliveries",
                             deliveries_of(req->srv->db,
                                           store_col_text(st, 0))));
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return srv_http_json(resp, 200, json_pack("{s:o}", "webhooks", list));
 }
 
@@ -445,7 +443,7 @@ static void on_event(struct srv_server *srv, const struct srv_event *ev,
     assert(srv_on_loop_thread());
     if (!event || !srv->writer || !srv->db)
         return;
-    sqlite3_stmt *st = store_prepare(
+    db_stmt *st = store_prepare(
         srv->db, "SELECT id, url, events, secret FROM webhooks WHERE"
                  " project_id=? ORDER BY created_at, id",
         STORE_ARGS(ev->project), NULL, 0);
@@ -453,7 +451,7 @@ static void on_event(struct srv_server *srv, const struct srv_event *ev,
         return;
     store_query_text(srv->db, "SELECT name FROM projects WHERE id=?",
                      STORE_ARGS(ev->project), pname, sizeof pname, NULL, 0);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (db_step(st) == DB_ROW) {
         json_t *want = json_loads(store_col_text(st, 2), 0, NULL);
         bool wanted = false;
         size_t i;
@@ -501,7 +499,7 @@ static void on_event(struct srv_server *srv, const struct srv_event *ev,
         sodium_memzero(secret, sizeof secret);
         free(text);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
 }
 
 static int on_start(struct srv_server *srv)

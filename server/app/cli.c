@@ -42,6 +42,10 @@ static void usage(FILE *f)
     for (int i = 0; srv_cli_extra[i].name; i++)
         fprintf(f, "  %-10s %s\n", srv_cli_extra[i].name,
                 srv_cli_extra[i].summary);
+    fprintf(f, "\nEvery command that touches data takes --store URL (or "
+               "MIXROOM_STORE):\n"
+               "sqlite:[FILE] (the default: <data>/mixroom.db) or "
+               "postgresql://USER@HOST:PORT/DB.\n");
     fprintf(f, "\nRun `mixroom COMMAND --help` for a command's options.\n");
 }
 
@@ -79,6 +83,42 @@ static int cmd_migrate(int argc, char **argv)
     return 0;
 }
 
+/* Takes --store URL / --store=URL out of argv (after the command name)
+ * and configures the process's store with it, or with MIXROOM_STORE.
+ * Returns 0, or 2 (usage) with the message printed. */
+static int take_store(int *argc, char **argv)
+{
+    const char *url = NULL;
+    char err[512];
+    int out = 2;
+
+    for (int i = 2; i < *argc; i++) {
+        if (!strcmp(argv[i], "--")) {
+            for (; i < *argc; i++)
+                argv[out++] = argv[i];
+            break;
+        }
+        if (!strcmp(argv[i], "--store")) {
+            if (i + 1 >= *argc) {
+                fprintf(stderr, "mixroom %s: --store needs a URL\n", argv[1]);
+                return 2;
+            }
+            url = argv[++i];
+        } else if (!strncmp(argv[i], "--store=", 8)) {
+            url = argv[i] + 8;
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    argv[out] = NULL;
+    *argc = out;
+    if (store_configure(url, err, sizeof err) != 0) {
+        fprintf(stderr, "mixroom %s: %s\n", argv[1], err);
+        return 2;
+    }
+    return 0;
+}
+
 int srv_cli_main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
@@ -91,6 +131,8 @@ int srv_cli_main(int argc, char **argv)
     /* hidden: the man pages, for the build (docs/man/local.mk) */
     if (!strcmp(argv[1], "help-man"))
         return srv_cli_man(argc - 1, argv + 1);
+    if (take_store(&argc, argv) != 0)
+        return 2;
     for (size_t i = 0; commands[i].name; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);

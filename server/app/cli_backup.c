@@ -177,22 +177,22 @@ static void copy_asset_file(struct report *r, const char *src_data,
 }
 
 /* Copies every asset file the database db refers to. */
-static int copy_assets(struct report *r, sqlite3 *db, const char *src_data,
+static int copy_assets(struct report *r, db_conn *db, const char *src_data,
                        const char *dst_data)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     char name[64];
     int rc;
 
-    if (sqlite3_prepare_v2(db, assets_sql, -1, &st, NULL) != SQLITE_OK) {
+    if (db_prepare(db, assets_sql, &st) != DB_OK) {
         fprintf(stderr, "mixroom %s: reading the assets: %s\n", r->cmd,
-                sqlite3_errmsg(db));
+                db_errmsg(db));
         return -1;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *sha = (const char *)sqlite3_column_text(st, 0);
-        int rate = sqlite3_column_int(st, 1);
-        bool ready = !strcmp((const char *)sqlite3_column_text(st, 2), "ready");
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *sha = (const char *)db_column_text(st, 0);
+        int rate = db_column_int(st, 1);
+        bool ready = !strcmp((const char *)db_column_text(st, 2), "ready");
 
         copy_asset_file(r, src_data, dst_data, sha, "original", ready);
         snprintf(name, sizeof name, "samples-%d", rate);
@@ -200,10 +200,10 @@ static int copy_assets(struct report *r, sqlite3 *db, const char *src_data,
         snprintf(name, sizeof name, "peaks-%d", rate);
         copy_asset_file(r, src_data, dst_data, sha, name, ready);
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
+    db_finalize(st);
+    if (rc != DB_DONE) {
         fprintf(stderr, "mixroom %s: reading the assets: %s\n", r->cmd,
-                sqlite3_errmsg(db));
+                db_errmsg(db));
         return -1;
     }
     char dir[PATH_MAX_LEN];
@@ -302,41 +302,46 @@ static int check_data(const char *cmd, const char *data_dir)
 {
     struct report r = {.cmd = cmd};
     char path[PATH_MAX_LEN], err[1024];
-    sqlite3 *db;
-    sqlite3_stmt *st = NULL;
+    db_conn *db;
+    db_stmt *st = NULL;
     int rc;
 
-    snprintf(path, sizeof path, "%s/mixroom.db", data_dir);
-    if (access(path, F_OK) != 0) {
+    store_sqlite_path(path, sizeof path, data_dir);
+    if (!store_is_pg() && access(path, F_OK) != 0) {
         fprintf(stderr, "mixroom %s: no database at %s\n", cmd, path);
         return 1;
     }
     if (!(db = store_open(data_dir, "FULL", true, err, sizeof err))) {
         fprintf(stderr, "mixroom %s: %s\n", cmd, err);
-        return 1;
+        /* an unreachable --store is a setting to fix: 2, as for usage */
+        return store_is_pg() ? 2 : 1;
     }
+    if (store_is_pg())
+        printf("the store is PostgreSQL: its integrity is PostgreSQL's "
+               "(back it up with pg_dump / pg_restore); checking the schema "
+               "version and the asset files\n");
     if (store_check(db, problem, &r, err, sizeof err) < 0) {
         fprintf(stderr, "mixroom %s: %s\n", cmd, err);
-        sqlite3_close(db);
+        db_close(db);
         return 1;
     }
-    if (sqlite3_prepare_v2(db, assets_sql, -1, &st, NULL) != SQLITE_OK) {
+    if (db_prepare(db, assets_sql, &st) != DB_OK) {
         fprintf(stderr, "mixroom %s: reading the assets: %s\n", cmd,
-                sqlite3_errmsg(db));
-        sqlite3_close(db);
+                db_errmsg(db));
+        db_close(db);
         return 1;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        check_asset(&r, data_dir, (const char *)sqlite3_column_text(st, 0),
-                    sqlite3_column_int(st, 1),
-                    !strcmp((const char *)sqlite3_column_text(st, 2), "ready"),
-                    sqlite3_column_int64(st, 3), sqlite3_column_int(st, 4));
-    if (rc != SQLITE_DONE) {
-        snprintf(err, sizeof err, "reading the assets: %s", sqlite3_errmsg(db));
+    while ((rc = db_step(st)) == DB_ROW)
+        check_asset(&r, data_dir, (const char *)db_column_text(st, 0),
+                    db_column_int(st, 1),
+                    !strcmp((const char *)db_column_text(st, 2), "ready"),
+                    db_column_int64(st, 3), db_column_int(st, 4));
+    if (rc != DB_DONE) {
+        snprintf(err, sizeof err, "reading the assets: %s", db_errmsg(db));
         problem(&r, err);
     }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    db_finalize(st);
+    db_close(db);
     if (r.problems) {
         fprintf(stderr, "mixroom %s: %s: %d problem%s found\n", cmd, data_dir,
                 r.problems, r.problems == 1 ? "" : "s");
@@ -354,8 +359,18 @@ static int copy_data(const char *cmd, const char *src_data,
     struct report r = {.cmd = cmd};
     char src_db[PATH_MAX_LEN], dst_db[PATH_MAX_LEN], err[1024];
     long long pages;
-    sqlite3 *db;
+    db_conn *db;
 
+    if (store_is_pg()) {
+        fprintf(stderr,
+                "mixroom %s: the store is PostgreSQL: back it up and restore "
+                "it with PostgreSQL's tools (pg_dump / pg_restore, or a base "
+                "backup with WAL archiving) and copy the data folder's "
+                "assets/ beside it; `mixroom %s` copies the embedded SQLite "
+                "store only\n",
+                cmd, cmd);
+        return 2;
+    }
     snprintf(src_db, sizeof src_db, "%s/mixroom.db", src_data);
     snprintf(dst_db, sizeof dst_db, "%s/mixroom.db", dst_data);
     if (access(src_db, F_OK) != 0) {
@@ -377,7 +392,7 @@ static int copy_data(const char *cmd, const char *src_data,
         return 1;
     }
     int rc = copy_assets(&r, db, src_data, dst_data);
-    sqlite3_close(db);
+    db_close(db);
     if (rc != 0)
         return 1;
     eng_fsync_dir(dst_data);

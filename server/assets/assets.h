@@ -11,7 +11,7 @@
 #define MIXROOM_SERVER_ASSETS_H
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,10 +34,10 @@ void srv_assets_init(void);
  * channels, orig_rate, format, size, error?}. Any thread with its own
  * connection (the loop uses srv->db). New reference; an empty array on a
  * database error. For `welcome` and GET /api/projects/{id}/assets. */
-json_t *srv_assets_list_json(sqlite3 *db, const char *project_id);
+json_t *srv_assets_list_json(db_conn *db, const char *project_id);
 
 /* The project's sample rate, or 0 if there is no such project. */
-int srv_assets_project_rate(sqlite3 *db, const char *project_id);
+int srv_assets_project_rate(db_conn *db, const char *project_id);
 
 /* Called when an import of the demo (or any server-side import) ends:
  * ready or failed, with the asset id and frames at the project rate. */
@@ -115,7 +115,7 @@ int srv_assets_tmp_dir(const struct srv_server *srv, char *out, size_t n);
 /* What the project's ready assets take decoded: the sum of their samples
  * files' sizes at the project rate (0 on a database error, logged). Any
  * thread with its own connection (the loop uses srv->db). */
-int64_t srv_assets_ready_decoded(sqlite3 *db, const char *project_id);
+int64_t srv_assets_ready_decoded(db_conn *db, const char *project_id);
 
 /* The refusal of an import that passed one of o's limits (r->limit set,
  * r->status ENG_IMPORT_TOO_LONG or _TOO_BIG), for the producer, naming

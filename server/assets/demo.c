@@ -50,7 +50,7 @@ static const struct {
     {"t_demo_chords", "#9b6fd6", "X", -4.0, 0.1},
 };
 
-static int64_t query_int(sqlite3 *db, const char *sql, const char *arg)
+static int64_t query_int(db_conn *db, const char *sql, const char *arg)
 {
     long long v = -1;
 

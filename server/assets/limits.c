@@ -13,7 +13,7 @@
 #include "server/core/log.h"
 #include "server/core/store_stmt.h"
 
-int64_t srv_assets_ready_decoded(sqlite3 *db, const char *project_id)
+int64_t srv_assets_ready_decoded(db_conn *db, const char *project_id)
 {
     long long sum = 0;
     char err[256];

@@ -101,38 +101,38 @@ static const char *const take_cols =
     " t.updated_at, coalesce(nullif(u.display_name,''), u.name, '')"
     " FROM takes t LEFT JOIN users u ON u.id=t.user_id ";
 
-#define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
+#define COL_TEXT(st, i) ((const char *)db_column_text((st), (i)))
 
-static void take_from_row(struct srv_take *t, sqlite3_stmt *st)
+static void take_from_row(struct srv_take *t, db_stmt *st)
 {
     snprintf(t->id, sizeof t->id, "%s", COL_TEXT(st, 0));
     snprintf(t->project_id, sizeof t->project_id, "%s", COL_TEXT(st, 1));
     snprintf(t->user_id, sizeof t->user_id, "%s", COL_TEXT(st, 2));
-    t->n = sqlite3_column_int(st, 3);
+    t->n = db_column_int(st, 3);
     snprintf(t->track, sizeof t->track, "%s", COL_TEXT(st, 4));
-    t->at = sqlite3_column_int64(st, 5);
-    t->rate = sqlite3_column_int(st, 6);
-    t->channels = sqlite3_column_int(st, 7);
+    t->at = db_column_int64(st, 5);
+    t->rate = db_column_int(st, 6);
+    t->channels = db_column_int(st, 7);
     snprintf(t->device, sizeof t->device, "%s", COL_TEXT(st, 8));
-    t->next_seq = sqlite3_column_int64(st, 9);
-    t->frames = sqlite3_column_int64(st, 10);
+    t->next_seq = db_column_int64(st, 9);
+    t->frames = db_column_int64(st, 10);
     t->state = state_from(COL_TEXT(st, 11));
     snprintf(t->error, sizeof t->error, "%s", COL_TEXT(st, 12));
     snprintf(t->asset, sizeof t->asset, "%s", COL_TEXT(st, 13));
     snprintf(t->clip, sizeof t->clip, "%s", COL_TEXT(st, 14));
     snprintf(t->out_track, sizeof t->out_track, "%s", COL_TEXT(st, 15));
-    t->revision = sqlite3_column_int64(st, 16);
-    t->created_at = sqlite3_column_int64(st, 17);
-    t->updated_at = sqlite3_column_int64(st, 18);
+    t->revision = db_column_int64(st, 16);
+    t->created_at = db_column_int64(st, 17);
+    t->updated_at = db_column_int64(st, 18);
     snprintf(t->user_name, sizeof t->user_name, "%s", COL_TEXT(st, 19));
     t->stored = true;
 }
 
 /* Reads the chunk lengths of t from its rows. -1 when they do not match
  * next_seq (then the take cannot be resumed safely). */
-static int load_lens(sqlite3 *db, struct srv_take *t)
+static int load_lens(db_conn *db, struct srv_take *t)
 {
-    sqlite3_stmt *st = store_prepare(
+    db_stmt *st = store_prepare(
         db, "SELECT seq, bytes FROM take_chunks WHERE take_id=? ORDER BY seq",
         STORE_ARGS(t->id), NULL, 0);
     long long want = t->next_seq, seen = 0;
@@ -141,14 +141,14 @@ static int load_lens(sqlite3 *db, struct srv_take *t)
     if (!st)
         return -1;
     t->next_seq = 0;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        if (sqlite3_column_int64(st, 0) != seen ||
-            srv_take_push_len(t, (uint32_t)sqlite3_column_int64(st, 1)) != 0)
+    while (rc == 0 && db_step(st) == DB_ROW) {
+        if (db_column_int64(st, 0) != seen ||
+            srv_take_push_len(t, (uint32_t)db_column_int64(st, 1)) != 0)
             rc = -1;
         else
             t->next_seq = ++seen;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (seen != want)
         rc = -1;
     t->next_seq = want;
@@ -159,7 +159,7 @@ struct srv_take *srv_take_find(struct srv_server *srv, const char *project_id,
                                const char *id)
 {
     struct srv_take *t;
-    sqlite3_stmt *st;
+    db_stmt *st;
     char sql[1024];
 
     assert(srv_on_loop_thread());
@@ -179,7 +179,7 @@ struct srv_take *srv_take_find(struct srv_server *srv, const char *project_id,
     st = store_prepare(srv->db, sql, STORE_ARGS(id, project_id), NULL, 0);
     if (!st)
         return NULL;
-    if (sqlite3_step(st) == SQLITE_ROW && (t = calloc(1, sizeof *t))) {
+    if (db_step(st) == DB_ROW && (t = calloc(1, sizeof *t))) {
         take_from_row(t, st);
         if (load_lens(srv->db, t) != 0) {
             srv_warn("take %s: its chunk rows do not match its row", t->id);
@@ -191,7 +191,7 @@ struct srv_take *srv_take_find(struct srv_server *srv, const char *project_id,
             registry = t;
         }
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return t;
 }
 
@@ -250,7 +250,7 @@ json_t *srv_take_list_json(struct srv_server *srv, const char *project_id,
                            const char *open_user)
 {
     json_t *arr = json_array();
-    sqlite3_stmt *st;
+    db_stmt *st;
     char sql[1200];
 
     snprintf(sql, sizeof sql,
@@ -262,7 +262,7 @@ json_t *srv_take_list_json(struct srv_server *srv, const char *project_id,
                        open_user ? STORE_ARGS(project_id, open_user)
                                  : STORE_ARGS(project_id),
                        NULL, 0);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
+    while (st && db_step(st) == DB_ROW) {
         struct srv_take row, *mem = NULL;
         memset(&row, 0, sizeof row);
         take_from_row(&row, st);
@@ -272,7 +272,7 @@ json_t *srv_take_list_json(struct srv_server *srv, const char *project_id,
                 mem = t;
         json_array_append_new(arr, srv_take_json(mem ? mem : &row));
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return arr;
 }
 
@@ -340,45 +340,45 @@ static void submit(struct srv_server *srv, const struct srv_take *t,
     store_writer_submit(srv->writer, fn, write_done, w);
 }
 
-static int step_one(sqlite3 *db, const char *sql, const struct srv_take *t,
+static int step_one(db_conn *db, const char *sql, const struct srv_take *t,
                     long long seq, uint32_t bytes, int64_t frames)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = -1;
 
     assert(store_on_writer_thread());
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (db_prepare(db, sql, &st) != DB_OK)
         goto out;
-    sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, t->project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, t->user_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, t->n);
+    db_bind_text(st, 1, t->id, -1, DB_STATIC);
+    db_bind_text(st, 2, t->project_id, -1, DB_STATIC);
+    db_bind_text(st, 3, t->user_id, -1, DB_STATIC);
+    db_bind_int(st, 4, t->n);
     if (t->track[0])
-        sqlite3_bind_text(st, 5, t->track, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, t->at);
-    sqlite3_bind_int(st, 7, t->rate);
-    sqlite3_bind_int(st, 8, t->channels);
-    sqlite3_bind_text(st, 9, t->device, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 10, seq);
-    sqlite3_bind_int64(st, 11, frames);
-    sqlite3_bind_text(st, 12, srv_take_state_name(t->state), -1, SQLITE_STATIC);
+        db_bind_text(st, 5, t->track, -1, DB_STATIC);
+    db_bind_int64(st, 6, t->at);
+    db_bind_int(st, 7, t->rate);
+    db_bind_int(st, 8, t->channels);
+    db_bind_text(st, 9, t->device, -1, DB_STATIC);
+    db_bind_int64(st, 10, seq);
+    db_bind_int64(st, 11, frames);
+    db_bind_text(st, 12, srv_take_state_name(t->state), -1, DB_STATIC);
     if (t->error[0])
-        sqlite3_bind_text(st, 13, t->error, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 14, store_now_ms());
-    sqlite3_bind_int64(st, 15, (sqlite3_int64)bytes);
-    sqlite3_bind_text(st, 16, t->asset, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 17, t->clip, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 18, t->out_track, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 19, t->revision);
-    rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1 ? 0 : -1;
+        db_bind_text(st, 13, t->error, -1, DB_STATIC);
+    db_bind_int64(st, 14, store_now_ms());
+    db_bind_int64(st, 15, (db_int64)bytes);
+    db_bind_text(st, 16, t->asset, -1, DB_STATIC);
+    db_bind_text(st, 17, t->clip, -1, DB_STATIC);
+    db_bind_text(st, 18, t->out_track, -1, DB_STATIC);
+    db_bind_int64(st, 19, t->revision);
+    rc = db_step(st) == DB_DONE && db_changes(db) == 1 ? 0 : -1;
 out:
     if (rc)
-        srv_warn("take %s: %s", t->id, sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+        srv_warn("take %s: %s", t->id, db_errmsg(db));
+    db_finalize(st);
     return rc;
 }
 
-static int write_new(sqlite3 *db, void *arg)
+static int write_new(db_conn *db, void *arg)
 {
     struct take_write *w = arg;
 
@@ -390,12 +390,12 @@ static int write_new(sqlite3 *db, void *arg)
                     &w->row, w->row.next_seq, 0, w->row.frames);
 }
 
-static int write_chunk(sqlite3 *db, void *arg)
+static int write_chunk(db_conn *db, void *arg)
 {
     struct take_write *w = arg;
 
     /* step_one binds every column; the parameters a statement does not
-     * use are refused by SQLite (SQLITE_RANGE) and ignored */
+     * use are refused by SQLite (DB_RANGE) and ignored */
     if (step_one(db, "UPDATE takes SET next_seq=?10+1, frames=?11,"
                      " updated_at=?14 WHERE id=?1 AND next_seq=?10",
                  &w->row, w->seq, w->bytes, w->frames) != 0)
@@ -405,50 +405,48 @@ static int write_chunk(sqlite3 *db, void *arg)
                     &w->row, w->seq, w->bytes, w->frames);
 }
 
-static int write_state(sqlite3 *db, void *arg)
+static int write_state(db_conn *db, void *arg)
 {
     struct take_write *w = arg;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = -1;
 
     assert(store_on_writer_thread());
-    if (sqlite3_prepare_v2(db, "UPDATE takes SET state=?2, error=?3,"
-                               " updated_at=?4 WHERE id=?1", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (db_prepare(db, "UPDATE takes SET state=?2, error=?3,"
+                               " updated_at=?4 WHERE id=?1", &st) != DB_OK)
         goto out;
-    sqlite3_bind_text(st, 1, w->row.id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, srv_take_state_name(w->row.state), -1,
-                      SQLITE_STATIC);
+    db_bind_text(st, 1, w->row.id, -1, DB_STATIC);
+    db_bind_text(st, 2, srv_take_state_name(w->row.state), -1,
+                      DB_STATIC);
     if (w->row.error[0])
-        sqlite3_bind_text(st, 3, w->row.error, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, store_now_ms());
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+        db_bind_text(st, 3, w->row.error, -1, DB_STATIC);
+    db_bind_int64(st, 4, store_now_ms());
+    rc = db_step(st) == DB_DONE ? 0 : -1;
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
-int srv_take_write_done(sqlite3 *db, const struct srv_take *t)
+int srv_take_write_done(db_conn *db, const struct srv_take *t)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = -1;
 
     assert(store_on_writer_thread());
-    if (sqlite3_prepare_v2(db, "UPDATE takes SET state='done', asset=?2,"
+    if (db_prepare(db, "UPDATE takes SET state='done', asset=?2,"
                                " clip=?3, out_track=?4, revision=?5, at=?6,"
-                               " updated_at=?7, error=NULL WHERE id=?1",
-                           -1, &st, NULL) != SQLITE_OK)
+                               " updated_at=?7, error=NULL WHERE id=?1", &st) != DB_OK)
         goto out;
-    sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, t->asset, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, t->clip, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, t->out_track, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, t->revision);
-    sqlite3_bind_int64(st, 6, t->at);
-    sqlite3_bind_int64(st, 7, store_now_ms());
-    rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1 ? 0 : -1;
+    db_bind_text(st, 1, t->id, -1, DB_STATIC);
+    db_bind_text(st, 2, t->asset, -1, DB_STATIC);
+    db_bind_text(st, 3, t->clip, -1, DB_STATIC);
+    db_bind_text(st, 4, t->out_track, -1, DB_STATIC);
+    db_bind_int64(st, 5, t->revision);
+    db_bind_int64(st, 6, t->at);
+    db_bind_int64(st, 7, store_now_ms());
+    rc = db_step(st) == DB_DONE && db_changes(db) == 1 ? 0 : -1;
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 

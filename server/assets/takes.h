@@ -12,7 +12,7 @@
 #define MIXROOM_SERVER_TAKES_H
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -136,7 +136,7 @@ void srv_take_store_state(struct srv_server *srv, const struct srv_take *t,
                           srv_take_done_fn done, void *arg);
 /* The done row of t (state done, asset, clip, out_track, revision), on the
  * writer thread inside the finishing revision's transaction: 0 or -1. */
-int srv_take_write_done(sqlite3 *db, const struct srv_take *t);
+int srv_take_write_done(db_conn *db, const struct srv_take *t);
 
 /* ---- take_file.c: the disk, off the loop ---- */
 

@@ -60,7 +60,7 @@ static void fail(struct finish *f, proto_code code, const char *msg)
     free(f);
 }
 
-static int write_row(sqlite3 *db, long long rev, void *arg)
+static int write_row(db_conn *db, long long rev, void *arg)
 {
     struct finish *f = arg;
 

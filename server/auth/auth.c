@@ -176,41 +176,40 @@ struct seen_batch {
     long long *at;
 };
 
-static int seen_write(sqlite3 *db, void *arg)
+static int seen_write(db_conn *db, void *arg)
 {
     struct seen_batch *b = arg;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = -1;
 
     assert(store_on_writer_thread());
 
-    if (sqlite3_prepare_v2(db,
-                           "UPDATE sessions SET last_seen = MAX(last_seen, ?1)"
-                           " WHERE token_hash = ?2",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (db_prepare(db,
+                           "UPDATE sessions SET last_seen = CASE WHEN last_seen > ?1"
+                           " THEN last_seen ELSE ?1 END"
+                           " WHERE token_hash = ?2", &st) != DB_OK)
         goto out;
     for (int i = 0; i < b->n; i++) {
-        sqlite3_bind_int64(st, 1, b->at[i]);
-        sqlite3_bind_blob(st, 2, b->hash[i], SRV_TOKEN_HASH_LEN,
-                          SQLITE_STATIC);
+        db_bind_int64(st, 1, b->at[i]);
+        db_bind_blob(st, 2, b->hash[i], SRV_TOKEN_HASH_LEN,
+                          DB_STATIC);
         if (store_step_done(st, NULL, 0) != 0)
             goto out;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     st = NULL;
     /* Sessions a day past their expiry are of no use to anyone. */
-    if (sqlite3_prepare_v2(db, "DELETE FROM sessions WHERE expires_at < ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (db_prepare(db, "DELETE FROM sessions WHERE expires_at < ?1", &st) != DB_OK)
         goto out;
-    sqlite3_bind_int64(st, 1, b->now - 86400000LL);
+    db_bind_int64(st, 1, b->now - 86400000LL);
     if (store_step_done(st, NULL, 0) != 0)
         goto out;
     rc = 0;
 out:
     if (rc != 0)
         srv_warn("auth: could not record session activity: %s",
-                 sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+                 db_errmsg(db));
+    db_finalize(st);
     return rc;
 }
 
@@ -251,10 +250,10 @@ void srv_auth_seen_flush(struct srv_server *srv)
 
 /* ---- reads ---- */
 
-int srv_auth_token_user(sqlite3 *db, const char *token, struct srv_user *u)
+int srv_auth_token_user(db_conn *db, const char *token, struct srv_user *u)
 {
     unsigned char hash[SRV_TOKEN_HASH_LEN];
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     long long now = store_now_ms();
     int rc = -1;
 
@@ -262,18 +261,17 @@ int srv_auth_token_user(sqlite3 *db, const char *token, struct srv_user *u)
         return -1;
     srv_auth_token_hash(token, hash);
     /* raw: the token hash is bound as a blob (store_prepare binds text) */
-    if (sqlite3_prepare_v2(db,
+    if (db_prepare(db,
                            "SELECT s.token_hash, u.id, u.name, u.display_name"
                            " FROM sessions s JOIN users u ON u.id = s.user_id"
-                           " WHERE s.token_hash = ?1 AND s.expires_at > ?2",
-                           -1, &st, NULL) != SQLITE_OK)
+                           " WHERE s.token_hash = ?1 AND s.expires_at > ?2", &st) != DB_OK)
         goto out;
-    sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now);
-    if (sqlite3_step(st) != SQLITE_ROW)
+    db_bind_blob(st, 1, hash, sizeof hash, DB_STATIC);
+    db_bind_int64(st, 2, now);
+    if (db_step(st) != DB_ROW)
         goto out;
-    if (sqlite3_column_bytes(st, 0) != SRV_TOKEN_HASH_LEN ||
-        sodium_memcmp(sqlite3_column_blob(st, 0), hash, SRV_TOKEN_HASH_LEN) != 0)
+    if (db_column_bytes(st, 0) != SRV_TOKEN_HASH_LEN ||
+        sodium_memcmp(db_column_blob(st, 0), hash, SRV_TOKEN_HASH_LEN) != 0)
         goto out;
     if (u) {
         store_col_copy(u->id, sizeof u->id, st, 1);
@@ -283,7 +281,7 @@ int srv_auth_token_user(sqlite3 *db, const char *token, struct srv_user *u)
     seen_note(hash, now);
     rc = 0;
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
@@ -293,7 +291,7 @@ bool srv_auth_is_guest_id(const char *user_id)
                               strlen(SRV_GUEST_ID_PREFIX)) == 0;
 }
 
-int srv_auth_member_role(sqlite3 *db, const char *project_id,
+int srv_auth_member_role(db_conn *db, const char *project_id,
                          const char *user_id)
 {
     char name[16];
@@ -313,10 +311,10 @@ int srv_auth_member_role(sqlite3 *db, const char *project_id,
     return role < 0 ? SRV_ROLE_NONE : role;
 }
 
-int srv_auth_find_user(sqlite3 *db, const char *name_or_id,
+int srv_auth_find_user(db_conn *db, const char *name_or_id,
                        struct srv_user *u)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = -1;
 
     if (!name_or_id || !*name_or_id)
@@ -327,7 +325,7 @@ int srv_auth_find_user(sqlite3 *db, const char *name_or_id,
                        STORE_ARGS(name_or_id), NULL, 0);
     if (!st)
         goto out;
-    if (sqlite3_step(st) != SQLITE_ROW)
+    if (db_step(st) != DB_ROW)
         goto out;
     if (u) {
         store_col_copy(u->id, sizeof u->id, st, 0);
@@ -336,7 +334,7 @@ int srv_auth_find_user(sqlite3 *db, const char *name_or_id,
     }
     rc = 0;
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 

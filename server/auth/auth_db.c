@@ -15,11 +15,11 @@
 #include "server/core/store_stmt.h"
 
 /* Prepares sql or fills err; returns NULL on failure. */
-static sqlite3_stmt *prep(sqlite3 *db, const char *sql, char *err,
+static db_stmt *prep(db_conn *db, const char *sql, char *err,
                           size_t errlen)
 {
     char msg[512];
-    sqlite3_stmt *st = store_prepare(db, sql, STORE_NO_ARGS, msg, sizeof msg);
+    db_stmt *st = store_prepare(db, sql, STORE_NO_ARGS, msg, sizeof msg);
 
     if (!st)
         snprintf(err, errlen, "database error: %s", msg);
@@ -27,7 +27,7 @@ static sqlite3_stmt *prep(sqlite3 *db, const char *sql, char *err,
 }
 
 /* Steps a statement that returns no rows; PROTO_OK or PROTO_INTERNAL. */
-static proto_code step_done(sqlite3_stmt *st, char *err, size_t errlen)
+static proto_code step_done(db_stmt *st, char *err, size_t errlen)
 {
     char msg[512];
 
@@ -38,12 +38,12 @@ static proto_code step_done(sqlite3_stmt *st, char *err, size_t errlen)
     return PROTO_OK;
 }
 
-proto_code srv_authdb_user_create(sqlite3 *db, const char *name,
+proto_code srv_authdb_user_create(db_conn *db, const char *name,
                                   const char *display, const char *pw_hash,
                                   struct srv_user *out, char *err,
                                   size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     proto_code rc = PROTO_INTERNAL;
     char id[64];
 
@@ -58,13 +58,13 @@ proto_code srv_authdb_user_create(sqlite3 *db, const char *name,
     st = prep(db, "SELECT 1 FROM users WHERE name = ?1", err, errlen);
     if (!st)
         goto out;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    db_bind_text(st, 1, name, -1, DB_STATIC);
+    if (db_step(st) == DB_ROW) {
         snprintf(err, errlen, "the user name '%s' is taken", name);
         rc = PROTO_CONFLICT;
         goto out;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     store_new_id(id, sizeof id, "u_");
     st = prep(db,
               "INSERT INTO users (id, name, display_name, pw_hash, created_at)"
@@ -72,11 +72,11 @@ proto_code srv_authdb_user_create(sqlite3 *db, const char *name,
               err, errlen);
     if (!st)
         goto out;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, display, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, pw_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, store_now_ms());
+    db_bind_text(st, 1, id, -1, DB_STATIC);
+    db_bind_text(st, 2, name, -1, DB_STATIC);
+    db_bind_text(st, 3, display, -1, DB_STATIC);
+    db_bind_text(st, 4, pw_hash, -1, DB_STATIC);
+    db_bind_int64(st, 5, store_now_ms());
     rc = step_done(st, err, errlen);
     if (rc == PROTO_OK && out) {
         snprintf(out->id, sizeof out->id, "%s", id);
@@ -84,49 +84,49 @@ proto_code srv_authdb_user_create(sqlite3 *db, const char *name,
         snprintf(out->display_name, sizeof out->display_name, "%s", display);
     }
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
-proto_code srv_authdb_user_set_password(sqlite3 *db, const char *user_id,
+proto_code srv_authdb_user_set_password(db_conn *db, const char *user_id,
                                         const char *pw_hash, char *err,
                                         size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     proto_code rc = PROTO_INTERNAL;
 
     st = prep(db, "UPDATE users SET pw_hash = ?2 WHERE id = ?1", err, errlen);
     if (!st)
         goto out;
-    sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, pw_hash, -1, SQLITE_STATIC);
+    db_bind_text(st, 1, user_id, -1, DB_STATIC);
+    db_bind_text(st, 2, pw_hash, -1, DB_STATIC);
     if ((rc = step_done(st, err, errlen)) != PROTO_OK)
         goto out;
-    if (sqlite3_changes(db) == 0) {
+    if (db_changes(db) == 0) {
         snprintf(err, errlen, "no such user");
         rc = PROTO_NOT_FOUND;
         goto out;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     st = prep(db, "DELETE FROM sessions WHERE user_id = ?1", err, errlen);
     if (!st) {
         rc = PROTO_INTERNAL;
         goto out;
     }
-    sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+    db_bind_text(st, 1, user_id, -1, DB_STATIC);
     rc = step_done(st, err, errlen);
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
-proto_code srv_authdb_session_insert(sqlite3 *db,
+proto_code srv_authdb_session_insert(db_conn *db,
                                      const unsigned char *token_hash,
                                      const char *user_id, long long now_ms,
                                      long long expires_ms, char *err,
                                      size_t errlen)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     proto_code rc;
 
     st = prep(db,
@@ -135,37 +135,37 @@ proto_code srv_authdb_session_insert(sqlite3 *db,
               err, errlen);
     if (!st)
         return PROTO_INTERNAL;
-    sqlite3_bind_blob(st, 1, token_hash, SRV_TOKEN_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, now_ms);
-    sqlite3_bind_int64(st, 4, expires_ms);
+    db_bind_blob(st, 1, token_hash, SRV_TOKEN_HASH_LEN, DB_STATIC);
+    db_bind_text(st, 2, user_id, -1, DB_STATIC);
+    db_bind_int64(st, 3, now_ms);
+    db_bind_int64(st, 4, expires_ms);
     rc = step_done(st, err, errlen);
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
-proto_code srv_authdb_session_delete(sqlite3 *db,
+proto_code srv_authdb_session_delete(db_conn *db,
                                      const unsigned char *token_hash,
                                      char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     proto_code rc;
 
     st = prep(db, "DELETE FROM sessions WHERE token_hash = ?1", err, errlen);
     if (!st)
         return PROTO_INTERNAL;
-    sqlite3_bind_blob(st, 1, token_hash, SRV_TOKEN_HASH_LEN, SQLITE_STATIC);
+    db_bind_blob(st, 1, token_hash, SRV_TOKEN_HASH_LEN, DB_STATIC);
     rc = step_done(st, err, errlen);
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
-proto_code srv_authdb_project_create(sqlite3 *db, const char *name,
+proto_code srv_authdb_project_create(db_conn *db, const char *name,
                                      int sample_rate, const char *owner_id,
                                      char *id_out, size_t idlen, char *err,
                                      size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     proto_code rc = PROTO_INTERNAL;
     long long now = store_now_ms();
     char id[64];
@@ -189,14 +189,14 @@ proto_code srv_authdb_project_create(sqlite3 *db, const char *name,
               err, errlen);
     if (!st)
         goto out;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, sample_rate);
-    sqlite3_bind_text(st, 4, owner_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, now);
+    db_bind_text(st, 1, id, -1, DB_STATIC);
+    db_bind_text(st, 2, name, -1, DB_STATIC);
+    db_bind_int(st, 3, sample_rate);
+    db_bind_text(st, 4, owner_id, -1, DB_STATIC);
+    db_bind_int64(st, 5, now);
     if ((rc = step_done(st, err, errlen)) != PROTO_OK)
         goto out;
-    sqlite3_finalize(st);
+    db_finalize(st);
     st = prep(db,
               "INSERT INTO members (project_id, user_id, role, added_at)"
               " VALUES (?1, ?2, 'owner', ?3)",
@@ -204,12 +204,12 @@ proto_code srv_authdb_project_create(sqlite3 *db, const char *name,
     rc = PROTO_INTERNAL;
     if (!st)
         goto out;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, owner_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, now);
+    db_bind_text(st, 1, id, -1, DB_STATIC);
+    db_bind_text(st, 2, owner_id, -1, DB_STATIC);
+    db_bind_int64(st, 3, now);
     if ((rc = step_done(st, err, errlen)) != PROTO_OK)
         goto out;
-    sqlite3_finalize(st);
+    db_finalize(st);
     rc = PROTO_INTERNAL;
     body = json_pack("{s:s, s:s, s:s, s:i, s:[i,i], s:i, s:i}", "id",
                      "project", "kind", "project", "name", name, "tempo", 120,
@@ -226,39 +226,39 @@ proto_code srv_authdb_project_create(sqlite3 *db, const char *name,
               err, errlen);
     if (!st)
         goto out;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    db_bind_text(st, 1, id, -1, DB_STATIC);
+    db_bind_text(st, 2, text, -1, DB_STATIC);
     if ((rc = step_done(st, err, errlen)) != PROTO_OK)
         goto out;
     snprintf(id_out, idlen, "%s", id);
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     free(text);
     json_decref(body);
     return rc;
 }
 
-proto_code srv_authdb_project_delete(sqlite3 *db, const char *project_id,
+proto_code srv_authdb_project_delete(db_conn *db, const char *project_id,
                                      char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     proto_code rc;
 
     st = prep(db, "DELETE FROM projects WHERE id = ?1", err, errlen);
     if (!st)
         return PROTO_INTERNAL;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+    db_bind_text(st, 1, project_id, -1, DB_STATIC);
     rc = step_done(st, err, errlen);
-    if (rc == PROTO_OK && sqlite3_changes(db) == 0) {
+    if (rc == PROTO_OK && db_changes(db) == 0) {
         snprintf(err, errlen, "project %s does not exist", project_id);
         rc = PROTO_NOT_FOUND;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
 /* Number of owners of a project, or -1 on error. */
-static int count_owners(sqlite3 *db, const char *project_id)
+static int count_owners(db_conn *db, const char *project_id)
 {
     long long n = -1;
 
@@ -270,18 +270,18 @@ static int count_owners(sqlite3 *db, const char *project_id)
 }
 
 /* Does a row exist for `sql` with one text parameter? */
-static bool exists(sqlite3 *db, const char *sql, const char *a)
+static bool exists(db_conn *db, const char *sql, const char *a)
 {
     long long one;
 
     return store_query_int(db, sql, STORE_ARGS(a), &one, NULL, 0) == 1;
 }
 
-proto_code srv_authdb_member_set(sqlite3 *db, const char *project_id,
+proto_code srv_authdb_member_set(db_conn *db, const char *project_id,
                                  const char *user_id, int role, char *err,
                                  size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     proto_code rc = PROTO_INTERNAL;
     int cur;
 
@@ -313,21 +313,21 @@ proto_code srv_authdb_member_set(sqlite3 *db, const char *project_id,
               err, errlen);
     if (!st)
         goto out;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, srv_role_name(role), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, store_now_ms());
+    db_bind_text(st, 1, project_id, -1, DB_STATIC);
+    db_bind_text(st, 2, user_id, -1, DB_STATIC);
+    db_bind_text(st, 3, srv_role_name(role), -1, DB_STATIC);
+    db_bind_int64(st, 4, store_now_ms());
     rc = step_done(st, err, errlen);
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
-proto_code srv_authdb_member_remove(sqlite3 *db, const char *project_id,
+proto_code srv_authdb_member_remove(db_conn *db, const char *project_id,
                                     const char *user_id, char *err,
                                     size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     proto_code rc = PROTO_INTERNAL;
     int cur = srv_auth_member_role(db, project_id, user_id);
 
@@ -346,22 +346,22 @@ proto_code srv_authdb_member_remove(sqlite3 *db, const char *project_id,
               err, errlen);
     if (!st)
         goto out;
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+    db_bind_text(st, 1, project_id, -1, DB_STATIC);
+    db_bind_text(st, 2, user_id, -1, DB_STATIC);
     rc = step_done(st, err, errlen);
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
-proto_code srv_authdb_invite_insert(sqlite3 *db, const char *invite_id,
+proto_code srv_authdb_invite_insert(db_conn *db, const char *invite_id,
                                     const unsigned char *token_hash,
                                     const char *project_id, int role,
                                     const char *created_by, long long now_ms,
                                     long long expires_ms, int max_uses,
                                     char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     proto_code rc;
 
     st = prep(db,
@@ -371,24 +371,24 @@ proto_code srv_authdb_invite_insert(sqlite3 *db, const char *invite_id,
               err, errlen);
     if (!st)
         return PROTO_INTERNAL;
-    sqlite3_bind_text(st, 1, invite_id, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, token_hash, SRV_TOKEN_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, srv_role_name(role), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, created_by, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, now_ms);
-    sqlite3_bind_int64(st, 7, expires_ms);
-    sqlite3_bind_int(st, 8, max_uses);
+    db_bind_text(st, 1, invite_id, -1, DB_STATIC);
+    db_bind_blob(st, 2, token_hash, SRV_TOKEN_HASH_LEN, DB_STATIC);
+    db_bind_text(st, 3, project_id, -1, DB_STATIC);
+    db_bind_text(st, 4, srv_role_name(role), -1, DB_STATIC);
+    db_bind_text(st, 5, created_by, -1, DB_STATIC);
+    db_bind_int64(st, 6, now_ms);
+    db_bind_int64(st, 7, expires_ms);
+    db_bind_int(st, 8, max_uses);
     rc = step_done(st, err, errlen);
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
-proto_code srv_authdb_invite_revoke(sqlite3 *db, const char *project_id,
+proto_code srv_authdb_invite_revoke(db_conn *db, const char *project_id,
                                     const char *invite_id, char *err,
                                     size_t errlen)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     proto_code rc;
 
     st = prep(db,
@@ -397,15 +397,15 @@ proto_code srv_authdb_invite_revoke(sqlite3 *db, const char *project_id,
               err, errlen);
     if (!st)
         return PROTO_INTERNAL;
-    sqlite3_bind_text(st, 1, invite_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, project_id, -1, SQLITE_STATIC);
+    db_bind_text(st, 1, invite_id, -1, DB_STATIC);
+    db_bind_text(st, 2, project_id, -1, DB_STATIC);
     rc = step_done(st, err, errlen);
-    if (rc == PROTO_OK && sqlite3_changes(db) == 0) {
+    if (rc == PROTO_OK && db_changes(db) == 0) {
         snprintf(err, errlen, "invite %s does not exist in this project",
                  invite_id);
         rc = PROTO_NOT_FOUND;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
@@ -421,12 +421,12 @@ const char *srv_invite_state_message(int state)
     }
 }
 
-proto_code srv_authdb_invite_use(sqlite3 *db, const unsigned char *token_hash,
+proto_code srv_authdb_invite_use(db_conn *db, const unsigned char *token_hash,
                                  const char *user_id, long long now_ms,
                                  char *project_id, size_t idlen, int *role_out,
                                  int *state_out, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     proto_code rc = PROTO_INTERNAL;
     char invite_id[64], pid[64];
     int role, cur, state;
@@ -438,14 +438,14 @@ proto_code srv_authdb_invite_use(sqlite3 *db, const unsigned char *token_hash,
               err, errlen);
     if (!st)
         goto out;
-    sqlite3_bind_blob(st, 1, token_hash, SRV_TOKEN_HASH_LEN, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    db_bind_blob(st, 1, token_hash, SRV_TOKEN_HASH_LEN, DB_STATIC);
+    if (db_step(st) != DB_ROW) {
         state = SRV_INVITE_UNKNOWN;
-    } else if (sqlite3_column_int(st, 6)) {
+    } else if (db_column_int(st, 6)) {
         state = SRV_INVITE_REVOKED;
-    } else if (sqlite3_column_int64(st, 3) <= now_ms) {
+    } else if (db_column_int64(st, 3) <= now_ms) {
         state = SRV_INVITE_EXPIRED;
-    } else if (sqlite3_column_int(st, 5) >= sqlite3_column_int(st, 4)) {
+    } else if (db_column_int(st, 5) >= db_column_int(st, 4)) {
         state = SRV_INVITE_USED_UP;
     } else {
         state = SRV_INVITE_OK;
@@ -456,10 +456,10 @@ proto_code srv_authdb_invite_use(sqlite3 *db, const unsigned char *token_hash,
         rc = PROTO_NOT_FOUND;
         goto out;
     }
-    snprintf(invite_id, sizeof invite_id, "%s", sqlite3_column_text(st, 0));
-    snprintf(pid, sizeof pid, "%s", sqlite3_column_text(st, 1));
-    role = srv_role_parse((const char *)sqlite3_column_text(st, 2));
-    sqlite3_finalize(st);
+    snprintf(invite_id, sizeof invite_id, "%s", db_column_text(st, 0));
+    snprintf(pid, sizeof pid, "%s", db_column_text(st, 1));
+    role = srv_role_parse((const char *)db_column_text(st, 2));
+    db_finalize(st);
     st = NULL;
     cur = srv_auth_member_role(db, pid, user_id);
     snprintf(project_id, idlen, "%s", pid);
@@ -477,11 +477,11 @@ proto_code srv_authdb_invite_use(sqlite3 *db, const unsigned char *token_hash,
               errlen);
     if (!st)
         goto out;
-    sqlite3_bind_text(st, 1, invite_id, -1, SQLITE_STATIC);
+    db_bind_text(st, 1, invite_id, -1, DB_STATIC);
     if ((rc = step_done(st, err, errlen)) != PROTO_OK)
         goto out;
     *role_out = role;
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }

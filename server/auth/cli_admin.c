@@ -96,10 +96,10 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 
 /* Opens (creating and migrating) the database for a command; NULL after
  * printing why. */
-static sqlite3 *open_db(const char *cmd, const char *data)
+static db_conn *open_db(const char *cmd, const char *data)
 {
     char err[1024];
-    sqlite3 *db;
+    db_conn *db;
 
     if (store_prepare_dir(data, err, sizeof err) != 0 ||
         store_migrate(data, err, sizeof err) < 0 ||
@@ -110,7 +110,7 @@ static sqlite3 *open_db(const char *cmd, const char *data)
     return db;
 }
 
-static int begin(sqlite3 *db, const char *cmd)
+static int begin(db_conn *db, const char *cmd)
 {
     char err[512];
 
@@ -121,7 +121,7 @@ static int begin(sqlite3 *db, const char *cmd)
     return 0;
 }
 
-static int commit(sqlite3 *db, const char *cmd)
+static int commit(db_conn *db, const char *cmd)
 {
     char err[512];
 
@@ -133,7 +133,7 @@ static int commit(sqlite3 *db, const char *cmd)
     return 0;
 }
 
-static void rollback(sqlite3 *db)
+static void rollback(db_conn *db)
 {
     char err[256];
 
@@ -207,7 +207,7 @@ static const char user_help[] =
     "  --display NAME     display name (default: the user name)\n"
     "  --help             this text\n";
 
-static int user_add(sqlite3 *db, const struct opts *o)
+static int user_add(db_conn *db, const struct opts *o)
 {
     char pw[SRV_PASSWORD_MAX + 2], hash[SRV_PW_HASH_MAX], err[512];
     struct srv_user u;
@@ -242,7 +242,7 @@ out:
     return rc;
 }
 
-static int user_passwd(sqlite3 *db, const struct opts *o)
+static int user_passwd(db_conn *db, const struct opts *o)
 {
     char pw[SRV_PASSWORD_MAX + 2], hash[SRV_PW_HASH_MAX], err[512];
     struct srv_user u;
@@ -285,26 +285,26 @@ static void format_time(long long ms, char *out, size_t n)
     strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int user_list(sqlite3 *db)
+static int user_list(db_conn *db)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     char when[32];
 
-    if (sqlite3_prepare_v2(db,
+    if (db_prepare_v2(db,
                            "SELECT name, display_name, id, created_at FROM"
                            " users WHERE substr(id, 1, 2) <> 'g_'"
                            " ORDER BY name", /* not share links' guests */
-                           -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "mixroom user list: %s\n", sqlite3_errmsg(db));
+                           -1, &st, NULL) != DB_OK) {
+        fprintf(stderr, "mixroom user list: %s\n", db_errmsg(db));
         return 1;
     }
     printf("%-24s %-24s %-20s %s\n", "NAME", "DISPLAY NAME", "ID", "CREATED");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        format_time(sqlite3_column_int64(st, 3), when, sizeof when);
-        printf("%-24s %-24s %-20s %s\n", sqlite3_column_text(st, 0),
-               sqlite3_column_text(st, 1), sqlite3_column_text(st, 2), when);
+    while (db_step(st) == DB_ROW) {
+        format_time(db_column_int64(st, 3), when, sizeof when);
+        printf("%-24s %-24s %-20s %s\n", db_column_text(st, 0),
+               db_column_text(st, 1), db_column_text(st, 2), when);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return 0;
 }
 
@@ -327,7 +327,7 @@ struct cli_action {
     const char *name;
     int nargs;
     const char *usage;
-    int (*run)(sqlite3 *db, const struct opts *o);
+    int (*run)(db_conn *db, const struct opts *o);
 };
 
 /* Runs `mixroom GROUP ACTION ...`: help, option parsing, the action's
@@ -337,7 +337,7 @@ static int run_group(const char *group, const char *help,
                      char **argv)
 {
     struct opts o;
-    sqlite3 *db;
+    db_conn *db;
     const char *act = argc > 1 ? argv[1] : NULL;
     const struct cli_action *a = NULL;
     char cmd[64];
@@ -367,11 +367,11 @@ static int run_group(const char *group, const char *help,
     if (!(db = open_db(group, o.data)))
         return 1;
     rc = a->run(db, &o);
-    sqlite3_close(db);
+    db_close(db);
     return rc;
 }
 
-static int user_list_action(sqlite3 *db, const struct opts *o)
+static int user_list_action(db_conn *db, const struct opts *o)
 {
     (void)o;
     return user_list(db);
@@ -409,9 +409,9 @@ static const char project_help[] =
     "  --help              this text\n";
 
 /* Resolves a project id or a unique project name into id. */
-static int find_project(sqlite3 *db, const char *ref, char *id, size_t n)
+static int find_project(db_conn *db, const char *ref, char *id, size_t n)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int found = 0;
 
     st = store_prepare(db, "SELECT id FROM projects WHERE id = ?1 UNION ALL"
@@ -420,16 +420,16 @@ static int find_project(sqlite3 *db, const char *ref, char *id, size_t n)
                            " LIMIT 2", STORE_ARGS(ref), NULL, 0);
     if (!st)
         return -1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (db_step(st) == DB_ROW) {
         if (!found)
-            snprintf(id, n, "%s", sqlite3_column_text(st, 0));
+            snprintf(id, n, "%s", db_column_text(st, 0));
         found++;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return found == 1 ? 0 : found == 0 ? -1 : -2;
 }
 
-static int project_create(sqlite3 *db, const struct opts *o)
+static int project_create(db_conn *db, const struct opts *o)
 {
     struct srv_user owner;
     char id[64], err[512];
@@ -467,7 +467,7 @@ static int project_create(sqlite3 *db, const struct opts *o)
     return 0;
 }
 
-static int project_add_member(sqlite3 *db, const struct opts *o)
+static int project_add_member(db_conn *db, const struct opts *o)
 {
     struct srv_user u;
     char id[64], err[512];
@@ -505,28 +505,27 @@ static int project_add_member(sqlite3 *db, const struct opts *o)
     return 0;
 }
 
-static int project_list(sqlite3 *db)
+static int project_list(db_conn *db)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
 
-    if (sqlite3_prepare_v2(db,
+    if (db_prepare(db,
                            "SELECT p.id, p.sample_rate, (SELECT COUNT(*) FROM"
                            " members m WHERE m.project_id = p.id), p.name"
-                           " FROM projects p ORDER BY p.created_at, p.id",
-                           -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "mixroom project list: %s\n", sqlite3_errmsg(db));
+                           " FROM projects p ORDER BY p.created_at, p.id", &st) != DB_OK) {
+        fprintf(stderr, "mixroom project list: %s\n", db_errmsg(db));
         return 1;
     }
     printf("%-20s %-6s %-7s %s\n", "ID", "RATE", "MEMBERS", "NAME");
-    while (sqlite3_step(st) == SQLITE_ROW)
-        printf("%-20s %-6d %-7d %s\n", sqlite3_column_text(st, 0),
-               sqlite3_column_int(st, 1), sqlite3_column_int(st, 2),
-               sqlite3_column_text(st, 3));
-    sqlite3_finalize(st);
+    while (db_step(st) == DB_ROW)
+        printf("%-20s %-6d %-7d %s\n", db_column_text(st, 0),
+               db_column_int(st, 1), db_column_int(st, 2),
+               db_column_text(st, 3));
+    db_finalize(st);
     return 0;
 }
 
-static int project_list_action(sqlite3 *db, const struct opts *o)
+static int project_list_action(db_conn *db, const struct opts *o)
 {
     (void)o;
     return project_list(db);
@@ -562,7 +561,7 @@ static const char token_help[] =
     "  --help                this text\n";
 
 /* `token create USER [--expires-in SECONDS]`. */
-static int token_create(sqlite3 *db, const struct opts *o)
+static int token_create(db_conn *db, const struct opts *o)
 {
     struct srv_user u;
     char token[SRV_TOKEN_LEN + 1], err[512];
@@ -608,7 +607,7 @@ out:
 }
 
 /* `token revoke TOKEN|-`: deletes the session (1 when there is none). */
-static int token_revoke(sqlite3 *db, const struct opts *o)
+static int token_revoke(db_conn *db, const struct opts *o)
 {
     char token[SRV_TOKEN_LEN + 8], err[512];
     unsigned char hash[SRV_TOKEN_HASH_LEN];
@@ -635,7 +634,7 @@ static int token_revoke(sqlite3 *db, const struct opts *o)
         fprintf(stderr, "mixroom token revoke: %s\n", err);
         goto out;
     }
-    if (sqlite3_changes(db) == 0) {
+    if (db_changes(db) == 0) {
         rollback(db);
         fprintf(stderr, "mixroom token revoke: no session has this token "
                         "(it has expired or was ended already)\n");
@@ -702,8 +701,8 @@ int srv_auth_ensure_demo(const char *data_dir, char *project_id,
 {
     char path[4200], pw[64] = "", hash[SRV_PW_HASH_MAX], err[512];
     struct srv_user u;
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
+    db_conn *db = NULL;
+    db_stmt *st = NULL;
     int created = 0, rc = -1;
 
     snprintf(path, sizeof path, "%s/demo-password.txt", data_dir);
@@ -735,11 +734,11 @@ int srv_auth_ensure_demo(const char *data_dir, char *project_id,
                            " p.name = 'Demo song' ORDER BY p.created_at"
                            " LIMIT 1", STORE_ARGS(u.id), NULL, 0);
     if (!st) {
-        snprintf(err, sizeof err, "%s", sqlite3_errmsg(db));
+        snprintf(err, sizeof err, "%s", db_errmsg(db));
         goto fail;
     }
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(project_id, idlen, "%s", sqlite3_column_text(st, 0));
+    if (db_step(st) == DB_ROW) {
+        snprintf(project_id, idlen, "%s", db_column_text(st, 0));
     } else if (srv_authdb_project_create(db, "Demo song", 48000, u.id,
                                          project_id, idlen, err,
                                          sizeof err) != PROTO_OK) {
@@ -747,7 +746,7 @@ int srv_auth_ensure_demo(const char *data_dir, char *project_id,
     } else {
         created = 1;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     st = NULL;
     if (store_exec(db, "COMMIT", err, sizeof err) != 0)
         goto fail;
@@ -769,7 +768,7 @@ fail:
     store_exec(db, "ROLLBACK", err, sizeof err);
 out:
     sodium_memzero(pw, sizeof pw);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    db_finalize(st);
+    db_close(db);
     return rc;
 }

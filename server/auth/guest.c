@@ -78,7 +78,7 @@ static bool link_alive(const struct srv_link *l, long long now)
     return s == SRV_LINK_ACTIVE || s == SRV_LINK_USED_UP;
 }
 
-int srv_guest_role(sqlite3 *db, const char *project_id, const char *user_id)
+int srv_guest_role(db_conn *db, const char *project_id, const char *user_id)
 {
     struct srv_guest g;
 
@@ -164,7 +164,7 @@ int srv_guest_message_check(struct srv_conn *c, const char *type,
 }
 
 struct close_ctx {
-    sqlite3 *db;
+    db_conn *db;
     const char *link_id;
     int n;
 };
@@ -183,7 +183,7 @@ static void close_one(struct srv_conn *c, void *arg)
     x->n++;
 }
 
-int srv_guest_close_link(sqlite3 *db, const char *link_id)
+int srv_guest_close_link(db_conn *db, const char *link_id)
 {
     struct close_ctx x = {db, link_id, 0};
 
@@ -200,7 +200,7 @@ struct download_job {
     long long at;
 };
 
-static int download_write(sqlite3 *db, void *arg)
+static int download_write(db_conn *db, void *arg)
 {
     struct download_job *d = arg;
     char err[256];

@@ -55,11 +55,11 @@ static void copy_name(const char *name, char *out, size_t n)
 }
 
 /* Runs sql with args; 0, or -1 with err filled. */
-static int run(sqlite3 *db, const char *sql, const char *const *args,
+static int run(db_conn *db, const char *sql, const char *const *args,
                struct copy_job *j)
 {
     char msg[200];
-    sqlite3_stmt *st = store_prepare(db, sql, args, msg, sizeof msg);
+    db_stmt *st = store_prepare(db, sql, args, msg, sizeof msg);
     int r = -1;
 
     if (!st)
@@ -71,12 +71,12 @@ out:
                  msg);
         j->rc = PROTO_INTERNAL;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return r;
 }
 
 /* Writer thread: the whole copy (inside the writer's transaction). */
-static int copy_write(sqlite3 *db, void *arg)
+static int copy_write(db_conn *db, void *arg)
 {
     struct copy_job *j = arg;
     char name[512] = "", now[32];

@@ -23,70 +23,69 @@
     " FROM links l JOIN projects p ON p.id = l.project_id"                  \
     " LEFT JOIN versions v ON v.id = l.version_id"
 
-static void link_row(sqlite3_stmt *st, int c0, struct srv_link *l)
+static void link_row(db_stmt *st, int c0, struct srv_link *l)
 {
     memset(l, 0, sizeof *l);
     store_col_copy(l->id, sizeof l->id, st, c0 + 0);
     store_col_copy(l->project_id, sizeof l->project_id, st, c0 + 1);
     store_col_copy(l->project_name, sizeof l->project_name, st, c0 + 2);
-    l->can_comment = sqlite3_column_int(st, c0 + 3) != 0;
-    l->can_download = sqlite3_column_int(st, c0 + 4) != 0;
+    l->can_comment = db_column_int(st, c0 + 3) != 0;
+    l->can_download = db_column_int(st, c0 + 4) != 0;
     store_col_copy(l->version_id, sizeof l->version_id, st, c0 + 5);
     store_col_copy(l->version_name, sizeof l->version_name, st, c0 + 6);
-    l->version_rev = sqlite3_column_type(st, c0 + 7) == SQLITE_NULL
+    l->version_rev = db_column_type(st, c0 + 7) == DB_NULL
                          ? -1
-                         : sqlite3_column_int64(st, c0 + 7);
-    l->pinned = sqlite3_column_int(st, c0 + 8) != 0;
-    l->expires_at = sqlite3_column_int64(st, c0 + 9);
-    l->max_uses = sqlite3_column_int64(st, c0 + 10);
-    l->uses = sqlite3_column_int64(st, c0 + 11);
+                         : db_column_int64(st, c0 + 7);
+    l->pinned = db_column_int(st, c0 + 8) != 0;
+    l->expires_at = db_column_int64(st, c0 + 9);
+    l->max_uses = db_column_int64(st, c0 + 10);
+    l->uses = db_column_int64(st, c0 + 11);
     store_col_copy(l->pw_hash, sizeof l->pw_hash, st, c0 + 12);
     store_col_copy(l->label, sizeof l->label, st, c0 + 13);
-    l->created_at = sqlite3_column_int64(st, c0 + 14);
-    l->revoked_at = sqlite3_column_int64(st, c0 + 15);
+    l->created_at = db_column_int64(st, c0 + 14);
+    l->revoked_at = db_column_int64(st, c0 + 15);
 }
 
-int srv_link_by_hash(sqlite3 *db, const unsigned char *hash,
+int srv_link_by_hash(db_conn *db, const unsigned char *hash,
                      struct srv_link *out)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = -1;
 
     /* raw: the token hash is bound as a blob (store_prepare binds text) */
-    if (sqlite3_prepare_v2(db, "SELECT " LINK_COLS LINK_FROM
-                               " WHERE l.token_hash = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (db_prepare(db, "SELECT " LINK_COLS LINK_FROM
+                               " WHERE l.token_hash = ?1", &st) != DB_OK)
         goto out;
-    sqlite3_bind_blob(st, 1, hash, SRV_TOKEN_HASH_LEN, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW)
+    db_bind_blob(st, 1, hash, SRV_TOKEN_HASH_LEN, DB_STATIC);
+    if (db_step(st) != DB_ROW)
         goto out;
     link_row(st, 0, out);
     rc = 0;
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
-int srv_link_by_id(sqlite3 *db, const char *project_id, const char *link_id,
+int srv_link_by_id(db_conn *db, const char *project_id, const char *link_id,
                    struct srv_link *out)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     int rc = -1;
 
     st = store_prepare(db, "SELECT " LINK_COLS LINK_FROM
                            " WHERE l.id = ?1 AND l.project_id = ?2",
                        STORE_ARGS(link_id, project_id), NULL, 0);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
+    if (st && db_step(st) == DB_ROW) {
         link_row(st, 0, out);
         rc = 0;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
-int srv_guest_by_user(sqlite3 *db, const char *user_id, struct srv_guest *out)
+int srv_guest_by_user(db_conn *db, const char *user_id, struct srv_guest *out)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     int rc = -1;
 
     if (!user_id || strncmp(user_id, SRV_GUEST_ID_PREFIX,
@@ -96,13 +95,13 @@ int srv_guest_by_user(sqlite3 *db, const char *user_id, struct srv_guest *out)
                            " JOIN guests g ON g.link_id = l.id"
                            " WHERE g.user_id = ?1",
                        STORE_ARGS(user_id), NULL, 0);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
+    if (st && db_step(st) == DB_ROW) {
         store_col_copy(out->user_id, sizeof out->user_id, st, 0);
         store_col_copy(out->name, sizeof out->name, st, 1);
         link_row(st, 2, &out->link);
         rc = 0;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
@@ -147,7 +146,7 @@ static json_t *opt_int(long long v)
 }
 
 /* COUNT(*) of a per-link table. */
-static long long count_of(sqlite3 *db, const char *sql, const char *link_id)
+static long long count_of(db_conn *db, const char *sql, const char *link_id)
 {
     long long n = 0;
 
@@ -155,7 +154,7 @@ static long long count_of(sqlite3 *db, const char *sql, const char *link_id)
     return n;
 }
 
-json_t *srv_link_json(sqlite3 *db, const struct srv_link *l, long long now)
+json_t *srv_link_json(db_conn *db, const struct srv_link *l, long long now)
 {
     json_t *rights = json_array(), *o;
 
@@ -195,35 +194,35 @@ json_t *srv_link_json(sqlite3 *db, const struct srv_link *l, long long now)
 
 /* ---- writes ---- */
 
-static proto_code db_fail(sqlite3 *db, char *err, size_t errlen)
+static proto_code db_fail(db_conn *db, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "database error: %s", sqlite3_errmsg(db));
+    snprintf(err, errlen, "database error: %s", db_errmsg(db));
     return PROTO_INTERNAL;
 }
 
 /* Binds text or NULL for "". */
-static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+static void bind_opt_text(db_stmt *st, int i, const char *s)
 {
     if (s && s[0])
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+        db_bind_text(st, i, s, -1, DB_STATIC);
     else
-        sqlite3_bind_null(st, i);
+        db_bind_null(st, i);
 }
 
-static void bind_opt_int(sqlite3_stmt *st, int i, long long v)
+static void bind_opt_int(db_stmt *st, int i, long long v)
 {
     if (v)
-        sqlite3_bind_int64(st, i, v);
+        db_bind_int64(st, i, v);
     else
-        sqlite3_bind_null(st, i);
+        db_bind_null(st, i);
 }
 
-proto_code srv_linkdb_insert(sqlite3 *db, const struct srv_link *l,
+proto_code srv_linkdb_insert(db_conn *db, const struct srv_link *l,
                              const char *created_by,
                              const unsigned char *token_hash,
                              long long max_links, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     long long n = 0;
     proto_code rc = PROTO_INTERNAL;
 
@@ -237,49 +236,48 @@ proto_code srv_linkdb_insert(sqlite3 *db, const struct srv_link *l,
                  "(links_per_project = %lld)", n, max_links);
         return PROTO_CONFLICT;
     }
-    if (sqlite3_prepare_v2(
+    if (db_prepare(
             db,
             "INSERT INTO links (id, project_id, token_hash, can_comment,"
             " can_download, version_id, pinned, expires_at, max_uses, uses,"
             " pw_hash, label, created_by, created_at)"
             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12,"
-            " ?13)",
-            -1, &st, NULL) != SQLITE_OK)
+            " ?13)", &st) != DB_OK)
         return db_fail(db, err, errlen);
-    sqlite3_bind_text(st, 1, l->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, l->project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, token_hash, SRV_TOKEN_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, l->can_comment);
-    sqlite3_bind_int(st, 5, l->can_download);
+    db_bind_text(st, 1, l->id, -1, DB_STATIC);
+    db_bind_text(st, 2, l->project_id, -1, DB_STATIC);
+    db_bind_blob(st, 3, token_hash, SRV_TOKEN_HASH_LEN, DB_STATIC);
+    db_bind_int(st, 4, l->can_comment);
+    db_bind_int(st, 5, l->can_download);
     bind_opt_text(st, 6, l->version_id);
-    sqlite3_bind_int(st, 7, l->pinned);
+    db_bind_int(st, 7, l->pinned);
     bind_opt_int(st, 8, l->expires_at);
     bind_opt_int(st, 9, l->max_uses);
     bind_opt_text(st, 10, l->pw_hash);
-    sqlite3_bind_text(st, 11, l->label, -1, SQLITE_STATIC);
+    db_bind_text(st, 11, l->label, -1, DB_STATIC);
     bind_opt_text(st, 12, created_by);
-    sqlite3_bind_int64(st, 13, l->created_at);
-    rc = sqlite3_step(st) == SQLITE_DONE ? PROTO_OK
+    db_bind_int64(st, 13, l->created_at);
+    rc = db_step(st) == DB_DONE ? PROTO_OK
                                          : db_fail(db, err, errlen);
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
 /* Runs one statement with text args to completion; false with err filled
  * (the database's message) when it fails. */
-static bool run(sqlite3 *db, const char *sql, const char *const *args,
+static bool run(db_conn *db, const char *sql, const char *const *args,
                 char *err, size_t errlen)
 {
-    sqlite3_stmt *st = store_prepare(db, sql, args, NULL, 0);
+    db_stmt *st = store_prepare(db, sql, args, NULL, 0);
     bool ok = st && store_step_done(st, NULL, 0) == 0;
 
     if (!ok)
         db_fail(db, err, errlen);
-    sqlite3_finalize(st);
+    db_finalize(st);
     return ok;
 }
 
-proto_code srv_linkdb_revoke(sqlite3 *db, const char *project_id,
+proto_code srv_linkdb_revoke(db_conn *db, const char *project_id,
                              const char *link_id, long long now, char *err,
                              size_t errlen)
 {
@@ -289,10 +287,10 @@ proto_code srv_linkdb_revoke(sqlite3 *db, const char *project_id,
     snprintf(at, sizeof at, "%lld", now);
     if (!run(db,
              "UPDATE links SET revoked_at = COALESCE(revoked_at,"
-             " CAST(?3 AS INTEGER)) WHERE id = ?1 AND project_id = ?2",
+             " CAST(?3 AS BIGINT)) WHERE id = ?1 AND project_id = ?2",
              STORE_ARGS(link_id, project_id, at), err, errlen))
         return PROTO_INTERNAL;
-    if (sqlite3_changes(db) == 0) {
+    if (db_changes(db) == 0) {
         snprintf(err, errlen, "project %s has no share link %s", project_id,
                  link_id);
         return PROTO_NOT_FOUND;
@@ -306,24 +304,24 @@ proto_code srv_linkdb_revoke(sqlite3 *db, const char *project_id,
 }
 
 /* Why link_id took no use at now: its state (revoked if it is gone). */
-static enum srv_link_state refusal(sqlite3 *db, const char *link_id,
+static enum srv_link_state refusal(db_conn *db, const char *link_id,
                                    long long now)
 {
-    sqlite3_stmt *st = store_prepare(db, "SELECT " LINK_COLS LINK_FROM
+    db_stmt *st = store_prepare(db, "SELECT " LINK_COLS LINK_FROM
                                          " WHERE l.id = ?1",
                                      STORE_ARGS(link_id), NULL, 0);
     enum srv_link_state s = SRV_LINK_REVOKED; /* gone meanwhile */
     struct srv_link l;
 
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
+    if (st && db_step(st) == DB_ROW) {
         link_row(st, 0, &l);
         s = srv_link_state(&l, now);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return s == SRV_LINK_ACTIVE ? SRV_LINK_REVOKED : s;
 }
 
-proto_code srv_linkdb_guest_start(sqlite3 *db, const char *link_id,
+proto_code srv_linkdb_guest_start(db_conn *db, const char *link_id,
                                   const char *guest_id, const char *name,
                                   const unsigned char *token_hash,
                                   long long now, long long expires,
@@ -340,11 +338,11 @@ proto_code srv_linkdb_guest_start(sqlite3 *db, const char *link_id,
     if (!run(db,
              "UPDATE links SET uses = uses + 1 WHERE id = ?1 AND"
              " revoked_at IS NULL AND (expires_at IS NULL OR"
-             " expires_at > CAST(?2 AS INTEGER)) AND"
+             " expires_at > CAST(?2 AS BIGINT)) AND"
              " (max_uses IS NULL OR uses < max_uses)",
              STORE_ARGS(link_id, at), err, errlen))
         return PROTO_INTERNAL;
-    if (sqlite3_changes(db) == 0) {
+    if (db_changes(db) == 0) {
         *state = refusal(db, link_id, now);
         snprintf(err, errlen, "%s", srv_link_state_message(*state));
         return PROTO_FORBIDDEN;
@@ -355,18 +353,18 @@ proto_code srv_linkdb_guest_start(sqlite3 *db, const char *link_id,
      * so a guest's user can never log in with a password. */
     if (!run(db,
              "INSERT INTO users (id, name, display_name, pw_hash,"
-             " created_at) VALUES (?1, ?2, ?3, '!', CAST(?4 AS INTEGER))",
+             " created_at) VALUES (?1, ?2, ?3, '!', CAST(?4 AS BIGINT))",
              STORE_ARGS(guest_id, uname, display, at), err, errlen) ||
         !run(db,
              "INSERT INTO guests (user_id, link_id, name, created_at)"
-             " VALUES (?1, ?2, ?3, CAST(?4 AS INTEGER))",
+             " VALUES (?1, ?2, ?3, CAST(?4 AS BIGINT))",
              STORE_ARGS(guest_id, link_id, name, at), err, errlen))
         return PROTO_INTERNAL;
     return srv_authdb_session_insert(db, token_hash, guest_id, now, expires,
                                      err, errlen);
 }
 
-proto_code srv_linkdb_download(sqlite3 *db, const char *link_id,
+proto_code srv_linkdb_download(db_conn *db, const char *link_id,
                                const char *user_id, const char *name,
                                const char *format, long long now, char *err,
                                size_t errlen)
@@ -377,7 +375,7 @@ proto_code srv_linkdb_download(sqlite3 *db, const char *link_id,
     snprintf(at, sizeof at, "%lld", now);
     return run(db,
                "INSERT INTO link_downloads (link_id, user_id, name, format,"
-               " at) VALUES (?1, ?2, ?3, ?4, CAST(?5 AS INTEGER))",
+               " at) VALUES (?1, ?2, ?3, ?4, CAST(?5 AS BIGINT))",
                STORE_ARGS(link_id, user_id, name, format, at), err, errlen)
                ? PROTO_OK
                : PROTO_INTERNAL;

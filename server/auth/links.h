@@ -14,7 +14,7 @@
 #define MIXROOM_SERVER_AUTH_LINKS_H
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -95,15 +95,15 @@ proto_code srv_link_parse_session(json_t *body, char *name, size_t namelen,
 /* ---- links.c: reads (any connection of the calling thread) ---- */
 
 /* The link whose token hash is `hash`, or -1 when there is none. */
-int srv_link_by_hash(sqlite3 *db, const unsigned char *hash,
+int srv_link_by_hash(db_conn *db, const unsigned char *hash,
                      struct srv_link *out);
 
 /* The link `link_id` of project_id, or -1. */
-int srv_link_by_id(sqlite3 *db, const char *project_id, const char *link_id,
+int srv_link_by_id(db_conn *db, const char *project_id, const char *link_id,
                    struct srv_link *out);
 
 /* The guest behind user_id (a "g_" id) with its link, or -1. */
-int srv_guest_by_user(sqlite3 *db, const char *user_id, struct srv_guest *out);
+int srv_guest_by_user(db_conn *db, const char *user_id, struct srv_guest *out);
 
 /* The state of l at time now (ms). */
 enum srv_link_state srv_link_state(const struct srv_link *l, long long now);
@@ -118,21 +118,21 @@ const char *srv_link_state_message(enum srv_link_state s);
  * "uses","password","state","created_at","revoked_at","guests",
  * "downloads"} of l; guests and downloads are counted on db. New
  * reference. */
-json_t *srv_link_json(sqlite3 *db, const struct srv_link *l, long long now);
+json_t *srv_link_json(db_conn *db, const struct srv_link *l, long long now);
 
 /* ---- links.c: writes (writer thread) ---- */
 
 /* Inserts l (id, project, rights, version, expiry, uses, password hash,
  * label, created_at) with its token hash, unless the project already has
  * `max_links` links (PROTO_CONFLICT, err says so). */
-proto_code srv_linkdb_insert(sqlite3 *db, const struct srv_link *l,
+proto_code srv_linkdb_insert(db_conn *db, const struct srv_link *l,
                              const char *created_by,
                              const unsigned char *token_hash,
                              long long max_links, char *err, size_t errlen);
 
 /* Marks the link revoked (at now) and deletes the sessions of its guests.
  * PROTO_NOT_FOUND when project_id has no such link. */
-proto_code srv_linkdb_revoke(sqlite3 *db, const char *project_id,
+proto_code srv_linkdb_revoke(db_conn *db, const char *project_id,
                              const char *link_id, long long now, char *err,
                              size_t errlen);
 
@@ -140,7 +140,7 @@ proto_code srv_linkdb_revoke(sqlite3 *db, const char *project_id,
  * active at `now` (else *state says why and PROTO_FORBIDDEN), creates the
  * guest's users and guests rows (user id guest_id, display name
  * "<name> (guest)") and its session (token hash, expiry). */
-proto_code srv_linkdb_guest_start(sqlite3 *db, const char *link_id,
+proto_code srv_linkdb_guest_start(db_conn *db, const char *link_id,
                                   const char *guest_id, const char *name,
                                   const unsigned char *token_hash,
                                   long long now, long long expires,
@@ -148,7 +148,7 @@ proto_code srv_linkdb_guest_start(sqlite3 *db, const char *link_id,
                                   size_t errlen);
 
 /* Records a download of a guest of link_id in `format`. */
-proto_code srv_linkdb_download(sqlite3 *db, const char *link_id,
+proto_code srv_linkdb_download(db_conn *db, const char *link_id,
                                const char *user_id, const char *name,
                                const char *format, long long now, char *err,
                                size_t errlen);
@@ -181,9 +181,9 @@ int srv_guest_message_check(struct srv_conn *c, const char *type,
 
 /* SRV_ROLE_GUEST when user_id is a guest of an active link of project_id,
  * else SRV_ROLE_NONE. */
-int srv_guest_role(sqlite3 *db, const char *project_id, const char *user_id);
+int srv_guest_role(db_conn *db, const char *project_id, const char *user_id);
 
 /* Closes (4403) every open socket of a guest of link_id; returns how many. */
-int srv_guest_close_link(sqlite3 *db, const char *link_id);
+int srv_guest_close_link(db_conn *db, const char *link_id);
 
 #endif

@@ -4,12 +4,17 @@
  * integrity and foreign-key checks. */
 #include "server/core/backup.h"
 
+#include "server/core/db.h"
+#include <sqlite3.h> /* sqlite-only: the online backup */
 #include <assert.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "server/core/migrate.h"
+#include "server/core/store_stmt.h"
 
 /* A pause between backup steps, so a busy disk is shared fairly. */
 static void step_pause(void)
@@ -19,6 +24,7 @@ static void step_pause(void)
     nanosleep(&ts, NULL);
 }
 
+/* sqlite-only: begin (the online backup works on files) */
 long long store_backup(const char *src_path, const char *dst_path, char *err,
                        size_t errlen)
 {
@@ -92,19 +98,48 @@ out:
         unlink(dst_path);
     return pages;
 }
+/* sqlite-only: end */
 
-int store_check(sqlite3 *db, void (*problem)(void *ctx, const char *msg),
+/* store_check on PostgreSQL: the schema version against this binary's
+ * (integrity is PostgreSQL's business). */
+static int check_pg(db_conn *db, void (*problem)(void *ctx, const char *msg),
+                    void *ctx, char *err, size_t errlen)
+{
+    long long v = 0;
+    int newest = srv_pg_migrations_count
+                     ? srv_pg_migrations[srv_pg_migrations_count - 1].version
+                     : 0;
+    char msg[256];
+
+    if (store_query_int(db,
+                        "SELECT coalesce(max(version), 0) FROM "
+                        "schema_migrations",
+                        STORE_NO_ARGS, &v, err, errlen) < 0)
+        return -1;
+    if (v == newest)
+        return 0;
+    snprintf(msg, sizeof msg,
+             "database schema: version %lld, this mixroom's is %d (%s)", v,
+             newest, v < newest ? "run `mixroom migrate`" : "a newer mixroom");
+    problem(ctx, msg);
+    return 1;
+}
+
+int store_check(db_conn *db, void (*problem)(void *ctx, const char *msg),
                 void *ctx, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     char msg[1024];
     int n = 0, rc;
 
-    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (db_engine(db) == DB_ENGINE_PG)
+        return check_pg(db, problem, ctx, err, errlen);
+
+    if (db_prepare(db, "PRAGMA integrity_check", &st) !=
+        DB_OK)
         goto fail;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *line = (const char *)sqlite3_column_text(st, 0);
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *line = (const char *)db_column_text(st, 0);
         if (line && !strcmp(line, "ok"))
             continue;
         snprintf(msg, sizeof msg, "database integrity: %s",
@@ -112,33 +147,33 @@ int store_check(sqlite3 *db, void (*problem)(void *ctx, const char *msg),
         problem(ctx, msg);
         n++;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         goto fail;
-    sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL) !=
-        SQLITE_OK)
+    db_finalize(st);
+    if (db_prepare(db, "PRAGMA foreign_key_check", &st) !=
+        DB_OK)
         goto fail;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *table = (const char *)sqlite3_column_text(st, 0);
-        const char *parent = (const char *)sqlite3_column_text(st, 2);
-        if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *table = (const char *)db_column_text(st, 0);
+        const char *parent = (const char *)db_column_text(st, 2);
+        if (db_column_type(st, 1) == DB_NULL)
             snprintf(msg, sizeof msg,
                      "foreign key: a row of %s refers to a missing row of %s",
                      table ? table : "?", parent ? parent : "?");
         else
             snprintf(msg, sizeof msg,
                      "foreign key: row %lld of %s refers to a missing row "
-                     "of %s", (long long)sqlite3_column_int64(st, 1),
+                     "of %s", (long long)db_column_int64(st, 1),
                      table ? table : "?", parent ? parent : "?");
         problem(ctx, msg);
         n++;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         goto fail;
-    sqlite3_finalize(st);
+    db_finalize(st);
     return n;
 fail:
-    snprintf(err, errlen, "checking the database: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+    snprintf(err, errlen, "checking the database: %s", db_errmsg(db));
+    db_finalize(st);
     return -1;
 }

@@ -5,7 +5,7 @@
 #ifndef MIXROOM_SERVER_CORE_BACKUP_H
 #define MIXROOM_SERVER_CORE_BACKUP_H
 
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stddef.h>
 
 /* Copies the database at src_path (which a running server may be writing)
@@ -22,10 +22,11 @@ long long store_backup(const char *src_path, const char *dst_path, char *err,
 
 #define STORE_BACKUP_STEP_PAGES 256
 
-/* Runs PRAGMA integrity_check and PRAGMA foreign_key_check on db and calls
+/* Runs PRAGMA integrity_check and PRAGMA foreign_key_check on db (on
+ * PostgreSQL: compares the schema version with this binary's) and calls
  * problem(ctx, sentence) once per problem found. Returns the number of
  * problems, or -1 with err when the checks could not run. */
-int store_check(sqlite3 *db, void (*problem)(void *ctx, const char *msg),
+int store_check(db_conn *db, void (*problem)(void *ctx, const char *msg),
                 void *ctx, char *err, size_t errlen);
 
 #endif

@@ -2,6 +2,7 @@
  * environment variables, and the setter that flags also use. Every value is
  * checked; a bad one gives a message naming the setting. */
 #include "server/core/config.h"
+#include "server/core/store.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -285,6 +286,10 @@ int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
     } else if (!strcmp(key, "data")) {
         if (copy_str(cfg->data_dir, sizeof cfg->data_dir, value))
             want = "a directory path";
+    } else if (!strcmp(key, "store")) {
+        char why[256];
+        if (store_configure_setting(value, why, sizeof why) != 0)
+            want = "sqlite:[FILE] or postgresql://USER@HOST:PORT/DB";
     } else if (!strcmp(key, "web")) {
         if (copy_str(cfg->web_dir, sizeof cfg->web_dir, value))
             want = "a directory path";

@@ -10,6 +10,11 @@ libserver_la_SOURCES += \
 	server/core/config.h \
 	server/core/log.c \
 	server/core/log.h \
+	server/core/db.h \
+	server/core/db_priv.h \
+	server/core/db.c \
+	server/core/db_sqlite.c \
+	server/core/db_pg.c \
 	server/core/store.c \
 	server/core/store.h \
 	server/core/store_stmt.c \

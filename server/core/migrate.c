@@ -1,7 +1,11 @@
 /* migrate.c -- applies the embedded schema migrations in order, each in
- * its own transaction, and refuses a database newer than this binary. */
+ * its own transaction, and refuses a database newer than this binary. A
+ * PostgreSQL store gets migrations/pg/NNNN_*.sql (the same versions in its
+ * dialect) while holding an advisory lock, so nodes that start together
+ * migrate it once. */
 #include "server/core/migrate.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +13,7 @@
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
 
-static int current_version(sqlite3 *db, int *version)
+static int current_version(db_conn *db, int *version)
 {
     long long v;
 
@@ -22,29 +26,49 @@ static int current_version(sqlite3 *db, int *version)
     return 0;
 }
 
-static int record(sqlite3 *db, const struct srv_migration *m)
+static int record(db_conn *db, const struct srv_migration *m)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = -1;
 
     st = store_prepare(db,
                        "INSERT INTO schema_migrations(version, name, "
-                       "applied_at) VALUES (?, ?, "
-                       "CAST(strftime('%s','now') AS INTEGER) * 1000)",
+                       "applied_at) VALUES (?, ?, ?)",
                        STORE_NO_ARGS, NULL, 0);
     if (!st)
         goto out;
-    sqlite3_bind_int(st, 1, m->version);
-    sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+    db_bind_int(st, 1, m->version);
+    db_bind_text(st, 2, m->name, -1, DB_STATIC);
+    db_bind_int64(st, 3, store_now_ms());
     rc = store_step_done(st, NULL, 0);
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
-int srv_migrate(sqlite3 *db, const struct srv_migration *list, int count,
+/* The advisory lock key of migrations ("mixroom" in ASCII). */
+#define MIGRATE_LOCK "7166094632710771"
+
+int srv_migrate(db_conn *db, const struct srv_migration *list, int count,
                 char *err, size_t errlen)
 {
+    bool pg = db_engine(db) == DB_ENGINE_PG;
+    int n;
+
+    if (pg && store_exec(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")", err,
+                         errlen) != 0)
+        return -1;
+    n = srv_migrate_list(db, list, count, err, errlen);
+    if (pg)
+        store_exec(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", NULL, 0);
+    return n;
+}
+
+int srv_migrate_list(db_conn *db, const struct srv_migration *list, int count,
+                     char *err, size_t errlen)
+{
+    const char *begin =
+        db_engine(db) == DB_ENGINE_PG ? "BEGIN" : "BEGIN IMMEDIATE";
     char msg[1024];
     int version = 0, applied = 0;
     int newest = count ? list[count - 1].version : 0;
@@ -52,11 +76,11 @@ int srv_migrate(sqlite3 *db, const struct srv_migration *list, int count,
     if (store_exec(db,
                  "CREATE TABLE IF NOT EXISTS schema_migrations ("
                  " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                 " applied_at INTEGER NOT NULL)",
+                 " applied_at BIGINT NOT NULL)",
                  msg, sizeof msg) != 0 ||
         current_version(db, &version) != 0) {
         snprintf(err, errlen, "cannot read schema_migrations: %s",
-                 sqlite3_errmsg(db));
+                 db_errmsg(db));
         return -1;
     }
     if (version > newest) {
@@ -70,14 +94,14 @@ int srv_migrate(sqlite3 *db, const struct srv_migration *list, int count,
         const struct srv_migration *m = &list[i];
         if (m->version <= version)
             continue;
-        if (store_exec(db, "BEGIN IMMEDIATE", msg, sizeof msg) != 0) {
+        if (store_exec(db, begin, msg, sizeof msg) != 0) {
             snprintf(err, errlen, "migration %s.sql: %s", m->name, msg);
             return -1;
         }
         msg[0] = '\0';
         if (store_exec(db, m->sql, msg, sizeof msg) != 0 || record(db, m) != 0) {
             if (!msg[0])
-                snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
+                snprintf(msg, sizeof msg, "%s", db_errmsg(db));
             store_exec(db, "ROLLBACK", err, errlen);
             snprintf(err, errlen, "migration %s.sql failed: %s", m->name, msg);
             return -1;

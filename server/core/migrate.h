@@ -3,7 +3,7 @@
 #ifndef MIXROOM_SERVER_MIGRATE_H
 #define MIXROOM_SERVER_MIGRATE_H
 
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stddef.h>
 
 struct srv_migration {
@@ -16,12 +16,21 @@ struct srv_migration {
 extern const struct srv_migration srv_migrations[];
 extern const int srv_migrations_count;
 
+/* The same versions in PostgreSQL's dialect (migrations/pg/NNNN_*.sql,
+ * server/core/migrations_pg_gen.c). */
+extern const struct srv_migration srv_pg_migrations[];
+extern const int srv_pg_migrations_count;
+
 /* Applies every migration of `list` newer than the database's version, each
  * in its own transaction, recording it in schema_migrations. Returns the
  * number applied (>= 0), or -1 with a message in err (naming the file and
  * SQLite's message) when one fails (it is rolled back) or when the database
  * is newer than the newest migration known. */
-int srv_migrate(sqlite3 *db, const struct srv_migration *list, int count,
+int srv_migrate(db_conn *db, const struct srv_migration *list, int count,
                 char *err, size_t errlen);
+
+/* srv_migrate without PostgreSQL's advisory lock (the caller holds it). */
+int srv_migrate_list(db_conn *db, const struct srv_migration *list, int count,
+                     char *err, size_t errlen);
 
 #endif

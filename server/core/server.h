@@ -7,7 +7,7 @@
 #ifndef MIXROOM_SERVER_CORE_SERVER_H
 #define MIXROOM_SERVER_CORE_SERVER_H
 
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stdbool.h>
 
 #include "server/core/config.h"
@@ -16,7 +16,7 @@
 struct srv_server {
     struct srv_config cfg;
     void *net;              /* the transport's own state (server/net/) */
-    sqlite3 *db;            /* reader connection for the loop thread
+    db_conn *db;            /* reader connection for the loop thread
                                (opened query_only: SQLite refuses writes) */
     long long started_ms;   /* wall clock at start */
     volatile int stopping;  /* set by SIGINT/SIGTERM */

@@ -1,15 +1,131 @@
-/* store.c -- opening the SQLite database with the settings every
- * connection needs, preparing the data directory, and small helpers. */
+/* store.c -- the process's store (store_configure), opening it with the
+ * settings every connection needs, preparing the data directory, and
+ * small helpers. */
 #include "server/core/store.h"
 
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
 #include "server/core/migrate.h"
+
+/* The configured store: written once by store_configure, on the main
+ * thread before any other starts; read-only afterwards. */
+static struct {
+    bool pg;
+    char pg_url[2048];
+    char sqlite_file[4096];   /* "" = <data>/mixroom.db */
+    bool explicit;            /* set by --store or MIXROOM_STORE */
+} store_cfg;
+
+/* Parses url into store_cfg; 0 or -1 with err. */
+static int parse_url(const char *url, char *err, size_t errlen)
+{
+    memset(&store_cfg, 0, sizeof store_cfg);
+    if (!url || !*url || !strcmp(url, "sqlite:"))
+        return 0;
+    if (!strncmp(url, "sqlite:", 7)) {
+        if (strlen(url + 7) >= sizeof store_cfg.sqlite_file)
+            goto bad;
+        snprintf(store_cfg.sqlite_file, sizeof store_cfg.sqlite_file, "%s",
+                 url + 7);
+        return 0;
+    }
+    if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11)) {
+        if (strlen(url) >= sizeof store_cfg.pg_url)
+            goto bad;
+        store_cfg.pg = true;
+        snprintf(store_cfg.pg_url, sizeof store_cfg.pg_url, "%s", url);
+        return 0;
+    }
+bad:
+    snprintf(err, errlen,
+             "--store: '%.200s' is not a store URL (sqlite:[FILE] or "
+             "postgresql://...)",
+             url);
+    return -1;
+}
+
+int store_configure(const char *url, char *err, size_t errlen)
+{
+    if (!url || !*url)
+        url = getenv("MIXROOM_STORE");
+    if (parse_url(url, err, errlen) != 0)
+        return -1;
+    store_cfg.explicit = url && *url;
+    return 0;
+}
+
+int store_configure_setting(const char *url, char *err, size_t errlen)
+{
+    typeof(store_cfg) saved = store_cfg;
+
+    if (parse_url(url, err, errlen) != 0) {
+        store_cfg = saved;
+        return -1;
+    }
+    if (saved.explicit)
+        store_cfg = saved; /* the flag or the environment wins */
+    return 0;
+}
+
+bool store_is_pg(void)
+{
+    return store_cfg.pg;
+}
+
+const char *store_pg_url(void)
+{
+    return store_cfg.pg_url;
+}
+
+void store_sqlite_path(char *buf, size_t len, const char *data_dir)
+{
+    if (store_cfg.sqlite_file[0])
+        snprintf(buf, len, "%s", store_cfg.sqlite_file);
+    else
+        snprintf(buf, len, "%s/mixroom.db", data_dir);
+}
+
+int store_query_only(db_conn *db, char *err, size_t errlen)
+{
+    return store_exec(db,
+                      db_engine(db) == DB_ENGINE_PG
+                          ? "SET default_transaction_read_only=on;"
+                            " SET default_transaction_isolation="
+                            "'repeatable read'"
+                          : "PRAGMA query_only=ON;",
+                      err, errlen);
+}
+
+/* A PostgreSQL connection for store_open. */
+static db_conn *open_pg(bool read_only, char *err, size_t errlen)
+{
+    db_conn *db = NULL;
+
+    if (db_open_pg(store_cfg.pg_url, &db) != DB_OK) {
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %s",
+                 db_errmsg(db));
+        goto fail;
+    }
+    if (store_exec(db,
+                   /* a reader's BEGIN ... COMMIT sees one state, as an
+                    * SQLite read transaction does */
+                   read_only ? "SET default_transaction_read_only=on;"
+                               " SET default_transaction_isolation="
+                               "'repeatable read'"
+                             : "SET synchronous_commit=on",
+                   err, errlen) != 0)
+        goto fail;
+    return db;
+fail:
+    db_close(db);
+    return NULL;
+}
 
 int store_prepare_dir(const char *data_dir, char *err, size_t errlen)
 {
@@ -33,34 +149,36 @@ int store_prepare_dir(const char *data_dir, char *err, size_t errlen)
     return 0;
 }
 
-int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+int store_exec(db_conn *db, const char *sql, char *err, size_t errlen)
 {
     char *msg = NULL;
 
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
-        sqlite3_free(msg);
+    if (db_exec(db, sql, NULL, NULL, &msg) != DB_OK) {
+        snprintf(err, errlen, "%s", msg ? msg : db_errmsg(db));
+        db_free(msg);
         return -1;
     }
     return 0;
 }
 
-sqlite3 *store_open(const char *data_dir, const char *synchronous,
+db_conn *store_open(const char *data_dir, const char *synchronous,
                     bool read_only, char *err, size_t errlen)
 {
     char path[4200], sql[256];
-    sqlite3 *db = NULL;
-    int flags = read_only ? SQLITE_OPEN_READONLY
-                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    db_conn *db = NULL;
+    int flags = read_only ? DB_OPEN_READONLY
+                          : DB_OPEN_READWRITE | DB_OPEN_CREATE;
 
-    snprintf(path, sizeof path, "%s/mixroom.db", data_dir);
-    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
+    if (store_cfg.pg)
+        return open_pg(read_only, err, errlen);
+    store_sqlite_path(path, sizeof path, data_dir);
+    if (db_open_v2(path, &db, flags | DB_OPEN_NOMUTEX, NULL) !=
+        DB_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path,
-                 db ? sqlite3_errmsg(db) : "out of memory");
+                 db ? db_errmsg(db) : "out of memory");
         goto fail;
     }
-    sqlite3_busy_timeout(db, 5000);
+    db_busy_timeout(db, 5000);
     snprintf(sql, sizeof sql,
              "%s PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
              read_only ? "" : "PRAGMA journal_mode=WAL;",
@@ -69,19 +187,23 @@ sqlite3 *store_open(const char *data_dir, const char *synchronous,
         goto fail;
     return db;
 fail:
-    sqlite3_close(db);
+    db_close(db);
     return NULL;
 }
 
 int store_migrate(const char *data_dir, char *err, size_t errlen)
 {
     int n;
-    sqlite3 *db = store_open(data_dir, "FULL", false, err, errlen);
+    db_conn *db = store_open(data_dir, "FULL", false, err, errlen);
 
     if (!db)
         return -1;
-    n = srv_migrate(db, srv_migrations, srv_migrations_count, err, errlen);
-    sqlite3_close(db);
+    if (db_engine(db) == DB_ENGINE_PG)
+        n = srv_migrate(db, srv_pg_migrations, srv_pg_migrations_count, err,
+                        errlen);
+    else
+        n = srv_migrate(db, srv_migrations, srv_migrations_count, err, errlen);
+    db_close(db);
     return n;
 }
 

@@ -8,37 +8,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *store_col_text(sqlite3_stmt *st, int i)
+const char *store_col_text(db_stmt *st, int i)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
+    const unsigned char *t = db_column_text(st, i);
 
     return t ? (const char *)t : "";
 }
 
-void store_col_copy(char *dst, size_t n, sqlite3_stmt *st, int i)
+void store_col_copy(char *dst, size_t n, db_stmt *st, int i)
 {
     assert(dst && n > 0);
     snprintf(dst, n, "%s", store_col_text(st, i));
 }
 
-json_t *store_col_json_text(sqlite3_stmt *st, int i)
+json_t *store_col_json_text(db_stmt *st, int i)
 {
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    if (db_column_type(st, i) == DB_NULL)
         return json_null();
     return json_string(store_col_text(st, i));
 }
 
-json_t *store_col_json_int(sqlite3_stmt *st, int i)
+json_t *store_col_json_int(db_stmt *st, int i)
 {
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    if (db_column_type(st, i) == DB_NULL)
         return json_null();
-    return json_integer(sqlite3_column_int64(st, i));
+    return json_integer(db_column_int64(st, i));
 }
 
-sqlite3_stmt *store_stmt_cache_get(struct store_stmt_cache *c, sqlite3 *db,
+db_stmt *store_stmt_cache_get(struct store_stmt_cache *c, db_conn *db,
                                    const char *sql)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
 
     assert(c && db && sql);
     if (c->db) {
@@ -53,8 +53,8 @@ sqlite3_stmt *store_stmt_cache_get(struct store_stmt_cache *c, sqlite3 *db,
         if (strcmp(c->v[i].sql, sql) == 0)
             st = c->v[i].st;
     if (st) {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
+        db_reset(st);
+        db_clear_bindings(st);
         goto out;
     }
     if (c->n == c->cap) {
@@ -65,9 +65,8 @@ sqlite3_stmt *store_stmt_cache_get(struct store_stmt_cache *c, sqlite3 *db,
         c->v = v;
         c->cap = cap;
     }
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-                           NULL) != SQLITE_OK) {
-        sqlite3_finalize(st);
+    if (db_prepare_persistent(db, sql, &st) != DB_OK) {
+        db_finalize(st);
         st = NULL;
         goto out;
     }
@@ -90,69 +89,69 @@ void store_stmt_cache_clear(struct store_stmt_cache *c)
 {
     assert(c);
     for (size_t i = 0; i < c->n; i++)
-        sqlite3_finalize(c->v[i].st);
+        db_finalize(c->v[i].st);
     free(c->v);
     memset(c, 0, sizeof *c);
 }
 
 /* Copies SQLite's current message of db into err (if any). */
-static void db_message(sqlite3 *db, char *err, size_t errlen)
+static void db_message(db_conn *db, char *err, size_t errlen)
 {
     if (err && errlen)
-        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        snprintf(err, errlen, "%s", db_errmsg(db));
 }
 
-int store_step_done(sqlite3_stmt *st, char *err, size_t errlen)
+int store_step_done(db_stmt *st, char *err, size_t errlen)
 {
     int rc;
 
     assert(st);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = db_step(st)) == DB_ROW)
         ;
-    if (rc != SQLITE_DONE)
-        db_message(sqlite3_db_handle(st), err, errlen);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    if (rc != DB_DONE)
+        db_message(db_db_handle(st), err, errlen);
+    db_reset(st);
+    return rc == DB_DONE ? 0 : -1;
 }
 
-sqlite3_stmt *store_prepare(sqlite3 *db, const char *sql,
+db_stmt *store_prepare(db_conn *db, const char *sql,
                             const char *const *args, char *err,
                             size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
 
     assert(db && sql);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (db_prepare(db, sql, &st) != DB_OK)
         goto fail;
     for (int i = 0; args && args[i]; i++)
-        if (sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC) !=
-            SQLITE_OK)
+        if (db_bind_text(st, i + 1, args[i], -1, DB_STATIC) !=
+            DB_OK)
             goto fail;
     return st;
 fail:
     db_message(db, err, errlen);
-    sqlite3_finalize(st);
+    db_finalize(st);
     return NULL;
 }
 
 /* Runs sql with args to its first row: 1 with the statement in *out (the
  * caller finalizes it), 0 without a row (finalized), -1 with err. */
-static int first_row(sqlite3 *db, const char *sql, const char *const *args,
-                     sqlite3_stmt **out, char *err, size_t errlen)
+static int first_row(db_conn *db, const char *sql, const char *const *args,
+                     db_stmt **out, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = store_prepare(db, sql, args, err, errlen);
+    db_stmt *st = store_prepare(db, sql, args, err, errlen);
     int rc = -1;
 
     *out = NULL;
     if (!st)
         goto out;
-    switch (sqlite3_step(st)) {
-    case SQLITE_ROW:
+    switch (db_step(st)) {
+    case DB_ROW:
         *out = st;
         st = NULL;
         rc = 1;
         break;
-    case SQLITE_DONE:
+    case DB_DONE:
         rc = 0;
         break;
     default:
@@ -160,32 +159,32 @@ static int first_row(sqlite3 *db, const char *sql, const char *const *args,
         break;
     }
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
-int store_query_int(sqlite3 *db, const char *sql, const char *const *args,
+int store_query_int(db_conn *db, const char *sql, const char *const *args,
                     long long *out, char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     int rc = first_row(db, sql, args, &st, err, errlen);
 
     assert(out);
     if (rc == 1)
-        *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+        *out = db_column_int64(st, 0);
+    db_finalize(st);
     return rc;
 }
 
-int store_query_text(sqlite3 *db, const char *sql, const char *const *args,
+int store_query_text(db_conn *db, const char *sql, const char *const *args,
                      char *buf, size_t len, char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     int rc = first_row(db, sql, args, &st, err, errlen);
 
     assert(buf && len > 0);
     if (rc == 1)
         store_col_copy(buf, len, st, 0);
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }

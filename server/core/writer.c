@@ -15,17 +15,29 @@
  * statement cache the writer thread takes over; they are finalized at
  * stop, after the thread has ended.
  *
- * Lack of space: a job or a COMMIT that fails with SQLITE_FULL (the disk,
+ * Lack of space: a job or a COMMIT that fails with DB_FULL (the disk,
  * or the page limit) fails with STORE_FAILED_FULL and marks the writer
  * full; a probe (store_writer_probe, sent by /readyz's tick) measures the
  * free disk space and whether the database can still grow, and clears the
  * mark when it can. If SQLite rolled the whole transaction back after a
- * failed job (it may, for SQLITE_FULL or an I/O error), every job of the
+ * failed job (it may, for DB_FULL or an I/O error), every job of the
  * batch has failed: nothing of it is stored, and later jobs of the batch
  * are not run outside a transaction. Each job's time from submission to
- * its commit goes to the commit histogram (metrics.h). */
+ * its commit goes to the commit histogram (metrics.h).
+ *
+ * PostgreSQL (--store postgresql://): the batch is one PostgreSQL
+ * transaction (BEGIN ... COMMIT, each job in a SAVEPOINT as above) on a
+ * connection with synchronous_commit=on, so COMMIT returns once the WAL
+ * is flushed on the server and only then are the done callbacks posted.
+ * PostgreSQL aborts a transaction on any failed statement: a job whose
+ * RELEASE fails (it returned 0 over a failed statement) is rolled back to
+ * its savepoint and fails like one that returned an error. There is no
+ * checkpointer (the server checkpoints), no page hook and no pragmas; the
+ * probe reports the data folder's free space and never "full". */
 #include "server/core/writer.h"
 
+#include "server/core/db.h"
+#include <sqlite3.h> /* sqlite-only: the WAL hook and checkpoints */
 #include <assert.h>
 #include <errno.h>
 #include <pthread.h>
@@ -58,6 +70,8 @@ static const char *const tx_sql[TX_COUNT] = {
     "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", "SAVEPOINT job", "RELEASE job",
     "ROLLBACK TO job",
 };
+/* PostgreSQL's BEGIN (the rest are the same statements) */
+static const char pg_begin_sql[] = "BEGIN";
 
 /* Wake the checkpointer when the WAL holds this many pages (SQLite's own
  * auto-checkpoint default). */
@@ -68,10 +82,10 @@ static const char *const tx_sql[TX_COUNT] = {
 #define FULL_MARGIN_PAGES 16
 
 struct store_writer {
-    sqlite3 *db;
+    db_conn *db;
     struct store_stmt_cache tx;   /* tx_sql on db; the writer thread's */
     /* the checkpointer */
-    sqlite3 *ckpt_db;
+    db_conn *ckpt_db;
     pthread_t ckpt_thread;
     bool ckpt_started;
     bool ckpt_wanted;         /* guarded by lock */
@@ -89,6 +103,7 @@ struct store_writer {
     bool full;
     unsigned long long full_failures;
     long long free_bytes;
+    bool pg;                  /* the store is PostgreSQL */
     /* the writer thread's own */
     char data_dir[4096];
     char page_hook[4096];     /* MIXROOM_TEST_PAGE_LIMIT_FILE, or "" */
@@ -112,7 +127,9 @@ static void run_dones(void *arg)
 /* Runs one of the prepared transaction statements; 0 on success. */
 static int tx_exec(struct store_writer *w, int which)
 {
-    sqlite3_stmt *st = store_stmt_cache_get(&w->tx, w->db, tx_sql[which]);
+    const char *sql =
+        which == TX_BEGIN && w->pg ? pg_begin_sql : tx_sql[which];
+    db_stmt *st = store_stmt_cache_get(&w->tx, w->db, sql);
 
     return st ? store_step_done(st, NULL, 0) : -1;
 }
@@ -120,7 +137,7 @@ static int tx_exec(struct store_writer *w, int which)
 /* The failure status for the connection's last error. */
 static int fail_status(struct store_writer *w)
 {
-    return (sqlite3_errcode(w->db) & 0xff) == SQLITE_FULL ? STORE_FAILED_FULL
+    return (db_errcode(w->db) & 0xff) == DB_FULL ? STORE_FAILED_FULL
                                                           : -1;
 }
 
@@ -138,7 +155,7 @@ static void apply_page_hook(struct store_writer *w)
     char sql[64];
     FILE *f;
 
-    if (!w->page_hook[0])
+    if (!w->page_hook[0] || w->pg)
         return;
     if ((f = fopen(w->page_hook, "r"))) {
         if (fscanf(f, "%lld", &pages) != 1 || pages < 0)
@@ -150,7 +167,7 @@ static void apply_page_hook(struct store_writer *w)
     w->hook_pages = pages;
     snprintf(sql, sizeof sql, "PRAGMA max_page_count=%lld",
              pages >= 0 ? (pages < 1 ? 1 : pages) : w->orig_max_pages);
-    sqlite3_exec(w->db, sql, NULL, NULL, NULL);
+    db_exec(w->db, sql, NULL, NULL, NULL);
 }
 
 /* Runs one batch: BEGIN, each job in a savepoint, COMMIT. On a failed
@@ -165,21 +182,21 @@ static int run_batch(struct store_writer *w, struct job *batch)
     apply_page_hook(w);
     began = tx_exec(w, TX_BEGIN) == 0;
     if (!began) {
-        srv_err("store begin failed: %s", sqlite3_errmsg(w->db));
+        srv_err("store begin failed: %s", db_errmsg(w->db));
         fail_all(batch, fail_status(w));
         goto count;
     }
     for (struct job *j = batch; j; j = j->next) {
         tx_exec(w, TX_SAVEPOINT);
         j->status = j->fn ? j->fn(w->db, j->fn_arg) : 0;
-        if (j->status == 0) {
-            tx_exec(w, TX_RELEASE);
+        if (j->status == 0 && tx_exec(w, TX_RELEASE) == 0)
             continue;
-        }
+        if (j->status == 0)
+            srv_err("store: a job's writes failed: %s", db_errmsg(w->db));
         j->status = fail_status(w);
-        if (sqlite3_get_autocommit(w->db)) {
+        if (db_get_autocommit(w->db)) {
             srv_err("store: the transaction was rolled back: %s",
-                    sqlite3_errmsg(w->db));
+                    db_errmsg(w->db));
             fail_all(batch, j->status);
             goto count;
         }
@@ -187,9 +204,9 @@ static int run_batch(struct store_writer *w, struct job *batch)
         tx_exec(w, TX_RELEASE);
     }
     if (tx_exec(w, TX_COMMIT) != 0) {
-        srv_err("store commit failed: %s", sqlite3_errmsg(w->db));
+        srv_err("store commit failed: %s", db_errmsg(w->db));
         int status = fail_status(w);
-        if (!sqlite3_get_autocommit(w->db))
+        if (!db_get_autocommit(w->db))
             tx_exec(w, TX_ROLLBACK);
         fail_all(batch, status);
     }
@@ -201,7 +218,8 @@ count:
 
 /* Writer thread, after each commit (sqlite3_wal_hook): wakes the
  * checkpointer when the WAL is long enough. Never checkpoints itself. */
-static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+static int wal_hook(void *arg, sqlite3 *db, const char *name, /* sqlite-only */
+                    int pages)
 {
     struct store_writer *w = arg;
 
@@ -215,7 +233,7 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
         }
         pthread_mutex_unlock(&w->lock);
     }
-    return SQLITE_OK;
+    return DB_OK;
 }
 
 /* The checkpointer thread: a PASSIVE checkpoint each time it is woken. */
@@ -231,12 +249,14 @@ static void *ckpt_main(void *arg)
             break;
         w->ckpt_wanted = false;
         pthread_mutex_unlock(&w->lock);
-        int rc = sqlite3_wal_checkpoint_v2(w->ckpt_db, NULL,
+        /* sqlite-only: begin */
+        int rc = sqlite3_wal_checkpoint_v2(db_sqlite_handle(w->ckpt_db), NULL,
                                            SQLITE_CHECKPOINT_PASSIVE, NULL,
                                            NULL);
-        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        /* sqlite-only: end */
+        if (rc != DB_OK && rc != DB_BUSY)
             srv_warn("store checkpoint failed: %s",
-                     sqlite3_errmsg(w->ckpt_db));
+                     db_errmsg(w->ckpt_db));
         pthread_mutex_lock(&w->lock);
         w->checkpoints++;
     }
@@ -273,27 +293,27 @@ static void submit(struct store_writer *w, store_write_fn fn, void *fn_arg,
 }
 
 /* The integer a one-value PRAGMA returns, or -1. */
-static long long pragma_int(sqlite3 *db, const char *sql)
+static long long pragma_int(db_conn *db, const char *sql)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     long long v = -1;
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (db_prepare(db, sql, &st) == DB_OK &&
+        db_step(st) == DB_ROW)
+        v = db_column_int64(st, 0);
+    db_finalize(st);
     return v;
 }
 
 /* Writer thread: the probe's job (see store_writer_probe). */
-static int probe_fn(sqlite3 *db, void *arg)
+static int probe_fn(db_conn *db, void *arg)
 {
     struct store_writer *w = arg;
     struct statvfs vfs;
     long long free_bytes = -1;
-    long long pages = pragma_int(db, "PRAGMA page_count");
-    long long max = pragma_int(db, "PRAGMA max_page_count");
-    long long freelist = pragma_int(db, "PRAGMA freelist_count");
+    long long pages = w->pg ? -1 : pragma_int(db, "PRAGMA page_count");
+    long long max = w->pg ? -1 : pragma_int(db, "PRAGMA max_page_count");
+    long long freelist = w->pg ? -1 : pragma_int(db, "PRAGMA freelist_count");
     bool full = pages >= 0 && max >= 0 && freelist >= 0 &&
                 max - pages + freelist < FULL_MARGIN_PAGES;
 
@@ -397,14 +417,17 @@ struct store_writer *store_writer_start(const char *data_dir,
     w->db = store_open(data_dir, synchronous, false, err, errlen);
     if (!w->db)
         goto fail;
+    w->pg = db_engine(w->db) == DB_ENGINE_PG;
+    if (w->pg)
+        goto start;
     w->orig_max_pages = pragma_int(w->db, "PRAGMA max_page_count");
     for (int i = 0; i < TX_COUNT; i++)
         if (!store_stmt_cache_get(&w->tx, w->db, tx_sql[i])) {
-            snprintf(err, errlen, "store writer: %s", sqlite3_errmsg(w->db));
+            snprintf(err, errlen, "store writer: %s", db_errmsg(w->db));
             goto fail;
         }
     /* a larger page cache for the writer (8 MiB; the default is 2 MiB) */
-    sqlite3_exec(w->db, "PRAGMA cache_size=-8192", NULL, NULL, NULL);
+    db_exec(w->db, "PRAGMA cache_size=-8192", NULL, NULL, NULL);
     w->ckpt_db = store_open(data_dir, synchronous, false, err, errlen);
     if (!w->ckpt_db)
         goto fail;
@@ -413,7 +436,9 @@ struct store_writer *store_writer_start(const char *data_dir,
         goto fail;
     }
     w->ckpt_started = true;
-    sqlite3_wal_hook(w->db, wal_hook, w); /* replaces auto-checkpoint */
+    /* replaces auto-checkpoint (sqlite-only) */
+    sqlite3_wal_hook(db_sqlite_handle(w->db), wal_hook, w); /* sqlite-only */
+start:
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         snprintf(err, errlen, "cannot start the store writer thread");
         goto fail;
@@ -428,8 +453,8 @@ fail:
         pthread_join(w->ckpt_thread, NULL);
     }
     store_stmt_cache_clear(&w->tx);
-    sqlite3_close(w->ckpt_db);
-    sqlite3_close(w->db);
+    db_close(w->ckpt_db);
+    db_close(w->db);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->wake);
     pthread_cond_destroy(&w->drained);
@@ -463,11 +488,12 @@ void store_writer_stop(struct store_writer *w)
     pthread_cond_signal(&w->ckpt_wake);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
-    pthread_join(w->ckpt_thread, NULL);
+    if (w->ckpt_started)
+        pthread_join(w->ckpt_thread, NULL);
     assert(w->head == NULL);
     store_stmt_cache_clear(&w->tx);
-    sqlite3_close(w->ckpt_db);
-    sqlite3_close(w->db); /* the last connection checkpoints the WAL */
+    db_close(w->ckpt_db);
+    db_close(w->db); /* the last connection checkpoints the WAL */
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->wake);
     pthread_cond_destroy(&w->drained);

@@ -6,7 +6,7 @@
 #ifndef MIXROOM_SERVER_WRITER_H
 #define MIXROOM_SERVER_WRITER_H
 
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -14,12 +14,12 @@ struct store_writer;
 
 /* Runs on the writer thread inside the batch transaction. Return 0 to keep
  * the job's writes, non-zero to roll back to the job's savepoint. */
-typedef int (*store_write_fn)(sqlite3 *db, void *arg);
+typedef int (*store_write_fn)(db_conn *db, void *arg);
 
 /* Runs on the loop thread after the batch is committed: status 0 when the
  * job's writes are durable, non-zero when the job failed or the commit did
  * (then nothing of it was stored): STORE_FAILED_FULL when it failed for
- * lack of space (SQLITE_FULL: the disk, or the page limit), else -1. May
+ * lack of space (DB_FULL: the disk, or the page limit), else -1. May
  * free arg. */
 typedef void (*store_done_fn)(void *arg, int status);
 
@@ -63,9 +63,9 @@ void store_writer_stats(struct store_writer *w, unsigned long long *batches,
 struct store_writer_health {
     unsigned long long queued;        /* submitted, not yet committed */
     bool full;                        /* the last write or probe found no
-                                         room to grow (SQLITE_FULL, or the
+                                         room to grow (DB_FULL, or the
                                          page limit reached) */
-    unsigned long long full_failures; /* jobs failed with SQLITE_FULL */
+    unsigned long long full_failures; /* jobs failed with DB_FULL */
     long long free_bytes;             /* free space of the data folder's
                                          file system at the last probe, or
                                          -1 before the first */

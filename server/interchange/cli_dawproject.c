@@ -44,7 +44,7 @@ int srv_cli_export_dawproject(int argc, char **argv)
     const char *project = NULL, *out = NULL, *data = getenv("MIXROOM_DATA");
     long long rev = -1;
     char msg[512], *end;
-    sqlite3 *db = NULL;
+    db_conn *db = NULL;
     proto_err err;
     int fd = -1, ret = 1, rc;
     bool opened = false;     /* OUT is ours to remove on failure */
@@ -118,6 +118,6 @@ out:
     if (ret != 0 && opened)
         unlink(out);
     if (db)
-        sqlite3_close(db);
+        db_close(db);
     return ret;
 }

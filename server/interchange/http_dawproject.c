@@ -150,7 +150,7 @@ static void work(void *arg)
 {
     struct dp_job *j = arg;
     char msg[256];
-    sqlite3 *db = store_open(j->data_dir, "NORMAL", true, msg, sizeof msg);
+    db_conn *db = store_open(j->data_dir, "NORMAL", true, msg, sizeof msg);
     int rc = -1;
 
     proto_err_clear(&j->err);
@@ -161,7 +161,7 @@ static void work(void *arg)
                                    srv_http_pipe_write, &j->pipe, &j->cancel,
                                    on_ready, j, &j->err);
     if (db)
-        sqlite3_close(db);
+        db_close(db);
     if (!j->begun) {
         if (j->err.code == PROTO_OK)
             proto_fail(&j->err, PROTO_INTERNAL, "the export was stopped");
@@ -191,7 +191,7 @@ static enum srv_http_result on_export(struct srv_http_req *req,
     char v[32], *end;
     long long rev = -1, head = 0;
     struct dp_job *j;
-    sqlite3_stmt *st;
+    db_stmt *st;
 
     assert(srv_on_loop_thread());
     /* the gate lets a guest through with the route's role: ask auth */
@@ -213,13 +213,13 @@ static enum srv_http_result on_export(struct srv_http_req *req,
     st = store_prepare(req->srv->db,
                        "SELECT name, head_rev FROM projects WHERE id=?",
                        STORE_ARGS(pid), NULL, 0);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
+    if (st && db_step(st) == DB_ROW) {
         store_col_copy(j->name, sizeof j->name, st, 0);
-        head = sqlite3_column_int64(st, 1);
+        head = db_column_int64(st, 1);
     } else {
         head = -1;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (head < 0 || rev > head) {
         free(j);
         return head < 0 ? srv_http_error(resp, PROTO_NOT_FOUND, 0,

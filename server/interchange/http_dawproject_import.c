@@ -557,7 +557,7 @@ struct create_job {
     char err[300];
 };
 
-static int create_write(sqlite3 *db, void *arg)
+static int create_write(db_conn *db, void *arg)
 {
     struct create_job *cj = arg;
     struct imp *im = cj->im;
@@ -597,10 +597,10 @@ struct cleanup_job {
     char data_dir[4096];
 };
 
-static int cleanup_write(sqlite3 *db, void *arg)
+static int cleanup_write(db_conn *db, void *arg)
 {
     struct cleanup_job *cj = arg;
-    sqlite3_stmt *st;
+    db_stmt *st;
     json_t *shas = json_array(), *s;
     char err[300], dir[4200];
     size_t i;
@@ -609,9 +609,9 @@ static int cleanup_write(sqlite3 *db, void *arg)
     assert(store_on_writer_thread());
     st = store_prepare(db, "SELECT DISTINCT sha256 FROM assets WHERE project_id=?1",
                        STORE_ARGS(cj->im->project_id), NULL, 0);
-    while (st && sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(shas, json_string((const char *)sqlite3_column_text(st, 0)));
-    sqlite3_finalize(st);
+    while (st && db_step(st) == DB_ROW)
+        json_array_append_new(shas, json_string((const char *)db_column_text(st, 0)));
+    db_finalize(st);
     if (srv_authdb_project_delete(db, cj->im->project_id, err, sizeof err) != PROTO_OK)
         srv_warn("import clean-up of %s: %s", cj->im->project_id, err);
     json_array_foreach(shas, i, s) {

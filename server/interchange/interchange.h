@@ -7,7 +7,7 @@
 #ifndef MIXROOM_SERVER_INTERCHANGE_H
 #define MIXROOM_SERVER_INTERCHANGE_H
 
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,7 +71,7 @@ typedef void (*srv_dawproject_ready_fn)(void *ctx,
  * ready ran (not_found: no such project or revision; internal: a missing
  * or broken asset file, out of memory) or after it (the archive is then
  * cut short: err says why); -2 when write aborted or cancel went up. */
-int srv_dawproject_export(sqlite3 *db, const char *data_dir,
+int srv_dawproject_export(db_conn *db, const char *data_dir,
                           const char *project_id, long long rev,
                           eng_zipw_write_fn write, void *ctx,
                           const atomic_int *cancel,

@@ -125,7 +125,7 @@ int srv_loop_run(const struct srv_config *cfg)
     }
     /* "Only the writer writes": SQLite itself refuses writes on the
      * loop's connection. */
-    if (store_exec(srv->db, "PRAGMA query_only=ON;", err, sizeof err) != 0) {
+    if (store_query_only(srv->db, err, sizeof err) != 0) {
         srv_err("%s", err);
         goto out;
     }
@@ -223,7 +223,7 @@ out:
         store_writer_stop(srv->writer);
     srv_loop_drain_posts();
     if (srv->db)
-        sqlite3_close(srv->db);
+        db_close(srv->db);
     srv_server_instance = NULL;
     free(srv);
     if (status == 0)

@@ -10,7 +10,7 @@
 #ifndef MIXROOM_SERVER_ASSET_CACHE_H
 #define MIXROOM_SERVER_ASSET_CACHE_H
 
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stddef.h>
 
 #include "engine/asset.h"
@@ -19,7 +19,7 @@
  * (release it with eng_asset_release), or NULL when the asset is unknown,
  * not ready, or its samples file cannot be mapped. db is a connection the
  * calling thread may use. */
-eng_asset *srv_asset_cache_get(sqlite3 *db, const char *data_dir,
+eng_asset *srv_asset_cache_get(db_conn *db, const char *data_dir,
                                const char *project_id, const char *asset_id,
                                int rate);
 
@@ -38,7 +38,7 @@ int srv_asset_cache_size(void);
  * every asset it hands out until srv_asset_lookup_done, so the borrowed
  * pointers stay valid while the plan is built. */
 struct srv_asset_lookup {
-    sqlite3 *db;
+    db_conn *db;
     const char *data_dir;
     const char *project_id;
     int rate;
@@ -48,7 +48,7 @@ struct srv_asset_lookup {
 
 /* Initialises a lookup context (fields are copied by pointer: they must
  * outlive it). */
-void srv_asset_lookup_init(struct srv_asset_lookup *l, sqlite3 *db,
+void srv_asset_lookup_init(struct srv_asset_lookup *l, db_conn *db,
                            const char *data_dir, const char *project_id,
                            int rate);
 

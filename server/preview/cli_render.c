@@ -107,7 +107,7 @@ int srv_cli_render(int argc, char **argv)
     bool normalize = false;
     double target = -14.0;
     char err[512];
-    sqlite3 *db = NULL;
+    db_conn *db = NULL;
     proto_doc *doc = NULL;
     eng_plan *plan = NULL;
 
@@ -198,6 +198,6 @@ out:
     eng_plan_release(plan);
     proto_doc_free(doc);
     if (db)
-        sqlite3_close(db);
+        db_close(db);
     return ret;
 }

@@ -8,7 +8,7 @@
 #ifndef MIXROOM_SERVER_PREVIEW_PLANS_H
 #define MIXROOM_SERVER_PREVIEW_PLANS_H
 
-#include <sqlite3.h>
+#include "server/core/db.h"
 
 #include "engine/plan.h"
 
@@ -39,7 +39,7 @@ void srv_room_plan_release(struct srv_room_plan *rp);
 /* Builds a plan from a document of project_id with assets from the cache
  * at the document's sample rate (db: a connection the calling thread may
  * use). NULL when out of memory. Any thread. */
-eng_plan *srv_plan_from_doc(sqlite3 *db, const char *data_dir,
+eng_plan *srv_plan_from_doc(db_conn *db, const char *data_dir,
                             const char *project_id,
                             const struct proto_doc *doc);
 

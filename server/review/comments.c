@@ -65,9 +65,9 @@ static void cstore_free(struct cstore *s)
 
 /* Loads every comment of the project (deleted ones too: they keep their
  * threads and refuse changes). */
-static int cstore_load(struct cstore *s, sqlite3 *db)
+static int cstore_load(struct cstore *s, db_conn *db)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc;
 
     st = store_prepare(
@@ -80,7 +80,7 @@ static int cstore_load(struct cstore *s, sqlite3 *db)
         STORE_ARGS(s->project_id), NULL, 0);
     if (!st)
         return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         json_t *o = json_object();
         json_t *m = json_loads(store_col_text(st, 8), 0, NULL);
         json_object_set_new(o, "id", json_string(store_col_text(st, 0)));
@@ -97,9 +97,9 @@ static int cstore_load(struct cstore *s, sqlite3 *db)
         json_object_set_new(o, "rev", store_col_json_int(st, 9));
         json_object_set_new(o, "version", store_col_json_text(st, 10));
         json_object_set_new(o, "resolved",
-                            json_boolean(sqlite3_column_int(st, 11)));
+                            json_boolean(db_column_int(st, 11)));
         json_object_set_new(o, "deleted",
-                            json_boolean(sqlite3_column_int(st, 12)));
+                            json_boolean(db_column_int(st, 12)));
         json_object_set_new(o, "created_at", store_col_json_int(st, 13));
         json_object_set_new(o, "edited_at", store_col_json_int(st, 14));
         json_object_set_new(o, "updated_rev", store_col_json_int(st, 15));
@@ -110,8 +110,8 @@ static int cstore_load(struct cstore *s, sqlite3 *db)
         json_array_append_new(s->order, json_string(store_col_text(st, 0)));
         json_object_set_new(s->byid, store_col_text(st, 0), o);
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    db_finalize(st);
+    return rc == DB_DONE ? 0 : -1;
 }
 
 /* The cache of a loaded room (loaded or reloaded as needed); NULL on a
@@ -140,7 +140,7 @@ static struct cstore *cstore_get(struct srv_server *srv, struct srv_room *room,
     s->order = json_array();
     if (cstore_load(s, srv->db) != 0) {
         srv_err("comments: project %s: %s", project_id,
-                sqlite3_errmsg(srv->db));
+                db_errmsg(srv->db));
         cstore_free(s);
         return NULL;
     }
@@ -167,14 +167,14 @@ static void comments_tick(struct srv_server *srv)
 /* changed_since                                                        */
 
 /* Adds changed_since and changed_fields to a copy of a comment. */
-static json_t *with_changes(sqlite3 *db, const char *project_id,
+static json_t *with_changes(db_conn *db, const char *project_id,
                             const json_t *cm)
 {
     json_t *out = json_deep_copy(cm);
     json_t *fields = json_array();
     const char *target = json_string_value(json_object_get(cm, "clip"));
     long long rev = json_integer_value(json_object_get(cm, "rev"));
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     bool changed = false;
 
     if (!target)
@@ -186,9 +186,9 @@ static json_t *with_changes(sqlite3 *db, const char *project_id,
                        STORE_ARGS(project_id, target), NULL, 0);
     if (!st)
         goto out;
-    bool gone = sqlite3_step(st) != SQLITE_ROW;
-    changed = gone || sqlite3_column_int64(st, 0) > rev;
-    sqlite3_finalize(st);
+    bool gone = db_step(st) != DB_ROW;
+    changed = gone || db_column_int64(st, 0) > rev;
+    db_finalize(st);
     st = NULL;
     if (!changed)
         goto out;
@@ -197,14 +197,14 @@ static json_t *with_changes(sqlite3 *db, const char *project_id,
     json_t *seen = json_object();
     snprintf(needle, sizeof needle, "\"id\":\"%s\"", target);
     /* raw: an integer parameter (?2) between the text ones */
-    if (sqlite3_prepare_v2(db, "SELECT ops FROM ops WHERE project_id=?1 AND "
+    if (db_prepare(db, "SELECT ops FROM ops WHERE project_id=?1 AND "
                                "rev>?2 AND kind<>'comment' AND "
-                               "instr(ops, ?3)>0 ORDER BY rev",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, rev);
-        sqlite3_bind_text(st, 3, needle, -1, SQLITE_STATIC);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+                               "length(replace(ops, ?3, '')) < length(ops)"
+                               " ORDER BY rev", &st) == DB_OK) {
+        db_bind_text(st, 1, project_id, -1, DB_STATIC);
+        db_bind_int64(st, 2, rev);
+        db_bind_text(st, 3, needle, -1, DB_STATIC);
+        while (db_step(st) == DB_ROW) {
             json_t *ops = json_loads(store_col_text(st, 0), 0, NULL);
             size_t i;
             json_t *op;
@@ -235,7 +235,7 @@ static json_t *with_changes(sqlite3 *db, const char *project_id,
                                                           json_string(f));
     json_decref(seen);
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     json_object_set_new(out, "changed_since", json_boolean(changed));
     json_object_set_new(out, "changed_fields", fields);
     return out;
@@ -258,37 +258,37 @@ static void cwrite_free(void *arg)
     free(w);
 }
 
-static void bind_str(sqlite3_stmt *st, int i, const json_t *o, const char *k)
+static void bind_str(db_stmt *st, int i, const json_t *o, const char *k)
 {
     const char *v = json_string_value(json_object_get(o, k));
     if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+        db_bind_text(st, i, v, -1, DB_STATIC);
     else
-        sqlite3_bind_null(st, i);
+        db_bind_null(st, i);
 }
 
-static void bind_int(sqlite3_stmt *st, int i, const json_t *o, const char *k)
+static void bind_int(db_stmt *st, int i, const json_t *o, const char *k)
 {
     const json_t *v = json_object_get(o, k);
     if (json_is_integer(v))
-        sqlite3_bind_int64(st, i, json_integer_value(v));
+        db_bind_int64(st, i, json_integer_value(v));
     else
-        sqlite3_bind_null(st, i);
+        db_bind_null(st, i);
 }
 
 /* Writer thread: the comments row, in the revision's transaction. */
-static int cwrite_run(sqlite3 *db, long long rev, void *arg)
+static int cwrite_run(db_conn *db, long long rev, void *arg)
 {
     struct cwrite *w = arg;
     const json_t *o = w->comment;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     char *mentions = json_dumps(json_object_get(o, "mentions"), JSON_COMPACT);
     int rc = -1;
 
     assert(store_on_writer_thread());
 
     /* raw prepare: 17 parameters of mixed types bound from the comment */
-    if (sqlite3_prepare_v2(
+    if (db_prepare(
             db,
             "INSERT INTO comments(id, project_id, parent, author, at, end_at,"
             " track, clip, body, mentions, rev, version_id, resolved, deleted,"
@@ -297,11 +297,10 @@ static int cwrite_run(sqlite3 *db, long long rev, void *arg)
             " ON CONFLICT(project_id, id) DO UPDATE SET body=excluded.body,"
             " mentions=excluded.mentions, resolved=excluded.resolved,"
             " deleted=excluded.deleted, edited_at=excluded.edited_at,"
-            " updated_rev=excluded.updated_rev",
-            -1, &st, NULL) != SQLITE_OK)
+            " updated_rev=excluded.updated_rev", &st) != DB_OK)
         goto out;
     bind_str(st, 1, o, "id");
-    sqlite3_bind_text(st, 2, w->project_id, -1, SQLITE_STATIC);
+    db_bind_text(st, 2, w->project_id, -1, DB_STATIC);
     bind_str(st, 3, o, "parent");
     bind_str(st, 4, o, "author");
     bind_int(st, 5, o, "at");
@@ -309,21 +308,21 @@ static int cwrite_run(sqlite3 *db, long long rev, void *arg)
     bind_str(st, 7, o, "track");
     bind_str(st, 8, o, "clip");
     bind_str(st, 9, o, "body");
-    sqlite3_bind_text(st, 10, mentions ? mentions : "[]", -1, SQLITE_STATIC);
+    db_bind_text(st, 10, mentions ? mentions : "[]", -1, DB_STATIC);
     bind_int(st, 11, o, "rev");
     bind_str(st, 12, o, "version");
-    sqlite3_bind_int(st, 13, json_is_true(json_object_get(o, "resolved")));
-    sqlite3_bind_int(st, 14, json_is_true(json_object_get(o, "deleted")));
+    db_bind_int(st, 13, json_is_true(json_object_get(o, "resolved")));
+    db_bind_int(st, 14, json_is_true(json_object_get(o, "deleted")));
     bind_int(st, 15, o, "created_at");
     bind_int(st, 16, o, "edited_at");
-    sqlite3_bind_int64(st, 17, rev);
+    db_bind_int64(st, 17, rev);
     rc = store_step_done(st, NULL, 0);
     if (rc != 0)
         srv_err("comments: storing %s: %s",
                 json_string_value(json_object_get(o, "id")),
-                sqlite3_errmsg(db));
+                db_errmsg(db));
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     free(mentions);
     return rc;
 }
@@ -443,17 +442,18 @@ static json_t *find_comment(struct srv_conn *c, struct cstore *s,
 }
 
 /* The member ids named by @name in body (each once, in order). */
-static json_t *mentions_of(sqlite3 *db, const char *project_id,
+static json_t *mentions_of(db_conn *db, const char *project_id,
                            const char *body)
 {
     json_t *out = json_array();
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
 
-    /* raw: prepared once, then reset and bound again for each @name */
-    if (sqlite3_prepare_v2(db, "SELECT u.id FROM members m JOIN users u ON "
+    /* raw: prepared once, then reset and bound again for each @name;
+     * users.name compares without case in both engines (SQLite: the
+     * column's COLLATE NOCASE; PostgreSQL: citext) */
+    if (db_prepare(db, "SELECT u.id FROM members m JOIN users u ON "
                                "u.id=m.user_id WHERE m.project_id=? AND "
-                               "u.name=? COLLATE NOCASE",
-                           -1, &st, NULL) != SQLITE_OK)
+                               "u.name=?", &st) != DB_OK)
         return out;
     for (const char *p = body; (p = strchr(p, '@'));) {
         char name[65];
@@ -476,10 +476,10 @@ static json_t *mentions_of(sqlite3 *db, const char *project_id,
         p += n;
         if (!n)
             continue;
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) == SQLITE_ROW) {
+        db_reset(st);
+        db_bind_text(st, 1, project_id, -1, DB_STATIC);
+        db_bind_text(st, 2, name, -1, DB_TRANSIENT);
+        if (db_step(st) == DB_ROW) {
             const char *uid = store_col_text(st, 0);
             bool dup = false;
             size_t i;
@@ -489,7 +489,7 @@ static json_t *mentions_of(sqlite3 *db, const char *project_id,
                 json_array_append_new(out, json_string(uid));
         }
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return out;
 }
 

@@ -5,7 +5,7 @@
 #define MIXROOM_SERVER_REVIEW_PRIV_H
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stddef.h>
 
 struct srv_conn;
@@ -29,7 +29,7 @@ void review_new_id(char *buf, size_t len, const char *prefix);
 
 /* The id of the project's newest version (by revision, then creation), or
  * "" when it has none. */
-void review_current_version(sqlite3 *db, const char *project_id, char *buf,
+void review_current_version(db_conn *db, const char *project_id, char *buf,
                             size_t len);
 
 /* ---- versions.c ---- */

@@ -47,7 +47,7 @@ void review_new_id(char *buf, size_t len, const char *prefix)
     snprintf(buf, len, "%s%s", prefix, tail);
 }
 
-void review_current_version(sqlite3 *db, const char *project_id, char *buf,
+void review_current_version(db_conn *db, const char *project_id, char *buf,
                             size_t len)
 {
     buf[0] = '\0';

@@ -67,18 +67,18 @@ static void vjob_free(struct vjob *j)
     free(j);
 }
 
-static json_t *version_row(sqlite3_stmt *st)
+static json_t *version_row(db_stmt *st)
 {
     json_t *o = json_object();
 
     json_object_set_new(o, "id", json_string(store_col_text(st, 0)));
-    json_object_set_new(o, "rev", json_integer(sqlite3_column_int64(st, 1)));
+    json_object_set_new(o, "rev", json_integer(db_column_int64(st, 1)));
     json_object_set_new(o, "name", json_string(store_col_text(st, 2)));
     json_object_set_new(o, "note", json_string(store_col_text(st, 3)));
     json_object_set_new(o, "status", json_string(store_col_text(st, 4)));
     json_object_set_new(o, "created_by", store_col_json_text(st, 5));
     json_object_set_new(o, "created_at",
-                        json_integer(sqlite3_column_int64(st, 6)));
+                        json_integer(db_column_int64(st, 6)));
     json_object_set_new(o, "status_by", store_col_json_text(st, 7));
     json_object_set_new(o, "status_at", store_col_json_int(st, 8));
     return o;
@@ -86,11 +86,11 @@ static json_t *version_row(sqlite3_stmt *st)
 
 /* Adds `status_log` (every move of the version, oldest first: from, to,
  * by, by_name, at, note) to version o. */
-static void add_status_log(sqlite3 *db, const char *project_id, json_t *o)
+static void add_status_log(db_conn *db, const char *project_id, json_t *o)
 {
     const char *id = json_string_value(json_object_get(o, "id"));
     json_t *log = json_array();
-    sqlite3_stmt *st;
+    db_stmt *st;
 
     st = store_prepare(db, "SELECT l.from_status, l.to_status, l.user_id,"
                            " coalesce(u.display_name, u.name), l.at, l.note"
@@ -98,15 +98,15 @@ static void add_status_log(sqlite3 *db, const char *project_id, json_t *o)
                            " u.id=l.user_id WHERE l.project_id=? AND"
                            " l.version_id=? ORDER BY l.id",
                        STORE_ARGS(project_id, id), NULL, 0);
-    while (st && sqlite3_step(st) == SQLITE_ROW)
+    while (st && db_step(st) == DB_ROW)
         json_array_append_new(
             log, json_pack("{s:s, s:s, s:o, s:o, s:I, s:o}", "from",
                            store_col_text(st, 0), "to", store_col_text(st, 1),
                            "by", store_col_json_text(st, 2), "by_name",
                            store_col_json_text(st, 3), "at",
-                           (json_int_t)sqlite3_column_int64(st, 4), "note",
+                           (json_int_t)db_column_int64(st, 4), "note",
                            store_col_json_text(st, 5)));
-    sqlite3_finalize(st);
+    db_finalize(st);
     json_object_set_new(o, "status_log", log);
 }
 
@@ -115,10 +115,10 @@ static void add_status_log(sqlite3 *db, const char *project_id, json_t *o)
     "status_at"
 
 /* One version of the project by id (NULL if none). */
-static json_t *version_get(sqlite3 *db, const char *project_id,
+static json_t *version_get(db_conn *db, const char *project_id,
                            const char *id)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     json_t *o = NULL;
 
     st = store_prepare(db, "SELECT " VERSION_COLS " FROM versions WHERE "
@@ -126,19 +126,19 @@ static json_t *version_get(sqlite3 *db, const char *project_id,
                        STORE_ARGS(project_id, id), NULL, 0);
     if (!st)
         return NULL;
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (db_step(st) == DB_ROW)
         o = version_row(st);
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (o)
         add_status_log(db, project_id, o);
     return o;
 }
 
 /* Writer thread. */
-static int vjob_write(sqlite3 *db, void *arg)
+static int vjob_write(db_conn *db, void *arg)
 {
     struct vjob *j = arg;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     const char *sql = NULL;
     int rc;
 
@@ -164,52 +164,52 @@ static int vjob_write(sqlite3 *db, void *arg)
     }
     st = store_prepare(db, sql, STORE_ARGS(j->id, j->project_id), NULL, 0);
     if (!st) {
-        srv_err("versions: %s", sqlite3_errmsg(db));
+        srv_err("versions: %s", db_errmsg(db));
         return -1;
     }
     if (j->op == V_CREATE)
-        sqlite3_bind_int64(st, 3, j->rev);
+        db_bind_int64(st, 3, j->rev);
     if (j->op == V_CREATE || j->op == V_RENAME)
-        sqlite3_bind_text(st, 4, j->name, -1, SQLITE_STATIC);
+        db_bind_text(st, 4, j->name, -1, DB_STATIC);
     if (j->note)
-        sqlite3_bind_text(st, 5, j->note, -1, SQLITE_STATIC);
+        db_bind_text(st, 5, j->note, -1, DB_STATIC);
     else if (j->op == V_CREATE)
-        sqlite3_bind_text(st, 5, "", -1, SQLITE_STATIC);
+        db_bind_text(st, 5, "", -1, DB_STATIC);
     if (j->op == V_CREATE || j->op == V_STATUS) {
-        sqlite3_bind_text(st, 6, j->user, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 7, j->now);
+        db_bind_text(st, 6, j->user, -1, DB_STATIC);
+        db_bind_int64(st, 7, j->now);
     }
     if (j->op == V_STATUS) {
-        sqlite3_bind_text(st, 8, j->status, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, j->old_status, -1, SQLITE_STATIC);
+        db_bind_text(st, 8, j->status, -1, DB_STATIC);
+        db_bind_text(st, 9, j->old_status, -1, DB_STATIC);
     }
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        srv_err("versions: %s", sqlite3_errmsg(db));
+    rc = db_step(st);
+    db_finalize(st);
+    if (rc != DB_DONE) {
+        srv_err("versions: %s", db_errmsg(db));
         return -1;
     }
-    j->changes = sqlite3_changes(db);
+    j->changes = db_changes(db);
     if (j->op == V_STATUS && j->changes == 1) {
         /* raw: the note may be NULL */
-        rc = sqlite3_prepare_v2(
+        rc = db_prepare(
             db, "INSERT INTO version_status_log(project_id, version_id,"
                 " from_status, to_status, user_id, at, note)"
-                " VALUES(?1,?2,?3,?4,?5,?6,?7)", -1, &st, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, j->id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 3, j->old_status, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 4, j->status, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 5, j->user, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 6, j->now);
+                " VALUES(?1,?2,?3,?4,?5,?6,?7)", &st);
+        if (rc == DB_OK) {
+            db_bind_text(st, 1, j->project_id, -1, DB_STATIC);
+            db_bind_text(st, 2, j->id, -1, DB_STATIC);
+            db_bind_text(st, 3, j->old_status, -1, DB_STATIC);
+            db_bind_text(st, 4, j->status, -1, DB_STATIC);
+            db_bind_text(st, 5, j->user, -1, DB_STATIC);
+            db_bind_int64(st, 6, j->now);
             if (j->status_note)
-                sqlite3_bind_text(st, 7, j->status_note, -1, SQLITE_STATIC);
-            rc = sqlite3_step(st);
+                db_bind_text(st, 7, j->status_note, -1, DB_STATIC);
+            rc = db_step(st);
         }
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) {
-            srv_err("versions: status log: %s", sqlite3_errmsg(db));
+        db_finalize(st);
+        if (rc != DB_DONE) {
+            srv_err("versions: status log: %s", db_errmsg(db));
             return -1;
         }
     }
@@ -506,7 +506,7 @@ static int on_delete(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 /* version.list -> {"type":"version.list","versions":[...]} newest first */
 static int on_list(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     json_t *out;
 
     (void)a;
@@ -520,9 +520,9 @@ static int on_list(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
         return srv_ws_error(c, id, PROTO_INTERNAL,
                             "the versions could not be read"), 0;
     out = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW)
+    while (db_step(st) == DB_ROW)
         json_array_append_new(out, version_row(st));
-    sqlite3_finalize(st);
+    db_finalize(st);
     size_t i;
     json_t *v;
     json_array_foreach(out, i, v) add_status_log(c->srv->db, c->project_id, v);

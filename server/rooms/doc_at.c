@@ -19,17 +19,17 @@
 #include "protocol/ops.h"
 #include "server/core/store_stmt.h"
 
-static void *db_fail(sqlite3 *db, proto_err *err)
+static void *db_fail(db_conn *db, proto_err *err)
 {
-    proto_fail(err, PROTO_INTERNAL, "database: %s", sqlite3_errmsg(db));
+    proto_fail(err, PROTO_INTERNAL, "database: %s", db_errmsg(db));
     return NULL;
 }
 
 /* Registers the project's assets in doc. */
-static int load_assets(sqlite3 *db, proto_doc *doc, const char *project_id,
+static int load_assets(db_conn *db, proto_doc *doc, const char *project_id,
                        proto_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc;
 
     st = store_prepare(db, "SELECT id, frames, state FROM assets "
@@ -39,12 +39,12 @@ static int load_assets(sqlite3 *db, proto_doc *doc, const char *project_id,
         db_fail(db, err);
         return -1;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = db_step(st)) == DB_ROW)
         proto_doc_set_asset(doc, store_col_text(st, 0),
-                            sqlite3_column_int64(st, 1),
+                            db_column_int64(st, 1),
                             strcmp(store_col_text(st, 2), "ready") == 0);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
+    db_finalize(st);
+    if (rc != DB_DONE) {
         db_fail(db, err);
         return -1;
     }
@@ -75,10 +75,10 @@ static proto_doc *doc_from_bodies(const json_t *bodies, const char *name,
 }
 
 /* The head document: the objects table. */
-static proto_doc *load_current(sqlite3 *db, const char *project_id,
+static proto_doc *load_current(db_conn *db, const char *project_id,
                                const char *name, int rate, proto_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     proto_doc *doc = NULL;
     json_t *bodies = json_array();
     int rc;
@@ -89,7 +89,7 @@ static proto_doc *load_current(sqlite3 *db, const char *project_id,
         db_fail(db, err);
         goto out;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         json_t *o = json_loads(store_col_text(st, 0), 0, NULL);
         if (!json_is_object(o)) {
             json_decref(o);
@@ -99,7 +99,7 @@ static proto_doc *load_current(sqlite3 *db, const char *project_id,
         }
         json_array_append_new(bodies, o);
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != DB_DONE) {
         db_fail(db, err);
         goto out;
     }
@@ -108,17 +108,17 @@ static proto_doc *load_current(sqlite3 *db, const char *project_id,
         proto_fail(err, PROTO_INTERNAL, "project %s cannot be loaded",
                    project_id);
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     json_decref(bodies);
     return doc;
 }
 
 /* The stored snapshot at exactly rev. */
-static proto_doc *load_snapshot(sqlite3 *db, const char *project_id,
+static proto_doc *load_snapshot(db_conn *db, const char *project_id,
                                 long long rev, const char *name, int rate,
                                 proto_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     proto_doc *doc = NULL;
     json_t *bodies = NULL;
 
@@ -129,8 +129,8 @@ static proto_doc *load_snapshot(sqlite3 *db, const char *project_id,
         db_fail(db, err);
         goto out;
     }
-    sqlite3_bind_int64(st, 2, rev);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    db_bind_int64(st, 2, rev);
+    if (db_step(st) != DB_ROW) {
         proto_fail(err, PROTO_INTERNAL, "snapshot %lld cannot be read", rev);
         goto out;
     }
@@ -145,7 +145,7 @@ static proto_doc *load_snapshot(sqlite3 *db, const char *project_id,
         proto_fail(err, PROTO_INTERNAL, "snapshot %lld cannot be loaded",
                    rev);
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     json_decref(bodies);
     return doc;
 }
@@ -153,10 +153,10 @@ out:
 /* The nearest snapshot at or below rev (below=true) or at or above it and
  * at most head; 0 when there is none (rev 0 is never a stored snapshot:
  * 0 means "none"). */
-static long long nearest_snapshot(sqlite3 *db, const char *project_id,
+static long long nearest_snapshot(db_conn *db, const char *project_id,
                                   long long rev, long long head, bool below)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     long long r = 0;
     const char *sql =
         below ? "SELECT max(rev) FROM snapshots WHERE project_id=?1 AND "
@@ -167,24 +167,24 @@ static long long nearest_snapshot(sqlite3 *db, const char *project_id,
     st = store_prepare(db, sql, STORE_ARGS(project_id), NULL, 0);
     if (!st)
         return 0;
-    sqlite3_bind_int64(st, 2, rev);
+    db_bind_int64(st, 2, rev);
     if (!below)
-        sqlite3_bind_int64(st, 3, head);
-    if (sqlite3_step(st) == SQLITE_ROW &&
-        sqlite3_column_type(st, 0) != SQLITE_NULL)
-        r = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+        db_bind_int64(st, 3, head);
+    if (db_step(st) == DB_ROW &&
+        db_column_type(st, 0) != DB_NULL)
+        r = db_column_int64(st, 0);
+    db_finalize(st);
     return r;
 }
 
 /* Replays revisions lo+1..hi onto doc: forward (their ops, oldest first)
  * or backward (their inverses, newest first). */
-static int replay(sqlite3 *db, proto_doc *doc, const char *project_id,
+static int replay(db_conn *db, proto_doc *doc, const char *project_id,
                   long long lo, long long hi, bool forward, proto_err *err)
 {
     /* stored revisions were within the limits of their day: no limits */
     static const proto_limits no_limits = {.max_ops = 0};
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc, ret = -1;
     const char *sql =
         forward ? "SELECT rev, kind, ops FROM ops WHERE project_id=? AND "
@@ -197,10 +197,10 @@ static int replay(sqlite3 *db, proto_doc *doc, const char *project_id,
         db_fail(db, err);
         goto out;
     }
-    sqlite3_bind_int64(st, 2, lo);
-    sqlite3_bind_int64(st, 3, hi);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        long long r = sqlite3_column_int64(st, 0);
+    db_bind_int64(st, 2, lo);
+    db_bind_int64(st, 3, hi);
+    while ((rc = db_step(st)) == DB_ROW) {
+        long long r = db_column_int64(st, 0);
         if (strcmp(store_col_text(st, 1), "comment") == 0)
             continue;
         json_t *ops = json_loads(store_col_text(st, 2), 0, NULL);
@@ -228,18 +228,18 @@ static int replay(sqlite3 *db, proto_doc *doc, const char *project_id,
             goto out;
         }
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != DB_DONE) {
         db_fail(db, err);
         goto out;
     }
     ret = 0;
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return ret;
 }
 
 /* Builds the document at rev (0 <= rev <= head) from the nearest base. */
-static proto_doc *rebuild(sqlite3 *db, const char *project_id, long long rev,
+static proto_doc *rebuild(db_conn *db, const char *project_id, long long rev,
                           long long head, const char *name, int rate,
                           proto_err *err)
 {
@@ -275,19 +275,19 @@ static proto_doc *rebuild(sqlite3 *db, const char *project_id, long long rev,
     return doc;
 }
 
-proto_doc *srv_doc_at_rev2(sqlite3 *db, const char *project_id, long long rev,
+proto_doc *srv_doc_at_rev2(db_conn *db, const char *project_id, long long rev,
                            long long *head_out, int *rate_out, char *name,
                            size_t name_len, proto_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     proto_doc *doc = NULL;
     char pname[256] = "";
     long long head = 0;
     int rate = 48000;
     bool in_tx = false;
 
-    if (sqlite3_get_autocommit(db)) {
-        if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+    if (db_get_autocommit(db)) {
+        if (db_exec(db, "BEGIN", NULL, NULL, NULL) != DB_OK) {
             db_fail(db, err);
             goto out;
         }
@@ -300,15 +300,15 @@ proto_doc *srv_doc_at_rev2(sqlite3 *db, const char *project_id, long long rev,
         db_fail(db, err);
         goto out;
     }
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    if (db_step(st) != DB_ROW) {
         proto_fail(err, PROTO_NOT_FOUND, "project %s does not exist",
                    project_id);
         goto out;
     }
     snprintf(pname, sizeof pname, "%s", store_col_text(st, 0));
-    rate = sqlite3_column_int(st, 1);
-    head = sqlite3_column_int64(st, 2);
-    sqlite3_finalize(st);
+    rate = db_column_int(st, 1);
+    head = db_column_int64(st, 2);
+    db_finalize(st);
     st = NULL;
     if (rev < 0)
         rev = head;
@@ -332,13 +332,13 @@ proto_doc *srv_doc_at_rev2(sqlite3 *db, const char *project_id, long long rev,
         snprintf(name, name_len, "%s", n ? n : pname);
     }
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (in_tx)
-        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        db_exec(db, "COMMIT", NULL, NULL, NULL);
     return doc;
 }
 
-proto_doc *srv_doc_at_rev(sqlite3 *db, const char *project_id, long long rev,
+proto_doc *srv_doc_at_rev(db_conn *db, const char *project_id, long long rev,
                           proto_err *err)
 {
     return srv_doc_at_rev2(db, project_id, rev, NULL, NULL, NULL, 0, err);

@@ -5,7 +5,7 @@
 #ifndef MIXROOM_SERVER_DOC_AT_H
 #define MIXROOM_SERVER_DOC_AT_H
 
-#include <sqlite3.h>
+#include "server/core/db.h"
 
 #include "protocol/document.h"
 #include "protocol/errors.h"
@@ -16,12 +16,12 @@
  * tear it. Returns a new document, or NULL with err (not_found for an
  * unknown project or a revision outside 0..head, internal for a stored
  * revision that does not apply). */
-proto_doc *srv_doc_at_rev(sqlite3 *db, const char *project_id, long long rev,
+proto_doc *srv_doc_at_rev(db_conn *db, const char *project_id, long long rev,
                           proto_err *err);
 
 /* The same, also giving (each when not NULL) the head revision, the
  * sample rate and the project's name at that revision. */
-proto_doc *srv_doc_at_rev2(sqlite3 *db, const char *project_id, long long rev,
+proto_doc *srv_doc_at_rev2(db_conn *db, const char *project_id, long long rev,
                            long long *head_out, int *rate_out, char *name,
                            size_t name_len, proto_err *err);
 

@@ -45,7 +45,7 @@ int room_on_history(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     "SELECT o.rev, o.kind, o.user_id, u.name, o.ts, o.summary, o.ops,"      \
     " o.undo_of, o.redo_of FROM ops o LEFT JOIN users u ON u.id=o.user_id"  \
     " WHERE o.project_id=?1 AND o.rev<?2"
-    sqlite3_stmt *st = room_reader_stmt(
+    db_stmt *st = room_reader_stmt(
         room->srv,
         user ? HISTORY_COLS " AND o.user_id=?3 ORDER BY o.rev DESC LIMIT ?4"
              : HISTORY_COLS " ORDER BY o.rev DESC LIMIT ?4");
@@ -53,44 +53,44 @@ int room_on_history(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     if (!st)
         return srv_ws_error(c, id, PROTO_INTERNAL,
                             "the history could not be read"), 0;
-    sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, before);
+    db_bind_text(st, 1, room->project_id, -1, DB_STATIC);
+    db_bind_int64(st, 2, before);
     if (user)
-        sqlite3_bind_text(st, 3, user, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, limit + 1);
+        db_bind_text(st, 3, user, -1, DB_STATIC);
+    db_bind_int64(st, 4, limit + 1);
 
     json_t *entries = json_array();
     bool more = false;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if ((long long)json_array_size(entries) == limit) {
             more = true;
             break;
         }
         json_t *ops = json_loads(store_col_text(st, 6), 0, NULL);
         json_t *e = json_object();
-        json_object_set_new(e, "rev", json_integer(sqlite3_column_int64(st, 0)));
+        json_object_set_new(e, "rev", json_integer(db_column_int64(st, 0)));
         json_object_set_new(e, "kind", json_string(store_col_text(st, 1)));
         json_object_set_new(e, "user",
-                            sqlite3_column_type(st, 2) == SQLITE_NULL
+                            db_column_type(st, 2) == DB_NULL
                                 ? json_null()
                                 : json_string(store_col_text(st, 2)));
         json_object_set_new(e, "user_name",
-                            sqlite3_column_type(st, 3) == SQLITE_NULL
+                            db_column_type(st, 3) == DB_NULL
                                 ? json_null()
                                 : json_string(store_col_text(st, 3)));
-        json_object_set_new(e, "ts", json_integer(sqlite3_column_int64(st, 4)));
+        json_object_set_new(e, "ts", json_integer(db_column_int64(st, 4)));
         json_object_set_new(e, "summary", json_string(store_col_text(st, 5)));
         json_object_set_new(e, "ops", ops ? ops : json_array());
-        if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+        if (db_column_type(st, 7) != DB_NULL)
             json_object_set_new(e, "undo_of",
-                                json_integer(sqlite3_column_int64(st, 7)));
-        if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+                                json_integer(db_column_int64(st, 7)));
+        if (db_column_type(st, 8) != DB_NULL)
             json_object_set_new(e, "redo_of",
-                                json_integer(sqlite3_column_int64(st, 8)));
+                                json_integer(db_column_int64(st, 8)));
         json_array_append_new(entries, e);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    db_reset(st);
+    if (rc != DB_ROW && rc != DB_DONE) {
         json_decref(entries);
         return srv_ws_error(c, id, PROTO_INTERNAL,
                             "the history could not be read"), 0;

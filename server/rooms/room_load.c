@@ -39,9 +39,9 @@ struct room_load {
     int rc;
     struct room_loaded out;
     char err[256];
-    /* the thread's connection, for sqlite3_interrupt at stop */
+    /* the thread's connection, for db_interrupt at stop */
     pthread_mutex_t lock;
-    sqlite3 *db;
+    db_conn *db;
 };
 
 static struct room_load *loads; /* in flight */
@@ -55,13 +55,13 @@ int srv_rooms_loading(void)
 
 /* Reads what a room needs from db (any thread with its own connection).
  * Returns 0, or -1 with err. */
-static int room_read(sqlite3 *db, const char *project_id,
+static int room_read(db_conn *db, const char *project_id,
                      struct room_loaded *out, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     proto_err perr;
-    bool in_tx = sqlite3_get_autocommit(db) &&
-                 sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    bool in_tx = db_get_autocommit(db) &&
+                 db_exec(db, "BEGIN", NULL, NULL, NULL) == DB_OK;
     int rc = -1;
 
     memset(out, 0, sizeof *out);
@@ -77,17 +77,17 @@ static int room_read(sqlite3 *db, const char *project_id,
                        STORE_ARGS(project_id), err, errlen);
     if (!st)
         goto out;
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    if (db_step(st) != DB_ROW) {
         snprintf(err, errlen, "project %s does not exist", project_id);
         goto out;
     }
     store_col_copy(out->created_by, sizeof out->created_by, st, 0);
-    out->created_at = sqlite3_column_int64(st, 1);
+    out->created_at = db_column_int64(st, 1);
     rc = 0;
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (in_tx)
-        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        db_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc != 0) {
         proto_doc_free(out->doc);
         out->doc = NULL;
@@ -147,7 +147,7 @@ static void *load_thread(void *arg)
 {
     struct room_load *ld = arg;
     char err[256];
-    sqlite3 *db = store_open(ld->data_dir, ld->synchronous, true, err,
+    db_conn *db = store_open(ld->data_dir, ld->synchronous, true, err,
                              sizeof err);
 
     if (!db) {
@@ -162,7 +162,7 @@ static void *load_thread(void *arg)
         pthread_mutex_lock(&ld->lock);
         ld->db = NULL;
         pthread_mutex_unlock(&ld->lock);
-        sqlite3_close(db);
+        db_close(db);
     }
     srv_loop_post(room_load_done, ld);
     return NULL;
@@ -253,7 +253,7 @@ void room_load_stop(void)
     for (struct room_load *ld = loads; ld; ld = ld->next) {
         pthread_mutex_lock(&ld->lock);
         if (ld->db)
-            sqlite3_interrupt(ld->db);
+            db_interrupt(ld->db);
         pthread_mutex_unlock(&ld->lock);
     }
     /* their room_load_done calls are posted; they run in the last drain */

@@ -5,7 +5,7 @@
  * server's settings; and the time of a `history` page (the rooms' query:
  * 50 entries before a revision, all users and one user). Prints figures;
  * never fails on time. Usage: bench_doc_at [DIR] */
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +34,7 @@ static int cmp_double(const void *a, const void *b)
 
 /* Times `runs` rebuilds at revisions spread over 0..n (and the worst
  * place: half-way between two snapshots); prints p50/p99/max. */
-static void time_doc_at(sqlite3 *db, long long n)
+static void time_doc_at(db_conn *db, long long n)
 {
     enum { RUNS = 200 };
     double t[RUNS];
@@ -69,37 +69,37 @@ static void time_doc_at(sqlite3 *db, long long n)
 }
 
 /* The rooms' history query (room_history.c), 50 entries per page. */
-static void time_history(sqlite3 *db, long long n)
+static void time_history(db_conn *db, long long n)
 {
     enum { RUNS = 200 };
     double t[RUNS];
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     const char *sql =
         "SELECT o.rev, o.kind, o.user_id, u.name, o.ts, o.summary, o.ops,"
         " o.undo_of, o.redo_of FROM ops o LEFT JOIN users u ON u.id=o.user_id"
         " WHERE o.project_id=?1 AND o.rev<?2 AND (?3 IS NULL OR o.user_id=?3)"
         " ORDER BY o.rev DESC LIMIT ?4";
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "%s\n", sqlite3_errmsg(db));
+    if (db_prepare(db, sql, &st) != DB_OK) {
+        fprintf(stderr, "%s\n", db_errmsg(db));
         exit(1);
     }
     for (int user = 0; user < 2; user++) {
         for (int i = 0; i < RUNS; i++) {
             long long before = n + 1 - (long long)i * (n / RUNS);
             double t0 = now_ms();
-            sqlite3_reset(st);
-            sqlite3_bind_text(st, 1, "p_1", -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 2, before);
+            db_reset(st);
+            db_bind_text(st, 1, "p_1", -1, DB_STATIC);
+            db_bind_int64(st, 2, before);
             if (user)
-                sqlite3_bind_text(st, 3, "u_nobody", -1, SQLITE_STATIC);
+                db_bind_text(st, 3, "u_nobody", -1, DB_STATIC);
             else
-                sqlite3_bind_null(st, 3);
-            sqlite3_bind_int(st, 4, 51);
+                db_bind_null(st, 3);
+            db_bind_int(st, 4, 51);
             int rows = 0;
-            while (sqlite3_step(st) == SQLITE_ROW) {
+            while (db_step(st) == DB_ROW) {
                 json_t *ops = json_loads(
-                    (const char *)sqlite3_column_text(st, 6), 0, NULL);
+                    (const char *)db_column_text(st, 6), 0, NULL);
                 json_decref(ops);
                 rows++;
             }
@@ -111,20 +111,20 @@ static void time_history(sqlite3 *db, long long n)
                n, user ? " (user filter, no match)" : "", t[RUNS / 2],
                t[RUNS * 99 / 100]);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
 }
 
 static int run(const char *dir, long long n)
 {
     char path[512], err[512];
-    sqlite3 *db = NULL;
+    db_conn *db = NULL;
     double t0;
 
     snprintf(path, sizeof path, "%s/bench_doc_at_%lld.db", dir, n);
     unlink(path);
-    if (sqlite3_open(path, &db) != SQLITE_OK)
+    if (db_open(path, &db) != DB_OK)
         return -1;
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
                  NULL, NULL, NULL);
     if (srv_migrate(db, srv_migrations, srv_migrations_count, err,
                     sizeof err) < 0) {
@@ -137,7 +137,7 @@ static int run(const char *dir, long long n)
     printf("generated %lld revisions in %.1f s\n", n, (now_ms() - t0) / 1e3);
     time_doc_at(db, n);
     time_history(db, n);
-    sqlite3_close(db);
+    db_close(db);
     unlink(path);
     return 0;
 }

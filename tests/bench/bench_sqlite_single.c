@@ -3,7 +3,7 @@
  * server's settings) and one that commits the same rows 100 per
  * transaction. Prints rows per second; never fails on time.
  * Usage: bench_sqlite_single [DIR] [SECONDS] */
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,28 +18,28 @@ static double now_s(void)
 }
 
 /* Inserts rows, `per_tx` per transaction, for `seconds`; returns rows/s. */
-static double run(sqlite3 *db, int per_tx, double seconds)
+static double run(db_conn *db, int per_tx, double seconds)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     long long rows = 0;
     double t0 = now_s(), t;
     const char *body = "[{\"op\":\"set\",\"id\":\"trk\",\"fields\":{\"gain\":-3.5}}]";
 
-    if (sqlite3_prepare_v2(db, "INSERT INTO ops(rev, body) VALUES(?, ?)", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (db_prepare(db, "INSERT INTO ops(rev, body) VALUES(?, ?)",
+                           &st) != DB_OK)
         return -1;
     do {
-        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+        db_exec(db, "BEGIN", NULL, NULL, NULL);
         for (int i = 0; i < per_tx; i++) {
-            sqlite3_bind_int64(st, 1, ++rows + (long long)per_tx * 100000000);
-            sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);
-            sqlite3_step(st);
-            sqlite3_reset(st);
+            db_bind_int64(st, 1, ++rows + (long long)per_tx * 100000000);
+            db_bind_text(st, 2, body, -1, DB_STATIC);
+            db_step(st);
+            db_reset(st);
         }
-        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        db_exec(db, "COMMIT", NULL, NULL, NULL);
         t = now_s();
     } while (t - t0 < seconds);
-    sqlite3_finalize(st);
+    db_finalize(st);
     return (double)rows / (t - t0);
 }
 
@@ -48,14 +48,14 @@ int main(int argc, char **argv)
     const char *dir = argc > 1 ? argv[1] : ".";
     double seconds = argc > 2 ? atof(argv[2]) : 3.0;
     char path[4096];
-    sqlite3 *db = NULL;
+    db_conn *db = NULL;
     int status = 1;
 
     snprintf(path, sizeof path, "%s/bench_sqlite_single.db", dir);
     remove(path);
-    if (sqlite3_open(path, &db) != SQLITE_OK)
+    if (db_open(path, &db) != DB_OK)
         goto out;
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+    db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                      "CREATE TABLE ops(rev INTEGER PRIMARY KEY, body TEXT)",
                  NULL, NULL, NULL);
     printf("sqlite, WAL, synchronous=FULL, %s\n", path);
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
     status = 0;
 out:
     if (db)
-        sqlite3_close(db);
+        db_close(db);
     remove(path);
     snprintf(path, sizeof path, "%s/bench_sqlite_single.db-wal", dir);
     remove(path);

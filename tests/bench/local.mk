@@ -2,9 +2,11 @@
 # time. Built on demand (`make bench`), never run by `make check`.
 EXTRA_PROGRAMS += tests/bench/bench_proto_apply tests/bench/bench_render \
 	tests/bench/bench_import tests/bench/bench_sqlite_single \
-	tests/bench/bench_streams
+	tests/bench/bench_streams tests/bench/bench_store
+tests_bench_bench_store_SOURCES = tests/bench/bench_store.c
+tests_bench_bench_store_LDADD = $(MX_ALL_LIBS)
 tests_bench_bench_sqlite_single_SOURCES = tests/bench/bench_sqlite_single.c
-tests_bench_bench_sqlite_single_LDADD = $(SQLITE_LIBS)
+tests_bench_bench_sqlite_single_LDADD = $(MX_ALL_LIBS)
 tests_bench_bench_streams_SOURCES = tests/bench/bench_streams.c tests/bench/bench_util.h
 tests_bench_bench_streams_LDADD = $(MX_ALL_LIBS)
 EXTRA_DIST += tests/bench/coedit.mjs tests/bench/soak.mjs tests/bench/takes.mjs

@@ -3,10 +3,31 @@
 // through the sqlite3 CLI, logging in, and the cookie of a login answer.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { http } from './harness.mjs';
+import { http, storeEnv } from './harness.mjs';
+
+/** Under the harness's store switch (MXT_STORE=pg): the same SQL through
+ * psql on the data directory's database, in sqlite3's list format. */
+function psql(server, text) {
+  const url = storeEnv(server.dataDir).MIXROOM_STORE;
+  const r = spawnSync('psql', [url, '-qAtX', '-F', '|', '-c', text], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  return r.stdout;
+}
 
 /** The database as sorted text lines, without session last_seen (advisory). */
 export function dump(server) {
+  if (process.env.MXT_STORE === 'pg') {
+    const tables = psql(server, "SELECT table_name FROM information_schema.tables WHERE table_schema='public' ORDER BY 1")
+      .split('\n').filter(Boolean);
+    const out = [];
+    for (const t of tables) {
+      const q = t === 'sessions'
+        ? 'SELECT encode(token_hash, \'hex\'), user_id, created_at, expires_at FROM sessions'
+        : `SELECT * FROM "${t}"`;
+      for (const line of psql(server, q).split('\n').filter(Boolean)) out.push(`${t}: ${line}`);
+    }
+    return out.sort().join('\n');
+  }
   const db = path.join(server.dataDir, 'mixroom.db');
   const q = (sql) => {
     const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 5000', '-cmd', '.mode quote', db, sql], { encoding: 'utf8' });
@@ -27,6 +48,7 @@ export function dump(server) {
 
 /** Runs SQL on the server's database with the sqlite3 CLI; returns stdout. */
 export function sql(server, text) {
+  if (process.env.MXT_STORE === 'pg') return psql(server, text).trim();
   const db = path.join(server.dataDir, 'mixroom.db');
   const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 5000', db, text], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);

@@ -3,6 +3,7 @@
 // for /healthz, runs CLI subcommands, makes HTTP requests and opens real
 // WebSocket connections (the `ws` package), and stops the server.
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -34,13 +35,40 @@ export function tempDir(prefix = 'mixroom-test-') {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The store switch (tests/integration/run_pg.sh): with MXT_STORE=pg and
+ * MXT_PGURL=postgresql://.../postgres, every data directory gets its own
+ * fresh PostgreSQL database (named after the directory, created on first
+ * use), handed to the server and the CLI as MIXROOM_STORE; the data
+ * directory still holds the assets. Without MXT_STORE=pg nothing changes
+ * (the embedded SQLite under --data). Returns the env to add.
+ */
+const pgDatabases = new Set();
+export function storeEnv(dataDir) {
+  if (process.env.MXT_STORE !== 'pg' || !dataDir) return {};
+  const base = process.env.MXT_PGURL;
+  if (!base) throw new Error('MXT_STORE=pg needs MXT_PGURL');
+  const name = 'mxt_' + crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 24);
+  const url = base.replace(/\/[^/?]*(\?.*)?$/, `/${name}$1`);
+  if (!pgDatabases.has(name)) {
+    const r = spawnSync('psql', [base, '-qAtc', `SELECT 1 FROM pg_database WHERE datname='${name}'`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+    if (r.stdout.trim() !== '1') {
+      const c = spawnSync('psql', [base, '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+      if (c.status !== 0 && !/already exists/.test(c.stderr)) throw new Error(`CREATE DATABASE ${name}: ${c.stderr}`);
+    }
+    pgDatabases.add(name);
+  }
+  return { MIXROOM_STORE: url };
+}
+
 /** Runs `mixroom ARGS...` synchronously on dataDir. */
 export function cli(args, { dataDir, input, env } = {}) {
   const full = dataDir ? [...args, '--data', dataDir] : args;
   const r = spawnSync(BIN, full, {
     input: input ?? '',
     encoding: 'utf8',
-    env: { ...process.env, ...(env || {}) },
+    env: { ...process.env, ...storeEnv(dataDir), ...(env || {}) },
     timeout: 60000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -59,7 +87,7 @@ export async function startServer(opts = {}) {
     '--web', path.join(SRCDIR, 'web'), ...(opts.demo ? [] : ['--no-demo']),
     ...(opts.args || [])];
   const proc = spawn(BIN, args, {
-    env: { ...process.env, ...(opts.env || {}) },
+    env: { ...process.env, ...storeEnv(dataDir), ...(opts.env || {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

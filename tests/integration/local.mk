@@ -1,7 +1,7 @@
 # tests/integration/local.mk -- the integration tests: the real server and
 # real WebSocket clients (Node + ws), run by tests/integration/run.sh.
-TESTS += tests/integration/run.sh
-EXTRA_DIST += tests/integration/run.sh \
+TESTS += tests/integration/run.sh tests/integration/run_pg.sh
+EXTRA_DIST += tests/integration/run.sh tests/integration/run_pg.sh tests/pg/pg.sh \
 	$(wildcard $(srcdir)/tests/integration/*.mjs) \
 	$(wildcard $(srcdir)/tests/integration/*.py)
 EXTRA_DIST += tests/fixtures/make-fixture.mjs tests/fixtures/mixroom-0.1.0.db \

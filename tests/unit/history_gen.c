@@ -16,12 +16,12 @@ static unsigned rnd(unsigned *s)
     return (*s >> 16) & 0x7fff;
 }
 
-static int exec(sqlite3 *db, const char *sql)
+static int exec(db_conn *db, const char *sql)
 {
     char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    if (db_exec(db, sql, NULL, NULL, &msg) != DB_OK) {
         fprintf(stderr, "%s: %s\n", sql, msg);
-        sqlite3_free(msg);
+        db_free(msg);
         return -1;
     }
     return 0;
@@ -97,44 +97,43 @@ static json_t *random_ops(const proto_doc *doc, unsigned *s, long long rev)
                      (int)(rnd(s) & 1));
 }
 
-static int store_objects(sqlite3 *db, const proto_doc *doc, long long rev)
+static int store_objects(db_conn *db, const proto_doc *doc, long long rev)
 {
     json_t *objs = proto_doc_objects(doc);
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     size_t i;
     json_t *o;
     int ret = -1;
 
     if (exec(db, "DELETE FROM objects WHERE project_id='p_1'") != 0 ||
-        sqlite3_prepare_v2(db, "INSERT INTO objects(project_id,id,kind,body,"
-                               "rev) VALUES('p_1',?,?,?,?)",
-                           -1, &st, NULL) != SQLITE_OK)
+        db_prepare(db, "INSERT INTO objects(project_id,id,kind,body,"
+                               "rev) VALUES('p_1',?,?,?,?)", &st) != DB_OK)
         goto out;
     json_array_foreach(objs, i, o) {
         char *body = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-        sqlite3_bind_text(st, 1, json_string_value(json_object_get(o, "id")),
-                          -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, json_string_value(json_object_get(o, "kind")),
-                          -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 3, body, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 4, rev);
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
+        db_bind_text(st, 1, json_string_value(json_object_get(o, "id")),
+                          -1, DB_TRANSIENT);
+        db_bind_text(st, 2, json_string_value(json_object_get(o, "kind")),
+                          -1, DB_TRANSIENT);
+        db_bind_text(st, 3, body, -1, DB_TRANSIENT);
+        db_bind_int64(st, 4, rev);
+        int rc = db_step(st);
+        db_reset(st);
         free(body);
-        if (rc != SQLITE_DONE)
+        if (rc != DB_DONE)
             goto out;
     }
     ret = 0;
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     json_decref(objs);
     return ret;
 }
 
-int hist_generate(sqlite3 *db, long long n, long long snap_every,
+int hist_generate(db_conn *db, long long n, long long snap_every,
                   unsigned seed, proto_doc **at)
 {
-    sqlite3_stmt *ins = NULL, *snap = NULL;
+    db_stmt *ins = NULL, *snap = NULL;
     proto_doc *doc = proto_doc_new("Song", 48000);
     unsigned s = seed ? seed : 1;
     char sql[128];
@@ -146,12 +145,10 @@ int hist_generate(sqlite3 *db, long long n, long long snap_every,
         exec(db, "INSERT INTO assets(id,project_id,sha256,name,state,frames,"
                  "channels,created_at) VALUES('a_1','p_1','00','a.wav',"
                  "'ready',480000,2,0)") != 0 ||
-        sqlite3_prepare_v2(db, "INSERT INTO ops(project_id,rev,kind,ts,ops,"
-                               "inverse) VALUES('p_1',?,?,0,?,?)",
-                           -1, &ins, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "INSERT INTO snapshots(project_id,rev,doc) "
-                               "VALUES('p_1',?,?)",
-                           -1, &snap, NULL) != SQLITE_OK)
+        db_prepare(db, "INSERT INTO ops(project_id,rev,kind,ts,ops,"
+                               "inverse) VALUES('p_1',?,?,0,?,?)", &ins) != DB_OK ||
+        db_prepare(db, "INSERT INTO snapshots(project_id,rev,doc) "
+                               "VALUES('p_1',?,?)", &snap) != DB_OK)
         goto out;
     proto_doc_set_asset(doc, "a_1", 480000, true);
     if (at)
@@ -177,28 +174,28 @@ int hist_generate(sqlite3 *db, long long n, long long snap_every,
         }
         char *a = json_dumps(applied, JSON_COMPACT | JSON_SORT_KEYS);
         char *i = json_dumps(inverse, JSON_COMPACT | JSON_SORT_KEYS);
-        sqlite3_bind_int64(ins, 1, r);
-        sqlite3_bind_text(ins, 2, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 3, a, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 4, i, -1, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(ins);
-        sqlite3_reset(ins);
+        db_bind_int64(ins, 1, r);
+        db_bind_text(ins, 2, kind, -1, DB_STATIC);
+        db_bind_text(ins, 3, a, -1, DB_TRANSIENT);
+        db_bind_text(ins, 4, i, -1, DB_TRANSIENT);
+        int rc = db_step(ins);
+        db_reset(ins);
         free(a);
         free(i);
         json_decref(applied);
         json_decref(inverse);
-        if (rc != SQLITE_DONE)
+        if (rc != DB_DONE)
             goto out;
         if (snap_every > 0 && r % snap_every == 0) {
             json_t *objs = proto_doc_objects(doc);
             char *text = json_dumps(objs, JSON_COMPACT | JSON_SORT_KEYS);
-            sqlite3_bind_int64(snap, 1, r);
-            sqlite3_bind_text(snap, 2, text, -1, SQLITE_TRANSIENT);
-            rc = sqlite3_step(snap);
-            sqlite3_reset(snap);
+            db_bind_int64(snap, 1, r);
+            db_bind_text(snap, 2, text, -1, DB_TRANSIENT);
+            rc = db_step(snap);
+            db_reset(snap);
             free(text);
             json_decref(objs);
-            if (rc != SQLITE_DONE)
+            if (rc != DB_DONE)
                 goto out;
         }
         if (at)
@@ -214,10 +211,10 @@ int hist_generate(sqlite3 *db, long long n, long long snap_every,
         goto out;
     ret = 0;
 out:
-    if (!sqlite3_get_autocommit(db))
+    if (!db_get_autocommit(db))
         exec(db, ret == 0 ? "COMMIT" : "ROLLBACK");
-    sqlite3_finalize(ins);
-    sqlite3_finalize(snap);
+    db_finalize(ins);
+    db_finalize(snap);
     proto_doc_free(doc);
     return ret;
 }

@@ -6,7 +6,7 @@
 #ifndef MIXROOM_TESTS_HISTORY_GEN_H
 #define MIXROOM_TESTS_HISTORY_GEN_H
 
-#include <sqlite3.h>
+#include "server/core/db.h"
 
 #include "protocol/document.h"
 
@@ -15,7 +15,7 @@
  * not NULL, at[r] receives a clone of the document at every revision
  * 0..n (the caller frees them). snap_every 0 stores no snapshots.
  * Returns 0, or -1 after printing why. */
-int hist_generate(sqlite3 *db, long long n, long long snap_every,
+int hist_generate(db_conn *db, long long n, long long snap_every,
                   unsigned seed, proto_doc **at);
 
 #endif

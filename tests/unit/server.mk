@@ -88,3 +88,11 @@ tests_unit_test_dawproject_write_SOURCES = tests/unit/test_dawproject_write.c
 tests_unit_test_dawproject_write_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DMX_TOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_dawproject_write_LDADD = $(MX_TEST_LIBS)
+# The store interface against both engines (test_db alone: SQLite; under
+# test_db_pg.sh, which starts a private PostgreSQL: both). Owner: h20-db.
+UNIT_TESTS += tests/unit/test_db
+check_PROGRAMS += tests/unit/test_db
+tests_unit_test_db_SOURCES = tests/unit/test_db.c
+tests_unit_test_db_LDADD = $(MX_TEST_LIBS)
+TESTS += tests/unit/test_db_pg.sh
+EXTRA_DIST += tests/unit/test_db_pg.sh

@@ -16,25 +16,25 @@
 #include "server/core/migrate.h"
 #include "server/core/store.h"
 
-static int count(sqlite3 *db, const char *sql)
+static int count(db_conn *db, const char *sql)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     int n = -1;
 
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    assert_int_equal(db_prepare(db, sql, &st), DB_OK);
+    if (db_step(st) == DB_ROW)
+        n = db_column_int(st, 0);
+    db_finalize(st);
     return n;
 }
 
 static int setup(void **state)
 {
-    sqlite3 *db;
+    db_conn *db;
     char err[512];
 
-    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-    sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+    assert_int_equal(db_open(":memory:", &db), DB_OK);
+    db_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
     assert_true(srv_migrate(db, srv_migrations, srv_migrations_count, err,
                             sizeof err) >= 1);
     *state = db;
@@ -43,12 +43,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    sqlite3_close(*state);
+    db_close(*state);
     return 0;
 }
 
 /* A user with a placeholder hash (hashing is tested in test_auth). */
-static void add_user(sqlite3 *db, const char *name, struct srv_user *u)
+static void add_user(db_conn *db, const char *name, struct srv_user *u)
 {
     char err[256];
 
@@ -59,7 +59,7 @@ static void add_user(sqlite3 *db, const char *name, struct srv_user *u)
 
 static void test_users(void **state)
 {
-    sqlite3 *db = *state;
+    db_conn *db = *state;
     struct srv_user a, b, f;
     char err[256];
 
@@ -85,7 +85,7 @@ static void test_users(void **state)
 
 static void test_sessions(void **state)
 {
-    sqlite3 *db = *state;
+    db_conn *db = *state;
     struct srv_user a, got;
     char tok[SRV_TOKEN_LEN + 1], old[SRV_TOKEN_LEN + 1], err[256];
     unsigned char h[SRV_TOKEN_HASH_LEN];
@@ -134,7 +134,7 @@ static void test_sessions(void **state)
 
 static void test_project_and_owners(void **state)
 {
-    sqlite3 *db = *state;
+    db_conn *db = *state;
     struct srv_user a, b;
     char pid[64], err[256];
 
@@ -196,7 +196,7 @@ static void test_project_and_owners(void **state)
 }
 
 /* Creates an invite; returns its token in tok. */
-static void make_invite(sqlite3 *db, const char *pid, const char *by,
+static void make_invite(db_conn *db, const char *pid, const char *by,
                         const char *iid, int role, long long expires,
                         int max_uses, char tok[SRV_TOKEN_LEN + 1])
 {
@@ -211,7 +211,7 @@ static void make_invite(sqlite3 *db, const char *pid, const char *by,
                      PROTO_OK);
 }
 
-static int use(sqlite3 *db, const char *tok, const char *uid, int *role,
+static int use(db_conn *db, const char *tok, const char *uid, int *role,
                int *st)
 {
     unsigned char h[SRV_TOKEN_HASH_LEN];
@@ -224,7 +224,7 @@ static int use(sqlite3 *db, const char *tok, const char *uid, int *role,
 
 static void test_invites(void **state)
 {
-    sqlite3 *db = *state;
+    db_conn *db = *state;
     struct srv_user a, b, c, d;
     char pid[64], err[256], t1[SRV_TOKEN_LEN + 1], t2[SRV_TOKEN_LEN + 1],
         t3[SRV_TOKEN_LEN + 1];

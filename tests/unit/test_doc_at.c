@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "server/core/db.h"
 
 #include "protocol/document.h"
 #include "protocol/ops.h"
@@ -20,13 +20,13 @@
 
 #define NREV 6
 
-static sqlite3 *db;
+static db_conn *db;
 static proto_doc *at[NREV + 1];
 
 static void exec(const char *sql)
 {
     char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    if (db_exec(db, sql, NULL, NULL, &msg) != DB_OK)
         fail_msg("%s: %s", sql, msg);
 }
 
@@ -34,27 +34,26 @@ static void exec(const char *sql)
 static void store_objects(const proto_doc *doc, long long rev)
 {
     json_t *objs = proto_doc_objects(doc);
-    sqlite3_stmt *st;
+    db_stmt *st;
     size_t i;
     json_t *o;
 
     exec("DELETE FROM objects");
-    assert_int_equal(sqlite3_prepare_v2(db,
-        "INSERT INTO objects(project_id,id,kind,body,rev) VALUES('p_1',?,?,?,?)",
-        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(db_prepare(db,
+        "INSERT INTO objects(project_id,id,kind,body,rev) VALUES('p_1',?,?,?,?)", &st), DB_OK);
     json_array_foreach(objs, i, o) {
         char *body = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-        sqlite3_bind_text(st, 1, json_string_value(json_object_get(o, "id")), -1,
-                          SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, json_string_value(json_object_get(o, "kind")),
-                          -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 3, body, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 4, rev);
-        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-        sqlite3_reset(st);
+        db_bind_text(st, 1, json_string_value(json_object_get(o, "id")), -1,
+                          DB_TRANSIENT);
+        db_bind_text(st, 2, json_string_value(json_object_get(o, "kind")),
+                          -1, DB_TRANSIENT);
+        db_bind_text(st, 3, body, -1, DB_TRANSIENT);
+        db_bind_int64(st, 4, rev);
+        assert_int_equal(db_step(st), DB_DONE);
+        db_reset(st);
         free(body);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     json_decref(objs);
 }
 
@@ -64,7 +63,7 @@ static void push(proto_doc *doc, long long rev, const char *kind,
     json_t *ops = json_loads(ops_text, 0, NULL);
     json_t *applied = NULL, *inverse = NULL;
     proto_err err;
-    sqlite3_stmt *st;
+    db_stmt *st;
 
     assert_non_null(ops);
     if (strcmp(kind, "comment") == 0) {
@@ -74,15 +73,14 @@ static void push(proto_doc *doc, long long rev, const char *kind,
         fail_msg("push %lld: %s", rev, err.message);
     }
     char *a = json_dumps(applied, JSON_COMPACT), *i = json_dumps(inverse, JSON_COMPACT);
-    assert_int_equal(sqlite3_prepare_v2(db,
-        "INSERT INTO ops(project_id,rev,kind,ts,ops,inverse) VALUES('p_1',?,?,0,?,?)",
-        -1, &st, NULL), SQLITE_OK);
-    sqlite3_bind_int64(st, 1, rev);
-    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, a, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, i, -1, SQLITE_TRANSIENT);
-    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
+    assert_int_equal(db_prepare(db,
+        "INSERT INTO ops(project_id,rev,kind,ts,ops,inverse) VALUES('p_1',?,?,0,?,?)", &st), DB_OK);
+    db_bind_int64(st, 1, rev);
+    db_bind_text(st, 2, kind, -1, DB_STATIC);
+    db_bind_text(st, 3, a, -1, DB_TRANSIENT);
+    db_bind_text(st, 4, i, -1, DB_TRANSIENT);
+    assert_int_equal(db_step(st), DB_DONE);
+    db_finalize(st);
     free(a);
     free(i);
     json_decref(ops);
@@ -94,7 +92,7 @@ static int setup(void **state)
 {
     char err[512];
     (void)state;
-    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(db_open(":memory:", &db), DB_OK);
     assert_true(srv_migrate(db, srv_migrations, srv_migrations_count, err,
                             sizeof err) >= 1);
     exec("INSERT INTO projects(id,name,sample_rate,created_at,updated_at)"
@@ -132,7 +130,7 @@ static int teardown(void **state)
     (void)state;
     for (int r = 0; r <= NREV; r++)
         proto_doc_free(at[r]);
-    sqlite3_close(db);
+    db_close(db);
     return 0;
 }
 

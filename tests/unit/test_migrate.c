@@ -13,30 +13,30 @@
 #include "server/core/migrate.h"
 #include "server/core/store.h"
 
-static int count_rows(sqlite3 *db, const char *sql)
+static int count_rows(db_conn *db, const char *sql)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     int n = -1;
 
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    assert_int_equal(db_prepare(db, sql, &st), DB_OK);
+    if (db_step(st) == DB_ROW)
+        n = db_column_int(st, 0);
+    db_finalize(st);
     return n;
 }
 
-static sqlite3 *mem_db(void)
+static db_conn *mem_db(void)
 {
-    sqlite3 *db;
+    db_conn *db;
 
-    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(db_open(":memory:", &db), DB_OK);
     return db;
 }
 
 static void test_fresh_then_nothing(void **state)
 {
     char err[1024];
-    sqlite3 *db = mem_db();
+    db_conn *db = mem_db();
 
     (void)state;
     int n = srv_migrate(db, srv_migrations, srv_migrations_count, err, sizeof err);
@@ -56,30 +56,30 @@ static void test_fresh_then_nothing(void **state)
     assert_int_equal(count_rows(db, "SELECT count(*) FROM schema_migrations"),
                      srv_migrations_count);
     assert_int_equal(srv_migrate(db, srv_migrations, srv_migrations_count, err, sizeof err), 0);
-    sqlite3_close(db);
+    db_close(db);
 }
 
 static void test_newer_refused(void **state)
 {
     char err[1024];
-    sqlite3 *db = mem_db();
+    db_conn *db = mem_db();
 
     (void)state;
     assert_true(srv_migrate(db, srv_migrations, srv_migrations_count, err, sizeof err) >= 0);
-    assert_int_equal(sqlite3_exec(db,
+    assert_int_equal(db_exec(db,
                                   "INSERT INTO schema_migrations VALUES (9999, '9999_future', 0)",
                                   NULL, NULL, NULL),
-                     SQLITE_OK);
+                     DB_OK);
     assert_int_equal(srv_migrate(db, srv_migrations, srv_migrations_count, err, sizeof err), -1);
     assert_non_null(strstr(err, "newer"));
     assert_non_null(strstr(err, "9999"));
-    sqlite3_close(db);
+    db_close(db);
 }
 
 static void test_broken_rolls_back(void **state)
 {
     char err[1024];
-    sqlite3 *db = mem_db();
+    db_conn *db = mem_db();
     const struct srv_migration list[] = {
         {1, "0001_ok", "CREATE TABLE a (x);"},
         {2, "0002_broken", "CREATE TABLE b (y); INSERT INTO a VALUES (1); "
@@ -98,13 +98,13 @@ static void test_broken_rolls_back(void **state)
     const struct srv_migration fixed[] = {
         list[0], {2, "0002_fixed", "CREATE TABLE b (y);"}};
     assert_int_equal(srv_migrate(db, fixed, 2, err, sizeof err), 1);
-    sqlite3_close(db);
+    db_close(db);
 }
 
 static void test_store_open_pragmas(void **state)
 {
     char dir[] = "/tmp/mixroom-store-XXXXXX", err[1024];
-    sqlite3 *db;
+    db_conn *db;
 
     (void)state;
     assert_non_null(mkdtemp(dir));
@@ -115,12 +115,12 @@ static void test_store_open_pragmas(void **state)
     assert_non_null(db);
     assert_int_equal(count_rows(db, "PRAGMA foreign_keys"), 1);
     assert_int_equal(count_rows(db, "PRAGMA synchronous"), 2); /* FULL */
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    db_stmt *st;
+    assert_int_equal(db_prepare(db, "PRAGMA journal_mode", &st), DB_OK);
+    assert_int_equal(db_step(st), DB_ROW);
+    assert_string_equal((const char *)db_column_text(st, 0), "wal");
+    db_finalize(st);
+    db_close(db);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);

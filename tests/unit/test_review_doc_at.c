@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "server/core/db.h"
 
 #include "protocol/document.h"
 #include "server/rooms/doc_at.h"
@@ -24,18 +24,18 @@
 
 #define NREV 2200
 
-static sqlite3 *open_db(void)
+static db_conn *open_db(void)
 {
-    sqlite3 *db = NULL;
+    db_conn *db = NULL;
     char err[512];
 
-    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(db_open(":memory:", &db), DB_OK);
     assert_true(srv_migrate(db, srv_migrations, srv_migrations_count, err,
                             sizeof err) >= 1);
     return db;
 }
 
-static void check_rev(sqlite3 *db, proto_doc **at, long long r)
+static void check_rev(db_conn *db, proto_doc **at, long long r)
 {
     proto_err err;
     proto_doc *d = srv_doc_at_rev(db, "p_1", r, &err);
@@ -58,7 +58,7 @@ static void check_rev(sqlite3 *db, proto_doc **at, long long r)
 static void run(long long snap_every, unsigned seed, long long step)
 {
     static proto_doc *at[NREV + 1];
-    sqlite3 *db = open_db();
+    db_conn *db = open_db();
 
     assert_int_equal(hist_generate(db, NREV, snap_every, seed, at), 0);
     for (long long r = 0; r <= NREV; r += step)
@@ -71,7 +71,7 @@ static void run(long long snap_every, unsigned seed, long long step)
         check_rev(db, at, r);
     for (long long r = 0; r <= NREV; r++)
         proto_doc_free(at[r]);
-    sqlite3_close(db);
+    db_close(db);
 }
 
 static void test_snapshots(void **state)
@@ -97,15 +97,15 @@ static void test_no_snapshots(void **state)
 static void test_snapshot_is_used(void **state)
 {
     static proto_doc *at[NREV + 1];
-    sqlite3 *db = open_db();
+    db_conn *db = open_db();
     proto_err err;
     (void)state;
 
     assert_int_equal(hist_generate(db, NREV, 1000, 3, at), 0);
-    assert_int_equal(sqlite3_exec(db, "UPDATE snapshots SET doc='[{\"id\":"
+    assert_int_equal(db_exec(db, "UPDATE snapshots SET doc='[{\"id\":"
                                       "\"project\",\"kind\":\"project\","
                                       "\"name\":\"X\"}]' WHERE rev=2000",
-                                  NULL, NULL, NULL), SQLITE_OK);
+                                  NULL, NULL, NULL), DB_OK);
     proto_doc *d = srv_doc_at_rev(db, "p_1", 2000, &err);
     assert_non_null(d);
     assert_int_equal(proto_doc_count(d), 1);
@@ -113,7 +113,7 @@ static void test_snapshot_is_used(void **state)
     check_rev(db, at, 1400); /* nearer to 1000 than to 2000 */
     for (long long r = 0; r <= NREV; r++)
         proto_doc_free(at[r]);
-    sqlite3_close(db);
+    db_close(db);
 }
 
 int main(void)

@@ -17,10 +17,10 @@
 
 static int setup(void **state)
 {
-    sqlite3 *db;
+    db_conn *db;
     char err[256];
 
-    if (sqlite3_open(":memory:", &db) != SQLITE_OK)
+    if (db_open(":memory:", &db) != DB_OK)
         return -1;
     if (store_exec(db,
                    "CREATE TABLE t(id TEXT PRIMARY KEY, name TEXT, n INTEGER);"
@@ -35,24 +35,24 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    return sqlite3_close(*state) == SQLITE_OK ? 0 : -1;
+    return db_close(*state) == DB_OK ? 0 : -1;
 }
 
 /* The row of t with the given id, stepped (the caller finalizes). */
-static sqlite3_stmt *row(sqlite3 *db, const char *id)
+static db_stmt *row(db_conn *db, const char *id)
 {
-    sqlite3_stmt *st = store_prepare(
+    db_stmt *st = store_prepare(
         db, "SELECT name, n FROM t WHERE id=?1", STORE_ARGS(id), NULL, 0);
 
     assert_non_null(st);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(db_step(st), DB_ROW);
     return st;
 }
 
 static void test_columns(void **state)
 {
-    sqlite3 *db = *state;
-    sqlite3_stmt *st;
+    db_conn *db = *state;
+    db_stmt *st;
     char buf[8];
     json_t *j;
 
@@ -67,7 +67,7 @@ static void test_columns(void **state)
     assert_int_equal(json_integer_value(j), 7);
     json_decref(j);
     assert_string_equal(store_col_text(st, 1), "7");
-    sqlite3_finalize(st);
+    db_finalize(st);
 
     st = row(db, "b");
     assert_string_equal(store_col_text(st, 0), "");
@@ -79,49 +79,49 @@ static void test_columns(void **state)
     j = store_col_json_int(st, 1);
     assert_true(json_is_null(j));
     json_decref(j);
-    assert_int_equal(sqlite3_column_int64(st, 1), 0);
-    sqlite3_finalize(st);
+    assert_int_equal(db_column_int64(st, 1), 0);
+    db_finalize(st);
 
     st = row(db, "c"); /* truncated, still terminated */
     store_col_copy(buf, sizeof buf, st, 0);
     assert_string_equal(buf, "a rathe");
-    sqlite3_finalize(st);
+    db_finalize(st);
 }
 
 static void test_cache(void **state)
 {
-    sqlite3 *db = *state;
+    db_conn *db = *state;
     struct store_stmt_cache c = STORE_STMT_CACHE_INIT;
     static const char sql[] = "SELECT n FROM t WHERE id=?1";
     char copy[sizeof sql];
-    sqlite3_stmt *a, *b, *d;
+    db_stmt *a, *b, *d;
 
     a = store_stmt_cache_get(&c, db, sql);
     assert_non_null(a);
-    sqlite3_bind_text(a, 1, "a", -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(a), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(a, 0), 7);
+    db_bind_text(a, 1, "a", -1, DB_STATIC);
+    assert_int_equal(db_step(a), DB_ROW);
+    assert_int_equal(db_column_int(a, 0), 7);
 
     /* the same statement for the same SQL (also by text), reset and with
      * its bindings cleared: the unbound ?1 is NULL, so no row */
     memcpy(copy, sql, sizeof sql);
     b = store_stmt_cache_get(&c, db, copy);
     assert_ptr_equal(a, b);
-    assert_int_equal(sqlite3_stmt_busy(b), 0);
-    assert_int_equal(sqlite3_step(b), SQLITE_DONE);
+    assert_int_equal(db_stmt_busy(b), 0);
+    assert_int_equal(db_step(b), DB_DONE);
 
     d = store_stmt_cache_get(&c, db, "SELECT count(*) FROM t");
     assert_non_null(d);
     assert_ptr_not_equal(a, d);
-    assert_int_equal(sqlite3_step(d), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(d, 0), 3);
+    assert_int_equal(db_step(d), DB_ROW);
+    assert_int_equal(db_column_int(d, 0), 3);
 
     /* a failed prepare is not cached */
     assert_null(store_stmt_cache_get(&c, db, "SELECT nope FROM t"));
     assert_int_equal(c.n, 2);
 
     store_stmt_cache_clear(&c);
-    assert_null(sqlite3_next_stmt(db, NULL));
+    assert_null(db_next_stmt(db, NULL));
     assert_int_equal(c.n, 0);
     assert_null(c.db);
     store_stmt_cache_clear(&c); /* clearing an empty cache is harmless */
@@ -129,25 +129,25 @@ static void test_cache(void **state)
 
 static void test_step_done(void **state)
 {
-    sqlite3 *db = *state;
+    db_conn *db = *state;
     char err[256] = "";
-    sqlite3_stmt *st;
+    db_stmt *st;
 
     st = store_prepare(db, "INSERT INTO t VALUES(?1, ?2, 1)",
                        STORE_ARGS("d", "delta"), err, sizeof err);
     assert_non_null(st);
     assert_int_equal(store_step_done(st, err, sizeof err), 0);
-    assert_int_equal(sqlite3_changes(db), 1);
+    assert_int_equal(db_changes(db), 1);
     /* again: the primary key is taken */
     assert_int_equal(store_step_done(st, err, sizeof err), -1);
     assert_non_null(strstr(err, "UNIQUE constraint failed: t.id"));
     assert_int_equal(store_step_done(st, NULL, 0), -1);
-    sqlite3_finalize(st);
+    db_finalize(st);
 
     /* rows are skipped */
     st = store_prepare(db, "SELECT id FROM t", STORE_NO_ARGS, err, sizeof err);
     assert_int_equal(store_step_done(st, err, sizeof err), 0);
-    sqlite3_finalize(st);
+    db_finalize(st);
 
     /* a prepare error carries its message */
     assert_null(store_prepare(db, "SELECT nope FROM t", STORE_NO_ARGS, err,
@@ -157,7 +157,7 @@ static void test_step_done(void **state)
 
 static void test_query(void **state)
 {
-    sqlite3 *db = *state;
+    db_conn *db = *state;
     char err[256] = "", buf[16] = "untouched";
     long long v = -5;
 
@@ -202,7 +202,7 @@ static void test_query(void **state)
                      -1);
     assert_non_null(strstr(err, "no such column: nope"));
     /* nothing is left behind */
-    assert_null(sqlite3_next_stmt(db, NULL));
+    assert_null(db_next_stmt(db, NULL));
 }
 
 int main(void)

@@ -21,13 +21,13 @@ struct item {
     int done_calls;
 };
 
-static int insert(sqlite3 *db, void *arg)
+static int insert(db_conn *db, void *arg)
 {
     struct item *it = arg;
     char sql[128];
 
     snprintf(sql, sizeof sql, "INSERT INTO t VALUES (%d)", it->value);
-    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (db_exec(db, sql, NULL, NULL, NULL) != DB_OK)
         return -1;
     return it->fail;
 }
@@ -43,17 +43,17 @@ static void done(void *arg, int status)
 static int count(const char *dir, const char *where)
 {
     char err[256], sql[256];
-    sqlite3 *db = store_open(dir, "FULL", true, err, sizeof err);
-    sqlite3_stmt *st;
+    db_conn *db = store_open(dir, "FULL", true, err, sizeof err);
+    db_stmt *st;
     int n = -1;
 
     assert_non_null(db);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM t %s", where);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    assert_int_equal(db_prepare(db, sql, &st), DB_OK);
+    if (db_step(st) == DB_ROW)
+        n = db_column_int(st, 0);
+    db_finalize(st);
+    db_close(db);
     return n;
 }
 
@@ -61,7 +61,7 @@ static void test_group_commit(void **state)
 {
     char dir[] = "/tmp/mixroom-writer-XXXXXX", err[256];
     struct item items[200];
-    sqlite3 *db;
+    db_conn *db;
     struct store_writer *w;
     unsigned long long batches, jobs, max_batch;
 
@@ -70,7 +70,7 @@ static void test_group_commit(void **state)
     db = store_open(dir, "FULL", false, err, sizeof err);
     assert_non_null(db);
     assert_int_equal(store_exec(db, "CREATE TABLE t (v INTEGER)", err, sizeof err), 0);
-    sqlite3_close(db);
+    db_close(db);
 
     w = store_writer_start(dir, "FULL", err, sizeof err);
     assert_non_null(w);
