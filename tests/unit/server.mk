@@ -88,3 +88,9 @@ tests_unit_test_dawproject_write_SOURCES = tests/unit/test_dawproject_write.c
 tests_unit_test_dawproject_write_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DMX_TOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_dawproject_write_LDADD = $(MX_TEST_LIBS)
+# Assets in S3: the S3 client's SigV4 signing against AWS's published
+# examples, through a loopback capture server (owner: h20-s3).
+UNIT_TESTS += tests/unit/test_sigv4
+check_PROGRAMS += tests/unit/test_sigv4
+tests_unit_test_sigv4_SOURCES = tests/unit/test_sigv4.c
+tests_unit_test_sigv4_LDADD = $(MX_TEST_LIBS)
