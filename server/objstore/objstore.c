@@ -265,10 +265,12 @@ static void conf_copy(struct s3_conf *c)
     pthread_mutex_unlock(&os.mu);
 }
 
-/* Evicts least recently used files until the cache fits its bound. A file
- * found at start-up is evicted only after a HEAD shows S3 holds it with
- * its size. Engine workers only (a HEAD may run, without mu). */
-static void trim(const char *data_dir)
+/* Evicts least recently used files until the cache fits its bound, never
+ * `spare` (the file just fetched for a caller that has not opened it
+ * yet; NULL for none). A file found at start-up is evicted only after a
+ * HEAD shows S3 holds it with its size. Engine workers only (a HEAD may
+ * run, without mu). */
+static void trim(const char *data_dir, const char *spare)
 {
     struct s3_conf conf;
     char path[4400], key[KEY_MAX], err[512], sha[65], name[48];
@@ -279,7 +281,7 @@ static void trim(const char *data_dir)
         struct cfile *victim = NULL;
         for (size_t i = 0; i < os.n; i++) {
             struct cfile *f = &os.files[i];
-            if (f->keep || f->busy)
+            if (f->keep || f->busy || (spare && !strcmp(f->key, spare)))
                 continue;
             snprintf(sha, sizeof sha, "%.64s", f->key + 3);
             snprintf(name, sizeof name, "%s", f->key + 3 + 64 + 1);
@@ -350,7 +352,15 @@ int srv_objstore_upload_asset(const char *data_dir, const char *sha,
                     (int)sizeof path ||
                 stat(path, &st) != 0 || !S_ISREG(st.st_mode))
                 continue;
-            int h = s3_head(&conf, key, &have, why, sizeof why);
+            struct s3_call hc = {.method = "HEAD", .key = key,
+                                 .download_fd = -1};
+            int h = s3_perform(&conf, &hc, why, sizeof why);
+            have = hc.content_length;
+            free(hc.body);
+            /* a HEAD answer has no body to say why it was refused: the
+             * PUT below then says it (S3's code and message) */
+            if (h == S3_ERR && hc.http_status != 0)
+                h = S3_NOT_FOUND;
             if (h == S3_ERR) {
                 snprintf(err, errlen, "the asset store cannot take %s: %s",
                          key, why);
@@ -377,7 +387,7 @@ int srv_objstore_upload_asset(const char *data_dir, const char *sha,
         srv_warn("assets: upload of %s failed: %s", sha, err);
         return -1;
     }
-    trim(data_dir);
+    trim(data_dir, NULL);
     return 0;
 }
 
@@ -420,7 +430,7 @@ int srv_objstore_ensure(const char *data_dir, const char *sha,
             pthread_mutex_unlock(&os.mu);
         }
         atomic_fetch_add(&os.fetches, 1);
-        trim(data_dir);
+        trim(data_dir, key);
         return 0;
     }
     snprintf(err, errlen, "the asset store cannot give %s: %s", key, why);

@@ -305,8 +305,8 @@ int s3_perform(const struct s3_conf *conf, struct s3_call *c, char *err,
             snprintf(err, errlen, "cannot write %s: %s", c->key,
                      strerror(x.write_errno));
         else
-            snprintf(err, errlen, "the asset store (S3 at %s) cannot be "
-                     "reached: %s", conf->endpoint, curl_easy_strerror(cr));
+            snprintf(err, errlen, "S3 at %s cannot be reached: %s",
+                     conf->endpoint, curl_easy_strerror(cr));
         goto out;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->http_status);
