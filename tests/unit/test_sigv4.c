@@ -334,7 +334,7 @@ static void unreachable_is_named(void **state)
     pthread_join(c.th, NULL);
     snprintf(conf.bucket, sizeof conf.bucket, "media");
     assert_int_equal(s3_head(&conf, "k", NULL, err, sizeof err), S3_ERR);
-    assert_non_null(strstr(err, "the asset store (S3 at http://127.0.0.1:"));
+    assert_non_null(strstr(err, "S3 at http://127.0.0.1:"));
 }
 
 static void parse_url(void **state)
