@@ -155,15 +155,14 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-/* "S3 said 403 SignatureDoesNotMatch: The request signature ..." from an
- * S3 error document, or a plain status line when there is none. */
-static void describe_error(const struct s3_call *c, char *err, size_t errlen)
+void s3_error_text(long status, const char *method, const char *body,
+                   size_t len, char *err, size_t errlen)
 {
     xmlDocPtr doc = NULL;
     xmlChar *code = NULL, *msg = NULL;
 
-    if (c->body && c->body_len > 0 && c->body_len < (size_t)S3_BODY_MAX)
-        doc = xmlReadMemory(c->body, (int)c->body_len, "s3-error.xml", NULL,
+    if (body && len > 0 && len <= (size_t)S3_BODY_MAX)
+        doc = xmlReadMemory(body, (int)len, "s3-error.xml", NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR |
                                 XML_PARSE_NOWARNING);
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
@@ -176,13 +175,19 @@ static void describe_error(const struct s3_call *c, char *err, size_t errlen)
             else if (!msg && !xmlStrcmp(n->name, (const xmlChar *)"Message"))
                 msg = xmlNodeGetContent(n);
         }
-    if (code)
-        snprintf(err, errlen, "S3 said %ld %s%s%.200s", c->http_status,
-                 (const char *)code, msg ? ": " : "",
+    /* S3's words go into logs and answers: printable ASCII only */
+    for (xmlChar *t = code; t && *t; t++)
+        if (*t < 0x20 || *t > 0x7e)
+            *t = '?';
+    for (xmlChar *t = msg; t && *t; t++)
+        if (*t < 0x20 || *t > 0x7e)
+            *t = '?';
+    if (code && code[0])
+        snprintf(err, errlen, "S3 said %ld %.64s%s%.200s", status,
+                 (const char *)code, msg && msg[0] ? ": " : "",
                  msg ? (const char *)msg : "");
     else
-        snprintf(err, errlen, "S3 said HTTP %ld to %s", c->http_status,
-                 c->method);
+        snprintf(err, errlen, "S3 said HTTP %ld to %s", status, method);
     xmlFree(code);
     xmlFree(msg);
     xmlFreeDoc(doc);
@@ -320,7 +325,9 @@ int s3_perform(const struct s3_conf *conf, struct s3_call *c, char *err,
         snprintf(err, errlen, "S3 has no object %s", c->key);
         rc = S3_NOT_FOUND;
     } else {
-        describe_error(c, err, errlen);
+        s3_error_text(c->http_status, c->method,
+                      x.body_overflow ? NULL : c->body, c->body_len, err,
+                      errlen);
     }
 out:
     if (h)

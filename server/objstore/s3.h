@@ -82,6 +82,13 @@ int s3_head(const struct s3_conf *conf, const char *key, int64_t *size,
 int s3_delete(const struct s3_conf *conf, const char *key, char *err,
               size_t errlen);
 
+/* The sentence for an S3 error answer: "S3 said STATUS CODE: MESSAGE"
+ * from the <Error> document S3 sends (read with libxml2, no network,
+ * printable ASCII kept, the code cut at 64 and the message at 200
+ * characters), else "S3 said HTTP STATUS to METHOD". body may be NULL. */
+void s3_error_text(long status, const char *method, const char *body,
+                   size_t len, char *err, size_t errlen);
+
 /* The SHA-256 of a file as 64 lowercase hex digits (libsodium). 0 or -1
  * with errno. */
 int s3_sha256_file(const char *path, char hex[65]);
