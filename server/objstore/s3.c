@@ -193,13 +193,11 @@ void s3_error_text(long status, const char *method, const char *body,
     xmlFreeDoc(doc);
 }
 
-/* The request URL: path-style ENDPOINT/BUCKET/KEY or virtual-host style
- * SCHEME://BUCKET.HOST/KEY. */
-static int build_url(const struct s3_conf *conf, const struct s3_call *c,
-                     char *url, size_t n)
+int s3_object_url(const struct s3_conf *conf, const char *key,
+                  const char *query, char *url, size_t n)
 {
     int w;
-    const char *q = c->query && *c->query ? c->query : NULL;
+    const char *q = query && *query ? query : NULL;
 
     if (conf->virtual_host && conf->bucket[0]) {
         const char *host = strstr(conf->endpoint, "://");
@@ -207,11 +205,11 @@ static int build_url(const struct s3_conf *conf, const struct s3_call *c,
             return -1;
         w = snprintf(url, n, "%.*s%s.%s/%s%s%s",
                      (int)(host + 3 - conf->endpoint), conf->endpoint,
-                     conf->bucket, host + 3, c->key, q ? "?" : "",
+                     conf->bucket, host + 3, key, q ? "?" : "",
                      q ? q : "");
     } else {
         w = snprintf(url, n, "%s/%s%s%s%s%s", conf->endpoint, conf->bucket,
-                     conf->bucket[0] ? "/" : "", c->key, q ? "?" : "",
+                     conf->bucket[0] ? "/" : "", key, q ? "?" : "",
                      q ? q : "");
     }
     return w < 0 || (size_t)w >= n ? -1 : 0;
@@ -233,7 +231,7 @@ int s3_perform(const struct s3_conf *conf, struct s3_call *c, char *err,
     c->content_length = -1;
     c->body = NULL;
     c->body_len = 0;
-    if (build_url(conf, c, url, sizeof url) != 0) {
+    if (s3_object_url(conf, c->key, c->query, url, sizeof url) != 0) {
         snprintf(err, errlen, "the S3 URL of %s is too long", c->key);
         goto out;
     }

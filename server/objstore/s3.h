@@ -93,6 +93,12 @@ void s3_error_text(long status, const char *method, const char *body,
  * with errno. */
 int s3_sha256_file(const char *path, char hex[65]);
 
+/* The URL of key: path style ENDPOINT/BUCKET/KEY (ENDPOINT/KEY when the
+ * bucket is ""), or with conf->virtual_host SCHEME://BUCKET.HOST/KEY; then
+ * "?query" when query is not NULL or "". 0, or -1 when it does not fit. */
+int s3_object_url(const struct s3_conf *conf, const char *key,
+                  const char *query, char *url, size_t n);
+
 /* Parses "s3://BUCKET" (a DNS-style bucket name, 3 to 63 of [a-z0-9.-]).
  * 0 with bucket copied, or -1. */
 int s3_parse_url(const char *url, char *bucket, size_t n);

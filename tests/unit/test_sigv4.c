@@ -337,6 +337,30 @@ static void unreachable_is_named(void **state)
     assert_non_null(strstr(err, "S3 at http://127.0.0.1:"));
 }
 
+static void object_urls(void **state)
+{
+    struct s3_conf c;
+    char u[256];
+
+    (void)state;
+    memset(&c, 0, sizeof c);
+    snprintf(c.endpoint, sizeof c.endpoint, "http://127.0.0.1:9000");
+    snprintf(c.bucket, sizeof c.bucket, "media");
+    assert_int_equal(s3_object_url(&c, "ab/abc/samples-48000", NULL, u,
+                                   sizeof u), 0);
+    assert_string_equal(u, "http://127.0.0.1:9000/media/ab/abc/samples-48000");
+    assert_int_equal(s3_object_url(&c, "", "prefix=ab/", u, sizeof u), 0);
+    assert_string_equal(u, "http://127.0.0.1:9000/media/?prefix=ab/");
+    c.virtual_host = true;
+    snprintf(c.endpoint, sizeof c.endpoint, "https://s3.eu-central-1.amazonaws.com");
+    assert_int_equal(s3_object_url(&c, "ab/abc/original", "", u, sizeof u), 0);
+    assert_string_equal(u, "https://media.s3.eu-central-1.amazonaws.com/ab/abc/original");
+    c.bucket[0] = '\0';
+    assert_int_equal(s3_object_url(&c, "k", NULL, u, sizeof u), 0);
+    assert_string_equal(u, "https://s3.eu-central-1.amazonaws.com/k");
+    assert_int_equal(s3_object_url(&c, "k", NULL, u, 10), -1);
+}
+
 static void parse_url(void **state)
 {
     char b[64];
@@ -364,6 +388,7 @@ int main(void)
         cmocka_unit_test(wrong_secret_changes_signature),
         cmocka_unit_test(error_answer_is_named),
         cmocka_unit_test(unreachable_is_named),
+        cmocka_unit_test(object_urls),
         cmocka_unit_test(parse_url),
     };
 
