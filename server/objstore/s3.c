@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,16 +156,40 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+/* libxml2's error output, silenced while an S3 answer is read: it is
+ * the server's peer talking, its problems are not worth stderr. */
+static void xml_quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+static void xml_quiet_structured(void *ctx, xmlErrorPtr e)
+{
+    (void)ctx;
+    (void)e;
+}
+
 void s3_error_text(long status, const char *method, const char *body,
                    size_t len, char *err, size_t errlen)
 {
     xmlDocPtr doc = NULL;
     xmlChar *code = NULL, *msg = NULL;
 
-    if (body && len > 0 && len <= (size_t)S3_BODY_MAX)
+    if (body && len > 0 && len <= (size_t)S3_BODY_MAX) {
+        /* libxml2's handlers are per thread: this thread's, put back */
+        xmlGenericErrorFunc old = xmlGenericError;
+        void *old_ctx = xmlGenericErrorContext;
+        xmlStructuredErrorFunc old_s = xmlStructuredError;
+        void *old_sctx = xmlStructuredErrorContext;
+        xmlSetGenericErrorFunc(NULL, xml_quiet);
+        xmlSetStructuredErrorFunc(NULL, xml_quiet_structured);
         doc = xmlReadMemory(body, (int)len, "s3-error.xml", NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR |
                                 XML_PARSE_NOWARNING);
+        xmlSetGenericErrorFunc(old_ctx, old);
+        xmlSetStructuredErrorFunc(old_sctx, old_s);
+    }
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (root && xmlStrcmp(root->name, (const xmlChar *)"Error") == 0)
         for (xmlNodePtr n = root->children; n; n = n->next) {
