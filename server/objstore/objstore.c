@@ -158,14 +158,16 @@ static void scan_cache(const char *data_dir)
     while ((e1 = readdir(d1))) {
         if (strlen(e1->d_name) != 2 || e1->d_name[0] == '.')
             continue;
-        snprintf(sub, sizeof sub, "%s/%s", top, e1->d_name);
-        if (!(d2 = opendir(sub)))
+        if (snprintf(sub, sizeof sub, "%s/%s", top, e1->d_name) >=
+                (int)sizeof sub ||
+            !(d2 = opendir(sub)))
             continue;
         while ((e2 = readdir(d2))) {
             if (!sha_ok(e2->d_name))
                 continue;
-            snprintf(path, sizeof path, "%s/%s", sub, e2->d_name);
-            if (!(d3 = opendir(path)))
+            if (snprintf(path, sizeof path, "%s/%s", sub, e2->d_name) >=
+                    (int)sizeof path ||
+                !(d3 = opendir(path)))
                 continue;
             while ((e3 = readdir(d3))) {
                 if (key_of(e2->d_name, e3->d_name, key, sizeof key) != 0)
