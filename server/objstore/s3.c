@@ -1,6 +1,7 @@
 /* s3.c -- the S3 client of s3.h: one curl easy handle per request, SigV4
- * by libcurl, the payload hash by libsodium, S3's XML error answers read
- * with libxml2 (only <Code> and <Message> of the root <Error>). */
+ * by libcurl, the payload hash by libsodium (engine/hashfile.h for
+ * files), S3's XML error answers read with libxml2 (only <Code> and
+ * <Message> of the root <Error>). */
 #include "server/objstore/s3.h"
 
 #include <curl/curl.h>
@@ -16,46 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/hashfile.h"
+
 #define S3_BODY_MAX (1024 * 1024)
 #define EMPTY_SHA \
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-static void hexify(const unsigned char *d, size_t n, char *out)
-{
-    static const char hx[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hx[d[i] >> 4];
-        out[2 * i + 1] = hx[d[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-int s3_sha256_file(const char *path, char hex[65])
-{
-    crypto_hash_sha256_state st;
-    unsigned char buf[65536], d[crypto_hash_sha256_BYTES];
-    ssize_t r;
-    int rc = -1, fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0)
-        return -1;
-    crypto_hash_sha256_init(&st);
-    while ((r = read(fd, buf, sizeof buf)) != 0) {
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            goto out;
-        }
-        crypto_hash_sha256_update(&st, buf, (size_t)r);
-    }
-    crypto_hash_sha256_final(&st, d);
-    hexify(d, sizeof d, hex);
-    rc = 0;
-out:
-    close(fd);
-    return rc;
-}
 
 int s3_parse_url(const char *url, char *bucket, size_t n)
 {
@@ -276,7 +242,7 @@ int s3_perform(const struct s3_conf *conf, struct s3_call *c, char *err,
     if (c->payload_sha) {
         snprintf(sha, sizeof sha, "%s", c->payload_sha);
     } else if (is_put && c->upload_path) {
-        if (s3_sha256_file(c->upload_path, sha) != 0) {
+        if (eng_sha256_file(c->upload_path, sha) != 0) {
             snprintf(err, errlen, "cannot hash %s: %s", c->upload_path,
                      strerror(errno));
             goto out;
@@ -285,7 +251,7 @@ int s3_perform(const struct s3_conf *conf, struct s3_call *c, char *err,
         unsigned char d[crypto_hash_sha256_BYTES];
         crypto_hash_sha256(d, (const unsigned char *)c->upload_mem,
                            c->upload_mem_len);
-        hexify(d, sizeof d, sha);
+        sodium_bin2hex(sha, sizeof sha, d, sizeof d);
     } else {
         snprintf(sha, sizeof sha, "%s", EMPTY_SHA);
     }

@@ -89,10 +89,6 @@ int s3_delete(const struct s3_conf *conf, const char *key, char *err,
 void s3_error_text(long status, const char *method, const char *body,
                    size_t len, char *err, size_t errlen);
 
-/* The SHA-256 of a file as 64 lowercase hex digits (libsodium). 0 or -1
- * with errno. */
-int s3_sha256_file(const char *path, char hex[65]);
-
 /* The URL of key: path style ENDPOINT/BUCKET/KEY (ENDPOINT/KEY when the
  * bucket is ""), or with conf->virtual_host SCHEME://BUCKET.HOST/KEY; then
  * "?query" when query is not NULL or "". 0, or -1 when it does not fit. */

@@ -46,7 +46,7 @@ ALLOWED = {
     "server/auth":    {"server/net", "server/core", "protocol"},
     "server/net":     {"server/core", "protocol"},
     # assets in S3 (h20-s3): the S3 client and the local asset cache
-    "server/objstore": {"server/core", "protocol"},
+    "server/objstore": {"server/core", "protocol", "engine"},
     "server/core":    {"protocol"},
     "engine":         {"protocol"},
     "protocol":       set(),

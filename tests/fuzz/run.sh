@@ -71,7 +71,7 @@ deps() {
         "$(pkg-config --cflags --libs libxml-2.0 libzip jansson) -lm" ;;
     dawproject_zip) echo "$top/server/interchange/zip_read.c" \
         "$(pkg-config --cflags --libs libzip)" ;;
-    s3_error) echo "$top/server/objstore/s3.c" \
+    s3_error) echo "$top/server/objstore/s3.c $top/engine/hashfile.c" \
         "$(pkg-config --cflags --libs libxml-2.0 libcurl libsodium)" ;;
     *) echo "run.sh: no fuzzer called $1 (have: $ALL)" >&2; return 1 ;;
     esac
