@@ -18,9 +18,9 @@
 #include "server/core/store_stmt.h"
 #include "server/objstore/objstore.h"
 
-void srv_assets_prefetch_project(sqlite3 *db, const char *project_id)
+void srv_assets_prefetch_project(db_conn *db, const char *project_id)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     char name[32], dir[4096], path[4200];
 
     if (!srv_objstore_enabled())
@@ -34,9 +34,9 @@ void srv_assets_prefetch_project(sqlite3 *db, const char *project_id)
                        STORE_ARGS(project_id), NULL, 0);
     if (!st)
         return;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *sha = (const char *)sqlite3_column_text(st, 0);
-        int rate = sqlite3_column_int(st, 1);
+    while (db_step(st) == DB_ROW) {
+        const char *sha = (const char *)db_column_text(st, 0);
+        int rate = db_column_int(st, 1);
         if (!sha || eng_asset_dir(dir, sizeof dir,
                                   srv_server_instance->cfg.data_dir, sha) ||
             eng_asset_file(path, sizeof path, dir, "samples", rate))
@@ -45,7 +45,7 @@ void srv_assets_prefetch_project(sqlite3 *db, const char *project_id)
         if (access(path, R_OK) != 0)
             srv_objstore_prefetch(sha, name);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
 }
 
 /* One deferred peaks answer. */

@@ -5,13 +5,13 @@
 #ifndef MIXROOM_SERVER_ASSET_FETCH_H
 #define MIXROOM_SERVER_ASSET_FETCH_H
 
-#include <sqlite3.h>
+#include "server/core/db.h"
 
 #include "server/net/http.h"
 
 /* Queues a fetch of the decoded samples of each ready asset of the
  * project that is not in the local cache (no-op when S3 is off). */
-void srv_assets_prefetch_project(sqlite3 *db, const char *project_id);
+void srv_assets_prefetch_project(db_conn *db, const char *project_id);
 
 /* Answers a peaks request whose file is not in the local cache: an engine
  * worker fetches it and reads the level, then the answer goes out (200,

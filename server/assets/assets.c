@@ -188,10 +188,10 @@ struct row_write {
     struct srv_asset_job *job;        /* finished on done (update only) */
 };
 
-static int row_write_fn(sqlite3 *db, void *arg)
+static int row_write_fn(db_conn *db, void *arg)
 {
     struct row_write *w = arg;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc;
 
     assert(store_on_writer_thread());
@@ -207,26 +207,26 @@ static int row_write_fn(sqlite3 *db, void *arg)
     st = store_prepare(db, sql, STORE_ARGS(w->id, w->project_id), NULL, 0);
     if (!st)
         goto out;
-    sqlite3_bind_text(st, 5, w->state, -1, SQLITE_STATIC);
+    db_bind_text(st, 5, w->state, -1, DB_STATIC);
     if (w->insert) {
-        sqlite3_bind_text(st, 3, w->sha, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, w->name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, w->size);
-        sqlite3_bind_text(st, 7, w->user_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 8, store_now_ms());
+        db_bind_text(st, 3, w->sha, -1, DB_STATIC);
+        db_bind_text(st, 4, w->name, -1, DB_STATIC);
+        db_bind_int64(st, 6, w->size);
+        db_bind_text(st, 7, w->user_id, -1, DB_STATIC);
+        db_bind_int64(st, 8, store_now_ms());
     } else {
-        sqlite3_bind_int64(st, 9, w->frames);
-        sqlite3_bind_int(st, 10, w->channels);
-        sqlite3_bind_int(st, 11, w->orig_rate);
-        sqlite3_bind_text(st, 12, w->format, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 13, w->error, -1, SQLITE_STATIC);
+        db_bind_int64(st, 9, w->frames);
+        db_bind_int(st, 10, w->channels);
+        db_bind_int(st, 11, w->orig_rate);
+        db_bind_text(st, 12, w->format, -1, DB_STATIC);
+        db_bind_text(st, 13, w->error, -1, DB_STATIC);
     }
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE)
+    rc = db_step(st);
+    db_finalize(st);
+    if (rc == DB_DONE)
         return 0;
 out:
-    srv_err("asset %s: cannot write its row: %s", w->id, sqlite3_errmsg(db));
+    srv_err("asset %s: cannot write its row: %s", w->id, db_errmsg(db));
     return -1;
 }
 
@@ -581,7 +581,7 @@ static bool find_same(struct srv_server *srv, const char *project_id,
  * if its samples exist at our rate (the worker checks the files). */
 static void find_reusable(struct srv_server *srv, struct srv_asset_job *job)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
 
     st = store_prepare(srv->db,
                        "SELECT orig_rate, format FROM assets WHERE "
@@ -589,17 +589,17 @@ static void find_reusable(struct srv_server *srv, struct srv_asset_job *job)
                        STORE_ARGS(job->sha), NULL, 0);
     if (!st)
         return;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (db_step(st) == DB_ROW) {
         job->reuse = true;
-        job->reuse_orig_rate = sqlite3_column_int(st, 0);
+        job->reuse_orig_rate = db_column_int(st, 0);
         snprintf(job->reuse_format, sizeof job->reuse_format, "%s",
-                 (const char *)sqlite3_column_text(st, 1));
+                 (const char *)db_column_text(st, 1));
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
 }
 
 /* The current row of an asset, as a message object (NULL if absent). */
-static json_t *row_json(sqlite3 *db, const char *project_id, const char *id);
+static json_t *row_json(db_conn *db, const char *project_id, const char *id);
 
 /* What the project's assets other than job take decoded: the ready rows,
  * and imports that finished but whose row is not durable yet (still in
@@ -723,7 +723,7 @@ out:
     return rc;
 }
 
-int srv_assets_project_rate(sqlite3 *db, const char *project_id)
+int srv_assets_project_rate(db_conn *db, const char *project_id)
 {
     long long rate = 0;
 
@@ -782,45 +782,45 @@ static const char *const row_cols =
     "SELECT id, name, state, frames, channels, orig_rate, format, "
     "size_bytes, error FROM assets ";
 
-static json_t *row_to_json(sqlite3_stmt *st)
+static json_t *row_to_json(db_stmt *st)
 {
-    const char *state = (const char *)sqlite3_column_text(st, 2);
+    const char *state = (const char *)db_column_text(st, 2);
     json_t *a = json_pack(
         "{s:s, s:s, s:s, s:f, s:I, s:i, s:i, s:s, s:I}", "id",
-        (const char *)sqlite3_column_text(st, 0), "name",
-        (const char *)sqlite3_column_text(st, 1), "state", state, "progress",
+        (const char *)db_column_text(st, 0), "name",
+        (const char *)db_column_text(st, 1), "state", state, "progress",
         !strcmp(state, "ready") ? 1.0 : 0.0, "frames",
-        (json_int_t)sqlite3_column_int64(st, 3), "channels",
-        sqlite3_column_int(st, 4), "orig_rate", sqlite3_column_int(st, 5),
-        "format", (const char *)sqlite3_column_text(st, 6), "size",
-        (json_int_t)sqlite3_column_int64(st, 7));
+        (json_int_t)db_column_int64(st, 3), "channels",
+        db_column_int(st, 4), "orig_rate", db_column_int(st, 5),
+        "format", (const char *)db_column_text(st, 6), "size",
+        (json_int_t)db_column_int64(st, 7));
 
-    if (a && sqlite3_column_type(st, 8) != SQLITE_NULL)
+    if (a && db_column_type(st, 8) != DB_NULL)
         json_object_set_new(
-            a, "error", json_string((const char *)sqlite3_column_text(st, 8)));
+            a, "error", json_string((const char *)db_column_text(st, 8)));
     return a;
 }
 
-static json_t *row_json(sqlite3 *db, const char *project_id, const char *id)
+static json_t *row_json(db_conn *db, const char *project_id, const char *id)
 {
     char sql[256];
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     json_t *a = NULL;
 
     snprintf(sql, sizeof sql, "%sWHERE project_id=?1 AND id=?2", row_cols);
     st = store_prepare(db, sql, STORE_ARGS(project_id, id), NULL, 0);
     if (!st)
         return NULL;
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (db_step(st) == DB_ROW)
         a = row_to_json(st);
-    sqlite3_finalize(st);
+    db_finalize(st);
     return a;
 }
 
-json_t *srv_assets_list_json(sqlite3 *db, const char *project_id)
+json_t *srv_assets_list_json(db_conn *db, const char *project_id)
 {
     char sql[256];
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     json_t *list = json_array();
 
     snprintf(sql, sizeof sql, "%sWHERE project_id=?1 ORDER BY created_at, id",
@@ -828,28 +828,28 @@ json_t *srv_assets_list_json(sqlite3 *db, const char *project_id)
     if (!list ||
         !(st = store_prepare(db, sql, STORE_ARGS(project_id), NULL, 0)))
         return list;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (db_step(st) == DB_ROW) {
         json_t *a = row_to_json(st);
         if (a)
             json_array_append_new(list, a);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return list;
 }
 
 /* ------------------------------------------------------------------ */
 /* start-up and shutdown                                                */
 
-static int fail_stuck_fn(sqlite3 *db, void *arg)
+static int fail_stuck_fn(db_conn *db, void *arg)
 {
     (void)arg;
 
     assert(store_on_writer_thread());
-    return sqlite3_exec(db,
+    return db_exec(db,
                         "UPDATE assets SET state='failed', error='the server "
                         "stopped during the import' WHERE state IN "
                         "('uploading','importing')",
-                        NULL, NULL, NULL) == SQLITE_OK
+                        NULL, NULL, NULL) == DB_OK
                ? 0
                : -1;
 }

@@ -250,7 +250,7 @@ static enum srv_http_result serve_peaks(struct srv_http_req *req,
                                         const char *project_id,
                                         const char *asset_id)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     char pid[64] = "", sha[65] = "", state[16] = "", dir[4096], path[4200];
     char level[32];
     int rate = 0, fpp = 0;
@@ -266,17 +266,17 @@ static enum srv_http_result serve_peaks(struct srv_http_req *req,
     if (!st)
         return srv_http_error(resp, PROTO_INTERNAL, 0, "database error");
     if (project_id)
-        sqlite3_bind_text(st, 2, project_id, -1, SQLITE_STATIC);
+        db_bind_text(st, 2, project_id, -1, DB_STATIC);
     else
-        sqlite3_bind_null(st, 2);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(pid, sizeof pid, "%s", sqlite3_column_text(st, 0));
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-            snprintf(sha, sizeof sha, "%s", sqlite3_column_text(st, 1));
-        snprintf(state, sizeof state, "%s", sqlite3_column_text(st, 2));
-        rate = sqlite3_column_int(st, 3);
+        db_bind_null(st, 2);
+    if (db_step(st) == DB_ROW) {
+        snprintf(pid, sizeof pid, "%s", db_column_text(st, 0));
+        if (db_column_type(st, 1) != DB_NULL)
+            snprintf(sha, sizeof sha, "%s", db_column_text(st, 1));
+        snprintf(state, sizeof state, "%s", db_column_text(st, 2));
+        rate = db_column_int(st, 3);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (!pid[0])
         return srv_http_error(resp, PROTO_NOT_FOUND, 0,
                               "asset %s does not exist", asset_id);

@@ -33,7 +33,7 @@
 /* The assets the document's clips use, once each, in first-use order, as
  * rows of the assets table that are ready. Returns the count (>= 0) or -1
  * with err. *out is malloc'd (NULL when none). */
-static int used_assets(sqlite3 *db, const proto_doc *doc, const char *pid,
+static int used_assets(db_conn *db, const proto_doc *doc, const char *pid,
                        struct srv_dawproject_audio **out, proto_err *err);
 
 struct asset_walk {
@@ -50,7 +50,7 @@ static int walk_clip(const json_t *o, void *arg)
     return json_object_set_new(w->ids, a, json_true());
 }
 
-static int used_assets(sqlite3 *db, const proto_doc *doc, const char *pid,
+static int used_assets(db_conn *db, const proto_doc *doc, const char *pid,
                        struct srv_dawproject_audio **out, proto_err *err)
 {
     struct asset_walk w = {json_object()};
@@ -71,24 +71,24 @@ static int used_assets(sqlite3 *db, const proto_doc *doc, const char *pid,
         goto out;
     }
     json_object_foreach(w.ids, id, val) {
-        sqlite3_stmt *st = store_prepare(
+        db_stmt *st = store_prepare(
             db,
             "SELECT name, sha256, channels, frames FROM assets WHERE "
             "project_id=? AND id=? AND state='ready' AND sha256 IS NOT NULL",
             STORE_ARGS(pid, id), NULL, 0);
         if (!st) {
-            proto_fail(err, PROTO_INTERNAL, "database: %s", sqlite3_errmsg(db));
+            proto_fail(err, PROTO_INTERNAL, "database: %s", db_errmsg(db));
             goto out;
         }
-        if (sqlite3_step(st) == SQLITE_ROW) {
+        if (db_step(st) == DB_ROW) {
             struct srv_dawproject_audio *a = &v[n++];
             snprintf(a->asset, sizeof a->asset, "%s", id);
             store_col_copy(a->name, sizeof a->name, st, 0);
             store_col_copy(a->sha, sizeof a->sha, st, 1);
-            a->channels = sqlite3_column_int(st, 2);
-            a->frames = sqlite3_column_int64(st, 3);
+            a->channels = db_column_int(st, 2);
+            a->frames = db_column_int64(st, 3);
         }
-        sqlite3_finalize(st);
+        db_finalize(st);
     }
     *out = v;
     v = NULL;
@@ -235,7 +235,7 @@ static int entry(eng_zipw *z, const char *name, time_t mtime, const char *p,
     return rc;
 }
 
-int srv_dawproject_export(sqlite3 *db, const char *data_dir,
+int srv_dawproject_export(db_conn *db, const char *data_dir,
                           const char *project_id, long long rev,
                           eng_zipw_write_fn write, void *ctx,
                           const atomic_int *cancel,

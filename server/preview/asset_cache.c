@@ -118,7 +118,7 @@ eng_asset *srv_asset_cache_get_sha(const char *data_dir, const char *sha,
     return a;
 }
 
-eng_asset *srv_asset_cache_get(sqlite3 *db, const char *data_dir,
+eng_asset *srv_asset_cache_get(db_conn *db, const char *data_dir,
                                const char *project_id, const char *asset_id,
                                int rate)
 {
@@ -165,7 +165,7 @@ int srv_asset_cache_size(void)
     return n;
 }
 
-void srv_asset_lookup_init(struct srv_asset_lookup *l, sqlite3 *db,
+void srv_asset_lookup_init(struct srv_asset_lookup *l, db_conn *db,
                            const char *data_dir, const char *project_id,
                            int rate)
 {

@@ -234,7 +234,7 @@ static eng_plan *plan_at(const char *data_dir, const char *project_id,
                          long long rev, proto_err *err, proto_doc **doc_out)
 {
     char msg[256];
-    sqlite3 *db = store_open(data_dir, "NORMAL", true, msg, sizeof msg);
+    db_conn *db = store_open(data_dir, "NORMAL", true, msg, sizeof msg);
     eng_plan *plan = NULL;
 
     if (!db) {
@@ -256,7 +256,7 @@ static eng_plan *plan_at(const char *data_dir, const char *project_id,
         else
             proto_doc_free(doc);
     }
-    sqlite3_close(db);
+    db_close(db);
     return plan;
 }
 
@@ -467,7 +467,7 @@ static int query_int(struct srv_http_req *req, const char *name,
 static int project_info(struct srv_http_req *req, const char *pid, char *name,
                         size_t nlen, long long *head)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     int rc = -1;
 
     st = store_prepare(req->srv->db,
@@ -475,13 +475,13 @@ static int project_info(struct srv_http_req *req, const char *pid, char *name,
                        STORE_ARGS(pid), NULL, 0);
     if (!st)
         return -1;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(st, 0);
+    if (db_step(st) == DB_ROW) {
+        const unsigned char *t = db_column_text(st, 0);
         snprintf(name, nlen, "%s", t ? (const char *)t : "mix");
-        *head = sqlite3_column_int64(st, 1);
+        *head = db_column_int64(st, 1);
         rc = 0;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 

@@ -32,7 +32,7 @@ struct srv_room_plan {
 /* Loop-thread state: the registry of plan holders. */
 static struct srv_room_plan *plans;
 
-eng_plan *srv_plan_from_doc(sqlite3 *db, const char *data_dir,
+eng_plan *srv_plan_from_doc(db_conn *db, const char *data_dir,
                             const char *project_id,
                             const struct proto_doc *doc)
 {
