@@ -2,6 +2,7 @@
 # the modules; see docs/architecture.md for what each owns and the allowed
 # include directions, checked by `make check`).
 include server/core/local.mk
+include server/objstore/local.mk
 include server/net/local.mk
 include server/auth/local.mk
 include server/rooms/local.mk

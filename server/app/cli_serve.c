@@ -13,6 +13,7 @@
 #include "server/net/loop.h"
 #include "server/net/lws_log.h"
 #include "server/app/modules.h"
+#include "server/objstore/objstore.h"
 
 extern char **environ;
 
@@ -37,6 +38,12 @@ static const struct srv_cli_flag flags[] = {
     {"no-demo", "demo", "false", NULL, "true", "do not create the demo user and project on first start (the setting: demo = true or false)"},
     {"trusted-proxy", "trusted_proxies", NULL, "ADDR", "(none)", "address of a reverse proxy whose X-Forwarded-For is believed (repeatable, at most 16)"},
     {"webhook-allow-private", "webhook_allow_private", "true", NULL, "false", "let webhooks reach loopback, private, link-local and ULA addresses (the setting: webhook_allow_private = true or false)"},
+    /* assets in S3 (the secret key only from the config file or MIXROOM_S3_SECRET_KEY: a flag shows in ps) */
+    {"assets", "assets", NULL, "URL", "(the data folder)", "s3://BUCKET: keep the audio files in S3-compatible storage (needs s3_endpoint, s3_region, s3_access_key, s3_secret_key); the data folder's assets/ is then a cache of asset_cache_bytes"},
+    {"s3-endpoint", "s3_endpoint", NULL, "URL", "(none)", "http(s)://HOST[:PORT] of the S3 service (for --assets)"},
+    {"s3-region", "s3_region", NULL, "REGION", "(none)", "the S3 region signed for, e.g. us-east-1"},
+    {"s3-access-key", "s3_access_key", NULL, "KEY", "(none)", "the S3 access key id (the secret: s3_secret_key in the config file or MIXROOM_S3_SECRET_KEY)"},
+    {"s3-virtual-host", "s3_virtual_host", "true", NULL, "false", "address the bucket as BUCKET.HOST instead of HOST/BUCKET (the setting: s3_virtual_host = true or false)"},
     {"metrics-token", "metrics_token", NULL, "TOKEN", "(none: /metrics is public)", "16 to 127 characters: GET /metrics then needs Authorization: Bearer TOKEN (prefer the config file or MIXROOM_METRICS_TOKEN, since a flag shows in ps)"},
 };
 #define N_FLAGS (sizeof flags / sizeof flags[0])
@@ -216,8 +223,13 @@ int srv_cli_serve(int argc, char **argv)
         return 1;
     }
     srv_log_hook_lws();
+    if (srv_objstore_configure(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "mixroom serve: %s\n", err);
+        return 2;
+    }
     srv_modules_init();
     rc = srv_loop_run(&cfg);
+    srv_objstore_shutdown();
     srv_log_close_file();
     return rc;
 }

@@ -16,6 +16,7 @@
 #include "server/rooms/room.h"
 #include "server/preview/stream.h"
 #include "server/net/ws.h"
+#include "server/objstore/objstore.h"
 
 void srv_modules_init(void)
 {
@@ -36,4 +37,5 @@ void srv_modules_init(void)
     srv_activity_init();
     srv_interchange_import_init();
     srv_app_metrics_init();
+    srv_objstore_init();
 }

@@ -29,6 +29,8 @@
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
 #include "server/core/writer.h"
+#include "server/objstore/objstore.h"
+#include "server/assets/asset_fetch.h"
 
 /* Progress messages go out this often while an asset is in flight (the
  * contract asks for at least every 250 ms). */
@@ -364,6 +366,15 @@ static bool try_reuse(struct srv_asset_job *job, const char *dir)
     return true;
 }
 
+/* Assets in S3: the finished files go up before the row says ready, so
+ * every node can fetch what a revision refers to. True (job->out.error
+ * set) when the asset store refused them. */
+static bool upload_to_store(struct srv_asset_job *job)
+{
+    return srv_objstore_upload_asset(job->data_dir, job->sha, job->out.error,
+                                     sizeof job->out.error) != 0;
+}
+
 static void import_work(void *arg)
 {
     struct srv_asset_job *job = arg;
@@ -383,6 +394,8 @@ static void import_work(void *arg)
                      strerror(errno));
             goto fail;
         }
+        if (upload_to_store(job))
+            goto fail;
         atomic_store(&job->permille, 1000);
         job->out.ok = true;
         return;
@@ -413,6 +426,8 @@ static void import_work(void *arg)
     job->out.channels = r.channels;
     job->out.orig_rate = r.orig_rate;
     snprintf(job->out.format, sizeof job->out.format, "%s", r.format);
+    if (upload_to_store(job))
+        goto fail;
     atomic_store(&job->permille, 1000);
     job->out.ok = true;
     return;
@@ -894,6 +909,7 @@ static json_t *assets_section(struct srv_server *srv, struct srv_room *room,
                               const char *project_id)
 {
     (void)room;
+    srv_assets_prefetch_project(srv->db, project_id); /* assets in S3 */
     return srv_assets_list_json(srv->db, project_id);
 }
 

@@ -20,6 +20,8 @@
 #include "server/core/server.h"
 #include "server/core/store_stmt.h"
 #include "server/net/multipart.h"
+#include "server/assets/asset_fetch.h"
+#include "server/objstore/objstore.h"
 
 
 /* One upload in progress (req->user). */
@@ -294,6 +296,11 @@ static enum srv_http_result serve_peaks(struct srv_http_req *req,
                                   "level must be 256, 1024, 4096 or 16384 "
                                   "(frames per min/max pair)");
     }
+    if (srv_objstore_enabled() &&
+        (eng_asset_dir(dir, sizeof dir, req->srv->cfg.data_dir, sha) != 0 ||
+         eng_asset_file(path, sizeof path, dir, "peaks", rate) != 0 ||
+         access(path, R_OK) != 0))
+        return srv_assets_peaks_fetch(req, resp, asset_id, sha, rate, fpp);
     if (eng_asset_dir(dir, sizeof dir, req->srv->cfg.data_dir, sha) != 0 ||
         eng_asset_file(path, sizeof path, dir, "peaks", rate) != 0 ||
         eng_peaks_read(path, fpp, &buf, &len) != 0) {

@@ -12,4 +12,6 @@ libserver_la_SOURCES += \
 	server/assets/takes_ops.c \
 	server/assets/take_file.c \
 	server/assets/http_takes.c \
-	server/assets/takes_finish.c
+	server/assets/takes_finish.c \
+	server/assets/asset_fetch.h \
+	server/assets/asset_fetch.c

@@ -113,6 +113,11 @@ static const struct srv_config_limit limits[] = {
     LIMIT(loudness_cache, 0, 1000000, 256, "",
           "revisions whose integrated loudness is kept in memory for "
           "loudness-matched A/B"),
+    /* assets in S3: rows go here */
+    LIMIT(asset_cache_bytes, 64 * KIB, 1024 * 1024 * GIB, 2 * GIB, "bytes",
+          "largest size of the data folder's assets/ when the assets are in "
+          "S3 (--assets s3://BUCKET): least recently used files not held by "
+          "a render are evicted past it"),
 };
 
 const struct srv_config_limit *srv_config_limits(int *n)
@@ -377,6 +382,32 @@ int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
         if (parse_bool(value, &cfg->webhook_allow_private))
             want = "true or false (true lets webhooks reach loopback and "
                    "private addresses)";
+    } else if (!strcmp(key, "assets")) {
+        /* assets in S3 (checked in full by srv_objstore_configure) */
+        if (strncmp(value, "s3://", 5) ||
+            copy_str(cfg->assets, sizeof cfg->assets, value))
+            want = "s3://BUCKET (absent: the data folder keeps the assets)";
+    } else if (!strcmp(key, "s3_endpoint")) {
+        if ((strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) ||
+            copy_str(cfg->s3_endpoint, sizeof cfg->s3_endpoint, value))
+            want = "http://HOST[:PORT] or https://HOST[:PORT] of the S3 "
+                   "service";
+    } else if (!strcmp(key, "s3_region")) {
+        if (copy_str(cfg->s3_region, sizeof cfg->s3_region, value))
+            want = "a region name such as us-east-1";
+    } else if (!strcmp(key, "s3_access_key")) {
+        if (copy_str(cfg->s3_access_key, sizeof cfg->s3_access_key, value))
+            want = "the access key id (1 to 255 characters)";
+    } else if (!strcmp(key, "s3_secret_key")) {
+        if (copy_str(cfg->s3_secret_key, sizeof cfg->s3_secret_key, value)) {
+            /* never echo the secret */
+            snprintf(err, errlen, "s3_secret_key: the value is not valid; "
+                     "expected 1 to 255 characters");
+            return -1;
+        }
+    } else if (!strcmp(key, "s3_virtual_host")) {
+        if (parse_bool(value, &cfg->s3_virtual_host))
+            want = "true (BUCKET.HOST) or false (HOST/BUCKET, the default)";
     } else if ((lim = find_limit(key))) {
         if (parse_int(value, lim->min, lim->max, &n)) {
             snprintf(range, sizeof range, "a whole number%s%s from %lld to %lld",

@@ -81,6 +81,14 @@ struct srv_config {
     int64_t max_dawproject_xml_bytes;      /* project.xml or metadata.xml (64 MiB) */
     /* listening and delivery: fields go here */
     int64_t loudness_cache;       /* revisions whose loudness is kept for matched A/B (256) */
+    /* assets in S3: fields go here */
+    char assets[300];             /* assets = s3://BUCKET ("" = the data folder) */
+    char s3_endpoint[512];        /* s3_endpoint = http(s)://HOST[:PORT] */
+    char s3_region[64];           /* s3_region = e.g. us-east-1 */
+    char s3_access_key[256];      /* s3_access_key */
+    char s3_secret_key[256];      /* s3_secret_key: never logged nor in /metrics */
+    bool s3_virtual_host;         /* s3_virtual_host = true: BUCKET.HOST addressing (false: path style) */
+    int64_t asset_cache_bytes;    /* local cache of S3 assets, bytes (2 GiB) */
 };
 
 /* One integer limit: its key, where it lives in struct srv_config, its

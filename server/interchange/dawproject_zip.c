@@ -24,6 +24,7 @@
 #include "protocol/fields.h"
 #include "server/core/store_stmt.h"
 #include "server/rooms/doc_at.h"
+#include "server/objstore/objstore.h"
 
 #define BLOCK (64u * 1024u)
 #define WAV_HEADER 58u  /* RIFF + fmt (18) + fact + data headers */
@@ -109,6 +110,13 @@ static int open_samples(const char *data_dir, const struct srv_dawproject_audio 
     uint32_t ch, r;
     uint64_t fr;
 
+    char why[512], name[32];
+    snprintf(name, sizeof name, "samples-%d", rate);
+    if (srv_objstore_ensure(data_dir, a->sha, name, why, sizeof why) != 0) {
+        proto_fail(err, PROTO_INTERNAL, "the samples of asset %s (%s): %s",
+                   a->asset, a->name, why);
+        return -1;
+    }
     if (eng_asset_dir(dir, sizeof dir, data_dir, a->sha) != 0 ||
         eng_asset_file(path, sizeof path, dir, "samples", rate) != 0 ||
         (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/fsutil.h"
 #include "server/core/server.h"
 #include "server/core/store_stmt.h"
+#include "server/objstore/objstore.h"
 
 struct cache_entry {
     char sha[65];
@@ -27,19 +29,46 @@ static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct cache_entry *entries;
 static size_t n_entries, cap_entries;
 
-eng_asset *srv_asset_cache_get_sha(const char *data_dir, const char *sha,
-                                   int rate)
+/* cache_mu held: a new reference to the entry of (sha, rate), or NULL. */
+static eng_asset *find_ref(const char *sha, int rate)
+{
+    for (size_t i = 0; i < n_entries; i++)
+        if (entries[i].rate == rate && strcmp(entries[i].sha, sha) == 0) {
+            entries[i].used_ms = srv_now_mono_ms();
+            return eng_asset_ref(entries[i].asset);
+        }
+    return NULL;
+}
+
+/* Assets in S3 (objstore.h): is the samples file here, or fetched now?
+ * The loop never waits on the network: there a missing file is queued
+ * for a worker (the plans are rebuilt when it arrives) and false said.
+ * Called without cache_mu (objstore calls in_use under its own mutex). */
+static bool samples_local(const char *data_dir, const char *sha, int rate)
+{
+    char name[32], dir[4096], path[4200], err[512];
+
+    snprintf(name, sizeof name, "samples-%d", rate);
+    srv_objstore_touch(sha, name);
+    if (!srv_on_loop_thread())
+        return srv_objstore_ensure(data_dir, sha, name, err, sizeof err) == 0;
+    if (eng_asset_dir(dir, sizeof dir, data_dir, sha) == 0 &&
+        eng_asset_file(path, sizeof path, dir, "samples", rate) == 0 &&
+        access(path, R_OK) == 0)
+        return true;
+    srv_objstore_prefetch(sha, name);
+    return false;
+}
+
+/* The cached entry, or the samples file mapped and added. */
+static eng_asset *open_cached(const char *data_dir, const char *sha, int rate)
 {
     eng_asset *a = NULL;
     char dir[4096], path[4200];
 
     pthread_mutex_lock(&cache_mu);
-    for (size_t i = 0; i < n_entries; i++)
-        if (entries[i].rate == rate && strcmp(entries[i].sha, sha) == 0) {
-            entries[i].used_ms = srv_now_mono_ms();
-            a = eng_asset_ref(entries[i].asset);
-            goto out;
-        }
+    if ((a = find_ref(sha, rate)) != NULL)
+        goto out;
     if (eng_asset_dir(dir, sizeof dir, data_dir, sha) != 0 ||
         eng_asset_file(path, sizeof path, dir, "samples", rate) != 0)
         goto out;
@@ -66,6 +95,26 @@ eng_asset *srv_asset_cache_get_sha(const char *data_dir, const char *sha,
     e->used_ms = srv_now_mono_ms();
 out:
     pthread_mutex_unlock(&cache_mu);
+    return a;
+}
+
+eng_asset *srv_asset_cache_get_sha(const char *data_dir, const char *sha,
+                                   int rate)
+{
+    eng_asset *a;
+
+    if (!srv_objstore_enabled())
+        return open_cached(data_dir, sha, rate);
+    pthread_mutex_lock(&cache_mu);
+    a = find_ref(sha, rate);
+    pthread_mutex_unlock(&cache_mu);
+    /* twice: another worker's eviction may take the file between its
+     * fetch and its mapping (least recently used first: rarely) */
+    for (int tries = 0; !a && tries < 2; tries++) {
+        if (!samples_local(data_dir, sha, rate))
+            return NULL;
+        a = open_cached(data_dir, sha, rate);
+    }
     return a;
 }
 
@@ -168,7 +217,26 @@ static void cache_tick(struct srv_server *srv)
     srv_asset_cache_trim(60000);
 }
 
+/* Assets in S3: a samples file is in use while a render holds its asset
+ * (a reference beyond the cache's own); objstore then does not evict it.
+ * Runs under objstore's mutex and takes cache_mu (never the other way). */
+static bool samples_in_use(const char *sha, const char *name)
+{
+    bool used = false;
+    int rate;
+
+    if (sscanf(name, "samples-%d", &rate) != 1)
+        return false;
+    pthread_mutex_lock(&cache_mu);
+    for (size_t i = 0; i < n_entries; i++)
+        if (entries[i].rate == rate && strcmp(entries[i].sha, sha) == 0)
+            used = atomic_load(&entries[i].asset->refs) > 1;
+    pthread_mutex_unlock(&cache_mu);
+    return used;
+}
+
 void srv_asset_cache_init(void)
 {
+    srv_objstore_set_in_use(samples_in_use);
     srv_loop_on_tick(cache_tick);
 }

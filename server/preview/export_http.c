@@ -59,6 +59,7 @@
 #include "server/preview/plans.h"
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
+#include "server/objstore/objstore.h"
 
 #define QUEUE_MAX (4u << 20)   /* bytes rendered ahead of the client */
 
@@ -242,8 +243,13 @@ static eng_plan *plan_at(const char *data_dir, const char *project_id,
     }
     proto_doc *doc = srv_doc_at_rev(db, project_id, rev, err);
     if (doc) {
+        srv_objstore_take_error(msg, sizeof msg); /* assets in S3 */
         plan = srv_plan_from_doc(db, data_dir, project_id, doc);
-        if (!plan)
+        if (plan && srv_objstore_take_error(msg, sizeof msg)) {
+            eng_plan_release(plan);
+            plan = NULL;
+            proto_fail(err, PROTO_INTERNAL, "%s", msg);
+        } else if (!plan)
             proto_fail(err, PROTO_INTERNAL, "out of memory");
         if (plan && doc_out)
             *doc_out = doc;

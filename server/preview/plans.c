@@ -15,6 +15,7 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/rooms/room.h"
+#include "server/objstore/objstore.h"
 
 struct srv_room_plan {
     atomic_int refs;
@@ -187,8 +188,21 @@ static void plans_stop(struct srv_server *srv)
     }
 }
 
+/* Assets in S3: a file the plans missed arrived (loop thread). */
+static void on_asset_fetched(void)
+{
+    for (struct srv_room_plan *rp = plans; rp; rp = rp->next) {
+        rp->dirty = true;
+        if (!rp->posted) {
+            rp->posted = true;
+            srv_loop_post(rebuild_post, srv_room_plan_ref(rp));
+        }
+    }
+}
+
 void srv_room_plans_init(void)
 {
+    srv_objstore_on_fetched(on_asset_fetched);
     srv_room_on_change(on_change);
     srv_loop_on_tick(plans_tick);
     srv_loop_on_stop(plans_stop);

@@ -555,6 +555,31 @@ def dawproject_zip_seeds():
     }
 
 
+def s3_error_seeds():
+    """S3 error documents (byte 0 even) and s3:// URLs (odd), for
+    fuzz_s3_error (server/objstore/s3.c)."""
+    e = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    return {
+        "denied": "\0" + e + "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+        "signature": "\0" + e + "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message><StringToSign>x</StringToSign></Error>",
+        "no-message": "\0<Error><Code>NoSuchBucket</Code></Error>",
+        "empty-code": "\0<Error><Code></Code><Message>m</Message></Error>",
+        "not-error": "\0<ListBucketResult><Name>b</Name></ListBucketResult>",
+        "not-xml": "\0<html>502 Bad Gateway",
+        "control-chars": "\0<Error><Code>A\x01B</Code><Message>line\nbreak\x7f\xc3\xa9</Message></Error>",
+        "entity": "\0<!DOCTYPE e [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><Error><Code>&x;</Code></Error>",
+        "long": "\0<Error><Code>" + "C" * 300 + "</Code><Message>" + "m" * 600 + "</Message></Error>",
+        "empty": "\0",
+        "url-ok": "\x01s3://media-1",
+        "url-slash": "\x01s3://media/",
+        "url-short": "\x01s3://ab",
+        "url-upper": "\x01s3://Media",
+        "url-path": "\x01s3://me/dia",
+        "url-scheme": "\x01http://media",
+        "url-long": "\x01s3://" + "a" * 64,
+    }
+
+
 def main():
     write("webhook_url", webhook_url_seeds())
     write("delivery", delivery_seeds())
@@ -568,6 +593,7 @@ def main():
     write("link_body", link_body_seeds())
     write("dawproject_xml", dawproject_xml_seeds())
     write("dawproject_zip", dawproject_zip_seeds())
+    write("s3_error", s3_error_seeds())
     list_in_local_mk()
 
 

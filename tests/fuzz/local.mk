@@ -16,6 +16,7 @@
 #   dawproject_xml  a DAWproject project.xml: parse, schema, mapping
 #               (server/interchange/dawproject_read.c, dawproject_map.c)
 #   dawproject_zip  the .dawproject zip reader (server/interchange/zip_read.c)
+#   s3_error    S3's error documents and s3://BUCKET (server/objstore/s3.c)
 # tests/fuzz/run.sh SECONDS builds each with clang (-fsanitize=fuzzer,
 # address,undefined) straight from the sources and fuzzes it for SECONDS
 # (CI). Here, each harness is linked with gcc against tests/fuzz/replay.c
@@ -26,7 +27,8 @@ FUZZ_REPLAYS = tests/fuzz/replay_decode tests/fuzz/replay_config \
 	tests/fuzz/replay_multipart tests/fuzz/replay_http_parse \
 	tests/fuzz/replay_json_body tests/fuzz/replay_push \
 	tests/fuzz/replay_ws_message tests/fuzz/replay_webhook_url tests/fuzz/replay_midi tests/fuzz/replay_link_body tests/fuzz/replay_delivery \
-	tests/fuzz/replay_dawproject_xml tests/fuzz/replay_dawproject_zip
+	tests/fuzz/replay_dawproject_xml tests/fuzz/replay_dawproject_zip \
+	tests/fuzz/replay_s3_error
 UNIT_TESTS += $(FUZZ_REPLAYS)
 check_PROGRAMS += $(FUZZ_REPLAYS)
 tests_fuzz_replay_decode_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_decode.c
@@ -77,6 +79,10 @@ tests_fuzz_replay_dawproject_zip_SOURCES = tests/fuzz/replay.c \
 	tests/fuzz/fuzz_dawproject_zip.c
 tests_fuzz_replay_dawproject_zip_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"dawproject_zip"'
 tests_fuzz_replay_dawproject_zip_LDADD = $(MX_TEST_LIBS)
+tests_fuzz_replay_s3_error_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_s3_error.c
+tests_fuzz_replay_s3_error_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"s3_error"'
+tests_fuzz_replay_s3_error_LDADD = $(MX_TEST_LIBS)
 # Shipped in the tarball: the scripts and every corpus file (the block
 # between the markers is rewritten by tests/fuzz/gen_corpus.py).
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/lsan.supp tests/fuzz/gen_corpus.py
@@ -338,6 +344,23 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/push/unknown-kind \
 	tests/fuzz/corpus/push/unknown-op \
 	tests/fuzz/corpus/push/wrong-type \
+	tests/fuzz/corpus/s3_error/control-chars \
+	tests/fuzz/corpus/s3_error/denied \
+	tests/fuzz/corpus/s3_error/empty \
+	tests/fuzz/corpus/s3_error/empty-code \
+	tests/fuzz/corpus/s3_error/entity \
+	tests/fuzz/corpus/s3_error/long \
+	tests/fuzz/corpus/s3_error/no-message \
+	tests/fuzz/corpus/s3_error/not-error \
+	tests/fuzz/corpus/s3_error/not-xml \
+	tests/fuzz/corpus/s3_error/signature \
+	tests/fuzz/corpus/s3_error/url-long \
+	tests/fuzz/corpus/s3_error/url-ok \
+	tests/fuzz/corpus/s3_error/url-path \
+	tests/fuzz/corpus/s3_error/url-scheme \
+	tests/fuzz/corpus/s3_error/url-short \
+	tests/fuzz/corpus/s3_error/url-slash \
+	tests/fuzz/corpus/s3_error/url-upper \
 	tests/fuzz/corpus/webhook_url/ctrl \
 	tests/fuzz/corpus/webhook_url/decimal-ip \
 	tests/fuzz/corpus/webhook_url/file \

@@ -15,6 +15,7 @@
 #   midi        the Standard MIDI File reader and writer (engine/midi_file.c)
 #   link_body   the share link bodies (server/auth/link_parse.c)
 #   delivery    export's normalize= and tail= (server/preview/delivery_parse.c)
+#   s3_error    S3's error documents and s3://BUCKET (server/objstore/s3.c)
 #   dawproject_xml  a DAWproject project.xml: parse, schema, mapping
 #               (server/interchange/dawproject_read.c, dawproject_map.c)
 #   dawproject_zip  the .dawproject zip reader (server/interchange/zip_read.c)
@@ -34,7 +35,7 @@ out=${FUZZ_OUT:-$PWD/fuzz-out}
 CLANG=${CLANG:-clang}
 command -v "$CLANG" >/dev/null || {
     echo "run.sh: $CLANG not found (apt-get install clang)" >&2; exit 2; }
-ALL="decode config multipart http_parse json_body push ws_message webhook_url midi link_body delivery dawproject_xml dawproject_zip"
+ALL="decode config multipart http_parse json_body push ws_message webhook_url midi link_body delivery dawproject_xml dawproject_zip s3_error"
 NAMES=${*:-$ALL}
 mkdir -p "$out"
 
@@ -70,6 +71,8 @@ deps() {
         "$(pkg-config --cflags --libs libxml-2.0 libzip jansson) -lm" ;;
     dawproject_zip) echo "$top/server/interchange/zip_read.c" \
         "$(pkg-config --cflags --libs libzip)" ;;
+    s3_error) echo "$top/server/objstore/s3.c $top/engine/hashfile.c" \
+        "$(pkg-config --cflags --libs libxml-2.0 libcurl libsodium)" ;;
     *) echo "run.sh: no fuzzer called $1 (have: $ALL)" >&2; return 1 ;;
     esac
 }

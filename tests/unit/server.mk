@@ -96,3 +96,15 @@ tests_unit_test_db_SOURCES = tests/unit/test_db.c
 tests_unit_test_db_LDADD = $(MX_TEST_LIBS)
 TESTS += tests/unit/test_db_pg.sh
 EXTRA_DIST += tests/unit/test_db_pg.sh
+# Assets in S3: the S3 client's SigV4 signing against AWS's published
+# examples, through a loopback capture server (owner: h20-s3).
+UNIT_TESTS += tests/unit/test_sigv4
+check_PROGRAMS += tests/unit/test_sigv4
+tests_unit_test_sigv4_SOURCES = tests/unit/test_sigv4.c
+tests_unit_test_sigv4_LDADD = $(MX_TEST_LIBS)
+# Assets in S3: the bounded local cache against a fake S3 in the test
+# (owner: h20-s3).
+UNIT_TESTS += tests/unit/test_objstore
+check_PROGRAMS += tests/unit/test_objstore
+tests_unit_test_objstore_SOURCES = tests/unit/test_objstore.c
+tests_unit_test_objstore_LDADD = $(MX_TEST_LIBS)
