@@ -140,6 +140,7 @@ eng_renderer *eng_renderer_new(eng_plan_slot *slot, eng_plan *plan,
     if (!p)
         goto fail;
     r->slot = slot;
+    r->simd = eng_simd();
     r->fs = p->sample_rate;
     r->max_block = max_block;
     r->ml = calloc((size_t)max_block * 4, sizeof(float));
@@ -394,12 +395,13 @@ static void run_fx(eng_renderer *r, const eng_track_spec *tr, int t,
         run_one_fx(r, tr, t, e, pos, n, L, R);
 }
 
-/* Up to four effects of one type (EQ or compressor) on four tracks, run
- * in one vector pass when full. */
+/* Up to r->simd->lanes (4 or 8) effects of one type (EQ or compressor) on
+ * as many tracks, run in one vector pass when full. */
 typedef struct fx_group {
-    int n;
-    fx_state *f[4];
-    float *l[4], *r[4];
+    int n, lanes;
+    const eng_simd_ops *ops;
+    fx_state *f[8];
+    float *l[8], *r[8];
 } fx_group;
 
 static void group_run(fx_group *g, int n)
@@ -409,15 +411,21 @@ static void group_run(fx_group *g, int n)
     if (g->n == 1) {
         fx_process(g->f[0], g->l[0], g->r[0], n);
     } else if (g->f[0]->type == ENG_FX_EQ) {
-        eng_eq *eq[4] = {NULL, NULL, NULL, NULL};
+        eng_eq *eq[8] = {NULL};
         for (int k = 0; k < g->n; k++)
             eq[k] = &g->f[k]->u.eq;
-        eng_eq_process4(eq, g->l, g->r, n);
+        if (g->n <= 4)
+            eng_eq_process4(eq, g->l, g->r, n);
+        else
+            g->ops->eq_group(eq, g->l, g->r, n);
     } else {
-        eng_comp *c[4] = {NULL, NULL, NULL, NULL};
+        eng_comp *c[8] = {NULL};
         for (int k = 0; k < g->n; k++)
             c[k] = &g->f[k]->u.comp;
-        eng_comp_process4(c, g->l, g->r, n);
+        if (g->n <= 4)
+            eng_comp_process4(c, g->l, g->r, n);
+        else
+            g->ops->comp_group(c, g->l, g->r, n);
     }
     g->n = 0;
 }
@@ -427,7 +435,7 @@ static void group_add(fx_group *g, fx_state *f, track_state *s, int n)
     g->f[g->n] = f;
     g->l[g->n] = s->l;
     g->r[g->n] = s->r;
-    if (++g->n == 4)
+    if (++g->n == g->lanes)
         group_run(g, n);
 }
 
@@ -453,7 +461,8 @@ static void render_sources(eng_renderer *r, int64_t pos, int n, uint8_t *done)
         maxfx = tr->nfx > maxfx ? tr->nfx : maxfx;
     }
     for (int e = 0; e < maxfx; e++) {
-        fx_group eqs = {0}, comps = {0};
+        fx_group eqs = {0, r->simd->lanes, r->simd, {0}, {0}, {0}};
+        fx_group comps = eqs;
         for (int k = 0; k < p->nproc; k++) {
             int t = p->proc[k];
             const eng_track_spec *tr = &p->tracks[t];
@@ -463,7 +472,7 @@ static void render_sources(eng_renderer *r, int64_t pos, int n, uint8_t *done)
             int ty = tr->fx[e].type;
             fx_state *f;
             if ((ty != ENG_FX_EQ && ty != ENG_FX_COMPRESSOR) ||
-                fx_automated(tr, e)) {
+                r->simd->lanes == 1 || fx_automated(tr, e)) {
                 run_one_fx(r, tr, t, e, pos, n, s->l, s->r);
                 continue;
             }

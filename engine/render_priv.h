@@ -6,6 +6,7 @@
 
 #include "engine/dsp.h"
 #include "engine/render.h"
+#include "engine/simd.h"
 
 typedef struct fx_state {
     char id[ENG_ID_MAX + 1];
@@ -47,6 +48,7 @@ typedef struct aud_req {
 
 struct eng_renderer {
     eng_plan_slot *slot;
+    const eng_simd_ops *simd; /* vector path, chosen at creation (simd.h) */
     eng_plan *plan, *pending, *retired;
     int fs, max_block;
     int64_t next_pos;

@@ -1,0 +1,49 @@
+/* simd.h -- the renderer's run-time dispatch table: which vector width the
+ * cross-track effect passes (EQ and compressor of several source tracks in
+ * one pass) use on this CPU. Chosen once, at program start, from
+ * __builtin_cpu_supports("avx2"): "avx2" (eight tracks per pass, 256-bit),
+ * else "sse2" (four tracks per pass, the x86-64 baseline; on other CPUs the
+ * same GCC vector code in whatever the target has), or "plain" (every
+ * effect track by track, no cross-track lanes). Every path computes each
+ * sample with the same IEEE operations in the same order (no FMA
+ * contraction, -ffp-contract=off), so all of them render the same bits
+ * (tests/unit/test_render_dispatch.c).
+ *
+ * Test hook: MIXROOM_TEST_SIMD=plain|sse2|avx2 in the environment forces a
+ * path at start (a path the CPU cannot run is refused and the automatic
+ * choice stays); eng_simd_select() switches in-process for tests and
+ * benchmarks. Internal to engine/. */
+#ifndef MIXROOM_ENGINE_SIMD_H
+#define MIXROOM_ENGINE_SIMD_H
+
+#include "engine/dsp.h"
+
+typedef struct eng_simd_ops {
+    const char *name; /* "plain", "sse2", "avx2" */
+    int lanes;        /* tracks per EQ / compressor pass: 1, 4 or 8 */
+    /* Up to `lanes` EQs (compressors) of separate tracks in one pass; NULL
+     * entries are skipped; bit-identical to eng_eq_process (eng_comp_
+     * process) on each. NULL when lanes == 1. */
+    void (*eq_group)(eng_eq *const *eq, float *const *l, float *const *r,
+                     int n);
+    void (*comp_group)(eng_comp *const *c, float *const *l, float *const *r,
+                       int n);
+} eng_simd_ops;
+
+/* The path in use (never NULL). The renderer reads it once per renderer
+ * (eng_renderer_new), so a switch applies to renderers made after it. */
+const eng_simd_ops *eng_simd(void);
+
+/* Switches to the named path: 0, or -1 when the name is unknown or the CPU
+ * cannot run it (the current path stays). For tests and benchmarks; not
+ * thread-safe against renderers being created at the same time. */
+int eng_simd_select(const char *name);
+
+/* avx2 kernels (simd_avx2.c, compiled for AVX2, called only when the CPU
+ * has it): up to eight tracks per pass. */
+void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
+                     float *const r[8], int n);
+void eng_comp_process8(eng_comp *const c[8], float *const l[8],
+                       float *const r[8], int n);
+
+#endif
