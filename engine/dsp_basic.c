@@ -479,6 +479,17 @@ void eng_eq_process4(eng_eq *const eq[4], float *const l[4],
         }
 }
 
+/* All states at most ENG_TAIL_EPS: set them to 0 (zero in, zero out). */
+bool eng_eq_quiet(eng_eq *eq)
+{
+    const float *z = &eq->z[0][0][0];
+    for (int i = 0; i < eq->nbands * 4; i++)
+        if (!(fabsf(z[i]) <= ENG_TAIL_EPS))
+            return false;
+    memset(eq->z, 0, sizeof eq->z);
+    return true;
+}
+
 /* ---- compressor -------------------------------------------------------- */
 
 double eng_comp_curve(const eng_comp_params *p, double x)
@@ -560,17 +571,61 @@ static float fast_exp2(float y)
     return p * v.f;
 }
 
+/* The detector's constants, read once per call. */
+typedef struct comp_k {
+    float makeup, att, rel, thr, knee, slope, below;
+} comp_k;
+
+static comp_k comp_consts(const eng_comp *c)
+{
+    comp_k k;
+    k.makeup = (float)c->p.makeup;
+    k.att = c->att_coef;
+    k.rel = c->rel_coef;
+    k.thr = (float)c->p.threshold;
+    k.knee = (float)c->p.knee;
+    k.slope = 1.0f / (float)(c->p.ratio < 1.0 ? 1.0 : c->p.ratio) - 1.0f;
+    k.below = k.thr - 0.5f * k.knee; /* no gain change under here */
+    return k;
+}
+
+/* One detector step for a step's stereo peak: the level in dB (fast log2),
+ * the static curve, attack/release smoothing of *env in the dB domain;
+ * returns the linear gain at the end of the step (g when env did not move
+ * since *last_env). */
+static inline float comp_step(const comp_k *k, float peak, float *env,
+                              float *last_env, float g)
+{
+    float x = peak <= 1e-10f ? -200.0f : 6.02059991f * fast_log2(peak);
+    float gr = 0.0f;               /* eng_comp_curve(x) - x, in float */
+    if (x > k->below) {
+        float d = x - k->thr;
+        if (k->knee > 0.0f && 2.0f * fabsf(d) <= k->knee) {
+            float kk = d + 0.5f * k->knee;
+            gr = k->slope * kk * kk / (2.0f * k->knee);
+        } else {
+            gr = k->slope * d;
+        }
+    }
+    if (gr < *env)
+        *env = k->att * *env + (1.0f - k->att) * gr;
+    else
+        *env = k->rel * *env + (1.0f - k->rel) * gr;
+    float ng = g;
+    if (*env != *last_env) {
+        ng = fast_exp2((*env + k->makeup) * 0.166096405f); /* dB -> lin */
+        *last_env = *env;
+    }
+    return ng;
+}
+
 /* Detector: the stereo peak of each ENG_COMP_STEP samples, in dB (fast
  * log2), through the static curve, smoothed with attack/release in the dB
  * domain; the linear gain is ramped across the step. */
 void eng_comp_process(eng_comp *c, float *l, float *r, int n)
 {
     float env = c->env_db, g = c->gain;
-    const float makeup = (float)c->p.makeup;
-    const float att = c->att_coef, rel = c->rel_coef;
-    const float thr = (float)c->p.threshold, knee = (float)c->p.knee;
-    const float slope = 1.0f / (float)(c->p.ratio < 1.0 ? 1.0 : c->p.ratio) - 1.0f;
-    const float below = thr - 0.5f * knee; /* no gain change under here */
+    const comp_k ck = comp_consts(c);
     float last_env = NAN;
 
     for (int i = 0; i < n; i += ENG_COMP_STEP) {
@@ -589,26 +644,7 @@ void eng_comp_process(eng_comp *c, float *l, float *r, int n)
                 peak = m > peak ? m : peak;
             }
         }
-        float x = peak <= 1e-10f ? -200.0f : 6.02059991f * fast_log2(peak);
-        float gr = 0.0f;               /* eng_comp_curve(x) - x, in float */
-        if (x > below) {
-            float d = x - thr;
-            if (knee > 0.0f && 2.0f * fabsf(d) <= knee) {
-                float kk = d + 0.5f * knee;
-                gr = slope * kk * kk / (2.0f * knee);
-            } else {
-                gr = slope * d;
-            }
-        }
-        if (gr < env)
-            env = att * env + (1.0f - att) * gr;
-        else
-            env = rel * env + (1.0f - rel) * gr;
-        float ng = g;
-        if (env != last_env) {
-            ng = fast_exp2((env + makeup) * 0.166096405f); /* dB -> lin */
-            last_env = env;
-        }
+        float ng = comp_step(&ck, peak, &env, &last_env, g);
         if (k == 8) {
             v4sf g0 = {g, g, g, g}, g1 = g0;
             if (ng != g) {
@@ -640,6 +676,21 @@ void eng_comp_process(eng_comp *c, float *l, float *r, int n)
         }
         g = ng;
     }
+    c->env_db = env;
+    c->gain = g;
+}
+
+/* The compressor's state after n samples of silence: exactly what
+ * eng_comp_process does to its state on n zero samples (the same detector
+ * steps, same order), without touching audio (0 * gain is 0). */
+void eng_comp_silence(eng_comp *c, int n)
+{
+    float env = c->env_db, g = c->gain;
+    const comp_k ck = comp_consts(c);
+    float last_env = NAN;
+
+    for (int i = 0; i < n; i += ENG_COMP_STEP)
+        g = comp_step(&ck, 0.0f, &env, &last_env, g);
     c->env_db = env;
     c->gain = g;
 }

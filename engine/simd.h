@@ -18,6 +18,18 @@
 
 #include "engine/dsp.h"
 
+/* For the renderer's straight-line vector code (reverb, delay, the output
+ * stage): GCC compiles the function twice, for AVX2 and for the baseline,
+ * and picks one at load time (an ifunc on __builtin_cpu_supports). Only
+ * the encoding differs (VEX, three operands, no FMA: -ffp-contract=off),
+ * the operations are the same, so both give the same bits. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define ENG_VEC_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define ENG_VEC_CLONES
+#endif
+
 typedef struct eng_simd_ops {
     const char *name; /* "plain", "sse2", "avx2" */
     int lanes;        /* tracks per EQ / compressor pass: 1, 4 or 8 */
