@@ -235,6 +235,11 @@ void eng_renderer_set_skip_silence(eng_renderer *r, bool on)
     r->skip_silence = on;
 }
 
+int64_t eng_renderer_skipped(const eng_renderer *r)
+{
+    return r->skipped;
+}
+
 bool eng_renderer_pending(const eng_renderer *r)
 {
     return r->pending != NULL;
@@ -464,6 +469,7 @@ static bool skip_silent(eng_renderer *r, const eng_track_spec *tr, int t,
         else if (f->type == ENG_FX_REVERB)
             eng_reverb_silence(&f->u.rv, n);
     }
+    r->skipped++;
     return true;
 }
 

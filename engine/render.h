@@ -85,6 +85,8 @@ void eng_renderer_set_timeline(eng_renderer *r, bool on);
  * dsp.h) is not processed. Off renders every track every block (for tests
  * comparing the two; docs/engine.md "Skipping silence"). */
 void eng_renderer_set_skip_silence(eng_renderer *r, bool on);
+/* How many track-blocks were skipped as silent since creation. */
+int64_t eng_renderer_skipped(const eng_renderer *r);
 
 /* True when the renderer is waiting for eng_renderer_maintain(). */
 bool eng_renderer_pending(const eng_renderer *r);

@@ -50,6 +50,7 @@ struct eng_renderer {
     eng_plan_slot *slot;
     const eng_simd_ops *simd; /* vector path, chosen at creation (simd.h) */
     bool skip_silence;        /* skip silent tracks and decayed tails */
+    int64_t skipped;          /* track-blocks skipped so far */
     eng_plan *plan, *pending, *retired;
     int fs, max_block;
     int64_t next_pos;
