@@ -2,6 +2,7 @@
  * EQ built from them, and the feed-forward compressor. See dsp.h and
  * docs/engine.md for the exact curves. */
 #include "engine/dsp.h"
+#include "engine/simd.h"
 #include "engine/v4.h"
 
 #include <assert.h>
@@ -381,46 +382,80 @@ static void eq4_run(eq4 *q, v4sf (*x)[2], int m, bool sel)
 
 #define EQ4_CHUNK 64
 
+/* Lanes shared by the several-track EQ passes (simd.h): track k's
+ * coefficients and states into lane k, NULL lanes as identities reading
+ * the first real track. */
+bool eng_eq_lanes_load(eng_eq_lanes *q, eng_eq *const *eq, float *const *l,
+                       float *const *r, const float **lp, const float **rp)
+{
+    const int L = q->lanes;
+    int first = -1;
+    q->nb = 0;
+    q->uniform = true;
+    for (int k = 0; k < L; k++) {
+        if (!eq[k])
+            continue;
+        if (first < 0)
+            first = k;
+        q->nb = eq[k]->nbands > q->nb ? eq[k]->nbands : q->nb;
+    }
+    if (first < 0 || q->nb == 0)
+        return false;
+    for (int k = 0; k < L; k++) {
+        int src = eq[k] ? k : first; /* empty lanes read a real track */
+        lp[k] = l[src];
+        rp[k] = r[src];
+        if (eq[k] && eq[k]->nbands != q->nb)
+            q->uniform = false;
+    }
+    for (int b = 0; b < q->nb; b++)
+        for (int k = 0; k < L; k++) {
+            eng_biquad_coef c = {1.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+            bool on = eq[k] && b < eq[k]->nbands;
+            if (on)
+                c = eq[k]->coef[b];
+            q->b0[b * L + k] = c.b0, q->b1[b * L + k] = c.b1;
+            q->b2[b * L + k] = c.b2, q->a1[b * L + k] = c.a1;
+            q->a2[b * L + k] = c.a2;
+            q->on[b * L + k] = on ? -1 : 0;
+            for (int c2 = 0; c2 < 2; c2++) {
+                q->s1[(b * 2 + c2) * L + k] = on ? eq[k]->z[b][c2][0] : 0.0f;
+                q->s2[(b * 2 + c2) * L + k] = on ? eq[k]->z[b][c2][1] : 0.0f;
+            }
+        }
+    return true;
+}
+
+void eng_eq_lanes_store(const eng_eq_lanes *q, eng_eq *const *eq)
+{
+    const int L = q->lanes;
+    for (int b = 0; b < q->nb; b++)
+        for (int k = 0; k < L; k++) {
+            if (!eq[k] || b >= eq[k]->nbands)
+                continue;
+            for (int c = 0; c < 2; c++) {
+                eq[k]->z[b][c][0] = q->s1[(b * 2 + c) * L + k];
+                eq[k]->z[b][c][1] = q->s2[(b * 2 + c) * L + k];
+            }
+        }
+}
+
 void eng_eq_process4(eng_eq *const eq[4], float *const l[4],
                      float *const r[4], int n)
 {
     const float *lp[4], *rp[4];
     v4sf x[EQ4_CHUNK][2];
     eq4 q;
-    int first = -1;
-    bool uniform = true;
+    bool uniform;
 
     memset(&q, 0, sizeof q);
-    for (int k = 0; k < 4; k++) {
-        if (!eq[k])
-            continue;
-        if (first < 0)
-            first = k;
-        q.nb = eq[k]->nbands > q.nb ? eq[k]->nbands : q.nb;
-    }
-    if (first < 0 || q.nb == 0)
+    eng_eq_lanes ln = {4, 0, true, (float *)q.b0, (float *)q.b1,
+                       (float *)q.b2, (float *)q.a1, (float *)q.a2,
+                       (int32_t *)q.on, (float *)q.s1, (float *)q.s2};
+    if (!eng_eq_lanes_load(&ln, eq, l, r, lp, rp))
         return;
-    for (int k = 0; k < 4; k++) {
-        int src = eq[k] ? k : first; /* empty lanes read a real track */
-        lp[k] = l[src];
-        rp[k] = r[src];
-        if (eq[k] && eq[k]->nbands != q.nb)
-            uniform = false;
-    }
-    for (int b = 0; b < q.nb; b++)
-        for (int k = 0; k < 4; k++) {
-            eng_biquad_coef c = {1.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-            bool on = eq[k] && b < eq[k]->nbands;
-            if (on)
-                c = eq[k]->coef[b];
-            q.b0[b][k] = c.b0, q.b1[b][k] = c.b1, q.b2[b][k] = c.b2;
-            q.a1[b][k] = c.a1, q.a2[b][k] = c.a2;
-            q.on[b][k] = on ? -1 : 0;
-            for (int c2 = 0; c2 < 2; c2++) {
-                q.s1[b][c2][k] = on ? eq[k]->z[b][c2][0] : 0.0f;
-                q.s2[b][c2][k] = on ? eq[k]->z[b][c2][1] : 0.0f;
-            }
-        }
+    q.nb = ln.nb;
+    uniform = ln.uniform;
     for (int i0 = 0; i0 < n; i0 += EQ4_CHUNK) {
         int m = n - i0 < EQ4_CHUNK ? n - i0 : EQ4_CHUNK, j = 0;
         for (; j + 4 <= m; j += 4) {
@@ -468,15 +503,7 @@ void eng_eq_process4(eng_eq *const eq[4], float *const l[4],
                     r[k][i0 + j] = x[j][1][k];
                 }
     }
-    for (int b = 0; b < q.nb; b++)
-        for (int k = 0; k < 4; k++) {
-            if (!eq[k] || b >= eq[k]->nbands)
-                continue;
-            for (int c = 0; c < 2; c++) {
-                eq[k]->z[b][c][0] = q.s1[b][c][k];
-                eq[k]->z[b][c][1] = q.s2[b][c][k];
-            }
-        }
+    eng_eq_lanes_store(&ln, eq);
 }
 
 /* All states at most ENG_TAIL_EPS: set them to 0 (zero in, zero out). */
@@ -733,36 +760,67 @@ static v4sf v4_fast_exp2(v4sf y)
     return (v4sf)(~under & (v4si)(p * sc));
 }
 
+/* Lanes shared by the several-track compressor passes (simd.h): v[0..8]
+ * get env, gain, makeup, attack, release, threshold, knee, slope and the
+ * no-change level of track k (NULL lanes: the first real track's). */
+bool eng_comp_lanes_load(eng_comp *const *c, int lanes, float *const v[9],
+                         float *const *l, float *const *r, const float **lp,
+                         const float **rp)
+{
+    int first = -1;
+    for (int k = 0; k < lanes; k++)
+        if (c[k] && first < 0)
+            first = k;
+    if (first < 0)
+        return false;
+    for (int k = 0; k < lanes; k++) {
+        const eng_comp *q = c[k] ? c[k] : c[first];
+        comp_k ck = comp_consts(q);
+        v[0][k] = q->env_db;
+        v[1][k] = q->gain;
+        v[2][k] = ck.makeup;
+        v[3][k] = ck.att;
+        v[4][k] = ck.rel;
+        v[5][k] = ck.thr;
+        v[6][k] = ck.knee;
+        v[7][k] = ck.slope;
+        v[8][k] = ck.below;
+        lp[k] = c[k] ? l[k] : l[first];
+        rp[k] = c[k] ? r[k] : r[first];
+    }
+    return true;
+}
+
+/* Writes the lanes' detector state back and runs a last partial step
+ * (samples i..n) per track. */
+void eng_comp_lanes_store(eng_comp *const *c, int lanes, const float *env,
+                          const float *g, float *const *l, float *const *r,
+                          int i, int n)
+{
+    for (int k = 0; k < lanes; k++) {
+        if (!c[k])
+            continue;
+        c[k]->env_db = env[k];
+        c[k]->gain = g[k];
+        if (i < n)
+            eng_comp_process(c[k], l[k] + i, r[k] + i, n - i);
+    }
+}
+
 void eng_comp_process4(eng_comp *const c[4], float *const l[4],
                        float *const r[4], int n)
 {
     v4sf env, g, makeup, att, rel, thr, knee, slope, below;
     v4sf last_env = {NAN, NAN, NAN, NAN};
     const v4sf zero = {0, 0, 0, 0};
-    int first = -1, i = 0;
-
-    for (int k = 0; k < 4; k++)
-        if (c[k] && first < 0)
-            first = k;
-    if (first < 0)
-        return;
-    for (int k = 0; k < 4; k++) {
-        const eng_comp *q = c[k] ? c[k] : c[first];
-        env[k] = q->env_db;
-        g[k] = q->gain;
-        makeup[k] = (float)q->p.makeup;
-        att[k] = q->att_coef;
-        rel[k] = q->rel_coef;
-        thr[k] = (float)q->p.threshold;
-        knee[k] = (float)q->p.knee;
-        slope[k] = 1.0f / (float)(q->p.ratio < 1.0 ? 1.0 : q->p.ratio) - 1.0f;
-        below[k] = thr[k] - 0.5f * knee[k];
-    }
     const float *lp[4], *rp[4];
-    for (int k = 0; k < 4; k++) {
-        lp[k] = c[k] ? l[k] : l[first];
-        rp[k] = c[k] ? r[k] : r[first];
-    }
+    float *const v[9] = {(float *)&env,  (float *)&g,    (float *)&makeup,
+                         (float *)&att,  (float *)&rel,  (float *)&thr,
+                         (float *)&knee, (float *)&slope, (float *)&below};
+    int i = 0;
+
+    if (!eng_comp_lanes_load(c, 4, v, l, r, lp, rp))
+        return;
     for (; i + ENG_COMP_STEP <= n; i += ENG_COMP_STEP) {
         v4sf m[4];
         for (int k = 0; k < 4; k++)
@@ -803,12 +861,6 @@ void eng_comp_process4(eng_comp *const c[4], float *const l[4],
         }
         g = ng;
     }
-    for (int k = 0; k < 4; k++) {
-        if (!c[k])
-            continue;
-        c[k]->env_db = env[k];
-        c[k]->gain = g[k];
-        if (i < n)
-            eng_comp_process(c[k], l[k] + i, r[k] + i, n - i);
-    }
+    eng_comp_lanes_store(c, 4, (const float *)&env, (const float *)&g, l, r,
+                         i, n);
 }

@@ -51,6 +51,36 @@ const eng_simd_ops *eng_simd(void);
  * thread-safe against renderers being created at the same time. */
 int eng_simd_select(const char *name);
 
+/* The lane set-up the four- and eight-track passes share (dsp_basic.c).
+ * Arrays are the memory of lane vectors: [band][lane] and
+ * [band][channel][lane], `lanes` floats per row. */
+typedef struct eng_eq_lanes {
+    int lanes, nb;  /* in: lanes; out: the most bands of any lane */
+    bool uniform;   /* out: every lane has nb bands */
+    float *b0, *b1, *b2, *a1, *a2;
+    int32_t *on;    /* -1 where the lane has that band */
+    float *s1, *s2;
+} eng_eq_lanes;
+
+/* Loads track k's coefficients and states into lane k and points lp/rp
+ * at its samples (empty lanes: identities reading the first real track);
+ * false when no lane has a band. */
+bool eng_eq_lanes_load(eng_eq_lanes *q, eng_eq *const *eq, float *const *l,
+                       float *const *r, const float **lp, const float **rp);
+/* Writes the lanes' states back into the EQs. */
+void eng_eq_lanes_store(const eng_eq_lanes *q, eng_eq *const *eq);
+/* v[0..8] get env, gain, makeup, attack, release, threshold, knee, slope
+ * and the no-change level of each lane's compressor; false when every
+ * lane is empty. */
+bool eng_comp_lanes_load(eng_comp *const *c, int lanes, float *const v[9],
+                         float *const *l, float *const *r, const float **lp,
+                         const float **rp);
+/* Writes env and gain back and runs the last partial step (i..n) of each
+ * track through eng_comp_process. */
+void eng_comp_lanes_store(eng_comp *const *c, int lanes, const float *env,
+                          const float *g, float *const *l, float *const *r,
+                          int i, int n);
+
 /* avx2 kernels (simd_avx2.c, compiled for AVX2, called only when the CPU
  * has it): up to eight tracks per pass. */
 void eng_eq_process8(eng_eq *const eq[8], float *const l[8],

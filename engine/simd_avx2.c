@@ -133,40 +133,16 @@ void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
     const float *lp[8], *rp[8];
     v8sf x[EQ8_CHUNK][2];
     eq8 q;
-    int first = -1;
-    bool uniform = true;
+    bool uniform;
 
     memset(&q, 0, sizeof q);
-    for (int k = 0; k < 8; k++) {
-        if (!eq[k])
-            continue;
-        if (first < 0)
-            first = k;
-        q.nb = eq[k]->nbands > q.nb ? eq[k]->nbands : q.nb;
-    }
-    if (first < 0 || q.nb == 0)
+    eng_eq_lanes ln = {8, 0, true, (float *)q.b0, (float *)q.b1,
+                       (float *)q.b2, (float *)q.a1, (float *)q.a2,
+                       (int32_t *)q.on, (float *)q.s1, (float *)q.s2};
+    if (!eng_eq_lanes_load(&ln, eq, l, r, lp, rp))
         return;
-    for (int k = 0; k < 8; k++) {
-        int src = eq[k] ? k : first; /* empty lanes read a real track */
-        lp[k] = l[src];
-        rp[k] = r[src];
-        if (eq[k] && eq[k]->nbands != q.nb)
-            uniform = false;
-    }
-    for (int b = 0; b < q.nb; b++)
-        for (int k = 0; k < 8; k++) {
-            eng_biquad_coef c = {1.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-            bool on = eq[k] && b < eq[k]->nbands;
-            if (on)
-                c = eq[k]->coef[b];
-            q.b0[b][k] = c.b0, q.b1[b][k] = c.b1, q.b2[b][k] = c.b2;
-            q.a1[b][k] = c.a1, q.a2[b][k] = c.a2;
-            q.on[b][k] = on ? -1 : 0;
-            for (int c2 = 0; c2 < 2; c2++) {
-                q.s1[b][c2][k] = on ? eq[k]->z[b][c2][0] : 0.0f;
-                q.s2[b][c2][k] = on ? eq[k]->z[b][c2][1] : 0.0f;
-            }
-        }
+    q.nb = ln.nb;
+    uniform = ln.uniform;
     for (int i0 = 0; i0 < n; i0 += EQ8_CHUNK) {
         int m = n - i0 < EQ8_CHUNK ? n - i0 : EQ8_CHUNK, j = 0;
         for (; j + 4 <= m; j += 4) {
@@ -215,15 +191,7 @@ void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
                     r[k][i0 + j] = x[j][1][k];
                 }
     }
-    for (int b = 0; b < q.nb; b++)
-        for (int k = 0; k < 8; k++) {
-            if (!eq[k] || b >= eq[k]->nbands)
-                continue;
-            for (int c = 0; c < 2; c++) {
-                eq[k]->z[b][c][0] = q.s1[b][c][k];
-                eq[k]->z[b][c][1] = q.s2[b][c][k];
-            }
-        }
+    eng_eq_lanes_store(&ln, eq);
 }
 
 /* ---- compressor, eight tracks -------------------------------------------
@@ -267,33 +235,16 @@ void eng_comp_process8(eng_comp *const c[8], float *const l[8],
                        float *const r[8], int n)
 {
     v8sf env, g, makeup, att, rel, thr, knee, slope, below;
-    v8sf last_env;
+    v8sf last_env = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     const v8sf zero = {0};
-    int first = -1, i = 0;
-
-    for (int k = 0; k < 8; k++)
-        if (c[k] && first < 0)
-            first = k;
-    if (first < 0)
-        return;
-    for (int k = 0; k < 8; k++) {
-        const eng_comp *q = c[k] ? c[k] : c[first];
-        env[k] = q->env_db;
-        g[k] = q->gain;
-        makeup[k] = (float)q->p.makeup;
-        att[k] = q->att_coef;
-        rel[k] = q->rel_coef;
-        thr[k] = (float)q->p.threshold;
-        knee[k] = (float)q->p.knee;
-        slope[k] = 1.0f / (float)(q->p.ratio < 1.0 ? 1.0 : q->p.ratio) - 1.0f;
-        below[k] = thr[k] - 0.5f * knee[k];
-        last_env[k] = NAN;
-    }
     const float *lp[8], *rp[8];
-    for (int k = 0; k < 8; k++) {
-        lp[k] = c[k] ? l[k] : l[first];
-        rp[k] = c[k] ? r[k] : r[first];
-    }
+    float *const v[9] = {(float *)&env,  (float *)&g,    (float *)&makeup,
+                         (float *)&att,  (float *)&rel,  (float *)&thr,
+                         (float *)&knee, (float *)&slope, (float *)&below};
+    int i = 0;
+
+    if (!eng_comp_lanes_load(c, 8, v, l, r, lp, rp))
+        return;
     for (; i + ENG_COMP_STEP <= n; i += ENG_COMP_STEP) {
         v4sf m[8];
         for (int k = 0; k < 8; k++)
@@ -335,14 +286,8 @@ void eng_comp_process8(eng_comp *const c[8], float *const l[8],
         }
         g = ng;
     }
-    for (int k = 0; k < 8; k++) {
-        if (!c[k])
-            continue;
-        c[k]->env_db = env[k];
-        c[k]->gain = g[k];
-        if (i < n)
-            eng_comp_process(c[k], l[k] + i, r[k] + i, n - i);
-    }
+    eng_comp_lanes_store(c, 8, (const float *)&env, (const float *)&g, l, r,
+                         i, n);
 }
 
 #else
