@@ -105,6 +105,9 @@ void eng_comp_process(eng_comp *c, float *l, float *r, int n);
  * entries are skipped); bit-identical to eng_comp_process on each. */
 void eng_comp_process4(eng_comp *const c[4], float *const l[4],
                        float *const r[4], int n);
+/* The state eng_comp_process leaves after n zero samples, without the
+ * audio (bit-identical; for skipping a silent track). */
+void eng_comp_silence(eng_comp *c, int n);
 
 /* ---- limiter -------------------------------------------------------------- */
 
@@ -149,6 +152,7 @@ typedef struct eng_delay {
     float feedback, mix;
     float smooth;       /* one-pole coefficient for time changes */
     bool primed;
+    bool idle;          /* every buffer value is exactly 0 (eng_delay_quiet) */
 } eng_delay;
 
 int eng_delay_init(eng_delay *d, double fs);
@@ -178,6 +182,7 @@ typedef struct eng_reverb {
     float *pre;                       /* predelay ring (mono) */
     int pre_cap, pre_pos, pre_len;
     float fb, damp, mix;
+    bool idle;          /* all memory exactly 0 (eng_reverb_quiet) */
 } eng_reverb;
 
 int eng_reverb_init(eng_reverb *rv, double fs);
@@ -186,5 +191,21 @@ void eng_reverb_set(eng_reverb *rv, double size, double damping,
                     double predelay_ms, double mix);
 void eng_reverb_reset(eng_reverb *rv);
 void eng_reverb_process(eng_reverb *rv, float *l, float *r, int n);
+
+/* ---- decayed tails ----------------------------------------------------------
+ * An effect whose input is silent and whose memory holds nothing above
+ * ENG_TAIL_EPS (1e-8, -160 dBFS) in magnitude has a decayed tail: its
+ * memory is then set to exactly 0 and, while the input stays silent, it
+ * produces exact zeros and may be skipped (docs/engine.md, "Skipping
+ * silence"). Each *_quiet returns true when the effect is (now) in that
+ * state; each *_silence advances it over n silent samples as processing
+ * them would. */
+#define ENG_TAIL_EPS 1e-8f
+
+bool eng_eq_quiet(eng_eq *eq);
+bool eng_delay_quiet(eng_delay *d);
+void eng_delay_silence(eng_delay *d, int n);
+bool eng_reverb_quiet(eng_reverb *rv);
+void eng_reverb_silence(eng_reverb *rv, int n);
 
 #endif

@@ -2,6 +2,7 @@
  * EQ built from them, and the feed-forward compressor. See dsp.h and
  * docs/engine.md for the exact curves. */
 #include "engine/dsp.h"
+#include "engine/simd.h"
 #include "engine/v4.h"
 
 #include <assert.h>
@@ -381,46 +382,80 @@ static void eq4_run(eq4 *q, v4sf (*x)[2], int m, bool sel)
 
 #define EQ4_CHUNK 64
 
+/* Lanes shared by the several-track EQ passes (simd.h): track k's
+ * coefficients and states into lane k, NULL lanes as identities reading
+ * the first real track. */
+bool eng_eq_lanes_load(eng_eq_lanes *q, eng_eq *const *eq, float *const *l,
+                       float *const *r, const float **lp, const float **rp)
+{
+    const int L = q->lanes;
+    int first = -1;
+    q->nb = 0;
+    q->uniform = true;
+    for (int k = 0; k < L; k++) {
+        if (!eq[k])
+            continue;
+        if (first < 0)
+            first = k;
+        q->nb = eq[k]->nbands > q->nb ? eq[k]->nbands : q->nb;
+    }
+    if (first < 0 || q->nb == 0)
+        return false;
+    for (int k = 0; k < L; k++) {
+        int src = eq[k] ? k : first; /* empty lanes read a real track */
+        lp[k] = l[src];
+        rp[k] = r[src];
+        if (eq[k] && eq[k]->nbands != q->nb)
+            q->uniform = false;
+    }
+    for (int b = 0; b < q->nb; b++)
+        for (int k = 0; k < L; k++) {
+            eng_biquad_coef c = {1.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+            bool on = eq[k] && b < eq[k]->nbands;
+            if (on)
+                c = eq[k]->coef[b];
+            q->b0[b * L + k] = c.b0, q->b1[b * L + k] = c.b1;
+            q->b2[b * L + k] = c.b2, q->a1[b * L + k] = c.a1;
+            q->a2[b * L + k] = c.a2;
+            q->on[b * L + k] = on ? -1 : 0;
+            for (int c2 = 0; c2 < 2; c2++) {
+                q->s1[(b * 2 + c2) * L + k] = on ? eq[k]->z[b][c2][0] : 0.0f;
+                q->s2[(b * 2 + c2) * L + k] = on ? eq[k]->z[b][c2][1] : 0.0f;
+            }
+        }
+    return true;
+}
+
+void eng_eq_lanes_store(const eng_eq_lanes *q, eng_eq *const *eq)
+{
+    const int L = q->lanes;
+    for (int b = 0; b < q->nb; b++)
+        for (int k = 0; k < L; k++) {
+            if (!eq[k] || b >= eq[k]->nbands)
+                continue;
+            for (int c = 0; c < 2; c++) {
+                eq[k]->z[b][c][0] = q->s1[(b * 2 + c) * L + k];
+                eq[k]->z[b][c][1] = q->s2[(b * 2 + c) * L + k];
+            }
+        }
+}
+
 void eng_eq_process4(eng_eq *const eq[4], float *const l[4],
                      float *const r[4], int n)
 {
     const float *lp[4], *rp[4];
     v4sf x[EQ4_CHUNK][2];
     eq4 q;
-    int first = -1;
-    bool uniform = true;
+    bool uniform;
 
     memset(&q, 0, sizeof q);
-    for (int k = 0; k < 4; k++) {
-        if (!eq[k])
-            continue;
-        if (first < 0)
-            first = k;
-        q.nb = eq[k]->nbands > q.nb ? eq[k]->nbands : q.nb;
-    }
-    if (first < 0 || q.nb == 0)
+    eng_eq_lanes ln = {4, 0, true, (float *)q.b0, (float *)q.b1,
+                       (float *)q.b2, (float *)q.a1, (float *)q.a2,
+                       (int32_t *)q.on, (float *)q.s1, (float *)q.s2};
+    if (!eng_eq_lanes_load(&ln, eq, l, r, lp, rp))
         return;
-    for (int k = 0; k < 4; k++) {
-        int src = eq[k] ? k : first; /* empty lanes read a real track */
-        lp[k] = l[src];
-        rp[k] = r[src];
-        if (eq[k] && eq[k]->nbands != q.nb)
-            uniform = false;
-    }
-    for (int b = 0; b < q.nb; b++)
-        for (int k = 0; k < 4; k++) {
-            eng_biquad_coef c = {1.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-            bool on = eq[k] && b < eq[k]->nbands;
-            if (on)
-                c = eq[k]->coef[b];
-            q.b0[b][k] = c.b0, q.b1[b][k] = c.b1, q.b2[b][k] = c.b2;
-            q.a1[b][k] = c.a1, q.a2[b][k] = c.a2;
-            q.on[b][k] = on ? -1 : 0;
-            for (int c2 = 0; c2 < 2; c2++) {
-                q.s1[b][c2][k] = on ? eq[k]->z[b][c2][0] : 0.0f;
-                q.s2[b][c2][k] = on ? eq[k]->z[b][c2][1] : 0.0f;
-            }
-        }
+    q.nb = ln.nb;
+    uniform = ln.uniform;
     for (int i0 = 0; i0 < n; i0 += EQ4_CHUNK) {
         int m = n - i0 < EQ4_CHUNK ? n - i0 : EQ4_CHUNK, j = 0;
         for (; j + 4 <= m; j += 4) {
@@ -468,15 +503,18 @@ void eng_eq_process4(eng_eq *const eq[4], float *const l[4],
                     r[k][i0 + j] = x[j][1][k];
                 }
     }
-    for (int b = 0; b < q.nb; b++)
-        for (int k = 0; k < 4; k++) {
-            if (!eq[k] || b >= eq[k]->nbands)
-                continue;
-            for (int c = 0; c < 2; c++) {
-                eq[k]->z[b][c][0] = q.s1[b][c][k];
-                eq[k]->z[b][c][1] = q.s2[b][c][k];
-            }
-        }
+    eng_eq_lanes_store(&ln, eq);
+}
+
+/* All states at most ENG_TAIL_EPS: set them to 0 (zero in, zero out). */
+bool eng_eq_quiet(eng_eq *eq)
+{
+    const float *z = &eq->z[0][0][0];
+    for (int i = 0; i < eq->nbands * 4; i++)
+        if (!(fabsf(z[i]) <= ENG_TAIL_EPS))
+            return false;
+    memset(eq->z, 0, sizeof eq->z);
+    return true;
 }
 
 /* ---- compressor -------------------------------------------------------- */
@@ -560,17 +598,61 @@ static float fast_exp2(float y)
     return p * v.f;
 }
 
+/* The detector's constants, read once per call. */
+typedef struct comp_k {
+    float makeup, att, rel, thr, knee, slope, below;
+} comp_k;
+
+static comp_k comp_consts(const eng_comp *c)
+{
+    comp_k k;
+    k.makeup = (float)c->p.makeup;
+    k.att = c->att_coef;
+    k.rel = c->rel_coef;
+    k.thr = (float)c->p.threshold;
+    k.knee = (float)c->p.knee;
+    k.slope = 1.0f / (float)(c->p.ratio < 1.0 ? 1.0 : c->p.ratio) - 1.0f;
+    k.below = k.thr - 0.5f * k.knee; /* no gain change under here */
+    return k;
+}
+
+/* One detector step for a step's stereo peak: the level in dB (fast log2),
+ * the static curve, attack/release smoothing of *env in the dB domain;
+ * returns the linear gain at the end of the step (g when env did not move
+ * since *last_env). */
+static inline float comp_step(const comp_k *k, float peak, float *env,
+                              float *last_env, float g)
+{
+    float x = peak <= 1e-10f ? -200.0f : 6.02059991f * fast_log2(peak);
+    float gr = 0.0f;               /* eng_comp_curve(x) - x, in float */
+    if (x > k->below) {
+        float d = x - k->thr;
+        if (k->knee > 0.0f && 2.0f * fabsf(d) <= k->knee) {
+            float kk = d + 0.5f * k->knee;
+            gr = k->slope * kk * kk / (2.0f * k->knee);
+        } else {
+            gr = k->slope * d;
+        }
+    }
+    if (gr < *env)
+        *env = k->att * *env + (1.0f - k->att) * gr;
+    else
+        *env = k->rel * *env + (1.0f - k->rel) * gr;
+    float ng = g;
+    if (*env != *last_env) {
+        ng = fast_exp2((*env + k->makeup) * 0.166096405f); /* dB -> lin */
+        *last_env = *env;
+    }
+    return ng;
+}
+
 /* Detector: the stereo peak of each ENG_COMP_STEP samples, in dB (fast
  * log2), through the static curve, smoothed with attack/release in the dB
  * domain; the linear gain is ramped across the step. */
 void eng_comp_process(eng_comp *c, float *l, float *r, int n)
 {
     float env = c->env_db, g = c->gain;
-    const float makeup = (float)c->p.makeup;
-    const float att = c->att_coef, rel = c->rel_coef;
-    const float thr = (float)c->p.threshold, knee = (float)c->p.knee;
-    const float slope = 1.0f / (float)(c->p.ratio < 1.0 ? 1.0 : c->p.ratio) - 1.0f;
-    const float below = thr - 0.5f * knee; /* no gain change under here */
+    const comp_k ck = comp_consts(c);
     float last_env = NAN;
 
     for (int i = 0; i < n; i += ENG_COMP_STEP) {
@@ -589,26 +671,7 @@ void eng_comp_process(eng_comp *c, float *l, float *r, int n)
                 peak = m > peak ? m : peak;
             }
         }
-        float x = peak <= 1e-10f ? -200.0f : 6.02059991f * fast_log2(peak);
-        float gr = 0.0f;               /* eng_comp_curve(x) - x, in float */
-        if (x > below) {
-            float d = x - thr;
-            if (knee > 0.0f && 2.0f * fabsf(d) <= knee) {
-                float kk = d + 0.5f * knee;
-                gr = slope * kk * kk / (2.0f * knee);
-            } else {
-                gr = slope * d;
-            }
-        }
-        if (gr < env)
-            env = att * env + (1.0f - att) * gr;
-        else
-            env = rel * env + (1.0f - rel) * gr;
-        float ng = g;
-        if (env != last_env) {
-            ng = fast_exp2((env + makeup) * 0.166096405f); /* dB -> lin */
-            last_env = env;
-        }
+        float ng = comp_step(&ck, peak, &env, &last_env, g);
         if (k == 8) {
             v4sf g0 = {g, g, g, g}, g1 = g0;
             if (ng != g) {
@@ -640,6 +703,21 @@ void eng_comp_process(eng_comp *c, float *l, float *r, int n)
         }
         g = ng;
     }
+    c->env_db = env;
+    c->gain = g;
+}
+
+/* The compressor's state after n samples of silence: exactly what
+ * eng_comp_process does to its state on n zero samples (the same detector
+ * steps, same order), without touching audio (0 * gain is 0). */
+void eng_comp_silence(eng_comp *c, int n)
+{
+    float env = c->env_db, g = c->gain;
+    const comp_k ck = comp_consts(c);
+    float last_env = NAN;
+
+    for (int i = 0; i < n; i += ENG_COMP_STEP)
+        g = comp_step(&ck, 0.0f, &env, &last_env, g);
     c->env_db = env;
     c->gain = g;
 }
@@ -682,36 +760,67 @@ static v4sf v4_fast_exp2(v4sf y)
     return (v4sf)(~under & (v4si)(p * sc));
 }
 
+/* Lanes shared by the several-track compressor passes (simd.h): v[0..8]
+ * get env, gain, makeup, attack, release, threshold, knee, slope and the
+ * no-change level of track k (NULL lanes: the first real track's). */
+bool eng_comp_lanes_load(eng_comp *const *c, int lanes, float *const v[9],
+                         float *const *l, float *const *r, const float **lp,
+                         const float **rp)
+{
+    int first = -1;
+    for (int k = 0; k < lanes; k++)
+        if (c[k] && first < 0)
+            first = k;
+    if (first < 0)
+        return false;
+    for (int k = 0; k < lanes; k++) {
+        const eng_comp *q = c[k] ? c[k] : c[first];
+        comp_k ck = comp_consts(q);
+        v[0][k] = q->env_db;
+        v[1][k] = q->gain;
+        v[2][k] = ck.makeup;
+        v[3][k] = ck.att;
+        v[4][k] = ck.rel;
+        v[5][k] = ck.thr;
+        v[6][k] = ck.knee;
+        v[7][k] = ck.slope;
+        v[8][k] = ck.below;
+        lp[k] = c[k] ? l[k] : l[first];
+        rp[k] = c[k] ? r[k] : r[first];
+    }
+    return true;
+}
+
+/* Writes the lanes' detector state back and runs a last partial step
+ * (samples i..n) per track. */
+void eng_comp_lanes_store(eng_comp *const *c, int lanes, const float *env,
+                          const float *g, float *const *l, float *const *r,
+                          int i, int n)
+{
+    for (int k = 0; k < lanes; k++) {
+        if (!c[k])
+            continue;
+        c[k]->env_db = env[k];
+        c[k]->gain = g[k];
+        if (i < n)
+            eng_comp_process(c[k], l[k] + i, r[k] + i, n - i);
+    }
+}
+
 void eng_comp_process4(eng_comp *const c[4], float *const l[4],
                        float *const r[4], int n)
 {
     v4sf env, g, makeup, att, rel, thr, knee, slope, below;
     v4sf last_env = {NAN, NAN, NAN, NAN};
     const v4sf zero = {0, 0, 0, 0};
-    int first = -1, i = 0;
-
-    for (int k = 0; k < 4; k++)
-        if (c[k] && first < 0)
-            first = k;
-    if (first < 0)
-        return;
-    for (int k = 0; k < 4; k++) {
-        const eng_comp *q = c[k] ? c[k] : c[first];
-        env[k] = q->env_db;
-        g[k] = q->gain;
-        makeup[k] = (float)q->p.makeup;
-        att[k] = q->att_coef;
-        rel[k] = q->rel_coef;
-        thr[k] = (float)q->p.threshold;
-        knee[k] = (float)q->p.knee;
-        slope[k] = 1.0f / (float)(q->p.ratio < 1.0 ? 1.0 : q->p.ratio) - 1.0f;
-        below[k] = thr[k] - 0.5f * knee[k];
-    }
     const float *lp[4], *rp[4];
-    for (int k = 0; k < 4; k++) {
-        lp[k] = c[k] ? l[k] : l[first];
-        rp[k] = c[k] ? r[k] : r[first];
-    }
+    float *const v[9] = {(float *)&env,  (float *)&g,    (float *)&makeup,
+                         (float *)&att,  (float *)&rel,  (float *)&thr,
+                         (float *)&knee, (float *)&slope, (float *)&below};
+    int i = 0;
+
+    if (!eng_comp_lanes_load(c, 4, v, l, r, lp, rp))
+        return;
     for (; i + ENG_COMP_STEP <= n; i += ENG_COMP_STEP) {
         v4sf m[4];
         for (int k = 0; k < 4; k++)
@@ -752,12 +861,6 @@ void eng_comp_process4(eng_comp *const c[4], float *const l[4],
         }
         g = ng;
     }
-    for (int k = 0; k < 4; k++) {
-        if (!c[k])
-            continue;
-        c[k]->env_db = env[k];
-        c[k]->gain = g[k];
-        if (i < n)
-            eng_comp_process(c[k], l[k] + i, r[k] + i, n - i);
-    }
+    eng_comp_lanes_store(c, 4, (const float *)&env, (const float *)&g, l, r,
+                         i, n);
 }

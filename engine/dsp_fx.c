@@ -2,6 +2,7 @@
  * the feedback delay (with tempo sync) and the 8-line feedback-delay-network
  * reverb. Buffers are allocated by *_init only; processing never allocates. */
 #include "engine/dsp.h"
+#include "engine/simd.h"
 #include "engine/v4.h"
 
 #include <assert.h>
@@ -190,6 +191,7 @@ void eng_delay_reset(eng_delay *d)
     d->w = 0;
     d->time = d->target;
     d->primed = false; /* the next set jumps to its time, no glide */
+    d->idle = true;
 }
 
 /* Four samples at a time: the time glide stays a scalar recursion (and
@@ -199,6 +201,7 @@ void eng_delay_reset(eng_delay *d)
  * one-sample loop. The reads are at least 44 samples behind the writes
  * (the shortest delay is 1 ms), so the four reads never see the four
  * writes. Taps at consecutive positions are read as vectors. */
+ENG_VEC_CLONES
 void eng_delay_process(eng_delay *d, float *l, float *r, int n)
 {
     const int mask = d->cap - 1;
@@ -210,6 +213,8 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
     float *bl = d->bl, *br = d->br;
     float time = d->time;
     int w = d->w, i = 0;
+
+    d->idle = false;
 
     while (i < n) {
         if (i + 4 <= n && w + 4 <= d->cap) {
@@ -355,18 +360,24 @@ void eng_reverb_set(eng_reverb *rv, double size, double damping,
     rv->pre_len = pl < 0 ? 0 : pl >= rv->pre_cap ? rv->pre_cap - 1 : pl;
 }
 
-void eng_reverb_reset(eng_reverb *rv)
+static size_t rv_total(const eng_reverb *rv)
 {
     size_t total = (size_t)rv->pre_cap;
     for (int i = 0; i < ENG_REVERB_LINES; i++)
         total += (size_t)rv->len[i];
     for (int i = 0; i < 4; i++)
         total += (size_t)rv->ap_len[i];
-    memset(rv->mem, 0, total * sizeof(float));
+    return total;
+}
+
+void eng_reverb_reset(eng_reverb *rv)
+{
+    memset(rv->mem, 0, rv_total(rv) * sizeof(float));
     memset(rv->pos, 0, sizeof rv->pos);
     memset(rv->ap_pos, 0, sizeof rv->ap_pos);
     memset(rv->lp, 0, sizeof rv->lp);
     rv->pre_pos = 0;
+    rv->idle = true;
 }
 
 /* Processing runs in chunks no longer than the shortest line (and
@@ -380,7 +391,8 @@ void eng_reverb_reset(eng_reverb *rv)
 #define REVERB_CHUNK 256
 
 /* One Schroeder allpass (g = 0.7) over x[0..m) in place. */
-static void rv_allpass(float *buf, int len, int *pos, float *x, int m)
+static inline __attribute__((always_inline)) void
+rv_allpass(float *buf, int len, int *pos, float *x, int m)
 {
     int p = *pos;
     for (int j = 0; j < m;) {
@@ -421,7 +433,8 @@ static void rv_t4(v4sf *a, v4sf *b, v4sf *c, v4sf *d)
 /* Copies m samples of every line from its read position into frames
  * (fr[j * 8 + line]), or back from the frames when `back` (then the
  * positions advance). Runs where no line wraps go 4x4 through registers. */
-static void rv_lines(eng_reverb *rv, float *fr, int m, bool back)
+static inline __attribute__((always_inline)) void
+rv_lines(eng_reverb *rv, float *fr, int m, bool back)
 {
     enum { L = ENG_REVERB_LINES };
     int p[L];
@@ -488,6 +501,7 @@ static void rv_lines(eng_reverb *rv, float *fr, int m, bool back)
         memcpy(rv->pos, p, sizeof p);
 }
 
+ENG_VEC_CLONES
 static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
 {
     const float fb = rv->fb * 0.35355339f; /* Hadamard norm 1/sqrt(8) */
@@ -554,6 +568,7 @@ static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
     }
 }
 
+ENG_VEC_CLONES
 void eng_reverb_process(eng_reverb *rv, float *l, float *r, int n)
 {
     int chunk = REVERB_CHUNK;
@@ -561,6 +576,79 @@ void eng_reverb_process(eng_reverb *rv, float *l, float *r, int n)
         if (rv->len[k] < chunk)
             chunk = rv->len[k];
     assert(chunk > 0);
+    rv->idle = false;
     for (int i = 0; i < n; i += chunk)
         rv_chunk(rv, l + i, r + i, n - i < chunk ? n - i : chunk);
+}
+
+/* ---- decayed tails (dsp.h) ------------------------------------------------ */
+
+/* Largest |x| of buf[0..n) is at most ENG_TAIL_EPS. */
+static bool all_quiet(const float *buf, size_t n)
+{
+    const v4sf eps = {ENG_TAIL_EPS, ENG_TAIL_EPS, ENG_TAIL_EPS, ENG_TAIL_EPS};
+    v4sf m = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        m = v4_max(m, v4_abs(v4_load(buf + i)));
+    for (; i < n; i++)
+        if (!(fabsf(buf[i]) <= ENG_TAIL_EPS))
+            return false;
+    v4si over = m > eps;
+    return !(over[0] | over[1] | over[2] | over[3]);
+}
+
+/* Quiet: the time glide has reached its target and the part of the rings
+ * still to be read (the last time + 2 samples) is at most ENG_TAIL_EPS;
+ * then both rings are set to 0. */
+bool eng_delay_quiet(eng_delay *d)
+{
+    if (d->time != d->target)
+        return false;
+    if (d->idle)
+        return true;
+    size_t live = (size_t)ceilf(d->time) + 2, cap = (size_t)d->cap;
+    size_t start = ((size_t)d->w + cap - live) & (cap - 1);
+    size_t first = cap - start < live ? cap - start : live;
+    if (!all_quiet(d->bl + start, first) || !all_quiet(d->br + start, first) ||
+        !all_quiet(d->bl, live - first) || !all_quiet(d->br, live - first))
+        return false;
+    memset(d->bl, 0, cap * sizeof(float));
+    memset(d->br, 0, cap * sizeof(float));
+    d->idle = true;
+    return true;
+}
+
+/* n silent samples of an idle delay: it writes zeros (already there) and
+ * moves on; the glide is at its target. */
+void eng_delay_silence(eng_delay *d, int n)
+{
+    assert(d->idle && d->time == d->target);
+    d->w = (d->w + n) & (d->cap - 1);
+}
+
+/* Quiet: every line, allpass, predelay value and damping state is at most
+ * ENG_TAIL_EPS; then they are set to 0. */
+bool eng_reverb_quiet(eng_reverb *rv)
+{
+    if (rv->idle)
+        return true;
+    if (!all_quiet(rv->lp, ENG_REVERB_LINES) || !all_quiet(rv->mem, rv_total(rv)))
+        return false;
+    memset(rv->mem, 0, rv_total(rv) * sizeof(float));
+    memset(rv->lp, 0, sizeof rv->lp);
+    rv->idle = true;
+    return true;
+}
+
+/* n silent samples of an idle reverb: zeros in, zeros everywhere; only the
+ * ring positions move, as processing would move them. */
+void eng_reverb_silence(eng_reverb *rv, int n)
+{
+    assert(rv->idle);
+    for (int i = 0; i < ENG_REVERB_LINES; i++)
+        rv->pos[i] = (int)((rv->pos[i] + (int64_t)n) % rv->len[i]);
+    for (int i = 0; i < 4; i++)
+        rv->ap_pos[i] = (int)((rv->ap_pos[i] + (int64_t)n) % rv->ap_len[i]);
+    rv->pre_pos = (int)((rv->pre_pos + (int64_t)n) % rv->pre_cap);
 }

@@ -16,7 +16,7 @@ libengine_la_SOURCES += \
 	engine/plan.h engine/plan.c engine/plan_doc.c \
 	engine/fades.h engine/fades.c \
 	engine/render.h engine/render.c engine/render_priv.h engine/render_adopt.c \
-	engine/v4.h \
+	engine/v4.h engine/simd.h engine/simd.c engine/simd_avx2.c \
 	engine/export.h engine/export.c \
 	engine/loudness.h engine/loudness.c
 # instruments: plan notes, voices, synth, drums, General MIDI (owner: #16 engine)

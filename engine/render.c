@@ -140,6 +140,8 @@ eng_renderer *eng_renderer_new(eng_plan_slot *slot, eng_plan *plan,
     if (!p)
         goto fail;
     r->slot = slot;
+    r->simd = eng_simd();
+    r->skip_silence = true;
     r->fs = p->sample_rate;
     r->max_block = max_block;
     r->ml = calloc((size_t)max_block * 4, sizeof(float));
@@ -228,6 +230,16 @@ eng_meter eng_renderer_master_meter(const eng_renderer *r)
     return r->master_meter;
 }
 
+void eng_renderer_set_skip_silence(eng_renderer *r, bool on)
+{
+    r->skip_silence = on;
+}
+
+int64_t eng_renderer_skipped(const eng_renderer *r)
+{
+    return r->skipped;
+}
+
 bool eng_renderer_pending(const eng_renderer *r)
 {
     return r->pending != NULL;
@@ -239,6 +251,7 @@ bool eng_renderer_pending(const eng_renderer *r)
  * destination is taken as zero without being read (each sample is then
  * 0.0f + x, the same operation as adding into a cleared buffer), which is
  * for a clip that covers the whole block. */
+ENG_VEC_CLONES
 static void mix_clip(const eng_clip_spec *c, int64_t pos, int n, float *L,
                      float *R, bool assign)
 {
@@ -394,12 +407,79 @@ static void run_fx(eng_renderer *r, const eng_track_spec *tr, int t,
         run_one_fx(r, tr, t, e, pos, n, L, R);
 }
 
-/* Up to four effects of one type (EQ or compressor) on four tracks, run
- * in one vector pass when full. */
+/* ---- skipping silence ------------------------------------------------------
+ * A track whose input is silent in a block (no clip reaches into it and
+ * nothing was sent or routed into it yet) and whose whole effect chain has
+ * a decayed tail (dsp.h, ENG_TAIL_EPS) renders exact zeros: its chain is
+ * only advanced (compressor detectors, ring positions), its buffers, sends
+ * and output are skipped (adding zeros changes nothing). Instruments,
+ * automated effects and limiters are never skipped. */
+
+static bool input_silent(const eng_renderer *r, const eng_track_spec *tr,
+                         const track_state *s, int64_t pos, int n)
+{
+    if (tr->instrument || !s->fresh)
+        return false;
+    if (r->timeline_off)
+        return true;
+    for (int c = 0; c < tr->nclips; c++) {
+        const eng_clip_spec *cl = &tr->clips[c];
+        if (cl->start >= pos + n)
+            break; /* clips are in start order */
+        if (cl->start + cl->length > pos)
+            return false;
+    }
+    return true;
+}
+
+/* Whether track t's chain may be skipped on silent input; when it may,
+ * advances it over the block. Decayed tails found on the way are set to
+ * exact zero even when another effect keeps the chain running. */
+static bool skip_silent(eng_renderer *r, const eng_track_spec *tr, int t,
+                        const track_state *s, int64_t pos, int n)
+{
+    if (!r->skip_silence || !input_silent(r, tr, s, pos, n))
+        return false;
+    bool quiet = true;
+    for (int e = 0; e < tr->nfx; e++) {
+        fx_state *f;
+        if (!fx_ready(r, tr, t, e, &f))
+            continue; /* bypassed or no state: passes the zeros through */
+        if (fx_automated(tr, e))
+            return false;
+        fx_apply(f, &tr->fx[e], tr->fx[e].p, r->fs);
+        switch (f->type) {
+        case ENG_FX_EQ: quiet = eng_eq_quiet(&f->u.eq) && quiet; break;
+        case ENG_FX_COMPRESSOR: break;
+        case ENG_FX_DELAY: quiet = eng_delay_quiet(&f->u.delay) && quiet; break;
+        case ENG_FX_REVERB: quiet = eng_reverb_quiet(&f->u.rv) && quiet; break;
+        default: return false;
+        }
+    }
+    if (!quiet)
+        return false;
+    for (int e = 0; e < tr->nfx; e++) {
+        fx_state *f;
+        if (!fx_ready(r, tr, t, e, &f))
+            continue;
+        if (f->type == ENG_FX_COMPRESSOR)
+            eng_comp_silence(&f->u.comp, n);
+        else if (f->type == ENG_FX_DELAY)
+            eng_delay_silence(&f->u.delay, n);
+        else if (f->type == ENG_FX_REVERB)
+            eng_reverb_silence(&f->u.rv, n);
+    }
+    r->skipped++;
+    return true;
+}
+
+/* Up to r->simd->lanes (4 or 8) effects of one type (EQ or compressor) on
+ * as many tracks, run in one vector pass when full. */
 typedef struct fx_group {
-    int n;
-    fx_state *f[4];
-    float *l[4], *r[4];
+    int n, lanes;
+    const eng_simd_ops *ops;
+    fx_state *f[8];
+    float *l[8], *r[8];
 } fx_group;
 
 static void group_run(fx_group *g, int n)
@@ -409,15 +489,21 @@ static void group_run(fx_group *g, int n)
     if (g->n == 1) {
         fx_process(g->f[0], g->l[0], g->r[0], n);
     } else if (g->f[0]->type == ENG_FX_EQ) {
-        eng_eq *eq[4] = {NULL, NULL, NULL, NULL};
+        eng_eq *eq[8] = {NULL};
         for (int k = 0; k < g->n; k++)
             eq[k] = &g->f[k]->u.eq;
-        eng_eq_process4(eq, g->l, g->r, n);
+        if (g->n <= 4)
+            eng_eq_process4(eq, g->l, g->r, n);
+        else
+            g->ops->eq_group(eq, g->l, g->r, n);
     } else {
-        eng_comp *c[4] = {NULL, NULL, NULL, NULL};
+        eng_comp *c[8] = {NULL};
         for (int k = 0; k < g->n; k++)
             c[k] = &g->f[k]->u.comp;
-        eng_comp_process4(c, g->l, g->r, n);
+        if (g->n <= 4)
+            eng_comp_process4(c, g->l, g->r, n);
+        else
+            g->ops->comp_group(c, g->l, g->r, n);
     }
     g->n = 0;
 }
@@ -427,9 +513,11 @@ static void group_add(fx_group *g, fx_state *f, track_state *s, int n)
     g->f[g->n] = f;
     g->l[g->n] = s->l;
     g->r[g->n] = s->r;
-    if (++g->n == 4)
+    if (++g->n == g->lanes)
         group_run(g, n);
 }
+
+enum { DONE_NO = 0, DONE_RUN = 1, DONE_SILENT = 2 }; /* done[t] */
 
 /* Source tracks (nothing feeds them) are complete once their clips are
  * read, so they get their clips and effects before the routing pass, with
@@ -449,21 +537,26 @@ static void render_sources(eng_renderer *r, int64_t pos, int n, uint8_t *done)
         done[t] = (r->flags[t] & ENG_ROUTE_ACTIVE) && !r->fed[t];
         if (!done[t])
             continue;
+        if (skip_silent(r, tr, t, &r->ts[r->tmap[t]], pos, n)) {
+            done[t] = DONE_SILENT;
+            continue;
+        }
         read_clips(r, t, &r->ts[r->tmap[t]], pos, n);
         maxfx = tr->nfx > maxfx ? tr->nfx : maxfx;
     }
     for (int e = 0; e < maxfx; e++) {
-        fx_group eqs = {0}, comps = {0};
+        fx_group eqs = {0, r->simd->lanes, r->simd, {0}, {0}, {0}};
+        fx_group comps = eqs;
         for (int k = 0; k < p->nproc; k++) {
             int t = p->proc[k];
             const eng_track_spec *tr = &p->tracks[t];
-            if (!done[t] || e >= tr->nfx)
+            if (done[t] != DONE_RUN || e >= tr->nfx)
                 continue;
             track_state *s = &r->ts[r->tmap[t]];
             int ty = tr->fx[e].type;
             fx_state *f;
             if ((ty != ENG_FX_EQ && ty != ENG_FX_COMPRESSOR) ||
-                fx_automated(tr, e)) {
+                r->simd->lanes == 1 || fx_automated(tr, e)) {
                 run_one_fx(r, tr, t, e, pos, n, s->l, s->r);
                 continue;
             }
@@ -553,6 +646,7 @@ static void send_to(track_state *d, const float *L, const float *R, float g,
  * adds it to dl/dr when not NULL, and meters it into m. Every y and every
  * sum is the same operation as the separate passes were; only the RMS
  * accumulation order differs (meters are not part of the render). */
+ENG_VEC_CLONES
 static void finish_track(float *L, float *R, const float *gl, const float *gr,
                          float cgl, float cgr, bool store, float *dl,
                          float *dr, bool *dfresh, eng_meter *m, int n)
@@ -646,9 +740,15 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
         float *L = s->l, *R = s->r;
         const bool *son = &r->send_on[t * r->scap];
 
-        if (!done[t]) {
+        if (done[t] == DONE_NO && skip_silent(r, tr, t, s, pos, n)) {
+            done[t] = DONE_SILENT;
+        } else if (done[t] == DONE_NO) {
             read_clips(r, t, s, pos, n);
             run_fx(r, tr, t, pos, n, L, R);
+        }
+        if (done[t] == DONE_SILENT) { /* zeros: only the fader moves on */
+            (void)gain_pan(r, s, tr, pos, n);
+            continue;
         }
         for (int sd = 0; sd < tr->nsends; sd++) {
             if (!son[sd] || !tr->sends[sd].pre)

@@ -80,6 +80,14 @@ int eng_renderer_audition(eng_renderer *r, const char *track_id, int pitch,
  * stream started just to audition); true again by default. */
 void eng_renderer_set_timeline(eng_renderer *r, bool on);
 
+/* Skipping silence (on by default): a track whose input is silent in a
+ * block and whose effects' tails have decayed (below ENG_TAIL_EPS, see
+ * dsp.h) is not processed. Off renders every track every block (for tests
+ * comparing the two; docs/engine.md "Skipping silence"). */
+void eng_renderer_set_skip_silence(eng_renderer *r, bool on);
+/* How many track-blocks were skipped as silent since creation. */
+int64_t eng_renderer_skipped(const eng_renderer *r);
+
 /* True when the renderer is waiting for eng_renderer_maintain(). */
 bool eng_renderer_pending(const eng_renderer *r);
 

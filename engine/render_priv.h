@@ -6,6 +6,7 @@
 
 #include "engine/dsp.h"
 #include "engine/render.h"
+#include "engine/simd.h"
 
 typedef struct fx_state {
     char id[ENG_ID_MAX + 1];
@@ -47,6 +48,9 @@ typedef struct aud_req {
 
 struct eng_renderer {
     eng_plan_slot *slot;
+    const eng_simd_ops *simd; /* vector path, chosen at creation (simd.h) */
+    bool skip_silence;        /* skip silent tracks and decayed tails */
+    int64_t skipped;          /* track-blocks skipped so far */
     eng_plan *plan, *pending, *retired;
     int fs, max_block;
     int64_t next_pos;
@@ -61,7 +65,8 @@ struct eng_renderer {
     int *tmap, *fxbase;
     uint8_t *flags;
     uint8_t *fed;       /* fed[t]: some track outputs or sends into t */
-    uint8_t *done;      /* done[t]: clips and effects ran in render_sources */
+    uint8_t *done;      /* done[t]: clips and effects ran in render_sources
+                         * (1), or the track was skipped as silent (2) */
     bool *send_on;
     int scap;           /* sends per track the send_on array allows */
     /* effect state pool and the flat plan-effect map */

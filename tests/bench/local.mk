@@ -12,7 +12,8 @@ tests_bench_bench_streams_LDADD = $(MX_ALL_LIBS)
 EXTRA_DIST += tests/bench/coedit.mjs tests/bench/soak.mjs tests/bench/takes.mjs
 tests_bench_bench_proto_apply_SOURCES = tests/bench/bench_proto_apply.c
 tests_bench_bench_proto_apply_LDADD = $(MX_TEST_LIBS)
-tests_bench_bench_render_SOURCES = tests/bench/bench_render.c tests/bench/bench_util.h
+tests_bench_bench_render_SOURCES = tests/bench/bench_render.c tests/bench/bench_util.h \
+	tests/bench/bench_render_proj.h
 tests_bench_bench_render_LDADD = $(MX_ALL_LIBS)
 tests_bench_bench_import_SOURCES = tests/bench/bench_import.c
 tests_bench_bench_import_LDADD = $(MX_ALL_LIBS)
@@ -47,3 +48,8 @@ tests_bench_bench_crossfade_SOURCES = tests/bench/bench_crossfade.c tests/bench/
 tests_bench_bench_crossfade_LDADD = $(MX_ALL_LIBS)
 # DAWproject export: CLI and HTTP against cat of the samples (interchange)
 EXTRA_DIST += tests/bench/dawproject.mjs
+# wide projects: 16, 64 and 128 tracks, dense and sparse (owner: render)
+EXTRA_PROGRAMS += tests/bench/bench_render_wide
+tests_bench_bench_render_wide_SOURCES = tests/bench/bench_render_wide.c \
+	tests/bench/bench_util.h tests/bench/bench_render_proj.h
+tests_bench_bench_render_wide_LDADD = $(MX_ALL_LIBS)

@@ -68,3 +68,9 @@ check_PROGRAMS += tests/unit/test_crossfade
 tests_unit_test_crossfade_SOURCES = tests/unit/test_crossfade.c \
 	tests/unit/test_render_util.h tests/unit/test_render_util.c
 tests_unit_test_crossfade_LDADD = $(MX_TEST_LIBS)
+# dispatch paths (plain, sse2, avx2) and skipping silence (owner: render)
+UNIT_TESTS += tests/unit/test_render_dispatch
+check_PROGRAMS += tests/unit/test_render_dispatch
+tests_unit_test_render_dispatch_SOURCES = tests/unit/test_render_dispatch.c \
+	tests/unit/test_render_util.h tests/unit/test_render_util.c
+tests_unit_test_render_dispatch_LDADD = $(MX_TEST_LIBS)

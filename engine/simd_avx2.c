@@ -1,0 +1,295 @@
+/* simd_avx2.c -- the AVX2 path of the renderer's cross-track passes (see
+ * simd.h): the EQs and the compressors of eight source tracks in one pass,
+ * lane k = track k, in 256-bit vectors. Compiled for AVX2 without FMA
+ * (target "avx2", -ffp-contract=off): every lane computes exactly the
+ * scalar expressions of eng_eq_process / eng_comp_process (same
+ * operations, same order), so the output and the state of each track are
+ * bit-identical to the one-track and the four-track paths. Called only
+ * when the CPU has AVX2 (simd.c). */
+#include "engine/simd.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#pragma GCC target("avx2")
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "engine/v4.h"
+
+typedef float v8sf __attribute__((vector_size(32)));
+typedef int32_t v8si __attribute__((vector_size(32)));
+
+static inline v8sf v8_sel(v8si m, v8sf a, v8sf b)
+{
+    return (v8sf)(((v8si)a & m) | ((v8si)b & ~m));
+}
+
+static inline v8sf v8_abs(v8sf a)
+{
+    return (v8sf)((v8si)a & INT32_MAX);
+}
+
+static inline v8sf v8_max(v8sf a, v8sf b)
+{
+    return v8_sel(a > b, a, b);
+}
+
+static inline v8sf v8_cat(v4sf lo, v4sf hi)
+{
+    return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+
+static inline v4sf v8_lo(v8sf a)
+{
+    return __builtin_shufflevector(a, a, 0, 1, 2, 3);
+}
+
+static inline v4sf v8_hi(v8sf a)
+{
+    return __builtin_shufflevector(a, a, 4, 5, 6, 7);
+}
+
+/* 4x4 transpose: rows (one per track) -> columns (one per sample) */
+static inline void t4(v4sf *a, v4sf *b, v4sf *c, v4sf *d)
+{
+    v4sf t0 = __builtin_shufflevector(*a, *b, 0, 4, 1, 5);
+    v4sf t1 = __builtin_shufflevector(*a, *b, 2, 6, 3, 7);
+    v4sf t2 = __builtin_shufflevector(*c, *d, 0, 4, 1, 5);
+    v4sf t3 = __builtin_shufflevector(*c, *d, 2, 6, 3, 7);
+    *a = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+    *b = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+    *c = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+    *d = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+}
+
+/* ---- EQ, eight tracks --------------------------------------------------- */
+
+typedef struct eq8 {
+    int nb;
+    v8sf b0[ENG_EQ_MAX_BANDS], b1[ENG_EQ_MAX_BANDS], b2[ENG_EQ_MAX_BANDS];
+    v8sf a1[ENG_EQ_MAX_BANDS], a2[ENG_EQ_MAX_BANDS];
+    v8si on[ENG_EQ_MAX_BANDS];
+    v8sf s1[ENG_EQ_MAX_BANDS][2], s2[ENG_EQ_MAX_BANDS][2]; /* [band][ch] */
+} eq8;
+
+/* The TDF-II recursions of every band over a chunk of transposed samples
+ * x[i][channel], in place; `sel` keeps the input in lanes without that
+ * band (a lane select, not an identity filter, as eng_eq_process4). NB is
+ * a compile-time constant in the unrolled callers. */
+static inline __attribute__((always_inline)) void
+eq8_run_nb(eq8 *q, v8sf (*x)[2], int m, int NB, bool sel)
+{
+    v8sf s1[ENG_EQ_MAX_BANDS][2], s2[ENG_EQ_MAX_BANDS][2];
+    for (int b = 0; b < NB; b++)
+        for (int c = 0; c < 2; c++)
+            s1[b][c] = q->s1[b][c], s2[b][c] = q->s2[b][c];
+    for (int i = 0; i < m; i++) {
+        v8sf xl = x[i][0], xr = x[i][1];
+        for (int b = 0; b < NB; b++) {
+            v8sf yl = q->b0[b] * xl + s1[b][0];
+            v8sf yr = q->b0[b] * xr + s1[b][1];
+            s1[b][0] = q->b1[b] * xl - q->a1[b] * yl + s2[b][0];
+            s1[b][1] = q->b1[b] * xr - q->a1[b] * yr + s2[b][1];
+            s2[b][0] = q->b2[b] * xl - q->a2[b] * yl;
+            s2[b][1] = q->b2[b] * xr - q->a2[b] * yr;
+            xl = sel ? v8_sel(q->on[b], yl, xl) : yl;
+            xr = sel ? v8_sel(q->on[b], yr, xr) : yr;
+        }
+        x[i][0] = xl;
+        x[i][1] = xr;
+    }
+    for (int b = 0; b < NB; b++)
+        for (int c = 0; c < 2; c++)
+            q->s1[b][c] = s1[b][c], q->s2[b][c] = s2[b][c];
+}
+
+static void eq8_run1(eq8 *q, v8sf (*x)[2], int m) { eq8_run_nb(q, x, m, 1, false); }
+static void eq8_run2(eq8 *q, v8sf (*x)[2], int m) { eq8_run_nb(q, x, m, 2, false); }
+static void eq8_run3(eq8 *q, v8sf (*x)[2], int m) { eq8_run_nb(q, x, m, 3, false); }
+static void eq8_run4(eq8 *q, v8sf (*x)[2], int m) { eq8_run_nb(q, x, m, 4, false); }
+
+static void eq8_run(eq8 *q, v8sf (*x)[2], int m, bool sel)
+{
+    if (!sel && q->nb == 3)
+        eq8_run3(q, x, m);
+    else if (!sel && q->nb == 2)
+        eq8_run2(q, x, m);
+    else if (!sel && q->nb == 1)
+        eq8_run1(q, x, m);
+    else if (!sel && q->nb == 4)
+        eq8_run4(q, x, m);
+    else if (sel)
+        eq8_run_nb(q, x, m, q->nb, true);
+    else
+        eq8_run_nb(q, x, m, q->nb, false);
+}
+
+#define EQ8_CHUNK 64
+
+void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
+                     float *const r[8], int n)
+{
+    const float *lp[8], *rp[8];
+    v8sf x[EQ8_CHUNK][2];
+    eq8 q;
+    bool uniform;
+
+    memset(&q, 0, sizeof q);
+    eng_eq_lanes ln = {8, 0, true, (float *)q.b0, (float *)q.b1,
+                       (float *)q.b2, (float *)q.a1, (float *)q.a2,
+                       (int32_t *)q.on, (float *)q.s1, (float *)q.s2};
+    if (!eng_eq_lanes_load(&ln, eq, l, r, lp, rp))
+        return;
+    q.nb = ln.nb;
+    uniform = ln.uniform;
+    for (int i0 = 0; i0 < n; i0 += EQ8_CHUNK) {
+        int m = n - i0 < EQ8_CHUNK ? n - i0 : EQ8_CHUNK, j = 0;
+        for (; j + 4 <= m; j += 4) {
+            v4sf a[8], c[8];
+            for (int k = 0; k < 8; k++) {
+                a[k] = v4_load(lp[k] + i0 + j);
+                c[k] = v4_load(rp[k] + i0 + j);
+            }
+            t4(&a[0], &a[1], &a[2], &a[3]);
+            t4(&a[4], &a[5], &a[6], &a[7]);
+            t4(&c[0], &c[1], &c[2], &c[3]);
+            t4(&c[4], &c[5], &c[6], &c[7]);
+            for (int k = 0; k < 4; k++) {
+                x[j + k][0] = v8_cat(a[k], a[k + 4]);
+                x[j + k][1] = v8_cat(c[k], c[k + 4]);
+            }
+        }
+        for (; j < m; j++)
+            for (int k = 0; k < 8; k++) {
+                x[j][0][k] = lp[k][i0 + j];
+                x[j][1][k] = rp[k][i0 + j];
+            }
+        eq8_run(&q, x, m, !uniform);
+        for (j = 0; j + 4 <= m; j += 4) {
+            v4sf a[8], c[8];
+            for (int k = 0; k < 4; k++) {
+                a[k] = v8_lo(x[j + k][0]);
+                a[k + 4] = v8_hi(x[j + k][0]);
+                c[k] = v8_lo(x[j + k][1]);
+                c[k + 4] = v8_hi(x[j + k][1]);
+            }
+            t4(&a[0], &a[1], &a[2], &a[3]);
+            t4(&a[4], &a[5], &a[6], &a[7]);
+            t4(&c[0], &c[1], &c[2], &c[3]);
+            t4(&c[4], &c[5], &c[6], &c[7]);
+            for (int k = 0; k < 8; k++)
+                if (eq[k]) {
+                    v4_store(l[k] + i0 + j, a[k]);
+                    v4_store(r[k] + i0 + j, c[k]);
+                }
+        }
+        for (; j < m; j++)
+            for (int k = 0; k < 8; k++)
+                if (eq[k]) {
+                    l[k][i0 + j] = x[j][0][k];
+                    r[k][i0 + j] = x[j][1][k];
+                }
+    }
+    eng_eq_lanes_store(&ln, eq);
+}
+
+/* ---- compressor, eight tracks -------------------------------------------
+ * The detector of every full 8-sample step in lanes, exactly as
+ * eng_comp_process4 (vector fast log2 and exp2 with the same constants and
+ * operations); a last partial step per track through eng_comp_process. */
+
+static inline v8sf v8_fast_log2(v8sf x)
+{
+    v8si u = (v8si)x;
+    v8si e = ((u >> 23) & 0xff) - 127;
+    v8sf m = (v8sf)((u & 0x007fffff) | 0x3f800000);
+    v8si big = m > 1.41421356f;
+    m = (v8sf)((big & (v8si)(m * 0.5f)) | (~big & (v8si)m));
+    e -= big;
+    v8sf s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
+    v8sf p = s * (2.88539008f + s2 * (0.96179669f + s2 * (0.57707801f +
+                                                          s2 * 0.41219858f)));
+    return __builtin_convertvector(e, v8sf) + p;
+}
+
+static inline v8sf v8_fast_exp2(v8sf y)
+{
+    const v8sf zero = {0};
+    v8si under = y < -126.0f;
+    y = (v8sf)((~under & (v8si)y) | (under & (v8si)zero));
+    v8si over = y > 126.0f;
+    y = (v8sf)((~over & (v8si)y) | (over & (v8si)(zero + 126.0f)));
+    v8si pos = y >= 0.0f;
+    v8sf np = __builtin_convertvector(__builtin_convertvector(y + 0.5f, v8si), v8sf);
+    v8sf nn = -__builtin_convertvector(__builtin_convertvector(0.5f - y, v8si), v8sf);
+    v8sf n = (v8sf)((pos & (v8si)np) | (~pos & (v8si)nn));
+    v8sf f = (y - n) * 0.69314718f;
+    v8sf p = 1.0f + f * (1.0f + f * (0.5f + f * (1.6666667e-1f + f *
+              (4.1666668e-2f + f * (8.3333338e-3f + f * 1.3888889e-3f)))));
+    v8sf sc = (v8sf)((__builtin_convertvector(n, v8si) + 127) << 23);
+    return (v8sf)(~under & (v8si)(p * sc));
+}
+
+void eng_comp_process8(eng_comp *const c[8], float *const l[8],
+                       float *const r[8], int n)
+{
+    v8sf env, g, makeup, att, rel, thr, knee, slope, below;
+    v8sf last_env = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    const v8sf zero = {0};
+    const float *lp[8], *rp[8];
+    float *const v[9] = {(float *)&env,  (float *)&g,    (float *)&makeup,
+                         (float *)&att,  (float *)&rel,  (float *)&thr,
+                         (float *)&knee, (float *)&slope, (float *)&below};
+    int i = 0;
+
+    if (!eng_comp_lanes_load(c, 8, v, l, r, lp, rp))
+        return;
+    for (; i + ENG_COMP_STEP <= n; i += ENG_COMP_STEP) {
+        v4sf m[8];
+        for (int k = 0; k < 8; k++)
+            m[k] = v4_max(v4_max(v4_abs(v4_load(lp[k] + i)), v4_abs(v4_load(rp[k] + i))),
+                          v4_max(v4_abs(v4_load(lp[k] + i + 4)),
+                                 v4_abs(v4_load(rp[k] + i + 4))));
+        t4(&m[0], &m[1], &m[2], &m[3]);
+        t4(&m[4], &m[5], &m[6], &m[7]);
+        v8sf peak = zero;
+        for (int j = 0; j < 4; j++)
+            peak = v8_max(v8_cat(m[j], m[j + 4]), peak);
+        v8si quiet = peak <= 1e-10f;
+        v8sf x = v8_sel(quiet, zero - 200.0f, 6.02059991f * v8_fast_log2(peak));
+        v8sf d = x - thr, kk = d + 0.5f * knee;
+        v8si inknee = (knee > 0.0f) & (2.0f * v8_abs(d) <= knee);
+        v8sf gr = v8_sel(inknee, slope * kk * kk / (2.0f * knee), slope * d);
+        gr = v8_sel(x > below, gr, zero);
+        v8sf ea = att * env + (1.0f - att) * gr, er = rel * env + (1.0f - rel) * gr;
+        env = v8_sel(gr < env, ea, er);
+        v8si moved = env != last_env;
+        v8sf ng = v8_sel(moved, v8_fast_exp2((env + makeup) * 0.166096405f), g);
+        last_env = env;
+        v8sf step = (ng - g) / 8.0f;
+        v8si ramp = ng != g;
+        for (int k = 0; k < 8; k++) {
+            if (!c[k])
+                continue;
+            const v4sf i0 = {1, 2, 3, 4}, i1 = {5, 6, 7, 8};
+            v4sf gk = {g[k], g[k], g[k], g[k]}, g0 = gk, g1 = gk;
+            if (ramp[k]) {
+                v4sf st = {step[k], step[k], step[k], step[k]};
+                g0 = gk + st * i0;
+                g1 = gk + st * i1;
+            }
+            v4_store(l[k] + i, v4_load(l[k] + i) * g0);
+            v4_store(r[k] + i, v4_load(r[k] + i) * g0);
+            v4_store(l[k] + i + 4, v4_load(l[k] + i + 4) * g1);
+            v4_store(r[k] + i + 4, v4_load(r[k] + i + 4) * g1);
+        }
+        g = ng;
+    }
+    eng_comp_lanes_store(c, 8, (const float *)&env, (const float *)&g, l, r,
+                         i, n);
+}
+
+#else
+typedef int eng_simd_avx2_none; /* not an x86 CPU: no AVX2 path */
+#endif
