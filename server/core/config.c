@@ -112,6 +112,15 @@ static const struct srv_config_limit limits[] = {
     LIMIT(loudness_cache, 0, 1000000, 256, "",
           "revisions whose integrated loudness is kept in memory for "
           "loudness-matched A/B"),
+    LIMIT(opus_complexity_min, 0, 10, 3, "",
+          "lowest Opus complexity live preview steps down to under load "
+          "(opus_complexity is the highest)"),
+    LIMIT(stream_share, 0, 1, 1, "",
+          "1: listeners of the same source at the same position share one "
+          "render and Opus encode; 0: each listener has its own"),
+    LIMIT(stream_test_load, 0, 1000, 0, "",
+          "test hook: percent added to the load the preview threads measure "
+          "(makes the Opus complexity step down)"),
 };
 
 const struct srv_config_limit *srv_config_limits(int *n)

@@ -81,6 +81,9 @@ struct srv_config {
     int64_t max_dawproject_xml_bytes;      /* project.xml or metadata.xml (64 MiB) */
     /* listening and delivery: fields go here */
     int64_t loudness_cache;       /* revisions whose loudness is kept for matched A/B (256) */
+    int64_t opus_complexity_min;  /* floor of the preview's Opus complexity under load (3) */
+    int64_t stream_share;         /* 1: listeners of one source share a render and encode (1) */
+    int64_t stream_test_load;     /* test hook: percent added to the pacing threads' measured load (0) */
 };
 
 /* One integer limit: its key, where it lives in struct srv_config, its

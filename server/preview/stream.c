@@ -16,6 +16,7 @@
 #include "server/rooms/doc_at.h"
 #include "server/core/jobs.h"
 #include "server/core/log.h"
+#include "server/core/metrics.h"
 #include "server/core/server.h"
 #include "server/rooms/room.h"
 #include "server/preview/match.h"
@@ -147,6 +148,30 @@ static void send_cmd(struct pv_stream *s, int type, int64_t from)
     }
 }
 
+/* The pacing thread for a new stream of rp's project: the one serving most
+ * of the project's streams (listeners share sources only on one thread),
+ * unless it has many more streams than the least loaded one. */
+static struct pv_thread *pick_thread(const struct srv_room_plan *rp)
+{
+    struct pv_thread *least = pv_thread_pick(), *best = NULL;
+    int best_n = 0;
+
+    for (struct pv_conn *p = all_pv; p; p = p->next_all) {
+        if (!p->s || p->s->rp != rp || p->s->th == best)
+            continue;
+        int n = 0;
+        for (struct pv_conn *q = all_pv; q; q = q->next_all)
+            n += q->s && q->s->rp == rp && q->s->th == p->s->th;
+        if (n > best_n) {
+            best = p->s->th;
+            best_n = n;
+        }
+    }
+    if (!best || pv_thread_load(best) > 2 * pv_thread_load(least) + 8)
+        return least;
+    return best;
+}
+
 /* The connection's stream, created on first use. */
 static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id)
 {
@@ -155,9 +180,17 @@ static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id)
 
     if (p->s)
         return p->s;
+    struct pv_opts o = {
+        .share = srv->cfg.stream_share != 0,
+        .complexity_max = srv->cfg.opus_complexity >= 0
+                              ? srv->cfg.opus_complexity
+                              : 8,
+        .complexity_min = (int)srv->cfg.opus_complexity_min,
+        .sim_load_pct = (int)srv->cfg.stream_test_load};
     if (pv_threads_start(srv->cfg.workers > 0
                              ? srv->cfg.workers
-                             : (int)sysconf(_SC_NPROCESSORS_ONLN)) != 0) {
+                             : (int)sysconf(_SC_NPROCESSORS_ONLN),
+                         &o) != 0) {
         srv_ws_error(c, id, PROTO_INTERNAL, "preview threads cannot start");
         return NULL;
     }
@@ -175,7 +208,7 @@ static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id)
     }
     atomic_init(&s->refs, 1);
     s->id = next_stream_id++;
-    s->th = pv_thread_pick();
+    s->th = pick_thread(rp);
     s->rp = rp;
     s->rate = srv_room_plan_rate(rp);
     s->bitrate = srv->cfg.opus_bitrate > 0 ? srv->cfg.opus_bitrate : 128000;
@@ -271,6 +304,7 @@ static void start_play(struct pv_conn *p, json_t *id, int64_t from, bool loop,
     cmd->loop_a = la;
     cmd->loop_b = lb;
     cmd->fixed = fixed ? eng_plan_ref(fixed) : NULL;
+    cmd->rev = fixed ? rev : -1;
     cmd->gain_db = isfinite(match_gain) ? match_gain : 0.0;
     pv_thread_command(cmd);
     json_t *r = json_pack("{s:s, s:I, s:I}", "type", "playing", "stream",
@@ -618,6 +652,22 @@ void srv_stream_stats(unsigned long long *playing,
     pv_stats(playing, packets, late, threads);
 }
 
+/* /metrics: shared listening (docs/preview.md "Shared listening"). */
+static void share_metrics(FILE *f, struct srv_server *srv)
+{
+    (void)srv;
+    fprintf(f,
+            "# HELP mixroom_preview_encodes_total Opus packets encoded (one "
+            "serves every listener of a shared source).\n"
+            "# TYPE mixroom_preview_encodes_total counter\n"
+            "mixroom_preview_encodes_total %llu\n"
+            "# HELP mixroom_preview_opus_complexity Lowest Opus complexity "
+            "the pacing threads use now (-1 before the first stream).\n"
+            "# TYPE mixroom_preview_opus_complexity gauge\n"
+            "mixroom_preview_opus_complexity %d\n",
+            pv_source_encodes(), pv_complexity_now());
+}
+
 static const struct srv_ws_route routes[] = {
     {"play", SRV_MEMBER(SRV_ROLE_VIEWER), on_play, false, play_params},
     {"pause", SRV_MEMBER(SRV_ROLE_VIEWER), on_pause, false, NULL},
@@ -636,4 +686,5 @@ void srv_stream_init(void)
     srv_ws_on_close(on_close);
     srv_loop_on_tick(stream_tick);
     srv_loop_on_stop(stream_stop);
+    srv_metrics_add(share_metrics);
 }
