@@ -19,9 +19,9 @@
 #include "engine/plan.h"
 #include "engine/render.h"
 
-/* Packets a source keeps (320 ms): a listener that starts at a position
+/* Packets a source keeps (640 ms): a listener that starts at a position
  * the source made within that window joins it. */
-#define PV_RING 16
+#define PV_RING 32
 /* Levels frame after its 13-byte header (type, stream, position): track
  * count, master peak/RMS, each track's peak/RMS, the true peaks. */
 #define PV_LEVEL_TRACKS 256
