@@ -88,3 +88,10 @@ tests_unit_test_dawproject_write_SOURCES = tests/unit/test_dawproject_write.c
 tests_unit_test_dawproject_write_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DMX_TOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_dawproject_write_LDADD = $(MX_TEST_LIBS)
+# Preview: shared listening sources and the Opus complexity controller
+# (owner: preview, issue 15).
+UNIT_TESTS += tests/unit/test_stream_share
+check_PROGRAMS += tests/unit/test_stream_share
+tests_unit_test_stream_share_SOURCES = tests/unit/test_stream_share.c \
+	tests/unit/test_render_util.h tests/unit/test_render_util.c
+tests_unit_test_stream_share_LDADD = $(MX_TEST_LIBS)
