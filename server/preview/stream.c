@@ -25,6 +25,17 @@
 #include "server/preview/stream_priv.h"
 #include "server/net/ws.h"
 
+/* What a connection last asked its stream to play (loop thread), to put
+ * a new listener of the same source on the thread of those it can share
+ * with. */
+struct pv_hint {
+    bool playing;
+    long long rev;                /* -1 = the head */
+    bool loop;
+    int64_t from, la, lb;
+    long long at_ms;              /* monotonic time of the play or seek */
+};
+
 /* A connection's preview state (c->stream). Loop thread only. */
 struct pv_conn {
     struct pv_conn *next_all, *prev_all;
@@ -36,6 +47,7 @@ struct pv_conn {
     uint64_t play_token;          /* bumps on every play/pause/seek */
     long long drained_ms;         /* monotonic: last time the kernel's send
                                      queue of the socket was short */
+    struct pv_hint hint;          /* what its stream was last told to play */
 };
 
 /* Loop-thread state: every pv_conn, and the next stream id. */
@@ -148,32 +160,45 @@ static void send_cmd(struct pv_stream *s, int type, int64_t from)
     }
 }
 
-/* The pacing thread for a new stream of rp's project: the one serving most
- * of the project's streams (listeners share sources only on one thread),
- * unless it has many more streams than the least loaded one. */
-static struct pv_thread *pick_thread(const struct srv_room_plan *rp)
+/* Where the source of a stream that played h stands now: its next packet,
+ * one lead ahead of real time (frames at rate). */
+static int64_t hint_position(const struct pv_hint *h, int rate, long long now)
 {
-    struct pv_thread *least = pv_thread_pick(), *best = NULL;
-    int best_n = 0;
+    int64_t pos = h->from + (now - h->at_ms) * rate / 1000 +
+                  (int64_t)SRV_STREAM_LEAD_PACKETS * ENG_OPUS_FRAME;
 
-    for (struct pv_conn *p = all_pv; p; p = p->next_all) {
-        if (!p->s || p->s->rp != rp || p->s->th == best)
+    if (h->loop && h->lb > h->la && pos >= h->lb)
+        pos = h->la + (pos - h->la) % (h->lb - h->la);
+    return pos;
+}
+
+/* The pacing thread for a new stream of rp's project that is to play h
+ * (NULL: an audition): the thread of a listener whose source it can join
+ * (same revision and loop, its position within the ring, a little slack
+ * either way for the time the commands take), else the least loaded. */
+static struct pv_thread *pick_thread(const struct srv_room_plan *rp,
+                                     const struct pv_hint *h)
+{
+    long long now = srv_now_mono_ms();
+    int rate = srv_room_plan_rate(rp);
+    int64_t pkt = ENG_OPUS_FRAME;
+
+    for (struct pv_conn *q = all_pv; h && q; q = q->next_all) {
+        const struct pv_hint *o = &q->hint;
+        if (!q->s || q->s->rp != rp || !o->playing || o->rev != h->rev ||
+            o->loop != h->loop ||
+            (h->loop && (o->la != h->la || o->lb != h->lb)))
             continue;
-        int n = 0;
-        for (struct pv_conn *q = all_pv; q; q = q->next_all)
-            n += q->s && q->s->rp == rp && q->s->th == p->s->th;
-        if (n > best_n) {
-            best = p->s->th;
-            best_n = n;
-        }
+        int64_t at = hint_position(o, rate, now);
+        if (h->from >= at - (PV_RING - 4) * pkt && h->from <= at + 4 * pkt)
+            return q->s->th;
     }
-    if (!best || pv_thread_load(best) > 2 * pv_thread_load(least) + 8)
-        return least;
-    return best;
+    return pv_thread_pick();
 }
 
 /* The connection's stream, created on first use. */
-static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id)
+static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id,
+                                       const struct pv_hint *h)
 {
     struct srv_conn *c = p->c;
     struct srv_server *srv = c->srv;
@@ -208,7 +233,7 @@ static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id)
     }
     atomic_init(&s->refs, 1);
     s->id = next_stream_id++;
-    s->th = pick_thread(rp);
+    s->th = pick_thread(rp, h);
     s->rp = rp;
     s->rate = srv_room_plan_rate(rp);
     s->bitrate = srv->cfg.opus_bitrate > 0 ? srv->cfg.opus_bitrate : 128000;
@@ -289,7 +314,10 @@ static void start_play(struct pv_conn *p, json_t *id, int64_t from, bool loop,
                        int64_t la, int64_t lb, eng_plan *fixed, long long rev,
                        double match_gain)
 {
-    struct pv_stream *s = ensure_stream(p, id);
+    struct pv_hint h = {.playing = true, .rev = fixed ? rev : -1,
+                        .loop = loop, .from = from, .la = la, .lb = lb,
+                        .at_ms = srv_now_mono_ms()};
+    struct pv_stream *s = ensure_stream(p, id, &h);
     struct pv_cmd *cmd;
 
     if (!s)
@@ -307,6 +335,7 @@ static void start_play(struct pv_conn *p, json_t *id, int64_t from, bool loop,
     cmd->rev = fixed ? rev : -1;
     cmd->gain_db = isfinite(match_gain) ? match_gain : 0.0;
     pv_thread_command(cmd);
+    p->hint = h;
     json_t *r = json_pack("{s:s, s:I, s:I}", "type", "playing", "stream",
                           (json_int_t)s->id, "from", (json_int_t)from);
     if (rev >= 0)
@@ -453,6 +482,7 @@ static int on_pause(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     (void)a;
     if (p && p->s) {
         p->play_token++;
+        p->hint.playing = false;
         send_cmd(p->s, PV_PAUSE, 0);
     }
     json_t *r = json_pack("{s:s}", "type", "paused");
@@ -474,6 +504,8 @@ static int on_seek(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
         return srv_ws_error(c, id, PROTO_CONFLICT,
                             "nothing is playing: send play first"), 0;
     send_cmd(p->s, PV_SEEK, to);
+    p->hint.from = to;
+    p->hint.at_ms = srv_now_mono_ms();
     json_t *r = json_pack("{s:s, s:I, s:I}", "type", "seeked", "stream",
                           (json_int_t)p->s->id, "to", (json_int_t)to);
     for (struct pv_conn *f = p->followers; f; f = f->next_follower)
@@ -507,7 +539,7 @@ static int on_audition(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
                             "'track')", track), 0;
     if (!(p = pv_get(c)))
         return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
-    struct pv_stream *s = ensure_stream(p, id);
+    struct pv_stream *s = ensure_stream(p, id, NULL);
     if (!s)
         return 0;
     struct pv_cmd *cmd = cmd_new(s, PV_AUDITION);
@@ -566,6 +598,7 @@ static int on_follow(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     unfollow(p);
     if (p->s) { /* our own transport stops while following */
         p->play_token++;
+        p->hint.playing = false;
         send_cmd(p->s, PV_PAUSE, 0);
     }
     p->leader = l;
