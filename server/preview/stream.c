@@ -271,7 +271,7 @@ static void rev_work(void *arg)
 {
     struct rev_job *j = arg;
     char err[256];
-    sqlite3 *db = store_open(j->data_dir, "NORMAL", true, err, sizeof err);
+    db_conn *db = store_open(j->data_dir, "NORMAL", true, err, sizeof err);
 
     if (!db) {
         proto_fail(&j->err, PROTO_INTERNAL, "database: %s", err);
@@ -284,7 +284,7 @@ static void rev_work(void *arg)
             proto_fail(&j->err, PROTO_INTERNAL, "out of memory");
         proto_doc_free(doc);
     }
-    sqlite3_close(db);
+    db_close(db);
     if (j->plan && j->match) {
         double src, head;
         if (pv_loudness_of(j->project_id, j->rev, j->plan, j->bound, NULL,
