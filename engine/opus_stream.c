@@ -118,6 +118,12 @@ void eng_opus_stream_set_gain(eng_opus_stream *s, double gain_db)
     s->gain = isfinite(gain_db) ? (float)pow(10.0, gain_db / 20.0) : 1.0f;
 }
 
+void eng_opus_stream_set_complexity(eng_opus_stream *s, int complexity)
+{
+    assert(complexity >= 0 && complexity <= 10);
+    opus_encoder_ctl(s->enc, OPUS_SET_COMPLEXITY(complexity));
+}
+
 int eng_opus_stream_frames(const eng_opus_stream *s)
 {
     return s->src_frames;

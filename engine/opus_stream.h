@@ -36,6 +36,10 @@ void eng_opus_stream_set_renderer(eng_opus_stream *s, eng_renderer *r);
  * default) or a non-finite value: none. */
 void eng_opus_stream_set_gain(eng_opus_stream *s, double gain_db);
 
+/* Opus complexity (0..10) from the next packet on; the stream stays
+ * contiguous (no reset): the load adaptation of the pacing threads. */
+void eng_opus_stream_set_complexity(eng_opus_stream *s, int complexity);
+
 /* Timeline frames (project rate) one packet covers: 960 or 882. */
 int eng_opus_stream_frames(const eng_opus_stream *s);
 

@@ -118,6 +118,15 @@ static const struct srv_config_limit limits[] = {
           "largest size of the data folder's assets/ when the assets are in "
           "S3 (--assets s3://BUCKET): least recently used files not held by "
           "a render are evicted past it"),
+    LIMIT(opus_complexity_min, 0, 10, 3, "",
+          "lowest Opus complexity live preview steps down to under load "
+          "(opus_complexity is the highest)"),
+    LIMIT(stream_share, 0, 1, 1, "",
+          "1: listeners of the same source at the same position share one "
+          "render and Opus encode; 0: each listener has its own"),
+    LIMIT(stream_test_load, 0, 1000, 0, "",
+          "test hook: percent added to the load the preview threads measure "
+          "(makes the Opus complexity step down)"),
 };
 
 const struct srv_config_limit *srv_config_limits(int *n)

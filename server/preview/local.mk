@@ -9,6 +9,8 @@ libserver_la_SOURCES += \
 	server/preview/stream.h \
 	server/preview/stream_priv.h \
 	server/preview/stream_thread.c \
+	server/preview/stream_share.c \
+	server/preview/stream_share.h \
 	server/preview/export_http.c \
 	server/preview/export_http.h \
 	server/preview/export_mid.c \

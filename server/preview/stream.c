@@ -16,6 +16,7 @@
 #include "server/rooms/doc_at.h"
 #include "server/core/jobs.h"
 #include "server/core/log.h"
+#include "server/core/metrics.h"
 #include "server/core/server.h"
 #include "server/rooms/room.h"
 #include "server/preview/match.h"
@@ -23,6 +24,17 @@
 #include "server/core/store.h"
 #include "server/preview/stream_priv.h"
 #include "server/net/ws.h"
+
+/* What a connection last asked its stream to play (loop thread), to put
+ * a new listener of the same source on the thread of those it can share
+ * with. */
+struct pv_hint {
+    bool playing;
+    long long rev;                /* -1 = the head */
+    bool loop;
+    int64_t from, la, lb;
+    long long at_ms;              /* monotonic time of the play or seek */
+};
 
 /* A connection's preview state (c->stream). Loop thread only. */
 struct pv_conn {
@@ -35,6 +47,7 @@ struct pv_conn {
     uint64_t play_token;          /* bumps on every play/pause/seek */
     long long drained_ms;         /* monotonic: last time the kernel's send
                                      queue of the socket was short */
+    struct pv_hint hint;          /* what its stream was last told to play */
 };
 
 /* Loop-thread state: every pv_conn, and the next stream id. */
@@ -147,17 +160,62 @@ static void send_cmd(struct pv_stream *s, int type, int64_t from)
     }
 }
 
+/* Where the source of a stream that played h stands now: its next packet,
+ * one lead ahead of real time (frames at rate). */
+static int64_t hint_position(const struct pv_hint *h, int rate, long long now)
+{
+    int64_t pos = h->from + (now - h->at_ms) * rate / 1000 +
+                  (int64_t)SRV_STREAM_LEAD_PACKETS * ENG_OPUS_FRAME;
+
+    if (h->loop && h->lb > h->la && pos >= h->lb)
+        pos = h->la + (pos - h->la) % (h->lb - h->la);
+    return pos;
+}
+
+/* The pacing thread for a new stream of rp's project that is to play h
+ * (NULL: an audition): the thread of a listener whose source it can join
+ * (same revision and loop, its position within the ring, a little slack
+ * either way for the time the commands take), else the least loaded. */
+static struct pv_thread *pick_thread(const struct srv_room_plan *rp,
+                                     const struct pv_hint *h)
+{
+    long long now = srv_now_mono_ms();
+    int rate = srv_room_plan_rate(rp);
+    int64_t pkt = ENG_OPUS_FRAME;
+
+    for (struct pv_conn *q = all_pv; h && q; q = q->next_all) {
+        const struct pv_hint *o = &q->hint;
+        if (!q->s || q->s->rp != rp || !o->playing || o->rev != h->rev ||
+            o->loop != h->loop ||
+            (h->loop && (o->la != h->la || o->lb != h->lb)))
+            continue;
+        int64_t at = hint_position(o, rate, now);
+        if (h->from >= at - (PV_RING - 4) * pkt && h->from <= at + 4 * pkt)
+            return q->s->th;
+    }
+    return pv_thread_pick();
+}
+
 /* The connection's stream, created on first use. */
-static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id)
+static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id,
+                                       const struct pv_hint *h)
 {
     struct srv_conn *c = p->c;
     struct srv_server *srv = c->srv;
 
     if (p->s)
         return p->s;
+    struct pv_opts o = {
+        .share = srv->cfg.stream_share != 0,
+        .complexity_max = srv->cfg.opus_complexity >= 0
+                              ? srv->cfg.opus_complexity
+                              : 8,
+        .complexity_min = (int)srv->cfg.opus_complexity_min,
+        .sim_load_pct = (int)srv->cfg.stream_test_load};
     if (pv_threads_start(srv->cfg.workers > 0
                              ? srv->cfg.workers
-                             : (int)sysconf(_SC_NPROCESSORS_ONLN)) != 0) {
+                             : (int)sysconf(_SC_NPROCESSORS_ONLN),
+                         &o) != 0) {
         srv_ws_error(c, id, PROTO_INTERNAL, "preview threads cannot start");
         return NULL;
     }
@@ -175,7 +233,7 @@ static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id)
     }
     atomic_init(&s->refs, 1);
     s->id = next_stream_id++;
-    s->th = pv_thread_pick();
+    s->th = pick_thread(rp, h);
     s->rp = rp;
     s->rate = srv_room_plan_rate(rp);
     s->bitrate = srv->cfg.opus_bitrate > 0 ? srv->cfg.opus_bitrate : 128000;
@@ -256,7 +314,10 @@ static void start_play(struct pv_conn *p, json_t *id, int64_t from, bool loop,
                        int64_t la, int64_t lb, eng_plan *fixed, long long rev,
                        double match_gain)
 {
-    struct pv_stream *s = ensure_stream(p, id);
+    struct pv_hint h = {.playing = true, .rev = fixed ? rev : -1,
+                        .loop = loop, .from = from, .la = la, .lb = lb,
+                        .at_ms = srv_now_mono_ms()};
+    struct pv_stream *s = ensure_stream(p, id, &h);
     struct pv_cmd *cmd;
 
     if (!s)
@@ -271,8 +332,10 @@ static void start_play(struct pv_conn *p, json_t *id, int64_t from, bool loop,
     cmd->loop_a = la;
     cmd->loop_b = lb;
     cmd->fixed = fixed ? eng_plan_ref(fixed) : NULL;
+    cmd->rev = fixed ? rev : -1;
     cmd->gain_db = isfinite(match_gain) ? match_gain : 0.0;
     pv_thread_command(cmd);
+    p->hint = h;
     json_t *r = json_pack("{s:s, s:I, s:I}", "type", "playing", "stream",
                           (json_int_t)s->id, "from", (json_int_t)from);
     if (rev >= 0)
@@ -419,6 +482,7 @@ static int on_pause(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     (void)a;
     if (p && p->s) {
         p->play_token++;
+        p->hint.playing = false;
         send_cmd(p->s, PV_PAUSE, 0);
     }
     json_t *r = json_pack("{s:s}", "type", "paused");
@@ -440,6 +504,8 @@ static int on_seek(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
         return srv_ws_error(c, id, PROTO_CONFLICT,
                             "nothing is playing: send play first"), 0;
     send_cmd(p->s, PV_SEEK, to);
+    p->hint.from = to;
+    p->hint.at_ms = srv_now_mono_ms();
     json_t *r = json_pack("{s:s, s:I, s:I}", "type", "seeked", "stream",
                           (json_int_t)p->s->id, "to", (json_int_t)to);
     for (struct pv_conn *f = p->followers; f; f = f->next_follower)
@@ -473,7 +539,7 @@ static int on_audition(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
                             "'track')", track), 0;
     if (!(p = pv_get(c)))
         return srv_ws_error(c, id, PROTO_INTERNAL, "out of memory"), 0;
-    struct pv_stream *s = ensure_stream(p, id);
+    struct pv_stream *s = ensure_stream(p, id, NULL);
     if (!s)
         return 0;
     struct pv_cmd *cmd = cmd_new(s, PV_AUDITION);
@@ -532,6 +598,7 @@ static int on_follow(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
     unfollow(p);
     if (p->s) { /* our own transport stops while following */
         p->play_token++;
+        p->hint.playing = false;
         send_cmd(p->s, PV_PAUSE, 0);
     }
     p->leader = l;
@@ -618,6 +685,22 @@ void srv_stream_stats(unsigned long long *playing,
     pv_stats(playing, packets, late, threads);
 }
 
+/* /metrics: shared listening (docs/preview.md "Shared listening"). */
+static void share_metrics(FILE *f, struct srv_server *srv)
+{
+    (void)srv;
+    fprintf(f,
+            "# HELP mixroom_preview_encodes_total Opus packets encoded (one "
+            "serves every listener of a shared source).\n"
+            "# TYPE mixroom_preview_encodes_total counter\n"
+            "mixroom_preview_encodes_total %llu\n"
+            "# HELP mixroom_preview_opus_complexity Lowest Opus complexity "
+            "the pacing threads use now (-1 before the first stream).\n"
+            "# TYPE mixroom_preview_opus_complexity gauge\n"
+            "mixroom_preview_opus_complexity %d\n",
+            pv_source_encodes(), pv_complexity_now());
+}
+
 static const struct srv_ws_route routes[] = {
     {"play", SRV_MEMBER(SRV_ROLE_VIEWER), on_play, false, play_params},
     {"pause", SRV_MEMBER(SRV_ROLE_VIEWER), on_pause, false, NULL},
@@ -636,4 +719,5 @@ void srv_stream_init(void)
     srv_ws_on_close(on_close);
     srv_loop_on_tick(stream_tick);
     srv_loop_on_stop(stream_stop);
+    srv_metrics_add(share_metrics);
 }

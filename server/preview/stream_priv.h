@@ -11,6 +11,7 @@
 #include "engine/opus_stream.h"
 #include "engine/plan.h"
 #include "engine/render.h"
+#include "server/preview/stream_share.h"
 
 struct srv_conn;
 struct srv_room_plan;
@@ -27,6 +28,7 @@ struct pv_cmd {
     bool loop;
     int64_t loop_a, loop_b;
     eng_plan *fixed;              /* PLAY of a revision: a reference, else NULL */
+    long long rev;                /* PLAY: that revision, -1 = the head */
     double gain_db;               /* PLAY: loudness-match gain (match.h), 0 */
     /* AUDITION: one note of an instrument track */
     char track[ENG_ID_MAX + 1];
@@ -34,9 +36,11 @@ struct pv_cmd {
     int64_t frames;
 };
 
-/* One stream: shared by the loop (owner, commands) and its pacing thread
- * (everything under "thread"). Reference-counted: the owner, the thread's
- * list, and each packet in flight hold one. */
+/* One stream (one listener): shared by the loop (owner, commands) and its
+ * pacing thread (everything under "thread"). Reference-counted: the owner,
+ * the thread's list, and each packet in flight hold one. Its audio comes
+ * from a source (stream_share.h) that other listeners of the same source
+ * on the same thread may share; its id, seq and positions are its own. */
 struct pv_stream {
     atomic_int refs;
     uint32_t id;
@@ -48,10 +52,12 @@ struct pv_stream {
     /* thread */
     struct pv_stream *next_th;
     bool in_thread;
-    eng_renderer *live, *fixed;
-    eng_opus_stream *enc;
-    bool playing, looping;
-    int64_t pos, loop_a, loop_b;
+    struct pv_source *src;        /* what it hears (a source reference) */
+    uint64_t src_idx;             /* the source's packet it takes next */
+    struct pv_key key;            /* what it plays (see pv_source) */
+    eng_plan *fixed;              /* the revision it plays (a reference) */
+    bool playing;
+    int64_t pos;
     uint32_t seq;
     int64_t t_start_ns;           /* when packet 0 is due to be sent */
     int64_t k;                    /* packets since t_start */
@@ -81,8 +87,17 @@ struct pv_batch {
 
 /* ---- stream_thread.c ---- */
 
-/* Starts n pacing threads (once). 0 or -1. */
-int pv_threads_start(int n);
+/* Settings of the pacing threads (from srv_config). */
+struct pv_opts {
+    bool share;                   /* stream_share: listeners share sources */
+    int complexity_min, complexity_max; /* opus_complexity_min, opus_complexity */
+    int sim_load_pct;             /* stream_test_load: test hook */
+};
+
+/* Starts n pacing threads (once) with these settings. 0 or -1. */
+int pv_threads_start(int n, const struct pv_opts *o);
+/* Streams a thread serves (any thread). */
+int pv_thread_load(const struct pv_thread *th);
 /* Stops and joins them; their streams are released. */
 void pv_threads_stop(void);
 /* The thread with the fewest streams. */
@@ -94,6 +109,8 @@ void pv_thread_command(struct pv_cmd *cmd);
 void pv_stream_release(struct pv_stream *s);
 void pv_stats(unsigned long long *playing, unsigned long long *packets,
               unsigned long long *late, int *threads);
+/* The lowest Opus complexity the threads use now (-1: no thread). */
+int pv_complexity_now(void);
 
 /* ---- stream.c ---- */
 

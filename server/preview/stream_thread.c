@@ -5,7 +5,12 @@
  * t_start + (k - LEAD) * 20 ms, so LEAD packets go at once and the lead
  * stays about 100 ms), and posts everything it made in one batch to the
  * loop (srv_loop_post). Commands from the loop (play, pause, seek,
- * remove) arrive on a locked list and wake the thread. */
+ * remove) arrive on a locked list and wake the thread. A stream's audio
+ * comes from a source (stream_share.h): listeners of the same source at
+ * the same packet on one thread share its render and encode; a play, a
+ * seek or an audition chooses the source again. Each thread steps its
+ * Opus complexity between opus_complexity_min and opus_complexity by the
+ * load and deadline slack it measures (pv_adapt). */
 #include "server/preview/stream_priv.h"
 
 #include <assert.h>
@@ -24,8 +29,6 @@
 
 #define PACKET_NS 20000000LL
 #define MAX_CATCHUP 10       /* packets per stream per wake-up */
-#define LEVEL_MS 50          /* levels at 20 Hz */
-#define MAX_LEVEL_TRACKS 256
 
 struct pv_thread {
     pthread_t tid;
@@ -34,7 +37,10 @@ struct pv_thread {
     struct pv_cmd *cmds, *cmds_tail;   /* under mu */
     bool stop;                          /* under mu */
     struct pv_stream *streams;          /* thread only */
+    struct pv_source *sources;          /* thread only */
+    struct pv_adapt adapt;              /* thread only */
     atomic_int n_streams;
+    atomic_int complexity;              /* adapt.cur, for the metrics */
 };
 
 /* Global state: the pool of pacing threads (started once, on the loop
@@ -42,6 +48,7 @@ struct pv_thread {
 static struct pv_thread *threads;
 static int n_threads;
 static atomic_ullong st_packets, st_late, st_playing;
+static struct pv_opts opts;         /* set before the threads start */
 
 static int64_t now_ns(void)
 {
@@ -54,9 +61,8 @@ void pv_stream_release(struct pv_stream *s)
 {
     if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
         return;
-    eng_opus_stream_free(s->enc);
-    eng_renderer_free(s->live);
-    eng_renderer_free(s->fixed);
+    assert(!s->src); /* left on its thread (PV_REMOVE or the stop) */
+    eng_plan_release(s->fixed);
     srv_room_plan_release(s->rp);
     free(s);
 }
@@ -107,78 +113,6 @@ static void put_u64(unsigned char *p, uint64_t v)
         p[i] = (unsigned char)(v >> (8 * i));
 }
 
-static void put_f32(unsigned char *p, float f)
-{
-    uint32_t v;
-    memcpy(&v, &f, 4);
-    put_u32(p, v);
-}
-
-/* ---- commands ---- */
-
-static eng_renderer *cur_renderer(struct pv_stream *s)
-{
-    return s->fixed ? s->fixed : s->live;
-}
-
-/* The live renderer and the encoder, created on first use; false when
- * they cannot be. */
-static bool ensure_engine(struct pv_stream *s)
-{
-    if (!s->live) {
-        s->live = eng_renderer_new(srv_room_plan_slot(s->rp), NULL,
-                                   ENG_OPUS_FRAME);
-        if (!s->live) {
-            srv_err("preview: cannot create a renderer");
-            return false;
-        }
-    }
-    if (!s->enc) {
-        s->enc = eng_opus_stream_new(cur_renderer(s), s->rate, s->bitrate,
-                                     s->complexity);
-        if (!s->enc) {
-            srv_err("preview: cannot create the Opus encoder");
-            return false;
-        }
-    }
-    return true;
-}
-
-static void set_timeline(struct pv_stream *s, bool on)
-{
-    if (s->live)
-        eng_renderer_set_timeline(s->live, on);
-    if (s->fixed)
-        eng_renderer_set_timeline(s->fixed, on);
-}
-
-static void apply_play(struct pv_stream *s, struct pv_cmd *c)
-{
-    eng_renderer_free(s->fixed);
-    s->fixed = NULL;
-    if (c->fixed) {
-        s->fixed = eng_renderer_new(NULL, c->fixed, ENG_OPUS_FRAME);
-        if (!s->fixed)
-            srv_err("preview: cannot create a renderer for a revision");
-    }
-    if (!ensure_engine(s))
-        return;
-    eng_opus_stream_set_renderer(s->enc, cur_renderer(s));
-    s->audition_only = false;
-    set_timeline(s, true);
-    eng_opus_stream_set_gain(s->enc, c->gain_db);
-    s->looping = c->loop;
-    s->loop_a = c->loop_a;
-    s->loop_b = c->loop_b;
-    s->pos = c->from;
-    s->k = 0;
-    s->t_start_ns = now_ns();
-    s->level_acc_ms = 0;
-    if (!s->playing)
-        atomic_fetch_add(&st_playing, 1);
-    s->playing = true;
-}
-
 static void set_paused(struct pv_stream *s)
 {
     if (s->playing)
@@ -186,33 +120,140 @@ static void set_paused(struct pv_stream *s)
     s->playing = false;
 }
 
+/* ---- sources ---- */
+
+static void source_drop(struct pv_thread *th, struct pv_source *src)
+{
+    if (!src || --src->refs > 0)
+        return;
+    for (struct pv_source **pp = &th->sources; *pp; pp = &(*pp)->next)
+        if (*pp == src) {
+            *pp = src->next;
+            break;
+        }
+    srv_room_plan_release(src->origin_ref);
+    pv_source_free(src);
+}
+
+static void leave_source(struct pv_thread *th, struct pv_stream *s)
+{
+    source_drop(th, s->src);
+    s->src = NULL;
+}
+
+/* Gives s a source that plays s->key from s->pos: one of the thread's that
+ * stands there (may_join, sharing on), else its own (the one it has when
+ * nobody shares it and it renders the same plan, else a new one). False
+ * when none can be made. */
+static bool choose_source(struct pv_thread *th, struct pv_stream *s,
+                          bool may_join)
+{
+    struct pv_source *old = s->src;
+
+    if (may_join && opts.share) {
+        for (struct pv_source *src = th->sources; src; src = src->next) {
+            int64_t idx;
+            if (src == old || !pv_key_equal(&src->key, &s->key) ||
+                (idx = pv_source_find(src, s->pos)) < 0)
+                continue;
+            leave_source(th, s);
+            src->refs++;
+            s->src = src;
+            s->src_idx = (uint64_t)idx;
+            return true;
+        }
+    }
+    if (old && old->refs == 1 && old->key.origin == s->key.origin &&
+        old->key.rev == s->key.rev) {
+        pv_source_reset(old, &s->key, s->pos);
+        s->src_idx = 0;
+        return true;
+    }
+    leave_source(th, s);
+    struct pv_source *src =
+        pv_source_new(srv_room_plan_slot(s->rp), s->key.rev >= 0 ? s->fixed
+                                                                 : NULL,
+                      s->rate, s->bitrate, th->adapt.cur, &s->key, s->pos);
+    if (!src) {
+        srv_err("preview: cannot create a renderer and an Opus encoder");
+        return false;
+    }
+    src->origin_ref = srv_room_plan_ref(s->rp);
+    src->refs = 1;
+    src->next = th->sources;
+    th->sources = src;
+    s->src = src;
+    s->src_idx = 0;
+    return true;
+}
+
+/* s alone hears its source from now on (an audition goes into it). */
+static bool make_private(struct pv_thread *th, struct pv_stream *s)
+{
+    if (!s->src || s->src->refs > 1)
+        if (!choose_source(th, s, false))
+            return false;
+    s->src->priv = true;
+    return true;
+}
+
+/* ---- commands ---- */
+
+static void apply_play(struct pv_thread *th, struct pv_stream *s,
+                       struct pv_cmd *c)
+{
+    eng_plan_release(s->fixed);
+    s->fixed = c->fixed ? eng_plan_ref(c->fixed) : NULL;
+    s->key = (struct pv_key){.origin = s->rp,
+                             .rev = c->fixed ? c->rev : -1,
+                             .gain_db = c->gain_db,
+                             .looping = c->loop,
+                             .loop_a = c->loop_a,
+                             .loop_b = c->loop_b};
+    s->pos = c->from;
+    if (!choose_source(th, s, true)) {
+        set_paused(s);
+        return;
+    }
+    s->audition_only = false;
+    eng_renderer_set_timeline(s->src->r, true);
+    s->k = 0;
+    s->t_start_ns = now_ns();
+    if (!s->playing)
+        atomic_fetch_add(&st_playing, 1);
+    s->playing = true;
+}
+
 /* How long a stream started by an audition runs past the note's end: the
  * release of the instrument and the track's effects. */
 #define AUDITION_TAIL_MS 1500
 
 /* One note through this stream: into the running renderer, or a short
- * stream of its own (the timeline silent) when nothing is playing. */
-static void apply_audition(struct pv_stream *s, struct pv_cmd *c)
+ * stream of its own (the timeline silent) when nothing is playing. Either
+ * way the stream's source becomes its own. */
+static void apply_audition(struct pv_thread *th, struct pv_stream *s,
+                           struct pv_cmd *c)
 {
     int64_t run = c->frames + (int64_t)s->rate * AUDITION_TAIL_MS / 1000;
 
+    if (!s->src)
+        s->key = (struct pv_key){.origin = s->rp, .rev = -1};
+    if (!make_private(th, s))
+        return;
     if (!s->playing) {
-        if (!ensure_engine(s))
-            return;
-        set_timeline(s, false);
+        eng_renderer_set_timeline(s->src->r, false);
         s->audition_only = true;
         s->audition_left = 0;
-        s->looping = false;
+        s->key.looping = false;
+        s->src->key.looping = false;
         s->k = 0;
         s->t_start_ns = now_ns();
-        s->level_acc_ms = 0;
         atomic_fetch_add(&st_playing, 1);
         s->playing = true;
     }
     if (s->audition_only && run > s->audition_left)
         s->audition_left = run;
-    eng_renderer_audition(cur_renderer(s), c->track, c->pitch, c->vel,
-                          c->frames);
+    eng_renderer_audition(s->src->r, c->track, c->pitch, c->vel, c->frames);
 }
 
 static void apply_cmd(struct pv_thread *th, struct pv_cmd *c)
@@ -228,7 +269,7 @@ static void apply_cmd(struct pv_thread *th, struct pv_cmd *c)
     }
     switch (c->type) {
     case PV_PLAY:
-        apply_play(s, c);
+        apply_play(th, s, c);
         break;
     case PV_PAUSE:
         set_paused(s);
@@ -237,12 +278,15 @@ static void apply_cmd(struct pv_thread *th, struct pv_cmd *c)
         s->pos = c->from;
         s->k = 0;
         s->t_start_ns = now_ns();
+        if (s->src && !choose_source(th, s, !s->src->priv))
+            set_paused(s);
         break;
     case PV_AUDITION:
-        apply_audition(s, c);
+        apply_audition(th, s, c);
         break;
     case PV_REMOVE:
         set_paused(s);
+        leave_source(th, s);
         if (s->in_thread) {
             for (struct pv_stream **pp = &th->streams; *pp; pp = &(*pp)->next_th)
                 if (*pp == s) {
@@ -264,54 +308,33 @@ static void apply_cmd(struct pv_thread *th, struct pv_cmd *c)
 
 /* ---- producing ---- */
 
-static void produce_levels(struct pv_stream *s, struct pv_batch *b)
+/* Makes one packet of s into b; false when the stream stopped. *slack is
+ * lowered to the time left until the packet's play time. */
+static bool produce_one(struct pv_thread *th, struct pv_stream *s,
+                        struct pv_batch *b, int64_t *slack)
 {
-    float tp[MAX_LEVEL_TRACKS], tr[MAX_LEVEL_TRACKS], tt[MAX_LEVEL_TRACKS];
-    float mp, mr, mt;
-    int n = eng_opus_stream_levels_tp(s->enc, tp, tr, tt, MAX_LEVEL_TRACKS,
-                                      &mp, &mr, &mt);
-    /* then the true peaks: the master's and each track's (docs/preview.md) */
-    size_t len = 1 + 4 + 8 + 2 + 8 + (size_t)n * 8 + 4 + (size_t)n * 4;
-    unsigned char *p = batch_add(b, s, PV_ITEM_LEVELS, s->pos, len);
-
-    if (!p)
-        return;
-    p[0] = 0x02;
-    put_u32(p + 1, s->id);
-    put_u64(p + 5, (uint64_t)s->pos);
-    p[13] = (unsigned char)(n & 0xff);
-    p[14] = (unsigned char)(n >> 8);
-    put_f32(p + 15, mp);
-    put_f32(p + 19, mr);
-    for (int t = 0; t < n; t++) {
-        put_f32(p + 23 + 8 * t, tp[t]);
-        put_f32(p + 27 + 8 * t, tr[t]);
-    }
-    unsigned char *q = p + 23 + 8 * (size_t)n;
-    put_f32(q, mt);
-    for (int t = 0; t < n; t++)
-        put_f32(q + 4 + 4 * (size_t)t, tt[t]);
-}
-
-/* Makes one packet of s into b; false when the stream stopped. */
-static bool produce_one(struct pv_stream *s, struct pv_batch *b, int64_t now)
-{
-    unsigned char pkt[ENG_OPUS_MAX_PACKET];
-    const eng_plan *plan = eng_renderer_plan(cur_renderer(s));
+    const eng_plan *plan = eng_renderer_plan(s->src->r);
     int64_t end = plan ? plan->end : 0;
+    const struct pv_slot *sl;
+    bool failed;
 
-    if (s->looping && s->pos >= s->loop_b)
-        s->pos = s->loop_a;
+    if (s->key.looping && s->pos >= s->key.loop_b)
+        s->pos = s->key.loop_a;
     if (s->audition_only ? s->audition_left <= 0
-                         : !s->looping && s->pos >= end) {
+                         : !s->key.looping && s->pos >= end) {
         batch_add(b, s, PV_ITEM_STOPPED, s->pos, 0);
         set_paused(s);
         return false;
     }
     long long t_enc = srv_metrics_now_ns();
-    int n = eng_opus_stream_next(s->enc, s->pos, pkt, sizeof pkt);
+    sl = pv_source_get(s->src, s->src_idx, s->pos, th->adapt.cur, &failed);
+    /* the source went on without s (s fell more than its ring behind):
+     * s continues from its own position on another source */
+    if (!sl && !failed && choose_source(th, s, !s->src->priv))
+        sl = pv_source_get(s->src, s->src_idx, s->pos, th->adapt.cur,
+                           &failed);
     srv_observe_ns(SRV_H_ENCODE, srv_metrics_now_ns() - t_enc);
-    if (n <= 0) {
+    if (!sl) {
         srv_err("preview: Opus encoding failed; stream %u stopped", s->id);
         batch_add(b, s, PV_ITEM_STOPPED, s->pos, 0);
         set_paused(s);
@@ -319,26 +342,39 @@ static bool produce_one(struct pv_stream *s, struct pv_batch *b, int64_t now)
     }
     /* late: produced after the time it is due to be played (the client
      * starts packet 0 one lead after the first burst) */
-    if (now > s->t_start_ns + (s->k + SRV_STREAM_LEAD_PACKETS) * PACKET_NS)
+    int64_t play = s->t_start_ns + (s->k + SRV_STREAM_LEAD_PACKETS) *
+                                       PACKET_NS;
+    int64_t now = now_ns();
+    if (now > play)
         atomic_fetch_add(&st_late, 1);
-    unsigned char *p = batch_add(b, s, PV_ITEM_AUDIO, s->pos, 17 + (size_t)n);
+    if (play - now < *slack)
+        *slack = play - now;
+    unsigned char *p = batch_add(b, s, PV_ITEM_AUDIO, s->pos,
+                                 17 + (size_t)sl->len);
     if (p) {
         p[0] = 0x01;
         put_u32(p + 1, s->id);
         put_u32(p + 5, s->seq);
         put_u64(p + 9, (uint64_t)s->pos);
-        memcpy(p + 17, pkt, (size_t)n);
+        memcpy(p + 17, sl->pkt, (size_t)sl->len);
     }
+    s->src_idx++;
     s->seq++;
-    s->pos += eng_opus_stream_frames(s->enc);
+    s->pos += pv_source_frames(s->src);
     if (s->audition_only)
-        s->audition_left -= eng_opus_stream_frames(s->enc);
+        s->audition_left -= pv_source_frames(s->src);
     s->k++;
     atomic_fetch_add(&st_packets, 1);
-    s->level_acc_ms += 20;
-    if (s->level_acc_ms >= LEVEL_MS) {
-        s->level_acc_ms -= LEVEL_MS;
-        produce_levels(s, b);
+    if (sl->lv_len > 0) {
+        /* then the levels: the master's and each track's (docs/preview.md) */
+        unsigned char *q = batch_add(b, s, PV_ITEM_LEVELS, s->pos,
+                                     13 + (size_t)sl->lv_len);
+        if (q) {
+            q[0] = 0x02;
+            put_u32(q + 1, s->id);
+            put_u64(q + 5, (uint64_t)s->pos);
+            memcpy(q + 13, sl->lv, (size_t)sl->lv_len);
+        }
     }
     return true;
 }
@@ -367,18 +403,24 @@ static void *thread_main(void *arg)
             break;
 
         struct pv_batch *b = calloc(1, sizeof *b);
-        int64_t now = now_ns(), next_due = INT64_MAX;
+        int64_t now = now_ns(), next_due = INT64_MAX, slack = INT64_MAX;
+        bool made = false;
         for (struct pv_stream *s = th->streams; s && b; s = s->next_th) {
-            if (!s->playing || !s->enc)
+            if (!s->playing || !s->src)
                 continue;
             for (int i = 0; i < MAX_CATCHUP && s->playing && due_ns(s) <= now;
                  i++)
-                produce_one(s, b, now_ns());
+                made |= produce_one(th, s, b, &slack);
             if (s->playing && due_ns(s) <= now) /* far behind: resync */
                 s->t_start_ns = now - (s->k - SRV_STREAM_LEAD_PACKETS) *
                                           PACKET_NS;
             if (s->playing && due_ns(s) < next_due)
                 next_due = due_ns(s);
+        }
+        if (made) {
+            int64_t t = now_ns();
+            atomic_store(&th->complexity,
+                         pv_adapt_note(&th->adapt, t, t - now, slack));
         }
         if (b && b->n > 0) {
             srv_loop_post(pv_deliver_batch, b);
@@ -406,17 +448,20 @@ static void *thread_main(void *arg)
         th->streams = s->next_th;
         s->in_thread = false;
         set_paused(s);
+        leave_source(th, s);
         pv_stream_release(s);
     }
+    assert(!th->sources);
     return NULL;
 }
 
-int pv_threads_start(int n)
+int pv_threads_start(int n, const struct pv_opts *o)
 {
     pthread_condattr_t ca;
 
     if (threads)
         return 0;
+    opts = *o;
     if (n < 1)
         n = 1;
     threads = calloc((size_t)n, sizeof *threads);
@@ -428,6 +473,9 @@ int pv_threads_start(int n)
         struct pv_thread *th = &threads[i];
         pthread_mutex_init(&th->mu, NULL);
         pthread_cond_init(&th->cv, &ca);
+        pv_adapt_init(&th->adapt, opts.complexity_min, opts.complexity_max,
+                      opts.sim_load_pct, now_ns());
+        atomic_init(&th->complexity, th->adapt.cur);
         if (pthread_create(&th->tid, NULL, thread_main, th) != 0) {
             pthread_cond_destroy(&th->cv);
             pthread_mutex_destroy(&th->mu);
@@ -504,4 +552,21 @@ void pv_stats(unsigned long long *playing, unsigned long long *packets,
     *packets = atomic_load(&st_packets);
     *late = atomic_load(&st_late);
     *nthreads = n_threads;
+}
+
+int pv_thread_load(const struct pv_thread *th)
+{
+    return atomic_load(&th->n_streams);
+}
+
+int pv_complexity_now(void)
+{
+    int lo = -1;
+
+    for (int i = 0; i < n_threads; i++) {
+        int c = atomic_load(&threads[i].complexity);
+        if (lo < 0 || c < lo)
+            lo = c;
+    }
+    return lo;
 }

@@ -5,8 +5,14 @@
  * thread with absolute CLOCK_MONOTONIC deadlines (as the server's pacing
  * threads do), counting packets finished after their due time. For the
  * encode-only ceiling: libopus alone on the same PCM, and the `opusenc`
- * tool on a WAV of it. Prints figures; never fails on time.
- * Usage: bench_streams [seconds_per_trial (default 5)] */
+ * tool on a WAV of it. Then listeners per core (issue 15): N listeners
+ * on one thread through the server's shared sources (server/preview/
+ * stream_share.c) -- groups of listeners of the same source and
+ * independent ones -- with the Opus complexity controller, against the
+ * same N each with its own source at complexity 8 (the server with
+ * stream_share = 0 before issue 15), as thread CPU ms per stream-second,
+ * streams per core and late packets. Prints figures; never fails on time.
+ * Usage: bench_streams [seconds_per_trial (default 5)] [listeners-only] */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +27,7 @@
 #include "engine/opus_stream.h"
 #include "engine/plan.h"
 #include "engine/render.h"
+#include "server/preview/stream_share.h"
 #include "tests/bench/bench_util.h"
 
 #define SR 48000
@@ -142,10 +149,154 @@ static long run_realtime(eng_plan *plan, int n, double seconds, long *total)
     return late;
 }
 
+/* ---- listeners per core ---- */
+
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+struct listener {
+    struct pv_source *src;
+    uint64_t idx;
+    int64_t pos;
+    uint32_t seq;
+};
+
+struct lresult {
+    double cpu_ms_per_stream_s;
+    long late, total;
+    int cmin, cmax, sources;
+};
+
+/* n listeners for `seconds` on this thread: the first `grouped` of them in
+ * groups of `group` (one source each, all at the same position), the rest
+ * with a source of their own; share = false gives every listener its own
+ * source. Complexity: adaptive between lo and 8 (lo = 8: fixed). Each
+ * packet is also copied into a frame with its header, as the server does. */
+static struct lresult run_listeners(eng_plan *plan, int n, int grouped,
+                                    int group, bool share, int lo,
+                                    double seconds)
+{
+    struct listener *l = calloc((size_t)n, sizeof *l);
+    struct pv_source **srcs = calloc((size_t)n, sizeof *srcs);
+    unsigned char frame[17 + ENG_OPUS_MAX_PACKET];
+    struct pv_key key = {.origin = plan, .rev = 1};
+    struct lresult res = {0};
+    struct pv_adapt ad;
+    int ns = 0;
+
+    for (int i = 0; i < n; i++) {
+        bool joins = share && i < grouped && i % group != 0;
+        l[i].pos = i < grouped ? (int64_t)(i / group) * 48000
+                               : (int64_t)i * 4800;
+        if (joins) {
+            l[i].src = l[i - 1].src;
+        } else {
+            l[i].src = pv_source_new(NULL, plan, SR, 128000, 8, &key,
+                                     l[i].pos);
+            srcs[ns++] = l[i].src;
+        }
+        l[i].src->refs++;
+    }
+    res.sources = ns;
+    long long start = (long long)(now() * 1e9);
+    pv_adapt_init(&ad, lo, 8, 0, start);
+    res.cmin = res.cmax = ad.cur;
+    long packets = (long)(seconds * 50);
+    double c0 = thread_cpu();
+    for (long k = 0; k < packets; k++) {
+        long long due = start + (k - 5) * 20000000LL; /* send time */
+        struct timespec ts = {(time_t)(due / 1000000000LL),
+                              (long)(due % 1000000000LL)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+        long long t_wake = (long long)(now() * 1e9), slack = INT64_MAX;
+        long long play = start + (k + 5) * 20000000LL;
+        for (int i = 0; i < n; i++) {
+            bool failed;
+            const struct pv_slot *sl = pv_source_get(l[i].src, l[i].idx,
+                                                     l[i].pos, ad.cur,
+                                                     &failed);
+            if (!sl) {
+                fprintf(stderr, "listener %d lost its source\n", i);
+                exit(1);
+            }
+            frame[0] = 1;
+            memcpy(frame + 1, &i, 4);
+            memcpy(frame + 5, &l[i].seq, 4);
+            memcpy(frame + 9, &l[i].pos, 8);
+            memcpy(frame + 17, sl->pkt, (size_t)sl->len);
+            l[i].idx++;
+            l[i].seq++;
+            l[i].pos += ENG_OPUS_FRAME;
+            long long t = (long long)(now() * 1e9);
+            if (t > play)
+                res.late++;
+            if (play - t < slack)
+                slack = play - t;
+            res.total++;
+        }
+        long long t_end = (long long)(now() * 1e9);
+        int c = pv_adapt_note(&ad, t_end, t_end - t_wake, slack);
+        if (c < res.cmin)
+            res.cmin = c;
+        if (c > res.cmax)
+            res.cmax = c;
+    }
+    double cpu = thread_cpu() - c0;
+    res.cpu_ms_per_stream_s = cpu * 1e3 / ((double)n * seconds);
+    for (int i = 0; i < n; i++)
+        l[i].src->refs--;
+    for (int i = 0; i < ns; i++)
+        pv_source_free(srcs[i]);
+    free(srcs);
+    free(l);
+    return res;
+}
+
+static void print_listeners(const char *what, int n, struct lresult r)
+{
+    printf("  %-44s %4d listeners %4d sources: %.3f CPU ms per "
+           "stream-second = %4.0f streams per core; late %ld of %ld; "
+           "complexity %d..%d\n",
+           what, n, r.sources, r.cpu_ms_per_stream_s,
+           1000.0 / r.cpu_ms_per_stream_s, r.late, r.total, r.cmin, r.cmax);
+}
+
+static void listeners_per_core(eng_plan *plan, double trial)
+{
+    const int group = 8;
+    printf("\nlisteners per core (issue 15): one thread, 16-track project; "
+           "mix = 3/4 of the listeners in groups of %d on one source, 1/4 "
+           "independent\n", group);
+    const int ns[] = {100, 150};
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+        int n = ns[k], g = n * 3 / 4 / group * group;
+        print_listeners("before: each its own source, complexity 8", n,
+                        run_listeners(plan, n, g, group, false, 8, trial));
+        print_listeners("after: mix shared, complexity 3..8", n,
+                        run_listeners(plan, n, g, group, true, 3, trial));
+        print_listeners("after: all independent, complexity 3..8", n,
+                        run_listeners(plan, n, 0, group, true, 3, trial));
+    }
+    printf("(late packets count only on an otherwise idle machine: a thread "
+           "that gets less than a core falls behind whatever it costs)\n");
+}
+
 int main(int argc, char **argv)
 {
     double trial = argc > 1 ? atof(argv[1]) : 5.0;
     eng_plan *plan = make_plan();
+
+    if (plan && argc > 2 && strcmp(argv[2], "listeners-only") == 0) {
+        listeners_per_core(plan, trial);
+        eng_plan_release(plan);
+        for (int t = 0; t < NTRACKS; t++)
+            eng_asset_release(assets[t]);
+        return 0;
+    }
     unsigned char pkt[ENG_OPUS_MAX_PACKET];
     const int npk = 1500; /* 30 s */
 
@@ -234,6 +385,7 @@ int main(int argc, char **argv)
     }
     free(pcm);
     free(blk);
+    listeners_per_core(plan, trial);
     eng_plan_release(plan);
     for (int t = 0; t < NTRACKS; t++)
         eng_asset_release(assets[t]);

@@ -108,3 +108,10 @@ UNIT_TESTS += tests/unit/test_objstore
 check_PROGRAMS += tests/unit/test_objstore
 tests_unit_test_objstore_SOURCES = tests/unit/test_objstore.c
 tests_unit_test_objstore_LDADD = $(MX_TEST_LIBS)
+# Preview: shared listening sources and the Opus complexity controller
+# (owner: preview, issue 15).
+UNIT_TESTS += tests/unit/test_stream_share
+check_PROGRAMS += tests/unit/test_stream_share
+tests_unit_test_stream_share_SOURCES = tests/unit/test_stream_share.c \
+	tests/unit/test_render_util.h tests/unit/test_render_util.c
+tests_unit_test_stream_share_LDADD = $(MX_TEST_LIBS)

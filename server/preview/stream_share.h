@@ -1,0 +1,128 @@
+/* stream_share.h -- what the listeners of a preview stream hear is made by
+ * a source (docs/preview.md "Shared listening"): one renderer and one Opus
+ * encoder, with a ring of the last PV_RING packets it made. Listeners of
+ * the same source (same project, revision or head, loop, match gain) that
+ * stand at the same packet share one source: whoever needs a packet first
+ * makes it, the others copy it from the ring. Also the complexity
+ * controller of a pacing thread (pv_adapt): Opus complexity steps down
+ * when the thread's load or the deadline slack says a packet could soon
+ * be late, and back up when there is room.
+ * Thread: a source and a controller belong to one pacing thread (no
+ * locks). Engine objects only, so tests/bench can drive them. */
+#ifndef MIXROOM_SERVER_STREAM_SHARE_H
+#define MIXROOM_SERVER_STREAM_SHARE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/opus_stream.h"
+#include "engine/plan.h"
+#include "engine/render.h"
+
+/* Packets a source keeps (640 ms): a listener that starts at a position
+ * the source made within that window joins it. */
+#define PV_RING 32
+/* Levels frame after its 13-byte header (type, stream, position): track
+ * count, master peak/RMS, each track's peak/RMS, the true peaks. */
+#define PV_LEVEL_TRACKS 256
+#define PV_LEVELS_MAX (2 + 8 + PV_LEVEL_TRACKS * 8 + 4 + PV_LEVEL_TRACKS * 4)
+/* Levels are gathered over this much audio (20 Hz). */
+#define PV_LEVEL_MS 50
+
+/* What listeners must have in common to share a source. */
+struct pv_key {
+    const void *origin;           /* the project's plan holder */
+    long long rev;                /* a fixed revision, -1 = the head */
+    double gain_db;               /* loudness-match gain, 0 = none */
+    bool looping;
+    int64_t loop_a, loop_b;
+};
+
+/* One packet in the ring; lv_len > 0 when a levels frame follows it. */
+struct pv_slot {
+    int64_t pos;
+    int len, lv_len;
+    unsigned char pkt[ENG_OPUS_MAX_PACKET];
+    unsigned char lv[PV_LEVELS_MAX];
+};
+
+struct pv_source {
+    int refs;                     /* listeners using it */
+    struct pv_source *next;       /* the pacing thread's list */
+    struct pv_key key;
+    bool priv;                    /* auditioned into: nobody joins */
+    void *origin_ref;             /* held for the key's origin (or NULL) */
+    eng_renderer *r;
+    eng_opus_stream *enc;
+    int complexity;
+    int64_t next_pos;             /* where the next packet it makes starts */
+    uint64_t made;                /* packets made since the last reset */
+    int level_acc_ms;
+    struct pv_slot ring[PV_RING];
+};
+
+bool pv_key_equal(const struct pv_key *a, const struct pv_key *b);
+
+/* A source at position pos rendering the live plan of slot (fixed ==
+ * NULL) or the plan fixed (a reference is taken). rate: the project's;
+ * bitrate, complexity as eng_opus_stream_new. NULL when out of memory. */
+struct pv_source *pv_source_new(eng_plan_slot *slot, eng_plan *fixed,
+                                int rate, int bitrate, int complexity,
+                                const struct pv_key *key, int64_t pos);
+void pv_source_free(struct pv_source *src);
+
+/* Makes the next packet start at pos under key (one listener seeking):
+ * the ring is forgotten, the encoder continues (a jump is its seek). */
+void pv_source_reset(struct pv_source *src, const struct pv_key *key,
+                     int64_t pos);
+
+/* The number of the packet at pos that a listener joining now would get
+ * next: the newest in the ring at pos, or the next to be made; -1 when
+ * the source is not at pos (or is private). */
+int64_t pv_source_find(const struct pv_source *src, int64_t pos);
+
+/* Packet number idx, which must start at pos: from the ring, or made now
+ * when it is the next to be made (at complexity). NULL when the source
+ * has moved past it or is elsewhere (the listener must leave), or when
+ * the encoder failed (*failed set). */
+const struct pv_slot *pv_source_get(struct pv_source *src, uint64_t idx,
+                                    int64_t pos, int complexity,
+                                    bool *failed);
+
+/* Timeline frames per packet (960 or 882). */
+int pv_source_frames(const struct pv_source *src);
+
+/* Packets encoded by every source since start (a counter; any thread). */
+unsigned long long pv_source_encodes(void);
+
+/* ---- complexity under load ---- */
+
+/* The controller of one pacing thread: lo (opus_complexity_min) <= cur <=
+ * hi (opus_complexity). sim_load_pct is a test hook: percent added to the
+ * measured load. */
+struct pv_adapt {
+    int cur, lo, hi, sim_load_pct;
+    int64_t win_start, busy, win_slack, last_change;
+};
+
+/* Window over which the load is measured, and the slack (time between a
+ * packet being ready and its play time) under which complexity steps down
+ * at once; over PV_SLACK_ROOM and under PV_LOAD_LOW it may step up (at
+ * most once a second). */
+#define PV_ADAPT_WINDOW_NS 200000000LL
+#define PV_SLACK_LOW_NS 60000000LL
+#define PV_SLACK_ROOM_NS 80000000LL
+#define PV_LOAD_HIGH 0.75
+#define PV_LOAD_LOW 0.45
+#define PV_STEP_UP_NS 1000000000LL
+
+void pv_adapt_init(struct pv_adapt *a, int lo, int hi, int sim_load_pct,
+                   int64_t now);
+
+/* After a wake-up that ended at now: busy ns were spent making packets,
+ * min_slack is the least slack of them (INT64_MAX if none). Returns the
+ * complexity for the next packets. */
+int pv_adapt_note(struct pv_adapt *a, int64_t now, int64_t busy,
+                  int64_t min_slack);
+
+#endif

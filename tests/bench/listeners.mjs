@@ -1,0 +1,92 @@
+// listeners.mjs -- listeners per core on the real server (issue 15,
+// BENCHMARKS.md "Listeners per core (h15-listen)"): a 16-track project
+// (EQ + compressor on every track, 4 buses with reverb and delay) and N
+// real WebSocket listeners, 3/4 of them in groups of 8 pressing play at
+// the same position at once, 1/4 at positions of their own. Prints the
+// server's CPU time (/proc/PID/stat, utime + stime: every thread) per
+// stream-second (per second of audio sent: packets / 50), streams per
+// core and late packets (/metrics), for the
+// server as it is and, in the same run, with stream_share = 0 and the
+// complexity fixed at 8 (the before figure). Never fails on time.
+// Usage (from the build directory):
+//   MXT_BIN=./mixroom node ../tests/bench/listeners.mjs [N=100] [seconds=10]
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join, sleep, startServer } from '../integration/harness.mjs';
+import { makeUser, makeProject } from '../integration/harness.mjs';
+import { pushOps, toneWav, uploadAsset } from '../integration/preview_lib.mjs';
+
+const N = Number(process.argv[2] || 100);
+const SECONDS = Number(process.argv[3] || 10);
+const GROUP = 8;
+const TICK = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
+
+function cpuSeconds(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / TICK; // utime, stime
+}
+
+async function metric(srv, name) {
+  const text = await (await fetch(`${srv.url}/metrics`)).text();
+  return Number(text.match(new RegExp(`^${name} (-?\\d+)$`, 'm'))[1]);
+}
+
+async function makeProject16(srv) {
+  const user = makeUser(srv, 'bench');
+  const project = makeProject(srv, 'Sixteen', 'bench');
+  const { client } = await join(srv, user, project);
+  const ops = [];
+  for (let b = 0; b < 4; b++) {
+    ops.push({ op: 'create', id: `b${b}`, kind: 'track', fields: { name: `Bus ${b}`, order: `z${b}5`, role: 'bus' } });
+    ops.push({ op: 'create', id: `rv${b}`, kind: 'effect', fields: { track: `b${b}`, type: 'reverb', order: 'a', params: { size: 0.6, mix: 0.3 } } });
+    ops.push({ op: 'create', id: `dl${b}`, kind: 'effect', fields: { track: `b${b}`, type: 'delay', order: 'b', params: { feedback: 0.4 } } });
+  }
+  for (let t = 0; t < 16; t++) {
+    const a = await uploadAsset(srv, user, project, client, `t${t}.wav`, toneWav(55 * 2 ** (t / 4), 60, 0.3));
+    ops.push({ op: 'create', id: `t${t}`, kind: 'track', fields: { name: `T${t}`, order: `a${String(t).padStart(2, '0')}5`, gain: -6, output: `b${t % 4}` } });
+    ops.push({ op: 'create', id: `eq${t}`, kind: 'effect', fields: { track: `t${t}`, type: 'eq', order: 'a', params: { bands: [{ type: 'highpass', freq: 40, q: 0.7 }, { type: 'peak', freq: 200 + 100 * t, gain: 3, q: 1.2 }] } } });
+    ops.push({ op: 'create', id: `cp${t}`, kind: 'effect', fields: { track: `t${t}`, type: 'compressor', order: 'b', params: { threshold: -20, ratio: 3 } } });
+    ops.push({ op: 'create', id: `c${t}`, kind: 'clip', fields: { track: `t${t}`, asset: a, start: 0, length: 60 * 48000 } });
+  }
+  await pushOps(client, ops);
+  return { user, project, client };
+}
+
+async function run(label, args) {
+  const srv = await startServer({ args });
+  try {
+    const p = await makeProject16(srv);
+    const clients = [];
+    for (let i = 0; i < N; i++) clients.push((await join(srv, p.user, p.project)).client);
+    let received = 0;
+    for (const c of clients) c.ws.on('message', (d, bin) => { if (bin && d[0] === 1) received++; });
+    const grouped = Math.floor((N * 3) / 4 / GROUP) * GROUP;
+    // groups press play together; the others one by one at their own place
+    for (let g = 0; g < grouped; g += GROUP) {
+      await Promise.all(clients.slice(g, g + GROUP).map((c) => c.request({ type: 'play', from: (g / GROUP) * 96000, loop: [0, 50 * 48000] }, 20000)));
+    }
+    for (let i = grouped; i < N; i++) await clients[i].request({ type: 'play', from: i * 4800 + 1, loop: [0, 50 * 48000] }, 20000);
+    await sleep(1000);
+    const c0 = cpuSeconds(srv.proc.pid); const l0 = await metric(srv, 'mixroom_preview_late_packets_total');
+    const e0 = await metric(srv, 'mixroom_preview_encodes_total'); const p0 = await metric(srv, 'mixroom_preview_packets_total');
+    const r0 = received; const t0 = performance.now();
+    await sleep(SECONDS * 1000);
+    const wall = (performance.now() - t0) / 1000;
+    const c1 = cpuSeconds(srv.proc.pid); const l1 = await metric(srv, 'mixroom_preview_late_packets_total');
+    const e1 = await metric(srv, 'mixroom_preview_encodes_total'); const p1 = await metric(srv, 'mixroom_preview_packets_total');
+    const cx = await metric(srv, 'mixroom_preview_opus_complexity');
+    // per second of audio actually sent: a server that falls behind (a
+    // loaded machine) sends fewer packets and is not credited for them
+    const streamSeconds = (p1 - p0) / 50;
+    const ms = ((c1 - c0) * 1000) / streamSeconds;
+    console.log(`${label.padEnd(38)} ${N} listeners, ${wall.toFixed(1)} s: ${ms.toFixed(2)} server CPU ms per stream-second = ${(1000 / ms).toFixed(0)} streams per core; ` +
+      `packets ${p1 - p0} (received ${received - r0}), encodes ${e1 - e0}, late ${l1 - l0}; complexity now ${cx}`);
+    for (const c of clients) c.ws.terminate();
+    p.client.ws.terminate();
+  } finally { await srv.stop(); }
+}
+
+console.log(`listeners.mjs: ${N} listeners, ${SECONDS} s measured; groups of ${GROUP} for 3/4 of them`);
+await run('before: stream_share=0, complexity 8', ['--stream-share', '0', '--opus-complexity-min', '8']);
+await run('after: shared, complexity 3..8', []);
