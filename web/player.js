@@ -12,12 +12,36 @@
 // source keeps playing until the new one's first packet arrives, which is
 // queued with `cut` at exactly that position: no gap, no jump.
 //
+// Jitter buffer (worklet.js): adaptive by default, starting at 80 ms,
+// growing on underruns (up to 500 ms), shrinking slowly when stable (down
+// to 60 ms), so an edit is heard about 80 ms (plus the output latency)
+// after its packet arrives instead of 240 ms. `?buffer=MS` on the page's address (or localStorage
+// 'mixroom.buffer' = MS) fixes it at MS ms (20..2000; 240 = the old
+// player); `?buffer=auto` or nothing: adaptive.
+//
 // Events: 'state' (playing/paused/following changed), 'levels' {detail},
-// 'stopped' {detail: message}.
+// 'stopped' {detail: message}, 'underrun' {detail: {buffer: ms now}}.
 
 import { pickDecoder, createDecoder } from './decoder.js';
 
 const OPUS_DELAY = 312; // decoder look-ahead at 48 kHz (not compensated by the server)
+const BUFFER = { start: 80, floor: 60, ceiling: 500, stable: 5 }; // ms, ms, ms, s
+
+/**
+ * The jitter buffer setting from `search` (the page's query: buffer=MS or
+ * buffer=auto) or localStorage 'mixroom.buffer': {adaptive, start, floor,
+ * ceiling, stable} in ms (stable in s). A fixed MS outside 20..2000 or not
+ * a number is ignored (adaptive).
+ */
+export function bufferSetting(search = globalThis.location ? location.search : '') {
+  let v = new URLSearchParams(search).get('buffer');
+  if (v === null) { try { v = localStorage.getItem('mixroom.buffer'); } catch { v = null; } }
+  const ms = Number(v);
+  if (v !== null && v !== 'auto' && Number.isInteger(ms) && ms >= 20 && ms <= 2000) {
+    return { ...BUFFER, adaptive: false, start: ms };
+  }
+  return { ...BUFFER, adaptive: true };
+}
 
 export class Player extends EventTarget {
   constructor(session, rate) {
@@ -42,7 +66,11 @@ export class Player extends EventTarget {
     this.auditionStream = null;  // the server's audition-only stream heard while stopped
     this.report = null;          // last worklet report
     this.levels = [];            // queued level frames {pos, master, tracks}
-    this.stats = { packets: 0, decoded: 0, frames: 0, rms: 0, peak: 0, underruns: 0, decoder: null, levelFrames: 0 };
+    this.stats = { packets: 0, decoded: 0, frames: 0, rms: 0, peak: 0, underruns: 0, decoder: null, levelFrames: 0,
+      buffer: null, gaps: 0, dups: 0, jump: null, streamJumps: 0 };
+    this.buffer = bufferSetting();
+    this.watches = new Map();    // level watch id -> resolve (watchLevel)
+    this.watchId = 0;
     this.readyP = null;
     session.onBinary = (buf) => this.onBinary(buf);
     session.addEventListener('message', (e) => this.onMessage(e.detail));
@@ -66,12 +94,54 @@ export class Player extends EventTarget {
     this.node.connect(this.ctx.destination);
     this.node.port.onmessage = (e) => {
       const m = e.data;
-      if (m.type === 'pos') { this.report = m; this.stats.underruns = m.underruns; this.stats.skips = m.skips; }
+      if (m.type === 'pos') this.onReport(m);
+      else if (m.type === 'heard') this.onHeard(m);
     };
+    const b = this.buffer;
+    this.node.port.postMessage({ type: 'config', buffer: { start: b.start * 48, floor: b.floor * 48,
+      ceiling: b.ceiling * 48, stable: b.stable, adaptive: b.adaptive } });
     this.decoderKind = this.forced || await pickDecoder();
     this.decoder = await createDecoder(this.decoderKind, (l, r, tag) => this.onPcm(l, r, tag),
       (e) => console.warn('opus decode:', e && e.message));
     this.stats.decoder = this.decoderKind;
+  }
+
+  /** A worklet report: the heard position's anchor and the buffer's figures; 'underrun' when it ran dry. */
+  onReport(m) {
+    this.report = m;
+    const more = m.underruns > this.stats.underruns;
+    Object.assign(this.stats, { underruns: m.underruns, skips: m.skips, buffer: Math.round(m.target / 48),
+      gaps: m.gaps, dups: m.dups, jump: m.jump });
+    if (more) this.emit('underrun', { buffer: this.stats.buffer });
+  }
+
+  /**
+   * Test and benchmark hook: resolves with the first sample played from now
+   * on whose level crosses thr ('up': |L| > thr; 'down': the first of run
+   * samples with |L| < thr) as {pos, t, heard, out}: its timeline frame,
+   * the context time it was rendered at, and the performance.now() time it
+   * reaches the output, from the output latency the context reports
+   * (`heard`) and from getOutputTimestamp (`out`).
+   */
+  async watchLevel({ dir = 'up', thr = 0.05, run = 240 } = {}) {
+    await this.ready();
+    const id = ++this.watchId;
+    return new Promise((resolve) => {
+      this.watches.set(id, resolve);
+      this.node.port.postMessage({ type: 'watch', id, dir, thr, run });
+    });
+  }
+
+  onHeard(m) {
+    const resolve = this.watches.get(m.id);
+    if (!resolve) return;
+    this.watches.delete(m.id);
+    const ctx = this.ctx;
+    const lat = (ctx.outputLatency || 0) + (ctx.baseLatency || 0);
+    const heard = performance.now() - (ctx.currentTime - m.t) * 1000 + lat * 1000;
+    const ts = ctx.getOutputTimestamp ? ctx.getOutputTimestamp() : null;
+    const out = ts && ts.performanceTime ? ts.performanceTime + (m.t - ts.contextTime) * 1000 : null;
+    resolve({ pos: m.pos, t: m.t, heard, out, latency: lat });
   }
 
   get step() { return this.rate / 48000; }           // timeline frames per 48 kHz sample
@@ -276,6 +346,9 @@ export class Player extends EventTarget {
         if (e.pos === null || hit) { mode = e.mode; this.expect = null; if (this.stream === null) this.stream = stream; }
         else if (e.mode === 'flush') return; // a packet from before the seek
       }
+      // a packet that does not follow the previous one in the same epoch
+      // (lost on the way, or a loop's wrap): tells stream gaps from playback ones
+      if (mode === null && this.lastPacketPos !== null && pos !== this.lastPacketPos + this.packetFrames) this.stats.streamJumps++;
       this.lastPacketPos = pos;
       if (!this.decoder) return;
       this.decoder.decode(new Uint8Array(buf.slice(17)), { pos, mode });
@@ -297,6 +370,7 @@ export class Player extends EventTarget {
   }
 
   onPcm(l, r, tag) {
+    if (!tag) this.stats.untagged = (this.stats.untagged || 0) + 1;
     if (!tag || !this.node) return;
     this.stats.decoded++;
     this.stats.frames += l.length;

@@ -1,0 +1,172 @@
+// heard.test.mjs -- the player's adaptive jitter buffer in headless
+// Chromium on the real server (web/worklet.js, web/player.js): an edit
+// pushed while a tone plays is heard (the level the AudioWorklet plays
+// changes, at a position after the one heard when it was pushed) and the
+// positions played stay contiguous across the edits; packets held back in
+// the page make the worklet run dry, which grows the buffer (and shows the
+// dropout note, hidden until then) without a gap or a repeated position;
+// a stable stream shrinks it again without one; `?buffer=240` fixes the
+// old buffer (it does not grow) and malformed values fall back to the
+// adaptive one. Conditions only, never a time threshold. Each test has its
+// own project.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, makeUser, makeProject, join } from '../integration/harness.mjs';
+import { launch, newPage, assertNoErrors, waitDoc } from './lib.mjs';
+import { toneWav, uploadReady, pushOps, signInPatient } from './tones.mjs';
+
+const RATE = 48000;
+const TRACK = 't_tone';
+let server, browser, ana;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  ana = makeUser(server, 'ana');
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await server.stop();
+});
+
+/** A project of its own holding a constant 440 Hz tone (60 s), open in a studio page (at `query`). */
+async function tonePage(name, query = '') {
+  const project = makeProject(server, name, 'ana');
+  const { client } = await join(server, ana, project);
+  const asset = await uploadReady(server, client, ana, project, 'tone.wav', toneWav(440, 60, 0.5));
+  await pushOps(client, [
+    { op: 'create', id: TRACK, kind: 'track', fields: { name: 'Tone', order: 'V', color: '#e57373' } },
+    { op: 'create', id: 'c_tone', kind: 'clip', fields: { track: TRACK, asset, start: 0, length: 60 * RATE, name: 'tone' } },
+  ]);
+  client.close();
+  const page = await newPage(browser, server);
+  await signInPatient(page, ana);
+  await page.goto(`/p/${project}${query}`);
+  await waitDoc(page, () => window.mixroom && window.mixroom.session.status === 'online', null, 30000);
+  await page.waitForSelector(`.trackrow[data-track="${TRACK}"] button.mute`);
+  return page;
+}
+
+const stats = (page) => page.evaluate(() => ({ ...window.mixroom.player.stats, pos: window.mixroom.player.position() }));
+
+async function playFromStart(page) {
+  await page.evaluate(async () => { await window.mixroom.transport.play(0); });
+  await waitDoc(page, () => window.mixroom.player.sounding && window.mixroom.player.stats.buffer !== null, null, 20000);
+}
+
+/** Clicks Mute and resolves with the worklet's first changed sample {pos, heard, ...} and the heard position at the click. */
+function editHeard(page, dir) {
+  return page.evaluate(async ({ track, dir }) => {
+    const P = window.mixroom.player;
+    const w = P.watchLevel(dir === 'down' ? { dir, thr: 0.01, run: 240 } : { dir, thr: 0.05 });
+    const at = P.position();
+    document.querySelector(`.trackrow[data-track="${track}"] button.mute`).click();
+    const got = await Promise.race([w, new Promise((res) => setTimeout(() => res(null), 20000))]);
+    return got && { ...got, at };
+  }, { track: TRACK, dir });
+}
+
+/**
+ * No discontinuity in the positions played between s0 and s1: every gap
+ * must be one of the worklet's deliberate skips (an audio thread starved
+ * by the machine, the queue far over the target), and none repeats audio.
+ */
+function assertContiguous(s0, s1, what) {
+  assert.equal(s1.dups - s0.dups, 0, `${what}: no position played twice (last jump ${JSON.stringify(s1.jump)})`);
+  assert.ok(s1.gaps - s0.gaps <= (s1.skips || 0) - (s0.skips || 0),
+    `${what}: no gap in the positions played (${s1.gaps - s0.gaps} gaps, ${(s1.skips || 0) - (s0.skips || 0)} skips, last jump ${JSON.stringify(s1.jump)})`);
+}
+
+test('an edit is heard: the played level changes after the heard position, playback stays contiguous', async () => {
+  const page = await tonePage('Heard edits');
+  try {
+    await playFromStart(page);
+    await waitDoc(page, () => window.mixroom.player.stats.maxRms > 0.1, null, 20000);
+    const s0 = await stats(page);
+    assert.equal(s0.buffer, 80, 'the adaptive buffer starts at 80 ms');
+    for (let k = 0; k < 4; k++) {
+      const dir = k % 2 === 0 ? 'down' : 'up';
+      const r = await editHeard(page, dir);
+      assert.ok(r, `edit ${k + 1} (${dir === 'down' ? 'mute' : 'unmute'}) is heard: the played level changes`);
+      assert.ok(r.pos > r.at, `the change is played after the position heard at the push (${r.pos} > ${r.at})`);
+      assert.ok(Number.isFinite(r.heard) && Number.isFinite(r.t), 'the heard report carries its times');
+      const muted = await page.evaluate((t) => window.mixroom.session.view.get(t).mute, TRACK);
+      assert.equal(muted, dir === 'down');
+    }
+    const s1 = await stats(page);
+    assertContiguous(s0, s1, 'across 4 edits');
+    assert.ok(s1.pos > s0.pos, 'the heard position moved on');
+    assertNoErrors(page);
+  } finally {
+    await page.context_.close();
+  }
+});
+
+test('an underrun grows the buffer without a gap; the dropout note shows; a stable stream shrinks it again', async () => {
+  const page = await tonePage('Heard underrun');
+  try {
+    await playFromStart(page);
+    const tagHidden = () => page.evaluate(() => document.querySelector('.transport .dropout').classList.contains('hidden'));
+    assert.equal(await tagHidden(), true, 'nothing new in the UI while no underrun happened');
+    const s0 = await stats(page);
+    // hold the stream's packets back in the page for 250 ms (more than the
+    // queue holds), then hand them all over in order: the worklet runs dry
+    await page.evaluate(() => new Promise((resolve) => {
+      const S = window.mixroom.session;
+      const orig = S.onBinary;
+      const held = [];
+      S.onBinary = (b) => held.push(b);
+      setTimeout(() => { S.onBinary = orig; for (const b of held) orig(b); resolve(held.length); }, 250);
+    }));
+    await waitDoc(page, (u) => window.mixroom.player.stats.underruns > u && window.mixroom.player.sounding, s0.underruns, 20000);
+    const s1 = await stats(page);
+    assert.ok(s1.buffer > s0.buffer, `the underrun grew the buffer (${s0.buffer} -> ${s1.buffer} ms)`);
+    assert.ok(s1.buffer <= 500, 'never past the 500 ms ceiling');
+    assert.equal(await tagHidden(), false, 'the dropout note shows after an underrun');
+    assert.match(await page.locator('.transport .dropout').textContent(), new RegExp(`buffer ${s1.buffer} ms`));
+    // play on for a while: contiguous across the stall and the new buffer
+    await page.waitForTimeout(500);
+    const s2 = await stats(page);
+    assertContiguous(s0, s2, 'across the underrun and the buffer change');
+    // a stable stream shrinks the buffer (test hook: 0.3 s stands for 5 s)
+    await page.evaluate(() => window.mixroom.player.node.port.postMessage({ type: 'config', buffer: { stable: 0.3 } }));
+    await waitDoc(page, (b) => window.mixroom.player.stats.buffer < b, s2.buffer, 20000);
+    await page.waitForTimeout(500);
+    const s3 = await stats(page);
+    assert.ok(s3.buffer >= 60, `never under the 60 ms floor (${s3.buffer})`);
+    assertContiguous(s2, s3, 'while the buffer shrinks');
+    assertNoErrors(page);
+  } finally {
+    await page.context_.close();
+  }
+});
+
+test('?buffer=240 keeps the old fixed buffer; malformed values fall back to the adaptive one', async () => {
+  const page = await tonePage('Heard fixed', '?buffer=240');
+  try {
+    const parsed = await page.evaluate(async () => {
+      const { bufferSetting } = await import('/player.js');
+      return ['?buffer=240', '?buffer=auto', '?buffer=abc', '?buffer=5', '?buffer=99999', '?buffer=1.5', '?buffer=']
+        .map((q) => { const b = bufferSetting(q); return [q, b.adaptive, b.start]; });
+    });
+    assert.deepEqual(parsed, [['?buffer=240', false, 240], ['?buffer=auto', true, 80], ['?buffer=abc', true, 80],
+      ['?buffer=5', true, 80], ['?buffer=99999', true, 80], ['?buffer=1.5', true, 80], ['?buffer=', true, 80]]);
+    await playFromStart(page);
+    const s0 = await stats(page);
+    assert.equal(s0.buffer, 240);
+    await page.evaluate(() => new Promise((resolve) => {
+      const S = window.mixroom.session;
+      const orig = S.onBinary;
+      const held = [];
+      S.onBinary = (b) => held.push(b);
+      setTimeout(() => { S.onBinary = orig; for (const b of held) orig(b); resolve(); }, 400);
+    }));
+    await waitDoc(page, (u) => window.mixroom.player.stats.underruns > u && window.mixroom.player.sounding, s0.underruns, 20000);
+    const s1 = await stats(page);
+    assert.equal(s1.buffer, 240, 'a fixed buffer does not grow');
+    assertNoErrors(page);
+  } finally {
+    await page.context_.close();
+  }
+});
