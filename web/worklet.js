@@ -9,9 +9,12 @@
 // (±1 %, drift following) brings the queue to it without a gap. With
 // `adaptive: false` the target stays where it is (the old fixed 240 ms
 // buffer, for comparisons). Messages from the page:
-//   {type:'chunk', l, r, pos, step, flush?, cut?}  queue a chunk; flush drops
-//       everything queued first (seek, new play); cut drops queued audio at
-//       or after `pos` so the chunk continues seamlessly (A/B switch)
+//   {type:'chunk', l, r, pos, step, flush?, cut?, at?}  queue a chunk; flush
+//       drops everything queued first (seek, new play); cut drops queued
+//       audio at or after `at` (default `pos`) and plays the chunk from
+//       there, so it continues seamlessly (A/B switch, re-rendered audio
+//       after an edit); a cut that comes after `at` was played continues
+//       from the position reached
 //   {type:'stop'}                                   drop everything, silence
 //   {type:'config', prebuffer}  a fixed target (frames; adaptation off)
 //   {type:'config', buffer: {start, floor, ceiling, stable, adaptive}}
@@ -46,6 +49,7 @@ class MixroomPlayer extends AudioWorkletProcessor {
     this.calm = 0;        // frames played since the last underrun or shrink
     this.pos = null;
     this.playedEnd = null; // timeline position right after the last sample played (null: new epoch)
+    this.lateTo = null;    // a late cut: chunks are played from here on (what precedes was played past)
     this.underruns = 0;
     this.gaps = 0;
     this.dups = 0;
@@ -61,6 +65,7 @@ class MixroomPlayer extends AudioWorkletProcessor {
       if (m.buffer) this.configure(m.buffer);
       if (m.lock !== undefined) this.lock = !!m.lock;
     } else if (m.type === 'stop') {
+      this.lateTo = null;
       this.q = [];
       this.queued = 0;
       this.started = false;
@@ -73,13 +78,23 @@ class MixroomPlayer extends AudioWorkletProcessor {
         this.queued = 0;
         this.started = false;
         this.playedEnd = null;
-      } else if (m.cut) {
-        this.cutAt(m.pos);
       }
+      // a cut at `at` (default: the chunk's first sample) drops the queued
+      // audio from there; the chunk is played from there too
+      const at = m.cut && Number.isFinite(m.at) ? m.at : m.pos;
+      if (m.cut) this.cutAt(at);
       const c = { l: m.l, r: m.r, pos: m.pos, step: m.step, off: 0, len: m.l.length, begun: false };
-      if (m.cut && this.started && this.pos !== null && this.q.length === 0 && this.pos > m.pos) {
-        // arrived late: skip what has already been played past
-        c.off = Math.min(c.len, Math.round((this.pos - m.pos) / m.step));
+      if (at > m.pos) c.off = Math.min(c.len, Math.round((at - m.pos) / m.step));
+      c.why = m.flush ? 'flush' : m.cut ? `cut at ${at}, q ${this.q.length}, played ${this.playedEnd}` : null;
+      // arrived late (the audio before it ran out past `at`): skip what has
+      // already been played past, in this chunk and the ones after it
+      if (m.cut && this.playedEnd !== null && this.q.length === 0 && this.playedEnd > at) this.lateTo = this.playedEnd;
+      else if (m.cut || m.flush) this.lateTo = null;
+      if (this.lateTo !== null && this.lateTo !== undefined) {
+        const skip = Math.round((this.lateTo - m.pos) / m.step);
+        if (skip >= c.len) return; // entirely played past
+        c.off = Math.max(c.off, skip);
+        this.lateTo = null;
       }
       this.q.push(c);
       this.queued += c.len - c.off;
@@ -139,7 +154,8 @@ class MixroomPlayer extends AudioWorkletProcessor {
       const by = at - this.playedEnd;
       if (Math.abs(by) >= c.step) {
         if (by > 0) this.gaps++; else this.dups++;
-        this.jump = { at: this.playedEnd, by };
+        this.jump = { at: this.playedEnd, by, why: c.why || null, started: this.started, queued: this.queued };
+        if (by < 0) this.lastDup = this.jump;
       }
     }
   }
@@ -217,7 +233,7 @@ class MixroomPlayer extends AudioWorkletProcessor {
     if (++this.tick % 8 === 0) {
       this.port.postMessage({ type: 'pos', pos: this.pos, t: currentTime + n / sampleRate,
         queued: this.queued, started: this.started, underruns: this.underruns, skips: this.skipped || 0,
-        target: this.prebuffer, gaps: this.gaps, dups: this.dups, jump: this.jump });
+        target: this.prebuffer, gaps: this.gaps, dups: this.dups, jump: this.jump, lastDup: this.lastDup || null });
     }
     return true;
   }

@@ -51,7 +51,7 @@ async function measure(browser, server, user, project, query) {
         const t0 = performance.now();
         document.querySelector(`.trackrow[data-track="${track}"] button.mute`).click();
         const got = await Promise.race([w, new Promise((res) => setTimeout(() => res(null), 5000))]);
-        return got && { ...got, t0, q, buffer: P.stats.buffer, jump: P.stats.jump };
+        return got && { ...got, t0, q, buffer: P.stats.buffer, jump: P.stats.lastDup };
       }, { track: TRACK, dir });
       if (!r) { console.log(`#   edit ${k + 1}: not heard within 5 s`); continue; }
       lat.push(r.heard - r.t0);
@@ -65,7 +65,7 @@ async function measure(browser, server, user, project, query) {
     return {
       lat, latOut, underruns: s1.underruns - s0.underruns, skips: (s1.skips || 0) - (s0.skips || 0),
       gaps: s1.gaps - s0.gaps, streamJumps: s1.streamJumps - s0.streamJumps, dups: s1.dups - s0.dups, buffer: [s0.buffer, s1.buffer],
-      untagged: (s1.untagged || 0) - (s0.untagged || 0), undecoded: (s1.packets - s1.decoded) - (s0.packets - s0.decoded),
+      cuts: (s1.cuts || 0) - (s0.cuts || 0), untagged: (s1.untagged || 0) - (s0.untagged || 0), undecoded: (s1.packets - s1.decoded) - (s0.packets - s0.decoded),
       latency: ((s1.outputLatency || 0) + (s1.baseLatency || 0)) * 1000,
     };
   } finally {
@@ -77,7 +77,7 @@ function line(name, m) {
   const x = m.lat;
   console.log(`${name.padEnd(24)} n=${x.length} median ${f1(pct(x, 50))} ms  p90 ${f1(pct(x, 90))} ms  max ${f1(Math.max(...x))} ms`
     + `  (getOutputTimestamp: median ${f1(m.latOut.length ? pct(m.latOut, 50) : null)} ms)`
-    + `  underruns ${m.underruns} skips ${m.skips} gaps ${m.gaps} (in the stream ${m.streamJumps}, packets not decoded ${m.undecoded}, untagged ${m.untagged}) dups ${m.dups}`
+    + `  underruns ${m.underruns} skips ${m.skips} cuts ${m.cuts} gaps ${m.gaps} (in the stream ${m.streamJumps}, packets not decoded ${m.undecoded}, untagged ${m.untagged}) dups ${m.dups}`
     + `  buffer ${m.buffer[0]}->${m.buffer[1]} ms  output latency ${f1(m.latency)} ms`);
 }
 
@@ -94,15 +94,16 @@ try {
   ]);
   client.close();
   console.log(`# push -> changed sample heard, ${EDITS} mute/unmute edits per page, Chromium ${browser.version()}`);
-  const all = { before: { lat: [], latOut: [] }, after: { lat: [], latOut: [] } };
+  const all = { before: { lat: [] }, buffer: { lat: [] }, after: { lat: [] } };
   for (let r = 0; r < ROUNDS; r++) {
-    for (const [key, name, q] of [['before', 'before: fixed 240 ms', '?buffer=240'], ['after', 'after: adaptive', '']]) {
+    for (const [key, name, q] of [['before', 'before: fixed 240 ms', '?buffer=240&cut=0'], ['buffer', 'adaptive buffer only', '?cut=0'],
+      ['after', 'after: adaptive + cut', '']].filter(([k]) => !process.env.MXT_MODES || process.env.MXT_MODES.split(',').includes(k))) {
       const m = await measure(browser, server, ana, project, q);
       line(`${name}`, m);
       all[key].lat.push(...m.lat);
     }
   }
-  if (ROUNDS > 1) for (const k of ['before', 'after']) console.log(`${k} (all rounds): n=${all[k].lat.length} median ${f1(pct(all[k].lat, 50))} ms p90 ${f1(pct(all[k].lat, 90))} ms max ${f1(Math.max(...all[k].lat))} ms`);
+  if (ROUNDS > 1) for (const k of ['before', 'buffer', 'after']) console.log(`${k} (all rounds): n=${all[k].lat.length} median ${f1(pct(all[k].lat, 50))} ms p90 ${f1(pct(all[k].lat, 90))} ms max ${f1(Math.max(...all[k].lat))} ms`);
   const med = pct(all.after.lat, 50);
   console.log(`# aim: median <= 150 ms: ${med <= 150 ? 'met' : 'NOT met'} (${f1(med)} ms; before ${f1(pct(all.before.lat, 50))} ms)`);
 } finally {

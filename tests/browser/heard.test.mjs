@@ -1,13 +1,15 @@
 // heard.test.mjs -- the player's adaptive jitter buffer in headless
 // Chromium on the real server (web/worklet.js, web/player.js): an edit
 // pushed while a tone plays is heard (the level the AudioWorklet plays
-// changes, at a position after the one heard when it was pushed) and the
-// positions played stay contiguous across the edits; packets held back in
+// changes, at a position after the one heard when it was pushed), the
+// queued audio is re-rendered from just ahead of the heard position (at
+// most one seek per 250 ms in a burst of edits) and the positions played
+// stay contiguous across the edits; packets held back in
 // the page make the worklet run dry, which grows the buffer (and shows the
 // dropout note, hidden until then) without a gap or a repeated position;
 // a stable stream shrinks it again without one; `?buffer=240` fixes the
 // old buffer (it does not grow) and malformed values fall back to the
-// adaptive one. Conditions only, never a time threshold. Each test has its
+// adaptive one; `?cut=0` turns the re-rendering off. Conditions only, never a time threshold. Each test has its
 // own project.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -96,7 +98,26 @@ test('an edit is heard: the played level changes after the heard position, playb
     }
     const s1 = await stats(page);
     assertContiguous(s0, s1, 'across 4 edits');
+    assert.ok(s1.cuts > s0.cuts, `the edits re-rendered the queued audio (${s1.cuts - s0.cuts} cuts)`);
     assert.ok(s1.pos > s0.pos, 'the heard position moved on');
+    // a burst of edits (a fader drag): at most one re-rendering seek per
+    // 250 ms, the last edit always heard, positions still contiguous
+    const c0 = s1.cuts;
+    const n = await page.evaluate(async (track) => {
+      const S = window.mixroom.session;
+      let k = 0;
+      for (; k < 12; k++) {
+        S.push([{ op: 'set', id: track, fields: { gain: k % 2 ? -12 : -6 } }], 'drag');
+        await new Promise((res) => setTimeout(res, 40));
+      }
+      return k;
+    }, TRACK);
+    await waitDoc(page, () => window.mixroom.session.pending.length === 0, null, 20000);
+    await waitDoc(page, (c) => window.mixroom.player.stats.cuts > c && !window.mixroom.player.expect, c0, 20000);
+    await page.waitForTimeout(600);
+    const s2 = await stats(page);
+    assert.ok(s2.cuts - c0 < n, `fewer re-rendering seeks (${s2.cuts - c0}) than edits (${n})`);
+    assertContiguous(s1, s2, 'across a burst of edits');
     assertNoErrors(page);
   } finally {
     await page.context_.close();
@@ -145,6 +166,11 @@ test('an underrun grows the buffer without a gap; the dropout note shows; a stab
 test('?buffer=240 keeps the old fixed buffer; malformed values fall back to the adaptive one', async () => {
   const page = await tonePage('Heard fixed', '?buffer=240');
   try {
+    const cut = await page.evaluate(async () => {
+      const { cutSetting } = await import('/player.js');
+      return ['', '?cut=0', '?cut=1', '?cut=x'].map((q) => cutSetting(q));
+    });
+    assert.deepEqual(cut, [true, false, true, true], 'edits re-render unless ?cut=0');
     const parsed = await page.evaluate(async () => {
       const { bufferSetting } = await import('/player.js');
       return ['?buffer=240', '?buffer=auto', '?buffer=abc', '?buffer=5', '?buffer=99999', '?buffer=1.5', '?buffer=']
@@ -165,6 +191,7 @@ test('?buffer=240 keeps the old fixed buffer; malformed values fall back to the 
     await waitDoc(page, (u) => window.mixroom.player.stats.underruns > u && window.mixroom.player.sounding, s0.underruns, 20000);
     const s1 = await stats(page);
     assert.equal(s1.buffer, 240, 'a fixed buffer does not grow');
+    assertContiguous(s0, s1, 'across the underrun of a fixed buffer');
     assertNoErrors(page);
   } finally {
     await page.context_.close();
