@@ -85,7 +85,7 @@ class MixroomPlayer extends AudioWorkletProcessor {
       if (m.cut) this.cutAt(at);
       const c = { l: m.l, r: m.r, pos: m.pos, step: m.step, off: 0, len: m.l.length, begun: false };
       if (at > m.pos) c.off = Math.min(c.len, Math.round((at - m.pos) / m.step));
-      c.why = m.flush ? 'flush' : m.cut ? `cut at ${at}, q ${this.q.length}, played ${this.playedEnd}` : null;
+      c.why = m.flush ? 'flush' : m.cut ? 'cut' : null; // named in the jump report
       // arrived late (the audio before it ran out past `at`): skip what has
       // already been played past, in this chunk and the ones after it
       if (m.cut && this.playedEnd !== null && this.q.length === 0 && this.playedEnd > at) this.lateTo = this.playedEnd;
