@@ -69,6 +69,17 @@ function editHeard(page, dir) {
   }, { track: TRACK, dir });
 }
 
+/** Holds the stream's binary frames back in the page for ms, then hands them all over in order. */
+function holdPackets(page, ms) {
+  return page.evaluate((ms) => new Promise((resolve) => {
+    const S = window.mixroom.session;
+    const orig = S.onBinary;
+    const held = [];
+    S.onBinary = (b) => held.push(b);
+    setTimeout(() => { S.onBinary = orig; for (const b of held) orig(b); resolve(held.length); }, ms);
+  }), ms);
+}
+
 /**
  * No discontinuity in the positions played between s0 and s1: every gap
  * must be one of the worklet's deliberate skips (an audio thread starved
@@ -133,13 +144,7 @@ test('an underrun grows the buffer without a gap; the dropout note shows; a stab
     const s0 = await stats(page);
     // hold the stream's packets back in the page for 250 ms (more than the
     // queue holds), then hand them all over in order: the worklet runs dry
-    await page.evaluate(() => new Promise((resolve) => {
-      const S = window.mixroom.session;
-      const orig = S.onBinary;
-      const held = [];
-      S.onBinary = (b) => held.push(b);
-      setTimeout(() => { S.onBinary = orig; for (const b of held) orig(b); resolve(held.length); }, 250);
-    }));
+    await holdPackets(page, 250);
     await waitDoc(page, (u) => window.mixroom.player.stats.underruns > u && window.mixroom.player.sounding, s0.underruns, 20000);
     const s1 = await stats(page);
     assert.ok(s1.buffer > s0.buffer, `the underrun grew the buffer (${s0.buffer} -> ${s1.buffer} ms)`);
@@ -181,13 +186,7 @@ test('?buffer=240 keeps the old fixed buffer; malformed values fall back to the 
     await playFromStart(page);
     const s0 = await stats(page);
     assert.equal(s0.buffer, 240);
-    await page.evaluate(() => new Promise((resolve) => {
-      const S = window.mixroom.session;
-      const orig = S.onBinary;
-      const held = [];
-      S.onBinary = (b) => held.push(b);
-      setTimeout(() => { S.onBinary = orig; for (const b of held) orig(b); resolve(); }, 400);
-    }));
+    await holdPackets(page, 400);
     await waitDoc(page, (u) => window.mixroom.player.stats.underruns > u && window.mixroom.player.sounding, s0.underruns, 20000);
     const s1 = await stats(page);
     assert.equal(s1.buffer, 240, 'a fixed buffer does not grow');
