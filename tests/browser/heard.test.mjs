@@ -97,7 +97,9 @@ test('an edit is heard: the played level changes after the heard position, playb
     await playFromStart(page);
     await waitDoc(page, () => window.mixroom.player.stats.maxRms > 0.1, null, 20000);
     const s0 = await stats(page);
-    assert.equal(s0.buffer, 80, 'the adaptive buffer starts at 80 ms');
+    // 80 ms at the start; a loaded machine may already have grown it
+    if (s0.underruns === 0) assert.equal(s0.buffer, 80, 'the adaptive buffer starts at 80 ms');
+    else assert.ok(s0.buffer > 80 && s0.buffer <= 500, `grown by ${s0.underruns} underruns to ${s0.buffer} ms`);
     for (let k = 0; k < 4; k++) {
       const dir = k % 2 === 0 ? 'down' : 'up';
       const r = await editHeard(page, dir);
@@ -140,14 +142,15 @@ test('an underrun grows the buffer without a gap; the dropout note shows; a stab
   try {
     await playFromStart(page);
     const tagHidden = () => page.evaluate(() => document.querySelector('.transport .dropout').classList.contains('hidden'));
-    assert.equal(await tagHidden(), true, 'nothing new in the UI while no underrun happened');
     const s0 = await stats(page);
+    // (a loaded machine may have starved the audio thread already: then the note shows)
+    if (s0.underruns === 0) assert.equal(await tagHidden(), true, 'nothing new in the UI while no underrun happened');
     // hold the stream's packets back in the page for 250 ms (more than the
     // queue holds), then hand them all over in order: the worklet runs dry
     await holdPackets(page, 250);
     await waitDoc(page, (u) => window.mixroom.player.stats.underruns > u && window.mixroom.player.sounding, s0.underruns, 20000);
     const s1 = await stats(page);
-    assert.ok(s1.buffer > s0.buffer, `the underrun grew the buffer (${s0.buffer} -> ${s1.buffer} ms)`);
+    assert.ok(s1.buffer > s0.buffer || s0.buffer === 500, `the underrun grew the buffer (${s0.buffer} -> ${s1.buffer} ms)`);
     assert.ok(s1.buffer <= 500, 'never past the 500 ms ceiling');
     assert.equal(await tagHidden(), false, 'the dropout note shows after an underrun');
     assert.match(await page.locator('.transport .dropout').textContent(), new RegExp(`buffer ${s1.buffer} ms`));
@@ -157,7 +160,7 @@ test('an underrun grows the buffer without a gap; the dropout note shows; a stab
     assertContiguous(s0, s2, 'across the underrun and the buffer change');
     // a stable stream shrinks the buffer (test hook: 0.3 s stands for 5 s)
     await page.evaluate(() => window.mixroom.player.node.port.postMessage({ type: 'config', buffer: { stable: 0.3 } }));
-    await waitDoc(page, (b) => window.mixroom.player.stats.buffer < b, s2.buffer, 20000);
+    await waitDoc(page, (b) => window.mixroom.player.stats.buffer < b, s2.buffer, 60000);
     await page.waitForTimeout(500);
     const s3 = await stats(page);
     assert.ok(s3.buffer >= 60, `never under the 60 ms floor (${s3.buffer})`);
