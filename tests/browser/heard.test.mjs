@@ -143,8 +143,10 @@ test('an underrun grows the buffer without a gap; the dropout note shows; a stab
     await playFromStart(page);
     const tagHidden = () => page.evaluate(() => document.querySelector('.transport .dropout').classList.contains('hidden'));
     const s0 = await stats(page);
-    // (a loaded machine may have starved the audio thread already: then the note shows)
-    if (s0.underruns === 0) assert.equal(await tagHidden(), true, 'nothing new in the UI while no underrun happened');
+    // (a loaded machine may have starved the audio thread already: then the
+    // note shows; both are read at once, another underrun may come any time)
+    const quiet = await page.evaluate(() => [window.mixroom.player.stats.underruns, document.querySelector('.transport .dropout').classList.contains('hidden')]);
+    if (quiet[0] === 0) assert.equal(quiet[1], true, 'nothing new in the UI while no underrun happened');
     // hold the stream's packets back in the page for 250 ms (more than the
     // queue holds), then hand them all over in order: the worklet runs dry
     await holdPackets(page, 250);
