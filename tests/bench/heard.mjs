@@ -21,14 +21,13 @@
 // The figures are wall-clock latencies (what a listener hears), so they
 // depend on the machine's load: the load average is printed with them.
 import os from 'node:os';
-import { startServer, makeUser, makeProject, join } from '../integration/harness.mjs';
+import { startServer, makeUser } from '../integration/harness.mjs';
 import { launch, newPage } from '../browser/lib.mjs';
-import { toneWav, uploadReady, pushOps, signInPatient } from '../browser/tones.mjs';
+import { signInPatient } from '../browser/tones.mjs';
+import { toneProject, TONE_TRACK as TRACK } from '../browser/heard_fixture.mjs';
 
 const EDITS = Number(process.argv[2] || 10);
 const ROUNDS = Number(process.argv[3] || 1);
-const RATE = 48000;
-const TRACK = 't_tone';
 
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
 const f1 = (x) => (x === null || x === undefined ? '-' : x.toFixed(1));
@@ -91,14 +90,7 @@ const server = await startServer();
 const browser = await launch();
 try {
   const ana = makeUser(server, 'ana');
-  const project = makeProject(server, 'Heard', 'ana');
-  const { client } = await join(server, ana, project);
-  const asset = await uploadReady(server, client, ana, project, 'tone.wav', toneWav(440, 120, 0.5));
-  await pushOps(client, [
-    { op: 'create', id: TRACK, kind: 'track', fields: { name: 'Tone', order: 'V', color: '#e57373' } },
-    { op: 'create', id: 'c_tone', kind: 'clip', fields: { track: TRACK, asset, start: 0, length: 120 * RATE, name: 'tone' } },
-  ]);
-  client.close();
+  const project = await toneProject(server, ana, 'Heard', 120);
   console.log(`# push -> changed sample heard, ${EDITS} mute/unmute edits per page, Chromium ${browser.version()}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
   const all = { before: { lat: [] }, buffer: { lat: [] }, after: { lat: [] } };
   for (let r = 0; r < ROUNDS; r++) {

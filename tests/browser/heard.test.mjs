@@ -13,12 +13,11 @@
 // own project.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, makeUser, makeProject, join } from '../integration/harness.mjs';
+import { startServer, makeUser } from '../integration/harness.mjs';
 import { launch, newPage, assertNoErrors, waitDoc } from './lib.mjs';
-import { toneWav, uploadReady, pushOps, signInPatient } from './tones.mjs';
+import { signInPatient } from './tones.mjs';
+import { toneProject, TONE_TRACK as TRACK } from './heard_fixture.mjs';
 
-const RATE = 48000;
-const TRACK = 't_tone';
 let server, browser, ana;
 
 before(async () => {
@@ -34,14 +33,7 @@ after(async () => {
 
 /** A project of its own holding a constant 440 Hz tone (60 s), open in a studio page (at `query`). */
 async function tonePage(name, query = '') {
-  const project = makeProject(server, name, 'ana');
-  const { client } = await join(server, ana, project);
-  const asset = await uploadReady(server, client, ana, project, 'tone.wav', toneWav(440, 60, 0.5));
-  await pushOps(client, [
-    { op: 'create', id: TRACK, kind: 'track', fields: { name: 'Tone', order: 'V', color: '#e57373' } },
-    { op: 'create', id: 'c_tone', kind: 'clip', fields: { track: TRACK, asset, start: 0, length: 60 * RATE, name: 'tone' } },
-  ]);
-  client.close();
+  const project = await toneProject(server, ana, name, 60);
   const page = await newPage(browser, server);
   await signInPatient(page, ana);
   await page.goto(`/p/${project}${query}`);
