@@ -41,7 +41,19 @@ export async function pickDecoder() {
 }
 
 async function webcodecsDecoder(onPcm, onError) {
+  // Tags by input timestamp (µs). Chromium derives output timestamps from
+  // the samples decoded and rounds them (279999 for 280000), so an exact
+  // lookup lost about one packet in 60: the tag is the nearest one within
+  // half a packet, and older tags (their output never came) are dropped.
   const tags = new Map();
+  const take = (t) => {
+    for (const [k, v] of tags) {
+      if (k < t - 10000) { tags.delete(k); continue; }
+      if (k <= t + 10000) { tags.delete(k); return v; }
+      break;
+    }
+    return undefined;
+  };
   let ts = 0;
   let dec = null;
   const make = () => {
@@ -59,8 +71,7 @@ async function webcodecsDecoder(onPcm, onError) {
           const ch = ad.numberOfChannels;
           for (let i = 0; i < n; i++) { l[i] = inter[i * ch]; r[i] = inter[i * ch + (ch > 1 ? 1 : 0)]; }
         }
-        const tag = tags.get(ad.timestamp);
-        tags.delete(ad.timestamp);
+        const tag = take(ad.timestamp);
         ad.close();
         onPcm(l, r, tag);
       },

@@ -36,11 +36,20 @@ export function createTransport(S, tl, mixer) {
     title: 'A/B at matched loudness (each version gained to the head\'s integrated loudness); off: true levels',
     onclick: () => setMatch(!S.abMatch) }, 'Match');
   const followTag = h('span.follow.hidden', { role: 'status' });
-  const el = h('div.group.transport', {}, playBtn, loopBtn, abBtn, matchBtn, abInfo, followTag);
+  // shown only after an underrun (the adaptive buffer grew), for 6 s
+  const dropTag = h('span.dropout.hidden', { role: 'status', title: 'The audio ran dry for a moment; the player now buffers more' });
+  const el = h('div.group.transport', {}, playBtn, loopBtn, abBtn, matchBtn, abInfo, followTag, dropTag);
   const band = h('div.range.hidden', { 'aria-hidden': 'true' });
   tl.overlay.append(band);
 
   player.addEventListener('state', () => { renderState(); run(); });
+  let dropTimer = 0;
+  player.addEventListener('underrun', (e) => {
+    dropTag.textContent = `dropout · buffer ${e.detail.buffer} ms`;
+    dropTag.classList.remove('hidden');
+    clearTimeout(dropTimer);
+    dropTimer = setTimeout(() => dropTag.classList.add('hidden'), 6000);
+  });
   player.addEventListener('error', (e) => toast(e.detail?.message || 'Playback failed', 'error'));
   player.addEventListener('match', (e) => {
     if (e.detail.rev !== null) S.loudDiff.set(e.detail.rev, -e.detail.gain);
@@ -235,6 +244,6 @@ export function createTransport(S, tl, mixer) {
   return {
     el, player, play, pause, toggle, seekTo, setLoop, toggleAB, setA, setB, setMatch, setRange, placeBand, renderState,
     follow: (client) => player.follow(client),
-    close() { if (raf) cancelAnimationFrame(raf); clearTimeout(rewarm); player.close(); },
+    close() { if (raf) cancelAnimationFrame(raf); clearTimeout(rewarm); clearTimeout(dropTimer); player.close(); },
   };
 }

@@ -6,3 +6,5 @@ EXTRA_DIST += tests/browser/run.sh tests/browser/lib.mjs tests/browser/fixture.m
 	$(wildcard $(srcdir)/tests/browser/*.test.mjs)
 # constant tones, exports and levels for the automation and crossfade tests (owner: h19-edit)
 EXTRA_DIST += tests/browser/tones.mjs
+# the tone project of heard.test and tests/bench/heard.mjs (owner: h15-heard)
+EXTRA_DIST += tests/browser/heard_fixture.mjs tests/bench/heard.mjs
