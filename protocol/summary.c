@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "protocol/fields.h"
+#include "protocol/summary_fmt.h"
 
 #define MINUS "\xe2\x88\x92" /* U+2212 */
 
@@ -30,7 +31,8 @@ static void put(sbuf *b, const char *fmt, ...)
     if (b->len >= sizeof b->text - 1)
         return;
     va_start(ap, fmt);
-    n = vsnprintf(b->text + b->len, sizeof b->text - b->len, fmt, ap);
+    /* no stdio: summary_fmt.c writes %s, %g and %.1f as printf would */
+    n = proto_fmt_vsnprintf(b->text + b->len, sizeof b->text - b->len, fmt, ap);
     va_end(ap);
     if (n > 0)
         b->len += (size_t)n;

@@ -23,10 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocol/json_enc.h"
 #include "protocol/ops.h"
 #include "protocol/summary.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
+#include "server/rooms/room_delta.h"
 #include "server/rooms/room_priv.h"
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
@@ -48,11 +50,12 @@ struct rev_job {
     char client[65];
     char user[64];
     char *ops_text, *inverse_text, *summary;
+    size_t ops_len;
     char *project_name;        /* the project object's name, if touched */
     size_t n_obj;
     struct rev_obj *obj;
-    char *delta_text;
-    size_t delta_len;
+    struct srv_ws_frame *delta; /* the delta, one frame queued on every
+                                   connection of the room */
     char *reply_text;          /* the delta with the request's "id" */
     size_t reply_len;
     uint64_t reply_serial;     /* the author's connection, if any */
@@ -76,7 +79,7 @@ static void job_free(struct rev_job *j)
     free(j->inverse_text);
     free(j->summary);
     free(j->project_name);
-    free(j->delta_text);
+    srv_ws_frame_unref(j->delta);
     free(j->reply_text);
     free(j->snap_text);
     if (j->xfree)
@@ -347,7 +350,7 @@ static void rev_done(void *arg, int status)
             if (j->reply_text && l->conn->serial == j->reply_serial)
                 srv_ws_send_text(l->conn, j->reply_text, j->reply_len);
             else
-                srv_ws_send_text(l->conn, j->delta_text, j->delta_len);
+                srv_ws_send_frame(l->conn, j->delta);
         }
     }
     job_free(j);
@@ -408,7 +411,7 @@ static int job_add_objects(struct rev_job *j, const proto_doc *doc,
         if (cur) {
             const char *kind = json_string_value(json_object_get(cur, "kind"));
             o->kind = strdup(kind ? kind : "");
-            o->body = json_dumps(cur, ROOM_JSON_FLAGS);
+            o->body = proto_json_dumps(cur, true, NULL);
             if (strcmp(id, "project") == 0) {
                 const char *name =
                     json_string_value(json_object_get(cur, "name"));
@@ -419,6 +422,75 @@ static int job_add_objects(struct rev_job *j, const proto_doc *doc,
     }
     json_decref(seen);
     return 0;
+}
+
+/* The delta of j, once as a shared frame for every connection and, with
+ * reply_id, once more with the request's "id" for its author: written from
+ * the stored row's ops text (room_delta.c) without dumping the ops again,
+ * or, for a module's message, extra fields or strings jansson would have
+ * to escape, built and dumped with jansson as before (the same bytes
+ * either way: test_shared_frame). */
+static int encode_delta(struct rev_job *j, const char *kind_name,
+                        json_t *applied, json_t *reply_id,
+                        const struct srv_room_rev_opts *opts)
+{
+    struct room_delta_fields f = {
+        .rev = j->rev, .kind = kind_name, .client = j->client,
+        .seq = j->seq, .user = j->user, .ts = j->ts,
+        .ops_text = j->ops_text, .ops_len = j->ops_len,
+        .undo_of = j->undo_of, .redo_of = j->redo_of};
+    char *id_text = NULL;
+    size_t id_len = 0;
+    long n = -1;
+    int rc = -1;
+
+    if (reply_id && !(id_text = room_delta_id_text(reply_id, &id_len)))
+        goto out;
+    if (!(opts && (opts->message || opts->delta_extra))) {
+        j->delta = srv_ws_frame_alloc(room_delta_bound(&f, 0));
+        if (!j->delta)
+            goto out;
+        n = room_delta_encode(&f, NULL, 0,
+                              (char *)srv_ws_frame_data(j->delta));
+    }
+    if (n >= 0) {
+        srv_ws_frame_set_len(j->delta, (size_t)n);
+        if (reply_id) {
+            j->reply_text = malloc(room_delta_bound(&f, id_len));
+            if (!j->reply_text)
+                goto out;
+            j->reply_len = (size_t)room_delta_encode(&f, id_text, id_len,
+                                                     j->reply_text);
+        }
+        rc = 0;
+        goto out;
+    }
+    /* the jansson path */
+    json_t *d;
+    if (opts && opts->message) {
+        d = json_deep_copy(opts->message);
+        json_object_set_new(d, "rev", json_integer(j->rev));
+    } else {
+        d = room_delta_json(j->rev, kind_name, j->client, j->seq, j->user,
+                            j->ts, applied, j->undo_of, j->redo_of);
+        if (opts && opts->delta_extra)
+            json_object_update(d, opts->delta_extra);
+    }
+    char *text = d ? json_dumps(d, ROOM_JSON_FLAGS) : NULL;
+    srv_ws_frame_unref(j->delta);
+    j->delta = text ? srv_ws_frame_new(text, strlen(text)) : NULL;
+    free(text);
+    if (d && reply_id) {
+        json_object_set(d, "id", reply_id);
+        j->reply_text = json_dumps(d, ROOM_JSON_FLAGS);
+        j->reply_len = j->reply_text ? strlen(j->reply_text) : 0;
+    }
+    if (j->delta && (!reply_id || j->reply_text))
+        rc = 0;
+    json_decref(d);
+out:
+    free(id_text);
+    return rc;
 }
 
 /* room_commit with a module's options (srv_room_commit_rev); opts may be
@@ -460,8 +532,11 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
             room_stack_push(&u->undo, rev, applied, inverse);
         }
     }
-    j->ops_text = json_dumps(applied, ROOM_JSON_FLAGS);
-    j->inverse_text = json_dumps(inverse, ROOM_JSON_FLAGS);
+    /* the stored rows' JSON, the same bytes as json_dumps(...,
+     * ROOM_JSON_FLAGS) without its printf per number (json_enc.h); the
+     * ops text is also the delta's (encode_delta) */
+    j->ops_text = proto_json_dumps(applied, true, &j->ops_len);
+    j->inverse_text = proto_json_dumps(inverse, true, NULL);
     const char *who = c ? (c->display_name[0] ? c->display_name
                            : c->user_name[0] ? c->user_name : c->user_id)
                         : "server";
@@ -469,16 +544,6 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
                      ? strdup(opts->summary)
                  : no_apply ? strdup(kind_name)
                             : proto_summary(who, applied, inverse, room->doc);
-    json_t *d;
-    if (opts && opts->message) {
-        d = json_deep_copy(opts->message);
-        json_object_set_new(d, "rev", json_integer(rev));
-    } else {
-        d = room_delta_json(rev, kind_name, j->client, seq, j->user, j->ts,
-                            applied, j->undo_of, j->redo_of);
-        if (opts && opts->delta_extra)
-            json_object_update(d, opts->delta_extra);
-    }
     if (opts) {
         j->xwrite = opts->write;
         j->xfree = opts->free_arg;
@@ -493,21 +558,15 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
             abort();
         }
     }
-    j->delta_text = json_dumps(d, ROOM_JSON_FLAGS);
     if (c)
         j->reply_serial = c->serial;
-    if (reply_id && c) {
-        json_object_set(d, "id", reply_id);
-        j->reply_text = json_dumps(d, ROOM_JSON_FLAGS);
-        j->reply_len = j->reply_text ? strlen(j->reply_text) : 0;
-    }
-    json_decref(d);
-    if (!j->ops_text || !j->inverse_text || !j->delta_text ||
+    if (!j->ops_text || !j->inverse_text ||
+        encode_delta(j, kind_name, applied, reply_id && c ? reply_id : NULL,
+                     opts) != 0 ||
         (!no_apply && job_add_objects(j, room->doc, applied) != 0)) {
         srv_err("out of memory committing a revision");
         abort();
     }
-    j->delta_len = strlen(j->delta_text);
     json_decref(applied);
     json_decref(inverse);
     if (!no_apply)
