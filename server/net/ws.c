@@ -81,16 +81,17 @@ static int pool_class(size_t len)
     return len > 0 && len <= POOL_MAX_LEN ? (int)((len - 1) / POOL_STEP) : -1;
 }
 
-/* Shared frames (ws.h). frames_live counts frames not yet freed;
- * share_socketless is the test switch of srv_ws_test_share_frames. Nodes
- * that point at a shared frame carry no payload of their own and are
- * recycled on node_pool (at most POOL_KEEP * 4). Loop thread only. */
+/* Shared frames (ws.h). frames_live counts frames not yet freed (atomic:
+ * the store writer builds deltas' frames); share_socketless is the test
+ * switch of srv_ws_test_share_frames. Nodes that point at a shared frame
+ * carry no payload of their own and are recycled on node_pool (at most
+ * POOL_KEEP * 4). Queueing, references and the pools: loop thread only. */
 struct srv_ws_frame {
     unsigned refs;
     size_t len, cap;
     unsigned char data[];        /* LWS_PRE bytes of headroom, then cap */
 };
-static size_t frames_live;
+static _Atomic size_t frames_live;
 static bool share_socketless;
 static struct {
     struct srv_ws_msg *free;
@@ -101,7 +102,6 @@ struct srv_ws_frame *srv_ws_frame_alloc(size_t cap)
 {
     struct srv_ws_frame *f = malloc(sizeof *f + LWS_PRE + cap);
 
-    assert(srv_on_loop_thread());
     if (!f)
         return NULL;
     f->refs = 1;
@@ -148,9 +148,10 @@ void srv_ws_frame_ref(struct srv_ws_frame *f)
 
 void srv_ws_frame_unref(struct srv_ws_frame *f)
 {
-    assert(srv_on_loop_thread());
     if (!f)
         return;
+    /* a frame never queued may be dropped by the thread that built it */
+    assert(srv_on_loop_thread() || f->refs == 1);
     assert(f->refs > 0);
     if (--f->refs == 0) {
         assert(frames_live > 0);

@@ -124,8 +124,9 @@ int srv_ws_send_text(struct srv_conn *c, const char *text, size_t len);
  * of headroom and the payload, allocated once; each connection's queue
  * holds a reference that is released once the message is written (or the
  * connection goes). A slow reader keeps its reference; nobody else waits
- * for it, and nobody writes into a frame once it is queued. Loop thread
- * only (the count is not atomic). */
+ * for it, and nobody writes into a frame once it is queued. Any thread may
+ * build a frame (alloc, write, set_len) and drop one it never queued;
+ * queueing and every other reference: the loop thread only. */
 
 /* A new frame with room for cap payload bytes, one reference (the
  * caller's), length 0; NULL when out of memory. Write the payload at
