@@ -47,7 +47,7 @@ static void put(struct enc *e, const char *s, size_t n)
 {
     if (e->failed)
         return;
-    if (e->cap || e->buf) {
+    if (e->buf) {
         if (e->len + n + 1 > e->cap) {
             grow(e, n);
             if (e->failed)
@@ -152,39 +152,62 @@ size_t proto_json_real_text(double v, char *out)
     return n;
 }
 
+/* The escape of each byte below 0x20 and of '"' and '\\' (0: as is). */
+static char short_escape(unsigned char ch)
+{
+    switch (ch) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '\b': return 'b';
+    case '\f': return 'f';
+    case '\n': return 'n';
+    case '\r': return 'r';
+    case '\t': return 't';
+    default: return 0;
+    }
+}
+
 static void enc_string(struct enc *e, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t run = 0;
+    const unsigned char *u = (const unsigned char *)s;
 
-    put_ch(e, '"');
+    if (e->failed)
+        return;
+    if (!e->buf) { /* counting */
+        size_t extra = 0;
+        for (size_t i = 0; i < n; i++)
+            if (u[i] < 0x20 || u[i] == '"' || u[i] == '\\')
+                extra += short_escape(u[i]) ? 1 : 5;
+        e->len += n + 2 + extra;
+        return;
+    }
+    if (e->len + n * 6 + 3 > e->cap) {
+        grow(e, n * 6 + 2);
+        if (e->failed)
+            return;
+    }
+    char *p = e->buf + e->len;
+    *p++ = '"';
     for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        const char *esc = NULL;
-        char u[6];
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
-            continue;
-        put(e, s + run, i - run);
-        run = i + 1;
-        switch (ch) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
-        default:
-            memcpy(u, "\\u00", 4);
-            u[4] = hex[ch >> 4];
-            u[5] = hex[ch & 15];
-            put(e, u, 6);
+        unsigned char ch = u[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\') {
+            *p++ = (char)ch;
             continue;
         }
-        put(e, esc, 2);
+        char esc = short_escape(ch);
+        *p++ = '\\';
+        if (esc) {
+            *p++ = esc;
+        } else {
+            memcpy(p, "u00", 3);
+            p[3] = hex[ch >> 4];
+            p[4] = hex[ch & 15];
+            p += 5;
+        }
     }
-    put(e, s + run, n - run);
-    put_ch(e, '"');
+    *p++ = '"';
+    e->len = (size_t)(p - e->buf);
 }
 
 struct key {

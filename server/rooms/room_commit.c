@@ -77,6 +77,17 @@ struct rev_job {
     void *xarg;
 };
 
+/* snprintf(dst, size, "%s", src) without stdio (five per revision). */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
 static void job_free(struct rev_job *j)
 {
     for (size_t i = 0; i < j->n_obj; i++) {
@@ -538,7 +549,7 @@ static int delta_on_loop(struct rev_job *j, const char *kind_name,
         return -1;
     if (!(opts && (opts->message || opts->delta_extra)) &&
         strlen(kind_name) < sizeof j->delta_kind) {
-        snprintf(j->delta_kind, sizeof j->delta_kind, "%s", kind_name);
+        copy_str(j->delta_kind, sizeof j->delta_kind, kind_name);
         return 0;
     }
     if (opts && opts->message) {
@@ -579,18 +590,18 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
         abort();
     }
     j->room = room;
-    snprintf(j->project_id, sizeof j->project_id, "%s", room->project_id);
+    copy_str(j->project_id, sizeof j->project_id, room->project_id);
     j->rev = rev;
     j->seq = seq;
     j->ts = store_now_ms();
-    snprintf(j->kind, sizeof j->kind, "%s", kind_name);
+    copy_str(j->kind, sizeof j->kind, kind_name);
     if (kind == ROOM_REV_UNDO)
         j->undo_of = of_rev;
     else if (kind == ROOM_REV_REDO)
         j->redo_of = of_rev;
     if (c) {
-        snprintf(j->client, sizeof j->client, "%s", c->client_id);
-        snprintf(j->user, sizeof j->user, "%s", c->user_id);
+        copy_str(j->client, sizeof j->client, c->client_id);
+        copy_str(j->user, sizeof j->user, c->user_id);
         struct room_user *u = room_user_get(room, c->user_id);
         if (u && kind == ROOM_REV_PUSH) {
             room_stack_clear(&u->redo);

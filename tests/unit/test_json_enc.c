@@ -18,7 +18,9 @@
 #include <string.h>
 
 #include "protocol/json_enc.h"
+#include "protocol/summary.h"
 #include "protocol/summary_fmt.h"
+#include "tests/unit/proto_helpers.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
@@ -280,6 +282,32 @@ static void test_vsnprintf(void **state)
     expect_vs("%s", "");
 }
 
+/* Two sets of one object in a push read as one (the summary merges them
+ * into a copy, made only then), and the ops as applied are left as they
+ * were: they are also the stored row and the delta. */
+static void test_summary_merges_without_touching_ops(void **state)
+{
+    proto_doc *doc = base_doc();
+    json_t *applied, *inverse;
+    proto_err err;
+
+    (void)state;
+    assert_int_equal(apply_text(doc, "[{\"op\":\"set\",\"id\":\"t1\",\"fields\":{\"gain\":-3.5}},"
+                                     "{\"op\":\"set\",\"id\":\"t1\",\"fields\":{\"pan\":0.5}}]",
+                                &err, &applied, &inverse), 0);
+    char *before = json_dumps(applied, JSON_COMPACT | JSON_SORT_KEYS);
+    char *s = proto_summary("ana", applied, inverse, doc);
+    assert_string_equal(s, "ana set Bass gain to \xe2\x88\x92" "3.5 dB and pan to 0.5");
+    char *after = json_dumps(applied, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    free(s);
+    json_decref(applied);
+    json_decref(inverse);
+    proto_doc_free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_documents),
         cmocka_unit_test(test_formatter),
         cmocka_unit_test(test_vsnprintf),
+        cmocka_unit_test(test_summary_merges_without_touching_ops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
