@@ -18,7 +18,7 @@
 // Usage (from the build directory):
 //   make mixroom tests/bench/bench_coedit
 //   MXT_BIN=./mixroom MXT_BIN_BEFORE=/path/to/main/mixroom \
-//     MXT_BENCH_DIR=./tests/bench node ../tests/bench/bench_push.mjs [seconds] [rounds]
+//     MXT_BENCH_DIR=./tests/bench node ../tests/bench/bench_push.mjs [seconds] [rounds] [rate]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +27,10 @@ import { BIN, freePort, http, makeUser, sleep, startServer, tempDir } from '../i
 
 const SECONDS = Number(process.argv[2] || 5);
 const ROUNDS = Number(process.argv[3] || 2);
+// pushes per second in total (0: closed loop). A fixed rate gives both
+// binaries the same batching and the same idle cost per push, so their
+// figures compare even when the machine is busy.
+const RATE = Number(process.argv[4] || 0);
 const CLIENTS = 20;
 const BENCH_DIR = process.env.MXT_BENCH_DIR || path.resolve('tests/bench');
 const LOADGEN = path.join(BENCH_DIR, 'bench_coedit');
@@ -83,7 +87,7 @@ async function runOnce(bin, prepared, setupFile, label) {
   }
   let c0 = 0, c1 = 0, t0 = 0, t1 = 0;
   const r = await new Promise((resolve, reject) => {
-    const p = spawn(LOADGEN, [String(port), setupFile, '1', String(SECONDS), '2', '16', '0', '1'],
+    const p = spawn(LOADGEN, [String(port), setupFile, '1', String(SECONDS), '2', RATE ? '64' : '16', String(RATE), '1'],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     let o = '', e = '', running = false, stopped = false;
     p.stderr.on('data', (d) => { e += d; });
@@ -134,7 +138,7 @@ async function main() {
   const setupFile = path.join(tmp, 'rooms.txt');
   fs.writeFileSync(setupFile, `${prepared.line}\n`);
   const bins = BEFORE ? [['before', BEFORE], ['after', BIN]] : [['after', BIN]];
-  console.log(`push cost: 1 room, ${CLIENTS} clients, 2 pushers x 16 outstanding, ${SECONDS} s per run, ${ROUNDS} rounds${CALLGRIND ? ', under callgrind' : ''}`);
+  console.log(`push cost: 1 room, ${CLIENTS} clients, 2 pushers, ${RATE ? `paced at ${RATE} pushes/s` : 'closed loop, 16 outstanding each'}, ${SECONDS} s per run, ${ROUNDS} rounds${CALLGRIND ? ', under callgrind' : ''}`);
   console.log(`load average before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${os.cpus().length} cores`);
   console.log('run          pushes/s  server CPU s  us/push  pushes/s per core  p99 ms' + (CALLGRIND ? '  instructions/push' : ''));
   const sums = {};
