@@ -39,10 +39,11 @@ const CALLGRIND = process.env.MXT_CALLGRIND === '1';
 const SRCDIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const TICK = 100; // USER_HZ
 
+/** [user, system] clock ticks of pid so far. */
 function cpuTicks(pid) {
   const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]);
+  return [Number(rest[11]), Number(rest[12])];
 }
 
 async function prepare() {
@@ -85,7 +86,7 @@ async function runOnce(bin, prepared, setupFile, label) {
     if (Date.now() > deadline) throw new Error('server did not start');
     await sleep(100);
   }
-  let c0 = 0, c1 = 0, t0 = 0, t1 = 0;
+  let c0 = [0, 0], c1 = [0, 0], t0 = 0, t1 = 0;
   const r = await new Promise((resolve, reject) => {
     const p = spawn(LOADGEN, [String(port), setupFile, '1', String(SECONDS), '2', RATE ? '64' : '16', String(RATE), '1'],
       { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -117,8 +118,10 @@ async function runOnce(bin, prepared, setupFile, label) {
   proc.kill('SIGTERM');
   await new Promise((res) => proc.on('exit', res));
   const pushes = r.pushes_per_s * ((t1 - t0) / 1000);
-  const cpuS = (c1 - c0) / TICK;
-  const row = { label, pushes, pps: r.pushes_per_s, cpuS, usPerPush: (cpuS * 1e6) / Math.max(1, pushes), p99: r.p99_ms };
+  const userS = (c1[0] - c0[0]) / TICK;
+  const sysS = (c1[1] - c0[1]) / TICK;
+  const cpuS = userS + sysS;
+  const row = { label, pushes, pps: r.pushes_per_s, cpuS, userS, sysS, usPerPush: (cpuS * 1e6) / Math.max(1, pushes), p99: r.p99_ms };
   if (CALLGRIND) {
     const dumps = fs.readdirSync(dataDir).filter((f) => f.startsWith('callgrind.out') && !f.endsWith('callgrind.out'));
     const measuredDump = dumps.map((f) => path.join(dataDir, f)).find((f) => fs.readFileSync(f, 'utf8').includes('measured'));
@@ -140,18 +143,21 @@ async function main() {
   const bins = BEFORE ? [['before', BEFORE], ['after', BIN]] : [['after', BIN]];
   console.log(`push cost: 1 room, ${CLIENTS} clients, 2 pushers, ${RATE ? `paced at ${RATE} pushes/s` : 'closed loop, 16 outstanding each'}, ${SECONDS} s per run, ${ROUNDS} rounds${CALLGRIND ? ', under callgrind' : ''}`);
   console.log(`load average before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${os.cpus().length} cores`);
-  console.log('run          pushes/s  server CPU s  us/push  pushes/s per core  p99 ms' + (CALLGRIND ? '  instructions/push' : ''));
+  console.log('run          pushes/s  server CPU s  us/push (user+sys)  pushes/s per core  p99 ms' + (CALLGRIND ? '  instructions/push' : ''));
   const sums = {};
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 ? [...bins].reverse() : bins;
     for (const [label, bin] of order) {
       const r = await runOnce(bin, prepared, setupFile, label);
-      sums[label] = sums[label] || { cpuS: 0, pushes: 0, ir: 0, n: 0 };
+      sums[label] = sums[label] || { cpuS: 0, userS: 0, sysS: 0, pushes: 0, ir: 0, n: 0 };
       sums[label].cpuS += r.cpuS;
+      sums[label].userS += r.userS;
+      sums[label].sysS += r.sysS;
       sums[label].pushes += r.pushes;
       sums[label].ir += r.irPerPush || 0;
       sums[label].n++;
-      console.log(`${label.padEnd(10)} ${r.pps.toFixed(0).padStart(10)}  ${r.cpuS.toFixed(2).padStart(12)}  ${r.usPerPush.toFixed(1).padStart(7)}  ${(1e6 / r.usPerPush).toFixed(0).padStart(17)}  ${r.p99.toFixed(1).padStart(6)}` +
+      const split = `${r.usPerPush.toFixed(1)} (${((r.userS * 1e6) / Math.max(1, r.pushes)).toFixed(0)}+${((r.sysS * 1e6) / Math.max(1, r.pushes)).toFixed(0)})`;
+      console.log(`${label.padEnd(10)} ${r.pps.toFixed(0).padStart(10)}  ${r.cpuS.toFixed(2).padStart(12)}  ${split.padStart(18)}  ${(1e6 / r.usPerPush).toFixed(0).padStart(17)}  ${r.p99.toFixed(1).padStart(6)}` +
         (CALLGRIND ? `  ${r.irPerPush.toFixed(0).padStart(17)}` : ''));
     }
   }
@@ -159,13 +165,15 @@ async function main() {
   for (const [label] of bins) {
     const s = sums[label];
     const us = (s.cpuS * 1e6) / Math.max(1, s.pushes);
-    console.log(`  ${label}: ${us.toFixed(1)} us/push = ${(1e6 / us).toFixed(0)} pushes/s per core of server CPU` +
+    const uu = (s.userS * 1e6) / Math.max(1, s.pushes), su = (s.sysS * 1e6) / Math.max(1, s.pushes);
+    console.log(`  ${label}: ${us.toFixed(1)} us/push (user ${uu.toFixed(1)} + system ${su.toFixed(1)}) = ${(1e6 / us).toFixed(0)} pushes/s per core of server CPU` +
       (CALLGRIND ? `, ${(s.ir / s.n).toFixed(0)} instructions/push` : ''));
   }
   if (BEFORE) {
     const b = sums.before, a = sums.after;
     const ratio = (a.cpuS / a.pushes) / (b.cpuS / b.pushes);
-    console.log(`  after/before: ${ratio.toFixed(2)} of the CPU per push` + (CALLGRIND ? `, ${((a.ir / a.n) / (b.ir / b.n)).toFixed(2)} of the instructions` : ''));
+    const uratio = (a.userS / a.pushes) / (b.userS / b.pushes);
+    console.log(`  after/before: ${ratio.toFixed(2)} of the CPU per push, ${uratio.toFixed(2)} of the user-space CPU` + (CALLGRIND ? `, ${((a.ir / a.n) / (b.ir / b.n)).toFixed(2)} of the instructions` : ''));
   }
   console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   fs.rmSync(tmp, { recursive: true, force: true });
