@@ -289,6 +289,8 @@ int srv_ws_send_frame(struct srv_conn *c, struct srv_ws_frame *f)
     return queue_text(c, text, f->len, f);
 }
 
+static void pop_msg(struct srv_conn *c, bool ctl);
+
 char *srv_ws_test_pop_text(struct srv_conn *c, size_t *len)
 {
     struct srv_ws_msg *m = c->ctl_head;
@@ -305,11 +307,7 @@ char *srv_ws_test_pop_text(struct srv_conn *c, size_t *len)
     text[m->len] = 0;
     if (len)
         *len = m->len;
-    c->ctl_head = m->next;
-    if (!c->ctl_head)
-        c->ctl_tail = NULL;
-    c->ctl_bytes -= m->len;
-    free_msg(m);
+    pop_msg(c, true);
     return text;
 }
 
