@@ -110,7 +110,7 @@ test('a client that stops reading does not hold back the others and gets its del
     author.send({ type: 'push', seq: 1, ops: [{ op: 'create', id: 'trk', kind: 'track', fields: { name: 'Slow' } }] });
     await until(() => slow.raw.size === 1, 'the slow client has the first delta');
     slow.ws._socket.pause(); // reads nothing more for now
-    const N = 200;
+    const N = 1000; // ~400 KB of deltas while it is paused
     for (let i = 0; i < N; i++) {
       author.send({ type: 'push', seq: 2 + i, ops: [{ op: 'set', id: 'trk', fields: { gain: -(i % 48) / 4, name: `take ${i} ${'x'.repeat(150)}` } }] });
     }
