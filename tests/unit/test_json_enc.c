@@ -144,7 +144,10 @@ static json_t *random_value(int depth)
     switch (pick) {
     case 0: return json_integer((json_int_t)next_u64());
     case 1: return json_integer((json_int_t)(next_u64() % 2000) - 1000);
-    case 2: return json_real(doc_double()) ? json_real(doc_double()) : json_null();
+    case 2: {
+        json_t *r = json_real(doc_double()); /* NULL: NaN or infinite */
+        return r ? r : json_null();
+    }
     case 3: return json_string(keys[next_u64() % 14]);
     case 4: return json_boolean(next_u64() & 1);
     case 5: return json_null();
