@@ -46,7 +46,7 @@ static void send_reject(struct srv_conn *c, long long seq, proto_code code,
 /* A push at or below the client's last applied seq. */
 static void resend(struct srv_conn *c, struct srv_room *room, long long seq)
 {
-    sqlite3_stmt *st = room_reader_stmt(
+    db_stmt *st = room_reader_stmt(
         room->srv,
         "SELECT rev, kind, client, seq, user_id, ts, ops, undo_of, redo_of"
         " FROM ops WHERE project_id=? AND client=? AND seq=? AND rev<=?");
@@ -57,15 +57,15 @@ static void resend(struct srv_conn *c, struct srv_room *room, long long seq)
         srv_ws_error(c, NULL, PROTO_INTERNAL, "the change log could not be read");
         return;
     }
-    sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, c->client_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, seq);
-    sqlite3_bind_int64(st, 4, room->committed);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    db_bind_text(st, 1, room->project_id, -1, DB_STATIC);
+    db_bind_text(st, 2, c->client_id, -1, DB_STATIC);
+    db_bind_int64(st, 3, seq);
+    db_bind_int64(st, 4, room->committed);
+    if (db_step(st) == DB_ROW) {
         found = true;
         d = room_delta_from_row(st);
     }
-    sqlite3_reset(st);
+    db_reset(st);
     if (d) {
         /* the same bytes as the original delta: encoded like every room
          * message (sorted keys) */
@@ -92,11 +92,11 @@ static void resend(struct srv_conn *c, struct srv_room *room, long long seq)
                                          "project_id=? AND client=?");
         long long durable = 0;
         if (st) {
-            sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, c->client_id, -1, SQLITE_STATIC);
-            if (sqlite3_step(st) == SQLITE_ROW)
-                durable = sqlite3_column_int64(st, 0);
-            sqlite3_reset(st);
+            db_bind_text(st, 1, room->project_id, -1, DB_STATIC);
+            db_bind_text(st, 2, c->client_id, -1, DB_STATIC);
+            if (db_step(st) == DB_ROW)
+                durable = db_column_int64(st, 0);
+            db_reset(st);
         }
         if (seq > durable)
             return; /* in flight: the delta after commit acknowledges it */
