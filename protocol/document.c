@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "protocol/fields.h"
+#include "protocol/json_enc.h"
 
 struct proto_doc {
     json_t *objects; /* id -> object */
@@ -21,7 +22,7 @@ struct proto_doc {
 /* The size of one object as compact JSON (what it adds to the document). */
 static size_t object_bytes(const json_t *o)
 {
-    return o ? json_dumpb(o, NULL, 0, JSON_COMPACT) : 0;
+    return o ? proto_json_size(o) : 0; /* json_dumpb's count, no printf */
 }
 
 /* Puts obj (the reference is stolen) under id, keeping the byte total. */

@@ -7,4 +7,6 @@ libprotocol_la_SOURCES += \
 	protocol/ops.h protocol/ops.c protocol/undo.c \
 	protocol/order.h protocol/order.c \
 	protocol/json.h protocol/json.c \
-	protocol/summary.h protocol/summary.c
+	protocol/summary.h protocol/summary.c \
+	protocol/json_enc.h protocol/json_enc.c \
+	protocol/summary_fmt.h protocol/summary_fmt.c

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "protocol/fields.h"
+#include "protocol/summary_fmt.h"
 
 #define MINUS "\xe2\x88\x92" /* U+2212 */
 
@@ -30,7 +31,8 @@ static void put(sbuf *b, const char *fmt, ...)
     if (b->len >= sizeof b->text - 1)
         return;
     va_start(ap, fmt);
-    n = vsnprintf(b->text + b->len, sizeof b->text - b->len, fmt, ap);
+    /* no stdio: summary_fmt.c writes %s, %g and %.1f as printf would */
+    n = proto_fmt_vsnprintf(b->text + b->len, sizeof b->text - b->len, fmt, ap);
     va_end(ap);
     if (n > 0)
         b->len += (size_t)n;
@@ -202,6 +204,7 @@ typedef struct {
 static void analyse(analysis *a, const json_t *applied, const json_t *inverse)
 {
     json_t *op, *deleted = json_object(), *setindex = json_object();
+    json_t *setcopied = json_object();
     json_t *all_deleted = json_object();
     size_t i;
 
@@ -251,14 +254,23 @@ static void analyse(analysis *a, const json_t *applied, const json_t *inverse)
             if (json_object_size(fields) == 1 && out && !strcmp(out, "master") &&
                 json_object_size(deleted))
                 continue; /* re-routed because its bus was deleted */
+            /* the op itself goes in; a copy is made only when a later set
+             * of the same id is merged into it (most pushes have one) */
             prev = json_object_get(setindex, id);
             if (prev) {
-                json_object_update(json_object_get(prev, "fields"), fields);
+                size_t at = (size_t)json_integer_value(prev);
+                json_t *mine = json_array_get(a->primary, at);
+                if (!json_object_get(setcopied, id)) {
+                    mine = json_deep_copy(mine);
+                    json_array_set_new(a->primary, at, mine);
+                    json_object_set_new(setcopied, id, json_true());
+                }
+                json_object_update(json_object_get(mine, "fields"), fields);
                 continue;
             }
-            prev = json_deep_copy(op);
-            json_object_set(setindex, id, prev);
-            json_array_append_new(a->primary, prev);
+            json_object_set_new(setindex, id,
+                                json_integer((json_int_t)json_array_size(a->primary)));
+            json_array_append(a->primary, op);
         } else {
             json_array_append(a->primary, op);
         }
@@ -266,6 +278,7 @@ static void analyse(analysis *a, const json_t *applied, const json_t *inverse)
     json_decref(deleted);
     json_decref(all_deleted);
     json_decref(setindex);
+    json_decref(setcopied);
 }
 
 /* The value of field before the push, from the inverse sets (the last one

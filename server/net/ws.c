@@ -81,9 +81,117 @@ static int pool_class(size_t len)
     return len > 0 && len <= POOL_MAX_LEN ? (int)((len - 1) / POOL_STEP) : -1;
 }
 
+/* Shared frames (ws.h). frames_live counts frames not yet freed (atomic:
+ * the store writer builds deltas' frames); share_socketless is the test
+ * switch of srv_ws_test_share_frames. Nodes that point at a shared frame
+ * carry no payload of their own and are recycled on node_pool (at most
+ * POOL_KEEP * 4). Queueing, references and the pools: loop thread only. */
+struct srv_ws_frame {
+    unsigned refs;
+    size_t len, cap;
+    unsigned char data[];        /* LWS_PRE bytes of headroom, then cap */
+};
+static _Atomic size_t frames_live;
+static bool share_socketless;
+static struct {
+    struct srv_ws_msg *free;
+    unsigned n;
+} node_pool;
+
+struct srv_ws_frame *srv_ws_frame_alloc(size_t cap)
+{
+    struct srv_ws_frame *f = malloc(sizeof *f + LWS_PRE + cap);
+
+    if (!f)
+        return NULL;
+    f->refs = 1;
+    f->len = 0;
+    f->cap = cap;
+    frames_live++;
+    return f;
+}
+
+struct srv_ws_frame *srv_ws_frame_new(const char *text, size_t len)
+{
+    struct srv_ws_frame *f = srv_ws_frame_alloc(len);
+
+    if (f) {
+        memcpy(f->data + LWS_PRE, text, len);
+        f->len = len;
+    }
+    return f;
+}
+
+unsigned char *srv_ws_frame_data(struct srv_ws_frame *f)
+{
+    return f->data + LWS_PRE;
+}
+
+size_t srv_ws_frame_len(const struct srv_ws_frame *f)
+{
+    return f->len;
+}
+
+void srv_ws_frame_set_len(struct srv_ws_frame *f, size_t len)
+{
+    assert(len <= f->cap);
+    assert(f->refs == 1); /* not yet queued anywhere */
+    f->len = len;
+}
+
+void srv_ws_frame_ref(struct srv_ws_frame *f)
+{
+    assert(srv_on_loop_thread());
+    assert(f->refs > 0);
+    f->refs++;
+}
+
+void srv_ws_frame_unref(struct srv_ws_frame *f)
+{
+    if (!f)
+        return;
+    /* a frame never queued may be dropped by the thread that built it */
+    assert(srv_on_loop_thread() || f->refs == 1);
+    assert(f->refs > 0);
+    if (--f->refs == 0) {
+        assert(frames_live > 0);
+        frames_live--;
+        free(f);
+    }
+}
+
+size_t srv_ws_frames_live(void)
+{
+    return frames_live;
+}
+
+void srv_ws_test_share_frames(bool on)
+{
+    share_socketless = on;
+}
+
+/* The payload of a queued message. */
+static const unsigned char *msg_payload(const struct srv_ws_msg *m)
+{
+    return m->frame ? m->frame->data + LWS_PRE : m->data + LWS_PRE;
+}
+
 static void free_msg(struct srv_ws_msg *m)
 {
     int k = pool_class(m->len);
+
+    if (m->frame) {
+        srv_ws_frame_unref(m->frame);
+        m->frame = NULL;
+        if (node_pool.n < POOL_KEEP * 4) {
+            m->next = node_pool.free;
+            node_pool.free = m;
+            node_pool.n++;
+        } else {
+            free(m);
+        }
+        return;
+    }
 
     if (k >= 0 && msg_pool[k].n < POOL_KEEP) {
         m->next = msg_pool[k].free;
@@ -112,11 +220,34 @@ static struct srv_ws_msg *new_msg(const void *data, size_t len, bool binary)
     m->next = NULL;
     m->len = len;
     m->binary = binary;
+    m->frame = NULL;
     memcpy(m->data + LWS_PRE, data, len);
     return m;
 }
 
-int srv_ws_send_text(struct srv_conn *c, const char *text, size_t len)
+/* A node that points at the shared frame f (one reference taken). */
+static struct srv_ws_msg *new_shared_msg(struct srv_ws_frame *f)
+{
+    struct srv_ws_msg *m = node_pool.free;
+
+    if (m) {
+        node_pool.free = m->next;
+        node_pool.n--;
+    } else if (!(m = malloc(sizeof *m))) {
+        return NULL;
+    }
+    m->next = NULL;
+    m->len = f->len;
+    m->binary = false;
+    m->frame = f;
+    srv_ws_frame_ref(f);
+    return m;
+}
+
+/* Queues a text message on c: a copy of text, or (f non-NULL) a
+ * reference to the shared frame f. */
+static int queue_text(struct srv_conn *c, const char *text, size_t len,
+                      struct srv_ws_frame *f)
 {
     struct srv_ws_msg *m;
 
@@ -130,7 +261,7 @@ int srv_ws_send_text(struct srv_conn *c, const char *text, size_t len)
                      "too far behind");
         return -1;
     }
-    m = new_msg(text, len, false);
+    m = f ? new_shared_msg(f) : new_msg(text, len, false);
     if (!m)
         return -1;
     if (c->ctl_tail)
@@ -142,6 +273,42 @@ int srv_ws_send_text(struct srv_conn *c, const char *text, size_t len)
     if (c->wsi) /* a socketless (test) connection only queues */
         lws_callback_on_writable(c->wsi);
     return 0;
+}
+
+int srv_ws_send_text(struct srv_conn *c, const char *text, size_t len)
+{
+    return queue_text(c, text, len, NULL);
+}
+
+int srv_ws_send_frame(struct srv_conn *c, struct srv_ws_frame *f)
+{
+    const char *text = (const char *)f->data + LWS_PRE;
+
+    if (!c->wsi && !share_socketless)
+        return queue_text(c, text, f->len, NULL);
+    return queue_text(c, text, f->len, f);
+}
+
+static void pop_msg(struct srv_conn *c, bool ctl);
+
+char *srv_ws_test_pop_text(struct srv_conn *c, size_t *len)
+{
+    struct srv_ws_msg *m = c->ctl_head;
+    char *text;
+
+    assert(srv_on_loop_thread());
+    assert(!c->wsi);
+    if (!m)
+        return NULL;
+    text = malloc(m->len + 1);
+    if (!text)
+        return NULL;
+    memcpy(text, msg_payload(m), m->len);
+    text[m->len] = 0;
+    if (len)
+        *len = m->len;
+    pop_msg(c, true);
+    return text;
 }
 
 int srv_ws_send(struct srv_conn *c, json_t *j, json_t *id)
@@ -457,7 +624,10 @@ static int on_writeable(struct srv_conn *c, struct lws *wsi)
         return c->closing ? -1 : 0;
     if (frame_header_len(m->len) + m->len > COALESCE_MAX) {
         /* a big message goes alone, framed by lws */
-        if (lws_write(wsi, m->data + LWS_PRE, m->len,
+        /* lws writes the frame header into the headroom before the
+         * payload: for a shared frame that is the same header for every
+         * connection (same length and opcode, server frames unmasked) */
+        if (lws_write(wsi, (unsigned char *)msg_payload(m), m->len,
                       m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) <
             (int)m->len)
             return -1;
@@ -473,8 +643,7 @@ static int on_writeable(struct srv_conn *c, struct lws *wsi)
             if (used + h + m->len > COALESCE_MAX)
                 break;
             put_frame_header(coalesce_buf + LWS_PRE + used, m->binary, m->len);
-            memcpy(coalesce_buf + LWS_PRE + used + h, m->data + LWS_PRE,
-                   m->len);
+            memcpy(coalesce_buf + LWS_PRE + used + h, msg_payload(m), m->len);
             used += h + m->len;
             pop_msg(c, c->ctl_head != NULL);
         }

@@ -20,11 +20,17 @@ struct srv_server;
 /* The default of the max_message_bytes setting (server/core/config.c). */
 #define SRV_WS_MAX_MESSAGE (1024 * 1024)
 
-/* One outgoing message. */
+struct srv_ws_frame;
+
+/* One outgoing message: its payload is inline (data) or, for a message
+ * queued on several connections, a shared frame's (frame; see
+ * srv_ws_frame_new). */
 struct srv_ws_msg {
     struct srv_ws_msg *next;
     size_t len;
     bool binary;
+    struct srv_ws_frame *frame;  /* non-NULL: the payload is this frame's
+                                    (one reference held), data[] is empty */
     unsigned char data[];        /* LWS_PRE bytes of headroom, then payload */
 };
 
@@ -112,6 +118,44 @@ int srv_ws_send(struct srv_conn *c, json_t *j, json_t *id);
 /* Queues already-encoded JSON text. */
 int srv_ws_send_text(struct srv_conn *c, const char *text, size_t len);
 
+/* ---- shared frames ----
+ * One encoded text message queued on many connections (a revision's delta
+ * to every client of a room) is one reference-counted frame: LWS_PRE bytes
+ * of headroom and the payload, allocated once; each connection's queue
+ * holds a reference that is released once the message is written (or the
+ * connection goes). A slow reader keeps its reference; nobody else waits
+ * for it, and nobody writes into a frame once it is queued. Any thread may
+ * build a frame (alloc, write, set_len) and drop one it never queued;
+ * queueing and every other reference: the loop thread only. */
+
+/* A new frame with room for cap payload bytes, one reference (the
+ * caller's), length 0; NULL when out of memory. Write the payload at
+ * srv_ws_frame_data(f), then set its length with srv_ws_frame_set_len
+ * before queueing it. */
+struct srv_ws_frame *srv_ws_frame_alloc(size_t cap);
+
+/* A new frame holding a copy of text (len bytes), one reference. */
+struct srv_ws_frame *srv_ws_frame_new(const char *text, size_t len);
+
+/* The payload of f (cap bytes writable before it is first queued). */
+unsigned char *srv_ws_frame_data(struct srv_ws_frame *f);
+size_t srv_ws_frame_len(const struct srv_ws_frame *f);
+void srv_ws_frame_set_len(struct srv_ws_frame *f, size_t len);
+
+/* Takes one more reference / drops one (freeing f at zero). */
+void srv_ws_frame_ref(struct srv_ws_frame *f);
+void srv_ws_frame_unref(struct srv_ws_frame *f);
+
+/* Queues f on c's control queue as a text message, taking a reference of
+ * its own (the caller keeps its own). Same rules and result as
+ * srv_ws_send_text. A socketless (test) connection gets a private copy,
+ * so its messages keep their payload at data + LWS_PRE, unless
+ * srv_ws_test_share_frames(true) was called. */
+int srv_ws_send_frame(struct srv_conn *c, struct srv_ws_frame *f);
+
+/* Frames alive (allocated and not yet freed), for tests and leak checks. */
+size_t srv_ws_frames_live(void);
+
 /* Queues a binary frame on the audio queue; when that queue holds more
  * than max_bytes the oldest messages are dropped. */
 int srv_ws_send_audio(struct srv_conn *c, const unsigned char *data,
@@ -162,6 +206,16 @@ void srv_ws_init(void);
  * serial, role none, listed for srv_ws_each. The caller may then fill
  * cookie_token. c must stay where it is until srv_ws_test_close. */
 void srv_ws_test_open(struct srv_conn *c);
+
+/* Tests of shared frames: socketless connections queue the shared frame
+ * itself instead of a copy (off by default; loop thread only). Messages
+ * queued so are read with srv_ws_test_pop_text. */
+void srv_ws_test_share_frames(bool on);
+
+/* Takes the oldest control message off c's queue (socketless): a new
+ * NUL-terminated copy of its payload (free it), or NULL when empty. Drops
+ * the queue's reference of a shared frame. */
+char *srv_ws_test_pop_text(struct srv_conn *c, size_t *len);
 
 /* What the socket layer calls for each complete text message of c: the
  * rules every message goes through (JSON object, string `type`, hello

@@ -8,6 +8,8 @@ libserver_la_SOURCES += \
 	server/rooms/registry.c \
 	server/rooms/room_load.c \
 	server/rooms/room_commit.c \
+	server/rooms/room_delta.c \
+	server/rooms/room_delta.h \
 	server/rooms/room_hello.c \
 	server/rooms/room_push.c \
 	server/rooms/room_undo.c \

@@ -23,10 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocol/json_enc.h"
 #include "protocol/ops.h"
 #include "protocol/summary.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
+#include "server/rooms/room_delta.h"
 #include "server/rooms/room_priv.h"
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
@@ -36,7 +38,10 @@
 struct rev_obj {
     char *id;
     char *kind;
-    char *body;                /* NULL: delete */
+    json_t *cur;               /* the object after the revision (a
+                                  reference; the document replaces objects,
+                                  never changes one in place), NULL: delete */
+    char *body;                /* cur as stored, encoded by the writer */
 };
 
 struct rev_job {
@@ -47,12 +52,20 @@ struct rev_job {
     char kind[16];
     char client[65];
     char user[64];
+    /* encoded on the writer thread (encode_job), from references to the
+     * ops as applied and their inverse, which nobody changes once applied
+     * (the undo stacks hold them too); jansson's counts are atomic */
+    json_t *applied, *inverse;
     char *ops_text, *inverse_text, *summary;
+    size_t ops_len;
+    char delta_kind[48];       /* the kind as the delta names it */
+    char *id_text;             /* the author's request id as JSON, or NULL */
+    size_t id_len;
     char *project_name;        /* the project object's name, if touched */
     size_t n_obj;
     struct rev_obj *obj;
-    char *delta_text;
-    size_t delta_len;
+    struct srv_ws_frame *delta; /* the delta, one frame queued on every
+                                   connection of the room */
     char *reply_text;          /* the delta with the request's "id" */
     size_t reply_len;
     uint64_t reply_serial;     /* the author's connection, if any */
@@ -64,19 +77,34 @@ struct rev_job {
     void *xarg;
 };
 
+/* snprintf(dst, size, "%s", src) without stdio (five per revision). */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
 static void job_free(struct rev_job *j)
 {
     for (size_t i = 0; i < j->n_obj; i++) {
         free(j->obj[i].id);
         free(j->obj[i].kind);
         free(j->obj[i].body);
+        json_decref(j->obj[i].cur);
     }
+    json_decref(j->applied);
+    json_decref(j->inverse);
+    free(j->id_text);
     free(j->obj);
     free(j->ops_text);
     free(j->inverse_text);
     free(j->summary);
     free(j->project_name);
-    free(j->delta_text);
+    srv_ws_frame_unref(j->delta);
     free(j->reply_text);
     free(j->snap_text);
     if (j->xfree)
@@ -225,6 +253,86 @@ dberr:
     return -1;
 }
 
+/* The delta of j, once as a shared frame for every connection and, with
+ * an id, once more with the request's "id" for its author: written from
+ * the stored row's ops text (room_delta.c) without dumping the ops again;
+ * strings jansson would have to escape go through room_delta_json and
+ * json_dumps as before (the same bytes either way: test_shared_frame).
+ * Any thread: the writer calls it from encode_job. */
+static int encode_delta(struct rev_job *j)
+{
+    struct room_delta_fields f = {
+        .rev = j->rev, .kind = j->delta_kind, .client = j->client,
+        .seq = j->seq, .user = j->user, .ts = j->ts,
+        .ops_text = j->ops_text, .ops_len = j->ops_len,
+        .undo_of = j->undo_of, .redo_of = j->redo_of};
+    long n;
+
+    j->delta = srv_ws_frame_alloc(room_delta_bound(&f, 0));
+    if (!j->delta)
+        return -1;
+    n = room_delta_encode(&f, NULL, 0, (char *)srv_ws_frame_data(j->delta));
+    if (n >= 0) {
+        srv_ws_frame_set_len(j->delta, (size_t)n);
+        if (!j->id_text)
+            return 0;
+        j->reply_text = malloc(room_delta_bound(&f, j->id_len));
+        if (!j->reply_text)
+            return -1;
+        j->reply_len = (size_t)room_delta_encode(&f, j->id_text, j->id_len,
+                                                 j->reply_text);
+        return 0;
+    }
+    /* the jansson path */
+    json_t *d = room_delta_json(j->rev, j->delta_kind, j->client, j->seq,
+                                j->user, j->ts, j->applied, j->undo_of,
+                                j->redo_of);
+    char *text = d ? json_dumps(d, ROOM_JSON_FLAGS) : NULL;
+    int rc = -1;
+    srv_ws_frame_unref(j->delta); /* never queued: escapes may be longer */
+    j->delta = text ? srv_ws_frame_new(text, strlen(text)) : NULL;
+    if (j->delta)
+        rc = 0;
+    free(text);
+    if (rc == 0 && j->id_text) {
+        json_t *id = json_loadb(j->id_text, j->id_len, JSON_DECODE_ANY, NULL);
+        json_object_set_new(d, "id", id);
+        j->reply_text = id ? json_dumps(d, ROOM_JSON_FLAGS) : NULL;
+        j->reply_len = j->reply_text ? strlen(j->reply_text) : 0;
+        if (!j->reply_text)
+            rc = -1;
+    }
+    json_decref(d);
+    return rc;
+}
+
+/* Writer thread: the revision's stored texts (ops, inverse, bodies) and
+ * its delta, encoded off the loop; then the references are dropped.
+ * Returns 0, or -1 when out of memory (the batch then fails). */
+static int encode_job(struct rev_job *j)
+{
+    if (!j->ops_text &&
+        !(j->ops_text = proto_json_dumps(j->applied, true, &j->ops_len)))
+        return -1;
+    if (!j->inverse_text &&
+        !(j->inverse_text = proto_json_dumps(j->inverse, true, NULL)))
+        return -1;
+    for (size_t i = 0; i < j->n_obj; i++) {
+        struct rev_obj *o = &j->obj[i];
+        if (o->cur && !o->body &&
+            !(o->body = proto_json_dumps(o->cur, true, NULL)))
+            return -1;
+        json_decref(o->cur);
+        o->cur = NULL;
+    }
+    if (!j->delta && encode_delta(j) != 0)
+        return -1;
+    json_decref(j->applied);
+    json_decref(j->inverse);
+    j->applied = j->inverse = NULL;
+    return 0;
+}
+
 /* Writer thread: stores a room's batch of consecutive revisions. */
 static int batch_write(db_conn *db, void *arg)
 {
@@ -239,6 +347,12 @@ static int batch_write(db_conn *db, void *arg)
 
     if (!last_obj || !last_seq)
         goto out;
+    for (j = first; j; j = j->next)
+        if (encode_job(j) != 0) {
+            srv_err("room %s: out of memory encoding revision %lld",
+                    first->project_id, j->rev);
+            goto out;
+        }
     /* who writes each object and each client's seq last */
     for (j = first; j; j = j->next, idx++) {
         last = j;
@@ -348,7 +462,7 @@ static void rev_done(void *arg, int status)
             if (j->reply_text && l->conn->serial == j->reply_serial)
                 srv_ws_send_text(l->conn, j->reply_text, j->reply_len);
             else
-                srv_ws_send_text(l->conn, j->delta_text, j->delta_len);
+                srv_ws_send_frame(l->conn, j->delta);
         }
     }
     job_free(j);
@@ -409,7 +523,7 @@ static int job_add_objects(struct rev_job *j, const proto_doc *doc,
         if (cur) {
             const char *kind = json_string_value(json_object_get(cur, "kind"));
             o->kind = strdup(kind ? kind : "");
-            o->body = json_dumps(cur, ROOM_JSON_FLAGS);
+            o->cur = json_incref((json_t *)cur); /* encoded by the writer */
             if (strcmp(id, "project") == 0) {
                 const char *name =
                     json_string_value(json_object_get(cur, "name"));
@@ -420,6 +534,44 @@ static int job_add_objects(struct rev_job *j, const proto_doc *doc,
     }
     json_decref(seen);
     return 0;
+}
+
+/* Loop thread: what the delta needs that only the loop has. A module's
+ * message or extra fields (opts, valid only during the call) and a kind
+ * too long for delta_kind are encoded now with jansson, as before; every
+ * other delta is encoded by the writer (encode_delta). */
+static int delta_on_loop(struct rev_job *j, const char *kind_name,
+                         json_t *applied, json_t *reply_id,
+                         const struct srv_room_rev_opts *opts)
+{
+    json_t *d;
+
+    if (reply_id && !(j->id_text = room_delta_id_text(reply_id, &j->id_len)))
+        return -1;
+    if (!(opts && (opts->message || opts->delta_extra)) &&
+        strlen(kind_name) < sizeof j->delta_kind) {
+        copy_str(j->delta_kind, sizeof j->delta_kind, kind_name);
+        return 0;
+    }
+    if (opts && opts->message) {
+        d = json_deep_copy(opts->message);
+        json_object_set_new(d, "rev", json_integer(j->rev));
+    } else {
+        d = room_delta_json(j->rev, kind_name, j->client, j->seq, j->user,
+                            j->ts, applied, j->undo_of, j->redo_of);
+        if (opts && opts->delta_extra)
+            json_object_update(d, opts->delta_extra);
+    }
+    char *text = d ? json_dumps(d, ROOM_JSON_FLAGS) : NULL;
+    j->delta = text ? srv_ws_frame_new(text, strlen(text)) : NULL;
+    free(text);
+    if (d && reply_id) {
+        json_object_set(d, "id", reply_id);
+        j->reply_text = json_dumps(d, ROOM_JSON_FLAGS);
+        j->reply_len = j->reply_text ? strlen(j->reply_text) : 0;
+    }
+    json_decref(d);
+    return j->delta && (!reply_id || j->reply_text) ? 0 : -1;
 }
 
 /* room_commit with a module's options (srv_room_commit_rev); opts may be
@@ -439,18 +591,18 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
         abort();
     }
     j->room = room;
-    snprintf(j->project_id, sizeof j->project_id, "%s", room->project_id);
+    copy_str(j->project_id, sizeof j->project_id, room->project_id);
     j->rev = rev;
     j->seq = seq;
     j->ts = store_now_ms();
-    snprintf(j->kind, sizeof j->kind, "%s", kind_name);
+    copy_str(j->kind, sizeof j->kind, kind_name);
     if (kind == ROOM_REV_UNDO)
         j->undo_of = of_rev;
     else if (kind == ROOM_REV_REDO)
         j->redo_of = of_rev;
     if (c) {
-        snprintf(j->client, sizeof j->client, "%s", c->client_id);
-        snprintf(j->user, sizeof j->user, "%s", c->user_id);
+        copy_str(j->client, sizeof j->client, c->client_id);
+        copy_str(j->user, sizeof j->user, c->user_id);
         struct room_user *u = room_user_get(room, c->user_id);
         if (u && kind == ROOM_REV_PUSH) {
             room_stack_clear(&u->redo);
@@ -461,8 +613,11 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
             room_stack_push(&u->undo, rev, applied, inverse);
         }
     }
-    j->ops_text = json_dumps(applied, ROOM_JSON_FLAGS);
-    j->inverse_text = json_dumps(inverse, ROOM_JSON_FLAGS);
+    /* the stored rows' JSON and the delta are encoded by the writer
+     * (encode_job), the same bytes as json_dumps(..., ROOM_JSON_FLAGS)
+     * without its printf per number (json_enc.h) */
+    j->applied = json_incref(applied);
+    j->inverse = json_incref(inverse);
     const char *who = c ? (c->display_name[0] ? c->display_name
                            : c->user_name[0] ? c->user_name : c->user_id)
                         : "server";
@@ -470,16 +625,6 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
                      ? strdup(opts->summary)
                  : no_apply ? strdup(kind_name)
                             : proto_summary(who, applied, inverse, room->doc);
-    json_t *d;
-    if (opts && opts->message) {
-        d = json_deep_copy(opts->message);
-        json_object_set_new(d, "rev", json_integer(rev));
-    } else {
-        d = room_delta_json(rev, kind_name, j->client, seq, j->user, j->ts,
-                            applied, j->undo_of, j->redo_of);
-        if (opts && opts->delta_extra)
-            json_object_update(d, opts->delta_extra);
-    }
     if (opts) {
         j->xwrite = opts->write;
         j->xfree = opts->free_arg;
@@ -494,21 +639,14 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
             abort();
         }
     }
-    j->delta_text = json_dumps(d, ROOM_JSON_FLAGS);
     if (c)
         j->reply_serial = c->serial;
-    if (reply_id && c) {
-        json_object_set(d, "id", reply_id);
-        j->reply_text = json_dumps(d, ROOM_JSON_FLAGS);
-        j->reply_len = j->reply_text ? strlen(j->reply_text) : 0;
-    }
-    json_decref(d);
-    if (!j->ops_text || !j->inverse_text || !j->delta_text ||
+    if (delta_on_loop(j, kind_name, applied, reply_id && c ? reply_id : NULL,
+                      opts) != 0 ||
         (!no_apply && job_add_objects(j, room->doc, applied) != 0)) {
         srv_err("out of memory committing a revision");
         abort();
     }
-    j->delta_len = strlen(j->delta_text);
     json_decref(applied);
     json_decref(inverse);
     if (!no_apply)

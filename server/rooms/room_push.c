@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocol/json_enc.h"
 #include "protocol/ops.h"
 #include "server/core/log.h"
 #include "server/core/metrics.h"
@@ -124,7 +125,7 @@ static int check_size(struct srv_server *srv, struct srv_ws_args *a,
                           (long long)srv->cfg.max_push_ops, n);
     if (srv->cfg.max_push_bytes <= 0)
         return 0;
-    bytes = json_dumpb(a->msg, NULL, 0, JSON_COMPACT);
+    bytes = proto_json_size(a->msg); /* json_dumpb's count, no printf */
     if ((long long)bytes > srv->cfg.max_push_bytes)
         return proto_fail(err, PROTO_TOO_LARGE,
                           "a push may be at most %lld bytes (setting "

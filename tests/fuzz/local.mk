@@ -17,6 +17,8 @@
 #               (server/interchange/dawproject_read.c, dawproject_map.c)
 #   dawproject_zip  the .dawproject zip reader (server/interchange/zip_read.c)
 #   s3_error    S3's error documents and s3://BUCKET (server/objstore/s3.c)
+#   json_enc    the printf-free encoders = jansson/printf (protocol/json_enc.c,
+#               protocol/summary_fmt.c)
 # tests/fuzz/run.sh SECONDS builds each with clang (-fsanitize=fuzzer,
 # address,undefined) straight from the sources and fuzzes it for SECONDS
 # (CI). Here, each harness is linked with gcc against tests/fuzz/replay.c
@@ -28,9 +30,12 @@ FUZZ_REPLAYS = tests/fuzz/replay_decode tests/fuzz/replay_config \
 	tests/fuzz/replay_json_body tests/fuzz/replay_push \
 	tests/fuzz/replay_ws_message tests/fuzz/replay_webhook_url tests/fuzz/replay_midi tests/fuzz/replay_link_body tests/fuzz/replay_delivery \
 	tests/fuzz/replay_dawproject_xml tests/fuzz/replay_dawproject_zip \
-	tests/fuzz/replay_s3_error
+	tests/fuzz/replay_s3_error tests/fuzz/replay_json_enc
 UNIT_TESTS += $(FUZZ_REPLAYS)
 check_PROGRAMS += $(FUZZ_REPLAYS)
+tests_fuzz_replay_json_enc_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_json_enc.c
+tests_fuzz_replay_json_enc_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"json_enc"'
+tests_fuzz_replay_json_enc_LDADD = $(MX_TEST_LIBS)
 tests_fuzz_replay_decode_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_decode.c
 tests_fuzz_replay_decode_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"decode"'
 tests_fuzz_replay_decode_LDADD = $(MX_TEST_LIBS)
@@ -211,6 +216,14 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/json_body/trailing \
 	tests/fuzz/corpus/json_body/two-objects \
 	tests/fuzz/corpus/json_body/whitespace \
+	tests/fuzz/corpus/json_enc/big-int \
+	tests/fuzz/corpus/json_enc/double-denormal \
+	tests/fuzz/corpus/json_enc/double-minus14.5 \
+	tests/fuzz/corpus/json_enc/empty-containers \
+	tests/fuzz/corpus/json_enc/nested \
+	tests/fuzz/corpus/json_enc/push-set \
+	tests/fuzz/corpus/json_enc/real-decimal \
+	tests/fuzz/corpus/json_enc/string-escapes \
 	tests/fuzz/corpus/link_body/create-all \
 	tests/fuzz/corpus/link_body/create-empty \
 	tests/fuzz/corpus/link_body/create-exp-neg \

@@ -35,7 +35,7 @@ out=${FUZZ_OUT:-$PWD/fuzz-out}
 CLANG=${CLANG:-clang}
 command -v "$CLANG" >/dev/null || {
     echo "run.sh: $CLANG not found (apt-get install clang)" >&2; exit 2; }
-ALL="decode config multipart http_parse json_body push ws_message webhook_url midi link_body delivery dawproject_xml dawproject_zip s3_error"
+ALL="decode config multipart http_parse json_body push ws_message webhook_url midi link_body delivery dawproject_xml dawproject_zip s3_error json_enc"
 NAMES=${*:-$ALL}
 mkdir -p "$out"
 
@@ -51,7 +51,7 @@ deps() {
     multipart) echo "$top/server/net/multipart.c" ;;
     http_parse|json_body) echo "$top/server/net/http_parse.c" \
         "$(pkg-config --cflags --libs jansson)" ;;
-    push) echo "$top"/protocol/*.c "$(pkg-config --cflags --libs jansson) -lm" ;;
+    push|json_enc) echo "$top"/protocol/*.c "$(pkg-config --cflags --libs jansson) -lm" ;;
     ws_message) echo "$top/server/net/ws_envelope.c $top/server/net/ws_params.c" \
         "$top/server/net/http_parse.c" "$top"/protocol/*.c \
         "$(pkg-config --cflags --libs jansson) -lm" ;;

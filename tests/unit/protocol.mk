@@ -2,7 +2,7 @@
 # unit tests of libprotocol.
 PROTO_UNIT_TESTS = tests/unit/test_proto_ops tests/unit/test_proto_fields \
 	tests/unit/test_proto_random tests/unit/test_proto_summary \
-	tests/unit/test_notes
+	tests/unit/test_notes tests/unit/test_json_enc
 UNIT_TESTS += $(PROTO_UNIT_TESTS)
 check_PROGRAMS += $(PROTO_UNIT_TESTS)
 EXTRA_DIST += tests/unit/proto_helpers.h
@@ -14,6 +14,8 @@ tests_unit_test_proto_random_SOURCES = tests/unit/test_proto_random.c
 tests_unit_test_proto_random_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_proto_summary_SOURCES = tests/unit/test_proto_summary.c
 tests_unit_test_proto_summary_LDADD = $(MX_TEST_LIBS)
+tests_unit_test_json_enc_SOURCES = tests/unit/test_json_enc.c
+tests_unit_test_json_enc_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_notes_SOURCES = tests/unit/test_notes.c
 tests_unit_test_notes_LDADD = $(MX_TEST_LIBS)
 # The browser client's copies of protocol code (web/order.js, the effect

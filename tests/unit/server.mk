@@ -60,6 +60,11 @@ UNIT_TESTS += tests/unit/test_rooms
 check_PROGRAMS += tests/unit/test_rooms
 tests_unit_test_rooms_SOURCES = tests/unit/test_rooms.c
 tests_unit_test_rooms_LDADD = $(MX_TEST_LIBS)
+# Push (h15-push): the delta encoded once, shared frames and their counts.
+UNIT_TESTS += tests/unit/test_shared_frame
+check_PROGRAMS += tests/unit/test_shared_frame
+tests_unit_test_shared_frame_SOURCES = tests/unit/test_shared_frame.c
+tests_unit_test_shared_frame_LDADD = $(MX_TEST_LIBS)
 # Net: the table-driven checker of WebSocket message fields.
 UNIT_TESTS += tests/unit/test_ws_params
 check_PROGRAMS += tests/unit/test_ws_params

@@ -1,0 +1,33 @@
+/* json_enc.h -- a compact JSON encoder for jansson values that writes the
+ * same bytes as json_dumps(v, JSON_COMPACT [| JSON_SORT_KEYS]) without
+ * printf: integers with a small itoa, reals that have an exact short
+ * decimal form (x.5, -14.25, 100.0: what gains, pans and beats are) by
+ * integer arithmetic, every other real through jansson itself. It is what
+ * the push path uses for the stored rows, the object bodies and the
+ * document's byte count (the co-editing profile spent a third of a push
+ * in json_dumps/json_dumpb and the snprintf calls they make per number).
+ * Pure; any thread (reads v only). */
+#ifndef MIXROOM_PROTOCOL_JSON_ENC_H
+#define MIXROOM_PROTOCOL_JSON_ENC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* v as compact JSON (keys in byte order when sort_keys, else in jansson's
+ * insertion order), malloc'd and NUL-terminated, its length in *len (len
+ * may be NULL); NULL when out of memory or when jansson would refuse v
+ * (then call json_dumps for its error). Any value, not only containers. */
+char *proto_json_dumps(const json_t *v, bool sort_keys, size_t *len);
+
+/* The length of proto_json_dumps(v, ...) (the same with or without
+ * sorting), or 0 when it cannot be encoded: what
+ * json_dumpb(v, NULL, 0, JSON_COMPACT) returns, without writing. */
+size_t proto_json_size(const json_t *v);
+
+/* A double as jansson writes a real ("%.17g", ".0" added to integral
+ * values, the exponent without '+' or leading zeros) into out (at least
+ * 32 bytes), NUL-terminated; returns its length. */
+size_t proto_json_real_text(double v, char *out);
+
+#endif
