@@ -28,6 +28,7 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/rooms/room_priv.h"
+#include "server/rooms/room_snapshot.h"
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
 #include "server/core/writer.h"
@@ -56,8 +57,9 @@ struct rev_job {
     char *reply_text;          /* the delta with the request's "id" */
     size_t reply_len;
     uint64_t reply_serial;     /* the author's connection, if any */
-    char *snap_text;           /* the whole document, every
-                                  SRV_ROOM_SNAPSHOT_EVERY revisions */
+    struct room_snapshot *snap; /* the whole document, every
+                                  SRV_ROOM_SNAPSHOT_EVERY revisions: taken
+                                  on the loop, encoded by the writer */
     /* a module's extra write (srv_room_commit_rev) */
     int (*xwrite)(sqlite3 *db, long long rev, void *arg);
     void (*xfree)(void *arg);
@@ -78,7 +80,7 @@ static void job_free(struct rev_job *j)
     free(j->project_name);
     free(j->delta_text);
     free(j->reply_text);
-    free(j->snap_text);
+    room_snapshot_free(j->snap);
     if (j->xfree)
         j->xfree(j->xarg);
     free(j);
@@ -203,12 +205,17 @@ static int rev_write_one(sqlite3 *db, struct rev_job *j, long long idx,
         if (store_step_done(st, NULL, 0) != 0)
             goto dberr;
     }
-    if (j->snap_text) {
-        if (!(st = wstmt(db, W_SNAP)))
+    if (j->snap) {
+        size_t snap_len = 0;
+        char *snap_text = room_snapshot_encode(j->snap, &snap_len);
+        if (!snap_text || !(st = wstmt(db, W_SNAP))) {
+            free(snap_text);
             return -1;
+        }
         sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, j->rev);
-        sqlite3_bind_text(st, 3, j->snap_text, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, snap_text, (int)snap_len, SQLITE_TRANSIENT);
+        free(snap_text);
         if (store_step_done(st, NULL, 0) != 0)
             goto dberr;
     }
@@ -485,10 +492,7 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
         j->xarg = opts->arg;
     }
     if (rev % SRV_ROOM_SNAPSHOT_EVERY == 0) {
-        json_t *objs = proto_doc_objects(room->doc);
-        j->snap_text = objs ? json_dumps(objs, ROOM_JSON_FLAGS) : NULL;
-        json_decref(objs);
-        if (!j->snap_text) {
+        if (!(j->snap = room_snapshot_take(room->doc))) {
             srv_err("out of memory committing a revision");
             abort();
         }
