@@ -248,36 +248,67 @@ size_t proto_doc_bytes(const proto_doc *doc)
     return doc->bytes + (n ? n - 1 : 0) + 2;
 }
 
-/* qsort comparator: kind rank, then id. */
-static int cmp_objects(const void *pa, const void *pb)
-{
-    const json_t *a = *(const json_t *const *)pa;
-    const json_t *b = *(const json_t *const *)pb;
-    int ka = proto_kind_rank(json_string_value(json_object_get(a, "kind")));
-    int kb = proto_kind_rank(json_string_value(json_object_get(b, "kind")));
+/* An object with its sort key read once (kind rank, id): sorting on the
+ * keys avoids four lookups and a kind-name search in every comparison. */
+struct sort_item {
+    int rank;
+    const char *id;
+    json_t *obj;
+};
 
-    if (ka != kb)
-        return ka < kb ? -1 : 1;
-    return strcmp(json_string_value(json_object_get(a, "id")),
-                  json_string_value(json_object_get(b, "id")));
+/* qsort comparator: kind rank, then id. */
+static int cmp_items(const void *pa, const void *pb)
+{
+    const struct sort_item *a = pa, *b = pb;
+
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+/* Sorts list (n objects) by kind rank, then id; 0, or -1 on out-of-memory
+ * (then list is as it was). */
+static int sort_objects(json_t **list, size_t n)
+{
+    struct sort_item *items;
+
+    if (n < 2)
+        return 0;
+    if (!(items = malloc(n * sizeof *items)))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        items[i].rank =
+            proto_kind_rank(json_string_value(json_object_get(list[i], "kind")));
+        items[i].id = json_string_value(json_object_get(list[i], "id"));
+        items[i].obj = list[i];
+    }
+    qsort(items, n, sizeof *items, cmp_items);
+    for (size_t i = 0; i < n; i++)
+        list[i] = items[i].obj;
+    free(items);
+    return 0;
 }
 
 json_t *proto_doc_objects(const proto_doc *doc)
 {
     size_t n = json_object_size(doc->objects), i = 0;
-    const json_t **list = malloc((n ? n : 1) * sizeof *list);
+    json_t **list = malloc((n ? n : 1) * sizeof *list);
     json_t *out = json_array();
-    const char *key;
-    json_t *value;
+    void *it;
 
     if (!list || !out) {
         free(list);
         json_decref(out);
         return NULL;
     }
-    json_object_foreach(doc->objects, key, value)
-        list[i++] = value;
-    qsort(list, n, sizeof *list, cmp_objects);
+    for (it = json_object_iter(doc->objects); it;
+         it = json_object_iter_next(doc->objects, it))
+        list[i++] = json_object_iter_value(it);
+    if (sort_objects(list, n) != 0) {
+        free(list);
+        json_decref(out);
+        return NULL;
+    }
     for (i = 0; i < n; i++)
         json_array_append_new(out, json_deep_copy(list[i]));
     free(list);
@@ -420,10 +451,9 @@ json_t **proto_doc_share(const proto_doc *doc, size_t *n)
     return list;
 }
 
-void proto_objects_sort(json_t **list, size_t n)
+int proto_objects_sort(json_t **list, size_t n)
 {
-    if (n > 1)
-        qsort(list, n, sizeof *list, cmp_objects);
+    return sort_objects(list, n);
 }
 
 /* proto_doc_check_index: one index entry against the document. */

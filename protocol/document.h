@@ -65,6 +65,10 @@ bool proto_doc_get_asset(const proto_doc *doc, const char *asset_id,
 int proto_doc_each(const proto_doc *doc,
                    int (*fn)(const json_t *object, void *ctx), void *ctx);
 
+/* Defined when the document has the indexes and shared views below
+ * (benchmarks built against older trees test it). */
+#define PROTO_DOC_SHARED 1
+
 /* Calls fn for every object of `kind` (unspecified order), from the kind
  * index: as many calls as such objects, whatever the document's size; stops
  * if fn returns non-0 and returns that. fn must not change the document. */
@@ -100,8 +104,9 @@ proto_doc *proto_doc_clone_shared(const proto_doc *doc);
 json_t **proto_doc_share(const proto_doc *doc, size_t *n);
 
 /* Sorts objects into proto_doc_objects' order (kind, then id); reads them
- * only, so any thread may sort its own list of shared objects. */
-void proto_objects_sort(json_t **list, size_t n);
+ * only, so any thread may sort its own list of shared objects. 0, or -1 on
+ * out-of-memory (the list is then as it was). */
+int proto_objects_sort(json_t **list, size_t n);
 
 /* True when the kind and reference indexes hold exactly what a full scan
  * of the objects gives (tests). */

@@ -212,8 +212,11 @@ static json_t *sorted_shared(const proto_doc *doc)
     json_t **list = proto_doc_share(doc, &n);
     json_t *out = list ? json_array() : NULL;
 
+    if (out && proto_objects_sort(list, n) != 0) {
+        json_decref(out);
+        out = NULL;
+    }
     if (out) {
-        proto_objects_sort(list, n);
         for (size_t i = 0; i < n; i++)
             json_array_append_new(out, list[i]);
     } else if (list) {

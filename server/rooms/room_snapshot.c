@@ -44,9 +44,8 @@ char *room_snapshot_encode(struct room_snapshot *s, size_t *len)
     json_t *arr = json_array();
     char *text = NULL;
 
-    if (!arr)
-        return NULL;
-    proto_objects_sort(s->objs, s->n);
+    if (!arr || proto_objects_sort(s->objs, s->n) != 0)
+        goto out;
     for (size_t i = 0; i < s->n; i++)
         if (json_array_append(arr, s->objs[i]) != 0)
             goto out;
