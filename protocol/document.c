@@ -502,3 +502,24 @@ bool proto_doc_check_index(const proto_doc *doc)
     }
     return entries == expect;
 }
+
+json_t *proto_doc_objects_shared(const proto_doc *doc)
+{
+    size_t n = 0;
+    json_t **list = proto_doc_share(doc, &n);
+    json_t *out = list ? json_array() : NULL;
+
+    if (out && sort_objects(list, n) != 0) {
+        json_decref(out);
+        out = NULL;
+    }
+    if (out) {
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(out, list[i]);
+    } else if (list) {
+        for (size_t i = 0; i < n; i++)
+            json_decref(list[i]);
+    }
+    free(list);
+    return out;
+}

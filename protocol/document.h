@@ -108,6 +108,12 @@ json_t **proto_doc_share(const proto_doc *doc, size_t *n);
  * out-of-memory (the list is then as it was). */
 int proto_objects_sort(json_t **list, size_t n);
 
+/* proto_doc_objects without the copies: the same array of the same
+ * objects in the same order, each a new reference to the document's own
+ * (immutable, see proto_doc_share) object. For reading and encoding only:
+ * never change an object of it. NULL on out-of-memory. */
+json_t *proto_doc_objects_shared(const proto_doc *doc);
+
 /* True when the kind and reference indexes hold exactly what a full scan
  * of the objects gives (tests). */
 bool proto_doc_check_index(const proto_doc *doc);

@@ -204,29 +204,6 @@ static json_t *changed_fields(const json_t *cur, const json_t *target)
     return out;
 }
 
-/* doc's objects in proto_doc_objects' order, shared (not copied): they
- * are immutable, and only read here (new array). */
-static json_t *sorted_shared(const proto_doc *doc)
-{
-    size_t n = 0;
-    json_t **list = proto_doc_share(doc, &n);
-    json_t *out = list ? json_array() : NULL;
-
-    if (out && proto_objects_sort(list, n) != 0) {
-        json_decref(out);
-        out = NULL;
-    }
-    if (out) {
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(out, list[i]);
-    } else if (list) {
-        for (size_t i = 0; i < n; i++)
-            json_decref(list[i]);
-    }
-    free(list);
-    return out;
-}
-
 /* The ops that turn doc into target. The scratch document shares doc's
  * objects (proto_doc_clone_shared) and the checks of each op read the
  * document's indexes, so the cost follows the objects that differ, plus
@@ -234,8 +211,8 @@ static json_t *sorted_shared(const proto_doc *doc)
 json_t *proto_diff_ops(const proto_doc *doc, const proto_doc *target)
 {
     proto_doc *scratch = proto_doc_clone_shared(doc);
-    json_t *out = json_array(), *mine = sorted_shared(doc);
-    json_t *theirs = sorted_shared(target), *o, *op;
+    json_t *out = json_array(), *mine = proto_doc_objects_shared(doc);
+    json_t *theirs = proto_doc_objects_shared(target), *o, *op;
     size_t i, n;
     int pass;
 
