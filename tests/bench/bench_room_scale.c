@@ -94,8 +94,10 @@ static proto_doc *build(int n, int *tracks_out)
     proto_doc_set_asset(doc, "a1", 48000 * 600, true);
     add(ops, "{'op':'create','id':'b0','kind':'track','fields':{'role':'bus'}}");
     add(ops, "{'op':'create','id':'b1','kind':'track','fields':{'role':'bus'}}");
-    for (int t = 0; t < tracks; t++, made++)
+    for (int t = 0; t < tracks; t++, made++) {
         add(ops, "{'op':'create','id':'t%d','kind':'track','fields':{}}", t);
+        ops = flush_ops(doc, ops, 0);
+    }
     ops = flush_ops(doc, ops, 1);
     for (int i = 0; made < n; i++, made++) {
         int t = i % tracks, what = i % 20;
@@ -239,6 +241,8 @@ static void run(int n)
 int main(int argc, char **argv)
 {
     static const int sizes[] = {100, 1000, 10000, 50000};
+
+    setvbuf(stdout, NULL, _IOLBF, 0); /* each size's line as it is done */
 
     printf("bench_room_scale (%s): loop-thread CPU us per operation\n",
 #ifdef PROTO_DOC_SHARED
