@@ -177,7 +177,6 @@ static void restore_work(void *arg)
                              sizeof err);
     proto_doc *target;
 
-    assert(!srv_on_loop_thread());
     if (!db) {
         proto_fail(&j->err, PROTO_INTERNAL, "database: %s", err);
         return;

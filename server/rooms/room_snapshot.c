@@ -4,11 +4,11 @@
  * json_dumps run on the thread that encodes, over objects that nobody
  * changes in place: a document replaces an object when it changes, so the
  * loop thread and the encoding thread only ever read the same objects
- * (their reference counts are atomic in jansson 2.14, so either thread may
- * drop the last one). The size the document reported when the snapshot was
- * taken (proto_doc_bytes, kept per object as it goes in and out) is
- * checked against the encoding: an object changed in place after the
- * snapshot would fail that assert. */
+ * (jansson encodes thread-safely and counts references atomically since
+ * 2.11, so either thread may drop the last one). The size the document
+ * reported when the snapshot was taken (proto_doc_bytes, kept per object
+ * as it goes in and out) is checked against the encoding: an object
+ * changed in place after the snapshot would fail that assert. */
 #include "server/rooms/room_snapshot.h"
 
 #include <assert.h>
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/core/server.h"
 #include "server/rooms/room_priv.h"
 
 struct room_snapshot {
@@ -26,9 +27,10 @@ struct room_snapshot {
 
 struct room_snapshot *room_snapshot_take(const proto_doc *doc)
 {
-    struct room_snapshot *s = calloc(1, sizeof *s);
+    struct room_snapshot *s;
 
-    if (!s)
+    assert(srv_on_loop_thread()); /* the room's document is the loop's */
+    if (!(s = calloc(1, sizeof *s)))
         return NULL;
     s->objs = proto_doc_share(doc, &s->n);
     if (!s->objs) {
