@@ -28,6 +28,7 @@
 
 #include "protocol/document.h"
 #include "protocol/ops.h"
+#include "tests/bench/bench_util.h"
 
 #define FLAGS (JSON_COMPACT | JSON_SORT_KEYS)
 
@@ -52,28 +53,6 @@ static void apply(proto_doc *doc, json_t *ops)
     json_decref(inv);
 }
 
-/* Appends one op made from a printf format (single quotes for double). */
-static void add(json_t *ops, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void add(json_t *ops, const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    for (char *p = buf; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_t *o = json_loads(buf, 0, NULL);
-    if (!o) {
-        fprintf(stderr, "bad json %s\n", buf);
-        exit(1);
-    }
-    json_array_append_new(ops, o);
-}
-
 /* Applies ops once they reach 1,000 (a push's size) or when forced. */
 static json_t *flush_ops(proto_doc *doc, json_t *ops, int force)
 {
@@ -95,30 +74,30 @@ static proto_doc *build(int n, int *tracks_out)
     int tracks = n / 50 < 4 ? 4 : n / 50, made = 3;
 
     proto_doc_set_asset(doc, "a1", 48000 * 600, true);
-    add(ops, "{'op':'create','id':'b0','kind':'track','fields':{'role':'bus'}}");
-    add(ops, "{'op':'create','id':'b1','kind':'track','fields':{'role':'bus'}}");
+    bench_add(ops, "{'op':'create','id':'b0','kind':'track','fields':{'role':'bus'}}");
+    bench_add(ops, "{'op':'create','id':'b1','kind':'track','fields':{'role':'bus'}}");
     for (int t = 0; t < tracks; t++, made++) {
-        add(ops, "{'op':'create','id':'t%d','kind':'track','fields':{}}", t);
+        bench_add(ops, "{'op':'create','id':'t%d','kind':'track','fields':{}}", t);
         ops = flush_ops(doc, ops, 0);
     }
     ops = flush_ops(doc, ops, 1);
     for (int i = 0; made < n; i++, made++) {
         int t = i % tracks, what = i % 20;
         if (what < 14)
-            add(ops, "{'op':'create','id':'c%d','kind':'clip','fields':"
+            bench_add(ops, "{'op':'create','id':'c%d','kind':'clip','fields':"
                      "{'track':'t%d','asset':'a1','start':%d,'length':48000}}",
                 i, t, (i / tracks) * 48000);
         else if (what < 17)
-            add(ops, "{'op':'create','id':'e%d','kind':'effect','fields':"
+            bench_add(ops, "{'op':'create','id':'e%d','kind':'effect','fields':"
                      "{'track':'t%d','type':'eq'}}", i, t);
         else if (what == 17)
-            add(ops, "{'op':'create','id':'s%d','kind':'send','fields':"
+            bench_add(ops, "{'op':'create','id':'s%d','kind':'send','fields':"
                      "{'track':'t%d','target':'b%d'}}", i, t, i % 2);
         else if (what == 18)
-            add(ops, "{'op':'create','id':'u%d','kind':'automation','fields':"
+            bench_add(ops, "{'op':'create','id':'u%d','kind':'automation','fields':"
                      "{'track':'t%d','param':'gain','points':[[0,0.0]]}}", i, t);
         else
-            add(ops, "{'op':'create','id':'m%d','kind':'marker','fields':"
+            bench_add(ops, "{'op':'create','id':'m%d','kind':'marker','fields':"
                      "{'at':%d}}", i, i);
         ops = flush_ops(doc, ops, 0);
     }
@@ -175,13 +154,13 @@ static void run(int n)
 
         /* a track's output change (and back): the routing check */
         json_t *ops = json_array();
-        add(ops, "{'op':'set','id':'t%d','fields':{'output':'b0'}}", r % tracks);
+        bench_add(ops, "{'op':'set','id':'t%d','fields':{'output':'b0'}}", r % tracks);
         t0 = cpu_us();
         apply(doc, ops);
         route += cpu_us() - t0;
         json_decref(ops);
         ops = json_array();
-        add(ops, "{'op':'set','id':'t%d','fields':{'output':'master'}}",
+        bench_add(ops, "{'op':'set','id':'t%d','fields':{'output':'master'}}",
             r % tracks);
         apply(doc, ops);
         json_decref(ops);
@@ -189,7 +168,7 @@ static void run(int n)
         /* deleting a track with everything on it */
         proto_doc *scratch = copy_of(doc);
         ops = json_array();
-        add(ops, "{'op':'delete','id':'t%d'}", (r + 1) % tracks);
+        bench_add(ops, "{'op':'delete','id':'t%d'}", (r + 1) % tracks);
         t0 = cpu_us();
         apply(scratch, ops);
         cascade += cpu_us() - t0;
@@ -205,10 +184,10 @@ static void run(int n)
             snprintf(id, sizeof id, "c%d", i);
             if (!proto_doc_get(scratch, id))
                 continue;
-            add(ops, "{'op':'set','id':'%s','fields':{'gain':-3.0}}", id);
+            bench_add(ops, "{'op':'set','id':'%s','fields':{'gain':-3.0}}", id);
             k++;
         }
-        add(ops, "{'op':'delete','id':'t%d'}", (r + 2) % tracks);
+        bench_add(ops, "{'op':'delete','id':'t%d'}", (r + 2) % tracks);
         apply(scratch, ops);
         json_decref(ops);
 #ifdef PROTO_DOC_SHARED
@@ -241,7 +220,7 @@ static void run(int n)
         t0 = cpu_us();
         for (int i = 0; i < 100; i++) {
             ops = json_array();
-            add(ops, "{'op':'set','id':'c%d','fields':{'gain':%d.5}}",
+            bench_add(ops, "{'op':'set','id':'c%d','fields':{'gain':%d.5}}",
                 i % 14, -(i % 20));
             apply(doc, ops);
             json_decref(ops);

@@ -21,7 +21,7 @@ secs=${1:-5}
 tmp=$(mktemp -d /tmp/room-scale-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 git -C "$src" archive "$base" protocol | tar -x -C "$tmp"
-cc -O2 -std=gnu11 -I"$tmp" -o "$tmp/bench_before" \
+cc -O2 -std=gnu11 -I"$tmp" -I"$src" -o "$tmp/bench_before" \
     "$src/tests/bench/bench_room_scale.c" "$tmp"/protocol/*.c -ljansson -lm
 echo "== before ($base's protocol/)"
 "$tmp/bench_before" "$@"
