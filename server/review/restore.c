@@ -173,7 +173,7 @@ static void restore_work(void *arg)
 {
     struct rjob *j = arg;
     char err[256];
-    sqlite3 *db = store_open(j->data_dir, j->synchronous, true, err,
+    db_conn *db = store_open(j->data_dir, j->synchronous, true, err,
                              sizeof err);
     proto_doc *target;
 
@@ -182,7 +182,7 @@ static void restore_work(void *arg)
         return;
     }
     target = srv_doc_at_rev(db, j->project_id, j->rev, &j->err);
-    sqlite3_close(db);
+    db_close(db);
     if (!target)
         return;
     j->ops = proto_diff_ops(j->view, target);

@@ -61,7 +61,7 @@ struct rev_job {
                                   SRV_ROOM_SNAPSHOT_EVERY revisions: taken
                                   on the loop, encoded by the writer */
     /* a module's extra write (srv_room_commit_rev) */
-    int (*xwrite)(sqlite3 *db, long long rev, void *arg);
+    int (*xwrite)(db_conn *db, long long rev, void *arg);
     void (*xfree)(void *arg);
     void *xarg;
 };
@@ -106,7 +106,7 @@ static const char *const wsql[W_COUNT] = {
     "INSERT OR REPLACE INTO snapshots(project_id, rev, doc) VALUES(?,?,?)",
 };
 
-int room_wcache_finalize_job(sqlite3 *db, void *arg)
+int room_wcache_finalize_job(db_conn *db, void *arg)
 {
     (void)db;
     (void)arg;
@@ -115,29 +115,29 @@ int room_wcache_finalize_job(sqlite3 *db, void *arg)
     return 0;
 }
 
-static sqlite3_stmt *wstmt(sqlite3 *db, int which)
+static db_stmt *wstmt(db_conn *db, int which)
 {
-    sqlite3_stmt *st = store_stmt_cache_get(&wcache, db, wsql[which]);
+    db_stmt *st = store_stmt_cache_get(&wcache, db, wsql[which]);
 
     if (!st)
-        srv_err("room writer: %s", sqlite3_errmsg(db));
+        srv_err("room writer: %s", db_errmsg(db));
     return st;
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+static void bind_text_or_null(db_stmt *st, int i, const char *s)
 {
     if (s && s[0])
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+        db_bind_text(st, i, s, -1, DB_STATIC);
     else
-        sqlite3_bind_null(st, i);
+        db_bind_null(st, i);
 }
 
-static void bind_int_or_null(sqlite3_stmt *st, int i, long long v)
+static void bind_int_or_null(db_stmt *st, int i, long long v)
 {
     if (v > 0)
-        sqlite3_bind_int64(st, i, v);
+        db_bind_int64(st, i, v);
     else
-        sqlite3_bind_null(st, i);
+        db_bind_null(st, i);
 }
 
 /* The revisions of one room applied during one loop pass are written by
@@ -150,23 +150,23 @@ static void bind_int_or_null(sqlite3_stmt *st, int i, long long v)
  * closed for a resync (room_fail), as for a failed single revision. */
 
 /* Writer thread: the rows of revision j, the idx-th of its batch. */
-static int rev_write_one(sqlite3 *db, struct rev_job *j, long long idx,
+static int rev_write_one(db_conn *db, struct rev_job *j, long long idx,
                          json_t *last_obj, json_t *last_seq)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
 
     if (!(st = wstmt(db, W_OPS)))
         return -1;
-    sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, j->rev);
-    sqlite3_bind_text(st, 3, j->kind, -1, SQLITE_STATIC);
+    db_bind_text(st, 1, j->project_id, -1, DB_STATIC);
+    db_bind_int64(st, 2, j->rev);
+    db_bind_text(st, 3, j->kind, -1, DB_STATIC);
     bind_text_or_null(st, 4, j->client);
     bind_int_or_null(st, 5, j->seq);
     bind_text_or_null(st, 6, j->user);
-    sqlite3_bind_int64(st, 7, j->ts);
-    sqlite3_bind_text(st, 8, j->ops_text, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, j->inverse_text, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, j->summary ? j->summary : "", -1, SQLITE_STATIC);
+    db_bind_int64(st, 7, j->ts);
+    db_bind_text(st, 8, j->ops_text, -1, DB_STATIC);
+    db_bind_text(st, 9, j->inverse_text, -1, DB_STATIC);
+    db_bind_text(st, 10, j->summary ? j->summary : "", -1, DB_STATIC);
     bind_int_or_null(st, 11, j->undo_of);
     bind_int_or_null(st, 12, j->redo_of);
     if (store_step_done(st, NULL, 0) != 0)
@@ -179,16 +179,16 @@ static int rev_write_one(sqlite3 *db, struct rev_job *j, long long idx,
         if (o->body) {
             if (!(st = wstmt(db, W_UPSERT)))
                 return -1;
-            sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, o->id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 3, o->kind, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 4, o->body, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 5, j->rev);
+            db_bind_text(st, 1, j->project_id, -1, DB_STATIC);
+            db_bind_text(st, 2, o->id, -1, DB_STATIC);
+            db_bind_text(st, 3, o->kind, -1, DB_STATIC);
+            db_bind_text(st, 4, o->body, -1, DB_STATIC);
+            db_bind_int64(st, 5, j->rev);
         } else {
             if (!(st = wstmt(db, W_DELETE)))
                 return -1;
-            sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, o->id, -1, SQLITE_STATIC);
+            db_bind_text(st, 1, j->project_id, -1, DB_STATIC);
+            db_bind_text(st, 2, o->id, -1, DB_STATIC);
         }
         if (store_step_done(st, NULL, 0) != 0)
             goto dberr;
@@ -198,10 +198,10 @@ static int rev_write_one(sqlite3 *db, struct rev_job *j, long long idx,
         json_integer_value(json_object_get(last_seq, j->client)) == idx) {
         if (!(st = wstmt(db, W_SEQ)))
             return -1;
-        sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, j->client, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, j->seq);
-        sqlite3_bind_int64(st, 4, j->rev);
+        db_bind_text(st, 1, j->project_id, -1, DB_STATIC);
+        db_bind_text(st, 2, j->client, -1, DB_STATIC);
+        db_bind_int64(st, 3, j->seq);
+        db_bind_int64(st, 4, j->rev);
         if (store_step_done(st, NULL, 0) != 0)
             goto dberr;
     }
@@ -212,9 +212,9 @@ static int rev_write_one(sqlite3 *db, struct rev_job *j, long long idx,
             free(snap_text);
             return -1;
         }
-        sqlite3_bind_text(st, 1, j->project_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, j->rev);
-        sqlite3_bind_text(st, 3, snap_text, (int)snap_len, SQLITE_TRANSIENT);
+        db_bind_text(st, 1, j->project_id, -1, DB_STATIC);
+        db_bind_int64(st, 2, j->rev);
+        db_bind_text(st, 3, snap_text, (int)snap_len, DB_TRANSIENT);
         free(snap_text);
         if (store_step_done(st, NULL, 0) != 0)
             goto dberr;
@@ -227,17 +227,17 @@ static int rev_write_one(sqlite3 *db, struct rev_job *j, long long idx,
     return 0;
 dberr:
     srv_err("room %s: storing revision %lld: %s", j->project_id, j->rev,
-            sqlite3_errmsg(db));
+            db_errmsg(db));
     return -1;
 }
 
 /* Writer thread: stores a room's batch of consecutive revisions. */
-static int batch_write(sqlite3 *db, void *arg)
+static int batch_write(db_conn *db, void *arg)
 {
     struct rev_job *first = arg, *last = first, *j;
     json_t *last_obj = json_object(), *last_seq = json_object();
     const char *name = NULL;
-    sqlite3_stmt *st;
+    db_stmt *st;
     long long idx = 0;
     int rc = -1;
 
@@ -257,17 +257,17 @@ static int batch_write(sqlite3 *db, void *arg)
     }
     if (!(st = wstmt(db, W_HEAD)))
         goto out;
-    sqlite3_bind_int64(st, 1, last->rev);
-    sqlite3_bind_int64(st, 2, last->ts);
-    sqlite3_bind_text(st, 3, first->project_id, -1, SQLITE_STATIC);
+    db_bind_int64(st, 1, last->rev);
+    db_bind_int64(st, 2, last->ts);
+    db_bind_text(st, 3, first->project_id, -1, DB_STATIC);
     bind_text_or_null(st, 4, name);
-    sqlite3_bind_int64(st, 5, first->rev - 1);
+    db_bind_int64(st, 5, first->rev - 1);
     if (store_step_done(st, NULL, 0) != 0) {
         srv_err("room %s: storing revisions %lld-%lld: %s", first->project_id,
-                first->rev, last->rev, sqlite3_errmsg(db));
+                first->rev, last->rev, db_errmsg(db));
         goto out;
     }
-    if (sqlite3_changes(db) != 1) {
+    if (db_changes(db) != 1) {
         srv_err("room %s: revision %lld does not follow the stored head",
                 first->project_id, first->rev);
         goto out;
