@@ -65,4 +65,57 @@ bool proto_doc_get_asset(const proto_doc *doc, const char *asset_id,
 int proto_doc_each(const proto_doc *doc,
                    int (*fn)(const json_t *object, void *ctx), void *ctx);
 
+/* Defined when the document has the indexes and shared views below
+ * (benchmarks built against older trees test it). */
+#define PROTO_DOC_SHARED 1
+
+/* Calls fn for every object of `kind` (unspecified order), from the kind
+ * index: as many calls as such objects, whatever the document's size; stops
+ * if fn returns non-0 and returns that. fn must not change the document. */
+int proto_doc_each_kind(const proto_doc *doc, const char *kind,
+                        int (*fn)(const json_t *object, void *ctx), void *ctx);
+
+/* True for the fields the reference index covers: "track", "output",
+ * "target" and "clip" (the string fields that name another object). */
+bool proto_doc_ref_indexed(const char *field);
+
+/* Calls fn for every object whose string field `field` (one that
+ * proto_doc_ref_indexed accepts) equals value, e.g. every object on a
+ * track ("track", id) or every track feeding a bus ("output", id); from
+ * the index, in unspecified order; stops as proto_doc_each_kind does. */
+int proto_doc_each_ref(const proto_doc *doc, const char *field,
+                       const char *value,
+                       int (*fn)(const json_t *object, void *ctx), void *ctx);
+
+/* Number of objects of `kind` (from the index). */
+size_t proto_doc_count_kind(const proto_doc *doc, const char *kind);
+
+/* A copy that shares the objects with doc (each gains a reference; objects
+ * in a document are never changed in place, a change replaces them), with
+ * its own table and indexes: changing either document leaves the other as
+ * it was. O(objects) pointer copies instead of a deep copy. */
+proto_doc *proto_doc_clone_shared(const proto_doc *doc);
+
+/* Every object of the document in a new array (malloc; *n entries), each a
+ * new reference to the document's own object, unsorted. The objects are
+ * immutable (see proto_doc_clone_shared): another thread may read and
+ * encode them while this one changes the document, and json_decref them
+ * (jansson 2.14's reference counts are atomic). NULL on out-of-memory. */
+json_t **proto_doc_share(const proto_doc *doc, size_t *n);
+
+/* Sorts objects into proto_doc_objects' order (kind, then id); reads them
+ * only, so any thread may sort its own list of shared objects. 0, or -1 on
+ * out-of-memory (the list is then as it was). */
+int proto_objects_sort(json_t **list, size_t n);
+
+/* proto_doc_objects without the copies: the same array of the same
+ * objects in the same order, each a new reference to the document's own
+ * (immutable, see proto_doc_share) object. For reading and encoding only:
+ * never change an object of it. NULL on out-of-memory. */
+json_t *proto_doc_objects_shared(const proto_doc *doc);
+
+/* True when the kind and reference indexes hold exactly what a full scan
+ * of the objects gives (tests). */
+bool proto_doc_check_index(const proto_doc *doc);
+
 #endif

@@ -150,7 +150,12 @@ static json_t *find_ids(const proto_doc *doc, const char *kind,
     size_t n, i;
     json_t **list;
 
-    proto_doc_each(doc, match_one, &m);
+    /* from the indexes: the objects naming value in field, else every
+     * object of the kind; match_one filters as a full scan would */
+    if (field && proto_doc_ref_indexed(field))
+        proto_doc_each_ref(doc, field, value, match_one, &m);
+    else
+        proto_doc_each_kind(doc, kind, match_one, &m);
     n = json_array_size(m.ids);
     if (n < 2)
         return m.ids;

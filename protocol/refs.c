@@ -252,56 +252,58 @@ int proto_check_object(const proto_doc *doc, const json_t *obj,
 
 /* ---- routing ---- */
 
-typedef struct {
-    json_t *edges; /* track id -> array of track ids it feeds */
-} route_graph;
+/* The routing graph is read from the document's indexes as the search
+ * goes (a track's edges: its output when not master, and the target of
+ * each send on it), so a check costs the tracks it reaches, not the whole
+ * document. */
 
-static int add_edge(route_graph *g, const char *from, const char *to)
+static int collect_send_target(const json_t *o, void *ctx)
 {
-    json_t *list = json_object_get(g->edges, from);
-
-    if (!list) {
-        list = json_array();
-        json_object_set_new(g->edges, from, list);
-    }
-    return json_array_append_new(list, json_string(to));
+    if (strcmp(proto_obj_kind(o), "send") == 0)
+        json_array_append_new(ctx, json_string(proto_obj_str(o, "target")));
+    return 0;
 }
 
-static int collect_edges(const json_t *o, void *ctx)
+/* The track ids node feeds (new array). */
+static json_t *route_edges(const proto_doc *doc, const char *node)
 {
-    route_graph *g = ctx;
-    const char *kind = proto_obj_kind(o);
+    json_t *out = json_array();
+    const json_t *t = proto_doc_get_kind(doc, node, "track");
 
-    if (strcmp(kind, "track") == 0 && strcmp(proto_obj_str(o, "output"), "master"))
-        add_edge(g, proto_obj_str(o, "id"), proto_obj_str(o, "output"));
-    else if (strcmp(kind, "send") == 0)
-        add_edge(g, proto_obj_str(o, "track"), proto_obj_str(o, "target"));
-    return 0;
+    if (t && strcmp(proto_obj_str(t, "output"), "master"))
+        json_array_append_new(out, json_string(proto_obj_str(t, "output")));
+    proto_doc_each_ref(doc, "track", node, collect_send_target, out);
+    return out;
 }
 
 /* Depth-first search from node for target; on success path holds the
  * nodes after the start, in order. */
-static bool find_path(route_graph *g, json_t *seen, const char *node,
+static bool find_path(const proto_doc *doc, json_t *seen, const char *node,
                       const char *target, json_t *path)
 {
+    json_t *edges = route_edges(doc, node), *next;
+    bool found = false;
     size_t i;
-    json_t *next;
 
-    json_array_foreach(json_object_get(g->edges, node), i, next) {
+    json_array_foreach(edges, i, next) {
         const char *n = json_string_value(next);
         if (strcmp(n, target) == 0) {
             json_array_append(path, next);
-            return true;
+            found = true;
+            break;
         }
         if (json_object_get(seen, n))
             continue;
         json_object_set_new(seen, n, json_true());
         json_array_append(path, next);
-        if (find_path(g, seen, n, target, path))
-            return true;
+        if (find_path(doc, seen, n, target, path)) {
+            found = true;
+            break;
+        }
         json_array_remove(path, json_array_size(path) - 1);
     }
-    return false;
+    json_decref(edges);
+    return found;
 }
 
 static const char *track_label(const proto_doc *doc, const char *id)
@@ -315,12 +317,10 @@ static const char *track_label(const proto_doc *doc, const char *id)
 int proto_check_routing(const proto_doc *doc, const char *track_id,
                         const char *field, proto_err *err)
 {
-    route_graph g = {json_object()};
     json_t *seen = json_object(), *path = json_array();
     int rc = 0;
 
-    proto_doc_each(doc, collect_edges, &g);
-    if (find_path(&g, seen, track_id, track_id, path)) {
+    if (find_path(doc, seen, track_id, track_id, path)) {
         char text[400];
         size_t used, i;
         json_t *n;
@@ -335,7 +335,6 @@ int proto_check_routing(const proto_doc *doc, const char *track_id,
         rc = proto_fail(err, PROTO_INVALID_VALUE,
                         "%s would create a routing cycle: %s", field, text);
     }
-    json_decref(g.edges);
     json_decref(seen);
     json_decref(path);
     return rc;
@@ -344,29 +343,38 @@ int proto_check_routing(const proto_doc *doc, const char *track_id,
 typedef struct {
     const char *track;
     const char *role;
+    const char *kind;  /* the kind that counts for this walk */
     const json_t *found;
 } role_ctx;
 
 static int find_user(const json_t *o, void *ctx)
 {
     role_ctx *c = ctx;
-    const char *kind = proto_obj_kind(o);
 
-    if (strcmp(c->role, "bus") &&
-        ((strcmp(kind, "track") == 0 && strcmp(proto_obj_str(o, "output"), c->track) == 0) ||
-         (strcmp(kind, "send") == 0 && strcmp(proto_obj_str(o, "target"), c->track) == 0)))
-        c->found = o;
-    if (strcmp(kind, "clip") == 0 &&
-        strcmp(proto_obj_str(o, "track"), c->track) == 0)
+    if (strcmp(proto_obj_kind(o), c->kind) == 0)
         c->found = o;
     return c->found != NULL;
 }
 
+/* Some object that stops track from taking its new role: for a role other
+ * than bus, a track whose output or a send whose target is this track; for
+ * any role, a clip on it. From the indexes (as a full scan would find, but
+ * which one of several is unspecified either way). */
 int proto_check_role(const proto_doc *doc, const json_t *track, proto_err *err)
 {
-    role_ctx c = {proto_obj_str(track, "id"), proto_obj_str(track, "role"), NULL};
+    role_ctx c = {proto_obj_str(track, "id"), proto_obj_str(track, "role"),
+                  NULL, NULL};
 
-    proto_doc_each(doc, find_user, &c);
+    if (strcmp(c.role, "bus")) {
+        c.kind = "track";
+        proto_doc_each_ref(doc, "output", c.track, find_user, &c);
+        c.kind = "send";
+        if (!c.found)
+            proto_doc_each_ref(doc, "target", c.track, find_user, &c);
+    }
+    c.kind = "clip";
+    if (!c.found)
+        proto_doc_each_ref(doc, "track", c.track, find_user, &c);
     if (!c.found)
         return 0;
     if (strcmp(proto_obj_kind(c.found), "clip"))

@@ -5,6 +5,7 @@
 #include "protocol/ops.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "protocol/fields.h"
@@ -203,11 +204,15 @@ static json_t *changed_fields(const json_t *cur, const json_t *target)
     return out;
 }
 
+/* The ops that turn doc into target. The scratch document shares doc's
+ * objects (proto_doc_clone_shared) and the checks of each op read the
+ * document's indexes, so the cost follows the objects that differ, plus
+ * one comparison per object. */
 json_t *proto_diff_ops(const proto_doc *doc, const proto_doc *target)
 {
-    proto_doc *scratch = proto_doc_clone(doc);
-    json_t *out = json_array(), *mine = proto_doc_objects(doc);
-    json_t *theirs = proto_doc_objects(target), *o, *op;
+    proto_doc *scratch = proto_doc_clone_shared(doc);
+    json_t *out = json_array(), *mine = proto_doc_objects_shared(doc);
+    json_t *theirs = proto_doc_objects_shared(target), *o, *op;
     size_t i, n;
     int pass;
 

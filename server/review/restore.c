@@ -8,6 +8,20 @@
  * part of the document). Restoring to a state equal to the current one
  * answers `conflict`.
  *
+ * The loop's part of a restore is small whatever the project's size: it
+ * takes a view of the room's document (proto_doc_clone_shared: pointers to
+ * its immutable objects, and its indexes), and a worker of the job pool
+ * reads the document at rev on a reader connection of its own
+ * (srv_doc_at_rev) and computes the diff from the view; back on the loop
+ * (restore_done) the ops are committed if the room's head is still the
+ * one the view was taken at. If pushes moved it meanwhile, a new view is
+ * taken and the diff computed again (RESTORE_TRIES times), then the loop
+ * does it all itself (the plain path, also used without a job pool and
+ * when the test hook MIXROOM_TEST_RESTORE_ON_LOOP is set in the
+ * environment). The answer is the same delta the plain path gives; a
+ * requester that leaves before it is ready gets nothing and nothing
+ * changes.
+ *
  * diff compares the documents at two revisions (each a revision number or
  * a version id) with proto_diff: objects created, deleted and changed,
  * field by field, with sentences. Both read durable revisions through
@@ -20,7 +34,9 @@
 #include "protocol/ops.h"
 #include "protocol/summary.h"
 #include "server/rooms/doc_at.h"
+#include "server/core/jobs.h"
 #include "server/core/server.h"
+#include "server/core/store.h"
 #include "server/core/store_stmt.h"
 #include "server/review/review_priv.h"
 #include "server/rooms/room.h"
@@ -83,37 +99,191 @@ static proto_doc *doc_at(struct srv_conn *c, long long rev, json_t *id)
     return d;
 }
 
-static int on_restore(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
+/* A restore whose diff is computed off the loop (see the file comment). */
+struct rjob {
+    char project_id[64];
+    char data_dir[4096];
+    char synchronous[16];
+    long long rev;           /* the revision to restore */
+    long long head;          /* the room's head when view was taken */
+    proto_doc *view;         /* shared clone of the room's document at head */
+    json_t *ops;             /* worker: the diff; NULL with err */
+    proto_err err;
+    uint64_t serial;         /* the requester's connection */
+    json_t *reply_id;
+    int tries;
+};
+
+/* Times the loop takes a new view when pushes moved the head meanwhile,
+ * before it computes the diff itself (the plain path). */
+#define RESTORE_TRIES 3
+
+static void rjob_free(struct rjob *j)
 {
-    struct srv_room *room = c->room;
-    proto_doc *target = NULL;
-    json_t *ops = NULL, *extra = NULL;
-    long long rev;
+    proto_doc_free(j->view);
+    json_decref(j->ops);
+    json_decref(j->reply_id);
+    free(j);
+}
+
+/* Loop thread: commits the restore of revision rev as the ops that turn
+ * the room's current document into target's (answering c). */
+static void restore_commit(struct srv_conn *c, json_t *ops, long long rev,
+                           json_t *id)
+{
+    json_t *extra;
     char summary[256];
     proto_err err;
 
-    if (!room || !c->room_link)
-        return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
-    if ((rev = resolve_rev(c, a, "rev", id)) < 0 ||
-        !(target = doc_at(c, rev, id)))
-        goto out;
-    ops = proto_diff_ops(srv_room_doc(room), target);
+    assert(srv_on_loop_thread());
     if (!ops || json_array_size(ops) == 0) {
         srv_ws_error(c, id, PROTO_CONFLICT,
                      "the document already equals revision %lld", rev);
-        goto out;
+        return;
     }
     snprintf(summary, sizeof summary, "%s restored revision %lld",
              review_who(c), rev);
     extra = json_pack("{s:I}", "restore_of", (json_int_t)rev);
     struct srv_room_rev_opts o = {.summary = summary, .delta_extra = extra};
-    if (srv_room_commit_rev(room, c, "restore", ops, id, &o, &err) < 0)
+    if (srv_room_commit_rev(c->room, c, "restore", ops, id, &o, &err) < 0)
         srv_ws_error(c, id, err.code, "revision %lld cannot be restored: %s",
                      rev, err.message);
-out:
-    json_decref(ops);
     json_decref(extra);
+}
+
+/* The plain path, all on the loop thread: the document at rev read on the
+ * loop's connection, the diff, the commit. */
+static void restore_on_loop(struct srv_conn *c, long long rev, json_t *id)
+{
+    proto_doc *target = doc_at(c, rev, id);
+    json_t *ops;
+
+    if (!target)
+        return;
+    ops = proto_diff_ops(srv_room_doc(c->room), target);
+    restore_commit(c, ops, rev, id);
+    json_decref(ops);
     proto_doc_free(target);
+}
+
+/* Worker thread: the document at j->rev on a reader connection of its own,
+ * and the diff from the view. Touches neither the room nor the loop's
+ * connection. */
+static void restore_work(void *arg)
+{
+    struct rjob *j = arg;
+    char err[256];
+    db_conn *db = store_open(j->data_dir, j->synchronous, true, err,
+                             sizeof err);
+    proto_doc *target;
+
+    if (!db) {
+        proto_fail(&j->err, PROTO_INTERNAL, "database: %s", err);
+        return;
+    }
+    target = srv_doc_at_rev(db, j->project_id, j->rev, &j->err);
+    db_close(db);
+    if (!target)
+        return;
+    j->ops = proto_diff_ops(j->view, target);
+    if (!j->ops)
+        proto_fail(&j->err, PROTO_INTERNAL, "out of memory");
+    proto_doc_free(target);
+}
+
+struct find_ctx {
+    uint64_t serial;
+    struct srv_conn *found;
+};
+
+static void find_each(struct srv_conn *c, void *arg)
+{
+    struct find_ctx *f = arg;
+
+    if (c->serial == f->serial)
+        f->found = c;
+}
+
+static int restore_submit(struct srv_conn *c, struct rjob *j);
+static void restore_done(void *arg);
+
+/* Loop thread, after restore_work: commits the diff if the document is
+ * still the one it was computed from; else tries again from a new view
+ * (RESTORE_TRIES times), then falls back to the plain path. A requester
+ * that left (or left the room) gets nothing and nothing changes. */
+static void restore_done(void *arg)
+{
+    struct rjob *j = arg;
+    struct find_ctx f = {j->serial, NULL};
+    struct srv_conn *c;
+
+    assert(srv_on_loop_thread());
+    srv_ws_each(find_each, &f);
+    c = f.found;
+    if (!c || !c->room || !c->room_link ||
+        strcmp(c->project_id, j->project_id) != 0)
+        goto out;
+    if (!j->ops) {
+        srv_ws_error(c, j->reply_id, j->err.code, "%s", j->err.message);
+    } else if (srv_room_head(c->room) == j->head) {
+        restore_commit(c, j->ops, j->rev, j->reply_id);
+    } else if (j->tries < RESTORE_TRIES) {
+        /* pushes moved the document meanwhile: diff again from now */
+        json_decref(j->ops);
+        j->ops = NULL;
+        proto_doc_free(j->view);
+        j->view = NULL;
+        if (restore_submit(c, j) == 0)
+            return;
+        restore_on_loop(c, j->rev, j->reply_id);
+    } else {
+        restore_on_loop(c, j->rev, j->reply_id);
+    }
+out:
+    rjob_free(j);
+}
+
+/* Takes a view of c's room at its head and queues the job; -1 (the job is
+ * still the caller's) when there is no pool or it refuses. */
+static int restore_submit(struct srv_conn *c, struct rjob *j)
+{
+    struct srv_jobs *jobs = c->srv->jobs;
+
+    if (!jobs || getenv("MIXROOM_TEST_RESTORE_ON_LOOP"))
+        return -1;
+    j->view = proto_doc_clone_shared(srv_room_doc(c->room));
+    if (!j->view)
+        return -1;
+    j->head = srv_room_head(c->room);
+    j->tries++;
+    return srv_jobs_submit(jobs, restore_work, restore_done, j);
+}
+
+static int on_restore(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
+{
+    struct srv_room *room = c->room;
+    struct rjob *j;
+    long long rev;
+
+    if (!room || !c->room_link)
+        return srv_ws_error(c, id, PROTO_UNAUTHORIZED, "say hello first"), 0;
+    if ((rev = resolve_rev(c, a, "rev", id)) < 0)
+        return 0;
+    j = calloc(1, sizeof *j);
+    if (j) {
+        snprintf(j->project_id, sizeof j->project_id, "%s", c->project_id);
+        snprintf(j->data_dir, sizeof j->data_dir, "%s", c->srv->cfg.data_dir);
+        snprintf(j->synchronous, sizeof j->synchronous, "%s",
+                 c->srv->cfg.synchronous[0] ? c->srv->cfg.synchronous
+                                            : "FULL");
+        j->rev = rev;
+        j->serial = c->serial;
+        j->reply_id = json_incref(id);
+        if (restore_submit(c, j) == 0)
+            return 0;
+        rjob_free(j);
+    }
+    restore_on_loop(c, rev, id);
     return 0;
 }
 

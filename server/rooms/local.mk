@@ -16,4 +16,6 @@ libserver_la_SOURCES += \
 	server/rooms/room_history.c \
 	server/rooms/presence.c \
 	server/rooms/doc_at.c \
-	server/rooms/doc_at.h
+	server/rooms/doc_at.h \
+	server/rooms/room_snapshot.c \
+	server/rooms/room_snapshot.h

@@ -30,6 +30,7 @@
 #include "server/core/server.h"
 #include "server/rooms/room_delta.h"
 #include "server/rooms/room_priv.h"
+#include "server/rooms/room_snapshot.h"
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
 #include "server/core/writer.h"
@@ -69,8 +70,9 @@ struct rev_job {
     char *reply_text;          /* the delta with the request's "id" */
     size_t reply_len;
     uint64_t reply_serial;     /* the author's connection, if any */
-    char *snap_text;           /* the whole document, every
-                                  SRV_ROOM_SNAPSHOT_EVERY revisions */
+    struct room_snapshot *snap; /* the whole document, every
+                                  SRV_ROOM_SNAPSHOT_EVERY revisions: taken
+                                  on the loop, encoded by the writer */
     /* a module's extra write (srv_room_commit_rev) */
     int (*xwrite)(db_conn *db, long long rev, void *arg);
     void (*xfree)(void *arg);
@@ -106,7 +108,7 @@ static void job_free(struct rev_job *j)
     free(j->project_name);
     srv_ws_frame_unref(j->delta);
     free(j->reply_text);
-    free(j->snap_text);
+    room_snapshot_free(j->snap);
     if (j->xfree)
         j->xfree(j->xarg);
     free(j);
@@ -232,12 +234,17 @@ static int rev_write_one(db_conn *db, struct rev_job *j, long long idx,
         if (store_step_done(st, NULL, 0) != 0)
             goto dberr;
     }
-    if (j->snap_text) {
-        if (!(st = wstmt(db, W_SNAP)))
+    if (j->snap) {
+        size_t snap_len = 0;
+        char *snap_text = room_snapshot_encode(j->snap, &snap_len);
+        if (!snap_text || !(st = wstmt(db, W_SNAP))) {
+            free(snap_text);
             return -1;
+        }
         db_bind_text(st, 1, j->project_id, -1, DB_STATIC);
         db_bind_int64(st, 2, j->rev);
-        db_bind_text(st, 3, j->snap_text, -1, DB_STATIC);
+        db_bind_text(st, 3, snap_text, (int)snap_len, DB_TRANSIENT);
+        free(snap_text);
         if (store_step_done(st, NULL, 0) != 0)
             goto dberr;
     }
@@ -631,10 +638,7 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
         j->xarg = opts->arg;
     }
     if (rev % SRV_ROOM_SNAPSHOT_EVERY == 0) {
-        json_t *objs = proto_doc_objects(room->doc);
-        j->snap_text = objs ? json_dumps(objs, ROOM_JSON_FLAGS) : NULL;
-        json_decref(objs);
-        if (!j->snap_text) {
+        if (!(j->snap = room_snapshot_take(room->doc))) {
             srv_err("out of memory committing a revision");
             abort();
         }

@@ -267,7 +267,10 @@ void room_hello_resume(struct room_link *l)
     if (!l->welcome_deltas) {
         json_t *snap = json_object();
         json_object_set_new(snap, "project", project_json(room));
-        json_object_set_new(snap, "objects", proto_doc_objects(room->doc));
+        /* the document's own (immutable) objects, not copies: the welcome
+         * only encodes them */
+        json_object_set_new(snap, "objects",
+                            proto_doc_objects_shared(room->doc));
         room_add_sections(room, SRV_ROOM_SNAPSHOT, snap); /* comments */
         json_object_set_new(w, "snapshot", snap);
     }

@@ -54,3 +54,9 @@ EXTRA_PROGRAMS += tests/bench/bench_render_wide
 tests_bench_bench_render_wide_SOURCES = tests/bench/bench_render_wide.c \
 	tests/bench/bench_util.h tests/bench/bench_render_proj.h
 tests_bench_bench_render_wide_LDADD = $(MX_ALL_LIBS)
+# large rooms: loop-thread work at 100..50,000 objects (h15-room, #15);
+# tests/bench/room_scale.sh builds it against main's protocol/ as well
+EXTRA_PROGRAMS += tests/bench/bench_room_scale
+tests_bench_bench_room_scale_SOURCES = tests/bench/bench_room_scale.c tests/bench/bench_util.h
+tests_bench_bench_room_scale_LDADD = $(MX_TEST_LIBS)
+EXTRA_DIST += tests/bench/room_scale.sh tests/bench/room_scale.mjs

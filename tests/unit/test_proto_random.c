@@ -1,13 +1,17 @@
 /* test_proto_random.c -- properties over thousands of random pushes from a
  * seeded PRNG (deterministic): applying the inverse restores the document
  * exactly, undo right after a push restores it too, a failed push leaves
- * the document unchanged, and diff ops turn any document into any other. */
+ * the document unchanged, and diff ops turn any document into any other;
+ * the document's kind and reference indexes agree with a full scan after
+ * pushes, refusals, undo, inverses and restores, and the routing and role
+ * checks that read them answer as the full scan did. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdint.h>
 
+#include "protocol/fields.h"
 #include "tests/unit/proto_helpers.h"
 
 static uint64_t rng_state;
@@ -227,11 +231,193 @@ static void test_diff_ops_reach_target(void **state)
     }
 }
 
+/* ---- the document's indexes (by kind, by reference) ---- */
+
+/* Reference: a routing cycle through track_id by a full scan of the
+ * objects (the algorithm the index replaced). */
+static bool scan_feeds(const proto_doc *doc, const char *from, const char *to,
+                       json_t *seen)
+{
+    json_t *all = proto_doc_objects(doc), *o;
+    bool found = false;
+    size_t i;
+
+    json_array_foreach(all, i, o) {
+        const char *next = NULL;
+        if (!strcmp(proto_obj_kind(o), "track") && !strcmp(proto_obj_str(o, "id"), from) &&
+            strcmp(proto_obj_str(o, "output"), "master"))
+            next = proto_obj_str(o, "output");
+        else if (!strcmp(proto_obj_kind(o), "send") && !strcmp(proto_obj_str(o, "track"), from))
+            next = proto_obj_str(o, "target");
+        if (!next)
+            continue;
+        if (!strcmp(next, to)) {
+            found = true;
+            break;
+        }
+        if (json_object_get(seen, next))
+            continue;
+        json_object_set_new(seen, next, json_true());
+        if (scan_feeds(doc, next, to, seen)) {
+            found = true;
+            break;
+        }
+    }
+    json_decref(all);
+    return found;
+}
+
+/* Reference: does a full scan find an object that stops track from taking
+ * its role (proto_check_role)? */
+static bool scan_role_user(const proto_doc *doc, const json_t *track)
+{
+    json_t *all = proto_doc_objects(doc), *o;
+    const char *id = proto_obj_str(track, "id"), *role = proto_obj_str(track, "role");
+    bool found = false;
+    size_t i;
+
+    json_array_foreach(all, i, o) {
+        const char *k = proto_obj_kind(o);
+        if ((strcmp(role, "bus") && ((!strcmp(k, "track") && !strcmp(proto_obj_str(o, "output"), id)) ||
+                                     (!strcmp(k, "send") && !strcmp(proto_obj_str(o, "target"), id)))) ||
+            (!strcmp(k, "clip") && !strcmp(proto_obj_str(o, "track"), id)))
+            found = true;
+    }
+    json_decref(all);
+    return found;
+}
+
+/* The routing and role checks read the indexes: they must answer as the
+ * full scan does, on documents bent into routings the ops would refuse
+ * (proto_doc_put does not validate). */
+static void check_checks_against_scan(proto_doc *doc)
+{
+    json_t *all = proto_doc_objects(doc), *o;
+    size_t i;
+
+    json_array_foreach(all, i, o) {
+        if (strcmp(proto_obj_kind(o), "track"))
+            continue;
+        const char *id = proto_obj_str(o, "id");
+        char other[16];
+        pick(doc, "track", other);
+        proto_doc *bent = proto_doc_clone_shared(doc);
+        json_t *t = json_deep_copy(o);
+        json_object_set_new(t, "output", json_string(other));
+        json_object_set_new(t, "role", json_string(rnd(2) ? "bus" : "audio"));
+        assert_int_equal(proto_doc_put(bent, t), 0);
+        assert_true(proto_doc_check_index(bent));
+        json_t *seen = json_object();
+        proto_err err;
+        bool cycle = proto_check_routing(bent, id, "output", &err) != 0;
+        assert_int_equal(cycle, scan_feeds(bent, id, id, seen));
+        assert_int_equal(proto_check_role(bent, t, &err) != 0, scan_role_user(bent, t));
+        json_decref(seen);
+        json_decref(t);
+        proto_doc_free(bent);
+        /* the shared clone changed nothing in doc */
+        assert_true(proto_doc_check_index(doc));
+    }
+    json_decref(all);
+}
+
+static void test_index_agrees_with_scan(void **state)
+{
+    int checked = 0;
+
+    (void)state;
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        proto_doc *doc = fresh_doc();
+        rng_state = seed * 104729;
+        for (int i = 0; i < 250; i++) {
+            json_t *ops = random_push(doc), *applied, *inverse, *a2, *i2, *undo;
+            proto_err err;
+            if (proto_apply_push(doc, ops, &applied, &inverse, &err)) {
+                /* a refused push rolled back: the indexes too */
+                assert_true(proto_doc_check_index(doc));
+                json_decref(ops);
+                continue;
+            }
+            assert_true(proto_doc_check_index(doc));
+            /* undo (on a shared clone) and the inverse keep them exact */
+            undo = proto_undo_ops(doc, applied, inverse);
+            proto_doc *post = proto_doc_clone_shared(doc);
+            if (json_array_size(undo) && proto_apply_push(post, undo, &a2, &i2, &err) == 0) {
+                assert_true(proto_doc_check_index(post));
+                json_decref(a2);
+                json_decref(i2);
+            }
+            proto_doc_free(post);
+            post = proto_doc_clone(doc);
+            assert_true(proto_doc_check_index(post));
+            assert_int_equal(proto_apply_push(post, inverse, &a2, &i2, &err), 0);
+            assert_true(proto_doc_check_index(post));
+            json_decref(a2);
+            json_decref(i2);
+            proto_doc_free(post);
+            if (i % 50 == 49) {
+                check_checks_against_scan(doc);
+                checked++;
+            }
+            json_decref(undo);
+            json_decref(applied);
+            json_decref(inverse);
+            json_decref(ops);
+        }
+        /* restore: the diff ops to another random document keep them exact */
+        proto_doc *to = random_doc(seed * 31, 200);
+        json_t *ops = proto_diff_ops(doc, to), *a, *inv;
+        proto_err err;
+        if (json_array_size(ops)) {
+            assert_int_equal(proto_apply_push(doc, ops, &a, &inv, &err), 0);
+            json_decref(a);
+            json_decref(inv);
+        }
+        assert_true(proto_doc_equal(doc, to));
+        assert_true(proto_doc_check_index(doc));
+        json_decref(ops);
+        proto_doc_free(to);
+        proto_doc_free(doc);
+    }
+    assert_true(checked >= 40);
+}
+
+/* A shared clone is independent: changing it leaves the original (and a
+ * deep copy of it) as they were, and the other way round. */
+static void test_clone_shared_independent(void **state)
+{
+    proto_doc *doc = random_doc(77, 300), *deep = proto_doc_clone(doc);
+    proto_doc *shared = proto_doc_clone_shared(doc);
+
+    (void)state;
+    assert_true(proto_doc_equal(shared, doc));
+    rng_state = 4242;
+    for (int i = 0; i < 300; i++) {
+        json_t *ops = random_push(shared), *a, *inv;
+        proto_err err;
+        if (proto_apply_push(shared, ops, &a, &inv, &err) == 0) {
+            json_decref(a);
+            json_decref(inv);
+        }
+        json_decref(ops);
+    }
+    assert_false(proto_doc_equal(shared, doc));
+    assert_true(proto_doc_equal(deep, doc));
+    assert_true(proto_doc_check_index(doc));
+    assert_true(proto_doc_check_index(shared));
+    assert_int_equal(proto_doc_bytes(doc), proto_doc_bytes(deep));
+    proto_doc_free(shared);
+    proto_doc_free(doc);
+    proto_doc_free(deep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_inverse_and_undo_identity),
         cmocka_unit_test(test_diff_ops_reach_target),
+        cmocka_unit_test(test_index_agrees_with_scan),
+        cmocka_unit_test(test_clone_shared_independent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,8 @@
  * revision (and a seq that was never applied -> conflict); catch-up with
  * `since` (deltas after since; none at the head; a snapshot past it); undo
  * of the user's last push -> a new revision restoring the field; the
- * permission check (viewer push, message before hello). */
+ * permission check (viewer push, message before hello); the full snapshot
+ * encoded by the writer while later pushes change the document. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,6 +37,7 @@
 #include "server/core/store.h"
 #include "server/core/writer.h"
 #include "server/net/ws.h"
+#include "server/rooms/doc_at.h"
 #include "server/rooms/room.h"
 
 #define MAX_CONNS 8
@@ -810,6 +812,95 @@ static void test_push_limits(void **state)
     free(text);
 }
 
+/* Drops whatever c was sent. */
+static void drop_all(struct srv_conn *c)
+{
+    char *t;
+
+    while ((t = take_text(c)))
+        free(t);
+}
+
+/* The full snapshot of revision SRV_ROOM_SNAPSHOT_EVERY is taken when the
+ * revision is applied and encoded by the writer later, while pushes go on
+ * changing (and deleting) the objects it shares: the stored snapshot is
+ * the document at its revision, byte for byte, and doc_at reads the same
+ * document back from it. */
+static void test_snapshot_while_pushing(void **state)
+{
+    struct fx *f = *state;
+    struct srv_conn *a = joined(f, &f->ana, "c-ana");
+    struct srv_conn *b = joined(f, &f->bob, "c-bob");
+    const long long at = SRV_ROOM_SNAPSHOT_EVERY;
+    char *expect, *stored = NULL;
+    long long seq = 0;
+    db_stmt *st;
+
+    for (seq = 1; seq < at; seq++) {
+        if (seq <= 50)
+            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+                   "\"ops\":[{\"op\":\"create\",\"id\":\"t_%lld\","
+                   "\"kind\":\"track\",\"fields\":{}}]}", seq, seq - 1);
+        else
+            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+                   "\"ops\":[{\"op\":\"set\",\"id\":\"t_%lld\","
+                   "\"fields\":{\"gain\":%lld}}]}", seq, seq % 50,
+                -(seq % 40));
+        if (seq % 25 == 0 || seq + 1 == at) {
+            settle(f);
+            drop_all(a);
+            drop_all(b);
+        }
+    }
+    assert_int_equal(srv_room_committed(room_of(f)), at - 1);
+    /* revision `at`: its snapshot is taken now, encoded at the commit */
+    say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,\"ops\":"
+           "[{\"op\":\"set\",\"id\":\"t_1\",\"fields\":{\"pan\":0.25}}]}",
+        seq);
+    assert_int_equal(srv_room_head(room_of(f)), at);
+    expect = doc_text(f);
+    /* more revisions of the same pass replace and delete what it shares */
+    for (int i = 0; i < 20; i++) {
+        seq++;
+        if (i % 2)
+            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+                   "\"ops\":[{\"op\":\"delete\",\"id\":\"t_%d\"}]}", seq, i);
+        else
+            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+                   "\"ops\":[{\"op\":\"set\",\"id\":\"t_%d\","
+                   "\"fields\":{\"gain\":-3,\"name\":\"x\"}}]}", seq, i);
+    }
+    assert_string_not_equal(doc_text(f), expect);
+    settle(f);
+    drop_all(a);
+    drop_all(b);
+    assert_int_equal(srv_room_committed(room_of(f)), at + 20);
+
+    assert_int_equal(db_prepare(f->srv.db, "SELECT doc FROM snapshots"
+                                        " WHERE project_id=? AND rev=?",
+                                        &st),
+                     DB_OK);
+    db_bind_text(st, 1, f->project, -1, DB_STATIC);
+    db_bind_int64(st, 2, at);
+    if (db_step(st) == DB_ROW)
+        stored = strdup((const char *)db_column_text(st, 0));
+    db_finalize(st);
+    assert_non_null(stored);
+    assert_string_equal(stored, expect);
+
+    proto_err err;
+    proto_doc *d = srv_doc_at_rev(f->srv.db, f->project, at, &err);
+    assert_non_null(d);
+    json_t *objs = proto_doc_objects(d);
+    char *back = json_dumps(objs, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(back, expect);
+    free(back);
+    json_decref(objs);
+    proto_doc_free(d);
+    free(stored);
+    free(expect);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -824,6 +915,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_viewer_may_not_push, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_push_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_while_pushing, setup,
+                                        teardown),
     };
 
     srv_server_enter_loop();

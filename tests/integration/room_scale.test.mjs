@@ -1,0 +1,136 @@
+// room_scale.test.mjs -- large rooms on the real server (issue #15,
+// h15-room): a restore of a project of a few thousand objects, computed
+// off the loop (a job-pool worker diffs a shared view of the room's
+// document against the document at the revision), gives the same document
+// and the same delta, byte for byte, as the plain path that does it all on
+// the loop (the test hook MIXROOM_TEST_RESTORE_ON_LOOP=1); and a restore
+// requested while another client keeps pushing still lands on exactly the
+// revision's document (diff from the restore's revision to it is empty),
+// with every push acknowledged.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { join, makeProject, makeUser, startServer } from './harness.mjs';
+
+const TRACKS = 40;
+
+/* The ops that build the project: TRACKS tracks and 2 buses, then per
+ * track effects, sends and gain automation, and markers: about 3,000
+ * objects in pushes of at most 500 ops. */
+function buildOps() {
+  const all = [];
+  all.push({ op: 'create', id: 'b0', kind: 'track', fields: { name: 'Bus 0', role: 'bus' } });
+  all.push({ op: 'create', id: 'b1', kind: 'track', fields: { name: 'Bus 1', role: 'bus' } });
+  for (let t = 0; t < TRACKS; t++) all.push({ op: 'create', id: `t${t}`, kind: 'track', fields: { name: `Track ${t}` } });
+  for (let i = 0; i < 1200; i++) all.push({ op: 'create', id: `e${i}`, kind: 'effect', fields: { track: `t${i % TRACKS}`, type: i % 2 ? 'eq' : 'compressor' } });
+  for (let i = 0; i < 400; i++) all.push({ op: 'create', id: `s${i}`, kind: 'send', fields: { track: `t${i % TRACKS}`, target: `b${i % 2}`, level: -6 } });
+  for (let i = 0; i < 400; i++) all.push({ op: 'create', id: `u${i}`, kind: 'automation', fields: { track: `t${i % TRACKS}`, param: 'gain', points: [[0, 0], [48000, -6]] } });
+  for (let i = 0; i < 1000; i++) all.push({ op: 'create', id: `m${i}`, kind: 'marker', fields: { at: i * 480, name: `M${i}` } });
+  const pushes = [];
+  for (let i = 0; i < all.length; i += 500) pushes.push(all.slice(i, i + 500));
+  return pushes;
+}
+
+/* What happens after the version: effects bypassed, tracks deleted with
+ * everything on them, tracks routed to a bus, markers added and moved. */
+function changeOps() {
+  const p = [];
+  p.push(Array.from({ length: 100 }, (_, i) => ({ op: 'set', id: `e${i * 3}`, fields: { bypass: true } })));
+  p.push([0, 7, 13, 21, 33].map((t) => ({ op: 'delete', id: `t${t}` })));
+  p.push([1, 2, 3, 4, 5, 6, 8, 9, 10, 11].map((t) => ({ op: 'set', id: `t${t}`, fields: { output: 'b0' } })));
+  p.push(Array.from({ length: 50 }, (_, i) => ({ op: 'create', id: `n${i}`, kind: 'marker', fields: { at: i, name: 'new' } })));
+  p.push(Array.from({ length: 80 }, (_, i) => ({ op: 'set', id: `m${i * 7}`, fields: { at: 5 + i } })));
+  return p;
+}
+
+/* Pushes ops as seq on c and resolves with its ack (the delta carrying
+ * c's client id and seq) or its reject. */
+function push(c, seq, ops) {
+  c.send({ type: 'push', seq, base: null, ops });
+  return c.next((m) => (m.type === 'delta' && m.client === c.clientId && m.seq === seq) ||
+    (m.type === 'reject' && m.seq === seq), 30000);
+}
+
+async function pushAll(c, pushes, seq0) {
+  let seq = seq0;
+  let rev = 0;
+  for (const ops of pushes) {
+    const d = await push(c, ++seq, ops);
+    assert.equal(d.type, 'delta', JSON.stringify(d).slice(0, 300));
+    rev = d.rev;
+  }
+  return { seq, rev };
+}
+
+const byId = (objs) => [...objs].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+
+/* Builds the project, changes it, restores the version; returns the
+ * restore's delta ops (as JSON text) and the documents. */
+async function restoreRun(env) {
+  const server = await startServer({ env });
+  try {
+    const ana = makeUser(server, 'ana');
+    const project = makeProject(server, 'Scale', 'ana');
+    const { client: a } = await join(server, ana, project, { client: 'c-ana' });
+    let { seq, rev: version } = await pushAll(a, buildOps(), 0);
+    const at = await join(server, ana, project, { client: 'c-look' });
+    const versionDoc = at.welcome.snapshot.objects;
+    assert.ok(versionDoc.length > 3000, `${versionDoc.length} objects`);
+    await at.client.close();
+    ({ seq } = await pushAll(a, changeOps(), seq));
+
+    const rs = await a.request({ type: 'restore', rev: version }, 30000);
+    assert.equal(rs.type, 'delta', JSON.stringify(rs).slice(0, 300));
+    assert.equal(rs.kind, 'restore');
+    assert.equal(rs.restore_of, version);
+    const fresh = await join(server, ana, project, { client: 'c-after' });
+    assert.deepEqual(byId(fresh.welcome.snapshot.objects), byId(versionDoc));
+    // a second restore to the same revision has nothing to do
+    const again = await a.request({ type: 'restore', rev: version }, 30000);
+    assert.equal(again.code, 'conflict');
+    await fresh.client.close();
+    await a.close();
+    return { ops: JSON.stringify(rs.ops), doc: JSON.stringify(byId(versionDoc)), n: rs.ops.length };
+  } finally {
+    await server.stop();
+  }
+}
+
+test('a large restore off the loop gives the same document and delta as on the loop', async () => {
+  const off = await restoreRun({});
+  const plain = await restoreRun({ MIXROOM_TEST_RESTORE_ON_LOOP: '1' });
+  assert.ok(off.n > 200, `${off.n} restore ops`);
+  assert.equal(off.doc, plain.doc);
+  assert.equal(off.ops, plain.ops);
+});
+
+test('a restore while another client keeps pushing lands on the revision', async () => {
+  const server = await startServer();
+  try {
+    const ana = makeUser(server, 'ana');
+    const project = makeProject(server, 'Busy', 'ana');
+    const { client: a } = await join(server, ana, project, { client: 'c-ana' });
+    const { client: b } = await join(server, ana, project, { client: 'c-bob' });
+    const { rev: version } = await pushAll(a, buildOps(), 0);
+    await pushAll(a, changeOps().slice(0, 3), 100);
+
+    // b renames a marker while a restores: some pushes land before the
+    // restore is committed (its diff is then computed again)
+    const acks = [];
+    let bseq = 0;
+    const rsP = a.request({ type: 'restore', rev: version }, 30000);
+    for (let i = 0; i < 40; i++) acks.push(push(b, ++bseq, [{ op: 'set', id: 'm999', fields: { name: `busy ${i}` } }]));
+    const rs = await rsP;
+    assert.equal(rs.type, 'delta', JSON.stringify(rs).slice(0, 300));
+    for (const d of await Promise.all(acks)) assert.equal(d.type, 'delta');
+    // the document right after the restore equals the version's
+    const d = await a.request({ type: 'diff', from: rs.rev, to: version }, 30000);
+    assert.equal(d.type, 'diff');
+    const changes = ['created', 'deleted', 'changed'].map((k) => (d[k] || []).length);
+    assert.deepEqual(changes, [0, 0, 0], JSON.stringify(d).slice(0, 400));
+    await a.close();
+    await b.close();
+  } finally {
+    await server.stop();
+  }
+});
