@@ -37,6 +37,8 @@ static const struct srv_cli_flag flags[] = {
     {"no-demo", "demo", "false", NULL, "true", "do not create the demo user and project on first start (the setting: demo = true or false)"},
     {"trusted-proxy", "trusted_proxies", NULL, "ADDR", "(none)", "address of a reverse proxy whose X-Forwarded-For is believed (repeatable, at most 16)"},
     {"webhook-allow-private", "webhook_allow_private", "true", NULL, "false", "let webhooks reach loopback, private, link-local and ULA addresses (the setting: webhook_allow_private = true or false)"},
+    {"node", "node", NULL, "NAME", "(the host name)", "this node's name, in welcome, /healthz and the project leases of a cluster (letters, digits, '.', '_', '-')"},
+    {"store", "store", NULL, "URL", "(the SQLite database under --data)", "sqlite:PATH, or postgresql://...: with PostgreSQL, projects are leased to one node at a time (docs/deploy.md)"},
     {"metrics-token", "metrics_token", NULL, "TOKEN", "(none: /metrics is public)", "16 to 127 characters: GET /metrics then needs Authorization: Bearer TOKEN (prefer the config file or MIXROOM_METRICS_TOKEN, since a flag shows in ps)"},
 };
 #define N_FLAGS (sizeof flags / sizeof flags[0])

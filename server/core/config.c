@@ -182,8 +182,25 @@ void srv_config_defaults(struct srv_config *cfg)
     cfg->opus_complexity = 8;
     cfg->workers = cores > 0 ? (int)cores : 2;
     cfg->demo = true;
+    /* cluster: the node's name defaults to the host name */
+    if (gethostname(cfg->node_name, sizeof cfg->node_name - 1) != 0 ||
+        !srv_config_node_name_ok(cfg->node_name))
+        snprintf(cfg->node_name, sizeof cfg->node_name, "mixroom");
     for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
         *limit_field(cfg, &limits[i]) = limits[i].def;
+}
+
+bool srv_config_node_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' &&
+            s[i] != '-')
+            return false;
+    return true;
 }
 
 static int parse_int(const char *s, long long lo, long long hi, long long *out)
@@ -372,6 +389,17 @@ int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
         if (parse_bool(value, &cfg->webhook_allow_private))
             want = "true or false (true lets webhooks reach loopback and "
                    "private addresses)";
+    } else if (!strcmp(key, "node") || !strcmp(key, "node_name")) {
+        /* cluster */
+        if (!srv_config_node_name_ok(value) ||
+            copy_str(cfg->node_name, sizeof cfg->node_name, value))
+            want = "a node name of 1 to 63 letters, digits, '.', '_' or '-'";
+    } else if (!strcmp(key, "store")) {
+        if ((value[0] && strncmp(value, "sqlite:", 7) &&
+             strncmp(value, "postgresql://", 13) &&
+             strncmp(value, "postgres://", 11)) ||
+            copy_str(cfg->store, sizeof cfg->store, value))
+            want = "sqlite:PATH or a postgresql:// connection URL";
     } else if ((lim = find_limit(key))) {
         if (parse_int(value, lim->min, lim->max, &n)) {
             snprintf(range, sizeof range, "a whole number%s%s from %lld to %lld",

@@ -81,6 +81,14 @@ struct srv_config {
     int64_t max_dawproject_xml_bytes;      /* project.xml or metadata.xml (64 MiB) */
     /* listening and delivery: fields go here */
     int64_t loudness_cache;       /* revisions whose loudness is kept for matched A/B (256) */
+    /* cluster: fields go here */
+    char node_name[64];           /* node = NAME: this node's name in welcome,
+                                     /healthz and project_leases (default:
+                                     the host name) */
+    char store[4096];             /* store = URL: "" or sqlite:PATH (embedded),
+                                     postgresql://... (leases and cluster
+                                     events; h20-db's setting of the same
+                                     name supersedes this field at merge) */
 };
 
 /* One integer limit: its key, where it lives in struct srv_config, its
@@ -95,6 +103,10 @@ struct srv_config_limit {
 
 /* The table of integer limits (static; n set to its length). */
 const struct srv_config_limit *srv_config_limits(int *n);
+
+/* True when s may name a node (setting `node`): 1 to 63 ASCII letters,
+ * digits, '.', '_' or '-' (it is printed in KEY=value lines and logs). */
+bool srv_config_node_name_ok(const char *s);
 
 /* Fills cfg with the defaults. */
 void srv_config_defaults(struct srv_config *cfg);

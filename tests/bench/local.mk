@@ -7,6 +7,7 @@ tests_bench_bench_sqlite_single_SOURCES = tests/bench/bench_sqlite_single.c
 tests_bench_bench_sqlite_single_LDADD = $(SQLITE_LIBS)
 tests_bench_bench_streams_SOURCES = tests/bench/bench_streams.c tests/bench/bench_util.h
 tests_bench_bench_streams_LDADD = $(MX_ALL_LIBS)
+EXTRA_DIST += tests/bench/failover.mjs
 EXTRA_DIST += tests/bench/coedit.mjs tests/bench/soak.mjs tests/bench/takes.mjs
 tests_bench_bench_proto_apply_SOURCES = tests/bench/bench_proto_apply.c
 tests_bench_bench_proto_apply_LDADD = $(MX_TEST_LIBS)

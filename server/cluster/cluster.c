@@ -1,0 +1,99 @@
+/* cluster.c -- the cluster module's wiring: the welcome's "node", the lease
+ * gate of rooms (lease.c), the remote-close hook of auth sent as events
+ * (notify.c), and the start/stop/tick hooks. With an embedded SQLite store
+ * only the "node" field is active.
+ *
+ * Global state: `active` (set by the start hook on the loop thread, read
+ * there afterwards). */
+#include "server/cluster/cluster.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/auth/auth.h"
+#include "server/cluster/cluster_priv.h"
+#include "server/core/log.h"
+#include "server/core/server.h"
+#include "server/rooms/room.h"
+
+static bool active; /* a PostgreSQL store: leases and events are on */
+
+static json_t *node_section(struct srv_server *srv, struct srv_room *room,
+                            const char *project_id)
+{
+    (void)room;
+    (void)project_id;
+    return json_string(srv->cfg.node_name);
+}
+
+static void remote_close(struct srv_server *srv, const char *kind,
+                         const char *project, const char *id)
+{
+    json_t *o;
+    char *text;
+
+    if (!active)
+        return;
+    if (!strcmp(kind, "member_removed"))
+        o = json_pack("{s:s, s:s, s:s, s:s}", "kind", kind, "project",
+                      project, "user", id, "node", srv->cfg.node_name);
+    else if (!strcmp(kind, "session_ended"))
+        o = json_pack("{s:s, s:s, s:s}", "kind", kind, "session", id, "node",
+                      srv->cfg.node_name);
+    else
+        o = json_pack("{s:s, s:s, s:s, s:s}", "kind", kind, "project",
+                      project, "link", id, "node", srv->cfg.node_name);
+    text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!text || cl_lease_notify(text) != 0)
+        srv_err("cluster: event %s of %s could not be sent to the other "
+                "nodes", kind, id);
+    free(text);
+}
+
+static int on_start(struct srv_server *srv)
+{
+    char err[512];
+
+    if (!cl_is_pg(srv->cfg.store))
+        return 0;
+    if (cl_lease_open(srv, err, sizeof err) != 0 ||
+        cl_notify_start(srv, err, sizeof err) != 0) {
+        srv_err("cluster: %s", err);
+        cl_lease_close();
+        return -1;
+    }
+    active = true;
+    return 0;
+}
+
+static void on_stop(struct srv_server *srv)
+{
+    (void)srv;
+    if (!active)
+        return;
+    cl_notify_stop();
+    cl_lease_close();
+    active = false;
+}
+
+static void on_tick(struct srv_server *srv)
+{
+    if (active)
+        cl_lease_tick(srv);
+}
+
+static const struct srv_room_lease gate = {cl_lease_take, cl_lease_release};
+
+void srv_cluster_init(void)
+{
+    srv_room_add_section(SRV_ROOM_WELCOME, "node", node_section);
+    srv_room_set_lease(&gate);
+    srv_auth_set_remote_close(remote_close);
+    srv_loop_on_start(on_start);
+    srv_loop_on_stop(on_stop);
+    srv_loop_on_tick(on_tick);
+}
