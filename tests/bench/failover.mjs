@@ -19,6 +19,7 @@ const top = path.resolve(here, '..', '..');
 const rounds = Number(process.argv[2] || 5);
 const build = path.resolve(process.argv[3] || path.join(top, 'build'));
 const sh = path.join(top, 'tests', 'cluster', 'cluster.sh');
+process.env.MXT_BIN = path.join(build, 'mixroom'); // the harness's CLI
 
 function up(dir) {
   const r = spawnSync(sh, ['up', dir], { encoding: 'utf8', env: { ...process.env, MXC_BIN: path.join(build, 'mixroom'), MXC_NODE_ARGS: '--room-unload 0' } });
