@@ -15,6 +15,7 @@
 
 #include "server/auth/auth.h"
 #include "server/cluster/cluster_priv.h"
+#include "server/cluster/event.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/rooms/room.h"
@@ -32,22 +33,11 @@ static json_t *node_section(struct srv_server *srv, struct srv_room *room,
 static void remote_close(struct srv_server *srv, const char *kind,
                          const char *project, const char *id)
 {
-    json_t *o;
     char *text;
 
     if (!active)
         return;
-    if (!strcmp(kind, "member_removed"))
-        o = json_pack("{s:s, s:s, s:s, s:s}", "kind", kind, "project",
-                      project, "user", id, "node", srv->cfg.node_name);
-    else if (!strcmp(kind, "session_ended"))
-        o = json_pack("{s:s, s:s, s:s}", "kind", kind, "session", id, "node",
-                      srv->cfg.node_name);
-    else
-        o = json_pack("{s:s, s:s, s:s, s:s}", "kind", kind, "project",
-                      project, "link", id, "node", srv->cfg.node_name);
-    text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
+    text = cl_event_encode(kind, project, id, srv->cfg.node_name);
     if (!text || cl_lease_notify(text) != 0)
         srv_err("cluster: event %s of %s could not be sent to the other "
                 "nodes", kind, id);

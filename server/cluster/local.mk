@@ -4,5 +4,7 @@ libserver_la_SOURCES += \
 	server/cluster/cluster.c \
 	server/cluster/cluster.h \
 	server/cluster/cluster_priv.h \
+	server/cluster/event.c \
+	server/cluster/event.h \
 	server/cluster/lease.c \
 	server/cluster/notify.c

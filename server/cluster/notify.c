@@ -25,11 +25,9 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +35,12 @@
 
 #include "server/auth/auth.h"
 #include "server/auth/links.h"
+#include "server/cluster/event.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
+
+_Static_assert(CL_EVENT_HASH_LEN == SRV_TOKEN_HASH_LEN,
+               "a session event carries a token hash");
 
 static pthread_t thread;
 static bool running;
@@ -157,45 +159,28 @@ void cl_notify_stop(void)
     running = false;
 }
 
-static const char *str(json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
 int cl_notify_apply(struct srv_server *srv, const char *payload)
 {
-    json_t *o = json_loads(payload, 0, NULL);
-    const char *kind = o ? str(o, "kind") : NULL, *from = str(o, "node");
-    int rc = -1;
+    struct cl_event ev;
 
     assert(srv_on_loop_thread());
-    if (!kind)
-        goto out;
-    if (from && !strcmp(from, srv->cfg.node_name)) {
-        rc = 0; /* our own: the sockets here are closed already */
-        goto out;
-    }
-    if (!strcmp(kind, "member_removed") && str(o, "project") &&
-        str(o, "user")) {
-        srv_auth_conns_member_removed(str(o, "project"), str(o, "user"));
-        rc = 0;
-    } else if (!strcmp(kind, "session_ended") && str(o, "session")) {
-        unsigned char h[SRV_TOKEN_HASH_LEN];
-        size_t n = 0;
-        const char *hex = str(o, "session");
-        if (sodium_hex2bin(h, sizeof h, hex, strlen(hex), NULL, &n, NULL) ==
-                0 && n == sizeof h) {
-            srv_auth_conns_end_session(h, "session ended; log in again");
-            rc = 0;
-        }
-    } else if (!strcmp(kind, "link_revoked") && str(o, "link")) {
-        srv_guest_close_link(srv->db, str(o, "link"));
-        rc = 0;
-    }
-out:
-    if (rc)
+    if (cl_event_parse(payload, strlen(payload), &ev) != 0) {
         srv_warn("cluster: ignored a malformed event on %s: %.200s",
                  CL_CHANNEL, payload);
-    json_decref(o);
-    return rc;
+        return -1;
+    }
+    if (!strcmp(ev.node, srv->cfg.node_name))
+        return 0; /* our own: the sockets here are closed already */
+    switch (ev.kind) {
+    case CL_EV_MEMBER_REMOVED:
+        srv_auth_conns_member_removed(ev.project, ev.id);
+        break;
+    case CL_EV_SESSION_ENDED:
+        srv_auth_conns_end_session(ev.hash, "session ended; log in again");
+        break;
+    case CL_EV_LINK_REVOKED:
+        srv_guest_close_link(srv->db, ev.id);
+        break;
+    }
+    return 0;
 }
