@@ -106,6 +106,24 @@ test('ending a session closes its sockets on every node', async () => {
   assert.equal(closed.code, 4401);
 });
 
+test('revoking a share link closes its guests\' sockets on the node that holds them', async () => {
+  const own = user(C, `ivy${uid}`);
+  const p = project(C, 'Links', own.name);
+  let r = await http(C.proxy, 'POST', `/api/projects/${p}/links`, { token: own.token, body: {} });
+  assert.equal(r.status, 201, r.text);
+  const link = r.json.link;
+  r = await http(C.proxy, 'POST', `/api/links/${link.token}/session`, { body: { name: 'Guest' } });
+  assert.equal(r.status, 200, r.text);
+  const guest = { token: r.json.token };
+  const g = await join(C.proxy, guest, p);
+  const other = Object.values(C.nodes).find((n) => n.name !== g.welcome.node);
+  r = await http(other, 'DELETE', `/api/projects/${p}/links/${link.id}`, { token: own.token });
+  assert.equal(r.status, 200, r.text);
+  const closed = await Promise.race([g.client.closed, sleep(20000).then(() => null)]);
+  assert.ok(closed, 'the guest socket was closed');
+  assert.equal(closed.code, 4403);
+});
+
 test('kill -9 of the owning node while pushes flow: every acked push survives, resends apply once', async () => {
   const ana = user(C, `hal${uid}`);
   const p = project(C, 'Failover', ana.name);
