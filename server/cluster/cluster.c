@@ -3,8 +3,8 @@
  * (notify.c), and the start/stop/tick hooks. With an embedded SQLite store
  * only the "node" field is active.
  *
- * Global state: `active` (set by the start hook on the loop thread, read
- * there afterwards). */
+ * Global state: `active` and `exit_hooked` (set by the start hook on the
+ * loop thread, read there afterwards). */
 #include "server/cluster/cluster.h"
 
 #include <jansson.h>
@@ -21,6 +21,7 @@
 #include "server/rooms/room.h"
 
 static bool active; /* a PostgreSQL store: leases and events are on */
+static bool exit_hooked; /* lease_close_at_exit registered */
 
 static json_t *node_section(struct srv_server *srv, struct srv_room *room,
                             const char *project_id)
@@ -56,8 +57,19 @@ static int on_start(struct srv_server *srv)
         cl_lease_close();
         return -1;
     }
+    if (!exit_hooked) {
+        exit_hooked = true;
+        atexit(lease_close_at_exit);
+    }
     active = true;
     return 0;
+}
+
+/* At exit, after the loop has stopped and the writer has committed its
+ * last batch: only then may another node take this node's projects. */
+static void lease_close_at_exit(void)
+{
+    cl_lease_close();
 }
 
 static void on_stop(struct srv_server *srv)
@@ -65,14 +77,15 @@ static void on_stop(struct srv_server *srv)
     (void)srv;
     if (!active)
         return;
+    /* the leases stay held until exit (lease_close_at_exit): the writer
+     * still commits the rooms' last batches after the stop hooks */
     cl_notify_stop();
-    cl_lease_close();
     active = false;
 }
 
 static void on_tick(struct srv_server *srv)
 {
-    if (active)
+    if (active && !srv->stopping)
         cl_lease_tick(srv);
 }
 

@@ -24,7 +24,8 @@ int64_t cl_lease_key(const char *project_id);
  * err. Loop thread (at start). */
 int cl_lease_open(struct srv_server *srv, char *err, size_t errlen);
 
-/* Releases every lease and closes the session. */
+/* Releases every lease and closes the session (at exit: after the
+ * writer's last commit). */
 void cl_lease_close(void);
 
 /* srv_room_lease.take/.release (see server/rooms/room.h). */

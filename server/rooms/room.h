@@ -149,8 +149,8 @@ struct srv_room_lease {
     void (*release)(struct srv_server *srv, const char *project_id);
 };
 
-/* Registers the lease gate (static storage; at most one). Call from a
- * module's init. */
+/* Registers the lease gate (static storage; it replaces an earlier one,
+ * NULL removes it). Call from a module's init (tests: around a case). */
 void srv_room_set_lease(const struct srv_room_lease *lease);
 
 #endif
