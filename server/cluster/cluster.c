@@ -45,6 +45,13 @@ static void remote_close(struct srv_server *srv, const char *kind,
     free(text);
 }
 
+/* At exit, after the loop has stopped and the writer has committed its
+ * last batch: only then may another node take this node's projects. */
+static void lease_close_at_exit(void)
+{
+    cl_lease_close();
+}
+
 static int on_start(struct srv_server *srv)
 {
     char err[512];
@@ -63,13 +70,6 @@ static int on_start(struct srv_server *srv)
     }
     active = true;
     return 0;
-}
-
-/* At exit, after the loop has stopped and the writer has committed its
- * last batch: only then may another node take this node's projects. */
-static void lease_close_at_exit(void)
-{
-    cl_lease_close();
 }
 
 static void on_stop(struct srv_server *srv)
