@@ -9,6 +9,14 @@ import { connect, http, join, sleep } from '../integration/harness.mjs';
 import { Pusher, cluster, hello, project, psql, storedOps, until, user } from './cluster_lib.mjs';
 
 const C = cluster();
+const otherThan = (name) => Object.values(C.nodes).find((n) => n.name !== name);
+
+/** The close {code, reason} of client's socket, failing after a generous 20 s. */
+async function closeOf(client, what) {
+  const closed = await Promise.race([client.closed, sleep(20000).then(() => null)]);
+  assert.ok(closed, `${what} was closed`);
+  return closed;
+}
 const uid = Math.random().toString(36).slice(2, 8);
 
 test('every node names itself in /healthz, and through HAProxy too', async () => {
@@ -45,7 +53,7 @@ test('a misrouted hello gets wrong_node with the owner and close 4009; nothing c
   const p = project(C, 'Misroute', ana.name);
   const a = await join(C.proxy, ana, p);
   const owner = a.welcome.node;
-  const other = Object.values(C.nodes).find((n) => n.name !== owner);
+  const other = otherThan(owner);
   const before = psql(C.pgurl, 'SELECT project, node, since FROM project_leases ORDER BY project');
   const c = await connect(other, { project: p });
   const r = await c.request({ type: 'hello', token: ana.token, project: p, client: 'c-mis', since: null });
@@ -85,25 +93,21 @@ test('removing a member closes their socket on the node that holds it, from any 
   assert.equal(r.status, 200, r.text);
   const m = await join(C.proxy, mem, p);
   const holder = m.welcome.node;
-  const other = Object.values(C.nodes).find((n) => n.name !== holder);
+  const other = otherThan(holder);
   // the removal is committed on another node: only the event reaches the holder
   r = await http(other, 'DELETE', `/api/projects/${p}/members/${mem.name}`, { token: own.token });
   assert.equal(r.status, 200, r.text);
-  const closed = await Promise.race([m.client.closed, sleep(20000).then(() => null)]);
-  assert.ok(closed, 'the socket was closed');
-  assert.equal(closed.code, 4403);
+  assert.equal((await closeOf(m.client, 'the member socket')).code, 4403);
 });
 
 test('ending a session closes its sockets on every node', async () => {
   const u = user(C, `gus${uid}`);
   const p1 = project(C, 'S1', u.name);
   const j = await join(C.proxy, u, p1);
-  const other = Object.values(C.nodes).find((n) => n.name !== j.welcome.node);
+  const other = otherThan(j.welcome.node);
   const r = await http(other, 'POST', '/api/logout', { token: u.token });
   assert.equal(r.status, 200, r.text);
-  const closed = await Promise.race([j.client.closed, sleep(20000).then(() => null)]);
-  assert.ok(closed, 'the socket was closed');
-  assert.equal(closed.code, 4401);
+  assert.equal((await closeOf(j.client, 'the session socket')).code, 4401);
 });
 
 test('revoking a share link closes its guests\' sockets on the node that holds them', async () => {
@@ -116,12 +120,10 @@ test('revoking a share link closes its guests\' sockets on the node that holds t
   assert.equal(r.status, 200, r.text);
   const guest = { token: r.json.token };
   const g = await join(C.proxy, guest, p);
-  const other = Object.values(C.nodes).find((n) => n.name !== g.welcome.node);
+  const other = otherThan(g.welcome.node);
   r = await http(other, 'DELETE', `/api/projects/${p}/links/${link.id}`, { token: own.token });
   assert.equal(r.status, 200, r.text);
-  const closed = await Promise.race([g.client.closed, sleep(20000).then(() => null)]);
-  assert.ok(closed, 'the guest socket was closed');
-  assert.equal(closed.code, 4403);
+  assert.equal((await closeOf(g.client, 'the guest socket')).code, 4403);
 });
 
 test('kill -9 of the owning node while pushes flow: every acked push survives, resends apply once', async () => {
