@@ -28,7 +28,7 @@ done <"$dir/cluster.env"
 export MXC_DIR="$dir" MXT_BIN="$MXC_BIN" MXT_SRCDIR="$top"
 files=${MXT_FILES:-$(ls "$here"/*.test.mjs)}
 # shellcheck disable=SC2086
-NODE_PATH="$top/node_modules" node --test --test-concurrency=1 $files
+NODE_PATH="$top/node_modules" node --test --test-concurrency=1 --test-force-exit $files
 rc=$?
 if [ $rc -ne 0 ]; then
     ls -la "$dir" >&2
