@@ -156,6 +156,7 @@ export class Pusher {
         await sleep(5);
       }
     }
+    if (c) c.ws.terminate(); // an open socket would keep the test process alive
   }
   stop() { this.stopped = true; }
 }
