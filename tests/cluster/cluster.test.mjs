@@ -140,12 +140,13 @@ test('kill -9 of the owning node while pushes flow: every acked push survives, r
   const killedAt = Date.now();
   // both clients reconnect through HAProxy to another node, which takes the lease
   await until(() => pushers.every((x) => x.welcomes.length >= 2 && x.acked.size >= ackedBefore[0].size + 20), 60000, 'pushes after the kill');
+  const newNode = pushers[0].welcomes.at(-1).node;
+  // while the clients are still in the room (it unloads when they leave)
+  assert.deepEqual(psql(C.pgurl, `SELECT node FROM project_leases WHERE project='${p}'`), [[newNode]]);
   for (const x of pushers) x.stop();
   await Promise.all(runs);
-  const newNode = pushers[0].welcomes.at(-1).node;
   assert.notEqual(newNode, owner);
   assert.equal(pushers[1].welcomes.at(-1).node, newNode);
-  assert.deepEqual(psql(C.pgurl, `SELECT node FROM project_leases WHERE project='${p}'`), [[newNode]]);
   // every acknowledged push is stored exactly once, and is in the new node's document
   const rows = storedOps(C, p);
   const check = await join(C.nodes[newNode], ana, p);
