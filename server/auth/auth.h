@@ -17,7 +17,7 @@
 #define MIXROOM_SERVER_AUTH_H
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -79,11 +79,11 @@ void srv_auth_token_hash(const char *token,
  * exists and has not expired; -1 otherwise. The token is looked up by its
  * hash and the stored hash compared in constant time. Also notes the
  * session as seen (last_seen is written in batches; see srv_auth_init). */
-int srv_auth_token_user(sqlite3 *db, const char *token, struct srv_user *u);
+int srv_auth_token_user(db_conn *db, const char *token, struct srv_user *u);
 
 /* The role of user_id in project_id, or SRV_ROLE_NONE if not a member (or
  * no such project). */
-int srv_auth_member_role(sqlite3 *db, const char *project_id,
+int srv_auth_member_role(db_conn *db, const char *project_id,
                          const char *user_id);
 
 /* Is user_id the user of a guest session of a share link (an id starting
@@ -92,7 +92,7 @@ bool srv_auth_is_guest_id(const char *user_id);
 
 /* Finds a user by name (case-insensitive) or, failing that, by id. Returns
  * 0 and fills *u, or -1. */
-int srv_auth_find_user(sqlite3 *db, const char *name_or_id,
+int srv_auth_find_user(db_conn *db, const char *name_or_id,
                        struct srv_user *u);
 
 /* ---- open connections and their sessions (auth_conns.c; loop thread) ---- */

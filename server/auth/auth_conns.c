@@ -41,23 +41,22 @@ static const char reason_ended[] =
 
 /* The expiry (ms) of the live session with this token hash, or 0 when
  * there is none. */
-static long long session_expiry(sqlite3 *db, const unsigned char *hash)
+static long long session_expiry(db_conn *db, const unsigned char *hash)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     long long exp = 0;
 
     /* raw: the token hash is bound as a blob (store_prepare binds text) */
-    if (sqlite3_prepare_v2(db,
+    if (db_prepare(db,
                            "SELECT expires_at FROM sessions"
-                           " WHERE token_hash = ?1 AND expires_at > ?2",
-                           -1, &st, NULL) != SQLITE_OK)
+                           " WHERE token_hash = ?1 AND expires_at > ?2", &st) != DB_OK)
         goto out;
-    sqlite3_bind_blob(st, 1, hash, SRV_TOKEN_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, store_now_ms());
-    if (sqlite3_step(st) == SQLITE_ROW)
-        exp = sqlite3_column_int64(st, 0);
+    db_bind_blob(st, 1, hash, SRV_TOKEN_HASH_LEN, DB_STATIC);
+    db_bind_int64(st, 2, store_now_ms());
+    if (db_step(st) == DB_ROW)
+        exp = db_column_int64(st, 0);
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return exp;
 }
 
@@ -126,7 +125,7 @@ int srv_auth_conns_end_session(const unsigned char *hash, const char *reason)
 /* ---- the re-check of every open socket's session ---- */
 
 struct recheck {
-    sqlite3 *db;
+    db_conn *db;
     long long now;
     int n;
     struct srv_conn *conns[CHECK_CHUNK];
@@ -139,7 +138,7 @@ static void recheck_flush(struct recheck *r)
 {
     char sql[64 + 2 * CHECK_CHUNK];
     size_t used;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc;
 
     if (!r->n)
@@ -152,28 +151,28 @@ static void recheck_flush(struct recheck *r)
                                  i ? "," : "");
     snprintf(sql + used, sizeof sql - used, ")");
     /* raw: the token hashes are bound as blobs (store_prepare binds text) */
-    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if (db_prepare(r->db, sql, &st) != DB_OK) {
         srv_warn("auth: could not re-check sessions: %s",
-                 sqlite3_errmsg(r->db));
+                 db_errmsg(r->db));
         goto out;
     }
     for (int i = 0; i < r->n; i++) {
         r->found[i] = 0;
-        sqlite3_bind_blob(st, i + 1, r->conns[i]->session.hash,
-                          SRV_TOKEN_HASH_LEN, SQLITE_STATIC);
+        db_bind_blob(st, i + 1, r->conns[i]->session.hash,
+                          SRV_TOKEN_HASH_LEN, DB_STATIC);
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const void *h = sqlite3_column_blob(st, 0);
+    while ((rc = db_step(st)) == DB_ROW) {
+        const void *h = db_column_blob(st, 0);
 
-        if (sqlite3_column_bytes(st, 0) != SRV_TOKEN_HASH_LEN)
+        if (db_column_bytes(st, 0) != SRV_TOKEN_HASH_LEN)
             continue;
         for (int i = 0; i < r->n; i++)
             if (memcmp(r->conns[i]->session.hash, h, SRV_TOKEN_HASH_LEN) == 0)
-                r->found[i] = sqlite3_column_int64(st, 1);
+                r->found[i] = db_column_int64(st, 1);
     }
-    if (rc != SQLITE_DONE) { /* a busy or broken read proves nothing */
+    if (rc != DB_DONE) { /* a busy or broken read proves nothing */
         srv_warn("auth: could not re-check sessions: %s",
-                 sqlite3_errmsg(r->db));
+                 db_errmsg(r->db));
         goto out;
     }
     for (int i = 0; i < r->n; i++) {
@@ -190,7 +189,7 @@ static void recheck_flush(struct recheck *r)
                      r->found[i] ? reason_expired : reason_ended);
     }
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     r->n = 0;
 }
 

@@ -100,7 +100,7 @@ static void refuse_state(struct srv_http_resp *resp, enum srv_link_state s)
 
 /* ---- the writer's part ---- */
 
-static int ljob_write(sqlite3 *db, void *arg)
+static int ljob_write(db_conn *db, void *arg)
 {
     struct ljob *j = arg;
 
@@ -318,19 +318,19 @@ static enum srv_http_result on_pool(struct ljob *j, srv_job_fn work,
 static bool find_version(struct srv_http_req *req, struct srv_link *l,
                          struct srv_http_resp *resp)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     bool found = false;
 
     st = store_prepare(req->srv->db,
                        "SELECT name, rev FROM versions WHERE id = ?1"
                        " AND project_id = ?2",
                        STORE_ARGS(l->version_id, l->project_id), NULL, 0);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
+    if (st && db_step(st) == DB_ROW) {
         found = true;
         store_col_copy(l->version_name, sizeof l->version_name, st, 0);
-        l->version_rev = sqlite3_column_int64(st, 1);
+        l->version_rev = db_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (!found)
         srv_http_error(resp, PROTO_INVALID_VALUE, 400,
                        "version: this project has no version %.64s",
@@ -382,7 +382,7 @@ out:
 static enum srv_http_result h_links_list(struct srv_http_req *req,
                                          struct srv_http_resp *resp)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     json_t *list = json_array();
     long long now = store_now_ms();
 
@@ -395,13 +395,13 @@ static enum srv_http_result h_links_list(struct srv_http_req *req,
         return srv_http_error(resp, PROTO_INTERNAL, 500,
                               "could not read the share links");
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (db_step(st) == DB_ROW) {
         struct srv_link l;
         if (srv_link_by_id(req->srv->db, req->params[0],
                            store_col_text(st, 0), &l) == 0)
             json_array_append_new(list, srv_link_json(req->srv->db, &l, now));
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return srv_http_json(resp, 200, json_pack("{s:o}", "links", list));
 }
 

@@ -82,7 +82,7 @@ static void complete_error(struct srv_http_req *req, proto_code code,
     srv_http_complete(req, &resp);
 }
 
-static int pjob_write(sqlite3 *db, void *arg)
+static int pjob_write(db_conn *db, void *arg)
 {
     struct pjob *j = arg;
     const size_t el = sizeof j->err;
@@ -258,7 +258,7 @@ static enum srv_http_result pjob_submit(struct pjob *j)
 static enum srv_http_result h_projects_list(struct srv_http_req *req,
                                             struct srv_http_resp *resp)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     json_t *list;
 
     list = json_array();
@@ -274,18 +274,18 @@ static enum srv_http_result h_projects_list(struct srv_http_req *req,
         return srv_http_error(resp, PROTO_INTERNAL, 500,
                               "could not read the projects");
     }
-    while (sqlite3_step(st) == SQLITE_ROW)
+    while (db_step(st) == DB_ROW)
         json_array_append_new(
             list,
             json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I}", "id",
-                      sqlite3_column_text(st, 0), "name",
-                      sqlite3_column_text(st, 1), "sample_rate",
-                      sqlite3_column_int(st, 2), "role",
-                      sqlite3_column_text(st, 3), "created_at",
-                      (json_int_t)sqlite3_column_int64(st, 4), "updated_at",
-                      (json_int_t)sqlite3_column_int64(st, 5), "head_rev",
-                      (json_int_t)sqlite3_column_int64(st, 6)));
-    sqlite3_finalize(st);
+                      db_column_text(st, 0), "name",
+                      db_column_text(st, 1), "sample_rate",
+                      db_column_int(st, 2), "role",
+                      db_column_text(st, 3), "created_at",
+                      (json_int_t)db_column_int64(st, 4), "updated_at",
+                      (json_int_t)db_column_int64(st, 5), "head_rev",
+                      (json_int_t)db_column_int64(st, 6)));
+    db_finalize(st);
     return srv_http_json(resp, 200, json_pack("{s:o}", "projects", list));
 }
 
@@ -327,7 +327,7 @@ out:
 static enum srv_http_result h_project_get(struct srv_http_req *req,
                                           struct srv_http_resp *resp)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     json_t *out = NULL;
 
     st = store_prepare(req->srv->db,
@@ -335,19 +335,19 @@ static enum srv_http_result h_project_get(struct srv_http_req *req,
                        " updated_at, head_rev FROM projects WHERE id = ?1",
                        STORE_ARGS(req->params[0]), NULL, 0);
     if (st) {
-        if (sqlite3_step(st) == SQLITE_ROW)
+        if (db_step(st) == DB_ROW)
             out = json_pack("{s:{s:s, s:s, s:i, s:s, s:I, s:I, s:I}}",
-                            "project", "id", sqlite3_column_text(st, 0),
-                            "name", sqlite3_column_text(st, 1), "sample_rate",
-                            sqlite3_column_int(st, 2), "role",
+                            "project", "id", db_column_text(st, 0),
+                            "name", db_column_text(st, 1), "sample_rate",
+                            db_column_int(st, 2), "role",
                             srv_role_name(req->role), "created_at",
-                            (json_int_t)sqlite3_column_int64(st, 3),
+                            (json_int_t)db_column_int64(st, 3),
                             "updated_at",
-                            (json_int_t)sqlite3_column_int64(st, 4),
+                            (json_int_t)db_column_int64(st, 4),
                             "head_rev",
-                            (json_int_t)sqlite3_column_int64(st, 5));
+                            (json_int_t)db_column_int64(st, 5));
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (!out)
         return srv_http_error(resp, PROTO_NOT_FOUND, 404,
                               "project %s does not exist", req->params[0]);
@@ -370,7 +370,7 @@ static enum srv_http_result h_project_delete(struct srv_http_req *req,
 static enum srv_http_result h_members_list(struct srv_http_req *req,
                                            struct srv_http_resp *resp)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     json_t *list;
 
     st = store_prepare(req->srv->db,
@@ -383,15 +383,15 @@ static enum srv_http_result h_members_list(struct srv_http_req *req,
         return srv_http_error(resp, PROTO_INTERNAL, 500,
                               "could not read the members");
     list = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW)
+    while (db_step(st) == DB_ROW)
         json_array_append_new(
             list, json_pack("{s:{s:s, s:s, s:s}, s:s, s:I}", "user", "id",
-                            sqlite3_column_text(st, 0), "name",
-                            sqlite3_column_text(st, 1), "display_name",
-                            sqlite3_column_text(st, 2), "role",
-                            sqlite3_column_text(st, 3), "added_at",
-                            (json_int_t)sqlite3_column_int64(st, 4)));
-    sqlite3_finalize(st);
+                            db_column_text(st, 0), "name",
+                            db_column_text(st, 1), "display_name",
+                            db_column_text(st, 2), "role",
+                            db_column_text(st, 3), "added_at",
+                            (json_int_t)db_column_int64(st, 4)));
+    db_finalize(st);
     return srv_http_json(resp, 200, json_pack("{s:o}", "members", list));
 }
 
@@ -505,7 +505,7 @@ out:
 static enum srv_http_result h_invites_list(struct srv_http_req *req,
                                            struct srv_http_resp *resp)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     json_t *list;
     long long now = store_now_ms();
 
@@ -520,25 +520,25 @@ static enum srv_http_result h_invites_list(struct srv_http_req *req,
         return srv_http_error(resp, PROTO_INTERNAL, 500,
                               "could not read the invites");
     list = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        long long exp = sqlite3_column_int64(st, 4);
-        int max = sqlite3_column_int(st, 5), uses = sqlite3_column_int(st, 6);
-        const char *state = sqlite3_column_int(st, 7) ? "revoked"
+    while (db_step(st) == DB_ROW) {
+        long long exp = db_column_int64(st, 4);
+        int max = db_column_int(st, 5), uses = db_column_int(st, 6);
+        const char *state = db_column_int(st, 7) ? "revoked"
                             : exp <= now                ? "expired"
                             : uses >= max               ? "used_up"
                                                         : "active";
-        const unsigned char *by = sqlite3_column_text(st, 2);
+        const unsigned char *by = db_column_text(st, 2);
         json_array_append_new(
             list,
             json_pack("{s:s, s:s, s:s?, s:I, s:I, s:i, s:i, s:s}", "id",
-                      sqlite3_column_text(st, 0), "role",
-                      sqlite3_column_text(st, 1), "created_by",
+                      db_column_text(st, 0), "role",
+                      db_column_text(st, 1), "created_by",
                       (const char *)by, "created_at",
-                      (json_int_t)sqlite3_column_int64(st, 3), "expires_at",
+                      (json_int_t)db_column_int64(st, 3), "expires_at",
                       (json_int_t)exp, "max_uses", max, "uses", uses, "state",
                       state));
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return srv_http_json(resp, 200, json_pack("{s:o}", "invites", list));
 }
 

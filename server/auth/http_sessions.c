@@ -328,7 +328,7 @@ static json_t *err_body(proto_code code, const char *msg)
                      msg);
 }
 
-static int session_write(sqlite3 *db, void *arg)
+static int session_write(db_conn *db, void *arg)
 {
     struct login_job *j = arg;
     char err[256];
@@ -403,17 +403,17 @@ static void login_finish(void *arg)
 }
 
 /* Reads name and pw_hash of a user by name (reader connection). */
-static bool load_login_user(sqlite3 *db, const char *name,
+static bool load_login_user(db_conn *db, const char *name,
                             struct login_job *j)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     bool found = false;
 
     st = store_prepare(db, "SELECT id, name, display_name, pw_hash FROM users"
                            " WHERE name = ?1", STORE_ARGS(name), NULL, 0);
     if (!st)
         goto out;
-    if (sqlite3_step(st) != SQLITE_ROW)
+    if (db_step(st) != DB_ROW)
         goto out;
     store_col_copy(j->user.id, sizeof j->user.id, st, 0);
     store_col_copy(j->user.name, sizeof j->user.name, st, 1);
@@ -421,7 +421,7 @@ static bool load_login_user(sqlite3 *db, const char *name,
     store_col_copy(j->pw_hash, sizeof j->pw_hash, st, 3);
     found = true;
 out:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return found;
 }
 
@@ -528,7 +528,7 @@ struct logout_job {
     bool tls;
 };
 
-static int logout_write(sqlite3 *db, void *arg)
+static int logout_write(db_conn *db, void *arg)
 {
     struct logout_job *j = arg;
     char err[256];

@@ -35,12 +35,12 @@ unsigned long long room_n_rejects;       /* counted by room_push.c */
 
 static struct store_stmt_cache reader_cache; /* on srv->db */
 
-sqlite3_stmt *room_reader_stmt(struct srv_server *srv, const char *sql)
+db_stmt *room_reader_stmt(struct srv_server *srv, const char *sql)
 {
-    sqlite3_stmt *st = store_stmt_cache_get(&reader_cache, srv->db, sql);
+    db_stmt *st = store_stmt_cache_get(&reader_cache, srv->db, sql);
 
     if (!st)
-        srv_err("room: cannot prepare a query: %s", sqlite3_errmsg(srv->db));
+        srv_err("room: cannot prepare a query: %s", db_errmsg(srv->db));
     return st;
 }
 
@@ -285,14 +285,14 @@ struct room_client *room_client_get(struct srv_room *room, const char *id)
     if (!k)
         return NULL;
     snprintf(k->id, sizeof k->id, "%s", id);
-    sqlite3_stmt *st = room_reader_stmt(
+    db_stmt *st = room_reader_stmt(
         room->srv, "SELECT seq FROM client_seqs WHERE project_id=? AND client=?");
     if (st) {
-        sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            k->last_seq = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
+        db_bind_text(st, 1, room->project_id, -1, DB_STATIC);
+        db_bind_text(st, 2, id, -1, DB_STATIC);
+        if (db_step(st) == DB_ROW)
+            k->last_seq = db_column_int64(st, 0);
+        db_reset(st);
     }
     k->next = room->clients;
     room->clients = k;
@@ -309,16 +309,16 @@ static void user_load(struct srv_room *room, struct room_user *u)
         " SELECT rev, kind, ops, inverse, undo_of, redo_of FROM ops"
         " WHERE project_id=? AND user_id=? AND kind IN ('push','undo','redo')"
         " AND rev<=? ORDER BY rev DESC LIMIT ?) ORDER BY rev";
-    sqlite3_stmt *st = room_reader_stmt(room->srv, sql);
+    db_stmt *st = room_reader_stmt(room->srv, sql);
 
     if (!st)
         return;
-    sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, u->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, room->committed);
-    sqlite3_bind_int(st, 4, 2 * UNDO_DEPTH);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        long long rev = sqlite3_column_int64(st, 0);
+    db_bind_text(st, 1, room->project_id, -1, DB_STATIC);
+    db_bind_text(st, 2, u->id, -1, DB_STATIC);
+    db_bind_int64(st, 3, room->committed);
+    db_bind_int(st, 4, 2 * UNDO_DEPTH);
+    while (db_step(st) == DB_ROW) {
+        long long rev = db_column_int64(st, 0);
         const char *kind = store_col_text(st, 1);
         json_t *applied = json_loads(store_col_text(st, 2), 0, NULL);
         json_t *inverse = json_loads(store_col_text(st, 3), 0, NULL);
@@ -327,17 +327,17 @@ static void user_load(struct srv_room *room, struct room_user *u)
                 room_stack_clear(&u->redo);
                 room_stack_push(&u->undo, rev, applied, inverse);
             } else if (strcmp(kind, "undo") == 0) {
-                room_stack_remove_rev(&u->undo, sqlite3_column_int64(st, 4));
+                room_stack_remove_rev(&u->undo, db_column_int64(st, 4));
                 room_stack_push(&u->redo, rev, applied, inverse);
             } else {
-                room_stack_remove_rev(&u->redo, sqlite3_column_int64(st, 5));
+                room_stack_remove_rev(&u->redo, db_column_int64(st, 5));
                 room_stack_push(&u->undo, rev, applied, inverse);
             }
         }
         json_decref(applied);
         json_decref(inverse);
     }
-    sqlite3_reset(st);
+    db_reset(st);
 }
 
 struct room_user *room_user_get(struct srv_room *room, const char *user_id)
@@ -388,25 +388,25 @@ json_t *room_delta_json(long long rev, const char *kind, const char *client,
     return d;
 }
 
-json_t *room_delta_from_row(sqlite3_stmt *st)
+json_t *room_delta_from_row(db_stmt *st)
 {
     json_t *ops = json_loads(store_col_text(st, 6), 0, NULL);
 
     if (!ops)
         return NULL;
     json_t *m = room_catchup_message(store_col_text(st, 1),
-                                     sqlite3_column_int64(st, 0),
+                                     db_column_int64(st, 0),
                                      store_col_text(st, 4),
-                                     sqlite3_column_int64(st, 5), ops);
+                                     db_column_int64(st, 5), ops);
     if (m) {
         json_decref(ops);
         return m;
     }
     json_t *d = room_delta_json(
-        sqlite3_column_int64(st, 0), store_col_text(st, 1),
-        store_col_text(st, 2), sqlite3_column_int64(st, 3) /* 0 if NULL */,
-        store_col_text(st, 4), sqlite3_column_int64(st, 5), ops,
-        sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8));
+        db_column_int64(st, 0), store_col_text(st, 1),
+        store_col_text(st, 2), db_column_int64(st, 3) /* 0 if NULL */,
+        store_col_text(st, 4), db_column_int64(st, 5), ops,
+        db_column_int64(st, 7), db_column_int64(st, 8));
     json_decref(ops);
     return d;
 }

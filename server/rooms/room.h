@@ -10,7 +10,7 @@
 #define MIXROOM_SERVER_ROOM_H
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,7 +61,7 @@ struct srv_room_rev_opts {
     /* an extra write on the writer thread inside the revision's
      * transaction, after its ops row (non-zero fails the revision, as a
      * failed commit does); free_arg runs on the loop thread afterwards */
-    int (*write)(sqlite3 *db, long long rev, void *arg);
+    int (*write)(db_conn *db, long long rev, void *arg);
     void (*free_arg)(void *arg);
     void *arg;
 };

@@ -26,21 +26,21 @@
 static json_t *members_json(struct srv_room *room)
 {
     json_t *a = json_array();
-    sqlite3_stmt *st = room_reader_stmt(
+    db_stmt *st = room_reader_stmt(
         room->srv,
         "SELECT u.id, u.name, u.display_name, m.role FROM members m"
         " JOIN users u ON u.id=m.user_id WHERE m.project_id=? ORDER BY u.name");
 
     if (!st)
         return a;
-    sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW)
+    db_bind_text(st, 1, room->project_id, -1, DB_STATIC);
+    while (db_step(st) == DB_ROW)
         json_array_append_new(
             a, json_pack("{s:s, s:s, s:s, s:s}", "id", store_col_text(st, 0),
                          "name", store_col_text(st, 1), "display_name",
                          store_col_text(st, 2), "role",
                          store_col_text(st, 3)));
-    sqlite3_reset(st);
+    db_reset(st);
     return a;
 }
 
@@ -63,7 +63,7 @@ static json_t *deltas_json(struct srv_room *room, long long since,
                            long long upto)
 {
     json_t *a = json_array();
-    sqlite3_stmt *st = room_reader_stmt(
+    db_stmt *st = room_reader_stmt(
         room->srv,
         "SELECT rev, kind, client, seq, user_id, ts, ops, undo_of, redo_of"
         " FROM ops WHERE project_id=? AND rev>? AND rev<=? ORDER BY rev");
@@ -73,16 +73,16 @@ static json_t *deltas_json(struct srv_room *room, long long since,
         json_decref(a);
         return NULL;
     }
-    sqlite3_bind_text(st, 1, room->project_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, since);
-    sqlite3_bind_int64(st, 3, upto);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    db_bind_text(st, 1, room->project_id, -1, DB_STATIC);
+    db_bind_int64(st, 2, since);
+    db_bind_int64(st, 3, upto);
+    while ((rc = db_step(st)) == DB_ROW) {
         json_t *d = room_delta_from_row(st);
         if (d)
             json_array_append_new(a, d);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE || json_array_size(a) != (size_t)(upto - since)) {
+    db_reset(st);
+    if (rc != DB_DONE || json_array_size(a) != (size_t)(upto - since)) {
         srv_err("room %s: the log from %lld to %lld is incomplete",
                 room->project_id, since, upto);
         json_decref(a);

@@ -6,7 +6,7 @@
 #define MIXROOM_SERVER_ROOM_PRIV_H
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "server/core/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -202,7 +202,7 @@ json_t *room_delta_json(long long rev, const char *kind, const char *client,
 /* Builds the delta of one row of the ops table (columns: rev, kind, client,
  * seq, user_id, ts, ops, undo_of, redo_of, in that order). NULL on bad
  * stored JSON. */
-json_t *room_delta_from_row(sqlite3_stmt *st);
+json_t *room_delta_from_row(db_stmt *st);
 
 /* Sends an encoded text to every welcomed link except `except`. */
 void room_send_all(struct srv_room *room, const char *text, size_t len,
@@ -214,7 +214,7 @@ void room_send_members(struct srv_room *room, const char *text, size_t len,
                        struct room_link *except);
 
 /* Prepares a statement on the loop's reader connection (cached). */
-sqlite3_stmt *room_reader_stmt(struct srv_server *srv, const char *sql);
+db_stmt *room_reader_stmt(struct srv_server *srv, const char *sql);
 
 /* ---- registry.c ---- */
 
@@ -277,7 +277,7 @@ void room_maybe_free(struct srv_room *room);
  * per loop pass; arg is the room). */
 void room_flush(void *arg);
 /* Writer job: finalizes the writer thread's cached statements (stop). */
-int room_wcache_finalize_job(sqlite3 *db, void *arg);
+int room_wcache_finalize_job(db_conn *db, void *arg);
 
 /* The lease gate (registry.c): room_lease_take as srv_room_lease.take (0
  * when no gate is registered), room_lease_release as its release. */

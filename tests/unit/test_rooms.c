@@ -60,7 +60,7 @@ struct fx {
 
 /* ---- building the server ---- */
 
-static void add_user(sqlite3 *db, const char *name, struct who *w)
+static void add_user(db_conn *db, const char *name, struct who *w)
 {
     char err[256];
     unsigned char hash[SRV_TOKEN_HASH_LEN];
@@ -82,7 +82,7 @@ static void add_user(sqlite3 *db, const char *name, struct who *w)
 static void add_people(struct fx *f)
 {
     char err[256];
-    sqlite3 *db = store_open(f->dir, "FULL", false, err, sizeof err);
+    db_conn *db = store_open(f->dir, "FULL", false, err, sizeof err);
 
     assert_non_null(db);
     add_user(db, "ana", &f->ana);
@@ -99,7 +99,7 @@ static void add_people(struct fx *f)
     assert_int_equal(srv_authdb_member_set(db, f->project, f->vic.user.id,
                                            SRV_ROLE_VIEWER, err, sizeof err),
                      PROTO_OK);
-    sqlite3_close(db);
+    db_close(db);
 }
 
 static int setup(void **state)
@@ -143,7 +143,7 @@ static int teardown(void **state)
     srv_hooks_stop(&f->srv);
     store_writer_stop(f->srv.writer);
     srv_loop_drain_posts();
-    sqlite3_close(f->srv.db);
+    db_close(f->srv.db);
     srv_server_instance = NULL;
     snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
     assert_int_equal(system(cmd), 0);
@@ -310,15 +310,15 @@ static struct srv_conn *joined(struct fx *f, const struct who *w,
  * project id). */
 static long long db_int(struct fx *f, const char *sql)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     long long v = -1;
 
-    assert_int_equal(sqlite3_prepare_v2(f->srv.db, sql, -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(st, 1, f->project, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    assert_int_equal(db_prepare(f->srv.db, sql, &st),
+                     DB_OK);
+    db_bind_text(st, 1, f->project, -1, DB_STATIC);
+    if (db_step(st) == DB_ROW)
+        v = db_column_int64(st, 0);
+    db_finalize(st);
     return v;
 }
 
