@@ -19,3 +19,6 @@ deploy/mixroom.service: $(srcdir)/deploy/mixroom.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) deploy && \
 	sed -e 's|@bindir[@]|$(bindir)|g' $(srcdir)/deploy/mixroom.service.in > $@.tmp && \
 	mv $@.tmp $@
+
+# the HAProxy configuration of a cluster (docs/deploy.md)
+EXTRA_DIST += deploy/haproxy.cfg

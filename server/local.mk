@@ -11,4 +11,5 @@ include server/activity/local.mk
 include server/assets/local.mk
 include server/preview/local.mk
 include server/interchange/local.mk
+include server/cluster/local.mk
 include server/app/local.mk

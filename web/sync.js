@@ -65,7 +65,7 @@ export class Session extends EventTarget {
   /** Opens the socket (and keeps it open until close()). */
   connect() {
     this.closedByUser = false;
-    const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+    const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws?project=${encodeURIComponent(this.projectId)}`; // ?project= routes by project behind a proxy (deploy/haproxy.cfg)
     const ws = new WebSocket(url, 'mixroom.v1');
     ws.binaryType = 'arraybuffer';
     this.ws = ws;

@@ -9,6 +9,7 @@
 #include "server/activity/activity.h"
 #include "server/assets/assets.h"
 #include "server/auth/auth.h"
+#include "server/cluster/cluster.h"
 #include "server/interchange/interchange.h"
 #include "server/preview/export_http.h"
 #include "server/net/http_core.h"
@@ -38,4 +39,5 @@ void srv_modules_init(void)
     srv_interchange_import_init();
     srv_app_metrics_init();
     srv_objstore_init();
+    srv_cluster_init();
 }

@@ -112,6 +112,27 @@ int srv_auth_message_check(struct srv_conn *c, const char *type, json_t *msg);
  * token hash; returns how many. */
 int srv_auth_conns_end_session(const unsigned char *hash, const char *reason);
 
+/* ---- changes that close sockets on other nodes too (server/cluster) ---- */
+
+/* kind: "member_removed" (project, id = the user id), "session_ended"
+ * (project NULL, id = the token's SHA-256 in hex), "link_revoked"
+ * (project, id = the link id). Called on the loop thread after the change
+ * is committed and this node's sockets are closed. */
+typedef void (*srv_auth_remote_fn)(struct srv_server *srv, const char *kind,
+                                   const char *project, const char *id);
+
+/* Sets the function told of those changes (one; NULL clears it). */
+void srv_auth_set_remote_close(srv_auth_remote_fn fn);
+
+/* Tells the function set above, if any (auth's own call sites). */
+void srv_auth_remote_close(struct srv_server *srv, const char *kind,
+                           const char *project, const char *id);
+
+/* Closes (4403) every socket of user_id in project_id, as removing the
+ * member does here: for a removal another node committed. */
+void srv_auth_conns_member_removed(const char *project_id,
+                                   const char *user_id);
+
 /* Looks up the sessions of all open connections in the database (one
  * query per 200 connections) and closes (4401) those whose session is
  * gone (password changed, revoked, logged out elsewhere) or expired.

@@ -217,3 +217,26 @@ void srv_auth_conns_recheck(struct srv_server *srv)
     srv_ws_each(recheck_one, &r);
     recheck_flush(&r);
 }
+
+/* ---- changes that close sockets on other nodes too ---- */
+
+static srv_auth_remote_fn remote_fn; /* set once by server/cluster's init */
+
+void srv_auth_set_remote_close(srv_auth_remote_fn fn)
+{
+    remote_fn = fn;
+}
+
+void srv_auth_remote_close(struct srv_server *srv, const char *kind,
+                           const char *project, const char *id)
+{
+    assert(srv_on_loop_thread());
+    if (remote_fn)
+        remote_fn(srv, kind, project, id);
+}
+
+void srv_auth_conns_member_removed(const char *project_id,
+                                   const char *user_id)
+{
+    srv_auth_conns_set_role(project_id, user_id, SRV_ROLE_NONE);
+}

@@ -183,6 +183,8 @@ static void ljob_done(void *arg, int status)
     }
     case LJ_REVOKE: {
         int n = srv_guest_close_link(j->srv->db, j->link.id);
+        srv_auth_remote_close(j->srv, "link_revoked", j->link.project_id,
+                              j->link.id); /* other nodes' sockets */
         srv_info("links: share link %s of project %s revoked (%d guest "
                  "sockets closed)", j->link.id, j->link.project_id, n);
         complete_json(j->req, 200, json_pack("{s:b}", "ok", 1));

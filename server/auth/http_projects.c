@@ -189,6 +189,8 @@ static void pjob_done(void *arg, int status)
         break;
     case J_MEMBER_REMOVE:
         srv_auth_conns_set_role(j->project_id, j->target_id, SRV_ROLE_NONE);
+        srv_auth_remote_close(srv_server_instance, "member_removed", j->project_id,
+                              j->target_id); /* other nodes' sockets */
         pjob_emit(j, "member", "removed");
         complete_json(j->req, 200, json_pack("{s:b}", "ok", 1));
         break;

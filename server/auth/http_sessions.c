@@ -552,7 +552,10 @@ static void logout_done(void *arg, int status)
                 err_body(PROTO_INTERNAL, "could not end the session"), NULL,
                 0);
     else {
+        char hex[2 * sizeof j->hash + 1];
         srv_auth_conns_end_session(j->hash, "logged out");
+        sodium_bin2hex(hex, sizeof hex, j->hash, sizeof j->hash);
+        srv_auth_remote_close(srv_server_instance, "session_ended", NULL, hex);
         respond(j->req, 200, json_pack("{s:b}", "ok", 1), cookie, 0);
     }
     free(j);

@@ -197,8 +197,25 @@ void srv_config_defaults(struct srv_config *cfg)
     cfg->opus_complexity = 8;
     cfg->workers = cores > 0 ? (int)cores : 2;
     cfg->demo = true;
+    /* cluster: the node's name defaults to the host name */
+    if (gethostname(cfg->node_name, sizeof cfg->node_name - 1) != 0 ||
+        !srv_config_node_name_ok(cfg->node_name))
+        snprintf(cfg->node_name, sizeof cfg->node_name, "mixroom");
     for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
         *limit_field(cfg, &limits[i]) = limits[i].def;
+}
+
+bool srv_config_node_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' &&
+            s[i] != '-')
+            return false;
+    return true;
 }
 
 static int parse_int(const char *s, long long lo, long long hi, long long *out)
@@ -417,6 +434,11 @@ int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
     } else if (!strcmp(key, "s3_virtual_host")) {
         if (parse_bool(value, &cfg->s3_virtual_host))
             want = "true (BUCKET.HOST) or false (HOST/BUCKET, the default)";
+    } else if (!strcmp(key, "node") || !strcmp(key, "node_name")) {
+        /* cluster */
+        if (!srv_config_node_name_ok(value) ||
+            copy_str(cfg->node_name, sizeof cfg->node_name, value))
+            want = "a node name of 1 to 63 letters, digits, '.', '_' or '-'";
     } else if ((lim = find_limit(key))) {
         if (parse_int(value, lim->min, lim->max, &n)) {
             snprintf(range, sizeof range, "a whole number%s%s from %lld to %lld",

@@ -92,6 +92,10 @@ struct srv_config {
     int64_t opus_complexity_min;  /* floor of the preview's Opus complexity under load (3) */
     int64_t stream_share;         /* 1: listeners of one source share a render and encode (1) */
     int64_t stream_test_load;     /* test hook: percent added to the pacing threads' measured load (0) */
+    /* cluster: fields go here */
+    char node_name[64];           /* node = NAME: this node's name in welcome,
+                                     /healthz and project_leases (default:
+                                     the host name) */
 };
 
 /* One integer limit: its key, where it lives in struct srv_config, its
@@ -106,6 +110,10 @@ struct srv_config_limit {
 
 /* The table of integer limits (static; n set to its length). */
 const struct srv_config_limit *srv_config_limits(int *n);
+
+/* True when s may name a node (setting `node`): 1 to 63 ASCII letters,
+ * digits, '.', '_' or '-' (it is printed in KEY=value lines and logs). */
+bool srv_config_node_name_ok(const char *s);
 
 /* Fills cfg with the defaults. */
 void srv_config_defaults(struct srv_config *cfg);

@@ -59,9 +59,10 @@ static enum srv_http_result healthz(struct srv_http_req *req,
     long long up = (store_now_ms() - req->srv->started_ms) / 1000;
 
     return srv_http_json(resp, 200,
-                         json_pack("{s:s, s:s, s:I}", "status", "ok",
+                         json_pack("{s:s, s:s, s:I, s:s}", "status", "ok",
                                    "version", PACKAGE_VERSION, "uptime_s",
-                                   (json_int_t)up));
+                                   (json_int_t)up, "node",
+                                   req->srv->cfg.node_name));
 }
 
 /* Why the server cannot take edits now, into why; false when it can. */

@@ -84,3 +84,29 @@ json_t *room_catchup_message(const char *kind, long long rev,
             return catchup_kinds[i].fn(rev, user, ts, ops);
     return NULL;
 }
+
+/* ---- the lease gate (server/cluster) ---- */
+
+static const struct srv_room_lease *lease_gate;
+
+void srv_room_set_lease(const struct srv_room_lease *lease)
+{
+    lease_gate = lease;
+}
+
+int room_lease_take(struct srv_server *srv, const char *project_id,
+                    char *owner, size_t owner_len)
+{
+    assert(srv_on_loop_thread());
+    if (owner_len)
+        owner[0] = '\0';
+    return lease_gate ? lease_gate->take(srv, project_id, owner, owner_len)
+                      : 0;
+}
+
+void room_lease_release(struct srv_server *srv, const char *project_id)
+{
+    assert(srv_on_loop_thread());
+    if (lease_gate)
+        lease_gate->release(srv, project_id);
+}

@@ -143,6 +143,7 @@ void room_registry_remove(struct srv_room *room)
     room->in_registry = false;
     room->next = NULL;
     n_rooms--;
+    room_lease_release(room->srv, room->project_id); /* cluster */
 }
 
 /* Frees a broken room once nothing refers to it any more. */
@@ -152,12 +153,24 @@ void room_maybe_free(struct srv_room *room)
         room_free(room);
 }
 
+static struct srv_room *room_find_any(const char *project_id);
+
 struct srv_room *srv_room_open(struct srv_server *srv, const char *project_id,
                                char *err, size_t errlen)
 {
     struct srv_room *room;
 
     assert(srv_on_loop_thread());
+    if (!room_find_any(project_id)) { /* cluster: this node's lease first */
+        char owner[128];
+        int lr = room_lease_take(srv, project_id, owner, sizeof owner);
+        if (lr != 0) {
+            snprintf(err, errlen, "project %s %s%s", project_id,
+                     lr > 0 ? "is served by node " : "cannot be leased: ",
+                     owner[0] ? owner : "(unknown)");
+            return NULL;
+        }
+    }
     room = room_get(srv, project_id, err, errlen);
     if (room && room->loading && room_load_now(room, err, errlen) != 0)
         return NULL;

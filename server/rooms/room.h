@@ -136,4 +136,21 @@ void srv_room_stats(unsigned long long *rooms, unsigned long long *conns,
                     unsigned long long *revisions,
                     unsigned long long *rejects);
 
+/* The lease gate of a cluster (server/cluster/lease.c registers it; with no
+ * gate every project may be served). take(srv, project) runs on the loop
+ * thread before a room that is not in the registry is created: 0 = this
+ * node may serve the project (it holds the lease now), 1 = another node
+ * holds it (its name, or "" when unknown, in owner), -1 = the lease could
+ * not be asked for (reason in owner). release(srv, project) runs when the
+ * room leaves the registry (unloaded, or broken). */
+struct srv_room_lease {
+    int (*take)(struct srv_server *srv, const char *project_id, char *owner,
+                size_t owner_len);
+    void (*release)(struct srv_server *srv, const char *project_id);
+};
+
+/* Registers the lease gate (static storage; it replaces an earlier one,
+ * NULL removes it). Call from a module's init (tests: around a case). */
+void srv_room_set_lease(const struct srv_room_lease *lease);
+
 #endif

@@ -156,6 +156,34 @@ const struct srv_ws_param room_hello_params[] = {
      .what = "a session token"},
     {.name = NULL}};
 
+/* Takes project's lease for this node (cluster); when another node holds
+ * it, answers wrong_node with the owner's name and closes with 4009, and
+ * returns -1. 0 when this node may serve the project. */
+static int room_hello_lease(struct srv_conn *c, const char *project,
+                            json_t *id)
+{
+    char owner[128];
+    int lr = room_lease_take(c->srv, project, owner, sizeof owner);
+    json_t *e;
+
+    if (lr == 0)
+        return 0;
+    if (lr < 0) {
+        srv_warn("hello: project %s: %s", project, owner);
+        srv_ws_error(c, id, PROTO_INTERNAL,
+                     "the project's lease could not be checked; try again");
+        return -1;
+    }
+    e = json_pack("{s:s, s:s, s:o, s:s}", "type", "error", "code",
+                  "wrong_node", "owner",
+                  owner[0] ? json_string(owner) : json_null(), "message",
+                  "this node does not serve the project; connect through "
+                  "the proxy (or to the owner)");
+    srv_ws_send(c, e, id);
+    srv_ws_close(c, 4009, "wrong_node");
+    return -1;
+}
+
 int room_on_hello(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
 {
     struct srv_server *srv = c->srv;
@@ -187,6 +215,8 @@ int room_on_hello(struct srv_conn *c, struct srv_ws_args *a, json_t *id)
         return srv_ws_error(c, id, PROTO_FORBIDDEN,
                             "you are not a member of project %s", project), 0;
 
+    if (room_hello_lease(c, project, id))
+        return 0; /* cluster: another node serves it (wrong_node, 4009) */
     struct srv_room *room = room_get(srv, project, err, sizeof err);
     if (!room) {
         srv_warn("hello: %s", err);

@@ -279,4 +279,10 @@ void room_flush(void *arg);
 /* Writer job: finalizes the writer thread's cached statements (stop). */
 int room_wcache_finalize_job(db_conn *db, void *arg);
 
+/* The lease gate (registry.c): room_lease_take as srv_room_lease.take (0
+ * when no gate is registered), room_lease_release as its release. */
+int room_lease_take(struct srv_server *srv, const char *project_id,
+                    char *owner, size_t owner_len);
+void room_lease_release(struct srv_server *srv, const char *project_id);
+
 #endif

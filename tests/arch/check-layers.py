@@ -29,8 +29,10 @@ import sys
 # unit -> the units it may include besides its own files.
 ALLOWED = {
     "server/app":     {"server/preview", "server/assets", "server/review",
-                       "server/activity", "server/interchange", "server/rooms", "server/auth", "server/net",
+                       "server/activity", "server/interchange", "server/cluster", "server/rooms", "server/auth", "server/net",
                        "server/objstore", "server/core", "protocol", "engine"},
+    "server/cluster": {"server/rooms", "server/auth", "server/net",
+                       "server/core", "protocol"},
     "server/preview": {"server/rooms", "server/auth", "server/net",
                        "server/objstore", "server/core", "protocol", "engine"},
     "server/assets":  {"server/rooms", "server/auth", "server/net",

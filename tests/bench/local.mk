@@ -11,6 +11,8 @@ tests_bench_bench_streams_SOURCES = tests/bench/bench_streams.c tests/bench/benc
 tests_bench_bench_streams_LDADD = $(MX_ALL_LIBS)
 EXTRA_DIST += tests/bench/coedit.mjs tests/bench/soak.mjs tests/bench/takes.mjs \
 	tests/bench/listeners.mjs
+EXTRA_DIST += tests/bench/failover.mjs
+EXTRA_DIST += tests/bench/coedit.mjs tests/bench/soak.mjs tests/bench/takes.mjs
 tests_bench_bench_proto_apply_SOURCES = tests/bench/bench_proto_apply.c
 tests_bench_bench_proto_apply_LDADD = $(MX_TEST_LIBS)
 tests_bench_bench_render_SOURCES = tests/bench/bench_render.c tests/bench/bench_util.h \

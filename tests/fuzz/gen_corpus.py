@@ -429,6 +429,28 @@ def link_body_seeds():
     }
 
 
+def cluster_event_seeds():
+    # payloads of the mixroom_events channel (fuzz_cluster_event.c)
+    h = "ab" * 32
+    return {
+        "member": '{"kind":"member_removed","project":"p_1","user":"u_2","node":"a"}',
+        "session": '{"kind":"session_ended","session":"%s","node":"b"}' % h,
+        "link": '{"kind":"link_revoked","project":"p_1","link":"l_3","node":"c"}',
+        "no-node": '{"kind":"link_revoked","project":"p_1","link":"l_3"}',
+        "unknown-kind": '{"kind":"member_added","project":"p_1","user":"u_2"}',
+        "short-hash": '{"kind":"session_ended","session":"abcd"}',
+        "bad-hex": '{"kind":"session_ended","session":"%s"}' % ("zz" * 32),
+        "empty-user": '{"kind":"member_removed","project":"p_1","user":""}',
+        "nul-in-id": '{"kind":"member_removed","project":"p_1","user":"u\\u0000x"}',
+        "long-project": '{"kind":"member_removed","project":"%s","user":"u"}' % ("p" * 200),
+        "dup-keys": '{"kind":"member_removed","kind":"link_revoked","project":"p","user":"u","link":"l"}',
+        "number-node": '{"kind":"member_removed","project":"p","user":"u","node":5}',
+        "not-object": '["member_removed"]',
+        "not-json": '{"kind":',
+        "empty": '',
+    }
+
+
 def delivery_seeds():
     # byte 0: bit 0 the request has `to`, bit 1 normalize given, bit 2 tail
     # given; then "NORMALIZE\nTAIL" (fuzz_delivery.c)
@@ -583,6 +605,7 @@ def s3_error_seeds():
 def main():
     write("webhook_url", webhook_url_seeds())
     write("delivery", delivery_seeds())
+    write("cluster_event", cluster_event_seeds())
     write("config", config_seeds())
     write("multipart", multipart_seeds())
     write("http_parse", http_seeds())

@@ -19,6 +19,8 @@
 #   s3_error    S3's error documents and s3://BUCKET (server/objstore/s3.c)
 #   json_enc    the printf-free encoders = jansson/printf (protocol/json_enc.c,
 #               protocol/summary_fmt.c)
+#   cluster_event  the payloads of the mixroom_events channel
+#               (server/cluster/event.c)
 # tests/fuzz/run.sh SECONDS builds each with clang (-fsanitize=fuzzer,
 # address,undefined) straight from the sources and fuzzes it for SECONDS
 # (CI). Here, each harness is linked with gcc against tests/fuzz/replay.c
@@ -30,7 +32,7 @@ FUZZ_REPLAYS = tests/fuzz/replay_decode tests/fuzz/replay_config \
 	tests/fuzz/replay_json_body tests/fuzz/replay_push \
 	tests/fuzz/replay_ws_message tests/fuzz/replay_webhook_url tests/fuzz/replay_midi tests/fuzz/replay_link_body tests/fuzz/replay_delivery \
 	tests/fuzz/replay_dawproject_xml tests/fuzz/replay_dawproject_zip \
-	tests/fuzz/replay_s3_error tests/fuzz/replay_json_enc
+	tests/fuzz/replay_s3_error tests/fuzz/replay_json_enc tests/fuzz/replay_cluster_event
 UNIT_TESTS += $(FUZZ_REPLAYS)
 check_PROGRAMS += $(FUZZ_REPLAYS)
 tests_fuzz_replay_json_enc_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_json_enc.c
@@ -66,6 +68,10 @@ tests_fuzz_replay_delivery_SOURCES = tests/fuzz/replay.c \
 	tests/fuzz/fuzz_delivery.c server/preview/delivery_parse.c
 tests_fuzz_replay_delivery_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"delivery"'
 tests_fuzz_replay_delivery_LDADD = -lm
+tests_fuzz_replay_cluster_event_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_cluster_event.c server/cluster/event.c
+tests_fuzz_replay_cluster_event_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"cluster_event"'
+tests_fuzz_replay_cluster_event_LDADD = $(JANSSON_LIBS) $(SODIUM_LIBS)
 tests_fuzz_replay_push_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_push.c
 tests_fuzz_replay_push_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"push"'
 tests_fuzz_replay_push_LDADD = $(MX_TEST_LIBS)
@@ -93,6 +99,21 @@ tests_fuzz_replay_s3_error_LDADD = $(MX_TEST_LIBS)
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/lsan.supp tests/fuzz/gen_corpus.py
 # corpus: begin
 EXTRA_DIST += \
+	tests/fuzz/corpus/cluster_event/bad-hex \
+	tests/fuzz/corpus/cluster_event/dup-keys \
+	tests/fuzz/corpus/cluster_event/empty \
+	tests/fuzz/corpus/cluster_event/empty-user \
+	tests/fuzz/corpus/cluster_event/link \
+	tests/fuzz/corpus/cluster_event/long-project \
+	tests/fuzz/corpus/cluster_event/member \
+	tests/fuzz/corpus/cluster_event/no-node \
+	tests/fuzz/corpus/cluster_event/not-json \
+	tests/fuzz/corpus/cluster_event/not-object \
+	tests/fuzz/corpus/cluster_event/nul-in-id \
+	tests/fuzz/corpus/cluster_event/number-node \
+	tests/fuzz/corpus/cluster_event/session \
+	tests/fuzz/corpus/cluster_event/short-hash \
+	tests/fuzz/corpus/cluster_event/unknown-kind \
 	tests/fuzz/corpus/config/bad-host \
 	tests/fuzz/corpus/config/bad-port \
 	tests/fuzz/corpus/config/bad-value \

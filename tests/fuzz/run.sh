@@ -16,6 +16,7 @@
 #   link_body   the share link bodies (server/auth/link_parse.c)
 #   delivery    export's normalize= and tail= (server/preview/delivery_parse.c)
 #   s3_error    S3's error documents and s3://BUCKET (server/objstore/s3.c)
+#   cluster_event  mixroom_events payloads (server/cluster/event.c)
 #   dawproject_xml  a DAWproject project.xml: parse, schema, mapping
 #               (server/interchange/dawproject_read.c, dawproject_map.c)
 #   dawproject_zip  the .dawproject zip reader (server/interchange/zip_read.c)
@@ -35,7 +36,7 @@ out=${FUZZ_OUT:-$PWD/fuzz-out}
 CLANG=${CLANG:-clang}
 command -v "$CLANG" >/dev/null || {
     echo "run.sh: $CLANG not found (apt-get install clang)" >&2; exit 2; }
-ALL="decode config multipart http_parse json_body push ws_message webhook_url midi link_body delivery dawproject_xml dawproject_zip s3_error json_enc"
+ALL="decode config multipart http_parse json_body push ws_message webhook_url midi link_body delivery dawproject_xml dawproject_zip s3_error json_enc cluster_event"
 NAMES=${*:-$ALL}
 mkdir -p "$out"
 
@@ -61,6 +62,8 @@ deps() {
     link_body) echo "$top/server/auth/link_parse.c" \
         "$(pkg-config --cflags --libs jansson)" ;;
     delivery) echo "$top/server/preview/delivery_parse.c -lm" ;;
+    cluster_event) echo "$top/server/cluster/event.c" \
+        "$(pkg-config --cflags --libs jansson libsodium)" ;;
     dawproject_xml)
         sh "$top/build-aux/embed-schemas.sh" "$top" > "$out/schemas_gen.c"
         echo "$top/server/interchange/dawproject_read.c" \

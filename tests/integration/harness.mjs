@@ -223,12 +223,15 @@ export class Client {
   close() { this.ws.close(); return this.closed; }
 }
 
-/** Opens a WebSocket to the server; resolves to a Client once open. */
-export function connect(server, { protocol = 'mixroom.v1', headers, cookie } = {}) {
+/** Opens a WebSocket to the server; resolves to a Client once open.
+ * `project` (optional) goes on the URL as /ws?project=ID, as the studio
+ * does, for a proxy that routes by project (tests/cluster). */
+export function connect(server, { protocol = 'mixroom.v1', headers, cookie, project } = {}) {
   return new Promise((resolve, reject) => {
     const h = { ...(headers || {}) };
     if (cookie) h.cookie = cookie;
-    const ws = new WebSocket(server.wsUrl, protocol ? [protocol] : [], { headers: h, maxPayload: 64 * 1024 * 1024 });
+    const url = project ? `${server.wsUrl}?project=${encodeURIComponent(project)}` : server.wsUrl;
+    const ws = new WebSocket(url, protocol ? [protocol] : [], { headers: h, maxPayload: 64 * 1024 * 1024 });
     const client = new Client(ws);
     ws.once('open', () => resolve(client));
     ws.once('unexpected-response', (req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
@@ -263,7 +266,7 @@ export function addMember(server, project, user, role) {
 
 /** Connects and says hello; resolves to {client, welcome}. */
 export async function join(server, user, project, { client = `c-${Math.random().toString(36).slice(2)}`, since = null } = {}) {
-  const c = await connect(server);
+  const c = await connect(server, { project: server.wsProject ? project : undefined });
   const welcome = await c.request({ type: 'hello', token: user.token, project, client, since });
   if (welcome.type !== 'welcome') throw new Error(`hello refused: ${JSON.stringify(welcome)}`);
   c.clientId = client;

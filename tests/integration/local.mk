@@ -6,3 +6,6 @@ EXTRA_DIST += tests/integration/run.sh tests/integration/run_pg.sh tests/pg/pg.s
 	$(wildcard $(srcdir)/tests/integration/*.py)
 EXTRA_DIST += tests/fixtures/make-fixture.mjs tests/fixtures/mixroom-0.1.0.db \
 	$(wildcard $(srcdir)/tests/fixtures/mixroom-0.1.0-assets/*/*/*)
+# the cluster tests (tests/cluster/run.sh, .ci/run's last step; not make check)
+EXTRA_DIST += tests/cluster/cluster.sh tests/cluster/run.sh \
+	$(wildcard $(srcdir)/tests/cluster/*.mjs)

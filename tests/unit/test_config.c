@@ -230,6 +230,37 @@ static void test_limits(void **state)
 
 /* Every limit is documented: each key of the limits table appears in
  * docs/security.md as `key`. */
+/* The cluster's settings: node (also node_name, MIXROOM_NODE) and store. */
+static void test_cluster_settings(void **state)
+{
+    struct srv_config c, before;
+    char err[512];
+    char env0[] = "MIXROOM_NODE=node-7.eu_west";
+    char *env[] = {env0, NULL};
+
+    (void)state;
+    srv_config_defaults(&c);
+    assert_true(srv_config_node_name_ok(c.node_name)); /* the host name */
+    assert_int_equal(srv_config_set(&c, "node", "b", err, sizeof err), 0);
+    assert_string_equal(c.node_name, "b");
+    assert_int_equal(srv_config_load_env(&c, env, err, sizeof err), 0);
+    assert_string_equal(c.node_name, "node-7.eu_west");
+    assert_int_equal(srv_config_set(&c, "store", "postgresql://u@127.0.0.1:5/db", err, sizeof err), 0);
+    assert_string_equal(c.store, "postgresql://u@127.0.0.1:5/db");
+    static const char *const bad[][2] = {
+        {"node", ""}, {"node", "a b"}, {"node", "x/y"}, {"node", "é"},
+        {"node", "0123456789012345678901234567890123456789012345678901234567890123"},
+        {"store", "mysql://x"}, {"store", "/tmp/db"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        before = c;
+        err[0] = '\0';
+        assert_int_equal(srv_config_set(&c, bad[i][0], bad[i][1], err, sizeof err), -1);
+        assert_non_null(strstr(err, bad[i][0]));
+        assert_memory_equal(&before, &c, sizeof c);
+    }
+}
+
 static void test_limits_documented(void **state)
 {
     const char *srcdir = getenv("srcdir");
@@ -265,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_listen_hosts),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_limits_documented),
+        cmocka_unit_test(test_cluster_settings),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_set_good_and_bad),
         cmocka_unit_test(test_file),

@@ -17,7 +17,8 @@
  * `since` (deltas after since; none at the head; a snapshot past it); undo
  * of the user's last push -> a new revision restoring the field; the
  * permission check (viewer push, message before hello); the full snapshot
- * encoded by the writer while later pushes change the document. */
+ * encoded by the writer while later pushes change the document; the lease
+ * gate of a cluster (wrong_node, the owner, no room; released on unload). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -901,6 +902,99 @@ static void test_snapshot_while_pushing(void **state)
     free(expect);
 }
 
+/* ---- the lease gate (server/cluster registers the real one) ---- */
+
+static int gate_answer;     /* what take says: 0, 1 (elsewhere), -1 */
+static const char *gate_owner;
+static int gate_takes, gate_releases;
+static const char *gate_project; /* releases of this project are counted */
+
+static int fake_take(struct srv_server *srv, const char *project_id,
+                     char *owner, size_t owner_len)
+{
+    (void)srv;
+    (void)project_id;
+    gate_takes++;
+    snprintf(owner, owner_len, "%s", gate_owner);
+    return gate_answer;
+}
+
+static void fake_release(struct srv_server *srv, const char *project_id)
+{
+    (void)srv;
+    /* (rooms of earlier cases are still in the registry: not counted) */
+    if (!strcmp(project_id, gate_project))
+        gate_releases++;
+}
+
+static const struct srv_room_lease fake_gate = {fake_take, fake_release};
+
+/* A hello while another node holds the lease: wrong_node with the owner,
+ * the socket closing, no room created, nothing stored; one that cannot be
+ * checked: internal; one that gets the lease: welcomed, and the lease is
+ * released when the room is unloaded. */
+static void test_lease_gate(void **state)
+{
+    struct fx *f = *state;
+    struct srv_conn *c;
+    json_t *e;
+    long long head = stored_head(f), rows = ops_rows(f);
+
+    srv_room_set_lease(&fake_gate);
+    gate_takes = gate_releases = 0;
+    gate_project = f->project;
+    gate_answer = 1;
+    gate_owner = "node-b";
+    c = conn_new(f);
+    say(c, "{\"type\":\"hello\",\"id\":1,\"token\":\"%s\",\"project\":"
+           "\"%s\",\"client\":\"c-l\"}", f->ana.token, f->project);
+    e = take(c, "error");
+    assert_string_equal(str_of(e, "code"), "wrong_node");
+    assert_string_equal(str_of(e, "owner"), "node-b");
+    assert_int_equal(int_of(e, "id"), 1);
+    json_decref(e);
+    assert_true(c->closing);
+    assert_false(c->welcomed);
+    assert_null(srv_room_find(f->project));
+    assert_int_equal(srv_rooms_loading(), 0);
+    assert_int_equal(gate_takes, 1);
+    conn_close(f, c);
+    /* the owner not known yet: "owner": null */
+    gate_owner = "";
+    c = conn_new(f);
+    say(c, "{\"type\":\"hello\",\"token\":\"%s\",\"project\":\"%s\","
+           "\"client\":\"c-l\"}", f->ana.token, f->project);
+    e = take(c, "error");
+    assert_string_equal(str_of(e, "code"), "wrong_node");
+    assert_true(json_is_null(json_object_get(e, "owner")));
+    json_decref(e);
+    conn_close(f, c);
+    /* the lease cannot be asked for */
+    gate_answer = -1;
+    gate_owner = "the lease session failed";
+    c = conn_new(f);
+    say(c, "{\"type\":\"hello\",\"token\":\"%s\",\"project\":\"%s\","
+           "\"client\":\"c-l\"}", f->ana.token, f->project);
+    e = take(c, "error");
+    assert_string_equal(str_of(e, "code"), "internal");
+    json_decref(e);
+    assert_null(srv_room_find(f->project));
+    conn_close(f, c);
+    assert_int_equal(gate_releases, 0);
+    assert_int_equal(stored_head(f), head);
+    assert_int_equal(ops_rows(f), rows);
+    /* taken: welcomed; released once the room leaves the registry */
+    gate_answer = 0;
+    c = joined(f, &f->ana, "c-l");
+    assert_non_null(srv_room_find(f->project));
+    conn_close(f, c);
+    f->srv.cfg.room_unload = 0;
+    srv_hooks_tick(&f->srv);
+    assert_null(srv_room_find(f->project));
+    assert_int_equal(gate_releases, 1);
+    srv_room_set_lease(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -917,6 +1011,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_push_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_while_pushing, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_lease_gate, setup, teardown),
     };
 
     srv_server_enter_loop();
