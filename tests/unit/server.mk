@@ -58,8 +58,12 @@ tests_unit_test_review_doc_at_LDADD = $(MX_TEST_LIBS)
 # catch-up, undo) on socketless connections, without libwebsockets running.
 UNIT_TESTS += tests/unit/test_rooms
 check_PROGRAMS += tests/unit/test_rooms
-tests_unit_test_rooms_SOURCES = tests/unit/test_rooms.c
+tests_unit_test_rooms_SOURCES = tests/unit/test_rooms.c tests/unit/rooms_fixture.h
 tests_unit_test_rooms_LDADD = $(MX_TEST_LIBS)
+UNIT_TESTS += tests/unit/test_rooms_more
+check_PROGRAMS += tests/unit/test_rooms_more
+tests_unit_test_rooms_more_SOURCES = tests/unit/test_rooms_more.c tests/unit/rooms_fixture.h
+tests_unit_test_rooms_more_LDADD = $(MX_TEST_LIBS)
 # Push (h15-push): the delta encoded once, shared frames and their counts.
 UNIT_TESTS += tests/unit/test_shared_frame
 check_PROGRAMS += tests/unit/test_shared_frame

@@ -1,0 +1,201 @@
+/* test_rooms_more.c -- more of the room pipeline on test_rooms.c's fixture
+ * (rooms_fixture.h): the full snapshot encoded by the writer while later
+ * pushes change the document, and the lease gate of a cluster (wrong_node,
+ * the owner, no room; released on unload). */
+#include "rooms_fixture.h"
+
+static void drop_all(struct srv_conn *c)
+{
+    char *t;
+
+    while ((t = take_text(c)))
+        free(t);
+}
+
+/* The full snapshot of revision SRV_ROOM_SNAPSHOT_EVERY is taken when the
+ * revision is applied and encoded by the writer later, while pushes go on
+ * changing (and deleting) the objects it shares: the stored snapshot is
+ * the document at its revision, byte for byte, and doc_at reads the same
+ * document back from it. */
+static void test_snapshot_while_pushing(void **state)
+{
+    struct fx *f = *state;
+    struct srv_conn *a = joined(f, &f->ana, "c-ana");
+    struct srv_conn *b = joined(f, &f->bob, "c-bob");
+    const long long at = SRV_ROOM_SNAPSHOT_EVERY;
+    char *expect, *stored = NULL;
+    long long seq = 0;
+    db_stmt *st;
+
+    for (seq = 1; seq < at; seq++) {
+        if (seq <= 50)
+            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+                   "\"ops\":[{\"op\":\"create\",\"id\":\"t_%lld\","
+                   "\"kind\":\"track\",\"fields\":{}}]}", seq, seq - 1);
+        else
+            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+                   "\"ops\":[{\"op\":\"set\",\"id\":\"t_%lld\","
+                   "\"fields\":{\"gain\":%lld}}]}", seq, seq % 50,
+                -(seq % 40));
+        if (seq % 25 == 0 || seq + 1 == at) {
+            settle(f);
+            drop_all(a);
+            drop_all(b);
+        }
+    }
+    assert_int_equal(srv_room_committed(room_of(f)), at - 1);
+    /* revision `at`: its snapshot is taken now, encoded at the commit */
+    say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,\"ops\":"
+           "[{\"op\":\"set\",\"id\":\"t_1\",\"fields\":{\"pan\":0.25}}]}",
+        seq);
+    assert_int_equal(srv_room_head(room_of(f)), at);
+    expect = doc_text(f);
+    /* more revisions of the same pass replace and delete what it shares */
+    for (int i = 0; i < 20; i++) {
+        seq++;
+        if (i % 2)
+            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+                   "\"ops\":[{\"op\":\"delete\",\"id\":\"t_%d\"}]}", seq, i);
+        else
+            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+                   "\"ops\":[{\"op\":\"set\",\"id\":\"t_%d\","
+                   "\"fields\":{\"gain\":-3,\"name\":\"x\"}}]}", seq, i);
+    }
+    assert_string_not_equal(doc_text(f), expect);
+    settle(f);
+    drop_all(a);
+    drop_all(b);
+    assert_int_equal(srv_room_committed(room_of(f)), at + 20);
+
+    assert_int_equal(db_prepare(f->srv.db, "SELECT doc FROM snapshots"
+                                        " WHERE project_id=? AND rev=?",
+                                        &st),
+                     DB_OK);
+    db_bind_text(st, 1, f->project, -1, DB_STATIC);
+    db_bind_int64(st, 2, at);
+    if (db_step(st) == DB_ROW)
+        stored = strdup((const char *)db_column_text(st, 0));
+    db_finalize(st);
+    assert_non_null(stored);
+    assert_string_equal(stored, expect);
+
+    proto_err err;
+    proto_doc *d = srv_doc_at_rev(f->srv.db, f->project, at, &err);
+    assert_non_null(d);
+    json_t *objs = proto_doc_objects(d);
+    char *back = json_dumps(objs, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(back, expect);
+    free(back);
+    json_decref(objs);
+    proto_doc_free(d);
+    free(stored);
+    free(expect);
+}
+
+/* ---- the lease gate (server/cluster registers the real one) ---- */
+
+static int gate_answer;     /* what take says: 0, 1 (elsewhere), -1 */
+static const char *gate_owner;
+static int gate_takes, gate_releases;
+static const char *gate_project; /* releases of this project are counted */
+
+static int fake_take(struct srv_server *srv, const char *project_id,
+                     char *owner, size_t owner_len)
+{
+    (void)srv;
+    (void)project_id;
+    gate_takes++;
+    snprintf(owner, owner_len, "%s", gate_owner);
+    return gate_answer;
+}
+
+static void fake_release(struct srv_server *srv, const char *project_id)
+{
+    (void)srv;
+    /* (rooms of earlier cases are still in the registry: not counted) */
+    if (!strcmp(project_id, gate_project))
+        gate_releases++;
+}
+
+static const struct srv_room_lease fake_gate = {fake_take, fake_release};
+
+/* A hello while another node holds the lease: wrong_node with the owner,
+ * the socket closing, no room created, nothing stored; one that cannot be
+ * checked: internal; one that gets the lease: welcomed, and the lease is
+ * released when the room is unloaded. */
+static void test_lease_gate(void **state)
+{
+    struct fx *f = *state;
+    struct srv_conn *c;
+    json_t *e;
+    long long head = stored_head(f), rows = ops_rows(f);
+
+    srv_room_set_lease(&fake_gate);
+    gate_takes = gate_releases = 0;
+    gate_project = f->project;
+    gate_answer = 1;
+    gate_owner = "node-b";
+    c = conn_new(f);
+    say(c, "{\"type\":\"hello\",\"id\":1,\"token\":\"%s\",\"project\":"
+           "\"%s\",\"client\":\"c-l\"}", f->ana.token, f->project);
+    e = take(c, "error");
+    assert_string_equal(str_of(e, "code"), "wrong_node");
+    assert_string_equal(str_of(e, "owner"), "node-b");
+    assert_int_equal(int_of(e, "id"), 1);
+    json_decref(e);
+    assert_true(c->closing);
+    assert_false(c->welcomed);
+    assert_null(srv_room_find(f->project));
+    assert_int_equal(srv_rooms_loading(), 0);
+    assert_int_equal(gate_takes, 1);
+    conn_close(f, c);
+    /* the owner not known yet: "owner": null */
+    gate_owner = "";
+    c = conn_new(f);
+    say(c, "{\"type\":\"hello\",\"token\":\"%s\",\"project\":\"%s\","
+           "\"client\":\"c-l\"}", f->ana.token, f->project);
+    e = take(c, "error");
+    assert_string_equal(str_of(e, "code"), "wrong_node");
+    assert_true(json_is_null(json_object_get(e, "owner")));
+    json_decref(e);
+    conn_close(f, c);
+    /* the lease cannot be asked for */
+    gate_answer = -1;
+    gate_owner = "the lease session failed";
+    c = conn_new(f);
+    say(c, "{\"type\":\"hello\",\"token\":\"%s\",\"project\":\"%s\","
+           "\"client\":\"c-l\"}", f->ana.token, f->project);
+    e = take(c, "error");
+    assert_string_equal(str_of(e, "code"), "internal");
+    json_decref(e);
+    assert_null(srv_room_find(f->project));
+    conn_close(f, c);
+    assert_int_equal(gate_releases, 0);
+    assert_int_equal(stored_head(f), head);
+    assert_int_equal(ops_rows(f), rows);
+    /* taken: welcomed; released once the room leaves the registry */
+    gate_answer = 0;
+    c = joined(f, &f->ana, "c-l");
+    assert_non_null(srv_room_find(f->project));
+    conn_close(f, c);
+    f->srv.cfg.room_unload = 0;
+    srv_hooks_tick(&f->srv);
+    assert_null(srv_room_find(f->project));
+    assert_int_equal(gate_releases, 1);
+    srv_room_set_lease(NULL);
+}
+
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_snapshot_while_pushing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_lease_gate, setup, teardown),
+    };
+
+    srv_server_enter_loop();
+    srv_ws_init();
+    srv_rooms_init();
+    return cmocka_run_group_tests_name("rooms_more", tests, NULL, NULL);
+}
