@@ -16,9 +16,10 @@
 # Environment: MXC_BIN (default: ./mixroom of the build folder, or
 # mixroom on PATH), MXC_NODE_ARGS (more flags for every node, e.g.
 # "--room-unload 0"), MXC_NODES (default "a b c").
-# Until the PostgreSQL document store is merged (h20-db), the nodes also
-# share one data folder (DIR/data: SQLite in WAL mode, the assets); the
-# leases and the events are on PostgreSQL already.
+# The documents, accounts, leases and events are in PostgreSQL; the audio
+# is in the S3 endpoint, and each node has its own data folder
+# (DIR/data-<name>) as its bounded cache of it. Without tests/s3/s3.sh the
+# nodes share DIR/data for the assets instead.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -108,8 +109,10 @@ up() {
     for n in ${MXC_NODES:-a b c}; do
         port=$(free_port)
         # shellcheck disable=SC2086
+        ndata="$dir/data"
+        if grep -q '^MIXROOM_ASSETS=' "$env"; then ndata="$dir/data-$n"; mkdir -p "$ndata"; fi
         env $(grep '^MIXROOM_' "$env") "$bin" serve --listen "127.0.0.1:$port" \
-            --node "$n" --no-demo --web "$top/web" --trusted-proxy 127.0.0.1 \
+            --data "$ndata" --node "$n" --no-demo --web "$top/web" --trusted-proxy 127.0.0.1 \
             ${MXC_NODE_ARGS:-} >"$dir/node-$n.log" 2>&1 &
         echo "NODE_${n}_PID=$!" >>"$env"
         echo "NODE_${n}_URL=http://127.0.0.1:$port" >>"$env"

@@ -37,10 +37,9 @@ export function docsInPg(pgurl) {
 /** The stored revision rows (rev, client, seq) of a project, read outside the server. */
 export function storedOps(c, project) {
   const q = `SELECT rev, client, seq FROM ops WHERE project_id='${project}' ORDER BY rev`;
-  if (docsInPg(c.pgurl)) return psql(c.pgurl, q).map(([rev, client, seq]) => ({ rev: +rev, client, seq: +seq }));
-  const r = spawnSync('sqlite3', ['-readonly', '-separator', '\t', `${c.dataDir}/mixroom.db`, q], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
-  return r.stdout.split('\n').filter((l) => l).map((l) => l.split('\t')).map(([rev, client, seq]) => ({ rev: +rev, client, seq: +seq }));
+  // the documents are in PostgreSQL (the nodes run with MIXROOM_STORE=PGURL)
+  if (!docsInPg(c.pgurl)) throw new Error('the ops table is not in PostgreSQL: the nodes do not use it as their store');
+  return psql(c.pgurl, q).map(([rev, client, seq]) => ({ rev: +rev, client, seq: +seq }));
 }
 
 /** Opens a socket (through `server`, with ?project=) and says hello. Resolves to {client, reply}. */
