@@ -9,3 +9,5 @@ EXTRA_DIST += tests/fixtures/make-fixture.mjs tests/fixtures/mixroom-0.1.0.db \
 # the cluster tests (tests/cluster/run.sh, .ci/run's last step; not make check)
 EXTRA_DIST += tests/cluster/cluster.sh tests/cluster/run.sh \
 	$(wildcard $(srcdir)/tests/cluster/*.mjs)
+# the S3 endpoint for tests (s3rver), the store rename tool, the push benchmark
+EXTRA_DIST += tests/s3/s3.sh build-aux/dbrename.sh tests/bench/bench_push.mjs BENCHMARKS.md

@@ -30,3 +30,5 @@ EXTRA_DIST += tests/unit/web_vectors.sh tests/unit/web_vectors.test.mjs
 # The browser client's note logic (web/notes.js, web/instruments.js) in Node.
 TESTS += tests/unit/web_notes.sh
 EXTRA_DIST += tests/unit/web_notes.sh tests/unit/web_notes.test.mjs
+TESTS += tests/unit/web_worklet.sh
+EXTRA_DIST += tests/unit/web_worklet.sh tests/unit/web_worklet.test.mjs
