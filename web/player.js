@@ -217,7 +217,12 @@ export class Player extends EventTarget {
     // never past the audio that was queued when the report was made (a
     // stalled audio thread), never more than that back
     const room = r.queued * this.step;
-    return Math.max(0, Math.round(r.pos + Math.max(-room, Math.min(ahead, room))));
+    const at = Math.max(0, Math.round(r.pos + Math.max(-room, Math.min(ahead, room))));
+    // just after a play or a seek, the output latency is still playing what
+    // came before: the heard position stands at the start, never before it
+    // (with a loop, positions below the start are the loop's and are left alone)
+    const from = this.epochFrom;
+    return from !== null && from !== undefined && !this.loop && at < from ? from : at;
   }
 
   /** True once audio for the current epoch is coming out. */
@@ -232,6 +237,7 @@ export class Player extends EventTarget {
     this.node.port.postMessage({ type: 'stop' });
     this.report = null;
     this.base = from;
+    this.epochFrom = from;
     this.stats.rms = 0;
     this.stats.peak = 0;
     this.loop = loop;
@@ -277,6 +283,7 @@ export class Player extends EventTarget {
   /** Moves the transport; while playing the server's stream jumps there. */
   async seek(to) {
     this.base = to;
+    this.epochFrom = to;
     if (!this.playing) return null;
     if (this.loop && (to < this.loop[0] || to >= this.loop[1])) return this.play(to, { rev: this.rev });
     this.expect = { pos: to, mode: 'flush' };

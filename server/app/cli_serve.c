@@ -45,6 +45,7 @@ static const struct srv_cli_flag flags[] = {
     {"s3-access-key", "s3_access_key", NULL, "KEY", "(none)", "the S3 access key id (the secret: s3_secret_key in the config file or MIXROOM_S3_SECRET_KEY)"},
     {"s3-virtual-host", "s3_virtual_host", "true", NULL, "false", "address the bucket as BUCKET.HOST instead of HOST/BUCKET (the setting: s3_virtual_host = true or false)"},
     {"node", "node", NULL, "NAME", "(the host name)", "this node's name, in welcome, /healthz and the project leases of a cluster (letters, digits, '.', '_', '-')"},
+    {"store", "store", NULL, "URL", "(the SQLite database under --data)", "sqlite:[FILE], or postgresql://...: the store of the documents, accounts and history; with PostgreSQL, projects are leased to one node at a time (docs/storage.md, docs/deploy.md). Every command takes --store (or MIXROOM_STORE)"},
     {"metrics-token", "metrics_token", NULL, "TOKEN", "(none: /metrics is public)", "16 to 127 characters: GET /metrics then needs Authorization: Bearer TOKEN (prefer the config file or MIXROOM_METRICS_TOKEN, since a flag shows in ps)"},
 };
 #define N_FLAGS (sizeof flags / sizeof flags[0])

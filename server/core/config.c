@@ -434,7 +434,8 @@ int srv_config_set(struct srv_config *cfg, const char *key, const char *value,
     } else if (!strcmp(key, "s3_virtual_host")) {
         if (parse_bool(value, &cfg->s3_virtual_host))
             want = "true (BUCKET.HOST) or false (HOST/BUCKET, the default)";
-    } else if (!strcmp(key, "node") || !strcmp(key, "node_name")) {
+    } else if (!strcmp(key, "node") ||
+               strcmp(key, "node_name") == 0 /* the name the contract gives */) {
         /* cluster */
         if (!srv_config_node_name_ok(value) ||
             copy_str(cfg->node_name, sizeof cfg->node_name, value))
