@@ -16,6 +16,7 @@ libserver_la_SOURCES += \
 	server/core/db_sqlite.c \
 	server/core/db_pg.c \
 	server/core/store.c \
+	server/core/store_url.c \
 	server/core/store.h \
 	server/core/store_stmt.c \
 	server/core/store_stmt.h \

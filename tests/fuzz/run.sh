@@ -47,7 +47,7 @@ deps() {
         "$top/engine/fold.c $top/engine/peaks.c $top/engine/fsutil.c" \
         "$top/engine/hashfile.c $top/engine/asset.c" \
         "$(pkg-config --cflags --libs sndfile soxr libsodium) -lm" ;;
-    config) echo "$top/server/core/config.c $top/server/core/log.c" \
+    config) echo "$top/server/core/config.c $top/server/core/log.c $top/server/core/store_url.c" \
         "-DMIXROOM_PKGDATADIR=\"/usr/share/mixroom\" -pthread" ;;
     multipart) echo "$top/server/net/multipart.c" ;;
     http_parse|json_body) echo "$top/server/net/http_parse.c" \
