@@ -161,6 +161,22 @@ static const char *render(const struct srv_config *cfg, const char *key,
         snprintf(buf, n, "%s", cfg->metrics_token);
     else if (!strcmp(key, "trusted_proxies") && cfg->n_proxies > 0)
         snprintf(buf, n, "%s", cfg->trusted_proxies[cfg->n_proxies - 1]);
+    else if (!strcmp(key, "node") || !strcmp(key, "node_name"))
+        snprintf(buf, n, "%s", cfg->node_name);
+    else if (!strcmp(key, "store"))
+        snprintf(buf, n, "sqlite:"); /* the process's store, not in cfg */
+    else if (!strcmp(key, "assets"))
+        snprintf(buf, n, "%s", cfg->assets);
+    else if (!strcmp(key, "s3_endpoint"))
+        snprintf(buf, n, "%s", cfg->s3_endpoint);
+    else if (!strcmp(key, "s3_region"))
+        snprintf(buf, n, "%s", cfg->s3_region);
+    else if (!strcmp(key, "s3_access_key"))
+        snprintf(buf, n, "%s", cfg->s3_access_key);
+    else if (!strcmp(key, "s3_secret_key"))
+        snprintf(buf, n, "%s", cfg->s3_secret_key);
+    else if (!strcmp(key, "s3_virtual_host"))
+        snprintf(buf, n, "%s", cfg->s3_virtual_host ? "true" : "false");
     else {
         int nl;
         const struct srv_config_limit *l = srv_config_limits(&nl);
