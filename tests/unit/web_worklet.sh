@@ -1,7 +1,7 @@
 #!/bin/sh
 # web_worklet.sh -- runs tests/unit/web_worklet.test.mjs: the player's
 # AudioWorklet (web/worklet.js: jitter buffer, cuts, continuity, level
-# watch) in Node with stubbed AudioWorklet globals. Part of `make check`;
+# watch) in Node with AudioWorklet globals the test defines. Part of `make check`;
 # fails (does not skip) without node.
 set -eu
 srcdir=${srcdir:-$(dirname "$0")/../..}

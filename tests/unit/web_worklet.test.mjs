@@ -1,5 +1,5 @@
 // web_worklet.test.mjs -- the player's AudioWorklet (web/worklet.js) in
-// Node, driven quantum by quantum with stubbed AudioWorklet globals, so
+// Node, driven quantum by quantum with AudioWorklet globals the test defines, so
 // the jitter buffer's rules are checked exactly and without a browser or
 // a clock: the start at 80 ms, growth on an underrun (by half, at least
 // 20 ms, up to the ceiling) and the slow shrink down to the floor; a
