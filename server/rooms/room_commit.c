@@ -666,6 +666,11 @@ static long long commit_ex(struct srv_room *room, struct srv_conn *c,
         room->flush_posted = true;
         srv_loop_post(room_flush, room);
     }
+    /* the snapshot is encoded on a worker and written after the batch
+     * (room_snapshot.c); without a pool the writer encodes it here */
+    if (j->snap && room_snapshot_submit(room->srv, room->project_id, rev,
+                                        j->snap) == 0)
+        j->snap = NULL;
     return rev;
 }
 

@@ -26,6 +26,20 @@ struct room_snapshot *room_snapshot_take(const proto_doc *doc);
  * changed in place meanwhile). */
 char *room_snapshot_encode(struct room_snapshot *s, size_t *len);
 
+/* Encodes s on a worker of srv's job pool and hands the encoding to the
+ * store writer as a write of its own, after revision rev's batch (which
+ * the caller has handed to the writer, or posted room_flush for, before
+ * calling): stored only once the project's head has reached rev. Takes s
+ * and returns 0; -1 when there is no pool or it refuses (s stays the
+ * caller's, who encodes it in the revision's transaction). Loop thread. */
+struct srv_server;
+int room_snapshot_submit(struct srv_server *srv, const char *project_id,
+                         long long rev, struct room_snapshot *s);
+
+/* Test hook: while on is non-zero, encodings on workers wait before they
+ * start (a test proves pushes are acknowledged meanwhile). */
+void room_snapshot_test_hold(int on);
+
 /* The number of objects in the snapshot. */
 size_t room_snapshot_count(const struct room_snapshot *s);
 

@@ -1,8 +1,12 @@
 /* test_rooms_more.c -- more of the room pipeline on test_rooms.c's fixture
  * (rooms_fixture.h): the full snapshot encoded by the writer while later
- * pushes change the document, and the lease gate of a cluster (wrong_node,
+ * pushes change the document (by the writer without a job pool, on a
+ * worker with one, while the writer goes on committing), and the lease gate of a cluster (wrong_node,
  * the owner, no room; released on unload). */
 #include "rooms_fixture.h"
+
+#include "server/core/jobs.h"
+#include "server/rooms/room_snapshot.h"
 
 static void drop_all(struct srv_conn *c)
 {
@@ -95,6 +99,105 @@ static void test_snapshot_while_pushing(void **state)
     proto_doc_free(d);
     free(stored);
     free(expect);
+}
+
+/* The stored snapshot of revision rev (a new string), or NULL. */
+static char *stored_snapshot(struct fx *f, long long rev)
+{
+    char *stored = NULL;
+    db_stmt *st;
+
+    assert_int_equal(db_prepare(f->srv.db, "SELECT doc FROM snapshots"
+                                        " WHERE project_id=? AND rev=?",
+                                        &st),
+                     DB_OK);
+    db_bind_text(st, 1, f->project, -1, DB_STATIC);
+    db_bind_int64(st, 2, rev);
+    if (db_step(st) == DB_ROW)
+        stored = strdup((const char *)db_column_text(st, 0));
+    db_finalize(st);
+    return stored;
+}
+
+/* With a job pool the snapshot is encoded on a worker, and the writer does
+ * not wait for it: while the encoder is held back (the test hook), the
+ * revision of the snapshot and 20 more are committed and every push is
+ * acknowledged, with no snapshot stored; once released, the stored
+ * snapshot is the document at its revision, byte for byte, and doc_at
+ * reads the same document back. */
+static void test_snapshot_on_worker(void **state)
+{
+    struct fx *f = *state;
+    struct srv_conn *a = joined(f, &f->ana, "c-ana");
+    const long long at = SRV_ROOM_SNAPSHOT_EVERY;
+    char *expect, *stored = NULL;
+    long long seq;
+    json_t *m;
+
+    f->srv.jobs = srv_jobs_new(2, NULL);
+    assert_non_null(f->srv.jobs);
+    room_snapshot_test_hold(1);
+    for (seq = 1; seq < at; seq++) {
+        if (seq <= 50)
+            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+                   "\"ops\":[{\"op\":\"create\",\"id\":\"t_%lld\","
+                   "\"kind\":\"track\",\"fields\":{}}]}", seq, seq - 1);
+        else
+            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+                   "\"ops\":[{\"op\":\"set\",\"id\":\"t_%lld\","
+                   "\"fields\":{\"gain\":%lld}}]}", seq, seq % 50,
+                -(seq % 40));
+        if (seq % 25 == 0 || seq + 1 == at) {
+            settle(f);
+            drop_all(a);
+        }
+    }
+    say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,\"ops\":"
+           "[{\"op\":\"set\",\"id\":\"t_1\",\"fields\":{\"pan\":0.25}}]}",
+        seq);
+    expect = doc_text(f);
+    settle(f);
+    m = take(a, "delta"); /* the ack of revision `at` */
+    assert_int_equal(int_of(m, "rev"), at);
+    json_decref(m);
+    for (int i = 0; i < 20; i++) {
+        seq++;
+        say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+               "\"ops\":[{\"op\":\"%s\",\"id\":\"t_%d\"%s}]}", seq,
+            i % 2 ? "delete" : "set", i,
+            i % 2 ? "" : ",\"fields\":{\"gain\":-3,\"name\":\"x\"}");
+        settle(f); /* each push is committed and acknowledged */
+        m = take(a, "delta");
+        assert_int_equal(int_of(m, "rev"), at + 1 + i);
+        assert_int_equal(int_of(m, "seq"), seq);
+        json_decref(m);
+    }
+    assert_int_equal(srv_room_committed(room_of(f)), at + 20);
+    assert_int_equal(stored_head(f), at + 20);
+    assert_null(stored_snapshot(f, at)); /* still held back */
+
+    room_snapshot_test_hold(0);
+    for (int tries = 0; !stored && tries < 60000; tries++) {
+        usleep(1000);
+        settle(f);
+        stored = stored_snapshot(f, at);
+    }
+    assert_non_null(stored);
+    assert_string_equal(stored, expect);
+    proto_err err;
+    proto_doc *d = srv_doc_at_rev(f->srv.db, f->project, at, &err);
+    assert_non_null(d);
+    json_t *objs = proto_doc_objects(d);
+    char *back = json_dumps(objs, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(back, expect);
+    free(back);
+    json_decref(objs);
+    proto_doc_free(d);
+    free(stored);
+    free(expect);
+    srv_jobs_free(f->srv.jobs);
+    f->srv.jobs = NULL;
+    settle(f);
 }
 
 /* ---- the lease gate (server/cluster registers the real one) ---- */
@@ -195,6 +298,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_snapshot_while_pushing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_on_worker, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lease_gate, setup, teardown),
     };
