@@ -452,6 +452,77 @@ json_t **proto_doc_share(const proto_doc *doc, size_t *n)
     return list;
 }
 
+struct proto_doc_refs {
+    json_t **objs; /* one reference each */
+    size_t n;
+    json_t *assets; /* a copy */
+    size_t bytes;
+};
+
+proto_doc_refs *proto_doc_refs_take(const proto_doc *doc)
+{
+    proto_doc_refs *r = calloc(1, sizeof *r);
+
+    if (!r)
+        return NULL;
+    r->objs = proto_doc_share(doc, &r->n);
+    r->assets = json_deep_copy(doc->assets);
+    r->bytes = doc->bytes;
+    if (!r->objs || !r->assets) {
+        proto_doc_refs_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void proto_doc_refs_free(proto_doc_refs *r)
+{
+    if (!r)
+        return;
+    if (r->objs)
+        for (size_t i = 0; i < r->n; i++)
+            json_decref(r->objs[i]);
+    free(r->objs);
+    json_decref(r->assets);
+    free(r);
+}
+
+proto_doc *proto_doc_refs_build(proto_doc_refs *r)
+{
+    proto_doc *doc = proto_doc_new_empty();
+    size_t i = 0;
+
+    if (!doc)
+        goto fail;
+    json_decref(doc->assets);
+    doc->assets = r->assets;
+    r->assets = NULL;
+    for (; i < r->n; i++) {
+        json_t *o = r->objs[i];
+        const char *id = json_string_value(json_object_get(o, "id"));
+        assert(id); /* every object of a document has its id */
+        /* the table's key is a copy: the object keeps its own */
+        if (!id)
+            goto fail;
+        if (json_object_set_new(doc->objects, id, o) != 0) {
+            i++; /* set_new dropped o */
+            goto fail;
+        }
+        index_object(doc, id, o, true);
+    }
+    doc->bytes = r->bytes;
+    free(r->objs);
+    free(r);
+    return doc;
+fail:
+    for (; i < r->n; i++)
+        json_decref(r->objs[i]);
+    r->n = 0;
+    proto_doc_refs_free(r);
+    proto_doc_free(doc);
+    return NULL;
+}
+
 int proto_objects_sort(json_t **list, size_t n)
 {
     return sort_objects(list, n);

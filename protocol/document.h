@@ -103,6 +103,28 @@ proto_doc *proto_doc_clone_shared(const proto_doc *doc);
  * (jansson 2.14's reference counts are atomic). NULL on out-of-memory. */
 json_t **proto_doc_share(const proto_doc *doc, size_t *n);
 
+/* Defined when proto_doc_refs_take / proto_doc_refs_build exist. */
+#define PROTO_DOC_REFS 1
+
+/* What a thread other than the document's owner needs to build a copy of
+ * it: a reference to each (immutable) object, the assets' registry copied,
+ * the size. Taken by the owner in O(objects) pointer copies, without the
+ * object table's hashing or the indexes (proto_doc_clone_shared copies
+ * both); the copy is built elsewhere (proto_doc_refs_build). */
+typedef struct proto_doc_refs proto_doc_refs;
+
+/* Takes doc's references (owner's thread). NULL on out-of-memory. */
+proto_doc_refs *proto_doc_refs_take(const proto_doc *doc);
+
+/* Builds, on any one thread, the document the references were taken of:
+ * equal to proto_doc_clone_shared(doc) at that moment (the same objects,
+ * its own table and indexes), whatever doc became meanwhile. Consumes
+ * refs (also on failure); NULL on out-of-memory. */
+proto_doc *proto_doc_refs_build(proto_doc_refs *refs);
+
+/* Drops refs without building (any thread). NULL is a no-op. */
+void proto_doc_refs_free(proto_doc_refs *refs);
+
 /* Sorts objects into proto_doc_objects' order (kind, then id); reads them
  * only, so any thread may sort its own list of shared objects. 0, or -1 on
  * out-of-memory (the list is then as it was). */

@@ -9,10 +9,12 @@
  * answers `conflict`.
  *
  * The loop's part of a restore is small whatever the project's size: it
- * takes a view of the room's document (proto_doc_clone_shared: pointers to
- * its immutable objects, and its indexes), and a worker of the job pool
- * reads the document at rev on a reader connection of its own
- * (srv_doc_at_rev) and computes the diff from the view; back on the loop
+ * takes references to the room document's immutable objects
+ * (proto_doc_refs_take: a list of pointers, no hashing, no index copies),
+ * and a worker of the job pool builds the view from them
+ * (proto_doc_refs_build: the table and the indexes), reads the document at
+ * rev on a reader connection of its own (srv_doc_at_rev), computes the diff
+ * from the view and frees both; back on the loop
  * (restore_done) the ops are committed if the room's head is still the
  * one the view was taken at. If pushes moved it meanwhile, a new view is
  * taken and the diff computed again (RESTORE_TRIES times), then the loop
@@ -105,8 +107,9 @@ struct rjob {
     char data_dir[4096];
     char synchronous[16];
     long long rev;           /* the revision to restore */
-    long long head;          /* the room's head when view was taken */
-    proto_doc *view;         /* shared clone of the room's document at head */
+    long long head;          /* the room's head when refs were taken */
+    proto_doc_refs *refs;    /* the room's document at head (the worker
+                                builds its view from them) */
     json_t *ops;             /* worker: the diff; NULL with err */
     proto_err err;
     uint64_t serial;         /* the requester's connection */
@@ -120,7 +123,7 @@ struct rjob {
 
 static void rjob_free(struct rjob *j)
 {
-    proto_doc_free(j->view);
+    proto_doc_refs_free(j->refs);
     json_decref(j->ops);
     json_decref(j->reply_id);
     free(j);
@@ -175,7 +178,7 @@ static void restore_work(void *arg)
     char err[256];
     db_conn *db = store_open(j->data_dir, j->synchronous, true, err,
                              sizeof err);
-    proto_doc *target;
+    proto_doc *target, *view;
 
     if (!db) {
         proto_fail(&j->err, PROTO_INTERNAL, "database: %s", err);
@@ -185,9 +188,12 @@ static void restore_work(void *arg)
     db_close(db);
     if (!target)
         return;
-    j->ops = proto_diff_ops(j->view, target);
+    view = proto_doc_refs_build(j->refs);
+    j->refs = NULL;
+    j->ops = view ? proto_diff_ops(view, target) : NULL;
     if (!j->ops)
         proto_fail(&j->err, PROTO_INTERNAL, "out of memory");
+    proto_doc_free(view); /* here, not on the loop */
     proto_doc_free(target);
 }
 
@@ -231,8 +237,8 @@ static void restore_done(void *arg)
         /* pushes moved the document meanwhile: diff again from now */
         json_decref(j->ops);
         j->ops = NULL;
-        proto_doc_free(j->view);
-        j->view = NULL;
+        proto_doc_refs_free(j->refs);
+        j->refs = NULL;
         if (restore_submit(c, j) == 0)
             return;
         restore_on_loop(c, j->rev, j->reply_id);
@@ -251,8 +257,8 @@ static int restore_submit(struct srv_conn *c, struct rjob *j)
 
     if (!jobs || getenv("MIXROOM_TEST_RESTORE_ON_LOOP"))
         return -1;
-    j->view = proto_doc_clone_shared(srv_room_doc(c->room));
-    if (!j->view)
+    j->refs = proto_doc_refs_take(srv_room_doc(c->room));
+    if (!j->refs)
         return -1;
     j->head = srv_room_head(c->room);
     j->tries++;

@@ -411,6 +411,68 @@ static void test_clone_shared_independent(void **state)
     proto_doc_free(deep);
 }
 
+/* A document built from references taken earlier (proto_doc_refs_*, what
+ * a restore's worker builds its view from) is the document at the moment
+ * they were taken, whatever it became since: the same objects, exact
+ * indexes, the same size, the same diff to another document as a shared
+ * clone taken at that moment; and changing it leaves the original alone. */
+static void test_refs_build_equals_clone(void **state)
+{
+    proto_doc *doc = random_doc(91, 400), *to = random_doc(92, 300);
+    proto_doc *clone = proto_doc_clone_shared(doc);
+    proto_doc_refs *refs = proto_doc_refs_take(doc), *unused;
+    proto_doc *built;
+
+    (void)state;
+    assert_non_null(refs);
+    unused = proto_doc_refs_take(doc); /* dropped without building */
+    assert_non_null(unused);
+    rng_state = 777;
+    for (int i = 0; i < 200; i++) { /* the owner goes on changing doc */
+        json_t *ops = random_push(doc), *a, *inv;
+        proto_err err;
+        if (proto_apply_push(doc, ops, &a, &inv, &err) == 0) {
+            json_decref(a);
+            json_decref(inv);
+        }
+        json_decref(ops);
+    }
+    assert_false(proto_doc_equal(doc, clone));
+    built = proto_doc_refs_build(refs);
+    assert_non_null(built);
+    assert_true(proto_doc_equal(built, clone));
+    assert_true(proto_doc_check_index(built));
+    assert_int_equal(proto_doc_bytes(built), proto_doc_bytes(clone));
+    assert_int_equal(proto_doc_sample_rate(built), proto_doc_sample_rate(clone));
+    json_t *d1 = proto_diff_ops(built, to), *d2 = proto_diff_ops(clone, to);
+    char *t1 = json_dumps(d1, JSON_COMPACT | JSON_SORT_KEYS);
+    char *t2 = json_dumps(d2, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(t1, t2);
+    free(t1);
+    free(t2);
+    /* applying the diff to the built one leaves the original as it was */
+    proto_doc *before = proto_doc_clone(doc);
+    json_t *a, *inv;
+    proto_err err;
+    if (json_array_size(d1)) {
+        assert_int_equal(proto_apply_push(built, d1, &a, &inv, &err), 0);
+        json_decref(a);
+        json_decref(inv);
+    }
+    assert_true(proto_doc_equal(built, to));
+    assert_true(proto_doc_check_index(built));
+    assert_true(proto_doc_equal(doc, before));
+    json_decref(d1);
+    json_decref(d2);
+    proto_doc_refs_free(unused);
+    proto_doc_refs_free(NULL);
+    proto_doc_free(before);
+    proto_doc_free(built);
+    proto_doc_free(clone);
+    proto_doc_free(to);
+    proto_doc_free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_diff_ops_reach_target),
         cmocka_unit_test(test_index_agrees_with_scan),
         cmocka_unit_test(test_clone_shared_independent),
+        cmocka_unit_test(test_refs_build_equals_clone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
