@@ -11,6 +11,7 @@ libserver_la_SOURCES += \
 	server/rooms/room_delta.c \
 	server/rooms/room_delta.h \
 	server/rooms/room_hello.c \
+	server/rooms/room_catchup.c \
 	server/rooms/room_push.c \
 	server/rooms/room_undo.c \
 	server/rooms/room_history.c \

@@ -411,11 +411,25 @@ json_t *room_delta_from_row(db_stmt *st)
     return d;
 }
 
+/* A message for a link whose catch-up is on a worker: held (a frame of
+ * its own) and sent after the welcome. */
+static void hold_text(struct room_link *l, const char *text, size_t len)
+{
+    struct srv_ws_frame *f = srv_ws_frame_new(text, len);
+
+    if (f) {
+        room_link_hold(l, f);
+        srv_ws_frame_unref(f);
+    }
+}
+
 void room_send_all(struct srv_room *room, const char *text, size_t len,
                    struct room_link *except)
 {
     for (struct room_link *l = room->links, *next; l; l = next) {
         next = l->next;
+        if (l != except && l->catchup)
+            hold_text(l, text, len);
         if (l == except || l->welcome_pending || !l->conn->welcomed)
             continue;
         srv_ws_send_text(l->conn, text, len);
@@ -427,6 +441,8 @@ void room_send_members(struct srv_room *room, const char *text, size_t len,
 {
     for (struct room_link *l = room->links, *next; l; l = next) {
         next = l->next;
+        if (l != except && l->catchup && !l->conn->guest)
+            hold_text(l, text, len);
         if (l == except || l->welcome_pending || !l->conn->welcomed ||
             l->conn->guest)
             continue;

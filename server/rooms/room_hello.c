@@ -1,7 +1,8 @@
 /* room_hello.c -- `hello` and `welcome`: who is connecting (session token
  * or the upgrade's cookie), their role in the project, joining the room,
  * and the catch-up the welcome carries: a full snapshot, or the deltas
- * after `since` read back from the ops log.
+ * after `since` read back from the ops log (both read and encoded on a
+ * worker when there is a job pool: room_catchup.c).
  *
  * A welcome describes revision H = the room's head at hello. When H is not
  * durable yet (revisions still with the writer), the welcome waits on the
@@ -21,6 +22,7 @@
 #include "server/core/server.h"
 #include "server/core/store_stmt.h"
 #include "server/rooms/room_priv.h"
+#include "server/rooms/room_snapshot.h"
 #include "server/net/ws.h"
 
 static json_t *members_json(struct srv_room *room)
@@ -58,37 +60,17 @@ static json_t *project_json(struct srv_room *room)
                      "created_at", (json_int_t)room->created_at);
 }
 
-/* The deltas after `since` up to `upto`, from the log; NULL on error. */
+/* The deltas after `since` up to `upto`, from the log on the loop's
+ * reader connection (the plain path); NULL on error. */
 static json_t *deltas_json(struct srv_room *room, long long since,
                            long long upto)
 {
-    json_t *a = json_array();
-    db_stmt *st = room_reader_stmt(
-        room->srv,
-        "SELECT rev, kind, client, seq, user_id, ts, ops, undo_of, redo_of"
-        " FROM ops WHERE project_id=? AND rev>? AND rev<=? ORDER BY rev");
-    int rc;
+    db_stmt *st = room_reader_stmt(room->srv, ROOM_DELTAS_SQL);
 
-    if (!st) {
-        json_decref(a);
+    if (!st)
         return NULL;
-    }
-    db_bind_text(st, 1, room->project_id, -1, DB_STATIC);
-    db_bind_int64(st, 2, since);
-    db_bind_int64(st, 3, upto);
-    while ((rc = db_step(st)) == DB_ROW) {
-        json_t *d = room_delta_from_row(st);
-        if (d)
-            json_array_append_new(a, d);
-    }
-    db_reset(st);
-    if (rc != DB_DONE || json_array_size(a) != (size_t)(upto - since)) {
-        srv_err("room %s: the log from %lld to %lld is incomplete",
-                room->project_id, since, upto);
-        json_decref(a);
-        return NULL;
-    }
-    return a;
+    return room_deltas_read(room->srv->db, st, room->project_id, since,
+                            upto);
 }
 
 void room_link_free_welcome(struct room_link *l)
@@ -96,6 +78,23 @@ void room_link_free_welcome(struct room_link *l)
     json_decref(l->welcome);
     l->welcome = NULL;
     l->welcome_pending = false;
+    room_snapshot_free(l->welcome_snap);
+    l->welcome_snap = NULL;
+    room_catchup_detach(l);
+}
+
+void room_welcome_fill(struct room_link *l, json_t *w)
+{
+    struct srv_room *room = l->room;
+    struct srv_conn *c = l->conn;
+
+    /* a guest of a share link sees no member list (docs/review.md) */
+    json_object_set_new(w, "members", c->guest ? json_array()
+                                               : members_json(room));
+    room_add_sections(room, SRV_ROOM_WELCOME, w); /* assets */
+    /* nor the members' cursors and ids (presence.c does not relay them) */
+    json_object_set_new(w, "presence",
+                        c->guest ? json_array() : presence_list(room, l));
 }
 
 void room_send_welcome(struct room_link *l)
@@ -104,6 +103,8 @@ void room_send_welcome(struct room_link *l)
     struct srv_conn *c = l->conn;
     json_t *w = l->welcome;
 
+    if (w && room_catchup_submit(l) == 0)
+        return; /* read and sent off the loop (room_catchup.c) */
     l->welcome = NULL;
     l->welcome_pending = false;
     if (!w)
@@ -121,14 +122,20 @@ void room_send_welcome(struct room_link *l)
             return;
         }
         json_object_set_new(w, "deltas", d);
+    } else if (l->welcome_snap) {
+        /* the document's own (immutable) objects, not copies: the
+         * welcome only encodes them */
+        json_t *objs = room_snapshot_array(l->welcome_snap);
+        room_snapshot_free(l->welcome_snap);
+        l->welcome_snap = NULL;
+        if (!objs) {
+            json_decref(w);
+            srv_ws_close(c, 1011, "out of memory");
+            return;
+        }
+        json_object_set_new(json_object_get(w, "snapshot"), "objects", objs);
     }
-    /* a guest of a share link sees no member list (docs/review.md) */
-    json_object_set_new(w, "members", c->guest ? json_array()
-                                               : members_json(room));
-    room_add_sections(room, SRV_ROOM_WELCOME, w); /* assets */
-    /* nor the members' cursors and ids (presence.c does not relay them) */
-    json_object_set_new(w, "presence",
-                        c->guest ? json_array() : presence_list(room, l));
+    room_welcome_fill(l, w);
     char *text = json_dumps(w, ROOM_JSON_FLAGS);
     json_decref(w);
     if (!text) {
@@ -297,10 +304,14 @@ void room_hello_resume(struct room_link *l)
     if (!l->welcome_deltas) {
         json_t *snap = json_object();
         json_object_set_new(snap, "project", project_json(room));
-        /* the document's own (immutable) objects, not copies: the welcome
-         * only encodes them */
-        json_object_set_new(snap, "objects",
-                            proto_doc_objects_shared(room->doc));
+        /* "objects": references to the document's own (immutable)
+         * objects, sorted and encoded when the welcome goes out (on a
+         * worker: room_catchup.c) */
+        l->welcome_snap = room_snapshot_take(room->doc);
+        if (!l->welcome_snap) {
+            srv_err("out of memory taking a welcome's snapshot");
+            abort();
+        }
         room_add_sections(room, SRV_ROOM_SNAPSHOT, snap); /* comments */
         json_object_set_new(w, "snapshot", snap);
     }

@@ -78,6 +78,14 @@ struct room_link {
     json_t *welcome;          /* the welcome built so far (owned) */
     bool welcome_deltas;      /* fill "deltas" from the log when sending */
     long long welcome_since;
+    struct room_snapshot *welcome_snap; /* the snapshot's objects (shared
+                                           references), when not deltas */
+    /* the welcome's log rows or objects being read and encoded on a worker
+     * (room_hello.c): what the room sends the link meanwhile waits in
+     * `held` (frame references, in order) and follows the welcome */
+    struct room_catchup *catchup;
+    struct srv_ws_frame **held;
+    size_t n_held, cap_held;
     /* presence */
     json_t *presence;         /* latest presence message, or NULL */
     bool presence_dirty;      /* changed since last broadcast */
@@ -242,6 +250,31 @@ void room_hello_fail(struct room_link *l);
 /* Sends a pending welcome now (its revision is durable). */
 void room_send_welcome(struct room_link *l);
 void room_link_free_welcome(struct room_link *l);
+/* Keeps f (a reference of its own) for l while its catch-up is being read
+ * on a worker (l->catchup): sent after the welcome, in order. */
+void room_link_hold(struct room_link *l, struct srv_ws_frame *f);
+/* ---- room_catchup.c ---- */
+/* The ops log's columns a delta is built from (room_delta_from_row), for
+ * the revisions ?2 < rev <= ?3 of project ?1, in order. */
+#define ROOM_DELTAS_SQL                                                    \
+    "SELECT rev, kind, client, seq, user_id, ts, ops, undo_of, redo_of"   \
+    " FROM ops WHERE project_id=? AND rev>? AND rev<=? ORDER BY rev"
+/* The deltas of revisions since < rev <= upto, read with st (prepared
+ * from ROOM_DELTAS_SQL on db; reset after); NULL when the log is
+ * incomplete (logged). Any thread owning db. */
+json_t *room_deltas_read(db_conn *db, db_stmt *st, const char *project_id,
+                         long long since, long long upto);
+/* Reads and encodes l's pending welcome's deltas (or objects) on a worker
+ * and sends the welcome from its done callback (see room_catchup.c);
+ * 0, or -1 when the welcome is to be sent the plain way (no pool, the
+ * test hook, nothing heavy). */
+int room_catchup_submit(struct room_link *l);
+/* A link going away: its job in flight (if any) is dropped when it
+ * returns, and its held frames now. */
+void room_catchup_detach(struct room_link *l);
+/* Adds what only the loop has to a welcome about to go out: members,
+ * the modules' sections, presence (room_hello.c). */
+void room_welcome_fill(struct room_link *l, json_t *w);
 
 /* ---- room_push.c ---- */
 int room_on_push(struct srv_conn *c, struct srv_ws_args *a, json_t *id);

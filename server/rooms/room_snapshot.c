@@ -92,6 +92,21 @@ out:
     return text;
 }
 
+json_t *room_snapshot_array(struct room_snapshot *s)
+{
+    json_t *arr = json_array();
+
+    if (!arr || proto_objects_sort(s->objs, s->n) != 0)
+        goto fail;
+    for (size_t i = 0; i < s->n; i++)
+        if (json_array_append(arr, s->objs[i]) != 0)
+            goto fail;
+    return arr;
+fail:
+    json_decref(arr);
+    return NULL;
+}
+
 size_t room_snapshot_count(const struct room_snapshot *s)
 {
     return s->n;

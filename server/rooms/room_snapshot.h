@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "protocol/document.h"
 
 struct room_snapshot;
@@ -39,6 +41,15 @@ int room_snapshot_submit(struct srv_server *srv, const char *project_id,
 /* Test hook: while on is non-zero, encodings on workers wait before they
  * start (a test proves pushes are acknowledged meanwhile). */
 void room_snapshot_test_hold(int on);
+
+/* Test hook: while on is non-zero, the welcome's catch-up reads on workers
+ * wait before they start (room_catchup.c). */
+void room_catchup_test_hold(int on);
+
+/* The snapshot's objects as an array (sorted as proto_doc_objects), each
+ * a new reference to the shared object: for encoding only. NULL on
+ * out-of-memory. The thread holding s. */
+json_t *room_snapshot_array(struct room_snapshot *s);
 
 /* The number of objects in the snapshot. */
 size_t room_snapshot_count(const struct room_snapshot *s);

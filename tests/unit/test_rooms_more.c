@@ -200,6 +200,142 @@ static void test_snapshot_on_worker(void **state)
     settle(f);
 }
 
+/* Says hello on a new connection of bob as client c-bob (since < 0: a
+ * snapshot) and returns the welcome's text as sent, waiting for it as long
+ * as it takes (a worker may be reading it). */
+static char *welcome_text(struct fx *f, struct srv_conn **out, long long since)
+{
+    struct srv_conn *c = conn_new(f);
+    char since_text[32] = "null";
+    char *text;
+
+    if (since >= 0)
+        snprintf(since_text, sizeof since_text, "%lld", since);
+    say(c, "{\"type\":\"hello\",\"id\":7,\"token\":\"%s\",\"project\":"
+           "\"%s\",\"client\":\"c-bob\",\"since\":%s}",
+        f->bob.token, f->project, since_text);
+    wait_loads();
+    for (int tries = 0; queued(c) == 0 && tries < 60000; tries++) {
+        usleep(1000);
+        settle(f);
+    }
+    text = take_text(c);
+    assert_non_null(text);
+    *out = c;
+    return text;
+}
+
+/* One marker create per push, n of them from seq on a; settled. */
+static long long push_markers(struct fx *f, struct srv_conn *a, long long seq,
+                              int n)
+{
+    for (int i = 0; i < n; i++, seq++) {
+        say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,\"ops\":"
+               "[{\"op\":\"create\",\"id\":\"m_%lld\",\"kind\":\"marker\","
+               "\"fields\":{\"at\":%lld,\"name\":\"n\\u00e9 %lld\"}}]}",
+            seq, seq, seq * 10, seq);
+        if (i % 50 == 49)
+            settle(f);
+    }
+    settle(f);
+    drop_all(a);
+    return seq;
+}
+
+/* The welcome read and encoded on a worker (a catch-up of 300 revisions,
+ * and a snapshot) is byte for byte the welcome of the plain path on the
+ * loop (MIXROOM_TEST_CATCHUP_ON_LOOP=1); while the worker is held back
+ * the connection gets nothing, other clients' pushes go on being
+ * acknowledged, and their deltas follow the welcome, in order. */
+static void test_catchup_on_worker(void **state)
+{
+    struct fx *f = *state;
+    struct srv_conn *a = joined(f, &f->ana, "c-ana"), *b;
+    long long seq = push_markers(f, a, 1, 300);
+
+    f->srv.jobs = srv_jobs_new(2, NULL);
+    assert_non_null(f->srv.jobs);
+    for (int snapshot = 0; snapshot < 2; snapshot++) {
+        long long since = snapshot ? -1 : 0;
+        long long head = srv_room_committed(room_of(f));
+        char *plain, *off;
+
+        setenv("MIXROOM_TEST_CATCHUP_ON_LOOP", "1", 1);
+        plain = welcome_text(f, &b, since);
+        unsetenv("MIXROOM_TEST_CATCHUP_ON_LOOP");
+        assert_int_equal(queued(b), 0);
+        conn_close(f, b);
+        srv_hooks_tick(&f->srv); /* presence of the closed one */
+        drop_all(a);            /* its `left` */
+
+        room_catchup_test_hold(1);
+        b = conn_new(f);
+        if (snapshot)
+            say(b, "{\"type\":\"hello\",\"id\":7,\"token\":\"%s\","
+                   "\"project\":\"%s\",\"client\":\"c-bob\","
+                   "\"since\":null}", f->bob.token, f->project);
+        else
+            say(b, "{\"type\":\"hello\",\"id\":7,\"token\":\"%s\","
+                   "\"project\":\"%s\",\"client\":\"c-bob\","
+                   "\"since\":0}", f->bob.token, f->project);
+        settle(f);
+        assert_int_equal(queued(b), 0);
+        assert_false(b->welcomed);
+        for (int i = 0; i < 5; i++) { /* acknowledged meanwhile */
+            json_t *m;
+            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+                   "\"ops\":[{\"op\":\"set\",\"id\":\"m_%d\","
+                   "\"fields\":{\"at\":%d}}]}", seq++, i + 1, 5 + i);
+            settle(f);
+            m = take(a, "delta");
+            assert_int_equal(int_of(m, "rev"), head + 1 + i);
+            json_decref(m);
+        }
+        assert_int_equal(queued(b), 0);
+        room_catchup_test_hold(0);
+        for (int tries = 0; queued(b) == 0 && tries < 60000; tries++) {
+            usleep(1000);
+            settle(f);
+        }
+        off = take_text(b);
+        assert_non_null(off);
+        assert_string_equal(off, plain);
+        json_t *w = json_loads(off, 0, NULL);
+        assert_int_equal(int_of(w, "rev"), head);
+        if (!snapshot)
+            assert_int_equal(json_array_size(json_object_get(w, "deltas")),
+                             head);
+        json_decref(w);
+        for (int i = 0; i < 5; i++) { /* then the held deltas, in order */
+            json_t *m = take(b, "delta");
+            assert_int_equal(int_of(m, "rev"), head + 1 + i);
+            json_decref(m);
+        }
+        assert_int_equal(queued(b), 0);
+        assert_true(b->welcomed);
+        free(plain);
+        free(off);
+        conn_close(f, b);
+        srv_hooks_tick(&f->srv);
+        drop_all(a);
+    }
+    /* a connection that leaves while its catch-up is read: nothing sent,
+     * nothing leaks */
+    room_catchup_test_hold(1);
+    b = conn_new(f);
+    say(b, "{\"type\":\"hello\",\"id\":7,\"token\":\"%s\",\"project\":"
+           "\"%s\",\"client\":\"c-bob\",\"since\":0}",
+        f->bob.token, f->project);
+    settle(f);
+    seq = push_markers(f, a, seq, 3);
+    assert_int_equal(queued(b), 0);
+    conn_close(f, b);
+    room_catchup_test_hold(0);
+    srv_jobs_free(f->srv.jobs);
+    f->srv.jobs = NULL;
+    settle(f);
+}
+
 /* ---- the lease gate (server/cluster registers the real one) ---- */
 
 static int gate_answer;     /* what take says: 0, 1 (elsewhere), -1 */
@@ -300,6 +436,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_snapshot_while_pushing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_on_worker, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_catchup_on_worker, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lease_gate, setup, teardown),
     };
