@@ -5,8 +5,10 @@
  * clips, effects, sends and automation (cascade), a restore (the diff and
  * the application of its ops; with the indexed document the loop takes a
  * shared view and applies the ops while the diff runs on a worker, as
- * server/review/restore.c does; the document at the revision is read from
- * SQLite in both and is not counted), and one ordinary push. Figures are CPU time of this thread
+ * server/review/restore.c does; with proto_doc_refs (PROTO_DOC_REFS) the
+ * loop only takes references and the worker builds the view, diffs and
+ * frees it; the document at the revision is read from SQLite in both and
+ * is not counted), and one ordinary push. Figures are CPU time of this thread
  * (CLOCK_THREAD_CPUTIME_ID), so a busy machine changes them little; never
  * pass/fail on time.
  *
@@ -190,15 +192,29 @@ static void run(int n)
         bench_add(ops, "{'op':'delete','id':'t%d'}", (r + 2) % tracks);
         apply(scratch, ops);
         json_decref(ops);
-#ifdef PROTO_DOC_SHARED
-        /* the loop takes the view; a worker diffs; the loop applies */
+#if defined(PROTO_DOC_REFS)
+        /* the loop takes references; a worker builds the view, diffs and
+         * frees it; the loop applies */
+        t0 = cpu_us();
+        proto_doc_refs *refs = proto_doc_refs_take(scratch);
+        diff += cpu_us() - t0;
+        t0 = cpu_us();
+        proto_doc *view = proto_doc_refs_build(refs);
+        json_t *d = proto_diff_ops(view, doc);
+        proto_doc_free(view);
+        diff_off += cpu_us() - t0;
+#elif defined(PROTO_DOC_SHARED)
+        /* the loop takes the view; a worker diffs; the loop applies and
+         * frees the view (main's restore_done) */
         t0 = cpu_us();
         proto_doc *view = proto_doc_clone_shared(scratch);
         diff += cpu_us() - t0;
         t0 = cpu_us();
         json_t *d = proto_diff_ops(view, doc);
         diff_off += cpu_us() - t0;
+        t0 = cpu_us();
         proto_doc_free(view);
+        diff += cpu_us() - t0;
 #else
         t0 = cpu_us();
         json_t *d = proto_diff_ops(scratch, doc);

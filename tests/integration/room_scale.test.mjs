@@ -6,11 +6,14 @@
 // the loop (the test hook MIXROOM_TEST_RESTORE_ON_LOOP=1); and a restore
 // requested while another client keeps pushing still lands on exactly the
 // revision's document (diff from the restore's revision to it is empty),
-// with every push acknowledged.
+// with every push acknowledged; and a welcome catching up on thousands of
+// revisions, read from the log on a worker while another client pushes,
+// is complete, in order, followed by exactly the later deltas, and equal
+// to the plain path's (MIXROOM_TEST_CATCHUP_ON_LOOP=1).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { join, makeProject, makeUser, startServer } from './harness.mjs';
+import { addMember, join, makeProject, makeUser, startServer } from './harness.mjs';
 
 const TRACKS = 40;
 
@@ -132,5 +135,81 @@ test('a restore while another client keeps pushing lands on the revision', async
     await b.close();
   } finally {
     await server.stop();
+  }
+});
+
+/* Pushes n one-op pushes from seq0+1 on c, up to 64 in flight; resolves
+ * with their acks (deltas) in seq order. */
+function pushMany(c, seq0, n, opsOf) {
+  return new Promise((resolve, reject) => {
+    const acks = [];
+    let sent = 0;
+    const onMsg = (data) => {
+      const m = JSON.parse(data.toString());
+      if (m.type === 'reject') reject(new Error(JSON.stringify(m)));
+      if (m.type !== 'delta' || m.client !== c.clientId || m.seq <= seq0 || m.seq > seq0 + n) return;
+      acks.push(m);
+      if (acks.length === n) {
+        c.ws.off('message', onMsg);
+        resolve(acks);
+      } else pump();
+    };
+    const pump = () => {
+      while (sent < n && sent - acks.length < 64) {
+        sent++;
+        c.send({ type: 'push', seq: seq0 + sent, base: null, ops: opsOf(seq0 + sent) });
+      }
+    };
+    c.ws.on('message', onMsg);
+    pump();
+  });
+}
+
+const markerOps = (s) => [{ op: 'create', id: `k${s}`, kind: 'marker', fields: { at: s, name: `Marker ${s} é"\\` } }];
+
+/* The revisions a client saw: the welcome's deltas, then the deltas that
+ * followed, as {rev, ...} without the transport's id. */
+function strip(d) {
+  const { id: _id, ...rest } = d;
+  return rest;
+}
+
+test('a catch-up of thousands of revisions read off the loop while another client pushes: complete, ordered, equal to the plain path', async () => {
+  const server = await startServer();
+  let seen, last, project, ana, bob;
+  try {
+    ana = makeUser(server, 'ana');
+    bob = makeUser(server, 'bob');
+    project = makeProject(server, 'Log', 'ana');
+    addMember(server, project, 'bob', 'editor');
+    const { client: a } = await join(server, ana, project, { client: 'c-ana' });
+    await pushMany(a, 0, 3000, markerOps);
+    // bob catches up from 0 while ana pushes 300 more
+    const more = pushMany(a, 3000, 300, markerOps);
+    const { client: b, welcome } = await join(server, bob, project, { client: 'c-bob', since: 0 });
+    assert.ok(welcome.rev >= 3000, `welcome at ${welcome.rev}`);
+    assert.equal(welcome.deltas.length, welcome.rev);
+    const acks = await more;
+    assert.equal(acks.length, 300);
+    last = acks[acks.length - 1].rev;
+    assert.equal(last, 3300);
+    const after = [];
+    while (welcome.rev + after.length < last) after.push(await b.next((m) => m.type === 'delta', 30000));
+    seen = [...welcome.deltas, ...after].map(strip);
+    assert.deepEqual(seen.map((d) => d.rev), Array.from({ length: last }, (_, i) => i + 1));
+    await b.close();
+    await a.close();
+  } finally {
+    await server.stop();
+  }
+  // the plain path (all on the loop) on the same data: the same deltas
+  const plain = await startServer({ dataDir: server.dataDir, env: { MIXROOM_TEST_CATCHUP_ON_LOOP: '1' } });
+  try {
+    const { client, welcome } = await join(plain, bob, project, { client: 'c-bob', since: 0 });
+    assert.equal(welcome.rev, last);
+    assert.deepEqual(welcome.deltas.map(strip), seen);
+    await client.close();
+  } finally {
+    await plain.stop();
   }
 });
