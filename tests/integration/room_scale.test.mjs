@@ -9,7 +9,8 @@
 // with every push acknowledged; and a welcome catching up on thousands of
 // revisions, read from the log on a worker while another client pushes,
 // is complete, in order, followed by exactly the later deltas, and equal
-// to the plain path's (MIXROOM_TEST_CATCHUP_ON_LOOP=1).
+// to the plain path's (MIXROOM_TEST_CATCHUP_ON_LOOP=1), as are history
+// pages read on a worker.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -174,9 +175,27 @@ function strip(d) {
   return rest;
 }
 
+/* History pages (read on a worker, or on the loop with the test hook):
+ * the newest 200, the 200 before rev 1000, ana's newest 50, a bad limit. */
+async function historyPages(c) {
+  const out = [];
+  for (const q of [{ limit: 200 }, { before: 1000, limit: 200 }, { user: 'nobody', limit: 5 }, { limit: 0 }]) {
+    const r = await c.request({ type: 'history', ...q }, 30000);
+    const { id: _id, ...rest } = r;
+    out.push(rest);
+  }
+  assert.equal(out[0].entries.length, 200);
+  assert.equal(out[0].entries[0].rev, 3300);
+  assert.equal(out[0].more, true);
+  assert.equal(out[1].entries[0].rev, 999);
+  assert.deepEqual(out[2].entries, []);
+  assert.equal(out[3].type, 'error');
+  return out;
+}
+
 test('a catch-up of thousands of revisions read off the loop while another client pushes: complete, ordered, equal to the plain path', async () => {
   const server = await startServer();
-  let seen, last, project, ana, bob;
+  let seen, last, project, ana, bob, pages;
   try {
     ana = makeUser(server, 'ana');
     bob = makeUser(server, 'bob');
@@ -197,6 +216,7 @@ test('a catch-up of thousands of revisions read off the loop while another clien
     while (welcome.rev + after.length < last) after.push(await b.next((m) => m.type === 'delta', 30000));
     seen = [...welcome.deltas, ...after].map(strip);
     assert.deepEqual(seen.map((d) => d.rev), Array.from({ length: last }, (_, i) => i + 1));
+    pages = await historyPages(b);
     await b.close();
     await a.close();
   } finally {
@@ -208,6 +228,7 @@ test('a catch-up of thousands of revisions read off the loop while another clien
     const { client, welcome } = await join(plain, bob, project, { client: 'c-bob', since: 0 });
     assert.equal(welcome.rev, last);
     assert.deepEqual(welcome.deltas.map(strip), seen);
+    assert.deepEqual(await historyPages(client), pages);
     await client.close();
   } finally {
     await plain.stop();
