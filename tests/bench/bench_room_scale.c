@@ -20,6 +20,11 @@
  * are reported apart as work off the loop; without, the loop encodes it
  * all (proto_doc_objects + json_dumps, as main's room_commit did).
  *
+ * The catch-up of 10,000 revisions and the snapshot welcome are measured
+ * on the real server by tests/bench/catchup_scale.mjs (the loop thread's
+ * and the other threads' CPU per welcome: they read the store, which this
+ * file does not link).
+ *
  * Usage: bench_room_scale [sizes...]   (default 100 1000 10000 50000) */
 #include <jansson.h>
 #include <stdarg.h>

@@ -7,7 +7,9 @@
 #      (git archive of BASE) and against this tree's, run one after the
 #      other;
 #   2. room_scale.mjs (push->delta p50/p99 at 1,000 pushes/s with 20
-#      clients) with main's server binary (MAIN_BUILD/mixroom) and this
+#      clients) and catchup_scale.mjs (the loop thread's CPU per welcome
+#      catching up on 10,000 revisions, and per snapshot welcome of 10,000
+#      objects) with main's server binary (MAIN_BUILD/mixroom) and this
 #      one, if MAIN_BUILD is given (a build directory of BASE).
 # Usage, from a build directory of this tree:
 #   make mixroom tests/bench/bench_room_scale tests/bench/bench_coedit
@@ -34,4 +36,8 @@ if [ -n "${MAIN_BUILD:-}" ]; then
     echo "== push->delta after (./mixroom)"
     MXT_BIN=./mixroom MXT_BENCH_DIR=./tests/bench \
         node "$src/tests/bench/room_scale.mjs" "$secs" 1000 "$@"
+    echo "== welcome CPU before ($MAIN_BUILD/mixroom)"
+    MXT_BIN="$MAIN_BUILD/mixroom" node "$src/tests/bench/catchup_scale.mjs" 10000 10
+    echo "== welcome CPU after (./mixroom)"
+    MXT_BIN=./mixroom node "$src/tests/bench/catchup_scale.mjs" 10000 10
 fi
