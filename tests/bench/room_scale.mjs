@@ -5,7 +5,8 @@
 // automation, markers; pushes of 1,000 ops), then runs the C load
 // generator bench_coedit with 20 clients in the room, 2 of them pushing at
 // RATE pushes/s in total for SECONDS, and prints p50/p99 push->delta at
-// all 20 clients and the server's CPU (utime+stime from /proc) per push.
+// all 20 clients, the server's CPU (utime+stime from /proc) per push and
+// how many of the writer's commits took over 50 ms (from /metrics).
 // At 1,000 pushes/s a full snapshot falls due every 500 revisions, twice a
 // second.
 //
@@ -89,6 +90,17 @@ function runLoadgen(s, setupFile, onRunning, onStopped) {
   });
 }
 
+/* The store writer's commits over the whole run that took longer than
+ * 50 ms from submission to commit (mixroom_store_commit_seconds), of all:
+ * what holds acks and deltas back. */
+async function slowCommits(s) {
+  const m = await http(s, 'GET', '/metrics');
+  const le = (b) => Number((m.text.match(new RegExp(`mixroom_store_commit_seconds_bucket\\{le="${b}"\\} (\\d+)`)) || [])[1]);
+  const count = Number((m.text.match(/mixroom_store_commit_seconds_count (\d+)/) || [])[1]);
+  if (!Number.isFinite(count)) return 'n/a';
+  return `${count - le('0.05')}/${count}`;
+}
+
 async function one(n) {
   const s = await startServer();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'room-scale-'));
@@ -108,9 +120,10 @@ async function one(n) {
     const r = await runLoadgen(s, setupFile,
       () => { c0 = cpuTicks(s.proc.pid); t0 = performance.now(); },
       () => { c1 = cpuTicks(s.proc.pid); t1 = performance.now(); });
+    const slow = await slowCommits(s);
     const cpuS = (c1 - c0) / TICK;
     const usPerPush = (cpuS * 1e6) / Math.max(1, r.pushes_per_s * SECONDS);
-    console.log(`${String(n).padStart(7)} ${String(Math.round(r.pushes_per_s)).padStart(9)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${(cpuS / ((t1 - t0) / 1000)).toFixed(2).padStart(7)} ${usPerPush.toFixed(0).padStart(8)}  ${r.connected}`);
+    console.log(`${String(n).padStart(7)} ${String(Math.round(r.pushes_per_s)).padStart(9)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${(cpuS / ((t1 - t0) / 1000)).toFixed(2).padStart(7)} ${usPerPush.toFixed(0).padStart(8)}  ${r.connected}  ${slow}`);
   } finally {
     await s.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -119,7 +132,7 @@ async function one(n) {
 
 async function main() {
   console.log(`room_scale: ${process.env.MXT_BIN || 'mixroom'}, ${CLIENTS} clients, 2 pushers, ${RATE} pushes/s, ${SECONDS} s per size; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log('objects  pushes/s   p50 ms   p99 ms  srvCPU  us/push  clients');
+  console.log('objects  pushes/s   p50 ms   p99 ms  srvCPU  us/push  clients  commits>50ms');
   for (const n of SIZES) await one(n);
 }
 
