@@ -197,19 +197,6 @@ static void restore_work(void *arg)
     proto_doc_free(target);
 }
 
-struct find_ctx {
-    uint64_t serial;
-    struct srv_conn *found;
-};
-
-static void find_each(struct srv_conn *c, void *arg)
-{
-    struct find_ctx *f = arg;
-
-    if (c->serial == f->serial)
-        f->found = c;
-}
-
 static int restore_submit(struct srv_conn *c, struct rjob *j);
 static void restore_done(void *arg);
 
@@ -220,14 +207,10 @@ static void restore_done(void *arg);
 static void restore_done(void *arg)
 {
     struct rjob *j = arg;
-    struct find_ctx f = {j->serial, NULL};
-    struct srv_conn *c;
+    struct srv_conn *c = srv_room_requester(j->serial, j->project_id);
 
     assert(srv_on_loop_thread());
-    srv_ws_each(find_each, &f);
-    c = f.found;
-    if (!c || !c->room || !c->room_link ||
-        strcmp(c->project_id, j->project_id) != 0)
+    if (!c)
         goto out;
     if (!j->ops) {
         srv_ws_error(c, j->reply_id, j->err.code, "%s", j->err.message);

@@ -411,6 +411,33 @@ json_t *room_delta_from_row(db_stmt *st)
     return d;
 }
 
+struct find_ctx {
+    uint64_t serial;
+    struct srv_conn *found;
+};
+
+static void find_each(struct srv_conn *c, void *arg)
+{
+    struct find_ctx *f = arg;
+
+    if (c->serial == f->serial)
+        f->found = c;
+}
+
+struct srv_conn *srv_room_requester(uint64_t serial, const char *project_id)
+{
+    struct find_ctx f = {serial, NULL};
+    struct srv_conn *c;
+
+    assert(srv_on_loop_thread());
+    srv_ws_each(find_each, &f);
+    c = f.found;
+    if (!c || !c->room || !c->room_link ||
+        strcmp(c->project_id, project_id) != 0)
+        return NULL;
+    return c;
+}
+
 /* A message for a link whose catch-up is on a worker: held (a frame of
  * its own) and sent after the welcome. */
 static void hold_text(struct room_link *l, const char *text, size_t len)

@@ -34,6 +34,12 @@ struct srv_room *srv_room_find(const char *project_id);
  * by revisions still being committed). Borrowed. */
 const proto_doc *srv_room_doc(const struct srv_room *room);
 
+/* The connection with this serial if it is still open and in project_id's
+ * room (joined), else NULL: for a job's done callback that answers its
+ * requester. Loop thread. */
+struct srv_conn;
+struct srv_conn *srv_room_requester(uint64_t serial, const char *project_id);
+
 /* The room's latest revision in memory, and the latest durable one. */
 long long srv_room_head(const struct srv_room *room);
 long long srv_room_committed(const struct srv_room *room);

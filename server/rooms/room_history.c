@@ -139,32 +139,16 @@ static void history_work(void *arg)
     json_decref(r);
 }
 
-struct find_ctx {
-    uint64_t serial;
-    struct srv_conn *found;
-};
-
-static void find_each(struct srv_conn *c, void *arg)
-{
-    struct find_ctx *f = arg;
-
-    if (c->serial == f->serial)
-        f->found = c;
-}
-
 /* Loop thread: the answer to its requester if it is still in the
  * project's room. */
 static void history_done(void *arg)
 {
     struct hjob *j = arg;
-    struct find_ctx f = {j->serial, NULL};
     struct srv_conn *c;
 
     assert(srv_on_loop_thread());
-    srv_ws_each(find_each, &f);
-    c = f.found;
-    if (c && c->room && c->room_link &&
-        strcmp(c->project_id, j->project_id) == 0) {
+    c = srv_room_requester(j->serial, j->project_id);
+    if (c) {
         if (j->text)
             srv_ws_send_text(c, j->text, strlen(j->text));
         else
