@@ -462,7 +462,7 @@ static void rev_done(void *arg, int status)
             if (l->welcome_pending) {
                 if (l->welcome_rev == j->rev)
                     room_send_welcome(l);
-                else if (l->catchup) /* read on a worker (room_hello.c) */
+                else if (l->catchup && j->delta) /* room_catchup.c */
                     room_link_hold(l, j->delta);
                 continue;
             }
