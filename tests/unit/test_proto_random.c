@@ -382,6 +382,22 @@ static void test_index_agrees_with_scan(void **state)
     assert_true(checked >= 40);
 }
 
+/* n random pushes applied to doc (a refused one changes nothing) from
+ * the generator's state seed. */
+static void random_pushes(proto_doc *doc, uint64_t seed, int n)
+{
+    rng_state = seed;
+    for (int i = 0; i < n; i++) {
+        json_t *ops = random_push(doc), *a, *inv;
+        proto_err err;
+        if (proto_apply_push(doc, ops, &a, &inv, &err) == 0) {
+            json_decref(a);
+            json_decref(inv);
+        }
+        json_decref(ops);
+    }
+}
+
 /* A shared clone is independent: changing it leaves the original (and a
  * deep copy of it) as they were, and the other way round. */
 static void test_clone_shared_independent(void **state)
@@ -391,16 +407,7 @@ static void test_clone_shared_independent(void **state)
 
     (void)state;
     assert_true(proto_doc_equal(shared, doc));
-    rng_state = 4242;
-    for (int i = 0; i < 300; i++) {
-        json_t *ops = random_push(shared), *a, *inv;
-        proto_err err;
-        if (proto_apply_push(shared, ops, &a, &inv, &err) == 0) {
-            json_decref(a);
-            json_decref(inv);
-        }
-        json_decref(ops);
-    }
+    random_pushes(shared, 4242, 300);
     assert_false(proto_doc_equal(shared, doc));
     assert_true(proto_doc_equal(deep, doc));
     assert_true(proto_doc_check_index(doc));
@@ -427,16 +434,7 @@ static void test_refs_build_equals_clone(void **state)
     assert_non_null(refs);
     unused = proto_doc_refs_take(doc); /* dropped without building */
     assert_non_null(unused);
-    rng_state = 777;
-    for (int i = 0; i < 200; i++) { /* the owner goes on changing doc */
-        json_t *ops = random_push(doc), *a, *inv;
-        proto_err err;
-        if (proto_apply_push(doc, ops, &a, &inv, &err) == 0) {
-            json_decref(a);
-            json_decref(inv);
-        }
-        json_decref(ops);
-    }
+    random_pushes(doc, 777, 200); /* the owner goes on changing doc */
     assert_false(proto_doc_equal(doc, clone));
     built = proto_doc_refs_build(refs);
     assert_non_null(built);

@@ -16,6 +16,35 @@ static void drop_all(struct srv_conn *c)
         free(t);
 }
 
+/* The pushes of revisions 1 .. SRV_ROOM_SNAPSHOT_EVERY - 1 from a: 50
+ * tracks, then gain changes; settled, what a and b (may be NULL) got
+ * dropped. Returns the next seq. */
+static long long push_to_snapshot(struct fx *f, struct srv_conn *a,
+                                  struct srv_conn *b)
+{
+    const long long at = SRV_ROOM_SNAPSHOT_EVERY;
+    long long seq;
+
+    for (seq = 1; seq < at; seq++) {
+        if (seq <= 50)
+            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+                   "\"ops\":[{\"op\":\"create\",\"id\":\"t_%lld\","
+                   "\"kind\":\"track\",\"fields\":{}}]}", seq, seq - 1);
+        else
+            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+                   "\"ops\":[{\"op\":\"set\",\"id\":\"t_%lld\","
+                   "\"fields\":{\"gain\":%lld}}]}", seq, seq % 50,
+                -(seq % 40));
+        if (seq % 25 == 0 || seq + 1 == at) {
+            settle(f);
+            drop_all(a);
+            if (b)
+                drop_all(b);
+        }
+    }
+    return seq;
+}
+
 /* The full snapshot of revision SRV_ROOM_SNAPSHOT_EVERY is taken when the
  * revision is applied and encoded by the writer later, while pushes go on
  * changing (and deleting) the objects it shares: the stored snapshot is
@@ -31,22 +60,7 @@ static void test_snapshot_while_pushing(void **state)
     long long seq = 0;
     db_stmt *st;
 
-    for (seq = 1; seq < at; seq++) {
-        if (seq <= 50)
-            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
-                   "\"ops\":[{\"op\":\"create\",\"id\":\"t_%lld\","
-                   "\"kind\":\"track\",\"fields\":{}}]}", seq, seq - 1);
-        else
-            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
-                   "\"ops\":[{\"op\":\"set\",\"id\":\"t_%lld\","
-                   "\"fields\":{\"gain\":%lld}}]}", seq, seq % 50,
-                -(seq % 40));
-        if (seq % 25 == 0 || seq + 1 == at) {
-            settle(f);
-            drop_all(a);
-            drop_all(b);
-        }
-    }
+    seq = push_to_snapshot(f, a, b);
     assert_int_equal(srv_room_committed(room_of(f)), at - 1);
     /* revision `at`: its snapshot is taken now, encoded at the commit */
     say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,\"ops\":"
@@ -137,21 +151,7 @@ static void test_snapshot_on_worker(void **state)
     f->srv.jobs = srv_jobs_new(2, NULL);
     assert_non_null(f->srv.jobs);
     room_snapshot_test_hold(1);
-    for (seq = 1; seq < at; seq++) {
-        if (seq <= 50)
-            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
-                   "\"ops\":[{\"op\":\"create\",\"id\":\"t_%lld\","
-                   "\"kind\":\"track\",\"fields\":{}}]}", seq, seq - 1);
-        else
-            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
-                   "\"ops\":[{\"op\":\"set\",\"id\":\"t_%lld\","
-                   "\"fields\":{\"gain\":%lld}}]}", seq, seq % 50,
-                -(seq % 40));
-        if (seq % 25 == 0 || seq + 1 == at) {
-            settle(f);
-            drop_all(a);
-        }
-    }
+    seq = push_to_snapshot(f, a, NULL);
     say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,\"ops\":"
            "[{\"op\":\"set\",\"id\":\"t_1\",\"fields\":{\"pan\":0.25}}]}",
         seq);
