@@ -185,12 +185,12 @@ static void test_inverse_and_undo_identity(void **state)
     proto_doc_free(doc);
 }
 
-static proto_doc *random_doc(uint64_t seed, int pushes)
+/* n random pushes applied to doc (a refused one changes nothing) from
+ * the generator's state seed. */
+static void random_pushes(proto_doc *doc, uint64_t seed, int n)
 {
-    proto_doc *doc = fresh_doc();
-
     rng_state = seed;
-    for (int i = 0; i < pushes; i++) {
+    for (int i = 0; i < n; i++) {
         json_t *ops = random_push(doc), *a, *inv;
         proto_err err;
         if (proto_apply_push(doc, ops, &a, &inv, &err) == 0) {
@@ -199,6 +199,13 @@ static proto_doc *random_doc(uint64_t seed, int pushes)
         }
         json_decref(ops);
     }
+}
+
+static proto_doc *random_doc(uint64_t seed, int pushes)
+{
+    proto_doc *doc = fresh_doc();
+
+    random_pushes(doc, seed, pushes);
     return doc;
 }
 
@@ -380,22 +387,6 @@ static void test_index_agrees_with_scan(void **state)
         proto_doc_free(doc);
     }
     assert_true(checked >= 40);
-}
-
-/* n random pushes applied to doc (a refused one changes nothing) from
- * the generator's state seed. */
-static void random_pushes(proto_doc *doc, uint64_t seed, int n)
-{
-    rng_state = seed;
-    for (int i = 0; i < n; i++) {
-        json_t *ops = random_push(doc), *a, *inv;
-        proto_err err;
-        if (proto_apply_push(doc, ops, &a, &inv, &err) == 0) {
-            json_decref(a);
-            json_decref(inv);
-        }
-        json_decref(ops);
-    }
 }
 
 /* A shared clone is independent: changing it leaves the original (and a

@@ -16,6 +16,20 @@ static void drop_all(struct srv_conn *c)
         free(t);
 }
 
+/* doc_at reads revision at back as expect (the document's text). */
+static void assert_doc_at(struct fx *f, long long at, const char *expect)
+{
+    proto_err err;
+    proto_doc *d = srv_doc_at_rev(f->srv.db, f->project, at, &err);
+    assert_non_null(d);
+    json_t *objs = proto_doc_objects(d);
+    char *back = json_dumps(objs, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(back, expect);
+    free(back);
+    json_decref(objs);
+    proto_doc_free(d);
+}
+
 /* The pushes of revisions 1 .. SRV_ROOM_SNAPSHOT_EVERY - 1 from a: 50
  * tracks, then gain changes; settled, what a and b (may be NULL) got
  * dropped. Returns the next seq. */
@@ -102,15 +116,7 @@ static void test_snapshot_while_pushing(void **state)
     assert_non_null(stored);
     assert_string_equal(stored, expect);
 
-    proto_err err;
-    proto_doc *d = srv_doc_at_rev(f->srv.db, f->project, at, &err);
-    assert_non_null(d);
-    json_t *objs = proto_doc_objects(d);
-    char *back = json_dumps(objs, JSON_COMPACT | JSON_SORT_KEYS);
-    assert_string_equal(back, expect);
-    free(back);
-    json_decref(objs);
-    proto_doc_free(d);
+    assert_doc_at(f, at, expect);
     free(stored);
     free(expect);
 }
@@ -184,15 +190,7 @@ static void test_snapshot_on_worker(void **state)
     }
     assert_non_null(stored);
     assert_string_equal(stored, expect);
-    proto_err err;
-    proto_doc *d = srv_doc_at_rev(f->srv.db, f->project, at, &err);
-    assert_non_null(d);
-    json_t *objs = proto_doc_objects(d);
-    char *back = json_dumps(objs, JSON_COMPACT | JSON_SORT_KEYS);
-    assert_string_equal(back, expect);
-    free(back);
-    json_decref(objs);
-    proto_doc_free(d);
+    assert_doc_at(f, at, expect);
     free(stored);
     free(expect);
     srv_jobs_free(f->srv.jobs);
