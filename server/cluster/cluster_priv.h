@@ -39,10 +39,6 @@ void cl_lease_release(struct srv_server *srv, const char *project_id);
  * closed with 4009. Loop thread. */
 void cl_lease_tick(struct srv_server *srv);
 
-/* Sends payload (JSON text) on CL_CHANNEL over the lease session. 0 or -1.
- * Loop thread. */
-int cl_lease_notify(const char *payload);
-
 /* Leases held now (for /metrics and tests). */
 int cl_lease_count(void);
 
@@ -52,6 +48,12 @@ int cl_notify_start(struct srv_server *srv, char *err, size_t errlen);
 
 /* Stops and joins the listener thread. */
 void cl_notify_stop(void);
+
+/* After the listener (re)connected: closes the sockets of this node whose
+ * membership or share link the store no longer has (events sent while the
+ * listener was away are not heard). Returns how many it closed. Loop
+ * thread. */
+int cl_resync(struct srv_server *srv);
 
 /* Applies one event payload on the loop thread: closes the matching
  * sockets of this node (events this node sent itself are skipped).
