@@ -16,6 +16,7 @@
 #include "server/app/cli_serve.h"
 #include "server/core/config.h"
 #include "server/core/log.h"
+#include "server/core/server.h"
 #include "server/core/store.h"
 #include "server/objstore/objstore.h"
 
@@ -202,7 +203,8 @@ static int take_assets(int *argc, char **argv)
     }
     argv[out] = NULL;
     *argc = out;
-    if (!n && !getenv("MIXROOM_ASSETS"))
+    const char *env_assets = getenv("MIXROOM_ASSETS");
+    if (!n && (!env_assets || !env_assets[0]))
         return 0; /* the data folder is the asset store */
     srv_config_defaults(&cfg);
     if (srv_config_load_env(&cfg, environ, err, sizeof err) != 0 ||
@@ -218,6 +220,7 @@ static int take_assets(int *argc, char **argv)
     }
     if (srv_objstore_configure(&cfg, err, sizeof err) != 0)
         goto fail;
+    srv_server_no_loop(); /* fetches run inline: no loop, no workers */
     return 0;
 fail:
     fprintf(stderr, "mixroom %s: %s\n", argv[1], err);
