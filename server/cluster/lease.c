@@ -16,9 +16,10 @@
  *
  * Losing the session (pg_terminate_backend, PostgreSQL restarted, the
  * network cut) loses every lease with it, and another node may take them
- * at once. Every loop tick (100 ms) looks, without blocking, whether the
- * session's socket has news (PostgreSQL's FATAL, or its end); the 2 s
- * probe catches a silent cut. Then the node stops serving each project
+ * at once. The event listener's thread watches the session's socket too
+ * (cl_lease_watch_fd) and wakes the loop as soon as it has news
+ * (PostgreSQL's FATAL, or its end); every loop tick (100 ms) also looks,
+ * without blocking, and the 2 s probe catches a silent cut. Then the node stops serving each project
  * it held: the room is evicted (srv_room_evict: nothing more of it is
  * committed, and were a batch already on its way, its head_rev check
  * fails once another node has committed) and its sockets are closed with
@@ -27,11 +28,13 @@
  * once its session is back). The leases are never taken back silently.
  *
  * Global state (loop thread only): the session, the list of held leases,
- * the node name and URL copied at open. */
+ * the node name and URL copied at open; watch_fd / watch_armed are atomics
+ * shared with the listener thread. */
 #include "server/cluster/cluster_priv.h"
 
 #include <assert.h>
 #include <libpq-fe.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -58,6 +61,11 @@ static struct held *held;      /* leases this node holds */
 static int n_held;
 static char node[64];
 static long long last_check_ms;
+static bool down;              /* lost, not reconnected yet */
+/* the session's socket for the listener thread to watch (-1: none), and
+ * whether it should (it stops after each wake until the loop has looked) */
+static atomic_int watch_fd = -1;
+static atomic_bool watch_armed;
 
 bool cl_is_pg(const char *url)
 {
@@ -160,6 +168,8 @@ int cl_lease_open(struct srv_server *srv, char *err, size_t errlen)
     if (make_table(err, errlen))
         goto fail;
     last_check_ms = srv_now_mono_ms();
+    atomic_store(&watch_fd, PQsocket(conn));
+    atomic_store(&watch_armed, true);
     srv_info("cluster: node %s takes project leases on the store", node);
     return 0;
 fail:
@@ -182,6 +192,7 @@ void cl_lease_close(void)
         free(h);
     }
     n_held = 0;
+    atomic_store(&watch_fd, -1);
     if (conn)
         PQfinish(conn);
     conn = NULL;
@@ -316,6 +327,24 @@ static void lose_all(void)
     }
 }
 
+/* Reconnects the lost session (blocking: a connect on loopback or a LAN).
+ * The listener stops watching the old socket first. */
+static void reconnect(long long now)
+{
+    atomic_store(&watch_fd, -1);
+    last_check_ms = now;
+    PQreset(conn);
+    if (PQstatus(conn) != CONNECTION_OK)
+        return; /* every hello of a new project fails until it is back */
+    PQsetNoticeProcessor(conn, quiet, NULL);
+    name_session();
+    down = false;
+    atomic_store(&watch_fd, PQsocket(conn));
+    atomic_store(&watch_armed, true);
+    srv_info("cluster: the lease session is back; projects are leased on "
+             "their next hello");
+}
+
 void cl_lease_tick(struct srv_server *srv)
 {
     long long now = srv_now_mono_ms();
@@ -326,6 +355,11 @@ void cl_lease_tick(struct srv_server *srv)
     if (!conn)
         return;
     probe = now - last_check_ms >= CHECK_MS;
+    if (down) { /* reconnect attempts every CHECK_MS */
+        if (probe)
+            reconnect(now);
+        return;
+    }
     lost = session_gone();
     if (!lost && probe) {
         last_check_ms = now;
@@ -333,22 +367,24 @@ void cl_lease_tick(struct srv_server *srv)
         lost = PQresultStatus(r) != PGRES_TUPLES_OK;
         PQclear(r);
     }
-    if (!lost)
+    if (!lost) {
+        atomic_store(&watch_armed, true);
         return;
-    if (held)
-        srv_err("cluster: the lease session was lost (%s)",
-                PQerrorMessage(conn));
+    }
+    srv_err("cluster: the lease session was lost (%s)", PQerrorMessage(conn));
+    down = true;
     lose_all();
-    if (!probe && PQstatus(conn) != CONNECTION_OK)
-        return; /* reconnect attempts every CHECK_MS, not every tick */
-    last_check_ms = now;
-    PQreset(conn);
-    if (PQstatus(conn) != CONNECTION_OK)
-        return; /* every hello of a new project fails until it is back */
-    PQsetNoticeProcessor(conn, quiet, NULL);
-    name_session();
-    srv_info("cluster: the lease session is back; projects are leased on "
-             "their next hello");
+    reconnect(now); /* at once: its clients come back with their hellos */
+}
+
+int cl_lease_watch_fd(void)
+{
+    return atomic_load(&watch_armed) ? atomic_load(&watch_fd) : -1;
+}
+
+void cl_lease_watch_fired(void)
+{
+    atomic_store(&watch_armed, false);
 }
 
 int cl_lease_count(void)

@@ -54,6 +54,9 @@ static int stop_pipe[2] = {-1, -1};
 static PGconn *lconn;             /* the listener's connection (thread) */
 static char url[4096];
 
+/* how often the listener looks again at which lease socket to watch */
+#define LEASE_WATCH_MS 200
+
 static char app_name[96];         /* "mixroom-listen-<node>" */
 
 static PGconn *listen_connect(void)
@@ -94,19 +97,36 @@ static void apply_post(void *arg)
     free(payload);
 }
 
+static void lease_post(void *arg)
+{
+    (void)arg;
+    if (srv_server_instance)
+        cl_lease_tick(srv_server_instance);
+}
+
 /* Waits for notifications until the connection fails (returns 0) or stop
- * is asked (returns 1). */
+ * is asked (returns 1). Watches the lease session's socket too (see
+ * lease.c): news on it wakes the loop's lease check at once. */
 static int listen_loop(void)
 {
     for (;;) {
-        struct pollfd p[2] = {{PQsocket(lconn), POLLIN, 0},
-                              {stop_pipe[0], POLLIN, 0}};
+        struct pollfd p[3] = {{PQsocket(lconn), POLLIN, 0},
+                              {stop_pipe[0], POLLIN, 0},
+                              {cl_lease_watch_fd(), POLLIN, 0}};
         PGnotify *n;
 
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
+        /* a timeout: the lease socket to watch may change meanwhile */
+        if (poll(p, p[2].fd >= 0 ? 3 : 2, LEASE_WATCH_MS) < 0 &&
+            errno != EINTR)
             return 0;
         if (p[1].revents)
             return 1;
+        if (p[2].fd >= 0 && p[2].revents) {
+            cl_lease_watch_fired();
+            srv_loop_post(lease_post, NULL);
+        }
+        if (!p[0].revents)
+            continue;
         if (!PQconsumeInput(lconn))
             return 0;
         while ((n = PQnotifies(lconn))) {
