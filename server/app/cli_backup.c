@@ -462,12 +462,16 @@ int srv_cli_backup(int argc, char **argv)
     int rc;
 
     if (wants_help(argc, argv)) {
-        printf("usage: mixroom backup DEST [--data DIR] [--config FILE]\n\n"
+        printf("usage: mixroom backup DEST [--data DIR] [--config FILE] "
+               "[--assets s3://BUCKET ...]\n\n"
                "Copies the data folder (default ./data) into DEST, which must "
                "be empty or\nabsent, while the server may be running: the "
                "database through SQLite's\nonline backup (one consistent "
                "state), then every asset file it refers to.\nRestore it with "
-               "`mixroom restore DEST --data DIR`.\n");
+               "`mixroom restore DEST --data DIR`.\nWith --assets s3://BUCKET "
+               "(and --s3-endpoint, --s3-region, --s3-access-key,\n"
+               "MIXROOM_S3_SECRET_KEY) the files are fetched from S3 into the "
+               "data folder first.\n");
         return 0;
     }
     if ((rc = parse(argc, argv, "backup", true, &dest, &cfg)) != 0 ||
@@ -504,12 +508,15 @@ int srv_cli_check(int argc, char **argv)
     int rc;
 
     if (wants_help(argc, argv)) {
-        printf("usage: mixroom check [--data DIR] [--config FILE]\n\n"
+        printf("usage: mixroom check [--data DIR] [--config FILE] "
+               "[--assets s3://BUCKET ...]\n\n"
                "Checks a data folder (default ./data; the server may be "
                "running): the\ndatabase's integrity and foreign keys, and "
                "every asset file the database\nrefers to (the original with "
                "its SHA-256, the samples and peaks files by\ntheir header and "
-               "size). Exit 0 when sound, 1 with the problems listed.\n");
+               "size). Exit 0 when sound, 1 with the problems listed.\nWith "
+               "--assets s3://BUCKET (and its S3 settings) each file is "
+               "fetched from S3\ninto the data folder first.\n");
         return 0;
     }
     if ((rc = parse(argc, argv, "check", false, &none, &cfg)) != 0 ||

@@ -27,6 +27,17 @@ async function closeOf(client, what) {
   return closed;
 }
 
+/** Says hello through `server` until it is welcomed (a lease may be on its way): {client, welcome}. */
+function welcomed(server, u, p, clientId, what) {
+  return until(async () => {
+    const c = await connect(server, { project: p });
+    const w = await c.request({ type: 'hello', token: u.token, project: p, client: clientId, since: null }, 15000);
+    if (w.type === 'welcome') { c.clientId = clientId; return { client: c, welcome: w }; }
+    c.ws.terminate();
+    return null;
+  }, 30000, what);
+}
+
 /** The backend pids of a node's session (application_name). */
 const backends = (app) => psql(C.pgurl, `SELECT pid FROM pg_stat_activity WHERE application_name='${app}'`).map((r) => r[0]);
 
@@ -95,13 +106,7 @@ test('the lease session is lost: the node stops serving at once (4009), another 
   const other = otherThan(owner);
   terminate(`mixroom-lease-${owner}`);
   // the lock went with the session: another node may take the project now
-  const b = await until(async () => {
-    const c = await connect(other, { project: p });
-    const w = await c.request({ type: 'hello', token: ana.token, project: p, client: `lb${uid}`, since: null }, 15000);
-    if (w.type === 'welcome') { c.clientId = `lb${uid}`; return { client: c, welcome: w }; }
-    c.ws.terminate();
-    return null;
-  }, 30000, 'another node taking the lease');
+  const b = await welcomed(other, ana, p, `lb${uid}`, 'another node taking the lease');
   assert.equal(b.welcome.node, other.name);
   // the old owner closed its sockets of the project with wrong_node
   const closed = await closeOf(a.client, 'the socket on the old owner');
@@ -138,13 +143,7 @@ test('the lease session is lost with nobody else asking: clients reconnect throu
   const closed = await closeOf(a.client, 'the socket of the lost lease');
   assert.equal(closed.code, 4009);
   // through HAProxy again (the same node once its session is back, or another)
-  const b = await until(async () => {
-    const c = await connect(C.proxy, { project: p });
-    const w = await c.request({ type: 'hello', token: ana.token, project: p, client: `ra${uid}`, since: null }, 15000);
-    if (w.type === 'welcome') { c.clientId = `ra${uid}`; return { client: c, welcome: w }; }
-    c.ws.terminate();
-    return null;
-  }, 30000, 'a welcome after the lease loss');
+  const b = await welcomed(C.proxy, ana, p, `ra${uid}`, 'a welcome after the lease loss');
   assert.equal(b.welcome.last_seq, 3);
   const d = await push(b.client, 4, b.welcome.rev);
   assert.equal(d.rev, 4);
