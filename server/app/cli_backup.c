@@ -12,7 +12,13 @@
  * checked. Asset files never change once written, so copying them after
  * the database snapshot gives every file the snapshot refers to. Each file
  * is copied into a temporary beside its final name, fsync'd and renamed,
- * and its directory fsync'd. */
+ * and its directory fsync'd.
+ *
+ * Assets in S3 (--assets s3://BUCKET, as serve takes it; cli.c or the
+ * settings configure it): the data folder's assets/ is a cache, so backup
+ * and check first fetch each file of a row into it (srv_objstore_ensure)
+ * and then copy or check it as above; the backup then holds the audio
+ * too. Without --assets the fetch is a no-op. */
 #include "server/app/cli_backup.h"
 
 #include <dirent.h>
@@ -30,7 +36,9 @@
 #include "engine/peaks.h"
 #include "server/app/cli_serve.h"
 #include "server/core/backup.h"
+#include "server/core/server.h"
 #include "server/core/store.h"
+#include "server/objstore/objstore.h"
 
 #define PATH_MAX_LEN 4200
 
@@ -109,6 +117,23 @@ out:
     return rc;
 }
 
+/* The asset store of the settings (a config file's `assets`), unless
+ * cli.c configured one from the flags or environment already. 0, or 2
+ * with the message printed. */
+static int use_assets(const char *cmd, const struct srv_config *cfg)
+{
+    char err[1024];
+
+    if (srv_objstore_enabled() || !cfg->assets[0])
+        return 0;
+    if (srv_objstore_configure(cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "mixroom %s: %s\n", cmd, err);
+        return 2;
+    }
+    srv_server_no_loop(); /* fetches run inline: no loop, no workers */
+    return 0;
+}
+
 /* 0 when path is absent or an empty directory; else -1 with a message. */
 static int empty_or_absent(const char *cmd, const char *path)
 {
@@ -137,11 +162,25 @@ static int empty_or_absent(const char *cmd, const char *path)
 
 /* ---- assets ---- */
 
+/* Assets in S3: brings data_dir's copy of one file of an asset from the
+ * asset store (a no-op without one). A failure to reach it is a problem;
+ * an object S3 does not have is left to the caller's "missing". */
+static void fetch_asset_file(struct report *r, const char *data_dir,
+                             const char *sha, const char *name)
+{
+    char err[768], msg[1024];
+
+    if (srv_objstore_ensure(data_dir, sha, name, err, sizeof err) < 0) {
+        snprintf(msg, sizeof msg, "asset %s: %s: %s", sha, name, err);
+        problem(r, msg);
+    }
+}
+
 /* Copies one file of an asset from src_data to dst_data if it is not
  * there yet. Missing in the source: a problem when required. */
 static void copy_asset_file(struct report *r, const char *src_data,
                             const char *dst_data, const char *sha,
-                            const char *name, bool required)
+                            const char *name, bool required, bool fetch)
 {
     char sdir[PATH_MAX_LEN], ddir[PATH_MAX_LEN], spath[PATH_MAX_LEN + 64],
         dpath[PATH_MAX_LEN + 64], msg[3 * PATH_MAX_LEN];
@@ -153,6 +192,8 @@ static void copy_asset_file(struct report *r, const char *src_data,
         problem(r, msg);
         return;
     }
+    if (fetch)
+        fetch_asset_file(r, src_data, sha, name);
     snprintf(spath, sizeof spath, "%s/%s", sdir, name);
     snprintf(dpath, sizeof dpath, "%s/%s", ddir, name);
     if (stat(spath, &sb) != 0) {
@@ -176,9 +217,10 @@ static void copy_asset_file(struct report *r, const char *src_data,
     r->bytes += (long long)sb.st_size;
 }
 
-/* Copies every asset file the database db refers to. */
+/* Copies every asset file the database db refers to; fetch: from the
+ * asset store into src_data first (backup). */
 static int copy_assets(struct report *r, db_conn *db, const char *src_data,
-                       const char *dst_data)
+                       const char *dst_data, bool fetch)
 {
     db_stmt *st = NULL;
     char name[64];
@@ -194,11 +236,11 @@ static int copy_assets(struct report *r, db_conn *db, const char *src_data,
         int rate = db_column_int(st, 1);
         bool ready = !strcmp((const char *)db_column_text(st, 2), "ready");
 
-        copy_asset_file(r, src_data, dst_data, sha, "original", ready);
+        copy_asset_file(r, src_data, dst_data, sha, "original", ready, fetch);
         snprintf(name, sizeof name, "samples-%d", rate);
-        copy_asset_file(r, src_data, dst_data, sha, name, ready);
+        copy_asset_file(r, src_data, dst_data, sha, name, ready, fetch);
         snprintf(name, sizeof name, "peaks-%d", rate);
-        copy_asset_file(r, src_data, dst_data, sha, name, ready);
+        copy_asset_file(r, src_data, dst_data, sha, name, ready, fetch);
     }
     db_finalize(st);
     if (rc != DB_DONE) {
@@ -246,6 +288,11 @@ static void check_asset(struct report *r, const char *data_dir,
         problem(r, msg);
         return;
     }
+    fetch_asset_file(r, data_dir, sha, "original");
+    snprintf(path, sizeof path, "%s/samples-%d", dir, rate);
+    fetch_asset_file(r, data_dir, sha, path + strlen(dir) + 1);
+    snprintf(path, sizeof path, "%s/peaks-%d", dir, rate);
+    fetch_asset_file(r, data_dir, sha, path + strlen(dir) + 1);
     snprintf(path, sizeof path, "%s/original", dir);
     if (eng_sha256_file(path, hex) != 0) {
         if (ready || errno != ENOENT) {
@@ -391,7 +438,7 @@ static int copy_data(const char *cmd, const char *src_data,
         fprintf(stderr, "mixroom %s: %s\n", cmd, err);
         return 1;
     }
-    int rc = copy_assets(&r, db, src_data, dst_data);
+    int rc = copy_assets(&r, db, src_data, dst_data, !strcmp(cmd, "backup"));
     db_close(db);
     if (rc != 0)
         return 1;
@@ -415,15 +462,20 @@ int srv_cli_backup(int argc, char **argv)
     int rc;
 
     if (wants_help(argc, argv)) {
-        printf("usage: mixroom backup DEST [--data DIR] [--config FILE]\n\n"
+        printf("usage: mixroom backup DEST [--data DIR] [--config FILE] "
+               "[--assets s3://BUCKET ...]\n\n"
                "Copies the data folder (default ./data) into DEST, which must "
                "be empty or\nabsent, while the server may be running: the "
                "database through SQLite's\nonline backup (one consistent "
                "state), then every asset file it refers to.\nRestore it with "
-               "`mixroom restore DEST --data DIR`.\n");
+               "`mixroom restore DEST --data DIR`.\nWith --assets s3://BUCKET "
+               "(and --s3-endpoint, --s3-region, --s3-access-key,\n"
+               "MIXROOM_S3_SECRET_KEY) the files are fetched from S3 into the "
+               "data folder first.\n");
         return 0;
     }
-    if ((rc = parse(argc, argv, "backup", true, &dest, &cfg)) != 0)
+    if ((rc = parse(argc, argv, "backup", true, &dest, &cfg)) != 0 ||
+        (rc = use_assets("backup", &cfg)) != 0)
         return rc;
     return copy_data("backup", cfg.data_dir, dest);
 }
@@ -456,15 +508,19 @@ int srv_cli_check(int argc, char **argv)
     int rc;
 
     if (wants_help(argc, argv)) {
-        printf("usage: mixroom check [--data DIR] [--config FILE]\n\n"
+        printf("usage: mixroom check [--data DIR] [--config FILE] "
+               "[--assets s3://BUCKET ...]\n\n"
                "Checks a data folder (default ./data; the server may be "
                "running): the\ndatabase's integrity and foreign keys, and "
                "every asset file the database\nrefers to (the original with "
                "its SHA-256, the samples and peaks files by\ntheir header and "
-               "size). Exit 0 when sound, 1 with the problems listed.\n");
+               "size). Exit 0 when sound, 1 with the problems listed.\nWith "
+               "--assets s3://BUCKET (and its S3 settings) each file is "
+               "fetched from S3\ninto the data folder first.\n");
         return 0;
     }
-    if ((rc = parse(argc, argv, "check", false, &none, &cfg)) != 0)
+    if ((rc = parse(argc, argv, "check", false, &none, &cfg)) != 0 ||
+        (rc = use_assets("check", &cfg)) != 0)
         return rc;
     return check_data("check", cfg.data_dir);
 }

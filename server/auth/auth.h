@@ -116,17 +116,21 @@ int srv_auth_conns_end_session(const unsigned char *hash, const char *reason);
 
 /* kind: "member_removed" (project, id = the user id), "session_ended"
  * (project NULL, id = the token's SHA-256 in hex), "link_revoked"
- * (project, id = the link id). Called on the loop thread after the change
- * is committed and this node's sockets are closed. */
-typedef void (*srv_auth_remote_fn)(struct srv_server *srv, const char *kind,
-                                   const char *project, const char *id);
+ * (project, id = the link id). Called on the writer thread inside the
+ * job that makes the change (db = its connection), after the change's
+ * own writes, so that the event is committed with the change or not at
+ * all (store_writer_notify); this node's sockets are closed by the job's
+ * done callback. Returns 0, or -1 to fail the job. */
+typedef int (*srv_auth_remote_fn)(db_conn *db, const char *kind,
+                                  const char *project, const char *id);
 
 /* Sets the function told of those changes (one; NULL clears it). */
 void srv_auth_set_remote_close(srv_auth_remote_fn fn);
 
-/* Tells the function set above, if any (auth's own call sites). */
-void srv_auth_remote_close(struct srv_server *srv, const char *kind,
-                           const char *project, const char *id);
+/* Tells the function set above, if any (auth's own write jobs, on the
+ * writer thread). 0 when none is set. */
+int srv_auth_remote_close(db_conn *db, const char *kind, const char *project,
+                          const char *id);
 
 /* Closes (4403) every socket of user_id in project_id, as removing the
  * member does here: for a removal another node committed. */

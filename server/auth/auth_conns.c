@@ -27,6 +27,7 @@
 #include "server/core/server.h"
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
+#include "server/core/writer.h"
 #include "server/net/ws.h"
 
 #define CHECK_CHUNK 200 /* sockets looked up by one query */
@@ -227,12 +228,11 @@ void srv_auth_set_remote_close(srv_auth_remote_fn fn)
     remote_fn = fn;
 }
 
-void srv_auth_remote_close(struct srv_server *srv, const char *kind,
-                           const char *project, const char *id)
+int srv_auth_remote_close(db_conn *db, const char *kind, const char *project,
+                          const char *id)
 {
-    assert(srv_on_loop_thread());
-    if (remote_fn)
-        remote_fn(srv, kind, project, id);
+    assert(store_on_writer_thread());
+    return remote_fn ? remote_fn(db, kind, project, id) : 0;
 }
 
 void srv_auth_conns_member_removed(const char *project_id,

@@ -113,6 +113,10 @@ static int ljob_write(db_conn *db, void *arg)
     case LJ_REVOKE:
         j->rc = srv_linkdb_revoke(db, j->link.project_id, j->link.id, j->now,
                                   j->err, sizeof j->err);
+        if (j->rc == PROTO_OK && srv_auth_remote_close(db, "link_revoked",
+                                                       j->link.project_id,
+                                                       j->link.id) != 0)
+            j->rc = PROTO_INTERNAL; /* other nodes' sockets: the event */
         break;
     case LJ_SESSION:
         j->rc = srv_linkdb_guest_start(db, j->link.id, j->user_id, j->name,
@@ -183,8 +187,6 @@ static void ljob_done(void *arg, int status)
     }
     case LJ_REVOKE: {
         int n = srv_guest_close_link(j->srv->db, j->link.id);
-        srv_auth_remote_close(j->srv, "link_revoked", j->link.project_id,
-                              j->link.id); /* other nodes' sockets */
         srv_info("links: share link %s of project %s revoked (%d guest "
                  "sockets closed)", j->link.id, j->link.project_id, n);
         complete_json(j->req, 200, json_pack("{s:b}", "ok", 1));

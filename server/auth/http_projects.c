@@ -105,6 +105,10 @@ static int pjob_write(db_conn *db, void *arg)
     case J_MEMBER_REMOVE:
         j->rc = srv_authdb_member_remove(db, j->project_id, j->target_id,
                                          j->err, el);
+        if (j->rc == PROTO_OK && srv_auth_remote_close(db, "member_removed",
+                                                       j->project_id,
+                                                       j->target_id) != 0)
+            j->rc = PROTO_INTERNAL; /* other nodes' sockets: the event */
         break;
     case J_INVITE_CREATE:
         j->rc = srv_authdb_invite_insert(db, j->target_id, j->token_hash,
@@ -189,8 +193,6 @@ static void pjob_done(void *arg, int status)
         break;
     case J_MEMBER_REMOVE:
         srv_auth_conns_set_role(j->project_id, j->target_id, SRV_ROLE_NONE);
-        srv_auth_remote_close(srv_server_instance, "member_removed", j->project_id,
-                              j->target_id); /* other nodes' sockets */
         pjob_emit(j, "member", "removed");
         complete_json(j->req, 200, json_pack("{s:b}", "ok", 1));
         break;

@@ -531,12 +531,15 @@ struct logout_job {
 static int logout_write(db_conn *db, void *arg)
 {
     struct logout_job *j = arg;
-    char err[256];
+    char err[256], hex[2 * SRV_TOKEN_HASH_LEN + 1];
 
     assert(store_on_writer_thread());
 
-    return srv_authdb_session_delete(db, j->hash, err, sizeof err) ==
-                   PROTO_OK ? 0 : -1;
+    if (srv_authdb_session_delete(db, j->hash, err, sizeof err) != PROTO_OK)
+        return -1;
+    /* other nodes' sockets: the event, in this transaction */
+    sodium_bin2hex(hex, sizeof hex, j->hash, sizeof j->hash);
+    return srv_auth_remote_close(db, "session_ended", NULL, hex);
 }
 
 static void logout_done(void *arg, int status)
@@ -552,10 +555,7 @@ static void logout_done(void *arg, int status)
                 err_body(PROTO_INTERNAL, "could not end the session"), NULL,
                 0);
     else {
-        char hex[2 * sizeof j->hash + 1];
         srv_auth_conns_end_session(j->hash, "logged out");
-        sodium_bin2hex(hex, sizeof hex, j->hash, sizeof j->hash);
-        srv_auth_remote_close(srv_server_instance, "session_ended", NULL, hex);
         respond(j->req, 200, json_pack("{s:b}", "ok", 1), cookie, 0);
     }
     free(j);

@@ -4,7 +4,10 @@
  * only the "node" field is active.
  *
  * Global state: `active` and `exit_hooked` (set by the start hook on the
- * loop thread, read there afterwards). */
+ * loop thread, read there afterwards); `event_node`, the node's name,
+ * copied by the start hook before any request is served and read by the
+ * writer thread in the jobs those requests submit (the writer's queue
+ * mutex orders the copy before the reads). */
 #include "server/cluster/cluster.h"
 
 #include <jansson.h>
@@ -19,10 +22,12 @@
 #include "server/core/store.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
+#include "server/core/writer.h"
 #include "server/rooms/room.h"
 
 static bool active; /* a PostgreSQL store: leases and events are on */
 static bool exit_hooked; /* lease_close_at_exit registered */
+static char event_node[64]; /* the sender named in the events */
 
 static json_t *node_section(struct srv_server *srv, struct srv_room *room,
                             const char *project_id)
@@ -32,18 +37,24 @@ static json_t *node_section(struct srv_server *srv, struct srv_room *room,
     return json_string(srv->cfg.node_name);
 }
 
-static void remote_close(struct srv_server *srv, const char *kind,
-                         const char *project, const char *id)
+/* Writer thread, inside the job of the change: the event goes out in the
+ * change's own transaction (store_writer_notify; nothing with SQLite), so
+ * it cannot be lost between the commit and a send after it. */
+static int remote_close(db_conn *db, const char *kind, const char *project,
+                        const char *id)
 {
     char *text;
+    int rc;
 
-    if (!active)
-        return;
-    text = cl_event_encode(kind, project, id, srv->cfg.node_name);
-    if (!text || cl_lease_notify(text) != 0)
+    if (db_engine(db) != DB_ENGINE_PG)
+        return 0;
+    text = cl_event_encode(kind, project, id, event_node);
+    rc = text ? store_writer_notify(db, CL_CHANNEL, text) : -1;
+    if (rc != 0)
         srv_err("cluster: event %s of %s could not be sent to the other "
-                "nodes", kind, id);
+                "nodes: %s", kind, id, text ? db_errmsg(db) : "out of memory");
     free(text);
+    return rc;
 }
 
 /* At exit, after the loop has stopped and the writer has committed its
@@ -57,6 +68,7 @@ static int on_start(struct srv_server *srv)
 {
     char err[512];
 
+    snprintf(event_node, sizeof event_node, "%s", srv->cfg.node_name);
     if (!cl_is_pg(store_pg_url()))
         return 0;
     if (cl_lease_open(srv, err, sizeof err) != 0 ||

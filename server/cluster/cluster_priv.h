@@ -33,15 +33,21 @@ int cl_lease_take(struct srv_server *srv, const char *project_id,
                   char *owner, size_t owner_len);
 void cl_lease_release(struct srv_server *srv, const char *project_id);
 
-/* Checks the lease session about every 2 s; when it was lost (PostgreSQL
- * restarted, the network cut), reconnects and takes the held leases again;
- * the sockets of a project whose lease another node took meanwhile are
- * closed with 4009. Loop thread. */
+/* Checks the lease session: its socket without blocking (each tick, and
+ * at once when the listener saw news on it), a probe every 2 s. When it
+ * was lost (pg_terminate_backend, PostgreSQL restarted, the network cut)
+ * every project it held stops being served at once (srv_room_evict, the
+ * sockets closed with 4009) and the session is reconnected (then every
+ * 2 s until it is back); no lease is taken back until a hello asks.
+ * Loop thread. */
 void cl_lease_tick(struct srv_server *srv);
 
-/* Sends payload (JSON text) on CL_CHANNEL over the lease session. 0 or -1.
- * Loop thread. */
-int cl_lease_notify(const char *payload);
+/* For the listener thread: the lease session's socket to poll for
+ * readability, or -1 (none, or a wake is already on its way); after it was
+ * readable, cl_lease_watch_fired and then a post of cl_lease_tick's check
+ * to the loop (which re-arms the watch). Any thread. */
+int cl_lease_watch_fd(void);
+void cl_lease_watch_fired(void);
 
 /* Leases held now (for /metrics and tests). */
 int cl_lease_count(void);
@@ -52,6 +58,12 @@ int cl_notify_start(struct srv_server *srv, char *err, size_t errlen);
 
 /* Stops and joins the listener thread. */
 void cl_notify_stop(void);
+
+/* After the listener (re)connected: closes the sockets of this node whose
+ * membership or share link the store no longer has (events sent while the
+ * listener was away are not heard). Returns how many it closed. Loop
+ * thread. */
+int cl_resync(struct srv_server *srv);
 
 /* Applies one event payload on the loop thread: closes the matching
  * sockets of this node (events this node sent itself are skipped).

@@ -14,12 +14,28 @@
  * from the list below without a query), one per room unload, one probe
  * every 2 s. On loopback or a LAN that is well under a millisecond.
  *
+ * Losing the session (pg_terminate_backend, PostgreSQL restarted, the
+ * network cut) loses every lease with it, and another node may take them
+ * at once. The event listener's thread watches the session's socket too
+ * (cl_lease_watch_fd) and wakes the loop as soon as it has news
+ * (PostgreSQL's FATAL, or its end); every loop tick (100 ms) also looks,
+ * without blocking, and the 2 s probe catches a silent cut. Then the node stops serving each project
+ * it held: the room is evicted (srv_room_evict: nothing more of it is
+ * committed, and were a batch already on its way, its head_rev check
+ * fails once another node has committed) and its sockets are closed with
+ * 4009 wrong_node, so the clients reconnect through HAProxy to whoever
+ * takes the lease (this node again, loading the room from the store,
+ * once its session is back). The leases are never taken back silently.
+ *
  * Global state (loop thread only): the session, the list of held leases,
- * the node name and URL copied at open. */
+ * the node name and URL copied at open; watch_fd / watch_armed are atomics
+ * shared with the listener thread. */
 #include "server/cluster/cluster_priv.h"
 
 #include <assert.h>
 #include <libpq-fe.h>
+#include <stdatomic.h>
+#include <poll.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +45,7 @@
 #include "server/core/server.h"
 #include "server/core/store.h"
 #include "server/net/ws.h"
+#include "server/rooms/room.h"
 
 #define CHECK_MS 2000
 /* the key of the transaction lock that serialises CREATE TABLE */
@@ -44,6 +61,11 @@ static struct held *held;      /* leases this node holds */
 static int n_held;
 static char node[64];
 static long long last_check_ms;
+static bool down;              /* lost, not reconnected yet */
+/* the session's socket for the listener thread to watch (-1: none), and
+ * whether it should (it stops after each wake until the loop has looked) */
+static atomic_int watch_fd = -1;
+static atomic_bool watch_armed;
 
 bool cl_is_pg(const char *url)
 {
@@ -120,6 +142,17 @@ static void quiet(void *arg, const char *message)
     (void)message;
 }
 
+/* application_name "mixroom-lease-<node>" (pg_stat_activity). */
+static void name_session(void)
+{
+    char name[96];
+    const char *v[1] = {name};
+
+    snprintf(name, sizeof name, "mixroom-lease-%s", node);
+    PQclear(PQexecParams(conn, "SELECT set_config('application_name', $1,"
+                         " false)", 1, NULL, v, NULL, NULL, 0));
+}
+
 int cl_lease_open(struct srv_server *srv, char *err, size_t errlen)
 {
     assert(!conn);
@@ -131,10 +164,12 @@ int cl_lease_open(struct srv_server *srv, char *err, size_t errlen)
         goto fail;
     }
     PQsetNoticeProcessor(conn, quiet, NULL);
-    PQclear(PQexec(conn, "SET application_name = 'mixroom-lease'"));
+    name_session();
     if (make_table(err, errlen))
         goto fail;
     last_check_ms = srv_now_mono_ms();
+    atomic_store(&watch_fd, PQsocket(conn));
+    atomic_store(&watch_armed, true);
     srv_info("cluster: node %s takes project leases on the store", node);
     return 0;
 fail:
@@ -157,6 +192,7 @@ void cl_lease_close(void)
         free(h);
     }
     n_held = 0;
+    atomic_store(&watch_fd, -1);
     if (conn)
         PQfinish(conn);
     conn = NULL;
@@ -257,49 +293,98 @@ static void close_project(struct srv_conn *c, void *arg)
         srv_ws_close(c, 4009, "wrong_node");
 }
 
-void cl_lease_tick(struct srv_server *srv)
+/* Has the session ended? Looks at its socket without blocking: a
+ * terminated backend sends its FATAL and closes the connection. */
+static bool session_gone(void)
 {
-    long long now = srv_now_mono_ms();
-    PGresult *r;
+    struct pollfd p = {PQsocket(conn), POLLIN, 0};
 
-    if (!conn || now - last_check_ms < CHECK_MS)
-        return;
-    last_check_ms = now;
-    r = PQexec(conn, "SELECT 1");
-    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-        PQclear(r);
-        return;
-    }
-    PQclear(r);
-    srv_err("cluster: the lease session was lost (%s); reconnecting",
-            PQerrorMessage(conn));
-    PQreset(conn);
-    if (PQstatus(conn) != CONNECTION_OK)
-        return; /* every hello of a new project fails until it is back */
-    /* the locks went with the old session: take them again */
-    for (struct held **p = &held; *p;) {
-        char owner[128] = "";
-        if (try_lock((*p)->project, owner, sizeof owner) == 0) {
-            p = &(*p)->next;
-            continue;
-        }
-        struct held *h = *p;
-        srv_err("cluster: lost the lease of %s (now %s): closing its sockets",
-                h->project, owner[0] ? owner : "unknown");
-        srv_ws_each(close_project, h->project);
-        *p = h->next;
-        free(h);
+    if (PQstatus(conn) != CONNECTION_OK || p.fd < 0)
+        return true;
+    if (poll(&p, 1, 0) <= 0)
+        return false;
+    if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK)
+        return true;
+    return p.revents & (POLLHUP | POLLERR) ? true : false;
+}
+
+/* The session was lost, and every lease with it: stop serving each
+ * project at once (see the file comment). */
+static void lose_all(void)
+{
+    while (held) {
+        struct held *h = held;
+        int n;
+
+        held = h->next;
         n_held--;
+        n = srv_room_evict(h->project, 4009, "wrong_node");
+        srv_ws_each(close_project, h->project); /* hellos not in the room */
+        srv_err("cluster: node %s lost the lease of %s with its session: "
+                "stopped serving it (%d sockets closed with 4009)", node,
+                h->project, n);
+        free(h);
     }
 }
 
-int cl_lease_notify(const char *payload)
+/* Reconnects the lost session (blocking: a connect on loopback or a LAN).
+ * The listener stops watching the old socket first. */
+static void reconnect(long long now)
 {
-    PGresult *r = q("SELECT pg_notify($1, $2)", 2, CL_CHANNEL, payload, NULL);
-    int rc = r ? 0 : -1;
+    atomic_store(&watch_fd, -1);
+    last_check_ms = now;
+    PQreset(conn);
+    if (PQstatus(conn) != CONNECTION_OK)
+        return; /* every hello of a new project fails until it is back */
+    PQsetNoticeProcessor(conn, quiet, NULL);
+    name_session();
+    down = false;
+    atomic_store(&watch_fd, PQsocket(conn));
+    atomic_store(&watch_armed, true);
+    srv_info("cluster: the lease session is back; projects are leased on "
+             "their next hello");
+}
 
-    PQclear(r);
-    return rc;
+void cl_lease_tick(struct srv_server *srv)
+{
+    long long now = srv_now_mono_ms();
+    bool probe, lost;
+    PGresult *r;
+
+    (void)srv;
+    if (!conn)
+        return;
+    probe = now - last_check_ms >= CHECK_MS;
+    if (down) { /* reconnect attempts every CHECK_MS */
+        if (probe)
+            reconnect(now);
+        return;
+    }
+    lost = session_gone();
+    if (!lost && probe) {
+        last_check_ms = now;
+        r = PQexec(conn, "SELECT 1");
+        lost = PQresultStatus(r) != PGRES_TUPLES_OK;
+        PQclear(r);
+    }
+    if (!lost) {
+        atomic_store(&watch_armed, true);
+        return;
+    }
+    srv_err("cluster: the lease session was lost (%s)", PQerrorMessage(conn));
+    down = true;
+    lose_all();
+    reconnect(now); /* at once: its clients come back with their hellos */
+}
+
+int cl_lease_watch_fd(void)
+{
+    return atomic_load(&watch_armed) ? atomic_load(&watch_fd) : -1;
+}
+
+void cl_lease_watch_fired(void)
+{
+    atomic_store(&watch_armed, false);
 }
 
 int cl_lease_count(void)

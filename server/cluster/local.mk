@@ -7,4 +7,5 @@ libserver_la_SOURCES += \
 	server/cluster/event.c \
 	server/cluster/event.h \
 	server/cluster/lease.c \
-	server/cluster/notify.c
+	server/cluster/notify.c \
+	server/cluster/resync.c

@@ -6,10 +6,14 @@
  * before the node answers its first request, so a node that is up hears
  * every event sent after), then poll() on the connection's socket and a
  * stop pipe; each notification's payload is copied and posted to the loop
- * (srv_loop_post), where cl_notify_apply closes the matching sockets. A
+ * (srv_loop_post), where cl_notify_apply closes the matching sockets. The
+ * events are sent in the transaction of their change (cluster.c,
+ * store_writer_notify), so they go out exactly when it is committed. A
  * lost connection is re-opened after a second; events sent while it was
- * down are not heard (sessions are still rechecked about every second by
- * auth, see docs/deploy.md).
+ * down are not heard, so once it is back (LISTEN said) the loop re-checks
+ * every room socket of this node against the store (cl_resync, resync.c).
+ * The connection's application_name is "mixroom-listen-<node>", the lease
+ * session's "mixroom-lease-<node>" (pg_stat_activity tells them apart).
  *
  * Payloads (JSON objects, at most 8000 bytes, PostgreSQL's limit):
  *   {"kind":"member_removed","project":P,"user":U,"node":N}
@@ -18,8 +22,9 @@
  * N is the sender; a node skips its own events (it closed its sockets
  * already).
  *
- * Global state: the thread, its connection and the stop pipe (set at
- * start on the loop thread, then owned by the thread until it is joined). */
+ * Global state: the thread, its connection, URL and application name and
+ * the stop pipe (set at start on the loop thread, then owned by the thread
+ * until it is joined). */
 #include "server/cluster/cluster_priv.h"
 
 #include <assert.h>
@@ -49,15 +54,23 @@ static int stop_pipe[2] = {-1, -1};
 static PGconn *lconn;             /* the listener's connection (thread) */
 static char url[4096];
 
+/* how often the listener looks again at which lease socket to watch */
+#define LEASE_WATCH_MS 200
+
+static char app_name[96];         /* "mixroom-listen-<node>" */
+
 static PGconn *listen_connect(void)
 {
     PGconn *c = PQconnectdb(url);
+    const char *v[1] = {app_name};
     PGresult *r;
 
     if (PQstatus(c) != CONNECTION_OK) {
         PQfinish(c);
         return NULL;
     }
+    PQclear(PQexecParams(c, "SELECT set_config('application_name', $1, false)",
+                         1, NULL, v, NULL, NULL, 0));
     r = PQexec(c, "LISTEN " CL_CHANNEL);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         PQclear(r);
@@ -66,6 +79,13 @@ static PGconn *listen_connect(void)
     }
     PQclear(r);
     return c;
+}
+
+static void resync_post(void *arg)
+{
+    (void)arg;
+    if (srv_server_instance)
+        cl_resync(srv_server_instance);
 }
 
 static void apply_post(void *arg)
@@ -77,19 +97,36 @@ static void apply_post(void *arg)
     free(payload);
 }
 
+static void lease_post(void *arg)
+{
+    (void)arg;
+    if (srv_server_instance)
+        cl_lease_tick(srv_server_instance);
+}
+
 /* Waits for notifications until the connection fails (returns 0) or stop
- * is asked (returns 1). */
+ * is asked (returns 1). Watches the lease session's socket too (see
+ * lease.c): news on it wakes the loop's lease check at once. */
 static int listen_loop(void)
 {
     for (;;) {
-        struct pollfd p[2] = {{PQsocket(lconn), POLLIN, 0},
-                              {stop_pipe[0], POLLIN, 0}};
+        struct pollfd p[3] = {{PQsocket(lconn), POLLIN, 0},
+                              {stop_pipe[0], POLLIN, 0},
+                              {cl_lease_watch_fd(), POLLIN, 0}};
         PGnotify *n;
 
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
+        /* a timeout: the lease socket to watch may change meanwhile */
+        if (poll(p, p[2].fd >= 0 ? 3 : 2, LEASE_WATCH_MS) < 0 &&
+            errno != EINTR)
             return 0;
         if (p[1].revents)
             return 1;
+        if (p[2].fd >= 0 && p[2].revents) {
+            cl_lease_watch_fired();
+            srv_loop_post(lease_post, NULL);
+        }
+        if (!p[0].revents)
+            continue;
         if (!PQconsumeInput(lconn))
             return 0;
         while ((n = PQnotifies(lconn))) {
@@ -117,8 +154,10 @@ static void *listen_main(void *arg)
         if (poll(&s, 1, 1000) > 0)
             break;
         lconn = listen_connect();
-        if (lconn)
+        if (lconn) {
             srv_info("cluster: the event listener is back");
+            srv_loop_post(resync_post, NULL); /* what it did not hear */
+        }
     }
     if (lconn)
         PQfinish(lconn);
@@ -130,6 +169,8 @@ int cl_notify_start(struct srv_server *srv, char *err, size_t errlen)
 {
     assert(!running);
     snprintf(url, sizeof url, "%s", store_pg_url());
+    snprintf(app_name, sizeof app_name, "mixroom-listen-%s",
+             srv->cfg.node_name);
     lconn = listen_connect();
     if (!lconn) {
         snprintf(err, errlen, "cannot LISTEN %s on the store",

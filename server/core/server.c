@@ -34,6 +34,9 @@ static void *post_wake_arg;        /* guarded by post_lock */
 /* The loop thread, once named (written once before other threads start). */
 static pthread_t loop_thread;
 static bool loop_thread_set;
+/* A command-line tool without a loop (srv_server_no_loop; written once
+ * before other threads start). */
+static bool no_loop;
 
 long long srv_now_mono_ms(void)
 {
@@ -136,7 +139,15 @@ void srv_server_enter_loop(void)
     loop_thread_set = true;
 }
 
+void srv_server_no_loop(void)
+{
+    assert(!loop_thread_set);
+    no_loop = true;
+}
+
 bool srv_on_loop_thread(void)
 {
+    if (no_loop)
+        return false;
     return !loop_thread_set || pthread_equal(loop_thread, pthread_self());
 }

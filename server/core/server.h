@@ -69,6 +69,14 @@ void srv_server_set_wake(void (*wake)(void *arg), void *arg);
  * before servicing; tests that drive handlers by hand call it too). */
 void srv_server_enter_loop(void);
 
+/* For a command-line tool that runs no loop and reads assets from S3
+ * (`mixroom render --assets ...`): from now on srv_on_loop_thread() is
+ * false on every thread, so the paths meant for engine workers (fetching
+ * a file from the asset store, which blocks) run inline instead of being
+ * queued for a loop that never comes. Call once, before threads start,
+ * never in serve. */
+void srv_server_no_loop(void);
+
 /* Is the calling thread the loop thread? True as well when no loop thread
  * has been named yet (single-threaded tools and tests). For
  * assert(srv_on_loop_thread()) at loop-only entry points. */

@@ -353,6 +353,24 @@ bool store_on_writer_thread(void)
     return on_writer_thread;
 }
 
+/* The cluster's events in the batch's transaction (writer.h). */
+int store_writer_notify(db_conn *db, const char *channel, const char *payload)
+{
+    db_stmt *st = NULL;
+    int rc = -1;
+
+    assert(store_on_writer_thread());
+    if (db_engine(db) != DB_ENGINE_PG)
+        return 0; /* one node: nobody listens */
+    if (db_prepare(db, "SELECT pg_notify(?1, ?2)", &st) == DB_OK &&
+        db_bind_text(st, 1, channel, -1, DB_STATIC) == DB_OK &&
+        db_bind_text(st, 2, payload, -1, DB_STATIC) == DB_OK &&
+        db_step(st) == DB_ROW)
+        rc = 0;
+    db_finalize(st);
+    return rc;
+}
+
 static void *writer_main(void *arg)
 {
     struct store_writer *w = arg;

@@ -51,6 +51,14 @@ void store_writer_flush(struct store_writer *w);
  * assert(store_on_writer_thread()) in the write functions of jobs. */
 bool store_on_writer_thread(void);
 
+/* Inside a job (writer thread, db = the job's connection): sends payload
+ * on the PostgreSQL LISTEN/NOTIFY channel in the batch's own transaction
+ * (pg_notify), so the listeners hear it exactly when the job's writes are
+ * committed, and never when they are rolled back (its savepoint, or the
+ * batch). With SQLite a no-op that returns 0. 0, or -1 when the statement
+ * failed (then the job should fail: PostgreSQL aborted its savepoint). */
+int store_writer_notify(db_conn *db, const char *channel, const char *payload);
+
 /* Flushes, stops the thread and closes the connection. */
 void store_writer_stop(struct store_writer *w);
 

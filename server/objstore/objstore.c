@@ -415,8 +415,11 @@ int srv_objstore_ensure(const char *data_dir, const char *sha,
         pthread_mutex_unlock(&os.mu);
         return 0;
     }
-    snprintf(dir, sizeof dir, "%s/assets/%.2s", data_dir, sha);
+    /* assets/ too: a command's empty data folder has none (render) */
+    snprintf(dir, sizeof dir, "%s/assets", data_dir);
     if ((mkdir(dir, 0750) != 0 && errno != EEXIST) ||
+        (snprintf(dir, sizeof dir, "%s/assets/%.2s", data_dir, sha),
+         mkdir(dir, 0750) != 0 && errno != EEXIST) ||
         (snprintf(dir, sizeof dir, "%s/assets/%.2s/%s", data_dir, sha, sha),
          mkdir(dir, 0750) != 0 && errno != EEXIST)) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));

@@ -20,6 +20,7 @@
 #include "server/rooms/doc_at.h"
 #include "server/preview/plans.h"
 #include "server/core/store.h"
+#include "server/objstore/objstore.h"
 
 static const char usage[] =
     "usage: mixroom render PROJECT OUT [--rev N] [--format FORMAT]\n"
@@ -165,6 +166,10 @@ int srv_cli_render(int argc, char **argv)
     }
     if (!(plan = srv_plan_from_doc(db, data, project, doc))) {
         fprintf(stderr, "mixroom render: out of memory\n");
+        goto out;
+    }
+    if (srv_objstore_take_error(err, sizeof err)) { /* --assets s3://... */
+        fprintf(stderr, "mixroom render: %s\n", err);
         goto out;
     }
     eng_export_opts o;

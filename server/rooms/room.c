@@ -186,6 +186,25 @@ static struct srv_room *room_find_any(const char *project_id)
     return NULL;
 }
 
+int srv_room_evict(const char *project_id, int code, const char *reason)
+{
+    struct srv_room *room = room_find_any(project_id);
+    int n = 0;
+
+    assert(srv_on_loop_thread());
+    if (!room)
+        return 0;
+    room_load_detach(room); /* a load in flight: its result is dropped */
+    room->broken = true; /* no more commits: its batches fail at once */
+    room_registry_remove(room);
+    for (struct room_link *l = room->links, *next; l; l = next, n++) {
+        next = l->next;
+        srv_ws_close(l->conn, code, reason);
+    }
+    room_maybe_free(room);
+    return n;
+}
+
 struct srv_room *room_get(struct srv_server *srv, const char *project_id,
                           char *err, size_t errlen)
 {

@@ -155,6 +155,14 @@ struct srv_room_lease {
     void (*release)(struct srv_server *srv, const char *project_id);
 };
 
+/* Stops serving a project at once (the cluster, when this node lost its
+ * lease): the room, loaded or loading, is taken out of the registry and
+ * marked broken, so nothing more of it is committed (queued batches fail,
+ * pushes are ignored), and each of its connections is closed with code
+ * and reason. Its next hello takes the lease again and loads the room
+ * from the store. Returns the number of connections closed. */
+int srv_room_evict(const char *project_id, int code, const char *reason);
+
 /* Registers the lease gate (static storage; it replaces an earlier one,
  * NULL removes it). Call from a module's init (tests: around a case). */
 void srv_room_set_lease(const struct srv_room_lease *lease);

@@ -262,3 +262,12 @@ void room_load_stop(void)
         ld->joined = true;
     }
 }
+
+void room_load_detach(struct srv_room *room)
+{
+    assert(srv_on_loop_thread());
+    if (room->load) {
+        room->load->room = NULL;
+        room->load = NULL;
+    }
+}

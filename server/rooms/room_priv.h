@@ -160,6 +160,10 @@ void room_load_start(struct srv_room *room);
  * it arrives. Returns 0, or -1 with err (then the room was freed). */
 int room_load_now(struct srv_room *room, char *err, size_t errlen);
 
+/* Detaches the room's load in flight, if any: its result is dropped when
+ * it arrives (srv_room_evict). */
+void room_load_detach(struct srv_room *room);
+
 /* Stop hook: interrupts the loads in flight and joins their threads. */
 void room_load_stop(void);
 

@@ -13,6 +13,10 @@ command -v haproxy >/dev/null 2>&1 || { echo "run.sh: haproxy not installed: ski
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 ||
     { echo "run.sh: PostgreSQL not installed: skipped"; exit 77; }
 export MXC_BIN=${MXC_BIN:-$build/mixroom}
+# the Opus decoder of the tests (assets.test.mjs decodes a stream)
+[ -x "$build/tests/integration/opus_decode" ] ||
+    make -C "$build" tests/integration/opus_decode >/dev/null ||
+    { echo "run.sh: cannot build tests/integration/opus_decode" >&2; exit 1; }
 dir=$(mktemp -d /tmp/mixroom-cluster.XXXXXX)
 chmod 755 "$dir"
 trap '"$here/cluster.sh" down "$dir"; rm -rf "$dir"' EXIT INT TERM
