@@ -264,13 +264,19 @@ static int queue_text(struct srv_conn *c, const char *text, size_t len,
     m = f ? new_shared_msg(f) : new_msg(text, len, false);
     if (!m)
         return -1;
+    bool idle = !c->ctl_head && !c->audio_head;
     if (c->ctl_tail)
         c->ctl_tail->next = m;
     else
         c->ctl_head = m;
     c->ctl_tail = m;
     c->ctl_bytes += len;
-    if (c->wsi) /* a socketless (test) connection only queues */
+    /* a socketless (test) connection only queues; a connection with
+     * something queued already asked for WRITEABLE, and on_writeable asks
+     * again while anything is left (a revision's deltas reach each
+     * connection one after another: one request per connection, not one
+     * per delta) */
+    if (c->wsi && idle)
         lws_callback_on_writable(c->wsi);
     return 0;
 }
