@@ -9,18 +9,22 @@
 // project id) are replaced by placeholders.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addMember, connect, makeProject, makeUser, sleep, startServer } from './harness.mjs';
+import { addMember, connect, makeProject, makeUser, startServer } from './harness.mjs';
 
 const LISTENERS = 6;
 const BURST = 40;
 
-/** Waits until cond() holds (generous deadline, no timing assertion). */
-async function until(cond, what, ms = 60000) {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(20);
-  }
+/** Resolves once cond() holds, checked after every message any of the
+ * clients gets (a generous deadline gives a clear error, not a timing
+ * assertion). */
+function when(clients, cond, what) {
+  return new Promise((resolve, reject) => {
+    const check = () => { if (cond()) { stop(); resolve(); } };
+    const timer = setTimeout(() => { stop(); reject(new Error(`never happened: ${what}`)); }, 60000);
+    const stop = () => { clearTimeout(timer); for (const c of clients) c.ws.off('message', check); };
+    for (const c of clients) c.ws.on('message', check);
+    check();
+  });
 }
 
 /** Runs the script on a new server started with env; returns every
@@ -56,7 +60,7 @@ async function session(env) {
     }
     const [a, b] = clients;
     a.send({ type: 'push', seq: 1, ops: [{ op: 'create', id: 'trk', kind: 'track', fields: { name: 'Bus \u00e9 "1"' } }] });
-    await until(() => clients.every((c) => c.got.length >= 1), 'the create');
+    await when(clients, () => clients.every((c) => c.got.length >= 1), 'the create');
     // two authors' bursts, sent without waiting: several deltas queue on
     // every connection per commit
     for (let i = 1; i <= BURST; i++) {
@@ -67,8 +71,8 @@ async function session(env) {
     b.send({ type: 'push', seq: BURST + 1, ops: [{ op: 'set', id: 'nope', fields: { gain: 0 } }] });
     a.send({ type: 'undo', id: 77 });
     const want = 1 + 2 * BURST + 1; // the deltas every client gets
-    await until(() => clients.every((c) => c.got.filter((t) => t.includes('"type":"delta"')).length >= want), 'every delta');
-    await until(() => b.got.some((t) => t.includes('"type":"reject"')), 'the reject');
+    await when(clients, () => b.got.some((t) => t.includes('"type":"reject"')) &&
+      clients.every((c) => c.got.filter((t) => t.includes('"type":"delta"')).length >= want), 'every delta and the reject');
     // the revisions are in the order the server applied them, which may
     // differ between the two runs (two authors race): compare each
     // client's stream with the revision numbers it carries, and the
