@@ -446,6 +446,12 @@ struct store_writer *store_writer_start(const char *data_dir,
         }
     /* a larger page cache for the writer (8 MiB; the default is 2 MiB) */
     db_exec(w->db, "PRAGMA cache_size=-8192", NULL, NULL, NULL);
+    /* each job's SAVEPOINT keeps the pages it changes in a sub-journal;
+     * with temporary files on disk a batch of a few dozen revisions spilt
+     * it into a new temporary file (open, pwrite of every page, unlink,
+     * close) on every commit: in memory it is a few pages of the batch
+     * (bench_push.mjs, BENCHMARKS.md "Push cost (h15-push2)") */
+    db_exec(w->db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
     w->ckpt_db = store_open(data_dir, synchronous, false, err, errlen);
     if (!w->ckpt_db)
         goto fail;

@@ -1,6 +1,7 @@
 /* loop.c -- the libwebsockets event loop: one context, one vhost with the
  * HTTP protocol and the mixroom.v1 WebSocket protocol; the wake-up of the
- * post queue (server/core/server.c) through lws_cancel_service; the 100 ms
+ * post queue (server/core/server.c) through lws_cancel_service, and its
+ * drain after every service pass (see wake_loop); the 100 ms
  * tick that runs the tick hooks; SIGINT/SIGTERM for a clean stop; SIGHUP
  * to reopen the log file (on the next tick); READY=1 and STOPPING=1 to
  * systemd (sd_notify, when built with libsystemd). */
@@ -9,12 +10,14 @@
 #include <config.h>
 #include <libwebsockets.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server/net/http.h"
 #include "server/core/log.h"
+#include "server/core/server.h"
 #include "server/core/store.h"
 #include "server/core/writer.h"
 #include "server/net/ws.h"
@@ -35,9 +38,20 @@ static struct lws_context *loop_ctx;
 
 static lws_sorted_usec_list_t tick_sul;
 
-/* The wake callback of the post queue: safe from any thread. */
+/* True while the loop thread is inside lws_service (loop thread only). */
+static bool in_service;
+
+/* The wake callback of the post queue: safe from any thread. A post made
+ * by the loop thread itself while it services (a room's flush after a
+ * push, once per room and pass) needs no wake-up: srv_loop_run drains the
+ * queue as soon as lws_service returns, before it polls again. Waking
+ * cost a write to lws's pipe, one more poll of every socket and a read per
+ * such pass (bench_push.mjs). Other threads, and the loop thread outside
+ * lws_service, wake it as before. */
 static void wake_loop(void *arg)
 {
+    if (srv_on_loop_thread() && in_service)
+        return;
     lws_cancel_service(arg);
 }
 
@@ -200,9 +214,14 @@ int srv_loop_run(const struct srv_config *cfg)
     /* the socket listens and every start hook has run */
     loop_notify("READY=1");
 
-    while (!got_signal)
-        if (lws_service(loop_ctx, 0) < 0)
+    while (!got_signal) {
+        in_service = true;
+        int rc = lws_service(loop_ctx, 0);
+        in_service = false;
+        srv_loop_drain_posts(); /* what the pass posted (wake_loop) */
+        if (rc < 0)
             break;
+    }
 
     loop_notify("STOPPING=1");
     srv_info("stopping: flushing and closing");

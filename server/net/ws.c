@@ -264,13 +264,19 @@ static int queue_text(struct srv_conn *c, const char *text, size_t len,
     m = f ? new_shared_msg(f) : new_msg(text, len, false);
     if (!m)
         return -1;
+    bool idle = !c->ctl_head && !c->audio_head;
     if (c->ctl_tail)
         c->ctl_tail->next = m;
     else
         c->ctl_head = m;
     c->ctl_tail = m;
     c->ctl_bytes += len;
-    if (c->wsi) /* a socketless (test) connection only queues */
+    /* a socketless (test) connection only queues; a connection with
+     * something queued already asked for WRITEABLE, and on_writeable asks
+     * again while anything is left (a revision's deltas reach each
+     * connection one after another: one request per connection, not one
+     * per delta) */
+    if (c->wsi && idle)
         lws_callback_on_writable(c->wsi);
     return 0;
 }
@@ -570,6 +576,12 @@ static int on_receive(struct srv_conn *c, struct lws *wsi, const void *in,
 #define COALESCE_MAX (64u * 1024)
 static unsigned char coalesce_buf[LWS_PRE + COALESCE_MAX];
 
+/* The test hook MIXROOM_TEST_WS_NO_COALESCE=1 (read once by srv_ws_init,
+ * before the loop starts): every message is written alone, framed by lws,
+ * as before coalescing, so a test can compare what clients receive both
+ * ways (push_coalesce.test.mjs). */
+static bool no_coalesce;
+
 /* The size of a server frame header for a payload of len bytes. */
 static size_t frame_header_len(size_t len)
 {
@@ -622,7 +634,7 @@ static int on_writeable(struct srv_conn *c, struct lws *wsi)
     m = ctl ? c->ctl_head : c->audio_head;
     if (!m)
         return c->closing ? -1 : 0;
-    if (frame_header_len(m->len) + m->len > COALESCE_MAX) {
+    if (no_coalesce || frame_header_len(m->len) + m->len > COALESCE_MAX) {
         /* a big message goes alone, framed by lws */
         /* lws writes the frame header into the headroom before the
          * payload: for a shared frame that is the same header for every
@@ -740,5 +752,8 @@ int srv_ws_callback(struct lws *wsi, int reason, void *user, void *in,
 /* Registers the built-in handlers (ping). */
 void srv_ws_init(void)
 {
+    const char *hook = getenv("MIXROOM_TEST_WS_NO_COALESCE");
+
+    no_coalesce = hook && !strcmp(hook, "1");
     srv_ws_add_routes(builtin_routes, 1);
 }

@@ -192,7 +192,8 @@ void srv_ws_set_message_check(srv_ws_check_fn fn);
 /* Calls fn for every open connection. */
 void srv_ws_each(void (*fn)(struct srv_conn *c, void *ctx), void *ctx);
 
-/* Registers the built-in handlers (ping). */
+/* Registers the built-in handlers (ping); reads the test hook
+ * MIXROOM_TEST_WS_NO_COALESCE (ws.c: every message in its own write). */
 void srv_ws_init(void);
 
 /* ---- connections without a socket (tests) ----

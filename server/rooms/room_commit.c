@@ -314,9 +314,13 @@ static int encode_delta(struct rev_job *j)
 }
 
 /* Writer thread: the revision's stored texts (ops, inverse, bodies) and
- * its delta, encoded off the loop; then the references are dropped.
- * Returns 0, or -1 when out of memory (the batch then fails). */
-static int encode_job(struct rev_job *j)
+ * its delta, encoded off the loop; then the references are dropped. j is
+ * the idx-th revision of its batch and last_obj maps each object id to the
+ * index of the batch's last revision that touched it: only that one's
+ * body is stored (rev_write_one), so only that one is encoded (a batch of
+ * 20 sets of one object encoded its body 20 times). Returns 0, or -1 when
+ * out of memory (the batch then fails). */
+static int encode_job(struct rev_job *j, long long idx, json_t *last_obj)
 {
     if (!j->ops_text &&
         !(j->ops_text = proto_json_dumps(j->applied, true, &j->ops_len)))
@@ -326,7 +330,9 @@ static int encode_job(struct rev_job *j)
         return -1;
     for (size_t i = 0; i < j->n_obj; i++) {
         struct rev_obj *o = &j->obj[i];
-        if (o->cur && !o->body &&
+        bool stored =
+            json_integer_value(json_object_get(last_obj, o->id)) == idx;
+        if (o->cur && !o->body && stored &&
             !(o->body = proto_json_dumps(o->cur, true, NULL)))
             return -1;
         json_decref(o->cur);
@@ -354,12 +360,6 @@ static int batch_write(db_conn *db, void *arg)
 
     if (!last_obj || !last_seq)
         goto out;
-    for (j = first; j; j = j->next)
-        if (encode_job(j) != 0) {
-            srv_err("room %s: out of memory encoding revision %lld",
-                    first->project_id, j->rev);
-            goto out;
-        }
     /* who writes each object and each client's seq last */
     for (j = first; j; j = j->next, idx++) {
         last = j;
@@ -370,6 +370,13 @@ static int batch_write(db_conn *db, void *arg)
         if (j->project_name)
             name = j->project_name;
     }
+    idx = 0;
+    for (j = first; j; j = j->next, idx++)
+        if (encode_job(j, idx, last_obj) != 0) {
+            srv_err("room %s: out of memory encoding revision %lld",
+                    first->project_id, j->rev);
+            goto out;
+        }
     if (!(st = wstmt(db, W_HEAD)))
         goto out;
     db_bind_int64(st, 1, last->rev);

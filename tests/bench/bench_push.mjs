@@ -15,6 +15,10 @@
 // counts when the pushes start and dumps them when they stop): independent
 // of how busy the machine is.
 //
+// With MXT_ATTACH='perf stat -e instructions -p {pid}' (any command; {pid}
+// is the server's pid) that command runs over the measured interval and is
+// stopped with SIGINT when it ends: perf record/stat, strace -c -f.
+//
 // Usage (from the build directory):
 //   make mixroom tests/bench/bench_coedit
 //   MXT_BIN=./mixroom MXT_BIN_BEFORE=/path/to/main/mixroom \
@@ -36,6 +40,7 @@ const BENCH_DIR = process.env.MXT_BENCH_DIR || path.resolve('tests/bench');
 const LOADGEN = path.join(BENCH_DIR, 'bench_coedit');
 const BEFORE = process.env.MXT_BIN_BEFORE || '';
 const CALLGRIND = process.env.MXT_CALLGRIND === '1';
+const ATTACH = process.env.MXT_ATTACH || '';
 const SRCDIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const TICK = 100; // USER_HZ
 
@@ -86,7 +91,15 @@ async function runOnce(bin, prepared, setupFile, label) {
     if (Date.now() > deadline) throw new Error('server did not start');
     await sleep(100);
   }
-  let c0 = [0, 0], c1 = [0, 0], t0 = 0, t1 = 0;
+  let c0 = [0, 0], c1 = [0, 0], t0 = 0, t1 = 0, attached = null, attachOut = '';
+  let m0 = null, m1 = null;
+  // the store writer's commits and jobs over the measured interval: how
+  // many revisions each group commit (one fsync) carried
+  const storeFigures = async () => {
+    const t = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const get = (k) => Number((t.match(new RegExp(`^${k} ([0-9.]+)`, 'm')) || [])[1] || NaN);
+    return { commits: get('mixroom_store_commits_total'), jobs: get('mixroom_store_jobs_total') };
+  };
   const r = await new Promise((resolve, reject) => {
     const p = spawn(LOADGEN, [String(port), setupFile, '1', String(SECONDS), '2', RATE ? '64' : '16', String(RATE), '1'],
       { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -98,10 +111,19 @@ async function runOnce(bin, prepared, setupFile, label) {
         running = true;
         if (CALLGRIND) spawnSync('callgrind_control', ['--zero', String(proc.pid)]);
         c0 = cpuTicks(proc.pid); t0 = performance.now();
+        m0 = storeFigures();
+        if (ATTACH) {
+          const a = ATTACH.replaceAll('{pid}', String(proc.pid)).split(/\s+/);
+          attached = spawn(a[0], a.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+          attached.stdout.on('data', (d) => { attachOut += d; });
+          attached.stderr.on('data', (d) => { attachOut += d; });
+        }
       }
       if (!stopped && o.includes('stopped\n')) {
         stopped = true;
         c1 = cpuTicks(proc.pid); t1 = performance.now();
+        m1 = storeFigures();
+        if (attached) attached.kill('SIGINT');
         if (CALLGRIND) spawnSync('callgrind_control', ['--dump=measured', String(proc.pid)]);
       }
     });
@@ -115,13 +137,19 @@ async function runOnce(bin, prepared, setupFile, label) {
       resolve(res);
     });
   });
+  const [s0, s1] = [await m0, await m1];
+  if (attached) {
+    if (attached.exitCode === null && attached.signalCode === null) await new Promise((res) => attached.on('exit', res));
+    console.log(`[${label}] ${ATTACH}:\n${attachOut.trim()}`);
+  }
   proc.kill('SIGTERM');
   await new Promise((res) => proc.on('exit', res));
   const pushes = r.pushes_per_s * ((t1 - t0) / 1000);
   const userS = (c1[0] - c0[0]) / TICK;
   const sysS = (c1[1] - c0[1]) / TICK;
   const cpuS = userS + sysS;
-  const row = { label, pushes, pps: r.pushes_per_s, cpuS, userS, sysS, usPerPush: (cpuS * 1e6) / Math.max(1, pushes), p99: r.p99_ms };
+  const row = { label, pushes, pps: r.pushes_per_s, cpuS, userS, sysS, usPerPush: (cpuS * 1e6) / Math.max(1, pushes), p99: r.p99_ms,
+    commitsPerPush: (s1.commits - s0.commits) / Math.max(1, pushes), jobsPerCommit: (s1.jobs - s0.jobs) / Math.max(1, s1.commits - s0.commits) };
   if (CALLGRIND) {
     const dumps = fs.readdirSync(dataDir).filter((f) => f.startsWith('callgrind.out') && !f.endsWith('callgrind.out'));
     const measuredDump = dumps.map((f) => path.join(dataDir, f)).find((f) => fs.readFileSync(f, 'utf8').includes('measured'));
@@ -143,7 +171,7 @@ async function main() {
   const bins = BEFORE ? [['before', BEFORE], ['after', BIN]] : [['after', BIN]];
   console.log(`push cost: 1 room, ${CLIENTS} clients, 2 pushers, ${RATE ? `paced at ${RATE} pushes/s` : 'closed loop, 16 outstanding each'}, ${SECONDS} s per run, ${ROUNDS} rounds${CALLGRIND ? ', under callgrind' : ''}`);
   console.log(`load average before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${os.cpus().length} cores`);
-  console.log('run          pushes/s  server CPU s  us/push (user+sys)  pushes/s per core  p99 ms' + (CALLGRIND ? '  instructions/push' : ''));
+  console.log('run          pushes/s  server CPU s  us/push (user+sys)  pushes/s per core  p99 ms  commits/push  jobs/commit' + (CALLGRIND ? '  instructions/push' : ''));
   const sums = {};
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 ? [...bins].reverse() : bins;
@@ -157,7 +185,7 @@ async function main() {
       sums[label].ir += r.irPerPush || 0;
       sums[label].n++;
       const split = `${r.usPerPush.toFixed(1)} (${((r.userS * 1e6) / Math.max(1, r.pushes)).toFixed(0)}+${((r.sysS * 1e6) / Math.max(1, r.pushes)).toFixed(0)})`;
-      console.log(`${label.padEnd(10)} ${r.pps.toFixed(0).padStart(10)}  ${r.cpuS.toFixed(2).padStart(12)}  ${split.padStart(18)}  ${(1e6 / r.usPerPush).toFixed(0).padStart(17)}  ${r.p99.toFixed(1).padStart(6)}` +
+      console.log(`${label.padEnd(10)} ${r.pps.toFixed(0).padStart(10)}  ${r.cpuS.toFixed(2).padStart(12)}  ${split.padStart(18)}  ${(1e6 / r.usPerPush).toFixed(0).padStart(17)}  ${r.p99.toFixed(1).padStart(6)}  ${r.commitsPerPush.toFixed(3).padStart(12)}  ${r.jobsPerCommit.toFixed(2).padStart(11)}` +
         (CALLGRIND ? `  ${r.irPerPush.toFixed(0).padStart(17)}` : ''));
     }
   }

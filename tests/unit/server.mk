@@ -69,6 +69,11 @@ UNIT_TESTS += tests/unit/test_shared_frame
 check_PROGRAMS += tests/unit/test_shared_frame
 tests_unit_test_shared_frame_SOURCES = tests/unit/test_shared_frame.c
 tests_unit_test_shared_frame_LDADD = $(MX_TEST_LIBS)
+# Push (h15-push2): one batch of revisions stores what commits one by one do.
+UNIT_TESTS += tests/unit/test_push_batch
+check_PROGRAMS += tests/unit/test_push_batch
+tests_unit_test_push_batch_SOURCES = tests/unit/test_push_batch.c tests/unit/rooms_fixture.h
+tests_unit_test_push_batch_LDADD = $(MX_TEST_LIBS)
 # Net: the table-driven checker of WebSocket message fields.
 UNIT_TESTS += tests/unit/test_ws_params
 check_PROGRAMS += tests/unit/test_ws_params
