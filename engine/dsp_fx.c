@@ -501,18 +501,28 @@ rv_lines(eng_reverb *rv, float *fr, int m, bool back)
         memcpy(rv->pos, p, sizeof p);
 }
 
-ENG_VEC_CLONES
-static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
+/* The predelay ring over x[0..m) in place: x[j] becomes the value
+ * written pre_len samples earlier. When no read of the chunk can fall on
+ * a slot the same chunk overwrites later (pre_len <= cap - m), the chunk
+ * is written, then read, as up to two copies each; else sample by
+ * sample. Both give the sample-by-sample values. */
+static inline __attribute__((always_inline)) void
+rv_predelay(eng_reverb *rv, float *x, int m)
 {
-    const float fb = rv->fb * 0.35355339f; /* Hadamard norm 1/sqrt(8) */
-    const float mix = rv->mix, dry = 1.0f - mix;
-    const float wet = mix * 0.6f;
-    float x[REVERB_CHUNK], ol[REVERB_CHUNK], orr[REVERB_CHUNK];
-    float fr[REVERB_CHUNK * ENG_REVERB_LINES];
-
-    for (int j = 0; j < m; j++)
-        x[j] = 0.5f * (l[j] + r[j]);
-    /* predelay */
+    const int cap = rv->pre_cap;
+    int wp = rv->pre_pos;
+    if (rv->pre_len <= cap - m) {
+        float tmp[REVERB_CHUNK];
+        int rp = wp - rv->pre_len < 0 ? wp - rv->pre_len + cap : wp - rv->pre_len;
+        int w1 = cap - wp < m ? cap - wp : m, r1 = cap - rp < m ? cap - rp : m;
+        memcpy(rv->pre + wp, x, (size_t)w1 * sizeof(float));
+        memcpy(rv->pre, x + w1, (size_t)(m - w1) * sizeof(float));
+        memcpy(tmp, rv->pre + rp, (size_t)r1 * sizeof(float));
+        memcpy(tmp + r1, rv->pre, (size_t)(m - r1) * sizeof(float));
+        memcpy(x, tmp, (size_t)m * sizeof(float));
+        rv->pre_pos = wp + m >= cap ? wp + m - cap : wp + m;
+        return;
+    }
     for (int j = 0; j < m; j++) {
         int pp = rv->pre_pos - rv->pre_len;
         if (pp < 0)
@@ -522,9 +532,33 @@ static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
         if (++rv->pre_pos == rv->pre_cap)
             rv->pre_pos = 0;
     }
-    /* diffusion */
+}
+
+/* The reverb's input stage for m <= REVERB_CHUNK samples: x = the mean of
+ * l and r, predelayed and diffused (dsp_fx.c's definition; shared with the
+ * four-reverb pass, dsp_reverb4.c). */
+ENG_VEC_CLONES
+void eng_reverb_input(eng_reverb *rv, const float *l, const float *r,
+                      float *x, int m)
+{
+    assert(m <= REVERB_CHUNK);
+    for (int j = 0; j < m; j++)
+        x[j] = 0.5f * (l[j] + r[j]);
+    rv_predelay(rv, x, m);
     for (int a = 0; a < 4; a++)
         rv_allpass(rv->ap[a], rv->ap_len[a], &rv->ap_pos[a], x, m);
+}
+
+ENG_VEC_CLONES
+static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
+{
+    const float fb = rv->fb * 0.35355339f; /* Hadamard norm 1/sqrt(8) */
+    const float mix = rv->mix, dry = 1.0f - mix;
+    const float wet = mix * 0.6f;
+    float x[REVERB_CHUNK], ol[REVERB_CHUNK], orr[REVERB_CHUNK];
+    float fr[REVERB_CHUNK * ENG_REVERB_LINES];
+
+    eng_reverb_input(rv, l, r, x, m);
     /* gather the lines into frames */
     rv_lines(rv, fr, m, false);
     /* damping, taps, Hadamard, feedback + input */

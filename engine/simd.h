@@ -81,6 +81,12 @@ void eng_comp_lanes_store(eng_comp *const *c, int lanes, const float *env,
                           const float *g, float *const *l, float *const *r,
                           int i, int n);
 
+/* The reverb's input stage for m <= 128 samples: x = the mean of l and
+ * r, predelayed and diffused, advancing those rings (dsp_fx.c; shared by
+ * eng_reverb_process and eng_reverb_process4). */
+void eng_reverb_input(eng_reverb *rv, const float *l, const float *r,
+                      float *x, int m);
+
 /* avx2 kernels (simd_avx2.c, compiled for AVX2, called only when the CPU
  * has it): up to eight tracks per pass. */
 void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
