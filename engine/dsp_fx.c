@@ -217,6 +217,51 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
     d->idle = false;
 
     while (i < n) {
+        /* eight at a time when every read is at least 10 samples behind
+         * (time and its target >= 10; the glide moves between them) */
+        if (i + 8 <= n && w + 8 <= d->cap && time >= 10.0f && target >= 10.0f) {
+            const v8ui lane8 = {0, 1, 2, 3, 4, 5, 6, 7};
+            v8uf tv = {0};
+            tv += time;
+            if (time != target) {
+                for (int j = 0; j < 8; j++) {
+                    time += (target - time) * sm;
+                    tv[j] = time;
+                }
+            }
+            v8ui wv = w + lane8;
+            v8uf rp = __builtin_convertvector(wv, v8uf) - tv;
+            v8ui i0 = __builtin_convertvector(rp, v8ui); /* trunc */
+            i0 += (v8ui)(__builtin_convertvector(i0, v8uf) > rp); /* floor */
+            v8uf fr = rp - __builtin_convertvector(i0, v8uf);
+            v8ui a = i0 & mask, b = (i0 + 1) & mask;
+            v8uf la, lb, ra, rb;
+            v8ui run = (a == a[0] + lane8);
+            if (a[0] + 7 < mask && (run[0] & run[1] & run[2] & run[3] &
+                                    run[4] & run[5] & run[6] & run[7])) {
+                /* consecutive taps without a wrap: vector loads */
+                la = v8u_load(bl + a[0]);
+                lb = v8u_load(bl + a[0] + 1);
+                ra = v8u_load(br + a[0]);
+                rb = v8u_load(br + a[0] + 1);
+            } else {
+                for (int j = 0; j < 8; j++) {
+                    la[j] = bl[a[j]];
+                    lb[j] = bl[b[j]];
+                    ra[j] = br[a[j]];
+                    rb[j] = br[b[j]];
+                }
+            }
+            v8uf wl = la + (lb - la) * fr, wr = ra + (rb - ra) * fr;
+            v8uf xl = v8u_load(l + i), xr = v8u_load(r + i);
+            v8u_store(bl + w, xl + fb * wl);
+            v8u_store(br + w, xr + fb * wr);
+            v8u_store(l + i, dry * xl + mix * wl);
+            v8u_store(r + i, dry * xr + mix * wr);
+            w = (w + 8) & mask;
+            i += 8;
+            continue;
+        }
         if (i + 4 <= n && w + 4 <= d->cap) {
             v4sf tv = {time, time, time, time};
             if (time != target) {

@@ -676,25 +676,25 @@ static void finish_track(float *L, float *R, const float *gl, const float *gr,
                          float *dr, bool *dfresh, eng_meter *m, int n)
 {
     const bool assign = dl && *dfresh;
-    const v4sf zero = {0, 0, 0, 0};
-    v4sf pl = {0, 0, 0, 0}, pr = pl, sl = pl, sr = pl;
-    const v4sf cl = {cgl, cgl, cgl, cgl}, cr = {cgr, cgr, cgr, cgr};
+    const v8uf zero = {0};
+    v8uf pl = zero, pr = zero, sl = zero, sr = zero;
+    const v8uf cl = zero + cgl, cr = zero + cgr;
     float ps_l = 0, ps_r = 0, ss_l = 0, ss_r = 0;
     int i = 0;
 
-    for (; i + 4 <= n; i += 4) {
-        v4sf yl = v4_load(L + i) * (gl ? v4_load(gl + i) : cl);
-        v4sf yr = v4_load(R + i) * (gr ? v4_load(gr + i) : cr);
+    for (; i + 8 <= n; i += 8) {
+        v8uf yl = v8u_load(L + i) * (gl ? v8u_load(gl + i) : cl);
+        v8uf yr = v8u_load(R + i) * (gr ? v8u_load(gr + i) : cr);
         if (store) {
-            v4_store(L + i, yl);
-            v4_store(R + i, yr);
+            v8u_store(L + i, yl);
+            v8u_store(R + i, yr);
         }
         if (dl) {
-            v4_store(dl + i, (assign ? zero : v4_load(dl + i)) + yl);
-            v4_store(dr + i, (assign ? zero : v4_load(dr + i)) + yr);
+            v8u_store(dl + i, (assign ? zero : v8u_load(dl + i)) + yl);
+            v8u_store(dr + i, (assign ? zero : v8u_load(dr + i)) + yr);
         }
-        pl = v4_max(pl, v4_abs(yl));
-        pr = v4_max(pr, v4_abs(yr));
+        pl = v8u_max(pl, v8u_abs(yl));
+        pr = v8u_max(pr, v8u_abs(yr));
         sl += yl * yl;
         sr += yr * yr;
     }
@@ -713,7 +713,7 @@ static void finish_track(float *L, float *R, const float *gl, const float *gr,
         ss_l += yl * yl;
         ss_r += yr * yr;
     }
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 8; k++) {
         ps_l = pl[k] > ps_l ? pl[k] : ps_l;
         ps_r = pr[k] > ps_r ? pr[k] : ps_r;
         ss_l += sl[k];
