@@ -481,6 +481,7 @@ typedef struct fx_group {
     const eng_simd_ops *ops;
     fx_state *f[8];
     float *l[8], *r[8];
+    fx_state *f2[8]; /* EQ + compressor groups: the compressors */
 } fx_group;
 
 static void group_run(fx_group *g, int n)
@@ -489,6 +490,16 @@ static void group_run(fx_group *g, int n)
         return;
     if (g->n == 1) {
         fx_process(g->f[0], g->l[0], g->r[0], n);
+        if (g->f2[0])
+            fx_process(g->f2[0], g->l[0], g->r[0], n);
+    } else if (g->f2[0]) {
+        eng_eq *eq[8] = {NULL};
+        eng_comp *c[8] = {NULL};
+        for (int k = 0; k < g->n; k++) {
+            eq[k] = &g->f[k]->u.eq;
+            c[k] = &g->f2[k]->u.comp;
+        }
+        g->ops->eqcomp_group(eq, c, g->l, g->r, n);
     } else if (g->f[0]->type == ENG_FX_EQ) {
         eng_eq *eq[8] = {NULL};
         for (int k = 0; k < g->n; k++)
@@ -517,6 +528,7 @@ static void group_run(fx_group *g, int n)
 
 static void group_add(fx_group *g, fx_state *f, track_state *s, int n)
 {
+    assert(!g->f2[0] || g->n == 0); /* EQ + compressor groups: group_add2 */
     g->f[g->n] = f;
     g->l[g->n] = s->l;
     g->r[g->n] = s->r;
@@ -524,8 +536,39 @@ static void group_add(fx_group *g, fx_state *f, track_state *s, int n)
         group_run(g, n);
 }
 
-/* done[t]; DONE_BATCH marks the tracks of the batch render_ready runs */
-enum { DONE_NO = 0, DONE_RUN = 1, DONE_SILENT = 2, DONE_BATCH = 3 };
+/* An EQ and the compressor after it on one track, into an EQ + compressor
+ * group. */
+static void group_add2(fx_group *g, fx_state *eq, fx_state *comp,
+                       track_state *s, int n)
+{
+    g->f[g->n] = eq;
+    g->f2[g->n] = comp;
+    g->l[g->n] = s->l;
+    g->r[g->n] = s->r;
+    if (++g->n == g->lanes) {
+        group_run(g, n);
+        memset(g->f2, 0, sizeof g->f2);
+    }
+}
+
+/* done[t]; DONE_BATCH marks the tracks of the batch render_ready runs,
+ * DONE_BATCH_NEXT those whose effect at the next chain position already
+ * ran (an EQ + compressor pass) */
+enum { DONE_NO = 0, DONE_RUN = 1, DONE_SILENT = 2, DONE_BATCH = 3,
+       DONE_BATCH_NEXT = 4 };
+
+/* Whether effect e + 1 of track t is an unautomated compressor that runs
+ * this block (readied and configured: *out), so that an EQ at e may run
+ * with it in one pass. */
+static bool comp_follows(eng_renderer *r, const eng_track_spec *tr, int t,
+                         int e, fx_state **out)
+{
+    if (e + 1 >= tr->nfx || tr->fx[e + 1].type != ENG_FX_COMPRESSOR ||
+        fx_automated(tr, e + 1) || !fx_ready(r, tr, t, e + 1, out))
+        return false;
+    fx_apply(*out, &tr->fx[e + 1], tr->fx[e + 1].p, r->fs);
+    return true;
+}
 
 /* The tracks whose input is complete at processing step k0 -- proc[k0]
  * itself and every later active track none of whose feeders comes at or
@@ -562,12 +605,16 @@ static void render_ready(eng_renderer *r, int64_t pos, int n, int k0,
         maxfx = tr->nfx > maxfx ? tr->nfx : maxfx;
     }
     for (int e = 0; e < maxfx; e++) {
-        fx_group eqs = {0, lanes, r->simd, {0}, {0}, {0}};
-        fx_group comps = eqs, rvs = eqs;
+        fx_group eqs = {0, lanes, r->simd, {0}, {0}, {0}, {0}};
+        fx_group comps = eqs, rvs = eqs, eqcs = eqs;
         rvs.lanes = 4;
         for (int k = k0; k < p->nproc; k++) {
             int t = p->proc[k];
             const eng_track_spec *tr = &p->tracks[t];
+            if (done[t] == DONE_BATCH_NEXT) {
+                done[t] = DONE_BATCH; /* effect e ran with effect e - 1 */
+                continue;
+            }
             if (done[t] != DONE_BATCH || e >= tr->nfx)
                 continue;
             track_state *s = &r->ts[r->tmap[t]];
@@ -582,9 +629,17 @@ static void render_ready(eng_renderer *r, int64_t pos, int n, int k0,
             if (!fx_ready(r, tr, t, e, &f))
                 continue;
             fx_apply(f, &tr->fx[e], tr->fx[e].p, r->fs);
+            fx_state *f2;
+            if (ty == ENG_FX_EQ && r->simd->eqcomp_group &&
+                comp_follows(r, tr, t, e, &f2)) {
+                group_add2(&eqcs, f, f2, s, n);
+                done[t] = DONE_BATCH_NEXT;
+                continue;
+            }
             group_add(ty == ENG_FX_EQ ? &eqs : ty == ENG_FX_REVERB ? &rvs : &comps,
                       f, s, n);
         }
+        group_run(&eqcs, n);
         group_run(&eqs, n);
         group_run(&comps, n);
         group_run(&rvs, n);

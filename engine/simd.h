@@ -40,6 +40,11 @@ typedef struct eng_simd_ops {
                      int n);
     void (*comp_group)(eng_comp *const *c, float *const *l, float *const *r,
                        int n);
+    /* Up to `lanes` tracks' EQ followed by their compressor in one pass
+     * (eq[k] and c[k] both set or both NULL); bit-identical to eq_group
+     * then comp_group. NULL when the path has no such pass. */
+    void (*eqcomp_group)(eng_eq *const *eq, eng_comp *const *c,
+                         float *const *l, float *const *r, int n);
 } eng_simd_ops;
 
 /* The path in use (never NULL). The renderer reads it once per renderer
@@ -93,5 +98,7 @@ void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
                      float *const r[8], int n);
 void eng_comp_process8(eng_comp *const c[8], float *const l[8],
                        float *const r[8], int n);
+void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
+                         float *const l[8], float *const r[8], int n);
 
 #endif
