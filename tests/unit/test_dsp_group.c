@@ -6,7 +6,9 @@
  * definitions written out here: eng_reverb_process and eng_reverb_process4
  * (four reverbs in lanes, empty lanes, ring positions that differ per
  * lane, predelays from 0 to the maximum) and eng_delay_process (eight,
- * four and one sample per step, time glides, 7.5 kHz and 48 kHz). */
+ * four and one sample per step, time glides, 7.5 kHz and 48 kHz); and the
+ * AVX2 pass of an EQ with the compressor after it (eng_eqcomp_process8)
+ * against eng_eq_process then eng_comp_process on each track. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "engine/dsp.h"
+#include "engine/simd.h"
 
 #define EQ_LEN 1000
 #define COMP_LEN 3000
@@ -351,6 +354,83 @@ static void test_delay_matches_definition(void **state)
         }
 }
 
+#define EC_LEN 6000
+
+static void test_eqcomp8_matches_eq_then_comp(void **state)
+{
+    /* band counts per lane; -1: an empty lane */
+    static const int cases[][8] = {{3, 3, 3, 3, 3, 3, 3, 3},
+                                   {1, 3, 5, 8, 2, 0, 4, 3},
+                                   {2, -1, 2, 2, -1, 2, 2, 2},
+                                   {0, 0, 0, 0, 0, 0, 0, -1},
+                                   {3, -1, -1, -1, -1, -1, -1, -1}};
+    static const int sizes[] = {1024, 3, 8, 64, 65, 1000, 13, 800, 2048, 72};
+    static float l1[8][EC_LEN], r1[8][EC_LEN], l2[8][EC_LEN], r2[8][EC_LEN];
+
+    (void)state;
+    if (eng_simd_select("avx2") != 0) {
+        print_message("no AVX2 on this CPU: eng_eqcomp_process8 not run\n");
+        return;
+    }
+    for (unsigned t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        eng_eq ea[8], eb[8];
+        eng_comp ca[8], cb[8];
+        eng_eq *pe[8];
+        eng_comp *pc[8];
+        unsigned st = 40 + t;
+        int off = 0;
+        for (int k = 0; k < 8; k++) {
+            eng_eq_band bands[8];
+            int nb = cases[t][k] < 0 ? 0 : cases[t][k];
+            memset(&ea[k], 0, sizeof ea[k]);
+            for (int j = 0; j < nb; j++)
+                bands[j] = (eng_eq_band){(j + k) % 5, 80.0 + j * 900 + k * 53,
+                                         (j % 3) * 2 - 2.5, 0.6 + 0.15 * j};
+            eng_eq_set(&ea[k], bands, nb, 48000);
+            eb[k] = ea[k];
+            eng_comp_params cp = {-35 + 4 * k, 2 + k, 1 + k * 3, 20 + 25 * k,
+                                  k % 3 == 0 ? 0 : 6, k % 2 ? 3 : 0};
+            eng_comp_init(&ca[k], 48000);
+            eng_comp_set(&ca[k], &cp);
+            eng_comp_reset(&ca[k]);
+            cb[k] = ca[k];
+            for (int i = 0; i < EC_LEN; i++) {
+                float env = (i % 900 < 60) ? 1.4f : ((i / 900) % 2 ? 0.02f : 0.4f);
+                l1[k][i] = l2[k][i] = env * noise(&st);
+                r1[k][i] = r2[k][i] = env * noise(&st);
+            }
+            pe[k] = cases[t][k] < 0 ? NULL : &ea[k];
+            pc[k] = cases[t][k] < 0 ? NULL : &ca[k];
+        }
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            float *lo[8], *ro[8];
+            if (off + sizes[s] > EC_LEN)
+                break;
+            for (int k = 0; k < 8; k++) {
+                lo[k] = l1[k] + off;
+                ro[k] = r1[k] + off;
+            }
+            eng_eqcomp_process8(pe, pc, lo, ro, sizes[s]);
+            for (int k = 0; k < 8; k++)
+                if (pe[k]) {
+                    eng_eq_process(&eb[k], l2[k] + off, r2[k] + off, sizes[s]);
+                    eng_comp_process(&cb[k], l2[k] + off, r2[k] + off, sizes[s]);
+                }
+            off += sizes[s];
+        }
+        assert_true(off > 4000);
+        for (int k = 0; k < 8; k++) {
+            if (!pe[k])
+                continue;
+            assert_memory_equal(l1[k], l2[k], (size_t)off * sizeof(float));
+            assert_memory_equal(r1[k], r2[k], (size_t)off * sizeof(float));
+            assert_memory_equal(ea[k].z, eb[k].z, sizeof ea[k].z);
+            assert_true(ca[k].env_db == cb[k].env_db);
+            assert_true(ca[k].gain == cb[k].gain);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_comp4_matches_comp),
         cmocka_unit_test(test_reverb_matches_definition),
         cmocka_unit_test(test_delay_matches_definition),
+        cmocka_unit_test(test_eqcomp8_matches_eq_then_comp),
     };
     return cmocka_run_group_tests_name("dsp_group", tests, NULL, NULL);
 }
