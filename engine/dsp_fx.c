@@ -662,14 +662,21 @@ void eng_reverb_process(eng_reverb *rv, float *l, float *r, int n)
 
 /* ---- decayed tails (dsp.h) ------------------------------------------------ */
 
-/* Largest |x| of buf[0..n) is at most ENG_TAIL_EPS. */
+/* Largest |x| of buf[0..n) is at most ENG_TAIL_EPS; stops at the first
+ * 256 floats that hold a louder one (a ringing tail is found at once). */
 static bool all_quiet(const float *buf, size_t n)
 {
     const v4sf eps = {ENG_TAIL_EPS, ENG_TAIL_EPS, ENG_TAIL_EPS, ENG_TAIL_EPS};
     v4sf m = {0, 0, 0, 0};
     size_t i = 0;
-    for (; i + 4 <= n; i += 4)
+    for (; i + 4 <= n; i += 4) {
         m = v4_max(m, v4_abs(v4_load(buf + i)));
+        if ((i & 255) == 252) {
+            v4si over = m > eps;
+            if (over[0] | over[1] | over[2] | over[3])
+                return false;
+        }
+    }
     for (; i < n; i++)
         if (!(fabsf(buf[i]) <= ENG_TAIL_EPS))
             return false;

@@ -54,9 +54,10 @@ rv4_in(const float *const s[4], v4sf *dst, int stride, int m)
     }
 }
 
-/* The inverse of rv4_in for the lanes whose row is not NULL. */
+/* The inverse of rv4_in for the lanes whose row is not NULL (`all`:
+ * none is). */
 static inline __attribute__((always_inline)) void
-rv4_out(const v4sf *src, int stride, float *const d[4], int m)
+rv4_out(const v4sf *src, int stride, float *const d[4], int m, bool all)
 {
     int q = 0;
     for (; q + 4 <= m; q += 4) {
@@ -64,12 +65,12 @@ rv4_out(const v4sf *src, int stride, float *const d[4], int m)
                      src[(q + 2) * stride], src[(q + 3) * stride]};
         rv4_t4(&v[0], &v[1], &v[2], &v[3]);
         for (int b = 0; b < 4; b++)
-            if (d[b])
+            if (all || d[b])
                 v4_store(d[b] + q, v[b]);
     }
     for (; q < m; q++)
         for (int b = 0; b < 4; b++)
-            if (d[b])
+            if (all || d[b])
                 d[b][q] = src[q * stride][b];
 }
 
@@ -96,10 +97,12 @@ rv4_lines(eng_reverb *const rv[4], bool const live[4], v4sf *fr, int m,
                 row[b] = rv[b]->line[k] + p[b][k];
             if (!back) {
                 rv4_in((const float *const *)row, fr + j * L + k, L, run);
+            } else if (live[0] & live[1] & live[2] & live[3]) {
+                rv4_out(fr + j * L + k, L, row, run, true);
             } else {
                 for (int b = 0; b < 4; b++)
                     row[b] = live[b] ? row[b] : NULL;
-                rv4_out(fr + j * L + k, L, row, run);
+                rv4_out(fr + j * L + k, L, row, run, false);
             }
         }
         for (int b = 0; b < 4; b++)
@@ -171,8 +174,8 @@ static void rv4_chunk(eng_reverb *const rv[4], bool const live[4],
         for (int k = 0; k < L; k++)
             rv[b]->lp[k] = lp[k][b];
     }
-    rv4_out(ol, 1, dl, m);
-    rv4_out(orr, 1, dr, m);
+    rv4_out(ol, 1, dl, m, true);
+    rv4_out(orr, 1, dr, m, true);
     for (int b = 0; b < 4; b++) {
         if (!live[b])
             continue;

@@ -488,10 +488,13 @@ static void group_run(fx_group *g, int n)
 {
     if (g->n == 0)
         return;
-    if (g->n == 1) {
-        fx_process(g->f[0], g->l[0], g->r[0], n);
-        if (g->f2[0])
-            fx_process(g->f2[0], g->l[0], g->r[0], n);
+    if (g->n == 1 || (g->n == 2 && g->f[0]->type == ENG_FX_REVERB)) {
+        /* two reverbs cost less one at a time than in four lanes */
+        for (int k = 0; k < g->n; k++) {
+            fx_process(g->f[k], g->l[k], g->r[k], n);
+            if (g->f2[k])
+                fx_process(g->f2[k], g->l[k], g->r[k], n);
+        }
     } else if (g->f2[0]) {
         eng_eq *eq[8] = {NULL};
         eng_comp *c[8] = {NULL};
