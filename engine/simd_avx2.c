@@ -129,6 +129,67 @@ static void eq8_run(eq8 *q, v8sf (*x)[2], int m, bool sel)
 
 #define EQ8_CHUNK 64
 
+/* m samples from i0 of eight tracks (lp/rp) into x[sample][channel],
+ * lane = track (4x4 transposes through registers). */
+static inline __attribute__((always_inline)) void
+eq8_gather(v8sf (*x)[2], const float *const *lp, const float *const *rp,
+           int i0, int m)
+{
+    int j = 0;
+    for (; j + 4 <= m; j += 4) {
+        v4sf a[8], c[8];
+        for (int k = 0; k < 8; k++) {
+            a[k] = v4_load(lp[k] + i0 + j);
+            c[k] = v4_load(rp[k] + i0 + j);
+        }
+        t4(&a[0], &a[1], &a[2], &a[3]);
+        t4(&a[4], &a[5], &a[6], &a[7]);
+        t4(&c[0], &c[1], &c[2], &c[3]);
+        t4(&c[4], &c[5], &c[6], &c[7]);
+        for (int k = 0; k < 4; k++) {
+            x[j + k][0] = v8_cat(a[k], a[k + 4]);
+            x[j + k][1] = v8_cat(c[k], c[k + 4]);
+        }
+    }
+    for (; j < m; j++)
+        for (int k = 0; k < 8; k++) {
+            x[j][0][k] = lp[k][i0 + j];
+            x[j][1][k] = rp[k][i0 + j];
+        }
+}
+
+/* The inverse of eq8_gather into the lanes k whose fx[k] is set. */
+static inline __attribute__((always_inline)) void
+eq8_scatter(v8sf (*x)[2], const void *const *fx, float *const *l,
+            float *const *r, int i0, int m)
+{
+    int j = 0;
+    for (; j + 4 <= m; j += 4) {
+        v4sf a[8], c[8];
+        for (int k = 0; k < 4; k++) {
+            a[k] = v8_lo(x[j + k][0]);
+            a[k + 4] = v8_hi(x[j + k][0]);
+            c[k] = v8_lo(x[j + k][1]);
+            c[k + 4] = v8_hi(x[j + k][1]);
+        }
+        t4(&a[0], &a[1], &a[2], &a[3]);
+        t4(&a[4], &a[5], &a[6], &a[7]);
+        t4(&c[0], &c[1], &c[2], &c[3]);
+        t4(&c[4], &c[5], &c[6], &c[7]);
+        for (int k = 0; k < 8; k++)
+            if (fx[k]) {
+                v4_store(l[k] + i0 + j, a[k]);
+                v4_store(r[k] + i0 + j, c[k]);
+            }
+    }
+    for (; j < m; j++)
+        for (int k = 0; k < 8; k++)
+            if (fx[k]) {
+                l[k][i0 + j] = x[j][0][k];
+                r[k][i0 + j] = x[j][1][k];
+            }
+}
+
 void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
                      float *const r[8], int n)
 {
@@ -146,52 +207,10 @@ void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
     q.nb = ln.nb;
     uniform = ln.uniform;
     for (int i0 = 0; i0 < n; i0 += EQ8_CHUNK) {
-        int m = n - i0 < EQ8_CHUNK ? n - i0 : EQ8_CHUNK, j = 0;
-        for (; j + 4 <= m; j += 4) {
-            v4sf a[8], c[8];
-            for (int k = 0; k < 8; k++) {
-                a[k] = v4_load(lp[k] + i0 + j);
-                c[k] = v4_load(rp[k] + i0 + j);
-            }
-            t4(&a[0], &a[1], &a[2], &a[3]);
-            t4(&a[4], &a[5], &a[6], &a[7]);
-            t4(&c[0], &c[1], &c[2], &c[3]);
-            t4(&c[4], &c[5], &c[6], &c[7]);
-            for (int k = 0; k < 4; k++) {
-                x[j + k][0] = v8_cat(a[k], a[k + 4]);
-                x[j + k][1] = v8_cat(c[k], c[k + 4]);
-            }
-        }
-        for (; j < m; j++)
-            for (int k = 0; k < 8; k++) {
-                x[j][0][k] = lp[k][i0 + j];
-                x[j][1][k] = rp[k][i0 + j];
-            }
+        int m = n - i0 < EQ8_CHUNK ? n - i0 : EQ8_CHUNK;
+        eq8_gather(x, lp, rp, i0, m);
         eq8_run(&q, x, m, !uniform);
-        for (j = 0; j + 4 <= m; j += 4) {
-            v4sf a[8], c[8];
-            for (int k = 0; k < 4; k++) {
-                a[k] = v8_lo(x[j + k][0]);
-                a[k + 4] = v8_hi(x[j + k][0]);
-                c[k] = v8_lo(x[j + k][1]);
-                c[k + 4] = v8_hi(x[j + k][1]);
-            }
-            t4(&a[0], &a[1], &a[2], &a[3]);
-            t4(&a[4], &a[5], &a[6], &a[7]);
-            t4(&c[0], &c[1], &c[2], &c[3]);
-            t4(&c[4], &c[5], &c[6], &c[7]);
-            for (int k = 0; k < 8; k++)
-                if (eq[k]) {
-                    v4_store(l[k] + i0 + j, a[k]);
-                    v4_store(r[k] + i0 + j, c[k]);
-                }
-        }
-        for (; j < m; j++)
-            for (int k = 0; k < 8; k++)
-                if (eq[k]) {
-                    l[k][i0 + j] = x[j][0][k];
-                    r[k][i0 + j] = x[j][1][k];
-                }
+        eq8_scatter(x, (const void *const *)eq, l, r, i0, m);
     }
     eng_eq_lanes_store(&ln, eq);
 }
@@ -353,27 +372,8 @@ void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
     q.nb = ln.nb;
     const int full = n - n % ENG_COMP_STEP; /* samples in full steps */
     for (int i0 = 0; i0 < n; i0 += EQ8_CHUNK) {
-        int m = n - i0 < EQ8_CHUNK ? n - i0 : EQ8_CHUNK, j = 0;
-        for (; j + 4 <= m; j += 4) {
-            v4sf a[8], b[8];
-            for (int k = 0; k < 8; k++) {
-                a[k] = v4_load(lp[k] + i0 + j);
-                b[k] = v4_load(rp[k] + i0 + j);
-            }
-            t4(&a[0], &a[1], &a[2], &a[3]);
-            t4(&a[4], &a[5], &a[6], &a[7]);
-            t4(&b[0], &b[1], &b[2], &b[3]);
-            t4(&b[4], &b[5], &b[6], &b[7]);
-            for (int k = 0; k < 4; k++) {
-                x[j + k][0] = v8_cat(a[k], a[k + 4]);
-                x[j + k][1] = v8_cat(b[k], b[k + 4]);
-            }
-        }
-        for (; j < m; j++)
-            for (int k = 0; k < 8; k++) {
-                x[j][0][k] = lp[k][i0 + j];
-                x[j][1][k] = rp[k][i0 + j];
-            }
+        int m = n - i0 < EQ8_CHUNK ? n - i0 : EQ8_CHUNK;
+        eq8_gather(x, lp, rp, i0, m);
         eq8_run(&q, x, m, !ln.uniform);
         /* the compressor's full steps of this chunk (EQ8_CHUNK is a
          * multiple of ENG_COMP_STEP, so steps never straddle chunks) */
@@ -393,30 +393,7 @@ void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
             }
             cq.g = ng;
         }
-        for (j = 0; j + 4 <= m; j += 4) {
-            v4sf a[8], b[8];
-            for (int k = 0; k < 4; k++) {
-                a[k] = v8_lo(x[j + k][0]);
-                a[k + 4] = v8_hi(x[j + k][0]);
-                b[k] = v8_lo(x[j + k][1]);
-                b[k + 4] = v8_hi(x[j + k][1]);
-            }
-            t4(&a[0], &a[1], &a[2], &a[3]);
-            t4(&a[4], &a[5], &a[6], &a[7]);
-            t4(&b[0], &b[1], &b[2], &b[3]);
-            t4(&b[4], &b[5], &b[6], &b[7]);
-            for (int k = 0; k < 8; k++)
-                if (eq[k]) {
-                    v4_store(l[k] + i0 + j, a[k]);
-                    v4_store(r[k] + i0 + j, b[k]);
-                }
-        }
-        for (; j < m; j++)
-            for (int k = 0; k < 8; k++)
-                if (eq[k]) {
-                    l[k][i0 + j] = x[j][0][k];
-                    r[k][i0 + j] = x[j][1][k];
-                }
+        eq8_scatter(x, (const void *const *)eq, l, r, i0, m);
     }
     eng_eq_lanes_store(&ln, eq);
     eng_comp_lanes_store(c, 8, (const float *)&cq.env, (const float *)&cq.g,
