@@ -194,22 +194,22 @@ void eng_delay_reset(eng_delay *d)
     d->idle = true;
 }
 
-/* Four samples at a time: the time glide stays a scalar recursion (and
+/* Eight samples at a time: the time glide stays a scalar recursion (and
  * is skipped once it reached its target, where it is the identity), the
  * read position, floor, fraction, interpolation and mix are the scalar
  * expressions lane by lane, so the output is bit-identical to the
- * one-sample loop. The reads are at least 44 samples behind the writes
- * (the shortest delay is 1 ms), so the four reads never see the four
- * writes. Taps at consecutive positions are read as vectors. */
+ * one-sample loop. The vector step runs only while every read is at
+ * least 10 samples behind the writes (time and target >= 10 samples; at
+ * 44.1 kHz and up the shortest delay, 1 ms, is 44), so the eight reads
+ * never see the eight writes; else, at a ring wrap and for the last
+ * samples of a call, one sample at a time. Taps at consecutive positions
+ * are read as vectors. */
 ENG_VEC_CLONES
 void eng_delay_process(eng_delay *d, float *l, float *r, int n)
 {
     const int mask = d->cap - 1;
     const float fb = d->feedback, mix = d->mix, dry = 1.0f - mix;
     const float target = d->target, sm = d->smooth;
-    const v4si lane = {0, 1, 2, 3};
-    const v4sf vfb = {fb, fb, fb, fb}, vmix = {mix, mix, mix, mix};
-    const v4sf vdry = {dry, dry, dry, dry};
     float *bl = d->bl, *br = d->br;
     float time = d->time;
     int w = d->w, i = 0;
@@ -217,8 +217,8 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
     d->idle = false;
 
     while (i < n) {
-        /* eight at a time when every read is at least 10 samples behind
-         * (time and its target >= 10; the glide moves between them) */
+        /* the glide moves between time and target, so both >= 10 keep
+         * every read of the step at least 10 samples behind */
         if (i + 8 <= n && w + 8 <= d->cap && time >= 10.0f && target >= 10.0f) {
             const v8ui lane8 = {0, 1, 2, 3, 4, 5, 6, 7};
             v8uf tv = {0};
@@ -260,45 +260,6 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
             v8u_store(r + i, dry * xr + mix * wr);
             w = (w + 8) & mask;
             i += 8;
-            continue;
-        }
-        if (i + 4 <= n && w + 4 <= d->cap) {
-            v4sf tv = {time, time, time, time};
-            if (time != target) {
-                for (int j = 0; j < 4; j++) {
-                    time += (target - time) * sm;
-                    tv[j] = time;
-                }
-            }
-            v4si wv = w + lane;
-            v4sf rp = __builtin_convertvector(wv, v4sf) - tv;
-            v4si i0 = __builtin_convertvector(rp, v4si); /* trunc */
-            i0 += (v4si)(__builtin_convertvector(i0, v4sf) > rp); /* floor */
-            v4sf fr = rp - __builtin_convertvector(i0, v4sf);
-            v4si a = i0 & mask, b = (i0 + 1) & mask;
-            v4sf la, lb, ra, rb;
-            if (a[0] + 3 < mask && a[3] == a[0] + 3 && a[1] == a[0] + 1 &&
-                a[2] == a[0] + 2) {
-                la = v4_load(bl + a[0]);
-                lb = v4_load(bl + a[0] + 1);
-                ra = v4_load(br + a[0]);
-                rb = v4_load(br + a[0] + 1);
-            } else {
-                for (int j = 0; j < 4; j++) {
-                    la[j] = bl[a[j]];
-                    lb[j] = bl[b[j]];
-                    ra[j] = br[a[j]];
-                    rb[j] = br[b[j]];
-                }
-            }
-            v4sf wl = la + (lb - la) * fr, wr = ra + (rb - ra) * fr;
-            v4sf xl = v4_load(l + i), xr = v4_load(r + i);
-            v4_store(bl + w, xl + vfb * wl);
-            v4_store(br + w, xr + vfb * wr);
-            v4_store(l + i, vdry * xl + vmix * wl);
-            v4_store(r + i, vdry * xr + vmix * wr);
-            w = (w + 4) & mask;
-            i += 4;
             continue;
         }
         time += (target - time) * sm;
