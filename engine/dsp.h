@@ -191,6 +191,11 @@ void eng_reverb_set(eng_reverb *rv, double size, double damping,
                     double predelay_ms, double mix);
 void eng_reverb_reset(eng_reverb *rv);
 void eng_reverb_process(eng_reverb *rv, float *l, float *r, int n);
+/* Up to four reverbs on four separate tracks in one pass (NULL entries
+ * are skipped; every reverb made at the same sample rate; dsp_reverb4.c);
+ * bit-identical to eng_reverb_process on each. */
+void eng_reverb_process4(eng_reverb *const rv[4], float *const l[4],
+                         float *const r[4], int n);
 
 /* ---- decayed tails ----------------------------------------------------------
  * An effect whose input is silent and whose memory holds nothing above

@@ -194,22 +194,22 @@ void eng_delay_reset(eng_delay *d)
     d->idle = true;
 }
 
-/* Four samples at a time: the time glide stays a scalar recursion (and
+/* Eight samples at a time: the time glide stays a scalar recursion (and
  * is skipped once it reached its target, where it is the identity), the
  * read position, floor, fraction, interpolation and mix are the scalar
  * expressions lane by lane, so the output is bit-identical to the
- * one-sample loop. The reads are at least 44 samples behind the writes
- * (the shortest delay is 1 ms), so the four reads never see the four
- * writes. Taps at consecutive positions are read as vectors. */
+ * one-sample loop. The vector step runs only while every read is at
+ * least 10 samples behind the writes (time and target >= 10 samples; at
+ * 44.1 kHz and up the shortest delay, 1 ms, is 44), so the eight reads
+ * never see the eight writes; else, at a ring wrap and for the last
+ * samples of a call, one sample at a time. Taps at consecutive positions
+ * are read as vectors. */
 ENG_VEC_CLONES
 void eng_delay_process(eng_delay *d, float *l, float *r, int n)
 {
     const int mask = d->cap - 1;
     const float fb = d->feedback, mix = d->mix, dry = 1.0f - mix;
     const float target = d->target, sm = d->smooth;
-    const v4si lane = {0, 1, 2, 3};
-    const v4sf vfb = {fb, fb, fb, fb}, vmix = {mix, mix, mix, mix};
-    const v4sf vdry = {dry, dry, dry, dry};
     float *bl = d->bl, *br = d->br;
     float time = d->time;
     int w = d->w, i = 0;
@@ -217,43 +217,49 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
     d->idle = false;
 
     while (i < n) {
-        if (i + 4 <= n && w + 4 <= d->cap) {
-            v4sf tv = {time, time, time, time};
+        /* the glide moves between time and target, so both >= 10 keep
+         * every read of the step at least 10 samples behind */
+        if (i + 8 <= n && w + 8 <= d->cap && time >= 10.0f && target >= 10.0f) {
+            const v8ui lane8 = {0, 1, 2, 3, 4, 5, 6, 7};
+            v8uf tv = {0};
+            tv += time;
             if (time != target) {
-                for (int j = 0; j < 4; j++) {
+                for (int j = 0; j < 8; j++) {
                     time += (target - time) * sm;
                     tv[j] = time;
                 }
             }
-            v4si wv = w + lane;
-            v4sf rp = __builtin_convertvector(wv, v4sf) - tv;
-            v4si i0 = __builtin_convertvector(rp, v4si); /* trunc */
-            i0 += (v4si)(__builtin_convertvector(i0, v4sf) > rp); /* floor */
-            v4sf fr = rp - __builtin_convertvector(i0, v4sf);
-            v4si a = i0 & mask, b = (i0 + 1) & mask;
-            v4sf la, lb, ra, rb;
-            if (a[0] + 3 < mask && a[3] == a[0] + 3 && a[1] == a[0] + 1 &&
-                a[2] == a[0] + 2) {
-                la = v4_load(bl + a[0]);
-                lb = v4_load(bl + a[0] + 1);
-                ra = v4_load(br + a[0]);
-                rb = v4_load(br + a[0] + 1);
+            v8ui wv = w + lane8;
+            v8uf rp = __builtin_convertvector(wv, v8uf) - tv;
+            v8ui i0 = __builtin_convertvector(rp, v8ui); /* trunc */
+            i0 += (v8ui)(__builtin_convertvector(i0, v8uf) > rp); /* floor */
+            v8uf fr = rp - __builtin_convertvector(i0, v8uf);
+            v8ui a = i0 & mask, b = (i0 + 1) & mask;
+            v8uf la, lb, ra, rb;
+            v8ui run = (a == a[0] + lane8);
+            if (a[0] + 7 < mask && (run[0] & run[1] & run[2] & run[3] &
+                                    run[4] & run[5] & run[6] & run[7])) {
+                /* consecutive taps without a wrap: vector loads */
+                la = v8u_load(bl + a[0]);
+                lb = v8u_load(bl + a[0] + 1);
+                ra = v8u_load(br + a[0]);
+                rb = v8u_load(br + a[0] + 1);
             } else {
-                for (int j = 0; j < 4; j++) {
+                for (int j = 0; j < 8; j++) {
                     la[j] = bl[a[j]];
                     lb[j] = bl[b[j]];
                     ra[j] = br[a[j]];
                     rb[j] = br[b[j]];
                 }
             }
-            v4sf wl = la + (lb - la) * fr, wr = ra + (rb - ra) * fr;
-            v4sf xl = v4_load(l + i), xr = v4_load(r + i);
-            v4_store(bl + w, xl + vfb * wl);
-            v4_store(br + w, xr + vfb * wr);
-            v4_store(l + i, vdry * xl + vmix * wl);
-            v4_store(r + i, vdry * xr + vmix * wr);
-            w = (w + 4) & mask;
-            i += 4;
+            v8uf wl = la + (lb - la) * fr, wr = ra + (rb - ra) * fr;
+            v8uf xl = v8u_load(l + i), xr = v8u_load(r + i);
+            v8u_store(bl + w, xl + fb * wl);
+            v8u_store(br + w, xr + fb * wr);
+            v8u_store(l + i, dry * xl + mix * wl);
+            v8u_store(r + i, dry * xr + mix * wr);
+            w = (w + 8) & mask;
+            i += 8;
             continue;
         }
         time += (target - time) * sm;
@@ -501,18 +507,28 @@ rv_lines(eng_reverb *rv, float *fr, int m, bool back)
         memcpy(rv->pos, p, sizeof p);
 }
 
-ENG_VEC_CLONES
-static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
+/* The predelay ring over x[0..m) in place: x[j] becomes the value
+ * written pre_len samples earlier. When no read of the chunk can fall on
+ * a slot the same chunk overwrites later (pre_len <= cap - m), the chunk
+ * is written, then read, as up to two copies each; else sample by
+ * sample. Both give the sample-by-sample values. */
+static inline __attribute__((always_inline)) void
+rv_predelay(eng_reverb *rv, float *x, int m)
 {
-    const float fb = rv->fb * 0.35355339f; /* Hadamard norm 1/sqrt(8) */
-    const float mix = rv->mix, dry = 1.0f - mix;
-    const float wet = mix * 0.6f;
-    float x[REVERB_CHUNK], ol[REVERB_CHUNK], orr[REVERB_CHUNK];
-    float fr[REVERB_CHUNK * ENG_REVERB_LINES];
-
-    for (int j = 0; j < m; j++)
-        x[j] = 0.5f * (l[j] + r[j]);
-    /* predelay */
+    const int cap = rv->pre_cap;
+    int wp = rv->pre_pos;
+    if (rv->pre_len <= cap - m) {
+        float tmp[REVERB_CHUNK];
+        int rp = wp - rv->pre_len < 0 ? wp - rv->pre_len + cap : wp - rv->pre_len;
+        int w1 = cap - wp < m ? cap - wp : m, r1 = cap - rp < m ? cap - rp : m;
+        memcpy(rv->pre + wp, x, (size_t)w1 * sizeof(float));
+        memcpy(rv->pre, x + w1, (size_t)(m - w1) * sizeof(float));
+        memcpy(tmp, rv->pre + rp, (size_t)r1 * sizeof(float));
+        memcpy(tmp + r1, rv->pre, (size_t)(m - r1) * sizeof(float));
+        memcpy(x, tmp, (size_t)m * sizeof(float));
+        rv->pre_pos = wp + m >= cap ? wp + m - cap : wp + m;
+        return;
+    }
     for (int j = 0; j < m; j++) {
         int pp = rv->pre_pos - rv->pre_len;
         if (pp < 0)
@@ -522,9 +538,33 @@ static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
         if (++rv->pre_pos == rv->pre_cap)
             rv->pre_pos = 0;
     }
-    /* diffusion */
+}
+
+/* The reverb's input stage for m <= REVERB_CHUNK samples: x = the mean of
+ * l and r, predelayed and diffused (dsp_fx.c's definition; shared with the
+ * four-reverb pass, dsp_reverb4.c). */
+ENG_VEC_CLONES
+void eng_reverb_input(eng_reverb *rv, const float *l, const float *r,
+                      float *x, int m)
+{
+    assert(m <= REVERB_CHUNK);
+    for (int j = 0; j < m; j++)
+        x[j] = 0.5f * (l[j] + r[j]);
+    rv_predelay(rv, x, m);
     for (int a = 0; a < 4; a++)
         rv_allpass(rv->ap[a], rv->ap_len[a], &rv->ap_pos[a], x, m);
+}
+
+ENG_VEC_CLONES
+static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
+{
+    const float fb = rv->fb * 0.35355339f; /* Hadamard norm 1/sqrt(8) */
+    const float mix = rv->mix, dry = 1.0f - mix;
+    const float wet = mix * 0.6f;
+    float x[REVERB_CHUNK], ol[REVERB_CHUNK], orr[REVERB_CHUNK];
+    float fr[REVERB_CHUNK * ENG_REVERB_LINES];
+
+    eng_reverb_input(rv, l, r, x, m);
     /* gather the lines into frames */
     rv_lines(rv, fr, m, false);
     /* damping, taps, Hadamard, feedback + input */
@@ -583,14 +623,21 @@ void eng_reverb_process(eng_reverb *rv, float *l, float *r, int n)
 
 /* ---- decayed tails (dsp.h) ------------------------------------------------ */
 
-/* Largest |x| of buf[0..n) is at most ENG_TAIL_EPS. */
+/* Largest |x| of buf[0..n) is at most ENG_TAIL_EPS; stops at the first
+ * 256 floats that hold a louder one (a ringing tail is found at once). */
 static bool all_quiet(const float *buf, size_t n)
 {
     const v4sf eps = {ENG_TAIL_EPS, ENG_TAIL_EPS, ENG_TAIL_EPS, ENG_TAIL_EPS};
     v4sf m = {0, 0, 0, 0};
     size_t i = 0;
-    for (; i + 4 <= n; i += 4)
+    for (; i + 4 <= n; i += 4) {
         m = v4_max(m, v4_abs(v4_load(buf + i)));
+        if ((i & 255) == 252) {
+            v4si over = m > eps;
+            if (over[0] | over[1] | over[2] | over[3])
+                return false;
+        }
+    }
     for (; i < n; i++)
         if (!(fabsf(buf[i]) <= ENG_TAIL_EPS))
             return false;

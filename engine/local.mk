@@ -12,7 +12,7 @@ libengine_la_SOURCES += \
 	engine/import.h engine/import.c engine/import_limits.c \
 	engine/demo_audio.h engine/demo_audio.c
 libengine_la_SOURCES += \
-	engine/dsp.h engine/dsp_basic.c engine/dsp_fx.c \
+	engine/dsp.h engine/dsp_basic.c engine/dsp_fx.c engine/dsp_reverb4.c \
 	engine/plan.h engine/plan.c engine/plan_doc.c \
 	engine/fades.h engine/fades.c \
 	engine/render.h engine/render.c engine/render_priv.h engine/render_adopt.c \

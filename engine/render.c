@@ -175,6 +175,7 @@ void eng_renderer_free(eng_renderer *r)
     free(r->flags);
     free(r->fed);
     free(r->done);
+    free(r->lastfeed);
     free(r->send_on);
     free(r->fxmap);
     free(r->ml);
@@ -473,21 +474,35 @@ static bool skip_silent(eng_renderer *r, const eng_track_spec *tr, int t,
     return true;
 }
 
-/* Up to r->simd->lanes (4 or 8) effects of one type (EQ or compressor) on
- * as many tracks, run in one vector pass when full. */
+/* Up to `lanes` effects of one type (EQ or compressor: r->simd->lanes, 4
+ * or 8; reverb: 4) on as many tracks, run in one vector pass when full. */
 typedef struct fx_group {
     int n, lanes;
     const eng_simd_ops *ops;
     fx_state *f[8];
     float *l[8], *r[8];
+    fx_state *f2[8]; /* EQ + compressor groups: the compressors */
 } fx_group;
 
 static void group_run(fx_group *g, int n)
 {
     if (g->n == 0)
         return;
-    if (g->n == 1) {
-        fx_process(g->f[0], g->l[0], g->r[0], n);
+    if (g->n == 1 || (g->n == 2 && g->f[0]->type == ENG_FX_REVERB)) {
+        /* two reverbs cost less one at a time than in four lanes */
+        for (int k = 0; k < g->n; k++) {
+            fx_process(g->f[k], g->l[k], g->r[k], n);
+            if (g->f2[k])
+                fx_process(g->f2[k], g->l[k], g->r[k], n);
+        }
+    } else if (g->f2[0]) {
+        eng_eq *eq[8] = {NULL};
+        eng_comp *c[8] = {NULL};
+        for (int k = 0; k < g->n; k++) {
+            eq[k] = &g->f[k]->u.eq;
+            c[k] = &g->f2[k]->u.comp;
+        }
+        g->ops->eqcomp_group(eq, c, g->l, g->r, n);
     } else if (g->f[0]->type == ENG_FX_EQ) {
         eng_eq *eq[8] = {NULL};
         for (int k = 0; k < g->n; k++)
@@ -496,6 +511,12 @@ static void group_run(fx_group *g, int n)
             eng_eq_process4(eq, g->l, g->r, n);
         else
             g->ops->eq_group(eq, g->l, g->r, n);
+    } else if (g->f[0]->type == ENG_FX_REVERB) {
+        eng_reverb *rv[4] = {NULL};
+        assert(g->n <= 4);
+        for (int k = 0; k < g->n; k++)
+            rv[k] = &g->f[k]->u.rv;
+        eng_reverb_process4(rv, g->l, g->r, n);
     } else {
         eng_comp *c[8] = {NULL};
         for (int k = 0; k < g->n; k++)
@@ -510,6 +531,7 @@ static void group_run(fx_group *g, int n)
 
 static void group_add(fx_group *g, fx_state *f, track_state *s, int n)
 {
+    assert(!g->f2[0] || g->n == 0); /* EQ + compressor groups: group_add2 */
     g->f[g->n] = f;
     g->l[g->n] = s->l;
     g->r[g->n] = s->r;
@@ -517,57 +539,117 @@ static void group_add(fx_group *g, fx_state *f, track_state *s, int n)
         group_run(g, n);
 }
 
-enum { DONE_NO = 0, DONE_RUN = 1, DONE_SILENT = 2 }; /* done[t] */
+/* An EQ and the compressor after it on one track, into an EQ + compressor
+ * group. */
+static void group_add2(fx_group *g, fx_state *eq, fx_state *comp,
+                       track_state *s, int n)
+{
+    g->f[g->n] = eq;
+    g->f2[g->n] = comp;
+    g->l[g->n] = s->l;
+    g->r[g->n] = s->r;
+    if (++g->n == g->lanes) {
+        group_run(g, n);
+        memset(g->f2, 0, sizeof g->f2);
+    }
+}
 
-/* Source tracks (nothing feeds them) are complete once their clips are
- * read, so they get their clips and effects before the routing pass, with
- * the effects in lockstep by position in the chain: unautomated EQs and
- * compressors at the same position on several tracks run four tracks per
- * vector pass (eng_eq_process4, eng_comp_process4); everything else
- * runs track by track. Each track's chain keeps its order and its own
- * state, so every output is the same as track by track. Marks done[t] for the tracks it processed. */
-static void render_sources(eng_renderer *r, int64_t pos, int n, uint8_t *done)
+/* done[t]; DONE_BATCH marks the tracks of the batch render_ready runs,
+ * DONE_BATCH_NEXT those whose effect at the next chain position already
+ * ran (an EQ + compressor pass) */
+enum { DONE_NO = 0, DONE_RUN = 1, DONE_SILENT = 2, DONE_BATCH = 3,
+       DONE_BATCH_NEXT = 4 };
+
+/* Whether effect e + 1 of track t is an unautomated compressor that runs
+ * this block (readied and configured: *out), so that an EQ at e may run
+ * with it in one pass. */
+static bool comp_follows(eng_renderer *r, const eng_track_spec *tr, int t,
+                         int e, fx_state **out)
+{
+    if (e + 1 >= tr->nfx || tr->fx[e + 1].type != ENG_FX_COMPRESSOR ||
+        fx_automated(tr, e + 1) || !fx_ready(r, tr, t, e + 1, out))
+        return false;
+    fx_apply(*out, &tr->fx[e + 1], tr->fx[e + 1].p, r->fs);
+    return true;
+}
+
+/* The tracks whose input is complete at processing step k0 -- proc[k0]
+ * itself and every later active track none of whose feeders comes at or
+ * after k0 (r->lastfeed) -- get their clips and effects in one batch,
+ * with the effects in lockstep by position in the chain: unautomated EQs
+ * and compressors at the same position on several tracks run r->simd->
+ * lanes tracks per vector pass (eng_eq_process4/8, eng_comp_process4/8),
+ * reverbs four per pass (eng_reverb_process4); everything else runs track
+ * by track. Each track's chain keeps its order and its own state and its
+ * input is what it would be at its own step, so every output is the same
+ * as track by track. At k0 = 0 the batch is the source tracks; the
+ * routing pass of render_block calls it again at the first step of a
+ * track not yet done (vector paths only; the plain path runs those track
+ * by track). Marks done[t] for the tracks it processed. */
+static void render_ready(eng_renderer *r, int64_t pos, int n, int k0,
+                         uint8_t *done)
 {
     const eng_plan *p = r->plan;
+    const int lanes = r->simd->lanes;
     int maxfx = 0;
 
-    for (int k = 0; k < p->nproc; k++) {
+    for (int k = k0; k < p->nproc; k++) {
         int t = p->proc[k];
         const eng_track_spec *tr = &p->tracks[t];
-        done[t] = (r->flags[t] & ENG_ROUTE_ACTIVE) && !r->fed[t];
-        if (!done[t])
+        if (done[t] != DONE_NO || !(r->flags[t] & ENG_ROUTE_ACTIVE) ||
+            (k != k0 && r->lastfeed[t] >= k0))
             continue;
         if (skip_silent(r, tr, t, &r->ts[r->tmap[t]], pos, n)) {
             done[t] = DONE_SILENT;
             continue;
         }
         read_clips(r, t, &r->ts[r->tmap[t]], pos, n);
+        done[t] = DONE_BATCH;
         maxfx = tr->nfx > maxfx ? tr->nfx : maxfx;
     }
     for (int e = 0; e < maxfx; e++) {
-        fx_group eqs = {0, r->simd->lanes, r->simd, {0}, {0}, {0}};
-        fx_group comps = eqs;
-        for (int k = 0; k < p->nproc; k++) {
+        fx_group eqs = {0, lanes, r->simd, {0}, {0}, {0}, {0}};
+        fx_group comps = eqs, rvs = eqs, eqcs = eqs;
+        rvs.lanes = 4;
+        for (int k = k0; k < p->nproc; k++) {
             int t = p->proc[k];
             const eng_track_spec *tr = &p->tracks[t];
-            if (done[t] != DONE_RUN || e >= tr->nfx)
+            if (done[t] == DONE_BATCH_NEXT) {
+                done[t] = DONE_BATCH; /* effect e ran with effect e - 1 */
+                continue;
+            }
+            if (done[t] != DONE_BATCH || e >= tr->nfx)
                 continue;
             track_state *s = &r->ts[r->tmap[t]];
             int ty = tr->fx[e].type;
             fx_state *f;
-            if ((ty != ENG_FX_EQ && ty != ENG_FX_COMPRESSOR) ||
-                r->simd->lanes == 1 || fx_automated(tr, e)) {
+            if ((ty != ENG_FX_EQ && ty != ENG_FX_COMPRESSOR &&
+                 ty != ENG_FX_REVERB) ||
+                lanes == 1 || fx_automated(tr, e)) {
                 run_one_fx(r, tr, t, e, pos, n, s->l, s->r);
                 continue;
             }
             if (!fx_ready(r, tr, t, e, &f))
                 continue;
             fx_apply(f, &tr->fx[e], tr->fx[e].p, r->fs);
-            group_add(ty == ENG_FX_EQ ? &eqs : &comps, f, s, n);
+            fx_state *f2;
+            if (ty == ENG_FX_EQ && r->simd->eqcomp_group &&
+                comp_follows(r, tr, t, e, &f2)) {
+                group_add2(&eqcs, f, f2, s, n);
+                done[t] = DONE_BATCH_NEXT;
+                continue;
+            }
+            group_add(ty == ENG_FX_EQ ? &eqs : ty == ENG_FX_REVERB ? &rvs : &comps,
+                      f, s, n);
         }
+        group_run(&eqcs, n);
         group_run(&eqs, n);
         group_run(&comps, n);
+        group_run(&rvs, n);
     }
+    for (int k = k0; k < p->nproc; k++)
+        if (done[p->proc[k]] == DONE_BATCH)
+            done[p->proc[k]] = DONE_RUN;
 }
 
 /* Fills r->gl/gr with the per-sample left/right gain (fader x pan law),
@@ -652,25 +734,25 @@ static void finish_track(float *L, float *R, const float *gl, const float *gr,
                          float *dr, bool *dfresh, eng_meter *m, int n)
 {
     const bool assign = dl && *dfresh;
-    const v4sf zero = {0, 0, 0, 0};
-    v4sf pl = {0, 0, 0, 0}, pr = pl, sl = pl, sr = pl;
-    const v4sf cl = {cgl, cgl, cgl, cgl}, cr = {cgr, cgr, cgr, cgr};
+    const v8uf zero = {0};
+    v8uf pl = zero, pr = zero, sl = zero, sr = zero;
+    const v8uf cl = zero + cgl, cr = zero + cgr;
     float ps_l = 0, ps_r = 0, ss_l = 0, ss_r = 0;
     int i = 0;
 
-    for (; i + 4 <= n; i += 4) {
-        v4sf yl = v4_load(L + i) * (gl ? v4_load(gl + i) : cl);
-        v4sf yr = v4_load(R + i) * (gr ? v4_load(gr + i) : cr);
+    for (; i + 8 <= n; i += 8) {
+        v8uf yl = v8u_load(L + i) * (gl ? v8u_load(gl + i) : cl);
+        v8uf yr = v8u_load(R + i) * (gr ? v8u_load(gr + i) : cr);
         if (store) {
-            v4_store(L + i, yl);
-            v4_store(R + i, yr);
+            v8u_store(L + i, yl);
+            v8u_store(R + i, yr);
         }
         if (dl) {
-            v4_store(dl + i, (assign ? zero : v4_load(dl + i)) + yl);
-            v4_store(dr + i, (assign ? zero : v4_load(dr + i)) + yr);
+            v8u_store(dl + i, (assign ? zero : v8u_load(dl + i)) + yl);
+            v8u_store(dr + i, (assign ? zero : v8u_load(dr + i)) + yr);
         }
-        pl = v4_max(pl, v4_abs(yl));
-        pr = v4_max(pr, v4_abs(yr));
+        pl = v8u_max(pl, v8u_abs(yl));
+        pr = v8u_max(pr, v8u_abs(yr));
         sl += yl * yl;
         sr += yr * yr;
     }
@@ -689,7 +771,7 @@ static void finish_track(float *L, float *R, const float *gl, const float *gr,
         ss_l += yl * yl;
         ss_r += yr * yr;
     }
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 8; k++) {
         ps_l = pl[k] > ps_l ? pl[k] : ps_l;
         ps_r = pr[k] > ps_r ? pr[k] : ps_r;
         ss_l += sl[k];
@@ -728,9 +810,12 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
             s->primed = false;
     }
     uint8_t *done = r->done;
+    for (int k = 0; k < p->nproc; k++)
+        done[p->proc[k]] = DONE_NO;
     if (r->naud)
         eng_render_inst_auditions(r);
-    render_sources(r, pos, n, done);
+    if (p->nproc > 0)
+        render_ready(r, pos, n, 0, done);
     for (int k = 0; k < p->nproc; k++) {
         int t = p->proc[k];
         if (!(r->flags[t] & ENG_ROUTE_ACTIVE))
@@ -740,6 +825,8 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
         float *L = s->l, *R = s->r;
         const bool *son = &r->send_on[t * r->scap];
 
+        if (done[t] == DONE_NO && r->simd->lanes > 1)
+            render_ready(r, pos, n, k, done);
         if (done[t] == DONE_NO && skip_silent(r, tr, t, s, pos, n)) {
             done[t] = DONE_SILENT;
         } else if (done[t] == DONE_NO) {

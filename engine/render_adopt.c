@@ -89,10 +89,13 @@ static int grow(eng_renderer *r, const eng_plan *p)
         uint8_t *dn = realloc(r->done, (size_t)tc);
         if (dn)
             r->done = dn;
+        int *lf = realloc(r->lastfeed, (size_t)tc * sizeof *lf);
+        if (lf)
+            r->lastfeed = lf;
         bool *so = realloc(r->send_on, (size_t)tc * (size_t)sc * sizeof *so);
         if (so)
             r->send_on = so;
-        if (!tm || !fb || !fl || !fe || !dn || !so)
+        if (!tm || !fb || !fl || !fe || !dn || !lf || !so)
             return -1;
         r->tcap = tc;
         r->scap = sc;
@@ -248,6 +251,32 @@ void eng_render_route(eng_renderer *r)
             r->fed[tr->output] = 1;
         for (int sd = 0; sd < tr->nsends; sd++)
             r->fed[tr->sends[sd].target] = 1;
+    }
+    /* lastfeed: done[] is scratch here (1: the track is in proc) */
+    memset(r->done, 0, (size_t)p->ntracks);
+    for (int k = 0; k < p->nproc; k++)
+        r->done[p->proc[k]] = 1;
+    for (int t = 0; t < p->ntracks; t++)
+        r->lastfeed[t] = -1;
+    for (int t = 0; t < p->ntracks; t++) {
+        const eng_track_spec *tr = &p->tracks[t];
+        if (r->done[t])
+            continue;
+        if (tr->output >= 0)
+            r->lastfeed[tr->output] = p->nproc;
+        for (int sd = 0; sd < tr->nsends; sd++)
+            r->lastfeed[tr->sends[sd].target] = p->nproc;
+    }
+    for (int k = 0; k < p->nproc; k++) {
+        const eng_track_spec *tr = &p->tracks[p->proc[k]];
+        int *lo = tr->output >= 0 ? &r->lastfeed[tr->output] : NULL;
+        if (lo && *lo < k)
+            *lo = k;
+        for (int sd = 0; sd < tr->nsends; sd++) {
+            int *ls = &r->lastfeed[tr->sends[sd].target];
+            if (*ls < k)
+                *ls = k;
+        }
     }
     r->reroute = false;
 }

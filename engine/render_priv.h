@@ -65,6 +65,9 @@ struct eng_renderer {
     int *tmap, *fxbase;
     uint8_t *flags;
     uint8_t *fed;       /* fed[t]: some track outputs or sends into t */
+    int *lastfeed;      /* lastfeed[t]: the last step of proc with a track
+                         * that outputs or sends into t (-1: none; nproc:
+                         * a track left out of proc does) */
     uint8_t *done;      /* done[t]: clips and effects ran in render_sources
                          * (1), or the track was skipped as silent (2) */
     bool *send_on;

@@ -18,8 +18,8 @@ static void comp_group4(eng_comp *const *c, float *const *l,
     eng_comp_process4(c, l, r, n);
 }
 
-static const eng_simd_ops simd_plain = {"plain", 1, NULL, NULL};
-static const eng_simd_ops simd_sse2 = {"sse2", 4, eq_group4, comp_group4};
+static const eng_simd_ops simd_plain = {"plain", 1, NULL, NULL, NULL};
+static const eng_simd_ops simd_sse2 = {"sse2", 4, eq_group4, comp_group4, NULL};
 #if defined(__x86_64__) || defined(__i386__)
 static void eq_group8(eng_eq *const *eq, float *const *l, float *const *r,
                       int n)
@@ -33,7 +33,14 @@ static void comp_group8(eng_comp *const *c, float *const *l,
     eng_comp_process8(c, l, r, n);
 }
 
-static const eng_simd_ops simd_avx2 = {"avx2", 8, eq_group8, comp_group8};
+static void eqcomp_group8(eng_eq *const *eq, eng_comp *const *c,
+                          float *const *l, float *const *r, int n)
+{
+    eng_eqcomp_process8(eq, c, l, r, n);
+}
+
+static const eng_simd_ops simd_avx2 = {"avx2", 8, eq_group8, comp_group8,
+                                       eqcomp_group8};
 #endif
 
 /* The one piece of global mutable state of the dispatch: the path in use.

@@ -40,6 +40,11 @@ typedef struct eng_simd_ops {
                      int n);
     void (*comp_group)(eng_comp *const *c, float *const *l, float *const *r,
                        int n);
+    /* Up to `lanes` tracks' EQ followed by their compressor in one pass
+     * (eq[k] and c[k] both set or both NULL); bit-identical to eq_group
+     * then comp_group. NULL when the path has no such pass. */
+    void (*eqcomp_group)(eng_eq *const *eq, eng_comp *const *c,
+                         float *const *l, float *const *r, int n);
 } eng_simd_ops;
 
 /* The path in use (never NULL). The renderer reads it once per renderer
@@ -81,11 +86,19 @@ void eng_comp_lanes_store(eng_comp *const *c, int lanes, const float *env,
                           const float *g, float *const *l, float *const *r,
                           int i, int n);
 
+/* The reverb's input stage for m <= 128 samples: x = the mean of l and
+ * r, predelayed and diffused, advancing those rings (dsp_fx.c; shared by
+ * eng_reverb_process and eng_reverb_process4). */
+void eng_reverb_input(eng_reverb *rv, const float *l, const float *r,
+                      float *x, int m);
+
 /* avx2 kernels (simd_avx2.c, compiled for AVX2, called only when the CPU
  * has it): up to eight tracks per pass. */
 void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
                      float *const r[8], int n);
 void eng_comp_process8(eng_comp *const c[8], float *const l[8],
                        float *const r[8], int n);
+void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
+                         float *const l[8], float *const r[8], int n);
 
 #endif

@@ -11,7 +11,9 @@
 #if defined(__x86_64__) || defined(__i386__)
 #pragma GCC target("avx2")
 
+#include <assert.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -127,6 +129,67 @@ static void eq8_run(eq8 *q, v8sf (*x)[2], int m, bool sel)
 
 #define EQ8_CHUNK 64
 
+/* m samples from i0 of eight tracks (lp/rp) into x[sample][channel],
+ * lane = track (4x4 transposes through registers). */
+static inline __attribute__((always_inline)) void
+eq8_gather(v8sf (*x)[2], const float *const *lp, const float *const *rp,
+           int i0, int m)
+{
+    int j = 0;
+    for (; j + 4 <= m; j += 4) {
+        v4sf a[8], c[8];
+        for (int k = 0; k < 8; k++) {
+            a[k] = v4_load(lp[k] + i0 + j);
+            c[k] = v4_load(rp[k] + i0 + j);
+        }
+        t4(&a[0], &a[1], &a[2], &a[3]);
+        t4(&a[4], &a[5], &a[6], &a[7]);
+        t4(&c[0], &c[1], &c[2], &c[3]);
+        t4(&c[4], &c[5], &c[6], &c[7]);
+        for (int k = 0; k < 4; k++) {
+            x[j + k][0] = v8_cat(a[k], a[k + 4]);
+            x[j + k][1] = v8_cat(c[k], c[k + 4]);
+        }
+    }
+    for (; j < m; j++)
+        for (int k = 0; k < 8; k++) {
+            x[j][0][k] = lp[k][i0 + j];
+            x[j][1][k] = rp[k][i0 + j];
+        }
+}
+
+/* The inverse of eq8_gather into the lanes k whose fx[k] is set. */
+static inline __attribute__((always_inline)) void
+eq8_scatter(v8sf (*x)[2], const void *const *fx, float *const *l,
+            float *const *r, int i0, int m)
+{
+    int j = 0;
+    for (; j + 4 <= m; j += 4) {
+        v4sf a[8], c[8];
+        for (int k = 0; k < 4; k++) {
+            a[k] = v8_lo(x[j + k][0]);
+            a[k + 4] = v8_hi(x[j + k][0]);
+            c[k] = v8_lo(x[j + k][1]);
+            c[k + 4] = v8_hi(x[j + k][1]);
+        }
+        t4(&a[0], &a[1], &a[2], &a[3]);
+        t4(&a[4], &a[5], &a[6], &a[7]);
+        t4(&c[0], &c[1], &c[2], &c[3]);
+        t4(&c[4], &c[5], &c[6], &c[7]);
+        for (int k = 0; k < 8; k++)
+            if (fx[k]) {
+                v4_store(l[k] + i0 + j, a[k]);
+                v4_store(r[k] + i0 + j, c[k]);
+            }
+    }
+    for (; j < m; j++)
+        for (int k = 0; k < 8; k++)
+            if (fx[k]) {
+                l[k][i0 + j] = x[j][0][k];
+                r[k][i0 + j] = x[j][1][k];
+            }
+}
+
 void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
                      float *const r[8], int n)
 {
@@ -144,52 +207,10 @@ void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
     q.nb = ln.nb;
     uniform = ln.uniform;
     for (int i0 = 0; i0 < n; i0 += EQ8_CHUNK) {
-        int m = n - i0 < EQ8_CHUNK ? n - i0 : EQ8_CHUNK, j = 0;
-        for (; j + 4 <= m; j += 4) {
-            v4sf a[8], c[8];
-            for (int k = 0; k < 8; k++) {
-                a[k] = v4_load(lp[k] + i0 + j);
-                c[k] = v4_load(rp[k] + i0 + j);
-            }
-            t4(&a[0], &a[1], &a[2], &a[3]);
-            t4(&a[4], &a[5], &a[6], &a[7]);
-            t4(&c[0], &c[1], &c[2], &c[3]);
-            t4(&c[4], &c[5], &c[6], &c[7]);
-            for (int k = 0; k < 4; k++) {
-                x[j + k][0] = v8_cat(a[k], a[k + 4]);
-                x[j + k][1] = v8_cat(c[k], c[k + 4]);
-            }
-        }
-        for (; j < m; j++)
-            for (int k = 0; k < 8; k++) {
-                x[j][0][k] = lp[k][i0 + j];
-                x[j][1][k] = rp[k][i0 + j];
-            }
+        int m = n - i0 < EQ8_CHUNK ? n - i0 : EQ8_CHUNK;
+        eq8_gather(x, lp, rp, i0, m);
         eq8_run(&q, x, m, !uniform);
-        for (j = 0; j + 4 <= m; j += 4) {
-            v4sf a[8], c[8];
-            for (int k = 0; k < 4; k++) {
-                a[k] = v8_lo(x[j + k][0]);
-                a[k + 4] = v8_hi(x[j + k][0]);
-                c[k] = v8_lo(x[j + k][1]);
-                c[k + 4] = v8_hi(x[j + k][1]);
-            }
-            t4(&a[0], &a[1], &a[2], &a[3]);
-            t4(&a[4], &a[5], &a[6], &a[7]);
-            t4(&c[0], &c[1], &c[2], &c[3]);
-            t4(&c[4], &c[5], &c[6], &c[7]);
-            for (int k = 0; k < 8; k++)
-                if (eq[k]) {
-                    v4_store(l[k] + i0 + j, a[k]);
-                    v4_store(r[k] + i0 + j, c[k]);
-                }
-        }
-        for (; j < m; j++)
-            for (int k = 0; k < 8; k++)
-                if (eq[k]) {
-                    l[k][i0 + j] = x[j][0][k];
-                    r[k][i0 + j] = x[j][1][k];
-                }
+        eq8_scatter(x, (const void *const *)eq, l, r, i0, m);
     }
     eng_eq_lanes_store(&ln, eq);
 }
@@ -231,19 +252,55 @@ static inline v8sf v8_fast_exp2(v8sf y)
     return (v8sf)(~under & (v8si)(p * sc));
 }
 
+/* The eight lanes' detector state (eng_comp_lanes_load order). */
+typedef struct comp8 {
+    v8sf env, g, makeup, att, rel, thr, knee, slope, below, last_env;
+} comp8;
+
+static bool comp8_load(comp8 *q, eng_comp *const c[8], float *const l[8],
+                       float *const r[8], const float **lp, const float **rp)
+{
+    float *const v[9] = {(float *)&q->env,   (float *)&q->g,
+                         (float *)&q->makeup, (float *)&q->att,
+                         (float *)&q->rel,   (float *)&q->thr,
+                         (float *)&q->knee,  (float *)&q->slope,
+                         (float *)&q->below};
+    const v8sf nan8 = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    q->last_env = nan8;
+    return eng_comp_lanes_load(c, 8, v, l, r, lp, rp);
+}
+
+/* One detector step of the eight lanes for their step peaks: updates env
+ * (and last_env) and returns the gain at the end of the step, exactly as
+ * eng_comp_process4 (vector fast log2 and exp2, same constants). */
+static inline __attribute__((always_inline)) v8sf comp8_step(comp8 *q,
+                                                             v8sf peak)
+{
+    const v8sf zero = {0};
+    v8si quiet = peak <= 1e-10f;
+    v8sf x = v8_sel(quiet, zero - 200.0f, 6.02059991f * v8_fast_log2(peak));
+    v8sf d = x - q->thr, kk = d + 0.5f * q->knee;
+    v8si inknee = (q->knee > 0.0f) & (2.0f * v8_abs(d) <= q->knee);
+    v8sf gr = v8_sel(inknee, q->slope * kk * kk / (2.0f * q->knee), q->slope * d);
+    gr = v8_sel(x > q->below, gr, zero);
+    v8sf ea = q->att * q->env + (1.0f - q->att) * gr;
+    v8sf er = q->rel * q->env + (1.0f - q->rel) * gr;
+    q->env = v8_sel(gr < q->env, ea, er);
+    v8si moved = q->env != q->last_env;
+    v8sf ng = v8_sel(moved, v8_fast_exp2((q->env + q->makeup) * 0.166096405f), q->g);
+    q->last_env = q->env;
+    return ng;
+}
+
 void eng_comp_process8(eng_comp *const c[8], float *const l[8],
                        float *const r[8], int n)
 {
-    v8sf env, g, makeup, att, rel, thr, knee, slope, below;
-    v8sf last_env = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     const v8sf zero = {0};
     const float *lp[8], *rp[8];
-    float *const v[9] = {(float *)&env,  (float *)&g,    (float *)&makeup,
-                         (float *)&att,  (float *)&rel,  (float *)&thr,
-                         (float *)&knee, (float *)&slope, (float *)&below};
+    comp8 q;
     int i = 0;
 
-    if (!eng_comp_lanes_load(c, 8, v, l, r, lp, rp))
+    if (!comp8_load(&q, c, l, r, lp, rp))
         return;
     for (; i + ENG_COMP_STEP <= n; i += ENG_COMP_STEP) {
         v4sf m[8];
@@ -256,17 +313,7 @@ void eng_comp_process8(eng_comp *const c[8], float *const l[8],
         v8sf peak = zero;
         for (int j = 0; j < 4; j++)
             peak = v8_max(v8_cat(m[j], m[j + 4]), peak);
-        v8si quiet = peak <= 1e-10f;
-        v8sf x = v8_sel(quiet, zero - 200.0f, 6.02059991f * v8_fast_log2(peak));
-        v8sf d = x - thr, kk = d + 0.5f * knee;
-        v8si inknee = (knee > 0.0f) & (2.0f * v8_abs(d) <= knee);
-        v8sf gr = v8_sel(inknee, slope * kk * kk / (2.0f * knee), slope * d);
-        gr = v8_sel(x > below, gr, zero);
-        v8sf ea = att * env + (1.0f - att) * gr, er = rel * env + (1.0f - rel) * gr;
-        env = v8_sel(gr < env, ea, er);
-        v8si moved = env != last_env;
-        v8sf ng = v8_sel(moved, v8_fast_exp2((env + makeup) * 0.166096405f), g);
-        last_env = env;
+        v8sf g = q.g, ng = comp8_step(&q, peak);
         v8sf step = (ng - g) / 8.0f;
         v8si ramp = ng != g;
         for (int k = 0; k < 8; k++) {
@@ -284,10 +331,73 @@ void eng_comp_process8(eng_comp *const c[8], float *const l[8],
             v4_store(l[k] + i + 4, v4_load(l[k] + i + 4) * g1);
             v4_store(r[k] + i + 4, v4_load(r[k] + i + 4) * g1);
         }
-        g = ng;
+        q.g = ng;
     }
-    eng_comp_lanes_store(c, 8, (const float *)&env, (const float *)&g, l, r,
-                         i, n);
+    eng_comp_lanes_store(c, 8, (const float *)&q.env, (const float *)&q.g, l,
+                         r, i, n);
+}
+
+/* ---- EQ then compressor, eight tracks, one pass --------------------------
+ * For tracks whose chain has an EQ directly followed by a compressor: the
+ * compressor's full 8-sample steps run on the EQ's transposed chunk (lane
+ * = track) before it is written back, so the samples are loaded and
+ * transposed once for both. The EQ part is eng_eq_process8's; the
+ * detector and gain are eng_comp_process8's operations on the same
+ * values (a step's peak is the largest of its 16 magnitudes, whatever the
+ * order they are compared in), and the last partial step runs through
+ * eng_comp_process after the write-back, as eng_comp_process8 does. So
+ * each track's output and both states are bit-identical to the EQ pass
+ * followed by the compressor pass (for finite samples). */
+void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
+                         float *const l[8], float *const r[8], int n)
+{
+    const float *lp[8], *rp[8], *lc[8], *rc[8];
+    v8sf x[EQ8_CHUNK][2];
+    const v8sf zero = {0};
+    eq8 q;
+    comp8 cq;
+
+    memset(&q, 0, sizeof q);
+    eng_eq_lanes ln = {8, 0, true, (float *)q.b0, (float *)q.b1,
+                       (float *)q.b2, (float *)q.a1, (float *)q.a2,
+                       (int32_t *)q.on, (float *)q.s1, (float *)q.s2};
+    for (int k = 0; k < 8; k++)
+        assert(!eq[k] == !c[k]);
+    if (!eng_eq_lanes_load(&ln, eq, l, r, lp, rp)) {
+        eng_comp_process8(c, l, r, n); /* no lane has a band */
+        return;
+    }
+    if (!comp8_load(&cq, c, l, r, lc, rc))
+        return;
+    q.nb = ln.nb;
+    const int full = n - n % ENG_COMP_STEP; /* samples in full steps */
+    for (int i0 = 0; i0 < n; i0 += EQ8_CHUNK) {
+        int m = n - i0 < EQ8_CHUNK ? n - i0 : EQ8_CHUNK;
+        eq8_gather(x, lp, rp, i0, m);
+        eq8_run(&q, x, m, !ln.uniform);
+        /* the compressor's full steps of this chunk (EQ8_CHUNK is a
+         * multiple of ENG_COMP_STEP, so steps never straddle chunks) */
+        int mf = full - i0 < m ? full - i0 : m;
+        for (int s0 = 0; s0 + ENG_COMP_STEP <= mf; s0 += ENG_COMP_STEP) {
+            v8sf peak = zero;
+            for (int t = 0; t < ENG_COMP_STEP; t++)
+                peak = v8_max(v8_max(v8_abs(x[s0 + t][0]), v8_abs(x[s0 + t][1])),
+                              peak);
+            v8sf g = cq.g, ng = comp8_step(&cq, peak);
+            v8sf step = (ng - g) / 8.0f;
+            v8si ramp = ng != g;
+            for (int t = 0; t < ENG_COMP_STEP; t++) {
+                v8sf gt = v8_sel(ramp, g + step * (float)(t + 1), g);
+                x[s0 + t][0] = x[s0 + t][0] * gt;
+                x[s0 + t][1] = x[s0 + t][1] * gt;
+            }
+            cq.g = ng;
+        }
+        eq8_scatter(x, (const void *const *)eq, l, r, i0, m);
+    }
+    eng_eq_lanes_store(&ln, eq);
+    eng_comp_lanes_store(c, 8, (const float *)&cq.env, (const float *)&cq.g,
+                         l, r, full, n);
 }
 
 #else

@@ -1,7 +1,9 @@
 /* test_render_dispatch.c -- the renderer's fast paths give the plain
  * path's results: every dispatch path (plain, sse2, avx2; engine/simd.h,
  * selected in-process as MIXROOM_TEST_SIMD would at start) renders the
- * same bits for a dense, a sparse and a routed project; skipping silent
+ * same bits for a dense, a 64-track, a sparse and a routed project (the
+ * vector paths batch the buses whose input is complete, run their
+ * reverbs four at a time and EQ + compressor in one pass); skipping silent
  * tracks and decayed tails (on by default) renders within -140 dBFS of a
  * render that processes every track every block, and does skip. */
 #include <setjmp.h>
@@ -156,6 +158,16 @@ static void test_paths_dense(void **state)
     eng_plan_release(p);
 }
 
+/* 64 tracks: eight full eight-track passes, reverbs of three buses */
+static void test_paths_wide(void **state)
+{
+    (void)state;
+    eng_plan *p = project(64, false, false);
+    check_paths(p, false);
+    check_paths(p, true);
+    eng_plan_release(p);
+}
+
 static void test_paths_sparse(void **state)
 {
     (void)state;
@@ -263,6 +275,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_paths_dense, teardown),
+        cmocka_unit_test_teardown(test_paths_wide, teardown),
         cmocka_unit_test_teardown(test_paths_sparse, teardown),
         cmocka_unit_test_teardown(test_paths_routed, teardown),
         cmocka_unit_test_teardown(test_skip_sparse, teardown),

@@ -1,0 +1,220 @@
+/* dsp_reverb4.c -- four reverbs in one pass (the buses' reverbs four at a
+ * time): lane b of every 4-float vector is reverb b, in structure of
+ * arrays, so each of the 8 lines' damping filter, output taps, Hadamard
+ * mix and feedback is one vector operation over the four reverbs, with no
+ * shuffles inside the per-sample loop. The input stage (mean, predelay,
+ * diffusers) stays each reverb's own loop (eng_reverb_input). Every lane
+ * computes the IEEE operations of dsp_fx.c's rv_chunk in the same order,
+ * so each reverb's output and state are bit-identical to
+ * eng_reverb_process on it (tests/unit/test_render_dispatch.c,
+ * test_reverb4 in tests/unit/test_dsp_vec.c). Compiled for AVX2 and the
+ * baseline (ENG_VEC_CLONES); never allocates. Internal to engine/. */
+#include "engine/dsp.h"
+#include "engine/simd.h"
+#include "engine/v4.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <string.h>
+
+#define RV4_CHUNK 128 /* <= the input stage's chunk and the shortest line */
+
+/* rows a..d (one per reverb, four samples) -> columns (one per sample) */
+static inline __attribute__((always_inline)) void
+rv4_t4(v4sf *a, v4sf *b, v4sf *c, v4sf *d)
+{
+    const v4si lo = {0, 4, 1, 5}, hi = {2, 6, 3, 7};
+    const v4si l2 = {0, 1, 4, 5}, h2 = {2, 3, 6, 7};
+    v4sf t0 = __builtin_shuffle(*a, *b, lo), t1 = __builtin_shuffle(*c, *d, lo);
+    v4sf t2 = __builtin_shuffle(*a, *b, hi), t3 = __builtin_shuffle(*c, *d, hi);
+    *a = __builtin_shuffle(t0, t1, l2);
+    *b = __builtin_shuffle(t0, t1, h2);
+    *c = __builtin_shuffle(t2, t3, l2);
+    *d = __builtin_shuffle(t2, t3, h2);
+}
+
+/* Four rows of m samples into m lane vectors: dst[j*stride] = {s0[j],
+ * s1[j], s2[j], s3[j]}. */
+static inline __attribute__((always_inline)) void
+rv4_in(const float *const s[4], v4sf *dst, int stride, int m)
+{
+    int q = 0;
+    for (; q + 4 <= m; q += 4) {
+        v4sf a = v4_load(s[0] + q), b = v4_load(s[1] + q);
+        v4sf c = v4_load(s[2] + q), d = v4_load(s[3] + q);
+        rv4_t4(&a, &b, &c, &d);
+        dst[q * stride] = a;
+        dst[(q + 1) * stride] = b;
+        dst[(q + 2) * stride] = c;
+        dst[(q + 3) * stride] = d;
+    }
+    for (; q < m; q++) {
+        v4sf v = {s[0][q], s[1][q], s[2][q], s[3][q]};
+        dst[q * stride] = v;
+    }
+}
+
+/* The inverse of rv4_in for the lanes whose row is not NULL (`all`:
+ * none is). */
+static inline __attribute__((always_inline)) void
+rv4_out(const v4sf *src, int stride, float *const d[4], int m, bool all)
+{
+    int q = 0;
+    for (; q + 4 <= m; q += 4) {
+        v4sf v[4] = {src[q * stride], src[(q + 1) * stride],
+                     src[(q + 2) * stride], src[(q + 3) * stride]};
+        rv4_t4(&v[0], &v[1], &v[2], &v[3]);
+        for (int b = 0; b < 4; b++)
+            if (all || d[b])
+                v4_store(d[b] + q, v[b]);
+    }
+    for (; q < m; q++)
+        for (int b = 0; b < 4; b++)
+            if (all || d[b])
+                d[b][q] = src[q * stride][b];
+}
+
+/* Gathers m samples of every line of the four reverbs from their read
+ * positions into fr[j * 8 + line] (lane = reverb), or scatters them back
+ * when `back` (then the positions advance; NULL lanes are not written). */
+static inline __attribute__((always_inline)) void
+rv4_lines(eng_reverb *const rv[4], bool const live[4], v4sf *fr, int m,
+          bool back)
+{
+    enum { L = ENG_REVERB_LINES };
+    int p[4][L];
+    const int *len = rv[0]->len;
+    for (int b = 0; b < 4; b++)
+        memcpy(p[b], rv[b]->pos, sizeof p[b]);
+    for (int j = 0; j < m;) {
+        int run = m - j;
+        for (int b = 0; b < 4; b++)
+            for (int k = 0; k < L; k++)
+                run = len[k] - p[b][k] < run ? len[k] - p[b][k] : run;
+        for (int k = 0; k < L; k++) {
+            float *row[4];
+            for (int b = 0; b < 4; b++)
+                row[b] = rv[b]->line[k] + p[b][k];
+            if (!back) {
+                rv4_in((const float *const *)row, fr + j * L + k, L, run);
+            } else if (live[0] & live[1] & live[2] & live[3]) {
+                rv4_out(fr + j * L + k, L, row, run, true);
+            } else {
+                for (int b = 0; b < 4; b++)
+                    row[b] = live[b] ? row[b] : NULL;
+                rv4_out(fr + j * L + k, L, row, run, false);
+            }
+        }
+        for (int b = 0; b < 4; b++)
+            for (int k = 0; k < L; k++)
+                p[b][k] = p[b][k] + run == len[k] ? 0 : p[b][k] + run;
+        j += run;
+    }
+    if (back)
+        for (int b = 0; b < 4; b++)
+            if (live[b])
+                memcpy(rv[b]->pos, p[b], sizeof p[b]);
+}
+
+ENG_VEC_CLONES
+static void rv4_chunk(eng_reverb *const rv[4], bool const live[4],
+                      float *const l[4], float *const r[4], int i0, int m)
+{
+    enum { L = ENG_REVERB_LINES };
+    float x[4][RV4_CHUNK];
+    v4sf xs[RV4_CHUNK], ol[RV4_CHUNK], orr[RV4_CHUNK];
+    v4sf fr[RV4_CHUNK * L];
+    v4sf damp, fbv, lp[L];
+
+    for (int b = 0; b < 4; b++) {
+        if (live[b])
+            eng_reverb_input(rv[b], l[b] + i0, r[b] + i0, x[b], m);
+        else
+            memset(x[b], 0, sizeof x[b]);
+        damp[b] = rv[b]->damp;
+        fbv[b] = rv[b]->fb * 0.35355339f; /* Hadamard norm 1/sqrt(8) */
+        for (int k = 0; k < L; k++)
+            lp[k][b] = rv[b]->lp[k];
+    }
+    const float *xr[4] = {x[0], x[1], x[2], x[3]};
+    rv4_in(xr, xs, 1, m);
+    rv4_lines(rv, live, fr, m, false);
+    /* damping, taps, Hadamard, feedback + input: rv_chunk's expressions,
+     * one vector per line instead of one lane per line */
+    for (int j = 0; j < m; j++) {
+        v4sf *f = fr + j * L;
+        for (int k = 0; k < L; k++)
+            lp[k] = f[k] + (lp[k] - f[k]) * damp;
+        ol[j] = ((lp[0] - lp[2]) + lp[4]) - lp[6];
+        orr[j] = ((lp[1] - lp[3]) + lp[5]) - lp[7];
+        v4sf a0 = lp[0] + lp[1], a1 = lp[0] + -lp[1];
+        v4sf a2 = lp[2] + lp[3], a3 = lp[2] + -lp[3];
+        v4sf b0 = lp[4] + lp[5], b1 = lp[4] + -lp[5];
+        v4sf b2 = lp[6] + lp[7], b3 = lp[6] + -lp[7];
+        v4sf c0 = a0 + a2, c1 = a1 + a3, c2 = a0 + -a2, c3 = a1 + -a3;
+        v4sf d0 = b0 + b2, d1 = b1 + b3, d2 = b0 + -b2, d3 = b1 + -b3;
+        v4sf xp = xs[j], xn = -xp;
+        f[0] = fbv * (c0 + d0) + xp;
+        f[1] = fbv * (c1 + d1) + xn;
+        f[2] = fbv * (c2 + d2) + xp;
+        f[3] = fbv * (c3 + d3) + xn;
+        f[4] = fbv * (c0 - d0) + xp;
+        f[5] = fbv * (c1 - d1) + xn;
+        f[6] = fbv * (c2 - d2) + xp;
+        f[7] = fbv * (c3 - d3) + xn;
+    }
+    rv4_lines(rv, live, fr, m, true);
+    float ob[2][4][RV4_CHUNK];
+    float *dl[4], *dr[4];
+    for (int b = 0; b < 4; b++) {
+        dl[b] = ob[0][b];
+        dr[b] = ob[1][b];
+        if (!live[b])
+            continue;
+        for (int k = 0; k < L; k++)
+            rv[b]->lp[k] = lp[k][b];
+    }
+    rv4_out(ol, 1, dl, m, true);
+    rv4_out(orr, 1, dr, m, true);
+    for (int b = 0; b < 4; b++) {
+        if (!live[b])
+            continue;
+        const float mix = rv[b]->mix, dry = 1.0f - mix, wet = mix * 0.6f;
+        float *L_ = l[b] + i0, *R_ = r[b] + i0;
+        for (int j = 0; j < m; j++) {
+            L_[j] = dry * L_[j] + wet * ob[0][b][j];
+            R_[j] = dry * R_[j] + wet * ob[1][b][j];
+        }
+    }
+}
+
+void eng_reverb_process4(eng_reverb *const rv[4], float *const l[4],
+                         float *const r[4], int n)
+{
+    eng_reverb *lane[4];
+    bool live[4];
+    float *ll[4], *rr[4];
+    int first = -1;
+
+    for (int b = 0; b < 4 && first < 0; b++)
+        first = rv[b] ? b : -1;
+    if (first < 0)
+        return;
+    for (int b = 0; b < 4; b++) {
+        live[b] = rv[b] != NULL;
+        lane[b] = live[b] ? rv[b] : rv[first]; /* read only, never written */
+        ll[b] = live[b] ? l[b] : l[first];
+        rr[b] = live[b] ? r[b] : r[first];
+        assert(!live[b] || (rv[b]->fs == rv[first]->fs &&
+                            memcmp(rv[b]->len, rv[first]->len,
+                                   sizeof rv[b]->len) == 0));
+        if (live[b])
+            rv[b]->idle = false;
+    }
+    int chunk = RV4_CHUNK;
+    for (int k = 0; k < ENG_REVERB_LINES; k++)
+        chunk = lane[0]->len[k] < chunk ? lane[0]->len[k] : chunk;
+    assert(chunk > 0);
+    for (int i = 0; i < n; i += chunk)
+        rv4_chunk(lane, live, ll, rr, i, n - i < chunk ? n - i : chunk);
+}
