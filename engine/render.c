@@ -13,6 +13,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "engine/blockcache.h"
 #include "engine/fades.h"
 #include "engine/limiter.h"
 #include "engine/render_priv.h"
@@ -517,7 +518,8 @@ static void group_add(fx_group *g, fx_state *f, track_state *s, int n)
         group_run(g, n);
 }
 
-enum { DONE_NO = 0, DONE_RUN = 1, DONE_SILENT = 2 }; /* done[t] */
+/* done[t]; DONE_CACHED: its block came from the block cache */
+enum { DONE_NO = 0, DONE_RUN = 1, DONE_SILENT = 2, DONE_CACHED = 3 };
 
 /* Source tracks (nothing feeds them) are complete once their clips are
  * read, so they get their clips and effects before the routing pass, with
@@ -539,6 +541,10 @@ static void render_sources(eng_renderer *r, int64_t pos, int n, uint8_t *done)
             continue;
         if (skip_silent(r, tr, t, &r->ts[r->tmap[t]], pos, n)) {
             done[t] = DONE_SILENT;
+            continue;
+        }
+        if (r->bc && eng_bc_fetch(r, t, pos, n)) { /* blockcache.h */
+            done[t] = DONE_CACHED;
             continue;
         }
         read_clips(r, t, &r->ts[r->tmap[t]], pos, n);
@@ -568,6 +574,9 @@ static void render_sources(eng_renderer *r, int64_t pos, int n, uint8_t *done)
         group_run(&eqs, n);
         group_run(&comps, n);
     }
+    for (int k = 0; r->bc && k < p->nproc; k++) /* blockcache.h */
+        if (done[p->proc[k]] == DONE_RUN)
+            eng_bc_store(r, p->proc[k], n);
 }
 
 /* Fills r->gl/gr with the per-sample left/right gain (fader x pan law),
