@@ -49,7 +49,8 @@ struct eng_blockcache {
     size_t slot_bytes, nslots, used;
     unsigned char *slab;
     uint32_t *index;       /* slot + 1, 0 = empty */
-    size_t mask;           /* index size - 1 */
+    size_t mask;           /* index size - 1 (also of ghost) */
+    uint64_t *ghost;       /* admission once full: keys missed once */
     int32_t head, tail;    /* LRU: most / least recently used */
     int32_t free_list;
     atomic_ullong hits, misses, stores, evictions, busy;
@@ -80,7 +81,8 @@ eng_blockcache *eng_blockcache_new(size_t bytes, int max_frames)
         return NULL;
     sb = sizeof(bc_slot) + 2 * (size_t)max_frames * sizeof(float);
     sb = (sb + 63) & ~(size_t)63;
-    n = bytes / (sb + 4 * sizeof(uint32_t)); /* index: <= 4 entries a slot */
+    /* index and ghosts: at most 4 entries a slot each */
+    n = bytes / (sb + 4 * sizeof(uint32_t) + 4 * sizeof(uint64_t));
     if (n < 4 || n > INT32_MAX / 4)
         return NULL;
     while (cap < 2 * n)
@@ -90,9 +92,11 @@ eng_blockcache *eng_blockcache_new(size_t bytes, int max_frames)
         return NULL;
     bc->slab = aligned_alloc(64, n * sb);
     bc->index = calloc(cap, sizeof *bc->index);
-    if (!bc->slab || !bc->index) {
+    bc->ghost = calloc(cap, sizeof *bc->ghost);
+    if (!bc->slab || !bc->index || !bc->ghost) {
         free(bc->slab);
         free(bc->index);
+        free(bc->ghost);
         free(bc);
         return NULL;
     }
@@ -113,6 +117,7 @@ void eng_blockcache_free(eng_blockcache *bc)
     pthread_mutex_destroy(&bc->mu);
     free(bc->slab);
     free(bc->index);
+    free(bc->ghost);
     free(bc);
 }
 
@@ -120,6 +125,7 @@ void eng_blockcache_clear(eng_blockcache *bc)
 {
     pthread_mutex_lock(&bc->mu);
     memset(bc->index, 0, (bc->mask + 1) * sizeof *bc->index);
+    memset(bc->ghost, 0, (bc->mask + 1) * sizeof *bc->ghost);
     for (size_t i = 0; i < bc->nslots; i++)
         slot_at(bc, (int32_t)i)->next =
             i + 1 < bc->nslots ? (int32_t)(i + 1) : -1;
@@ -395,6 +401,15 @@ bool eng_bc_fetch(eng_renderer *r, int t, int64_t pos, int n)
         lru_front(bc, i);
         hit = true;
     }
+    /* admission: while there are free slots every miss is kept; once
+     * full, only a key missed before (by any renderer) evicts another --
+     * a block nobody else reaches in the same state is not worth it */
+    bool admit = !hit && bc->free_list >= 0;
+    if (!hit && !admit) {
+        uint64_t *g = &bc->ghost[(size_t)key[1] & bc->mask];
+        admit = *g == key[0];
+        *g = admit ? 0 : key[0];
+    }
     pthread_mutex_unlock(&bc->mu);
     if (hit) {
         s->fresh = false;
@@ -403,7 +418,7 @@ bool eng_bc_fetch(eng_renderer *r, int t, int64_t pos, int n)
     }
     count(&bc->misses);
     memcpy(s->bc_key, key, sizeof key);
-    s->bc_pending = true;
+    s->bc_pending = admit;
     return false;
 }
 

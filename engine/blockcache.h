@@ -22,7 +22,11 @@
  * compressors (delay, reverb and limiter state is too large to key).
  *
  * Memory: one slab allocated at creation (no allocation afterwards),
- * slots of a fixed size, least recently used evicted first.
+ * slots of a fixed size, least recently used evicted first. Admission:
+ * every missed block is kept while slots are free; once full, a block is
+ * kept only when its key was missed once before (a "ghost" table of
+ * keys), so blocks no other renderer reaches in the same state (effects
+ * after a seek, before they converge) do not evict useful ones.
  * Threads: any number of renderers on any threads may share one cache;
  * a renderer never waits for it (pthread_mutex_trylock: when another
  * thread holds it, a lookup counts as a miss and a store is dropped). */

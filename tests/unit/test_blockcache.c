@@ -285,8 +285,12 @@ static void test_eviction(void **state)
     }
     assert_int_equal(s.evictions, s.stores - s.slots);
     assert_true(s.evictions > 0);
-    /* an LRU over a sequential render longer than itself: no hit */
-    assert_int_equal(s.hits, 0);
+    /* once full, only blocks missed before are stored: the second round
+     * stores what the first missed, the first round only what fitted */
+    assert_true(s.stores < s.misses);
+    /* a render longer than the cache: the second round hits only the
+     * start the first one kept (once full, nothing new evicted it) */
+    assert_true(s.hits > 0 && s.hits <= s.slots);
     /* too small for 4 slots: refused */
     assert_null(eng_blockcache_new(1000, BLOCK));
     assert_null(eng_blockcache_new(1u << 20, 0));
