@@ -14,8 +14,7 @@
 
 #include "engine/render_priv.h"
 
-/* One effect's state as the cache keys and restores it; every byte is
- * defined (zeroed first), so it can be hashed. */
+/* One effect's state as the cache restores it. */
 typedef struct bc_fxsnap {
     int32_t type, configured, bypassed, nbands;
     int32_t band_type[ENG_EQ_MAX_BANDS];
@@ -26,13 +25,13 @@ typedef struct bc_fxsnap {
     } u;
 } bc_fxsnap;
 
-/* What a block's key hashes (only the first nfx snapshots). */
-typedef struct bc_keybuf {
-    uint64_t content[2];
-    int64_t pos;
-    int32_t n, fs, lanes, nfx;
-    bc_fxsnap fx[ENG_BC_FX_MAX];
-} bc_keybuf;
+/* What a block's key hashes, written field by field (no padding): the
+ * header, then per effect its flags, band types, applied parameters and
+ * its running state (EQ filter memories, compressor envelope and gain;
+ * the coefficients are functions of the parameters). */
+#define BC_FX_KEY (4 * 4 + 4 * ENG_EQ_MAX_BANDS + 8 * ENG_P_MAX + \
+                   4 * 4 * ENG_EQ_MAX_BANDS)
+#define BC_KEY_MAX (16 + 8 + 4 * 4 + ENG_BC_FX_MAX * BC_FX_KEY)
 
 typedef struct bc_slot {
     uint64_t key[2];
@@ -48,7 +47,7 @@ struct eng_blockcache {
     int frames;            /* max_frames */
     size_t slot_bytes, nslots, used;
     unsigned char *slab;
-    uint32_t *index;       /* slot + 1, 0 = empty */
+    struct bc_ent { uint64_t k0; uint32_t slot; } *index; /* slot + 1, 0 = empty */
     size_t mask;           /* index size - 1 (also of ghost) */
     uint64_t *ghost;       /* admission once full: keys missed once */
     int32_t head, tail;    /* LRU: most / least recently used */
@@ -56,7 +55,6 @@ struct eng_blockcache {
     atomic_ullong hits, misses, stores, evictions, busy;
 };
 
-_Static_assert(sizeof(bc_fxsnap) % 8 == 0, "no tail padding in snapshots");
 _Static_assert(crypto_generichash_KEYBYTES_MIN <=
                    crypto_shorthash_siphashx24_KEYBYTES,
                "one key serves both hashes");
@@ -82,7 +80,7 @@ eng_blockcache *eng_blockcache_new(size_t bytes, int max_frames)
     sb = sizeof(bc_slot) + 2 * (size_t)max_frames * sizeof(float);
     sb = (sb + 63) & ~(size_t)63;
     /* index and ghosts: at most 4 entries a slot each */
-    n = bytes / (sb + 4 * sizeof(uint32_t) + 4 * sizeof(uint64_t));
+    n = bytes / (sb + 4 * sizeof(struct bc_ent) + 4 * sizeof(uint64_t));
     if (n < 4 || n > INT32_MAX / 4)
         return NULL;
     while (cap < 2 * n)
@@ -172,9 +170,9 @@ static size_t home(const eng_blockcache *bc, const uint64_t key[2])
 static size_t probe(const eng_blockcache *bc, const uint64_t key[2])
 {
     size_t i = home(bc, key);
-    while (bc->index[i]) {
-        const bc_slot *s = slot_at(bc, (int32_t)(bc->index[i] - 1));
-        if (s->key[0] == key[0] && s->key[1] == key[1])
+    while (bc->index[i].slot) {
+        if (bc->index[i].k0 == key[0] &&
+            slot_at(bc, (int32_t)(bc->index[i].slot - 1))->key[1] == key[1])
             return i;
         i = (i + 1) & bc->mask;
     }
@@ -187,9 +185,9 @@ static void index_remove(eng_blockcache *bc, size_t i)
     size_t j = i;
     for (;;) {
         j = (j + 1) & bc->mask;
-        if (!bc->index[j])
+        if (!bc->index[j].slot)
             break;
-        size_t k = home(bc, slot_at(bc, (int32_t)(bc->index[j] - 1))->key);
+        size_t k = (size_t)bc->index[j].k0 & bc->mask;
         /* entry j may move to i unless its home lies in (i, j] */
         bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
         if (stays)
@@ -197,7 +195,7 @@ static void index_remove(eng_blockcache *bc, size_t i)
         bc->index[i] = bc->index[j];
         i = j;
     }
-    bc->index[i] = 0;
+    bc->index[i].slot = 0;
 }
 
 static void lru_unlink(eng_blockcache *bc, int32_t i)
@@ -239,7 +237,7 @@ static int32_t slot_take(eng_blockcache *bc)
     assert(i >= 0);
     lru_unlink(bc, i);
     size_t at = probe(bc, slot_at(bc, i)->key);
-    assert(bc->index[at] == (uint32_t)i + 1);
+    assert(bc->index[at].slot == (uint32_t)i + 1);
     index_remove(bc, at);
     count(&bc->evictions);
     return i;
@@ -249,7 +247,6 @@ static int32_t slot_take(eng_blockcache *bc)
 
 static void snap_take(const fx_state *f, bc_fxsnap *o)
 {
-    memset(o, 0, sizeof *o);
     o->type = f->type;
     o->configured = f->configured;
     o->bypassed = f->bypassed;
@@ -274,6 +271,27 @@ static void snap_put(fx_state *f, const bc_fxsnap *o)
         memcpy(&f->u.eq, &o->u.eq, sizeof o->u.eq);
     else
         memcpy(&f->u.comp, &o->u.comp, sizeof o->u.comp);
+}
+
+/* Appends effect f's part of a block key at p; returns the end. */
+static unsigned char *key_fx(unsigned char *p, const fx_state *f)
+{
+    int32_t h[4] = {f->type, f->configured, f->bypassed, f->nbands};
+    memcpy(p, h, sizeof h);
+    p += sizeof h;
+    memcpy(p, f->band_type, sizeof f->band_type);
+    p += sizeof f->band_type;
+    memcpy(p, f->cur, sizeof f->cur);
+    p += sizeof f->cur;
+    if (f->type == ENG_FX_EQ) {
+        memcpy(p, f->u.eq.z, sizeof f->u.eq.z);
+        p += sizeof f->u.eq.z;
+    } else {
+        float d[2] = {f->u.comp.env_db, f->u.comp.gain};
+        memcpy(p, d, sizeof d);
+        p += sizeof d;
+    }
+    return p;
 }
 
 /* ---- a track's content ---------------------------------------------------- */
@@ -354,7 +372,7 @@ bool eng_bc_fetch(eng_renderer *r, int t, int64_t pos, int n)
     eng_blockcache *bc = r->bc;
     const eng_track_spec *tr = &r->plan->tracks[t];
     track_state *s = &r->ts[r->tmap[t]];
-    bc_keybuf kb;
+    unsigned char kb[BC_KEY_MAX], *p = kb;
     uint64_t key[2];
     bool hit = false;
 
@@ -365,31 +383,30 @@ bool eng_bc_fetch(eng_renderer *r, int t, int64_t pos, int n)
         content_hash(bc, r, tr, s);
     if (!s->bc_ok)
         return false;
-    memset(&kb, 0, offsetof(bc_keybuf, fx));
-    memcpy(kb.content, s->bc_content, sizeof kb.content);
-    kb.pos = pos;
-    kb.n = n;
-    kb.fs = r->fs;
-    kb.lanes = r->simd->lanes;
-    kb.nfx = tr->nfx;
+    int32_t h[4] = {n, r->fs, r->simd->lanes, tr->nfx};
+    memcpy(p, s->bc_content, sizeof s->bc_content);
+    p += sizeof s->bc_content;
+    memcpy(p, &pos, sizeof pos);
+    p += sizeof pos;
+    memcpy(p, h, sizeof h);
+    p += sizeof h;
     for (int e = 0; e < tr->nfx; e++) {
         const fx_state *f = track_fx(r, t, e);
         if (!f)
             return false; /* state not there yet: not cached */
-        snap_take(f, &kb.fx[e]);
+        p = key_fx(p, f);
     }
-    crypto_shorthash_siphashx24((unsigned char *)key, (unsigned char *)&kb,
-                                offsetof(bc_keybuf, fx) +
-                                    (size_t)tr->nfx * sizeof(bc_fxsnap),
-                                bc->hkey);
+    assert(p <= kb + sizeof kb);
+    crypto_shorthash_siphashx24((unsigned char *)key, kb,
+                                (unsigned long long)(p - kb), bc->hkey);
     if (pthread_mutex_trylock(&bc->mu) != 0) {
         count(&bc->busy);
         count(&bc->misses);
         return false;
     }
     size_t at = probe(bc, key);
-    if (bc->index[at]) {
-        int32_t i = (int32_t)(bc->index[at] - 1);
+    if (bc->index[at].slot) {
+        int32_t i = (int32_t)(bc->index[at].slot - 1);
         bc_slot *sl = slot_at(bc, i);
         const float *a = slot_audio(bc, sl);
         assert(sl->n == n && sl->nfx == tr->nfx);
@@ -427,34 +444,33 @@ void eng_bc_store(eng_renderer *r, int t, int n)
     eng_blockcache *bc = r->bc;
     const eng_track_spec *tr = &r->plan->tracks[t];
     track_state *s = &r->ts[r->tmap[t]];
-    bc_fxsnap after[ENG_BC_FX_MAX];
 
     if (!s->bc_pending || !bc)
         return;
     s->bc_pending = false;
     assert(n <= bc->frames && tr->nfx <= ENG_BC_FX_MAX);
-    for (int e = 0; e < tr->nfx; e++)
-        snap_take(track_fx(r, t, e), &after[e]);
     if (pthread_mutex_trylock(&bc->mu) != 0) {
         count(&bc->busy);
         return;
     }
     size_t at = probe(bc, s->bc_key);
     int32_t i;
-    if (bc->index[at]) { /* stored meanwhile by another renderer */
-        i = (int32_t)(bc->index[at] - 1);
+    if (bc->index[at].slot) { /* stored meanwhile by another renderer */
+        i = (int32_t)(bc->index[at].slot - 1);
         lru_unlink(bc, i);
     } else {
         i = slot_take(bc);
         at = probe(bc, s->bc_key); /* eviction may have moved entries */
-        bc->index[at] = (uint32_t)i + 1;
+        bc->index[at].k0 = s->bc_key[0];
+        bc->index[at].slot = (uint32_t)i + 1;
     }
     bc_slot *sl = slot_at(bc, i);
     float *a = slot_audio(bc, sl);
     memcpy(sl->key, s->bc_key, sizeof sl->key);
     sl->n = n;
     sl->nfx = tr->nfx;
-    memcpy(sl->fx, after, (size_t)tr->nfx * sizeof *after);
+    for (int e = 0; e < tr->nfx; e++)
+        snap_take(track_fx(r, t, e), &sl->fx[e]);
     memcpy(a, s->l, (size_t)n * sizeof(float));
     memcpy(a + bc->frames, s->r, (size_t)n * sizeof(float));
     lru_front(bc, i);
