@@ -3,8 +3,10 @@
  * middle of a render (only the edited track re-renders: hits counted),
  * after changes to a clip, an asset, an effect parameter, automation and
  * a track's routing (no stale block), across seeks and renderers at other
- * positions, under eviction (bounded by the limit), and with tracks the
- * cache must not keep (delay on a source track, a bus). */
+ * positions, under eviction (bounded by the limit), with tracks the
+ * cache must not keep (delay on a source track, a bus), and with four
+ * threads sharing one cache. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -318,6 +320,49 @@ static void test_long_blocks(void **state)
     eng_plan_release(a);
 }
 
+struct job {
+    eng_plan *plan;
+    eng_blockcache *bc;
+    float *out;
+};
+
+static void *render_job(void *arg)
+{
+    struct job *j = arg;
+    j->out = render(j->plan, NULL, 0, 0, FRAMES, j->bc);
+    return NULL;
+}
+
+/* Four renderers on four threads share one cache at once: every output
+ * is the uncached one (hits, misses and busy lock attempts are all
+ * possible; none changes a sample). */
+static void test_threads(void **state)
+{
+    (void)state;
+    eng_plan *a = project(CH_NONE);
+    float *ref = render(a, NULL, 0, 0, FRAMES, NULL);
+    eng_blockcache *bc = big_cache();
+    struct job j[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        j[i] = (struct job){a, bc, NULL};
+        assert_int_equal(pthread_create(&th[i], NULL, render_job, &j[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_same(j[i].out, ref);
+        free(j[i].out);
+    }
+    eng_blockcache_stats s = stats(bc);
+    print_message("4 threads: %llu hits, %llu misses, %llu busy\n",
+                  (unsigned long long)s.hits, (unsigned long long)s.misses,
+                  (unsigned long long)s.busy);
+    assert_int_equal(s.hits + s.misses, 4 * (uint64_t)all_lookups());
+    free(ref);
+    eng_blockcache_free(bc);
+    eng_plan_release(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_seek_and_positions),
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_long_blocks),
+        cmocka_unit_test(test_threads),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     tu_assets_clear();
