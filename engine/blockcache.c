@@ -98,6 +98,7 @@ eng_blockcache *eng_blockcache_new(size_t bytes, int max_frames)
         free(bc);
         return NULL;
     }
+    memset(bc->slab, 0, n * sb); /* committed now, not on first use */
     pthread_mutex_init(&bc->mu, NULL);
     randombytes_buf(bc->hkey, sizeof bc->hkey);
     bc->frames = max_frames;

@@ -21,7 +21,8 @@
  * them), not instruments, with at most ENG_BC_FX_MAX effects, all EQs or
  * compressors (delay, reverb and limiter state is too large to key).
  *
- * Memory: one slab allocated at creation (no allocation afterwards),
+ * Memory: one slab allocated and touched at creation (no allocation
+ * afterwards, no page fault on first use),
  * slots of a fixed size, least recently used evicted first. Admission:
  * every missed block is kept while slots are free; once full, a block is
  * kept only when its key was missed once before (a "ghost" table of
