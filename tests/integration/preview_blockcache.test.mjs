@@ -73,7 +73,20 @@ function assertSame(a, b, what) {
   assert.ok(common >= 30, `${what}: ${common} positions in common`);
 }
 
+// The cache is made by a thread of its own once the first stream starts:
+// play something first and wait until /metrics shows it.
+async function cacheReady(srv) {
+  const s = await song(srv, 'bc_warm');
+  await listen(srv, s, 1, 5);
+  const end = Date.now() + 30000;
+  while ((await cacheMetrics(srv)).blocks < 0) {
+    if (Date.now() > end) throw new Error('the block cache never came up');
+    await sleep(50);
+  }
+}
+
 test('with the block cache the packets are byte-identical to a server without it, and blocks come from the cache', async () => {
+  await cacheReady(on);
   const sOn = await song(on, 'bc_same'); const sOff = await song(off, 'bc_same');
   const m0 = await cacheMetrics(on);
   // one after the other: B's blocks were all rendered by A before
