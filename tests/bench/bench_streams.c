@@ -470,15 +470,12 @@ int main(int argc, char **argv)
     double trial = argc > 1 ? atof(argv[1]) : 5.0;
     eng_plan *plan = make_plan();
 
-    if (plan && argc > 2 && strcmp(argv[2], "cache-only") == 0) {
-        cache_only(plan, trial);
-        eng_plan_release(plan);
-        for (int t = 0; t < NTRACKS; t++)
-            eng_asset_release(assets[t]);
-        return 0;
-    }
-    if (plan && argc > 2 && strcmp(argv[2], "listeners-only") == 0) {
-        listeners_per_core(plan, trial);
+    bool cache = argc > 2 && strcmp(argv[2], "cache-only") == 0;
+    if (plan && argc > 2 && (cache || strcmp(argv[2], "listeners-only") == 0)) {
+        if (cache)
+            cache_only(plan, trial);
+        else
+            listeners_per_core(plan, trial);
         eng_plan_release(plan);
         for (int t = 0; t < NTRACKS; t++)
             eng_asset_release(assets[t]);
