@@ -10,6 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Asset uids: a process-wide counter, only ever incremented (the block
+ * cache keys clips by it, so a freed asset's address reused by another
+ * cannot alias). */
+static atomic_ullong asset_uid;
+
 static uint32_t rd32(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -68,6 +73,7 @@ eng_asset *eng_asset_open(const char *path)
     a->map = map;
     a->map_len = (size_t)st.st_size;
     atomic_init(&a->refs, 1);
+    a->uid = atomic_fetch_add(&asset_uid, 1) + 1;
     map = MAP_FAILED;
 out:
     if (map != MAP_FAILED)
@@ -101,6 +107,7 @@ eng_asset *eng_asset_from_memory(const float *interleaved, int channels,
     a->map = copy;
     a->map_len = 0;
     atomic_init(&a->refs, 1);
+    a->uid = atomic_fetch_add(&asset_uid, 1) + 1;
     return a;
 }
 

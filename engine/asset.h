@@ -25,6 +25,8 @@ typedef struct eng_asset {
     int sample_rate;
     int64_t frames;
     const float *samples;  /* frames * channels interleaved floats */
+    uint64_t uid;          /* unique per process (never reused): the block
+                            * cache's name for these samples (blockcache.h) */
     /* private */
     atomic_int refs;
     void *map;             /* mmap base, or malloc'd block */

@@ -24,6 +24,8 @@ libengine_la_SOURCES += \
 	engine/instrument.h engine/plan_inst.c engine/voices.h engine/voices.c \
 	engine/inst_priv.h engine/synth.c engine/drums.c engine/gm.c \
 	engine/render_inst.c
+# the block cache of source tracks' rendered blocks (owner: h15-cache)
+libengine_la_SOURCES += engine/blockcache.h engine/blockcache.c
 # true-peak detector and limiter for deliveries (owner: loudness)
 libengine_la_SOURCES += engine/limiter.h engine/limiter.c
 # live preview encoding (owner: preview)

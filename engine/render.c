@@ -13,6 +13,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "engine/blockcache.h"
 #include "engine/fades.h"
 #include "engine/limiter.h"
 #include "engine/render_priv.h"
@@ -556,9 +557,10 @@ static void group_add2(fx_group *g, fx_state *eq, fx_state *comp,
 
 /* done[t]; DONE_BATCH marks the tracks of the batch render_ready runs,
  * DONE_BATCH_NEXT those whose effect at the next chain position already
- * ran (an EQ + compressor pass) */
+ * ran (an EQ + compressor pass), DONE_CACHED those whose block came from
+ * the block cache */
 enum { DONE_NO = 0, DONE_RUN = 1, DONE_SILENT = 2, DONE_BATCH = 3,
-       DONE_BATCH_NEXT = 4 };
+       DONE_BATCH_NEXT = 4, DONE_CACHED = 5 };
 
 /* Whether effect e + 1 of track t is an unautomated compressor that runs
  * this block (readied and configured: *out), so that an EQ at e may run
@@ -601,6 +603,11 @@ static void render_ready(eng_renderer *r, int64_t pos, int n, int k0,
             continue;
         if (skip_silent(r, tr, t, &r->ts[r->tmap[t]], pos, n)) {
             done[t] = DONE_SILENT;
+            continue;
+        }
+        if (r->bc && !r->fed[t] && eng_bc_fetch(r, t, pos, n)) {
+            /* blockcache.h: only source tracks (nothing feeds them) */
+            done[t] = DONE_CACHED;
             continue;
         }
         read_clips(r, t, &r->ts[r->tmap[t]], pos, n);
@@ -647,9 +654,14 @@ static void render_ready(eng_renderer *r, int64_t pos, int n, int k0,
         group_run(&comps, n);
         group_run(&rvs, n);
     }
-    for (int k = k0; k < p->nproc; k++)
-        if (done[p->proc[k]] == DONE_BATCH)
-            done[p->proc[k]] = DONE_RUN;
+    for (int k = k0; k < p->nproc; k++) {
+        int t = p->proc[k];
+        if (done[t] != DONE_BATCH)
+            continue;
+        done[t] = DONE_RUN;
+        if (r->bc && !r->fed[t]) /* blockcache.h: source tracks only */
+            eng_bc_store(r, t, n);
+    }
 }
 
 /* Fills r->gl/gr with the per-sample left/right gain (fader x pan law),

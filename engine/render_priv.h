@@ -1,6 +1,7 @@
 /* render_priv.h -- the renderer's private state, shared by render.c (the
  * block) and render_adopt.c (mapping a plan's tracks and effects to state
- * kept by id). Not for use outside engine/render*.c. */
+ * kept by id). Not for use outside engine/render*.c and engine/blockcache.c
+ * (which snapshots and restores effect state). */
 #ifndef MIXROOM_ENGINE_RENDER_PRIV_H
 #define MIXROOM_ENGINE_RENDER_PRIV_H
 
@@ -36,6 +37,13 @@ typedef struct track_state {
     double pan;
     eng_meter meter;
     struct eng_inst *inst; /* instrument tracks: voices (render_inst.c) */
+    /* block cache (blockcache.c): the content hash of this track under
+     * the plan with serial bc_serial (0: none yet), whether it may be
+     * cached, and the key of the block the last fetch missed */
+    uint64_t bc_serial;
+    uint64_t bc_content[2];
+    bool bc_ok, bc_pending;
+    uint64_t bc_key[2];
 } track_state;
 
 /* An audition waiting for the next block (render_inst.c). */
@@ -46,8 +54,11 @@ typedef struct aud_req {
 } aud_req;
 #define ENG_RENDER_AUDITIONS 16
 
+struct eng_blockcache;
+
 struct eng_renderer {
     eng_plan_slot *slot;
+    struct eng_blockcache *bc; /* block cache or NULL (blockcache.h) */
     const eng_simd_ops *simd; /* vector path, chosen at creation (simd.h) */
     bool skip_silence;        /* skip silent tracks and decayed tails */
     int64_t skipped;          /* track-blocks skipped so far */
@@ -68,7 +79,7 @@ struct eng_renderer {
     int *lastfeed;      /* lastfeed[t]: the last step of proc with a track
                          * that outputs or sends into t (-1: none; nproc:
                          * a track left out of proc does) */
-    uint8_t *done;      /* done[t]: clips and effects ran in render_sources
+    uint8_t *done;      /* done[t]: clips and effects ran in render_ready
                          * (1), or the track was skipped as silent (2) */
     bool *send_on;
     int scap;           /* sends per track the send_on array allows */

@@ -110,6 +110,9 @@ static const struct srv_config_limit limits[] = {
     LIMIT(max_dawproject_xml_bytes, KIB, GIB, 64 * MIB, "bytes",
           "largest project.xml or metadata.xml inside a .dawproject"),
     /* listening and delivery: rows go here */
+    LIMIT(block_cache_bytes, 0, 64 * GIB, 0, "bytes",
+          "memory of the live preview's block cache of unchanged tracks' "
+          "rendered blocks, shared by every stream (0: off)"),
     LIMIT(loudness_cache, 0, 1000000, 256, "",
           "revisions whose integrated loudness is kept in memory for "
           "loudness-matched A/B"),

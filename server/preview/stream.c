@@ -211,7 +211,8 @@ static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id,
                               ? srv->cfg.opus_complexity
                               : 8,
         .complexity_min = (int)srv->cfg.opus_complexity_min,
-        .sim_load_pct = (int)srv->cfg.stream_test_load};
+        .sim_load_pct = (int)srv->cfg.stream_test_load,
+        .block_cache_bytes = srv->cfg.block_cache_bytes};
     if (pv_threads_start(srv->cfg.workers > 0
                              ? srv->cfg.workers
                              : (int)sysconf(_SC_NPROCESSORS_ONLN),
@@ -699,6 +700,23 @@ static void share_metrics(FILE *f, struct srv_server *srv)
             "# TYPE mixroom_preview_opus_complexity gauge\n"
             "mixroom_preview_opus_complexity %d\n",
             pv_source_encodes(), pv_complexity_now());
+    eng_blockcache_stats bs = {0};
+    bool on = pv_block_cache_stats(&bs);
+    fprintf(f,
+            "# HELP mixroom_preview_block_cache_hits_total Track blocks the "
+            "preview took from the block cache instead of rendering.\n"
+            "# TYPE mixroom_preview_block_cache_hits_total counter\n"
+            "mixroom_preview_block_cache_hits_total %llu\n"
+            "# HELP mixroom_preview_block_cache_misses_total Track blocks "
+            "looked up in the block cache and rendered.\n"
+            "# TYPE mixroom_preview_block_cache_misses_total counter\n"
+            "mixroom_preview_block_cache_misses_total %llu\n"
+            "# HELP mixroom_preview_block_cache_blocks Blocks the cache holds "
+            "(-1: no cache, block_cache_bytes = 0).\n"
+            "# TYPE mixroom_preview_block_cache_blocks gauge\n"
+            "mixroom_preview_block_cache_blocks %lld\n",
+            (unsigned long long)bs.hits, (unsigned long long)bs.misses,
+            on ? (long long)bs.used : -1LL);
 }
 
 static const struct srv_ws_route routes[] = {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/blockcache.h"
 #include "engine/opus_stream.h"
 #include "engine/plan.h"
 #include "engine/render.h"
@@ -92,6 +93,7 @@ struct pv_opts {
     bool share;                   /* stream_share: listeners share sources */
     int complexity_min, complexity_max; /* opus_complexity_min, opus_complexity */
     int sim_load_pct;             /* stream_test_load: test hook */
+    int64_t block_cache_bytes;    /* block_cache_bytes: 0 = no cache */
 };
 
 /* Starts n pacing threads (once) with these settings. 0 or -1. */
@@ -111,6 +113,8 @@ void pv_stats(unsigned long long *playing, unsigned long long *packets,
               unsigned long long *late, int *threads);
 /* The lowest Opus complexity the threads use now (-1: no thread). */
 int pv_complexity_now(void);
+/* The block cache's counters; false when there is none. Any thread. */
+bool pv_block_cache_stats(eng_blockcache_stats *out);
 
 /* ---- stream.c ---- */
 

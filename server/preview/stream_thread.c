@@ -49,6 +49,27 @@ static struct pv_thread *threads;
 static int n_threads;
 static atomic_ullong st_packets, st_late, st_playing;
 static struct pv_opts opts;         /* set before the threads start */
+/* The block cache every source's renderer shares (blockcache.h; it locks
+ * itself): made by a thread of its own when the pacing threads start (its
+ * slab is touched up front, which takes a while: neither the loop nor a
+ * pacing thread waits for it; sources made before it is ready go without),
+ * freed after the threads are joined. NULL when block_cache_bytes is 0. */
+static _Atomic(eng_blockcache *) block_cache;
+static pthread_t block_cache_maker;
+static bool block_cache_making;
+
+static void *make_block_cache(void *arg)
+{
+    (void)arg;
+    eng_blockcache *bc = eng_blockcache_new((size_t)opts.block_cache_bytes,
+                                            ENG_OPUS_FRAME);
+    if (!bc)
+        srv_info("preview: no block cache (block_cache_bytes %lld is under "
+                 "4 blocks, or out of memory)",
+                 (long long)opts.block_cache_bytes);
+    atomic_store(&block_cache, bc);
+    return NULL;
+}
 
 static int64_t now_ns(void)
 {
@@ -178,6 +199,7 @@ static bool choose_source(struct pv_thread *th, struct pv_stream *s,
         srv_err("preview: cannot create a renderer and an Opus encoder");
         return false;
     }
+    eng_renderer_set_block_cache(src->r, atomic_load(&block_cache));
     src->origin_ref = srv_room_plan_ref(s->rp);
     src->refs = 1;
     src->next = th->sources;
@@ -464,6 +486,9 @@ int pv_threads_start(int n, const struct pv_opts *o)
     opts = *o;
     if (n < 1)
         n = 1;
+    if (o->block_cache_bytes > 0 && !block_cache_making)
+        block_cache_making =
+            pthread_create(&block_cache_maker, NULL, make_block_cache, NULL) == 0;
     threads = calloc((size_t)n, sizeof *threads);
     if (!threads)
         return -1;
@@ -516,6 +541,19 @@ void pv_threads_stop(void)
     free(threads);
     threads = NULL;
     n_threads = 0;
+    if (block_cache_making)
+        pthread_join(block_cache_maker, NULL);
+    block_cache_making = false;
+    eng_blockcache_free(atomic_exchange(&block_cache, NULL));
+}
+
+bool pv_block_cache_stats(eng_blockcache_stats *out)
+{
+    eng_blockcache *bc = atomic_load(&block_cache);
+    if (!bc)
+        return false;
+    eng_blockcache_stats_get(bc, out);
+    return true;
 }
 
 struct pv_thread *pv_thread_pick(void)

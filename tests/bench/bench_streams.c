@@ -11,8 +11,13 @@
  * independent ones -- with the Opus complexity controller, against the
  * same N each with its own source at complexity 8 (the server with
  * stream_share = 0 before issue 15), as thread CPU ms per stream-second,
- * streams per core and late packets. Prints figures; never fails on time.
- * Usage: bench_streams [seconds_per_trial (default 5)] [listeners-only] */
+ * streams per core and late packets; the same with the block cache
+ * (engine/blockcache.h) shared by every listener's renderer, with its hit
+ * rate, and the CPU of cuts (each listener seeking back 120 ms, as the
+ * player does on a delta) with and without it. Prints figures; never
+ * fails on time.
+ * Usage: bench_streams [seconds_per_trial (default 5)]
+ *        [listeners-only | cache-only (the block cache, render only)] */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +28,7 @@
 
 #include <opus.h>
 
+#include "engine/blockcache.h"
 #include "engine/demo_audio.h"
 #include "engine/opus_stream.h"
 #include "engine/plan.h"
@@ -52,13 +58,16 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static eng_plan *make_plan(void)
+/* The project; edit_eq0 raises t0's EQ peak (one track changed). The
+ * assets are made once, so both plans share them. */
+static eng_plan *make_plan_ed(bool edit_eq0)
 {
     int64_t loop = (int64_t)LOOP_SECONDS * SR, frames = 600LL * SR;
     float *src = malloc(sizeof(float) * 2 * (size_t)loop);
     uint32_t st = 7;
 
-    for (int t = 0; t < NTRACKS; t++) {
+    const bool made = assets[0] != NULL;
+    for (int t = 0; t < NTRACKS && !made; t++) {
         double f = 55.0 * pow(2.0, t / 4.0);
         for (int64_t i = 0; i < loop; i++) {
             st ^= st << 13, st ^= st >> 17, st ^= st << 5;
@@ -85,8 +94,8 @@ static eng_plan *make_plan(void)
                  "'output':'b%d'}", t, t, t % NBUSES);
         bench_add(doc, "{'id':'eq%d','kind':'effect','track':'t%d','type':'eq',"
                  "'order':'a','params':{'bands':[{'type':'highpass','freq':40,'q':0.7},"
-                 "{'type':'peak','freq':%d,'gain':3,'q':1.2}]}}", t, t,
-            200 + 100 * t);
+                 "{'type':'peak','freq':%d,'gain':%d,'q':1.2}]}}", t, t,
+            200 + 100 * t, edit_eq0 && t == 0 ? 6 : 3);
         bench_add(doc, "{'id':'cp%d','kind':'effect','track':'t%d','type':'compressor',"
                  "'order':'b','params':{'threshold':-20,'ratio':3}}", t, t);
         for (int64_t s = 0, k = 0; s < frames; s += loop, k++)
@@ -97,6 +106,11 @@ static eng_plan *make_plan(void)
     eng_plan *p = eng_plan_build_objects(doc, lookup, NULL);
     json_decref(doc);
     return p;
+}
+
+static eng_plan *make_plan(void)
+{
+    return make_plan_ed(false);
 }
 
 struct bstream {
@@ -178,7 +192,8 @@ struct lresult {
  * packet is also copied into a frame with its header, as the server does. */
 static struct lresult run_listeners(eng_plan *plan, int n, int grouped,
                                     int group, bool share, int lo,
-                                    double seconds)
+                                    double seconds, eng_blockcache *bc,
+                                    int cut_every)
 {
     struct listener *l = calloc((size_t)n, sizeof *l);
     struct pv_source **srcs = calloc((size_t)n, sizeof *srcs);
@@ -197,6 +212,7 @@ static struct lresult run_listeners(eng_plan *plan, int n, int grouped,
         } else {
             l[i].src = pv_source_new(NULL, plan, SR, 128000, 8, &key,
                                      l[i].pos);
+            eng_renderer_set_block_cache(l[i].src->r, bc);
             srcs[ns++] = l[i].src;
         }
         l[i].src->refs++;
@@ -216,6 +232,13 @@ static struct lresult run_listeners(eng_plan *plan, int n, int grouped,
         long long play = start + (k + 5) * 20000000LL;
         for (int i = 0; i < n; i++) {
             bool failed;
+            /* a cut: the player seeks back to 120 ms behind (its queue) */
+            if (cut_every > 0 && k > 0 && (k + i) % cut_every == 0 &&
+                l[i].pos >= 6 * ENG_OPUS_FRAME) {
+                l[i].pos -= 6 * ENG_OPUS_FRAME;
+                pv_source_reset(l[i].src, &key, l[i].pos);
+                l[i].idx = 0;
+            }
             const struct pv_slot *sl = pv_source_get(l[i].src, l[i].idx,
                                                      l[i].pos, ad.cur,
                                                      &failed);
@@ -265,6 +288,18 @@ static void print_listeners(const char *what, int n, struct lresult r)
            1000.0 / r.cpu_ms_per_stream_s, r.late, r.total, r.cmin, r.cmax);
 }
 
+static void print_cache(eng_blockcache *bc)
+{
+    eng_blockcache_stats s;
+    eng_blockcache_stats_get(bc, &s);
+    double looked = (double)(s.hits + s.misses);
+    printf("  %-44s block cache %zu MiB: %llu hits, %llu misses (%.0f %% "
+           "hits), %llu evictions\n", "", s.slots * s.slot_bytes >> 20,
+           (unsigned long long)s.hits, (unsigned long long)s.misses,
+           looked > 0 ? 100.0 * (double)s.hits / looked : 0.0,
+           (unsigned long long)s.evictions);
+}
+
 static void listeners_per_core(eng_plan *plan, double trial)
 {
     const int group = 8;
@@ -275,14 +310,159 @@ static void listeners_per_core(eng_plan *plan, double trial)
     for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
         int n = ns[k], g = n * 3 / 4 / group * group;
         print_listeners("before: each its own source, complexity 8", n,
-                        run_listeners(plan, n, g, group, false, 8, trial));
+                        run_listeners(plan, n, g, group, false, 8, trial,
+                                      NULL, 0));
         print_listeners("after: mix shared, complexity 3..8", n,
-                        run_listeners(plan, n, g, group, true, 3, trial));
+                        run_listeners(plan, n, g, group, true, 3, trial,
+                                      NULL, 0));
         print_listeners("after: all independent, complexity 3..8", n,
-                        run_listeners(plan, n, 0, group, true, 3, trial));
+                        run_listeners(plan, n, 0, group, true, 3, trial,
+                                      NULL, 0));
+        /* the block cache: the spread of the listeners (n x 100 ms) of 16
+         * tracks must fit (10 KB a track-block: 256 MiB for 150) */
+        eng_blockcache *bc = eng_blockcache_new(256u << 20, ENG_OPUS_FRAME);
+        print_listeners("after: all independent + block cache, 3..8", n,
+                        run_listeners(plan, n, 0, group, true, 3, trial, bc,
+                                      0));
+        print_cache(bc);
+        eng_blockcache_free(bc);
+        bc = eng_blockcache_new(256u << 20, ENG_OPUS_FRAME);
+        print_listeners("after: mix shared + block cache, 3..8", n,
+                        run_listeners(plan, n, g, group, true, 3, trial, bc,
+                                      0));
+        print_cache(bc);
+        eng_blockcache_free(bc);
     }
+    /* cuts: every listener seeks back 120 ms every 25 packets (2 per
+     * second, half the most a player does), independent listeners */
+    const int n = 50;
+    printf("\ncuts (each of %d independent listeners seeks back 120 ms "
+           "twice a second), complexity 3..8\n", n);
+    print_listeners("cuts, no block cache", n,
+                    run_listeners(plan, n, 0, group, true, 3, trial, NULL,
+                                  25));
+    eng_blockcache *bc = eng_blockcache_new(256u << 20, ENG_OPUS_FRAME);
+    print_listeners("cuts, block cache", n,
+                    run_listeners(plan, n, 0, group, true, 3, trial, bc, 25));
+    print_cache(bc);
+    eng_blockcache_free(bc);
+    print_listeners("no cuts, no block cache (baseline)", n,
+                    run_listeners(plan, n, 0, group, true, 3, trial, NULL,
+                                  0));
     printf("(late packets count only on an otherwise idle machine: a thread "
            "that gets less than a core falls behind whatever it costs)\n");
+}
+
+/* ---- the block cache, render only ---- */
+
+/* n renderers at i x 100 ms (the independent listeners), each rendering
+ * `seconds` of 20 ms blocks, round-robin; with cut_every, each seeks back
+ * 120 ms every cut_every blocks (a cut). Thread CPU s per stream-second;
+ * *late_hits: the hit rate over the last second. */
+static double render_listeners(eng_plan *plan, int n, double seconds,
+                               eng_blockcache *bc, int cut_every,
+                               double *late_hits)
+{
+    eng_renderer **r = calloc((size_t)n, sizeof *r);
+    int64_t *pos = calloc((size_t)n, sizeof *pos);
+    float blk[2 * ENG_OPUS_FRAME];
+    long blocks = (long)(seconds * 50);
+    eng_blockcache_stats s0 = {0}, s1;
+
+    for (int i = 0; i < n; i++) {
+        r[i] = eng_renderer_new(NULL, plan, ENG_OPUS_FRAME);
+        eng_renderer_set_block_cache(r[i], bc);
+        pos[i] = (int64_t)i * 4800;
+    }
+    double c0 = thread_cpu();
+    for (long k = 0; k < blocks; k++) {
+        if (bc && k == blocks - 50)
+            eng_blockcache_stats_get(bc, &s0);
+        for (int i = n - 1; i >= 0; i--) { /* the furthest first */
+            if (cut_every > 0 && k > 0 && (k + i) % cut_every == 0)
+                pos[i] -= 6 * ENG_OPUS_FRAME;
+            eng_render(r[i], pos[i], blk, ENG_OPUS_FRAME);
+            pos[i] += ENG_OPUS_FRAME;
+        }
+    }
+    double cpu = thread_cpu() - c0;
+    *late_hits = 0;
+    if (bc) {
+        eng_blockcache_stats_get(bc, &s1);
+        double looked = (double)(s1.hits - s0.hits + s1.misses - s0.misses);
+        *late_hits = looked > 0 ? (double)(s1.hits - s0.hits) / looked : 0;
+    }
+    for (int i = 0; i < n; i++)
+        eng_renderer_free(r[i]);
+    free(r);
+    free(pos);
+    return cpu / ((double)n * seconds);
+}
+
+/* An export (20 s, 960-frame blocks) right after an edit of one track's
+ * EQ, with the cache warmed by the export before the edit. CPU s. */
+static double export_after_edit(eng_plan *before, eng_plan *after,
+                                eng_blockcache *bc)
+{
+    float blk[2 * ENG_OPUS_FRAME];
+    const int blocks = 20 * 50;
+    if (bc) {
+        eng_renderer *w = eng_renderer_new(NULL, before, ENG_OPUS_FRAME);
+        eng_renderer_set_block_cache(w, bc);
+        for (int k = 0; k < blocks; k++)
+            eng_render(w, (int64_t)k * ENG_OPUS_FRAME, blk, ENG_OPUS_FRAME);
+        eng_renderer_free(w);
+    }
+    eng_renderer *r = eng_renderer_new(NULL, after, ENG_OPUS_FRAME);
+    eng_renderer_set_block_cache(r, bc);
+    double c0 = thread_cpu();
+    for (int k = 0; k < blocks; k++)
+        eng_render(r, (int64_t)k * ENG_OPUS_FRAME, blk, ENG_OPUS_FRAME);
+    double cpu = thread_cpu() - c0;
+    eng_renderer_free(r);
+    return cpu;
+}
+
+static void cache_only(eng_plan *plan, double seconds)
+{
+    double h;
+    printf("block cache, render only (no Opus), one thread, 16-track "
+           "project, 20 ms blocks; %.0f s per renderer\n", seconds);
+    for (int round = 0; round < 2; round++) {
+        for (int n = 25; n <= 100; n *= 2) {
+            double off = render_listeners(plan, n, seconds, NULL, 0, &h);
+            eng_blockcache *bc = eng_blockcache_new(256u << 20, ENG_OPUS_FRAME);
+            double on = render_listeners(plan, n, seconds, bc, 0, &h);
+            eng_blockcache_stats st;
+            eng_blockcache_stats_get(bc, &st);
+            printf("  %3d independent renderers 100 ms apart: %.3f -> %.3f "
+                   "CPU ms per stream-second with the cache (x%.2f); hits "
+                   "%.0f %% overall, %.0f %% in the last second\n", n,
+                   off * 1e3, on * 1e3, off / on,
+                   100.0 * (double)st.hits / (double)(st.hits + st.misses),
+                   100 * h);
+            eng_blockcache_free(bc);
+        }
+        double off = render_listeners(plan, 25, seconds, NULL, 25, &h);
+        eng_blockcache *bc = eng_blockcache_new(256u << 20, ENG_OPUS_FRAME);
+        double on = render_listeners(plan, 25, seconds, bc, 25, &h);
+        printf("  25 renderers with a cut (seek back 120 ms) twice a second: "
+               "%.3f -> %.3f CPU ms per stream-second (x%.2f); hits %.0f %% "
+               "in the last second\n", off * 1e3, on * 1e3, off / on, 100 * h);
+        eng_blockcache_free(bc);
+        eng_plan *after = make_plan_ed(true);
+        off = export_after_edit(plan, after, NULL);
+        bc = eng_blockcache_new(256u << 20, ENG_OPUS_FRAME);
+        on = export_after_edit(plan, after, bc);
+        eng_blockcache_stats st;
+        eng_blockcache_stats_get(bc, &st);
+        printf("  export of 20 s after an edit of one track's EQ: %.1f -> "
+               "%.1f CPU ms (x%.2f); %llu hits, %llu misses\n", off * 1e3,
+               on * 1e3, off / on, (unsigned long long)st.hits,
+               (unsigned long long)st.misses);
+        eng_blockcache_free(bc);
+        eng_plan_release(after);
+    }
 }
 
 int main(int argc, char **argv)
@@ -290,8 +470,12 @@ int main(int argc, char **argv)
     double trial = argc > 1 ? atof(argv[1]) : 5.0;
     eng_plan *plan = make_plan();
 
-    if (plan && argc > 2 && strcmp(argv[2], "listeners-only") == 0) {
-        listeners_per_core(plan, trial);
+    bool cache = argc > 2 && strcmp(argv[2], "cache-only") == 0;
+    if (plan && argc > 2 && (cache || strcmp(argv[2], "listeners-only") == 0)) {
+        if (cache)
+            cache_only(plan, trial);
+        else
+            listeners_per_core(plan, trial);
         eng_plan_release(plan);
         for (int t = 0; t < NTRACKS; t++)
             eng_asset_release(assets[t]);

@@ -74,3 +74,9 @@ check_PROGRAMS += tests/unit/test_render_dispatch
 tests_unit_test_render_dispatch_SOURCES = tests/unit/test_render_dispatch.c \
 	tests/unit/test_render_util.h tests/unit/test_render_util.c
 tests_unit_test_render_dispatch_LDADD = $(MX_TEST_LIBS)
+# the block cache: cached = uncached (owner: h15-cache)
+UNIT_TESTS += tests/unit/test_blockcache
+check_PROGRAMS += tests/unit/test_blockcache
+tests_unit_test_blockcache_SOURCES = tests/unit/test_blockcache.c \
+	tests/unit/test_render_util.h tests/unit/test_render_util.c
+tests_unit_test_blockcache_LDADD = $(MX_TEST_LIBS)
