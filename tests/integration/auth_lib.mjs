@@ -1,9 +1,10 @@
 // auth_lib.mjs -- helpers of the auth and session tests: the database as
 // sorted text (to compare before and after a refused request), plain SQL
-// through the sqlite3 CLI, logging in, and the cookie of a login answer.
+// on the store (sqlite3, or psql under MXT_STORE=pg), logging in, and the
+// cookie of a login answer.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { http, storeEnv } from './harness.mjs';
+import { http, storeEnv, storeSql } from './harness.mjs';
 
 /** Under the harness's store switch (MXT_STORE=pg): the same SQL through
  * psql on the data directory's database, in sqlite3's list format. */
@@ -46,14 +47,9 @@ export function dump(server) {
   return out.sort().join('\n');
 }
 
-/** Runs SQL on the server's database with the sqlite3 CLI; returns stdout. */
-export function sql(server, text) {
-  if (process.env.MXT_STORE === 'pg') return psql(server, text).trim();
-  const db = path.join(server.dataDir, 'mixroom.db');
-  const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 5000', db, text], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
-  return r.stdout.trim();
-}
+/** Runs SQL on the server's store (harness.mjs storeSql: sqlite3, or psql
+ * under MXT_STORE=pg); returns stdout, trimmed. */
+export const sql = (server, text) => storeSql(server.dataDir, text);
 
 /** POST /api/login. */
 export const login = (s, name, password, extra = {}) => http(s, 'POST', '/api/login', { body: { name, password }, ...extra });

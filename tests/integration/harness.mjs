@@ -62,13 +62,69 @@ export function storeEnv(dataDir) {
   return { MIXROOM_STORE: url };
 }
 
-/** Runs `mixroom ARGS...` synchronously on dataDir. */
+/** Whether the harness's store switch is on (MXT_STORE=pg): tests that
+ * are about the SQLite file itself skip with this, saying why. */
+export const ON_PG = process.env.MXT_STORE === 'pg';
+
+/** Whether the command-line client of the store is installed (sqlite3, or
+ * psql under MXT_STORE=pg), for storeSql. */
+export function storeSqlAvailable() {
+  const r = spawnSync(ON_PG ? 'psql' : 'sqlite3', ['--version'], { encoding: 'utf8' });
+  return !r.error && r.status === 0;
+}
+
+/**
+ * Runs SQL (one statement or several, separated by ';') on dataDir's
+ * store: the sqlite3 tool on <data>/mixroom.db, or psql on the data
+ * directory's database under MXT_STORE=pg. Returns every result row in
+ * sqlite3's list format (columns joined by '|', one row a line), trimmed;
+ * throws with the tool's message when the SQL fails. The SQL must be in the
+ * subset both engines take (docs/storage.md, "Dialect rules"); read JSON
+ * bodies in the test (JSON.parse), not with json_extract.
+ */
+export function storeSql(dataDir, text) {
+  if (ON_PG) {
+    const url = storeEnv(dataDir).MIXROOM_STORE;
+    const r = spawnSync('psql', [url, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-F', '|', '-c', text], { encoding: 'utf8' });
+    if (r.error || r.status !== 0) throw new Error(`psql failed: ${r.error || r.stderr}`);
+    return r.stdout.trim();
+  }
+  const db = path.join(dataDir, 'mixroom.db');
+  const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 5000', db, text], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`sqlite3 failed: ${r.error || r.stderr}`);
+  return r.stdout.trim();
+}
+
+/**
+ * Every byte the store holds for dataDir, to prove a secret is not among
+ * them: the SQLite file <data>/mixroom.db as it is on disk, or under
+ * MXT_STORE=pg the data of the directory's database as `pg_dump
+ * --data-only` prints it (text columns as they are, bytea in hex).
+ */
+export function storeBytes(dataDir) {
+  if (ON_PG) {
+    const url = storeEnv(dataDir).MIXROOM_STORE;
+    const r = spawnSync('pg_dump', ['--data-only', '--no-owner', url], { maxBuffer: 1 << 28 });
+    if (r.error || r.status !== 0) throw new Error(`pg_dump failed: ${r.error || r.stderr}`);
+    return r.stdout;
+  }
+  return fs.readFileSync(path.join(dataDir, 'mixroom.db'));
+}
+
+/** The data folder a command line names with `--data DIR`, if any. */
+export function dataDirOf(args) {
+  const i = args.indexOf('--data');
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** Runs `mixroom ARGS...` synchronously on dataDir (or the `--data` of
+ * ARGS: under MXT_STORE=pg that folder's database is the store). */
 export function cli(args, { dataDir, input, env } = {}) {
   const full = dataDir ? [...args, '--data', dataDir] : args;
   const r = spawnSync(BIN, full, {
     input: input ?? '',
     encoding: 'utf8',
-    env: { ...process.env, ...storeEnv(dataDir), ...(env || {}) },
+    env: { ...process.env, ...storeEnv(dataDir || dataDirOf(args)), ...(env || {}) },
     timeout: 60000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
