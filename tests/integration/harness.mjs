@@ -118,13 +118,14 @@ export function dataDirOf(args) {
 }
 
 /** Runs `mixroom ARGS...` synchronously on dataDir (or the `--data` of
- * ARGS: under MXT_STORE=pg that folder's database is the store). */
+ * ARGS, or env's MIXROOM_DATA: under MXT_STORE=pg that folder's database
+ * is the store). */
 export function cli(args, { dataDir, input, env } = {}) {
   const full = dataDir ? [...args, '--data', dataDir] : args;
   const r = spawnSync(BIN, full, {
     input: input ?? '',
     encoding: 'utf8',
-    env: { ...process.env, ...storeEnv(dataDir || dataDirOf(args)), ...(env || {}) },
+    env: { ...process.env, ...storeEnv(dataDir || dataDirOf(args) || env?.MIXROOM_DATA), ...(env || {}) },
     timeout: 60000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
