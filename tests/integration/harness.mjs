@@ -44,6 +44,20 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * (the embedded SQLite under --data). Returns the env to add.
  */
 const pgDatabases = new Set();
+
+/** A PostgreSQL client program (psql, pg_dump): Debian's own binary under
+ * /usr/lib/postgresql/N/bin when there is one (the /usr/bin wrapper is a
+ * Perl script that costs a start-up per call), else the name on PATH. */
+export function pgTool(name) {
+  try {
+    const versions = fs.readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => b - a);
+    for (const v of versions) {
+      const p = path.join('/usr/lib/postgresql', v, 'bin', name);
+      if (fs.existsSync(p)) return p;
+    }
+  } catch { /* not Debian's layout */ }
+  return name;
+}
 export function storeEnv(dataDir) {
   if (process.env.MXT_STORE !== 'pg' || !dataDir) return {};
   const base = process.env.MXT_PGURL;
@@ -51,10 +65,10 @@ export function storeEnv(dataDir) {
   const name = 'mxt_' + crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 24);
   const url = base.replace(/\/[^/?]*(\?.*)?$/, `/${name}$1`);
   if (!pgDatabases.has(name)) {
-    const r = spawnSync('psql', [base, '-qAtc', `SELECT 1 FROM pg_database WHERE datname='${name}'`], { encoding: 'utf8' });
+    const r = spawnSync(pgTool('psql'), [base, '-qAtc', `SELECT 1 FROM pg_database WHERE datname='${name}'`], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
     if (r.stdout.trim() !== '1') {
-      const c = spawnSync('psql', [base, '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+      const c = spawnSync(pgTool('psql'), [base, '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
       if (c.status !== 0 && !/already exists/.test(c.stderr)) throw new Error(`CREATE DATABASE ${name}: ${c.stderr}`);
     }
     pgDatabases.add(name);
@@ -69,7 +83,7 @@ export const ON_PG = process.env.MXT_STORE === 'pg';
 /** Whether the command-line client of the store is installed (sqlite3, or
  * psql under MXT_STORE=pg), for storeSql. */
 export function storeSqlAvailable() {
-  const r = spawnSync(ON_PG ? 'psql' : 'sqlite3', ['--version'], { encoding: 'utf8' });
+  const r = spawnSync(ON_PG ? pgTool('psql') : 'sqlite3', ['--version'], { encoding: 'utf8' });
   return !r.error && r.status === 0;
 }
 
@@ -85,7 +99,7 @@ export function storeSqlAvailable() {
 export function storeSql(dataDir, text) {
   if (ON_PG) {
     const url = storeEnv(dataDir).MIXROOM_STORE;
-    const r = spawnSync('psql', [url, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-F', '|', '-c', text], { encoding: 'utf8' });
+    const r = spawnSync(pgTool('psql'), [url, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-F', '|', '-c', text], { encoding: 'utf8' });
     if (r.error || r.status !== 0) throw new Error(`psql failed: ${r.error || r.stderr}`);
     return r.stdout.trim();
   }
@@ -104,7 +118,7 @@ export function storeSql(dataDir, text) {
 export function storeBytes(dataDir) {
   if (ON_PG) {
     const url = storeEnv(dataDir).MIXROOM_STORE;
-    const r = spawnSync('pg_dump', ['--data-only', '--no-owner', url], { maxBuffer: 1 << 28 });
+    const r = spawnSync(pgTool('pg_dump'), ['--data-only', '--no-owner', url], { maxBuffer: 1 << 28 });
     if (r.error || r.status !== 0) throw new Error(`pg_dump failed: ${r.error || r.stderr}`);
     return r.stdout;
   }
