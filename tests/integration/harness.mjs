@@ -45,6 +45,9 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  */
 const pgDatabases = new Set();
 
+/** The PostgreSQL database of a data directory under MXT_STORE=pg. */
+const pgDbName = (dataDir) => 'mxt_' + crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 24);
+
 /** A PostgreSQL client program (psql, pg_dump): Debian's own binary under
  * /usr/lib/postgresql/N/bin when there is one (the /usr/bin wrapper is a
  * Perl script that costs a start-up per call), else the name on PATH. */
@@ -62,7 +65,7 @@ export function storeEnv(dataDir) {
   if (process.env.MXT_STORE !== 'pg' || !dataDir) return {};
   const base = process.env.MXT_PGURL;
   if (!base) throw new Error('MXT_STORE=pg needs MXT_PGURL');
-  const name = 'mxt_' + crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 24);
+  const name = pgDbName(dataDir);
   const url = base.replace(/\/[^/?]*(\?.*)?$/, `/${name}$1`);
   if (!pgDatabases.has(name)) {
     const r = spawnSync(pgTool('psql'), [base, '-qAtc', `SELECT 1 FROM pg_database WHERE datname='${name}'`], { encoding: 'utf8' });
@@ -129,6 +132,23 @@ export function storeBytes(dataDir) {
 export function dataDirOf(args) {
   const i = args.indexOf('--data');
   return i >= 0 ? args[i + 1] : undefined;
+}
+
+/**
+ * Makes toDir's store a copy of fromDir's (a second node, or a restore, on
+ * the same data): under MXT_STORE=pg, toDir's database is created from
+ * fromDir's (CREATE DATABASE ... TEMPLATE; no server may be connected to
+ * it); on SQLite nothing (copying <data>/mixroom.db is the copy).
+ */
+export function storeCopy(fromDir, toDir) {
+  if (!ON_PG) return;
+  const base = process.env.MXT_PGURL;
+  storeEnv(fromDir); // it exists
+  const src = pgDbName(fromDir);
+  const dst = pgDbName(toDir);
+  const r = spawnSync(pgTool('psql'), [base, '-qc', `CREATE DATABASE ${dst} TEMPLATE ${src}`], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`CREATE DATABASE ${dst} TEMPLATE ${src}: ${r.error || r.stderr}`);
+  pgDatabases.add(dst);
 }
 
 /** Runs `mixroom ARGS...` synchronously on dataDir (or the `--data` of
