@@ -12,17 +12,10 @@
  * full, 40001/40P01 busy). SQLite's BEGIN IMMEDIATE / EXCLUSIVE / DEFERRED
  * are sent as BEGIN; a COMMIT that PostgreSQL turned into a ROLLBACK (the
  * transaction had failed) is an error, never a success.
- *
- * Round trips: BEGIN, SAVEPOINT x and RELEASE x, when PostgreSQL cannot
- * refuse them (BEGIN outside a transaction, the other two inside one that
- * has not failed), are not sent on their own: they wait in the
- * connection's queue (struct pg_conn.pend) and go out in front of the
- * next statement, in one libpq pipeline (PQenterPipelineMode, one Sync),
- * or in front of db_exec's text. If one of them fails after all, that
- * next statement fails with its message, so nothing is ever acknowledged
- * over it. The writer's job (SAVEPOINT, its rows, RELEASE) thus costs one
- * round trip per row statement instead of two more per job, and a
- * reader's BEGIN rides with its first SELECT. */
+ * BEGIN, SAVEPOINT and RELEASE that PostgreSQL cannot refuse wait in a
+ * queue and go out in front of the next statement in one libpq pipeline
+ * (or db_exec's text); if one fails, so does that statement (storage.md,
+ * "Round trips"). */
 #include "server/core/db_priv.h"
 #include "server/core/log.h"
 
@@ -45,12 +38,10 @@
 #define OID_FLOAT8 701
 #define OID_NUMERIC 1700
 
-/* the deferred statements a connection queues at most, and their length */
-#define PEND_MAX 8
+#define PEND_MAX 8 /* deferred statements queued at most, and their length */
 #define PEND_LEN 64
 
-/* what a statement is, for deferring it (see the header) */
-enum { CTL_NONE, CTL_BEGIN, CTL_SAVEPOINT, CTL_RELEASE };
+enum { CTL_NONE, CTL_BEGIN, CTL_SAVEPOINT, CTL_RELEASE }; /* deferrable */
 
 struct pg_conn {
     struct db_conn base;
@@ -61,8 +52,7 @@ struct pg_conn {
     unsigned long long names;  /* for server-side statement names */
     pthread_mutex_t cancel_lock;
     PGcancel *cancel;
-    /* deferred transaction control, sent before the next statement */
-    char pend[PEND_MAX][PEND_LEN];
+    char pend[PEND_MAX][PEND_LEN]; /* deferred, sent before the next */
     int npend;
     bool pend_begin;           /* a BEGIN is among them */
 };
@@ -256,17 +246,12 @@ static PGresult *pipe_read(struct pg_conn *c, int *rc, bool keep, bool commit)
         }
         if (*rc == DB_OK && st != PGRES_PIPELINE_ABORTED && !keep)
             *rc = check_result(c, r, false);
-        if (keep) {
-            PQclear(last);
-            last = r;
-        } else {
-            PQclear(r);
-        }
+        PQclear(keep ? last : r);
+        last = keep ? r : NULL;
     }
-    if (keep && *rc == DB_OK && !last)
-        *rc = set_err(c, DB_ERROR, PQerrorMessage(c->pg));
-    else if (keep && *rc == DB_OK)
-        *rc = check_result(c, last, commit);
+    if (keep && *rc == DB_OK)
+        *rc = last ? check_result(c, last, commit)
+                   : set_err(c, DB_ERROR, PQerrorMessage(c->pg));
     return last;
 }
 
