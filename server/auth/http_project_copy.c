@@ -75,6 +75,53 @@ out:
     return r;
 }
 
+/* Writer thread: the copy's project object at revision 0, its name set to
+ * the copy's. The body is read and written with jansson here (PostgreSQL
+ * has no json_set); 0 (also when the source has no project object), or -1
+ * with err filled. */
+static int copy_project_object(db_conn *db, struct copy_job *j)
+{
+    db_stmt *st = NULL;
+    json_t *o = NULL;
+    char *text = NULL;
+    int r = -1, rc;
+
+    if (db_prepare(db, "SELECT body, kind FROM objects WHERE project_id=?1 AND"
+                       " id='project'", &st) != DB_OK)
+        goto fail;
+    db_bind_text(st, 1, j->src, -1, DB_STATIC);
+    rc = db_step(st);
+    if (rc == DB_DONE) {
+        r = 0;
+        goto out;
+    }
+    if (rc != DB_ROW)
+        goto fail;
+    o = json_loads(store_col_text(st, 0), 0, NULL);
+    if (!json_is_object(o) ||
+        json_object_set_new(o, "name", json_string(j->name)) != 0 ||
+        !(text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+        snprintf(j->err, sizeof j->err, "the copy could not be stored: the "
+                 "project object of %s is not a JSON object", j->src);
+        j->rc = PROTO_INTERNAL;
+        goto out;
+    }
+    r = run(db,
+            "INSERT INTO objects (project_id, id, kind, body, rev)"
+            " VALUES (?1, 'project', ?3, ?2, 0)",
+            STORE_ARGS(j->id, text, store_col_text(st, 1)), j);
+    goto out;
+fail:
+    snprintf(j->err, sizeof j->err, "the copy could not be stored: %s",
+             db_errmsg(db));
+    j->rc = PROTO_INTERNAL;
+out:
+    free(text);
+    json_decref(o);
+    db_finalize(st);
+    return r;
+}
+
 /* Writer thread: the whole copy (inside the writer's transaction). */
 static int copy_write(db_conn *db, void *arg)
 {
@@ -113,10 +160,10 @@ static int copy_write(db_conn *db, void *arg)
             STORE_ARGS(j->id, j->src), j) ||
         run(db,
             "INSERT INTO objects (project_id, id, kind, body, rev)"
-            " SELECT ?1, id, kind, CASE WHEN id='project'"
-            " THEN json_set(body, '$.name', ?3) ELSE body END, 0"
-            " FROM objects WHERE project_id=?2",
-            STORE_ARGS(j->id, j->src, j->name), j))
+            " SELECT ?1, id, kind, body, 0 FROM objects WHERE project_id=?2"
+            " AND id <> 'project'",
+            STORE_ARGS(j->id, j->src), j) ||
+        copy_project_object(db, j))
         return -1;
     j->rc = PROTO_OK;
     return 0;

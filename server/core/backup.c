@@ -111,6 +111,19 @@ static int check_pg(db_conn *db, void (*problem)(void *ctx, const char *msg),
                      : 0;
     char msg[256];
 
+    /* a database that was never migrated: named like SQLite's missing file */
+    if (store_query_int(db,
+                        "SELECT count(*) FROM information_schema.tables "
+                        "WHERE table_schema = current_schema() AND "
+                        "table_name = 'schema_migrations'",
+                        STORE_NO_ARGS, &v, err, errlen) < 0)
+        return -1;
+    if (v == 0) {
+        snprintf(err, errlen,
+                 "no database: the PostgreSQL store holds no mixroom schema "
+                 "(`mixroom migrate` or `mixroom serve` creates it)");
+        return -1;
+    }
     if (store_query_int(db,
                         "SELECT coalesce(max(version), 0) FROM "
                         "schema_migrations",

@@ -11,7 +11,11 @@
  * map to the nearest SQLite code (23 constraint, 57014 interrupt, 53100
  * full, 40001/40P01 busy). SQLite's BEGIN IMMEDIATE / EXCLUSIVE / DEFERRED
  * are sent as BEGIN; a COMMIT that PostgreSQL turned into a ROLLBACK (the
- * transaction had failed) is an error, never a success. */
+ * transaction had failed) is an error, never a success.
+ * BEGIN, SAVEPOINT and RELEASE that PostgreSQL cannot refuse wait in a
+ * queue and go out in front of the next statement in one libpq pipeline
+ * (or db_exec's text); if one fails, so does that statement (storage.md,
+ * "Round trips"). */
 #include "server/core/db_priv.h"
 #include "server/core/log.h"
 
@@ -34,6 +38,11 @@
 #define OID_FLOAT8 701
 #define OID_NUMERIC 1700
 
+#define PEND_MAX 8 /* deferred statements queued at most, and their length */
+#define PEND_LEN 64
+
+enum { CTL_NONE, CTL_BEGIN, CTL_SAVEPOINT, CTL_RELEASE }; /* deferrable */
+
 struct pg_conn {
     struct db_conn base;
     PGconn *pg;
@@ -43,6 +52,9 @@ struct pg_conn {
     unsigned long long names;  /* for server-side statement names */
     pthread_mutex_t cancel_lock;
     PGcancel *cancel;
+    char pend[PEND_MAX][PEND_LEN]; /* deferred, sent before the next */
+    int npend;
+    bool pend_begin;           /* a BEGIN is among them */
 };
 
 struct pg_param {
@@ -66,6 +78,7 @@ struct pg_stmt {
     int row, nrows;            /* row: the current one, -1 before */
     bool executed;
     bool commit;               /* a COMMIT / END statement */
+    int ctl;                   /* CTL_*: a statement that may be deferred */
     int last_rc;
     unsigned char *blob;       /* the decoded bytea of blob_col/blob_row */
     size_t blob_len;
@@ -187,6 +200,129 @@ static char *begin_plain(const char *sql, size_t len)
     return NULL;
 }
 
+/* The CTL_* kind of a translated statement text. */
+static int ctl_kind(const char *pgsql, int nparams)
+{
+    if (nparams > 0 || strchr(pgsql, ';') || strlen(pgsql) >= PEND_LEN)
+        return CTL_NONE;
+    if (starts_with_word(pgsql, "BEGIN"))
+        return CTL_BEGIN;
+    if (starts_with_word(pgsql, "SAVEPOINT"))
+        return CTL_SAVEPOINT;
+    if (starts_with_word(pgsql, "RELEASE"))
+        return CTL_RELEASE;
+    return CTL_NONE;
+}
+
+/* Queues a statement of kind ctl when PostgreSQL cannot refuse it now;
+ * true when queued. */
+static bool defer(struct pg_conn *c, int ctl, const char *pgsql)
+{
+    PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+    bool in_tx = c->pend_begin || ts == PQTRANS_INTRANS;
+
+    if (ctl == CTL_NONE || c->npend >= PEND_MAX)
+        return false;
+    if (ctl == CTL_BEGIN ? (ts != PQTRANS_IDLE || c->pend_begin) : !in_tx)
+        return false;
+    snprintf(c->pend[c->npend++], PEND_LEN, "%s", pgsql);
+    c->pend_begin |= ctl == CTL_BEGIN;
+    clear_err(c);
+    return true;
+}
+
+/* Reads the results of one pipelined query (until its NULL); records the
+ * first error unless *rc already holds one; returns the last result when
+ * keep (the caller clears it), else NULL. */
+static PGresult *pipe_read(struct pg_conn *c, int *rc, bool keep, bool commit)
+{
+    PGresult *r, *last = NULL;
+
+    while ((r = PQgetResult(c->pg))) {
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) { /* a broken pipeline: past the end */
+            PQclear(r);
+            break;
+        }
+        if (*rc == DB_OK && st != PGRES_PIPELINE_ABORTED && !keep)
+            *rc = check_result(c, r, false);
+        PQclear(keep ? last : r);
+        last = keep ? r : NULL;
+    }
+    if (keep && *rc == DB_OK)
+        *rc = last ? check_result(c, last, commit)
+                   : set_err(c, DB_ERROR, PQerrorMessage(c->pg));
+    return last;
+}
+
+/* Sends the queued statements, then (when sql) one statement with its
+ * parameters (name: prepared), in one pipeline ending in one Sync, and
+ * reads every answer. Returns the statement's result (the caller clears
+ * it) with *rc DB_OK, or NULL with the first error in *rc and recorded. */
+static PGresult *pipe_run(struct pg_conn *c, const char *name,
+                          const char *sql, int n, const Oid *types,
+                          const char *const *vals, const int *lens,
+                          const int *fmts, bool commit, int *rc)
+{
+    PGresult *out = NULL, *r;
+    bool sent = true;
+    int npend = c->npend;
+
+    *rc = DB_OK;
+    c->npend = 0;
+    c->pend_begin = false;
+    if (!PQenterPipelineMode(c->pg)) {
+        *rc = set_err(c, DB_ERROR, PQerrorMessage(c->pg));
+        return NULL;
+    }
+    for (int i = 0; i < npend && sent; i++)
+        sent = PQsendQueryParams(c->pg, c->pend[i], 0, NULL, NULL, NULL,
+                                 NULL, 0) == 1;
+    if (sent && sql)
+        sent = (name ? PQsendQueryPrepared(c->pg, name, n, vals, lens, fmts,
+                                           0)
+                     : PQsendQueryParams(c->pg, sql, n, types, vals, lens,
+                                         fmts, 0)) == 1;
+    if (!sent || PQpipelineSync(c->pg) != 1) {
+        *rc = set_err(c, DB_ERROR, PQerrorMessage(c->pg));
+        /* what was sent still answers; read it off before leaving */
+        if (PQpipelineSync(c->pg) != 1) {
+            PQexitPipelineMode(c->pg);
+            return NULL;
+        }
+        sql = NULL;
+    }
+    for (int i = 0; i < npend; i++)
+        pipe_read(c, rc, false, false);
+    if (sql)
+        out = pipe_read(c, rc, true, commit);
+    /* the Sync's own result */
+    while ((r = PQgetResult(c->pg))) {
+        ExecStatusType st = PQresultStatus(r);
+        PQclear(r);
+        if (st == PGRES_PIPELINE_SYNC)
+            break;
+    }
+    PQexitPipelineMode(c->pg);
+    if (*rc != DB_OK) {
+        PQclear(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* Sends the queued statements on their own (before a call that cannot
+ * take them in front); DB_OK or the first one's error. */
+static int flush_pend(struct pg_conn *c)
+{
+    int rc;
+
+    if (!c->npend)
+        return DB_OK;
+    PQclear(pipe_run(c, NULL, NULL, 0, NULL, NULL, NULL, NULL, false, &rc));
+    return rc;
+}
+
 static int pg_close(db_conn *dc)
 {
     struct pg_conn *c = C(dc);
@@ -234,7 +370,9 @@ static void pg_interrupt(db_conn *dc)
 
 static int pg_get_autocommit(db_conn *dc)
 {
-    return PQtransactionStatus(C(dc)->pg) == PQTRANS_IDLE;
+    struct pg_conn *c = C(dc);
+
+    return !c->pend_begin && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 }
 
 static int pg_changes(db_conn *dc)
@@ -245,9 +383,12 @@ static int pg_changes(db_conn *dc)
 static db_int64 pg_last_insert_id(db_conn *dc)
 {
     struct pg_conn *c = C(dc);
-    PGresult *r = PQexec(c->pg, "SELECT lastval()");
+    PGresult *r;
     db_int64 v = 0;
 
+    if (flush_pend(c) != DB_OK)
+        return 0;
+    r = PQexec(c->pg, "SELECT lastval()");
     if (check_result(c, r, false) == DB_OK && PQntuples(r) == 1)
         v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
@@ -263,12 +404,33 @@ static int pg_exec(db_conn *dc, const char *sql,
     PGresult *r;
     int rc;
 
+    bool commit;
+
     if ((plain = begin_plain(sql, strlen(sql))))
         sql = plain;
+    commit = starts_with_word(sql, "COMMIT") || starts_with_word(sql, "END");
+    if (c->npend) {
+        /* the queued statements in front, in the same simple query (its
+         * result is the last statement's, or the first failure's) */
+        size_t len = strlen(sql) + 1;
+        char *all, *o;
+        for (int i = 0; i < c->npend; i++)
+            len += strlen(c->pend[i]) + 2;
+        if (!(all = malloc(len))) {
+            free(plain);
+            return set_err(c, DB_NOMEM, "out of memory");
+        }
+        o = all;
+        for (int i = 0; i < c->npend; i++)
+            o += sprintf(o, "%s; ", c->pend[i]);
+        strcpy(o, sql);
+        free(plain);
+        sql = plain = all;
+        c->npend = 0;
+        c->pend_begin = false;
+    }
     r = PQexec(c->pg, sql);
-    rc = check_result(c, r,
-                      starts_with_word(sql, "COMMIT") ||
-                          starts_with_word(sql, "END"));
+    rc = check_result(c, r, commit);
     free(plain);
 
     if (rc == DB_OK && cb && PQresultStatus(r) == PGRES_TUPLES_OK) {
@@ -374,6 +536,7 @@ static int pg_prepare(db_conn *dc, const char *sql, int nbyte,
         free(plain);
     }
     s->commit = starts_with_word(sql, "COMMIT") || starts_with_word(sql, "END");
+    s->ctl = s->pgsql ? ctl_kind(s->pgsql, s->nparams) : CTL_NONE;
     if (s->nparams > 0)
         s->params = calloc((size_t)s->nparams, sizeof *s->params);
     if (!s->pgsql || (s->nparams > 0 && (!s->params || !s->used))) {
@@ -494,6 +657,8 @@ static int execute(struct pg_stmt *s)
     bool same = s->prepared;
     PGresult *r = NULL;
 
+    if (defer(c, s->ctl, s->pgsql))
+        return DB_OK; /* no result: db_step says DB_DONE */
     if (n > 0) {
         vals = calloc((size_t)n, sizeof *vals);
         lens = calloc((size_t)n, sizeof *lens);
@@ -518,6 +683,9 @@ static int execute(struct pg_stmt *s)
             same = false;
     }
     if (s->persistent && !s->prepared && !s->prep_failed) {
+        /* once per statement: the queue goes out first, on its own */
+        if ((rc = flush_pend(c)) != DB_OK)
+            goto out;
         snprintf(s->name, sizeof s->name, "mx%llu", ++c->names);
         r = PQprepare(c->pg, s->name, s->pgsql, n, types);
         if (PQresultStatus(r) == PGRES_COMMAND_OK) {
@@ -535,11 +703,16 @@ static int execute(struct pg_stmt *s)
             goto out;
         }
     }
-    if (same)
-        r = PQexecPrepared(c->pg, s->name, n, vals, lens, fmts, 0);
-    else
-        r = PQexecParams(c->pg, s->pgsql, n, types, vals, lens, fmts, 0);
-    rc = check_result(c, r, s->commit);
+    if (c->npend) {
+        r = pipe_run(c, same ? s->name : NULL, s->pgsql, n, types, vals,
+                     lens, fmts, s->commit, &rc);
+    } else {
+        if (same)
+            r = PQexecPrepared(c->pg, s->name, n, vals, lens, fmts, 0);
+        else
+            r = PQexecParams(c->pg, s->pgsql, n, types, vals, lens, fmts, 0);
+        rc = check_result(c, r, s->commit);
+    }
     if (rc == DB_OK) {
         s->res = r;
         s->nrows = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
@@ -733,6 +906,7 @@ static int pg_finalize(db_stmt *ds)
 
     free_results(s);
     if (s->prepared && PQstatus(c->pg) == CONNECTION_OK &&
+        flush_pend(c) == DB_OK &&
         PQtransactionStatus(c->pg) != PQTRANS_INERROR) {
         char sql[64];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);

@@ -12,7 +12,7 @@ import nodeHttp from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
-  addMember, cli, http, join, makeProject, makeUser, sleep, startServer, tempDir,
+  addMember, cli, http, join, makeProject, makeUser, sleep, startServer, storeSql, storeSqlAvailable, tempDir,
 } from './harness.mjs';
 
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -419,13 +419,14 @@ test('an interrupted upload leaves nothing; start-up cleans up after a crash', {
     // a leftover upload and an asset stuck importing, as after kill -9
     await s.stop();
     fs.writeFileSync(path.join(s.dataDir, 'tmp', 'upload-leftover'), 'x');
-    if (have('sqlite3')) {
-      run('sqlite3', [path.join(s.dataDir, 'mixroom.db'),
-        `INSERT INTO assets(id, project_id, name, state, created_at) VALUES('a_stuck', '${project}', 'stuck.wav', 'importing', 0)`]);
+    const canSql = storeSqlAvailable();
+    if (canSql) {
+      storeSql(s.dataDir,
+        `INSERT INTO assets(id, project_id, name, state, created_at) VALUES('a_stuck', '${project}', 'stuck.wav', 'importing', 0)`);
     }
     s = await startServer({ dataDir: s.dataDir, port: s.port });
     assert.deepEqual(dirFiles(path.join(s.dataDir, 'tmp')), []);
-    if (have('sqlite3')) {
+    if (canSql) {
       const list = await http(s, 'GET', `/api/projects/${project}/assets`, { token: owner.token });
       const stuck = list.json.assets.find((a) => a.id === 'a_stuck');
       assert.equal(stuck.state, 'failed');

@@ -1,15 +1,16 @@
 // auth_lib.mjs -- helpers of the auth and session tests: the database as
 // sorted text (to compare before and after a refused request), plain SQL
-// through the sqlite3 CLI, logging in, and the cookie of a login answer.
+// on the store (sqlite3, or psql under MXT_STORE=pg), logging in, and the
+// cookie of a login answer.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { http, storeEnv } from './harness.mjs';
+import { http, pgTool, storeEnv, storeSql } from './harness.mjs';
 
 /** Under the harness's store switch (MXT_STORE=pg): the same SQL through
  * psql on the data directory's database, in sqlite3's list format. */
 function psql(server, text) {
   const url = storeEnv(server.dataDir).MIXROOM_STORE;
-  const r = spawnSync('psql', [url, '-qAtX', '-F', '|', '-c', text], { encoding: 'utf8' });
+  const r = spawnSync(pgTool('psql'), [url, '-qAtX', '-F', '|', '-c', text], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -19,14 +20,11 @@ export function dump(server) {
   if (process.env.MXT_STORE === 'pg') {
     const tables = psql(server, "SELECT table_name FROM information_schema.tables WHERE table_schema='public' ORDER BY 1")
       .split('\n').filter(Boolean);
-    const out = [];
-    for (const t of tables) {
-      const q = t === 'sessions'
-        ? 'SELECT encode(token_hash, \'hex\'), user_id, created_at, expires_at FROM sessions'
-        : `SELECT * FROM "${t}"`;
-      for (const line of psql(server, q).split('\n').filter(Boolean)) out.push(`${t}: ${line}`);
-    }
-    return out.sort().join('\n');
+    // every table in one psql call (psql 15 prints each statement's rows)
+    const q = tables.map((t) => (t === 'sessions'
+      ? "SELECT 'sessions: ' || ROW(encode(token_hash, 'hex'), user_id, created_at, expires_at)::text FROM sessions"
+      : `SELECT '${t}: ' || x::text FROM "${t}" x`)).join('; ');
+    return psql(server, q).split('\n').filter(Boolean).sort().join('\n');
   }
   const db = path.join(server.dataDir, 'mixroom.db');
   const q = (sql) => {
@@ -46,14 +44,9 @@ export function dump(server) {
   return out.sort().join('\n');
 }
 
-/** Runs SQL on the server's database with the sqlite3 CLI; returns stdout. */
-export function sql(server, text) {
-  if (process.env.MXT_STORE === 'pg') return psql(server, text).trim();
-  const db = path.join(server.dataDir, 'mixroom.db');
-  const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 5000', db, text], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
-  return r.stdout.trim();
-}
+/** Runs SQL on the server's store (harness.mjs storeSql: sqlite3, or psql
+ * under MXT_STORE=pg); returns stdout, trimmed. */
+export const sql = (server, text) => storeSql(server.dataDir, text);
 
 /** POST /api/login. */
 export const login = (s, name, password, extra = {}) => http(s, 'POST', '/api/login', { body: { name, password }, ...extra });

@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { http, join, makeProject, makeUser, startServer, tempDir } from './harness.mjs';
+import { http, join, makeProject, makeUser, startServer, storeSql, tempDir } from './harness.mjs';
 import { pushOps, toneWav, uploadAsset } from './preview_lib.mjs';
 
 let server; let ana; let ben;
@@ -228,8 +228,7 @@ function tmpFiles() {
   return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
 }
 function assetRows() {
-  const r = spawnSync('sqlite3', [path.join(server.dataDir, 'mixroom.db'), 'SELECT count(*) FROM assets; SELECT count(*) FROM projects;'], { encoding: 'utf8' });
-  return r.stdout.trim();
+  return storeSql(server.dataDir, 'SELECT count(*) FROM assets; SELECT count(*) FROM projects;');
 }
 function state() {
   return { files: assetFiles(), tmp: tmpFiles(), rows: assetRows() };

@@ -44,17 +44,34 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * (the embedded SQLite under --data). Returns the env to add.
  */
 const pgDatabases = new Set();
+
+/** The PostgreSQL database of a data directory under MXT_STORE=pg. */
+const pgDbName = (dataDir) => 'mxt_' + crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 24);
+
+/** A PostgreSQL client program (psql, pg_dump): Debian's own binary under
+ * /usr/lib/postgresql/N/bin when there is one (the /usr/bin wrapper is a
+ * Perl script that costs a start-up per call), else the name on PATH. */
+export function pgTool(name) {
+  try {
+    const versions = fs.readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => b - a);
+    for (const v of versions) {
+      const p = path.join('/usr/lib/postgresql', v, 'bin', name);
+      if (fs.existsSync(p)) return p;
+    }
+  } catch { /* not Debian's layout */ }
+  return name;
+}
 export function storeEnv(dataDir) {
   if (process.env.MXT_STORE !== 'pg' || !dataDir) return {};
   const base = process.env.MXT_PGURL;
   if (!base) throw new Error('MXT_STORE=pg needs MXT_PGURL');
-  const name = 'mxt_' + crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 24);
+  const name = pgDbName(dataDir);
   const url = base.replace(/\/[^/?]*(\?.*)?$/, `/${name}$1`);
   if (!pgDatabases.has(name)) {
-    const r = spawnSync('psql', [base, '-qAtc', `SELECT 1 FROM pg_database WHERE datname='${name}'`], { encoding: 'utf8' });
+    const r = spawnSync(pgTool('psql'), [base, '-qAtc', `SELECT 1 FROM pg_database WHERE datname='${name}'`], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
     if (r.stdout.trim() !== '1') {
-      const c = spawnSync('psql', [base, '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+      const c = spawnSync(pgTool('psql'), [base, '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
       if (c.status !== 0 && !/already exists/.test(c.stderr)) throw new Error(`CREATE DATABASE ${name}: ${c.stderr}`);
     }
     pgDatabases.add(name);
@@ -62,13 +79,87 @@ export function storeEnv(dataDir) {
   return { MIXROOM_STORE: url };
 }
 
-/** Runs `mixroom ARGS...` synchronously on dataDir. */
+/** Whether the harness's store switch is on (MXT_STORE=pg): tests that
+ * are about the SQLite file itself skip with this, saying why. */
+export const ON_PG = process.env.MXT_STORE === 'pg';
+
+/** Whether the command-line client of the store is installed (sqlite3, or
+ * psql under MXT_STORE=pg), for storeSql. */
+export function storeSqlAvailable() {
+  const r = spawnSync(ON_PG ? pgTool('psql') : 'sqlite3', ['--version'], { encoding: 'utf8' });
+  return !r.error && r.status === 0;
+}
+
+/**
+ * Runs SQL (one statement or several, separated by ';') on dataDir's
+ * store: the sqlite3 tool on <data>/mixroom.db, or psql on the data
+ * directory's database under MXT_STORE=pg. Returns every result row in
+ * sqlite3's list format (columns joined by '|', one row a line), trimmed;
+ * throws with the tool's message when the SQL fails. The SQL must be in the
+ * subset both engines take (docs/storage.md, "Dialect rules"); read JSON
+ * bodies in the test (JSON.parse), not with json_extract.
+ */
+export function storeSql(dataDir, text) {
+  if (ON_PG) {
+    const url = storeEnv(dataDir).MIXROOM_STORE;
+    const r = spawnSync(pgTool('psql'), [url, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-F', '|', '-c', text], { encoding: 'utf8' });
+    if (r.error || r.status !== 0) throw new Error(`psql failed: ${r.error || r.stderr}`);
+    return r.stdout.trim();
+  }
+  const db = path.join(dataDir, 'mixroom.db');
+  const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 5000', db, text], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`sqlite3 failed: ${r.error || r.stderr}`);
+  return r.stdout.trim();
+}
+
+/**
+ * Every byte the store holds for dataDir, to prove a secret is not among
+ * them: the SQLite file <data>/mixroom.db as it is on disk, or under
+ * MXT_STORE=pg the data of the directory's database as `pg_dump
+ * --data-only` prints it (text columns as they are, bytea in hex).
+ */
+export function storeBytes(dataDir) {
+  if (ON_PG) {
+    const url = storeEnv(dataDir).MIXROOM_STORE;
+    const r = spawnSync(pgTool('pg_dump'), ['--data-only', '--no-owner', url], { maxBuffer: 1 << 28 });
+    if (r.error || r.status !== 0) throw new Error(`pg_dump failed: ${r.error || r.stderr}`);
+    return r.stdout;
+  }
+  return fs.readFileSync(path.join(dataDir, 'mixroom.db'));
+}
+
+/** The data folder a command line names with `--data DIR`, if any. */
+export function dataDirOf(args) {
+  const i = args.indexOf('--data');
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/**
+ * Makes toDir's store a copy of fromDir's (a second node, or a restore, on
+ * the same data): under MXT_STORE=pg, toDir's database is created from
+ * fromDir's (CREATE DATABASE ... TEMPLATE; no server may be connected to
+ * it); on SQLite nothing (copying <data>/mixroom.db is the copy).
+ */
+export function storeCopy(fromDir, toDir) {
+  if (!ON_PG) return;
+  const base = process.env.MXT_PGURL;
+  storeEnv(fromDir); // it exists
+  const src = pgDbName(fromDir);
+  const dst = pgDbName(toDir);
+  const r = spawnSync(pgTool('psql'), [base, '-qc', `CREATE DATABASE ${dst} TEMPLATE ${src}`], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`CREATE DATABASE ${dst} TEMPLATE ${src}: ${r.error || r.stderr}`);
+  pgDatabases.add(dst);
+}
+
+/** Runs `mixroom ARGS...` synchronously on dataDir (or the `--data` of
+ * ARGS, or env's MIXROOM_DATA: under MXT_STORE=pg that folder's database
+ * is the store). */
 export function cli(args, { dataDir, input, env } = {}) {
   const full = dataDir ? [...args, '--data', dataDir] : args;
   const r = spawnSync(BIN, full, {
     input: input ?? '',
     encoding: 'utf8',
-    env: { ...process.env, ...storeEnv(dataDir), ...(env || {}) },
+    env: { ...process.env, ...storeEnv(dataDir || dataDirOf(args) || env?.MIXROOM_DATA), ...(env || {}) },
     timeout: 60000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -5,11 +5,9 @@
 // with an error naming the deadline; SIGTERM during a render exits with 0.
 // No wall-clock thresholds except generous ones ("within 10 s").
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import nodeHttp from 'node:http';
-import path from 'node:path';
 import { test } from 'node:test';
-import { startServer, http } from './harness.mjs';
+import { startServer, http, storeSql, storeSqlAvailable } from './harness.mjs';
 import { RATE, makeSong, toneWav, uploadAsset } from './preview_lib.mjs';
 
 const SECONDS = 2;              // the song: two clips of 2 s at frame 0
@@ -45,14 +43,12 @@ async function waitFigures(server, pred, what, ms = 10000) {
 
 const idle = (f) => f.running.render === 0 && f.queued.render === 0 && f.running.import === 0 && f.queued.import === 0;
 
-/** The rows that matter, read straight from the database. */
+/** The rows that matter, read straight from the store (sqlite3, or psql
+ * under MXT_STORE=pg). */
 function dbState(server) {
-  const db = path.join(server.dataDir, 'mixroom.db');
-  const r = spawnSync('sqlite3', ['-readonly', db,
-    'SELECT id, head_rev FROM projects ORDER BY id; SELECT id, state FROM assets ORDER BY id; SELECT count(*) FROM ops; SELECT count(*) FROM objects;'], { encoding: 'utf8' });
-  if (r.error) return null; // no sqlite3: the figures still say "no job left"
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
+  if (!storeSqlAvailable()) return null; // no client: the figures still say "no job left"
+  return storeSql(server.dataDir,
+    'SELECT id, head_rev FROM projects ORDER BY id; SELECT id, state FROM assets ORDER BY id; SELECT count(*) FROM ops; SELECT count(*) FROM objects;');
 }
 
 /** GET with a bearer token; never hangs for more than 20 s. */

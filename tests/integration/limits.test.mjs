@@ -6,10 +6,8 @@
 // message, a gain below -144 dB, `history before` below 1).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { test } from 'node:test';
-import { connect, http, join, makeProject, makeUser, sleep, startServer } from './harness.mjs';
+import { connect, http, join, makeProject, makeUser, sleep, startServer, storeSql } from './harness.mjs';
 
 const track = (id, name = id) => ({ op: 'create', id, kind: 'track', fields: { name } });
 
@@ -84,18 +82,19 @@ test('small refusals: duplicate keys, gain below -144 dB, history before < 1', a
 });
 
 // Inserts n track objects straight into the database (as a project
-// restored from a large backup would be), with sqlite3.
+// restored from a large backup would be), with the store's own client
+// (sqlite3, or psql under MXT_STORE=pg): the body is built with || in the
+// SQL both engines take (the text SQLite's json_object gave).
 function insertTracks(s, p, n) {
-  const sql = [
+  const text = [
     'BEGIN;',
     'WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM k WHERE i<' + n + ')',
     "INSERT INTO objects(project_id, id, kind, body, rev) SELECT '" + p + "', 'tk' || i, 'track',",
-    " json_object('id','tk' || i,'kind','track','name','Track number ' || i,'order','V','color','#808080',",
-    "  'gain',0.0,'pan',0.0,'mute',json('false'),'solo',json('false'),'output','master','role','audio'), 0 FROM k;",
+    ` '{"id":"tk' || i || '","kind":"track","name":"Track number ' || i || '","order":"V","color":"#808080",'`,
+    ` || '"gain":0.0,"pan":0.0,"mute":false,"solo":false,"output":"master","role":"audio"}', 0 FROM k;`,
     'COMMIT;',
   ].join('\n');
-  const r = spawnSync('sqlite3', [path.join(s.dataDir, 'mixroom.db')], { input: sql, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  storeSql(s.dataDir, text);
 }
 
 function rssKiB(pid) {

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
-  SRCDIR, cli, connect, http, join, makeProject, makeUser, sleep, startServer, tempDir,
+  ON_PG, SRCDIR, cli, connect, http, join, makeProject, makeUser, sleep, startServer, tempDir,
 } from './harness.mjs';
 import { assetFiles, cliAsync, makeSmallProject } from './operations_lib.mjs';
 
@@ -25,7 +25,13 @@ async function readyzUntil(srv, pred) {
   throw new Error(`/readyz stayed ${last.status} ${last.text}`);
 }
 
-test('a backup taken under a stream of pushes restores every revision acknowledged before it', async () => {
+// Under the harness's MXT_STORE=pg these tests are about the SQLite file
+// itself and are skipped, saying why; the PostgreSQL store's answer to
+// backup and restore (its own tools) is tested below instead.
+const SQLITE_FILE = (what) => (ON_PG ? `${what}: the SQLite file itself (MXT_STORE=pg: the store is PostgreSQL)` : false);
+
+test('a backup taken under a stream of pushes restores every revision acknowledged before it',
+  { skip: SQLITE_FILE('the online backup of mixroom.db') }, async () => {
   const srv = await startServer();
   let srv2;
   try {
@@ -126,7 +132,8 @@ test('mixroom check finds a missing or altered asset file and names it', async (
   }
 });
 
-test('a full disk: the push is refused clearly, /readyz says why, nothing acknowledged is lost', async () => {
+test('a full disk: the push is refused clearly, /readyz says why, nothing acknowledged is lost',
+  { skip: SQLITE_FILE("SQLite's page limit (MIXROOM_TEST_PAGE_LIMIT_FILE)") }, async () => {
   const hook = path.join(tempDir('mixroom-pages-'), 'max_pages');
   const srv = await startServer({ env: { MIXROOM_TEST_PAGE_LIMIT_FILE: hook } });
   let srv2;
@@ -245,7 +252,8 @@ test('metrics_token: /metrics needs the bearer token; /healthz and /readyz do no
   assert.match(short.stderr, /metrics_token.*16 to 127/);
 });
 
-test('the database of release 0.1.0 migrates forward, checks sound and serves its project', async () => {
+test('the database of release 0.1.0 migrates forward, checks sound and serves its project',
+  { skip: SQLITE_FILE('the 0.1.0 fixture is an SQLite file') }, async () => {
   const data = path.join(tempDir('mixroom-upgrade-'), 'data');
   fs.mkdirSync(data);
   fs.copyFileSync(path.join(SRCDIR, 'tests', 'fixtures', 'mixroom-0.1.0.db'), path.join(data, 'mixroom.db'));
@@ -273,6 +281,26 @@ test('the database of release 0.1.0 migrates forward, checks sound and serves it
     const versions = await ws.request({ type: 'version.list' });
     assert.ok(JSON.stringify(versions).includes('Mix v1'), JSON.stringify(versions));
     await ws.close();
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('on PostgreSQL, backup and restore point to PostgreSQL\'s own tools and touch nothing', { skip: ON_PG ? false : 'needs the PostgreSQL store (run_pg.sh)' }, async () => {
+  const srv = await startServer();
+  try {
+    await makeSmallProject(srv);
+    const dest = path.join(tempDir('mixroom-backup-'), 'bk');
+    for (const args of [['backup', dest, '--data', srv.dataDir], ['restore', dest, '--data', srv.dataDir]]) {
+      const r = cli(args);
+      assert.equal(r.status, 2, `${args[0]}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`mixroom ${args[0]}: the store is PostgreSQL: back it up and restore it with PostgreSQL's tools \\(pg_dump / pg_restore`));
+      assert.match(r.stderr, /copy the data folder's assets\//);
+      assert.ok(!fs.existsSync(dest), `${args[0]} created nothing`);
+    }
+    const c = cli(['check', '--data', srv.dataDir]);
+    assert.equal(c.status, 0, c.stdout + c.stderr);
+    assert.match(c.stdout, /the store is PostgreSQL: its integrity is PostgreSQL's \(back it up with pg_dump \/ pg_restore\)/);
   } finally {
     await srv.stop();
   }

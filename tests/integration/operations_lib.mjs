@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BIN, http, join, makeProject, makeUser, tempDir } from './harness.mjs';
+import { BIN, dataDirOf, http, join, makeProject, makeUser, storeEnv, tempDir } from './harness.mjs';
 
 /** A 0.25 s mono sine WAV made with sox; returns its path. */
 export function smallWav(dir = tempDir('mixroom-ops-in-')) {
@@ -59,7 +59,7 @@ export function assetFiles(dir) {
 /** Runs `mixroom ARGS` without blocking; resolves to {status, stdout, stderr}. */
 export function cliAsync(args) {
   return new Promise((resolve) => {
-    const p = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...storeEnv(dataDirOf(args)) } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => { stdout += d; });

@@ -4,7 +4,7 @@
 # store-level integration files with the harness's store switch
 # (MXT_STORE=pg: each data directory gets its own fresh database), then
 # stops PostgreSQL. Skips (77) only when PostgreSQL or the Node test
-# dependencies are not installed. The files it leaves out, and why, are
+# dependencies are not installed. What is skipped there, and why, is
 # listed in docs/storage.md ("Running the suite against PostgreSQL").
 set -eu
 srcdir=${srcdir:-$(dirname "$0")/../..}
@@ -18,13 +18,13 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v psql >/
   echo "PostgreSQL is not installed (apt-get install postgresql): skipped"
   exit 77
 fi
-# The files run against PostgreSQL: those seen passing on it. The others
-# are listed with the reason in docs/storage.md ("Running the suite against
-# PostgreSQL"): most read or write <data>/mixroom.db itself (the sqlite3
-# tool, the file's bytes, json_extract), the rest were not yet run on
-# PostgreSQL. MXT_PG_FILES="a.test.mjs b.test.mjs" (names in
-# tests/integration) or MXT_FILES (paths) choose others.
-PG_FILES=${MXT_PG_FILES:-"activity.test.mjs coedit.test.mjs convergence.test.mjs dawproject_export.test.mjs export.test.mjs http_limits.test.mjs instruments.test.mjs links.test.mjs loudness.test.mjs notes.test.mjs operations_logs.test.mjs review.test.mjs takes.test.mjs upload_limits.test.mjs webhooks.test.mjs"}
+# The files run against PostgreSQL: every integration file (each goes
+# through the store: the server, the CLI, the harness's storeSql /
+# storeBytes). The tests that are about the SQLite file itself skip there,
+# saying why (docs/storage.md, "Running the suite against PostgreSQL").
+# MXT_PG_FILES="a.test.mjs b.test.mjs" (names in tests/integration) or
+# MXT_FILES (paths) choose others.
+PG_FILES=${MXT_PG_FILES:-"activity.test.mjs assets.test.mjs auth.test.mjs coedit.test.mjs convergence.test.mjs dawproject_export.test.mjs dawproject_import.test.mjs export.test.mjs foundation.test.mjs http_limits.test.mjs instruments.test.mjs jobs.test.mjs limits.test.mjs links.test.mjs loudness.test.mjs loudness_ffmpeg.test.mjs node_name.test.mjs notes.test.mjs operations.test.mjs operations_logs.test.mjs preview.test.mjs preview_share.test.mjs projects_meta.test.mjs push_shared.test.mjs review.test.mjs room_scale.test.mjs s3_assets.test.mjs sessions.test.mjs takes.test.mjs upload_limits.test.mjs webhooks.test.mjs"}
 # a short path (the Unix socket lives in it) that the test user can reach
 pgdir=$(mktemp -d /tmp/mxpg.XXXXXX)
 chmod 755 "$pgdir"

@@ -18,7 +18,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { SRCDIR, startServer, http, tempDir, freePort, sleep, join, makeUser, makeProject } from './harness.mjs';
+import { SRCDIR, startServer, http, tempDir, freePort, sleep, join, makeUser, makeProject, storeCopy } from './harness.mjs';
 import { RATE, toneWav, uploadAsset, pushOps, capture, decodeOpus, toneEnergy } from './preview_lib.mjs';
 
 const external = !!process.env.MIXROOM_TEST_S3_ENDPOINT;
@@ -126,6 +126,7 @@ function copyDatabase(from) {
     const p = path.join(from, f);
     if (fs.statSync(p).isFile()) fs.copyFileSync(p, path.join(to, f));
   }
+  storeCopy(from, to); // under MXT_STORE=pg: the database, copied
   return to;
 }
 

@@ -109,7 +109,7 @@ test('an expired session closes on its next message with 4401', async () => {
   try {
     makeUser(s, 'ana', 'ana-password-1');
     const pid = makeProject(s, 'Song', 'ana');
-    const r = cli(['token', 'create', 'ana', '--expires-in', '2'], { dataDir: s.dataDir });
+    const r = cli(['token', 'create', 'ana', '--expires-in', '4'], { dataDir: s.dataDir });
     assert.equal(r.status, 0, r.stderr);
     const { client } = await join(s, { token: r.stdout.trim() }, pid);
     await alive(client, 'before the expiry');

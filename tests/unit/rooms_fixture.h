@@ -28,6 +28,7 @@
 #include "server/core/server.h"
 #include "server/core/store.h"
 #include "server/core/writer.h"
+#include "tests/unit/pg_fixture.h" /* the engine: SQLite, or PostgreSQL */
 #include "server/net/ws.h"
 #include "server/rooms/doc_at.h"
 #include "server/rooms/room.h"
@@ -104,14 +105,13 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "/tmp/mixroom-rooms-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
     assert_int_equal(store_prepare_dir(f->dir, err, sizeof err), 0);
+    assert_int_equal(mxt_store_begin(), 0);
     assert_true(store_migrate(f->dir, err, sizeof err) >= 1);
     add_people(f);
     /* as srv_loop_run does: the loop's connection refuses writes */
     f->srv.db = store_open(f->dir, "FULL", false, err, sizeof err);
     assert_non_null(f->srv.db);
-    assert_int_equal(store_exec(f->srv.db, "PRAGMA query_only=ON;", err,
-                                sizeof err),
-                     0);
+    assert_int_equal(store_query_only(f->srv.db, err, sizeof err), 0);
     f->srv.writer = store_writer_start(f->dir, "FULL", err, sizeof err);
     assert_non_null(f->srv.writer);
     f->srv.started_ms = store_now_ms();
@@ -137,6 +137,7 @@ static int teardown(void **state)
     store_writer_stop(f->srv.writer);
     srv_loop_drain_posts();
     db_close(f->srv.db);
+    mxt_store_end();
     srv_server_instance = NULL;
     snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
     assert_int_equal(system(cmd), 0);

@@ -109,7 +109,7 @@ check_PROGRAMS += tests/unit/test_db
 tests_unit_test_db_SOURCES = tests/unit/test_db.c
 tests_unit_test_db_LDADD = $(MX_TEST_LIBS)
 TESTS += tests/unit/test_db_pg.sh
-EXTRA_DIST += tests/unit/test_db_pg.sh
+EXTRA_DIST += tests/unit/test_db_pg.sh tests/unit/pg_fixture.h
 # Assets in S3: the S3 client's SigV4 signing against AWS's published
 # examples, through a loopback capture server (owner: h20-s3).
 UNIT_TESTS += tests/unit/test_sigv4

@@ -275,6 +275,88 @@ static void test_pg_commit_after_failure_fails(void **state)
     assert_int_equal(count_rows(f->db, "SELECT count(*) FROM t"), 0);
 }
 
+/* One step of a reused statement, then its reset; the step's code. */
+static int step_once(db_stmt *st)
+{
+    int rc = db_step(st);
+
+    db_reset(st);
+    return rc;
+}
+
+/* BEGIN, SAVEPOINT and RELEASE wait for the next statement and go out with
+ * it in one pipeline (db_pg.c): the transaction is open at once for
+ * db_get_autocommit; a deferred one that fails after all fails that next
+ * statement with its message and the COMMIT; a RELEASE after a failed
+ * statement is sent at once and fails; db_exec takes the queue in front. */
+static void test_pg_deferred_control(void **state)
+{
+    struct fx *f = *state;
+    db_stmt *begin, *sp, *rel, *ins, *nope, *commit;
+    char err[512];
+
+    assert_int_equal(db_prepare_persistent(f->db, "BEGIN IMMEDIATE", &begin),
+                     DB_OK);
+    assert_int_equal(db_prepare_persistent(f->db, "SAVEPOINT job", &sp), DB_OK);
+    assert_int_equal(db_prepare_persistent(f->db, "RELEASE job", &rel), DB_OK);
+    assert_int_equal(db_prepare_persistent(f->db, "RELEASE nope", &nope),
+                     DB_OK);
+    assert_int_equal(db_prepare_persistent(f->db, "COMMIT", &commit), DB_OK);
+    assert_int_equal(db_prepare_persistent(
+                         f->db, "INSERT INTO t(id) VALUES(?1)", &ins),
+                     DB_OK);
+
+    /* the good path: two jobs, one commit */
+    assert_int_equal(step_once(begin), DB_DONE);
+    assert_false(db_get_autocommit(f->db));
+    for (int id = 30; id <= 31; id++) {
+        assert_int_equal(step_once(sp), DB_DONE);
+        db_bind_int64(ins, 1, id);
+        assert_int_equal(step_once(ins), DB_DONE);
+        assert_int_equal(db_changes(f->db), 1);
+        assert_int_equal(step_once(rel), DB_DONE);
+    }
+    assert_int_equal(step_once(commit), DB_DONE);
+    assert_true(db_get_autocommit(f->db));
+    assert_int_equal(count_rows(f->db, "SELECT count(*) FROM t"), 2);
+
+    /* a deferred RELEASE that PostgreSQL refuses after all: the next
+     * statement fails with its message, and so does the COMMIT */
+    assert_int_equal(step_once(begin), DB_DONE);
+    db_bind_int64(ins, 1, 32);
+    assert_int_equal(step_once(ins), DB_DONE);
+    assert_int_equal(step_once(nope), DB_DONE);
+    db_bind_int64(ins, 1, 33);
+    assert_int_not_equal(step_once(ins), DB_DONE);
+    assert_non_null(strstr(db_errmsg(f->db), "nope"));
+    /* the transaction has failed: RELEASE goes out at once and fails */
+    assert_int_not_equal(step_once(rel), DB_DONE);
+    assert_int_not_equal(step_once(commit), DB_DONE);
+    assert_non_null(strstr(db_errmsg(f->db), "COMMIT rolled it back"));
+    assert_true(db_get_autocommit(f->db));
+    assert_int_equal(count_rows(f->db, "SELECT count(*) FROM t"), 2);
+
+    /* db_exec after a deferred BEGIN and SAVEPOINT: one text, in order */
+    assert_int_equal(step_once(begin), DB_DONE);
+    assert_int_equal(step_once(sp), DB_DONE);
+    assert_int_equal(store_exec(f->db, "INSERT INTO t(id) VALUES(34)", err,
+                                sizeof err), 0);
+    assert_int_equal(store_exec(f->db, "ROLLBACK TO job", err, sizeof err), 0);
+    assert_int_equal(step_once(commit), DB_DONE);
+    assert_int_equal(count_rows(f->db, "SELECT count(*) FROM t"), 2);
+
+    /* a deferred BEGIN never sent is harmless at finalize */
+    assert_int_equal(step_once(begin), DB_DONE);
+    assert_int_equal(step_once(commit), DB_DONE);
+    db_finalize(begin);
+    db_finalize(sp);
+    db_finalize(rel);
+    db_finalize(nope);
+    db_finalize(commit);
+    db_finalize(ins);
+    assert_true(db_get_autocommit(f->db));
+}
+
 static void test_persistent_and_last_id(void **state)
 {
     struct fx *f = *state;
@@ -502,6 +584,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transactions, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_commit_after_failure_fails,
                                         setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_deferred_control, setup_pg,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_persistent_and_last_id, setup_pg,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_exec_and_statement_list,

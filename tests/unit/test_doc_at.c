@@ -1,7 +1,9 @@
 /* test_doc_at.c -- srv_doc_at_rev against a small stored history: pushes
  * are applied to a document the way the rooms do, their rows written to an
  * in-memory database with the real migrations, and every revision rebuilt
- * from the log must equal the document as it was. */
+ * from the log must equal the document as it was. The same cases run on
+ * PostgreSQL (its migrations, a fresh database) when MXT_PGURL is set
+ * (pg_fixture.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include "protocol/ops.h"
 #include "server/rooms/doc_at.h"
 #include "server/core/migrate.h"
+#include "tests/unit/pg_fixture.h"
 
 #define NREV 6
 
@@ -92,8 +95,8 @@ static int setup(void **state)
 {
     char err[512];
     (void)state;
-    assert_int_equal(db_open(":memory:", &db), DB_OK);
-    assert_true(srv_migrate(db, srv_migrations, srv_migrations_count, err,
+    assert_int_equal(mxt_db_open(&db), DB_OK);
+    assert_true(srv_migrate(db, mxt_migrations(), mxt_migrations_count(), err,
                             sizeof err) >= 1);
     exec("INSERT INTO projects(id,name,sample_rate,created_at,updated_at)"
          " VALUES('p_1','Song',48000,0,0)");
@@ -130,7 +133,7 @@ static int teardown(void **state)
     (void)state;
     for (int r = 0; r <= NREV; r++)
         proto_doc_free(at[r]);
-    db_close(db);
+    mxt_db_close(db);
     return 0;
 }
 
@@ -189,5 +192,13 @@ int main(void)
         cmocka_unit_test(test_head_and_name),
         cmocka_unit_test(test_errors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    int failed = cmocka_run_group_tests_name("doc_at, sqlite", tests, setup,
+                                             teardown);
+
+    if (mxt_pg_init()) {
+        mxt_engine_pg = true;
+        failed += cmocka_run_group_tests_name("doc_at, postgresql", tests,
+                                              setup, teardown);
+    }
+    return failed;
 }

@@ -4,7 +4,8 @@
  * comment revisions in between), the document rebuilt at revision N equals
  * the document held at N during the run -- rebuilt forward from the
  * snapshot below, backward from the snapshot above or from the head, and
- * also with no snapshots at all. */
+ * also with no snapshots at all. The same cases run on PostgreSQL (its
+ * migrations, a fresh database each) when MXT_PGURL is set (pg_fixture.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@
 #include "server/core/migrate.h"
 #include "server/rooms/room.h"
 #include "tests/unit/history_gen.h"
+#include "tests/unit/pg_fixture.h"
 
 #define NREV 2200
 
@@ -29,8 +31,8 @@ static db_conn *open_db(void)
     db_conn *db = NULL;
     char err[512];
 
-    assert_int_equal(db_open(":memory:", &db), DB_OK);
-    assert_true(srv_migrate(db, srv_migrations, srv_migrations_count, err,
+    assert_int_equal(mxt_db_open(&db), DB_OK);
+    assert_true(srv_migrate(db, mxt_migrations(), mxt_migrations_count(), err,
                             sizeof err) >= 1);
     return db;
 }
@@ -71,7 +73,7 @@ static void run(long long snap_every, unsigned seed, long long step)
         check_rev(db, at, r);
     for (long long r = 0; r <= NREV; r++)
         proto_doc_free(at[r]);
-    db_close(db);
+    mxt_db_close(db);
 }
 
 static void test_snapshots(void **state)
@@ -113,7 +115,7 @@ static void test_snapshot_is_used(void **state)
     check_rev(db, at, 1400); /* nearer to 1000 than to 2000 */
     for (long long r = 0; r <= NREV; r++)
         proto_doc_free(at[r]);
-    db_close(db);
+    mxt_db_close(db);
 }
 
 int main(void)
@@ -124,5 +126,13 @@ int main(void)
         cmocka_unit_test(test_no_snapshots),
         cmocka_unit_test(test_snapshot_is_used),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("review_doc_at, sqlite", tests, NULL,
+                                             NULL);
+
+    if (mxt_pg_init()) {
+        mxt_engine_pg = true;
+        failed += cmocka_run_group_tests_name("review_doc_at, postgresql", tests,
+                                              NULL, NULL);
+    }
+    return failed;
 }

@@ -466,5 +466,13 @@ int main(void)
     srv_server_enter_loop();
     srv_ws_init();
     srv_rooms_init();
-    return cmocka_run_group_tests_name("rooms", tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("rooms, sqlite", tests, NULL,
+                                             NULL);
+
+    if (mxt_pg_init()) { /* the same cases on PostgreSQL (pg_fixture.h) */
+        mxt_engine_pg = true;
+        failed += cmocka_run_group_tests_name("rooms, postgresql", tests,
+                                              NULL, NULL);
+    }
+    return failed;
 }

@@ -2,7 +2,9 @@
  * in-memory database: column getters with NULL, text and integers; the
  * statement cache (same statement per SQL, reset each time, finalized by
  * clear); store_step_done's error message; the one-shot queries with zero
- * and one rows. */
+ * and one rows. The same cases run on PostgreSQL when MXT_PGURL is set
+ * (pg_fixture.h; a fresh database per case), with PostgreSQL's messages,
+ * and its prepare that checks nothing until the first step. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,13 +16,20 @@
 
 #include "server/core/store.h"
 #include "server/core/store_stmt.h"
+#include "tests/unit/pg_fixture.h"
+
+/* The engine's message for a missing column / a taken primary key. */
+#define NO_COLUMN (mxt_engine_pg ? "column \"nope\" does not exist" \
+                                 : "no such column: nope")
+#define KEY_TAKEN (mxt_engine_pg ? "duplicate key value violates unique" \
+                                 : "UNIQUE constraint failed: t.id")
 
 static int setup(void **state)
 {
     db_conn *db;
     char err[256];
 
-    if (db_open(":memory:", &db) != DB_OK)
+    if (mxt_db_open(&db) != DB_OK)
         return -1;
     if (store_exec(db,
                    "CREATE TABLE t(id TEXT PRIMARY KEY, name TEXT, n INTEGER);"
@@ -35,7 +44,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    return db_close(*state) == DB_OK ? 0 : -1;
+    mxt_db_close(*state);
+    return 0;
 }
 
 /* The row of t with the given id, stepped (the caller finalizes). */
@@ -116,9 +126,18 @@ static void test_cache(void **state)
     assert_int_equal(db_step(d), DB_ROW);
     assert_int_equal(db_column_int(d, 0), 3);
 
-    /* a failed prepare is not cached */
-    assert_null(store_stmt_cache_get(&c, db, "SELECT nope FROM t"));
-    assert_int_equal(c.n, 2);
+    /* a failed prepare is not cached (PostgreSQL's prepare sends nothing:
+     * the error comes at the first step) */
+    if (!mxt_engine_pg) {
+        assert_null(store_stmt_cache_get(&c, db, "SELECT nope FROM t"));
+        assert_int_equal(c.n, 2);
+    } else {
+        db_stmt *e = store_stmt_cache_get(&c, db, "SELECT nope FROM t");
+        assert_non_null(e);
+        assert_int_not_equal(db_step(e), DB_ROW);
+        assert_non_null(strstr(db_errmsg(db), NO_COLUMN));
+        assert_int_equal(c.n, 3);
+    }
 
     store_stmt_cache_clear(&c);
     assert_null(db_next_stmt(db, NULL));
@@ -140,7 +159,7 @@ static void test_step_done(void **state)
     assert_int_equal(db_changes(db), 1);
     /* again: the primary key is taken */
     assert_int_equal(store_step_done(st, err, sizeof err), -1);
-    assert_non_null(strstr(err, "UNIQUE constraint failed: t.id"));
+    assert_non_null(strstr(err, KEY_TAKEN));
     assert_int_equal(store_step_done(st, NULL, 0), -1);
     db_finalize(st);
 
@@ -149,10 +168,17 @@ static void test_step_done(void **state)
     assert_int_equal(store_step_done(st, err, sizeof err), 0);
     db_finalize(st);
 
-    /* a prepare error carries its message */
-    assert_null(store_prepare(db, "SELECT nope FROM t", STORE_NO_ARGS, err,
-                              sizeof err));
-    assert_non_null(strstr(err, "no such column: nope"));
+    /* a prepare error carries its message (PostgreSQL's at the step) */
+    st = store_prepare(db, "SELECT nope FROM t", STORE_NO_ARGS, err,
+                       sizeof err);
+    if (mxt_engine_pg) {
+        assert_non_null(st);
+        assert_int_equal(store_step_done(st, err, sizeof err), -1);
+        db_finalize(st);
+    } else {
+        assert_null(st);
+    }
+    assert_non_null(strstr(err, NO_COLUMN));
 }
 
 static void test_query(void **state)
@@ -200,7 +226,7 @@ static void test_query(void **state)
     assert_int_equal(store_query_int(db, "SELECT nope FROM t", STORE_NO_ARGS,
                                      &v, err, sizeof err),
                      -1);
-    assert_non_null(strstr(err, "no such column: nope"));
+    assert_non_null(strstr(err, NO_COLUMN));
     /* nothing is left behind */
     assert_null(db_next_stmt(db, NULL));
 }
@@ -213,5 +239,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_step_done, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("store, sqlite", tests, NULL,
+                                             NULL);
+
+    if (mxt_pg_init()) {
+        mxt_engine_pg = true;
+        failed += cmocka_run_group_tests_name("store, postgresql", tests,
+                                              NULL, NULL);
+    }
+    return failed;
 }

@@ -1,6 +1,7 @@
 /* test_writer.c -- the store writer thread: jobs commit in order, a
  * failing job rolls back alone, done callbacks run after the commit with
- * the job's status, and jobs queued together share one transaction. */
+ * the job's status, and jobs queued together share one transaction. The
+ * same case runs on PostgreSQL when MXT_PGURL is set (pg_fixture.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include "server/core/server.h"
 #include "server/core/store.h"
 #include "server/core/writer.h"
+#include "tests/unit/pg_fixture.h"
 
 struct item {
     int value;
@@ -67,6 +69,7 @@ static void test_group_commit(void **state)
 
     (void)state;
     assert_non_null(mkdtemp(dir));
+    assert_int_equal(mxt_store_begin(), 0);
     db = store_open(dir, "FULL", false, err, sizeof err);
     assert_non_null(db);
     assert_int_equal(store_exec(db, "CREATE TABLE t (v INTEGER)", err, sizeof err), 0);
@@ -96,6 +99,7 @@ static void test_group_commit(void **state)
     assert_true(batches < 200); /* jobs shared transactions */
     assert_true(max_batch > 1);
     store_writer_stop(w);
+    mxt_store_end();
 
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
@@ -107,5 +111,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_group_commit),
     };
-    return cmocka_run_group_tests_name("writer", tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("writer, sqlite", tests, NULL,
+                                             NULL);
+
+    if (mxt_pg_init()) {
+        mxt_engine_pg = true;
+        failed += cmocka_run_group_tests_name("writer, postgresql", tests,
+                                              NULL, NULL);
+    }
+    return failed;
 }
