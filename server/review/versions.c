@@ -256,29 +256,13 @@ static void send_each(struct srv_conn *c, void *arg)
     srv_ws_send_text(c, x->text, strlen(x->text));
 }
 
-struct find_ctx {
-    uint64_t serial;
-    struct srv_conn *found;
-};
-
-static void find_each(struct srv_conn *c, void *arg)
-{
-    struct find_ctx *f = arg;
-
-    if (c->serial == f->serial)
-        f->found = c;
-}
-
 /* Loop thread, after commit: answer and broadcast. */
 static void vjob_done(void *arg, int status)
 {
     struct vjob *j = arg;
     struct srv_server *srv = srv_server_instance;
-    struct find_ctx f = {j->serial, NULL};
-    struct srv_conn *req;
+    struct srv_conn *req = srv_room_requester(j->serial, j->project_id);
 
-    srv_ws_each(find_each, &f);
-    req = f.found;
     if (status != 0) {
         if (req)
             srv_ws_error(req, j->reply_id, PROTO_INTERNAL,

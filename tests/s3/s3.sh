@@ -2,7 +2,9 @@
 # s3.sh -- a private S3 endpoint for the tests: s3rver (npm devDependency)
 # on 127.0.0.1:<free port>, its objects under DIR, one bucket ("mixroom",
 # or $S3_BUCKET) created at start, s3rver's fixed test keys S3RVER/S3RVER
-# (s3rver checks SigV4 signatures made with them).
+# (s3rver parses the SigV4 Authorization header but does not verify the
+# signature: a wrong secret key is accepted, so the signing itself is proven
+# by tests/unit/test_sigv4 against AWS's published examples).
 #
 #   tests/s3/s3.sh start DIR   starts it and prints KEY=value lines:
 #                              S3_ENDPOINT, S3_BUCKET, S3_REGION,
