@@ -5,6 +5,7 @@
  * errors exit 2. */
 #include "server/app/cli.h"
 
+#include <assert.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -220,7 +221,6 @@ static int take_assets(int *argc, char **argv)
     }
     if (srv_objstore_configure(&cfg, err, sizeof err) != 0)
         goto fail;
-    srv_server_no_loop(); /* fetches run inline: no loop, no workers */
     return 0;
 fail:
     fprintf(stderr, "mixroom %s: %s\n", argv[1], err);
@@ -241,6 +241,10 @@ int srv_cli_main(int argc, char **argv)
         return srv_cli_man(argc - 1, argv + 1);
     if (take_store(&argc, argv) != 0 || take_assets(&argc, argv) != 0)
         return 2;
+    /* Only serve has an event loop (srv_loop_run names its thread); every
+     * other command runs without one, on no loop thread: loop-only code
+     * asserts, and fetches from the asset store run inline (server.h). */
+    assert(!srv_server_has_loop());
     for (size_t i = 0; commands[i].name; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);

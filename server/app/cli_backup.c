@@ -36,7 +36,6 @@
 #include "engine/peaks.h"
 #include "server/app/cli_serve.h"
 #include "server/core/backup.h"
-#include "server/core/server.h"
 #include "server/core/store.h"
 #include "server/objstore/objstore.h"
 
@@ -130,7 +129,6 @@ static int use_assets(const char *cmd, const struct srv_config *cfg)
         fprintf(stderr, "mixroom %s: %s\n", cmd, err);
         return 2;
     }
-    srv_server_no_loop(); /* fetches run inline: no loop, no workers */
     return 0;
 }
 

@@ -31,12 +31,10 @@ static struct post *post_head, *post_tail;
 static void (*post_wake)(void *);  /* guarded by post_lock */
 static void *post_wake_arg;        /* guarded by post_lock */
 
-/* The loop thread, once named (written once before other threads start). */
+/* The loop thread, once named (written once before other threads start;
+ * never named in a process without a loop: the subcommands but serve). */
 static pthread_t loop_thread;
 static bool loop_thread_set;
-/* A command-line tool without a loop (srv_server_no_loop; written once
- * before other threads start). */
-static bool no_loop;
 
 long long srv_now_mono_ms(void)
 {
@@ -99,6 +97,7 @@ void srv_loop_post(void (*fn)(void *), void *arg)
 {
     struct post *p = malloc(sizeof *p);
 
+    assert(srv_server_has_loop()); /* else nothing would ever run it */
     if (!p) {
         srv_err("out of memory posting to the loop");
         abort();
@@ -139,15 +138,12 @@ void srv_server_enter_loop(void)
     loop_thread_set = true;
 }
 
-void srv_server_no_loop(void)
+bool srv_server_has_loop(void)
 {
-    assert(!loop_thread_set);
-    no_loop = true;
+    return loop_thread_set;
 }
 
 bool srv_on_loop_thread(void)
 {
-    if (no_loop)
-        return false;
-    return !loop_thread_set || pthread_equal(loop_thread, pthread_self());
+    return loop_thread_set && pthread_equal(loop_thread, pthread_self());
 }

@@ -50,8 +50,10 @@ void srv_hooks_tick(struct srv_server *srv);
 /* ---- the post queue ---- */
 
 /* Queues fn(arg) to run on the loop thread and wakes the loop (through the
- * wake callback, if one is set). Safe from any thread. Posts queued while
- * no loop runs are run by the next srv_loop_drain_posts. */
+ * wake callback, if one is set). Safe from any thread of a process with a
+ * loop (srv_server_has_loop; asserted: without one nothing would run it).
+ * Posts queued while the loop is not servicing are run by the next
+ * srv_loop_drain_posts. */
 void srv_loop_post(void (*fn)(void *arg), void *arg);
 
 /* Runs every queued post now, in order. Called by the loop when woken;
@@ -66,20 +68,20 @@ void srv_server_set_wake(void (*wake)(void *arg), void *arg);
 /* ---- threads ---- */
 
 /* Marks the calling thread as the loop thread (the transport calls it
- * before servicing; tests that drive handlers by hand call it too). */
+ * before servicing; tests that drive handlers by hand call it too). Once,
+ * before other threads start. A process that never calls it has no loop
+ * (every subcommand but serve): no thread is the loop thread there. */
 void srv_server_enter_loop(void);
 
-/* For a command-line tool that runs no loop and reads assets from S3
- * (`mixroom render --assets ...`): from now on srv_on_loop_thread() is
- * false on every thread, so the paths meant for engine workers (fetching
- * a file from the asset store, which blocks) run inline instead of being
- * queued for a loop that never comes. Call once, before threads start,
- * never in serve. */
-void srv_server_no_loop(void);
+/* Does this process have a loop thread (srv_server_enter_loop called)?
+ * Code that would hand work to the loop asks this once: without a loop,
+ * blocking work (fetching a file from the asset store) runs inline on the
+ * calling thread instead of waiting for a loop that never comes. */
+bool srv_server_has_loop(void);
 
-/* Is the calling thread the loop thread? True as well when no loop thread
- * has been named yet (single-threaded tools and tests). For
- * assert(srv_on_loop_thread()) at loop-only entry points. */
+/* Is the calling thread the loop thread? False on every thread of a
+ * process without a loop, so assert(srv_on_loop_thread()) at loop-only
+ * entry points never passes vacuously. */
 bool srv_on_loop_thread(void);
 
 /* ---- time ---- */

@@ -492,7 +492,9 @@ void srv_objstore_prefetch(const char *sha, const char *name)
     struct pending *p;
     char key[KEY_MAX];
 
-    if (!os.enabled || !srv || !srv->jobs ||
+    /* without a loop there is no worker and nobody to tell: such a
+     * process fetches inline (srv_objstore_ensure) */
+    if (!os.enabled || !srv_server_has_loop() || !srv || !srv->jobs ||
         key_of(sha, name, key, sizeof key) != 0)
         return;
     pthread_mutex_lock(&os.mu);

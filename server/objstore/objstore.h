@@ -58,7 +58,8 @@ int srv_objstore_ensure(const char *data_dir, const char *sha,
 
 /* Queues srv_objstore_ensure on an engine worker (any thread; at most one
  * fetch of a file in flight). When it succeeded, every srv_objstore_on_fetched
- * hook runs on the loop thread. No-op when S3 is off. */
+ * hook runs on the loop thread. No-op when S3 is off, and in a process
+ * without a loop (srv_server_has_loop: it fetches inline instead). */
 void srv_objstore_prefetch(const char *sha, const char *name);
 
 /* Marks a cached file used now (the least recently used go first). */

@@ -129,3 +129,8 @@ check_PROGRAMS += tests/unit/test_stream_share
 tests_unit_test_stream_share_SOURCES = tests/unit/test_stream_share.c \
 	tests/unit/test_render_util.h tests/unit/test_render_util.c
 tests_unit_test_stream_share_LDADD = $(MX_TEST_LIBS)
+# Core: which thread is the loop's, with and without a loop (owner: h-clean).
+UNIT_TESTS += tests/unit/test_loop_thread
+check_PROGRAMS += tests/unit/test_loop_thread
+tests_unit_test_loop_thread_SOURCES = tests/unit/test_loop_thread.c
+tests_unit_test_loop_thread_LDADD = $(MX_TEST_LIBS)

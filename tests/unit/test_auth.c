@@ -406,6 +406,8 @@ int main(void)
         cmocka_unit_test(test_client_addr),
         cmocka_unit_test(test_expired_session_message),
     };
+
+    srv_server_enter_loop(); /* this thread drives the loop by hand */
     /* the permission table is read from the registered routes */
     srv_modules_init();
     return cmocka_run_group_tests(tests, NULL, NULL);

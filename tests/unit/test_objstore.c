@@ -347,21 +347,10 @@ static void settings_checked(void **state)
     assert_non_null(strstr(err, "s3://BUCKET"));
 }
 
-/* The blocking calls assert they are not on the loop thread: make
- * another thread the loop's, so this one is a worker. */
-static void *enter_loop(void *arg)
-{
-    (void)arg;
-    srv_server_enter_loop();
-    return NULL;
-}
-
+/* The blocking calls assert they are not on the loop thread: this
+ * process, like every command but serve, has no loop, so no thread is. */
 int main(void)
 {
-    pthread_t t;
-
-    pthread_create(&t, NULL, enter_loop, NULL);
-    pthread_join(t, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lru_and_in_use),
         cmocka_unit_test(settings_checked),

@@ -233,5 +233,7 @@ int main(void)
         cmocka_unit_test(test_frame_shared_by_queues),
         cmocka_unit_test(test_socketless_copy_by_default),
     };
+
+    srv_server_enter_loop(); /* this thread drives the loop by hand */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

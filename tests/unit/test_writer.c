@@ -111,6 +111,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_group_commit),
     };
+
+    srv_server_enter_loop(); /* this thread drives the loop by hand */
     int failed = cmocka_run_group_tests_name("writer, sqlite", tests, NULL,
                                              NULL);
 
