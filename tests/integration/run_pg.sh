@@ -6,6 +6,8 @@
 # stops PostgreSQL. Skips (77) only when PostgreSQL or the Node test
 # dependencies are not installed. What is skipped there, and why, is
 # listed in docs/storage.md ("Running the suite against PostgreSQL").
+# By hand: cd build && sh ../tests/integration/run_pg.sh (MXT_PG_FILES or
+# MXT_FILES to choose files).
 set -eu
 srcdir=${srcdir:-$(dirname "$0")/../..}
 top_srcdir=$(cd "$srcdir" && pwd)
@@ -18,6 +20,11 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v psql >/
   echo "PostgreSQL is not installed (apt-get install postgresql): skipped"
   exit 77
 fi
+# By hand, from the build folder: the binary and the decoding helper come
+# from make (make check builds them first); built here when missing.
+for p in mixroom tests/integration/opus_decode; do
+  [ -x "$builddir/$p" ] || make -s "$p" >/dev/null 2>&1 || { echo "$builddir/$p is missing and make could not build it: run this from the build folder"; exit 1; }
+done
 # The files run against PostgreSQL: every integration file (each goes
 # through the store: the server, the CLI, the harness's storeSql /
 # storeBytes). The tests that are about the SQLite file itself skip there,

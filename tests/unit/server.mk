@@ -12,6 +12,10 @@ tests_unit_test_log_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
+# the source tree it reads docs/security.md from when run by hand (make
+# check sets srcdir)
+tests_unit_test_config_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DMX_TOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_config_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_migrate_SOURCES = tests/unit/test_migrate.c
 tests_unit_test_migrate_LDADD = $(MX_TEST_LIBS)
