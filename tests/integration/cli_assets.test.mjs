@@ -7,6 +7,8 @@
 // check` then finds whole without S3), and `mixroom check` checks from S3;
 // an unreachable S3 makes each fail naming the asset store (render writes
 // nothing), and --assets without its S3 settings is a usage error.
+// Without --assets, a render whose audio is not in the data folder fails
+// naming the clip and the asset (it rendered silence once).
 // S3: tests/s3/s3.sh (s3rver), as in s3_assets.test.mjs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -58,7 +60,7 @@ test('a server keeps its audio in S3; its data folder\'s cache is emptied', asyn
   ]);
   const r = await fetch(`${s.url}/api/projects/${project}/export?format=wav32`, { headers: { authorization: `Bearer ${user.token}` } });
   assert.equal(r.status, 200);
-  song = { dataDir: s.dataDir, project, sha: sha256(wav), export: Buffer.from(await r.arrayBuffer()) };
+  song = { dataDir: s.dataDir, project, asset: id, sha: sha256(wav), export: Buffer.from(await r.arrayBuffer()) };
   await client.close();
   await s.stop();
   fs.rmSync(path.join(s.dataDir, 'assets'), { recursive: true, force: true });
@@ -78,6 +80,16 @@ test('render --assets with an empty data folder renders the server\'s export fro
     assert.match(r2.stderr, /asset store cannot give .*cannot be reached/);
     assert.ok(!fs.existsSync(`${out}.2`));
   });
+});
+
+test('render without the audio (its file gone from the data folder, no --assets) fails naming the clip and the asset, writing nothing', () => {
+  assert.ok(song, 'needs the first test');
+  const out = path.join(tempDir('mixroom-cli-out-'), 'silent.wav');
+  const r = run(['render', song.project, out, '--data', song.dataDir]);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, new RegExp(`clip c_a of project ${song.project}: asset ${song.asset} \\("tone\\.wav"\\) is missing: no \\S*samples-${RATE}`));
+  assert.ok(!fs.existsSync(out), 'nothing written');
+  assert.doesNotMatch(r.stdout, /rendered/);
 });
 
 test('check --assets fetches and verifies every file from S3; without it the empty cache is reported', () => {
