@@ -14,25 +14,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { connect, http, join, sleep } from '../integration/harness.mjs';
-import { cluster, project, psql, storedOps, until, user } from './cluster_lib.mjs';
+import { closeOf, cluster, hello, memberJoined, otherNode, project, psql, storedOps, until, user } from './cluster_lib.mjs';
 
 const C = cluster();
 const uid = Math.random().toString(36).slice(2, 8);
-const otherThan = (name) => Object.values(C.nodes).find((n) => n.name !== name);
-
-/** The close {code, reason} of client's socket, failing after a generous 20 s. */
-async function closeOf(client, what) {
-  const closed = await Promise.race([client.closed, sleep(20000).then(() => null)]);
-  assert.ok(closed, `${what} was closed`);
-  return closed;
-}
+const otherThan = (name) => otherNode(C, name);
 
 /** Says hello through `server` until it is welcomed (a lease may be on its way): {client, welcome}. */
 function welcomed(server, u, p, clientId, what) {
   return until(async () => {
-    const c = await connect(server, { project: p });
-    const w = await c.request({ type: 'hello', token: u.token, project: p, client: clientId, since: null }, 15000);
-    if (w.type === 'welcome') { c.clientId = clientId; return { client: c, welcome: w }; }
+    const { client: c, reply: w } = await hello(server, u, p, clientId);
+    if (w.type === 'welcome') return { client: c, welcome: w };
     c.ws.terminate();
     return null;
   }, 30000, what);
@@ -57,17 +49,10 @@ async function push(client, seq, base = 0) {
 }
 
 test('the event listener loses its connection, a member is removed meanwhile: their socket still closes', async () => {
-  const own = user(C, `lo${uid}`);
-  const mem = user(C, `lm${uid}`);
-  const p = project(C, 'Listener', own.name);
-  let r = await http(C.proxy, 'POST', `/api/projects/${p}/members/${mem.name}`, { token: own.token, body: { role: 'editor' } });
-  assert.equal(r.status, 200, r.text);
-  const m = await join(C.proxy, mem, p);
-  const holder = m.welcome.node;
-  const other = otherThan(holder);
+  const { own, mem, p, m, holder, other } = await memberJoined(C, `lo${uid}`, `lm${uid}`, 'Listener');
   const old = terminate(`mixroom-listen-${holder}`);
   // at once, while the holder's listener is away: the event is not heard
-  r = await http(other, 'DELETE', `/api/projects/${p}/members/${mem.name}`, { token: own.token });
+  const r = await http(other, 'DELETE', `/api/projects/${p}/members/${mem.name}`, { token: own.token });
   assert.equal(r.status, 200, r.text);
   const closed = await closeOf(m.client, 'the removed member\'s socket');
   assert.equal(closed.code, 4403);

@@ -5,18 +5,11 @@
 // one kills a node.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connect, http, join, sleep } from '../integration/harness.mjs';
-import { Pusher, cluster, hello, project, psql, storedOps, until, user } from './cluster_lib.mjs';
+import { connect, http, join } from '../integration/harness.mjs';
+import { Pusher, closeOf, cluster, hello, memberJoined, otherNode, project, psql, storedOps, until, user } from './cluster_lib.mjs';
 
 const C = cluster();
-const otherThan = (name) => Object.values(C.nodes).find((n) => n.name !== name);
-
-/** The close {code, reason} of client's socket, failing after a generous 20 s. */
-async function closeOf(client, what) {
-  const closed = await Promise.race([client.closed, sleep(20000).then(() => null)]);
-  assert.ok(closed, `${what} was closed`);
-  return closed;
-}
+const otherThan = (name) => otherNode(C, name);
 const uid = Math.random().toString(36).slice(2, 8);
 
 test('every node names itself in /healthz, and through HAProxy too', async () => {
@@ -86,16 +79,9 @@ test('pushes are acknowledged only once their revision is stored', async () => {
 });
 
 test('removing a member closes their socket on the node that holds it, from any node', async () => {
-  const own = user(C, `eve${uid}`);
-  const mem = user(C, `fay${uid}`);
-  const p = project(C, 'Members', own.name);
-  let r = await http(C.proxy, 'POST', `/api/projects/${p}/members/${mem.name}`, { token: own.token, body: { role: 'editor' } });
-  assert.equal(r.status, 200, r.text);
-  const m = await join(C.proxy, mem, p);
-  const holder = m.welcome.node;
-  const other = otherThan(holder);
+  const { own, mem, p, m, other } = await memberJoined(C, `eve${uid}`, `fay${uid}`, 'Members');
   // the removal is committed on another node: only the event reaches the holder
-  r = await http(other, 'DELETE', `/api/projects/${p}/members/${mem.name}`, { token: own.token });
+  const r = await http(other, 'DELETE', `/api/projects/${p}/members/${mem.name}`, { token: own.token });
   assert.equal(r.status, 200, r.text);
   assert.equal((await closeOf(m.client, 'the member socket')).code, 4403);
 });

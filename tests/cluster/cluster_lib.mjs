@@ -2,10 +2,13 @@
 // benchmark: the deployment that tests/cluster/run.sh brought up (its
 // KEY=value lines arrive as MXC_* variables), "server" handles for HAProxy
 // and each node in the shape tests/integration/harness.mjs expects, a
-// separate store connection to read what was committed (psql), and a
-// pusher that keeps pushes flowing and resends across reconnects.
+// separate store connection to read what was committed (psql), the
+// set-up the cluster tests share (another node, a socket's close, a member
+// joined through HAProxy), and a pusher that keeps pushes flowing and
+// resends across reconnects.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cli, connect, sleep } from '../integration/harness.mjs';
+import { cli, connect, http, join, sleep } from '../integration/harness.mjs';
 
 /** The deployment: {proxy, nodes: {name: server}, pgurl, env}. */
 export function cluster(env = process.env) {
@@ -76,6 +79,31 @@ export function project(c, name, owner) {
   const r = cli(['project', 'create', name, '--owner', owner], { dataDir: c.dataDir });
   if (r.status !== 0) throw new Error(`project create: ${r.stderr}`);
   return r.stdout.trim().split(/\s+/).pop();
+}
+
+/** A node of the deployment other than the one named. */
+export function otherNode(c, name) {
+  return Object.values(c.nodes).find((n) => n.name !== name);
+}
+
+/** The close {code, reason} of client's socket, failing after a generous 20 s. */
+export async function closeOf(client, what) {
+  const closed = await Promise.race([client.closed, sleep(20000).then(() => null)]);
+  assert.ok(closed, `${what} was closed`);
+  return closed;
+}
+
+/** A new project `title` of a new owner with a new editor, who joins it
+ * through HAProxy: {own, mem, p, m (join's {client, welcome}), holder (the
+ * name of the node m is on), other (another node)}. */
+export async function memberJoined(c, ownName, memName, title) {
+  const own = user(c, ownName);
+  const mem = user(c, memName);
+  const p = project(c, title, own.name);
+  const r = await http(c.proxy, 'POST', `/api/projects/${p}/members/${mem.name}`, { token: own.token, body: { role: 'editor' } });
+  assert.equal(r.status, 200, r.text);
+  const m = await join(c.proxy, mem, p);
+  return { own, mem, p, m, holder: m.welcome.node, other: otherNode(c, m.welcome.node) };
 }
 
 /**

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startServer, join, sleep, cli } from './harness.mjs';
-import { makeSong, pushOps, capture } from './preview_lib.mjs';
+import { makeSong, pushOps, capture, metricsOf, waitFor } from './preview_lib.mjs';
 
 // fixed Opus complexity (no stepping under load), each listener its own source
 const ARGS = ['--stream-share', '0', '--opus-complexity-min', '8', '--opus-complexity', '8'];
@@ -18,23 +18,7 @@ before(async () => {
 });
 after(async () => { await on.stop(); await off.stop(); });
 
-async function cacheMetrics(srv) {
-  const text = await (await fetch(`${srv.url}/metrics`)).text();
-  const get = (name) => {
-    const m = text.match(new RegExp(`^${name} (-?\\d+)$`, 'm'));
-    assert.ok(m, `${name} in /metrics`);
-    return Number(m[1]);
-  };
-  return { hits: get('mixroom_preview_block_cache_hits_total'), misses: get('mixroom_preview_block_cache_misses_total'), blocks: get('mixroom_preview_block_cache_blocks') };
-}
-
-async function waitFor(cond, what, ms = 30000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+const cacheMetrics = (srv) => metricsOf(srv, { hits: 'mixroom_preview_block_cache_hits_total', misses: 'mixroom_preview_block_cache_misses_total', blocks: 'mixroom_preview_block_cache_blocks' });
 
 /** The song of preview_lib with an EQ and a compressor on the low track. */
 async function song(srv, name) {

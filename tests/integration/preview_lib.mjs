@@ -1,10 +1,12 @@
 // preview_lib.mjs -- helpers for the preview and export tests: WAV
 // synthesis and parsing, uploading assets, a song of two tone tracks,
 // capturing a stream's audio/level frames, decoding Opus with the C helper
-// (tests/integration/opus_decode), SNR with best alignment, tone energy.
+// (tests/integration/opus_decode), SNR with best alignment, tone energy,
+// reading /metrics figures and waiting for a condition.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { BIN, http, makeUser, makeProject, join } from './harness.mjs';
+import { BIN, http, makeUser, makeProject, join, sleep } from './harness.mjs';
 
 export const RATE = 48000;
 
@@ -129,4 +131,27 @@ export function toneEnergy(pcm, a, b, freq, rate = RATE) {
   for (let i = a; i < b; i++) { const s0 = pcm[2 * i] + c * s1 - s2; s2 = s1; s1 = s0; }
   const n = b - a;
   return (s1 * s1 + s2 * s2 - c * s1 * s2) / (n * n);
+}
+
+/** Figures of srv's /metrics: for each key of `names`, the value of the
+ * unlabelled line of that metric (asserted present), as a number. */
+export async function metricsOf(srv, names) {
+  const text = await (await fetch(`${srv.url}/metrics`)).text();
+  const out = {};
+  for (const [key, name] of Object.entries(names)) {
+    const m = text.match(new RegExp(`^${name} (-?\\d+)$`, 'm'));
+    assert.ok(m, `${name} in /metrics`);
+    out[key] = Number(m[1]);
+  }
+  return out;
+}
+
+/** Polls cond() every 20 ms until it is true; throws naming `what` after
+ * `ms` (a generous deadline: no test fails on time under load). */
+export async function waitFor(cond, what, ms = 30000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
 }

@@ -8,29 +8,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startServer, join, sleep } from './harness.mjs';
-import { makeSong, pushOps, capture, decodeOpus, bestSnr, toneEnergy, parseWav } from './preview_lib.mjs';
+import { makeSong, pushOps, capture, decodeOpus, bestSnr, toneEnergy, parseWav, metricsOf, waitFor } from './preview_lib.mjs';
 
 let server;
 before(async () => { server = await startServer(); });
 after(async () => { await server.stop(); });
 
-async function metrics(srv) {
-  const text = await (await fetch(`${srv.url}/metrics`)).text();
-  const get = (name) => {
-    const m = text.match(new RegExp(`^${name} (-?\\d+)$`, 'm'));
-    assert.ok(m, `${name} in /metrics`);
-    return Number(m[1]);
-  };
-  return { encodes: get('mixroom_preview_encodes_total'), packets: get('mixroom_preview_packets_total'), complexity: get('mixroom_preview_opus_complexity') };
-}
-
-async function waitFor(cond, what, ms = 20000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+const metrics = (srv) => metricsOf(srv, { encodes: 'mixroom_preview_encodes_total', packets: 'mixroom_preview_packets_total', complexity: 'mixroom_preview_opus_complexity' });
 
 async function exportF32(srv, song, rev, from, to) {
   const r = await fetch(`${srv.url}/api/projects/${song.project}/export?format=wav32&rev=${rev}&from=${from}&to=${to}`, { headers: { authorization: `Bearer ${song.user.token}` } });

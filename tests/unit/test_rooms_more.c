@@ -16,6 +16,62 @@ static void drop_all(struct srv_conn *c)
         free(t);
 }
 
+/* The fixture of the cases that use an engine job pool (snapshots and
+ * catch-ups then run on a worker): the pool is made by the case, where it
+ * wants it, with jobs_on; torn down (and what it posted run) here. */
+static void jobs_on(struct fx *f)
+{
+    f->srv.jobs = srv_jobs_new(2, NULL);
+    assert_non_null(f->srv.jobs);
+}
+
+static int teardown_jobs(void **state)
+{
+    struct fx *f = *state;
+
+    srv_jobs_free(f->srv.jobs);
+    f->srv.jobs = NULL;
+    settle(f);
+    return teardown(state);
+}
+
+/* The push of seq from a that makes revision SRV_ROOM_SNAPSHOT_EVERY (the
+ * snapshot's): t_1's pan. */
+static void push_snapshot_rev(struct srv_conn *a, long long seq)
+{
+    say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,\"ops\":"
+           "[{\"op\":\"set\",\"id\":\"t_1\",\"fields\":{\"pan\":0.25}}]}",
+        seq);
+}
+
+/* Push i (0..19) after the snapshot's revision, as seq: t_i's gain and
+ * name set (even i) or t_i deleted (odd i). */
+static void push_after_snapshot(struct srv_conn *a, long long seq, int i)
+{
+    say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
+           "\"ops\":[{\"op\":\"%s\",\"id\":\"t_%d\"%s}]}", seq,
+        i % 2 ? "delete" : "set", i,
+        i % 2 ? "" : ",\"fields\":{\"gain\":-3,\"name\":\"x\"}");
+}
+
+/* The stored snapshot of revision rev (a new string), or NULL. */
+static char *stored_snapshot(struct fx *f, long long rev)
+{
+    char *stored = NULL;
+    db_stmt *st;
+
+    assert_int_equal(db_prepare(f->srv.db, "SELECT doc FROM snapshots"
+                                        " WHERE project_id=? AND rev=?",
+                                        &st),
+                     DB_OK);
+    db_bind_text(st, 1, f->project, -1, DB_STATIC);
+    db_bind_int64(st, 2, rev);
+    if (db_step(st) == DB_ROW)
+        stored = strdup((const char *)db_column_text(st, 0));
+    db_finalize(st);
+    return stored;
+}
+
 /* doc_at reads revision at back as expect (the document's text). */
 static void assert_doc_at(struct fx *f, long long at, const char *expect)
 {
@@ -28,6 +84,18 @@ static void assert_doc_at(struct fx *f, long long at, const char *expect)
     free(back);
     json_decref(objs);
     proto_doc_free(d);
+}
+
+/* The snapshot stored for revision at (stored; freed here) is the
+ * document's text expect (freed here), and doc_at reads it back. */
+static void assert_snapshot(struct fx *f, long long at, char *stored,
+                            char *expect)
+{
+    assert_non_null(stored);
+    assert_string_equal(stored, expect);
+    assert_doc_at(f, at, expect);
+    free(stored);
+    free(expect);
 }
 
 /* The pushes of revisions 1 .. SRV_ROOM_SNAPSHOT_EVERY - 1 from a: 50
@@ -70,29 +138,18 @@ static void test_snapshot_while_pushing(void **state)
     struct srv_conn *a = joined(f, &f->ana, "c-ana");
     struct srv_conn *b = joined(f, &f->bob, "c-bob");
     const long long at = SRV_ROOM_SNAPSHOT_EVERY;
-    char *expect, *stored = NULL;
+    char *expect;
     long long seq = 0;
-    db_stmt *st;
 
     seq = push_to_snapshot(f, a, b);
     assert_int_equal(srv_room_committed(room_of(f)), at - 1);
     /* revision `at`: its snapshot is taken now, encoded at the commit */
-    say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,\"ops\":"
-           "[{\"op\":\"set\",\"id\":\"t_1\",\"fields\":{\"pan\":0.25}}]}",
-        seq);
+    push_snapshot_rev(a, seq);
     assert_int_equal(srv_room_head(room_of(f)), at);
     expect = doc_text(f);
     /* more revisions of the same pass replace and delete what it shares */
-    for (int i = 0; i < 20; i++) {
-        seq++;
-        if (i % 2)
-            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
-                   "\"ops\":[{\"op\":\"delete\",\"id\":\"t_%d\"}]}", seq, i);
-        else
-            say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
-                   "\"ops\":[{\"op\":\"set\",\"id\":\"t_%d\","
-                   "\"fields\":{\"gain\":-3,\"name\":\"x\"}}]}", seq, i);
-    }
+    for (int i = 0; i < 20; i++)
+        push_after_snapshot(a, ++seq, i);
     {
         char *now = doc_text(f); /* the document moved on */
 
@@ -104,39 +161,7 @@ static void test_snapshot_while_pushing(void **state)
     drop_all(b);
     assert_int_equal(srv_room_committed(room_of(f)), at + 20);
 
-    assert_int_equal(db_prepare(f->srv.db, "SELECT doc FROM snapshots"
-                                        " WHERE project_id=? AND rev=?",
-                                        &st),
-                     DB_OK);
-    db_bind_text(st, 1, f->project, -1, DB_STATIC);
-    db_bind_int64(st, 2, at);
-    if (db_step(st) == DB_ROW)
-        stored = strdup((const char *)db_column_text(st, 0));
-    db_finalize(st);
-    assert_non_null(stored);
-    assert_string_equal(stored, expect);
-
-    assert_doc_at(f, at, expect);
-    free(stored);
-    free(expect);
-}
-
-/* The stored snapshot of revision rev (a new string), or NULL. */
-static char *stored_snapshot(struct fx *f, long long rev)
-{
-    char *stored = NULL;
-    db_stmt *st;
-
-    assert_int_equal(db_prepare(f->srv.db, "SELECT doc FROM snapshots"
-                                        " WHERE project_id=? AND rev=?",
-                                        &st),
-                     DB_OK);
-    db_bind_text(st, 1, f->project, -1, DB_STATIC);
-    db_bind_int64(st, 2, rev);
-    if (db_step(st) == DB_ROW)
-        stored = strdup((const char *)db_column_text(st, 0));
-    db_finalize(st);
-    return stored;
+    assert_snapshot(f, at, stored_snapshot(f, at), expect);
 }
 
 /* With a job pool the snapshot is encoded on a worker, and the writer does
@@ -154,24 +179,17 @@ static void test_snapshot_on_worker(void **state)
     long long seq;
     json_t *m;
 
-    f->srv.jobs = srv_jobs_new(2, NULL);
-    assert_non_null(f->srv.jobs);
+    jobs_on(f);
     room_snapshot_test_hold(1);
     seq = push_to_snapshot(f, a, NULL);
-    say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,\"ops\":"
-           "[{\"op\":\"set\",\"id\":\"t_1\",\"fields\":{\"pan\":0.25}}]}",
-        seq);
+    push_snapshot_rev(a, seq);
     expect = doc_text(f);
     settle(f);
     m = take(a, "delta"); /* the ack of revision `at` */
     assert_int_equal(int_of(m, "rev"), at);
     json_decref(m);
     for (int i = 0; i < 20; i++) {
-        seq++;
-        say(a, "{\"type\":\"push\",\"seq\":%lld,\"base\":null,"
-               "\"ops\":[{\"op\":\"%s\",\"id\":\"t_%d\"%s}]}", seq,
-            i % 2 ? "delete" : "set", i,
-            i % 2 ? "" : ",\"fields\":{\"gain\":-3,\"name\":\"x\"}");
+        push_after_snapshot(a, ++seq, i);
         settle(f); /* each push is committed and acknowledged */
         m = take(a, "delta");
         assert_int_equal(int_of(m, "rev"), at + 1 + i);
@@ -188,14 +206,19 @@ static void test_snapshot_on_worker(void **state)
         settle(f);
         stored = stored_snapshot(f, at);
     }
-    assert_non_null(stored);
-    assert_string_equal(stored, expect);
-    assert_doc_at(f, at, expect);
-    free(stored);
-    free(expect);
-    srv_jobs_free(f->srv.jobs);
-    f->srv.jobs = NULL;
-    settle(f);
+    assert_snapshot(f, at, stored, expect);
+}
+
+/* Says hello on c as bob, client c-bob, since (< 0: null, a snapshot). */
+static void hello_bob(struct fx *f, struct srv_conn *c, long long since)
+{
+    char since_text[32] = "null";
+
+    if (since >= 0)
+        snprintf(since_text, sizeof since_text, "%lld", since);
+    say(c, "{\"type\":\"hello\",\"id\":7,\"token\":\"%s\",\"project\":"
+           "\"%s\",\"client\":\"c-bob\",\"since\":%s}",
+        f->bob.token, f->project, since_text);
 }
 
 /* Says hello on a new connection of bob as client c-bob (since < 0: a
@@ -204,14 +227,9 @@ static void test_snapshot_on_worker(void **state)
 static char *welcome_text(struct fx *f, struct srv_conn **out, long long since)
 {
     struct srv_conn *c = conn_new(f);
-    char since_text[32] = "null";
     char *text;
 
-    if (since >= 0)
-        snprintf(since_text, sizeof since_text, "%lld", since);
-    say(c, "{\"type\":\"hello\",\"id\":7,\"token\":\"%s\",\"project\":"
-           "\"%s\",\"client\":\"c-bob\",\"since\":%s}",
-        f->bob.token, f->project, since_text);
+    hello_bob(f, c, since);
     wait_loads();
     for (int tries = 0; queued(c) == 0 && tries < 60000; tries++) {
         usleep(1000);
@@ -251,8 +269,7 @@ static void test_catchup_on_worker(void **state)
     struct srv_conn *a = joined(f, &f->ana, "c-ana"), *b;
     long long seq = push_markers(f, a, 1, 300);
 
-    f->srv.jobs = srv_jobs_new(2, NULL);
-    assert_non_null(f->srv.jobs);
+    jobs_on(f);
     for (int snapshot = 0; snapshot < 2; snapshot++) {
         long long since = snapshot ? -1 : 0;
         long long head = srv_room_committed(room_of(f));
@@ -268,14 +285,7 @@ static void test_catchup_on_worker(void **state)
 
         room_catchup_test_hold(1);
         b = conn_new(f);
-        if (snapshot)
-            say(b, "{\"type\":\"hello\",\"id\":7,\"token\":\"%s\","
-                   "\"project\":\"%s\",\"client\":\"c-bob\","
-                   "\"since\":null}", f->bob.token, f->project);
-        else
-            say(b, "{\"type\":\"hello\",\"id\":7,\"token\":\"%s\","
-                   "\"project\":\"%s\",\"client\":\"c-bob\","
-                   "\"since\":0}", f->bob.token, f->project);
+        hello_bob(f, b, since);
         settle(f);
         assert_int_equal(queued(b), 0);
         assert_false(b->welcomed);
@@ -321,17 +331,12 @@ static void test_catchup_on_worker(void **state)
      * nothing leaks */
     room_catchup_test_hold(1);
     b = conn_new(f);
-    say(b, "{\"type\":\"hello\",\"id\":7,\"token\":\"%s\",\"project\":"
-           "\"%s\",\"client\":\"c-bob\",\"since\":0}",
-        f->bob.token, f->project);
+    hello_bob(f, b, 0);
     settle(f);
     seq = push_markers(f, a, seq, 3);
     assert_int_equal(queued(b), 0);
     conn_close(f, b);
     room_catchup_test_hold(0);
-    srv_jobs_free(f->srv.jobs);
-    f->srv.jobs = NULL;
-    settle(f);
 }
 
 /* ---- the lease gate (server/cluster registers the real one) ---- */
@@ -361,6 +366,23 @@ static void fake_release(struct srv_server *srv, const char *project_id)
 
 static const struct srv_room_lease fake_gate = {fake_take, fake_release};
 
+/* A hello of ana (client c-l; with "id": id unless 0) on a new connection
+ * *c while the gate answers `answer` with `owner`: the error it gets. */
+static json_t *gate_refused(struct fx *f, struct srv_conn **c, int id,
+                            int answer, const char *owner)
+{
+    char id_text[32] = "";
+
+    gate_answer = answer;
+    gate_owner = owner;
+    if (id)
+        snprintf(id_text, sizeof id_text, "\"id\":%d,", id);
+    *c = conn_new(f);
+    say(*c, "{\"type\":\"hello\",%s\"token\":\"%s\",\"project\":\"%s\","
+            "\"client\":\"c-l\"}", id_text, f->ana.token, f->project);
+    return take(*c, "error");
+}
+
 /* A hello while another node holds the lease: wrong_node with the owner,
  * the socket closing, no room created, nothing stored; one that cannot be
  * checked: internal; one that gets the lease: welcomed, and the lease is
@@ -375,12 +397,7 @@ static void test_lease_gate(void **state)
     srv_room_set_lease(&fake_gate);
     gate_takes = gate_releases = 0;
     gate_project = f->project;
-    gate_answer = 1;
-    gate_owner = "node-b";
-    c = conn_new(f);
-    say(c, "{\"type\":\"hello\",\"id\":1,\"token\":\"%s\",\"project\":"
-           "\"%s\",\"client\":\"c-l\"}", f->ana.token, f->project);
-    e = take(c, "error");
+    e = gate_refused(f, &c, 1, 1, "node-b");
     assert_string_equal(str_of(e, "code"), "wrong_node");
     assert_string_equal(str_of(e, "owner"), "node-b");
     assert_int_equal(int_of(e, "id"), 1);
@@ -392,22 +409,13 @@ static void test_lease_gate(void **state)
     assert_int_equal(gate_takes, 1);
     conn_close(f, c);
     /* the owner not known yet: "owner": null */
-    gate_owner = "";
-    c = conn_new(f);
-    say(c, "{\"type\":\"hello\",\"token\":\"%s\",\"project\":\"%s\","
-           "\"client\":\"c-l\"}", f->ana.token, f->project);
-    e = take(c, "error");
+    e = gate_refused(f, &c, 0, 1, "");
     assert_string_equal(str_of(e, "code"), "wrong_node");
     assert_true(json_is_null(json_object_get(e, "owner")));
     json_decref(e);
     conn_close(f, c);
     /* the lease cannot be asked for */
-    gate_answer = -1;
-    gate_owner = "the lease session failed";
-    c = conn_new(f);
-    say(c, "{\"type\":\"hello\",\"token\":\"%s\",\"project\":\"%s\","
-           "\"client\":\"c-l\"}", f->ana.token, f->project);
-    e = take(c, "error");
+    e = gate_refused(f, &c, 0, -1, "the lease session failed");
     assert_string_equal(str_of(e, "code"), "internal");
     json_decref(e);
     assert_null(srv_room_find(f->project));
@@ -434,9 +442,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_snapshot_while_pushing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_on_worker, setup,
-                                        teardown),
+                                        teardown_jobs),
         cmocka_unit_test_setup_teardown(test_catchup_on_worker, setup,
-                                        teardown),
+                                        teardown_jobs),
         cmocka_unit_test_setup_teardown(test_lease_gate, setup, teardown),
     };
 
