@@ -158,8 +158,8 @@ static void say_missing(db_conn *db, const char *data, const char *project,
         const char *state = (const char *)db_column_text(st, 1);
         const char *sha = (const char *)db_column_text(st, 2);
         if (state && strcmp(state, "ready") != 0)
-            snprintf(why, sizeof why, "(\"%s\") is %s", name ? name : "",
-                     state);
+            snprintf(why, sizeof why, "(\"%s\") is not ready (%s)",
+                     name ? name : "", state);
         else if (sha &&
                  eng_asset_dir(dir, sizeof dir, data, sha) == 0 &&
                  eng_asset_file(path, sizeof path, dir, "samples",

@@ -16,7 +16,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { BIN, SRCDIR, freePort, join, makeProject, makeUser, startServer, storeEnv, tempDir } from './harness.mjs';
+import { BIN, SRCDIR, freePort, join, makeProject, makeUser, startServer, storeEnv, storeSql, storeSqlAvailable, tempDir } from './harness.mjs';
 import { RATE, pushOps, toneWav, uploadAsset } from './preview_lib.mjs';
 
 const pg = process.env.MXT_STORE === 'pg';
@@ -90,6 +90,17 @@ test('render without the audio (its file gone from the data folder, no --assets)
   assert.match(r.stderr, new RegExp(`clip c_a of project ${song.project}: asset ${song.asset} \\("tone\\.wav"\\) is missing: no \\S*samples-${RATE}`));
   assert.ok(!fs.existsSync(out), 'nothing written');
   assert.doesNotMatch(r.stdout, /rendered/);
+  // an asset that is not ready (still importing) is named as such
+  if (!storeSqlAvailable()) return;
+  storeSql(song.dataDir, `UPDATE assets SET state='importing' WHERE id='${song.asset}'`);
+  try {
+    const r2 = run(['render', song.project, out, '--data', song.dataDir]);
+    assert.equal(r2.status, 1, r2.stdout + r2.stderr);
+    assert.match(r2.stderr, new RegExp(`clip c_a of project ${song.project}: asset ${song.asset} \\("tone\\.wav"\\) is not ready \\(importing\\)`));
+    assert.ok(!fs.existsSync(out), 'nothing written');
+  } finally {
+    storeSql(song.dataDir, `UPDATE assets SET state='ready' WHERE id='${song.asset}'`);
+  }
 });
 
 test('check --assets fetches and verifies every file from S3; without it the empty cache is reported', () => {
