@@ -65,6 +65,42 @@ static inline void t4(v4sf *a, v4sf *b, v4sf *c, v4sf *d)
     *d = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
 }
 
+/* Unaligned 256-bit load and store. */
+static inline v8sf v8_load(const float *p)
+{
+    v8sf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void v8_store(float *p, v8sf v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+/* 8x8 transpose in registers (unpack, shuffle, 128-bit permute: 24
+ * shuffles for 64 values, its own inverse): r[k][j] <-> r[j][k]. Pure
+ * data movement, so the values are unchanged bit for bit. */
+static inline __attribute__((always_inline)) void t8(v8sf r[8])
+{
+    v8sf t[8], u[8];
+    for (int k = 0; k < 8; k += 2) {
+        t[k] = __builtin_shufflevector(r[k], r[k + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[k + 1] = __builtin_shufflevector(r[k], r[k + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int k = 0; k < 8; k += 4)
+        for (int h = 0; h < 2; h++) {
+            u[k + 2 * h] = __builtin_shufflevector(t[k + h], t[k + h + 2], 0, 1, 8, 9,
+                                                   4, 5, 12, 13);
+            u[k + 2 * h + 1] = __builtin_shufflevector(t[k + h], t[k + h + 2], 2, 3,
+                                                       10, 11, 6, 7, 14, 15);
+        }
+    for (int k = 0; k < 4; k++) {
+        r[k] = __builtin_shufflevector(u[k], u[k + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        r[k + 4] = __builtin_shufflevector(u[k], u[k + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+    }
+}
+
 /* ---- EQ, eight tracks --------------------------------------------------- */
 
 typedef struct eq8 {
@@ -130,12 +166,25 @@ static void eq8_run(eq8 *q, v8sf (*x)[2], int m, bool sel)
 #define EQ8_CHUNK 64
 
 /* m samples from i0 of eight tracks (lp/rp) into x[sample][channel],
- * lane = track (4x4 transposes through registers). */
+ * lane = track (8x8 transposes through registers, 4x4 for a rest of 4). */
 static inline __attribute__((always_inline)) void
 eq8_gather(v8sf (*x)[2], const float *const *lp, const float *const *rp,
            int i0, int m)
 {
     int j = 0;
+    for (; j + 8 <= m; j += 8) {
+        v8sf a[8], c[8];
+        for (int k = 0; k < 8; k++) {
+            a[k] = v8_load(lp[k] + i0 + j);
+            c[k] = v8_load(rp[k] + i0 + j);
+        }
+        t8(a);
+        t8(c);
+        for (int k = 0; k < 8; k++) {
+            x[j + k][0] = a[k];
+            x[j + k][1] = c[k];
+        }
+    }
     for (; j + 4 <= m; j += 4) {
         v4sf a[8], c[8];
         for (int k = 0; k < 8; k++) {
@@ -164,6 +213,20 @@ eq8_scatter(v8sf (*x)[2], const void *const *fx, float *const *l,
             float *const *r, int i0, int m)
 {
     int j = 0;
+    for (; j + 8 <= m; j += 8) {
+        v8sf a[8], c[8];
+        for (int k = 0; k < 8; k++) {
+            a[k] = x[j + k][0];
+            c[k] = x[j + k][1];
+        }
+        t8(a);
+        t8(c);
+        for (int k = 0; k < 8; k++)
+            if (fx[k]) {
+                v8_store(l[k] + i0 + j, a[k]);
+                v8_store(r[k] + i0 + j, c[k]);
+            }
+    }
     for (; j + 4 <= m; j += 4) {
         v4sf a[8], c[8];
         for (int k = 0; k < 4; k++) {
@@ -190,6 +253,16 @@ eq8_scatter(v8sf (*x)[2], const void *const *fx, float *const *l,
             }
 }
 
+/* Clears q and returns the lane description eng_eq_lanes_load fills it
+ * through (eight lanes; nb and uniform are outputs). */
+static eng_eq_lanes eq8_lanes(eq8 *q)
+{
+    memset(q, 0, sizeof *q);
+    return (eng_eq_lanes){8, 0, true, (float *)q->b0, (float *)q->b1,
+                          (float *)q->b2, (float *)q->a1, (float *)q->a2,
+                          (int32_t *)q->on, (float *)q->s1, (float *)q->s2};
+}
+
 void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
                      float *const r[8], int n)
 {
@@ -198,10 +271,7 @@ void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
     eq8 q;
     bool uniform;
 
-    memset(&q, 0, sizeof q);
-    eng_eq_lanes ln = {8, 0, true, (float *)q.b0, (float *)q.b1,
-                       (float *)q.b2, (float *)q.a1, (float *)q.a2,
-                       (int32_t *)q.on, (float *)q.s1, (float *)q.s2};
+    eng_eq_lanes ln = eq8_lanes(&q);
     if (!eng_eq_lanes_load(&ln, eq, l, r, lp, rp))
         return;
     q.nb = ln.nb;
@@ -357,10 +427,7 @@ void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
     eq8 q;
     comp8 cq;
 
-    memset(&q, 0, sizeof q);
-    eng_eq_lanes ln = {8, 0, true, (float *)q.b0, (float *)q.b1,
-                       (float *)q.b2, (float *)q.a1, (float *)q.a2,
-                       (int32_t *)q.on, (float *)q.s1, (float *)q.s2};
+    eng_eq_lanes ln = eq8_lanes(&q);
     for (int k = 0; k < 8; k++)
         assert(!eq[k] == !c[k]);
     if (!eng_eq_lanes_load(&ln, eq, l, r, lp, rp)) {
