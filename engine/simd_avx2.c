@@ -340,11 +340,10 @@ static bool comp8_load(comp8 *q, eng_comp *const c[8], float *const l[8],
     return eng_comp_lanes_load(c, 8, v, l, r, lp, rp);
 }
 
-/* One detector step of the eight lanes for their step peaks: updates env
- * (and last_env) and returns the gain at the end of the step, exactly as
- * eng_comp_process4 (vector fast log2 and exp2, same constants). */
-static inline __attribute__((always_inline)) v8sf comp8_step(comp8 *q,
-                                                             v8sf peak)
+/* The gain change (dB) the static curve asks for at a step peak: the
+ * first half of comp8_step, independent of the detector's state. */
+static inline __attribute__((always_inline)) v8sf comp8_gr(const comp8 *q,
+                                                           v8sf peak)
 {
     const v8sf zero = {0};
     v8si quiet = peak <= 1e-10f;
@@ -352,10 +351,25 @@ static inline __attribute__((always_inline)) v8sf comp8_step(comp8 *q,
     v8sf d = x - q->thr, kk = d + 0.5f * q->knee;
     v8si inknee = (q->knee > 0.0f) & (2.0f * v8_abs(d) <= q->knee);
     v8sf gr = v8_sel(inknee, q->slope * kk * kk / (2.0f * q->knee), q->slope * d);
-    gr = v8_sel(x > q->below, gr, zero);
-    v8sf ea = q->att * q->env + (1.0f - q->att) * gr;
-    v8sf er = q->rel * q->env + (1.0f - q->rel) * gr;
-    q->env = v8_sel(gr < q->env, ea, er);
+    return v8_sel(x > q->below, gr, zero);
+}
+
+/* The smoothing of env toward gr (the serial part of a step). */
+static inline __attribute__((always_inline)) v8sf comp8_env(const comp8 *q,
+                                                            v8sf env, v8sf gr)
+{
+    v8sf ea = q->att * env + (1.0f - q->att) * gr;
+    v8sf er = q->rel * env + (1.0f - q->rel) * gr;
+    return v8_sel(gr < env, ea, er);
+}
+
+/* One detector step of the eight lanes for their step peaks: updates env
+ * (and last_env) and returns the gain at the end of the step, exactly as
+ * eng_comp_process4 (vector fast log2 and exp2, same constants). */
+static inline __attribute__((always_inline)) v8sf comp8_step(comp8 *q,
+                                                             v8sf peak)
+{
+    q->env = comp8_env(q, q->env, comp8_gr(q, peak));
     v8si moved = q->env != q->last_env;
     v8sf ng = v8_sel(moved, v8_fast_exp2((q->env + q->makeup) * 0.166096405f), q->g);
     q->last_env = q->env;
@@ -445,21 +459,41 @@ void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
         /* the compressor's full steps of this chunk (EQ8_CHUNK is a
          * multiple of ENG_COMP_STEP, so steps never straddle chunks) */
         int mf = full - i0 < m ? full - i0 : m;
-        for (int s0 = 0; s0 + ENG_COMP_STEP <= mf; s0 += ENG_COMP_STEP) {
+        int ns = mf > 0 ? mf / ENG_COMP_STEP : 0;
+        /* comp8_step in three phases over the chunk's steps, so that the
+         * independent parts (level and curve; gain) of different steps
+         * overlap and only the env smoothing is serial: the same
+         * operations per lane and step as comp8_step */
+        v8sf gs[EQ8_CHUNK / ENG_COMP_STEP], es[EQ8_CHUNK / ENG_COMP_STEP];
+        for (int s = 0; s < ns; s++) {
             v8sf peak = zero;
-            for (int t = 0; t < ENG_COMP_STEP; t++)
-                peak = v8_max(v8_max(v8_abs(x[s0 + t][0]), v8_abs(x[s0 + t][1])),
-                              peak);
-            v8sf g = cq.g, ng = comp8_step(&cq, peak);
+            for (int t = 0; t < ENG_COMP_STEP; t++) {
+                int j = s * ENG_COMP_STEP + t;
+                peak = v8_max(v8_max(v8_abs(x[j][0]), v8_abs(x[j][1])), peak);
+            }
+            gs[s] = comp8_gr(&cq, peak);
+        }
+        for (int s = 0; s < ns; s++)
+            es[s] = cq.env = comp8_env(&cq, cq.env, gs[s]);
+        for (int s = 0; s < ns; s++) {
+            v8si moved = es[s] != cq.last_env;
+            gs[s] = v8_sel(moved, v8_fast_exp2((es[s] + cq.makeup) * 0.166096405f),
+                           s ? gs[s - 1] : cq.g);
+            cq.last_env = es[s];
+        }
+        for (int s = 0; s < ns; s++) {
+            v8sf g = s ? gs[s - 1] : cq.g, ng = gs[s];
             v8sf step = (ng - g) / 8.0f;
             v8si ramp = ng != g;
             for (int t = 0; t < ENG_COMP_STEP; t++) {
+                int j = s * ENG_COMP_STEP + t;
                 v8sf gt = v8_sel(ramp, g + step * (float)(t + 1), g);
-                x[s0 + t][0] = x[s0 + t][0] * gt;
-                x[s0 + t][1] = x[s0 + t][1] * gt;
+                x[j][0] = x[j][0] * gt;
+                x[j][1] = x[j][1] * gt;
             }
-            cq.g = ng;
         }
+        if (ns > 0)
+            cq.g = gs[ns - 1];
         eq8_scatter(x, (const void *const *)eq, l, r, i0, m);
     }
     eng_eq_lanes_store(&ln, eq);
