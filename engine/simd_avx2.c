@@ -65,19 +65,6 @@ static inline void t4(v4sf *a, v4sf *b, v4sf *c, v4sf *d)
     *d = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
 }
 
-/* Unaligned 256-bit load and store. */
-static inline v8sf v8_load(const float *p)
-{
-    v8sf v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void v8_store(float *p, v8sf v)
-{
-    memcpy(p, &v, sizeof v);
-}
-
 /* 8x8 transpose in registers (unpack, shuffle, 128-bit permute: 24
  * shuffles for 64 values, its own inverse): r[k][j] <-> r[j][k]. Pure
  * data movement, so the values are unchanged bit for bit. */
@@ -175,8 +162,8 @@ eq8_gather(v8sf (*x)[2], const float *const *lp, const float *const *rp,
     for (; j + 8 <= m; j += 8) {
         v8sf a[8], c[8];
         for (int k = 0; k < 8; k++) {
-            a[k] = v8_load(lp[k] + i0 + j);
-            c[k] = v8_load(rp[k] + i0 + j);
+            a[k] = v8u_load(lp[k] + i0 + j);
+            c[k] = v8u_load(rp[k] + i0 + j);
         }
         t8(a);
         t8(c);
@@ -223,8 +210,8 @@ eq8_scatter(v8sf (*x)[2], const void *const *fx, float *const *l,
         t8(c);
         for (int k = 0; k < 8; k++)
             if (fx[k]) {
-                v8_store(l[k] + i0 + j, a[k]);
-                v8_store(r[k] + i0 + j, c[k]);
+                v8u_store(l[k] + i0 + j, a[k]);
+                v8u_store(r[k] + i0 + j, c[k]);
             }
     }
     for (; j + 4 <= m; j += 4) {
