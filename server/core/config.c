@@ -125,7 +125,7 @@ static const struct srv_config_limit limits[] = {
           "largest size of the data folder's assets/ when the assets are in "
           "S3 (--assets s3://BUCKET): least recently used files not held by "
           "a render are evicted past it"),
-    LIMIT(opus_complexity_min, 0, 10, 3, "",
+    LIMIT(opus_complexity_min, 0, 10, 0, "",
           "lowest Opus complexity live preview steps down to under load "
           "(opus_complexity is the highest)"),
     LIMIT(stream_share, 0, 1, 1, "",
