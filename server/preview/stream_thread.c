@@ -201,7 +201,9 @@ static bool choose_source(struct pv_thread *th, struct pv_stream *s,
         return false;
     }
     eng_renderer_set_block_cache(src->r, atomic_load(&block_cache));
-    pv_source_set_ahead(src, opts.render_ahead, (int)th->made_sources++);
+    /* the block cache holds 20 ms blocks: with it, one packet per render */
+    pv_source_set_ahead(src, opts.block_cache_bytes > 0 ? 1 : opts.render_ahead,
+                        (int)th->made_sources++);
     src->origin_ref = srv_room_plan_ref(s->rp);
     src->refs = 1;
     src->next = th->sources;
