@@ -14,7 +14,7 @@
 // during the measurement is printed too. Run it with MXT_BIN set to the
 // binary of main for the before figure of the same run.
 // Usage (from the build directory):
-//   MXT_BIN=./mixroom node ../tests/bench/listeners.mjs [N=100] [seconds=10] [mix|independent]
+//   MXT_BIN=./mixroom node ../tests/bench/listeners.mjs [N=100] [seconds=10] [mix|independent] [after-only]
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, sleep, startServer } from '../integration/harness.mjs';
@@ -99,5 +99,5 @@ async function run(label, args) {
 }
 
 console.log(`listeners.mjs: ${N} listeners, ${SECONDS} s measured; ${INDEPENDENT ? 'all independent (each at its own position)' : `groups of ${GROUP} for 3/4 of them`}; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
-await run('before: stream_share=0, complexity 8', ['--stream-share', '0', '--opus-complexity-min', '8']);
+if (process.argv[5] !== 'after-only') await run('before: stream_share=0, complexity 8', ['--stream-share', '0', '--opus-complexity-min', '8']);
 await run('after: the server as configured', []);
