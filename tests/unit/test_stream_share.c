@@ -28,6 +28,19 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Clips of assets n and s (4 s each) on tracks t1 and t2 of d; the plan
+ * (d is freed). */
+static eng_plan *two_clips(proto_doc *d, int rate)
+{
+    tu_put(d, "{'id':'c1','kind':'clip','track':'t1','asset':'n','start':0,"
+              "'offset':0,'length':%d}", 4 * rate);
+    tu_put(d, "{'id':'c2','kind':'clip','track':'t2','asset':'s','start':0,"
+              "'offset':0,'length':%d}", 4 * rate);
+    eng_plan *p = tu_plan(d);
+    proto_doc_free(d);
+    return p;
+}
+
 static eng_plan *song(void)
 {
     proto_doc *d = proto_doc_new("t", SR);
@@ -35,13 +48,7 @@ static eng_plan *song(void)
     tu_asset("s", tu_sine(440, 0.4, 1, 4 * SR, SR));
     tu_put(d, "{'id':'t1','kind':'track','order':'a'}");
     tu_put(d, "{'id':'t2','kind':'track','order':'b'}");
-    tu_put(d, "{'id':'c1','kind':'clip','track':'t1','asset':'n','start':0,"
-              "'offset':0,'length':%d}", 4 * SR);
-    tu_put(d, "{'id':'c2','kind':'clip','track':'t2','asset':'s','start':0,"
-              "'offset':0,'length':%d}", 4 * SR);
-    eng_plan *p = tu_plan(d);
-    proto_doc_free(d);
-    return p;
+    return two_clips(d, SR);
 }
 
 static const struct pv_key key0 = {.origin = &key0, .rev = 7};
@@ -222,13 +229,7 @@ static eng_plan *song_fx(int rate)
               "'gain':4,'q':1.2}]}}");
     tu_put(d, "{'id':'cp','kind':'effect','track':'t2','type':'compressor',"
               "'order':'a','params':{'threshold':-20,'ratio':3}}");
-    tu_put(d, "{'id':'c1','kind':'clip','track':'t1','asset':'n','start':0,"
-              "'offset':0,'length':%d}", 4 * rate);
-    tu_put(d, "{'id':'c2','kind':'clip','track':'t2','asset':'s','start':0,"
-              "'offset':0,'length':%d}", 4 * rate);
-    eng_plan *p = tu_plan(d);
-    proto_doc_free(d);
-    return p;
+    return two_clips(d, rate);
 }
 
 /* Rendering 5 packets per block (render ahead, any phase) gives the same
