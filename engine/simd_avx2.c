@@ -65,6 +65,29 @@ static inline void t4(v4sf *a, v4sf *b, v4sf *c, v4sf *d)
     *d = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
 }
 
+/* 8x8 transpose in registers (unpack, shuffle, 128-bit permute: 24
+ * shuffles for 64 values, its own inverse): r[k][j] <-> r[j][k]. Pure
+ * data movement, so the values are unchanged bit for bit. */
+static inline __attribute__((always_inline)) void t8(v8sf r[8])
+{
+    v8sf t[8], u[8];
+    for (int k = 0; k < 8; k += 2) {
+        t[k] = __builtin_shufflevector(r[k], r[k + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[k + 1] = __builtin_shufflevector(r[k], r[k + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int k = 0; k < 8; k += 4)
+        for (int h = 0; h < 2; h++) {
+            u[k + 2 * h] = __builtin_shufflevector(t[k + h], t[k + h + 2], 0, 1, 8, 9,
+                                                   4, 5, 12, 13);
+            u[k + 2 * h + 1] = __builtin_shufflevector(t[k + h], t[k + h + 2], 2, 3,
+                                                       10, 11, 6, 7, 14, 15);
+        }
+    for (int k = 0; k < 4; k++) {
+        r[k] = __builtin_shufflevector(u[k], u[k + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        r[k + 4] = __builtin_shufflevector(u[k], u[k + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+    }
+}
+
 /* ---- EQ, eight tracks --------------------------------------------------- */
 
 typedef struct eq8 {
@@ -130,12 +153,25 @@ static void eq8_run(eq8 *q, v8sf (*x)[2], int m, bool sel)
 #define EQ8_CHUNK 64
 
 /* m samples from i0 of eight tracks (lp/rp) into x[sample][channel],
- * lane = track (4x4 transposes through registers). */
+ * lane = track (8x8 transposes through registers, 4x4 for a rest of 4). */
 static inline __attribute__((always_inline)) void
 eq8_gather(v8sf (*x)[2], const float *const *lp, const float *const *rp,
            int i0, int m)
 {
     int j = 0;
+    for (; j + 8 <= m; j += 8) {
+        v8sf a[8], c[8];
+        for (int k = 0; k < 8; k++) {
+            a[k] = v8u_load(lp[k] + i0 + j);
+            c[k] = v8u_load(rp[k] + i0 + j);
+        }
+        t8(a);
+        t8(c);
+        for (int k = 0; k < 8; k++) {
+            x[j + k][0] = a[k];
+            x[j + k][1] = c[k];
+        }
+    }
     for (; j + 4 <= m; j += 4) {
         v4sf a[8], c[8];
         for (int k = 0; k < 8; k++) {
@@ -164,6 +200,20 @@ eq8_scatter(v8sf (*x)[2], const void *const *fx, float *const *l,
             float *const *r, int i0, int m)
 {
     int j = 0;
+    for (; j + 8 <= m; j += 8) {
+        v8sf a[8], c[8];
+        for (int k = 0; k < 8; k++) {
+            a[k] = x[j + k][0];
+            c[k] = x[j + k][1];
+        }
+        t8(a);
+        t8(c);
+        for (int k = 0; k < 8; k++)
+            if (fx[k]) {
+                v8u_store(l[k] + i0 + j, a[k]);
+                v8u_store(r[k] + i0 + j, c[k]);
+            }
+    }
     for (; j + 4 <= m; j += 4) {
         v4sf a[8], c[8];
         for (int k = 0; k < 4; k++) {
@@ -190,6 +240,16 @@ eq8_scatter(v8sf (*x)[2], const void *const *fx, float *const *l,
             }
 }
 
+/* Clears q and returns the lane description eng_eq_lanes_load fills it
+ * through (eight lanes; nb and uniform are outputs). */
+static eng_eq_lanes eq8_lanes(eq8 *q)
+{
+    memset(q, 0, sizeof *q);
+    return (eng_eq_lanes){8, 0, true, (float *)q->b0, (float *)q->b1,
+                          (float *)q->b2, (float *)q->a1, (float *)q->a2,
+                          (int32_t *)q->on, (float *)q->s1, (float *)q->s2};
+}
+
 void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
                      float *const r[8], int n)
 {
@@ -198,10 +258,7 @@ void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
     eq8 q;
     bool uniform;
 
-    memset(&q, 0, sizeof q);
-    eng_eq_lanes ln = {8, 0, true, (float *)q.b0, (float *)q.b1,
-                       (float *)q.b2, (float *)q.a1, (float *)q.a2,
-                       (int32_t *)q.on, (float *)q.s1, (float *)q.s2};
+    eng_eq_lanes ln = eq8_lanes(&q);
     if (!eng_eq_lanes_load(&ln, eq, l, r, lp, rp))
         return;
     q.nb = ln.nb;
@@ -270,11 +327,10 @@ static bool comp8_load(comp8 *q, eng_comp *const c[8], float *const l[8],
     return eng_comp_lanes_load(c, 8, v, l, r, lp, rp);
 }
 
-/* One detector step of the eight lanes for their step peaks: updates env
- * (and last_env) and returns the gain at the end of the step, exactly as
- * eng_comp_process4 (vector fast log2 and exp2, same constants). */
-static inline __attribute__((always_inline)) v8sf comp8_step(comp8 *q,
-                                                             v8sf peak)
+/* The gain change (dB) the static curve asks for at a step peak: the
+ * first half of comp8_step, independent of the detector's state. */
+static inline __attribute__((always_inline)) v8sf comp8_gr(const comp8 *q,
+                                                           v8sf peak)
 {
     const v8sf zero = {0};
     v8si quiet = peak <= 1e-10f;
@@ -282,10 +338,25 @@ static inline __attribute__((always_inline)) v8sf comp8_step(comp8 *q,
     v8sf d = x - q->thr, kk = d + 0.5f * q->knee;
     v8si inknee = (q->knee > 0.0f) & (2.0f * v8_abs(d) <= q->knee);
     v8sf gr = v8_sel(inknee, q->slope * kk * kk / (2.0f * q->knee), q->slope * d);
-    gr = v8_sel(x > q->below, gr, zero);
-    v8sf ea = q->att * q->env + (1.0f - q->att) * gr;
-    v8sf er = q->rel * q->env + (1.0f - q->rel) * gr;
-    q->env = v8_sel(gr < q->env, ea, er);
+    return v8_sel(x > q->below, gr, zero);
+}
+
+/* The smoothing of env toward gr (the serial part of a step). */
+static inline __attribute__((always_inline)) v8sf comp8_env(const comp8 *q,
+                                                            v8sf env, v8sf gr)
+{
+    v8sf ea = q->att * env + (1.0f - q->att) * gr;
+    v8sf er = q->rel * env + (1.0f - q->rel) * gr;
+    return v8_sel(gr < env, ea, er);
+}
+
+/* One detector step of the eight lanes for their step peaks: updates env
+ * (and last_env) and returns the gain at the end of the step, exactly as
+ * eng_comp_process4 (vector fast log2 and exp2, same constants). */
+static inline __attribute__((always_inline)) v8sf comp8_step(comp8 *q,
+                                                             v8sf peak)
+{
+    q->env = comp8_env(q, q->env, comp8_gr(q, peak));
     v8si moved = q->env != q->last_env;
     v8sf ng = v8_sel(moved, v8_fast_exp2((q->env + q->makeup) * 0.166096405f), q->g);
     q->last_env = q->env;
@@ -357,10 +428,7 @@ void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
     eq8 q;
     comp8 cq;
 
-    memset(&q, 0, sizeof q);
-    eng_eq_lanes ln = {8, 0, true, (float *)q.b0, (float *)q.b1,
-                       (float *)q.b2, (float *)q.a1, (float *)q.a2,
-                       (int32_t *)q.on, (float *)q.s1, (float *)q.s2};
+    eng_eq_lanes ln = eq8_lanes(&q);
     for (int k = 0; k < 8; k++)
         assert(!eq[k] == !c[k]);
     if (!eng_eq_lanes_load(&ln, eq, l, r, lp, rp)) {
@@ -378,21 +446,41 @@ void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
         /* the compressor's full steps of this chunk (EQ8_CHUNK is a
          * multiple of ENG_COMP_STEP, so steps never straddle chunks) */
         int mf = full - i0 < m ? full - i0 : m;
-        for (int s0 = 0; s0 + ENG_COMP_STEP <= mf; s0 += ENG_COMP_STEP) {
+        int ns = mf > 0 ? mf / ENG_COMP_STEP : 0;
+        /* comp8_step in three phases over the chunk's steps, so that the
+         * independent parts (level and curve; gain) of different steps
+         * overlap and only the env smoothing is serial: the same
+         * operations per lane and step as comp8_step */
+        v8sf gs[EQ8_CHUNK / ENG_COMP_STEP], es[EQ8_CHUNK / ENG_COMP_STEP];
+        for (int s = 0; s < ns; s++) {
             v8sf peak = zero;
-            for (int t = 0; t < ENG_COMP_STEP; t++)
-                peak = v8_max(v8_max(v8_abs(x[s0 + t][0]), v8_abs(x[s0 + t][1])),
-                              peak);
-            v8sf g = cq.g, ng = comp8_step(&cq, peak);
+            for (int t = 0; t < ENG_COMP_STEP; t++) {
+                int j = s * ENG_COMP_STEP + t;
+                peak = v8_max(v8_max(v8_abs(x[j][0]), v8_abs(x[j][1])), peak);
+            }
+            gs[s] = comp8_gr(&cq, peak);
+        }
+        for (int s = 0; s < ns; s++)
+            es[s] = cq.env = comp8_env(&cq, cq.env, gs[s]);
+        for (int s = 0; s < ns; s++) {
+            v8si moved = es[s] != cq.last_env;
+            gs[s] = v8_sel(moved, v8_fast_exp2((es[s] + cq.makeup) * 0.166096405f),
+                           s ? gs[s - 1] : cq.g);
+            cq.last_env = es[s];
+        }
+        for (int s = 0; s < ns; s++) {
+            v8sf g = s ? gs[s - 1] : cq.g, ng = gs[s];
             v8sf step = (ng - g) / 8.0f;
             v8si ramp = ng != g;
             for (int t = 0; t < ENG_COMP_STEP; t++) {
+                int j = s * ENG_COMP_STEP + t;
                 v8sf gt = v8_sel(ramp, g + step * (float)(t + 1), g);
-                x[s0 + t][0] = x[s0 + t][0] * gt;
-                x[s0 + t][1] = x[s0 + t][1] * gt;
+                x[j][0] = x[j][0] * gt;
+                x[j][1] = x[j][1] * gt;
             }
-            cq.g = ng;
         }
+        if (ns > 0)
+            cq.g = gs[ns - 1];
         eq8_scatter(x, (const void *const *)eq, l, r, i0, m);
     }
     eng_eq_lanes_store(&ln, eq);

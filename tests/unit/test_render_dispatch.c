@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/dsp.h"
 #include "engine/render.h"
 #include "engine/simd.h"
 #include "tests/unit/test_render_util.h"
@@ -264,6 +265,56 @@ static void test_tail_decays_to_zero(void **state)
     eng_plan_release(p);
 }
 
+/* eng_comp_silence (the state after n silent samples, computed without the
+ * audio and, when the curve is idle on silence, without the per-step gain)
+ * leaves exactly the env and gain that eng_comp_process leaves on n zero
+ * samples: after loud noise of several lengths (attack, release, knee and
+ * no knee, makeup), for block lengths that are and are not multiples of
+ * the 8-sample step, including a threshold so low (-250 dB) that the
+ * curve acts on silence, and until env reaches its fixed point. */
+static void test_comp_silence(void **state)
+{
+    (void)state;
+    static const eng_comp_params ps[] = {
+        {-18, 4, 10, 100, 6, 0},   {-30, 20, 1, 1000, 0, 6},
+        {-6, 2, 50, 20, 12, -3},   {-250, 8, 5, 300, 0, 0},
+        {-250, 3, 5, 50, 24, 10},  {0, 1, 10, 100, 6, 0},
+    };
+    static const int lens[] = {1, 7, 8, 9, 1000, 48000, 480000};
+    enum { MAXN = 480000 };
+    float *l = malloc(MAXN * sizeof(float)), *r = malloc(MAXN * sizeof(float));
+    assert_non_null(l);
+    assert_non_null(r);
+    uint32_t seed = 12345;
+    int checked = 0;
+    for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++)
+        for (int loud = 0; loud < 3; loud++)
+            for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+                eng_comp a;
+                eng_comp_init(&a, SR);
+                eng_comp_set(&a, &ps[pi]);
+                int pre = loud == 0 ? 0 : loud == 1 ? 999 : 24000;
+                for (int i = 0; i < pre; i++) {
+                    seed = seed * 1664525u + 1013904223u;
+                    l[i] = ((float)(seed >> 8) / 16777216.0f - 0.5f) * 1.8f;
+                    r[i] = -0.7f * l[i];
+                }
+                eng_comp_process(&a, l, r, pre);
+                eng_comp b = a;
+                int n = lens[li];
+                memset(l, 0, (size_t)n * sizeof(float));
+                memset(r, 0, (size_t)n * sizeof(float));
+                eng_comp_process(&a, l, r, n);
+                eng_comp_silence(&b, n);
+                assert_memory_equal(&a.env_db, &b.env_db, sizeof a.env_db);
+                assert_memory_equal(&a.gain, &b.gain, sizeof a.gain);
+                checked++;
+            }
+    assert_int_equal(checked, 6 * 3 * 7);
+    free(l);
+    free(r);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -282,6 +333,7 @@ int main(void)
         cmocka_unit_test_teardown(test_skip_routed, teardown),
         cmocka_unit_test_teardown(test_skip_dense, teardown),
         cmocka_unit_test_teardown(test_tail_decays_to_zero, teardown),
+        cmocka_unit_test_teardown(test_comp_silence, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
