@@ -8,7 +8,7 @@
 // refused with the limit named.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startServer, join, sleep, cli } from './harness.mjs';
+import { startServer, join, cli } from './harness.mjs';
 import { makeSong, pushOps, capture } from './preview_lib.mjs';
 
 // fixed Opus complexity (no stepping under load), each listener its own source
@@ -20,12 +20,20 @@ before(async () => {
 });
 after(async () => { await ahead.stop(); await one.stop(); });
 
-async function waitFor(cond, what, ms = 30000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
+/** Resolves once cond() holds, checked on each message c receives (after
+ * capture's handler has recorded it); rejects after 30 s naming what. */
+function onMessages(c, cond, what) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { c.ws.off('message', check); reject(new Error(`timed out waiting for ${what}`)); }, 30000);
+    function check() {
+      if (!cond()) return;
+      clearTimeout(timer);
+      c.ws.off('message', check);
+      resolve();
+    }
+    c.ws.on('message', check);
+    check();
+  });
 }
 
 /** The song of preview_lib with an EQ and a compressor on the low track
@@ -53,16 +61,16 @@ async function listen(srv, s, play, count, seekTo) {
   const r = await c.request({ type: 'play', ...play });
   assert.equal(r.type, 'playing');
   const pk = () => rec.audio.filter((x) => x.stream === r.stream);
-  await waitFor(() => pk().length >= count, `${count} packets`);
+  await onMessages(c, () => pk().length >= count, `${count} packets`);
   const parts = [pk().slice(0, count)];
   if (seekTo !== undefined) {
     const n0 = pk().length;
     const sk = await c.request({ type: 'seek', to: seekTo });
     assert.equal(sk.type, 'seeked');
     // the packets of the seek start at seekTo
-    await waitFor(() => pk().slice(n0).some((x) => x.pos === seekTo), 'the seek\'s first packet');
+    await onMessages(c, () => pk().slice(n0).some((x) => x.pos === seekTo), 'the seek\'s first packet');
     const from = () => pk().findIndex((x, i) => i >= n0 && x.pos === seekTo);
-    await waitFor(() => pk().length - from() >= count, `${count} packets after the seek`);
+    await onMessages(c, () => pk().length - from() >= count, `${count} packets after the seek`);
     parts.push(pk().slice(from(), from() + count));
   }
   await c.request({ type: 'pause' });
