@@ -20,7 +20,12 @@ struct eng_opus_stream {
     int src_frames;              /* timeline frames per packet */
     int64_t next_pos;            /* expected position of the next packet */
     int64_t render_pos;          /* next frame to feed the resampler */
-    float *src;                  /* src_frames * 2 */
+    float *src;                  /* ENG_OPUS_AHEAD_MAX * src_frames * 2 */
+    /* render ahead: src holds ahead_n packets' worth rendered at once, of
+     * which ahead_i have been used */
+    int ahead, phase, next_ahead, next_phase;
+    int ahead_n, ahead_i;
+    uint64_t since_seek;         /* packets rendered since the last seek */
     float fifo[2 * 4 * ENG_OPUS_FRAME];
     int fifo_n;                  /* frames in fifo */
     float pcm[2 * ENG_OPUS_FRAME];
@@ -29,10 +34,16 @@ struct eng_opus_stream {
     float ttp[MAX_METER_TRACKS];  /* true peaks */
     float mpeak, msq, mtp;
     int nblocks;
+    /* the meters of the last block, counted once per packet it covers */
+    float bpeak[MAX_METER_TRACKS], brms[MAX_METER_TRACKS];
+    float btp[MAX_METER_TRACKS];
+    float bmpeak, bmrms, bmtp;
+    int bn;
     float gain;                  /* linear, applied before encoding */
 };
 
-static void meters_add(eng_opus_stream *s)
+/* Takes the meters of the block just rendered. */
+static void meters_take(eng_opus_stream *s)
 {
     const eng_plan *p = eng_renderer_plan(s->r);
     int n = p ? p->ntracks : 0;
@@ -41,23 +52,57 @@ static void meters_add(eng_opus_stream *s)
         n = MAX_METER_TRACKS;
     for (int t = 0; t < n; t++) {
         eng_meter m = eng_renderer_track_meter(s->r, t);
-        float pk = fmaxf(m.peak[0], m.peak[1]);
-        float rm = fmaxf(m.rms[0], m.rms[1]);
-        if (pk > s->tpeak[t])
-            s->tpeak[t] = pk;
-        if (m.tpeak > s->ttp[t])
-            s->ttp[t] = m.tpeak;
-        s->tsq[t] += rm * rm;
+        s->bpeak[t] = fmaxf(m.peak[0], m.peak[1]);
+        s->brms[t] = fmaxf(m.rms[0], m.rms[1]);
+        s->btp[t] = m.tpeak;
     }
     eng_meter m = eng_renderer_master_meter(s->r);
-    float pk = fmaxf(m.peak[0], m.peak[1]);
-    float rm = fmaxf(m.rms[0], m.rms[1]);
-    if (pk > s->mpeak)
-        s->mpeak = pk;
-    if (m.tpeak > s->mtp)
-        s->mtp = m.tpeak;
-    s->msq += rm * rm;
+    s->bmpeak = fmaxf(m.peak[0], m.peak[1]);
+    s->bmrms = fmaxf(m.rms[0], m.rms[1]);
+    s->bmtp = m.tpeak;
+    s->bn = n;
+}
+
+/* Counts the last block's meters into the gathering (once per packet, or
+ * per 882-frame block at 44.1 kHz). */
+static void meters_add(eng_opus_stream *s)
+{
+    for (int t = 0; t < s->bn; t++) {
+        if (s->bpeak[t] > s->tpeak[t])
+            s->tpeak[t] = s->bpeak[t];
+        if (s->btp[t] > s->ttp[t])
+            s->ttp[t] = s->btp[t];
+        s->tsq[t] += s->brms[t] * s->brms[t];
+    }
+    if (s->bmpeak > s->mpeak)
+        s->mpeak = s->bmpeak;
+    if (s->bmtp > s->mtp)
+        s->mtp = s->bmtp;
+    s->msq += s->bmrms * s->bmrms;
     s->nblocks++;
+}
+
+/* The next src_frames of the timeline, from the block rendered ahead or a
+ * new block (of up to `ahead` packets, ending on a phase boundary). */
+static const float *next_src(eng_opus_stream *s)
+{
+    if (s->ahead_i >= s->ahead_n) {
+        s->ahead = s->next_ahead;
+        s->phase = s->next_phase;
+        int n = s->ahead - (int)((s->since_seek + (uint64_t)s->phase) %
+                                 (uint64_t)s->ahead);
+        eng_render(s->r, s->render_pos, s->src, n * s->src_frames);
+        meters_take(s);
+        s->ahead_n = n;
+        s->ahead_i = 0;
+    }
+    const float *p = s->src + (size_t)2 * (size_t)s->ahead_i *
+                                  (size_t)s->src_frames;
+    s->ahead_i++;
+    s->since_seek++;
+    s->render_pos += s->src_frames;
+    meters_add(s);
+    return p;
 }
 
 eng_opus_stream *eng_opus_stream_new(eng_renderer *r, int rate, int bitrate,
@@ -71,7 +116,9 @@ eng_opus_stream *eng_opus_stream_new(eng_renderer *r, int rate, int bitrate,
     s->r = r;
     s->rate = rate;
     s->src_frames = rate == 48000 ? ENG_OPUS_FRAME : SRC_FRAMES_44K;
-    s->src = calloc((size_t)s->src_frames * 2, sizeof *s->src);
+    s->src = calloc((size_t)ENG_OPUS_AHEAD_MAX * (size_t)s->src_frames * 2,
+                    sizeof *s->src);
+    s->ahead = s->next_ahead = 1;
     s->enc = opus_encoder_create(ENG_OPUS_RATE, 2, OPUS_APPLICATION_AUDIO,
                                  &err);
     if (!s->src || !s->enc || err != OPUS_OK)
@@ -111,6 +158,19 @@ void eng_opus_stream_set_renderer(eng_opus_stream *s, eng_renderer *r)
 {
     s->r = r;
     s->next_pos = -1;
+    s->ahead_n = s->ahead_i = 0;
+}
+
+void eng_opus_stream_set_ahead(eng_opus_stream *s, int packets, int phase)
+{
+    if (packets < 1)
+        packets = 1;
+    if (packets > ENG_OPUS_AHEAD_MAX)
+        packets = ENG_OPUS_AHEAD_MAX;
+    if (s->soxr) /* 44.1 kHz: 882-frame blocks only (see the header) */
+        packets = 1;
+    s->next_ahead = packets;
+    s->next_phase = phase < 0 ? 0 : phase % packets;
 }
 
 void eng_opus_stream_set_gain(eng_opus_stream *s, double gain_db)
@@ -142,11 +202,9 @@ static void fill_resampled(eng_opus_stream *s)
 
     while (s->fifo_n < ENG_OPUS_FRAME && guard++ < 8) {
         size_t done = 0;
-        eng_render(s->r, s->render_pos, s->src, s->src_frames);
-        meters_add(s);
-        s->render_pos += s->src_frames;
+        const float *in = next_src(s);
         size_t room = (sizeof s->fifo / sizeof s->fifo[0]) / 2 - (size_t)s->fifo_n;
-        soxr_process(s->soxr, s->src, (size_t)s->src_frames, NULL,
+        soxr_process(s->soxr, in, (size_t)s->src_frames, NULL,
                      s->fifo + 2 * s->fifo_n, room, &done);
         s->fifo_n += (int)done;
     }
@@ -170,11 +228,12 @@ int eng_opus_stream_next(eng_opus_stream *s, int64_t position,
             soxr_clear(s->soxr);
         s->fifo_n = 0;
         s->render_pos = position;
+        s->ahead_n = s->ahead_i = 0;
+        s->since_seek = 0;
         opus_encoder_ctl(s->enc, OPUS_RESET_STATE);
     }
     if (!s->soxr) {
-        eng_render(s->r, position, s->pcm, ENG_OPUS_FRAME);
-        meters_add(s);
+        memcpy(s->pcm, next_src(s), sizeof s->pcm);
     } else {
         fill_resampled(s);
     }

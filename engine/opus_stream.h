@@ -4,7 +4,12 @@
  * with soxr in streaming mode (soxr's output is aligned with its input, so
  * packet k still starts at timeline frame from + k * 882). Also gathers the
  * per-track and master meters of the blocks rendered for each packet.
- * Nothing is allocated per packet. One thread uses a stream at a time. */
+ * Render ahead (eng_opus_stream_set_ahead): the renderer may render
+ * several packets' worth in one block (cheaper for many independent
+ * streams: each renderer's state is walked once per block); the samples
+ * and so the packets are the same as one packet at a time, the meters
+ * then have the block's resolution. Nothing is allocated per packet. One
+ * thread uses a stream at a time. */
 #ifndef MIXROOM_ENGINE_OPUS_STREAM_H
 #define MIXROOM_ENGINE_OPUS_STREAM_H
 
@@ -15,6 +20,7 @@
 #define ENG_OPUS_RATE 48000
 #define ENG_OPUS_FRAME 960          /* 20 ms at 48 kHz */
 #define ENG_OPUS_MAX_PACKET 1500
+#define ENG_OPUS_AHEAD_MAX 5        /* packets one render may cover */
 
 typedef struct eng_opus_stream eng_opus_stream;
 
@@ -39,6 +45,21 @@ void eng_opus_stream_set_gain(eng_opus_stream *s, double gain_db);
 /* Opus complexity (0..10) from the next packet on; the stream stays
  * contiguous (no reset): the load adaptation of the pacing threads. */
 void eng_opus_stream_set_complexity(eng_opus_stream *s, int complexity);
+
+/* From the next block on (what was rendered ahead is used first), the
+ * renderer renders
+ * `packets` packets (1..ENG_OPUS_AHEAD_MAX, clamped) in one block, so
+ * what it renders runs up to packets - 1 packets ahead of what is
+ * encoded (an edit reaches the audio that much later, unless the owner
+ * seeks). Block boundaries fall where (packets since the seek + phase)
+ * is a multiple of `packets`, so streams with different phases render on
+ * different packets. The renderer must have been made with a max_block
+ * of at least packets * eng_opus_stream_frames(). Packets are identical
+ * to packets = 1 (the default); the meters of a block count for each of
+ * its packets. 48 kHz projects only: at 44.1 kHz it stays 1, since the
+ * engine's compressor does not give the same samples for 882-frame
+ * blocks and longer ones (tests/unit/test_stream_share). */
+void eng_opus_stream_set_ahead(eng_opus_stream *s, int packets, int phase);
 
 /* Timeline frames (project rate) one packet covers: 960 or 882. */
 int eng_opus_stream_frames(const eng_opus_stream *s);

@@ -110,6 +110,10 @@ static const struct srv_config_limit limits[] = {
     LIMIT(max_dawproject_xml_bytes, KIB, GIB, 64 * MIB, "bytes",
           "largest project.xml or metadata.xml inside a .dawproject"),
     /* listening and delivery: rows go here */
+    LIMIT(stream_render_ahead, 1, 5, 5, "",
+          "20 ms packets the live preview renders in one block (1: one at "
+          "a time; more is cheaper for many listeners, and an edit reaches "
+          "what was rendered ahead no sooner)"),
     LIMIT(block_cache_bytes, 0, 64 * GIB, 0, "bytes",
           "memory of the live preview's block cache of unchanged tracks' "
           "rendered blocks, shared by every stream (0: off)"),
@@ -121,7 +125,7 @@ static const struct srv_config_limit limits[] = {
           "largest size of the data folder's assets/ when the assets are in "
           "S3 (--assets s3://BUCKET): least recently used files not held by "
           "a render are evicted past it"),
-    LIMIT(opus_complexity_min, 0, 10, 3, "",
+    LIMIT(opus_complexity_min, 0, 10, 0, "",
           "lowest Opus complexity live preview steps down to under load "
           "(opus_complexity is the highest)"),
     LIMIT(stream_share, 0, 1, 1, "",

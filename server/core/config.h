@@ -80,6 +80,7 @@ struct srv_config {
     int64_t max_dawproject_ratio;          /* inflated/compressed of a big entry (200) */
     int64_t max_dawproject_xml_bytes;      /* project.xml or metadata.xml (64 MiB) */
     /* listening and delivery: fields go here */
+    int64_t stream_render_ahead;  /* packets the preview renders per block (5) */
     int64_t block_cache_bytes;    /* the preview's block cache, bytes (0 = off, the default) */
     int64_t loudness_cache;       /* revisions whose loudness is kept for matched A/B (256) */
     /* assets in S3: fields go here */
@@ -90,7 +91,7 @@ struct srv_config {
     char s3_secret_key[256];      /* s3_secret_key: never logged nor in /metrics */
     bool s3_virtual_host;         /* s3_virtual_host = true: BUCKET.HOST addressing (false: path style) */
     int64_t asset_cache_bytes;    /* local cache of S3 assets, bytes (2 GiB) */
-    int64_t opus_complexity_min;  /* floor of the preview's Opus complexity under load (3) */
+    int64_t opus_complexity_min;  /* floor of the preview's Opus complexity under load (0) */
     int64_t stream_share;         /* 1: listeners of one source share a render and encode (1) */
     int64_t stream_test_load;     /* test hook: percent added to the pacing threads' measured load (0) */
     /* cluster: fields go here */

@@ -212,7 +212,8 @@ static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id,
                               : 8,
         .complexity_min = (int)srv->cfg.opus_complexity_min,
         .sim_load_pct = (int)srv->cfg.stream_test_load,
-        .block_cache_bytes = srv->cfg.block_cache_bytes};
+        .block_cache_bytes = srv->cfg.block_cache_bytes,
+        .render_ahead = (int)srv->cfg.stream_render_ahead};
     if (pv_threads_start(srv->cfg.workers > 0
                              ? srv->cfg.workers
                              : (int)sysconf(_SC_NPROCESSORS_ONLN),

@@ -94,6 +94,7 @@ struct pv_opts {
     int complexity_min, complexity_max; /* opus_complexity_min, opus_complexity */
     int sim_load_pct;             /* stream_test_load: test hook */
     int64_t block_cache_bytes;    /* block_cache_bytes: 0 = no cache */
+    int render_ahead;             /* stream_render_ahead: packets per render */
 };
 
 /* Starts n pacing threads (once) with these settings. 0 or -1. */

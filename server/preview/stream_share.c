@@ -26,7 +26,8 @@ struct pv_source *pv_source_new(eng_plan_slot *slot, eng_plan *fixed,
 
     if (!src)
         return NULL;
-    src->r = eng_renderer_new(fixed ? NULL : slot, fixed, ENG_OPUS_FRAME);
+    src->r = eng_renderer_new(fixed ? NULL : slot, fixed,
+                              ENG_OPUS_FRAME * ENG_OPUS_AHEAD_MAX);
     if (!src->r)
         goto fail;
     src->enc = eng_opus_stream_new(src->r, rate, bitrate, complexity);
@@ -50,6 +51,11 @@ void pv_source_free(struct pv_source *src)
     eng_opus_stream_free(src->enc);
     eng_renderer_free(src->r);
     free(src);
+}
+
+void pv_source_set_ahead(struct pv_source *src, int packets, int phase)
+{
+    eng_opus_stream_set_ahead(src->enc, packets, phase);
 }
 
 void pv_source_reset(struct pv_source *src, const struct pv_key *key,
@@ -186,11 +192,16 @@ void pv_adapt_init(struct pv_adapt *a, int lo, int hi, int sim_load_pct,
     a->last_change = now;
 }
 
+/* Moves cur by `by`, clamped to lo..hi. */
 static void step(struct pv_adapt *a, int by, int64_t now)
 {
     int c = a->cur + by;
 
-    if (c >= a->lo && c <= a->hi) {
+    if (c < a->lo)
+        c = a->lo;
+    if (c > a->hi)
+        c = a->hi;
+    if (c != a->cur) {
         a->cur = c;
         a->last_change = now;
     }
@@ -212,7 +223,10 @@ int pv_adapt_note(struct pv_adapt *a, int64_t now, int64_t busy,
         return a->cur;
     double load = (double)a->busy / (double)el + a->sim_load_pct / 100.0;
     if (load > PV_LOAD_HIGH)
-        step(a, -1, now);
+        /* far over: two or three steps, so the floor comes before the
+         * lead runs out (over PV_LOAD_FAR: two, over 1.5: three) */
+        step(a, load >= PV_LOAD_FAR ? (load >= 2 * PV_LOAD_FAR - 1 ? -3 : -2)
+                                    : -1, now);
     else if (load < PV_LOAD_LOW && a->win_slack >= PV_SLACK_ROOM_NS &&
              now - a->last_change >= PV_STEP_UP_NS)
         step(a, +1, now);

@@ -71,6 +71,11 @@ struct pv_source *pv_source_new(eng_plan_slot *slot, eng_plan *fixed,
                                 const struct pv_key *key, int64_t pos);
 void pv_source_free(struct pv_source *src);
 
+/* Renders `packets` packets ahead in one block (eng_opus_stream_set_ahead, from its next block; the renderer is made for
+ * ENG_OPUS_AHEAD_MAX): packets stay identical, an edit reaches what
+ * was rendered ahead no sooner. phase staggers the sources of a thread. */
+void pv_source_set_ahead(struct pv_source *src, int packets, int phase);
+
 /* Makes the next packet start at pos under key (one listener seeking):
  * the ring is forgotten, the encoder continues (a jump is its seek). */
 void pv_source_reset(struct pv_source *src, const struct pv_key *key,
@@ -114,6 +119,8 @@ struct pv_adapt {
 #define PV_SLACK_ROOM_NS 80000000LL
 #define PV_LOAD_HIGH 0.75
 #define PV_LOAD_LOW 0.45
+/* Load over which a window steps down two (and over 1.5: three) at once. */
+#define PV_LOAD_FAR 1.25
 #define PV_STEP_UP_NS 1000000000LL
 
 void pv_adapt_init(struct pv_adapt *a, int lo, int hi, int sim_load_pct,

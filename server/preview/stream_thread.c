@@ -39,6 +39,7 @@ struct pv_thread {
     struct pv_stream *streams;          /* thread only */
     struct pv_source *sources;          /* thread only */
     struct pv_adapt adapt;              /* thread only */
+    unsigned made_sources;              /* thread only: render-ahead phases */
     atomic_int n_streams;
     atomic_int complexity;              /* adapt.cur, for the metrics */
 };
@@ -200,6 +201,9 @@ static bool choose_source(struct pv_thread *th, struct pv_stream *s,
         return false;
     }
     eng_renderer_set_block_cache(src->r, atomic_load(&block_cache));
+    /* the block cache holds 20 ms blocks: with it, one packet per render */
+    pv_source_set_ahead(src, opts.block_cache_bytes > 0 ? 1 : opts.render_ahead,
+                        (int)th->made_sources++);
     src->origin_ref = srv_room_plan_ref(s->rp);
     src->refs = 1;
     src->next = th->sources;
@@ -216,6 +220,9 @@ static bool make_private(struct pv_thread *th, struct pv_stream *s)
         if (!choose_source(th, s, false))
             return false;
     s->src->priv = true;
+    /* notes are heard at once from the next seek on (a stream started by
+     * the audition starts with one) */
+    pv_source_set_ahead(s->src, 1, 0);
     return true;
 }
 

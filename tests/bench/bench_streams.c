@@ -17,7 +17,12 @@
  * player does on a delta) with and without it. Prints figures; never
  * fails on time.
  * Usage: bench_streams [seconds_per_trial (default 5)]
- *        [listeners-only | cache-only (the block cache, render only)] */
+ *        [listeners-only | cache-only (the block cache, render only)
+ *         | breakdown (render by block size, Opus by application, bitrate
+ *           and complexity, with the SNR of each)
+ *         | independent [N=100] [complexity floor=3] [packets per
+ *           render=5] [rounds=1]: N independent listeners, 1 packet per
+ *           render against that many] */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -190,10 +195,10 @@ struct lresult {
  * with a source of their own; share = false gives every listener its own
  * source. Complexity: adaptive between lo and 8 (lo = 8: fixed). Each
  * packet is also copied into a frame with its header, as the server does. */
-static struct lresult run_listeners(eng_plan *plan, int n, int grouped,
-                                    int group, bool share, int lo,
-                                    double seconds, eng_blockcache *bc,
-                                    int cut_every)
+static struct lresult run_listeners_a(eng_plan *plan, int n, int grouped,
+                                      int group, bool share, int lo,
+                                      double seconds, eng_blockcache *bc,
+                                      int cut_every, int ahead)
 {
     struct listener *l = calloc((size_t)n, sizeof *l);
     struct pv_source **srcs = calloc((size_t)n, sizeof *srcs);
@@ -213,6 +218,7 @@ static struct lresult run_listeners(eng_plan *plan, int n, int grouped,
             l[i].src = pv_source_new(NULL, plan, SR, 128000, 8, &key,
                                      l[i].pos);
             eng_renderer_set_block_cache(l[i].src->r, bc);
+            pv_source_set_ahead(l[i].src, ahead, ns);
             srcs[ns++] = l[i].src;
         }
         l[i].src->refs++;
@@ -277,6 +283,18 @@ static struct lresult run_listeners(eng_plan *plan, int n, int grouped,
     free(srcs);
     free(l);
     return res;
+}
+
+/* The same with the server's render-ahead: 5 packets per render when
+ * sharing (the server's default now), one at a time for the before
+ * figure (share = false, what the server did before issue 15). */
+static struct lresult run_listeners(eng_plan *plan, int n, int grouped,
+                                    int group, bool share, int lo,
+                                    double seconds, eng_blockcache *bc,
+                                    int cut_every)
+{
+    return run_listeners_a(plan, n, grouped, group, share, lo, seconds, bc,
+                           cut_every, share ? ENG_OPUS_AHEAD_MAX : 1);
 }
 
 static void print_listeners(const char *what, int n, struct lresult r)
@@ -465,11 +483,184 @@ static void cache_only(eng_plan *plan, double seconds)
     }
 }
 
+/* ---- where an independent listener's CPU goes (h15-listen3) ---- */
+
+/* Encodes npk packets of pcm with one encoder of this application,
+ * bitrate and complexity: thread CPU ms per stream-second, and the SNR
+ * (dB) of the decoded audio against the input, aligned by the encoder's
+ * look-ahead, over everything after the first second. */
+static double encode_cost(const float *pcm, int npk, int app, int bitrate,
+                          int cx, double *snr_db, double *kbps)
+{
+    int err, la = 0;
+    OpusEncoder *oe = opus_encoder_create(SR, 2, app, &err);
+    OpusDecoder *od = opus_decoder_create(SR, 2, &err);
+    unsigned char pkt[ENG_OPUS_MAX_PACKET];
+    unsigned char *pk = malloc((size_t)npk * ENG_OPUS_MAX_PACKET);
+    int *len = malloc(sizeof(int) * (size_t)npk);
+    float *dec = malloc(sizeof(float) * 2 * ENG_OPUS_FRAME * (size_t)npk);
+    long bytes = 0;
+
+    opus_encoder_ctl(oe, OPUS_SET_BITRATE(bitrate));
+    opus_encoder_ctl(oe, OPUS_SET_VBR(1));
+    opus_encoder_ctl(oe, OPUS_SET_COMPLEXITY(cx));
+    opus_encoder_ctl(oe, OPUS_GET_LOOKAHEAD(&la));
+    double c0 = thread_cpu();
+    for (int k = 0; k < npk; k++) {
+        len[k] = opus_encode_float(oe, pcm + (size_t)k * 2 * ENG_OPUS_FRAME,
+                                   ENG_OPUS_FRAME, pkt, sizeof pkt);
+        memcpy(pk + (size_t)k * ENG_OPUS_MAX_PACKET, pkt, (size_t)len[k]);
+        bytes += len[k];
+    }
+    double cpu = thread_cpu() - c0;
+    for (int k = 0; k < npk; k++)
+        if (opus_decode_float(od, pk + (size_t)k * ENG_OPUS_MAX_PACKET,
+                              len[k], dec + (size_t)k * 2 * ENG_OPUS_FRAME,
+                              ENG_OPUS_FRAME, 0) != ENG_OPUS_FRAME)
+            memset(dec + (size_t)k * 2 * ENG_OPUS_FRAME, 0,
+                   sizeof(float) * 2 * ENG_OPUS_FRAME);
+    double sig = 0, noise = 0;
+    for (size_t i = 2 * SR; i + 2 * (size_t)la < 2 * ENG_OPUS_FRAME *
+                                                  (size_t)npk; i++) {
+        double x = pcm[i], d = dec[i + 2 * (size_t)la] - x;
+        sig += x * x;
+        noise += d * d;
+    }
+    *snr_db = 10 * log10(sig / (noise > 0 ? noise : 1e-30));
+    *kbps = (double)bytes * 8.0 / (npk * 0.02) / 1000;
+    free(pk);
+    free(len);
+    free(dec);
+    opus_decoder_destroy(od);
+    opus_encoder_destroy(oe);
+    return cpu * 1e3 / (npk * 0.02);
+}
+
+/* The render in blocks of `block` frames (npk 20 ms packets' worth):
+ * thread CPU ms per stream-second; the PCM into pcm when not NULL. */
+static double render_cost(eng_plan *plan, int npk, int block, float *pcm)
+{
+    eng_renderer *r = eng_renderer_new(NULL, plan, block);
+    float *blk = malloc(sizeof(float) * 2 * (size_t)block);
+    int64_t total = (int64_t)npk * ENG_OPUS_FRAME;
+    double c0 = thread_cpu();
+    for (int64_t p = 0; p < total; p += block) {
+        int n = total - p < block ? (int)(total - p) : block;
+        eng_render(r, p, blk, n);
+        if (pcm)
+            memcpy(pcm + 2 * p, blk, sizeof(float) * 2 * (size_t)n);
+    }
+    double cpu = thread_cpu() - c0;
+    free(blk);
+    eng_renderer_free(r);
+    return cpu * 1e3 / (npk * 0.02);
+}
+
+/* n renderers 100 ms apart, round-robin, each `seconds` in blocks of
+ * `block` frames (the working set of n independent listeners): thread CPU
+ * ms per stream-second. */
+static double render_many(eng_plan *plan, int n, double seconds, int block)
+{
+    eng_renderer **r = calloc((size_t)n, sizeof *r);
+    float *blk = malloc(sizeof(float) * 2 * (size_t)block);
+    int64_t total = (int64_t)(seconds * SR);
+
+    for (int i = 0; i < n; i++)
+        r[i] = eng_renderer_new(NULL, plan, block);
+    double c0 = thread_cpu();
+    for (int64_t p = 0; p < total; p += block)
+        for (int i = 0; i < n; i++)
+            eng_render(r[i], p + (int64_t)i * 4800, blk, block);
+    double cpu = thread_cpu() - c0;
+    for (int i = 0; i < n; i++)
+        eng_renderer_free(r[i]);
+    free(r);
+    free(blk);
+    return cpu * 1e3 / ((double)n * seconds);
+}
+
+static void breakdown(eng_plan *plan, double seconds)
+{
+    for (int round = 0; round < 2; round++) {
+        double a = render_many(plan, 100, seconds / 2, ENG_OPUS_FRAME);
+        double b = render_many(plan, 100, seconds / 2, 5 * ENG_OPUS_FRAME);
+        printf("  100 renderers round-robin: 20 ms blocks %.3f, 100 ms blocks "
+               "%.3f CPU ms per stream-second (x%.3f)\n", a, b, a / b);
+    }
+    int npk = (int)(seconds * 50);
+    float *pcm = malloc(sizeof(float) * 2 * ENG_OPUS_FRAME * (size_t)npk);
+    float *pcm5 = malloc(sizeof(float) * 2 * ENG_OPUS_FRAME * (size_t)npk);
+    printf("breakdown of one independent listener (16-track project, %.0f s "
+           "of audio per figure; thread CPU ms per stream-second)\n",
+           seconds);
+    double r20 = render_cost(plan, npk, ENG_OPUS_FRAME, pcm);
+    double r100 = render_cost(plan, npk, 5 * ENG_OPUS_FRAME, pcm5);
+    double r20b = render_cost(plan, npk, ENG_OPUS_FRAME, NULL);
+    double r100b = render_cost(plan, npk, 5 * ENG_OPUS_FRAME, NULL);
+    bool same = memcmp(pcm, pcm5, sizeof(float) * 2 * ENG_OPUS_FRAME *
+                                      (size_t)npk) == 0;
+    printf("  render, 20 ms blocks: %.3f / %.3f; 100 ms blocks: %.3f / %.3f "
+           "(x%.3f); samples %s\n", r20, r20b, r100, r100b,
+           (r20 + r20b) / (r100 + r100b), same ? "identical" : "DIFFER");
+    const struct { int app; const char *name; } apps[] = {
+        {OPUS_APPLICATION_AUDIO, "audio"},
+        {OPUS_APPLICATION_RESTRICTED_LOWDELAY, "restricted-lowdelay"}};
+    const int rates[] = {128000, 96000};
+    for (size_t a = 0; a < 2; a++)
+        for (size_t b = 0; b < 2; b++)
+            for (int cx = 0; cx <= 10; cx++) {
+                double snr, kbps;
+                double ms = encode_cost(pcm, npk, apps[a].app, rates[b], cx,
+                                        &snr, &kbps);
+                printf("  opus %-19s %3d kb/s complexity %2d: %.3f CPU ms "
+                       "per stream-second (%4.0fx realtime), SNR %.1f dB, "
+                       "%.0f kb/s\n", apps[a].name, rates[b] / 1000, cx, ms,
+                       1000 / ms, snr, kbps);
+            }
+    free(pcm);
+    free(pcm5);
+}
+
+/* n independent listeners at complexity lo..8, rendering `ahead` packets
+ * per block, against the same with one packet per block (main before
+ * h15-listen3), `rounds` times in turn (for callgrind/perf and the
+ * figures of h15-listen3). */
+static void independent(eng_plan *plan, double seconds, int n, int lo,
+                        int ahead, int rounds)
+{
+    char what[64];
+    for (int k = 0; k < rounds; k++) {
+        snprintf(what, sizeof what, "all independent, %d..8, 1 packet/render",
+                 lo);
+        print_listeners(what, n, run_listeners_a(plan, n, 0, 8, true, lo,
+                                                 seconds, NULL, 0, 1));
+        if (ahead <= 1)
+            continue;
+        snprintf(what, sizeof what, "all independent, %d..8, %d packets/render",
+                 lo, ahead);
+        print_listeners(what, n, run_listeners_a(plan, n, 0, 8, true, lo,
+                                                 seconds, NULL, 0, ahead));
+    }
+}
+
 int main(int argc, char **argv)
 {
     double trial = argc > 1 ? atof(argv[1]) : 5.0;
     eng_plan *plan = make_plan();
 
+    if (plan && argc > 2 && strcmp(argv[2], "breakdown") == 0) {
+        breakdown(plan, trial);
+        eng_plan_release(plan);
+        return 0;
+    }
+    if (plan && argc > 2 && strcmp(argv[2], "independent") == 0) {
+        independent(plan, trial, argc > 3 ? atoi(argv[3]) : 100,
+                    argc > 4 ? atoi(argv[4]) : 3,
+                    argc > 5 ? atoi(argv[5]) : ENG_OPUS_AHEAD_MAX,
+                    argc > 6 ? atoi(argv[6]) : 1);
+        eng_plan_release(plan);
+        return 0;
+    }
     bool cache = argc > 2 && strcmp(argv[2], "cache-only") == 0;
     if (plan && argc > 2 && (cache || strcmp(argv[2], "listeners-only") == 0)) {
         if (cache)

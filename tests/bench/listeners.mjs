@@ -8,8 +8,13 @@
 // core and late packets (/metrics), for the
 // server as it is and, in the same run, with stream_share = 0 and the
 // complexity fixed at 8 (the before figure). Never fails on time.
+// Mode `independent` (h15-listen3): no groups, every listener plays from a
+// position of its own (nobody can share), which is issue 15's "a hundred
+// listeners per core" when nothing is shared; the lowest complexity seen
+// during the measurement is printed too. Run it with MXT_BIN set to the
+// binary of main for the before figure of the same run.
 // Usage (from the build directory):
-//   MXT_BIN=./mixroom node ../tests/bench/listeners.mjs [N=100] [seconds=10]
+//   MXT_BIN=./mixroom node ../tests/bench/listeners.mjs [N=100] [seconds=10] [mix|independent] [after-only]
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, sleep, startServer } from '../integration/harness.mjs';
@@ -19,6 +24,7 @@ import { pushOps, toneWav, uploadAsset } from '../integration/preview_lib.mjs';
 const N = Number(process.argv[2] || 100);
 const SECONDS = Number(process.argv[3] || 10);
 const GROUP = 8;
+const INDEPENDENT = process.argv[4] === 'independent';
 const TICK = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
 
 function cpuSeconds(pid) {
@@ -61,7 +67,7 @@ async function run(label, args) {
     for (let i = 0; i < N; i++) clients.push((await join(srv, p.user, p.project)).client);
     let received = 0;
     for (const c of clients) c.ws.on('message', (d, bin) => { if (bin && d[0] === 1) received++; });
-    const grouped = Math.floor((N * 3) / 4 / GROUP) * GROUP;
+    const grouped = INDEPENDENT ? 0 : Math.floor((N * 3) / 4 / GROUP) * GROUP;
     // groups press play together; the others one by one at their own place
     for (let g = 0; g < grouped; g += GROUP) {
       await Promise.all(clients.slice(g, g + GROUP).map((c) => c.request({ type: 'play', from: (g / GROUP) * 96000, loop: [0, 50 * 48000] }, 20000)));
@@ -71,7 +77,12 @@ async function run(label, args) {
     const c0 = cpuSeconds(srv.proc.pid); const l0 = await metric(srv, 'mixroom_preview_late_packets_total');
     const e0 = await metric(srv, 'mixroom_preview_encodes_total'); const p0 = await metric(srv, 'mixroom_preview_packets_total');
     const r0 = received; const t0 = performance.now();
-    await sleep(SECONDS * 1000);
+    let cxMin = await metric(srv, 'mixroom_preview_opus_complexity'); let cxMax = cxMin;
+    while (performance.now() - t0 < SECONDS * 1000) {
+      await sleep(500);
+      const c = await metric(srv, 'mixroom_preview_opus_complexity');
+      cxMin = Math.min(cxMin, c); cxMax = Math.max(cxMax, c);
+    }
     const wall = (performance.now() - t0) / 1000;
     const c1 = cpuSeconds(srv.proc.pid); const l1 = await metric(srv, 'mixroom_preview_late_packets_total');
     const e1 = await metric(srv, 'mixroom_preview_encodes_total'); const p1 = await metric(srv, 'mixroom_preview_packets_total');
@@ -81,12 +92,12 @@ async function run(label, args) {
     const streamSeconds = (p1 - p0) / 50;
     const ms = ((c1 - c0) * 1000) / streamSeconds;
     console.log(`${label.padEnd(38)} ${N} listeners, ${wall.toFixed(1)} s: ${ms.toFixed(2)} server CPU ms per stream-second = ${(1000 / ms).toFixed(0)} streams per core; ` +
-      `packets ${p1 - p0} (received ${received - r0}), encodes ${e1 - e0}, late ${l1 - l0}; complexity now ${cx}`);
+      `packets ${p1 - p0} (received ${received - r0}), encodes ${e1 - e0}, late ${l1 - l0}; complexity now ${cx} (${cxMin}..${cxMax} while measured)`);
     for (const c of clients) c.ws.terminate();
     p.client.ws.terminate();
   } finally { await srv.stop(); }
 }
 
-console.log(`listeners.mjs: ${N} listeners, ${SECONDS} s measured; groups of ${GROUP} for 3/4 of them`);
-await run('before: stream_share=0, complexity 8', ['--stream-share', '0', '--opus-complexity-min', '8']);
-await run('after: shared, complexity 3..8', []);
+console.log(`listeners.mjs: ${N} listeners, ${SECONDS} s measured; ${INDEPENDENT ? 'all independent (each at its own position)' : `groups of ${GROUP} for 3/4 of them`}; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+if (process.argv[5] !== 'after-only') await run('before: stream_share=0, complexity 8', ['--stream-share', '0', '--opus-complexity-min', '8']);
+await run('after: the server as configured', []);

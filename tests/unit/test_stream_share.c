@@ -4,7 +4,8 @@
  * within the ring and at the same position, a private source is never
  * joined, loops wrap; and the complexity controller: down under load or
  * low slack, never under its floor, up again (slowly) when there is room,
- * never over its ceiling. */
+ * never over its ceiling, several steps at once far over the load; and
+ * rendering several packets per block gives the same packets. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +28,19 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Clips of assets n and s (4 s each) on tracks t1 and t2 of d; the plan
+ * (d is freed). */
+static eng_plan *two_clips(proto_doc *d, int rate)
+{
+    tu_put(d, "{'id':'c1','kind':'clip','track':'t1','asset':'n','start':0,"
+              "'offset':0,'length':%d}", 4 * rate);
+    tu_put(d, "{'id':'c2','kind':'clip','track':'t2','asset':'s','start':0,"
+              "'offset':0,'length':%d}", 4 * rate);
+    eng_plan *p = tu_plan(d);
+    proto_doc_free(d);
+    return p;
+}
+
 static eng_plan *song(void)
 {
     proto_doc *d = proto_doc_new("t", SR);
@@ -34,13 +48,7 @@ static eng_plan *song(void)
     tu_asset("s", tu_sine(440, 0.4, 1, 4 * SR, SR));
     tu_put(d, "{'id':'t1','kind':'track','order':'a'}");
     tu_put(d, "{'id':'t2','kind':'track','order':'b'}");
-    tu_put(d, "{'id':'c1','kind':'clip','track':'t1','asset':'n','start':0,"
-              "'offset':0,'length':%d}", 4 * SR);
-    tu_put(d, "{'id':'c2','kind':'clip','track':'t2','asset':'s','start':0,"
-              "'offset':0,'length':%d}", 4 * SR);
-    eng_plan *p = tu_plan(d);
-    proto_doc_free(d);
-    return p;
+    return two_clips(d, SR);
 }
 
 static const struct pv_key key0 = {.origin = &key0, .rev = 7};
@@ -202,12 +210,130 @@ static void test_adapt(void **state)
         assert_int_equal(pv_adapt_note(&a, t += 20 * MS, MS, 10 * MS), 4);
 }
 
+/* A project with effects whose state crosses blocks (EQ, compressor, a
+ * bus with reverb and delay) at rate. */
+static eng_plan *song_fx(int rate)
+{
+    proto_doc *d = proto_doc_new("t", rate);
+    tu_asset("n", tu_noise(5, 0.3, 2, 4 * rate, rate));
+    tu_asset("s", tu_sine(330, 0.4, 1, 4 * rate, rate));
+    tu_put(d, "{'id':'b','kind':'track','order':'z','role':'bus'}");
+    tu_put(d, "{'id':'rv','kind':'effect','track':'b','type':'reverb',"
+              "'order':'a','params':{'size':0.6,'mix':0.3}}");
+    tu_put(d, "{'id':'dl','kind':'effect','track':'b','type':'delay',"
+              "'order':'b','params':{'feedback':0.4}}");
+    tu_put(d, "{'id':'t1','kind':'track','order':'a','output':'b'}");
+    tu_put(d, "{'id':'t2','kind':'track','order':'b','output':'b'}");
+    tu_put(d, "{'id':'eq','kind':'effect','track':'t1','type':'eq',"
+              "'order':'a','params':{'bands':[{'type':'peak','freq':900,"
+              "'gain':4,'q':1.2}]}}");
+    tu_put(d, "{'id':'cp','kind':'effect','track':'t2','type':'compressor',"
+              "'order':'a','params':{'threshold':-20,'ratio':3}}");
+    return two_clips(d, rate);
+}
+
+/* Rendering 5 packets per block (render ahead, any phase) gives the same
+ * samples and packets as the old path (a renderer made for one packet,
+ * one render per packet), through a complexity change, a seek and the
+ * end of a loop; every levels frame still carries the meters. At 44.1 kHz
+ * render ahead stays off (the compressor's output depends on the block
+ * size when it is 882 frames; see opus_stream.h), so the same holds. */
+static void render_ahead_at(int rate, int phase)
+{
+    eng_plan *p = song_fx(rate);
+    eng_renderer *r = eng_renderer_new(NULL, p, rate == 48000 ? 960 : 882);
+    eng_opus_stream *old = eng_opus_stream_new(r, rate, 128000, 8);
+    struct pv_key lk = {.origin = &key0, .rev = 7, .looping = true,
+                        .loop_a = rate / 2, .loop_b = 3 * rate};
+    struct pv_source *b = pv_source_new(NULL, p, rate, 128000, 8, &lk, 0);
+    unsigned char pkt[ENG_OPUS_MAX_PACKET];
+    int levels = 0;
+    int64_t pos = 0;
+    bool failed;
+
+    assert_non_null(old);
+    assert_non_null(b);
+    pv_source_set_ahead(b, 5, phase);
+    for (uint64_t k = 0; k < 200; k++) {
+        int cx = k < 30 ? 8 : 4;
+        if (k == 90) { /* a seek to 1.7 s */
+            pos = 17 * rate / 10;
+            pv_source_reset(b, &lk, pos);
+        }
+        uint64_t idx = k < 90 ? k : k - 90;
+        if (k == 30)
+            eng_opus_stream_set_complexity(old, 4);
+        int n = eng_opus_stream_next(old, pos, pkt, sizeof pkt);
+        const struct pv_slot *sl = pv_source_get(b, idx, pos, cx, &failed);
+        assert_non_null(sl);
+        assert_int_equal(sl->pos, pos);
+        assert_int_equal(sl->len, n);
+        assert_memory_equal(sl->pkt, pkt, (size_t)n);
+        assert_memory_equal(eng_opus_stream_pcm(b->enc),
+                            eng_opus_stream_pcm(old),
+                            sizeof(float) * 2 * ENG_OPUS_FRAME);
+        if (sl->lv_len > 0) {
+            float master_peak;
+            memcpy(&master_peak, sl->lv + 2, 4);
+            assert_true(master_peak > 0.01f);
+            assert_int_equal(sl->lv[0], 3); /* the bus and two tracks */
+            levels++;
+        }
+        pos = b->next_pos; /* the loop wraps from 3 s to 0.5 s */
+    }
+    assert_int_equal(levels, 80); /* 200 packets of 20 ms, one per 50 ms */
+    pv_source_free(b);
+    eng_opus_stream_free(old);
+    eng_renderer_free(r);
+    eng_plan_release(p);
+}
+
+static void test_render_ahead_identical(void **state)
+{
+    (void)state;
+    render_ahead_at(48000, 0);
+    tu_assets_clear();
+    render_ahead_at(48000, 3);
+    tu_assets_clear();
+    render_ahead_at(44100, 2);
+}
+
+/* Far over the load: more than one step down a window (so the floor is
+ * reached before the lead runs out), never under the floor. */
+static void test_adapt_heavy(void **state)
+{
+    (void)state;
+    struct pv_adapt a;
+    int64_t t = 0;
+
+    pv_adapt_init(&a, 0, 8, 150, t); /* load 1.5 and more */
+    int first = -1;
+    for (int i = 0; i < 50; i++) {
+        t += 20 * MS;
+        int c = pv_adapt_note(&a, t, MS, 100 * MS);
+        assert_true(c >= 0 && c <= 8);
+        if (first < 0 && c < 8)
+            first = c;
+    }
+    assert_true(first <= 6); /* the first window stepped down 2 or more */
+    assert_int_equal(a.cur, 0);
+
+    pv_adapt_init(&a, 2, 8, 300, t);
+    for (int i = 0; i < 50; i++) {
+        t += 20 * MS;
+        assert_true(pv_adapt_note(&a, t, MS, 100 * MS) >= 2);
+    }
+    assert_int_equal(a.cur, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_shared_equals_own, teardown),
         cmocka_unit_test_teardown(test_keys_and_loops, teardown),
         cmocka_unit_test(test_adapt),
+        cmocka_unit_test_teardown(test_render_ahead_identical, teardown),
+        cmocka_unit_test(test_adapt_heavy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

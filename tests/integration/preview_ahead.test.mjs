@@ -1,0 +1,118 @@
+// preview_ahead.test.mjs -- render ahead (h15-listen3, docs/preview.md
+// "Render ahead"): a server that renders five packets per block
+// (stream_render_ahead 5, the default) sends the same Opus bytes at the
+// same positions as one that renders one packet at a time
+// (stream_render_ahead 1), from an odd start, after a seek and across a
+// loop, through effects whose state crosses blocks; its level frames
+// still come 20 times a second and carry the meters; a bad setting is
+// refused with the limit named.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startServer, join, cli } from './harness.mjs';
+import { makeSong, pushOps, capture } from './preview_lib.mjs';
+
+// fixed Opus complexity (no stepping under load), each listener its own source
+const ARGS = ['--stream-share', '0', '--opus-complexity-min', '8', '--opus-complexity', '8'];
+let ahead; let one;
+before(async () => {
+  ahead = await startServer({ args: [...ARGS, '--stream-render-ahead', '5'] });
+  one = await startServer({ args: [...ARGS, '--stream-render-ahead', '1'] });
+});
+after(async () => { await ahead.stop(); await one.stop(); });
+
+/** Resolves once cond() holds, checked on each message c receives (after
+ * capture's handler has recorded it); rejects after 30 s naming what. */
+function onMessages(c, cond, what) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { c.ws.off('message', check); reject(new Error(`timed out waiting for ${what}`)); }, 30000);
+    function check() {
+      if (!cond()) return;
+      clearTimeout(timer);
+      c.ws.off('message', check);
+      resolve();
+    }
+    c.ws.on('message', check);
+    check();
+  });
+}
+
+/** The song of preview_lib with an EQ and a compressor on the low track
+ * and both tracks into a bus with a reverb and a delay. */
+async function song(srv, name) {
+  const s = await makeSong(srv, name);
+  await pushOps(s.client, [
+    { op: 'create', id: 'bus', kind: 'track', fields: { name: 'Bus', order: 'z5', role: 'bus' } },
+    { op: 'create', id: 'rv', kind: 'effect', fields: { track: 'bus', type: 'reverb', order: 'a', params: { size: 0.6, mix: 0.3 } } },
+    { op: 'create', id: 'dl', kind: 'effect', fields: { track: 'bus', type: 'delay', order: 'b', params: { feedback: 0.4 } } },
+    { op: 'create', id: 'eq_low', kind: 'effect', fields: { track: 't_low', type: 'eq', order: 'a', params: { bands: [{ type: 'peak', freq: 500, gain: 4, q: 1.2 }] } } },
+    { op: 'create', id: 'cp_low', kind: 'effect', fields: { track: 't_low', type: 'compressor', order: 'b', params: { threshold: -20, ratio: 3 } } },
+    { op: 'set', id: 't_low', fields: { output: 'bus' } },
+    { op: 'set', id: 't_high', fields: { output: 'bus' } },
+  ]);
+  return s;
+}
+
+/** One listener of s: play `play`, take `count` packets, then (if seekTo)
+ * seek and take `count` more. Packets by position (hex) for each part,
+ * and the level frames. */
+async function listen(srv, s, play, count, seekTo) {
+  const c = (await join(srv, s.user, s.project)).client;
+  const rec = capture(c);
+  const r = await c.request({ type: 'play', ...play });
+  assert.equal(r.type, 'playing');
+  const pk = () => rec.audio.filter((x) => x.stream === r.stream);
+  await onMessages(c, () => pk().length >= count, `${count} packets`);
+  const parts = [pk().slice(0, count)];
+  if (seekTo !== undefined) {
+    const n0 = pk().length;
+    const sk = await c.request({ type: 'seek', to: seekTo });
+    assert.equal(sk.type, 'seeked');
+    // the packets of the seek start at seekTo
+    await onMessages(c, () => pk().slice(n0).some((x) => x.pos === seekTo), 'the seek\'s first packet');
+    const from = () => pk().findIndex((x, i) => i >= n0 && x.pos === seekTo);
+    await onMessages(c, () => pk().length - from() >= count, `${count} packets after the seek`);
+    parts.push(pk().slice(from(), from() + count));
+  }
+  await c.request({ type: 'pause' });
+  const levels = rec.levels.filter((x) => x.stream === r.stream);
+  await c.close();
+  return { parts: parts.map((p) => p.map((x) => [x.pos, x.packet.toString('hex')])), levels, count: pk().length };
+}
+
+function assertSame(a, b, what) {
+  assert.equal(a.length, b.length, `${what}: as many packets`);
+  for (let i = 0; i < a.length; i++) {
+    assert.equal(a[i][0], b[i][0], `${what}: position of packet ${i}`);
+    assert.equal(a[i][1], b[i][1], `${what}: packet ${i} at ${a[i][0]}`);
+  }
+}
+
+test('rendering five packets per block sends the same bytes as one at a time: odd start, seek, loop', async () => {
+  const sA = await song(ahead, 'ra_same'); const s1 = await song(one, 'ra_same');
+  // from an odd frame, 50 packets, then a seek to another odd frame
+  const a = await listen(ahead, sA, { from: 12345 }, 50, 100001);
+  const b = await listen(one, s1, { from: 12345 }, 50, 100001);
+  assertSame(a.parts[0], b.parts[0], 'from 12345');
+  assertSame(a.parts[1], b.parts[1], 'after the seek to 100001');
+  // a loop of 0.5 s (25 packets): 60 packets cross its end twice
+  const la = await listen(ahead, sA, { from: 3000, loop: [3000, 27000] }, 60);
+  const l1 = await listen(one, s1, { from: 3000, loop: [3000, 27000] }, 60);
+  assertSame(la.parts[0], l1.parts[0], 'looping');
+  assert.ok(la.parts[0].filter(([pos]) => pos === 3000).length >= 2, 'the loop wrapped');
+  // level frames: 20 a second (one per 2.5 packets), with the meters
+  for (const [what, l] of [['ahead', a], ['one', b]]) {
+    const per = l.levels.length / l.count;
+    assert.ok(per > 0.3 && per < 0.5, `${what}: ${l.levels.length} level frames for ${l.count} packets`);
+  }
+  const loud = a.levels.filter((x) => x.master.peak > 0.01).length;
+  assert.ok(loud >= a.levels.length - 2, `ahead: ${loud} of ${a.levels.length} level frames carry the meters`);
+  assert.equal(a.levels[3].tracks.length, b.levels[3].tracks.length, 'the same tracks metered');
+});
+
+test('a bad stream_render_ahead is refused with the limit named', () => {
+  for (const bad of ['0', '6', 'five']) {
+    const r = cli(['serve', '--stream-render-ahead', bad]);
+    assert.notEqual(r.status, 0, `${bad} refused`);
+    assert.match(r.stderr, /stream_render_ahead: '[^']*' is not valid; expected a whole number from 1 to 5/);
+  }
+});
