@@ -46,24 +46,31 @@ function schedStats(pid) {
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
       const [run, wait] = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
-      out.set(tid, [run, wait]);
+      const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      out.set(tid, [run, wait, name]);
     } catch { /* the thread ended */ }
   }
   return out;
 }
 
 /* Loop thread (tid == pid) run and run-queue wait, and the other threads'
- * run time, in ms per second of the measured interval. */
+ * run time, in ms per second of the measured interval; then the others by
+ * thread name (mx-writer, mx-checkpoint, mx-job, ...). */
 function schedDelta(pid, a, b, seconds) {
   let otherRun = 0;
   let loop = [0, 0];
-  for (const [tid, [run, wait]] of b) {
+  const byName = new Map();
+  for (const [tid, [run, wait, name]] of b) {
     const [run0, wait0] = a.get(tid) || [0, 0];
     if (tid === String(pid)) loop = [run - run0, wait - wait0];
-    else otherRun += run - run0;
+    else {
+      otherRun += run - run0;
+      byName.set(name, (byName.get(name) || 0) + run - run0);
+    }
   }
   const ms = (ns) => (ns / 1e6 / seconds).toFixed(0);
-  return `${ms(loop[0])}/${ms(loop[1])}/${ms(otherRun)}`;
+  const names = [...byName].filter(([, ns]) => ns > 0).map(([n, ns]) => `${n}:${ms(ns)}`).join(' ');
+  return `${ms(loop[0])}/${ms(loop[1])}/${ms(otherRun)} ${names}`;
 }
 
 /* About n objects: one track per 50, the rest effects, sends, automation
