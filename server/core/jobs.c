@@ -213,6 +213,8 @@ struct srv_jobs *srv_jobs_new_opts(const struct srv_jobs_opts *opts)
         if (pthread_create(&jobs->threads[jobs->n_threads], NULL, worker_main,
                            &jobs->workers[jobs->n_threads]) != 0)
             break;
+        /* named for ps/schedstat (tests/bench/room_scale.mjs reads them) */
+        pthread_setname_np(jobs->threads[jobs->n_threads], "mx-job");
         jobs->n_threads++;
     }
     /* the reserve applies to the threads that really started */

@@ -459,6 +459,8 @@ struct store_writer *store_writer_start(const char *data_dir,
         snprintf(err, errlen, "cannot start the store checkpoint thread");
         goto fail;
     }
+    /* named for ps/schedstat (tests/bench/room_scale.mjs reads them) */
+    pthread_setname_np(w->ckpt_thread, "mx-checkpoint");
     w->ckpt_started = true;
     /* replaces auto-checkpoint (sqlite-only) */
     sqlite3_wal_hook(db_sqlite_handle(w->db), wal_hook, w); /* sqlite-only */
@@ -467,6 +469,7 @@ start:
         snprintf(err, errlen, "cannot start the store writer thread");
         goto fail;
     }
+    pthread_setname_np(w->thread, "mx-writer");
     return w;
 fail:
     if (w->ckpt_started) {

@@ -16,7 +16,8 @@
  * its author. Latency is push sent -> delta received, measured at every
  * client of the room. Output: "running" when the pushes start, "stopped"
  * when the measured interval ends, then one line of figures:
- *   pushes_per_s=N p50_ms=X p99_ms=Y samples=N connected=N/M */
+ *   pushes_per_s=N p50_ms=X p99_ms=Y samples=N connected=N/M p999_ms=Z
+ *   max_ms=W (p99.9 and the slowest sample, for the shape of the tail) */
 #include <libwebsockets.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -434,7 +435,7 @@ int main(int argc, char **argv)
     long long samples = 0;
     for (int i = 0; i < n_workers; i++)
         samples += ws[i].samples;
-    double p50 = -1, p99 = -1;
+    double p50 = -1, p99 = -1, p999 = -1, max = -1;
     long long seen = 0;
     for (long b = 0; b < HIST_N && samples > 0; b++) {
         for (int i = 0; i < n_workers; i++)
@@ -444,10 +445,17 @@ int main(int argc, char **argv)
             p50 = ms;
         if (p99 < 0 && seen * 100 >= samples * 99)
             p99 = ms;
+        if (p999 < 0 && seen * 1000 >= samples * 999)
+            p999 = ms;
+        if (seen > 0 && seen <= samples)
+            max = ms;
+        if (seen == samples)
+            break;
     }
     printf("pushes_per_s=%.0f p50_ms=%.2f p99_ms=%.2f samples=%lld "
-           "connected=%d/%d\n",
-           (double)acked / elapsed, p50, p99, samples, welcomed, total);
+           "connected=%d/%d p999_ms=%.2f max_ms=%.2f\n",
+           (double)acked / elapsed, p50, p99, samples, welcomed, total, p999,
+           max);
     for (int i = 0; i < n_workers; i++)
         free(ws[i].hist);
     free(ws);

@@ -6,7 +6,10 @@
 // generator bench_coedit with 20 clients in the room, 2 of them pushing at
 // RATE pushes/s in total for SECONDS, and prints p50/p99 push->delta at
 // all 20 clients, the server's CPU (utime+stime from /proc) per push and
-// how many of the writer's commits took over 50 ms (from /metrics).
+// how many of the writer's commits took over 50 ms (from /metrics), and
+// per second of the run: the loop thread's CPU time, its time waiting on
+// the run queue for a core, and the other threads' CPU time (schedstat;
+// h15-p99). p99.9 and max come from bench_coedit too.
 // At 1,000 pushes/s a full snapshot falls due every 500 revisions, twice a
 // second.
 //
@@ -33,6 +36,41 @@ function cpuTicks(pid) {
   const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return Number(rest[11]) + Number(rest[12]);
+}
+
+/* Per thread of pid: [tid, ns on a CPU, ns waiting on the run queue]
+ * (/proc/PID/task/TID/schedstat): whether the loop thread's tail is its
+ * own work or waiting for a core. */
+function schedStats(pid) {
+  const out = new Map();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const [run, wait] = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      out.set(tid, [run, wait, name]);
+    } catch { /* the thread ended */ }
+  }
+  return out;
+}
+
+/* Loop thread (tid == pid) run and run-queue wait, and the other threads'
+ * run time, in ms per second of the measured interval; then the others by
+ * thread name (mx-writer, mx-checkpoint, mx-job, ...). */
+function schedDelta(pid, a, b, seconds) {
+  let otherRun = 0;
+  let loop = [0, 0];
+  const byName = new Map();
+  for (const [tid, [run, wait, name]] of b) {
+    const [run0, wait0] = a.get(tid) || [0, 0];
+    if (tid === String(pid)) loop = [run - run0, wait - wait0];
+    else {
+      otherRun += run - run0;
+      byName.set(name, (byName.get(name) || 0) + run - run0);
+    }
+  }
+  const ms = (ns) => (ns / 1e6 / seconds).toFixed(0);
+  const names = [...byName].filter(([, ns]) => ns > 0).map(([n, ns]) => `${n}:${ms(ns)}`).join(' ');
+  return `${ms(loop[0])}/${ms(loop[1])}/${ms(otherRun)} ${names}`;
 }
 
 /* About n objects: one track per 50, the rest effects, sends, automation
@@ -116,14 +154,15 @@ async function one(n) {
     await fill(s, users[0], id, n);
     const setupFile = path.join(tmp, 'rooms.txt');
     fs.writeFileSync(setupFile, [id, ...users.map((u) => u.token)].join(' ') + '\n');
-    let c0 = 0, c1 = 0, t0 = 0, t1 = 0;
+    let c0 = 0, c1 = 0, t0 = 0, t1 = 0, s0 = null, s1 = null;
     const r = await runLoadgen(s, setupFile,
-      () => { c0 = cpuTicks(s.proc.pid); t0 = performance.now(); },
-      () => { c1 = cpuTicks(s.proc.pid); t1 = performance.now(); });
+      () => { c0 = cpuTicks(s.proc.pid); s0 = schedStats(s.proc.pid); t0 = performance.now(); },
+      () => { c1 = cpuTicks(s.proc.pid); s1 = schedStats(s.proc.pid); t1 = performance.now(); });
+    const sched = schedDelta(s.proc.pid, s0, s1, (t1 - t0) / 1000);
     const slow = await slowCommits(s);
     const cpuS = (c1 - c0) / TICK;
     const usPerPush = (cpuS * 1e6) / Math.max(1, r.pushes_per_s * SECONDS);
-    console.log(`${String(n).padStart(7)} ${String(Math.round(r.pushes_per_s)).padStart(9)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${(cpuS / ((t1 - t0) / 1000)).toFixed(2).padStart(7)} ${usPerPush.toFixed(0).padStart(8)}  ${r.connected}  ${slow}`);
+    console.log(`${String(n).padStart(7)} ${String(Math.round(r.pushes_per_s)).padStart(9)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${(r.p999_ms ?? NaN).toFixed(2).padStart(8)} ${(r.max_ms ?? NaN).toFixed(1).padStart(7)} ${(cpuS / ((t1 - t0) / 1000)).toFixed(2).padStart(7)} ${usPerPush.toFixed(0).padStart(8)}  ${r.connected}  ${slow.padEnd(12)}  ${sched}`);
   } finally {
     await s.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -132,7 +171,7 @@ async function one(n) {
 
 async function main() {
   console.log(`room_scale: ${process.env.MXT_BIN || 'mixroom'}, ${CLIENTS} clients, 2 pushers, ${RATE} pushes/s, ${SECONDS} s per size; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log('objects  pushes/s   p50 ms   p99 ms  srvCPU  us/push  clients  commits>50ms');
+  console.log('objects  pushes/s   p50 ms   p99 ms p99.9 ms  max ms  srvCPU  us/push  clients  commits>50ms  loop run/wait/others ms per s');
   for (const n of SIZES) await one(n);
 }
 

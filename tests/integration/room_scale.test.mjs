@@ -10,7 +10,10 @@
 // revisions, read from the log on a worker while another client pushes,
 // is complete, in order, followed by exactly the later deltas, and equal
 // to the plain path's (MIXROOM_TEST_CATCHUP_ON_LOOP=1), as are history
-// pages read on a worker.
+// pages read on a worker. The store writer, its checkpointer and the job
+// workers carry thread names (h15-p99), which tests/bench/room_scale.mjs
+// reads to attribute CPU time per thread.
+import fs from 'node:fs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -232,5 +235,20 @@ test('a catch-up of thousands of revisions read off the loop while another clien
     await client.close();
   } finally {
     await plain.stop();
+  }
+});
+
+test('the server names its store writer, checkpoint and job threads', async () => {
+  const server = await startServer();
+  try {
+    const pid = server.proc.pid;
+    const names = fs.readdirSync(`/proc/${pid}/task`).map((tid) => {
+      try { return fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(); } catch { return ''; }
+    });
+    assert.ok(names.includes('mx-writer'), `threads: ${names.join(',')}`);
+    assert.ok(names.includes('mx-checkpoint'), `threads: ${names.join(',')}`);
+    assert.ok(names.includes('mx-job'), `threads: ${names.join(',')}`);
+  } finally {
+    await server.stop();
   }
 });
