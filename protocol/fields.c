@@ -500,7 +500,10 @@ json_t *proto_build_object(const char *kind, const char *id,
         }
     }
     if (base) {
-        obj = json_deep_copy(base);
+        /* A shallow copy: the new version shares base's field values, which
+         * nobody edits in place (objects in the document are immutable;
+         * every change below replaces a top-level field). */
+        obj = json_copy((json_t *)base);
     } else {
         obj = json_pack("{s:s, s:s}", "id", id, "kind", kind);
         for (const field_spec *f = kinds[k].fields; f->name; f++) {
