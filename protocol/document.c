@@ -82,6 +82,30 @@ static void index_object(proto_doc *doc, const char *id, const json_t *o,
     }
 }
 
+/* Whether field is the same string (or no string) in old and new. */
+static bool same_string(const json_t *old, const json_t *new_,
+                        const char *field)
+{
+    const json_t *a = json_object_get(old, field), *b = json_object_get(new_, field);
+
+    if (!json_is_string(a) || !json_is_string(b))
+        return !json_is_string(a) && !json_is_string(b);
+    return strcmp(json_string_value(a), json_string_value(b)) == 0;
+}
+
+/* Whether old and new (two versions of one object) have the same index
+ * entries: the same kind and the same value (or none) in every reference
+ * field. Most sets change neither, and their index entries then stay. */
+static bool same_index_keys(const json_t *old, const json_t *new_)
+{
+    if (!old || !new_ || !same_string(old, new_, "kind"))
+        return false;
+    for (size_t i = 0; ref_fields[i]; i++)
+        if (!same_string(old, new_, ref_fields[i]))
+            return false;
+    return true;
+}
+
 /* The size of one object as compact JSON (what it adds to the document). */
 static size_t object_bytes(const json_t *o)
 {
@@ -95,16 +119,20 @@ static int doc_set(proto_doc *doc, const char *id, json_t *obj)
     const json_t *old = json_object_get(doc->objects, id);
     size_t sub = object_bytes(old);
     char idbuf[80];
+    bool keep;
 
     /* id may live in old, which the set below frees */
     if (snprintf(idbuf, sizeof idbuf, "%s", id) >= (int)sizeof idbuf) {
         json_decref(obj);
         return -1;
     }
-    index_object(doc, idbuf, old, false);
+    keep = same_index_keys(old, obj);
+    if (!keep)
+        index_object(doc, idbuf, old, false);
     if (json_object_set_new(doc->objects, idbuf, obj) != 0)
         return -1;
-    index_object(doc, idbuf, obj, true);
+    if (!keep)
+        index_object(doc, idbuf, obj, true);
     assert(doc->bytes >= sub);
     doc->bytes = doc->bytes - sub + add;
     return 0;
