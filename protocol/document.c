@@ -3,7 +3,8 @@
  * are replaced, never mutated in place, once they are in the document,
  * which is what lets the document keep a running total of its size as
  * JSON: each object's compact encoding is measured when it goes in and
- * when it goes out (proto_doc_bytes).
+ * when it goes out, and a new version of an object by the entries that
+ * differ from the old one (proto_json_size_change; proto_doc_bytes).
  *
  * The document also keeps two indexes, updated in the same two places
  * (doc_set, proto_doc_remove), so that routing checks, cascades and diffs
@@ -115,9 +116,10 @@ static size_t object_bytes(const json_t *o)
 /* Puts obj (the reference is stolen) under id, keeping the byte total. */
 static int doc_set(proto_doc *doc, const char *id, json_t *obj)
 {
-    size_t add = object_bytes(obj);
     const json_t *old = json_object_get(doc->objects, id);
-    size_t sub = object_bytes(old);
+    /* a new version of an object is measured by what changed in it */
+    long long change = old ? proto_json_size_change(old, obj)
+                           : (long long)object_bytes(obj);
     char idbuf[80];
     bool keep;
 
@@ -133,8 +135,8 @@ static int doc_set(proto_doc *doc, const char *id, json_t *obj)
         return -1;
     if (!keep)
         index_object(doc, idbuf, obj, true);
-    assert(doc->bytes >= sub);
-    doc->bytes = doc->bytes - sub + add;
+    assert(change >= 0 || doc->bytes >= (size_t)-change);
+    doc->bytes = (size_t)((long long)doc->bytes + change);
     return 0;
 }
 
