@@ -3,7 +3,8 @@
  * are replaced, never mutated in place, once they are in the document,
  * which is what lets the document keep a running total of its size as
  * JSON: each object's compact encoding is measured when it goes in and
- * when it goes out (proto_doc_bytes).
+ * when it goes out, and a new version of an object by the entries that
+ * differ from the old one (proto_json_size_change; proto_doc_bytes).
  *
  * The document also keeps two indexes, updated in the same two places
  * (doc_set, proto_doc_remove), so that routing checks, cascades and diffs
@@ -82,6 +83,30 @@ static void index_object(proto_doc *doc, const char *id, const json_t *o,
     }
 }
 
+/* Whether field is the same string (or no string) in old and new. */
+static bool same_string(const json_t *old, const json_t *new_,
+                        const char *field)
+{
+    const json_t *a = json_object_get(old, field), *b = json_object_get(new_, field);
+
+    if (!json_is_string(a) || !json_is_string(b))
+        return !json_is_string(a) && !json_is_string(b);
+    return strcmp(json_string_value(a), json_string_value(b)) == 0;
+}
+
+/* Whether old and new (two versions of one object) have the same index
+ * entries: the same kind and the same value (or none) in every reference
+ * field. Most sets change neither, and their index entries then stay. */
+static bool same_index_keys(const json_t *old, const json_t *new_)
+{
+    if (!old || !new_ || !same_string(old, new_, "kind"))
+        return false;
+    for (size_t i = 0; ref_fields[i]; i++)
+        if (!same_string(old, new_, ref_fields[i]))
+            return false;
+    return true;
+}
+
 /* The size of one object as compact JSON (what it adds to the document). */
 static size_t object_bytes(const json_t *o)
 {
@@ -91,22 +116,27 @@ static size_t object_bytes(const json_t *o)
 /* Puts obj (the reference is stolen) under id, keeping the byte total. */
 static int doc_set(proto_doc *doc, const char *id, json_t *obj)
 {
-    size_t add = object_bytes(obj);
     const json_t *old = json_object_get(doc->objects, id);
-    size_t sub = object_bytes(old);
+    /* a new version of an object is measured by what changed in it */
+    long long change = old ? proto_json_size_change(old, obj)
+                           : (long long)object_bytes(obj);
     char idbuf[80];
+    bool keep;
 
     /* id may live in old, which the set below frees */
     if (snprintf(idbuf, sizeof idbuf, "%s", id) >= (int)sizeof idbuf) {
         json_decref(obj);
         return -1;
     }
-    index_object(doc, idbuf, old, false);
+    keep = same_index_keys(old, obj);
+    if (!keep)
+        index_object(doc, idbuf, old, false);
     if (json_object_set_new(doc->objects, idbuf, obj) != 0)
         return -1;
-    index_object(doc, idbuf, obj, true);
-    assert(doc->bytes >= sub);
-    doc->bytes = doc->bytes - sub + add;
+    if (!keep)
+        index_object(doc, idbuf, obj, true);
+    assert(change >= 0 || doc->bytes >= (size_t)-change);
+    doc->bytes = (size_t)((long long)doc->bytes + change);
     return 0;
 }
 

@@ -344,3 +344,49 @@ size_t proto_json_size(const json_t *v)
     enc_value(&e, v);
     return e.failed ? 0 : e.len;
 }
+
+/* The compact size of one object entry "key":value, or 0 if it fails. */
+static size_t entry_size(const char *k, size_t kl, const json_t *v)
+{
+    struct enc e = {.sort = false};
+
+    enc_string(&e, k, kl);
+    put_ch(&e, ':');
+    enc_value(&e, v);
+    return e.failed ? 0 : e.len;
+}
+
+long long proto_json_size_change(const json_t *old, const json_t *new_)
+{
+    long long d = 0;
+    size_t no, nn, kl, a, b;
+    const char *k;
+    json_t *v, *ov;
+
+    if (!json_is_object(old) || !json_is_object(new_))
+        goto whole;
+    no = json_object_size(old);
+    nn = json_object_size(new_);
+    json_object_keylen_foreach((json_t *)new_, k, kl, v) {
+        ov = json_object_getn(old, k, kl);
+        if (ov == v)
+            continue; /* shared: the same bytes */
+        a = entry_size(k, kl, v);
+        b = ov ? entry_size(k, kl, ov) : 0;
+        if (!a || (ov && !b))
+            goto whole;
+        d += (long long)a - (long long)b;
+    }
+    json_object_keylen_foreach((json_t *)old, k, kl, ov) {
+        if (json_object_getn(new_, k, kl))
+            continue;
+        if (!(b = entry_size(k, kl, ov)))
+            goto whole;
+        d -= (long long)b;
+    }
+    /* the commas between entries */
+    d += (long long)(nn ? nn - 1 : 0) - (long long)(no ? no - 1 : 0);
+    return d;
+whole:
+    return (long long)proto_json_size(new_) - (long long)proto_json_size(old);
+}

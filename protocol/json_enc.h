@@ -25,6 +25,12 @@ char *proto_json_dumps(const json_t *v, bool sort_keys, size_t *len);
  * json_dumpb(v, NULL, 0, JSON_COMPACT) returns, without writing. */
 size_t proto_json_size(const json_t *v);
 
+/* proto_json_size(new_) - proto_json_size(old), measuring only what
+ * differs: for two objects, the entries whose values are not the same
+ * json_t (a new version made by json_copy shares the unchanged ones) and
+ * the keys only one of them has; anything else is measured whole. */
+long long proto_json_size_change(const json_t *old, const json_t *new_);
+
 /* A double as jansson writes a real ("%.17g", ".0" added to integral
  * values, the exponent without '+' or leading zeros) into out (at least
  * 32 bytes), NUL-terminated; returns its length. */

@@ -345,7 +345,9 @@ static int op_set(push_ctx *c, const char *id, const json_t *op, proto_err *err)
         !json_equal(json_object_get(old, "instrument"),
                     json_object_get(obj, "instrument")))
         json_object_set(set, "instrument", json_object_get(obj, "instrument"));
-    oldcopy = json_deep_copy(old);
+    /* objects in the document are never edited in place (document.c), so
+     * a reference keeps the old version intact after step_set replaces it */
+    oldcopy = json_incref((json_t *)old);
     if (strcmp(kind, "effect") == 0 &&
         (json_object_get(set, "type") || json_object_get(set, "track")))
         drop_effect_automation(c, oldcopy, obj);

@@ -103,6 +103,23 @@ void room_stack_remove_rev(struct room_stack *s, long long rev)
 /* ------------------------------------------------------------------ */
 /* loading and freeing                                                  */
 
+/* jemalloc's control call: defined when the binary is linked with jemalloc
+ * (configure --with-jemalloc), NULL otherwise (weak, so the unit tests and
+ * tools that link glibc's malloc only need no -ljemalloc). */
+extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
+                   size_t newlen) __attribute__((weak));
+
+/* Hands the pages of freed memory back to the system now: jemalloc's
+ * purge of every arena ("arena.4096.purge", 4096 = MALLCTL_ARENAS_ALL),
+ * or glibc's malloc_trim. */
+static void room_release_memory(void)
+{
+    if (mallctl)
+        mallctl("arena.4096.purge", NULL, NULL, NULL, 0);
+    else
+        malloc_trim(0);
+}
+
 void room_free(struct srv_room *room)
 {
     bool large = room->doc && proto_doc_bytes(room->doc) >= ROOM_TRIM_BYTES;
@@ -125,10 +142,10 @@ void room_free(struct srv_room *room)
     json_decref(room->asset_updates);
     json_decref(room->left_pending);
     free(room);
-    /* glibc keeps freed memory in its arenas (the document was built on a
-     * loader thread's): give it back to the system */
+    /* the allocator keeps freed memory in its arenas (the document was
+     * built on a loader thread's): give it back to the system */
     if (large)
-        malloc_trim(0);
+        room_release_memory();
 }
 
 void room_registry_remove(struct srv_room *room)

@@ -23,6 +23,7 @@
 //   make mixroom tests/bench/bench_coedit
 //   MXT_BIN=./mixroom MXT_BIN_BEFORE=/path/to/main/mixroom \
 //     MXT_BENCH_DIR=./tests/bench node ../tests/bench/bench_push.mjs [seconds] [rounds] [rate]
+//   MXT_PUSHERS=20 MXT_WINDOW=4 ... (every client pushes, 4 outstanding each)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +37,10 @@ const ROUNDS = Number(process.argv[3] || 2);
 // figures compare even when the machine is busy.
 const RATE = Number(process.argv[4] || 0);
 const CLIENTS = 20;
+// MXT_PUSHERS / MXT_WINDOW: how many of the clients push and how many
+// pushes each keeps outstanding (default 2 x 16; 20 x 4: everybody pushes)
+const PUSHERS = Number(process.env.MXT_PUSHERS || 2);
+const WINDOW = Number(process.env.MXT_WINDOW || 16);
 const BENCH_DIR = process.env.MXT_BENCH_DIR || path.resolve('tests/bench');
 const LOADGEN = path.join(BENCH_DIR, 'bench_coedit');
 const BEFORE = process.env.MXT_BIN_BEFORE || '';
@@ -101,7 +106,7 @@ async function runOnce(bin, prepared, setupFile, label) {
     return { commits: get('mixroom_store_commits_total'), jobs: get('mixroom_store_jobs_total') };
   };
   const r = await new Promise((resolve, reject) => {
-    const p = spawn(LOADGEN, [String(port), setupFile, '1', String(SECONDS), '2', RATE ? '64' : '16', String(RATE), '1'],
+    const p = spawn(LOADGEN, [String(port), setupFile, '1', String(SECONDS), String(PUSHERS), RATE ? '64' : String(WINDOW), String(RATE), '1'],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     let o = '', e = '', running = false, stopped = false;
     p.stderr.on('data', (d) => { e += d; });
@@ -169,7 +174,7 @@ async function main() {
   const setupFile = path.join(tmp, 'rooms.txt');
   fs.writeFileSync(setupFile, `${prepared.line}\n`);
   const bins = BEFORE ? [['before', BEFORE], ['after', BIN]] : [['after', BIN]];
-  console.log(`push cost: 1 room, ${CLIENTS} clients, 2 pushers, ${RATE ? `paced at ${RATE} pushes/s` : 'closed loop, 16 outstanding each'}, ${SECONDS} s per run, ${ROUNDS} rounds${CALLGRIND ? ', under callgrind' : ''}`);
+  console.log(`push cost: 1 room, ${CLIENTS} clients, ${PUSHERS} pushers, ${RATE ? `paced at ${RATE} pushes/s` : `closed loop, ${WINDOW} outstanding each`}, ${SECONDS} s per run, ${ROUNDS} rounds${CALLGRIND ? ', under callgrind' : ''}`);
   console.log(`load average before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${os.cpus().length} cores`);
   console.log('run          pushes/s  server CPU s  us/push (user+sys)  pushes/s per core  p99 ms  commits/push  jobs/commit' + (CALLGRIND ? '  instructions/push' : ''));
   const sums = {};

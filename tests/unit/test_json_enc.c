@@ -311,6 +311,43 @@ static void test_summary_merges_without_touching_ops(void **state)
     proto_doc_free(doc);
 }
 
+/* proto_json_size_change = the difference of the whole sizes: a shallow
+ * copy with fields replaced, added and removed, keys that need escapes,
+ * nested values, and values that are not objects. */
+static void test_size_change(void **state)
+{
+    json_t *old = json_pack("{s:s, s:s, s:f, s:{s:i}, s:[i,i], s:b}", "id",
+                            "t1", "kind", "track", "gain", -3.5, "params",
+                            "x", 1, "list", 1, 2, "mute", 0);
+    json_t *cases[6];
+    json_t *n;
+
+    (void)state;
+    n = json_copy(old); /* nothing changed */
+    cases[0] = n;
+    n = json_copy(old);
+    json_object_set_new(n, "gain", json_real(-12.25));
+    json_object_set_new(n, "mute", json_true());
+    cases[1] = n;
+    n = json_copy(old);
+    json_object_set_new(n, "new \"key\"\n", json_string("v\u00e9\x01"));
+    json_object_del(n, "list");
+    cases[2] = n;
+    n = json_copy(old);
+    json_object_clear(n);
+    cases[3] = n;
+    cases[4] = json_deep_copy(old); /* equal values, none shared */
+    cases[5] = json_integer(12345);
+    for (size_t i = 0; i < 6; i++) {
+        long long want = (long long)proto_json_size(cases[i]) -
+                         (long long)proto_json_size(old);
+        assert_int_equal(proto_json_size_change(old, cases[i]), want);
+        assert_int_equal(proto_json_size_change(cases[i], old), -want);
+        json_decref(cases[i]);
+    }
+    json_decref(old);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_formatter),
         cmocka_unit_test(test_vsnprintf),
         cmocka_unit_test(test_summary_merges_without_touching_ops),
+        cmocka_unit_test(test_size_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "protocol/fields.h"
+#include "protocol/json_enc.h"
 #include "tests/unit/proto_helpers.h"
 
 static uint64_t rng_state;
@@ -328,6 +329,23 @@ static void check_checks_against_scan(proto_doc *doc)
     json_decref(all);
 }
 
+static int add_size(const json_t *o, void *ctx)
+{
+    *(size_t *)ctx += proto_json_size(o);
+    return 0;
+}
+
+/* The document's running byte total equals its objects measured whole,
+ * as one JSON array (sets measure only what changed in the object:
+ * proto_json_size_change). */
+static bool bytes_exact(const proto_doc *doc)
+{
+    size_t sum = 0, n = proto_doc_count(doc);
+
+    proto_doc_each(doc, add_size, &sum);
+    return sum + (n ? n - 1 : 0) + 2 == proto_doc_bytes(doc);
+}
+
 static void test_index_agrees_with_scan(void **state)
 {
     int checked = 0;
@@ -342,15 +360,18 @@ static void test_index_agrees_with_scan(void **state)
             if (proto_apply_push(doc, ops, &applied, &inverse, &err)) {
                 /* a refused push rolled back: the indexes too */
                 assert_true(proto_doc_check_index(doc));
+                assert_true(bytes_exact(doc));
                 json_decref(ops);
                 continue;
             }
             assert_true(proto_doc_check_index(doc));
+            assert_true(bytes_exact(doc));
             /* undo (on a shared clone) and the inverse keep them exact */
             undo = proto_undo_ops(doc, applied, inverse);
             proto_doc *post = proto_doc_clone_shared(doc);
             if (json_array_size(undo) && proto_apply_push(post, undo, &a2, &i2, &err) == 0) {
                 assert_true(proto_doc_check_index(post));
+                assert_true(bytes_exact(post));
                 json_decref(a2);
                 json_decref(i2);
             }
@@ -359,6 +380,7 @@ static void test_index_agrees_with_scan(void **state)
             assert_true(proto_doc_check_index(post));
             assert_int_equal(proto_apply_push(post, inverse, &a2, &i2, &err), 0);
             assert_true(proto_doc_check_index(post));
+            assert_true(bytes_exact(post));
             json_decref(a2);
             json_decref(i2);
             proto_doc_free(post);
