@@ -595,6 +595,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pg_writer_group_commit, setup_pg,
                                         teardown),
     };
+    srv_server_enter_loop(); /* test_pg_writer_group_commit drives the
+                                 loop by hand (srv_loop_drain_posts) */
     int failed = cmocka_run_group_tests_name("sqlite", sqlite_tests, NULL, NULL);
 
     if (!url || !*url) {
