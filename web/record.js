@@ -201,6 +201,7 @@ export function createRecorder(S, transportEl) {
 
   async function start() {
     R.recording = true;
+    R.frames = 0; // not the last take's count while this one starts
     renderButton();
     try {
       await arm();
@@ -213,7 +214,6 @@ export function createRecorder(S, transportEl) {
       R.take = await startTake(S.projectId, { track: targetTrack(), at: punchIn, rate: ctx.sampleRate, channels: R.channels, device: R.label.slice(0, 200) });
       R.punchIn = punchIn;
       R.placement = null;
-      R.frames = 0;
       R.up = new ChunkUploader(S.projectId, R.take);
       R.up.addEventListener('lost', (e) => {
         const msg = `Connection lost — ${Math.floor(e.detail.safeSeconds)} s of the take are safe, resending…`;
