@@ -27,8 +27,9 @@ typedef struct bc_fxsnap {
 
 /* What a block's key hashes, written field by field (no padding): the
  * header, then per effect its flags, band types, applied parameters and
- * its running state (EQ filter memories, compressor envelope and gain;
- * the coefficients are functions of the parameters). */
+ * its running state (EQ filter memories; the compressor's envelope, ramp
+ * gains and step in progress, 5 words, fewer than the EQ's; the
+ * coefficients are functions of the parameters). */
 #define BC_FX_KEY (4 * 4 + 4 * ENG_EQ_MAX_BANDS + 8 * ENG_P_MAX + \
                    4 * 4 * ENG_EQ_MAX_BANDS)
 #define BC_KEY_MAX (16 + 8 + 4 * 4 + ENG_BC_FX_MAX * BC_FX_KEY)
@@ -288,7 +289,12 @@ static unsigned char *key_fx(unsigned char *p, const fx_state *f)
         memcpy(p, f->u.eq.z, sizeof f->u.eq.z);
         p += sizeof f->u.eq.z;
     } else {
-        float d[2] = {f->u.comp.env_db, f->u.comp.gain};
+        /* the detector: envelope, the two gains of the ramp and the step
+         * in progress (its peak and position) */
+        float d[5] = {f->u.comp.env_db, f->u.comp.gain, f->u.comp.gain_from,
+                      f->u.comp.peak, 0.0f};
+        int32_t pos = f->u.comp.pos;
+        memcpy(&d[4], &pos, sizeof pos);
         memcpy(p, d, sizeof d);
         p += sizeof d;
     }

@@ -90,7 +90,15 @@ typedef struct eng_comp {
     double fs;
     float att_coef, rel_coef; /* per detector step (ENG_COMP_STEP samples) */
     float env_db;             /* smoothed gain change, dB (<= 0) */
-    float gain;               /* linear gain at the end of the last step */
+    /* The detector's step is block independent: samples of step s are
+     * scaled by a ramp from gain_from (the gain after step s-2) to gain
+     * (after step s-1), so no sample waits for its own step's peak; the
+     * step in progress carries its peak so far and position across calls
+     * (docs/engine.md "Compressor"). */
+    float gain;               /* linear gain after the last full step */
+    float gain_from;          /* the gain one step before (ramp start) */
+    float peak;               /* stereo peak of the step in progress */
+    int pos;                  /* samples of the step in progress, 0..7 */
 } eng_comp;
 
 #define ENG_COMP_STEP 8
@@ -100,6 +108,8 @@ double eng_comp_curve(const eng_comp_params *p, double x);
 void eng_comp_init(eng_comp *c, double fs);
 void eng_comp_set(eng_comp *c, const eng_comp_params *p);
 void eng_comp_reset(eng_comp *c);
+/* Compresses n stereo samples in place; the output and the state depend
+ * only on the samples, not on how they are cut into calls. */
 void eng_comp_process(eng_comp *c, float *l, float *r, int n);
 /* Up to four compressors on four separate tracks in one vector pass (NULL
  * entries are skipped); bit-identical to eng_comp_process on each. */

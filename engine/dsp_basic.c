@@ -559,7 +559,9 @@ void eng_comp_set(eng_comp *c, const eng_comp_params *p)
 void eng_comp_reset(eng_comp *c)
 {
     c->env_db = 0.0f;
-    c->gain = eng_db_to_lin(c->p.makeup);
+    c->gain = c->gain_from = eng_db_to_lin(c->p.makeup);
+    c->peak = 0.0f;
+    c->pos = 0;
 }
 
 /* log2(x) for a normal, positive float: exponent plus an atanh series of
@@ -646,37 +648,37 @@ static inline float comp_step(const comp_k *k, float peak, float *env,
     return ng;
 }
 
-/* Detector: the stereo peak of each ENG_COMP_STEP samples, in dB (fast
- * log2), through the static curve, smoothed with attack/release in the dB
- * domain; the linear gain is ramped across the step. */
+/* Detector: the stereo peak of each ENG_COMP_STEP samples (a step of the
+ * whole signal, counted from the last reset, not from the call), in dB
+ * (fast log2), through the static curve, smoothed with attack/release in
+ * the dB domain; the gain it gives after step s scales step s + 1: the
+ * samples of a step are ramped from the gain after the step two back
+ * (gain_from) to the gain after the step before (gain), so a sample never
+ * waits for the rest of its step (one step of detector latency) and the
+ * step in progress at the end of a call (its peak, its position) carries
+ * over to the next. So the output is the same bits however the audio is
+ * cut into calls (test_comp_block_sizes in test_render_dispatch.c). */
 void eng_comp_process(eng_comp *c, float *l, float *r, int n)
 {
-    float env = c->env_db, g = c->gain;
+    float env = c->env_db, g = c->gain, ga = c->gain_from, peak = c->peak;
+    int pos = c->pos;
     const comp_k ck = comp_consts(c);
     float last_env = NAN;
+    int i = 0;
 
-    for (int i = 0; i < n; i += ENG_COMP_STEP) {
-        int k = n - i < ENG_COMP_STEP ? n - i : ENG_COMP_STEP;
-        float peak = 0.0f;
-        if (k == 8) {
+    assert(pos >= 0 && pos < ENG_COMP_STEP);
+    while (i < n) {
+        if (pos == 0 && n - i >= ENG_COMP_STEP) { /* a whole step */
             v4sf m = v4_max(v4_max(v4_abs(v4_load(l + i)), v4_abs(v4_load(r + i))),
                             v4_max(v4_abs(v4_load(l + i + 4)),
                                    v4_abs(v4_load(r + i + 4))));
+            float pk = 0.0f;
             for (int j = 0; j < 4; j++)
-                peak = m[j] > peak ? m[j] : peak;
-        } else {
-            for (int j = 0; j < k; j++) {
-                float a = fabsf(l[i + j]), b = fabsf(r[i + j]);
-                float m = a > b ? a : b;
-                peak = m > peak ? m : peak;
-            }
-        }
-        float ng = comp_step(&ck, peak, &env, &last_env, g);
-        if (k == 8) {
-            v4sf g0 = {g, g, g, g}, g1 = g0;
-            if (ng != g) {
+                pk = m[j] > pk ? m[j] : pk;
+            v4sf g0 = {ga, ga, ga, ga}, g1 = g0;
+            if (g != ga) {
                 const v4sf i0 = {1, 2, 3, 4}, i1 = {5, 6, 7, 8};
-                float step = (ng - g) / 8.0f;
+                float step = (g - ga) / 8.0f;
                 v4sf st = {step, step, step, step};
                 g0 = g0 + st * i0;
                 g1 = g1 + st * i1;
@@ -685,72 +687,107 @@ void eng_comp_process(eng_comp *c, float *l, float *r, int n)
             v4_store(r + i, v4_load(r + i) * g0);
             v4_store(l + i + 4, v4_load(l + i + 4) * g1);
             v4_store(r + i + 4, v4_load(r + i + 4) * g1);
+            float ng = comp_step(&ck, pk, &env, &last_env, g);
+            ga = g;
             g = ng;
+            i += ENG_COMP_STEP;
             continue;
         }
-        if (ng == g) {
-            for (int j = 0; j < k; j++) {
-                l[i + j] *= g;
-                r[i + j] *= g;
-            }
-            continue;
+        /* one sample of a step cut by the call's start or end */
+        float a = fabsf(l[i]), b = fabsf(r[i]);
+        float m = a > b ? a : b;
+        peak = m > peak ? m : peak;
+        float gj = ga;
+        if (g != ga) {
+            float step = (g - ga) / 8.0f;
+            gj = ga + step * (float)(pos + 1);
         }
-        float step = (ng - g) / (float)k;
-        for (int j = 0; j < k; j++) {
-            float gj = g + step * (float)(j + 1);
-            l[i + j] *= gj;
-            r[i + j] *= gj;
+        l[i] *= gj;
+        r[i] *= gj;
+        i++;
+        if (++pos == ENG_COMP_STEP) {
+            float ng = comp_step(&ck, peak, &env, &last_env, g);
+            ga = g;
+            g = ng;
+            pos = 0;
+            peak = 0.0f;
         }
+    }
+    c->env_db = env;
+    c->gain = g;
+    c->gain_from = ga;
+    c->peak = peak;
+    c->pos = pos;
+}
+
+/* The compressor's state after n samples of silence: exactly what
+ * eng_comp_process does to its state on n zero samples (the step in
+ * progress completes with the peak it had, then the same detector steps
+ * in the same order), without touching audio (0 * gain is 0). After any
+ * step the gain is fast_exp2 of env + makeup (comp_step computes it when
+ * env moved and keeps the gain of that same env otherwise). On silence
+ * comp_step's level is -200 dB; when that is at or under `below` the
+ * curve adds nothing (gr = 0), so each step is only the smoothing of env:
+ * the steps run the smoothing alone, stop at its fixed point (the same env
+ * gives the same next env) and compute the last two steps' gains once;
+ * bit-identical to the step loop (test_comp_silence in
+ * tests/unit/test_render_dispatch.c), at a fraction of its cost. */
+void eng_comp_silence(eng_comp *c, int n)
+{
+    float env = c->env_db, g = c->gain, ga = c->gain_from;
+    const comp_k ck = comp_consts(c);
+    float last_env = NAN;
+
+    if (n <= 0)
+        return;
+    if (c->pos > 0) { /* the step in progress */
+        int need = ENG_COMP_STEP - c->pos;
+        if (n < need) {
+            c->pos += n;
+            return;
+        }
+        float ng = comp_step(&ck, c->peak, &env, &last_env, g);
+        ga = g;
+        g = ng;
+        n -= need;
+    }
+    const int steps = n / ENG_COMP_STEP;
+    c->pos = n % ENG_COMP_STEP;
+    c->peak = 0.0f;
+    if (steps > 0 && !(-200.0f <= ck.below)) { /* the curve acts: every step */
+        for (int i = 0; i < steps; i++) {
+            float ng = comp_step(&ck, 0.0f, &env, &last_env, g);
+            ga = g;
+            g = ng;
+        }
+    } else if (steps > 0) {
+        const float gr = 0.0f;
+        float prev = env; /* env after the step before the last */
+        for (int i = 0; i < steps; i++) {
+            float ne = gr < env ? ck.att * env + (1.0f - ck.att) * gr
+                                : ck.rel * env + (1.0f - ck.rel) * gr;
+            prev = env;
+            if (ne == env)
+                break; /* fixed point: every later step gives env again */
+            env = ne;
+        }
+        float ng = fast_exp2((env + ck.makeup) * 0.166096405f); /* dB -> lin */
+        ga = steps == 1 ? g
+                        : prev == env ? ng
+                        : fast_exp2((prev + ck.makeup) * 0.166096405f);
         g = ng;
     }
     c->env_db = env;
     c->gain = g;
-}
-
-/* The compressor's state after n samples of silence: exactly what
- * eng_comp_process does to its state on n zero samples (the same detector
- * steps, same order), without touching audio (0 * gain is 0). On silence
- * comp_step's level is -200 dB; when that is at or under `below` the
- * curve adds nothing (gr = 0), so each step is only the smoothing of env,
- * and the gain comp_step returns at the end is fast_exp2 of the last env
- * that moved, which is the final env (the first step always moves:
- * last_env starts as NaN). So the steps run the smoothing alone, stop at
- * its fixed point (the same env gives the same next env) and compute the
- * gain once; bit-identical to the step loop (test_comp_silence in
- * tests/unit/test_render_dispatch.c), at a fraction of its cost. */
-void eng_comp_silence(eng_comp *c, int n)
-{
-    float env = c->env_db, g = c->gain;
-    const comp_k ck = comp_consts(c);
-    float last_env = NAN;
-    const int steps = (n + ENG_COMP_STEP - 1) / ENG_COMP_STEP;
-
-    if (steps <= 0)
-        return;
-    if (!(-200.0f <= ck.below)) { /* the curve acts on silence: every step */
-        for (int i = 0; i < n; i += ENG_COMP_STEP)
-            g = comp_step(&ck, 0.0f, &env, &last_env, g);
-        c->env_db = env;
-        c->gain = g;
-        return;
-    }
-    const float gr = 0.0f;
-    for (int i = 0; i < steps; i++) {
-        float ne = gr < env ? ck.att * env + (1.0f - ck.att) * gr
-                            : ck.rel * env + (1.0f - ck.rel) * gr;
-        if (ne == env)
-            break; /* fixed point: every later step gives env again */
-        env = ne;
-    }
-    c->env_db = env;
-    c->gain = fast_exp2((env + ck.makeup) * 0.166096405f); /* dB -> lin */
+    c->gain_from = ga;
 }
 
 /* Four compressors on four tracks in one pass: the detector of every
- * full 8-sample step runs with lane k = track k (vector fast_log2, curve,
+ * whole 8-sample step runs with lane k = track k (vector fast_log2, curve,
  * smoothing and fast_exp2, every branch of the scalar code a lane select
  * of the same expressions), so each track's output and state are
- * bit-identical to eng_comp_process. A last partial step runs per track
+ * bit-identical to eng_comp_process. The rest of a step in progress at
+ * the start (eng_comp_lanes_head) and a last partial step run per track
  * through eng_comp_process. */
 static v4sf v4_fast_log2(v4sf x)
 {
@@ -784,10 +821,11 @@ static v4sf v4_fast_exp2(v4sf y)
     return (v4sf)(~under & (v4si)(p * sc));
 }
 
-/* Lanes shared by the several-track compressor passes (simd.h): v[0..8]
- * get env, gain, makeup, attack, release, threshold, knee, slope and the
- * no-change level of track k (NULL lanes: the first real track's). */
-bool eng_comp_lanes_load(eng_comp *const *c, int lanes, float *const v[9],
+/* Lanes shared by the several-track compressor passes (simd.h): v[0..9]
+ * get env, gain, makeup, attack, release, threshold, knee, slope, the
+ * no-change level and the ramp's start gain of track k (NULL lanes: the
+ * first real track's). The tracks must be at a step boundary. */
+bool eng_comp_lanes_load(eng_comp *const *c, int lanes, float *const v[10],
                          float *const *l, float *const *r, const float **lp,
                          const float **rp)
 {
@@ -799,6 +837,7 @@ bool eng_comp_lanes_load(eng_comp *const *c, int lanes, float *const v[9],
         return false;
     for (int k = 0; k < lanes; k++) {
         const eng_comp *q = c[k] ? c[k] : c[first];
+        assert(q->pos == 0);
         comp_k ck = comp_consts(q);
         v[0][k] = q->env_db;
         v[1][k] = q->gain;
@@ -809,6 +848,7 @@ bool eng_comp_lanes_load(eng_comp *const *c, int lanes, float *const v[9],
         v[6][k] = ck.knee;
         v[7][k] = ck.slope;
         v[8][k] = ck.below;
+        v[9][k] = q->gain_from;
         lp[k] = c[k] ? l[k] : l[first];
         rp[k] = c[k] ? r[k] : r[first];
     }
@@ -818,31 +858,75 @@ bool eng_comp_lanes_load(eng_comp *const *c, int lanes, float *const v[9],
 /* Writes the lanes' detector state back and runs a last partial step
  * (samples i..n) per track. */
 void eng_comp_lanes_store(eng_comp *const *c, int lanes, const float *env,
-                          const float *g, float *const *l, float *const *r,
-                          int i, int n)
+                          const float *g, const float *ga, float *const *l,
+                          float *const *r, int i, int n)
 {
     for (int k = 0; k < lanes; k++) {
         if (!c[k])
             continue;
         c[k]->env_db = env[k];
         c[k]->gain = g[k];
+        c[k]->gain_from = ga[k];
         if (i < n)
             eng_comp_process(c[k], l[k] + i, r[k] + i, n - i);
     }
 }
 
-void eng_comp_process4(eng_comp *const c[4], float *const l[4],
-                       float *const r[4], int n)
+int eng_comp_lanes_pos(eng_comp *const *c, int lanes)
 {
-    v4sf env, g, makeup, att, rel, thr, knee, slope, below;
+    int pos = 0, seen = 0;
+    for (int k = 0; k < lanes; k++) {
+        if (!c[k])
+            continue;
+        if (seen++ && c[k]->pos != pos)
+            return -1;
+        pos = c[k]->pos;
+    }
+    return pos;
+}
+
+int eng_comp_lanes_head(eng_comp *const *c, int lanes, float *const *l,
+                        float *const *r, int n)
+{
+    int pos = eng_comp_lanes_pos(c, lanes);
+    if (pos < 0) {
+        for (int k = 0; k < lanes; k++)
+            if (c[k])
+                eng_comp_process(c[k], l[k], r[k], n);
+        return -1;
+    }
+    int head = pos ? ENG_COMP_STEP - pos : 0;
+    head = head < n ? head : n;
+    for (int k = 0; k < lanes && head > 0; k++)
+        if (c[k])
+            eng_comp_process(c[k], l[k], r[k], head);
+    return head;
+}
+
+void eng_comp_process4(eng_comp *const c[4], float *const l0[4],
+                       float *const r0[4], int n)
+{
+    v4sf env, g, makeup, att, rel, thr, knee, slope, below, ga;
     v4sf last_env = {NAN, NAN, NAN, NAN};
     const v4sf zero = {0, 0, 0, 0};
     const float *lp[4], *rp[4];
-    float *const v[9] = {(float *)&env,  (float *)&g,    (float *)&makeup,
-                         (float *)&att,  (float *)&rel,  (float *)&thr,
-                         (float *)&knee, (float *)&slope, (float *)&below};
+    float *l[4], *r[4];
+    float *const v[10] = {(float *)&env,  (float *)&g,    (float *)&makeup,
+                          (float *)&att,  (float *)&rel,  (float *)&thr,
+                          (float *)&knee, (float *)&slope, (float *)&below,
+                          (float *)&ga};
     int i = 0;
 
+    const int head = eng_comp_lanes_head(c, 4, l0, r0, n);
+    if (head < 0)
+        return; /* steps at different places: ran per track */
+    n -= head;
+    if (n == 0)
+        return; /* the block ended inside the step in progress */
+    for (int k = 0; k < 4; k++) {
+        l[k] = l0[k] ? l0[k] + head : NULL;
+        r[k] = r0[k] ? r0[k] + head : NULL;
+    }
     if (!eng_comp_lanes_load(c, 4, v, l, r, lp, rp))
         return;
     for (; i + ENG_COMP_STEP <= n; i += ENG_COMP_STEP) {
@@ -855,6 +939,25 @@ void eng_comp_process4(eng_comp *const c[4], float *const l[4],
         v4sf peak = zero;
         for (int j = 0; j < 4; j++)
             peak = v4_max(m[j], peak);
+        /* this step's samples: the ramp of the two steps before */
+        v4sf step = (g - ga) / 8.0f;
+        v4si ramp = g != ga;
+        for (int k = 0; k < 4; k++) {
+            if (!c[k])
+                continue;
+            const v4sf i0 = {1, 2, 3, 4}, i1 = {5, 6, 7, 8};
+            v4sf gk = {ga[k], ga[k], ga[k], ga[k]}, g0 = gk, g1 = gk;
+            if (ramp[k]) {
+                v4sf st = {step[k], step[k], step[k], step[k]};
+                g0 = gk + st * i0;
+                g1 = gk + st * i1;
+            }
+            v4_store(l[k] + i, v4_load(l[k] + i) * g0);
+            v4_store(r[k] + i, v4_load(r[k] + i) * g0);
+            v4_store(l[k] + i + 4, v4_load(l[k] + i + 4) * g1);
+            v4_store(r[k] + i + 4, v4_load(r[k] + i + 4) * g1);
+        }
+        /* this step's detector */
         v4si quiet = peak <= 1e-10f;
         v4sf x = v4_sel(quiet, zero - 200.0f, 6.02059991f * v4_fast_log2(peak));
         v4sf d = x - thr, kk = d + 0.5f * knee;
@@ -866,25 +969,9 @@ void eng_comp_process4(eng_comp *const c[4], float *const l[4],
         v4si moved = env != last_env;
         v4sf ng = v4_sel(moved, v4_fast_exp2((env + makeup) * 0.166096405f), g);
         last_env = env;
-        v4sf step = (ng - g) / 8.0f;
-        v4si ramp = ng != g;
-        for (int k = 0; k < 4; k++) {
-            if (!c[k])
-                continue;
-            const v4sf i0 = {1, 2, 3, 4}, i1 = {5, 6, 7, 8};
-            v4sf gk = {g[k], g[k], g[k], g[k]}, g0 = gk, g1 = gk;
-            if (ramp[k]) {
-                v4sf st = {step[k], step[k], step[k], step[k]};
-                g0 = gk + st * i0;
-                g1 = gk + st * i1;
-            }
-            v4_store(l[k] + i, v4_load(l[k] + i) * g0);
-            v4_store(r[k] + i, v4_load(r[k] + i) * g0);
-            v4_store(l[k] + i + 4, v4_load(l[k] + i + 4) * g1);
-            v4_store(r[k] + i + 4, v4_load(r[k] + i + 4) * g1);
-        }
+        ga = g;
         g = ng;
     }
-    eng_comp_lanes_store(c, 4, (const float *)&env, (const float *)&g, l, r,
-                         i, n);
+    eng_comp_lanes_store(c, 4, (const float *)&env, (const float *)&g,
+                         (const float *)&ga, l, r, i, n);
 }

@@ -377,6 +377,13 @@ static bool fx_ready(eng_renderer *r, const eng_track_spec *tr, int t, int e,
     return true;
 }
 
+/* The start of the ENG_SUBBLOCK grid cell of timeline frame x. */
+static int64_t sub_grid(int64_t x)
+{
+    int64_t m = x % ENG_SUBBLOCK;
+    return x - (m < 0 ? m + ENG_SUBBLOCK : m);
+}
+
 /* Runs effect e of track t on L/R (automation per sub-block). */
 static void run_one_fx(eng_renderer *r, const eng_track_spec *tr, int t, int e,
                        int64_t pos, int n, float *L, float *R)
@@ -390,13 +397,17 @@ static void run_one_fx(eng_renderer *r, const eng_track_spec *tr, int t, int e,
         fx_process(f, L, R, n);
         return;
     }
-    for (int s = 0; s < n; s += ENG_SUBBLOCK) {
-        int m = n - s < ENG_SUBBLOCK ? n - s : ENG_SUBBLOCK;
+    /* sub-blocks on the timeline's ENG_SUBBLOCK grid with the values of
+     * the grid point, so the samples do not depend on where blocks end */
+    for (int s = 0, m; s < n; s += m) {
+        int64_t g = sub_grid(pos + s);
+        m = (int)(g + ENG_SUBBLOCK - (pos + s));
+        m = m < n - s ? m : n - s;
         double v[ENG_P_MAX];
         memcpy(v, spec->p, sizeof v);
         for (int a = 0; a < tr->nauto; a++)
             if (tr->autos[a].target == ENG_AUTO_FX && tr->autos[a].fx == e)
-                v[tr->autos[a].param] = eng_auto_eval(&tr->autos[a], pos + s);
+                v[tr->autos[a].param] = eng_auto_eval(&tr->autos[a], g);
         fx_apply(f, spec, v, r->fs);
         fx_process(f, L + s, R + s, m);
     }
@@ -690,6 +701,35 @@ static bool gain_pan(eng_renderer *r, track_state *s, const eng_track_spec *tr,
     }
     float prevl = g0 * pl, prevr = g0 * pr, ge = g0;
     double pe = p0;
+    if (ag || ap) { /* automation: ramps on the timeline's grid */
+        for (int b = 0, e; b < n; b = e) {
+            int64_t g = sub_grid(pos + b);
+            e = (int)(g + ENG_SUBBLOCK - pos);
+            e = e < n ? e : n;
+            if (b == 0 && g != pos) { /* a cell the last block began */
+                float gs = ag ? eng_db_to_lin(eng_auto_eval(ag, g - 1)) : g0;
+                eng_pan_gains(ap ? eng_auto_eval(ap, g - 1) : p0, &pl, &pr);
+                prevl = gs * pl;
+                prevr = gs * pr;
+            }
+            ge = ag ? eng_db_to_lin(eng_auto_eval(ag, g + ENG_SUBBLOCK - 1))
+                    : g0 + (gstat - g0) * (float)e / (float)n;
+            pe = ap ? eng_auto_eval(ap, g + ENG_SUBBLOCK - 1)
+                    : p0 + (tr->pan - p0) * (double)e / (double)n;
+            eng_pan_gains(pe, &pl, &pr);
+            float tl = ge * pl, tr_ = ge * pr, inv = 1.0f / (float)ENG_SUBBLOCK;
+            for (int i = b; i < e; i++) {
+                float f = (float)(pos + i - g + 1) * inv;
+                r->gl[i] = prevl + (tl - prevl) * f;
+                r->gr[i] = prevr + (tr_ - prevr) * f;
+            }
+            prevl = tl;
+            prevr = tr_;
+        }
+        s->gain = ag ? ge : gstat;
+        s->pan = ap ? pe : tr->pan;
+        return false;
+    }
     for (int b = 0; b < n; b += ENG_SUBBLOCK) {
         int e = b + ENG_SUBBLOCK < n ? b + ENG_SUBBLOCK : n;
         ge = ag ? eng_db_to_lin(eng_auto_eval(ag, pos + e - 1))

@@ -74,17 +74,28 @@ bool eng_eq_lanes_load(eng_eq_lanes *q, eng_eq *const *eq, float *const *l,
                        float *const *r, const float **lp, const float **rp);
 /* Writes the lanes' states back into the EQs. */
 void eng_eq_lanes_store(const eng_eq_lanes *q, eng_eq *const *eq);
-/* v[0..8] get env, gain, makeup, attack, release, threshold, knee, slope
- * and the no-change level of each lane's compressor; false when every
- * lane is empty. */
-bool eng_comp_lanes_load(eng_comp *const *c, int lanes, float *const v[9],
+/* v[0..9] get env, gain, makeup, attack, release, threshold, knee, slope,
+ * the no-change level and the ramp's start gain of each lane's
+ * compressor; false when every lane is empty. Every lane's compressor
+ * must be at a step boundary (eng_comp_lanes_head first). */
+bool eng_comp_lanes_load(eng_comp *const *c, int lanes, float *const v[10],
                          float *const *l, float *const *r, const float **lp,
                          const float **rp);
-/* Writes env and gain back and runs the last partial step (i..n) of each
- * track through eng_comp_process. */
+/* Writes env, gain and the ramp's start gain back and runs the last
+ * partial step (i..n) of each track through eng_comp_process. */
 void eng_comp_lanes_store(eng_comp *const *c, int lanes, const float *env,
-                          const float *g, float *const *l, float *const *r,
-                          int i, int n);
+                          const float *g, const float *ga, float *const *l,
+                          float *const *r, int i, int n);
+/* The position in its step (0..7) shared by every lane's compressor, or
+ * -1 when the lanes are at different positions. */
+int eng_comp_lanes_pos(eng_comp *const *c, int lanes);
+/* Runs each lane's compressor through eng_comp_process to the end of the
+ * step in progress (at most n samples) and returns how many samples that
+ * was (0..7), so that the vector pass starts on a step boundary; when the
+ * lanes are at different positions runs all n samples that way and
+ * returns -1. */
+int eng_comp_lanes_head(eng_comp *const *c, int lanes, float *const *l,
+                        float *const *r, int n);
 
 /* The reverb's input stage for m <= 128 samples: x = the mean of l and
  * r, predelayed and diffused, advancing those rings (dsp_fx.c; shared by

@@ -275,7 +275,9 @@ void eng_eq_process8(eng_eq *const eq[8], float *const l[8],
 /* ---- compressor, eight tracks -------------------------------------------
  * The detector of every full 8-sample step in lanes, exactly as
  * eng_comp_process4 (vector fast log2 and exp2 with the same constants and
- * operations); a last partial step per track through eng_comp_process. */
+ * operations); the rest of a step in progress at the start
+ * (eng_comp_lanes_head) and a last partial step per track through
+ * eng_comp_process. */
 
 static inline v8sf v8_fast_log2(v8sf x)
 {
@@ -311,17 +313,17 @@ static inline v8sf v8_fast_exp2(v8sf y)
 
 /* The eight lanes' detector state (eng_comp_lanes_load order). */
 typedef struct comp8 {
-    v8sf env, g, makeup, att, rel, thr, knee, slope, below, last_env;
+    v8sf env, g, makeup, att, rel, thr, knee, slope, below, ga, last_env;
 } comp8;
 
 static bool comp8_load(comp8 *q, eng_comp *const c[8], float *const l[8],
                        float *const r[8], const float **lp, const float **rp)
 {
-    float *const v[9] = {(float *)&q->env,   (float *)&q->g,
-                         (float *)&q->makeup, (float *)&q->att,
-                         (float *)&q->rel,   (float *)&q->thr,
-                         (float *)&q->knee,  (float *)&q->slope,
-                         (float *)&q->below};
+    float *const v[10] = {(float *)&q->env,   (float *)&q->g,
+                          (float *)&q->makeup, (float *)&q->att,
+                          (float *)&q->rel,   (float *)&q->thr,
+                          (float *)&q->knee,  (float *)&q->slope,
+                          (float *)&q->below, (float *)&q->ga};
     const v8sf nan8 = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     q->last_env = nan8;
     return eng_comp_lanes_load(c, 8, v, l, r, lp, rp);
@@ -363,14 +365,25 @@ static inline __attribute__((always_inline)) v8sf comp8_step(comp8 *q,
     return ng;
 }
 
-void eng_comp_process8(eng_comp *const c[8], float *const l[8],
-                       float *const r[8], int n)
+void eng_comp_process8(eng_comp *const c[8], float *const l0[8],
+                       float *const r0[8], int n)
 {
     const v8sf zero = {0};
     const float *lp[8], *rp[8];
+    float *l[8], *r[8];
     comp8 q;
     int i = 0;
 
+    const int head = eng_comp_lanes_head(c, 8, l0, r0, n);
+    if (head < 0)
+        return; /* steps at different places: ran per track */
+    n -= head;
+    if (n == 0)
+        return; /* the block ended inside the step in progress */
+    for (int k = 0; k < 8; k++) {
+        l[k] = l0[k] ? l0[k] + head : NULL;
+        r[k] = r0[k] ? r0[k] + head : NULL;
+    }
     if (!comp8_load(&q, c, l, r, lp, rp))
         return;
     for (; i + ENG_COMP_STEP <= n; i += ENG_COMP_STEP) {
@@ -384,14 +397,15 @@ void eng_comp_process8(eng_comp *const c[8], float *const l[8],
         v8sf peak = zero;
         for (int j = 0; j < 4; j++)
             peak = v8_max(v8_cat(m[j], m[j + 4]), peak);
-        v8sf g = q.g, ng = comp8_step(&q, peak);
-        v8sf step = (ng - g) / 8.0f;
-        v8si ramp = ng != g;
+        /* this step's samples: the ramp of the two steps before */
+        v8sf ga = q.ga, g = q.g;
+        v8sf step = (g - ga) / 8.0f;
+        v8si ramp = g != ga;
         for (int k = 0; k < 8; k++) {
             if (!c[k])
                 continue;
             const v4sf i0 = {1, 2, 3, 4}, i1 = {5, 6, 7, 8};
-            v4sf gk = {g[k], g[k], g[k], g[k]}, g0 = gk, g1 = gk;
+            v4sf gk = {ga[k], ga[k], ga[k], ga[k]}, g0 = gk, g1 = gk;
             if (ramp[k]) {
                 v4sf st = {step[k], step[k], step[k], step[k]};
                 g0 = gk + st * i0;
@@ -402,10 +416,12 @@ void eng_comp_process8(eng_comp *const c[8], float *const l[8],
             v4_store(l[k] + i + 4, v4_load(l[k] + i + 4) * g1);
             v4_store(r[k] + i + 4, v4_load(r[k] + i + 4) * g1);
         }
+        v8sf ng = comp8_step(&q, peak); /* this step's detector */
+        q.ga = g;
         q.g = ng;
     }
-    eng_comp_lanes_store(c, 8, (const float *)&q.env, (const float *)&q.g, l,
-                         r, i, n);
+    eng_comp_lanes_store(c, 8, (const float *)&q.env, (const float *)&q.g,
+                         (const float *)&q.ga, l, r, i, n);
 }
 
 /* ---- EQ then compressor, eight tracks, one pass --------------------------
@@ -415,22 +431,48 @@ void eng_comp_process8(eng_comp *const c[8], float *const l[8],
  * transposed once for both. The EQ part is eng_eq_process8's; the
  * detector and gain are eng_comp_process8's operations on the same
  * values (a step's peak is the largest of its 16 magnitudes, whatever the
- * order they are compared in), and the last partial step runs through
- * eng_comp_process after the write-back, as eng_comp_process8 does. So
+ * order they are compared in; a step's samples take the gains of the two
+ * steps before it), the rest of a step in progress at the start runs
+ * first (EQ, then eng_comp_lanes_head) and the last partial step runs
+ * through eng_comp_process after the write-back, as eng_comp_process8
+ * does. So
  * each track's output and both states are bit-identical to the EQ pass
  * followed by the compressor pass (for finite samples). */
 void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
-                         float *const l[8], float *const r[8], int n)
+                         float *const l0[8], float *const r0[8], int n)
 {
     const float *lp[8], *rp[8], *lc[8], *rc[8];
+    float *l[8], *r[8];
     v8sf x[EQ8_CHUNK][2];
     const v8sf zero = {0};
     eq8 q;
     comp8 cq;
 
-    eng_eq_lanes ln = eq8_lanes(&q);
     for (int k = 0; k < 8; k++)
         assert(!eq[k] == !c[k]);
+    /* the compressors' steps in progress: the EQ and then the compressor
+     * of those samples first (each is block-size independent), so that
+     * the fused pass starts on a step boundary */
+    const int pos = eng_comp_lanes_pos(c, 8);
+    if (pos < 0) { /* steps at different places: the two passes */
+        eng_eq_process8(eq, l0, r0, n);
+        eng_comp_process8(c, l0, r0, n);
+        return;
+    }
+    int head = pos ? ENG_COMP_STEP - pos : 0;
+    head = head < n ? head : n;
+    if (head > 0) {
+        eng_eq_process8(eq, l0, r0, head);
+        (void)eng_comp_lanes_head(c, 8, l0, r0, head);
+    }
+    n -= head;
+    if (n == 0)
+        return; /* the block ended inside the step in progress */
+    for (int k = 0; k < 8; k++) {
+        l[k] = l0[k] ? l0[k] + head : NULL;
+        r[k] = r0[k] ? r0[k] + head : NULL;
+    }
+    eng_eq_lanes ln = eq8_lanes(&q);
     if (!eng_eq_lanes_load(&ln, eq, l, r, lp, rp)) {
         eng_comp_process8(c, l, r, n); /* no lane has a band */
         return;
@@ -468,24 +510,29 @@ void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
                            s ? gs[s - 1] : cq.g);
             cq.last_env = es[s];
         }
+        /* step s's samples: the ramp from the gain after step s - 2 to
+         * the gain after step s - 1 */
         for (int s = 0; s < ns; s++) {
-            v8sf g = s ? gs[s - 1] : cq.g, ng = gs[s];
-            v8sf step = (ng - g) / 8.0f;
-            v8si ramp = ng != g;
+            v8sf ga = s > 1 ? gs[s - 2] : s ? cq.g : cq.ga;
+            v8sf g = s ? gs[s - 1] : cq.g;
+            v8sf step = (g - ga) / 8.0f;
+            v8si ramp = g != ga;
             for (int t = 0; t < ENG_COMP_STEP; t++) {
                 int j = s * ENG_COMP_STEP + t;
-                v8sf gt = v8_sel(ramp, g + step * (float)(t + 1), g);
+                v8sf gt = v8_sel(ramp, ga + step * (float)(t + 1), ga);
                 x[j][0] = x[j][0] * gt;
                 x[j][1] = x[j][1] * gt;
             }
         }
-        if (ns > 0)
+        if (ns > 0) {
+            cq.ga = ns > 1 ? gs[ns - 2] : cq.g;
             cq.g = gs[ns - 1];
+        }
         eq8_scatter(x, (const void *const *)eq, l, r, i0, m);
     }
     eng_eq_lanes_store(&ln, eq);
     eng_comp_lanes_store(c, 8, (const float *)&cq.env, (const float *)&cq.g,
-                         l, r, full, n);
+                         (const float *)&cq.ga, l, r, full, n);
 }
 
 #else

@@ -74,6 +74,12 @@ check_PROGRAMS += tests/unit/test_render_dispatch
 tests_unit_test_render_dispatch_SOURCES = tests/unit/test_render_dispatch.c \
 	tests/unit/test_render_util.h tests/unit/test_render_util.c
 tests_unit_test_render_dispatch_LDADD = $(MX_TEST_LIBS)
+# the compressor and whole renders are block-size independent (owner: h15-comp)
+UNIT_TESTS += tests/unit/test_comp_blocks
+check_PROGRAMS += tests/unit/test_comp_blocks
+tests_unit_test_comp_blocks_SOURCES = tests/unit/test_comp_blocks.c \
+	tests/unit/test_render_util.h tests/unit/test_render_util.c
+tests_unit_test_comp_blocks_LDADD = $(MX_TEST_LIBS)
 # the block cache: cached = uncached (owner: h15-cache)
 UNIT_TESTS += tests/unit/test_blockcache
 check_PROGRAMS += tests/unit/test_blockcache

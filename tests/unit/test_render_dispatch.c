@@ -308,6 +308,10 @@ static void test_comp_silence(void **state)
                 eng_comp_silence(&b, n);
                 assert_memory_equal(&a.env_db, &b.env_db, sizeof a.env_db);
                 assert_memory_equal(&a.gain, &b.gain, sizeof a.gain);
+                /* the ramp's start and the step in progress too */
+                assert_memory_equal(&a.gain_from, &b.gain_from, sizeof a.gain_from);
+                assert_memory_equal(&a.peak, &b.peak, sizeof a.peak);
+                assert_int_equal(a.pos, b.pos);
                 checked++;
             }
     assert_int_equal(checked, 6 * 3 * 7);
