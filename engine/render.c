@@ -701,45 +701,27 @@ static bool gain_pan(eng_renderer *r, track_state *s, const eng_track_spec *tr,
     }
     float prevl = g0 * pl, prevr = g0 * pr, ge = g0;
     double pe = p0;
-    if (ag || ap) { /* automation: ramps on the timeline's grid */
-        for (int b = 0, e; b < n; b = e) {
-            int64_t g = sub_grid(pos + b);
-            e = (int)(g + ENG_SUBBLOCK - pos);
-            e = e < n ? e : n;
-            if (b == 0 && g != pos) { /* a cell the last block began */
-                float gs = ag ? eng_db_to_lin(eng_auto_eval(ag, g - 1)) : g0;
-                eng_pan_gains(ap ? eng_auto_eval(ap, g - 1) : p0, &pl, &pr);
-                prevl = gs * pl;
-                prevr = gs * pr;
-            }
-            ge = ag ? eng_db_to_lin(eng_auto_eval(ag, g + ENG_SUBBLOCK - 1))
-                    : g0 + (gstat - g0) * (float)e / (float)n;
-            pe = ap ? eng_auto_eval(ap, g + ENG_SUBBLOCK - 1)
-                    : p0 + (tr->pan - p0) * (double)e / (double)n;
-            eng_pan_gains(pe, &pl, &pr);
-            float tl = ge * pl, tr_ = ge * pr, inv = 1.0f / (float)ENG_SUBBLOCK;
-            for (int i = b; i < e; i++) {
-                float f = (float)(pos + i - g + 1) * inv;
-                r->gl[i] = prevl + (tl - prevl) * f;
-                r->gr[i] = prevr + (tr_ - prevr) * f;
-            }
-            prevl = tl;
-            prevr = tr_;
+    /* cells of ENG_SUBBLOCK: with automation on the timeline's grid (the
+     * samples do not depend on where blocks end), else from pos */
+    for (int b = 0, e; b < n; b = e) {
+        int64_t g = ag || ap ? sub_grid(pos + b) : pos + b;
+        e = (int)(g + ENG_SUBBLOCK - pos);
+        e = e < n ? e : n;
+        if (b == 0 && g != pos) { /* a cell the last block began */
+            float gs = ag ? eng_db_to_lin(eng_auto_eval(ag, g - 1)) : g0;
+            eng_pan_gains(ap ? eng_auto_eval(ap, g - 1) : p0, &pl, &pr);
+            prevl = gs * pl;
+            prevr = gs * pr;
         }
-        s->gain = ag ? ge : gstat;
-        s->pan = ap ? pe : tr->pan;
-        return false;
-    }
-    for (int b = 0; b < n; b += ENG_SUBBLOCK) {
-        int e = b + ENG_SUBBLOCK < n ? b + ENG_SUBBLOCK : n;
-        ge = ag ? eng_db_to_lin(eng_auto_eval(ag, pos + e - 1))
+        ge = ag ? eng_db_to_lin(eng_auto_eval(ag, g + ENG_SUBBLOCK - 1))
                 : g0 + (gstat - g0) * (float)e / (float)n;
-        pe = ap ? eng_auto_eval(ap, pos + e - 1)
+        pe = ap ? eng_auto_eval(ap, g + ENG_SUBBLOCK - 1)
                 : p0 + (tr->pan - p0) * (double)e / (double)n;
         eng_pan_gains(pe, &pl, &pr);
-        float tl = ge * pl, tr_ = ge * pr, inv = 1.0f / (float)(e - b);
+        float tl = ge * pl, tr_ = ge * pr;
+        float inv = 1.0f / (float)(ag || ap ? ENG_SUBBLOCK : e - b);
         for (int i = b; i < e; i++) {
-            float f = (float)(i - b + 1) * inv;
+            float f = (float)(pos + i - g + 1) * inv;
             r->gl[i] = prevl + (tl - prevl) * f;
             r->gr[i] = prevr + (tr_ - prevr) * f;
         }
