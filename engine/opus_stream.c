@@ -82,6 +82,13 @@ static void meters_add(eng_opus_stream *s)
     s->nblocks++;
 }
 
+/* a / b rounded down (toward minus infinity), b > 0. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return q * b > a ? q - 1 : q;
+}
+
 /* The next src_frames of the timeline, from the block rendered ahead or a
  * new block (of up to `ahead` packets, ending on a phase boundary). */
 static const float *next_src(eng_opus_stream *s)
@@ -89,8 +96,11 @@ static const float *next_src(eng_opus_stream *s)
     if (s->ahead_i >= s->ahead_n) {
         s->ahead = s->next_ahead;
         s->phase = s->next_phase;
-        int n = s->ahead - (int)((s->since_seek + (uint64_t)s->phase) %
-                                 (uint64_t)s->ahead);
+        int64_t k = s->phase == ENG_OPUS_PHASE_TIMELINE
+                        ? floor_div(s->render_pos, s->src_frames)
+                        : (int64_t)(s->since_seek + (uint64_t)s->phase);
+        int n = s->ahead - (int)(((k % s->ahead) + s->ahead) % s->ahead);
+        assert(n >= 1 && n <= s->ahead);
         eng_render(s->r, s->render_pos, s->src, n * s->src_frames);
         meters_take(s);
         s->ahead_n = n;
@@ -167,10 +177,15 @@ void eng_opus_stream_set_ahead(eng_opus_stream *s, int packets, int phase)
         packets = 1;
     if (packets > ENG_OPUS_AHEAD_MAX)
         packets = ENG_OPUS_AHEAD_MAX;
-    if (s->soxr) /* 44.1 kHz: 882-frame blocks only (see the header) */
-        packets = 1;
     s->next_ahead = packets;
-    s->next_phase = phase < 0 ? 0 : phase % packets;
+    s->next_phase = phase == ENG_OPUS_PHASE_TIMELINE ? phase
+                    : phase < 0                      ? 0
+                                                     : phase % packets;
+}
+
+int eng_opus_stream_pending(const eng_opus_stream *s)
+{
+    return s->ahead_n - s->ahead_i;
 }
 
 void eng_opus_stream_set_gain(eng_opus_stream *s, double gain_db)

@@ -7,8 +7,8 @@
  * Render ahead (eng_opus_stream_set_ahead): the renderer may render
  * several packets' worth in one block (cheaper for many independent
  * streams: each renderer's state is walked once per block); the samples
- * and so the packets are the same as one packet at a time, the meters
- * then have the block's resolution. Nothing is allocated per packet. One
+ * and so the packets are the same as one packet at a time (at either
+ * rate), the meters then have the block's resolution. Nothing is allocated per packet. One
  * thread uses a stream at a time. */
 #ifndef MIXROOM_ENGINE_OPUS_STREAM_H
 #define MIXROOM_ENGINE_OPUS_STREAM_H
@@ -53,13 +53,21 @@ void eng_opus_stream_set_complexity(eng_opus_stream *s, int complexity);
  * encoded (an edit reaches the audio that much later, unless the owner
  * seeks). Block boundaries fall where (packets since the seek + phase)
  * is a multiple of `packets`, so streams with different phases render on
- * different packets. The renderer must have been made with a max_block
- * of at least packets * eng_opus_stream_frames(). Packets are identical
- * to packets = 1 (the default); the meters of a block count for each of
- * its packets. 48 kHz projects only: at 44.1 kHz it stays 1, since the
- * engine's compressor does not give the same samples for 882-frame
- * blocks and longer ones (tests/unit/test_stream_share). */
+ * different packets; phase ENG_OPUS_PHASE_TIMELINE puts them where the
+ * packet's timeline index (position / frames, rounded down) is a
+ * multiple of `packets`, the same for every stream at that position (the
+ * block cache keys blocks by position and length). The renderer must
+ * have been made with a max_block of at least packets *
+ * eng_opus_stream_frames(). Packets are identical to packets = 1 (the
+ * default) at 48 kHz and 44.1 kHz (the engine's samples do not depend on
+ * where blocks end: tests/unit/test_comp_blocks, test_stream_share); the
+ * meters of a block count for each of its packets. */
+#define ENG_OPUS_PHASE_TIMELINE (-1)
 void eng_opus_stream_set_ahead(eng_opus_stream *s, int packets, int phase);
+
+/* Packets rendered ahead and not yet encoded (0..ENG_OPUS_AHEAD_MAX-1):
+ * how long something new put into the renderer waits to be heard. */
+int eng_opus_stream_pending(const eng_opus_stream *s);
 
 /* Timeline frames (project rate) one packet covers: 960 or 882. */
 int eng_opus_stream_frames(const eng_opus_stream *s);

@@ -65,6 +65,8 @@ struct pv_stream {
     int level_acc_ms;
     bool audition_only;           /* started by audition: no timeline, */
     int64_t audition_left;        /* stops after this many frames */
+    int64_t note_hold;            /* one packet per render for this many
+                                   * frames more (the notes' run) */
 };
 
 /* An item delivered to the loop: audio, levels or a stop. */

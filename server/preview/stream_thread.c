@@ -62,8 +62,9 @@ static bool block_cache_making;
 static void *make_block_cache(void *arg)
 {
     (void)arg;
+    /* blocks of up to ENG_OPUS_AHEAD_MAX packets: what a source renders */
     eng_blockcache *bc = eng_blockcache_new((size_t)opts.block_cache_bytes,
-                                            ENG_OPUS_FRAME);
+                                            ENG_OPUS_FRAME * ENG_OPUS_AHEAD_MAX);
     if (!bc)
         srv_info("preview: no block cache (block_cache_bytes %lld is under "
                  "4 blocks, or out of memory)",
@@ -163,6 +164,17 @@ static void leave_source(struct pv_thread *th, struct pv_stream *s)
     s->src = NULL;
 }
 
+/* Render ahead (stream_render_ahead packets per block) for a source of
+ * th: staggered across the thread's sources, or, with the block cache,
+ * on the timeline's grid of blocks, so that sources at the same position
+ * render (and the cache keys) the same blocks. */
+static void set_ahead(struct pv_thread *th, struct pv_source *src)
+{
+    pv_source_set_ahead(src, opts.render_ahead,
+                        opts.block_cache_bytes > 0 ? ENG_OPUS_PHASE_TIMELINE
+                                                   : (int)th->made_sources++);
+}
+
 /* Gives s a source that plays s->key from s->pos: one of the thread's that
  * stands there (may_join, sharing on), else its own (the one it has when
  * nobody shares it and it renders the same plan, else a new one). False
@@ -201,9 +213,7 @@ static bool choose_source(struct pv_thread *th, struct pv_stream *s,
         return false;
     }
     eng_renderer_set_block_cache(src->r, atomic_load(&block_cache));
-    /* the block cache holds 20 ms blocks: with it, one packet per render */
-    pv_source_set_ahead(src, opts.block_cache_bytes > 0 ? 1 : opts.render_ahead,
-                        (int)th->made_sources++);
+    set_ahead(th, src);
     src->origin_ref = srv_room_plan_ref(s->rp);
     src->refs = 1;
     src->next = th->sources;
@@ -213,16 +223,21 @@ static bool choose_source(struct pv_thread *th, struct pv_stream *s,
     return true;
 }
 
-/* s alone hears its source from now on (an audition goes into it). */
-static bool make_private(struct pv_thread *th, struct pv_stream *s)
+/* s alone hears its source from now on (an audition goes into it). A
+ * note goes into the renderer's next block, so it waits for the packets
+ * rendered ahead: from the next block on, for the note's run
+ * (s->note_hold frames), the source renders one packet per block (notes
+ * played meanwhile are heard at once), then it renders ahead again
+ * (produce_one). */
+static bool make_private(struct pv_thread *th, struct pv_stream *s,
+                         int64_t run)
 {
     if (!s->src || s->src->refs > 1)
         if (!choose_source(th, s, false))
             return false;
     s->src->priv = true;
-    /* notes are heard at once from the next seek on (a stream started by
-     * the audition starts with one) */
     pv_source_set_ahead(s->src, 1, 0);
+    s->note_hold = run > s->note_hold ? run : s->note_hold;
     return true;
 }
 
@@ -267,7 +282,7 @@ static void apply_audition(struct pv_thread *th, struct pv_stream *s,
 
     if (!s->src)
         s->key = (struct pv_key){.origin = s->rp, .rev = -1};
-    if (!make_private(th, s))
+    if (!make_private(th, s, run))
         return;
     if (!s->playing) {
         eng_renderer_set_timeline(s->src->r, false);
@@ -392,6 +407,11 @@ static bool produce_one(struct pv_thread *th, struct pv_stream *s,
     s->pos += pv_source_frames(s->src);
     if (s->audition_only)
         s->audition_left -= pv_source_frames(s->src);
+    if (s->note_hold > 0) {
+        s->note_hold -= pv_source_frames(s->src);
+        if (s->note_hold <= 0) /* the notes' run is over: ahead again */
+            set_ahead(th, s->src);
+    }
     s->k++;
     atomic_fetch_add(&st_packets, 1);
     if (sl->lv_len > 0) {

@@ -4,12 +4,14 @@
 // same positions as one that renders one packet at a time
 // (stream_render_ahead 1), from an odd start, after a seek and across a
 // loop, through effects whose state crosses blocks; its level frames
-// still come 20 times a second and carry the meters; a bad setting is
-// refused with the limit named.
+// still come 20 times a second and carry the meters; the same at 44.1 kHz
+// (882-frame packets, the compressor's 8-sample steps straddle blocks,
+// automation of the compressor's threshold and a track's gain; h15-comp);
+// a bad setting is refused with the limit named.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startServer, join, cli } from './harness.mjs';
-import { makeSong, pushOps, capture } from './preview_lib.mjs';
+import { startServer, join, cli, makeUser, makeProject } from './harness.mjs';
+import { makeSong, pushOps, capture, toneWav, uploadAsset } from './preview_lib.mjs';
 
 // fixed Opus complexity (no stepping under load), each listener its own source
 const ARGS = ['--stream-share', '0', '--opus-complexity-min', '8', '--opus-complexity', '8'];
@@ -107,6 +109,47 @@ test('rendering five packets per block sends the same bytes as one at a time: od
   const loud = a.levels.filter((x) => x.master.peak > 0.01).length;
   assert.ok(loud >= a.levels.length - 2, `ahead: ${loud} of ${a.levels.length} level frames carry the meters`);
   assert.equal(a.levels[3].tracks.length, b.levels[3].tracks.length, 'the same tracks metered');
+});
+
+/** A 44.1 kHz song: two tones with EQ + compressor (threshold automated)
+ * on one, gain automation on the other, both into a bus with a reverb and
+ * a delay. */
+async function song44(srv, name) {
+  const rate = 44100; const frames = 4 * rate;
+  const user = makeUser(srv, name);
+  const project = makeProject(srv, 'Song 44', name, rate);
+  const { client } = await join(srv, user, project);
+  const a1 = await uploadAsset(srv, user, project, client, 'low.wav', toneWav(440, 4, 0.6, rate));
+  const a2 = await uploadAsset(srv, user, project, client, 'high.wav', toneWav(1000, 4, 0.4, rate));
+  await pushOps(client, [
+    { op: 'create', id: 'bus', kind: 'track', fields: { name: 'Bus', order: 'z5', role: 'bus' } },
+    { op: 'create', id: 'rv', kind: 'effect', fields: { track: 'bus', type: 'reverb', order: 'a', params: { size: 0.6, mix: 0.3 } } },
+    { op: 'create', id: 'dl', kind: 'effect', fields: { track: 'bus', type: 'delay', order: 'b', params: { feedback: 0.4 } } },
+    { op: 'create', id: 't_low', kind: 'track', fields: { name: 'Low', order: 'a5', output: 'bus' } },
+    { op: 'create', id: 't_high', kind: 'track', fields: { name: 'High', order: 'a7', output: 'bus' } },
+    { op: 'create', id: 'c_low', kind: 'clip', fields: { track: 't_low', asset: a1, start: 0, length: frames } },
+    { op: 'create', id: 'c_high', kind: 'clip', fields: { track: 't_high', asset: a2, start: 7, length: frames - 7 } },
+    { op: 'create', id: 'eq_low', kind: 'effect', fields: { track: 't_low', type: 'eq', order: 'a', params: { bands: [{ type: 'peak', freq: 500, gain: 4, q: 1.2 }] } } },
+    { op: 'create', id: 'cp_low', kind: 'effect', fields: { track: 't_low', type: 'compressor', order: 'b', params: { threshold: -20, ratio: 3, attack: 1 } } },
+    { op: 'create', id: 'a_thr', kind: 'automation', fields: { track: 't_low', param: 'cp_low.threshold', points: [[0, -30], [rate, -10]] } },
+    { op: 'create', id: 'a_gain', kind: 'automation', fields: { track: 't_high', param: 'gain', points: [[0, 0], [2 * rate, -12]] } },
+  ]);
+  return { user, project, client };
+}
+
+test('at 44.1 kHz five packets per block send the same bytes as one at a time: odd start, seek, loop', async () => {
+  const sA = await song44(ahead, 'ra44'); const s1 = await song44(one, 'ra44');
+  const a = await listen(ahead, sA, { from: 12345 }, 50, 100001);
+  const b = await listen(one, s1, { from: 12345 }, 50, 100001);
+  assertSame(a.parts[0], b.parts[0], '44.1 kHz from 12345');
+  assertSame(a.parts[1], b.parts[1], '44.1 kHz after the seek to 100001');
+  assert.equal(a.parts[0][1][0] - a.parts[0][0][0], 882, '882-frame packets');
+  const la = await listen(ahead, sA, { from: 3000, loop: [3000, 27000] }, 60);
+  const l1 = await listen(one, s1, { from: 3000, loop: [3000, 27000] }, 60);
+  assertSame(la.parts[0], l1.parts[0], '44.1 kHz looping');
+  assert.ok(la.parts[0].filter(([pos]) => pos === 3000).length >= 2, 'the loop wrapped');
+  const loud = a.levels.filter((x) => x.master.peak > 0.01).length;
+  assert.ok(loud >= a.levels.length - 2, `44.1 kHz: ${loud} of ${a.levels.length} level frames carry the meters`);
 });
 
 test('a bad stream_render_ahead is refused with the limit named', () => {

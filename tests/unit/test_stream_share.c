@@ -232,12 +232,13 @@ static eng_plan *song_fx(int rate)
     return two_clips(d, rate);
 }
 
-/* Rendering 5 packets per block (render ahead, any phase) gives the same
- * samples and packets as the old path (a renderer made for one packet,
- * one render per packet), through a complexity change, a seek and the
- * end of a loop; every levels frame still carries the meters. At 44.1 kHz
- * render ahead stays off (the compressor's output depends on the block
- * size when it is 882 frames; see opus_stream.h), so the same holds. */
+/* Rendering 5 packets per block (render ahead, any phase, the timeline
+ * phase of the block cache) gives the same samples and packets as one
+ * render per packet (a renderer made for one packet), through a
+ * complexity change, a seek and the end of a loop, at 48 kHz and at
+ * 44.1 kHz (882-frame packets, 4410-frame blocks: the compressor's steps
+ * straddle blocks); every levels frame still carries the meters, and the
+ * source did render ahead (4 packets waiting after a block). */
 static void render_ahead_at(int rate, int phase)
 {
     eng_plan *p = song_fx(rate);
@@ -247,7 +248,7 @@ static void render_ahead_at(int rate, int phase)
                         .loop_a = rate / 2, .loop_b = 3 * rate};
     struct pv_source *b = pv_source_new(NULL, p, rate, 128000, 8, &lk, 0);
     unsigned char pkt[ENG_OPUS_MAX_PACKET];
-    int levels = 0;
+    int levels = 0, most_pending = 0;
     int64_t pos = 0;
     bool failed;
 
@@ -272,6 +273,8 @@ static void render_ahead_at(int rate, int phase)
         assert_memory_equal(eng_opus_stream_pcm(b->enc),
                             eng_opus_stream_pcm(old),
                             sizeof(float) * 2 * ENG_OPUS_FRAME);
+        int pend = eng_opus_stream_pending(b->enc);
+        most_pending = pend > most_pending ? pend : most_pending;
         if (sl->lv_len > 0) {
             float master_peak;
             memcpy(&master_peak, sl->lv + 2, 4);
@@ -282,6 +285,7 @@ static void render_ahead_at(int rate, int phase)
         pos = b->next_pos; /* the loop wraps from 3 s to 0.5 s */
     }
     assert_int_equal(levels, 80); /* 200 packets of 20 ms, one per 50 ms */
+    assert_int_equal(most_pending, 4);
     pv_source_free(b);
     eng_opus_stream_free(old);
     eng_renderer_free(r);
@@ -296,6 +300,12 @@ static void test_render_ahead_identical(void **state)
     render_ahead_at(48000, 3);
     tu_assets_clear();
     render_ahead_at(44100, 2);
+    tu_assets_clear();
+    render_ahead_at(44100, 0);
+    tu_assets_clear();
+    render_ahead_at(44100, ENG_OPUS_PHASE_TIMELINE);
+    tu_assets_clear();
+    render_ahead_at(48000, ENG_OPUS_PHASE_TIMELINE);
 }
 
 /* Far over the load: more than one step down a window (so the floor is
