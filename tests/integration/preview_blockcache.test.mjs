@@ -2,8 +2,11 @@
 // docs/engine.md "The block cache"): with block_cache_bytes set, the live
 // preview's packets are byte-identical to a server without the cache, for
 // listeners that take their unchanged tracks' blocks from the cache (hits
-// counted in /metrics) and after an edit of one track; a bad setting is
-// refused with the limit named.
+// counted in /metrics) and after an edit of one track, in 20 ms blocks
+// (stream_render_ahead 1: the hit counts below are per packet) and in the
+// 100 ms blocks of render ahead (the default, h15-comp: blocks on the
+// timeline's grid, so listeners at the same position share them); a bad
+// setting is refused with the limit named.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startServer, join, sleep, cli } from './harness.mjs';
@@ -11,12 +14,15 @@ import { makeSong, pushOps, capture, metricsOf, waitFor } from './preview_lib.mj
 
 // fixed Opus complexity (no stepping under load), each listener its own source
 const ARGS = ['--stream-share', '0', '--opus-complexity-min', '8', '--opus-complexity', '8'];
-let on; let off;
+let on; let off; let onAhead;
 before(async () => {
-  on = await startServer({ args: [...ARGS, '--block-cache-bytes', String(64 << 20)] });
+  // `on` renders one packet per block, so its blocks are 20 ms (what the
+  // first two tests count); `onAhead` renders ahead (the default: 100 ms)
+  on = await startServer({ args: [...ARGS, '--block-cache-bytes', String(64 << 20), '--stream-render-ahead', '1'] });
   off = await startServer({ args: [...ARGS, '--block-cache-bytes', '0'] });
+  onAhead = await startServer({ args: [...ARGS, '--block-cache-bytes', String(64 << 20)] });
 });
-after(async () => { await on.stop(); await off.stop(); });
+after(async () => { await on.stop(); await off.stop(); await onAhead.stop(); });
 
 const cacheMetrics = (srv) => metricsOf(srv, { hits: 'mixroom_preview_block_cache_hits_total', misses: 'mixroom_preview_block_cache_misses_total', blocks: 'mixroom_preview_block_cache_blocks' });
 
@@ -107,6 +113,31 @@ test('after an edit of one track the cached server plays what the uncached one p
   console.log(`after the edit: ${m1.hits - m0.hits} hits, ${m1.misses - m0.misses} misses`);
   assert.ok(m1.hits - m0.hits >= 30, 'the unchanged track from the cache');
   assert.ok(m1.misses - m0.misses >= 30, 'the edited track rendered');
+});
+
+test('rendering ahead (100 ms blocks) with the block cache: the same bytes as without it; the second listener\'s blocks and an unedited track\'s come from the cache', async () => {
+  await cacheReady(onAhead);
+  const sOn = await song(onAhead, 'bc_ahead'); const sOff = await song(off, 'bc_ahead');
+  const m0 = await cacheMetrics(onAhead);
+  const [a] = await listen(onAhead, sOn, 1);
+  const [b] = await listen(onAhead, sOn, 1);
+  const [c] = await listen(off, sOff, 1);
+  const m1 = await cacheMetrics(onAhead);
+  assertSame(a, c, 'render ahead, cache on (A) against cache off');
+  assertSame(b, c, 'render ahead, cache on (B) against cache off');
+  console.log(`render ahead: ${m1.hits - m0.hits} hits, ${m1.misses - m0.misses} misses, ${m1.blocks} blocks held`);
+  // 40 packets are 8 blocks of 5 packets: B's two tracks, at least 6 each
+  assert.ok(m1.hits - m0.hits >= 2 * 6, 'the second listener took both tracks\' 100 ms blocks from the cache');
+  // an edit of the low track: the high track's blocks still come from it
+  for (const s of [sOn, sOff])
+    await pushOps(s.client, [{ op: 'set', id: 'eq_low', fields: { params: { bands: [{ type: 'peak', freq: 500, gain: -12, q: 1.2 }] } } }]);
+  const [after1] = await listen(onAhead, sOn, 1);
+  const [afterOff] = await listen(off, sOff, 1);
+  const m2 = await cacheMetrics(onAhead);
+  assertSame(after1, afterOff, 'render ahead, after the edit');
+  console.log(`render ahead, after the edit: ${m2.hits - m1.hits} hits, ${m2.misses - m1.misses} misses`);
+  assert.ok(m2.hits - m1.hits >= 6, 'the unchanged track from the cache');
+  assert.ok(m2.misses - m1.misses >= 6, 'the edited track rendered');
 });
 
 test('a bad block_cache_bytes is refused with the limit named', () => {

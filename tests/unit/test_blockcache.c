@@ -4,8 +4,8 @@
  * after changes to a clip, an asset, an effect parameter, automation and
  * a track's routing (no stale block), across seeks and renderers at other
  * positions, under eviction (bounded by the limit), with tracks the
- * cache must not keep (delay on a source track, a bus), and with four
- * threads sharing one cache. */
+ * cache must not keep (delay on a source track, a bus), with four
+ * threads sharing one cache, and in render ahead's 100 ms blocks. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -320,6 +320,62 @@ static void test_long_blocks(void **state)
     eng_plan_release(a);
 }
 
+/* Renders the whole song in blocks of `block` frames (bc may be NULL). */
+static float *render_in(eng_plan *a, int block, eng_blockcache *bc)
+{
+    eng_renderer *r = eng_renderer_new(NULL, a, block);
+    float *out = calloc((size_t)FRAMES * 2, sizeof(float));
+    assert_non_null(r);
+    assert_non_null(out);
+    eng_renderer_set_block_cache(r, bc);
+    for (int i = 0; i < FRAMES; i += block) {
+        int n = FRAMES - i < block ? FRAMES - i : block;
+        eng_render(r, i, out + 2 * i, n);
+    }
+    eng_renderer_free(r);
+    return out;
+}
+
+/* The blocks of render ahead (five 20 ms packets, 4800 frames; the
+ * preview's cache is made for them): cached = uncached = the song in
+ * 960-frame blocks (the engine does not depend on where blocks end), the
+ * second listener's every lookup a hit; and an edit (t2's compressor
+ * bypassed) over that cache equals its uncached render. */
+static void test_render_ahead_blocks(void **state)
+{
+    (void)state;
+    const int big = 5 * BLOCK;
+    eng_plan *a = project(CH_NONE), *b = project(CH_COMP_BYPASS);
+    eng_blockcache *bc = eng_blockcache_new(32u << 20, big);
+    assert_non_null(bc);
+    float *ref = render_in(a, BLOCK, NULL);
+    float *plain = render_in(a, big, NULL);
+    assert_same(plain, ref);
+    float *warm = render_in(a, big, bc);
+    assert_same(warm, ref);
+    eng_blockcache_stats s0 = stats(bc);
+    assert_int_equal(s0.hits, 0);
+    assert_true(s0.stores >= (uint64_t)(NSRC * (FRAMES / big - 2)));
+    float *again = render_in(a, big, bc);
+    assert_same(again, ref);
+    eng_blockcache_stats s1 = stats(bc);
+    assert_int_equal(s1.hits, s0.misses);
+    assert_int_equal(s1.misses, s0.misses);
+    float *eref = render_in(b, big, NULL);
+    float *edit = render_in(b, big, bc);
+    assert_same(edit, eref);
+    assert_true(stats(bc).hits - s1.hits >= (uint64_t)((NSRC - 1) * (FRAMES / big - 2)));
+    free(ref);
+    free(plain);
+    free(warm);
+    free(again);
+    free(eref);
+    free(edit);
+    eng_blockcache_free(bc);
+    eng_plan_release(a);
+    eng_plan_release(b);
+}
+
 struct job {
     eng_plan *plan;
     eng_blockcache *bc;
@@ -371,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_seek_and_positions),
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_long_blocks),
+        cmocka_unit_test(test_render_ahead_blocks),
         cmocka_unit_test(test_threads),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
