@@ -21,8 +21,10 @@
  *         | breakdown (render by block size, Opus by application, bitrate
  *           and complexity, with the SNR of each)
  *         | independent [N=100] [complexity floor=3] [packets per
- *           render=5] [rounds=1]: N independent listeners, 1 packet per
- *           render against that many] */
+ *           render=5] [rounds=1] [rate=48000 | 44100] [block cache MiB=0]:
+ *           N independent listeners, 1 packet per render against that
+ *           many, at that project rate, with or without a block cache
+ *           shared by their renderers (h15-comp)] */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,6 +50,9 @@
 #define MAX_STREAMS 1024
 
 static eng_asset *assets[NTRACKS];
+/* The project's rate: SR unless `independent` is given another (set once
+ * in main before the plan is made). */
+static int proj_rate = SR;
 
 static eng_asset *lookup(void *ctx, const char *id)
 {
@@ -67,7 +72,8 @@ static double now(void)
  * assets are made once, so both plans share them. */
 static eng_plan *make_plan_ed(bool edit_eq0)
 {
-    int64_t loop = (int64_t)LOOP_SECONDS * SR, frames = 600LL * SR;
+    const int sr = proj_rate;
+    int64_t loop = (int64_t)LOOP_SECONDS * sr, frames = 600LL * sr;
     float *src = malloc(sizeof(float) * 2 * (size_t)loop);
     uint32_t st = 7;
 
@@ -76,17 +82,17 @@ static eng_plan *make_plan_ed(bool edit_eq0)
         double f = 55.0 * pow(2.0, t / 4.0);
         for (int64_t i = 0; i < loop; i++) {
             st ^= st << 13, st ^= st >> 17, st ^= st << 5;
-            double env = exp(-(double)(i % (SR / 2)) / (SR / 8.0));
-            double x = 0.3 * env * sin(2 * M_PI * f * (double)i / SR) +
+            double env = exp(-(double)(i % (sr / 2)) / (sr / 8.0));
+            double x = 0.3 * env * sin(2 * M_PI * f * (double)i / sr) +
                        0.05 * ((double)st / 2147483648.0 - 1.0);
             src[2 * i] = (float)x;
             src[2 * i + 1] = (float)(x * 0.9);
         }
-        assets[t] = eng_asset_from_memory(src, 2, loop, SR);
+        assets[t] = eng_asset_from_memory(src, 2, loop, sr);
     }
     free(src);
     json_t *doc = json_array();
-    bench_add(doc, "{'id':'project','kind':'project','sample_rate':%d}", SR);
+    bench_add(doc, "{'id':'project','kind':'project','sample_rate':%d}", sr);
     for (int b = 0; b < NBUSES; b++) {
         bench_add(doc, "{'id':'b%d','kind':'track','order':'z%d','role':'bus'}", b, b);
         bench_add(doc, "{'id':'rv%d','kind':'effect','track':'b%d','type':'reverb',"
@@ -210,15 +216,19 @@ static struct lresult run_listeners_a(eng_plan *plan, int n, int grouped,
 
     for (int i = 0; i < n; i++) {
         bool joins = share && i < grouped && i % group != 0;
-        l[i].pos = i < grouped ? (int64_t)(i / group) * 48000
-                               : (int64_t)i * 4800;
+        /* packets of 960 frames (882 at 44.1 kHz): 1 s, 100 ms apart */
+        const int pf = proj_rate == SR ? ENG_OPUS_FRAME : 882;
+        l[i].pos = i < grouped ? (int64_t)(i / group) * 50 * pf
+                               : (int64_t)i * 5 * pf;
         if (joins) {
             l[i].src = l[i - 1].src;
         } else {
-            l[i].src = pv_source_new(NULL, plan, SR, 128000, 8, &key,
+            l[i].src = pv_source_new(NULL, plan, proj_rate, 128000, 8, &key,
                                      l[i].pos);
             eng_renderer_set_block_cache(l[i].src->r, bc);
-            pv_source_set_ahead(l[i].src, ahead, ns);
+            /* as the server: with the block cache on the timeline grid */
+            pv_source_set_ahead(l[i].src, ahead,
+                                bc ? ENG_OPUS_PHASE_TIMELINE : ns);
             srcs[ns++] = l[i].src;
         }
         l[i].src->refs++;
@@ -239,9 +249,10 @@ static struct lresult run_listeners_a(eng_plan *plan, int n, int grouped,
         for (int i = 0; i < n; i++) {
             bool failed;
             /* a cut: the player seeks back to 120 ms behind (its queue) */
+            const int pf = pv_source_frames(l[i].src);
             if (cut_every > 0 && k > 0 && (k + i) % cut_every == 0 &&
-                l[i].pos >= 6 * ENG_OPUS_FRAME) {
-                l[i].pos -= 6 * ENG_OPUS_FRAME;
+                l[i].pos >= 6 * pf) {
+                l[i].pos -= 6 * pf;
                 pv_source_reset(l[i].src, &key, l[i].pos);
                 l[i].idx = 0;
             }
@@ -259,7 +270,7 @@ static struct lresult run_listeners_a(eng_plan *plan, int n, int grouped,
             memcpy(frame + 17, sl->pkt, (size_t)sl->len);
             l[i].idx++;
             l[i].seq++;
-            l[i].pos += ENG_OPUS_FRAME;
+            l[i].pos += pf;
             long long t = (long long)(now() * 1e9);
             if (t > play)
                 res.late++;
@@ -626,26 +637,43 @@ static void breakdown(eng_plan *plan, double seconds)
  * h15-listen3), `rounds` times in turn (for callgrind/perf and the
  * figures of h15-listen3). */
 static void independent(eng_plan *plan, double seconds, int n, int lo,
-                        int ahead, int rounds)
+                        int ahead, int rounds, int cache_mb)
 {
-    char what[64];
+    char what[96];
+    const char *with = cache_mb > 0 ? " + block cache" : "";
     for (int k = 0; k < rounds; k++) {
-        snprintf(what, sizeof what, "all independent, %d..8, 1 packet/render",
-                 lo);
+        /* a cache of its own per trial, made for the trial's blocks */
+        eng_blockcache *bc =
+            cache_mb > 0 ? eng_blockcache_new((size_t)cache_mb << 20,
+                                              ENG_OPUS_FRAME)
+                         : NULL;
+        snprintf(what, sizeof what, "all independent, %d Hz, %d..8, 1 packet/render%s",
+                 proj_rate, lo, with);
         print_listeners(what, n, run_listeners_a(plan, n, 0, 8, true, lo,
-                                                 seconds, NULL, 0, 1));
+                                                 seconds, bc, 0, 1));
+        if (bc)
+            print_cache(bc);
+        eng_blockcache_free(bc);
         if (ahead <= 1)
             continue;
-        snprintf(what, sizeof what, "all independent, %d..8, %d packets/render",
-                 lo, ahead);
+        bc = cache_mb > 0 ? eng_blockcache_new((size_t)cache_mb << 20,
+                                               ENG_OPUS_FRAME * ENG_OPUS_AHEAD_MAX)
+                          : NULL;
+        snprintf(what, sizeof what, "all independent, %d Hz, %d..8, %d packets/render%s",
+                 proj_rate, lo, ahead, with);
         print_listeners(what, n, run_listeners_a(plan, n, 0, 8, true, lo,
-                                                 seconds, NULL, 0, ahead));
+                                                 seconds, bc, 0, ahead));
+        if (bc)
+            print_cache(bc);
+        eng_blockcache_free(bc);
     }
 }
 
 int main(int argc, char **argv)
 {
     double trial = argc > 1 ? atof(argv[1]) : 5.0;
+    if (argc > 7 && argc > 2 && strcmp(argv[2], "independent") == 0)
+        proj_rate = atoi(argv[7]) == 44100 ? 44100 : SR;
     eng_plan *plan = make_plan();
 
     if (plan && argc > 2 && strcmp(argv[2], "breakdown") == 0) {
@@ -657,7 +685,8 @@ int main(int argc, char **argv)
         independent(plan, trial, argc > 3 ? atoi(argv[3]) : 100,
                     argc > 4 ? atoi(argv[4]) : 3,
                     argc > 5 ? atoi(argv[5]) : ENG_OPUS_AHEAD_MAX,
-                    argc > 6 ? atoi(argv[6]) : 1);
+                    argc > 6 ? atoi(argv[6]) : 1,
+                    argc > 8 ? atoi(argv[8]) : 0);
         eng_plan_release(plan);
         return 0;
     }
