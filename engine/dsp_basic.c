@@ -885,22 +885,25 @@ int eng_comp_lanes_pos(eng_comp *const *c, int lanes)
     return pos;
 }
 
-int eng_comp_lanes_head(eng_comp *const *c, int lanes, float *const *l,
-                        float *const *r, int n)
+int eng_comp_lanes_head(eng_comp *const *c, int lanes, float *const *l0,
+                        float *const *r0, int n, float **l, float **r)
 {
     int pos = eng_comp_lanes_pos(c, lanes);
     if (pos < 0) {
         for (int k = 0; k < lanes; k++)
             if (c[k])
-                eng_comp_process(c[k], l[k], r[k], n);
+                eng_comp_process(c[k], l0[k], r0[k], n);
         return -1;
     }
     int head = pos ? ENG_COMP_STEP - pos : 0;
     head = head < n ? head : n;
-    for (int k = 0; k < lanes && head > 0; k++)
-        if (c[k])
-            eng_comp_process(c[k], l[k], r[k], head);
-    return head;
+    for (int k = 0; k < lanes; k++) {
+        if (c[k] && head > 0)
+            eng_comp_process(c[k], l0[k], r0[k], head);
+        l[k] = l0[k] ? l0[k] + head : NULL;
+        r[k] = r0[k] ? r0[k] + head : NULL;
+    }
+    return n - head;
 }
 
 void eng_comp_process4(eng_comp *const c[4], float *const l0[4],
@@ -917,16 +920,9 @@ void eng_comp_process4(eng_comp *const c[4], float *const l0[4],
                           (float *)&ga};
     int i = 0;
 
-    const int head = eng_comp_lanes_head(c, 4, l0, r0, n);
-    if (head < 0)
-        return; /* steps at different places: ran per track */
-    n -= head;
-    if (n == 0)
-        return; /* the block ended inside the step in progress */
-    for (int k = 0; k < 4; k++) {
-        l[k] = l0[k] ? l0[k] + head : NULL;
-        r[k] = r0[k] ? r0[k] + head : NULL;
-    }
+    n = eng_comp_lanes_head(c, 4, l0, r0, n, l, r);
+    if (n <= 0)
+        return; /* all done per track */
     if (!eng_comp_lanes_load(c, 4, v, l, r, lp, rp))
         return;
     for (; i + ENG_COMP_STEP <= n; i += ENG_COMP_STEP) {

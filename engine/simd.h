@@ -90,12 +90,12 @@ void eng_comp_lanes_store(eng_comp *const *c, int lanes, const float *env,
  * -1 when the lanes are at different positions. */
 int eng_comp_lanes_pos(eng_comp *const *c, int lanes);
 /* Runs each lane's compressor through eng_comp_process to the end of the
- * step in progress (at most n samples) and returns how many samples that
- * was (0..7), so that the vector pass starts on a step boundary; when the
- * lanes are at different positions runs all n samples that way and
- * returns -1. */
-int eng_comp_lanes_head(eng_comp *const *c, int lanes, float *const *l,
-                        float *const *r, int n);
+ * step in progress (at most n samples), so that a vector pass starts on a
+ * step boundary, and points l[k], r[k] after those samples; returns how
+ * many samples are left for the vector pass (0 when none). When the lanes
+ * are at different positions runs all n samples that way and returns -1. */
+int eng_comp_lanes_head(eng_comp *const *c, int lanes, float *const *l0,
+                        float *const *r0, int n, float **l, float **r);
 
 /* The reverb's input stage for m <= 128 samples: x = the mean of l and
  * r, predelayed and diffused, advancing those rings (dsp_fx.c; shared by

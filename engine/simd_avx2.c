@@ -374,16 +374,9 @@ void eng_comp_process8(eng_comp *const c[8], float *const l0[8],
     comp8 q;
     int i = 0;
 
-    const int head = eng_comp_lanes_head(c, 8, l0, r0, n);
-    if (head < 0)
-        return; /* steps at different places: ran per track */
-    n -= head;
-    if (n == 0)
-        return; /* the block ended inside the step in progress */
-    for (int k = 0; k < 8; k++) {
-        l[k] = l0[k] ? l0[k] + head : NULL;
-        r[k] = r0[k] ? r0[k] + head : NULL;
-    }
+    n = eng_comp_lanes_head(c, 8, l0, r0, n, l, r);
+    if (n <= 0)
+        return; /* all done per track */
     if (!comp8_load(&q, c, l, r, lp, rp))
         return;
     for (; i + ENG_COMP_STEP <= n; i += ENG_COMP_STEP) {
@@ -459,19 +452,12 @@ void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
         eng_comp_process8(c, l0, r0, n);
         return;
     }
-    int head = pos ? ENG_COMP_STEP - pos : 0;
-    head = head < n ? head : n;
-    if (head > 0) {
+    const int head = ENG_COMP_STEP - pos < n ? ENG_COMP_STEP - pos : n;
+    if (pos > 0) /* the EQ of the step in progress, then its compressor */
         eng_eq_process8(eq, l0, r0, head);
-        (void)eng_comp_lanes_head(c, 8, l0, r0, head);
-    }
-    n -= head;
-    if (n == 0)
+    n = eng_comp_lanes_head(c, 8, l0, r0, n, l, r);
+    if (n <= 0)
         return; /* the block ended inside the step in progress */
-    for (int k = 0; k < 8; k++) {
-        l[k] = l0[k] ? l0[k] + head : NULL;
-        r[k] = r0[k] ? r0[k] + head : NULL;
-    }
     eng_eq_lanes ln = eq8_lanes(&q);
     if (!eng_eq_lanes_load(&ln, eq, l, r, lp, rp)) {
         eng_comp_process8(c, l, r, n); /* no lane has a band */
