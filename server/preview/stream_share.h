@@ -73,7 +73,9 @@ void pv_source_free(struct pv_source *src);
 
 /* Renders `packets` packets ahead in one block (eng_opus_stream_set_ahead, from its next block; the renderer is made for
  * ENG_OPUS_AHEAD_MAX): packets stay identical, an edit reaches what
- * was rendered ahead no sooner. phase staggers the sources of a thread. */
+ * was rendered ahead no sooner. phase staggers the sources of a thread;
+ * ENG_OPUS_PHASE_TIMELINE puts the blocks on the timeline's grid (the
+ * block cache's sources). */
 void pv_source_set_ahead(struct pv_source *src, int packets, int phase);
 
 /* Makes the next packet start at pos under key (one listener seeking):
