@@ -26,6 +26,7 @@ struct eng_opus_stream {
     int ahead, phase, next_ahead, next_phase;
     int ahead_n, ahead_i;
     uint64_t since_seek;         /* packets rendered since the last seek */
+    uint64_t blocks;             /* eng_render calls (blocks) so far */
     float fifo[2 * 4 * ENG_OPUS_FRAME];
     int fifo_n;                  /* frames in fifo */
     float pcm[2 * ENG_OPUS_FRAME];
@@ -102,6 +103,7 @@ static const float *next_src(eng_opus_stream *s)
         int n = s->ahead - (int)(((k % s->ahead) + s->ahead) % s->ahead);
         assert(n >= 1 && n <= s->ahead);
         eng_render(s->r, s->render_pos, s->src, n * s->src_frames);
+        s->blocks++;
         meters_take(s);
         s->ahead_n = n;
         s->ahead_i = 0;
@@ -181,6 +183,11 @@ void eng_opus_stream_set_ahead(eng_opus_stream *s, int packets, int phase)
     s->next_phase = phase == ENG_OPUS_PHASE_TIMELINE ? phase
                     : phase < 0                      ? 0
                                                      : phase % packets;
+}
+
+uint64_t eng_opus_stream_blocks(const eng_opus_stream *s)
+{
+    return s->blocks;
 }
 
 int eng_opus_stream_pending(const eng_opus_stream *s)

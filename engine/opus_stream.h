@@ -69,6 +69,10 @@ void eng_opus_stream_set_ahead(eng_opus_stream *s, int packets, int phase);
  * how long something new put into the renderer waits to be heard. */
 int eng_opus_stream_pending(const eng_opus_stream *s);
 
+/* Blocks rendered so far (one per packet without render ahead, one per
+ * `packets` packets with it). */
+uint64_t eng_opus_stream_blocks(const eng_opus_stream *s);
+
 /* Timeline frames (project rate) one packet covers: 960 or 882. */
 int eng_opus_stream_frames(const eng_opus_stream *s);
 

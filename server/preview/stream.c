@@ -696,11 +696,15 @@ static void share_metrics(FILE *f, struct srv_server *srv)
             "serves every listener of a shared source).\n"
             "# TYPE mixroom_preview_encodes_total counter\n"
             "mixroom_preview_encodes_total %llu\n"
+            "# HELP mixroom_preview_render_blocks_total Blocks the sources' "
+            "renderers rendered (one per stream_render_ahead packets).\n"
+            "# TYPE mixroom_preview_render_blocks_total counter\n"
+            "mixroom_preview_render_blocks_total %llu\n"
             "# HELP mixroom_preview_opus_complexity Lowest Opus complexity "
             "the pacing threads use now (-1 before the first stream).\n"
             "# TYPE mixroom_preview_opus_complexity gauge\n"
             "mixroom_preview_opus_complexity %d\n",
-            pv_source_encodes(), pv_complexity_now());
+            pv_source_encodes(), pv_source_blocks(), pv_complexity_now());
     eng_blockcache_stats bs = {0};
     bool on = pv_block_cache_stats(&bs);
     fprintf(f,

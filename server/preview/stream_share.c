@@ -10,6 +10,7 @@
 
 /* Packets encoded by all sources: a statistics counter, any thread. */
 static atomic_ullong st_encodes;
+static atomic_ullong st_blocks; /* blocks the sources' renderers rendered */
 
 bool pv_key_equal(const struct pv_key *a, const struct pv_key *b)
 {
@@ -143,7 +144,9 @@ const struct pv_slot *pv_source_get(struct pv_source *src, uint64_t idx,
         eng_opus_stream_set_complexity(src->enc, complexity);
         src->complexity = complexity;
     }
+    uint64_t b0 = eng_opus_stream_blocks(src->enc);
     int n = eng_opus_stream_next(src->enc, pos, sl->pkt, sizeof sl->pkt);
+    atomic_fetch_add(&st_blocks, eng_opus_stream_blocks(src->enc) - b0);
     if (n <= 0) {
         *failed = true;
         return NULL;
@@ -167,6 +170,11 @@ const struct pv_slot *pv_source_get(struct pv_source *src, uint64_t idx,
 unsigned long long pv_source_encodes(void)
 {
     return atomic_load(&st_encodes);
+}
+
+unsigned long long pv_source_blocks(void)
+{
+    return atomic_load(&st_blocks);
 }
 
 /* ---- complexity under load ---- */

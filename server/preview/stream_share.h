@@ -101,6 +101,9 @@ int pv_source_frames(const struct pv_source *src);
 
 /* Packets encoded by every source since start (a counter; any thread). */
 unsigned long long pv_source_encodes(void);
+/* Blocks the sources' renderers have rendered since start (any thread):
+ * with render ahead about a fifth of the packets encoded. */
+unsigned long long pv_source_blocks(void);
 
 /* ---- complexity under load ---- */
 

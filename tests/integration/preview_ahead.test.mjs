@@ -11,7 +11,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startServer, join, cli, makeUser, makeProject } from './harness.mjs';
-import { makeSong, pushOps, capture, toneWav, uploadAsset } from './preview_lib.mjs';
+import { makeSong, pushOps, capture, toneWav, uploadAsset, metricsOf } from './preview_lib.mjs';
+
+const blocks = (srv) => metricsOf(srv, { blocks: 'mixroom_preview_render_blocks_total', encodes: 'mixroom_preview_encodes_total' });
 
 // fixed Opus complexity (no stepping under load), each listener its own source
 const ARGS = ['--stream-share', '0', '--opus-complexity-min', '8', '--opus-complexity', '8'];
@@ -139,8 +141,17 @@ async function song44(srv, name) {
 
 test('at 44.1 kHz five packets per block send the same bytes as one at a time: odd start, seek, loop', async () => {
   const sA = await song44(ahead, 'ra44'); const s1 = await song44(one, 'ra44');
+  const mA0 = await blocks(ahead); const m10 = await blocks(one);
   const a = await listen(ahead, sA, { from: 12345 }, 50, 100001);
   const b = await listen(one, s1, { from: 12345 }, 50, 100001);
+  const mA1 = await blocks(ahead); const m11 = await blocks(one);
+  // it did render ahead: a block per five packets (two seeks cut blocks)
+  const perA = (mA1.blocks - mA0.blocks) / (mA1.encodes - mA0.encodes);
+  const per1 = (m11.blocks - m10.blocks) / (m11.encodes - m10.encodes);
+  console.log(`44.1 kHz: ${perA.toFixed(2)} blocks per packet rendering ahead, ${per1.toFixed(2)} one at a time`);
+  assert.ok(perA > 0 && perA <= 0.3, `44.1 kHz renders ahead (${perA} blocks per packet)`);
+  // (at 44.1 kHz the resampler's delay takes a block more at a seek)
+  assert.ok(per1 >= 0.95 && per1 <= 1.1, `stream_render_ahead 1: a block per packet (${per1})`);
   assertSame(a.parts[0], b.parts[0], '44.1 kHz from 12345');
   assertSame(a.parts[1], b.parts[1], '44.1 kHz after the seek to 100001');
   assert.equal(a.parts[0][1][0] - a.parts[0][0][0], 882, '882-frame packets');

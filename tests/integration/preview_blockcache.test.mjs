@@ -119,10 +119,14 @@ test('rendering ahead (100 ms blocks) with the block cache: the same bytes as wi
   await cacheReady(onAhead);
   const sOn = await song(onAhead, 'bc_ahead'); const sOff = await song(off, 'bc_ahead');
   const m0 = await cacheMetrics(onAhead);
+  const r0 = await metricsOf(onAhead, { blocks: 'mixroom_preview_render_blocks_total', encodes: 'mixroom_preview_encodes_total' });
   const [a] = await listen(onAhead, sOn, 1);
   const [b] = await listen(onAhead, sOn, 1);
   const [c] = await listen(off, sOff, 1);
   const m1 = await cacheMetrics(onAhead);
+  const r1 = await metricsOf(onAhead, { blocks: 'mixroom_preview_render_blocks_total', encodes: 'mixroom_preview_encodes_total' });
+  const per = (r1.blocks - r0.blocks) / (r1.encodes - r0.encodes);
+  assert.ok(per > 0 && per <= 0.3, `with the block cache the sources render ahead (${per} blocks per packet)`);
   assertSame(a, c, 'render ahead, cache on (A) against cache off');
   assertSame(b, c, 'render ahead, cache on (B) against cache off');
   console.log(`render ahead: ${m1.hits - m0.hits} hits, ${m1.misses - m0.misses} misses, ${m1.blocks} blocks held`);
