@@ -73,26 +73,37 @@ static void check_state(const eng_comp *a, const eng_comp *b)
     assert_memory_equal(&a->gain, &b->gain, sizeof a->gain);
 }
 
-/* eng_comp_process in blocks of every schedule = one call. */
-static void test_comp_block_sizes(void **state)
+/* eng_comp_process in blocks of every schedule = one call over the whole
+ * signal; with `silence`, blocks that are all zeros (in the signal's
+ * silent stretches of 3001 samples, not on step boundaries) go through
+ * eng_comp_silence instead. */
+static void check_blocks(int rate, uint32_t sig, uint32_t bseed, bool silence)
 {
-    (void)state;
     float *l0 = malloc(N * sizeof(float)), *r0 = malloc(N * sizeof(float));
     float *l = malloc(N * sizeof(float)), *r = malloc(N * sizeof(float));
     assert_true(l0 && r0 && l && r);
+    int silent_calls = 0;
     for (int k = 0; k < 8; k++) {
         eng_comp ref;
-        comp_new(&ref, k, 44100);
-        signal(l0, r0, N, 99u + (uint32_t)k);
+        comp_new(&ref, k, rate);
+        signal(l0, r0, N, sig + (uint32_t)k);
         eng_comp_process(&ref, l0, r0, N);
         for (int s = 0; s < NSIZES; s++) {
             eng_comp c;
-            comp_new(&c, k, 44100);
-            signal(l, r, N, 99u + (uint32_t)k);
-            uint32_t seed = 5;
+            comp_new(&c, k, rate);
+            signal(l, r, N, sig + (uint32_t)k);
+            uint32_t seed = bseed;
             for (int i = 0; i < N;) {
                 int n = next_block(s, &seed, N - i);
-                eng_comp_process(&c, l + i, r + i, n);
+                bool zero = silence;
+                for (int j = i; j < i + n && zero; j++)
+                    zero = l[j] == 0.0f && r[j] == 0.0f;
+                if (zero) {
+                    eng_comp_silence(&c, n);
+                    silent_calls++;
+                } else {
+                    eng_comp_process(&c, l + i, r + i, n);
+                }
                 i += n;
             }
             assert_memory_equal(l, l0, N * sizeof(float));
@@ -100,10 +111,26 @@ static void test_comp_block_sizes(void **state)
             check_state(&c, &ref);
         }
     }
+    if (silence)
+        assert_true(silent_calls > 100);
     free(l0);
     free(r0);
     free(l);
     free(r);
+}
+
+static void test_comp_block_sizes(void **state)
+{
+    (void)state;
+    check_blocks(44100, 99u, 5u, false);
+}
+
+/* eng_comp_silence on the blocks of the silent stretches = eng_comp_process
+ * of those zeros. */
+static void test_comp_silence_blocks(void **state)
+{
+    (void)state;
+    check_blocks(48000, 3u, 17u, true);
 }
 
 typedef struct lanes {
@@ -230,50 +257,6 @@ static void test_comp_lanes_block_sizes(void **state)
             run_lanes(pass, s, false, true);
             run_lanes(pass, s, true, false);
         }
-}
-
-/* eng_comp_silence on the blocks of a signal's silent stretches (3001
- * samples, not on step boundaries) = eng_comp_process of those zeros. */
-static void test_comp_silence_blocks(void **state)
-{
-    (void)state;
-    float *l0 = malloc(N * sizeof(float)), *r0 = malloc(N * sizeof(float));
-    float *l = malloc(N * sizeof(float)), *r = malloc(N * sizeof(float));
-    assert_true(l0 && r0 && l && r);
-    int silent_calls = 0;
-    for (int k = 0; k < 8; k++) {
-        eng_comp ref;
-        comp_new(&ref, k, 48000);
-        signal(l0, r0, N, 3u + (uint32_t)k);
-        eng_comp_process(&ref, l0, r0, N);
-        for (int s = 0; s < NSIZES; s++) {
-            eng_comp c;
-            comp_new(&c, k, 48000);
-            signal(l, r, N, 3u + (uint32_t)k);
-            uint32_t seed = 17;
-            for (int i = 0; i < N;) {
-                int n = next_block(s, &seed, N - i);
-                bool zero = true;
-                for (int j = i; j < i + n && zero; j++)
-                    zero = l[j] == 0.0f && r[j] == 0.0f;
-                if (zero) {
-                    eng_comp_silence(&c, n);
-                    silent_calls++;
-                } else {
-                    eng_comp_process(&c, l + i, r + i, n);
-                }
-                i += n;
-            }
-            assert_memory_equal(l, l0, N * sizeof(float));
-            assert_memory_equal(r, r0, N * sizeof(float));
-            check_state(&c, &ref);
-        }
-    }
-    assert_true(silent_calls > 100);
-    free(l0);
-    free(r0);
-    free(l);
-    free(r);
 }
 
 /* ---- whole projects ------------------------------------------------------ */
