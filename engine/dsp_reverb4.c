@@ -74,8 +74,13 @@ rv4_out(const v4sf *src, int stride, float *const d[4], int m, bool all)
                 d[b][q] = src[q * stride][b];
 }
 
+/* Where line k sits in a sample's eight lane vectors: lines k and k + 4
+ * side by side (0, 4, 1, 5, 2, 6, 3, 7), so that one 8-float vector holds
+ * the pair {line h, line h + 4} of the four reverbs (rv4_chunk). */
+#define RV4_SLOT(k) (2 * ((k) % 4) + (k) / 4)
+
 /* Gathers m samples of every line of the four reverbs from their read
- * positions into fr[j * 8 + line] (lane = reverb), or scatters them back
+ * positions into fr[j * 8 + RV4_SLOT(line)] (lane = reverb), or scatters them back
  * when `back` (then the positions advance; NULL lanes are not written). */
 static inline __attribute__((always_inline)) void
 rv4_lines(eng_reverb *const rv[4], bool const live[4], v4sf *fr, int m,
@@ -93,16 +98,17 @@ rv4_lines(eng_reverb *const rv[4], bool const live[4], v4sf *fr, int m,
                 run = len[k] - p[b][k] < run ? len[k] - p[b][k] : run;
         for (int k = 0; k < L; k++) {
             float *row[4];
+            v4sf *slot = fr + j * L + RV4_SLOT(k);
             for (int b = 0; b < 4; b++)
                 row[b] = rv[b]->line[k] + p[b][k];
             if (!back) {
-                rv4_in((const float *const *)row, fr + j * L + k, L, run);
+                rv4_in((const float *const *)row, slot, L, run);
             } else if (live[0] & live[1] & live[2] & live[3]) {
-                rv4_out(fr + j * L + k, L, row, run, true);
+                rv4_out(slot, L, row, run, true);
             } else {
                 for (int b = 0; b < 4; b++)
                     row[b] = live[b] ? row[b] : NULL;
-                rv4_out(fr + j * L + k, L, row, run, false);
+                rv4_out(slot, L, row, run, false);
             }
         }
         for (int b = 0; b < 4; b++)
@@ -116,14 +122,29 @@ rv4_lines(eng_reverb *const rv[4], bool const live[4], v4sf *fr, int m,
                 memcpy(rv[b]->pos, p[b], sizeof p[b]);
 }
 
+/* {lo(a), lo(b)} and {hi(a), hi(b)} of two 8-float vectors */
+#define RV4_LOS(a, b) __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11)
+#define RV4_HIS(a, b) __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15)
+
+/* {c + d, c - d} of a pair {c, d}: the last Hadamard stage (c + d in
+ * the low half of pair + swapped, c - d in the high half of swapped -
+ * pair) */
+static inline __attribute__((always_inline)) v8uf rv4_pm(v8uf c)
+{
+    v8uf sw = __builtin_shufflevector(c, c, 4, 5, 6, 7, 0, 1, 2, 3);
+    return __builtin_shufflevector(c + sw, sw - c, 0, 1, 2, 3, 12, 13, 14, 15);
+}
+
 ENG_VEC_CLONES
 static void rv4_chunk(eng_reverb *const rv[4], bool const live[4],
                       float *const l[4], float *const r[4], int i0, int m)
 {
     enum { L = ENG_REVERB_LINES };
     float x[4][RV4_CHUNK];
-    v4sf xs[RV4_CHUNK], ol[RV4_CHUNK], orr[RV4_CHUNK];
-    v4sf fr[RV4_CHUNK * L];
+    v4sf xs[RV4_CHUNK];
+    v8uf o8[RV4_CHUNK];             /* {left, right} taps of the four */
+    v8uf fr8[RV4_CHUNK * L / 2];    /* per sample: pairs {h, h + 4} */
+    v4sf *const fr = (v4sf *)fr8;
     v4sf damp, fbv, lp[L];
 
     for (int b = 0; b < 4; b++) {
@@ -139,29 +160,36 @@ static void rv4_chunk(eng_reverb *const rv[4], bool const live[4],
     const float *xr[4] = {x[0], x[1], x[2], x[3]};
     rv4_in(xr, xs, 1, m);
     rv4_lines(rv, live, fr, m, false);
-    /* damping, taps, Hadamard, feedback + input: rv_chunk's expressions,
-     * one vector per line instead of one lane per line */
+    /* damping, taps, Hadamard, feedback + input: rv_chunk's expressions
+     * with one lane per reverb, the lines in pairs P[h] = {h, h + 4} (8
+     * floats): each line's value gets the same operations in the same
+     * order as one vector per line (a - b is a + -b, exactly) */
+    const v8uf d8 = __builtin_shufflevector(damp, damp, 0, 1, 2, 3, 0, 1, 2, 3);
+    const v8uf fb8 = __builtin_shufflevector(fbv, fbv, 0, 1, 2, 3, 0, 1, 2, 3);
+    v8uf P[4];
+    for (int h = 0; h < 4; h++)
+        P[h] = __builtin_shufflevector(lp[h], lp[h + 4], 0, 1, 2, 3, 4, 5, 6, 7);
     for (int j = 0; j < m; j++) {
-        v4sf *f = fr + j * L;
-        for (int k = 0; k < L; k++)
-            lp[k] = f[k] + (lp[k] - f[k]) * damp;
-        ol[j] = ((lp[0] - lp[2]) + lp[4]) - lp[6];
-        orr[j] = ((lp[1] - lp[3]) + lp[5]) - lp[7];
-        v4sf a0 = lp[0] + lp[1], a1 = lp[0] + -lp[1];
-        v4sf a2 = lp[2] + lp[3], a3 = lp[2] + -lp[3];
-        v4sf b0 = lp[4] + lp[5], b1 = lp[4] + -lp[5];
-        v4sf b2 = lp[6] + lp[7], b3 = lp[6] + -lp[7];
-        v4sf c0 = a0 + a2, c1 = a1 + a3, c2 = a0 + -a2, c3 = a1 + -a3;
-        v4sf d0 = b0 + b2, d1 = b1 + b3, d2 = b0 + -b2, d3 = b1 + -b3;
-        v4sf xp = xs[j], xn = -xp;
-        f[0] = fbv * (c0 + d0) + xp;
-        f[1] = fbv * (c1 + d1) + xn;
-        f[2] = fbv * (c2 + d2) + xp;
-        f[3] = fbv * (c3 + d3) + xn;
-        f[4] = fbv * (c0 - d0) + xp;
-        f[5] = fbv * (c1 - d1) + xn;
-        f[6] = fbv * (c2 - d2) + xp;
-        f[7] = fbv * (c3 - d3) + xn;
+        v8uf *f = fr8 + j * (L / 2);
+        for (int h = 0; h < 4; h++)
+            P[h] = f[h] + (P[h] - f[h]) * d8;
+        /* left ((0 - 2) + 4) - 6, right ((1 - 3) + 5) - 7 */
+        v8uf q = P[0] - P[2], u = P[1] - P[3];
+        o8[j] = (RV4_LOS(q, u) + RV4_HIS(P[0], P[1])) - RV4_HIS(P[2], P[3]);
+        v8uf a0 = P[0] + P[1], a1 = P[0] - P[1]; /* {a0, b0}, {a1, b1} */
+        v8uf a2 = P[2] + P[3], a3 = P[2] - P[3]; /* {a2, b2}, {a3, b3} */
+        v8uf c0 = a0 + a2, c1 = a1 + a3;          /* {c0, d0}, {c1, d1} */
+        v8uf c2 = a0 - a2, c3 = a1 - a3;          /* {c2, d2}, {c3, d3} */
+        v8uf xp = __builtin_shufflevector(xs[j], xs[j], 0, 1, 2, 3, 0, 1, 2, 3);
+        v8uf xn = -xp;
+        f[0] = fb8 * rv4_pm(c0) + xp; /* lines 0, 4 */
+        f[1] = fb8 * rv4_pm(c1) + xn; /* lines 1, 5 */
+        f[2] = fb8 * rv4_pm(c2) + xp; /* lines 2, 6 */
+        f[3] = fb8 * rv4_pm(c3) + xn; /* lines 3, 7 */
+    }
+    for (int h = 0; h < 4; h++) {
+        lp[h] = __builtin_shufflevector(P[h], P[h], 0, 1, 2, 3);
+        lp[h + 4] = __builtin_shufflevector(P[h], P[h], 4, 5, 6, 7);
     }
     rv4_lines(rv, live, fr, m, true);
     float ob[2][4][RV4_CHUNK];
@@ -174,8 +202,8 @@ static void rv4_chunk(eng_reverb *const rv[4], bool const live[4],
         for (int k = 0; k < L; k++)
             rv[b]->lp[k] = lp[k][b];
     }
-    rv4_out(ol, 1, dl, m, true);
-    rv4_out(orr, 1, dr, m, true);
+    rv4_out((const v4sf *)o8, 2, dl, m, true);
+    rv4_out((const v4sf *)o8 + 1, 2, dr, m, true);
     for (int b = 0; b < 4; b++) {
         if (!live[b])
             continue;
