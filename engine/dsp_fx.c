@@ -405,6 +405,12 @@ rv_allpass(float *buf, int len, int *pos, float *x, int m)
         int s = m - j < len - p ? m - j : len - p, k = 0;
         float *b = buf + p, *xx = x + j;
         const v4sf g = {0.7f, 0.7f, 0.7f, 0.7f};
+        const v8uf g8 = {0.7f, 0.7f, 0.7f, 0.7f, 0.7f, 0.7f, 0.7f, 0.7f};
+        for (; k + 8 <= s; k += 8) { /* each slot read, then written once */
+            v8uf xv = v8u_load(xx + k), y = v8u_load(b + k) - g8 * xv;
+            v8u_store(b + k, xv + g8 * y);
+            v8u_store(xx + k, y);
+        }
         for (; k + 4 <= s; k += 4) {
             v4sf xv = v4_load(xx + k), y = v4_load(b + k) - g * xv;
             v4_store(b + k, xv + g * y);
