@@ -200,6 +200,24 @@ eq8_scatter(v8sf (*x)[2], const void *const *fx, float *const *l,
             float *const *r, int i0, int m)
 {
     int j = 0;
+    bool all = true;
+    for (int k = 0; k < 8; k++)
+        all = all && fx[k];
+    if (all) { /* every lane is a track: no per-lane test in the loop */
+        for (; j + 8 <= m; j += 8) {
+            v8sf a[8], c[8];
+            for (int k = 0; k < 8; k++) {
+                a[k] = x[j + k][0];
+                c[k] = x[j + k][1];
+            }
+            t8(a);
+            t8(c);
+            for (int k = 0; k < 8; k++) {
+                v8u_store(l[k] + i0 + j, a[k]);
+                v8u_store(r[k] + i0 + j, c[k]);
+            }
+        }
+    }
     for (; j + 8 <= m; j += 8) {
         v8sf a[8], c[8];
         for (int k = 0; k < 8; k++) {
