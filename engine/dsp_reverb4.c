@@ -74,21 +74,83 @@ rv4_out(const v4sf *src, int stride, float *const d[4], int m, bool all)
                 d[b][q] = src[q * stride][b];
 }
 
-/* Where line k sits in a sample's eight lane vectors: lines k and k + 4
- * side by side (0, 4, 1, 5, 2, 6, 3, 7), so that one 8-float vector holds
- * the pair {line h, line h + 4} of the four reverbs (rv4_chunk). */
-#define RV4_SLOT(k) (2 * ((k) % 4) + (k) / 4)
+/* A sample's eight lane vectors hold the lines in pairs: 8-float vector
+ * h of sample j is {line h, line h + 4} of the four reverbs (lane =
+ * reverb; rv4_chunk's P[h]). */
+
+/* 4x4 transposes in both 128-bit halves of four 8-float vectors at once */
+static inline __attribute__((always_inline)) void
+rv4_t4x2(v8uf *a, v8uf *b, v8uf *c, v8uf *d)
+{
+    v8uf t0 = __builtin_shufflevector(*a, *b, 0, 8, 1, 9, 4, 12, 5, 13);
+    v8uf t1 = __builtin_shufflevector(*c, *d, 0, 8, 1, 9, 4, 12, 5, 13);
+    v8uf t2 = __builtin_shufflevector(*a, *b, 2, 10, 3, 11, 6, 14, 7, 15);
+    v8uf t3 = __builtin_shufflevector(*c, *d, 2, 10, 3, 11, 6, 14, 7, 15);
+    *a = __builtin_shufflevector(t0, t1, 0, 1, 8, 9, 4, 5, 12, 13);
+    *b = __builtin_shufflevector(t0, t1, 2, 3, 10, 11, 6, 7, 14, 15);
+    *c = __builtin_shufflevector(t2, t3, 0, 1, 8, 9, 4, 5, 12, 13);
+    *d = __builtin_shufflevector(t2, t3, 2, 3, 10, 11, 6, 7, 14, 15);
+}
+
+/* m samples of two lines (rows a[b] and c[b] of reverb b) into the pair
+ * vectors dst[j * 4] = {a[0..3][j], c[0..3][j]}: per four samples, the
+ * four reverbs' rows {a[b][q..q+3], c[b][q..q+3]} transposed in halves. */
+static inline __attribute__((always_inline)) void
+rv4_in2(float *const a[4], float *const c[4], v8uf *dst, int m)
+{
+    int q = 0;
+    for (; q + 4 <= m; q += 4) {
+        v8uf v[4];
+        for (int b = 0; b < 4; b++)
+            v[b] = __builtin_shufflevector(v4_load(a[b] + q), v4_load(c[b] + q),
+                                           0, 1, 2, 3, 4, 5, 6, 7);
+        rv4_t4x2(&v[0], &v[1], &v[2], &v[3]);
+        for (int k = 0; k < 4; k++)
+            dst[(q + k) * 4] = v[k];
+    }
+    for (; q < m; q++) {
+        v8uf v = {a[0][q], a[1][q], a[2][q], a[3][q],
+                  c[0][q], c[1][q], c[2][q], c[3][q]};
+        dst[q * 4] = v;
+    }
+}
+
+/* The inverse of rv4_in2 for the lanes b with live[b] (`all`: every one). */
+static inline __attribute__((always_inline)) void
+rv4_out2(const v8uf *src, float *const a[4], float *const c[4],
+         bool const live[4], int m, bool all)
+{
+    int q = 0;
+    for (; q + 4 <= m; q += 4) {
+        v8uf v[4] = {src[q * 4], src[(q + 1) * 4], src[(q + 2) * 4],
+                     src[(q + 3) * 4]};
+        rv4_t4x2(&v[0], &v[1], &v[2], &v[3]);
+        for (int b = 0; b < 4; b++)
+            if (all || live[b]) {
+                v4_store(a[b] + q, __builtin_shufflevector(v[b], v[b], 0, 1, 2, 3));
+                v4_store(c[b] + q, __builtin_shufflevector(v[b], v[b], 4, 5, 6, 7));
+            }
+    }
+    for (; q < m; q++)
+        for (int b = 0; b < 4; b++)
+            if (all || live[b]) {
+                a[b][q] = src[q * 4][b];
+                c[b][q] = src[q * 4][4 + b];
+            }
+}
 
 /* Gathers m samples of every line of the four reverbs from their read
- * positions into fr[j * 8 + RV4_SLOT(line)] (lane = reverb), or scatters them back
- * when `back` (then the positions advance; NULL lanes are not written). */
+ * positions into the pair vectors fr[j * 4 + line % 4] (line < 4 in the
+ * low half), or scatters them back when `back` (then the positions
+ * advance; lanes without a reverb are not written). */
 static inline __attribute__((always_inline)) void
-rv4_lines(eng_reverb *const rv[4], bool const live[4], v4sf *fr, int m,
+rv4_lines(eng_reverb *const rv[4], bool const live[4], v8uf *fr, int m,
           bool back)
 {
     enum { L = ENG_REVERB_LINES };
     int p[4][L];
     const int *len = rv[0]->len;
+    const bool all = live[0] & live[1] & live[2] & live[3];
     for (int b = 0; b < 4; b++)
         memcpy(p[b], rv[b]->pos, sizeof p[b]);
     for (int j = 0; j < m;) {
@@ -96,20 +158,18 @@ rv4_lines(eng_reverb *const rv[4], bool const live[4], v4sf *fr, int m,
         for (int b = 0; b < 4; b++)
             for (int k = 0; k < L; k++)
                 run = len[k] - p[b][k] < run ? len[k] - p[b][k] : run;
-        for (int k = 0; k < L; k++) {
-            float *row[4];
-            v4sf *slot = fr + j * L + RV4_SLOT(k);
-            for (int b = 0; b < 4; b++)
-                row[b] = rv[b]->line[k] + p[b][k];
-            if (!back) {
-                rv4_in((const float *const *)row, slot, L, run);
-            } else if (live[0] & live[1] & live[2] & live[3]) {
-                rv4_out(slot, L, row, run, true);
-            } else {
-                for (int b = 0; b < 4; b++)
-                    row[b] = live[b] ? row[b] : NULL;
-                rv4_out(slot, L, row, run, false);
+        for (int h = 0; h < L / 2; h++) {
+            float *ra[4], *rc[4];
+            for (int b = 0; b < 4; b++) {
+                ra[b] = rv[b]->line[h] + p[b][h];
+                rc[b] = rv[b]->line[h + 4] + p[b][h + 4];
             }
+            if (!back)
+                rv4_in2(ra, rc, fr + j * 4 + h, run);
+            else if (all)
+                rv4_out2(fr + j * 4 + h, ra, rc, live, run, true);
+            else
+                rv4_out2(fr + j * 4 + h, ra, rc, live, run, false);
         }
         for (int b = 0; b < 4; b++)
             for (int k = 0; k < L; k++)
@@ -144,7 +204,6 @@ static void rv4_chunk(eng_reverb *const rv[4], bool const live[4],
     v4sf xs[RV4_CHUNK];
     v8uf o8[RV4_CHUNK];             /* {left, right} taps of the four */
     v8uf fr8[RV4_CHUNK * L / 2];    /* per sample: pairs {h, h + 4} */
-    v4sf *const fr = (v4sf *)fr8;
     v4sf damp, fbv, lp[L];
 
     for (int b = 0; b < 4; b++) {
@@ -159,7 +218,7 @@ static void rv4_chunk(eng_reverb *const rv[4], bool const live[4],
     }
     const float *xr[4] = {x[0], x[1], x[2], x[3]};
     rv4_in(xr, xs, 1, m);
-    rv4_lines(rv, live, fr, m, false);
+    rv4_lines(rv, live, fr8, m, false);
     /* damping, taps, Hadamard, feedback + input: rv_chunk's expressions
      * with one lane per reverb, the lines in pairs P[h] = {h, h + 4} (8
      * floats): each line's value gets the same operations in the same
@@ -191,7 +250,7 @@ static void rv4_chunk(eng_reverb *const rv[4], bool const live[4],
         lp[h] = __builtin_shufflevector(P[h], P[h], 0, 1, 2, 3);
         lp[h + 4] = __builtin_shufflevector(P[h], P[h], 4, 5, 6, 7);
     }
-    rv4_lines(rv, live, fr, m, true);
+    rv4_lines(rv, live, fr8, m, true);
     float ob[2][4][RV4_CHUNK];
     float *dl[4], *dr[4];
     for (int b = 0; b < 4; b++) {
