@@ -236,9 +236,11 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
             v8uf fr = rp - __builtin_convertvector(i0, v8uf);
             v8ui a = i0 & mask, b = (i0 + 1) & mask;
             v8uf la, lb, ra, rb;
-            v8ui run = (a == a[0] + lane8);
-            if (a[0] + 7 < mask && (run[0] & run[1] & run[2] & run[3] &
-                                    run[4] & run[5] & run[6] & run[7])) {
+            v8ui run = (a == a[0] + lane8); /* -1 where consecutive */
+            run &= __builtin_shufflevector(run, run, 4, 5, 6, 7, 0, 1, 2, 3);
+            run &= __builtin_shufflevector(run, run, 2, 3, 0, 1, 6, 7, 4, 5);
+            run &= __builtin_shufflevector(run, run, 1, 0, 3, 2, 5, 4, 7, 6);
+            if (a[0] + 7 < mask && run[0]) { /* run[0]: all eight lanes */
                 /* consecutive taps without a wrap: vector loads */
                 la = v8u_load(bl + a[0]);
                 lb = v8u_load(bl + a[0] + 1);
