@@ -1,14 +1,16 @@
 /* dsp_reverb4.c -- four reverbs in one pass (the buses' reverbs four at a
- * time): lane b of every 4-float vector is reverb b, in structure of
- * arrays, so each of the 8 lines' damping filter, output taps, Hadamard
- * mix and feedback is one vector operation over the four reverbs, with no
- * shuffles inside the per-sample loop. The input stage (mean, predelay,
- * diffusers) stays each reverb's own loop (eng_reverb_input). Every lane
- * computes the IEEE operations of dsp_fx.c's rv_chunk in the same order,
- * so each reverb's output and state are bit-identical to
+ * time): lane b of every 4-float half is reverb b, in structure of
+ * arrays, and the 8 lines go in pairs {h, h + 4} through 8-float vectors,
+ * so the damping filters, output taps, the first two Hadamard stages and
+ * the feedback are one vector operation per two lines of the four
+ * reverbs (the last stage swaps the halves). The input stage (mean,
+ * predelay, diffusers) stays each reverb's own loop (eng_reverb_input).
+ * Every lane computes the IEEE operations of dsp_fx.c's rv_chunk in the
+ * same order, so each reverb's output and state are bit-identical to
  * eng_reverb_process on it (tests/unit/test_render_dispatch.c,
- * test_reverb4 in tests/unit/test_dsp_vec.c). Compiled for AVX2 and the
- * baseline (ENG_VEC_CLONES); never allocates. Internal to engine/. */
+ * test_reverb_matches_definition in tests/unit/test_dsp_group.c).
+ * Compiled for AVX2 and the baseline (ENG_VEC_CLONES); never allocates.
+ * Internal to engine/. */
 #include "engine/dsp.h"
 #include "engine/simd.h"
 #include "engine/v4.h"
