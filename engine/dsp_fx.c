@@ -236,9 +236,11 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
             v8uf fr = rp - __builtin_convertvector(i0, v8uf);
             v8ui a = i0 & mask, b = (i0 + 1) & mask;
             v8uf la, lb, ra, rb;
-            v8ui run = (a == a[0] + lane8);
-            if (a[0] + 7 < mask && (run[0] & run[1] & run[2] & run[3] &
-                                    run[4] & run[5] & run[6] & run[7])) {
+            v8ui run = (a == a[0] + lane8); /* -1 where consecutive */
+            run &= __builtin_shufflevector(run, run, 4, 5, 6, 7, 0, 1, 2, 3);
+            run &= __builtin_shufflevector(run, run, 2, 3, 0, 1, 6, 7, 4, 5);
+            run &= __builtin_shufflevector(run, run, 1, 0, 3, 2, 5, 4, 7, 6);
+            if (a[0] + 7 < mask && run[0]) { /* run[0]: all eight lanes */
                 /* consecutive taps without a wrap: vector loads */
                 la = v8u_load(bl + a[0]);
                 lb = v8u_load(bl + a[0] + 1);
@@ -405,6 +407,12 @@ rv_allpass(float *buf, int len, int *pos, float *x, int m)
         int s = m - j < len - p ? m - j : len - p, k = 0;
         float *b = buf + p, *xx = x + j;
         const v4sf g = {0.7f, 0.7f, 0.7f, 0.7f};
+        const v8uf g8 = {0.7f, 0.7f, 0.7f, 0.7f, 0.7f, 0.7f, 0.7f, 0.7f};
+        for (; k + 8 <= s; k += 8) { /* each slot read, then written once */
+            v8uf xv = v8u_load(xx + k), y = v8u_load(b + k) - g8 * xv;
+            v8u_store(b + k, xv + g8 * y);
+            v8u_store(xx + k, y);
+        }
         for (; k + 4 <= s; k += 4) {
             v4sf xv = v4_load(xx + k), y = v4_load(b + k) - g * xv;
             v4_store(b + k, xv + g * y);
@@ -567,39 +575,40 @@ static void rv_chunk(eng_reverb *rv, float *l, float *r, int m)
     eng_reverb_input(rv, l, r, x, m);
     /* gather the lines into frames */
     rv_lines(rv, fr, m, false);
-    /* damping, taps, Hadamard, feedback + input */
-    const v4sf damp = {rv->damp, rv->damp, rv->damp, rv->damp};
-    const v4sf fbv = {fb, fb, fb, fb};
-    const v4si sg1 = {0, INT32_MIN, 0, INT32_MIN};
-    const v4si sg2 = {0, 0, INT32_MIN, INT32_MIN};
-    v4sf lpa = v4_load(rv->lp), lpb = v4_load(rv->lp + 4);
+    /* damping, taps, Hadamard, feedback + input: the eight lines of a
+     * frame in one 8-float vector (lines 0-3 low, 4-7 high) */
+    const v8ui sg1 = {0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN};
+    const v8ui sg2 = {0, 0, INT32_MIN, INT32_MIN, 0, 0, INT32_MIN, INT32_MIN};
+    const float dm = rv->damp;
+    const v8uf damp = {dm, dm, dm, dm, dm, dm, dm, dm};
+    const v8uf fbv = {fb, fb, fb, fb, fb, fb, fb, fb};
+    v8uf lp = v8u_load(rv->lp);
     for (int j = 0; j < m; j++) {
         float *f = fr + j * ENG_REVERB_LINES;
-        v4sf oa = v4_load(f), ob = v4_load(f + 4);
-        lpa = oa + (lpa - oa) * damp;
-        lpb = ob + (lpb - ob) * damp;
-        const v4si sw = {2, 3, 0, 1};
-        v4sf t = ((lpa - __builtin_shuffle(lpa, sw)) + lpb) -
-                    __builtin_shuffle(lpb, sw);
+        v8uf o = v8u_load(f);
+        lp = o + (lp - o) * damp;
+        /* left ((0 - 2) + 4) - 6, right ((1 - 3) + 5) - 7 */
+        v8uf sw = __builtin_shufflevector(lp, lp, 2, 3, 0, 1, 6, 7, 4, 5);
+        v8uf dd = lp - sw;
+        v4sf t = (__builtin_shufflevector(dd, dd, 0, 1, 2, 3) +
+                  __builtin_shufflevector(lp, lp, 4, 5, 6, 7)) -
+                 __builtin_shufflevector(sw, sw, 4, 5, 6, 7);
         ol[j] = t[0];
         orr[j] = t[1];
-        const v4si e = {0, 0, 2, 2}, o = {1, 1, 3, 3};
-        const v4si lo = {0, 1, 0, 1}, hi = {2, 3, 2, 3};
-        v4sf a1 = __builtin_shuffle(lpa, e) +
-                     (v4sf)((v4si)__builtin_shuffle(lpa, o) ^ sg1);
-        v4sf b1 = __builtin_shuffle(lpb, e) +
-                     (v4sf)((v4si)__builtin_shuffle(lpb, o) ^ sg1);
-        v4sf a2 = __builtin_shuffle(a1, lo) +
-                     (v4sf)((v4si)__builtin_shuffle(a1, hi) ^ sg2);
-        v4sf b2 = __builtin_shuffle(b1, lo) +
-                     (v4sf)((v4si)__builtin_shuffle(b1, hi) ^ sg2);
-        v4sf xs = {x[j], x[j], x[j], x[j]};
-        xs = (v4sf)((v4si)xs ^ sg1); /* +x on even lines, -x on odd */
-        v4_store(f, fbv * (a2 + b2) + xs);
-        v4_store(f + 4, fbv * (a2 - b2) + xs);
+        /* the Hadamard stages in each half ({a2}, {b2}), then across */
+        v8uf a1 = __builtin_shufflevector(lp, lp, 0, 0, 2, 2, 4, 4, 6, 6) +
+                  (v8uf)((v8ui)__builtin_shufflevector(lp, lp, 1, 1, 3, 3, 5, 5, 7, 7) ^ sg1);
+        v8uf a2 = __builtin_shufflevector(a1, a1, 0, 1, 0, 1, 4, 5, 4, 5) +
+                  (v8uf)((v8ui)__builtin_shufflevector(a1, a1, 2, 3, 2, 3, 6, 7, 6, 7) ^ sg2);
+        v8uf hs = __builtin_shufflevector(a2, a2, 4, 5, 6, 7, 0, 1, 2, 3);
+        /* {a2 + b2, a2 - b2}: low half of a2 + swapped, high of swapped - a2 */
+        v8uf h = __builtin_shufflevector(a2 + hs, hs - a2, 0, 1, 2, 3, 12, 13, 14, 15);
+        const float xj = x[j]; /* a broadcast: -0 stays -0 */
+        v8uf xs = {xj, xj, xj, xj, xj, xj, xj, xj};
+        xs = (v8uf)((v8ui)xs ^ sg1); /* +x on even lines, -x on odd */
+        v8u_store(f, fbv * h + xs);
     }
-    v4_store(rv->lp, lpa);
-    v4_store(rv->lp + 4, lpb);
+    v8u_store(rv->lp, lp);
     /* scatter the frames back */
     rv_lines(rv, fr, m, true);
     for (int j = 0; j < m; j++) {

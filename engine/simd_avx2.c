@@ -194,26 +194,41 @@ eq8_gather(v8sf (*x)[2], const float *const *lp, const float *const *rp,
         }
 }
 
+/* Eight samples x[0..8) back out of lanes to l[k] + at, r[k] + at for
+ * the lanes k whose fx[k] is set (`all`: every one, a constant at each
+ * call, so the test leaves the loop). */
+static inline __attribute__((always_inline)) void
+eq8_put8(v8sf (*x)[2], const void *const *fx, float *const *l,
+         float *const *r, int at, bool all)
+{
+    v8sf a[8], c[8];
+    for (int k = 0; k < 8; k++) {
+        a[k] = x[k][0];
+        c[k] = x[k][1];
+    }
+    t8(a);
+    t8(c);
+    for (int k = 0; k < 8; k++)
+        if (all || fx[k]) {
+            v8u_store(l[k] + at, a[k]);
+            v8u_store(r[k] + at, c[k]);
+        }
+}
+
 /* The inverse of eq8_gather into the lanes k whose fx[k] is set. */
 static inline __attribute__((always_inline)) void
 eq8_scatter(v8sf (*x)[2], const void *const *fx, float *const *l,
             float *const *r, int i0, int m)
 {
     int j = 0;
-    for (; j + 8 <= m; j += 8) {
-        v8sf a[8], c[8];
-        for (int k = 0; k < 8; k++) {
-            a[k] = x[j + k][0];
-            c[k] = x[j + k][1];
-        }
-        t8(a);
-        t8(c);
-        for (int k = 0; k < 8; k++)
-            if (fx[k]) {
-                v8u_store(l[k] + i0 + j, a[k]);
-                v8u_store(r[k] + i0 + j, c[k]);
-            }
-    }
+    bool all = true;
+    for (int k = 0; k < 8; k++)
+        all = all && fx[k];
+    if (all)
+        for (; j + 8 <= m; j += 8)
+            eq8_put8(x + j, fx, l, r, i0 + j, true);
+    for (; j + 8 <= m; j += 8)
+        eq8_put8(x + j, fx, l, r, i0 + j, false);
     for (; j + 4 <= m; j += 4) {
         v4sf a[8], c[8];
         for (int k = 0; k < 4; k++) {

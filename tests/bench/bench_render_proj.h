@@ -27,7 +27,9 @@
 
 #define BR_SR 48000
 #define BR_LOOP_SECONDS 10
-#define BR_BLOCK 1024
+#ifndef BR_BLOCK
+#define BR_BLOCK 1024 /* -DBR_BLOCK=n to try another block length */
+#endif
 #define BR_MAX_TRACKS 128
 #define BR_SOURCES 16 /* distinct source signals, shared by the tracks */
 
