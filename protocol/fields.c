@@ -262,6 +262,15 @@ static int check_points(const json_t *v, proto_err *err)
     return 0;
 }
 
+/* proto_json_brief into buf, returning buf: the value quoted in an error,
+ * formatted only when the error is made (GOT in check_value). */
+static const char *brief(const json_t *v, char *buf, size_t size)
+{
+    proto_json_brief(v, buf, size);
+    return buf;
+}
+#define GOT brief(v, got, sizeof got)
+
 /* Checks one value against its spec; on success *out is the normalized
  * value (new reference). */
 static int check_value(const char *kind, const field_spec *f, const json_t *v,
@@ -270,7 +279,6 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
     char got[64];
     size_t len;
 
-    proto_json_brief(v, got, sizeof got);
     *out = NULL;
     switch (f->type) {
     case F_TEXT:
@@ -279,7 +287,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
         if (len == (size_t)-1 || len < (size_t)f->min || len > (size_t)f->max)
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a string of %d to %d characters (got %s)",
-                              f->name, (int)f->min, (int)f->max, got);
+                              f->name, (int)f->min, (int)f->max, GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_ORDER:
@@ -287,14 +295,14 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be an order key: 1 to 64 characters of "
                               "0-9, A-Z, a-z, not ending in 0 (got %s)",
-                              f->name, got);
+                              f->name, GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_COLOR:
         if (!json_is_string(v) || !valid_color(json_string_value(v)))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a color \"#rrggbb\" (got %s)",
-                              f->name, got);
+                              f->name, GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_GAIN:
@@ -308,7 +316,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a number of dB from %g to +%g, or "
                               "null for -inf (got %s)", f->name,
-                              PROTO_GAIN_FLOOR_DB, f->max, got);
+                              PROTO_GAIN_FLOOR_DB, f->max, GOT);
         *out = json_real(json_number_value(v));
         return 0;
     case F_NUMBER:
@@ -316,7 +324,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             !(json_number_value(v) <= f->max))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a number from %g to %g (got %s)",
-                              f->name, f->min, f->max, got);
+                              f->name, f->min, f->max, GOT);
         *out = json_real(json_number_value(v));
         return 0;
     case F_FRAMES:
@@ -325,13 +333,13 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a whole number of frames from %d to "
                               "%lld (got %s)", f->name, (int)f->min,
-                              (long long)PROTO_MAX_FRAMES, got);
+                              (long long)PROTO_MAX_FRAMES, GOT);
         *out = json_integer(json_integer_value(v));
         return 0;
     case F_BOOL:
         if (!json_is_boolean(v))
             return proto_fail(err, PROTO_INVALID_VALUE,
-                              "%s must be true or false (got %s)", f->name, got);
+                              "%s must be true or false (got %s)", f->name, GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_INT:
@@ -339,7 +347,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             json_integer_value(v) > (json_int_t)f->max)
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a whole number from %d to %d (got %s)",
-                              f->name, (int)f->min, (int)f->max, got);
+                              f->name, (int)f->min, (int)f->max, GOT);
         *out = json_integer(json_integer_value(v));
         return 0;
     case F_TICKS:
@@ -348,14 +356,14 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a whole number of ticks (960 per "
                               "quarter note) from %d to %lld (got %s)", f->name,
-                              (int)f->min, (long long)PROTO_MAX_TICKS, got);
+                              (int)f->min, (long long)PROTO_MAX_TICKS, GOT);
         *out = json_integer(json_integer_value(v));
         return 0;
     case F_INSTRUMENT:
         if (!json_is_null(v) && !json_is_object(v))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "instrument must be an object with a type (synth, "
-                              "drums or gm) or null (got %s)", got);
+                              "drums or gm) or null (got %s)", GOT);
         *out = json_deep_copy(v); /* checked against the role by the caller */
         return 0;
     case F_ASSET:
@@ -366,7 +374,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
         if (!json_is_string(v) || !*json_string_value(v))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "asset must be an asset id string, or null on an "
-                              "instrument track's clip (got %s)", got);
+                              "instrument track's clip (got %s)", GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_REF:
@@ -374,14 +382,14 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
         if (!json_is_string(v) || !*json_string_value(v))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a %s id string (got %s)", f->name,
-                              f->type == F_REF ? f->ref : "param", got);
+                              f->type == F_REF ? f->ref : "param", GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_OUTPUT:
         if (!json_is_string(v) || !*json_string_value(v))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be \"master\" or the id of a bus track "
-                              "(got %s)", f->name, got);
+                              "(got %s)", f->name, GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_CHOICE:
@@ -397,12 +405,12 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
                 strcat(list, f->choices[i]);
             }
             return proto_fail(err, PROTO_INVALID_VALUE,
-                              "%s must be one of %s (got %s)", f->name, list, got);
+                              "%s must be one of %s (got %s)", f->name, list, GOT);
         }
     case F_PARAMS:
         if (!json_is_object(v))
             return proto_fail(err, PROTO_INVALID_VALUE,
-                              "params must be an object (got %s)", got);
+                              "params must be an object (got %s)", GOT);
         *out = json_deep_copy(v); /* checked per type by the caller */
         return 0;
     case F_METER: {
@@ -414,7 +422,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             !(dv == 1 || dv == 2 || dv == 4 || dv == 8 || dv == 16))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "meter must be [beats, unit] with beats 1 to 32 "
-                              "and unit 1, 2, 4, 8 or 16 (got %s)", got);
+                              "and unit 1, 2, 4, 8 or 16 (got %s)", GOT);
         *out = json_pack("[I,I]", json_integer_value(n), dv);
         return 0;
     }
@@ -422,7 +430,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
         if (!json_is_integer(v) || (json_integer_value(v) != 44100 &&
                                     json_integer_value(v) != 48000))
             return proto_fail(err, PROTO_INVALID_VALUE,
-                              "sample_rate must be 44100 or 48000 (got %s)", got);
+                              "sample_rate must be 44100 or 48000 (got %s)", GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_POINTS:
@@ -434,6 +442,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
     (void)kind;
     return proto_fail(err, PROTO_INTERNAL, "unknown field type");
 }
+#undef GOT
 
 /* A track's `instrument` after a create or set (obj has the final role and
  * the current instrument; given is the instrument field given, or NULL):

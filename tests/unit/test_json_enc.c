@@ -319,7 +319,7 @@ static void test_size_change(void **state)
     json_t *old = json_pack("{s:s, s:s, s:f, s:{s:i}, s:[i,i], s:b}", "id",
                             "t1", "kind", "track", "gain", -3.5, "params",
                             "x", 1, "list", 1, 2, "mute", 0);
-    json_t *cases[6];
+    json_t *cases[8];
     json_t *n;
 
     (void)state;
@@ -338,13 +338,26 @@ static void test_size_change(void **state)
     cases[3] = n;
     cases[4] = json_deep_copy(old); /* equal values, none shared */
     cases[5] = json_integer(12345);
-    for (size_t i = 0; i < 6; i++) {
+    n = json_copy(old); /* keys added after old's, in old's order (side by side) */
+    json_object_set_new(n, "gain", json_real(1e-7));
+    json_object_set_new(n, "zz", json_pack("[s,f]", "\u00e9", 0.1));
+    json_object_set_new(n, "name", json_string("a \"b\""));
+    cases[6] = n;
+    n = json_pack("{s:b, s:s}", "mute", 1, "id", "t1"); /* another order */
+    cases[7] = n;
+    for (size_t i = 0; i < 8; i++) {
         long long want = (long long)proto_json_size(cases[i]) -
                          (long long)proto_json_size(old);
         assert_int_equal(proto_json_size_change(old, cases[i]), want);
         assert_int_equal(proto_json_size_change(cases[i], old), -want);
         json_decref(cases[i]);
     }
+    json_decref(old);
+    old = json_object(); /* from an empty object: no comma before the first */
+    n = json_pack("{s:i, s:s}", "a", 1, "b", "x");
+    assert_int_equal(proto_json_size_change(old, n),
+                     (long long)proto_json_size(n) - 2);
+    json_decref(n);
     json_decref(old);
 }
 
