@@ -4,8 +4,10 @@
  * rest of the document in proto_check_object. */
 #include "protocol/fields.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -490,6 +492,7 @@ json_t *proto_build_object(const char *kind, const char *id,
     int k = proto_kind_rank(kind);
     json_t *obj = NULL, *value, *norm, *params;
     const char *key, *type;
+    uint64_t given = 0;
 
     if (k >= KIND_COUNT) {
         proto_fail(err, PROTO_INVALID_VALUE,
@@ -501,12 +504,16 @@ json_t *proto_build_object(const char *kind, const char *id,
         proto_fail(err, PROTO_BAD_REQUEST, "fields must be an object");
         return NULL;
     }
+    /* bit i: fields gives kinds[k].fields[i] (looked up once, here) */
     json_object_foreach((json_t *)fields, key, value) {
-        if (!find_field(kind, key)) {
+        const field_spec *f = find_field(kind, key);
+        if (!f) {
             proto_fail(err, PROTO_INVALID_VALUE, "%s has no field '%s'", kind,
                        key);
             return NULL;
         }
+        assert(f - kinds[k].fields < 64);
+        given |= 1ull << (f - kinds[k].fields);
     }
     if (base) {
         /* A shallow copy: the new version shares the values it does not
@@ -517,7 +524,7 @@ json_t *proto_build_object(const char *kind, const char *id,
     } else {
         obj = json_pack("{s:s, s:s}", "id", id, "kind", kind);
         for (const field_spec *f = kinds[k].fields; f->name; f++) {
-            if (json_object_get(fields, f->name))
+            if (given >> (f - kinds[k].fields) & 1)
                 continue;
             if (!f->def) {
                 proto_fail(err, PROTO_INVALID_VALUE,
@@ -534,9 +541,9 @@ json_t *proto_build_object(const char *kind, const char *id,
     }
     /* Every field but params first, so params see the final type. */
     for (const field_spec *f = kinds[k].fields; f->name; f++) {
-        value = json_object_get(fields, f->name);
-        if (!value || f->type == F_PARAMS)
+        if (!(given >> (f - kinds[k].fields) & 1) || f->type == F_PARAMS)
             continue;
+        value = json_object_get(fields, f->name);
         if (base && k == 0 && f->type == F_RATE) {
             proto_fail(err, PROTO_INVALID_VALUE,
                        "sample_rate is fixed at creation");
