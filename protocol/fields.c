@@ -4,8 +4,10 @@
  * rest of the document in proto_check_object. */
 #include "protocol/fields.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -262,6 +264,15 @@ static int check_points(const json_t *v, proto_err *err)
     return 0;
 }
 
+/* proto_json_brief into buf, returning buf: the value quoted in an error,
+ * formatted only when the error is made (GOT in check_value). */
+static const char *brief(const json_t *v, char *buf, size_t size)
+{
+    proto_json_brief(v, buf, size);
+    return buf;
+}
+#define GOT brief(v, got, sizeof got)
+
 /* Checks one value against its spec; on success *out is the normalized
  * value (new reference). */
 static int check_value(const char *kind, const field_spec *f, const json_t *v,
@@ -270,7 +281,6 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
     char got[64];
     size_t len;
 
-    proto_json_brief(v, got, sizeof got);
     *out = NULL;
     switch (f->type) {
     case F_TEXT:
@@ -279,7 +289,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
         if (len == (size_t)-1 || len < (size_t)f->min || len > (size_t)f->max)
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a string of %d to %d characters (got %s)",
-                              f->name, (int)f->min, (int)f->max, got);
+                              f->name, (int)f->min, (int)f->max, GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_ORDER:
@@ -287,14 +297,14 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be an order key: 1 to 64 characters of "
                               "0-9, A-Z, a-z, not ending in 0 (got %s)",
-                              f->name, got);
+                              f->name, GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_COLOR:
         if (!json_is_string(v) || !valid_color(json_string_value(v)))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a color \"#rrggbb\" (got %s)",
-                              f->name, got);
+                              f->name, GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_GAIN:
@@ -308,7 +318,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a number of dB from %g to +%g, or "
                               "null for -inf (got %s)", f->name,
-                              PROTO_GAIN_FLOOR_DB, f->max, got);
+                              PROTO_GAIN_FLOOR_DB, f->max, GOT);
         *out = json_real(json_number_value(v));
         return 0;
     case F_NUMBER:
@@ -316,7 +326,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             !(json_number_value(v) <= f->max))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a number from %g to %g (got %s)",
-                              f->name, f->min, f->max, got);
+                              f->name, f->min, f->max, GOT);
         *out = json_real(json_number_value(v));
         return 0;
     case F_FRAMES:
@@ -325,13 +335,13 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a whole number of frames from %d to "
                               "%lld (got %s)", f->name, (int)f->min,
-                              (long long)PROTO_MAX_FRAMES, got);
+                              (long long)PROTO_MAX_FRAMES, GOT);
         *out = json_integer(json_integer_value(v));
         return 0;
     case F_BOOL:
         if (!json_is_boolean(v))
             return proto_fail(err, PROTO_INVALID_VALUE,
-                              "%s must be true or false (got %s)", f->name, got);
+                              "%s must be true or false (got %s)", f->name, GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_INT:
@@ -339,7 +349,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             json_integer_value(v) > (json_int_t)f->max)
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a whole number from %d to %d (got %s)",
-                              f->name, (int)f->min, (int)f->max, got);
+                              f->name, (int)f->min, (int)f->max, GOT);
         *out = json_integer(json_integer_value(v));
         return 0;
     case F_TICKS:
@@ -348,14 +358,14 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a whole number of ticks (960 per "
                               "quarter note) from %d to %lld (got %s)", f->name,
-                              (int)f->min, (long long)PROTO_MAX_TICKS, got);
+                              (int)f->min, (long long)PROTO_MAX_TICKS, GOT);
         *out = json_integer(json_integer_value(v));
         return 0;
     case F_INSTRUMENT:
         if (!json_is_null(v) && !json_is_object(v))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "instrument must be an object with a type (synth, "
-                              "drums or gm) or null (got %s)", got);
+                              "drums or gm) or null (got %s)", GOT);
         *out = json_deep_copy(v); /* checked against the role by the caller */
         return 0;
     case F_ASSET:
@@ -366,7 +376,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
         if (!json_is_string(v) || !*json_string_value(v))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "asset must be an asset id string, or null on an "
-                              "instrument track's clip (got %s)", got);
+                              "instrument track's clip (got %s)", GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_REF:
@@ -374,14 +384,14 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
         if (!json_is_string(v) || !*json_string_value(v))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be a %s id string (got %s)", f->name,
-                              f->type == F_REF ? f->ref : "param", got);
+                              f->type == F_REF ? f->ref : "param", GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_OUTPUT:
         if (!json_is_string(v) || !*json_string_value(v))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "%s must be \"master\" or the id of a bus track "
-                              "(got %s)", f->name, got);
+                              "(got %s)", f->name, GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_CHOICE:
@@ -397,12 +407,12 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
                 strcat(list, f->choices[i]);
             }
             return proto_fail(err, PROTO_INVALID_VALUE,
-                              "%s must be one of %s (got %s)", f->name, list, got);
+                              "%s must be one of %s (got %s)", f->name, list, GOT);
         }
     case F_PARAMS:
         if (!json_is_object(v))
             return proto_fail(err, PROTO_INVALID_VALUE,
-                              "params must be an object (got %s)", got);
+                              "params must be an object (got %s)", GOT);
         *out = json_deep_copy(v); /* checked per type by the caller */
         return 0;
     case F_METER: {
@@ -414,7 +424,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
             !(dv == 1 || dv == 2 || dv == 4 || dv == 8 || dv == 16))
             return proto_fail(err, PROTO_INVALID_VALUE,
                               "meter must be [beats, unit] with beats 1 to 32 "
-                              "and unit 1, 2, 4, 8 or 16 (got %s)", got);
+                              "and unit 1, 2, 4, 8 or 16 (got %s)", GOT);
         *out = json_pack("[I,I]", json_integer_value(n), dv);
         return 0;
     }
@@ -422,7 +432,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
         if (!json_is_integer(v) || (json_integer_value(v) != 44100 &&
                                     json_integer_value(v) != 48000))
             return proto_fail(err, PROTO_INVALID_VALUE,
-                              "sample_rate must be 44100 or 48000 (got %s)", got);
+                              "sample_rate must be 44100 or 48000 (got %s)", GOT);
         *out = json_deep_copy(v);
         return 0;
     case F_POINTS:
@@ -434,6 +444,7 @@ static int check_value(const char *kind, const field_spec *f, const json_t *v,
     (void)kind;
     return proto_fail(err, PROTO_INTERNAL, "unknown field type");
 }
+#undef GOT
 
 /* A track's `instrument` after a create or set (obj has the final role and
  * the current instrument; given is the instrument field given, or NULL):
@@ -481,6 +492,7 @@ json_t *proto_build_object(const char *kind, const char *id,
     int k = proto_kind_rank(kind);
     json_t *obj = NULL, *value, *norm, *params;
     const char *key, *type;
+    uint64_t given = 0;
 
     if (k >= KIND_COUNT) {
         proto_fail(err, PROTO_INVALID_VALUE,
@@ -492,22 +504,27 @@ json_t *proto_build_object(const char *kind, const char *id,
         proto_fail(err, PROTO_BAD_REQUEST, "fields must be an object");
         return NULL;
     }
+    /* bit i: fields gives kinds[k].fields[i] (looked up once, here) */
     json_object_foreach((json_t *)fields, key, value) {
-        if (!find_field(kind, key)) {
+        const field_spec *f = find_field(kind, key);
+        if (!f) {
             proto_fail(err, PROTO_INVALID_VALUE, "%s has no field '%s'", kind,
                        key);
             return NULL;
         }
+        assert(f - kinds[k].fields < 64);
+        given |= 1ull << (f - kinds[k].fields);
     }
     if (base) {
-        /* A deep copy: a shallow one (json_copy) made record.test.mjs's
-         * second take lose its chunks (some value inside an object is
-         * still edited in place somewhere; not found yet, h15-push3). */
-        obj = json_deep_copy(base);
+        /* A shallow copy: the new version shares the values it does not
+         * change with the old one. Safe because no value reachable from a
+         * document object is ever edited in place (document.h; checked
+         * by test_proto_random's digests of every object). */
+        obj = json_copy((json_t *)base);
     } else {
         obj = json_pack("{s:s, s:s}", "id", id, "kind", kind);
         for (const field_spec *f = kinds[k].fields; f->name; f++) {
-            if (json_object_get(fields, f->name))
+            if (given >> (f - kinds[k].fields) & 1)
                 continue;
             if (!f->def) {
                 proto_fail(err, PROTO_INVALID_VALUE,
@@ -524,9 +541,9 @@ json_t *proto_build_object(const char *kind, const char *id,
     }
     /* Every field but params first, so params see the final type. */
     for (const field_spec *f = kinds[k].fields; f->name; f++) {
-        value = json_object_get(fields, f->name);
-        if (!value || f->type == F_PARAMS)
+        if (!(given >> (f - kinds[k].fields) & 1) || f->type == F_PARAMS)
             continue;
+        value = json_object_get(fields, f->name);
         if (base && k == 0 && f->type == F_RATE) {
             proto_fail(err, PROTO_INVALID_VALUE,
                        "sample_rate is fixed at creation");

@@ -147,11 +147,11 @@ static json_t *check_param(const char *type, const param_spec *p,
 {
     char got[64], list[128];
 
-    proto_json_brief(v, got, sizeof got);
     if (p->kind == 'c') {
         if (json_is_string(v) && choice_index(p->choices, json_string_value(v)) >= 0)
             return json_deep_copy(v);
         choice_list(p->choices, list, sizeof list);
+        proto_json_brief(v, got, sizeof got); /* only for the error */
         proto_fail(err, PROTO_INVALID_VALUE,
                    "instrument.%s must be one of %s (got %s)", p->name, list,
                    got);
@@ -161,6 +161,7 @@ static json_t *check_param(const char *type, const param_spec *p,
         if (json_is_integer(v) && json_integer_value(v) >= (json_int_t)p->min &&
             json_integer_value(v) <= (json_int_t)p->max)
             return json_integer(json_integer_value(v));
+        proto_json_brief(v, got, sizeof got);
         proto_fail(err, PROTO_INVALID_VALUE,
                    "instrument.%s of a %s must be a whole number from %g to %g "
                    "(got %s)", p->name, type, p->min, p->max, got);
@@ -169,6 +170,7 @@ static json_t *check_param(const char *type, const param_spec *p,
     if (json_is_number(v) && isfinite(json_number_value(v)) &&
         json_number_value(v) >= p->min && json_number_value(v) <= p->max)
         return json_real(json_number_value(v));
+    proto_json_brief(v, got, sizeof got);
     proto_fail(err, PROTO_INVALID_VALUE,
                "instrument.%s of a %s must be a number from %g to %g%s%s "
                "(got %s)", p->name, type, p->min, p->max, *p->unit ? " " : "",

@@ -356,15 +356,64 @@ static size_t entry_size(const char *k, size_t kl, const json_t *v)
     return e.failed ? 0 : e.len;
 }
 
+/* proto_json_size_change when new_ has old's keys in old's order followed
+ * by keys old lacks (what json_copy and then setting keys gives: jansson
+ * keeps an existing key's place), walked side by side without hashing. 0
+ * with *d set, 1 when the orders differ, -1 when an entry cannot be
+ * encoded (the caller then measures otherwise). */
+static int size_change_in_order(const json_t *old, const json_t *new_,
+                                long long *d)
+{
+    void *io = json_object_iter((json_t *)old);
+    void *in = json_object_iter((json_t *)new_);
+    size_t a, b;
+
+    *d = 0;
+    for (; io; io = json_object_iter_next((json_t *)old, io),
+               in = json_object_iter_next((json_t *)new_, in)) {
+        const char *k = json_object_iter_key(io);
+        size_t kl = json_object_iter_key_len(io);
+        json_t *ov = json_object_iter_value(io), *v;
+        if (!in || json_object_iter_key_len(in) != kl ||
+            memcmp(json_object_iter_key(in), k, kl) != 0)
+            return 1;
+        v = json_object_iter_value(in);
+        if (v == ov)
+            continue; /* shared: the same bytes */
+        a = entry_size(k, kl, v);
+        b = entry_size(k, kl, ov);
+        if (!a || !b)
+            return -1;
+        *d += (long long)a - (long long)b;
+    }
+    for (; in; in = json_object_iter_next((json_t *)new_, in)) {
+        a = entry_size(json_object_iter_key(in), json_object_iter_key_len(in),
+                       json_object_iter_value(in));
+        if (!a)
+            return -1;
+        *d += (long long)a + 1; /* and its comma */
+    }
+    if (json_object_size(old) == 0 && json_object_size(new_) > 0)
+        *d -= 1; /* the first entry has no comma */
+    return 0;
+}
+
 long long proto_json_size_change(const json_t *old, const json_t *new_)
 {
     long long d = 0;
     size_t no, nn, kl, a, b;
     const char *k;
     json_t *v, *ov;
+    int rc;
 
     if (!json_is_object(old) || !json_is_object(new_))
         goto whole;
+    rc = size_change_in_order(old, new_, &d);
+    if (rc == 0)
+        return d;
+    if (rc < 0)
+        goto whole;
+    d = 0;
     no = json_object_size(old);
     nn = json_object_size(new_);
     json_object_keylen_foreach((json_t *)new_, k, kl, v) {

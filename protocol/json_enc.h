@@ -25,6 +25,15 @@ char *proto_json_dumps(const json_t *v, bool sort_keys, size_t *len);
  * json_dumpb(v, NULL, 0, JSON_COMPACT) returns, without writing. */
 size_t proto_json_size(const json_t *v);
 
+/* The compact JSON of a value parsed from text (jansson, strict JSON) is at
+ * most this many times the text's length, so a text of at most 1/8 of a
+ * byte limit cannot exceed it once encoded. Why: whitespace goes, strings
+ * and keys never grow (an escape is written as short as or shorter than
+ * any way of giving it), integers and literals come out as they went in or
+ * shorter, and a real (at least 3 characters: "1e5", "0.1") is written in
+ * at most 24 ("-2.2250738585072014e-308"); checked by test_json_enc. */
+#define PROTO_JSON_MAX_GROWTH 8
+
 /* proto_json_size(new_) - proto_json_size(old), measuring only what
  * differs: for two objects, the entries whose values are not the same
  * json_t (a new version made by json_copy shares the unchanged ones) and

@@ -50,10 +50,54 @@ static json_t *object_fields(const json_t *obj)
     return f;
 }
 
+/* {"op": name, "id": id[, key: value]} built directly: json_pack parses
+ * its format on every call, and these are made for every op of every push.
+ * value is stolen (also on failure); NULL when out of memory. */
+static json_t *op_json(const char *name, const char *id, const char *key,
+                       json_t *value)
+{
+    json_t *o = json_object();
+    bool bad = !o;
+
+    bad = bad || json_object_set_new_nocheck(o, "op", json_string_nocheck(name));
+    bad = bad || json_object_set_new_nocheck(o, "id", json_string(id));
+    if (key) {
+        if (bad)
+            json_decref(value);
+        else
+            bad = json_object_set_new_nocheck(o, key, value) != 0;
+    }
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* op_json with a fourth entry (value2 stolen, also on failure). */
+static json_t *op_json2(const char *name, const char *id, const char *key,
+                        json_t *value, const char *key2, json_t *value2)
+{
+    json_t *o = op_json(name, id, key, value);
+
+    if (!o || json_object_set_new_nocheck(o, key2, value2) != 0) {
+        if (!o)
+            json_decref(value2);
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static void journal(push_ctx *c, const char *id, const json_t *old)
 {
-    json_array_append_new(c->journal,
-                          json_pack("[s,O]", id, old ? old : json_null()));
+    json_t *e = json_array();
+
+    if (e) {
+        json_array_append_new(e, json_string(id));
+        json_array_append(e, old ? (json_t *)old : json_null());
+    }
+    json_array_append_new(c->journal, e);
 }
 
 /* Elementary steps. Each journals, records its inverse, and changes doc. */
@@ -62,8 +106,7 @@ static void step_create(push_ctx *c, json_t *obj)
     const char *id = proto_obj_str(obj, "id");
 
     journal(c, id, NULL);
-    json_array_append_new(c->steps, json_pack("{s:s, s:s}", "op", "delete",
-                                              "id", id));
+    json_array_append_new(c->steps, op_json("delete", id, NULL, NULL));
     json_object_del(c->gone, id);
     proto_doc_put_new(c->doc, obj);
 }
@@ -82,8 +125,7 @@ static void step_set(push_ctx *c, json_t *obj, const json_t *set)
         if (ov)
             json_object_set(inv, key, ov);
     }
-    json_array_append_new(c->steps, json_pack("{s:s, s:s, s:o}", "op", "set",
-                                              "id", id, "fields", inv));
+    json_array_append_new(c->steps, op_json("set", id, "fields", inv));
     journal(c, id, old);
     proto_doc_put_new(c->doc, obj);
 }
@@ -96,9 +138,9 @@ static void step_delete(push_ctx *c, const char *id_in)
     assert(old);
     snprintf(id, sizeof id, "%s", id_in); /* id_in may live in old */
     json_array_append_new(c->steps,
-                          json_pack("{s:s, s:s, s:s, s:o}", "op", "create",
-                                    "id", id, "kind", proto_obj_kind(old),
-                                    "fields", object_fields(old)));
+                          op_json2("create", id, "kind",
+                                   json_string(proto_obj_kind(old)), "fields",
+                                   object_fields(old)));
     journal(c, id, old);
     json_object_set_new(c->gone, id, json_string(proto_obj_kind(old)));
     proto_doc_remove(c->doc, id);
@@ -106,8 +148,7 @@ static void step_delete(push_ctx *c, const char *id_in)
 
 static void add_applied_delete(push_ctx *c, const char *id)
 {
-    json_array_append_new(c->applied,
-                          json_pack("{s:s, s:s}", "op", "delete", "id", id));
+    json_array_append_new(c->applied, op_json("delete", id, NULL, NULL));
 }
 
 /* ---- finding dependents ---- */
@@ -293,9 +334,8 @@ static int op_create(push_ctx *c, const char *id, const json_t *op,
         goto out;
     }
     json_array_append_new(c->applied,
-                          json_pack("{s:s, s:s, s:s, s:o}", "op", "create",
-                                    "id", id, "kind", kind, "fields",
-                                    object_fields(obj)));
+                          op_json2("create", id, "kind", json_string(kind),
+                                   "fields", object_fields(obj)));
     step_create(c, obj);
     obj = (json_t *)proto_doc_get(c->doc, id);
     if (strcmp(kind, "track") == 0 &&
@@ -351,8 +391,8 @@ static int op_set(push_ctx *c, const char *id, const json_t *op, proto_err *err)
     if (strcmp(kind, "effect") == 0 &&
         (json_object_get(set, "type") || json_object_get(set, "track")))
         drop_effect_automation(c, oldcopy, obj);
-    json_array_append_new(c->applied, json_pack("{s:s, s:s, s:O}", "op", "set",
-                                                "id", id, "fields", set));
+    json_array_append_new(c->applied,
+                          op_json("set", id, "fields", json_incref(set)));
     step_set(c, obj, set);
     obj = (json_t *)proto_doc_get(c->doc, id);
     if (strcmp(kind, "track") == 0 && json_object_get(set, "output") &&

@@ -132,8 +132,11 @@ json_t *proto_undo_ops(const proto_doc *doc, const json_t *applied,
                 json_object_set_new(expect, id, json_null());
         } else if (strcmp(name, "create") == 0 && !cur) {
             cand = json_deep_copy(inv);
+            /* a copy: a later set of id in the inverse updates expect's
+             * entry in place, which must not edit the stored inverse */
             if (try_op_undo(scratch, out, cand, revert))
-                json_object_set(expect, id, json_object_get(inv, "fields"));
+                json_object_set_new(expect, id,
+                                    json_deep_copy(json_object_get(inv, "fields")));
         } else if (strcmp(name, "set") == 0 && cur &&
                    json_is_object(json_object_get(expect, id))) {
             fields = restorable(cur, json_object_get(expect, id),

@@ -31,4 +31,6 @@ libserver_la_SOURCES += \
 	server/core/metrics.c \
 	server/core/metrics.h \
 	server/core/events.h \
-	server/core/events.c
+	server/core/events.c \
+	server/core/alloc.h \
+	server/core/alloc.c

@@ -505,6 +505,7 @@ static void handle_message(struct srv_conn *c, const char *text, size_t len)
         srv_ws_error(c, id, err.code, "%s", err.message);
         goto out;
     }
+    args.text_len = len;
     route->handler(c, &args, id);
 out:
     json_decref(msg);

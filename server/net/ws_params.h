@@ -83,6 +83,8 @@ struct srv_ws_args {
     json_t *msg;                          /* the message (borrowed) */
     json_t *values[SRV_WS_MAX_PARAMS];    /* per row; NULL: absent or null */
     bool later_checked;                   /* SRV_WS_LATER rows checked */
+    size_t text_len;                      /* the received text's bytes
+                                             (0: not known) */
 };
 
 /* Checks the rows of params (NULL-terminated, or NULL: no fields) that are

@@ -10,13 +10,13 @@
 #include "server/rooms/room.h"
 
 #include <assert.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "protocol/ops.h"
 #include "protocol/summary.h"
+#include "server/core/alloc.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/rooms/room_priv.h"
@@ -47,54 +47,83 @@ db_stmt *room_reader_stmt(struct srv_server *srv, const char *sql)
 /* ------------------------------------------------------------------ */
 /* stacks                                                               */
 
+/* The slot of entry i (0 the oldest) of the ring. */
+static struct room_entry *stack_at(const struct room_stack *s, size_t i)
+{
+    assert(i < s->n && s->cap > 0);
+    return &s->v[(s->head + i) % s->cap];
+}
+
+/* Doubles the ring's room (up to UNDO_DEPTH), the entries moved to the
+ * new array in order from slot 0. -1 on out-of-memory (s unchanged). */
+static int stack_grow(struct room_stack *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 16;
+    struct room_entry *v;
+
+    if (cap > UNDO_DEPTH)
+        cap = UNDO_DEPTH;
+    v = malloc(cap * sizeof *v);
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < s->n; i++)
+        v[i] = *stack_at(s, i);
+    free(s->v);
+    s->v = v;
+    s->cap = cap;
+    s->head = 0;
+    return 0;
+}
+
 void room_stack_push(struct room_stack *s, long long rev, json_t *applied,
                      json_t *inverse)
 {
-    if (s->n == UNDO_DEPTH) {
-        json_decref(s->v[0].applied);
-        json_decref(s->v[0].inverse);
-        memmove(&s->v[0], &s->v[1], (s->n - 1) * sizeof s->v[0]);
+    struct room_entry *e;
+
+    if (s->n == UNDO_DEPTH) { /* drop the oldest: O(1) */
+        e = stack_at(s, 0);
+        json_decref(e->applied);
+        json_decref(e->inverse);
+        s->head = (s->head + 1) % s->cap;
         s->n--;
     }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        struct room_entry *v = realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return;
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[s->n].rev = rev;
-    s->v[s->n].applied = json_incref(applied);
-    s->v[s->n].inverse = json_incref(inverse);
+    if (s->n == s->cap && stack_grow(s) != 0)
+        return;
     s->n++;
+    e = stack_at(s, s->n - 1);
+    e->rev = rev;
+    e->applied = json_incref(applied);
+    e->inverse = json_incref(inverse);
 }
 
 bool room_stack_pop(struct room_stack *s, struct room_entry *out)
 {
     if (s->n == 0)
         return false;
-    *out = s->v[--s->n];
+    *out = *stack_at(s, s->n - 1);
+    s->n--;
     return true;
 }
 
 void room_stack_clear(struct room_stack *s)
 {
     for (size_t i = 0; i < s->n; i++) {
-        json_decref(s->v[i].applied);
-        json_decref(s->v[i].inverse);
+        json_decref(stack_at(s, i)->applied);
+        json_decref(stack_at(s, i)->inverse);
     }
     s->n = 0;
+    s->head = 0;
 }
 
 void room_stack_remove_rev(struct room_stack *s, long long rev)
 {
     for (size_t i = s->n; i-- > 0;) {
-        if (s->v[i].rev != rev)
+        if (stack_at(s, i)->rev != rev)
             continue;
-        json_decref(s->v[i].applied);
-        json_decref(s->v[i].inverse);
-        memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof s->v[0]);
+        json_decref(stack_at(s, i)->applied);
+        json_decref(stack_at(s, i)->inverse);
+        for (size_t k = i; k + 1 < s->n; k++)
+            *stack_at(s, k) = *stack_at(s, k + 1);
         s->n--;
         return;
     }
@@ -102,23 +131,6 @@ void room_stack_remove_rev(struct room_stack *s, long long rev)
 
 /* ------------------------------------------------------------------ */
 /* loading and freeing                                                  */
-
-/* jemalloc's control call: defined when the binary is linked with jemalloc
- * (configure --with-jemalloc), NULL otherwise (weak, so the unit tests and
- * tools that link glibc's malloc only need no -ljemalloc). */
-extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
-                   size_t newlen) __attribute__((weak));
-
-/* Hands the pages of freed memory back to the system now: jemalloc's
- * purge of every arena ("arena.4096.purge", 4096 = MALLCTL_ARENAS_ALL),
- * or glibc's malloc_trim. */
-static void room_release_memory(void)
-{
-    if (mallctl)
-        mallctl("arena.4096.purge", NULL, NULL, NULL, 0);
-    else
-        malloc_trim(0);
-}
 
 void room_free(struct srv_room *room)
 {
@@ -144,8 +156,11 @@ void room_free(struct srv_room *room)
     free(room);
     /* the allocator keeps freed memory in its arenas (the document was
      * built on a loader thread's): give it back to the system */
-    if (large)
-        room_release_memory();
+    if (large) {
+        srv_alloc_release();
+        srv_debug("room: a large document freed, memory given back (%s)",
+                  srv_alloc_name());
+    }
 }
 
 void room_registry_remove(struct srv_room *room)

@@ -21,7 +21,7 @@ struct rev_job;
 
 /* A room is unloaded cfg.room_unload seconds after its last connection
  * left (room.c, on_tick). After freeing a document at least this large,
- * the allocator is asked to give the memory back (malloc_trim). */
+ * the allocator is asked to give the memory back (srv_alloc_release). */
 #define ROOM_TRIM_BYTES (1024 * 1024)
 /* Presence: at most one broadcast per client per this many ms (20/s). */
 #define PRESENCE_MIN_GAP_MS 50
@@ -41,9 +41,12 @@ struct room_entry {
     json_t *inverse;
 };
 
+/* A stack of at most UNDO_DEPTH entries kept as a ring: entry i (0 the
+ * oldest) is v[(head + i) % cap], so dropping the oldest at the limit is
+ * O(1) instead of moving the other 999. */
 struct room_stack {
     struct room_entry *v;
-    size_t n, cap;
+    size_t n, cap, head;
 };
 
 /* A user's undo and redo stacks in one room. */

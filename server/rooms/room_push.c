@@ -109,7 +109,8 @@ static void resend(struct srv_conn *c, struct srv_room *room, long long seq)
 }
 
 /* The push limits of the settings: ops in the push (max_push_ops) and
- * the size of the message as compact JSON (max_push_bytes); 0 (a server
+ * the size of the message as compact JSON (max_push_bytes, measured only
+ * when the received text is longer than 1/8 of it); 0 (a server
  * struct built by hand, as in the unit tests) is no limit. The document
  * limits are checked as the ops apply (room_apply). */
 static int check_size(struct srv_server *srv, struct srv_ws_args *a,
@@ -124,6 +125,11 @@ static int check_size(struct srv_server *srv, struct srv_ws_args *a,
                           "max_push_ops); this one has %zu: split it",
                           (long long)srv->cfg.max_push_ops, n);
     if (srv->cfg.max_push_bytes <= 0)
+        return 0;
+    /* a received text this short cannot be over the limit once encoded
+     * (PROTO_JSON_MAX_GROWTH): most pushes are not measured at all */
+    if (a->text_len > 0 &&
+        a->text_len <= (size_t)(srv->cfg.max_push_bytes / PROTO_JSON_MAX_GROWTH))
         return 0;
     bytes = proto_json_size(a->msg); /* json_dumpb's count, no printf */
     if ((long long)bytes > srv->cfg.max_push_bytes)

@@ -319,7 +319,7 @@ static void test_size_change(void **state)
     json_t *old = json_pack("{s:s, s:s, s:f, s:{s:i}, s:[i,i], s:b}", "id",
                             "t1", "kind", "track", "gain", -3.5, "params",
                             "x", 1, "list", 1, 2, "mute", 0);
-    json_t *cases[6];
+    json_t *cases[8];
     json_t *n;
 
     (void)state;
@@ -338,7 +338,14 @@ static void test_size_change(void **state)
     cases[3] = n;
     cases[4] = json_deep_copy(old); /* equal values, none shared */
     cases[5] = json_integer(12345);
-    for (size_t i = 0; i < 6; i++) {
+    n = json_copy(old); /* keys added after old's, in old's order (side by side) */
+    json_object_set_new(n, "gain", json_real(1e-7));
+    json_object_set_new(n, "zz", json_pack("[s,f]", "\u00e9", 0.1));
+    json_object_set_new(n, "name", json_string("a \"b\""));
+    cases[6] = n;
+    n = json_pack("{s:b, s:s}", "mute", 1, "id", "t1"); /* another order */
+    cases[7] = n;
+    for (size_t i = 0; i < 8; i++) {
         long long want = (long long)proto_json_size(cases[i]) -
                          (long long)proto_json_size(old);
         assert_int_equal(proto_json_size_change(old, cases[i]), want);
@@ -346,6 +353,80 @@ static void test_size_change(void **state)
         json_decref(cases[i]);
     }
     json_decref(old);
+    old = json_object(); /* from an empty object: no comma before the first */
+    n = json_pack("{s:i, s:s}", "a", 1, "b", "x");
+    assert_int_equal(proto_json_size_change(old, n),
+                     (long long)proto_json_size(n) - 2);
+    json_decref(n);
+    json_decref(old);
+}
+
+/* One text parsed as the server parses a message: its compact size is at
+ * most PROTO_JSON_MAX_GROWTH times its length. Returns the ratio. */
+static double growth(const char *text)
+{
+    json_error_t e;
+    json_t *v = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
+    double r;
+
+    if (!v)
+        fail_msg("bad test text %s: %s", text, e.text);
+    r = (double)proto_json_size(v) / (double)strlen(text);
+    if (proto_json_size(v) > PROTO_JSON_MAX_GROWTH * strlen(text))
+        fail_msg("%s grows to %zu bytes", text, proto_json_size(v));
+    json_decref(v);
+    return r;
+}
+
+/* max_push_bytes is not measured for a text of at most 1/8 of it
+ * (room_push.c): every shortest real, escapes of every kind, and random
+ * values written with random spacing grow by less than 8 once encoded. */
+static void test_max_growth(void **state)
+{
+    static const char *edge[] = {
+        "1e5", "9E9", "1e-7", "2e-7", "0.1", "0.3", "-0.1", "-0.0", "1.1",
+        "5e-324", "-5e-324", "1e308", "2.2250738585072014e-308", "1E+2",
+        "0", "-0", "-9223372036854775808", "true", "null", "\"\\u0001\"",
+        "\"\\n\"", "\"\\/\"", "\"\\u00e9\"", "\"\\ud83d\\ude00\"", "\"\\u007f\"",
+        "[1e1,2e2,3e3]", "{\"a\":1e9}", "[0.1,0.2,0.3,0.4]"};
+    char text[64], *dumped;
+    double worst = 0, r;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof edge / sizeof *edge; i++)
+        if ((r = growth(edge[i])) > worst)
+            worst = r;
+    for (int a = 0; a <= 9; a++) /* every real of 3 characters */
+        for (int b = 0; b <= 9; b++) {
+            snprintf(text, sizeof text, "%d.%d", a, b);
+            if ((r = growth(text)) > worst)
+                worst = r;
+            snprintf(text, sizeof text, "%de%d", a, b);
+            if ((r = growth(text)) > worst)
+                worst = r;
+            snprintf(text, sizeof text, "%de-%d", a, b);
+            if ((r = growth(text)) > worst)
+                worst = r;
+        }
+    for (int i = 0; i < 3000; i++) { /* random reals, shortest and pretty */
+        double d = any_double();
+        json_t *v;
+        if (!isfinite(d))
+            continue;
+        snprintf(text, sizeof text, "%.3g", d);
+        if (!strpbrk(text, ".e"))
+            strcat(text, ".0");
+        if ((r = growth(text)) > worst)
+            worst = r;
+        v = json_pack("{s:[f,i,s]}", "ops", d, (json_int_t)next_u64(), "x");
+        dumped = json_dumps(v, JSON_INDENT(3));
+        growth(dumped);
+        free(dumped);
+        json_decref(v);
+    }
+    print_message("the largest growth seen: %.2f (the bound: %d)\n", worst,
+                  PROTO_JSON_MAX_GROWTH);
+    assert_true(worst < PROTO_JSON_MAX_GROWTH);
 }
 
 int main(void)
@@ -358,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_vsnprintf),
         cmocka_unit_test(test_summary_merges_without_touching_ops),
         cmocka_unit_test(test_size_change),
+        cmocka_unit_test(test_max_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

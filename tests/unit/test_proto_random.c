@@ -4,7 +4,8 @@
  * the document unchanged, and diff ops turn any document into any other;
  * the document's kind and reference indexes agree with a full scan after
  * pushes, refusals, undo, inverses and restores, and the routing and role
- * checks that read them answer as the full scan did. */
+ * checks that read them answer as the full scan did; and no stored object,
+ * applied or inverse array is ever edited in place. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 
 #include "protocol/fields.h"
 #include "protocol/json_enc.h"
+#include "protocol/summary.h"
 #include "tests/unit/proto_helpers.h"
 
 static uint64_t rng_state;
@@ -484,6 +486,156 @@ static void test_refs_build_equals_clone(void **state)
     proto_doc_free(doc);
 }
 
+/* ---- stored objects are never edited in place ---- */
+
+/* A value held by reference with its dump when it was taken: the
+ * document's objects are shared with snapshot and restore workers and
+ * between versions (a set's new version shares the old one's unchanged
+ * values), and applied/inverse are kept by undo stacks and the writer, so
+ * none of them may change after it was stored. */
+typedef struct {
+    json_t *v;
+    char *dump;
+} frozen;
+
+typedef struct {
+    frozen *f;
+    size_t n, cap;
+} freezer;
+
+static void freeze(freezer *z, json_t *v)
+{
+    if (z->n == z->cap) {
+        z->cap = z->cap ? 2 * z->cap : 256;
+        z->f = realloc(z->f, z->cap * sizeof *z->f);
+        assert_non_null(z->f);
+    }
+    z->f[z->n].v = json_incref(v);
+    z->f[z->n].dump = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    assert_non_null(z->f[z->n].dump);
+    z->n++;
+}
+
+static void freeze_doc(freezer *z, const proto_doc *doc)
+{
+    size_t n;
+    json_t **list = proto_doc_share(doc, &n);
+
+    assert_non_null(list);
+    for (size_t i = 0; i < n; i++) {
+        freeze(z, list[i]);
+        json_decref(list[i]);
+    }
+    free(list);
+}
+
+static void check_frozen(const freezer *z, const char *when, int at)
+{
+    for (size_t i = 0; i < z->n; i++) {
+        char *now = json_dumps(z->f[i].v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        if (strcmp(now, z->f[i].dump))
+            fail_msg("push %d, %s: a stored value changed in place\nwas %s\nnow %s",
+                     at, when, z->f[i].dump, now);
+        free(now);
+    }
+}
+
+static void thaw(freezer *z)
+{
+    for (size_t i = 0; i < z->n; i++) {
+        json_decref(z->f[i].v);
+        free(z->f[i].dump);
+    }
+    z->n = 0;
+}
+
+/* A set of a random track's instrument (role, preset), which the random
+ * pushes do not make: instruments are nested objects built from the old. */
+static json_t *instrument_push(const proto_doc *doc)
+{
+    static const char *presets[] = {"keys", "bass", "pad", "lead"};
+    char id[16];
+
+    pick(doc, "track", id);
+    if (rnd(3) == 0)
+        return json_pack("[{s:s,s:s,s:{s:s}}]", "op", "set", "id", id, "fields", "role", "audio");
+    return json_pack("[{s:s,s:s,s:{s:s,s:{s:s,s:s}}}]", "op", "set", "id", id, "fields", "role",
+                     "instrument", "instrument", "type", "synth", "preset", presets[rnd(4)]);
+}
+
+/* Every object the document held, every applied and inverse array, and
+ * every op an undo computed, dumped when taken and again after the next
+ * pushes, undos, inverses, restores and summaries (on shared clones, as
+ * the server's workers hold them): equal, so nothing edits a stored value.
+ * Seen failing with a set's new version sharing its nested values with the
+ * old one while something edited them in place. */
+static void test_objects_never_edited_in_place(void **state)
+{
+    proto_doc *doc = fresh_doc();
+    freezer z = {0};
+    int ok = 0;
+
+    (void)state;
+    rng_state = 8080;
+    for (int i = 0; i < 2500; i++) {
+        json_t *ops = rnd(8) ? random_push(doc) : instrument_push(doc);
+        json_t *applied, *inverse, *a2, *i2, *undo;
+        proto_doc *shared;
+        proto_err err;
+        char *sum;
+
+        if (i % 8 == 0) {
+            check_frozen(&z, "after 8 pushes", i);
+            thaw(&z);
+        }
+        freeze_doc(&z, doc);
+        if (proto_apply_push(doc, ops, &applied, &inverse, &err)) {
+            check_frozen(&z, "a refused push", i);
+            json_decref(ops);
+            continue;
+        }
+        ok++;
+        freeze(&z, applied);
+        freeze(&z, inverse);
+        freeze_doc(&z, doc);
+        sum = proto_summary("Ann", applied, inverse, doc);
+        free(sum);
+        check_frozen(&z, "the summary", i);
+        undo = proto_undo_ops(doc, applied, inverse);
+        check_frozen(&z, "computing undo", i);
+        freeze(&z, undo);
+        shared = proto_doc_clone_shared(doc);
+        if (json_array_size(undo) && proto_apply_push(shared, undo, &a2, &i2, &err) == 0) {
+            check_frozen(&z, "applying undo", i);
+            json_t *redo = proto_undo_ops(shared, a2, i2);
+            check_frozen(&z, "computing redo", i);
+            json_decref(redo);
+            json_decref(a2);
+            json_decref(i2);
+        }
+        proto_doc_free(shared);
+        shared = proto_doc_clone_shared(doc);
+        assert_int_equal(proto_apply_push(shared, inverse, &a2, &i2, &err), 0);
+        check_frozen(&z, "applying the inverse", i);
+        json_t *diff = proto_diff_ops(shared, doc);
+        check_frozen(&z, "a restore's diff", i);
+        json_decref(diff);
+        json_decref(a2);
+        json_decref(i2);
+        proto_doc_free(shared);
+        json_decref(undo);
+        json_decref(applied);
+        json_decref(inverse);
+        json_decref(ops);
+    }
+    check_frozen(&z, "the end", 2500);
+    thaw(&z);
+    free(z.f);
+    print_message("%d pushes checked for edits in place\n", ok);
+    assert_true(ok > 800);
+    proto_doc_free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -492,6 +644,7 @@ int main(void)
         cmocka_unit_test(test_index_agrees_with_scan),
         cmocka_unit_test(test_clone_shared_independent),
         cmocka_unit_test(test_refs_build_equals_clone),
+        cmocka_unit_test(test_objects_never_edited_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

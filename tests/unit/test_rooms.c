@@ -19,6 +19,7 @@
  * permission check (viewer push, message before hello). The fixture is in
  * rooms_fixture.h; test_rooms_more.c has the snapshot and lease cases. */
 #include "rooms_fixture.h"
+#include "server/rooms/room_priv.h"
 
 /* ---- the cases ---- */
 
@@ -446,6 +447,73 @@ static void test_push_limits(void **state)
     free(text);
 }
 
+/* The undo stack at its limit (UNDO_DEPTH, a ring since h15-push4): against
+ * a plain array that drops its oldest entry by moving the others, random
+ * pushes, pops, removals by rev and clears leave the same entries in the
+ * same order, the oldest dropped first once 1,000 are kept; each entry's
+ * references are released exactly once (the counts return to 1). */
+static void test_undo_stack_ring(void **state)
+{
+    struct room_stack s = {0};
+    static long long model[UNDO_DEPTH + 1];
+    size_t n = 0, dropped = 0;
+    json_t *applied = json_array(), *inverse = json_array();
+    struct room_entry e;
+    uint64_t r = 99;
+
+    (void)state;
+    for (long long rev = 1; rev <= 6000; rev++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        unsigned what = (unsigned)(r >> 33) % 100;
+        if (rev == 3000) { /* a push after an undo clears redo like this */
+            room_stack_clear(&s);
+            n = 0;
+        } else if (what < 85 || rev < 1200) { /* push (past the limit early on) */
+            room_stack_push(&s, rev, applied, inverse);
+            if (n == UNDO_DEPTH) {
+                memmove(model, model + 1, (n - 1) * sizeof *model);
+                n--;
+                dropped++;
+            }
+            model[n++] = rev;
+        } else if (what < 93) { /* pop */
+            bool got = room_stack_pop(&s, &e);
+            assert_int_equal(got, n > 0);
+            if (got) {
+                assert_int_equal(e.rev, model[--n]);
+                json_decref(e.applied);
+                json_decref(e.inverse);
+            }
+        } else { /* an undo of an older entry (the log's replay) */
+            long long victim = n ? model[(r >> 13) % n] : rev;
+            room_stack_remove_rev(&s, victim);
+            for (size_t i = 0; i < n; i++)
+                if (model[i] == victim) {
+                    memmove(model + i, model + i + 1, (n - i - 1) * sizeof *model);
+                    n--;
+                    break;
+                }
+        }
+        assert_int_equal(s.n, n);
+        assert_true(s.n <= UNDO_DEPTH && s.cap <= UNDO_DEPTH);
+        assert_int_equal(applied->refcount, 1 + n);
+        assert_int_equal(inverse->refcount, 1 + n);
+    }
+    print_message("%zu entries dropped at the limit\n", dropped);
+    assert_true(dropped > 500);
+    for (size_t i = n; i-- > 0;) { /* newest first, down to the oldest kept */
+        assert_true(room_stack_pop(&s, &e));
+        assert_int_equal(e.rev, model[i]);
+        json_decref(e.applied);
+        json_decref(e.inverse);
+    }
+    assert_false(room_stack_pop(&s, &e));
+    assert_int_equal(applied->refcount, 1);
+    free(s.v);
+    json_decref(applied);
+    json_decref(inverse);
+}
+
 /* Drops whatever c was sent. */
 int main(void)
 {
@@ -461,6 +529,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_viewer_may_not_push, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_push_limits, setup, teardown),
+        cmocka_unit_test(test_undo_stack_ring),
     };
 
     srv_server_enter_loop();
