@@ -86,6 +86,12 @@ int srv_dawproject_export(db_conn *db, const char *data_dir,
  * (cli_dawproject.c). Returns the exit status. */
 int srv_cli_export_dawproject(int argc, char **argv);
 
+/* `mixroom import-dawproject FILE --owner USER [--name NAME] [--data DIR]`
+ * (cli_dawproject_import.c): a new project from a .dawproject file
+ * without a running server. Returns the exit status (0; 1 when the file
+ * is refused or the import fails, nothing created; 2 on bad arguments). */
+int srv_cli_import_dawproject(int argc, char **argv);
+
 /* ---- the import (h22-imp) ---- */
 
 /* Registers POST /api/projects/import?format=dawproject
