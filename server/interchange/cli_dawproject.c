@@ -97,8 +97,9 @@ int srv_cli_export_dawproject(int argc, char **argv)
         goto out;
     }
     opened = fd != STDOUT_FILENO;
+    char asset[64];
     rc = srv_dawproject_export(db, data, project, rev, fd_write, &fd, NULL,
-                               NULL, NULL, &err);
+                               NULL, NULL, asset, &err);
     if (rc != 0) {
         fprintf(stderr, "mixroom export-dawproject: %s\n",
                 rc == -2 ? "writing the file failed" : err.message);

@@ -30,30 +30,68 @@
 #define WAV_HEADER 58u  /* RIFF + fmt (18) + fact + data headers */
 #define WAV_MAX_DATA (0xFFFFFFFFull - WAV_HEADER)
 
-/* The assets the document's clips use, once each, in first-use order, as
- * rows of the assets table that are ready. Returns the count (>= 0) or -1
- * with err. *out is malloc'd (NULL when none). */
+/* The assets the document's audio clips use, once each, in first-use
+ * order, as rows of the assets table that are ready. Returns the count
+ * (>= 0) or -1 with err (PROTO_CONFLICT and the id in asset_out when a
+ * clip's asset is not ready or unknown). *out is malloc'd (NULL when
+ * none). */
 static int used_assets(db_conn *db, const proto_doc *doc, const char *pid,
-                       struct srv_dawproject_audio **out, proto_err *err);
+                       struct srv_dawproject_audio **out, char *asset_out,
+                       proto_err *err);
 
 struct asset_walk {
-    json_t *ids;      /* asset id -> true, in first-use order */
+    const proto_doc *doc;
+    json_t *ids;      /* asset id -> the first clip using it, in first-use order */
 };
 
+/* An audio clip's asset (instrument tracks' clips hold notes, no audio). */
 static int walk_clip(const json_t *o, void *arg)
 {
     struct asset_walk *w = arg;
     const char *a = proto_obj_str(o, "asset");
+    const json_t *t;
 
-    if (strcmp(proto_obj_kind(o), "clip") || !a[0])
+    if (strcmp(proto_obj_kind(o), "clip") || !a[0] ||
+        json_object_get(w->ids, a))
         return 0;
-    return json_object_set_new(w->ids, a, json_true());
+    t = proto_doc_get(w->doc, proto_obj_str(o, "track"));
+    if (t && !strcmp(proto_obj_str(t, "role"), "instrument"))
+        return 0;
+    return json_object_set_new(w->ids, a, json_string(proto_obj_str(o, "id")));
+}
+
+/* err for a clip's asset that has no ready row: PROTO_CONFLICT naming the
+ * clip, the asset and its state (or that the project has none). */
+static void not_ready(db_conn *db, const char *pid, const char *id,
+                      const char *clip, proto_err *err)
+{
+    char name[256] = "", state[32] = "";
+    db_stmt *st = store_prepare(db,
+                                "SELECT name, state FROM assets WHERE "
+                                "project_id=? AND id=?",
+                                STORE_ARGS(pid, id), NULL, 0);
+
+    if (st && db_step(st) == DB_ROW) {
+        store_col_copy(name, sizeof name, st, 0);
+        store_col_copy(state, sizeof state, st, 1);
+    }
+    db_finalize(st);
+    if (state[0])
+        proto_fail(err, PROTO_CONFLICT,
+                   "cannot export: clip %s of project %s: asset %s (\"%s\") "
+                   "is not ready (%s)", clip, pid, id, name, state);
+    else
+        proto_fail(err, PROTO_CONFLICT,
+                   "cannot export: clip %s of project %s: asset %s is "
+                   "missing: project %s has no such asset", clip, pid, id,
+                   pid);
 }
 
 static int used_assets(db_conn *db, const proto_doc *doc, const char *pid,
-                       struct srv_dawproject_audio **out, proto_err *err)
+                       struct srv_dawproject_audio **out, char *asset_out,
+                       proto_err *err)
 {
-    struct asset_walk w = {json_object()};
+    struct asset_walk w = {doc, json_object()};
     struct srv_dawproject_audio *v = NULL;
     const char *id;
     json_t *val;
@@ -87,6 +125,11 @@ static int used_assets(db_conn *db, const proto_doc *doc, const char *pid,
             store_col_copy(a->sha, sizeof a->sha, st, 1);
             a->channels = db_column_int(st, 2);
             a->frames = db_column_int64(st, 3);
+        } else {
+            db_finalize(st);
+            not_ready(db, pid, id, json_string_value(val), err);
+            snprintf(asset_out, 64, "%s", id);
+            goto out;
         }
         db_finalize(st);
     }
@@ -102,7 +145,7 @@ out:
 /* Opens an asset's samples file at rate and checks its header against
  * the row. Returns the fd (positioned at the samples) or -1 with err. */
 static int open_samples(const char *data_dir, const struct srv_dawproject_audio *a,
-                        int rate, proto_err *err)
+                        int rate, char *asset_out, proto_err *err)
 {
     char dir[4096], path[4200];
     unsigned char h[ENG_SAMPLES_HEADER];
@@ -112,17 +155,20 @@ static int open_samples(const char *data_dir, const struct srv_dawproject_audio 
 
     char why[512], name[32];
     snprintf(name, sizeof name, "samples-%d", rate);
-    if (srv_objstore_ensure(data_dir, a->sha, name, why, sizeof why) != 0) {
+    int got = srv_objstore_ensure(data_dir, a->sha, name, why, sizeof why);
+    if (got < 0) { /* the asset store out of reach: asset_out stays empty */
         proto_fail(err, PROTO_INTERNAL, "the samples of asset %s (%s): %s",
                    a->asset, a->name, why);
         return -1;
     }
-    if (eng_asset_dir(dir, sizeof dir, data_dir, a->sha) != 0 ||
+    if (got > 0 || eng_asset_dir(dir, sizeof dir, data_dir, a->sha) != 0 ||
         eng_asset_file(path, sizeof path, dir, "samples", rate) != 0 ||
         (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
         proto_fail(err, PROTO_INTERNAL,
                    "the samples of asset %s (%s) cannot be read: %s", a->asset,
-                   a->name, strerror(errno));
+                   a->name, got > 0 ? "the asset store has no such object"
+                                    : strerror(errno));
+        snprintf(asset_out, 64, "%s", a->asset);
         return -1;
     }
     if (read(fd, h, sizeof h) != (ssize_t)sizeof h ||
@@ -137,6 +183,7 @@ static int open_samples(const char *data_dir, const struct srv_dawproject_audio 
     return fd;
 bad:
     close(fd);
+    snprintf(asset_out, 64, "%s", a->asset);
     proto_fail(err, PROTO_INTERNAL,
                "the samples file of asset %s (%s) is broken or does not match "
                "its row", a->asset, a->name);
@@ -191,7 +238,8 @@ static int write_audio(eng_zipw *z, const char *data_dir,
     char path[200];
     unsigned char h[WAV_HEADER];
     uint64_t left = (uint64_t)a->frames * (uint64_t)a->channels * 4;
-    int fd = open_samples(data_dir, a, rate, err), rc = -1;
+    char ignored[64];
+    int fd = open_samples(data_dir, a, rate, ignored, err), rc = -1;
 
     if (fd < 0)
         return -1;
@@ -240,7 +288,7 @@ int srv_dawproject_export(db_conn *db, const char *data_dir,
                           eng_zipw_write_fn write, void *ctx,
                           const atomic_int *cancel,
                           srv_dawproject_ready_fn ready, void *ready_ctx,
-                          proto_err *err)
+                          char *asset_out, proto_err *err)
 {
     struct srv_dawproject_meta m;
     struct srv_dawproject_audio *audio = NULL;
@@ -254,6 +302,7 @@ int srv_dawproject_export(db_conn *db, const char *data_dir,
     proto_doc *doc;
 
     proto_err_clear(err);
+    asset_out[0] = 0;
     memset(&m, 0, sizeof m);
     doc = srv_doc_at_rev2(db, project_id, rev, &head, &rate, m.title,
                           sizeof m.title, err);
@@ -266,7 +315,7 @@ int srv_dawproject_export(db_conn *db, const char *data_dir,
                      "u.id=m.user_id WHERE m.project_id=? AND m.role='owner' "
                      "ORDER BY m.added_at, u.id LIMIT 1",
                      STORE_ARGS(project_id), m.artist, sizeof m.artist, NULL, 0);
-    if ((n = used_assets(db, doc, project_id, &audio, err)) < 0)
+    if ((n = used_assets(db, doc, project_id, &audio, asset_out, err)) < 0)
         goto out;
     for (int i = 0; i < n; i++) {
         int fd;
@@ -277,7 +326,8 @@ int srv_dawproject_export(db_conn *db, const char *data_dir,
                        "4 GiB of samples)", audio[i].asset, audio[i].name);
             goto out;
         }
-        if ((fd = open_samples(data_dir, &audio[i], rate, err)) < 0)
+        if ((fd = open_samples(data_dir, &audio[i], rate, asset_out, err)) <
+            0)
             goto out;
         close(fd);
     }

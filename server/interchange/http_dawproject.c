@@ -11,8 +11,9 @@
  * waits when the client reads slowly, so neither the zip nor an audio
  * file is ever held whole); the loop's producer hands the chunks to lws.
  * The answer is deferred until the worker has read and checked everything
- * (errors then get their status: 404 for an unknown revision, 503 for a
- * missing asset file); from the headers on, a failure cuts the archive
+ * (errors then get their status: 404 for an unknown revision, 409 naming
+ * the asset for an audio clip whose asset is not ready, 500 naming it for
+ * a missing asset file, 503 for the asset store out of reach); from the headers on, a failure cuts the archive
  * short and is logged. The job's cancel flag goes up when the client
  * leaves (the close callback), at job_deadline and at shutdown. */
 #include "server/interchange/interchange.h"
@@ -43,6 +44,7 @@ struct dp_job {
     struct srv_http_req *req;     /* loop thread; NULL after close */
     char project_id[128];
     char data_dir[4096];
+    char asset[64];               /* worker: the asset err is about, or "" */
     char name[256];               /* the project's, for the file name */
     long long rev;                /* -1: the head */
 };
@@ -112,9 +114,21 @@ static void begin(void *arg)
     memset(&resp, 0, sizeof resp);
     resp.stream_length = -1;
     if (j->err.code != PROTO_OK) {
-        srv_http_error(&resp, j->err.code,
-                       j->err.code == PROTO_INTERNAL ? 503 : 0, "%s",
-                       j->err.message);
+        /* an asset's file gone or broken: 500; other internal errors (the
+         * database, the asset store out of reach): 503 */
+        int status = j->err.code != PROTO_INTERNAL ? proto_code_http_status(
+                                                         j->err.code)
+                     : j->asset[0]                 ? 500
+                                                   : 503;
+        json_t *e = j->asset[0]
+                        ? json_pack("{s:s, s:s, s:s}", "code",
+                                    proto_code_name(j->err.code), "message",
+                                    j->err.message, "asset", j->asset)
+                        : NULL;
+        if (e) /* {code, message, asset}: the asset whose audio is missing */
+            srv_http_json(&resp, status, e);
+        else
+            srv_http_error(&resp, j->err.code, status, "%s", j->err.message);
         j->req = NULL;
         srv_http_complete(req, &resp);
         job_release(j); /* the request's */
@@ -159,7 +173,7 @@ static void work(void *arg)
     else
         rc = srv_dawproject_export(db, j->data_dir, j->project_id, j->rev,
                                    srv_http_pipe_write, &j->pipe, &j->cancel,
-                                   on_ready, j, &j->err);
+                                   on_ready, j, j->asset, &j->err);
     if (db)
         db_close(db);
     if (!j->begun) {

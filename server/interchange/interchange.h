@@ -47,7 +47,7 @@ void srv_dawproject_audio_path(char *out, size_t n, const char *asset_id);
  * libxml2's xmlTextWriter, following docs/interchange.md. audio/n_audio
  * describe the assets the clips refer to (channels and frames for the
  * Audio elements); a clip whose asset is not among them is left out with
- * an XML comment. Pure: no I/O. Returns 0, or -1 with err (out of memory,
+ * an XML comment (srv_dawproject_export refuses such a project first). Pure: no I/O. Returns 0, or -1 with err (out of memory,
  * a libxml2 failure); on failure nothing is allocated. */
 int srv_dawproject_xml(const proto_doc *doc,
                        const struct srv_dawproject_meta *meta,
@@ -68,19 +68,29 @@ typedef void (*srv_dawproject_ready_fn)(void *ctx,
  * samples at the project rate as 32-bit float WAV, copied in 64 KiB
  * blocks: nothing holds a whole file or the zip). cancel (may be NULL) is
  * polled between blocks. Returns 0; -1 with err when it fails before
- * ready ran (not_found: no such project or revision; internal: a missing
- * or broken asset file, out of memory) or after it (the archive is then
- * cut short: err says why); -2 when write aborted or cancel went up. */
+ * ready ran (not_found: no such project or revision; conflict: an audio
+ * clip's asset not ready or unknown; internal: a missing or broken asset
+ * file, the asset store out of reach, out of memory) or after it (the
+ * archive is then cut short: err says why); -2 when write aborted or
+ * cancel went up. asset_out (64 bytes) gets the id of the asset a failure
+ * before ready is about (conflict, or its file missing or broken; not
+ * the asset store out of reach), else "". */
 int srv_dawproject_export(db_conn *db, const char *data_dir,
                           const char *project_id, long long rev,
                           eng_zipw_write_fn write, void *ctx,
                           const atomic_int *cancel,
                           srv_dawproject_ready_fn ready, void *ready_ctx,
-                          proto_err *err);
+                          char *asset_out, proto_err *err);
 
 /* `mixroom export-dawproject PROJECT OUT [--rev N] [--data DIR]`
  * (cli_dawproject.c). Returns the exit status. */
 int srv_cli_export_dawproject(int argc, char **argv);
+
+/* `mixroom import-dawproject FILE --owner USER [--name NAME] [--data DIR]`
+ * (cli_dawproject_import.c): a new project from a .dawproject file
+ * without a running server. Returns the exit status (0; 1 when the file
+ * is refused or the import fails, nothing created; 2 on bad arguments). */
+int srv_cli_import_dawproject(int argc, char **argv);
 
 /* ---- the import (h22-imp) ---- */
 

@@ -20,7 +20,8 @@ libserver_la_SOURCES += \
 	server/interchange/dawproject_devices.c \
 	server/interchange/dawproject_priv.h \
 	server/interchange/dawproject.h \
-	server/interchange/http_dawproject_import.c
+	server/interchange/http_dawproject_import.c \
+	server/interchange/cli_dawproject_import.c
 IX_SCHEMAS = server/interchange/schema/Project.xsd \
 	server/interchange/schema/MetaData.xsd
 EXTRA_DIST += $(IX_SCHEMAS) server/interchange/schema/LICENSE \

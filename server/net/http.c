@@ -64,6 +64,10 @@ struct http_conn {
     bool close_after;        /* hang up after the response (early 413) */
     bool draining;           /* answered early: reading and dropping the
                                 rest of the body (drain_bytes/seconds) */
+    bool drained;            /* the dropped body is all read: the next
+                                writeable completes the transaction */
+    bool hard_close;         /* hang up even with the body all read (the
+                                request's headers were refused) */
     int64_t body_seen;       /* body bytes received so far */
     size_t sent;             /* body bytes written */
     bool stream_done;
@@ -547,6 +551,7 @@ static int start_transaction(struct lws *wsi, struct http_conn **slot,
     read_request(wsi, uri, &hc->req);
     if (request_too_large(wsi, uri, hc)) {
         hc->close_after = true;
+        hc->hard_close = true;
         make_ready(hc);
         return 0;
     }
@@ -672,11 +677,24 @@ static int confirm_upgrade(struct lws *wsi)
     return 0;
 }
 
+/* After an early refusal has been written: is the request's body all
+ * read (a Content-Length body whose last byte came; libwebsockets 4.1
+ * does not report the end of a chunked one)? Then the connection is at
+ * the next request and stays open (the answer said keep-alive, so the
+ * client may send its next request on it). */
+static bool body_all_read(struct lws *wsi, const struct http_conn *hc)
+{
+    return !hc->hard_close &&
+           lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0 &&
+           hc->body_seen >= hc->req.content_length;
+}
+
 /* After an early refusal has been written: when the client is still
  * sending a body (Content-Length not reached, or a chunked body, whose end
  * libwebsockets 4.1 does not report), keep reading and dropping it for at
  * most drain_bytes and drain_seconds, so that it reads the answer instead
- * of a reset; then hang up. True when draining began. */
+ * of a reset; then the connection goes on with the next request when the
+ * body was all read, else hangs up. True when draining began. */
 static bool start_draining(struct lws *wsi, struct http_conn *hc)
 {
     const struct srv_config *cfg = &hc->req.srv->cfg;
@@ -714,19 +732,32 @@ int srv_http_callback(struct lws *wsi, int reason, void *user, void *in,
     case LWS_CALLBACK_HTTP_BODY:
         return hc ? on_body(hc, in, len) : 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (hc && hc->draining)
-            return -1; /* the refused body is all read: hang up */
+        if (hc && hc->draining) {
+            /* the refused body is all read: the connection is at the next
+             * request; the transaction completes on the next writeable, as
+             * every answer's does */
+            hc->draining = false;
+            hc->drained = true;
+            lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
         if (hc && !hc->ready && !hc->deferred)
             dispatch(hc);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (hc && hc->drained) {
+            free_conn(hc);
+            *slot = NULL;
+            return lws_http_transaction_completed(wsi) ? -1 : 0;
+        }
         if (!hc || !hc->ready)
             return 0;
         r = write_some(wsi, hc);
         if (r < 0)
             return -1;
         if (r == 1) {
-            bool close_after = hc->close_after;
+            bool close_after = hc->close_after && !body_all_read(wsi, hc);
             if (close_after && start_draining(wsi, hc))
                 return 0;
             free_conn(hc);

@@ -21,9 +21,8 @@
 #include "engine/plan.h"
 #include "protocol/document.h"
 #include "server/rooms/doc_at.h"
-#include "server/preview/asset_cache.h"
+#include "server/preview/asset_missing.h"
 #include "server/core/store.h"
-#include "server/core/store_stmt.h"
 #include "server/objstore/objstore.h"
 
 static const char usage[] =
@@ -103,78 +102,6 @@ static int write_stems(eng_plan *plan, const eng_export_opts *base,
     return 0;
 }
 
-/* The plan's asset lookup (srv_asset_lookup_fn), noting the first asset a
- * clip names that it could not give. */
-struct render_lookup {
-    struct srv_asset_lookup l;
-    char missing[64];
-};
-
-static eng_asset *render_lookup_fn(void *ctx, const char *asset_id)
-{
-    struct render_lookup *rl = ctx;
-    eng_asset *a = srv_asset_lookup_fn(&rl->l, asset_id);
-
-    if (!a && asset_id[0] && !rl->missing[0])
-        snprintf(rl->missing, sizeof rl->missing, "%s", asset_id);
-    return a;
-}
-
-/* The clip of the lowest id that names asset_id (ctx: struct clip_of). */
-struct clip_of {
-    const char *asset_id;
-    char clip[64];
-};
-
-static int note_clip(const json_t *o, void *ctx)
-{
-    struct clip_of *c = ctx;
-    const char *asset = json_string_value(json_object_get(o, "asset"));
-    const char *id = json_string_value(json_object_get(o, "id"));
-
-    if (asset && id && strcmp(asset, c->asset_id) == 0 &&
-        (!c->clip[0] || strcmp(id, c->clip) < 0))
-        snprintf(c->clip, sizeof c->clip, "%s", id);
-    return 0;
-}
-
-/* Says on stderr which clip of project uses the asset whose audio the
- * plan could not get, and why: no such asset, an asset not ready, or its
- * samples file missing from the data folder. */
-static void say_missing(db_conn *db, const char *data, const char *project,
-                        const proto_doc *doc, const char *asset_id)
-{
-    struct clip_of c = {.asset_id = asset_id};
-    char dir[4096], path[4200], why[4400] = "";
-    db_stmt *st;
-
-    proto_doc_each_kind(doc, "clip", note_clip, &c);
-    st = store_prepare(db,
-                       "SELECT name, state, sha256 FROM assets WHERE "
-                       "project_id=? AND id=?",
-                       STORE_ARGS(project, asset_id), NULL, 0);
-    if (st && db_step(st) == DB_ROW) {
-        const char *name = (const char *)db_column_text(st, 0);
-        const char *state = (const char *)db_column_text(st, 1);
-        const char *sha = (const char *)db_column_text(st, 2);
-        if (state && strcmp(state, "ready") != 0)
-            snprintf(why, sizeof why, "(\"%s\") is not ready (%s)",
-                     name ? name : "", state);
-        else if (sha &&
-                 eng_asset_dir(dir, sizeof dir, data, sha) == 0 &&
-                 eng_asset_file(path, sizeof path, dir, "samples",
-                                proto_doc_sample_rate(doc)) == 0)
-            snprintf(why, sizeof why, "(\"%s\") is missing: no %s",
-                     name ? name : "", path);
-    }
-    if (!why[0])
-        snprintf(why, sizeof why, "is missing: project %s has no such "
-                 "asset", project);
-    db_finalize(st);
-    fprintf(stderr, "mixroom render: clip %s of project %s: asset %s %s\n",
-            c.clip[0] ? c.clip : "?", project, asset_id, why);
-}
-
 int srv_cli_render(int argc, char **argv)
 {
     const char *project = NULL, *out = NULL, *stems = NULL;
@@ -240,21 +167,15 @@ int srv_cli_render(int argc, char **argv)
         fprintf(stderr, "mixroom render: %s\n", perr.message);
         goto out;
     }
-    struct render_lookup rl = {.missing = ""};
-    srv_asset_lookup_init(&rl.l, db, data, project,
-                          proto_doc_sample_rate(doc));
-    plan = eng_plan_build(doc, render_lookup_fn, &rl);
-    srv_asset_lookup_done(&rl.l);
-    if (!plan) {
-        fprintf(stderr, "mixroom render: out of memory\n");
-        goto out;
-    }
+    struct pv_missing miss;
+    plan = pv_plan_checked(db, data, project, doc, true, &miss);
     if (srv_objstore_take_error(err, sizeof err)) { /* --assets s3://... */
         fprintf(stderr, "mixroom render: %s\n", err);
         goto out;
     }
-    if (rl.missing[0]) {
-        say_missing(db, data, project, doc, rl.missing);
+    if (!plan) {
+        fprintf(stderr, "mixroom render: %s\n",
+                miss.kind ? miss.message : "out of memory");
         goto out;
     }
     eng_export_opts o;

@@ -54,6 +54,7 @@
 #include "server/core/log.h"
 #include "server/core/metrics.h"
 #include "server/core/server.h"
+#include "server/preview/asset_missing.h"
 #include "server/preview/delivery_parse.h"
 #include "server/preview/match.h"
 #include "server/preview/plans.h"
@@ -176,6 +177,8 @@ struct export_job {
     struct srv_http_req *req;      /* loop thread; NULL after close */
     char project_id[128];
     char data_dir[4096];
+    char asset[64];                /* worker: the asset err is about */
+    int status;                    /* worker: err's HTTP status, 0: its own */
     long long rev;
     eng_export_opts opts;          /* opts.cancel is &cancel */
     bool normalize;                /* loudness: of the normalised file */
@@ -229,13 +232,19 @@ static void job_finish(struct export_job *j, int rc)
 
 /* Builds the plan of project_id at rev (rev < 0: head) on a connection of
  * this thread. NULL with err. When doc_out is set, the document is handed
- * over there (NULL on failure) instead of being freed. */
+ * over there (NULL on failure) instead of being freed. A clip whose audio
+ * cannot be had fails it (asset_missing.h), naming the clip and the asset
+ * (copied into asset, 64 bytes): PROTO_CONFLICT (409) for an asset not
+ * ready or unknown, PROTO_INTERNAL with *status 500 for a samples file
+ * gone; the asset store out of reach stays PROTO_INTERNAL (503). */
 static eng_plan *plan_at(const char *data_dir, const char *project_id,
-                         long long rev, proto_err *err, proto_doc **doc_out)
+                         long long rev, proto_err *err, proto_doc **doc_out,
+                         char *asset, int *status)
 {
     char msg[256];
     db_conn *db = store_open(data_dir, "NORMAL", true, msg, sizeof msg);
     eng_plan *plan = NULL;
+    struct pv_missing miss;
 
     if (!db) {
         proto_fail(err, PROTO_INTERNAL, "database: %s", msg);
@@ -244,11 +253,19 @@ static eng_plan *plan_at(const char *data_dir, const char *project_id,
     proto_doc *doc = srv_doc_at_rev(db, project_id, rev, err);
     if (doc) {
         srv_objstore_take_error(msg, sizeof msg); /* assets in S3 */
-        plan = srv_plan_from_doc(db, data_dir, project_id, doc);
-        if (plan && srv_objstore_take_error(msg, sizeof msg)) {
+        plan = pv_plan_checked(db, data_dir, project_id, doc, false, &miss);
+        if (srv_objstore_take_error(msg, sizeof msg)) {
             eng_plan_release(plan);
             plan = NULL;
             proto_fail(err, PROTO_INTERNAL, "%s", msg);
+        } else if (!plan && miss.kind) {
+            snprintf(asset, 64, "%s", miss.asset);
+            if (miss.kind == PV_ASSET_GONE)
+                *status = 500;
+            proto_fail(err,
+                       miss.kind == PV_ASSET_GONE ? PROTO_INTERNAL
+                                                  : PROTO_CONFLICT,
+                       "cannot render: %s", miss.message);
         } else if (!plan)
             proto_fail(err, PROTO_INTERNAL, "out of memory");
         if (plan && doc_out)
@@ -342,9 +359,19 @@ static void export_begin(void *arg)
     memset(&resp, 0, sizeof resp);
     resp.stream_length = -1;
     if (j->err.code != PROTO_OK) {
-        srv_http_error(&resp, j->err.code,
-                       j->err.code == PROTO_INTERNAL ? 503 : 0, "%s",
-                       j->err.message);
+        int status = j->status                        ? j->status
+                     : j->err.code == PROTO_INTERNAL ? 503
+                                                      : proto_code_http_status(
+                                                            j->err.code);
+        json_t *e = j->asset[0]
+                        ? json_pack("{s:s, s:s, s:s}", "code",
+                                    proto_code_name(j->err.code), "message",
+                                    j->err.message, "asset", j->asset)
+                        : NULL;
+        if (e) /* {code, message, asset}: the asset whose audio is missing */
+            srv_http_json(&resp, status, e);
+        else
+            srv_http_error(&resp, j->err.code, status, "%s", j->err.message);
         j->req = NULL;
         srv_http_complete(req, &resp);
         job_release(j); /* the request's reference */
@@ -380,7 +407,7 @@ static void export_work(void *arg)
     struct export_job *j = arg;
     proto_doc *doc = NULL;
     eng_plan *plan = plan_at(j->data_dir, j->project_id, j->rev, &j->err,
-                             j->stems ? &doc : NULL);
+                             j->stems ? &doc : NULL, j->asset, &j->status);
     int rc = -1, why;
 
     if (plan)
@@ -716,7 +743,7 @@ static void loud_work(void *arg)
 {
     struct export_job *j = arg;
     eng_plan *plan = plan_at(j->data_dir, j->project_id, j->rev, &j->err,
-                             NULL);
+                             NULL, j->asset, &j->status);
     int64_t from = j->opts.from, to = j->opts.to;
     int rc = -1, why;
 

@@ -15,7 +15,9 @@ libserver_la_SOURCES += \
 	server/preview/export_http.h \
 	server/preview/export_mid.c \
 	server/preview/cli_render.c \
-	server/preview/cli_render.h
+	server/preview/cli_render.h \
+	server/preview/asset_missing.c \
+	server/preview/asset_missing.h
 # loudness-matched A/B (owner: loudness)
 libserver_la_SOURCES += server/preview/match.c server/preview/match.h \
 	server/preview/delivery_parse.c server/preview/delivery_parse.h

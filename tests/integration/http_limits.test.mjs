@@ -85,7 +85,10 @@ test('a path that decodes to invalid UTF-8 still gets its message', async () => 
 
 test('an upload refused before its body is read: the client reads the 401 while still sending', async () => {
   const size = 4 * 1024 * 1024;
-  const r = await raw(`POST /api/projects/p_nope/assets HTTP/1.1\r\nHost: x\r\nContent-Type: audio/wav\r\nContent-Length: ${size}\r\n\r\n`,
+  // Connection: close, as raw() reads until the server hangs up: a body
+  // drained to its end otherwise leaves the connection open for the next
+  // request (http_keepalive.test.mjs)
+  const r = await raw(`POST /api/projects/p_nope/assets HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: audio/wav\r\nContent-Length: ${size}\r\n\r\n`,
     Buffer.alloc(size));
   assert.equal(r.status, 401);
   assert.equal(JSON.parse(r.body).code, 'unauthorized');

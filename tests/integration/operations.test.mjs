@@ -127,7 +127,7 @@ test('mixroom check finds a missing or altered asset file and names it', async (
     assert.match(none.stderr, /no database/);
     // a loopback port nothing listens on: refused at once, no DNS lookup
     const store = cli(['check', '--store', 'postgresql://127.0.0.1:1/x']);
-    assert.equal(store.status, 2, 'no --store flag yet');
+    assert.equal(store.status, 2, 'a PostgreSQL store that cannot be reached: exit status 2 (cannot connect)');
   } finally {
     await srv.stop();
   }

@@ -31,7 +31,7 @@ done
 # saying why (docs/storage.md, "Running the suite against PostgreSQL").
 # MXT_PG_FILES="a.test.mjs b.test.mjs" (names in tests/integration) or
 # MXT_FILES (paths) choose others.
-PG_FILES=${MXT_PG_FILES:-"activity.test.mjs assets.test.mjs auth.test.mjs coedit.test.mjs convergence.test.mjs dawproject_export.test.mjs dawproject_import.test.mjs export.test.mjs foundation.test.mjs http_limits.test.mjs instruments.test.mjs jobs.test.mjs limits.test.mjs links.test.mjs loudness.test.mjs loudness_ffmpeg.test.mjs node_name.test.mjs notes.test.mjs operations.test.mjs operations_logs.test.mjs preview.test.mjs preview_share.test.mjs projects_meta.test.mjs push_shared.test.mjs review.test.mjs room_scale.test.mjs s3_assets.test.mjs sessions.test.mjs takes.test.mjs upload_limits.test.mjs webhooks.test.mjs"}
+PG_FILES=${MXT_PG_FILES:-"activity.test.mjs assets.test.mjs auth.test.mjs coedit.test.mjs convergence.test.mjs dawproject_export.test.mjs dawproject_import.test.mjs export.test.mjs foundation.test.mjs http_limits.test.mjs instruments.test.mjs jobs.test.mjs limits.test.mjs links.test.mjs loudness.test.mjs loudness_ffmpeg.test.mjs node_name.test.mjs notes.test.mjs operations.test.mjs operations_logs.test.mjs preview.test.mjs preview_share.test.mjs projects_meta.test.mjs push_shared.test.mjs review.test.mjs room_scale.test.mjs s3_assets.test.mjs sessions.test.mjs takes.test.mjs upload_limits.test.mjs webhooks.test.mjs export_missing.test.mjs http_keepalive.test.mjs dawproject_cli.test.mjs"}
 # a short path (the Unix socket lives in it) that the test user can reach
 pgdir=$(mktemp -d /tmp/mxpg.XXXXXX)
 chmod 755 "$pgdir"
