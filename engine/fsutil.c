@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -295,4 +296,27 @@ int eng_import_cleanup_temps(const char *data_dir)
     if (nftw(root, cleanup_visit, 16, FTW_PHYS) != 0)
         return errno == ENOENT ? 0 : -1;
     return cleanup_count;
+}
+
+void eng_remove_dir(const char *dir, bool and_parent)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char p[4400], parent[4096];
+    char *slash;
+
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            fmt_path(p, sizeof p, "%s/%s", dir, e->d_name) == 0)
+            unlink(p);
+    if (d)
+        closedir(d);
+    rmdir(dir);
+    if (!and_parent || fmt_path(parent, sizeof parent, "%s", dir) != 0)
+        return;
+    slash = strrchr(parent, '/');
+    if (slash) {
+        *slash = '\0';
+        rmdir(parent);
+    }
 }

@@ -13,6 +13,7 @@
 #ifndef MIXROOM_ENGINE_FSUTIL_H
 #define MIXROOM_ENGINE_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define ENG_TMP_PREFIX ".tmp-"
@@ -37,6 +38,12 @@ int eng_asset_file(char *out, size_t n, const char *dir, const char *base,
 
 /* mkdir -p with mode 0755. Returns 0 (also when it exists) or -1/errno. */
 int eng_mkdirs(const char *path);
+
+/* Removes the files directly in dir (it holds no folders), then dir;
+ * with and_parent, also dir's parent if that is then empty (an asset's
+ * folder and its fan-out folder). A clean-up after a failure: errors are
+ * ignored. */
+void eng_remove_dir(const char *dir, bool and_parent);
 
 /* fsync()s a directory so renames inside it are durable. 0 or -1/errno. */
 int eng_fsync_dir(const char *dir);

@@ -82,29 +82,6 @@ static int fail(struct cli_imp *im, const char *fmt, ...)
     return -1;
 }
 
-/* Removes the files of dir, then dir and its parent when empty. */
-static void remove_asset_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[4400], parent[4096];
-
-    while (d && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            unlink(p);
-        }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-    snprintf(parent, sizeof parent, "%s", dir);
-    char *slash = strrchr(parent, '/');
-    if (slash) {
-        *slash = '\0';
-        rmdir(parent);
-    }
-}
-
 static int read_xml(struct cli_imp *im, ix_zip *z, const char *name,
                     dp_schema which, bool required, xmlDocPtr *out)
 {
@@ -444,7 +421,7 @@ static void cleanup(struct cli_imp *im, bool failed)
         if (t && t[0])
             unlink(t);
         if (failed && json_is_true(json_object_get(f, "made")))
-            remove_asset_dir(json_string_value(json_object_get(f, "dir")));
+            eng_remove_dir(json_string_value(json_object_get(f, "dir")), true);
     }
     json_decref(im->files);
     json_decref(im->lens);

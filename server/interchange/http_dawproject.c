@@ -120,15 +120,9 @@ static void begin(void *arg)
                                                          j->err.code)
                      : j->asset[0]                 ? 500
                                                    : 503;
-        json_t *e = j->asset[0]
-                        ? json_pack("{s:s, s:s, s:s}", "code",
-                                    proto_code_name(j->err.code), "message",
-                                    j->err.message, "asset", j->asset)
-                        : NULL;
-        if (e) /* {code, message, asset}: the asset whose audio is missing */
-            srv_http_json(&resp, status, e);
-        else
-            srv_http_error(&resp, j->err.code, status, "%s", j->err.message);
+        /* {code, message, asset}: the asset whose audio is missing */
+        srv_http_error_asset(&resp, j->err.code, status, j->err.message,
+                             j->asset);
         j->req = NULL;
         srv_http_complete(req, &resp);
         job_release(j); /* the request's */

@@ -210,23 +210,6 @@ static int zip_refuse(struct imp *im, ix_zip_status st, const char *err)
                   "%s", err);
 }
 
-/* Removes every file in dir, then dir. */
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[4200];
-
-    while (d && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            unlink(p);
-        }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
 /* Decodes one inflated audio file into a scratch folder under the upload
  * limits (the real import does the same again); frames at rate. */
 static int check_audio(struct imp *im, const char *src, const char *shown,
@@ -253,7 +236,7 @@ static int check_audio(struct imp *im, const char *src, const char *shown,
     o.max_total_decoded = cfg->max_project_decoded;
     o.other_decoded = *total;
     rc = eng_import(&o, &r);
-    remove_tree(scratch);
+    eng_remove_dir(scratch, false);
     if (rc != 0) {
         char why[400];
         if (r.limit != ENG_LIMIT_NONE) {
@@ -621,12 +604,7 @@ static int cleanup_write(db_conn *db, void *arg)
                                     STORE_ARGS(sha), &n, NULL, 0) != 1 || n > 0)
             continue;
         if (eng_asset_dir(dir, sizeof dir, cj->data_dir, sha) == 0) {
-            remove_tree(dir);
-            char *slash = strrchr(dir, '/');
-            if (slash) {
-                *slash = '\0';
-                rmdir(dir);
-            }
+            eng_remove_dir(dir, true);
         }
     }
     json_decref(shas);

@@ -178,6 +178,21 @@ enum srv_http_result srv_http_error(struct srv_http_resp *resp,
                                    "message", msg));
 }
 
+enum srv_http_result srv_http_error_asset(struct srv_http_resp *resp,
+                                          proto_code code, int status,
+                                          const char *message,
+                                          const char *asset)
+{
+    json_t *e = asset && asset[0]
+                    ? json_pack("{s:s, s:s, s:s}", "code", proto_code_name(code),
+                                "message", message, "asset", asset)
+                    : NULL;
+
+    if (!e) /* no asset, or text that is not UTF-8 (made valid there) */
+        return srv_http_error(resp, code, status, "%s", message);
+    return srv_http_json(resp, status ? status : proto_code_http_status(code), e);
+}
+
 void srv_http_add_header(struct srv_http_resp *resp, const char *name,
                          const char *value)
 {

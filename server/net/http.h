@@ -156,6 +156,15 @@ enum srv_http_result srv_http_error(struct srv_http_resp *resp,
                                     const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Fills resp with {"code","message","asset"} and status (or the code's
+ * HTTP status if 0): a render that refused because the audio of `asset`
+ * is missing (an export, the loudness route), or srv_http_error's body
+ * when asset is empty. */
+enum srv_http_result srv_http_error_asset(struct srv_http_resp *resp,
+                                          proto_code code, int status,
+                                          const char *message,
+                                          const char *asset);
+
 /* Appends a header line ("Name: value") to resp. */
 void srv_http_add_header(struct srv_http_resp *resp, const char *name,
                          const char *value);
