@@ -284,6 +284,38 @@ static void test_undo_against_later_edits(void **state)
     proto_doc_free(doc);
 }
 
+/* Computing an undo never edits the stored inverse: a push that sets
+ * and then deletes an object has the inverse [create, set] of one id,
+ * and the set once updated the create's fields in place (the undo stack
+ * keeps that inverse for the next undo and for redo). */
+static void test_undo_leaves_inverse_intact(void **state)
+{
+    proto_doc *doc = routed_doc();
+    json_t *ap, *inv, *undo, *a, *i;
+    char *before, *after;
+    proto_err err;
+
+    (void)state;
+    assert_int_equal(apply_text(doc, "[{\"op\":\"create\",\"id\":\"m7\",\"kind\":\"marker\",\"fields\":{\"at\":5}}]", &err, NULL, NULL), 0);
+    assert_int_equal(apply_text(doc, "[{\"op\":\"set\",\"id\":\"m7\",\"fields\":{\"at\":7}},"
+                                     "{\"op\":\"delete\",\"id\":\"m7\"}]", &err, &ap, &inv), 0);
+    before = json_dumps(inv, JSON_SORT_KEYS | JSON_COMPACT);
+    undo = proto_undo_ops(doc, ap, inv);
+    after = json_dumps(inv, JSON_SORT_KEYS | JSON_COMPACT);
+    assert_string_equal(after, before);
+    /* and the undo brings the marker back as it was before the push */
+    assert_int_equal(proto_apply_push(doc, undo, &a, &i, &err), 0);
+    assert_true(json_number_value(json_object_get(proto_doc_get(doc, "m7"), "at")) == 5);
+    free(before);
+    free(after);
+    json_decref(a);
+    json_decref(i);
+    json_decref(undo);
+    json_decref(ap);
+    json_decref(inv);
+    proto_doc_free(doc);
+}
+
 static void test_params_undo_per_key(void **state)
 {
     proto_doc *doc = routed_doc();
@@ -343,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_params_merge),
         cmocka_unit_test(test_routing_cycles),
         cmocka_unit_test(test_undo_against_later_edits),
+        cmocka_unit_test(test_undo_leaves_inverse_intact),
         cmocka_unit_test(test_params_undo_per_key),
         cmocka_unit_test(test_doc_api),
     };
