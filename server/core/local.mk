@@ -20,6 +20,8 @@ libserver_la_SOURCES += \
 	server/core/store.h \
 	server/core/store_stmt.c \
 	server/core/store_stmt.h \
+	server/core/store_reader.c \
+	server/core/store_reader.h \
 	server/core/migrate.c \
 	server/core/migrate.h \
 	server/core/backup.c \

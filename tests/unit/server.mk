@@ -11,6 +11,11 @@ tests_unit_test_log_SOURCES = tests/unit/test_log.c
 tests_unit_test_log_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_LDADD = $(MX_TEST_LIBS)
+# The reader kept per worker thread (server/core/store_reader.h).
+UNIT_TESTS += tests/unit/test_store_reader
+check_PROGRAMS += tests/unit/test_store_reader
+tests_unit_test_store_reader_SOURCES = tests/unit/test_store_reader.c
+tests_unit_test_store_reader_LDADD = $(MX_TEST_LIBS)
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
 # the source tree it reads docs/security.md from when run by hand (make
 # check sets srcdir)

@@ -19,7 +19,7 @@ trap stop EXIT INT TERM
 url=$(sh "$top_srcdir/tests/pg/pg.sh" start "$pgdir" | sed -n 's/^PGURL=//p')
 [ -n "$url" ] || { echo "PostgreSQL did not start"; exit 1; }
 status=0
-for t in ${MXT_PG_UNIT:-test_db test_store test_migrate test_writer test_auth_db test_doc_at test_review_doc_at test_rooms}; do
+for t in ${MXT_PG_UNIT:-test_db test_store test_store_reader test_migrate test_writer test_auth_db test_doc_at test_review_doc_at test_rooms}; do
   echo "== $t (SQLite, then PostgreSQL)"
   MXT_PGURL=$url "./tests/unit/$t" || { echo "FAIL: $t"; status=1; }
 done
