@@ -29,6 +29,7 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
+#include "server/core/store_reader.h"
 #include "server/core/store_stmt.h"
 #include "server/net/http.h"
 #include "server/net/http_pipe.h"
@@ -158,7 +159,7 @@ static void work(void *arg)
 {
     struct dp_job *j = arg;
     char msg[256];
-    db_conn *db = store_open(j->data_dir, "NORMAL", true, msg, sizeof msg);
+    db_conn *db = store_reader_get(j->data_dir, msg, sizeof msg);
     int rc = -1;
 
     proto_err_clear(&j->err);
@@ -168,8 +169,7 @@ static void work(void *arg)
         rc = srv_dawproject_export(db, j->data_dir, j->project_id, j->rev,
                                    srv_http_pipe_write, &j->pipe, &j->cancel,
                                    on_ready, j, j->asset, &j->err);
-    if (db)
-        db_close(db);
+    store_reader_put(db, rc == 0);
     if (!j->begun) {
         if (j->err.code == PROTO_OK)
             proto_fail(&j->err, PROTO_INTERNAL, "the export was stopped");

@@ -59,6 +59,7 @@
 #include "server/preview/match.h"
 #include "server/preview/plans.h"
 #include "server/core/store.h"
+#include "server/core/store_reader.h"
 #include "server/core/store_stmt.h"
 #include "server/objstore/objstore.h"
 
@@ -242,7 +243,7 @@ static eng_plan *plan_at(const char *data_dir, const char *project_id,
                          char *asset, int *status)
 {
     char msg[256];
-    db_conn *db = store_open(data_dir, "NORMAL", true, msg, sizeof msg);
+    db_conn *db = store_reader_get(data_dir, msg, sizeof msg);
     eng_plan *plan = NULL;
     struct pv_missing miss;
 
@@ -273,7 +274,7 @@ static eng_plan *plan_at(const char *data_dir, const char *project_id,
         else
             proto_doc_free(doc);
     }
-    db_close(db);
+    store_reader_put(db, plan != NULL);
     return plan;
 }
 

@@ -22,6 +22,7 @@
 #include "server/preview/match.h"
 #include "server/preview/plans.h"
 #include "server/core/store.h"
+#include "server/core/store_reader.h"
 #include "server/preview/stream_priv.h"
 #include "server/net/ws.h"
 
@@ -273,7 +274,12 @@ static void rev_work(void *arg)
 {
     struct rev_job *j = arg;
     char err[256];
-    db_conn *db = store_open(j->data_dir, "NORMAL", true, err, sizeof err);
+    /* the worker's kept reader; a connection of its own when run inline
+     * on the loop (no pool) */
+    bool kept = !srv_on_loop_thread();
+    db_conn *db = kept ? store_reader_get(j->data_dir, err, sizeof err)
+                       : store_open(j->data_dir, "NORMAL", true, err,
+                                    sizeof err);
 
     if (!db) {
         proto_fail(&j->err, PROTO_INTERNAL, "database: %s", err);
@@ -286,7 +292,10 @@ static void rev_work(void *arg)
             proto_fail(&j->err, PROTO_INTERNAL, "out of memory");
         proto_doc_free(doc);
     }
-    db_close(db);
+    if (kept)
+        store_reader_put(db, j->plan != NULL);
+    else
+        db_close(db);
     if (j->plan && j->match) {
         double src, head;
         if (pv_loudness_of(j->project_id, j->rev, j->plan, j->bound, NULL,

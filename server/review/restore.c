@@ -39,6 +39,7 @@
 #include "server/core/jobs.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
+#include "server/core/store_reader.h"
 #include "server/core/store_stmt.h"
 #include "server/review/review_priv.h"
 #include "server/rooms/room.h"
@@ -176,8 +177,7 @@ static void restore_work(void *arg)
 {
     struct rjob *j = arg;
     char err[256];
-    db_conn *db = store_open(j->data_dir, j->synchronous, true, err,
-                             sizeof err);
+    db_conn *db = store_reader_get(j->data_dir, err, sizeof err);
     proto_doc *target, *view;
 
     if (!db) {
@@ -185,7 +185,7 @@ static void restore_work(void *arg)
         return;
     }
     target = srv_doc_at_rev(db, j->project_id, j->rev, &j->err);
-    db_close(db);
+    store_reader_put(db, target != NULL);
     if (!target)
         return;
     view = proto_doc_refs_build(j->refs);

@@ -29,6 +29,7 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
+#include "server/core/store_reader.h"
 #include "server/core/store_stmt.h"
 #include "server/net/ws.h"
 #include "server/rooms/room_priv.h"
@@ -147,8 +148,7 @@ static void catchup_work(void *arg)
             snprintf(j->err, sizeof j->err, "out of memory");
         return;
     }
-    if (!(db = store_open(j->data_dir, j->synchronous, true, j->err,
-                          sizeof j->err)))
+    if (!(db = store_reader_get(j->data_dir, j->err, sizeof j->err)))
         return;
     if (db_prepare(db, ROOM_DELTAS_SQL, &st) != DB_OK) {
         snprintf(j->err, sizeof j->err, "%s", db_errmsg(db));
@@ -167,7 +167,7 @@ static void catchup_work(void *arg)
 out:
     json_decref(a);
     db_finalize(st);
-    db_close(db);
+    store_reader_put(db, j->err[0] == '\0');
 }
 
 /* obj's encoding (ROOM_JSON_FLAGS) with key: the already encoded value

@@ -17,6 +17,7 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
+#include "server/core/store_reader.h"
 #include "server/core/store_stmt.h"
 #include "server/rooms/room_priv.h"
 #include "server/net/ws.h"
@@ -114,8 +115,7 @@ static void history_work(void *arg)
 {
     struct hjob *j = arg;
     char err[256];
-    db_conn *db = store_open(j->data_dir, j->synchronous, true, err,
-                             sizeof err);
+    db_conn *db = store_reader_get(j->data_dir, err, sizeof err);
     db_stmt *st = NULL;
     json_t *r = NULL;
 
@@ -130,7 +130,7 @@ static void history_work(void *arg)
     else
         srv_err("history: %s", db_errmsg(db));
     db_finalize(st);
-    db_close(db);
+    store_reader_put(db, r != NULL);
     if (!r)
         return;
     if (j->id)

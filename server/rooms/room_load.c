@@ -23,6 +23,7 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/core/store.h"
+#include "server/core/store_reader.h"
 #include "server/core/store_stmt.h"
 #include "server/rooms/doc_at.h"
 #include "server/rooms/room_priv.h"
@@ -147,8 +148,7 @@ static void *load_thread(void *arg)
 {
     struct room_load *ld = arg;
     char err[256];
-    db_conn *db = store_open(ld->data_dir, ld->synchronous, true, err,
-                             sizeof err);
+    db_conn *db = store_reader_get(ld->data_dir, err, sizeof err);
 
     if (!db) {
         snprintf(ld->err, sizeof ld->err, "%s", err);
@@ -162,7 +162,8 @@ static void *load_thread(void *arg)
         pthread_mutex_lock(&ld->lock);
         ld->db = NULL;
         pthread_mutex_unlock(&ld->lock);
-        db_close(db);
+        /* a load interrupted at stop fails: its connection is closed */
+        store_reader_put(db, ld->rc == 0);
     }
     srv_loop_post(room_load_done, ld);
     return NULL;
