@@ -170,7 +170,7 @@ static void restore_on_loop(struct srv_conn *c, long long rev, json_t *id)
     proto_doc_free(target);
 }
 
-/* Worker thread: the document at j->rev on a reader connection of its own,
+/* Worker thread: the document at j->rev on the worker's kept reader,
  * and the diff from the view. Touches neither the room nor the loop's
  * connection. */
 static void restore_work(void *arg)

@@ -130,7 +130,7 @@ json_t *room_deltas_read(db_conn *db, db_stmt *st, const char *project_id,
     return a;
 }
 
-/* Worker thread: the deltas (from the log, on a connection of its own) or
+/* Worker thread: the deltas (from the log, on the worker's kept reader) or
  * the objects, encoded. Touches neither the room nor the loop's
  * connection. */
 static void catchup_work(void *arg)

@@ -109,7 +109,7 @@ struct hjob {
     char *text;              /* the answer as srv_ws_send encodes it */
 };
 
-/* Worker thread: the page on a reader connection of its own, encoded as
+/* Worker thread: the page on the worker's kept reader, encoded as
  * srv_ws_send would (the id added, JSON_COMPACT). */
 static void history_work(void *arg)
 {

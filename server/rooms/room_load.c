@@ -2,9 +2,10 @@
  * can be large (reading and parsing 100,000 objects takes seconds), and
  * the loop thread serves every project, so the first hello of a room does
  * not read it there: the room is created `loading` (doc NULL), a thread of
- * its own opens a read connection, reads the head document, its assets and
- * the project row in one transaction (srv_doc_at_rev2), closes it and posts
- * the result to the loop (srv_loop_post). Hellos that arrive meanwhile wait
+ * its own borrows a reader (store_reader_get; closed when the thread
+ * exits), reads the head document, its assets and the project row in one
+ * transaction (srv_doc_at_rev2), gives it back and posts the result to
+ * the loop (srv_loop_post). Hellos that arrive meanwhile wait
  * on their links (load_wait) and get their welcome when the document is
  * installed; nothing else can reach a loading room (no connection of it is
  * welcomed, srv_room_find does not return it). One thread per load: loads
