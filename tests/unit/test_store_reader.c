@@ -5,7 +5,9 @@
  * reader left inside BEGIN, or with a statement stepped and not reset, is
  * closed by put and not handed out again; put(db, false) closes it; two
  * threads get two connections, and a thread's reader is closed when the
- * thread exits; another data directory reopens. The same cases run on
+ * thread exits; another data directory reopens; on PostgreSQL, a reader
+ * whose backend was terminated fails one job and is reopened after its
+ * put(db, false). The same cases run on
  * PostgreSQL when MXT_PGURL is set (pg_fixture.h;
  * tests/unit/test_db_pg.sh). */
 #include <setjmp.h>
@@ -262,6 +264,44 @@ static void test_other_dir(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* PostgreSQL: a kept reader whose backend went away (terminated, as at a
+ * server restart) fails its next job's first statement; put(db, false)
+ * and the job after that reconnects. */
+static void test_pg_backend_gone(void **state)
+{
+    struct fix *f = *state;
+    db_conn *a;
+    db_stmt *st = NULL;
+    char sql[128], err[256];
+    unsigned long long opens;
+    int pid;
+
+    if (!mxt_engine_pg)
+        skip();
+    a = get(f);
+    assert_int_equal(db_prepare(a, "SELECT pg_backend_pid()", &st), DB_OK);
+    assert_int_equal(db_step(st), DB_ROW);
+    pid = db_column_int(st, 0);
+    db_finalize(st);
+    store_reader_put(a, true);
+    /* the timeout makes it wait until the backend has gone */
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d, 30000)", pid);
+    assert_int_equal(store_exec(f->w, sql, err, sizeof err), 0);
+    a = get(f); /* still the kept one: nothing told libpq yet */
+    st = NULL;
+    assert_int_not_equal(db_prepare(a, "SELECT COUNT(*) FROM t", &st) ==
+                                 DB_OK &&
+                             db_step(st) == DB_ROW,
+                         1);
+    db_finalize(st);
+    store_reader_put(a, false);
+    opens = store_reader_opens();
+    a = get(f);
+    assert_int_equal(store_reader_opens(), opens + 1);
+    assert_int_equal(rows(a), 1);
+    store_reader_put(a, true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +312,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_backend_gone, setup,
+                                        teardown),
     };
     int failed = cmocka_run_group_tests_name("store reader, sqlite", tests,
                                              NULL, NULL);
