@@ -68,6 +68,7 @@ struct http_conn {
                                 writeable completes the transaction */
     bool hard_close;         /* hang up even with the body all read (the
                                 request's headers were refused) */
+    bool says_close;         /* the answer said "Connection: close" */
     int64_t body_seen;       /* body bytes received so far */
     size_t sent;             /* body bytes written */
     bool stream_done;
@@ -408,6 +409,28 @@ static bool has_header(const char *headers, const char *name)
     return false;
 }
 
+/* Will the connection be hung up after this early refusal whatever the
+ * client sends next: the headers were refused, the body is chunked (whose
+ * end libwebsockets 4.1 does not report), or more of it is left than
+ * drain_bytes lets the server read? Then the answer says "Connection:
+ * close", so that the client sends its next request on a new connection
+ * instead of on one the server is about to close (a browser does not
+ * retry a POST that met a closed socket). */
+static bool refusal_closes(struct lws *wsi, const struct http_conn *hc)
+{
+    const struct srv_config *cfg = &hc->req.srv->cfg;
+
+    if (!hc->close_after)
+        return false;
+    if (hc->hard_close ||
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+        return true;
+    if (hc->req.content_length <= hc->body_seen)
+        return false; /* all read: the connection goes on */
+    return hc->req.content_length >= cfg->drain_bytes ||
+           cfg->drain_seconds <= 0;
+}
+
 static int write_headers(struct lws *wsi, struct http_conn *hc)
 {
     unsigned char buf[LWS_PRE + 4096], *start = buf + LWS_PRE, *p = start,
@@ -433,6 +456,13 @@ static int write_headers(struct lws *wsi, struct http_conn *hc)
                                     (const unsigned char *)"no-store", 8, &p,
                                     end))
         return -1;
+    if (refusal_closes(wsi, hc)) {
+        hc->says_close = true;
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                        (const unsigned char *)"close", 5, &p,
+                                        end))
+            return -1;
+    }
     snprintf(all, sizeof all, "%s%s", srv_http_security_headers,
              resp->headers);
     while (*line) {
@@ -599,11 +629,13 @@ static int start_transaction(struct lws *wsi, struct http_conn **slot,
         make_ready(hc);
         return 0;
     }
+    bool chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
     hc->streaming_body = (hc->route->flags & SRV_ROUTE_STREAM_BODY) != 0;
     if (hc->streaming_body &&
         (pass_gate(hc) != 0 ||
          (hc->route->on_begin && hc->route->on_begin(&hc->req, &hc->resp)))) {
-        hc->close_after = hc->req.content_length > 0;
+        /* a body is coming (a chunked one too): drain it, or hang up */
+        hc->close_after = hc->req.content_length > 0 || chunked;
         make_ready(hc);
         return 0;
     }
@@ -613,7 +645,6 @@ static int start_transaction(struct lws *wsi, struct http_conn **slot,
         dispatch(hc);
         return 0;
     }
-    bool chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
     if (chunked && !hc->streaming_body) {
         /* libwebsockets 4.1 does not signal the end of a chunked body. */
         srv_http_error(&hc->resp, PROTO_BAD_REQUEST, 411,
@@ -699,7 +730,7 @@ static int confirm_upgrade(struct lws *wsi)
  * client may send its next request on it). */
 static bool body_all_read(struct lws *wsi, const struct http_conn *hc)
 {
-    return !hc->hard_close &&
+    return !hc->hard_close && !hc->says_close &&
            lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0 &&
            hc->body_seen >= hc->req.content_length;
 }
@@ -748,6 +779,8 @@ int srv_http_callback(struct lws *wsi, int reason, void *user, void *in,
         return hc ? on_body(hc, in, len) : 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         if (hc && hc->draining) {
+            if (hc->says_close)
+                return -1; /* as the answer said */
             /* the refused body is all read: the connection is at the next
              * request; the transaction completes on the next writeable, as
              * every answer's does */

@@ -192,20 +192,8 @@ function bitwigProject({ audioPath = 'audio/drums.wav', audio2 = 'audio/bass.wav
 /** The rate-48000 frames of `beats` at 100 bpm. */
 const fb = (beats) => Math.round(beats * 60 / 100 * 48000);
 
-/**
- * fn() once more when the first try died on a kept-alive socket the server
- * had just closed (undici's "other side closed": the request never reached
- * the server, so trying again is safe).
- */
-async function once(fn) {
-  try { return await fn(); } catch (e) {
-    if (e?.cause?.code !== 'UND_ERR_SOCKET') throw e;
-    return fn();
-  }
-}
-
 async function projectsOf(user) {
-  const r = await once(() => http(server, 'GET', '/api/projects', { token: user.token }));
+  const r = await http(server, 'GET', '/api/projects', { token: user.token });
   assert.equal(r.status, 200, r.text);
   return r.json.projects.map((p) => p.id).sort();
 }
@@ -253,7 +241,7 @@ async function documentOf(project, user = ana) {
 /** Asserts that importing buf is refused with status and a message matching re, and nothing is left. */
 async function refused(buf, status, re, opts = {}) {
   const before = { projects: await projectsOf(ana), ...state() };
-  const r = await once(() => importFile(buf, opts));
+  const r = await importFile(buf, opts);
   assert.equal(r.status, status, r.text);
   assert.ok(r.json && typeof r.json.message === 'string', r.text);
   assert.match(r.json.message, re);

@@ -95,3 +95,38 @@ test('fetch: a 413 chunk then a GET, many times, never meet a closed socket', as
     assert.equal(g.status, 200);
   }
 });
+
+/** Reads until the server hangs up (true) or ms pass (false). */
+function hungUp(c, ms) {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    c.s.once('close', () => { clearTimeout(t); resolve(true); });
+  });
+}
+
+test('a refusal the server will hang up on says Connection: close (more body than drain_bytes), and it hangs up', async () => {
+  const c = open();
+  await c.ready;
+  // 9 MiB announced: past max_take_chunk_bytes, and past drain_bytes (8 MiB by default), so
+  // the server will never read it all; the client must not send another request on this socket
+  c.s.write(head('PUT', chunkPath(), 9 * 1024 * 1024));
+  const r1 = await c.response();
+  assert.ok(r1, 'the refusal is answered');
+  assert.equal(r1.status, 413, r1.body);
+  assert.equal((r1.headers.connection || '').toLowerCase(), 'close', 'the answer says the connection closes');
+  const closed = hungUp(c, 60000);
+  c.s.write(Buffer.alloc(8 * 1024 * 1024 + 4096)); // drained to drain_bytes, then the server hangs up
+  assert.equal(await closed, true, 'the server hung up, as its answer said');
+});
+
+test('a refused chunked body says Connection: close', async () => {
+  const c = open();
+  await c.ready;
+  c.s.write(`PUT /api/projects/${project}/takes/${take}/chunks/2?rate=48000&channels=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+    'Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n'); // no Authorization: refused at once
+  const r1 = await c.response();
+  assert.ok(r1, 'the refusal is answered');
+  assert.ok(r1.status >= 400 && r1.status < 500, `status ${r1.status}: ${r1.body}`);
+  assert.equal((r1.headers.connection || '').toLowerCase(), 'close', r1.body);
+  c.s.destroy();
+});
