@@ -287,20 +287,21 @@ static void test_reverb_matches_definition(void **state)
     }
 }
 
-/* The delay's one-sample definition (dsp_fx.c). */
+/* The delay's one-sample definition (dsp_fx.c): positions count modulo
+ * cap, values live in the ring in use (slot position & (ucap - 1)). */
 static void ref_delay(eng_delay *d, float *l, float *r, int n)
 {
-    const int mask = d->cap - 1;
+    const int mask = d->cap - 1, pmask = d->ucap - 1;
     for (int i = 0; i < n; i++) {
         d->time += (d->target - d->time) * d->smooth;
         float rp = (float)d->w - d->time;
         int i0 = (int)floorf(rp);
         float fr = rp - (float)i0;
-        int a = i0 & mask, b = (i0 + 1) & mask;
+        int a = i0 & pmask, b = (i0 + 1) & pmask;
         float wl = d->bl[a] + (d->bl[b] - d->bl[a]) * fr;
         float wr = d->br[a] + (d->br[b] - d->br[a]) * fr;
-        d->bl[d->w] = l[i] + d->feedback * wl;
-        d->br[d->w] = r[i] + d->feedback * wr;
+        d->bl[d->w & pmask] = l[i] + d->feedback * wl;
+        d->br[d->w & pmask] = r[i] + d->feedback * wr;
         l[i] = (1.0f - d->mix) * l[i] + d->mix * wl;
         r[i] = (1.0f - d->mix) * r[i] + d->mix * wr;
         d->w = (d->w + 1) & mask;
