@@ -168,7 +168,7 @@ static void dl_grow(eng_delay *d, int nu)
     assert(nu > u && nu <= d->cap && (nu & (nu - 1)) == 0);
     memset(d->bl + u, 0, (size_t)(nu - u) * sizeof(float));
     memset(d->br + u, 0, (size_t)(nu - u) * sizeof(float));
-    for (int k = 0; k < u; k++) {
+    for (int k = 0; k < u && !d->idle; k++) { /* idle: all 0, nothing moves */
         int p = (d->w + d->cap - u + k) & vmask; /* the last u positions */
         int from = p & (u - 1), to = p & (nu - 1);
         if (to != from) { /* to >= u: never another value's slot */
