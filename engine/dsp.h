@@ -155,9 +155,12 @@ void eng_limiter_process(eng_limiter *lim, float *l, float *r, int n);
 
 typedef struct eng_delay {
     double fs;
-    int cap;            /* power of two >= max delay + 4 */
-    float *bl, *br;
-    int w;
+    int cap;            /* power of two >= max delay + 4: the period of w */
+    int ucap;           /* the ring in use: a power of two <= cap holding
+                         * the last ucap values written (slot p & (ucap-1));
+                         * grown by eng_delay_set, shrunk by reset */
+    float *bl, *br;     /* cap floats each, only the first ucap touched */
+    int w;              /* write position modulo cap (as with a full ring) */
     float time, target; /* delay in samples (smoothed) */
     float feedback, mix;
     float smooth;       /* one-pole coefficient for time changes */

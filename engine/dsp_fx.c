@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* ---- limiter ------------------------------------------------------------
  * Gain computer: greq[t] = min(1, ceiling / max(|l|,|r|)). A sliding minimum
@@ -142,6 +143,43 @@ void eng_limiter_process(eng_limiter *lim, float *l, float *r, int n)
 /* ---- delay ------------------------------------------------------------- */
 
 
+/* The smallest ring in use (floats per channel), and the headroom: a ring
+ * holds at least twice what the delay reads, so an edit that lengthens
+ * the time up to twice keeps every sample it reads (see eng_delay_set). */
+#define DL_MIN_RING 4096
+
+/* The ring eng_delay_set and reset choose for reads up to `samples` back:
+ * a power of two >= 2 x (samples + 2), at least DL_MIN_RING, at most cap. */
+static int dl_fit(const eng_delay *d, float samples)
+{
+    double need = 2.0 * ((double)samples + 2.0);
+    int u = DL_MIN_RING < d->cap ? DL_MIN_RING : d->cap;
+    while (u < d->cap && (double)u < need)
+        u <<= 1;
+    return u;
+}
+
+/* Grows the ring in use to nu slots in place: the last ucap values
+ * written move to the slots of their positions modulo nu, the rest of
+ * the new ring is 0 (history older than the old ring was not kept). */
+static void dl_grow(eng_delay *d, int nu)
+{
+    const int u = d->ucap, vmask = d->cap - 1;
+    assert(nu > u && nu <= d->cap && (nu & (nu - 1)) == 0);
+    memset(d->bl + u, 0, (size_t)(nu - u) * sizeof(float));
+    memset(d->br + u, 0, (size_t)(nu - u) * sizeof(float));
+    for (int k = 0; k < u && !d->idle; k++) { /* idle: all 0, nothing moves */
+        int p = (d->w + d->cap - u + k) & vmask; /* the last u positions */
+        int from = p & (u - 1), to = p & (nu - 1);
+        if (to != from) { /* to >= u: never another value's slot */
+            d->bl[to] = d->bl[from];
+            d->br[to] = d->br[from];
+            d->bl[from] = d->br[from] = 0.0f;
+        }
+    }
+    d->ucap = nu;
+}
+
 int eng_delay_init(eng_delay *d, double fs)
 {
     memset(d, 0, sizeof *d);
@@ -150,12 +188,17 @@ int eng_delay_init(eng_delay *d, double fs)
     d->cap = 1;
     while (d->cap < need)
         d->cap <<= 1;
-    d->bl = calloc((size_t)d->cap, sizeof(float));
-    d->br = calloc((size_t)d->cap, sizeof(float));
-    if (!d->bl || !d->br) {
-        eng_delay_free(d);
+    /* the full period of both channels in one anonymous mapping: zero,
+     * and pages beyond the ring in use are never touched, so they stay
+     * out of the resident set (a calloc from a reused heap would clear
+     * them all) */
+    void *m = mmap(NULL, 2 * (size_t)d->cap * sizeof(float),
+                   PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
         return -1;
-    }
+    d->bl = m;
+    d->br = d->bl + d->cap;
+    d->ucap = dl_fit(d, 0.0f);
     d->smooth = (float)(1.0 - exp(-1.0 / (0.05 * fs)));
     eng_delay_set(d, 250, 0.3, 0.25);
     eng_delay_reset(d);
@@ -164,8 +207,8 @@ int eng_delay_init(eng_delay *d, double fs)
 
 void eng_delay_free(eng_delay *d)
 {
-    free(d->bl);
-    free(d->br);
+    if (d->bl)
+        munmap(d->bl, 2 * (size_t)d->cap * sizeof(float));
     d->bl = d->br = NULL;
 }
 
@@ -182,14 +225,19 @@ void eng_delay_set(eng_delay *d, double time_ms, double feedback, double mix)
         d->time = d->target;
         d->primed = true;
     }
+    /* the glide stays between time and target: the ring covers both */
+    int fit = dl_fit(d, d->time > d->target ? d->time : d->target);
+    if (fit > d->ucap)
+        dl_grow(d, fit);
 }
 
 void eng_delay_reset(eng_delay *d)
 {
-    memset(d->bl, 0, (size_t)d->cap * sizeof(float));
-    memset(d->br, 0, (size_t)d->cap * sizeof(float));
     d->w = 0;
     d->time = d->target;
+    d->ucap = dl_fit(d, d->target); /* all history is 0: any ring will do */
+    memset(d->bl, 0, (size_t)d->ucap * sizeof(float));
+    memset(d->br, 0, (size_t)d->ucap * sizeof(float));
     d->primed = false; /* the next set jumps to its time, no glide */
     d->idle = true;
 }
@@ -207,7 +255,10 @@ void eng_delay_reset(eng_delay *d)
 ENG_VEC_CLONES
 void eng_delay_process(eng_delay *d, float *l, float *r, int n)
 {
-    const int mask = d->cap - 1;
+    /* w counts modulo cap, as with a ring of the full period (so the read
+     * positions, and the bits, do not depend on the ring in use); values
+     * live in slot (position & pmask) */
+    const int vmask = d->cap - 1, pmask = d->ucap - 1;
     const float fb = d->feedback, mix = d->mix, dry = 1.0f - mix;
     const float target = d->target, sm = d->smooth;
     float *bl = d->bl, *br = d->br;
@@ -219,7 +270,10 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
     while (i < n) {
         /* the glide moves between time and target, so both >= 10 keep
          * every read of the step at least 10 samples behind */
-        if (i + 8 <= n && w + 8 <= d->cap && time >= 10.0f && target >= 10.0f) {
+        /* the eight writes in one run of the ring in use (which divides
+         * cap, so w does not wrap either) */
+        if (i + 8 <= n && (w & pmask) + 8 <= pmask + 1 && time >= 10.0f &&
+            target >= 10.0f) {
             const v8ui lane8 = {0, 1, 2, 3, 4, 5, 6, 7};
             v8uf tv = {0};
             tv += time;
@@ -234,13 +288,13 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
             v8ui i0 = __builtin_convertvector(rp, v8ui); /* trunc */
             i0 += (v8ui)(__builtin_convertvector(i0, v8uf) > rp); /* floor */
             v8uf fr = rp - __builtin_convertvector(i0, v8uf);
-            v8ui a = i0 & mask, b = (i0 + 1) & mask;
+            v8ui a = i0 & pmask, b = (i0 + 1) & pmask;
             v8uf la, lb, ra, rb;
             v8ui run = (a == a[0] + lane8); /* -1 where consecutive */
             run &= __builtin_shufflevector(run, run, 4, 5, 6, 7, 0, 1, 2, 3);
             run &= __builtin_shufflevector(run, run, 2, 3, 0, 1, 6, 7, 4, 5);
             run &= __builtin_shufflevector(run, run, 1, 0, 3, 2, 5, 4, 7, 6);
-            if (a[0] + 7 < mask && run[0]) { /* run[0]: all eight lanes */
+            if (a[0] + 7 < pmask && run[0]) { /* run[0]: all eight lanes */
                 /* consecutive taps without a wrap: vector loads */
                 la = v8u_load(bl + a[0]);
                 lb = v8u_load(bl + a[0] + 1);
@@ -256,11 +310,11 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
             }
             v8uf wl = la + (lb - la) * fr, wr = ra + (rb - ra) * fr;
             v8uf xl = v8u_load(l + i), xr = v8u_load(r + i);
-            v8u_store(bl + w, xl + fb * wl);
-            v8u_store(br + w, xr + fb * wr);
+            v8u_store(bl + (w & pmask), xl + fb * wl);
+            v8u_store(br + (w & pmask), xr + fb * wr);
             v8u_store(l + i, dry * xl + mix * wl);
             v8u_store(r + i, dry * xr + mix * wr);
-            w = (w + 8) & mask;
+            w = (w + 8) & vmask;
             i += 8;
             continue;
         }
@@ -268,14 +322,14 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
         float rp = (float)w - time;
         int i0 = (int)floorf(rp);
         float fr = rp - (float)i0;
-        int a = i0 & mask, b = (i0 + 1) & mask;
+        int a = i0 & pmask, b = (i0 + 1) & pmask;
         float wl = bl[a] + (bl[b] - bl[a]) * fr;
         float wr = br[a] + (br[b] - br[a]) * fr;
-        bl[w] = l[i] + fb * wl;
-        br[w] = r[i] + fb * wr;
+        bl[w & pmask] = l[i] + fb * wl;
+        br[w & pmask] = r[i] + fb * wr;
         l[i] = dry * l[i] + mix * wl;
         r[i] = dry * r[i] + mix * wr;
-        w = (w + 1) & mask;
+        w = (w + 1) & vmask;
         i++;
     }
     d->time = time;
@@ -663,8 +717,9 @@ bool eng_delay_quiet(eng_delay *d)
         return false;
     if (d->idle)
         return true;
-    size_t live = (size_t)ceilf(d->time) + 2, cap = (size_t)d->cap;
-    size_t start = ((size_t)d->w + cap - live) & (cap - 1);
+    size_t live = (size_t)ceilf(d->time) + 2, cap = (size_t)d->ucap;
+    assert(live <= cap);
+    size_t start = (((size_t)d->w & (cap - 1)) + cap - live) & (cap - 1);
     size_t first = cap - start < live ? cap - start : live;
     if (!all_quiet(d->bl + start, first) || !all_quiet(d->br + start, first) ||
         !all_quiet(d->bl, live - first) || !all_quiet(d->br, live - first))

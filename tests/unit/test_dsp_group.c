@@ -287,20 +287,21 @@ static void test_reverb_matches_definition(void **state)
     }
 }
 
-/* The delay's one-sample definition (dsp_fx.c). */
+/* The delay's one-sample definition (dsp_fx.c): positions count modulo
+ * cap, values live in the ring in use (slot position & (ucap - 1)). */
 static void ref_delay(eng_delay *d, float *l, float *r, int n)
 {
-    const int mask = d->cap - 1;
+    const int mask = d->cap - 1, pmask = d->ucap - 1;
     for (int i = 0; i < n; i++) {
         d->time += (d->target - d->time) * d->smooth;
         float rp = (float)d->w - d->time;
         int i0 = (int)floorf(rp);
         float fr = rp - (float)i0;
-        int a = i0 & mask, b = (i0 + 1) & mask;
+        int a = i0 & pmask, b = (i0 + 1) & pmask;
         float wl = d->bl[a] + (d->bl[b] - d->bl[a]) * fr;
         float wr = d->br[a] + (d->br[b] - d->br[a]) * fr;
-        d->bl[d->w] = l[i] + d->feedback * wl;
-        d->br[d->w] = r[i] + d->feedback * wr;
+        d->bl[d->w & pmask] = l[i] + d->feedback * wl;
+        d->br[d->w & pmask] = r[i] + d->feedback * wr;
         l[i] = (1.0f - d->mix) * l[i] + d->mix * wl;
         r[i] = (1.0f - d->mix) * r[i] + d->mix * wr;
         d->w = (d->w + 1) & mask;
@@ -352,6 +353,80 @@ static void test_delay_matches_definition(void **state)
             eng_delay_free(&a);
             eng_delay_free(&b);
         }
+}
+
+/* The ring in use (sized for the time read, h15-render5) gives the bits of
+ * a ring of the full period: fixed times (whole and fractional samples),
+ * glides within the ring's headroom both ways, blocks of any size,
+ * eng_delay_quiet and eng_delay_silence on the way; and the ring grows
+ * when a set asks for more than it holds. */
+static void test_delay_sized_ring_same_as_full(void **state)
+{
+    static const int sizes[] = {960, 7, 4800, 8, 1, 4096, 333};
+    static const struct { double from, to; } cases[] = {
+        {250, 250}, {333.3, 333.3}, {1, 1}, {250, 480}, {700, 120},
+        {41.7, 80.9}, {1999, 1500}, {120, 700},
+    };
+    static float l1[DL_LEN], r1[DL_LEN], l2[DL_LEN], r2[DL_LEN];
+    unsigned st = 11;
+    int total_quiet = 0;
+
+    (void)state;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        eng_delay a, b;
+        int off = 0, grown = 0, quiet_blocks = 0;
+        assert_int_equal(eng_delay_init(&a, 48000), 0);
+        assert_int_equal(eng_delay_init(&b, 48000), 0);
+        b.ucap = b.cap; /* all zero at w = 0: any ring holds it */
+        eng_delay_set(&a, cases[c].from, 0.7, 0.5);
+        eng_delay_set(&b, cases[c].from, 0.7, 0.5);
+        assert_true(a.ucap < a.cap || cases[c].from > 600);
+        assert_true((double)a.ucap >= cases[c].from * 48.0 + 2);
+        for (int i = 0; i < DL_LEN; i++) {
+            /* noise, silence (short tails decay), noise */
+            float g = i < 20000 || i >= 30000 ? 1.0f : 0.0f;
+            l1[i] = l2[i] = g * noise(&st);
+            r1[i] = r2[i] = g * noise(&st) * 0.5f;
+        }
+        for (size_t s = 0; off < DL_LEN; s = (s + 1) % (sizeof sizes / sizeof sizes[0])) {
+            int m = sizes[s];
+            if (off + m > DL_LEN)
+                m = DL_LEN - off;
+            if (off >= 38000 && !grown) { /* the edit, past a ring wrap */
+                int before = a.ucap;
+                eng_delay_set(&a, cases[c].to, 0.6, 0.4);
+                eng_delay_set(&b, cases[c].to, 0.6, 0.4);
+                grown = 1;
+                assert_true((double)a.ucap >= cases[c].to * 48.0 + 2);
+                assert_true(a.ucap >= before);
+            }
+            bool silent_in = off >= 20000 && off + m <= 30000;
+            bool qa = silent_in && eng_delay_quiet(&a);
+            bool qb = silent_in && eng_delay_quiet(&b);
+            assert_int_equal(qa, qb);
+            if (qa) { /* what the renderer does for a decayed tail */
+                eng_delay_silence(&a, m);
+                eng_delay_silence(&b, m);
+                quiet_blocks++;
+            } else {
+                eng_delay_process(&a, l1 + off, r1 + off, m);
+                eng_delay_process(&b, l2 + off, r2 + off, m);
+            }
+            off += m;
+        }
+        assert_memory_equal(l1, l2, sizeof l1);
+        assert_memory_equal(r1, r2, sizeof r1);
+        total_quiet += quiet_blocks;
+        assert_int_equal(a.w, b.w);
+        assert_true(a.time == b.time);
+        /* reset: back to the ring the time needs */
+        eng_delay_set(&a, 250, 0.3, 0.25);
+        eng_delay_reset(&a);
+        assert_int_equal(a.ucap, 32768); /* 12,000 samples x 2 -> 2^15 */
+        eng_delay_free(&a);
+        eng_delay_free(&b);
+    }
+    assert_true(total_quiet > 0); /* the short delays' tails decayed */
 }
 
 #define EC_LEN 6000
@@ -438,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_comp4_matches_comp),
         cmocka_unit_test(test_reverb_matches_definition),
         cmocka_unit_test(test_delay_matches_definition),
+        cmocka_unit_test(test_delay_sized_ring_same_as_full),
         cmocka_unit_test(test_eqcomp8_matches_eq_then_comp),
     };
     return cmocka_run_group_tests_name("dsp_group", tests, NULL, NULL);
