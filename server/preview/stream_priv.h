@@ -97,6 +97,7 @@ struct pv_opts {
     int sim_load_pct;             /* stream_test_load: test hook */
     int64_t block_cache_bytes;    /* block_cache_bytes: 0 = no cache */
     int render_ahead;             /* stream_render_ahead: packets per render */
+    int render_ahead_max;         /* stream_render_ahead_max: most under load */
 };
 
 /* Starts n pacing threads (once) with these settings. 0 or -1. */
