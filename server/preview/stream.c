@@ -714,8 +714,14 @@ static void share_metrics(FILE *f, struct srv_server *srv)
             "# HELP mixroom_preview_opus_complexity Lowest Opus complexity "
             "the pacing threads use now (-1 before the first stream).\n"
             "# TYPE mixroom_preview_opus_complexity gauge\n"
-            "mixroom_preview_opus_complexity %d\n",
-            pv_source_encodes(), pv_source_blocks(), pv_complexity_now());
+            "mixroom_preview_opus_complexity %d\n"
+            "# HELP mixroom_preview_render_ahead Most packets per block the "
+            "pacing threads' sources render now (stream_render_ahead, up to "
+            "stream_render_ahead_max under load; -1: no thread).\n"
+            "# TYPE mixroom_preview_render_ahead gauge\n"
+            "mixroom_preview_render_ahead %d\n",
+            pv_source_encodes(), pv_source_blocks(), pv_complexity_now(),
+            pv_render_ahead_now());
     eng_blockcache_stats bs = {0};
     bool on = pv_block_cache_stats(&bs);
     fprintf(f,

@@ -44,6 +44,7 @@ struct pv_thread {
                                          * sources were given */
     atomic_int n_streams;
     atomic_int complexity;              /* adapt.cur, for the metrics */
+    atomic_int ahead;                   /* adapt.ahead, for the metrics */
 };
 
 /* Global state: the pool of pacing threads (started once, on the loop
@@ -187,6 +188,7 @@ static void apply_ahead(struct pv_thread *th)
     if (th->adapt.ahead == th->ahead_applied)
         return;
     th->ahead_applied = th->adapt.ahead;
+    atomic_store(&th->ahead, th->adapt.ahead);
     for (struct pv_source *src = th->sources; src; src = src->next)
         if (!src->ahead_hold)
             set_ahead(th, src);
@@ -567,10 +569,15 @@ int pv_threads_start(int n, const struct pv_opts *o)
         pthread_cond_init(&th->cv, &ca);
         pv_adapt_init(&th->adapt, opts.complexity_min, opts.complexity_max,
                       opts.sim_load_pct, now_ns());
+        /* grows under load, but not with the block cache (made for
+         * ENG_OPUS_AHEAD_MAX-packet blocks) nor from 1 (one packet at a
+         * time, as before render ahead) */
         pv_adapt_set_ahead(&th->adapt, opts.render_ahead,
-                           opts.block_cache_bytes > 0 ? opts.render_ahead
-                                                      : opts.render_ahead_max);
+                           opts.block_cache_bytes > 0 || opts.render_ahead <= 1
+                               ? opts.render_ahead
+                               : opts.render_ahead_max);
         th->ahead_applied = th->adapt.ahead;
+        atomic_init(&th->ahead, th->adapt.ahead);
         atomic_init(&th->complexity, th->adapt.cur);
         if (pthread_create(&th->tid, NULL, thread_main, th) != 0) {
             pthread_cond_destroy(&th->cv);
@@ -678,4 +685,16 @@ int pv_complexity_now(void)
             lo = c;
     }
     return lo;
+}
+
+int pv_render_ahead_now(void)
+{
+    int hi = -1;
+
+    for (int i = 0; i < n_threads; i++) {
+        int a = atomic_load(&threads[i].ahead);
+        if (a > hi)
+            hi = a;
+    }
+    return hi;
 }
