@@ -36,6 +36,7 @@ struct pv_source *pv_source_new(eng_plan_slot *slot, eng_plan *fixed,
         goto fail;
     eng_opus_stream_set_gain(src->enc, key->gain_db);
     src->complexity = complexity;
+    src->ahead = 1;
     src->key = *key;
     src->next_pos = pos;
     return src;
@@ -56,7 +57,26 @@ void pv_source_free(struct pv_source *src)
 
 void pv_source_set_ahead(struct pv_source *src, int packets, int phase)
 {
+    src->ahead = packets;
     eng_opus_stream_set_ahead(src->enc, packets, phase);
+}
+
+bool pv_sources_set_ahead(struct pv_source *head, int packets, bool timeline)
+{
+    int grow = PV_AHEAD_GROW;
+    bool all = true;
+
+    for (struct pv_source *src = head; src; src = src->next) {
+        if (src->ahead_hold || src->ahead == packets)
+            continue;
+        if (packets > src->ahead && grow-- <= 0) {
+            all = false;
+            continue;
+        }
+        pv_source_set_ahead(src, packets, timeline ? ENG_OPUS_PHASE_TIMELINE
+                                                   : src->stagger);
+    }
+    return all;
 }
 
 
@@ -259,16 +279,17 @@ int pv_adapt_note(struct pv_adapt *a, int64_t now, int64_t busy,
          * lead runs out (over PV_LOAD_FAR: two, over 1.5: three) */
         step(a, load >= PV_LOAD_FAR ? (load >= 2 * PV_LOAD_FAR - 1 ? -3 : -2)
                                     : -1, now);
-    } else if (load < PV_LOAD_LOW && a->win_slack >= PV_SLACK_ROOM_NS &&
+    } else if (a->ahead > a->ahead_lo && load < PV_LOAD_AHEAD_DOWN &&
+               a->win_slack >= PV_SLACK_ROOM_NS &&
                now - a->last_change >= PV_STEP_UP_NS) {
         /* room: render ahead comes back first (edits reach the audio
          * sooner), then complexity */
-        if (a->ahead > a->ahead_lo) {
-            a->ahead = a->ahead / 2 > a->ahead_lo ? a->ahead / 2 : a->ahead_lo;
-            a->last_change = now;
-        } else {
-            step(a, +1, now);
-        }
+        a->ahead = a->ahead / 2 > a->ahead_lo ? a->ahead / 2 : a->ahead_lo;
+        a->last_change = now;
+    } else if (a->ahead == a->ahead_lo && load < PV_LOAD_LOW &&
+               a->win_slack >= PV_SLACK_ROOM_NS &&
+               now - a->last_change >= PV_STEP_UP_NS) {
+        step(a, +1, now);
     }
     a->win_start = now;
     a->busy = 0;
@@ -280,10 +301,12 @@ int pv_adapt_predict(struct pv_adapt *a, int64_t now, int64_t spent,
                      int done, int streams)
 {
     assert(a->lo <= a->cur && a->cur <= a->hi);
-    if (done < PV_PREDICT_MIN || a->cur == a->lo || streams <= 0)
+    if (done < PV_PREDICT_MIN || streams <= 0 || a->cur == a->lo)
         return a->cur;
     double load = (double)spent / (double)done * 50.0 * (double)streams /
                       1e9 + a->sim_load_pct / 100.0;
+    /* (render ahead is left to the windows: growing it is work done
+     * early, which a burst has no room for) */
     if (load > PV_LOAD_PREDICT)
         step(a, a->lo - a->cur, now);
     return a->cur;

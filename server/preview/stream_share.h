@@ -60,6 +60,7 @@ struct pv_source {
     eng_opus_stream *enc;
     int complexity;
     int stagger;                  /* render-ahead phase (its thread's count) */
+    int ahead;                    /* packets per block (pv_source_set_ahead) */
     bool ahead_hold;              /* one packet per block (a note's run) */
     int64_t next_pos;             /* where the next packet it makes starts */
     uint64_t made;                /* packets made since the last reset */
@@ -84,6 +85,19 @@ void pv_source_free(struct pv_source *src);
  * ENG_OPUS_PHASE_TIMELINE puts the blocks on the timeline's grid (the
  * block cache's sources). */
 void pv_source_set_ahead(struct pv_source *src, int packets, int phase);
+
+/* Sources that render more per block fill their buffer once (the packets
+ * rendered ahead are work done early): at most this many sources of a
+ * list grow per pv_sources_set_ahead, so a thread near a core spreads that
+ * work over its wake-ups instead of falling behind. */
+#define PV_AHEAD_GROW 2
+
+/* The sources of the list from head (src->next), except those in a note's
+ * run (ahead_hold): `packets` per block from their next block, phase
+ * ENG_OPUS_PHASE_TIMELINE when timeline, else their stagger. Those that
+ * render fewer change at once, at most PV_AHEAD_GROW of those that render
+ * more. True when every source has `packets` (call again until then). */
+bool pv_sources_set_ahead(struct pv_source *head, int packets, bool timeline);
 
 /* Makes the next packet start at pos under key (one listener seeking):
  * the ring is forgotten, the encoder continues (a jump is its seek). */
@@ -144,6 +158,9 @@ struct pv_adapt {
  * and the predicted load over which it goes to the floor. */
 #define PV_PREDICT_MIN 16
 #define PV_LOAD_PREDICT 1.0
+/* Load under which render ahead halves back (once a second, with slack
+ * room) toward ahead_lo; complexity steps up only once it is there. */
+#define PV_LOAD_AHEAD_DOWN 0.6
 
 /* Complexity starts at hi, render ahead at 1 (pv_adapt_set_ahead sets its
  * range). */
@@ -165,8 +182,11 @@ int pv_adapt_note(struct pv_adapt *a, int64_t now, int64_t busy,
  * packets a second). When done >= PV_PREDICT_MIN and the load that cost
  * per packet predicts (spent / done x 50 x streams, per ns) is over
  * PV_LOAD_PREDICT, complexity goes to the floor at once (the burst of
- * many listeners starting together never waits for the windows). Returns
- * the complexity for the next packets. */
+ * many listeners starting together never waits for the windows; they
+ * give back what the load leaves room for). Render ahead is left to the
+ * windows: growing it renders audio early, which a burst has no room for
+ * (measured: jumping it here made more late packets at the start).
+ * Returns the complexity for the next packets. */
 int pv_adapt_predict(struct pv_adapt *a, int64_t now, int64_t spent,
                      int done, int streams);
 

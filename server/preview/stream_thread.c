@@ -41,7 +41,8 @@ struct pv_thread {
     struct pv_adapt adapt;              /* thread only */
     unsigned made_sources;              /* thread only: render-ahead phases */
     int ahead_applied;                  /* thread only: adapt.ahead its
-                                         * sources were given */
+                                         * sources are being given */
+    bool ahead_pending;                 /* thread only: not all have it */
     atomic_int n_streams;
     atomic_int complexity;              /* adapt.cur, for the metrics */
     atomic_int ahead;                   /* adapt.ahead, for the metrics */
@@ -182,16 +183,16 @@ static void set_ahead(struct pv_thread *th, struct pv_source *src)
 }
 
 /* The controller changed the packets per block: every source of th not
- * in a note's run renders that many from its next block on. */
+ * in a note's run renders that many from its next block on (those that
+ * grow a few per call: pv_sources_set_ahead). */
 static void apply_ahead(struct pv_thread *th)
 {
-    if (th->adapt.ahead == th->ahead_applied)
+    if (th->adapt.ahead == th->ahead_applied && !th->ahead_pending)
         return;
     th->ahead_applied = th->adapt.ahead;
     atomic_store(&th->ahead, th->adapt.ahead);
-    for (struct pv_source *src = th->sources; src; src = src->next)
-        if (!src->ahead_hold)
-            set_ahead(th, src);
+    th->ahead_pending = !pv_sources_set_ahead(th->sources, th->adapt.ahead,
+                                              opts.block_cache_bytes > 0);
 }
 
 /* Gives s a source that plays s->key from s->pos: one of the thread's that

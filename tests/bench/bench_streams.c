@@ -219,6 +219,20 @@ static double rss_mib(void)
     return (double)res * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
 }
 
+/* As the server's apply_ahead: the controller's packets per block to the
+ * sources (linked from srcs[0]) when they changed, a few growing a call. */
+static void apply_ahead(const struct pv_adapt *ad, int *applied,
+                        bool *pending, struct pv_source **srcs,
+                        eng_blockcache *bc, struct lresult *res)
+{
+    if (ad->ahead == *applied && !*pending)
+        return;
+    *applied = ad->ahead;
+    *pending = !pv_sources_set_ahead(srcs[0], *applied, bc != NULL);
+    if (*applied > res->ahead_max)
+        res->ahead_max = *applied;
+}
+
 /* n listeners for `seconds` on this thread: the first `grouped` of them in
  * groups of `group` (one source each, all at the same position), the rest
  * with a source of their own; share = false gives every listener its own
@@ -254,8 +268,11 @@ static struct lresult run_listeners_m(eng_plan *plan, int n, int grouped,
                                      l[i].pos);
             eng_renderer_set_block_cache(l[i].src->r, bc);
             /* as the server: with the block cache on the timeline grid */
+            l[i].src->stagger = ns;
             pv_source_set_ahead(l[i].src, ahead,
                                 bc ? ENG_OPUS_PHASE_TIMELINE : ns);
+            if (ns > 0) /* linked, as a pacing thread's */
+                srcs[ns - 1]->next = l[i].src;
             srcs[ns++] = l[i].src;
         }
         l[i].src->refs++;
@@ -265,6 +282,7 @@ static struct lresult run_listeners_m(eng_plan *plan, int n, int grouped,
     pv_adapt_init(&ad, lo, 8, 0, start);
     pv_adapt_set_ahead(&ad, ahead, bc ? ahead : ahead_max);
     int applied = ad.ahead;
+    bool pending = false;
     res.ahead_max = ad.ahead;
     res.cmin = res.cmax = ad.cur;
     long packets = (long)(seconds * 50);
@@ -319,14 +337,7 @@ static struct lresult run_listeners_m(eng_plan *plan, int n, int grouped,
         }
         long long t_end = (long long)(now() * 1e9);
         int c = pv_adapt_note(&ad, t_end, t_end - t_wake, slack);
-        if (ad.ahead != applied) { /* as the server's apply_ahead */
-            applied = ad.ahead;
-            for (int j = 0; j < ns; j++)
-                pv_source_set_ahead(srcs[j], applied,
-                                    bc ? ENG_OPUS_PHASE_TIMELINE : j);
-            if (applied > res.ahead_max)
-                res.ahead_max = applied;
-        }
+        apply_ahead(&ad, &applied, &pending, srcs, bc, &res);
         if (c < res.cmin)
             res.cmin = c;
         if (c > res.cmax)

@@ -464,7 +464,8 @@ static void test_adapt_ahead(void **state)
  * packets predicts the load; over 1 the floor comes at once (not after
  * several windows), under it nothing changes, and too few packets are
  * not trusted. A packet within half the lead of late goes to the floor
- * at once too. */
+ * at once too. Render ahead grows by windows only, and comes back under
+ * load 0.6 (not only under 0.45). */
 static void test_adapt_predict(void **state)
 {
     (void)state;
@@ -487,9 +488,31 @@ static void test_adapt_predict(void **state)
     }
     assert_true(up_at >= PV_STEP_UP_NS);
 
-    /* 40 packets at 0.3 ms, 100 streams: load 1.5 from 8: the floor */
+    /* 40 packets at 0.3 ms, 100 streams: load 1.5 from 8: the floor;
+     * render ahead is left to the windows (growing it is work done early) */
     pv_adapt_init(&a, 0, 8, 0, t);
+    pv_adapt_set_ahead(&a, 5, 20);
     assert_int_equal(pv_adapt_predict(&a, t + 12 * MS, 12 * MS, 40, 100), 0);
+    assert_int_equal(a.ahead, 5);
+    /* a window at load 0.9 at the floor: it grows */
+    for (int i = 0; i < 10; i++)
+        pv_adapt_note(&a, t += 20 * MS, 18 * MS, 100 * MS);
+    assert_int_equal(a.ahead, 10);
+    for (int i = 0; i < 10; i++)
+        pv_adapt_note(&a, t += 20 * MS, 18 * MS, 100 * MS);
+    assert_int_equal(a.ahead, 20);
+    /* at load 0.7 it stays where it is: no see-saw */
+    for (int i = 0; i < 50 * 5; i++)
+        pv_adapt_note(&a, t += 20 * MS, 14 * MS, 100 * MS);
+    assert_int_equal(a.ahead, 20);
+    /* then at load 0.5 (under PV_LOAD_AHEAD_DOWN, over PV_LOAD_LOW):
+     * ahead comes back to 5, complexity stays at the floor */
+    for (int i = 0; i < 50 * 5; i++) {
+        t += 20 * MS;
+        assert_int_equal(pv_adapt_note(&a, t, 10 * MS, 100 * MS), 0);
+    }
+    assert_int_equal(a.ahead, 5);
+    assert_int_equal(a.cur, 0);
     /* no streams: nothing to predict */
     pv_adapt_init(&a, 0, 8, 0, t);
     assert_int_equal(pv_adapt_predict(&a, t, 12 * MS, 40, 0), 8);
