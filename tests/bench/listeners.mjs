@@ -116,4 +116,6 @@ async function run(label, args) {
 
 console.log(`listeners.mjs: ${N} listeners, ${SECONDS} s measured; ${INDEPENDENT ? 'all independent (each at its own position)' : `groups of ${GROUP} for 3/4 of them`}${TOGETHER ? ', all pressing play at once' : ''}; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 if (process.argv[5] !== 'after-only') await run('before: stream_share=0, complexity 8', ['--stream-share', '0', '--opus-complexity-min', '8']);
-await run('after: the server as configured', []);
+// MXT_ARGS: server flags for the "after" run (e.g. --stream-render-ahead-max 5)
+const EXTRA = (process.env.MXT_ARGS || '').split(' ').filter(Boolean);
+await run(`after: the server as configured${EXTRA.length ? ` (${EXTRA.join(' ')})` : ''}`, EXTRA);
