@@ -241,6 +241,26 @@ static eng_plan *song_fx(int rate)
     return song_fx_eq(rate, 4);
 }
 
+/* Packet idx of source b at pos (complexity cx) and the next packet of
+ * the one-at-a-time stream old: the same bytes and samples. */
+static const struct pv_slot *same_packet(struct pv_source *b,
+                                         eng_opus_stream *old, uint64_t idx,
+                                         int64_t pos, int cx)
+{
+    unsigned char pkt[ENG_OPUS_MAX_PACKET];
+    bool failed;
+    int n = eng_opus_stream_next(old, pos, pkt, sizeof pkt);
+    const struct pv_slot *sl = pv_source_get(b, idx, pos, cx, &failed);
+
+    assert_non_null(sl);
+    assert_int_equal(sl->pos, pos);
+    assert_int_equal(sl->len, n);
+    assert_memory_equal(sl->pkt, pkt, (size_t)n);
+    assert_memory_equal(eng_opus_stream_pcm(b->enc), eng_opus_stream_pcm(old),
+                        sizeof(float) * 2 * ENG_OPUS_FRAME);
+    return sl;
+}
+
 /* Rendering 5 packets per block (render ahead, any phase, the timeline
  * phase of the block cache) gives the same samples and packets as one
  * render per packet (a renderer made for one packet), through a
@@ -256,10 +276,8 @@ static void render_ahead_at(int rate, int phase)
     struct pv_key lk = {.origin = &key0, .rev = 7, .looping = true,
                         .loop_a = rate / 2, .loop_b = 3 * rate};
     struct pv_source *b = pv_source_new(NULL, p, rate, 128000, 8, &lk, 0);
-    unsigned char pkt[ENG_OPUS_MAX_PACKET];
     int levels = 0, most_pending = 0;
     int64_t pos = 0;
-    bool failed;
 
     assert_non_null(old);
     assert_non_null(b);
@@ -273,15 +291,7 @@ static void render_ahead_at(int rate, int phase)
         uint64_t idx = k < 90 ? k : k - 90;
         if (k == 30)
             eng_opus_stream_set_complexity(old, 4);
-        int n = eng_opus_stream_next(old, pos, pkt, sizeof pkt);
-        const struct pv_slot *sl = pv_source_get(b, idx, pos, cx, &failed);
-        assert_non_null(sl);
-        assert_int_equal(sl->pos, pos);
-        assert_int_equal(sl->len, n);
-        assert_memory_equal(sl->pkt, pkt, (size_t)n);
-        assert_memory_equal(eng_opus_stream_pcm(b->enc),
-                            eng_opus_stream_pcm(old),
-                            sizeof(float) * 2 * ENG_OPUS_FRAME);
+        const struct pv_slot *sl = same_packet(b, old, idx, pos, cx);
         int pend = eng_opus_stream_pending(b->enc);
         most_pending = pend > most_pending ? pend : most_pending;
         if (sl->lv_len > 0) {
@@ -332,11 +342,9 @@ static void render_ahead_grown(int rate, int first)
     struct pv_key lk = {.origin = &key0, .rev = -1, .looping = true,
                         .loop_a = rate / 2, .loop_b = 3 * rate};
     struct pv_source *b = pv_source_new(slot, NULL, rate, 128000, 8, &lk, 0);
-    unsigned char pkt[ENG_OPUS_MAX_PACKET];
     int pend_first = 0, pend_20 = 0;
     int64_t pos = 0;
     uint64_t idx = 0;
-    bool failed;
 
     assert_non_null(old);
     assert_non_null(b);
@@ -357,15 +365,7 @@ static void render_ahead_grown(int rate, int first)
             pv_source_reset(b, &lk, pos);
             idx = 0;
         }
-        int n = eng_opus_stream_next(old, pos, pkt, sizeof pkt);
-        const struct pv_slot *sl = pv_source_get(b, idx++, pos, cx, &failed);
-        assert_non_null(sl);
-        assert_int_equal(sl->pos, pos);
-        assert_int_equal(sl->len, n);
-        assert_memory_equal(sl->pkt, pkt, (size_t)n);
-        assert_memory_equal(eng_opus_stream_pcm(b->enc),
-                            eng_opus_stream_pcm(old),
-                            sizeof(float) * 2 * ENG_OPUS_FRAME);
+        same_packet(b, old, idx++, pos, cx);
         int pend = eng_opus_stream_pending(b->enc);
         if (k < 37 && pend > pend_first)
             pend_first = pend;
