@@ -20,7 +20,8 @@ struct eng_opus_stream {
     int src_frames;              /* timeline frames per packet */
     int64_t next_pos;            /* expected position of the next packet */
     int64_t render_pos;          /* next frame to feed the resampler */
-    float *src;                  /* ENG_OPUS_AHEAD_MAX * src_frames * 2 */
+    float *src;                  /* src_cap * src_frames * 2 */
+    int src_cap;                 /* packets src holds (grows with set_ahead) */
     /* render ahead: src holds ahead_n packets' worth rendered at once, of
      * which ahead_i have been used */
     int ahead, phase, next_ahead, next_phase;
@@ -101,7 +102,7 @@ static const float *next_src(eng_opus_stream *s)
                         ? floor_div(s->render_pos, s->src_frames)
                         : (int64_t)(s->since_seek + (uint64_t)s->phase);
         int n = s->ahead - (int)(((k % s->ahead) + s->ahead) % s->ahead);
-        assert(n >= 1 && n <= s->ahead);
+        assert(n >= 1 && n <= s->ahead && s->ahead <= s->src_cap);
         eng_render(s->r, s->render_pos, s->src, n * s->src_frames);
         s->blocks++;
         meters_take(s);
@@ -128,7 +129,8 @@ eng_opus_stream *eng_opus_stream_new(eng_renderer *r, int rate, int bitrate,
     s->r = r;
     s->rate = rate;
     s->src_frames = rate == 48000 ? ENG_OPUS_FRAME : SRC_FRAMES_44K;
-    s->src = calloc((size_t)ENG_OPUS_AHEAD_MAX * (size_t)s->src_frames * 2,
+    s->src_cap = ENG_OPUS_AHEAD_MAX;
+    s->src = calloc((size_t)s->src_cap * (size_t)s->src_frames * 2,
                     sizeof *s->src);
     s->ahead = s->next_ahead = 1;
     s->enc = opus_encoder_create(ENG_OPUS_RATE, 2, OPUS_APPLICATION_AUDIO,
@@ -177,8 +179,19 @@ void eng_opus_stream_set_ahead(eng_opus_stream *s, int packets, int phase)
 {
     if (packets < 1)
         packets = 1;
-    if (packets > ENG_OPUS_AHEAD_MAX)
-        packets = ENG_OPUS_AHEAD_MAX;
+    if (packets > ENG_OPUS_AHEAD_LIMIT)
+        packets = ENG_OPUS_AHEAD_LIMIT;
+    if (packets > s->src_cap) {
+        /* realloc keeps what was rendered ahead and not yet encoded */
+        float *v = realloc(s->src, sizeof *s->src * (size_t)packets *
+                                       (size_t)s->src_frames * 2);
+        if (v) {
+            s->src = v;
+            s->src_cap = packets;
+        } else {
+            packets = s->src_cap;
+        }
+    }
     s->next_ahead = packets;
     s->next_phase = phase == ENG_OPUS_PHASE_TIMELINE ? phase
                     : phase < 0                      ? 0

@@ -20,7 +20,10 @@
 #define ENG_OPUS_RATE 48000
 #define ENG_OPUS_FRAME 960          /* 20 ms at 48 kHz */
 #define ENG_OPUS_MAX_PACKET 1500
-#define ENG_OPUS_AHEAD_MAX 5        /* packets one render may cover */
+#define ENG_OPUS_AHEAD_MAX 5        /* packets a renderer's block covers (its
+                                     * max_block, the block cache's blocks) */
+#define ENG_OPUS_AHEAD_LIMIT 20     /* packets rendered ahead at most (in
+                                     * blocks of the renderer's max_block) */
 
 typedef struct eng_opus_stream eng_opus_stream;
 
@@ -48,7 +51,7 @@ void eng_opus_stream_set_complexity(eng_opus_stream *s, int complexity);
 
 /* From the next block on (what was rendered ahead is used first), the
  * renderer renders
- * `packets` packets (1..ENG_OPUS_AHEAD_MAX, clamped) in one block, so
+ * `packets` packets (1..ENG_OPUS_AHEAD_LIMIT, clamped) in one block, so
  * what it renders runs up to packets - 1 packets ahead of what is
  * encoded (an edit reaches the audio that much later, unless the owner
  * seeks). Block boundaries fall where (packets since the seek + phase)
@@ -56,16 +59,20 @@ void eng_opus_stream_set_complexity(eng_opus_stream *s, int complexity);
  * different packets; phase ENG_OPUS_PHASE_TIMELINE puts them where the
  * packet's timeline index (position / frames, rounded down) is a
  * multiple of `packets`, the same for every stream at that position (the
- * block cache keys blocks by position and length). The renderer must
- * have been made with a max_block of at least packets *
- * eng_opus_stream_frames(). Packets are identical to packets = 1 (the
+ * block cache keys blocks by position and length). One eng_render call
+ * covers the block; the renderer splits it into its max_block (with
+ * more packets than that, consecutive renders of one renderer, whose
+ * state stays in the caches). The stream's buffer grows to `packets`
+ * packets here when it must (never per packet; it stays at its largest
+ * until freed); when it cannot, packets is what it holds. Packets are
+ * identical to packets = 1 (the
  * default) at 48 kHz and 44.1 kHz (the engine's samples do not depend on
  * where blocks end: tests/unit/test_comp_blocks, test_stream_share); the
  * meters of a block count for each of its packets. */
 #define ENG_OPUS_PHASE_TIMELINE (-1)
 void eng_opus_stream_set_ahead(eng_opus_stream *s, int packets, int phase);
 
-/* Packets rendered ahead and not yet encoded (0..ENG_OPUS_AHEAD_MAX-1):
+/* Packets rendered ahead and not yet encoded (0..ENG_OPUS_AHEAD_LIMIT-1):
  * how long something new put into the renderer waits to be heard. */
 int eng_opus_stream_pending(const eng_opus_stream *s);
 

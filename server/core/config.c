@@ -114,6 +114,12 @@ static const struct srv_config_limit limits[] = {
           "20 ms packets the live preview renders in one block (1: one at "
           "a time; more is cheaper for many listeners, and an edit reaches "
           "what was rendered ahead no sooner)"),
+    LIMIT(stream_render_ahead_max, 1, 20, 20, "",
+          "most 20 ms packets the live preview renders in one block when a "
+          "pacing thread is at its complexity floor and still over its "
+          "load (doubles from stream_render_ahead; each source's buffer "
+          "grows to 7.5 KiB a packet; an edit reaches audio rendered "
+          "ahead no sooner)"),
     LIMIT(block_cache_bytes, 0, 64 * GIB, 0, "bytes",
           "memory of the live preview's block cache of unchanged tracks' "
           "rendered blocks, shared by every stream (0: off)"),

@@ -81,6 +81,7 @@ struct srv_config {
     int64_t max_dawproject_xml_bytes;      /* project.xml or metadata.xml (64 MiB) */
     /* listening and delivery: fields go here */
     int64_t stream_render_ahead;  /* packets the preview renders per block (5) */
+    int64_t stream_render_ahead_max; /* most it renders per block under load (20) */
     int64_t block_cache_bytes;    /* the preview's block cache, bytes (0 = off, the default) */
     int64_t loudness_cache;       /* revisions whose loudness is kept for matched A/B (256) */
     /* assets in S3: fields go here */

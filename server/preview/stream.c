@@ -214,7 +214,8 @@ static struct pv_stream *ensure_stream(struct pv_conn *p, json_t *id,
         .complexity_min = (int)srv->cfg.opus_complexity_min,
         .sim_load_pct = (int)srv->cfg.stream_test_load,
         .block_cache_bytes = srv->cfg.block_cache_bytes,
-        .render_ahead = (int)srv->cfg.stream_render_ahead};
+        .render_ahead = (int)srv->cfg.stream_render_ahead,
+        .render_ahead_max = (int)srv->cfg.stream_render_ahead_max};
     if (pv_threads_start(srv->cfg.workers > 0
                              ? srv->cfg.workers
                              : (int)sysconf(_SC_NPROCESSORS_ONLN),
@@ -706,14 +707,21 @@ static void share_metrics(FILE *f, struct srv_server *srv)
             "# TYPE mixroom_preview_encodes_total counter\n"
             "mixroom_preview_encodes_total %llu\n"
             "# HELP mixroom_preview_render_blocks_total Blocks the sources' "
-            "renderers rendered (one per stream_render_ahead packets).\n"
+            "renderers rendered (one per stream_render_ahead packets, fewer "
+            "under load).\n"
             "# TYPE mixroom_preview_render_blocks_total counter\n"
             "mixroom_preview_render_blocks_total %llu\n"
             "# HELP mixroom_preview_opus_complexity Lowest Opus complexity "
             "the pacing threads use now (-1 before the first stream).\n"
             "# TYPE mixroom_preview_opus_complexity gauge\n"
-            "mixroom_preview_opus_complexity %d\n",
-            pv_source_encodes(), pv_source_blocks(), pv_complexity_now());
+            "mixroom_preview_opus_complexity %d\n"
+            "# HELP mixroom_preview_render_ahead Most packets per block the "
+            "pacing threads' sources render now (stream_render_ahead, up to "
+            "stream_render_ahead_max under load; -1: no thread).\n"
+            "# TYPE mixroom_preview_render_ahead gauge\n"
+            "mixroom_preview_render_ahead %d\n",
+            pv_source_encodes(), pv_source_blocks(), pv_complexity_now(),
+            pv_render_ahead_now());
     eng_blockcache_stats bs = {0};
     bool on = pv_block_cache_stats(&bs);
     fprintf(f,

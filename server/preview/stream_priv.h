@@ -97,6 +97,7 @@ struct pv_opts {
     int sim_load_pct;             /* stream_test_load: test hook */
     int64_t block_cache_bytes;    /* block_cache_bytes: 0 = no cache */
     int render_ahead;             /* stream_render_ahead: packets per render */
+    int render_ahead_max;         /* stream_render_ahead_max: most under load */
 };
 
 /* Starts n pacing threads (once) with these settings. 0 or -1. */
@@ -116,6 +117,9 @@ void pv_stats(unsigned long long *playing, unsigned long long *packets,
               unsigned long long *late, int *threads);
 /* The lowest Opus complexity the threads use now (-1: no thread). */
 int pv_complexity_now(void);
+/* The most packets per block the threads' sources render now (-1: no
+ * thread). */
+int pv_render_ahead_now(void);
 /* The block cache's counters; false when there is none. Any thread. */
 bool pv_block_cache_stats(eng_blockcache_stats *out);
 

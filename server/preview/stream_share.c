@@ -36,6 +36,7 @@ struct pv_source *pv_source_new(eng_plan_slot *slot, eng_plan *fixed,
         goto fail;
     eng_opus_stream_set_gain(src->enc, key->gain_db);
     src->complexity = complexity;
+    src->ahead = 1;
     src->key = *key;
     src->next_pos = pos;
     return src;
@@ -56,8 +57,28 @@ void pv_source_free(struct pv_source *src)
 
 void pv_source_set_ahead(struct pv_source *src, int packets, int phase)
 {
+    src->ahead = packets;
     eng_opus_stream_set_ahead(src->enc, packets, phase);
 }
+
+bool pv_sources_set_ahead(struct pv_source *head, int packets, bool timeline)
+{
+    int grow = PV_AHEAD_GROW;
+    bool all = true;
+
+    for (struct pv_source *src = head; src; src = src->next) {
+        if (src->ahead_hold || src->ahead == packets)
+            continue;
+        if (packets > src->ahead && grow-- <= 0) {
+            all = false;
+            continue;
+        }
+        pv_source_set_ahead(src, packets, timeline ? ENG_OPUS_PHASE_TIMELINE
+                                                   : src->stagger);
+    }
+    return all;
+}
+
 
 void pv_source_reset(struct pv_source *src, const struct pv_key *key,
                      int64_t pos)
@@ -194,10 +215,25 @@ void pv_adapt_init(struct pv_adapt *a, int lo, int hi, int sim_load_pct,
     a->cur = hi;
     a->lo = lo;
     a->hi = hi;
+    a->ahead = a->ahead_lo = a->ahead_hi = 1;
     a->sim_load_pct = sim_load_pct;
     a->win_start = now;
     a->win_slack = INT64_MAX;
     a->last_change = now;
+}
+
+void pv_adapt_set_ahead(struct pv_adapt *a, int lo, int hi)
+{
+    if (lo < 1)
+        lo = 1;
+    if (lo > ENG_OPUS_AHEAD_LIMIT)
+        lo = ENG_OPUS_AHEAD_LIMIT;
+    if (hi < lo)
+        hi = lo;
+    if (hi > ENG_OPUS_AHEAD_LIMIT)
+        hi = ENG_OPUS_AHEAD_LIMIT;
+    a->ahead = a->ahead_lo = lo;
+    a->ahead_hi = hi;
 }
 
 /* Moves cur by `by`, clamped to lo..hi. */
@@ -222,6 +258,9 @@ int pv_adapt_note(struct pv_adapt *a, int64_t now, int64_t busy,
     a->busy += busy;
     if (min_slack < a->win_slack)
         a->win_slack = min_slack;
+    /* a packet within half the lead of late: the floor at once */
+    if (min_slack < PV_SLACK_JUMP_NS)
+        step(a, a->lo - a->cur, now);
     /* a packet got close to its play time: one step down at once (at most
      * once a packet, so the step can show in the next slack) */
     if (min_slack < PV_SLACK_LOW_NS && now - a->last_change >= 20000000LL)
@@ -230,16 +269,45 @@ int pv_adapt_note(struct pv_adapt *a, int64_t now, int64_t busy,
     if (el < PV_ADAPT_WINDOW_NS)
         return a->cur;
     double load = (double)a->busy / (double)el + a->sim_load_pct / 100.0;
-    if (load > PV_LOAD_HIGH)
+    if (load > PV_LOAD_HIGH && a->cur == a->lo && a->ahead < a->ahead_hi) {
+        /* at the floor and still over: render further ahead (each
+         * renderer's state is walked once for more audio) */
+        a->ahead = 2 * a->ahead < a->ahead_hi ? 2 * a->ahead : a->ahead_hi;
+        a->last_change = now;
+    } else if (load > PV_LOAD_HIGH) {
         /* far over: two or three steps, so the floor comes before the
          * lead runs out (over PV_LOAD_FAR: two, over 1.5: three) */
         step(a, load >= PV_LOAD_FAR ? (load >= 2 * PV_LOAD_FAR - 1 ? -3 : -2)
                                     : -1, now);
-    else if (load < PV_LOAD_LOW && a->win_slack >= PV_SLACK_ROOM_NS &&
-             now - a->last_change >= PV_STEP_UP_NS)
+    } else if (a->ahead > a->ahead_lo && load < PV_LOAD_AHEAD_DOWN &&
+               a->win_slack >= PV_SLACK_ROOM_NS &&
+               now - a->last_change >= PV_STEP_UP_NS) {
+        /* room: render ahead comes back first (edits reach the audio
+         * sooner), then complexity */
+        a->ahead = a->ahead / 2 > a->ahead_lo ? a->ahead / 2 : a->ahead_lo;
+        a->last_change = now;
+    } else if (a->ahead == a->ahead_lo && load < PV_LOAD_LOW &&
+               a->win_slack >= PV_SLACK_ROOM_NS &&
+               now - a->last_change >= PV_STEP_UP_NS) {
         step(a, +1, now);
+    }
     a->win_start = now;
     a->busy = 0;
     a->win_slack = INT64_MAX;
+    return a->cur;
+}
+
+int pv_adapt_predict(struct pv_adapt *a, int64_t now, int64_t spent,
+                     int done, int streams)
+{
+    assert(a->lo <= a->cur && a->cur <= a->hi);
+    if (done < PV_PREDICT_MIN || streams <= 0 || a->cur == a->lo)
+        return a->cur;
+    double load = (double)spent / (double)done * 50.0 * (double)streams /
+                      1e9 + a->sim_load_pct / 100.0;
+    /* (render ahead is left to the windows: growing it is work done
+     * early, which a burst has no room for) */
+    if (load > PV_LOAD_PREDICT)
+        step(a, a->lo - a->cur, now);
     return a->cur;
 }

@@ -40,8 +40,12 @@ struct pv_thread {
     struct pv_source *sources;          /* thread only */
     struct pv_adapt adapt;              /* thread only */
     unsigned made_sources;              /* thread only: render-ahead phases */
+    int ahead_applied;                  /* thread only: adapt.ahead its
+                                         * sources are being given */
+    bool ahead_pending;                 /* thread only: not all have it */
     atomic_int n_streams;
     atomic_int complexity;              /* adapt.cur, for the metrics */
+    atomic_int ahead;                   /* adapt.ahead, for the metrics */
 };
 
 /* Global state: the pool of pacing threads (started once, on the loop
@@ -164,15 +168,31 @@ static void leave_source(struct pv_thread *th, struct pv_stream *s)
     s->src = NULL;
 }
 
-/* Render ahead (stream_render_ahead packets per block) for a source of
- * th: staggered across the thread's sources, or, with the block cache,
- * on the timeline's grid of blocks, so that sources at the same position
- * render (and the cache keys) the same blocks. */
+/* Render ahead (the controller's packets per block: stream_render_ahead,
+ * more under load) for a source of th: staggered across the thread's
+ * sources, or, with the block cache, on the timeline's grid of blocks, so
+ * that sources at the same position render (and the cache keys) the same
+ * blocks (the controller then keeps stream_render_ahead: the cache is
+ * made for blocks of ENG_OPUS_AHEAD_MAX packets). */
 static void set_ahead(struct pv_thread *th, struct pv_source *src)
 {
-    pv_source_set_ahead(src, opts.render_ahead,
+    src->ahead_hold = false;
+    pv_source_set_ahead(src, th->adapt.ahead,
                         opts.block_cache_bytes > 0 ? ENG_OPUS_PHASE_TIMELINE
-                                                   : (int)th->made_sources++);
+                                                   : src->stagger);
+}
+
+/* The controller changed the packets per block: every source of th not
+ * in a note's run renders that many from its next block on (those that
+ * grow a few per call: pv_sources_set_ahead). */
+static void apply_ahead(struct pv_thread *th)
+{
+    if (th->adapt.ahead == th->ahead_applied && !th->ahead_pending)
+        return;
+    th->ahead_applied = th->adapt.ahead;
+    atomic_store(&th->ahead, th->adapt.ahead);
+    th->ahead_pending = !pv_sources_set_ahead(th->sources, th->adapt.ahead,
+                                              opts.block_cache_bytes > 0);
 }
 
 /* Gives s a source that plays s->key from s->pos: one of the thread's that
@@ -213,6 +233,7 @@ static bool choose_source(struct pv_thread *th, struct pv_stream *s,
         return false;
     }
     eng_renderer_set_block_cache(src->r, atomic_load(&block_cache));
+    src->stagger = (int)th->made_sources++;
     set_ahead(th, src);
     src->origin_ref = srv_room_plan_ref(s->rp);
     src->refs = 1;
@@ -236,6 +257,7 @@ static bool make_private(struct pv_thread *th, struct pv_stream *s,
         if (!choose_source(th, s, false))
             return false;
     s->src->priv = true;
+    s->src->ahead_hold = true;
     pv_source_set_ahead(s->src, 1, 0);
     s->note_hold = run > s->note_hold ? run : s->note_hold;
     return true;
@@ -454,12 +476,32 @@ static void *thread_main(void *arg)
         struct pv_batch *b = calloc(1, sizeof *b);
         int64_t now = now_ns(), next_due = INT64_MAX, slack = INT64_MAX;
         bool made = false;
+        int playing = 0, done = 0;
+        for (struct pv_stream *s = th->streams; s; s = s->next_th)
+            playing += s->playing && s->src;
+        /* one packet of every stream that is due, then the next: a burst
+         * (many listeners starting at once) makes everybody's first
+         * packet first; the cost so far predicts the thread's load
+         * (pv_adapt_predict), so complexity falls to the floor before a
+         * packet is late */
+        for (int pass = 0; pass < MAX_CATCHUP && b; pass++) {
+            int in_pass = 0;
+            for (struct pv_stream *s = th->streams; s; s = s->next_th) {
+                if (!s->playing || !s->src || due_ns(s) > now)
+                    continue;
+                made |= produce_one(th, s, b, &slack);
+                in_pass++;
+                if (++done % 8 == 0) {
+                    int64_t t = now_ns();
+                    pv_adapt_predict(&th->adapt, t, t - now, done, playing);
+                }
+            }
+            if (in_pass == 0)
+                break;
+        }
         for (struct pv_stream *s = th->streams; s && b; s = s->next_th) {
             if (!s->playing || !s->src)
                 continue;
-            for (int i = 0; i < MAX_CATCHUP && s->playing && due_ns(s) <= now;
-                 i++)
-                made |= produce_one(th, s, b, &slack);
             if (s->playing && due_ns(s) <= now) /* far behind: resync */
                 s->t_start_ns = now - (s->k - SRV_STREAM_LEAD_PACKETS) *
                                           PACKET_NS;
@@ -470,6 +512,7 @@ static void *thread_main(void *arg)
             int64_t t = now_ns();
             atomic_store(&th->complexity,
                          pv_adapt_note(&th->adapt, t, t - now, slack));
+            apply_ahead(th);
         }
         if (b && b->n > 0) {
             srv_loop_post(pv_deliver_batch, b);
@@ -527,6 +570,15 @@ int pv_threads_start(int n, const struct pv_opts *o)
         pthread_cond_init(&th->cv, &ca);
         pv_adapt_init(&th->adapt, opts.complexity_min, opts.complexity_max,
                       opts.sim_load_pct, now_ns());
+        /* grows under load, but not with the block cache (made for
+         * ENG_OPUS_AHEAD_MAX-packet blocks) nor from 1 (one packet at a
+         * time, as before render ahead) */
+        pv_adapt_set_ahead(&th->adapt, opts.render_ahead,
+                           opts.block_cache_bytes > 0 || opts.render_ahead <= 1
+                               ? opts.render_ahead
+                               : opts.render_ahead_max);
+        th->ahead_applied = th->adapt.ahead;
+        atomic_init(&th->ahead, th->adapt.ahead);
         atomic_init(&th->complexity, th->adapt.cur);
         if (pthread_create(&th->tid, NULL, thread_main, th) != 0) {
             pthread_cond_destroy(&th->cv);
@@ -634,4 +686,16 @@ int pv_complexity_now(void)
             lo = c;
     }
     return lo;
+}
+
+int pv_render_ahead_now(void)
+{
+    int hi = -1;
+
+    for (int i = 0; i < n_threads; i++) {
+        int a = atomic_load(&threads[i].ahead);
+        if (a > hi)
+            hi = a;
+    }
+    return hi;
 }

@@ -21,10 +21,13 @@
  *         | breakdown (render by block size, Opus by application, bitrate
  *           and complexity, with the SNR of each)
  *         | independent [N=100] [complexity floor=3] [packets per
- *           render=5] [rounds=1] [rate=48000 | 44100] [block cache MiB=0]:
+ *           render=5] [rounds=1] [rate=48000 | 44100] [block cache MiB=0]
+ *           [most packets per render under load=20]:
  *           N independent listeners, 1 packet per render against that
  *           many, at that project rate, with or without a block cache
- *           shared by their renderers (h15-comp)] */
+ *           shared by their renderers (h15-comp), and (no cache) with
+ *           render ahead growing up to the most under load (h15-listen4);
+ *           each with its whole-run and steady figures] */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -194,17 +197,55 @@ struct lresult {
     double cpu_ms_per_stream_s;
     long late, total;
     int cmin, cmax, sources;
+    /* after the warm-up (WARM_S; the whole run when it is shorter) */
+    double steady_ms;
+    long steady_late, steady_total;
+    int ahead_max;                /* most packets per block it used */
+    double rss_mib;               /* resident set at the trial's end */
 };
+
+/* Seconds of a trial left out of its steady figure (the listeners' start). */
+#define WARM_S 2.0
+
+static double rss_mib(void)
+{
+    long pages = 0, res = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &res) != 2)
+            res = 0;
+        fclose(f);
+    }
+    return (double)res * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
+}
+
+/* As the server's apply_ahead: the controller's packets per block to the
+ * sources (linked from srcs[0]) when they changed, a few growing a call. */
+static void apply_ahead(const struct pv_adapt *ad, int *applied,
+                        bool *pending, struct pv_source **srcs,
+                        eng_blockcache *bc, struct lresult *res)
+{
+    if (ad->ahead == *applied && !*pending)
+        return;
+    *applied = ad->ahead;
+    *pending = !pv_sources_set_ahead(srcs[0], *applied, bc != NULL);
+    if (*applied > res->ahead_max)
+        res->ahead_max = *applied;
+}
 
 /* n listeners for `seconds` on this thread: the first `grouped` of them in
  * groups of `group` (one source each, all at the same position), the rest
  * with a source of their own; share = false gives every listener its own
- * source. Complexity: adaptive between lo and 8 (lo = 8: fixed). Each
- * packet is also copied into a frame with its header, as the server does. */
-static struct lresult run_listeners_a(eng_plan *plan, int n, int grouped,
+ * source. Complexity: adaptive between lo and 8 (lo = 8: fixed), with the
+ * server's prediction from the cost per packet (pv_adapt_predict, every 8
+ * packets); render ahead from `ahead` up to ahead_max packets per block
+ * under load, as the server's pacing threads (stream_render_ahead_max).
+ * Each packet is also copied into a frame with its header, as the server
+ * does. */
+static struct lresult run_listeners_m(eng_plan *plan, int n, int grouped,
                                       int group, bool share, int lo,
                                       double seconds, eng_blockcache *bc,
-                                      int cut_every, int ahead)
+                                      int cut_every, int ahead, int ahead_max)
 {
     struct listener *l = calloc((size_t)n, sizeof *l);
     struct pv_source **srcs = calloc((size_t)n, sizeof *srcs);
@@ -227,8 +268,11 @@ static struct lresult run_listeners_a(eng_plan *plan, int n, int grouped,
                                      l[i].pos);
             eng_renderer_set_block_cache(l[i].src->r, bc);
             /* as the server: with the block cache on the timeline grid */
+            l[i].src->stagger = ns;
             pv_source_set_ahead(l[i].src, ahead,
                                 bc ? ENG_OPUS_PHASE_TIMELINE : ns);
+            if (ns > 0) /* linked, as a pacing thread's */
+                srcs[ns - 1]->next = l[i].src;
             srcs[ns++] = l[i].src;
         }
         l[i].src->refs++;
@@ -236,10 +280,21 @@ static struct lresult run_listeners_a(eng_plan *plan, int n, int grouped,
     res.sources = ns;
     long long start = (long long)(now() * 1e9);
     pv_adapt_init(&ad, lo, 8, 0, start);
+    pv_adapt_set_ahead(&ad, ahead, bc ? ahead : ahead_max);
+    int applied = ad.ahead;
+    bool pending = false;
+    res.ahead_max = ad.ahead;
     res.cmin = res.cmax = ad.cur;
     long packets = (long)(seconds * 50);
-    double c0 = thread_cpu();
+    long warm = seconds > WARM_S ? (long)(WARM_S * 50) : 0;
+    double c0 = thread_cpu(), cw = c0;
+    long late_w = 0, total_w = 0;
     for (long k = 0; k < packets; k++) {
+        if (k == warm) {
+            cw = thread_cpu();
+            late_w = res.late;
+            total_w = res.total;
+        }
         long long due = start + (k - 5) * 20000000LL; /* send time */
         struct timespec ts = {(time_t)(due / 1000000000LL),
                               (long)(due % 1000000000LL)};
@@ -277,16 +332,23 @@ static struct lresult run_listeners_a(eng_plan *plan, int n, int grouped,
             if (play - t < slack)
                 slack = play - t;
             res.total++;
+            if ((i + 1) % 8 == 0)
+                pv_adapt_predict(&ad, t, t - t_wake, i + 1, n);
         }
         long long t_end = (long long)(now() * 1e9);
         int c = pv_adapt_note(&ad, t_end, t_end - t_wake, slack);
+        apply_ahead(&ad, &applied, &pending, srcs, bc, &res);
         if (c < res.cmin)
             res.cmin = c;
         if (c > res.cmax)
             res.cmax = c;
     }
-    double cpu = thread_cpu() - c0;
+    double c1 = thread_cpu(), cpu = c1 - c0;
     res.cpu_ms_per_stream_s = cpu * 1e3 / ((double)n * seconds);
+    res.steady_ms = (c1 - cw) * 1e3 / ((double)n * (seconds - (double)warm / 50));
+    res.steady_late = res.late - late_w;
+    res.steady_total = res.total - total_w;
+    res.rss_mib = rss_mib();
     for (int i = 0; i < n; i++)
         l[i].src->refs--;
     for (int i = 0; i < ns; i++)
@@ -294,6 +356,16 @@ static struct lresult run_listeners_a(eng_plan *plan, int n, int grouped,
     free(srcs);
     free(l);
     return res;
+}
+
+/* The same, render ahead fixed at `ahead` packets per block. */
+static struct lresult run_listeners_a(eng_plan *plan, int n, int grouped,
+                                      int group, bool share, int lo,
+                                      double seconds, eng_blockcache *bc,
+                                      int cut_every, int ahead)
+{
+    return run_listeners_m(plan, n, grouped, group, share, lo, seconds, bc,
+                           cut_every, ahead, ahead);
 }
 
 /* The same with the server's render-ahead: 5 packets per render when
@@ -315,6 +387,11 @@ static void print_listeners(const char *what, int n, struct lresult r)
            "complexity %d..%d\n",
            what, n, r.sources, r.cpu_ms_per_stream_s,
            1000.0 / r.cpu_ms_per_stream_s, r.late, r.total, r.cmin, r.cmax);
+    printf("  %-44s   steady (first %.0f s left out): %.3f CPU ms per "
+           "stream-second = %4.0f per core; late %ld of %ld; up to %d "
+           "packets per block; RSS %.0f MiB\n", "", WARM_S, r.steady_ms,
+           1000.0 / r.steady_ms, r.steady_late, r.steady_total, r.ahead_max,
+           r.rss_mib);
 }
 
 static void print_cache(eng_blockcache *bc)
@@ -637,7 +714,7 @@ static void breakdown(eng_plan *plan, double seconds)
  * h15-listen3), `rounds` times in turn (for callgrind/perf and the
  * figures of h15-listen3). */
 static void independent(eng_plan *plan, double seconds, int n, int lo,
-                        int ahead, int rounds, int cache_mb)
+                        int ahead, int rounds, int cache_mb, int ahead_max)
 {
     char what[96];
     const char *with = cache_mb > 0 ? " + block cache" : "";
@@ -666,6 +743,14 @@ static void independent(eng_plan *plan, double seconds, int n, int lo,
         if (bc)
             print_cache(bc);
         eng_blockcache_free(bc);
+        if (ahead_max <= ahead || cache_mb > 0)
+            continue;
+        /* the server's defaults: render ahead grows under load */
+        snprintf(what, sizeof what, "all independent, %d Hz, %d..8, %d..%d packets/render",
+                 proj_rate, lo, ahead, ahead_max);
+        print_listeners(what, n, run_listeners_m(plan, n, 0, 8, true, lo,
+                                                 seconds, NULL, 0, ahead,
+                                                 ahead_max));
     }
 }
 
@@ -686,7 +771,8 @@ int main(int argc, char **argv)
                     argc > 4 ? atoi(argv[4]) : 3,
                     argc > 5 ? atoi(argv[5]) : ENG_OPUS_AHEAD_MAX,
                     argc > 6 ? atoi(argv[6]) : 1,
-                    argc > 8 ? atoi(argv[8]) : 0);
+                    argc > 8 ? atoi(argv[8]) : 0,
+                    argc > 9 ? atoi(argv[9]) : ENG_OPUS_AHEAD_LIMIT);
         eng_plan_release(plan);
         return 0;
     }

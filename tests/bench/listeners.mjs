@@ -13,8 +13,13 @@
 // listeners per core" when nothing is shared; the lowest complexity seen
 // during the measurement is printed too. Run it with MXT_BIN set to the
 // binary of main for the before figure of the same run.
+// Whole run and steady (h15-listen4): the figures over the whole run (from
+// the first play to the end) and over the steady interval (after a
+// warm-up of WARM_S s from the last play's answer), CPU and late packets
+// over the same interval each. `together` (6th argument): every listener
+// presses play at once (100 listeners joining an idle server together).
 // Usage (from the build directory):
-//   MXT_BIN=./mixroom node ../tests/bench/listeners.mjs [N=100] [seconds=10] [mix|independent] [after-only]
+//   MXT_BIN=./mixroom node ../tests/bench/listeners.mjs [N=100] [seconds=10] [mix|independent] [after-only|both] [together]
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, sleep, startServer } from '../integration/harness.mjs';
@@ -25,6 +30,8 @@ const N = Number(process.argv[2] || 100);
 const SECONDS = Number(process.argv[3] || 10);
 const GROUP = 8;
 const INDEPENDENT = process.argv[4] === 'independent';
+const TOGETHER = process.argv[6] === 'together';
+const WARM_S = 2;
 const TICK = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
 
 function cpuSeconds(pid) {
@@ -68,12 +75,16 @@ async function run(label, args) {
     let received = 0;
     for (const c of clients) c.ws.on('message', (d, bin) => { if (bin && d[0] === 1) received++; });
     const grouped = INDEPENDENT ? 0 : Math.floor((N * 3) / 4 / GROUP) * GROUP;
+    const w0 = { c: cpuSeconds(srv.proc.pid), l: await metric(srv, 'mixroom_preview_late_packets_total'),
+      p: await metric(srv, 'mixroom_preview_packets_total'), t: performance.now() };
     // groups press play together; the others one by one at their own place
     for (let g = 0; g < grouped; g += GROUP) {
       await Promise.all(clients.slice(g, g + GROUP).map((c) => c.request({ type: 'play', from: (g / GROUP) * 96000, loop: [0, 50 * 48000] }, 20000)));
     }
-    for (let i = grouped; i < N; i++) await clients[i].request({ type: 'play', from: i * 4800 + 1, loop: [0, 50 * 48000] }, 20000);
-    await sleep(1000);
+    const play = (i) => clients[i].request({ type: 'play', from: i * 4800 + 1, loop: [0, 50 * 48000] }, 20000);
+    if (TOGETHER) await Promise.all(clients.slice(grouped).map((c, j) => play(grouped + j)));
+    else for (let i = grouped; i < N; i++) await play(i);
+    await sleep(WARM_S * 1000);
     const c0 = cpuSeconds(srv.proc.pid); const l0 = await metric(srv, 'mixroom_preview_late_packets_total');
     const e0 = await metric(srv, 'mixroom_preview_encodes_total'); const p0 = await metric(srv, 'mixroom_preview_packets_total');
     const r0 = received; const t0 = performance.now();
@@ -87,17 +98,24 @@ async function run(label, args) {
     const c1 = cpuSeconds(srv.proc.pid); const l1 = await metric(srv, 'mixroom_preview_late_packets_total');
     const e1 = await metric(srv, 'mixroom_preview_encodes_total'); const p1 = await metric(srv, 'mixroom_preview_packets_total');
     const cx = await metric(srv, 'mixroom_preview_opus_complexity');
+    let ahead = -2;
+    try { ahead = await metric(srv, 'mixroom_preview_render_ahead'); } catch { /* main: no such gauge */ }
+    const wholeMs = ((c1 - w0.c) * 1000) / ((p1 - w0.p) / 50);
     // per second of audio actually sent: a server that falls behind (a
     // loaded machine) sends fewer packets and is not credited for them
     const streamSeconds = (p1 - p0) / 50;
     const ms = ((c1 - c0) * 1000) / streamSeconds;
     console.log(`${label.padEnd(38)} ${N} listeners, ${wall.toFixed(1)} s: ${ms.toFixed(2)} server CPU ms per stream-second = ${(1000 / ms).toFixed(0)} streams per core; ` +
       `packets ${p1 - p0} (received ${received - r0}), encodes ${e1 - e0}, late ${l1 - l0}; complexity now ${cx} (${cxMin}..${cxMax} while measured)`);
+    console.log(`${''.padEnd(38)} steady = the above (first ${WARM_S} s after the last play left out); whole run ${((performance.now() - w0.t) / 1000).toFixed(1)} s: ${wholeMs.toFixed(2)} ms per stream-second, ` +
+      `late ${l1 - w0.l} of ${p1 - w0.p}; render ahead now ${ahead === -2 ? 'n/a' : ahead} packets per block`);
     for (const c of clients) c.ws.terminate();
     p.client.ws.terminate();
   } finally { await srv.stop(); }
 }
 
-console.log(`listeners.mjs: ${N} listeners, ${SECONDS} s measured; ${INDEPENDENT ? 'all independent (each at its own position)' : `groups of ${GROUP} for 3/4 of them`}; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+console.log(`listeners.mjs: ${N} listeners, ${SECONDS} s measured; ${INDEPENDENT ? 'all independent (each at its own position)' : `groups of ${GROUP} for 3/4 of them`}${TOGETHER ? ', all pressing play at once' : ''}; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 if (process.argv[5] !== 'after-only') await run('before: stream_share=0, complexity 8', ['--stream-share', '0', '--opus-complexity-min', '8']);
-await run('after: the server as configured', []);
+// MXT_ARGS: server flags for the "after" run (e.g. --stream-render-ahead-max 5)
+const EXTRA = (process.env.MXT_ARGS || '').split(' ').filter(Boolean);
+await run(`after: the server as configured${EXTRA.length ? ` (${EXTRA.join(' ')})` : ''}`, EXTRA);

@@ -7,6 +7,8 @@
 // still come 20 times a second and carry the meters; the same at 44.1 kHz
 // (882-frame packets, the compressor's 8-sample steps straddle blocks,
 // automation of the compressor's threshold and a track's gain; h15-comp);
+// under load (h15-listen4) render ahead grows to 20 packets per block at
+// the complexity floor and the bytes stay those of one packet at a time;
 // a bad setting is refused with the limit named.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -161,6 +163,59 @@ test('at 44.1 kHz five packets per block send the same bytes as one at a time: o
   assert.ok(la.parts[0].filter(([pos]) => pos === 3000).length >= 2, 'the loop wrapped');
   const loud = a.levels.filter((x) => x.master.peak > 0.01).length;
   assert.ok(loud >= a.levels.length - 2, `44.1 kHz: ${loud} of ${a.levels.length} level frames carry the meters`);
+});
+
+/** Polls srv's metric `name` until ok(value), every 50 ms for up to 30 s. */
+async function waitMetric(srv, name, ok, what) {
+  const end = Date.now() + 30000;
+  for (;;) {
+    const v = (await metricsOf(srv, { v: name })).v;
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (${name} ${v})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('under load render ahead grows to stream_render_ahead_max at the complexity floor and sends the same bytes as one packet at a time', async () => {
+  // one pacing thread each; the grown one believes it is 50 % over a core
+  // (stream_test_load 150): complexity falls to its floor 0, then render
+  // ahead doubles 5 -> 10 -> 20; the reference renders one packet at a
+  // time at complexity 0
+  const grown = await startServer({ args: ['--stream-share', '0', '--workers', '1', '--opus-complexity', '8', '--opus-complexity-min', '0', '--stream-test-load', '150'] });
+  const ref = await startServer({ args: ['--stream-share', '0', '--workers', '1', '--opus-complexity', '0', '--opus-complexity-min', '0', '--stream-render-ahead', '1'] });
+  try {
+    const sG = await song(grown, 'ra_grow'); const sR = await song(ref, 'ra_grow');
+    assert.equal((await metricsOf(ref, { a: 'mixroom_preview_render_ahead' })).a, -1, 'no thread before the first stream');
+    // a listener keeps the grown server's thread busy meanwhile
+    const warm = (await join(grown, sG.user, sG.project)).client;
+    assert.equal((await warm.request({ type: 'play', from: 0, loop: [0, 150000] })).type, 'playing');
+    await waitMetric(grown, 'mixroom_preview_render_ahead', (v) => v === 20, 'render ahead 20');
+    assert.equal((await metricsOf(grown, { c: 'mixroom_preview_opus_complexity' })).c, 0, 'at the floor');
+    const m0 = await blocks(grown);
+    const g = await listen(grown, sG, { from: 12345 }, 60, 100001);
+    const m1 = await blocks(grown);
+    const r = await listen(ref, sR, { from: 12345 }, 60, 100001);
+    assertSame(g.parts[0], r.parts[0], 'grown: from 12345');
+    assertSame(g.parts[1], r.parts[1], 'grown: after the seek to 100001');
+    const lg = await listen(grown, sG, { from: 3000, loop: [3000, 27000] }, 60);
+    const lr = await listen(ref, sR, { from: 3000, loop: [3000, 27000] }, 60);
+    assertSame(lg.parts[0], lr.parts[0], 'grown: looping');
+    // it rendered 20 packets per block: far fewer blocks than packets
+    const per = (m1.blocks - m0.blocks) / (m1.encodes - m0.encodes);
+    console.log(`grown: ${per.toFixed(3)} blocks per packet at render ahead 20`);
+    assert.ok(per > 0 && per <= 0.12, `blocks per packet ${per}`);
+    // the reference, stream_render_ahead 1, never grows
+    assert.equal((await metricsOf(ref, { a: 'mixroom_preview_render_ahead' })).a, 1, 'one at a time stays one');
+    await warm.close();
+  } finally { await grown.stop(); await ref.stop(); }
+});
+
+test('a bad stream_render_ahead_max is refused with the limit named', () => {
+  for (const bad of ['0', '21', 'x']) {
+    const r = cli(['serve', '--stream-render-ahead-max', bad]);
+    assert.notEqual(r.status, 0, `${bad} refused`);
+    assert.match(r.stderr, /stream_render_ahead_max: '[^']*' is not valid; expected a whole number from 1 to 20/);
+  }
 });
 
 test('a bad stream_render_ahead is refused with the limit named', () => {

@@ -4,8 +4,11 @@
  * within the ring and at the same position, a private source is never
  * joined, loops wrap; and the complexity controller: down under load or
  * low slack, never under its floor, up again (slowly) when there is room,
- * never over its ceiling, several steps at once far over the load; and
- * rendering several packets per block gives the same packets. */
+ * never over its ceiling, several steps at once far over the load, to the
+ * floor at once when the cost per packet predicts overload or a packet
+ * nears late, render ahead growing only at the floor and coming back
+ * first; and rendering several packets per block (up to 20, changed as
+ * the controller does, across an edit) gives the same packets. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -211,8 +214,9 @@ static void test_adapt(void **state)
 }
 
 /* A project with effects whose state crosses blocks (EQ, compressor, a
- * bus with reverb and delay) at rate. */
-static eng_plan *song_fx(int rate)
+ * bus with reverb and delay) at rate; t1's EQ peak by eq_gain dB (an edit
+ * changes it). */
+static eng_plan *song_fx_eq(int rate, int eq_gain)
 {
     proto_doc *d = proto_doc_new("t", rate);
     tu_asset("n", tu_noise(5, 0.3, 2, 4 * rate, rate));
@@ -226,10 +230,35 @@ static eng_plan *song_fx(int rate)
     tu_put(d, "{'id':'t2','kind':'track','order':'b','output':'b'}");
     tu_put(d, "{'id':'eq','kind':'effect','track':'t1','type':'eq',"
               "'order':'a','params':{'bands':[{'type':'peak','freq':900,"
-              "'gain':4,'q':1.2}]}}");
+              "'gain':%d,'q':1.2}]}}", eq_gain);
     tu_put(d, "{'id':'cp','kind':'effect','track':'t2','type':'compressor',"
               "'order':'a','params':{'threshold':-20,'ratio':3}}");
     return two_clips(d, rate);
+}
+
+static eng_plan *song_fx(int rate)
+{
+    return song_fx_eq(rate, 4);
+}
+
+/* Packet idx of source b at pos (complexity cx) and the next packet of
+ * the one-at-a-time stream old: the same bytes and samples. */
+static const struct pv_slot *same_packet(struct pv_source *b,
+                                         eng_opus_stream *old, uint64_t idx,
+                                         int64_t pos, int cx)
+{
+    unsigned char pkt[ENG_OPUS_MAX_PACKET];
+    bool failed;
+    int n = eng_opus_stream_next(old, pos, pkt, sizeof pkt);
+    const struct pv_slot *sl = pv_source_get(b, idx, pos, cx, &failed);
+
+    assert_non_null(sl);
+    assert_int_equal(sl->pos, pos);
+    assert_int_equal(sl->len, n);
+    assert_memory_equal(sl->pkt, pkt, (size_t)n);
+    assert_memory_equal(eng_opus_stream_pcm(b->enc), eng_opus_stream_pcm(old),
+                        sizeof(float) * 2 * ENG_OPUS_FRAME);
+    return sl;
 }
 
 /* Rendering 5 packets per block (render ahead, any phase, the timeline
@@ -247,10 +276,8 @@ static void render_ahead_at(int rate, int phase)
     struct pv_key lk = {.origin = &key0, .rev = 7, .looping = true,
                         .loop_a = rate / 2, .loop_b = 3 * rate};
     struct pv_source *b = pv_source_new(NULL, p, rate, 128000, 8, &lk, 0);
-    unsigned char pkt[ENG_OPUS_MAX_PACKET];
     int levels = 0, most_pending = 0;
     int64_t pos = 0;
-    bool failed;
 
     assert_non_null(old);
     assert_non_null(b);
@@ -264,15 +291,7 @@ static void render_ahead_at(int rate, int phase)
         uint64_t idx = k < 90 ? k : k - 90;
         if (k == 30)
             eng_opus_stream_set_complexity(old, 4);
-        int n = eng_opus_stream_next(old, pos, pkt, sizeof pkt);
-        const struct pv_slot *sl = pv_source_get(b, idx, pos, cx, &failed);
-        assert_non_null(sl);
-        assert_int_equal(sl->pos, pos);
-        assert_int_equal(sl->len, n);
-        assert_memory_equal(sl->pkt, pkt, (size_t)n);
-        assert_memory_equal(eng_opus_stream_pcm(b->enc),
-                            eng_opus_stream_pcm(old),
-                            sizeof(float) * 2 * ENG_OPUS_FRAME);
+        const struct pv_slot *sl = same_packet(b, old, idx, pos, cx);
         int pend = eng_opus_stream_pending(b->enc);
         most_pending = pend > most_pending ? pend : most_pending;
         if (sl->lv_len > 0) {
@@ -306,6 +325,203 @@ static void test_render_ahead_identical(void **state)
     render_ahead_at(44100, ENG_OPUS_PHASE_TIMELINE);
     tu_assets_clear();
     render_ahead_at(48000, ENG_OPUS_PHASE_TIMELINE);
+}
+
+/* Render ahead as the controller grows and shrinks it (5, 20, 10, 5 and
+ * first `first`), on the live plan of a slot: packets and samples are
+ * the same as one render per packet through a complexity change, an edit
+ * followed by a seek to where the edit is heard (what the shipped player
+ * does on every delta), and the end of a loop; the source did render
+ * `first` and 20 packets ahead (first - 1 and 19 waiting). */
+static void render_ahead_grown(int rate, int first)
+{
+    eng_plan *p = song_fx(rate), *ed = song_fx_eq(rate, -6);
+    eng_plan_slot *slot = eng_plan_slot_new(p);
+    eng_renderer *r = eng_renderer_new(slot, NULL, rate == 48000 ? 960 : 882);
+    eng_opus_stream *old = eng_opus_stream_new(r, rate, 128000, 8);
+    struct pv_key lk = {.origin = &key0, .rev = -1, .looping = true,
+                        .loop_a = rate / 2, .loop_b = 3 * rate};
+    struct pv_source *b = pv_source_new(slot, NULL, rate, 128000, 8, &lk, 0);
+    int pend_first = 0, pend_20 = 0;
+    int64_t pos = 0;
+    uint64_t idx = 0;
+
+    assert_non_null(old);
+    assert_non_null(b);
+    pv_source_set_ahead(b, first, 1);
+    for (int k = 0; k < 260; k++) {
+        int cx = k < 30 ? 8 : 0;
+        if (k == 30)
+            eng_opus_stream_set_complexity(old, 0);
+        if (k == 37)
+            pv_source_set_ahead(b, 20, 3);
+        if (k == 90)
+            pv_source_set_ahead(b, 10, 3);
+        if (k == 170)
+            pv_source_set_ahead(b, 5, 3);
+        if (k == 120) { /* an edit, then the player's seek */
+            eng_plan_slot_publish(slot, ed);
+            pos = 13 * rate / 10;
+            pv_source_reset(b, &lk, pos);
+            idx = 0;
+        }
+        same_packet(b, old, idx++, pos, cx);
+        int pend = eng_opus_stream_pending(b->enc);
+        if (k < 37 && pend > pend_first)
+            pend_first = pend;
+        if (k >= 37 && k < 90 && pend > pend_20)
+            pend_20 = pend;
+        pos = b->next_pos;
+    }
+    assert_int_equal(pend_first, first - 1);
+    assert_int_equal(pend_20, 19);
+    pv_source_free(b);
+    eng_opus_stream_free(old);
+    eng_renderer_free(r);
+    eng_plan_slot_free(slot);
+    eng_plan_release(p);
+    eng_plan_release(ed);
+}
+
+static void test_render_ahead_grown(void **state)
+{
+    (void)state;
+    render_ahead_grown(48000, 10);
+    tu_assets_clear();
+    render_ahead_grown(48000, 20);
+    tu_assets_clear();
+    render_ahead_grown(44100, 20);
+    tu_assets_clear();
+    render_ahead_grown(44100, 7);
+}
+
+/* Render ahead under load: only at the complexity floor does it grow
+ * (doubling, never over its most); with room it comes back (halving, at
+ * most once a second) before complexity goes up again; a range is
+ * clamped to 1..ENG_OPUS_AHEAD_LIMIT. */
+static void test_adapt_ahead(void **state)
+{
+    (void)state;
+    struct pv_adapt a;
+    int64_t t = 0;
+
+    pv_adapt_init(&a, 0, 8, 120, t); /* load 1.2 */
+    pv_adapt_set_ahead(&a, 5, 20);
+    assert_int_equal(a.ahead, 5);
+    int seen_ahead = 5, grew = 0;
+    for (int i = 0; i < 200; i++) {
+        t += 20 * MS;
+        int c = pv_adapt_note(&a, t, MS, 100 * MS);
+        if (a.ahead != seen_ahead) {
+            assert_int_equal(c, 0); /* only at the floor */
+            assert_int_equal(a.ahead, seen_ahead * 2 > 20 ? 20 : seen_ahead * 2);
+            seen_ahead = a.ahead;
+            grew++;
+        }
+    }
+    assert_int_equal(a.cur, 0);
+    assert_int_equal(a.ahead, 20);
+    assert_int_equal(grew, 2); /* 5 -> 10 -> 20 */
+
+    /* room: ahead halves back to 5 first, then complexity goes up */
+    a.sim_load_pct = 0;
+    int last_ahead = a.ahead, last_c = a.cur;
+    int64_t last_move = a.last_change;
+    for (int i = 0; i < 50 * 10; i++) { /* 10 s */
+        t += 20 * MS;
+        int c = pv_adapt_note(&a, t, MS, 100 * MS);
+        if (a.ahead != last_ahead || c != last_c) {
+            assert_true(t - last_move >= PV_STEP_UP_NS);
+            last_move = t;
+        }
+        if (a.ahead != last_ahead) {
+            assert_int_equal(c, 0);
+            assert_int_equal(a.ahead, last_ahead / 2 > 5 ? last_ahead / 2 : 5);
+        }
+        if (c > last_c)
+            assert_int_equal(a.ahead, 5);
+        last_ahead = a.ahead;
+        last_c = c;
+    }
+    assert_int_equal(a.ahead, 5);
+    assert_true(a.cur >= 5);
+
+    pv_adapt_set_ahead(&a, 0, 99);
+    assert_int_equal(a.ahead_lo, 1);
+    assert_int_equal(a.ahead_hi, ENG_OPUS_AHEAD_LIMIT);
+    pv_adapt_set_ahead(&a, 8, 3);
+    assert_int_equal(a.ahead, 8);
+    assert_int_equal(a.ahead_hi, 8);
+    /* never over the most: a range of one stays */
+    pv_adapt_init(&a, 0, 8, 300, t);
+    pv_adapt_set_ahead(&a, 5, 5);
+    for (int i = 0; i < 100; i++)
+        pv_adapt_note(&a, t += 20 * MS, MS, 100 * MS);
+    assert_int_equal(a.ahead, 5);
+}
+
+/* Many listeners starting at once: the cost per packet of the first
+ * packets predicts the load; over 1 the floor comes at once (not after
+ * several windows), under it nothing changes, and too few packets are
+ * not trusted. A packet within half the lead of late goes to the floor
+ * at once too. Render ahead grows by windows only, and comes back under
+ * load 0.6 (not only under 0.45). */
+static void test_adapt_predict(void **state)
+{
+    (void)state;
+    struct pv_adapt a;
+    int64_t t = 0;
+
+    pv_adapt_init(&a, 2, 8, 0, t);
+    /* 15 packets at 0.4 ms: not enough to judge */
+    assert_int_equal(pv_adapt_predict(&a, t + 6 * MS, 6 * MS, 15, 100), 8);
+    /* 16 at 0.1 ms, 100 streams: load 0.5, nothing changes */
+    assert_int_equal(pv_adapt_predict(&a, t + 2 * MS, 16 * MS / 10, 16, 100), 8);
+    /* 16 at 0.1 ms, 250 streams: load 1.25: the floor at once */
+    assert_int_equal(pv_adapt_predict(&a, t + 2 * MS, 16 * MS / 10, 16, 250), 2);
+    /* and the windows step it up again only with room, once a second */
+    int64_t up_at = -1;
+    for (int i = 0; i < 100 && up_at < 0; i++) {
+        t += 20 * MS;
+        if (pv_adapt_note(&a, t, MS, 100 * MS) > 2)
+            up_at = t;
+    }
+    assert_true(up_at >= PV_STEP_UP_NS);
+
+    /* 40 packets at 0.3 ms, 100 streams: load 1.5 from 8: the floor;
+     * render ahead is left to the windows (growing it is work done early) */
+    pv_adapt_init(&a, 0, 8, 0, t);
+    pv_adapt_set_ahead(&a, 5, 20);
+    assert_int_equal(pv_adapt_predict(&a, t + 12 * MS, 12 * MS, 40, 100), 0);
+    assert_int_equal(a.ahead, 5);
+    /* a window at load 0.9 at the floor: it grows */
+    for (int i = 0; i < 10; i++)
+        pv_adapt_note(&a, t += 20 * MS, 18 * MS, 100 * MS);
+    assert_int_equal(a.ahead, 10);
+    for (int i = 0; i < 10; i++)
+        pv_adapt_note(&a, t += 20 * MS, 18 * MS, 100 * MS);
+    assert_int_equal(a.ahead, 20);
+    /* at load 0.7 it stays where it is: no see-saw */
+    for (int i = 0; i < 50 * 5; i++)
+        pv_adapt_note(&a, t += 20 * MS, 14 * MS, 100 * MS);
+    assert_int_equal(a.ahead, 20);
+    /* then at load 0.5 (under PV_LOAD_AHEAD_DOWN, over PV_LOAD_LOW):
+     * ahead comes back to 5, complexity stays at the floor */
+    for (int i = 0; i < 50 * 5; i++) {
+        t += 20 * MS;
+        assert_int_equal(pv_adapt_note(&a, t, 10 * MS, 100 * MS), 0);
+    }
+    assert_int_equal(a.ahead, 5);
+    assert_int_equal(a.cur, 0);
+    /* no streams: nothing to predict */
+    pv_adapt_init(&a, 0, 8, 0, t);
+    assert_int_equal(pv_adapt_predict(&a, t, 12 * MS, 40, 0), 8);
+
+    /* slack under half the lead: the floor at once; at half: one step */
+    pv_adapt_init(&a, 1, 9, 0, t);
+    assert_int_equal(pv_adapt_note(&a, t + 21 * MS, MS, PV_SLACK_JUMP_NS), 8);
+    pv_adapt_init(&a, 1, 9, 0, t);
+    assert_int_equal(pv_adapt_note(&a, t + MS, MS, PV_SLACK_JUMP_NS - 1), 1);
 }
 
 /* Far over the load: more than one step down a window (so the floor is
@@ -344,6 +560,9 @@ int main(void)
         cmocka_unit_test(test_adapt),
         cmocka_unit_test_teardown(test_render_ahead_identical, teardown),
         cmocka_unit_test(test_adapt_heavy),
+        cmocka_unit_test_teardown(test_render_ahead_grown, teardown),
+        cmocka_unit_test(test_adapt_ahead),
+        cmocka_unit_test(test_adapt_predict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
