@@ -114,8 +114,11 @@ bool eng_render_adopt(eng_renderer *r, eng_plan *p, bool may_alloc);
 
 /* Floats of per-block scratch (render_scratch.h) the renderer needs with
  * its track state pool: 2 per track state and 4 (master, gains) of
- * ENG_SCRATCH_STRIDE(max_block) frames. */
-#define ENG_SCRATCH_STRIDE(n) (((size_t)(n) + 15) & ~(size_t)15)
+ * ENG_SCRATCH_STRIDE(max_block) frames. A buffer spans an odd number of
+ * 64-byte lines, so that no two of the first 64 buffers start at the same
+ * offset modulo 4 KiB (a load from one and a store to another at the same
+ * offset would be taken for dependent: "4K aliasing"). */
+#define ENG_SCRATCH_STRIDE(n) ((((size_t)(n) + 15) & ~(size_t)15) | 16)
 size_t eng_render_scratch_need(const eng_renderer *r);
 /* Points the track states' l/r and the master/gain buffers into scratch
  * (eng_render_scratch_need floats) for blocks of up to `frames`. */
