@@ -966,22 +966,12 @@ int eng_render(eng_renderer *r, int64_t position, float *out, int frames)
         r->started = true;
     }
     if (frames > 0) {
-        size_t need = eng_render_scratch_need(r);
-        float *scratch = eng_scratch_acquire(need);
-        if (!scratch) {
-            /* a thread that neither made nor maintained this renderer:
-             * its first block grows the thread's scratch (the one
-             * allocation eng_render may make); out of memory: silence */
-            if (eng_scratch_reserve(need) == 0)
-                scratch = eng_scratch_acquire(need);
-            if (!scratch) {
-                memset(out, 0, (size_t)frames * 2 * sizeof *out);
-                position += frames;
-                frames = 0;
-            }
+        float *scratch = eng_render_scratch_take(r, frames);
+        if (!scratch) { /* out of memory: silence */
+            memset(out, 0, (size_t)frames * 2 * sizeof *out);
+            position += frames;
+            frames = 0;
         }
-        if (scratch)
-            eng_render_scratch_map(r, scratch, frames);
         while (frames > 0) {
             int n = frames < r->max_block ? frames : r->max_block;
             render_block(r, position, out, n);

@@ -161,6 +161,21 @@ void eng_render_scratch_map(eng_renderer *r, float *scratch, int frames)
     r->gr = p + 3 * st;
 }
 
+float *eng_render_scratch_take(eng_renderer *r, int frames)
+{
+    size_t need = eng_render_scratch_need(r);
+    float *scratch = eng_scratch_acquire(need);
+    if (!scratch && eng_scratch_reserve(need) == 0) {
+        /* a thread that neither made nor maintained this renderer: its
+         * first block grows the thread's scratch (the one allocation
+         * eng_render may make) */
+        scratch = eng_scratch_acquire(need);
+    }
+    if (scratch)
+        eng_render_scratch_map(r, scratch, frames);
+    return scratch;
+}
+
 /* Switches to plan p (taking over the caller's reference) when every track
  * and effect finds state; allocates first when may_alloc. */
 bool eng_render_adopt(eng_renderer *r, eng_plan *p, bool may_alloc)

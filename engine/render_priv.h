@@ -123,6 +123,10 @@ size_t eng_render_scratch_need(const eng_renderer *r);
 /* Points the track states' l/r and the master/gain buffers into scratch
  * (eng_render_scratch_need floats) for blocks of up to `frames`. */
 void eng_render_scratch_map(eng_renderer *r, float *scratch, int frames);
+/* At the start of eng_render: holds the thread's scratch (growing it when
+ * this thread has none big enough) and maps it for blocks of up to
+ * `frames`; NULL when out of memory. eng_scratch_release after. */
+float *eng_render_scratch_take(eng_renderer *r, int frames);
 
 /* render_inst.c: whether every instrument track of p has its voices
  * (false: adopt needs eng_renderer_maintain); with may_alloc, creates
