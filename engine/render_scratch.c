@@ -90,7 +90,8 @@ void eng_scratch_release(void)
 {
     scratch *s = scratch_self(false);
     assert(s && s->held);
-    s->held = false;
+    if (s)
+        s->held = false;
 }
 
 size_t eng_scratch_capacity(void)
