@@ -17,6 +17,7 @@
 #include "engine/fades.h"
 #include "engine/limiter.h"
 #include "engine/render_priv.h"
+#include "engine/render_scratch.h"
 #include "engine/v4.h"
 
 /* ---- effect state ------------------------------------------------------ */
@@ -145,14 +146,11 @@ eng_renderer *eng_renderer_new(eng_plan_slot *slot, eng_plan *plan,
     r->skip_silence = true;
     r->fs = p->sample_rate;
     r->max_block = max_block;
-    r->ml = calloc((size_t)max_block * 4, sizeof(float));
-    if (!r->ml || !eng_render_adopt(r, p, true)) {
+    /* adopting grows this thread's scratch (render_scratch.h) */
+    if (!eng_render_adopt(r, p, true)) {
         eng_plan_release(p);
         goto fail;
     }
-    r->mr = r->ml + max_block;
-    r->gl = r->mr + max_block;
-    r->gr = r->gl + max_block;
     return r;
 fail:
     eng_renderer_free(r);
@@ -163,10 +161,8 @@ void eng_renderer_free(eng_renderer *r)
 {
     if (!r)
         return;
-    for (int i = 0; i < r->nts; i++) {
-        free(r->ts[i].l);
+    for (int i = 0; i < r->nts; i++)
         eng_render_inst_free(&r->ts[i]);
-    }
     for (int i = 0; i < r->nfx; i++)
         fx_free(r->fx[i]);
     free(r->ts);
@@ -179,7 +175,6 @@ void eng_renderer_free(eng_renderer *r)
     free(r->lastfeed);
     free(r->send_on);
     free(r->fxmap);
-    free(r->ml);
     eng_plan_release(r->plan);
     eng_plan_release(r->pending);
     eng_plan_release(r->retired);
@@ -204,6 +199,9 @@ int eng_renderer_maintain(eng_renderer *r)
     }
     eng_plan_release(r->retired);
     r->retired = NULL;
+    /* the render thread's scratch (a renderer made on another thread) */
+    if (eng_scratch_reserve(eng_render_scratch_need(r)) != 0)
+        rc = -1;
     return rc;
 }
 
@@ -967,12 +965,22 @@ int eng_render(eng_renderer *r, int64_t position, float *out, int frames)
         r->master_primed = false;
         r->started = true;
     }
-    while (frames > 0) {
-        int n = frames < r->max_block ? frames : r->max_block;
-        render_block(r, position, out, n);
-        position += n;
-        out += 2 * n;
-        frames -= n;
+    if (frames > 0) {
+        float *scratch = eng_render_scratch_take(r, frames);
+        if (!scratch) { /* out of memory: silence */
+            memset(out, 0, (size_t)frames * 2 * sizeof *out);
+            position += frames;
+            frames = 0;
+        }
+        while (frames > 0) {
+            int n = frames < r->max_block ? frames : r->max_block;
+            render_block(r, position, out, n);
+            position += n;
+            out += 2 * n;
+            frames -= n;
+        }
+        if (scratch)
+            eng_scratch_release();
     }
     r->next_pos = position;
 #if defined(__SSE__)

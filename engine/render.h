@@ -45,7 +45,9 @@ void eng_renderer_free(eng_renderer *r);
 /* Renders `frames` frames of the mix starting at timeline frame position
  * into out (interleaved stereo float, 2*frames values). A position other
  * than the end of the previous block is a seek: effect tails and ramps are
- * reset. Returns 0. Allocation-free, lock-free. */
+ * reset. Returns 0. Allocation-free, lock-free (but the first call on a
+ * thread that neither created nor maintained this renderer grows that
+ * thread's per-block scratch once: docs/engine.md). */
 int eng_render(eng_renderer *r, int64_t position, float *out, int frames);
 
 /* Non-real-time housekeeping, on the render thread between blocks:

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/render_priv.h"
+#include "engine/render_scratch.h"
 
 /* ---- adoption: map plan tracks/effects to state, by id ----------------- */
 
@@ -116,11 +117,7 @@ static int grow(eng_renderer *r, const eng_plan *p)
         r->ts = ts;
         for (int i = 0; i < need_t; i++) {
             track_state *s = &r->ts[r->nts];
-            memset(s, 0, sizeof *s);
-            s->l = calloc((size_t)r->max_block * 2, sizeof(float));
-            if (!s->l)
-                return -1;
-            s->r = s->l + r->max_block;
+            memset(s, 0, sizeof *s); /* l/r: eng_render_scratch_map */
             r->nts++;
         }
     }
@@ -138,7 +135,45 @@ static int grow(eng_renderer *r, const eng_plan *p)
             r->fx[r->nfx++] = f;
         }
     }
-    return 0;
+    /* the per-block buffers come from this thread's scratch */
+    return eng_scratch_reserve(eng_render_scratch_need(r));
+}
+
+size_t eng_render_scratch_need(const eng_renderer *r)
+{
+    return (2 * (size_t)r->nts + 4) * ENG_SCRATCH_STRIDE(r->max_block);
+}
+
+void eng_render_scratch_map(eng_renderer *r, float *scratch, int frames)
+{
+    size_t st = ENG_SCRATCH_STRIDE(frames < r->max_block ? frames : r->max_block);
+    float *p = scratch;
+    /* packed by the block's length, not max_block: a renderer that asks
+     * for short blocks touches a short span */
+    for (int i = 0; i < r->nts; i++) {
+        r->ts[i].l = p;
+        r->ts[i].r = p + st;
+        p += 2 * st;
+    }
+    r->ml = p;
+    r->mr = p + st;
+    r->gl = p + 2 * st;
+    r->gr = p + 3 * st;
+}
+
+float *eng_render_scratch_take(eng_renderer *r, int frames)
+{
+    size_t need = eng_render_scratch_need(r);
+    float *scratch = eng_scratch_acquire(need);
+    if (!scratch && eng_scratch_reserve(need) == 0) {
+        /* a thread that neither made nor maintained this renderer: its
+         * first block grows the thread's scratch (the one allocation
+         * eng_render may make) */
+        scratch = eng_scratch_acquire(need);
+    }
+    if (scratch)
+        eng_render_scratch_map(r, scratch, frames);
+    return scratch;
 }
 
 /* Switches to plan p (taking over the caller's reference) when every track

@@ -32,7 +32,9 @@ typedef struct track_state {
     bool used, primed;
     bool fresh_id;      /* handed to a new track id since the last block */
     bool fresh;         /* l/r hold nothing of this block yet (logically 0) */
-    float *l, *r;       /* max_block frames each */
+    float *l, *r;       /* this call's part of the thread's scratch
+                         * (render_scratch.h), set by eng_render: they
+                         * hold nothing from one call to the next */
     float gain;         /* linear, at the end of the last block */
     double pan;
     eng_meter meter;
@@ -88,8 +90,8 @@ struct eng_renderer {
     int nfx;
     int *fxmap;
     int fxcap;
-    float *ml, *mr;     /* master bus */
-    float *gl, *gr;     /* per-sample gain scratch */
+    float *ml, *mr;     /* master bus (thread scratch, as track l/r) */
+    float *gl, *gr;     /* per-sample gain scratch (thread scratch) */
     float master_gain;
     bool master_primed;
     bool master_fresh;  /* ml/mr hold nothing of this block yet */
@@ -109,6 +111,22 @@ void eng_render_fx_reset(fx_state *f);
  * growing the pools when may_alloc; false when p needs state that is not
  * there and may not be allocated now. */
 bool eng_render_adopt(eng_renderer *r, eng_plan *p, bool may_alloc);
+
+/* Floats of per-block scratch (render_scratch.h) the renderer needs with
+ * its track state pool: 2 per track state and 4 (master, gains) of
+ * ENG_SCRATCH_STRIDE(max_block) frames. A buffer spans an odd number of
+ * 64-byte lines, so that no two of the first 64 buffers start at the same
+ * offset modulo 4 KiB (a load from one and a store to another at the same
+ * offset would be taken for dependent: "4K aliasing"). */
+#define ENG_SCRATCH_STRIDE(n) ((((size_t)(n) + 15) & ~(size_t)15) | 16)
+size_t eng_render_scratch_need(const eng_renderer *r);
+/* Points the track states' l/r and the master/gain buffers into scratch
+ * (eng_render_scratch_need floats) for blocks of up to `frames`. */
+void eng_render_scratch_map(eng_renderer *r, float *scratch, int frames);
+/* At the start of eng_render: holds the thread's scratch (growing it when
+ * this thread has none big enough) and maps it for blocks of up to
+ * `frames`; NULL when out of memory. eng_scratch_release after. */
+float *eng_render_scratch_take(eng_renderer *r, int frames);
 
 /* render_inst.c: whether every instrument track of p has its voices
  * (false: adopt needs eng_renderer_maintain); with may_alloc, creates

@@ -86,3 +86,9 @@ check_PROGRAMS += tests/unit/test_blockcache
 tests_unit_test_blockcache_SOURCES = tests/unit/test_blockcache.c \
 	tests/unit/test_render_util.h tests/unit/test_render_util.c
 tests_unit_test_blockcache_LDADD = $(MX_TEST_LIBS)
+# the renderer's per-block scratch shared per thread (owner: h15-scratch)
+UNIT_TESTS += tests/unit/test_render_scratch
+check_PROGRAMS += tests/unit/test_render_scratch
+tests_unit_test_render_scratch_SOURCES = tests/unit/test_render_scratch.c \
+	tests/unit/test_render_util.h tests/unit/test_render_util.c
+tests_unit_test_render_scratch_LDADD = $(MX_TEST_LIBS)
