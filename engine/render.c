@@ -144,6 +144,7 @@ eng_renderer *eng_renderer_new(eng_plan_slot *slot, eng_plan *plan,
     r->slot = slot;
     r->simd = eng_simd();
     r->skip_silence = true;
+    r->hold_heads = true;
     r->fs = p->sample_rate;
     r->max_block = max_block;
     /* adopting grows this thread's scratch (render_scratch.h) */
@@ -238,6 +239,16 @@ void eng_renderer_set_skip_silence(eng_renderer *r, bool on)
 int64_t eng_renderer_skipped(const eng_renderer *r)
 {
     return r->skipped;
+}
+
+void eng_renderer_set_hold_heads(eng_renderer *r, bool on)
+{
+    r->hold_heads = on;
+}
+
+int64_t eng_renderer_held(const eng_renderer *r)
+{
+    return r->held;
 }
 
 bool eng_renderer_pending(const eng_renderer *r)
@@ -414,7 +425,7 @@ static void run_one_fx(eng_renderer *r, const eng_track_spec *tr, int t, int e,
 static void run_fx(eng_renderer *r, const eng_track_spec *tr, int t,
                    int64_t pos, int n, float *L, float *R)
 {
-    for (int e = 0; e < tr->nfx; e++)
+    for (int e = r->ts[r->tmap[t]].hold; e < tr->nfx; e++)
         run_one_fx(r, tr, t, e, pos, n, L, R);
 }
 
@@ -443,33 +454,13 @@ static bool input_silent(const eng_renderer *r, const eng_track_spec *tr,
     return true;
 }
 
-/* Whether track t's chain may be skipped on silent input; when it may,
- * advances it over the block. Decayed tails found on the way are set to
- * exact zero even when another effect keeps the chain running. */
-static bool skip_silent(eng_renderer *r, const eng_track_spec *tr, int t,
-                        const track_state *s, int64_t pos, int n)
+/* Advances effects [0, upto) of track t's chain, whose tails have
+ * decayed, over n samples of silent input (what processing those zeros
+ * does to their state). */
+static void advance_silent(eng_renderer *r, const eng_track_spec *tr, int t,
+                           int upto, int n)
 {
-    if (!r->skip_silence || !input_silent(r, tr, s, pos, n))
-        return false;
-    bool quiet = true;
-    for (int e = 0; e < tr->nfx; e++) {
-        fx_state *f;
-        if (!fx_ready(r, tr, t, e, &f))
-            continue; /* bypassed or no state: passes the zeros through */
-        if (fx_automated(tr, e))
-            return false;
-        fx_apply(f, &tr->fx[e], tr->fx[e].p, r->fs);
-        switch (f->type) {
-        case ENG_FX_EQ: quiet = eng_eq_quiet(&f->u.eq) && quiet; break;
-        case ENG_FX_COMPRESSOR: break;
-        case ENG_FX_DELAY: quiet = eng_delay_quiet(&f->u.delay) && quiet; break;
-        case ENG_FX_REVERB: quiet = eng_reverb_quiet(&f->u.rv) && quiet; break;
-        default: return false;
-        }
-    }
-    if (!quiet)
-        return false;
-    for (int e = 0; e < tr->nfx; e++) {
+    for (int e = 0; e < upto; e++) {
         fx_state *f;
         if (!fx_ready(r, tr, t, e, &f))
             continue;
@@ -480,6 +471,58 @@ static bool skip_silent(eng_renderer *r, const eng_track_spec *tr, int t,
         else if (f->type == ENG_FX_REVERB)
             eng_reverb_silence(&f->u.rv, n);
     }
+}
+
+/* Whether track t's chain may be skipped on silent input; when it may,
+ * advances it over the block. Decayed tails found on the way are set to
+ * exact zero even when another effect keeps the chain running; then the
+ * decayed effects before the first ringing one are held: advanced in
+ * silence, and s->hold says where the chain starts this block (they
+ * would turn zeros into exact zeros: a bus's reverb while its delay still
+ * repeats). Not for tracks the block cache keeps: it keys a block by the
+ * state of every effect at the block's start (blockcache.h). */
+static bool skip_silent(eng_renderer *r, const eng_track_spec *tr, int t,
+                        track_state *s, int64_t pos, int n)
+{
+    if (!r->skip_silence || !input_silent(r, tr, s, pos, n))
+        return false;
+    bool quiet = true;
+    int head = 0; /* effects [0, head) have decayed (or are not run) */
+    for (int e = 0; e < tr->nfx; e++) {
+        fx_state *f;
+        bool q = true;
+        if (fx_ready(r, tr, t, e, &f)) {
+            if (fx_automated(tr, e)) {
+                quiet = false;
+                break;
+            }
+            fx_apply(f, &tr->fx[e], tr->fx[e].p, r->fs);
+            bool other = false; /* never skipped (limiters) */
+            switch (f->type) {
+            case ENG_FX_EQ: q = eng_eq_quiet(&f->u.eq); break;
+            case ENG_FX_COMPRESSOR: break;
+            case ENG_FX_DELAY: q = eng_delay_quiet(&f->u.delay); break;
+            case ENG_FX_REVERB: q = eng_reverb_quiet(&f->u.rv); break;
+            default: other = true; break;
+            }
+            if (other) {
+                quiet = false;
+                break;
+            }
+        }
+        if (q && head == e)
+            head = e + 1;
+        quiet = q && quiet;
+    }
+    if (!quiet) {
+        if (head > 0 && r->hold_heads && !(r->bc && !r->fed[t])) {
+            advance_silent(r, tr, t, head, n);
+            s->hold = head;
+            r->held++;
+        }
+        return false;
+    }
+    advance_silent(r, tr, t, tr->nfx, n);
     r->skipped++;
     return true;
 }
@@ -634,9 +677,9 @@ static void render_ready(eng_renderer *r, int64_t pos, int n, int k0,
                 done[t] = DONE_BATCH; /* effect e ran with effect e - 1 */
                 continue;
             }
-            if (done[t] != DONE_BATCH || e >= tr->nfx)
-                continue;
             track_state *s = &r->ts[r->tmap[t]];
+            if (done[t] != DONE_BATCH || e >= tr->nfx || e < s->hold)
+                continue; /* s->hold: held by skip_silent */
             int ty = tr->fx[e].type;
             fx_state *f;
             if ((ty != ENG_FX_EQ && ty != ENG_FX_COMPRESSOR &&
@@ -838,6 +881,7 @@ static void render_block(eng_renderer *r, int64_t pos, float *out, int n)
         track_state *s = &r->ts[r->tmap[t]];
         memset(&s->meter, 0, sizeof s->meter);
         s->fresh = true;
+        s->hold = 0;
         if (!(r->flags[t] & ENG_ROUTE_ACTIVE))
             s->primed = false;
     }

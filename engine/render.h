@@ -89,6 +89,14 @@ void eng_renderer_set_timeline(eng_renderer *r, bool on);
 void eng_renderer_set_skip_silence(eng_renderer *r, bool on);
 /* How many track-blocks were skipped as silent since creation. */
 int64_t eng_renderer_skipped(const eng_renderer *r);
+/* When a silent track's chain cannot be skipped because a later effect
+ * still rings (a bus's delay repeating its reverb's last output), the
+ * decayed effects before it are advanced in silence and not run (on by
+ * default with skipping; their output would be exact zeros either way).
+ * Off is a test hook: the same samples, every such effect run. */
+void eng_renderer_set_hold_heads(eng_renderer *r, bool on);
+/* How many track-blocks ran with a held head since creation. */
+int64_t eng_renderer_held(const eng_renderer *r);
 
 /* True when the renderer is waiting for eng_renderer_maintain(). */
 bool eng_renderer_pending(const eng_renderer *r);

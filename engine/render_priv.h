@@ -32,6 +32,10 @@ typedef struct track_state {
     bool used, primed;
     bool fresh_id;      /* handed to a new track id since the last block */
     bool fresh;         /* l/r hold nothing of this block yet (logically 0) */
+    int hold;           /* this block: the first `hold` effects of the chain
+                         * got silent input with decayed tails and were
+                         * advanced in silence (skip_silent); the chain
+                         * runs from effect `hold` on zeros */
     float *l, *r;       /* this call's part of the thread's scratch
                          * (render_scratch.h), set by eng_render: they
                          * hold nothing from one call to the next */
@@ -64,6 +68,8 @@ struct eng_renderer {
     const eng_simd_ops *simd; /* vector path, chosen at creation (simd.h) */
     bool skip_silence;        /* skip silent tracks and decayed tails */
     int64_t skipped;          /* track-blocks skipped so far */
+    bool hold_heads;          /* hold the decayed head of a running chain */
+    int64_t held;             /* track-blocks run with a held head */
     eng_plan *plan, *pending, *retired;
     int fs, max_block;
     int64_t next_pos;
