@@ -36,7 +36,10 @@ static void comp_group8(eng_comp *const *c, float *const *l,
 static void eqcomp_group8(eng_eq *const *eq, eng_comp *const *c,
                           float *const *l, float *const *r, int n)
 {
-    eng_eqcomp_process8(eq, c, l, r, n);
+    if (!eq[4] && !eq[5] && !eq[6] && !eq[7])
+        eng_eqcomp_process4x2(eq, c, l, r, n); /* four tracks or fewer */
+    else
+        eng_eqcomp_process8(eq, c, l, r, n);
 }
 
 static const eng_simd_ops simd_avx2 = {"avx2", 8, eq_group8, comp_group8,

@@ -111,5 +111,10 @@ void eng_comp_process8(eng_comp *const c[8], float *const l[8],
                        float *const r[8], int n);
 void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
                          float *const l[8], float *const r[8], int n);
+/* The same for at most four tracks (lanes 0..3), both channels of each in
+ * one eight-float vector: half the work of the eight-lane pass with four
+ * lanes empty, the same bits. */
+void eng_eqcomp_process4x2(eng_eq *const eq[4], eng_comp *const c[4],
+                           float *const l[4], float *const r[4], int n);
 
 #endif

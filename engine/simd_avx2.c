@@ -536,6 +536,243 @@ void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
                          (const float *)&cq.ga, l, r, full, n);
 }
 
+/* ---- EQ then compressor, up to four tracks, both channels in one vector
+ * With four tracks or fewer the eight-lane pass would leave half of every
+ * vector empty; here lane k is track k's left channel and lane 4 + k its
+ * right one, so one vector per sample carries both channels of the four
+ * (the coefficients and the compressor's state are the four tracks'
+ * twice). Per lane these are eng_eqcomp_process8's operations in the same
+ * order: the biquads are per channel anyway; a step's peak is the
+ * largest of its 16 magnitudes (the two halves' largest, then the larger
+ * of the two: the same value, whatever the order); the detector runs in
+ * both halves on the same values, so both give the same gain, which
+ * scales the left and the right samples as there. So each track's output
+ * and states are bit-identical to the eight-lane and the one-track paths
+ * (test_render_dispatch, test_dsp_group). */
+
+/* Rows src[0..8) (left channels of four tracks, then their right ones)
+ * from i0 into x[j] = {src[0][j], .., src[7][j]} for m samples. */
+static inline __attribute__((always_inline)) void
+eq4x2_gather(v8sf *x, const float *const *src, int i0, int m)
+{
+    int j = 0;
+    for (; j + 8 <= m; j += 8) {
+        v8sf a[8];
+        for (int k = 0; k < 8; k++)
+            a[k] = v8u_load(src[k] + i0 + j);
+        t8(a);
+        for (int k = 0; k < 8; k++)
+            x[j + k] = a[k];
+    }
+    for (; j + 4 <= m; j += 4) {
+        v4sf a[8];
+        for (int k = 0; k < 8; k++)
+            a[k] = v4_load(src[k] + i0 + j);
+        t4(&a[0], &a[1], &a[2], &a[3]);
+        t4(&a[4], &a[5], &a[6], &a[7]);
+        for (int k = 0; k < 4; k++)
+            x[j + k] = v8_cat(a[k], a[k + 4]);
+    }
+    for (; j < m; j++)
+        for (int k = 0; k < 8; k++)
+            x[j][k] = src[k][i0 + j];
+}
+
+/* The inverse of eq4x2_gather into the rows dst[k] and dst[4 + k] of the
+ * tracks k with live[k]. */
+static inline __attribute__((always_inline)) void
+eq4x2_scatter(const v8sf *x, float *const *dst, const bool *live, int i0,
+              int m)
+{
+    int j = 0;
+    for (; j + 8 <= m; j += 8) {
+        v8sf a[8];
+        for (int k = 0; k < 8; k++)
+            a[k] = x[j + k];
+        t8(a);
+        for (int k = 0; k < 8; k++)
+            if (live[k & 3])
+                v8u_store(dst[k] + i0 + j, a[k]);
+    }
+    for (; j + 4 <= m; j += 4) {
+        v4sf a[8];
+        for (int k = 0; k < 4; k++) {
+            a[k] = v8_lo(x[j + k]);
+            a[k + 4] = v8_hi(x[j + k]);
+        }
+        t4(&a[0], &a[1], &a[2], &a[3]);
+        t4(&a[4], &a[5], &a[6], &a[7]);
+        for (int k = 0; k < 8; k++)
+            if (live[k & 3])
+                v4_store(dst[k] + i0 + j, a[k]);
+    }
+    for (; j < m; j++)
+        for (int k = 0; k < 8; k++)
+            if (live[k & 3])
+                dst[k][i0 + j] = x[j][k];
+}
+
+/* {v[0..3], v[0..3]} of a four-lane row */
+static inline v8sf eq4x2_twice(const float *v)
+{
+    v4sf a = v4_load(v);
+    return v8_cat(a, a);
+}
+
+/* eq8_run_nb with one vector per sample (both channels) */
+static inline __attribute__((always_inline)) void
+eq4x2_run_nb(eq8 *q, v8sf *x, int m, int NB, bool sel)
+{
+    v8sf s1[ENG_EQ_MAX_BANDS], s2[ENG_EQ_MAX_BANDS];
+    for (int b = 0; b < NB; b++)
+        s1[b] = q->s1[b][0], s2[b] = q->s2[b][0];
+    for (int i = 0; i < m; i++) {
+        v8sf v = x[i];
+        for (int b = 0; b < NB; b++) {
+            v8sf y = q->b0[b] * v + s1[b];
+            s1[b] = q->b1[b] * v - q->a1[b] * y + s2[b];
+            s2[b] = q->b2[b] * v - q->a2[b] * y;
+            v = sel ? v8_sel(q->on[b], y, v) : y;
+        }
+        x[i] = v;
+    }
+    for (int b = 0; b < NB; b++)
+        q->s1[b][0] = s1[b], q->s2[b][0] = s2[b];
+}
+
+static void eq4x2_run(eq8 *q, v8sf *x, int m, bool sel)
+{
+    if (!sel && q->nb == 3)
+        eq4x2_run_nb(q, x, m, 3, false);
+    else if (!sel && q->nb == 2)
+        eq4x2_run_nb(q, x, m, 2, false);
+    else if (!sel && q->nb == 1)
+        eq4x2_run_nb(q, x, m, 1, false);
+    else if (!sel && q->nb == 4)
+        eq4x2_run_nb(q, x, m, 4, false);
+    else if (sel)
+        eq4x2_run_nb(q, x, m, q->nb, true);
+    else
+        eq4x2_run_nb(q, x, m, q->nb, false);
+}
+
+void eng_eqcomp_process4x2(eng_eq *const eq[4], eng_comp *const c[4],
+                           float *const l0[4], float *const r0[4], int n)
+{
+    enum { B = ENG_EQ_MAX_BANDS };
+    const float *lp[4], *rp[4], *lc[4], *rc[4];
+    float *l[4], *r[4];
+    v8sf x[EQ8_CHUNK];
+    float b0[B][4], b1[B][4], b2[B][4], a1[B][4], a2[B][4];
+    int32_t on[B][4];
+    float s1[B][2][4], s2[B][2][4];
+    v4sf env, g, makeup, att, rel, thr, knee, slope, below, ga;
+    eq8 q;
+    comp8 cq;
+    bool live[4];
+
+    for (int k = 0; k < 4; k++) {
+        assert(!eq[k] == !c[k]);
+        live[k] = eq[k] != NULL;
+    }
+    const int pos = eng_comp_lanes_pos(c, 4);
+    if (pos < 0) { /* steps at different places: the two passes */
+        eng_eq_process4(eq, l0, r0, n);
+        eng_comp_process4(c, l0, r0, n);
+        return;
+    }
+    const int head = ENG_COMP_STEP - pos < n ? ENG_COMP_STEP - pos : n;
+    if (pos > 0) /* the EQ of the step in progress, then its compressor */
+        eng_eq_process4(eq, l0, r0, head);
+    n = eng_comp_lanes_head(c, 4, l0, r0, n, l, r);
+    if (n <= 0)
+        return; /* the block ended inside the step in progress */
+    memset(s1, 0, sizeof s1);
+    memset(s2, 0, sizeof s2);
+    eng_eq_lanes ln = {4, 0, true, &b0[0][0], &b1[0][0], &b2[0][0],
+                       &a1[0][0], &a2[0][0], &on[0][0], &s1[0][0][0],
+                       &s2[0][0][0]};
+    if (!eng_eq_lanes_load(&ln, eq, l, r, lp, rp)) {
+        eng_comp_process4(c, l, r, n); /* no lane has a band */
+        return;
+    }
+    float *const v[10] = {(float *)&env,  (float *)&g,     (float *)&makeup,
+                          (float *)&att,  (float *)&rel,   (float *)&thr,
+                          (float *)&knee, (float *)&slope, (float *)&below,
+                          (float *)&ga};
+    if (!eng_comp_lanes_load(c, 4, v, l, r, lc, rc))
+        return;
+    memset(&q, 0, sizeof q);
+    q.nb = ln.nb;
+    for (int b = 0; b < ln.nb; b++) {
+        q.b0[b] = eq4x2_twice(b0[b]), q.b1[b] = eq4x2_twice(b1[b]);
+        q.b2[b] = eq4x2_twice(b2[b]), q.a1[b] = eq4x2_twice(a1[b]);
+        q.a2[b] = eq4x2_twice(a2[b]);
+        v4si o;
+        memcpy(&o, on[b], sizeof o);
+        q.on[b] = __builtin_shufflevector(o, o, 0, 1, 2, 3, 0, 1, 2, 3);
+        q.s1[b][0] = v8_cat(v4_load(s1[b][0]), v4_load(s1[b][1]));
+        q.s2[b][0] = v8_cat(v4_load(s2[b][0]), v4_load(s2[b][1]));
+    }
+    cq = (comp8){v8_cat(env, env), v8_cat(g, g), v8_cat(makeup, makeup),
+                 v8_cat(att, att), v8_cat(rel, rel), v8_cat(thr, thr),
+                 v8_cat(knee, knee), v8_cat(slope, slope),
+                 v8_cat(below, below), v8_cat(ga, ga), {0}};
+    const v8sf zero = {0}, nan8 = zero + NAN;
+    cq.last_env = nan8;
+    const float *src[8] = {lp[0], lp[1], lp[2], lp[3], rp[0], rp[1], rp[2], rp[3]};
+    float *dst[8] = {l[0], l[1], l[2], l[3], r[0], r[1], r[2], r[3]};
+    const int full = n - n % ENG_COMP_STEP; /* samples in full steps */
+    for (int i0 = 0; i0 < n; i0 += EQ8_CHUNK) {
+        int m = n - i0 < EQ8_CHUNK ? n - i0 : EQ8_CHUNK;
+        eq4x2_gather(x, src, i0, m);
+        eq4x2_run(&q, x, m, !ln.uniform);
+        int mf = full - i0 < m ? full - i0 : m;
+        int ns = mf > 0 ? mf / ENG_COMP_STEP : 0;
+        v8sf gs[EQ8_CHUNK / ENG_COMP_STEP], es[EQ8_CHUNK / ENG_COMP_STEP];
+        for (int st = 0; st < ns; st++) {
+            v8sf peak = zero;
+            for (int t = 0; t < ENG_COMP_STEP; t++)
+                peak = v8_max(v8_abs(x[st * ENG_COMP_STEP + t]), peak);
+            /* the larger of a track's left and right peaks, in both halves */
+            v8sf sw = __builtin_shufflevector(peak, peak, 4, 5, 6, 7, 0, 1, 2, 3);
+            gs[st] = comp8_gr(&cq, v8_max(peak, sw));
+        }
+        for (int st = 0; st < ns; st++)
+            es[st] = cq.env = comp8_env(&cq, cq.env, gs[st]);
+        for (int st = 0; st < ns; st++) {
+            v8si moved = es[st] != cq.last_env;
+            gs[st] = v8_sel(moved, v8_fast_exp2((es[st] + cq.makeup) * 0.166096405f),
+                            st ? gs[st - 1] : cq.g);
+            cq.last_env = es[st];
+        }
+        for (int st = 0; st < ns; st++) {
+            v8sf gfrom = st > 1 ? gs[st - 2] : st ? cq.g : cq.ga;
+            v8sf gto = st ? gs[st - 1] : cq.g;
+            v8sf step = (gto - gfrom) / 8.0f;
+            v8si ramp = gto != gfrom;
+            for (int t = 0; t < ENG_COMP_STEP; t++) {
+                int j = st * ENG_COMP_STEP + t;
+                x[j] = x[j] * v8_sel(ramp, gfrom + step * (float)(t + 1), gfrom);
+            }
+        }
+        if (ns > 0) {
+            cq.ga = ns > 1 ? gs[ns - 2] : cq.g;
+            cq.g = gs[ns - 1];
+        }
+        eq4x2_scatter(x, dst, live, i0, m);
+    }
+    for (int b = 0; b < ln.nb; b++) {
+        v4_store(s1[b][0], v8_lo(q.s1[b][0]));
+        v4_store(s1[b][1], v8_hi(q.s1[b][0]));
+        v4_store(s2[b][0], v8_lo(q.s2[b][0]));
+        v4_store(s2[b][1], v8_hi(q.s2[b][0]));
+    }
+    eng_eq_lanes_store(&ln, eq);
+    eng_comp_lanes_store(c, 4, (const float *)&cq.env, (const float *)&cq.g,
+                         (const float *)&cq.ga, l, r, full, n);
+}
+
 #else
 typedef int eng_simd_avx2_none; /* not an x86 CPU: no AVX2 path */
 #endif

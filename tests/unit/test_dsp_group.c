@@ -7,7 +7,8 @@
  * (four reverbs in lanes, empty lanes, ring positions that differ per
  * lane, predelays from 0 to the maximum) and eng_delay_process (eight,
  * four and one sample per step, time glides, 7.5 kHz and 48 kHz); and the
- * AVX2 pass of an EQ with the compressor after it (eng_eqcomp_process8)
+ * AVX2 passes of an EQ with the compressor after it (eng_eqcomp_process8,
+ * and eng_eqcomp_process4x2 for four tracks)
  * against eng_eq_process then eng_comp_process on each track. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -431,20 +432,26 @@ static void test_delay_sized_ring_same_as_full(void **state)
 
 #define EC_LEN 6000
 
-static void test_eqcomp8_matches_eq_then_comp(void **state)
+/* eng_eqcomp_process8 (eight lanes) or, with `four`, eng_eqcomp_process4x2
+ * (lanes 0..3, both channels in one vector) against each track's EQ and
+ * then its compressor, block after block of odd sizes: the same bits. */
+static void check_eqcomp(bool four)
 {
     /* band counts per lane; -1: an empty lane */
     static const int cases[][8] = {{3, 3, 3, 3, 3, 3, 3, 3},
                                    {1, 3, 5, 8, 2, 0, 4, 3},
                                    {2, -1, 2, 2, -1, 2, 2, 2},
                                    {0, 0, 0, 0, 0, 0, 0, -1},
-                                   {3, -1, -1, -1, -1, -1, -1, -1}};
+                                   {3, -1, -1, -1, -1, -1, -1, -1},
+                                   {-1, 4, 1, -1, 3, 3, 3, 3},
+                                   {2, 0, 3, 1, 3, 3, 3, 3}};
     static const int sizes[] = {1024, 3, 8, 64, 65, 1000, 13, 800, 2048, 72};
     static float l1[8][EC_LEN], r1[8][EC_LEN], l2[8][EC_LEN], r2[8][EC_LEN];
+    const int lanes = four ? 4 : 8;
 
-    (void)state;
     if (eng_simd_select("avx2") != 0) {
-        print_message("no AVX2 on this CPU: eng_eqcomp_process8 not run\n");
+        print_message("no AVX2 on this CPU: eng_eqcomp_process%s not run\n",
+                      four ? "4x2" : "8");
         return;
     }
     for (unsigned t = 0; t < sizeof cases / sizeof cases[0]; t++) {
@@ -474,8 +481,8 @@ static void test_eqcomp8_matches_eq_then_comp(void **state)
                 l1[k][i] = l2[k][i] = env * noise(&st);
                 r1[k][i] = r2[k][i] = env * noise(&st);
             }
-            pe[k] = cases[t][k] < 0 ? NULL : &ea[k];
-            pc[k] = cases[t][k] < 0 ? NULL : &ca[k];
+            pe[k] = cases[t][k] < 0 || k >= lanes ? NULL : &ea[k];
+            pc[k] = cases[t][k] < 0 || k >= lanes ? NULL : &ca[k];
         }
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
             float *lo[8], *ro[8];
@@ -485,7 +492,10 @@ static void test_eqcomp8_matches_eq_then_comp(void **state)
                 lo[k] = l1[k] + off;
                 ro[k] = r1[k] + off;
             }
-            eng_eqcomp_process8(pe, pc, lo, ro, sizes[s]);
+            if (four)
+                eng_eqcomp_process4x2(pe, pc, lo, ro, sizes[s]);
+            else
+                eng_eqcomp_process8(pe, pc, lo, ro, sizes[s]);
             for (int k = 0; k < 8; k++)
                 if (pe[k]) {
                     eng_eq_process(&eb[k], l2[k] + off, r2[k] + off, sizes[s]);
@@ -506,6 +516,18 @@ static void test_eqcomp8_matches_eq_then_comp(void **state)
     }
 }
 
+static void test_eqcomp8_matches_eq_then_comp(void **state)
+{
+    (void)state;
+    check_eqcomp(false);
+}
+
+static void test_eqcomp4x2_matches_eq_then_comp(void **state)
+{
+    (void)state;
+    check_eqcomp(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_delay_matches_definition),
         cmocka_unit_test(test_delay_sized_ring_same_as_full),
         cmocka_unit_test(test_eqcomp8_matches_eq_then_comp),
+        cmocka_unit_test(test_eqcomp4x2_matches_eq_then_comp),
     };
     return cmocka_run_group_tests_name("dsp_group", tests, NULL, NULL);
 }
