@@ -160,6 +160,9 @@ typedef struct eng_delay {
                          * the last ucap values written (slot p & (ucap-1));
                          * grown by eng_delay_set, shrunk by reset */
     float *bl, *br;     /* cap floats each, only the first ucap touched */
+    int hw;             /* high water: slots at or past hw were never
+                         * written (still the mapping's zeros), so set and
+                         * reset clear at most hw of them */
     int w;              /* write position modulo cap (as with a full ring) */
     float time, target; /* delay in samples (smoothed) */
     float feedback, mix;

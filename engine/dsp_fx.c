@@ -166,8 +166,13 @@ static void dl_grow(eng_delay *d, int nu)
 {
     const int u = d->ucap, vmask = d->cap - 1;
     assert(nu > u && nu <= d->cap && (nu & (nu - 1)) == 0);
-    memset(d->bl + u, 0, (size_t)(nu - u) * sizeof(float));
-    memset(d->br + u, 0, (size_t)(nu - u) * sizeof(float));
+    const int dirty = nu < d->hw ? nu : d->hw; /* from hw on: still 0 */
+    if (dirty > u) {
+        memset(d->bl + u, 0, (size_t)(dirty - u) * sizeof(float));
+        memset(d->br + u, 0, (size_t)(dirty - u) * sizeof(float));
+    }
+    if (!d->idle && nu > d->hw)
+        d->hw = nu; /* the moves below write up to nu */
     for (int k = 0; k < u && !d->idle; k++) { /* idle: all 0, nothing moves */
         int p = (d->w + d->cap - u + k) & vmask; /* the last u positions */
         int from = p & (u - 1), to = p & (nu - 1);
@@ -199,6 +204,7 @@ int eng_delay_init(eng_delay *d, double fs)
     d->bl = m;
     d->br = d->bl + d->cap;
     d->ucap = dl_fit(d, 0.0f);
+    d->idle = true; /* all zero: growing the ring moves nothing */
     d->smooth = (float)(1.0 - exp(-1.0 / (0.05 * fs)));
     eng_delay_set(d, 250, 0.3, 0.25);
     eng_delay_reset(d);
@@ -236,8 +242,9 @@ void eng_delay_reset(eng_delay *d)
     d->w = 0;
     d->time = d->target;
     d->ucap = dl_fit(d, d->target); /* all history is 0: any ring will do */
-    memset(d->bl, 0, (size_t)d->ucap * sizeof(float));
-    memset(d->br, 0, (size_t)d->ucap * sizeof(float));
+    const int dirty = d->ucap < d->hw ? d->ucap : d->hw; /* from hw on: 0 */
+    memset(d->bl, 0, (size_t)dirty * sizeof(float));
+    memset(d->br, 0, (size_t)dirty * sizeof(float));
     d->primed = false; /* the next set jumps to its time, no glide */
     d->idle = true;
 }
@@ -266,6 +273,8 @@ void eng_delay_process(eng_delay *d, float *l, float *r, int n)
     int w = d->w, i = 0;
 
     d->idle = false;
+    if (d->ucap > d->hw)
+        d->hw = d->ucap; /* writes from here on land in [0, ucap) */
 
     while (i < n) {
         /* the glide moves between time and target, so both >= 10 keep
@@ -394,7 +403,9 @@ int eng_reverb_init(eng_reverb *rv, double fs)
     }
     rv->pre = p;
     eng_reverb_set(rv, 0.5, 0.5, 10, 0.25);
-    eng_reverb_reset(rv);
+    /* the state eng_reverb_reset gives; the memory is calloc's zeros
+     * already (clearing it again would touch every page at creation) */
+    rv->idle = true;
     return 0;
 }
 

@@ -29,6 +29,7 @@
 
 #define PACKET_NS 20000000LL
 #define MAX_CATCHUP 10       /* packets per stream per wake-up */
+#define CMD_BUDGET_NS 8000000LL /* commands applied per turn, at most */
 
 struct pv_thread {
     pthread_t tid;
@@ -465,10 +466,28 @@ static void *thread_main(void *arg)
         th->cmds = th->cmds_tail = NULL;
         bool stop = th->stop;
         pthread_mutex_unlock(&th->mu);
-        while (cmds) {
+        /* commands for at most CMD_BUDGET_NS, unless stopping: a play
+         * makes a source (a renderer and an encoder, ~5 ms with their
+         * memory's first touch), and many listeners pressing play in a
+         * row must not hold up the packets of those already playing; the
+         * rest go back to the head of the queue, in order, for the next
+         * turn (the wait below does not sleep while there are any) */
+        const int64_t t_cmds = now_ns();
+        while (cmds && (stop || now_ns() - t_cmds < CMD_BUDGET_NS)) {
             struct pv_cmd *next = cmds->next;
             apply_cmd(th, cmds);
             cmds = next;
+        }
+        if (cmds) {
+            struct pv_cmd *last = cmds;
+            while (last->next)
+                last = last->next;
+            pthread_mutex_lock(&th->mu);
+            last->next = th->cmds;
+            if (!th->cmds)
+                th->cmds_tail = last;
+            th->cmds = cmds;
+            pthread_mutex_unlock(&th->mu);
         }
         if (stop)
             break;

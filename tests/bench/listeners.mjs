@@ -81,7 +81,11 @@ async function run(label, args) {
     for (let g = 0; g < grouped; g += GROUP) {
       await Promise.all(clients.slice(g, g + GROUP).map((c) => c.request({ type: 'play', from: (g / GROUP) * 96000, loop: [0, 50 * 48000] }, 20000)));
     }
-    const play = (i) => clients[i].request({ type: 'play', from: i * 4800 + 1, loop: [0, 50 * 48000] }, 20000);
+    // i * 4801: no two listeners' positions are a whole number of 960-frame
+    // packets apart, so none can ever stand where another's source is
+    // (with i * 4800 a listener whose play was applied 100 ms after the
+    // one before it would join that one's source)
+    const play = (i) => clients[i].request({ type: 'play', from: i * 4801 + 1, loop: [0, 50 * 48000] }, 20000);
     if (TOGETHER) await Promise.all(clients.slice(grouped).map((c, j) => play(grouped + j)));
     else for (let i = grouped; i < N; i++) await play(i);
     await sleep(WARM_S * 1000);

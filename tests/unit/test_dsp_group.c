@@ -430,6 +430,61 @@ static void test_delay_sized_ring_same_as_full(void **state)
     assert_true(total_quiet > 0); /* the short delays' tails decayed */
 }
 
+/* A delay that ran with a long time, was reset and set short, and is then
+ * lengthened again repeats only what it was given since the reset: the
+ * slots its long ring left behind are cleared when the ring grows (slots
+ * it never wrote, past the high water mark, are the mapping's zeros and
+ * are not cleared: a new delay touches no page of its ring until it
+ * runs). The same samples as a delay given the same calls on silence
+ * before the reset. */
+static void test_delay_reused_ring_is_clean(void **state)
+{
+    enum { N = 96000 };
+    static float l1[N], r1[N], l2[N], r2[N], junk_l[N], junk_r[N];
+    eng_delay a, b;
+    unsigned st = 99;
+
+    (void)state;
+    assert_int_equal(eng_delay_init(&a, 48000), 0);
+    assert_int_equal(eng_delay_init(&b, 48000), 0);
+    assert_int_equal(a.hw, 0); /* nothing written at creation */
+    eng_delay_set(&a, 1500, 0.8, 0.5);
+    for (int i = 0; i < N; i++) {
+        junk_l[i] = noise(&st);
+        junk_r[i] = noise(&st);
+    }
+    eng_delay_process(&a, junk_l, junk_r, N); /* a long ring full of noise */
+    assert_true(a.hw >= 131072);
+    eng_delay_set(&a, 50, 0.5, 0.5);
+    eng_delay_reset(&a); /* the short time's ring: the rest left dirty */
+    assert_true(a.ucap < a.hw);
+    /* b: the same calls on silence (the same rings in use, so the same
+     * history is kept when the time is lengthened past twice) */
+    eng_delay_set(&b, 1500, 0.8, 0.5);
+    memset(l2, 0, sizeof l2);
+    memset(r2, 0, sizeof r2);
+    eng_delay_process(&b, l2, r2, N);
+    eng_delay_set(&b, 50, 0.5, 0.5);
+    eng_delay_reset(&b);
+    assert_int_equal(b.ucap, a.ucap);
+    for (int i = 0; i < N; i++) {
+        l1[i] = l2[i] = i < 4800 ? noise(&st) : 0.0f;
+        r1[i] = r2[i] = i < 4800 ? noise(&st) : 0.0f;
+    }
+    eng_delay_set(&a, 50, 0.5, 0.5);
+    eng_delay_set(&b, 50, 0.5, 0.5);
+    eng_delay_process(&a, l1, r1, 9600);
+    eng_delay_process(&b, l2, r2, 9600);
+    eng_delay_set(&a, 1500, 0.5, 0.5); /* the ring grows over the old noise */
+    eng_delay_set(&b, 1500, 0.5, 0.5);
+    eng_delay_process(&a, l1 + 9600, r1 + 9600, N - 9600);
+    eng_delay_process(&b, l2 + 9600, r2 + 9600, N - 9600);
+    assert_memory_equal(l1, l2, sizeof l1);
+    assert_memory_equal(r1, r2, sizeof r1);
+    eng_delay_free(&a);
+    eng_delay_free(&b);
+}
+
 #define EC_LEN 6000
 
 /* eng_eqcomp_process8 (eight lanes) or, with `four`, eng_eqcomp_process4x2
@@ -536,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_reverb_matches_definition),
         cmocka_unit_test(test_delay_matches_definition),
         cmocka_unit_test(test_delay_sized_ring_same_as_full),
+        cmocka_unit_test(test_delay_reused_ring_is_clean),
         cmocka_unit_test(test_eqcomp8_matches_eq_then_comp),
         cmocka_unit_test(test_eqcomp4x2_matches_eq_then_comp),
     };
