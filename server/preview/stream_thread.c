@@ -55,6 +55,10 @@ static struct pv_thread *threads;
 static int n_threads;
 static atomic_ullong st_packets, st_late, st_playing;
 static struct pv_opts opts;         /* set before the threads start */
+/* Test hook (MIXROOM_TEST_PV_ONE_CMD, read before the threads start): one
+ * command per turn and a 2 ms pause after it, so that tests see the rest
+ * of the queue put back while later commands arrive. */
+static bool one_cmd_per_turn;
 /* The block cache every source's renderer shares (blockcache.h; it locks
  * itself): made by a thread of its own when the pacing threads start (its
  * slab is touched up front, which takes a while: neither the loop nor a
@@ -473,10 +477,15 @@ static void *thread_main(void *arg)
          * rest go back to the head of the queue, in order, for the next
          * turn (the wait below does not sleep while there are any) */
         const int64_t t_cmds = now_ns();
-        while (cmds && (stop || now_ns() - t_cmds < CMD_BUDGET_NS)) {
+        const int64_t budget = one_cmd_per_turn ? 0 : CMD_BUDGET_NS;
+        bool first = true;
+        while (cmds && (first || stop || now_ns() - t_cmds < budget)) {
             struct pv_cmd *next = cmds->next;
             apply_cmd(th, cmds);
             cmds = next;
+            first = false;
+            if (one_cmd_per_turn) /* let the next commands arrive meanwhile */
+                nanosleep(&(struct timespec){0, 2000000}, NULL);
         }
         if (cmds) {
             struct pv_cmd *last = cmds;
@@ -573,6 +582,7 @@ int pv_threads_start(int n, const struct pv_opts *o)
     if (threads)
         return 0;
     opts = *o;
+    one_cmd_per_turn = getenv("MIXROOM_TEST_PV_ONE_CMD") != NULL;
     if (n < 1)
         n = 1;
     if (o->block_cache_bytes > 0 && !block_cache_making)
