@@ -16,6 +16,7 @@ libengine_la_SOURCES += \
 	engine/plan.h engine/plan.c engine/plan_doc.c \
 	engine/fades.h engine/fades.c \
 	engine/render.h engine/render.c engine/render_priv.h engine/render_adopt.c \
+	engine/render_finish.c \
 	engine/render_scratch.h engine/render_scratch.c \
 	engine/v4.h engine/simd.h engine/simd.c engine/simd_avx2.c \
 	engine/export.h engine/export.c \

@@ -146,6 +146,15 @@ void eng_render_instrument(eng_renderer *r, int t, track_state *s,
 /* Frees a track state's instrument. */
 void eng_render_inst_free(track_state *s);
 
+/* render_finish.c: the last stage of a track in one pass: y = x * gain
+ * (gl/gr per sample, or the constants cgl/cgr when gl is NULL); stores y
+ * back when `store`, adds it to dl/dr when not NULL (assigning when
+ * *dfresh, which it then clears), and meters it into m. */
+void eng_render_finish_track(float *L, float *R, const float *gl,
+                             const float *gr, float cgl, float cgr, bool store,
+                             float *dl, float *dr, bool *dfresh, eng_meter *m,
+                             int n);
+
 /* Recomputes the routing flags of the current plan (solo, mute, sends). */
 void eng_render_route(eng_renderer *r);
 
