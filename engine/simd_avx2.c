@@ -432,6 +432,48 @@ void eng_comp_process8(eng_comp *const c[8], float *const l0[8],
                          (const float *)&q.ga, l, r, i, n);
 }
 
+/* The detector of a chunk's ns full steps in phases, so that the
+ * independent parts (level and curve; gain) of different steps overlap
+ * and only the env smoothing is serial: gs[s] holds step s's curve
+ * (comp8_gr of its peak) on entry and the gain after step s on return;
+ * cq's env and last_env move on. The same operations per lane and step as
+ * comp8_step. */
+static inline __attribute__((always_inline)) void
+comp8_chunk_gains(comp8 *cq, v8sf *gs, int ns)
+{
+    v8sf es[EQ8_CHUNK / ENG_COMP_STEP];
+    for (int s = 0; s < ns; s++)
+        es[s] = cq->env = comp8_env(cq, cq->env, gs[s]);
+    for (int s = 0; s < ns; s++) {
+        v8si moved = es[s] != cq->last_env;
+        gs[s] = v8_sel(moved, v8_fast_exp2((es[s] + cq->makeup) * 0.166096405f),
+                       s ? gs[s - 1] : cq->g);
+        cq->last_env = es[s];
+    }
+}
+
+/* Step s's samples take the ramp from the gain after step s - 2 to the
+ * gain after step s - 1 (cq->ga, cq->g: those before the chunk); the
+ * gain of its sample t (0..7). */
+static inline __attribute__((always_inline)) v8sf
+comp8_ramp_gain(const comp8 *cq, const v8sf *gs, int s, int t)
+{
+    v8sf ga = s > 1 ? gs[s - 2] : s ? cq->g : cq->ga;
+    v8sf g = s ? gs[s - 1] : cq->g;
+    v8sf step = (g - ga) / 8.0f;
+    return v8_sel(g != ga, ga + step * (float)(t + 1), ga);
+}
+
+/* After the chunk's ramps: the two gains the next steps ramp between. */
+static inline __attribute__((always_inline)) void
+comp8_chunk_end(comp8 *cq, const v8sf *gs, int ns)
+{
+    if (ns > 0) {
+        cq->ga = ns > 1 ? gs[ns - 2] : cq->g;
+        cq->g = gs[ns - 1];
+    }
+}
+
 /* ---- EQ then compressor, eight tracks, one pass --------------------------
  * For tracks whose chain has an EQ directly followed by a compressor: the
  * compressor's full 8-sample steps run on the EQ's transposed chunk (lane
@@ -490,11 +532,7 @@ void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
          * multiple of ENG_COMP_STEP, so steps never straddle chunks) */
         int mf = full - i0 < m ? full - i0 : m;
         int ns = mf > 0 ? mf / ENG_COMP_STEP : 0;
-        /* comp8_step in three phases over the chunk's steps, so that the
-         * independent parts (level and curve; gain) of different steps
-         * overlap and only the env smoothing is serial: the same
-         * operations per lane and step as comp8_step */
-        v8sf gs[EQ8_CHUNK / ENG_COMP_STEP], es[EQ8_CHUNK / ENG_COMP_STEP];
+        v8sf gs[EQ8_CHUNK / ENG_COMP_STEP];
         for (int s = 0; s < ns; s++) {
             v8sf peak = zero;
             for (int t = 0; t < ENG_COMP_STEP; t++) {
@@ -503,32 +541,15 @@ void eng_eqcomp_process8(eng_eq *const eq[8], eng_comp *const c[8],
             }
             gs[s] = comp8_gr(&cq, peak);
         }
+        comp8_chunk_gains(&cq, gs, ns);
         for (int s = 0; s < ns; s++)
-            es[s] = cq.env = comp8_env(&cq, cq.env, gs[s]);
-        for (int s = 0; s < ns; s++) {
-            v8si moved = es[s] != cq.last_env;
-            gs[s] = v8_sel(moved, v8_fast_exp2((es[s] + cq.makeup) * 0.166096405f),
-                           s ? gs[s - 1] : cq.g);
-            cq.last_env = es[s];
-        }
-        /* step s's samples: the ramp from the gain after step s - 2 to
-         * the gain after step s - 1 */
-        for (int s = 0; s < ns; s++) {
-            v8sf ga = s > 1 ? gs[s - 2] : s ? cq.g : cq.ga;
-            v8sf g = s ? gs[s - 1] : cq.g;
-            v8sf step = (g - ga) / 8.0f;
-            v8si ramp = g != ga;
             for (int t = 0; t < ENG_COMP_STEP; t++) {
                 int j = s * ENG_COMP_STEP + t;
-                v8sf gt = v8_sel(ramp, ga + step * (float)(t + 1), ga);
+                v8sf gt = comp8_ramp_gain(&cq, gs, s, t);
                 x[j][0] = x[j][0] * gt;
                 x[j][1] = x[j][1] * gt;
             }
-        }
-        if (ns > 0) {
-            cq.ga = ns > 1 ? gs[ns - 2] : cq.g;
-            cq.g = gs[ns - 1];
-        }
+        comp8_chunk_end(&cq, gs, ns);
         eq8_scatter(x, (const void *const *)eq, l, r, i0, m);
     }
     eng_eq_lanes_store(&ln, eq);
@@ -729,7 +750,7 @@ void eng_eqcomp_process4x2(eng_eq *const eq[4], eng_comp *const c[4],
         eq4x2_run(&q, x, m, !ln.uniform);
         int mf = full - i0 < m ? full - i0 : m;
         int ns = mf > 0 ? mf / ENG_COMP_STEP : 0;
-        v8sf gs[EQ8_CHUNK / ENG_COMP_STEP], es[EQ8_CHUNK / ENG_COMP_STEP];
+        v8sf gs[EQ8_CHUNK / ENG_COMP_STEP];
         for (int st = 0; st < ns; st++) {
             v8sf peak = zero;
             for (int t = 0; t < ENG_COMP_STEP; t++)
@@ -738,28 +759,13 @@ void eng_eqcomp_process4x2(eng_eq *const eq[4], eng_comp *const c[4],
             v8sf sw = __builtin_shufflevector(peak, peak, 4, 5, 6, 7, 0, 1, 2, 3);
             gs[st] = comp8_gr(&cq, v8_max(peak, sw));
         }
+        comp8_chunk_gains(&cq, gs, ns);
         for (int st = 0; st < ns; st++)
-            es[st] = cq.env = comp8_env(&cq, cq.env, gs[st]);
-        for (int st = 0; st < ns; st++) {
-            v8si moved = es[st] != cq.last_env;
-            gs[st] = v8_sel(moved, v8_fast_exp2((es[st] + cq.makeup) * 0.166096405f),
-                            st ? gs[st - 1] : cq.g);
-            cq.last_env = es[st];
-        }
-        for (int st = 0; st < ns; st++) {
-            v8sf gfrom = st > 1 ? gs[st - 2] : st ? cq.g : cq.ga;
-            v8sf gto = st ? gs[st - 1] : cq.g;
-            v8sf step = (gto - gfrom) / 8.0f;
-            v8si ramp = gto != gfrom;
             for (int t = 0; t < ENG_COMP_STEP; t++) {
                 int j = st * ENG_COMP_STEP + t;
-                x[j] = x[j] * v8_sel(ramp, gfrom + step * (float)(t + 1), gfrom);
+                x[j] = x[j] * comp8_ramp_gain(&cq, gs, st, t);
             }
-        }
-        if (ns > 0) {
-            cq.ga = ns > 1 ? gs[ns - 2] : cq.g;
-            cq.g = gs[ns - 1];
-        }
+        comp8_chunk_end(&cq, gs, ns);
         eq4x2_scatter(x, dst, live, i0, m);
     }
     for (int b = 0; b < ln.nb; b++) {
