@@ -471,9 +471,9 @@ static void *thread_main(void *arg)
         bool stop = th->stop;
         pthread_mutex_unlock(&th->mu);
         /* commands for at most CMD_BUDGET_NS, unless stopping: a play
-         * makes a source (a renderer and an encoder, ~5 ms with their
-         * memory's first touch), and many listeners pressing play in a
-         * row must not hold up the packets of those already playing; the
+         * may make a source (a renderer and an encoder, ~0.3 ms), and
+         * many listeners pressing play in a row must not hold up the
+         * packets of those already playing; the
          * rest go back to the head of the queue, in order, for the next
          * turn (the wait below does not sleep while there are any) */
         const int64_t t_cmds = now_ns();
