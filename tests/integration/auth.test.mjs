@@ -614,7 +614,12 @@ test('a change of role reaches open connections; a removed member is cut off', a
     assert.equal(w.role, 'editor');
     let r = await http(s, 'PATCH', `/api/projects/${pid}/members/bob`, { token: own.token, body: { role: 'viewer' } });
     assert.equal(r.status, 200);
+    // The notice "ana made you viewer" is written after the answer (the
+    // activity job runs on the store writer); wait for it so that `before`
+    // holds it and the comparison below sees only what the push might do.
+    for (let i = 0; i < 200 && !dump(s).includes('made you viewer'); i++) await sleep(10);
     const before = dump(s);
+    assert.ok(before.includes('made you viewer'), 'the role change is in the activity feed');
     r = await answer(c, { type: 'push', seq: 1, base: 0, ops: [{ op: 'create', id: 't_1', kind: 'track', fields: { name: 'X', order: 'a0' } }] });
     assert.equal(r?.code, 'forbidden', JSON.stringify(r));
     assert.equal(dump(s), before);
